@@ -1,0 +1,165 @@
+package io.skein.log;
+
+import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
+import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
+import static org.apache.kafka.common.config.ConfigDef.Range.atLeast;
+import static org.apache.kafka.common.config.ConfigDef.Type.INT;
+import static org.apache.kafka.common.config.ConfigDef.Type.LIST;
+import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
+
+import io.skein.log.record.RecordBatchView;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.TopicConfig;
+
+/**
+ * The per-partition settings of a log, under Kafka's topic-level config names. Immutable; a config
+ * change replaces the whole object.
+ */
+public final class LogConfig {
+    /** Skein deletes old segments; it does not compact. */
+    public static final String CLEANUP_POLICY_DELETE = TopicConfig.CLEANUP_POLICY_DELETE;
+
+    private static final ConfigDef DEFINITION = new ConfigDef()
+            .define(TopicConfig.SEGMENT_BYTES_CONFIG, INT, 1024 * 1024 * 1024,
+                    atLeast(RecordBatchView.HEADER_SIZE), HIGH, TopicConfig.SEGMENT_BYTES_DOC)
+            .define(TopicConfig.SEGMENT_MS_CONFIG, LONG, 7 * 24 * 60 * 60 * 1000L, atLeast(1), MEDIUM,
+                    TopicConfig.SEGMENT_MS_DOC)
+            .define(TopicConfig.SEGMENT_INDEX_BYTES_CONFIG, INT, 10 * 1024 * 1024, atLeast(12), MEDIUM,
+                    TopicConfig.SEGMENT_INDEX_BYTES_DOC)
+            .define(TopicConfig.INDEX_INTERVAL_BYTES_CONFIG, INT, 4096, atLeast(0), MEDIUM,
+                    TopicConfig.INDEX_INTERVAL_BYTES_DOC)
+            .define(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, INT, 1024 * 1024 + 12, atLeast(0), MEDIUM,
+                    TopicConfig.MAX_MESSAGE_BYTES_DOC)
+            .define(TopicConfig.RETENTION_MS_CONFIG, LONG, 7 * 24 * 60 * 60 * 1000L, atLeast(-1), MEDIUM,
+                    TopicConfig.RETENTION_MS_DOC)
+            .define(TopicConfig.RETENTION_BYTES_CONFIG, LONG, -1L, atLeast(-1), MEDIUM,
+                    TopicConfig.RETENTION_BYTES_DOC)
+            .define(TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG, LONG, Long.MAX_VALUE, atLeast(1), MEDIUM,
+                    TopicConfig.FLUSH_MESSAGES_INTERVAL_DOC)
+            .define(TopicConfig.FLUSH_MS_CONFIG, LONG, Long.MAX_VALUE, atLeast(0), MEDIUM,
+                    TopicConfig.FLUSH_MS_DOC)
+            .define(TopicConfig.FILE_DELETE_DELAY_MS_CONFIG, LONG, 60_000L, atLeast(0), MEDIUM,
+                    TopicConfig.FILE_DELETE_DELAY_MS_DOC)
+            .define(TopicConfig.CLEANUP_POLICY_CONFIG, LIST, CLEANUP_POLICY_DELETE,
+                    ConfigDef.ValidList.in(CLEANUP_POLICY_DELETE), MEDIUM,
+                    "Only \"delete\": Skein does not compact logs.");
+
+    public static final LogConfig DEFAULT = fromMap(Map.of());
+
+    private final Map<String, Object> values;
+    private final int segmentBytes;
+    private final long segmentMs;
+    private final int segmentIndexBytes;
+    private final int indexIntervalBytes;
+    private final int maxMessageBytes;
+    private final long retentionMs;
+    private final long retentionBytes;
+    private final long flushMessages;
+    private final long flushMs;
+    private final long fileDeleteDelayMs;
+
+    private LogConfig(Map<String, Object> values) {
+        this.values = Map.copyOf(values);
+        this.segmentBytes = (Integer) values.get(TopicConfig.SEGMENT_BYTES_CONFIG);
+        this.segmentMs = (Long) values.get(TopicConfig.SEGMENT_MS_CONFIG);
+        this.segmentIndexBytes = (Integer) values.get(TopicConfig.SEGMENT_INDEX_BYTES_CONFIG);
+        this.indexIntervalBytes = (Integer) values.get(TopicConfig.INDEX_INTERVAL_BYTES_CONFIG);
+        this.maxMessageBytes = (Integer) values.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+        this.retentionMs = (Long) values.get(TopicConfig.RETENTION_MS_CONFIG);
+        this.retentionBytes = (Long) values.get(TopicConfig.RETENTION_BYTES_CONFIG);
+        this.flushMessages = (Long) values.get(TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG);
+        this.flushMs = (Long) values.get(TopicConfig.FLUSH_MS_CONFIG);
+        this.fileDeleteDelayMs = (Long) values.get(TopicConfig.FILE_DELETE_DELAY_MS_CONFIG);
+    }
+
+    /**
+     * Parses topic-level settings (values as strings or typed), filling in defaults.
+     *
+     * @throws ConfigException naming the key, for an unknown key or an invalid value
+     */
+    public static LogConfig fromMap(Map<String, ?> settings) {
+        for (String key : settings.keySet()) {
+            if (!DEFINITION.names().contains(key)) {
+                throw new ConfigException("Unknown topic config name: " + key + " (known: " + names() + ")");
+            }
+        }
+        return new LogConfig(DEFINITION.parse(settings));
+    }
+
+    /** Every key {@link #fromMap} accepts, sorted. */
+    public static List<String> names() {
+        return List.copyOf(new TreeSet<>(DEFINITION.names()));
+    }
+
+    /** This config with {@code overrides} applied on top. */
+    public LogConfig with(Map<String, ?> overrides) {
+        Map<String, Object> merged = new java.util.HashMap<>(values);
+        merged.putAll(overrides);
+        return fromMap(merged);
+    }
+
+    public Map<String, Object> values() {
+        return values;
+    }
+
+    public int segmentBytes() {
+        return segmentBytes;
+    }
+
+    public long segmentMs() {
+        return segmentMs;
+    }
+
+    public int segmentIndexBytes() {
+        return segmentIndexBytes;
+    }
+
+    public int indexIntervalBytes() {
+        return indexIntervalBytes;
+    }
+
+    public int maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    /** -1 keeps segments forever (by time). */
+    public long retentionMs() {
+        return retentionMs;
+    }
+
+    /** -1 keeps segments forever (by size). */
+    public long retentionBytes() {
+        return retentionBytes;
+    }
+
+    public long flushMessages() {
+        return flushMessages;
+    }
+
+    public long flushMs() {
+        return flushMs;
+    }
+
+    public long fileDeleteDelayMs() {
+        return fileDeleteDelayMs;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof LogConfig other && values.equals(other.values);
+    }
+
+    @Override
+    public int hashCode() {
+        return values.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "LogConfig" + new java.util.TreeMap<>(values);
+    }
+}

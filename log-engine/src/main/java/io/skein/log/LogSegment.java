@@ -1,0 +1,538 @@
+package io.skein.log;
+
+import static io.skein.log.record.RecordBatchView.HEADER_SIZE;
+import static io.skein.log.record.RecordBatchView.NO_TIMESTAMP;
+
+import io.skein.log.index.OffsetIndex;
+import io.skein.log.index.TimeIndex;
+import io.skein.log.index.TimeIndex.TimestampOffset;
+import io.skein.log.record.BatchRecords;
+import io.skein.log.record.RecordBatchView;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.zip.CRC32C;
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One segment of a partition log: a {@code .log} file of record batches stored verbatim, named by
+ * the 20-digit offset of its first batch, with its {@code .index} and {@code .timeindex}.
+ *
+ * <p>Only the log's writer appends, truncates, recovers or rolls; readers run concurrently and see
+ * the bytes up to {@link #size()}, which is published only after the bytes are written.
+ */
+final class LogSegment implements AutoCloseable {
+    static final String LOG_SUFFIX = ".log";
+    static final String INDEX_SUFFIX = ".index";
+    static final String TIME_INDEX_SUFFIX = ".timeindex";
+    static final String DELETED_SUFFIX = ".deleted";
+
+    private static final Logger log = LoggerFactory.getLogger(LogSegment.class);
+    private static final TimestampOffset NO_MAX_TIMESTAMP = new TimestampOffset(NO_TIMESTAMP, -1);
+    private static final int RECOVERY_READ_SIZE = 64 * 1024;
+
+    private final long baseOffset;
+    private final FileChannel channel;
+    private final OffsetIndex offsetIndex;
+    private final TimeIndex timeIndex;
+    private final int indexIntervalBytes;
+    private final int maxIndexSize;
+    private volatile Path logFile;
+    private volatile int size;
+    private volatile TimestampOffset maxTimestampSoFar;
+    private long createdMs;
+    private long rollingBasedTimestamp;
+    private int bytesSinceLastIndexEntry;
+
+    /** A batch located in the file. */
+    record BatchPosition(long baseOffset, int position, int size) {
+    }
+
+    /** Judges a structurally valid batch during recovery; returns why it is rejected, or null. */
+    @FunctionalInterface
+    interface BatchCheck {
+        String problemWith(RecordBatchView batch);
+    }
+
+    private LogSegment(long baseOffset, FileChannel channel, Path logFile, OffsetIndex offsetIndex, TimeIndex timeIndex,
+                       LogConfig config, long nowMs) throws IOException {
+        this.baseOffset = baseOffset;
+        this.channel = channel;
+        this.logFile = logFile;
+        this.offsetIndex = offsetIndex;
+        this.timeIndex = timeIndex;
+        this.indexIntervalBytes = config.indexIntervalBytes();
+        this.maxIndexSize = config.segmentIndexBytes();
+        long fileSize = channel.size();
+        if (fileSize > Integer.MAX_VALUE) {
+            throw new IOException("Segment " + logFile + " is " + fileSize + " bytes, more than a segment may hold");
+        }
+        this.size = (int) fileSize;
+        this.createdMs = nowMs;
+        TimestampOffset lastTimeEntry = timeIndex.lastEntry();
+        this.maxTimestampSoFar = lastTimeEntry.timestamp() >= 0 ? lastTimeEntry : NO_MAX_TIMESTAMP;
+        this.rollingBasedTimestamp = firstBatchTimestamp();
+    }
+
+    /** The first batch's max timestamp, which {@code segment.ms} counts from; none if unreadable. */
+    private long firstBatchTimestamp() throws IOException {
+        if (size == 0) {
+            return NO_TIMESTAMP;
+        }
+        try {
+            RecordBatchView first = new RecordBatchView();
+            readHeader(ByteBuffer.allocate(HEADER_SIZE), first, 0, size);
+            return first.maxTimestamp();
+        } catch (CorruptRecordException e) {
+            return NO_TIMESTAMP; // a torn segment: recovery will cut it and reset this
+        }
+    }
+
+    /** Creates an empty segment starting at {@code baseOffset}, replacing stale index files. */
+    static LogSegment create(Path dir, long baseOffset, LogConfig config, long nowMs) throws IOException {
+        Files.deleteIfExists(file(dir, baseOffset, INDEX_SUFFIX));
+        Files.deleteIfExists(file(dir, baseOffset, TIME_INDEX_SUFFIX));
+        return open(dir, baseOffset, config, nowMs, StandardOpenOption.CREATE_NEW);
+    }
+
+    /** Opens an existing segment; missing index files are created empty (the loader rebuilds them). */
+    static LogSegment open(Path dir, long baseOffset, LogConfig config, long nowMs) throws IOException {
+        return open(dir, baseOffset, config, nowMs, StandardOpenOption.READ);
+    }
+
+    private static LogSegment open(Path dir, long baseOffset, LogConfig config, long nowMs, StandardOpenOption mode)
+            throws IOException {
+        Path logFile = file(dir, baseOffset, LOG_SUFFIX);
+        FileChannel channel = FileChannel.open(logFile, mode, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            OffsetIndex offsetIndex = new OffsetIndex(file(dir, baseOffset, INDEX_SUFFIX), baseOffset,
+                    config.segmentIndexBytes());
+            TimeIndex timeIndex = new TimeIndex(file(dir, baseOffset, TIME_INDEX_SUFFIX), baseOffset,
+                    config.segmentIndexBytes());
+            return new LogSegment(baseOffset, channel, logFile, offsetIndex, timeIndex, config, nowMs);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    static Path file(Path dir, long baseOffset, String suffix) {
+        return dir.resolve(String.format("%020d", baseOffset) + suffix);
+    }
+
+    long baseOffset() {
+        return baseOffset;
+    }
+
+    int size() {
+        return size;
+    }
+
+    Path logFile() {
+        return logFile;
+    }
+
+    OffsetIndex offsetIndex() {
+        return offsetIndex;
+    }
+
+    TimeIndex timeIndex() {
+        return timeIndex;
+    }
+
+    /** Largest batch timestamp in the segment, or the file's modification time if it has none. */
+    long largestTimestamp() throws IOException {
+        long max = maxTimestampSoFar.timestamp();
+        return max >= 0 ? max : Files.getLastModifiedTime(logFile).toMillis();
+    }
+
+    TimestampOffset maxTimestampSoFar() {
+        return maxTimestampSoFar;
+    }
+
+    /**
+     * Appends validated batches whose last offset is {@code largestOffset}. The records' position is
+     * left as it was. Writer thread only.
+     */
+    void append(ByteBuffer records, long largestOffset, long maxTimestamp, long offsetOfMaxTimestamp)
+            throws IOException {
+        int position = size;
+        if (position == 0) {
+            rollingBasedTimestamp = maxTimestamp;
+        }
+        ByteBuffer source = records.duplicate();
+        long written = 0;
+        while (source.hasRemaining()) {
+            written += channel.write(source, position + written);
+        }
+        index(largestOffset, position, (int) written, maxTimestamp, offsetOfMaxTimestamp);
+        size = position + (int) written;
+    }
+
+    /** Adds index entries for bytes just written or just recovered at {@code position}. */
+    private void index(long largestOffset, int position, int bytes, long maxTimestamp, long offsetOfMaxTimestamp) {
+        if (maxTimestamp > maxTimestampSoFar.timestamp()) {
+            maxTimestampSoFar = new TimestampOffset(maxTimestamp, offsetOfMaxTimestamp);
+        }
+        if (bytesSinceLastIndexEntry > indexIntervalBytes) {
+            // Appends roll before an index fills; only a recovery under a smaller index size skips entries.
+            if (!offsetIndex.isFull()) {
+                offsetIndex.append(largestOffset, position);
+            }
+            if (!timeIndex.isFull()) {
+                timeIndex.maybeAppend(maxTimestampSoFar.timestamp(), maxTimestampSoFar.offset(), false);
+            }
+            bytesSinceLastIndexEntry = 0;
+        }
+        bytesSinceLastIndexEntry += bytes;
+    }
+
+    /** Whether an append of {@code bytes} up to {@code maxOffset} must go to a new segment. */
+    boolean shouldRoll(LogConfig config, int bytes, long maxTimestamp, long maxOffset, long nowMs) {
+        if (size == 0) {
+            return false;
+        }
+        long waited = rollingBasedTimestamp >= 0 && maxTimestamp >= 0
+                ? maxTimestamp - rollingBasedTimestamp : nowMs - createdMs;
+        return size > config.segmentBytes() - bytes
+                || waited > config.segmentMs()
+                || offsetIndex.isFull()
+                || timeIndex.isFull()
+                || maxOffset - baseOffset > Integer.MAX_VALUE;
+    }
+
+    /** Writes the final time index entry and trims both indexes: the segment takes no more appends. */
+    void onBecomeInactive() throws IOException {
+        appendFinalTimeIndexEntry();
+        offsetIndex.trimToValidSize();
+        timeIndex.trimToValidSize();
+    }
+
+    private void appendFinalTimeIndexEntry() {
+        TimestampOffset max = maxTimestampSoFar;
+        if (max.timestamp() >= 0) {
+            timeIndex.maybeAppend(max.timestamp(), max.offset(), true);
+        }
+    }
+
+    /** Grows the indexes back to full size, for a segment that becomes the active one again. */
+    void resizeIndexes(int maxIndexSize) throws IOException {
+        offsetIndex.resize(maxIndexSize);
+        timeIndex.resize(maxIndexSize);
+    }
+
+    /**
+     * Whole batches from the first one whose last offset is at least {@code startOffset}, ending at or
+     * before {@code maxPosition}, within {@code maxSize} bytes, or the first batch alone if it is larger
+     * and {@code minOneBatch} is set. Null if the segment holds no such batch below {@code maxPosition}.
+     */
+    FileSlice read(long startOffset, int maxSize, int maxPosition, boolean minOneBatch) throws IOException {
+        int end = Math.min(maxPosition, size);
+        BatchPosition first = find(startOffset, offsetIndex.lookup(startOffset).position(), end);
+        if (first == null) {
+            return null;
+        }
+        int budget = minOneBatch ? Math.max(maxSize, first.size()) : maxSize;
+        int limit = (int) Math.min(end, (long) first.position() + budget);
+        int sliceEnd = limit == end ? end : lastBatchEndWithin(first.position(), limit, end);
+        return new FileSlice(channel, first.position(), sliceEnd - first.position());
+    }
+
+    /** Where the batch holding {@code offset} (or the next one after it) starts; null if beyond the segment. */
+    BatchPosition translateOffset(long offset) throws IOException {
+        return find(offset, offsetIndex.lookup(offset).position(), size);
+    }
+
+    private BatchPosition find(long offset, int startPosition, int end) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
+        RecordBatchView batch = new RecordBatchView();
+        for (int position = startPosition; position < end; position += batch.sizeInBytes()) {
+            readHeader(header, batch, position, end);
+            if (batch.lastOffset() >= offset) {
+                return new BatchPosition(batch.baseOffset(), position, batch.sizeInBytes());
+            }
+        }
+        return null;
+    }
+
+    /** The end of the last batch that starts at or after {@code from} and ends by {@code limit}. */
+    private int lastBatchEndWithin(int from, int limit, int end) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
+        RecordBatchView batch = new RecordBatchView();
+        int position = Math.max(from, offsetIndex.lookupByPosition(limit).position());
+        while (position < end) {
+            readHeader(header, batch, position, end);
+            if (position + batch.sizeInBytes() > limit) {
+                break;
+            }
+            position += batch.sizeInBytes();
+        }
+        return position;
+    }
+
+    /** Reads the header of a batch that must be whole before {@code end}, or fails as corrupt. */
+    private void readHeader(ByteBuffer header, RecordBatchView batch, int position, int end) throws IOException {
+        if (end - position < HEADER_SIZE) {
+            throw corrupt(position, "only " + (end - position) + " bytes remain for a batch header");
+        }
+        readFully(header.clear(), position);
+        batch.at(header, 0);
+        int batchSize = batch.sizeInBytes();
+        if (batchSize < HEADER_SIZE || batchSize > end - position) {
+            throw corrupt(position, "batch size " + batchSize + " does not fit in " + (end - position) + " bytes");
+        }
+    }
+
+    private CorruptRecordException corrupt(int position, String problem) {
+        return new CorruptRecordException("Segment " + logFile + " is corrupt at position " + position + ": " + problem);
+    }
+
+    /** The offset after the last batch: scans from the last index entry to the end. */
+    long readNextOffset() throws IOException {
+        int end = size;
+        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
+        RecordBatchView batch = new RecordBatchView();
+        long nextOffset = baseOffset;
+        for (int position = offsetIndex.lookup(offsetIndex.lastOffset()).position(); position < end;
+             position += batch.sizeInBytes()) {
+            readHeader(header, batch, position, end);
+            nextOffset = batch.nextOffset();
+        }
+        return nextOffset;
+    }
+
+    /** The first record at or after {@code startingOffset} whose timestamp is at least {@code timestamp}. */
+    Optional<TimestampAndOffset> findOffsetByTimestamp(long timestamp, long startingOffset) throws IOException {
+        TimestampOffset indexed = timeIndex.lookup(timestamp);
+        int end = size;
+        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
+        RecordBatchView batch = new RecordBatchView();
+        for (int position = offsetIndex.lookup(Math.max(indexed.offset(), startingOffset)).position(); position < end;
+             position += batch.sizeInBytes()) {
+            readHeader(header, batch, position, end);
+            if (batch.maxTimestamp() >= timestamp && batch.lastOffset() >= startingOffset) {
+                Optional<TimestampAndOffset> found = searchBatch(position, batch.sizeInBytes(), timestamp, startingOffset);
+                if (found.isPresent()) {
+                    return found;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<TimestampAndOffset> searchBatch(int position, int batchSize, long timestamp, long startingOffset)
+            throws IOException {
+        ByteBuffer bytes = ByteBuffer.allocate(batchSize);
+        readFully(bytes, position);
+        RecordBatchView batch = new RecordBatchView().at(bytes, 0);
+        TimestampAndOffset[] found = new TimestampAndOffset[1];
+        BatchRecords.walk(batch, (offsetDelta, recordTimestamp) -> {
+            long offset = batch.baseOffset() + offsetDelta;
+            if (recordTimestamp >= timestamp && offset >= startingOffset) {
+                found[0] = new TimestampAndOffset(recordTimestamp, offset, batch.partitionLeaderEpoch());
+                return false;
+            }
+            return true;
+        });
+        return Optional.ofNullable(found[0]);
+    }
+
+    /**
+     * Re-validates every batch from the start of the file, rebuilding both indexes, and cuts the file at
+     * the first batch that is torn, corrupt, out of sequence or rejected by {@code check}. Writer only.
+     *
+     * @return the number of bytes cut off
+     */
+    int recover(BatchCheck check) throws IOException {
+        offsetIndex.truncate();
+        timeIndex.truncate();
+        resizeIndexes(maxIndexSize);
+        maxTimestampSoFar = NO_MAX_TIMESTAMP;
+        bytesSinceLastIndexEntry = 0;
+        rollingBasedTimestamp = NO_TIMESTAMP;
+        int fileSize = (int) Math.min(channel.size(), Integer.MAX_VALUE);
+        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
+        ByteBuffer chunk = ByteBuffer.allocateDirect(RECOVERY_READ_SIZE);
+        RecordBatchView batch = new RecordBatchView();
+        int position = 0;
+        long expectedOffset = baseOffset;
+        String problem = null;
+        while (position < fileSize) {
+            problem = checkBatch(position, fileSize, expectedOffset, header, batch, chunk);
+            if (problem == null) {
+                problem = check.problemWith(batch);
+            }
+            if (problem != null) {
+                break;
+            }
+            if (position == 0) {
+                rollingBasedTimestamp = batch.maxTimestamp();
+            }
+            index(batch.lastOffset(), position, batch.sizeInBytes(), batch.maxTimestamp(), batch.lastOffset());
+            expectedOffset = batch.nextOffset();
+            position += batch.sizeInBytes();
+        }
+        int truncated = fileSize - position;
+        if (truncated > 0) {
+            log.warn("Recovery dropped {} bytes from {} at position {}: {}", truncated, logFile, position, problem);
+            channel.truncate(position);
+        }
+        size = position;
+        onBecomeInactive();
+        return truncated;
+    }
+
+    /** Why the batch at {@code position} cannot be kept, or null if it is whole and intact. */
+    private String checkBatch(int position, int fileSize, long expectedOffset, ByteBuffer header,
+                              RecordBatchView batch, ByteBuffer chunk) throws IOException {
+        int remaining = fileSize - position;
+        if (remaining < HEADER_SIZE) {
+            return "a torn batch header of " + remaining + " bytes";
+        }
+        readFully(header.clear(), position);
+        batch.at(header, 0);
+        if (batch.magic() != RecordBatchView.MAGIC_V2) {
+            return "magic " + batch.magic();
+        }
+        int batchSize = batch.sizeInBytes();
+        if (batchSize < HEADER_SIZE || batchSize > remaining) {
+            return "a batch of " + batchSize + " bytes with " + remaining + " bytes left in the file";
+        }
+        if (batch.baseOffset() != expectedOffset) {
+            return "base offset " + batch.baseOffset() + " where " + expectedOffset + " was expected";
+        }
+        if (batch.lastOffsetDelta() < 0 || batch.lastOffset() - baseOffset > Integer.MAX_VALUE) {
+            return "last offset delta " + batch.lastOffsetDelta();
+        }
+        int crc = crcOf(position + RecordBatchView.CRC_COVERED_FROM, position + batchSize, chunk);
+        if (crc != batch.storedCrc()) {
+            return "a CRC mismatch in the batch at offset " + batch.baseOffset();
+        }
+        return null;
+    }
+
+    private int crcOf(long from, long to, ByteBuffer chunk) throws IOException {
+        CRC32C crc = new CRC32C();
+        for (long position = from; position < to; ) {
+            chunk.clear().limit((int) Math.min(chunk.capacity(), to - position));
+            readFully(chunk, position);
+            position += chunk.flip().remaining();
+            crc.update(chunk);
+        }
+        return (int) crc.getValue();
+    }
+
+    private void readFully(ByteBuffer buffer, long position) throws IOException {
+        long at = position;
+        while (buffer.hasRemaining()) {
+            int read = channel.read(buffer, at);
+            if (read < 0) {
+                throw new EOFException("Unexpected end of " + logFile + " at position " + at);
+            }
+            at += read;
+        }
+    }
+
+    /**
+     * Removes the batch holding {@code offset} and everything after it; the segment becomes the active
+     * one, so its indexes grow back to full size. Writer thread only.
+     *
+     * @return the number of bytes removed
+     */
+    int truncateTo(long offset, long nowMs) throws IOException {
+        BatchPosition cut = translateOffset(offset);
+        if (cut == null) {
+            return 0;
+        }
+        offsetIndex.truncateTo(offset);
+        timeIndex.truncateTo(offset);
+        resizeIndexes(maxIndexSize);
+        int removed = size - cut.position();
+        size = cut.position();
+        channel.truncate(cut.position());
+        bytesSinceLastIndexEntry = 0;
+        if (size == 0) {
+            createdMs = nowMs;
+            rollingBasedTimestamp = NO_TIMESTAMP;
+        }
+        reloadMaxTimestamp();
+        return removed;
+    }
+
+    /** Recomputes the largest timestamp from the time index and the batches after its last entry. */
+    private void reloadMaxTimestamp() throws IOException {
+        TimestampOffset lastEntry = timeIndex.lastEntry();
+        TimestampOffset max = lastEntry.timestamp() >= 0 ? lastEntry : NO_MAX_TIMESTAMP;
+        int end = size;
+        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
+        RecordBatchView batch = new RecordBatchView();
+        for (int position = offsetIndex.lookup(Math.max(lastEntry.offset(), baseOffset)).position(); position < end;
+             position += batch.sizeInBytes()) {
+            readHeader(header, batch, position, end);
+            if (batch.maxTimestamp() > max.timestamp()) {
+                max = new TimestampOffset(batch.maxTimestamp(), batch.lastOffset());
+            }
+        }
+        maxTimestampSoFar = max;
+    }
+
+    /** Makes the appended bytes durable; the indexes are not (recovery rebuilds the active segment's). */
+    void flushData() throws IOException {
+        channel.force(false);
+    }
+
+    /** Makes the bytes and both indexes durable. */
+    void flush() throws IOException {
+        flushData();
+        offsetIndex.flush();
+        timeIndex.flush();
+    }
+
+    /** Renames the segment's files to {@code .deleted} ahead of their deletion; readers keep working. */
+    void markDeleted() throws IOException {
+        logFile = rename(logFile);
+        offsetIndex.renameTo(offsetIndex.file().resolveSibling(offsetIndex.file().getFileName() + DELETED_SUFFIX));
+        timeIndex.renameTo(timeIndex.file().resolveSibling(timeIndex.file().getFileName() + DELETED_SUFFIX));
+    }
+
+    private static Path rename(Path file) throws IOException {
+        Path target = file.resolveSibling(file.getFileName() + DELETED_SUFFIX);
+        Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+        return target;
+    }
+
+    /** Closes the file and deletes the segment's files. */
+    void delete() throws IOException {
+        channel.close();
+        Files.deleteIfExists(logFile);
+        offsetIndex.deleteIfExists();
+        timeIndex.deleteIfExists();
+    }
+
+    /** Closes the file after writing the final time index entry and trimming the indexes. */
+    @Override
+    public void close() throws IOException {
+        try {
+            if (channel.isOpen()) {
+                appendFinalTimeIndexEntry();
+                offsetIndex.close();
+                timeIndex.close();
+            }
+        } finally {
+            channel.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LogSegment(" + logFile + ", size=" + size + ")";
+    }
+}

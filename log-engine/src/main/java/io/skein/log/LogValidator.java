@@ -1,0 +1,168 @@
+package io.skein.log;
+
+import io.skein.log.record.BatchRecords;
+import io.skein.log.record.RecordBatchView;
+import java.nio.ByteBuffer;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+
+/**
+ * Checks the batches of an append before any byte of it reaches the log, so a rejected append
+ * leaves the log untouched. Errors are kafka-clients' own exception types, which the broker maps to
+ * Kafka error codes: CORRUPT_MESSAGE, INVALID_RECORD, MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE.
+ */
+final class LogValidator {
+    private LogValidator() {
+    }
+
+    /** What an append holds, read from its (validated) batch headers. */
+    record Summary(int batchCount, int recordCount, int sizeInBytes, long firstOffset, long lastOffset,
+                   long maxTimestamp, long offsetOfMaxTimestamp) {
+    }
+
+    /**
+     * A producer's batches: magic v2, intact CRC, within {@code max.message.bytes}, not control
+     * batches, record count and offset deltas consistent with the records actually present. A wrong
+     * max timestamp is corrected in place, as Kafka does.
+     */
+    static void validateForLeader(ByteBuffer records, LogConfig config) {
+        checkTotalSize(records, config);
+        RecordBatchView batch = new RecordBatchView();
+        for (int pos = records.position(); pos < records.limit(); pos += batch.sizeInBytes()) {
+            checkBatch(records, pos, batch);
+            if (batch.sizeInBytes() > config.maxMessageBytes()) {
+                throw new RecordTooLargeException("The record batch is " + batch.sizeInBytes()
+                        + " bytes, larger than max.message.bytes (" + config.maxMessageBytes() + ")");
+            }
+            if (batch.isControlBatch()) {
+                throw new InvalidRecordException("Clients may not write control batches");
+            }
+            int count = batch.recordCount();
+            if (count <= 0 || count != batch.lastOffsetDelta() + 1) {
+                throw new InvalidRecordException("Batch declares " + count + " records but a last offset delta of "
+                        + batch.lastOffsetDelta());
+            }
+            checkRecordsAndFixMaxTimestamp(batch);
+        }
+    }
+
+    /**
+     * A leader's batches as a follower receives them: magic v2, intact CRC, and offsets that follow
+     * on from each other without gaps (Skein never compacts, so a log has no holes).
+     */
+    static void validateForFollower(ByteBuffer records, LogConfig config) {
+        checkTotalSize(records, config);
+        RecordBatchView batch = new RecordBatchView();
+        long expectedBaseOffset = -1;
+        for (int pos = records.position(); pos < records.limit(); pos += batch.sizeInBytes()) {
+            checkBatch(records, pos, batch);
+            if (batch.lastOffsetDelta() < 0) {
+                throw new InvalidRecordException("Batch at offset " + batch.baseOffset()
+                        + " has a negative last offset delta " + batch.lastOffsetDelta());
+            }
+            if (expectedBaseOffset >= 0 && batch.baseOffset() != expectedBaseOffset) {
+                throw new UnexpectedAppendOffsetException("Batch at offset " + batch.baseOffset()
+                        + " does not follow the previous batch, which ended before " + expectedBaseOffset,
+                        expectedBaseOffset, batch.baseOffset());
+            }
+            expectedBaseOffset = batch.nextOffset();
+        }
+    }
+
+    /** Sets each batch's base offset, counting on from {@code firstOffset}, and its leader epoch. */
+    static void assignOffsets(ByteBuffer records, long firstOffset, int leaderEpoch) {
+        RecordBatchView batch = new RecordBatchView();
+        long nextOffset = firstOffset;
+        for (int pos = records.position(); pos < records.limit(); pos += batch.sizeInBytes()) {
+            batch.at(records, pos);
+            batch.setBaseOffset(nextOffset);
+            batch.setPartitionLeaderEpoch(leaderEpoch);
+            nextOffset = batch.nextOffset();
+        }
+    }
+
+    /**
+     * Offsets, counts and the largest timestamp of validated batches. As in Kafka's time index, the
+     * offset of the largest timestamp is the last offset of the first batch that reaches it.
+     */
+    static Summary summarize(ByteBuffer records) {
+        RecordBatchView batch = new RecordBatchView();
+        int batches = 0;
+        int recordCount = 0;
+        long firstOffset = -1;
+        long lastOffset = -1;
+        long maxTimestamp = RecordBatchView.NO_TIMESTAMP;
+        long offsetOfMaxTimestamp = -1;
+        for (int pos = records.position(); pos < records.limit(); pos += batch.sizeInBytes()) {
+            batch.at(records, pos);
+            if (batches++ == 0) {
+                firstOffset = batch.baseOffset();
+            }
+            lastOffset = batch.lastOffset();
+            recordCount += batch.recordCount();
+            if (batch.maxTimestamp() > maxTimestamp) {
+                maxTimestamp = batch.maxTimestamp();
+                offsetOfMaxTimestamp = batch.lastOffset();
+            }
+        }
+        return new Summary(batches, recordCount, records.remaining(), firstOffset, lastOffset,
+                maxTimestamp, offsetOfMaxTimestamp);
+    }
+
+    private static void checkTotalSize(ByteBuffer records, LogConfig config) {
+        if (records.remaining() > config.segmentBytes()) {
+            throw new RecordBatchTooLargeException("The append is " + records.remaining()
+                    + " bytes, larger than segment.bytes (" + config.segmentBytes() + ")");
+        }
+    }
+
+    /** Framing, magic, CRC and compression id of the batch at {@code pos}; points {@code batch} at it. */
+    private static void checkBatch(ByteBuffer records, int pos, RecordBatchView batch) {
+        int remaining = records.limit() - pos;
+        if (remaining < RecordBatchView.LOG_OVERHEAD + 5) {
+            throw new CorruptRecordException("Records end with a truncated batch header of " + remaining + " bytes");
+        }
+        batch.at(records, pos);
+        int size = batch.sizeInBytes();
+        if (size > remaining) {
+            throw new CorruptRecordException("Batch declares " + size + " bytes but only " + remaining + " remain");
+        }
+        if (batch.magic() != RecordBatchView.MAGIC_V2) {
+            throw new InvalidRecordException("Batch has magic " + batch.magic() + "; Skein stores only v2 batches");
+        }
+        if (size < RecordBatchView.HEADER_SIZE) {
+            throw new CorruptRecordException("Batch declares " + size + " bytes, less than a v2 batch header ("
+                    + RecordBatchView.HEADER_SIZE + ")");
+        }
+        if (!batch.isCrcValid()) {
+            throw new CorruptRecordException("Batch at offset " + batch.baseOffset() + " is corrupt (stored crc = "
+                    + Integer.toUnsignedString(batch.storedCrc()) + ", computed crc = "
+                    + Integer.toUnsignedString(batch.computeCrc()) + ")");
+        }
+        if (batch.compressionId() > BatchRecords.MAX_COMPRESSION_ID) {
+            throw new InvalidRecordException("Batch has unknown compression type id " + batch.compressionId());
+        }
+    }
+
+    private static void checkRecordsAndFixMaxTimestamp(RecordBatchView batch) {
+        long[] maxTimestamp = {RecordBatchView.NO_TIMESTAMP};
+        int[] expectedDelta = {0};
+        BatchRecords.walk(batch, (offsetDelta, timestamp) -> {
+            if (offsetDelta != expectedDelta[0]) {
+                throw new InvalidRecordException("Record " + expectedDelta[0] + " has offset delta " + offsetDelta);
+            }
+            expectedDelta[0]++;
+            maxTimestamp[0] = Math.max(maxTimestamp[0], timestamp);
+            return true;
+        });
+        if (expectedDelta[0] != batch.recordCount()) {
+            throw new InvalidRecordException("Batch declares " + batch.recordCount() + " records but holds "
+                    + expectedDelta[0]);
+        }
+        if (!batch.isLogAppendTime() && batch.maxTimestamp() != maxTimestamp[0]) {
+            batch.setMaxTimestamp(maxTimestamp[0]);
+        }
+    }
+}

@@ -1,0 +1,688 @@
+package io.skein.log;
+
+import io.skein.log.LeaderEpochCache.EpochEndOffset;
+import io.skein.log.index.TimeIndex.TimestampOffset;
+import io.skein.log.record.RecordBatchView;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiPredicate;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedLeaderEpochException;
+import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The log of one partition replica: an ordered set of segments, the last one active, with the log
+ * start offset, log end offset, high watermark, recovery point and leader-epoch cache.
+ *
+ * <p>Threads: one writer at a time (appends, rolls, truncation, retention, high-watermark updates
+ * hold {@code lock}); readers take no lock and see offsets published through volatile fields only
+ * after the bytes they cover are written. fsyncs run outside the writer lock under
+ * {@code flushLock}, so appends go on during an fsync and appenders waiting to flush share the next
+ * one (group commit). Lock order: {@code lock} before {@code flushLock}.
+ */
+public final class PartitionLog implements AutoCloseable {
+    /** ListOffsets special timestamps, as Kafka numbers them. */
+    public static final long LATEST_TIMESTAMP = -1L;
+    public static final long EARLIEST_TIMESTAMP = -2L;
+    public static final long MAX_TIMESTAMP = -3L;
+
+    private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
+
+    private final TopicPartition topicPartition;
+    private final Clock clock;
+    private final ScheduledExecutorService scheduler;
+    private final ConcurrentNavigableMap<Long, LogSegment> segments;
+    private final LeaderEpochCache leaderEpochCache;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ReentrantLock flushLock = new ReentrantLock();
+    private volatile Path dir;
+    private volatile LogConfig config;
+    private volatile LogOffsetMetadata logEndOffset;
+    private volatile LogOffsetMetadata highWatermark;
+    private volatile long logStartOffset;
+    private volatile long recoveryPoint;
+    private volatile long lastFlushMs;
+
+    private PartitionLog(Path dir, TopicPartition topicPartition, LogConfig config, LogLoader.LoadedLog loaded,
+                         ScheduledExecutorService scheduler, Clock clock) throws IOException {
+        this.dir = dir;
+        this.topicPartition = topicPartition;
+        this.config = config;
+        this.scheduler = scheduler;
+        this.clock = clock;
+        this.segments = loaded.segments();
+        this.leaderEpochCache = loaded.leaderEpochCache();
+        this.logStartOffset = loaded.logStartOffset();
+        this.recoveryPoint = loaded.recoveryPoint();
+        this.lastFlushMs = clock.millis();
+        LogSegment active = segments.lastEntry().getValue();
+        this.logEndOffset = new LogOffsetMetadata(loaded.logEndOffset(), active.baseOffset(), active.size());
+        this.highWatermark = offsetMetadata(loaded.highWatermark());
+    }
+
+    /**
+     * Opens (recovering if needed) or creates the log in {@code dir}. The scheduler runs the flush
+     * after a roll and the deferred deletion of old segments.
+     */
+    static PartitionLog open(Path dir, TopicPartition topicPartition, LogConfig config,
+                                    LogLoader.Checkpoints checkpoints, boolean hadCleanShutdown,
+                                    ScheduledExecutorService scheduler, Clock clock) throws IOException {
+        Files.createDirectories(dir);
+        LogLoader.LoadedLog loaded = LogLoader.load(dir, config, checkpoints, hadCleanShutdown, clock.millis());
+        return new PartitionLog(dir, topicPartition, config, loaded, scheduler, clock);
+    }
+
+    public TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public LogConfig config() {
+        return config;
+    }
+
+    /** Applies new settings to future appends, rolls, flushes and retention. */
+    public void updateConfig(LogConfig newConfig) {
+        this.config = newConfig;
+    }
+
+    public long logStartOffset() {
+        return logStartOffset;
+    }
+
+    public long logEndOffset() {
+        return logEndOffset.offset();
+    }
+
+    public LogOffsetMetadata logEndOffsetMetadata() {
+        return logEndOffset;
+    }
+
+    public long highWatermark() {
+        return highWatermark.offset();
+    }
+
+    /** Offsets below this are on disk: recovery after a crash starts from here. */
+    public long recoveryPoint() {
+        return recoveryPoint;
+    }
+
+    public LeaderEpochCache leaderEpochCache() {
+        return leaderEpochCache;
+    }
+
+    /** OffsetsForLeaderEpoch, answered from this log. */
+    public EpochEndOffset endOffsetForEpoch(int leaderEpoch) {
+        return leaderEpochCache.endOffsetFor(leaderEpoch, logEndOffset());
+    }
+
+    public int numberOfSegments() {
+        return segments.size();
+    }
+
+    /** Bytes in all segments. */
+    public long size() {
+        long total = 0;
+        for (LogSegment segment : segments.values()) {
+            total += segment.size();
+        }
+        return total;
+    }
+
+    /** Base offsets of the segments, oldest first. */
+    public List<Long> segmentBaseOffsets() {
+        return List.copyOf(segments.keySet());
+    }
+
+    /**
+     * Appends a producer's batches as leader: validates them, gives them the next offsets and
+     * {@code leaderEpoch}, and writes them. A rejected append writes nothing.
+     *
+     * @throws org.apache.kafka.common.errors.CorruptRecordException for a torn or corrupt batch
+     * @throws org.apache.kafka.common.InvalidRecordException for a batch whose records do not add up
+     * @throws org.apache.kafka.common.errors.RecordTooLargeException for a batch over max.message.bytes
+     * @throws org.apache.kafka.common.errors.RecordBatchTooLargeException for an append over segment.bytes
+     * @throws FencedLeaderEpochException if {@code leaderEpoch} is older than the log's latest epoch
+     * @throws KafkaStorageException if the disk fails
+     */
+    public LogAppendInfo appendAsLeader(ByteBuffer records, int leaderEpoch) {
+        if (leaderEpoch < 0) {
+            throw new IllegalArgumentException("A leader epoch is never negative: " + leaderEpoch);
+        }
+        LogConfig config = this.config;
+        LogValidator.validateForLeader(records, config);
+        return append(records, config, leaderEpoch);
+    }
+
+    /**
+     * Appends a leader's batches as a follower, keeping their offsets and epochs.
+     *
+     * @throws UnexpectedAppendOffsetException if they do not start at the log end offset
+     */
+    public LogAppendInfo appendAsFollower(ByteBuffer records) {
+        LogConfig config = this.config;
+        LogValidator.validateForFollower(records, config);
+        return append(records, config, RecordBatchView.NO_PARTITION_LEADER_EPOCH);
+    }
+
+    /** Appends validated records; a non-negative {@code leaderEpoch} marks a leader append. */
+    private LogAppendInfo append(ByteBuffer records, LogConfig config, int leaderEpoch) {
+        if (!records.hasRemaining()) {
+            return new LogAppendInfo(-1, -1, RecordBatchView.NO_TIMESTAMP, -1, 0, 0, logStartOffset);
+        }
+        LogValidator.Summary appended;
+        lock.lock();
+        try {
+            long nextOffset = logEndOffset.offset();
+            if (leaderEpoch >= 0) {
+                checkEpochNotFenced(leaderEpoch);
+                LogValidator.assignOffsets(records, nextOffset, leaderEpoch);
+                appended = LogValidator.summarize(records);
+                leaderEpochCache.assign(leaderEpoch, nextOffset);
+            } else {
+                appended = LogValidator.summarize(records);
+                if (appended.firstOffset() != nextOffset) {
+                    throw new UnexpectedAppendOffsetException("Append to " + topicPartition + " starts at offset "
+                            + appended.firstOffset() + " but the log end offset is " + nextOffset,
+                            nextOffset, appended.firstOffset());
+                }
+                assignEpochsOf(records);
+            }
+            LogSegment segment = activeSegmentFor(appended, config);
+            segment.append(records, appended.lastOffset(), appended.maxTimestamp(), appended.offsetOfMaxTimestamp());
+            logEndOffset = new LogOffsetMetadata(appended.lastOffset() + 1, segment.baseOffset(), segment.size());
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot append to " + topicPartition + " in " + dir, e);
+        } finally {
+            lock.unlock();
+        }
+        if (logEndOffset() - recoveryPoint >= config.flushMessages()) {
+            flush(appended.lastOffset() + 1);
+        }
+        return new LogAppendInfo(appended.firstOffset(), appended.lastOffset(), appended.maxTimestamp(),
+                appended.offsetOfMaxTimestamp(), appended.recordCount(), appended.sizeInBytes(), logStartOffset);
+    }
+
+    private void checkEpochNotFenced(int epoch) {
+        OptionalInt latest = leaderEpochCache.latestEpoch();
+        if (latest.isPresent() && epoch < latest.getAsInt()) {
+            throw new FencedLeaderEpochException("Leader epoch " + epoch + " of an append to " + topicPartition
+                    + " is older than the log's latest epoch " + latest.getAsInt());
+        }
+    }
+
+    /** Records the epochs a follower append introduces, before its bytes are written. */
+    private void assignEpochsOf(ByteBuffer records) {
+        RecordBatchView batch = new RecordBatchView();
+        for (int pos = records.position(); pos < records.limit(); pos += batch.sizeInBytes()) {
+            batch.at(records, pos);
+            checkEpochNotFenced(batch.partitionLeaderEpoch());
+            leaderEpochCache.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+        }
+    }
+
+    /**
+     * Records, durably, that {@code leaderEpoch} starts at {@code startOffset}: a new leader does this
+     * before its first append so that OffsetsForLeaderEpoch knows the epoch at once.
+     */
+    public void assignEpochStartOffset(int leaderEpoch, long startOffset) {
+        lock.lock();
+        try {
+            checkEpochNotFenced(leaderEpoch);
+            leaderEpochCache.assign(leaderEpoch, startOffset);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private LogSegment activeSegmentFor(LogValidator.Summary append, LogConfig config) throws IOException {
+        LogSegment active = segments.lastEntry().getValue();
+        if (active.shouldRoll(config, append.sizeInBytes(), append.maxTimestamp(), append.lastOffset(), clock.millis())) {
+            return rollLocked();
+        }
+        return active;
+    }
+
+    /** Starts a new active segment at the log end offset, unless the active segment is empty. */
+    public void roll() {
+        lock.lock();
+        try {
+            rollLocked();
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot roll " + topicPartition + " in " + dir, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private LogSegment rollLocked() throws IOException {
+        LogSegment previous = segments.lastEntry().getValue();
+        if (previous.size() == 0) {
+            return previous;
+        }
+        long newBaseOffset = logEndOffset.offset();
+        previous.onBecomeInactive();
+        LogSegment next = LogSegment.create(dir, newBaseOffset, config, clock.millis());
+        segments.put(newBaseOffset, next);
+        logEndOffset = new LogOffsetMetadata(newBaseOffset, newBaseOffset, 0);
+        runLater(() -> flushRolled(previous, newBaseOffset), 0);
+        return next;
+    }
+
+    /** After a roll: the finished segment's bytes and indexes go to disk, then the recovery point moves past it. */
+    private void flushRolled(LogSegment rolled, long newBaseOffset) {
+        flushLock.lock();
+        try {
+            rolled.flush();
+        } catch (IOException e) {
+            log.error("Cannot flush {} after rolling {}", rolled, topicPartition, e);
+            return;
+        } finally {
+            flushLock.unlock();
+        }
+        flush(newBaseOffset);
+    }
+
+    /** Makes everything appended so far durable. */
+    public void flush() {
+        flush(logEndOffset());
+    }
+
+    /**
+     * Makes the log durable at least up to {@code offset} (exclusive). One fsync at a time; it covers
+     * everything appended before it starts, so a caller that waited for another's fsync may find its
+     * offset already covered.
+     */
+    void flush(long offset) {
+        if (offset <= recoveryPoint) {
+            return;
+        }
+        flushLock.lock();
+        try {
+            if (offset <= recoveryPoint) {
+                return;
+            }
+            LogOffsetMetadata end = logEndOffset;
+            Long from = segments.floorKey(recoveryPoint);
+            LogSegment active = segments.lastEntry().getValue();
+            for (LogSegment segment : segments.subMap(from == null ? segments.firstKey() : from, true,
+                    end.segmentBaseOffset(), true).values()) {
+                if (segment == active) {
+                    segment.flushData(); // its indexes are rebuilt by recovery after a crash
+                } else {
+                    segment.flush();
+                }
+            }
+            recoveryPoint = Math.max(recoveryPoint, end.offset());
+            lastFlushMs = clock.millis();
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot flush " + topicPartition + " in " + dir, e);
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    /** Flushes if {@code flush.ms} has passed since the last flush and there is something to flush. */
+    void flushIfDue() {
+        if (clock.millis() - lastFlushMs >= config.flushMs() && logEndOffset() > recoveryPoint) {
+            flush();
+        }
+    }
+
+    /**
+     * Whole batches from the one holding {@code startOffset}, up to {@code maxBytes} (at least one
+     * batch if {@code minOneBatch}), stopping at the log end offset or the high watermark.
+     *
+     * @throws OffsetOutOfRangeException if {@code startOffset} is below the log start or above the log end
+     */
+    public FileSlice read(long startOffset, int maxBytes, FetchIsolation isolation, boolean minOneBatch) {
+        LogOffsetMetadata end = isolation == FetchIsolation.HIGH_WATERMARK ? highWatermark : logEndOffset;
+        long logEnd = logEndOffset();
+        if (startOffset < logStartOffset || startOffset > logEnd) {
+            throw new OffsetOutOfRangeException("Offset " + startOffset + " is out of range for " + topicPartition
+                    + ": the log holds [" + logStartOffset + ", " + logEnd + ")");
+        }
+        if (startOffset >= end.offset()) {
+            return FileSlice.EMPTY;
+        }
+        try {
+            Map.Entry<Long, LogSegment> entry = segments.floorEntry(startOffset);
+            if (entry == null) {
+                throw new OffsetOutOfRangeException("Offset " + startOffset + " of " + topicPartition
+                        + " was just deleted");
+            }
+            for (; entry != null && entry.getKey() <= end.segmentBaseOffset(); entry = segments.higherEntry(entry.getKey())) {
+                LogSegment segment = entry.getValue();
+                int maxPosition = segment.baseOffset() == end.segmentBaseOffset() ? end.position() : Integer.MAX_VALUE;
+                FileSlice slice = segment.read(startOffset, maxBytes, maxPosition, minOneBatch);
+                if (slice != null) {
+                    return slice;
+                }
+            }
+            return FileSlice.EMPTY;
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot read " + topicPartition + " in " + dir, e);
+        }
+    }
+
+    /**
+     * ListOffsets: the first record at or after the log start with a timestamp at least
+     * {@code targetTimestamp}, or, for the special timestamps, the log start, the log end, or the
+     * record with the largest timestamp. Empty if no record qualifies.
+     */
+    public Optional<TimestampAndOffset> fetchOffsetByTimestamp(long targetTimestamp) {
+        if (targetTimestamp == EARLIEST_TIMESTAMP) {
+            long start = logStartOffset;
+            return Optional.of(new TimestampAndOffset(RecordBatchView.NO_TIMESTAMP, start, epochOrUndefined(
+                    leaderEpochCache.epochForOffset(start))));
+        }
+        if (targetTimestamp == LATEST_TIMESTAMP) {
+            return Optional.of(new TimestampAndOffset(RecordBatchView.NO_TIMESTAMP, logEndOffset(),
+                    epochOrUndefined(leaderEpochCache.latestEpoch())));
+        }
+        try {
+            if (targetTimestamp == MAX_TIMESTAMP) {
+                LogSegment newest = null;
+                for (LogSegment segment : segments.values()) {
+                    if (newest == null || segment.maxTimestampSoFar().timestamp() > newest.maxTimestampSoFar().timestamp()) {
+                        newest = segment;
+                    }
+                }
+                TimestampOffset max = newest.maxTimestampSoFar();
+                return max.timestamp() < 0 ? Optional.empty() : newest.findOffsetByTimestamp(max.timestamp(), logStartOffset);
+            }
+            if (targetTimestamp < 0) {
+                throw new IllegalArgumentException("Invalid target timestamp " + targetTimestamp);
+            }
+            for (LogSegment segment : segments.values()) {
+                if (segment.maxTimestampSoFar().timestamp() >= targetTimestamp) {
+                    Optional<TimestampAndOffset> found = segment.findOffsetByTimestamp(targetTimestamp, logStartOffset);
+                    if (found.isPresent()) {
+                        return found; // else its matches all lie below the log start offset
+                    }
+                }
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot search " + topicPartition + " by timestamp", e);
+        }
+    }
+
+    private static int epochOrUndefined(OptionalInt epoch) {
+        return epoch.orElse(LeaderEpochCache.UNDEFINED_EPOCH);
+    }
+
+    /**
+     * Moves the high watermark, kept within [log start offset, log end offset]. It is a batch boundary,
+     * as replication only ever acknowledges whole batches; reads bounded by it stop there.
+     *
+     * @return the high watermark now in force
+     */
+    public long updateHighWatermark(long offset) {
+        lock.lock();
+        try {
+            highWatermark = offsetMetadata(Math.min(Math.max(offset, logStartOffset), logEndOffset()));
+            return highWatermark.offset();
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot locate offset " + offset + " in " + topicPartition, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Where {@code offset}, a batch boundary within the log, sits. */
+    private LogOffsetMetadata offsetMetadata(long offset) throws IOException {
+        LogOffsetMetadata end = logEndOffset;
+        if (offset == end.offset()) {
+            return end;
+        }
+        LogSegment segment = segments.floorEntry(offset).getValue();
+        LogSegment.BatchPosition batch = segment.translateOffset(offset);
+        return new LogOffsetMetadata(offset, segment.baseOffset(), batch == null ? segment.size() : batch.position());
+    }
+
+    /**
+     * Moves the log start offset forward (DeleteRecords). Segments wholly below it are deleted by the
+     * next retention pass.
+     *
+     * @throws OffsetOutOfRangeException if {@code newLogStartOffset} is above the high watermark
+     */
+    public void maybeIncrementLogStartOffset(long newLogStartOffset) {
+        lock.lock();
+        try {
+            if (newLogStartOffset > highWatermark()) {
+                throw new OffsetOutOfRangeException("Cannot move the log start offset of " + topicPartition + " to "
+                        + newLogStartOffset + ": the high watermark is " + highWatermark());
+            }
+            advanceLogStartOffset(newLogStartOffset);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void advanceLogStartOffset(long newLogStartOffset) {
+        if (newLogStartOffset > logStartOffset) {
+            logStartOffset = newLogStartOffset;
+            leaderEpochCache.truncateFromStart(newLogStartOffset);
+        }
+    }
+
+    /**
+     * Deletes segments past {@code retention.ms} (by their largest timestamp) or beyond
+     * {@code retention.bytes}, and segments wholly below the log start offset; never the active
+     * segment nor data at or above the high watermark. Advances the log start offset.
+     *
+     * @return how many segments were deleted
+     */
+    public int deleteOldSegments() {
+        LogConfig config = this.config;
+        long now = clock.millis();
+        int deleted = 0;
+        if (config.retentionMs() >= 0) {
+            deleted += deleteSegments((segment, next) -> now - largestTimestamp(segment) > config.retentionMs());
+        }
+        if (config.retentionBytes() >= 0) {
+            long[] excess = {size() - config.retentionBytes()};
+            deleted += deleteSegments((segment, next) -> {
+                if (excess[0] - segment.size() < 0) {
+                    return false;
+                }
+                excess[0] -= segment.size();
+                return true;
+            });
+        }
+        deleted += deleteSegments((segment, next) -> next.baseOffset() <= logStartOffset);
+        return deleted;
+    }
+
+    private static long largestTimestamp(LogSegment segment) {
+        try {
+            return segment.largestTimestamp();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Deletes leading segments while {@code deletable(segment, nextSegment)} holds. */
+    private int deleteSegments(BiPredicate<LogSegment, LogSegment> deletable) {
+        lock.lock();
+        try {
+            List<LogSegment> deleting = new ArrayList<>();
+            List<LogSegment> ordered = new ArrayList<>(segments.values());
+            long highWatermark = highWatermark();
+            for (int i = 0; i < ordered.size() - 1; i++) {
+                LogSegment next = ordered.get(i + 1);
+                if (next.baseOffset() > highWatermark || !deletable.test(ordered.get(i), next)) {
+                    break;
+                }
+                deleting.add(ordered.get(i));
+            }
+            if (deleting.isEmpty()) {
+                return 0;
+            }
+            advanceLogStartOffset(ordered.get(deleting.size()).baseOffset());
+            removeAndDeleteLater(deleting);
+            return deleting.size();
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot delete old segments of " + topicPartition, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Removes the batch holding {@code targetOffset} and all after it; a follower does this to drop a
+     * divergent suffix. Package-private: {@link LogManager} also checkpoints the lowered recovery point.
+     *
+     * @return whether anything was removed
+     */
+    boolean truncateTo(long targetOffset) {
+        if (targetOffset < 0) {
+            throw new IllegalArgumentException("Cannot truncate " + topicPartition + " to offset " + targetOffset);
+        }
+        lock.lock();
+        flushLock.lock();
+        try {
+            if (targetOffset >= logEndOffset()) {
+                return false;
+            }
+            if (targetOffset < segments.firstKey()) {
+                truncateFullyAndStartAtLocked(targetOffset);
+                return true;
+            }
+            removeAndDeleteLater(new ArrayList<>(segments.tailMap(targetOffset, false).values()));
+            LogSegment active = segments.lastEntry().getValue();
+            active.truncateTo(targetOffset, clock.millis());
+            logEndOffset = new LogOffsetMetadata(active.readNextOffset(), active.baseOffset(), active.size());
+            long newEnd = logEndOffset();
+            leaderEpochCache.truncateFromEnd(newEnd);
+            logStartOffset = Math.min(logStartOffset, newEnd);
+            recoveryPoint = Math.min(recoveryPoint, newEnd);
+            if (highWatermark() > newEnd) {
+                highWatermark = logEndOffset;
+            }
+            return true;
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot truncate " + topicPartition + " to " + targetOffset, e);
+        } finally {
+            flushLock.unlock();
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Deletes every segment and starts the log empty at {@code newOffset}, for a follower whose log is
+     * wholly behind or apart from the leader's. Package-private, as {@link #truncateTo}.
+     */
+    void truncateFullyAndStartAt(long newOffset) {
+        lock.lock();
+        flushLock.lock();
+        try {
+            truncateFullyAndStartAtLocked(newOffset);
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot truncate " + topicPartition + " fully", e);
+        } finally {
+            flushLock.unlock();
+            lock.unlock();
+        }
+    }
+
+    private void truncateFullyAndStartAtLocked(long newOffset) throws IOException {
+        List<LogSegment> old = new ArrayList<>(segments.values());
+        for (LogSegment segment : old) {
+            segment.markDeleted(); // frees the file names for the new segment
+        }
+        LogSegment fresh = LogSegment.create(dir, newOffset, config, clock.millis());
+        segments.put(newOffset, fresh);
+        for (LogSegment segment : old) {
+            segments.remove(segment.baseOffset(), segment);
+        }
+        leaderEpochCache.clear();
+        logEndOffset = new LogOffsetMetadata(newOffset, newOffset, 0);
+        logStartOffset = newOffset;
+        recoveryPoint = newOffset;
+        highWatermark = logEndOffset;
+        deleteLater(old);
+    }
+
+    private void removeAndDeleteLater(List<LogSegment> doomed) throws IOException {
+        for (LogSegment segment : doomed) {
+            segments.remove(segment.baseOffset(), segment);
+            segment.markDeleted();
+        }
+        deleteLater(doomed);
+    }
+
+    /** Readers may still hold slices of these segments: their files go after {@code file.delete.delay.ms}. */
+    private void deleteLater(List<LogSegment> doomed) {
+        runLater(() -> {
+            for (LogSegment segment : doomed) {
+                try {
+                    segment.delete();
+                } catch (IOException e) {
+                    log.warn("Cannot delete {}", segment, e);
+                }
+            }
+        }, config.fileDeleteDelayMs());
+    }
+
+    private void runLater(Runnable task, long delayMs) {
+        try {
+            scheduler.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            log.debug("Scheduler stopped: {} will finish its deferred work at next start", topicPartition);
+        }
+    }
+
+    /** Points the log at its directory's new name, after the directory was renamed for deletion. */
+    void renamedTo(Path newDir) {
+        this.dir = newDir;
+    }
+
+    /** Closes every segment; the log takes no more appends. Does not flush. */
+    @Override
+    public void close() throws IOException {
+        lock.lock();
+        try {
+            IOException failure = null;
+            for (LogSegment segment : segments.values()) {
+                try {
+                    segment.close();
+                } catch (IOException e) {
+                    failure = failure == null ? e : failure;
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionLog(" + topicPartition + ", " + dir + ", logStartOffset=" + logStartOffset
+                + ", logEndOffset=" + logEndOffset() + ", highWatermark=" + highWatermark() + ")";
+    }
+}

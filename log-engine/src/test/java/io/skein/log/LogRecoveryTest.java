@@ -1,0 +1,306 @@
+package io.skein.log;
+
+import static io.skein.log.record.TestRecords.batch;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.skein.log.LeaderEpochCache.EpochEntry;
+import io.skein.log.record.TestRecords;
+import io.skein.log.record.TestRecords.Batch;
+import io.skein.log.record.TestRecords.Rec;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Crash recovery on real files: a log is written, its files are copied as a crash would leave them
+ * (no clean shutdown, indexes untrimmed), the unflushed bytes are cut and flipped, and the log is
+ * opened again. The result must be exactly the written log up to the first damaged batch, never
+ * less than what was flushed, with working indexes and epochs.
+ */
+class LogRecoveryTest {
+    private static final LogConfig CONFIG = LogConfig.fromMap(Map.of("segment.bytes", 1500,
+            "index.interval.bytes", 150, "file.delete.delay.ms", 0));
+
+    @TempDir
+    Path dir;
+
+    private final TestLogs logs = new TestLogs();
+
+    @AfterEach
+    void stopScheduler() {
+        logs.close();
+    }
+
+    /** What was written, and the state of the files when the writer crashed. */
+    private record Crashed(Path files, List<Rec> records, List<Batch> batches, long recoveryPoint) {
+    }
+
+    /** Writes random batches over several segments and epochs, flushing part way, then "crashes". */
+    private Crashed writeAndCrash(Random random, Path workDir) throws IOException {
+        Path original = workDir.resolve("original");
+        PartitionLog log = logs.open(original, CONFIG);
+        int flushAfter = 10 + random.nextInt(20);
+        int epoch = 0;
+        for (int i = 0; i < 40; i++) {
+            if (random.nextInt(8) == 0) {
+                epoch++;
+            }
+            String[] values = new String[1 + random.nextInt(4)];
+            for (int v = 0; v < values.length; v++) {
+                values[v] = "v" + i + "." + v + "-".repeat(random.nextInt(40));
+            }
+            log.appendAsLeader(batch(1_000 + 10L * i, values), epoch);
+            if (i == flushAfter) {
+                log.flush();
+            }
+        }
+        Path snapshot = workDir.resolve("snapshot");
+        copyDirectory(original, snapshot); // the page cache's view: what a killed process leaves behind
+        List<Rec> records = readAll(log);
+        List<Batch> batches = allBatches(log);
+        long recoveryPoint = log.recoveryPoint();
+        log.close();
+        return new Crashed(snapshot, records, batches, recoveryPoint);
+    }
+
+    static Stream<Long> seeds() {
+        return Stream.iterate(1L, s -> s + 1).limit(60);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void recoveryKeepsExactlyTheIntactPrefixOfTheUnflushedTail(long seed) throws IOException {
+        Random random = new Random(seed);
+        Crashed crashed = writeAndCrash(random, dir);
+        Path trial = dir.resolve("trial");
+        copyDirectory(crashed.files(), trial);
+
+        // Damage only bytes the crash could have torn: those after the recovery point.
+        Path active = lastLogFile(trial);
+        long activeBase = baseOffsetOf(active);
+        long activeSize = Files.size(active);
+        long firstUnflushedPosition = positionOf(crashed.batches(), activeBase, crashed.recoveryPoint());
+        long damageFrom = firstUnflushedPosition;
+        long firstDamage = activeSize;
+        int mode = random.nextInt(3);
+        if (mode != 1 && activeSize > damageFrom) { // cut
+            long cut = damageFrom + (long) (random.nextDouble() * (activeSize - damageFrom));
+            try (RandomAccessFile file = new RandomAccessFile(active.toFile(), "rw")) {
+                file.setLength(cut);
+            }
+            firstDamage = Math.min(firstDamage, cut);
+        }
+        long sizeNow = Files.size(active);
+        if (mode != 0 && sizeNow > damageFrom) { // flip bytes
+            TreeSet<Long> positions = new TreeSet<>();
+            for (int i = 0; i < 1 + random.nextInt(3); i++) {
+                positions.add(damageFrom + (long) (random.nextDouble() * (sizeNow - damageFrom)));
+            }
+            try (RandomAccessFile file = new RandomAccessFile(active.toFile(), "rw")) {
+                for (long position : positions) {
+                    file.seek(position);
+                    int original = file.read();
+                    file.seek(position);
+                    file.write(original ^ (1 + random.nextInt(255)));
+                }
+            }
+            firstDamage = Math.min(firstDamage, positions.first());
+        }
+        long expectedEnd = endOfIntactBatches(crashed.batches(), activeBase, firstDamage);
+
+        try (PartitionLog recovered = logs.openAfterCrash(trial, CONFIG, crashed.recoveryPoint())) {
+            assertEquals(expectedEnd, recovered.logEndOffset(), "mode " + mode + ", first damage at " + firstDamage);
+            assertTrue(recovered.logEndOffset() >= crashed.recoveryPoint(), "flushed data survives");
+            List<Rec> expected = crashed.records().stream().filter(r -> r.offset() < expectedEnd).toList();
+            assertEquals(expected, readAll(recovered));
+            assertEquals(Files.size(lastLogFile(trial)), positionOf(crashed.batches(), activeBase, expectedEnd),
+                    "the file is cut at the last intact batch");
+            assertIndexesWork(recovered, expected);
+            assertEquals(expectedEpochs(expected), recovered.leaderEpochCache().entries());
+
+            recovered.appendAsLeader(batch(9_999, "after recovery"), 100);
+            PartitionLog reopened = logs.reopen(recovered);
+            assertEquals(expectedEnd + 1, reopened.logEndOffset());
+            assertEquals("after recovery", readAll(reopened).get((int) expectedEnd).value());
+            reopened.close();
+        }
+    }
+
+    @Test
+    void damageInAnUnflushedEarlierSegmentRemovesTheSegmentsAfterIt() throws IOException {
+        Crashed crashed = writeAndCrash(new Random(7), dir);
+        Path trial = dir.resolve("trial");
+        copyDirectory(crashed.files(), trial);
+        List<Path> segments = logFiles(trial);
+        assertTrue(segments.size() >= 3, "the test needs segments after the damaged one");
+        Path damaged = segments.get(segments.size() - 2);
+        long base = baseOffsetOf(damaged);
+        try (RandomAccessFile file = new RandomAccessFile(damaged.toFile(), "rw")) {
+            file.setLength(file.length() - 7);
+        }
+        long recoveryPointBelowIt = base; // as if the last flush happened before this segment was written
+
+        try (PartitionLog recovered = logs.openAfterCrash(trial, CONFIG, recoveryPointBelowIt)) {
+            long expectedEnd = endOfIntactBatches(crashed.batches(), base, Files.size(damaged));
+            assertEquals(expectedEnd, recovered.logEndOffset());
+            assertEquals(base, recovered.segmentBaseOffsets().get(recovered.numberOfSegments() - 1));
+            assertEquals(segments.size() - 1, logFiles(trial).size());
+            assertEquals(crashed.records().stream().filter(r -> r.offset() < expectedEnd).toList(), readAll(recovered));
+        }
+    }
+
+    @Test
+    void aCleanShutdownIsTrustedButBrokenIndexesAreRebuilt() throws IOException {
+        Crashed crashed = writeAndCrash(new Random(3), dir);
+        Path trial = dir.resolve("trial");
+        try (PartitionLog clean = logs.open(dir.resolve("original"), CONFIG)) { // a clean close trims indexes
+            assertEquals(crashed.records(), readAll(clean));
+        }
+        copyDirectory(dir.resolve("original"), trial);
+        List<Path> segments = logFiles(trial);
+        Path first = segments.get(0);
+        Files.delete(sibling(first, ".timeindex"));
+        try (RandomAccessFile index = new RandomAccessFile(sibling(segments.get(1), ".index").toFile(), "rw")) {
+            index.setLength(index.length() - 3); // not a whole number of entries
+        }
+        try (RandomAccessFile index = new RandomAccessFile(sibling(segments.get(2), ".index").toFile(), "rw")) {
+            index.seek(4);
+            index.writeInt(1 << 30); // a position far beyond the segment
+        }
+
+        try (PartitionLog reopened = logs.open(trial, CONFIG)) {
+            assertEquals(crashed.records(), readAll(reopened));
+            assertIndexesWork(reopened, crashed.records());
+            assertTrue(Files.exists(sibling(first, ".timeindex")));
+        }
+    }
+
+    @Test
+    void aCorruptEpochCheckpointIsRebuiltFromTheBatches() throws IOException {
+        Crashed crashed = writeAndCrash(new Random(11), dir);
+        Path trial = dir.resolve("trial");
+        copyDirectory(crashed.files(), trial);
+        Files.writeString(trial.resolve(LeaderEpochCache.CHECKPOINT_FILE), "0\n7\n1 x\n");
+
+        try (PartitionLog recovered = logs.open(trial, CONFIG)) {
+            assertEquals(crashed.records(), readAll(recovered));
+            assertEquals(expectedEpochs(crashed.records()), recovered.leaderEpochCache().entries());
+        }
+    }
+
+    private static List<EpochEntry> expectedEpochs(List<Rec> records) {
+        List<EpochEntry> epochs = new ArrayList<>();
+        for (Rec record : records) {
+            if (epochs.isEmpty() || epochs.get(epochs.size() - 1).epoch() != record.leaderEpoch()) {
+                epochs.add(new EpochEntry(record.leaderEpoch(), record.offset()));
+            }
+        }
+        return epochs;
+    }
+
+    /** Every offset reads back from its own batch, and every timestamp finds its first record. */
+    private static void assertIndexesWork(PartitionLog log, List<Rec> expected) {
+        for (Rec record : expected) {
+            List<Rec> read = TestRecords.records(log.read(record.offset(), 1, FetchIsolation.LOG_END, true));
+            assertTrue(read.contains(record), "reading offset " + record.offset() + " returns its batch");
+            TimestampAndOffset found = log.fetchOffsetByTimestamp(record.timestamp()).orElseThrow();
+            Rec first = expected.stream().filter(r -> r.timestamp() >= record.timestamp()).findFirst().orElseThrow();
+            assertEquals(first.offset(), found.offset(), "timestamp " + record.timestamp());
+        }
+    }
+
+    private static List<Rec> readAll(PartitionLog log) {
+        List<Rec> all = new ArrayList<>();
+        long next = log.logStartOffset();
+        while (next < log.logEndOffset()) {
+            List<Rec> read = TestRecords.records(log.read(next, Integer.MAX_VALUE, FetchIsolation.LOG_END, true));
+            all.addAll(read);
+            next = read.get(read.size() - 1).offset() + 1;
+        }
+        return all;
+    }
+
+    private static List<Batch> allBatches(PartitionLog log) {
+        List<Batch> all = new ArrayList<>();
+        long next = log.logStartOffset();
+        while (next < log.logEndOffset()) {
+            List<Batch> read = TestRecords.batches(log.read(next, Integer.MAX_VALUE, FetchIsolation.LOG_END, true));
+            all.addAll(read);
+            next = read.get(read.size() - 1).lastOffset() + 1;
+        }
+        return all;
+    }
+
+    /** Byte position of {@code offset} (a batch boundary at or after the segment's base) in its segment. */
+    private static long positionOf(List<Batch> batches, long segmentBase, long offset) {
+        return batches.stream().filter(b -> b.baseOffset() >= segmentBase && b.baseOffset() < offset)
+                .mapToLong(Batch::sizeInBytes).sum();
+    }
+
+    /** The offset after the last batch of the segment that ends at or before byte {@code firstDamage}. */
+    private static long endOfIntactBatches(List<Batch> batches, long segmentBase, long firstDamage) {
+        long position = 0;
+        long end = segmentBase;
+        for (Batch batch : batches) {
+            if (batch.baseOffset() < segmentBase) {
+                continue;
+            }
+            position += batch.sizeInBytes();
+            if (position > firstDamage) {
+                break;
+            }
+            end = batch.lastOffset() + 1;
+        }
+        return end;
+    }
+
+    private static List<Path> logFiles(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().toList();
+        }
+    }
+
+    private static Path lastLogFile(Path dir) throws IOException {
+        List<Path> files = logFiles(dir);
+        return files.get(files.size() - 1);
+    }
+
+    private static long baseOffsetOf(Path logFile) {
+        return Long.parseLong(logFile.getFileName().toString().replace(".log", ""));
+    }
+
+    private static Path sibling(Path logFile, String suffix) {
+        return logFile.resolveSibling(logFile.getFileName().toString().replace(".log", suffix));
+    }
+
+    /**
+     * Copies a log directory as a crash would leave it. Files already renamed {@code .deleted} are
+     * skipped: the background deleter may remove them mid-copy, and a restart deletes them anyway.
+     */
+    static void copyDirectory(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path file : files.sorted(Comparator.naturalOrder()).toList()) {
+                if (!file.getFileName().toString().endsWith(LogSegment.DELETED_SUFFIX)) {
+                    Files.copy(file, to.resolve(file.getFileName()));
+                }
+            }
+        }
+        assertFalse(Files.exists(to.resolve(LogManager.CLEAN_SHUTDOWN_FILE)));
+    }
+}

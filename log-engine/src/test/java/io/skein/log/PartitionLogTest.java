@@ -1,0 +1,463 @@
+package io.skein.log;
+
+import static io.skein.log.record.TestRecords.batch;
+import static io.skein.log.record.TestRecords.batches;
+import static io.skein.log.record.TestRecords.concat;
+import static io.skein.log.record.TestRecords.records;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.skein.log.LeaderEpochCache.EpochEndOffset;
+import io.skein.log.LeaderEpochCache.EpochEntry;
+import io.skein.log.record.TestRecords;
+import io.skein.log.record.TestRecords.Rec;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.FencedLeaderEpochException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PartitionLogTest {
+    @TempDir
+    Path dir;
+
+    private final TestLogs logs = new TestLogs();
+
+    @AfterEach
+    void stopScheduler() {
+        logs.close();
+    }
+
+    private static List<Rec> readAll(PartitionLog log) {
+        return records(log.read(log.logStartOffset(), Integer.MAX_VALUE, FetchIsolation.LOG_END, true));
+    }
+
+    @Test
+    void leaderAppendAssignsOffsetsAndStampsTheEpoch() throws IOException {
+        try (PartitionLog log = logs.open(dir, LogConfig.DEFAULT)) {
+            LogAppendInfo first = log.appendAsLeader(batch(1000, "a", "b", "c"), 5);
+            LogAppendInfo second = log.appendAsLeader(concat(batch(2000, "d"), batch(3000, "e", "f")), 5);
+
+            assertEquals(0, first.firstOffset());
+            assertEquals(2, first.lastOffset());
+            assertEquals(3, second.firstOffset());
+            assertEquals(5, second.lastOffset());
+            assertEquals(3001, second.maxTimestamp());
+            assertEquals(5, second.offsetOfMaxTimestamp());
+            assertEquals(6, log.logEndOffset());
+            List<Rec> all = readAll(log);
+            assertEquals(List.of("a", "b", "c", "d", "e", "f"), all.stream().map(Rec::value).toList());
+            assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L), all.stream().map(Rec::offset).toList());
+            assertTrue(all.stream().allMatch(r -> r.leaderEpoch() == 5));
+            assertEquals(List.of(new EpochEntry(5, 0)), log.leaderEpochCache().entries());
+        }
+    }
+
+    @Test
+    void compressedBatchesAreValidatedAndStoredVerbatim() throws IOException {
+        try (PartitionLog log = logs.open(dir, LogConfig.DEFAULT)) {
+            for (Compression compression : List.of(Compression.gzip().build(), Compression.snappy().build(),
+                    Compression.lz4().build(), Compression.zstd().build())) {
+                log.appendAsLeader(TestRecords.batch(compression, 10, "x", "y"), 0);
+            }
+            assertEquals(8, log.logEndOffset());
+            assertEquals(8, readAll(log).size());
+        }
+    }
+
+    @Test
+    void followerKeepsTheLeadersOffsetsAndEpochs() throws IOException {
+        try (PartitionLog leader = logs.open(dir.resolve("leader"), LogConfig.DEFAULT);
+             PartitionLog follower = logs.open(dir.resolve("follower"), LogConfig.DEFAULT)) {
+            leader.appendAsLeader(batch(1, "a", "b"), 1);
+            leader.appendAsLeader(batch(2, "c"), 2);
+            ByteBuffer fetched = TestRecords.bytes(leader.read(0, Integer.MAX_VALUE, FetchIsolation.LOG_END, true));
+
+            LogAppendInfo info = follower.appendAsFollower(fetched);
+
+            assertEquals(0, info.firstOffset());
+            assertEquals(2, info.lastOffset());
+            assertEquals(readAll(leader), readAll(follower));
+            assertEquals(List.of(new EpochEntry(1, 0), new EpochEntry(2, 2)), follower.leaderEpochCache().entries());
+        }
+    }
+
+    @Test
+    void followerRejectsOffsetsThatDoNotContinueTheLog() throws IOException {
+        try (PartitionLog leader = logs.open(dir.resolve("leader"), LogConfig.DEFAULT);
+             PartitionLog follower = logs.open(dir.resolve("follower"), LogConfig.DEFAULT)) {
+            leader.appendAsLeader(batch(1, "a", "b"), 1);
+            leader.appendAsLeader(batch(2, "c"), 1);
+            leader.appendAsLeader(batch(3, "d"), 1);
+            follower.appendAsFollower(TestRecords.bytes(leader.read(0, 1, FetchIsolation.LOG_END, true)));
+
+            UnexpectedAppendOffsetException repeated = assertThrows(UnexpectedAppendOffsetException.class,
+                    () -> follower.appendAsFollower(TestRecords.bytes(leader.read(0, 1, FetchIsolation.LOG_END, true))));
+            assertEquals(2, repeated.expectedOffset());
+            assertEquals(0, repeated.actualOffset());
+            ByteBuffer gap = TestRecords.bytes(leader.read(3, 1, FetchIsolation.LOG_END, true));
+            assertThrows(UnexpectedAppendOffsetException.class, () -> follower.appendAsFollower(gap));
+            ByteBuffer outOfOrder = concat(TestRecords.bytes(leader.read(3, 1, FetchIsolation.LOG_END, true)),
+                    TestRecords.bytes(leader.read(2, 1, FetchIsolation.LOG_END, true)));
+            assertThrows(UnexpectedAppendOffsetException.class, () -> follower.appendAsFollower(outOfOrder));
+            assertEquals(2, follower.logEndOffset());
+        }
+    }
+
+    @Test
+    void badInputIsRejectedWithATypedErrorAndLeavesTheLogUntouched() throws IOException {
+        LogConfig config = LogConfig.fromMap(Map.of("max.message.bytes", 200, "segment.bytes", 1000));
+        try (PartitionLog log = logs.open(dir, config)) {
+            log.appendAsLeader(batch(1, "kept"), 0);
+            long sizeBefore = log.size();
+
+            ByteBuffer flipped = batch(1, "hello");
+            flipped.put(flipped.limit() - 1, (byte) (flipped.get(flipped.limit() - 1) ^ 1));
+            assertThrows(CorruptRecordException.class, () -> log.appendAsLeader(flipped, 0));
+
+            ByteBuffer torn = batch(1, "hello").limit(40);
+            assertThrows(CorruptRecordException.class, () -> log.appendAsLeader(torn.slice(), 0));
+            ByteBuffer tornTail = concat(batch(1, "ok"), batch(1, "cut short").limit(30));
+            assertThrows(CorruptRecordException.class, () -> log.appendAsLeader(tornTail, 0));
+            ByteBuffer shortTail = concat(batch(1, "ok"), ByteBuffer.wrap(new byte[10]));
+            assertThrows(CorruptRecordException.class, () -> log.appendAsLeader(shortTail, 0));
+
+            ByteBuffer magic1 = batch(1, "hello");
+            magic1.put(16, (byte) 1);
+            assertThrows(InvalidRecordException.class, () -> log.appendAsLeader(magic1, 0));
+
+            assertThrows(RecordTooLargeException.class,
+                    () -> log.appendAsLeader(batch(1, "x".repeat(300)), 0));
+            assertThrows(RecordBatchTooLargeException.class, () -> log.appendAsLeader(
+                    concat(batch(1, "x".repeat(150)), batch(1, "y".repeat(150)), batch(1, "z".repeat(150)),
+                            batch(1, "w".repeat(150)), batch(1, "v".repeat(150)), batch(1, "u".repeat(150))), 0));
+
+            ByteBuffer countMismatch = withRecordCount(batch(1, "a", "b"), 3);
+            assertThrows(InvalidRecordException.class, () -> log.appendAsLeader(countMismatch, 0));
+
+            ByteBuffer control = batch(1, "a");
+            control.putShort(21, (short) (control.getShort(21) | 0x20));
+            fixCrc(control);
+            assertThrows(InvalidRecordException.class, () -> log.appendAsLeader(control, 0));
+
+            assertEquals(1, log.logEndOffset());
+            assertEquals(sizeBefore, log.size());
+            assertEquals(List.of("kept"), readAll(log).stream().map(Rec::value).toList());
+        }
+    }
+
+    @Test
+    void recordsThatDisagreeWithTheirBatchAreInvalid() throws IOException {
+        try (PartitionLog log = logs.open(dir, LogConfig.DEFAULT)) {
+            // record 1's offset delta (its 4th byte: length, attributes, timestamp delta, offset delta) made 5
+            ByteBuffer wrongDelta = batch(1, "a", "b");
+            int second = 61 + 1 + wrongDelta.get(61) / 2; // first record: varint length + body
+            wrongDelta.put(second + 3, (byte) (5 << 1));
+            fixCrc(wrongDelta);
+            InvalidRecordException e = assertThrows(InvalidRecordException.class, () -> log.appendAsLeader(wrongDelta, 0));
+            assertTrue(e.getMessage().contains("offset delta"), e.getMessage());
+
+            ByteBuffer overlong = batch(1, "a");
+            overlong.put(61, (byte) 0x7e); // record length 63: past the batch end
+            fixCrc(overlong);
+            assertThrows(InvalidRecordException.class, () -> log.appendAsLeader(overlong, 0));
+            assertEquals(0, log.logEndOffset());
+        }
+    }
+
+    @Test
+    void wrongMaxTimestampIsCorrectedAsKafkaDoes() throws IOException {
+        try (PartitionLog log = logs.open(dir, LogConfig.DEFAULT)) {
+            ByteBuffer batch = batch(5000, "a", "b");
+            batch.putLong(35, 1);
+            fixCrc(batch);
+
+            LogAppendInfo info = log.appendAsLeader(batch, 0);
+
+            assertEquals(5001, info.maxTimestamp());
+            assertEquals(5001, log.fetchOffsetByTimestamp(PartitionLog.MAX_TIMESTAMP).orElseThrow().timestamp());
+        }
+    }
+
+    @Test
+    void readsReturnWholeBatchesWithinTheBudgetAndAtLeastOne() throws IOException {
+        try (PartitionLog log = logs.open(dir, LogConfig.DEFAULT)) {
+            for (int i = 0; i < 10; i++) {
+                log.appendAsLeader(batch(i, "v" + i, "w" + i), 0);
+            }
+            int batchSize = batches(log.read(0, Integer.MAX_VALUE, FetchIsolation.LOG_END, true)).get(0).sizeInBytes();
+
+            FileSlice threeAndABit = log.read(0, 3 * batchSize + batchSize / 2, FetchIsolation.LOG_END, true);
+            assertEquals(3 * batchSize, threeAndABit.length());
+            assertEquals(6, records(threeAndABit).size());
+
+            FileSlice fromMiddleOfBatch = log.read(5, 2 * batchSize, FetchIsolation.LOG_END, true);
+            assertEquals(4, records(fromMiddleOfBatch).get(0).offset());
+
+            FileSlice oversized = log.read(0, 1, FetchIsolation.LOG_END, true);
+            assertEquals(batchSize, oversized.length());
+            assertTrue(log.read(0, 1, FetchIsolation.LOG_END, false).isEmpty());
+
+            assertTrue(log.read(20, 100, FetchIsolation.LOG_END, true).isEmpty());
+            assertThrows(OffsetOutOfRangeException.class, () -> log.read(21, 100, FetchIsolation.LOG_END, true));
+            assertThrows(OffsetOutOfRangeException.class, () -> log.read(-1, 100, FetchIsolation.LOG_END, true));
+        }
+    }
+
+    @Test
+    void consumersReadUpToTheHighWatermarkAndFollowersToTheLogEnd() throws IOException {
+        try (PartitionLog log = logs.open(dir, TestLogs.smallSegments(300))) {
+            for (int i = 0; i < 12; i++) {
+                log.appendAsLeader(batch(i, "v" + i), 0);
+            }
+            assertTrue(log.numberOfSegments() > 2);
+
+            assertEquals(0, log.highWatermark());
+            assertTrue(log.read(0, Integer.MAX_VALUE, FetchIsolation.HIGH_WATERMARK, true).isEmpty());
+
+            assertEquals(7, log.updateHighWatermark(7));
+            List<Long> visible = Stream.iterate(0L, o -> o < 12, o -> o + 1)
+                    .flatMap(o -> records(log.read(o, Integer.MAX_VALUE, FetchIsolation.HIGH_WATERMARK, true)).stream())
+                    .map(Rec::offset).distinct().toList();
+            assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L), visible);
+            List<Rec> firstSegment = records(log.read(0, Integer.MAX_VALUE, FetchIsolation.LOG_END, true));
+            assertEquals(log.segmentBaseOffsets().get(1), firstSegment.size(), "a read stops at its segment's end");
+            assertEquals(12, readAllAcrossSegments(log).size());
+            assertEquals(12, log.updateHighWatermark(100));
+        }
+    }
+
+    @Test
+    void rollsOnSegmentBytesSegmentMsAndAFullIndex() throws IOException {
+        try (PartitionLog bySize = logs.open(dir.resolve("size"), TestLogs.smallSegments(200))) {
+            for (int i = 0; i < 6; i++) {
+                bySize.appendAsLeader(batch(i, "0123456789"), 0);
+            }
+            assertEquals(List.of(0L, 2L, 4L), bySize.segmentBaseOffsets());
+        }
+        LogConfig hourly = LogConfig.fromMap(Map.of("segment.ms", 3_600_000));
+        try (PartitionLog byTime = logs.open(dir.resolve("time"), hourly)) {
+            long now = logs.clock.millis();
+            byTime.appendAsLeader(batch(now, "a"), 0);
+            byTime.appendAsLeader(batch(now + 3_600_000, "b"), 0);
+            byTime.appendAsLeader(batch(now + 3_600_001, "c"), 0);
+            assertEquals(List.of(0L, 2L), byTime.segmentBaseOffsets());
+        }
+        LogConfig tinyIndex = LogConfig.fromMap(Map.of("segment.index.bytes", 24, "index.interval.bytes", 1));
+        try (PartitionLog byIndex = logs.open(dir.resolve("index"), tinyIndex)) {
+            for (int i = 0; i < 10; i++) {
+                byIndex.appendAsLeader(batch(i, "x"), 0);
+            }
+            assertTrue(byIndex.numberOfSegments() >= 3, byIndex.segmentBaseOffsets().toString());
+            assertEquals(10, readAllAcrossSegments(byIndex).size());
+        }
+    }
+
+    private static List<Rec> readAllAcrossSegments(PartitionLog log) {
+        List<Rec> all = new java.util.ArrayList<>();
+        long next = log.logStartOffset();
+        while (next < log.logEndOffset()) {
+            List<Rec> read = records(log.read(next, Integer.MAX_VALUE, FetchIsolation.LOG_END, true));
+            all.addAll(read);
+            next = read.get(read.size() - 1).offset() + 1;
+        }
+        return all;
+    }
+
+    @Test
+    void findsOffsetsByTimestampAcrossSegments() throws IOException {
+        try (PartitionLog log = logs.open(dir, TestLogs.smallSegments(250))) {
+            log.appendAsLeader(TestRecords.batchWithTimestamps(new long[] {100, 300, 200}, "a", "b", "c"), 0);
+            log.appendAsLeader(TestRecords.batchWithTimestamps(new long[] {250, 400}, "d", "e"), 1);
+            log.appendAsLeader(TestRecords.batchWithTimestamps(new long[] {500}, "f"), 1);
+            log.appendAsLeader(TestRecords.batchWithTimestamps(new long[] {450}, "g"), 1);
+            assertTrue(log.numberOfSegments() > 1);
+
+            assertEquals(0, log.fetchOffsetByTimestamp(50).orElseThrow().offset());
+            assertEquals(1, log.fetchOffsetByTimestamp(250).orElseThrow().offset(), "first record with ts >= 250");
+            assertEquals(4, log.fetchOffsetByTimestamp(301).orElseThrow().offset());
+            TimestampAndOffset five = log.fetchOffsetByTimestamp(450).orElseThrow();
+            assertEquals(new TimestampAndOffset(500, 5, 1), five);
+            assertTrue(log.fetchOffsetByTimestamp(501).isEmpty());
+            assertEquals(new TimestampAndOffset(500, 5, 1), log.fetchOffsetByTimestamp(PartitionLog.MAX_TIMESTAMP).orElseThrow());
+            assertEquals(new TimestampAndOffset(-1, 0, 0), log.fetchOffsetByTimestamp(PartitionLog.EARLIEST_TIMESTAMP).orElseThrow());
+            assertEquals(new TimestampAndOffset(-1, 7, 1), log.fetchOffsetByTimestamp(PartitionLog.LATEST_TIMESTAMP).orElseThrow());
+
+            PartitionLog reopened = logs.reopen(log);
+            assertEquals(1, reopened.fetchOffsetByTimestamp(250).orElseThrow().offset());
+            assertEquals(5, reopened.fetchOffsetByTimestamp(PartitionLog.MAX_TIMESTAMP).orElseThrow().offset());
+            reopened.close();
+        }
+    }
+
+    @Test
+    void truncationCutsAtBatchBoundariesAndTheEpochCacheWithIt() throws IOException {
+        try (PartitionLog log = logs.open(dir, TestLogs.smallSegments(300))) {
+            log.appendAsLeader(batch(1, "a", "b"), 1);  // 0-1
+            log.appendAsLeader(batch(2, "c"), 1);       // 2
+            log.appendAsLeader(batch(3, "d", "e"), 2);  // 3-4
+            log.appendAsLeader(batch(4, "f"), 3);       // 5
+            log.appendAsLeader(batch(5, "g"), 3);       // 6
+            log.updateHighWatermark(7);
+            assertTrue(log.numberOfSegments() > 1);
+
+            assertTrue(log.truncateTo(4)); // inside batch 3-4: the whole batch goes
+
+            assertEquals(3, log.logEndOffset());
+            assertEquals(3, log.highWatermark());
+            assertEquals(List.of("a", "b", "c"), readAllAcrossSegments(log).stream().map(Rec::value).toList());
+            assertEquals(List.of(new EpochEntry(1, 0)), log.leaderEpochCache().entries());
+            assertEquals(new EpochEndOffset(1, 3), log.endOffsetForEpoch(1));
+            assertEquals(EpochEndOffset.UNDEFINED, log.endOffsetForEpoch(2));
+            assertFalse(log.truncateTo(10));
+
+            log.appendAsLeader(batch(6, "h"), 4);
+            assertEquals(List.of("a", "b", "c", "h"), readAllAcrossSegments(log).stream().map(Rec::value).toList());
+            assertEquals(new EpochEndOffset(1, 3), log.endOffsetForEpoch(2));
+
+            log.truncateFullyAndStartAt(50);
+            assertEquals(50, log.logStartOffset());
+            assertEquals(50, log.logEndOffset());
+            assertEquals(List.of(50L), log.segmentBaseOffsets());
+            assertTrue(log.leaderEpochCache().entries().isEmpty());
+            log.appendAsLeader(batch(7, "i"), 5);
+            assertEquals(List.of(new Rec(50, 7, "k0", "i", 5)), readAll(log));
+        }
+    }
+
+    @Test
+    void staleLeaderEpochsAreFenced() throws IOException {
+        try (PartitionLog log = logs.open(dir, LogConfig.DEFAULT)) {
+            log.appendAsLeader(batch(1, "a"), 3);
+            assertThrows(FencedLeaderEpochException.class, () -> log.appendAsLeader(batch(1, "b"), 2));
+            log.assignEpochStartOffset(4, log.logEndOffset());
+            assertEquals(new EpochEndOffset(3, 1), log.endOffsetForEpoch(3));
+            assertEquals(1, log.logEndOffset());
+        }
+    }
+
+    @Test
+    void retentionByTimeUsesTheLargestTimestampAndNeverTheActiveSegment() throws IOException {
+        LogConfig config = TestLogs.smallSegments(200).with(Map.of("retention.ms", 60_000));
+        try (PartitionLog log = logs.open(dir, config)) {
+            long now = logs.clock.millis();
+            for (int i = 0; i < 6; i++) {
+                log.appendAsLeader(batch(now + i * 1000, "0123456789"), 0);
+            }
+            log.updateHighWatermark(log.logEndOffset());
+            assertEquals(List.of(0L, 2L, 4L), log.segmentBaseOffsets());
+            assertEquals(0, log.deleteOldSegments());
+
+            logs.clock.advance(60_000 + 1_500); // past the first segment's largest timestamp (now + 1000)
+            assertEquals(1, log.deleteOldSegments());
+            assertEquals(List.of(2L, 4L), log.segmentBaseOffsets());
+            assertEquals(2, log.logStartOffset());
+
+            logs.clock.advance(1_000_000);
+            assertEquals(1, log.deleteOldSegments());
+            assertEquals(List.of(4L), log.segmentBaseOffsets(), "the active segment stays");
+            assertThrows(OffsetOutOfRangeException.class, () -> log.read(0, 100, FetchIsolation.LOG_END, true));
+            assertEquals(4, records(log.read(4, 1000, FetchIsolation.LOG_END, true)).get(0).offset());
+        }
+    }
+
+    @Test
+    void retentionBySizeKeepsAtLeastRetentionBytesAndRespectsTheHighWatermark() throws IOException {
+        try (PartitionLog log = logs.open(dir, TestLogs.smallSegments(200))) {
+            for (int i = 0; i < 8; i++) {
+                log.appendAsLeader(batch(logs.clock.millis(), "0123456789"), 0);
+            }
+            long segmentSize = log.size() / 4;
+            log.updateConfig(log.config().with(Map.of("retention.bytes", 2 * segmentSize + 1)));
+
+            assertEquals(0, log.deleteOldSegments(), "nothing below the high watermark yet");
+            log.updateHighWatermark(log.logEndOffset());
+            assertEquals(1, log.deleteOldSegments());
+            assertEquals(3 * segmentSize, log.size());
+            assertEquals(2, log.logStartOffset());
+        }
+    }
+
+    @Test
+    void deletedSegmentsAreRenamedFirstAndRemovedAfterTheDelay() throws IOException {
+        LogConfig config = TestLogs.smallSegments(200).with(Map.of("file.delete.delay.ms", 3_600_000));
+        try (PartitionLog log = logs.open(dir, config)) {
+            for (int i = 0; i < 4; i++) {
+                log.appendAsLeader(batch(i, "0123456789"), 0);
+            }
+            log.updateHighWatermark(log.logEndOffset());
+            log.maybeIncrementLogStartOffset(2);
+            assertEquals(2, log.logStartOffset());
+
+            assertEquals(1, log.deleteOldSegments());
+
+            assertFalse(Files.exists(dir.resolve("00000000000000000000.log")));
+            assertTrue(Files.exists(dir.resolve("00000000000000000000.log.deleted")));
+            assertTrue(Files.exists(dir.resolve("00000000000000000000.index.deleted")));
+            assertThrows(OffsetOutOfRangeException.class, () -> log.maybeIncrementLogStartOffset(5));
+        }
+        try (PartitionLog reopened = logs.open(dir, config)) {
+            assertFalse(Files.exists(dir.resolve("00000000000000000000.log.deleted")), "cleaned up at the next start");
+        }
+    }
+
+    @Test
+    void flushMessagesOneMakesEveryAppendDurableBeforeItReturns() throws IOException {
+        LogConfig config = LogConfig.fromMap(Map.of("flush.messages", 1));
+        try (PartitionLog everyAppend = logs.open(dir.resolve("sync"), config);
+             PartitionLog osDefault = logs.open(dir.resolve("default"), LogConfig.DEFAULT)) {
+            for (int i = 1; i <= 3; i++) {
+                everyAppend.appendAsLeader(batch(i, "a"), 0);
+                osDefault.appendAsLeader(batch(i, "a"), 0);
+                assertEquals(i, everyAppend.recoveryPoint());
+                assertEquals(0, osDefault.recoveryPoint());
+            }
+        }
+    }
+
+    @Test
+    void reopeningKeepsOffsetsEpochsAndIndexes() throws IOException {
+        PartitionLog log = logs.open(dir, TestLogs.smallSegments(400));
+        for (int i = 0; i < 20; i++) {
+            log.appendAsLeader(batch(i, "v" + i, "w" + i), i / 5);
+        }
+        log.updateHighWatermark(30);
+        List<Rec> before = readAllAcrossSegments(log);
+
+        PartitionLog reopened = logs.reopen(log);
+
+        assertEquals(40, reopened.logEndOffset());
+        assertEquals(30, reopened.highWatermark());
+        assertEquals(before, readAllAcrossSegments(reopened));
+        assertEquals(log.leaderEpochCache().entries(), reopened.leaderEpochCache().entries());
+        reopened.appendAsLeader(batch(99, "next"), 4);
+        assertEquals(40, records(reopened.read(40, 100, FetchIsolation.LOG_END, true)).get(0).offset());
+        reopened.close();
+    }
+
+    /** Rewrites a batch's record count (covered by the CRC, which is then recomputed). */
+    private static ByteBuffer withRecordCount(ByteBuffer batch, int count) {
+        batch.putInt(57, count);
+        fixCrc(batch);
+        return batch;
+    }
+
+    private static void fixCrc(ByteBuffer batch) {
+        io.skein.log.record.RecordBatchView view = new io.skein.log.record.RecordBatchView().at(batch, 0);
+        batch.putInt(17, view.computeCrc());
+    }
+}
