@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.log.LeaderEpochCache.EpochEntry;
+import io.skein.log.record.RecordBatchView;
 import io.skein.log.record.TestRecords;
 import io.skein.log.record.TestRecords.Batch;
 import io.skein.log.record.TestRecords.Rec;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -108,8 +110,14 @@ class LogRecoveryTest {
         long sizeNow = Files.size(active);
         if (mode != 0 && sizeNow > damageFrom) { // flip bytes
             TreeSet<Long> positions = new TreeSet<>();
+            List<Long> headers = batchStarts(crashed.batches(), activeBase, damageFrom, sizeNow);
             for (int i = 0; i < 1 + random.nextInt(3); i++) {
-                positions.add(damageFrom + (long) (random.nextDouble() * (sizeNow - damageFrom)));
+                if (random.nextBoolean() || headers.isEmpty()) {
+                    positions.add(damageFrom + (long) (random.nextDouble() * (sizeNow - damageFrom)));
+                } else { // a header byte: offsets, length and epoch are outside the CRC
+                    long header = headers.get(random.nextInt(headers.size()));
+                    positions.add(Math.min(sizeNow - 1, header + random.nextInt(RecordBatchView.HEADER_SIZE)));
+                }
             }
             try (RandomAccessFile file = new RandomAccessFile(active.toFile(), "rw")) {
                 for (long position : positions) {
@@ -138,6 +146,34 @@ class LogRecoveryTest {
             assertEquals(expectedEnd + 1, reopened.logEndOffset());
             assertEquals("after recovery", readAll(reopened).get((int) expectedEnd).value());
             reopened.close();
+        }
+    }
+
+    /** Each header field, the ones outside the CRC included, is caught when damaged. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"base offset, 7", "batch length, 11", "partition leader epoch, 15", "magic, 16", "crc, 20",
+                "record count, 60"})
+    void damageToAnyHeaderFieldCutsTheLogAtThatBatch(String field, int byteInHeader) throws IOException {
+        Crashed crashed = writeAndCrash(new Random(5), dir);
+        Path trial = dir.resolve("trial");
+        copyDirectory(crashed.files(), trial);
+        Path active = lastLogFile(trial);
+        long activeBase = baseOffsetOf(active);
+        List<Long> unflushed = batchStarts(crashed.batches(), activeBase,
+                positionOf(crashed.batches(), activeBase, crashed.recoveryPoint()), Files.size(active));
+        assertTrue(unflushed.size() >= 2, "the test needs unflushed batches");
+        long damaged = unflushed.get(unflushed.size() / 2);
+        try (RandomAccessFile file = new RandomAccessFile(active.toFile(), "rw")) {
+            file.seek(damaged + byteInHeader);
+            int original = file.read();
+            file.seek(damaged + byteInHeader);
+            file.write(original ^ 0x01);
+        }
+
+        try (PartitionLog recovered = logs.openAfterCrash(trial, CONFIG, crashed.recoveryPoint())) {
+            long expectedEnd = endOfIntactBatches(crashed.batches(), activeBase, damaged);
+            assertEquals(expectedEnd, recovered.logEndOffset(), field);
+            assertEquals(crashed.records().stream().filter(r -> r.offset() < expectedEnd).toList(), readAll(recovered));
         }
     }
 
@@ -267,6 +303,22 @@ class LogRecoveryTest {
             end = batch.lastOffset() + 1;
         }
         return end;
+    }
+
+    /** Start positions of the segment's batches lying wholly within [from, to). */
+    private static List<Long> batchStarts(List<Batch> batches, long segmentBase, long from, long to) {
+        List<Long> starts = new ArrayList<>();
+        long position = 0;
+        for (Batch batch : batches) {
+            if (batch.baseOffset() < segmentBase) {
+                continue;
+            }
+            if (position >= from && position + batch.sizeInBytes() <= to) {
+                starts.add(position);
+            }
+            position += batch.sizeInBytes();
+        }
+        return starts;
     }
 
     private static List<Path> logFiles(Path dir) throws IOException {
