@@ -89,7 +89,7 @@ public abstract class AbstractIndex implements AutoCloseable {
 
     /** Writes the entry at the next slot with {@code writer}, then publishes it. Writer thread only. */
     protected final void appendEntry(Consumer<ByteBuffer> writer, int slotPosition) {
-        if (isFull()) {
+        if (entries >= maxEntries) { // the file's capacity: a subclass's isFull() may hold slots back
             throw new IllegalStateException("Index " + file + " is full (" + entries + " entries)");
         }
         writer.accept(mmap.duplicate().position(slotPosition));

@@ -1,0 +1,45 @@
+package io.skein.log;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * A second process for tests that need one: {@code lock DIR NODE} holds a log directory until its
+ * stdin closes; {@code write DIR NODE} appends numbered records to {@code topic-0} forever, printing
+ * each acknowledged offset, until it is killed.
+ */
+public final class LogDirChild {
+    private LogDirChild() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path dir = Path.of(args[1]);
+        int nodeId = Integer.parseInt(args[2]);
+        LogConfig smallSegments = LogConfig.fromMap(Map.of("segment.bytes", 64 * 1024));
+        LogManager manager = LogManager.start(LogManagerConfig.defaults(List.of(dir), nodeId), topic -> smallSegments,
+                Clock.systemUTC());
+        switch (args[0]) {
+            case "lock" -> {
+                System.out.println("STARTED");
+                System.out.flush();
+                while (System.in.read() >= 0) {
+                    // hold the directory until the parent closes our stdin
+                }
+                manager.close();
+            }
+            case "write" -> {
+                PartitionLog log = manager.getOrCreateLog(new TopicPartition("topic", 0), smallSegments);
+                for (long offset = log.logEndOffset(); ; offset++) {
+                    log.appendAsLeader(ProcessTestSupport.numberedBatch(offset), 0);
+                    System.out.println("APPENDED " + offset);
+                    System.out.flush();
+                }
+            }
+            default -> throw new IllegalArgumentException("unknown command " + args[0]);
+        }
+    }
+}

@@ -1,0 +1,293 @@
+package io.skein.log;
+
+import static io.skein.log.record.TestRecords.batch;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.skein.log.checkpoint.OffsetCheckpointFile;
+import io.skein.log.record.TestRecords;
+import io.skein.log.record.TestRecords.Rec;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LogManagerTest {
+    private static final String CLUSTER = "test-cluster";
+    private static final TopicPartition TP = new TopicPartition("orders", 0);
+
+    @TempDir
+    Path root;
+
+    private final MutableClock clock = new MutableClock(1_700_000_000_000L);
+
+    private Path formatted(String name, int nodeId) throws IOException {
+        Path dir = root.resolve(name);
+        new MetaProperties(CLUSTER, nodeId).format(List.of(dir));
+        return dir;
+    }
+
+    private LogManager start(List<Path> dirs, LogManagerConfig config, Function<String, LogConfig> topicConfigs)
+            throws IOException {
+        return LogManager.start(config, topicConfigs, clock);
+    }
+
+    private LogManager start(Path... dirs) throws IOException {
+        return start(List.of(dirs), LogManagerConfig.defaults(List.of(dirs), 1), topic -> LogConfig.DEFAULT);
+    }
+
+    private static LogManagerConfig fastTasks(List<Path> dirs) {
+        return new LogManagerConfig(dirs, 1, 1, 2, 50, 50, 50, 50, 50);
+    }
+
+    @Test
+    void refusesUnformattedDirectoriesNamingTheCommandToRun() {
+        Path bare = root.resolve("bare");
+        IOException e = assertThrows(IOException.class, () -> start(bare));
+        assertTrue(e.getMessage().contains("not formatted") && e.getMessage().contains("skein storage format"),
+                e.getMessage());
+    }
+
+    @Test
+    void refusesDirectoriesOfAnotherNodeOrCluster() throws IOException {
+        Path mine = formatted("mine", 1);
+        Path otherNode = formatted("other-node", 2);
+        Path otherCluster = root.resolve("other-cluster");
+        new MetaProperties("another-cluster", 1).format(List.of(otherCluster));
+
+        IOException wrongNode = assertThrows(IOException.class, () -> start(mine, otherNode));
+        assertTrue(wrongNode.getMessage().contains("belongs to node 2"), wrongNode.getMessage());
+        IOException wrongCluster = assertThrows(IOException.class, () -> start(mine, otherCluster));
+        assertTrue(wrongCluster.getMessage().contains("disagree"), wrongCluster.getMessage());
+        assertThrows(IOException.class, () -> new MetaProperties("another-cluster", 1).format(List.of(mine)));
+        start(mine).close(); // the failed starts released their locks
+    }
+
+    @Test
+    void aSecondProcessOnTheSameDirectoryFailsWithAClearMessage() throws Exception {
+        Path dir = formatted("shared", 1);
+        try (ProcessTestSupport other = ProcessTestSupport.start("lock", dir, 1)) {
+            assertEquals("STARTED", other.nextLine());
+
+            IOException e = assertThrows(IOException.class, () -> start(dir));
+            assertTrue(e.getMessage().contains("in use by another Skein node"), e.getMessage());
+
+            other.closeStdin();
+            assertEquals(0, other.waitForExit());
+        }
+        try (LogManager manager = start(dir)) {
+            IOException sameProcess = assertThrows(IOException.class, () -> start(dir));
+            assertTrue(sameProcess.getMessage().contains("in use"), sameProcess.getMessage());
+            assertEquals(List.of(dir), manager.logDirs());
+        }
+    }
+
+    @Test
+    void aKilledWriterLosesNoAcknowledgedAppend() throws Exception {
+        Path dir = formatted("crash", 1);
+        long lastAcknowledged;
+        try (ProcessTestSupport writer = ProcessTestSupport.start("write", dir, 1)) {
+            String line;
+            do {
+                line = writer.nextLine();
+            } while (Long.parseLong(line.substring("APPENDED ".length())) < 3000);
+            writer.kill();
+            lastAcknowledged = Long.parseLong(line.substring("APPENDED ".length()));
+        }
+        assertFalse(Files.exists(dir.resolve(LogManager.CLEAN_SHUTDOWN_FILE)));
+
+        try (LogManager manager = start(dir)) {
+            PartitionLog log = manager.getLog(new TopicPartition("topic", 0)).orElseThrow();
+            assertTrue(log.logEndOffset() > lastAcknowledged, log + " after " + lastAcknowledged);
+            assertTrue(log.numberOfSegments() > 1, "the writer rolled segments");
+            List<Rec> records = readAll(log);
+            assertEquals(log.logEndOffset(), records.size());
+            for (Rec record : records) {
+                assertEquals("value-" + record.offset(), record.value());
+            }
+        }
+    }
+
+    @Test
+    void createsLogsInTheLeastLoadedDirectoryAndRejectsIllegalTopicNames() throws IOException {
+        Path a = formatted("a", 1);
+        Path b = formatted("b", 1);
+        try (LogManager manager = start(a, b)) {
+            for (int p = 0; p < 4; p++) {
+                manager.getOrCreateLog(new TopicPartition("t", p), LogConfig.DEFAULT);
+            }
+            assertEquals(2, partitionDirs(a).size());
+            assertEquals(2, partitionDirs(b).size());
+            PartitionLog same = manager.getOrCreateLog(new TopicPartition("t", 0), LogConfig.DEFAULT);
+            assertEquals(same, manager.getLog(new TopicPartition("t", 0)).orElseThrow());
+
+            for (String illegal : List.of("../escape", "a/b", "", ".", "..", "x".repeat(250), "sp ace")) {
+                assertThrows(InvalidTopicException.class,
+                        () -> manager.getOrCreateLog(new TopicPartition(illegal, 0), LogConfig.DEFAULT), illegal);
+            }
+            assertFalse(Files.exists(root.resolve("escape-0")));
+        }
+    }
+
+    @Test
+    void aCleanShutdownCheckpointsEverythingAndTheNextStartTrustsIt() throws IOException {
+        Path dir = formatted("clean", 1);
+        try (LogManager manager = start(dir)) {
+            PartitionLog log = manager.getOrCreateLog(TP, LogConfig.DEFAULT);
+            for (int i = 0; i < 5; i++) {
+                log.appendAsLeader(batch(i, "v" + i), 0);
+            }
+            log.updateHighWatermark(3);
+        }
+        assertTrue(Files.exists(dir.resolve(LogManager.CLEAN_SHUTDOWN_FILE)));
+        assertEquals(Map.of(TP, 5L), new OffsetCheckpointFile(dir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT)).read());
+        assertEquals(Map.of(TP, 3L), new OffsetCheckpointFile(dir.resolve(LogManager.HIGH_WATERMARK_CHECKPOINT)).read());
+        assertEquals(Map.of(TP, 0L), new OffsetCheckpointFile(dir.resolve(LogManager.LOG_START_OFFSET_CHECKPOINT)).read());
+
+        try (LogManager manager = start(dir)) {
+            assertFalse(Files.exists(dir.resolve(LogManager.CLEAN_SHUTDOWN_FILE)), "a crash from now on is unclean");
+            PartitionLog log = manager.getLog(TP).orElseThrow();
+            assertEquals(5, log.logEndOffset());
+            assertEquals(3, log.highWatermark());
+            assertEquals(5, log.recoveryPoint());
+        }
+    }
+
+    @Test
+    void recoversManyPartitionsInParallelAfterAnUncleanShutdown() throws IOException {
+        Path dir = formatted("many", 1);
+        List<Path> dirs = List.of(dir);
+        int partitions = 20;
+        try (LogManager manager = start(dir)) {
+            for (int p = 0; p < partitions; p++) {
+                PartitionLog log = manager.getOrCreateLog(new TopicPartition("t", p), LogConfig.DEFAULT);
+                for (int i = 0; i < 10; i++) {
+                    log.appendAsLeader(batch(i, "v" + i), 0);
+                }
+            }
+        }
+        Files.delete(dir.resolve(LogManager.CLEAN_SHUTDOWN_FILE)); // as if the node had crashed
+        new OffsetCheckpointFile(dir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT)).write(Map.of());
+        for (Path partitionDir : partitionDirs(dir)) {
+            try (RandomAccessFile segment = new RandomAccessFile(partitionDir.resolve("00000000000000000000.log").toFile(), "rw")) {
+                segment.setLength(segment.length() - 5); // a torn last batch
+            }
+        }
+
+        Set<String> loadingThreads = ConcurrentHashMap.newKeySet();
+        LogManagerConfig fourThreads = new LogManagerConfig(dirs, 1, 4, 1, 300_000, 1_000, 60_000, 60_000, 5_000);
+        try (LogManager manager = start(dirs, fourThreads, topic -> {
+            loadingThreads.add(Thread.currentThread().getName());
+            return LogConfig.DEFAULT;
+        })) {
+            assertEquals(partitions, manager.allLogs().size());
+            for (PartitionLog log : manager.allLogs()) {
+                assertEquals(9, log.logEndOffset(), log.toString());
+            }
+            assertEquals(4, loadingThreads.size(), loadingThreads.toString());
+            assertTrue(loadingThreads.stream().allMatch(name -> name.startsWith("log-recovery-")));
+        }
+    }
+
+    @Test
+    void retentionAndFlushRunOnTheSchedulerByTheInjectedClock() throws IOException {
+        Path dir = formatted("tasks", 1);
+        LogConfig hourly = LogConfig.fromMap(Map.of("segment.bytes", 200, "retention.ms", 3_600_000,
+                "flush.ms", 60_000, "file.delete.delay.ms", 0));
+        try (LogManager manager = start(List.of(dir), fastTasks(List.of(dir)), topic -> hourly)) {
+            PartitionLog log = manager.getOrCreateLog(TP, hourly);
+            for (int i = 0; i < 6; i++) {
+                log.appendAsLeader(batch(clock.millis(), "0123456789"), 0);
+            }
+            log.updateHighWatermark(log.logEndOffset());
+            assertEquals(3, log.numberOfSegments());
+            assertTrue(log.recoveryPoint() < log.logEndOffset());
+
+            clock.advance(60_001);
+            await().atMost(Duration.ofSeconds(10)).until(() -> log.recoveryPoint() == log.logEndOffset());
+            assertEquals(3, log.numberOfSegments(), "nothing has expired yet");
+
+            clock.advance(3_600_000);
+            await().atMost(Duration.ofSeconds(10)).until(() -> log.numberOfSegments() == 1);
+            assertEquals(4, log.logStartOffset());
+            await().atMost(Duration.ofSeconds(10)).until(() -> Map.of(TP, 4L).equals(
+                    new OffsetCheckpointFile(dir.resolve(LogManager.LOG_START_OFFSET_CHECKPOINT)).read()));
+            await().atMost(Duration.ofSeconds(10)).until(() -> Map.of(TP, 6L).equals(
+                    new OffsetCheckpointFile(dir.resolve(LogManager.HIGH_WATERMARK_CHECKPOINT)).read()));
+        }
+    }
+
+    @Test
+    void truncationCheckpointsTheLoweredRecoveryPointAtOnce() throws IOException {
+        Path dir = formatted("truncate", 1);
+        try (LogManager manager = start(dir)) {
+            PartitionLog log = manager.getOrCreateLog(TP, LogConfig.DEFAULT);
+            for (int i = 0; i < 10; i++) {
+                log.appendAsLeader(batch(i, "v" + i), 0);
+            }
+            log.flush();
+            manager.checkpointRecoveryPoints();
+            OffsetCheckpointFile recoveryPoints = new OffsetCheckpointFile(dir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT));
+            assertEquals(Map.of(TP, 10L), recoveryPoints.read());
+
+            assertTrue(manager.truncateTo(TP, 4));
+            assertEquals(Map.of(TP, 4L), recoveryPoints.read());
+
+            manager.truncateFullyAndStartAt(TP, 20);
+            assertEquals(Map.of(TP, 20L), recoveryPoints.read());
+            assertEquals(Map.of(TP, 20L), new OffsetCheckpointFile(dir.resolve(LogManager.LOG_START_OFFSET_CHECKPOINT)).read());
+        }
+    }
+
+    @Test
+    void deletedLogsAreRenamedAtOnceAndRemovedInTheBackground() throws IOException {
+        Path dir = formatted("delete", 1);
+        try (LogManager manager = start(dir)) {
+            manager.getOrCreateLog(TP, LogConfig.DEFAULT).appendAsLeader(batch(1, "gone"), 0);
+            manager.getOrCreateLog(new TopicPartition("kept", 0), LogConfig.DEFAULT);
+
+            assertTrue(manager.deleteLog(TP));
+            assertFalse(manager.deleteLog(TP));
+
+            assertTrue(manager.getLog(TP).isEmpty());
+            assertFalse(Files.exists(dir.resolve("orders-0")));
+            await().atMost(Duration.ofSeconds(10)).until(() -> partitionDirs(dir).size() == 1);
+        }
+        try (LogManager manager = start(dir)) {
+            assertEquals(List.of(new TopicPartition("kept", 0)),
+                    manager.allLogs().stream().map(PartitionLog::topicPartition).toList());
+        }
+    }
+
+    private static List<Path> partitionDirs(Path dir) throws IOException {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.filter(Files::isDirectory).toList();
+        }
+    }
+
+    private static List<Rec> readAll(PartitionLog log) {
+        List<Rec> all = new ArrayList<>();
+        long next = log.logStartOffset();
+        while (next < log.logEndOffset()) {
+            List<Rec> read = TestRecords.records(log.read(next, Integer.MAX_VALUE, FetchIsolation.LOG_END, true));
+            all.addAll(read);
+            next = read.get(read.size() - 1).offset() + 1;
+        }
+        return all;
+    }
+}
