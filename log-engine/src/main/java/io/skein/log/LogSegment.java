@@ -16,6 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.zip.CRC32C;
 import org.apache.kafka.common.errors.CorruptRecordException;
@@ -252,26 +254,42 @@ final class LogSegment implements AutoCloseable {
     }
 
     private BatchPosition find(long offset, int startPosition, int end) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
-        RecordBatchView batch = new RecordBatchView();
-        for (int position = startPosition; position < end; position += batch.sizeInBytes()) {
-            readHeader(header, batch, position, end);
+        BatchPosition[] found = new BatchPosition[1];
+        scan(startPosition, end, (batch, position) -> {
             if (batch.lastOffset() >= offset) {
-                return new BatchPosition(batch.baseOffset(), position, batch.sizeInBytes());
+                found[0] = new BatchPosition(batch.baseOffset(), position, batch.sizeInBytes());
+                return false;
             }
-        }
-        return null;
+            return true;
+        });
+        return found[0];
     }
 
     /** The end of the last batch that starts at or after {@code from} and ends by {@code limit}. */
     private int lastBatchEndWithin(int from, int limit, int end) throws IOException {
+        int start = Math.max(from, offsetIndex.lookupByPosition(limit).position());
+        return scan(start, end, (batch, position) -> position + batch.sizeInBytes() <= limit);
+    }
+
+    /** Sees one batch header during a {@link #scan}; returns false to stop there. */
+    @FunctionalInterface
+    private interface HeaderVisitor {
+        boolean visit(RecordBatchView batch, int position) throws IOException;
+    }
+
+    /**
+     * Reads the headers of the batches from {@code from} (a batch start) until {@code end}, which must
+     * end a batch, handing each to {@code visitor}. Returns where the scan stopped: the position of
+     * the batch the visitor declined, or {@code end}.
+     */
+    private int scan(int from, int end, HeaderVisitor visitor) throws IOException {
         ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
         RecordBatchView batch = new RecordBatchView();
-        int position = Math.max(from, offsetIndex.lookupByPosition(limit).position());
+        int position = from;
         while (position < end) {
             readHeader(header, batch, position, end);
-            if (position + batch.sizeInBytes() > limit) {
-                break;
+            if (!visitor.visit(batch, position)) {
+                return position;
             }
             position += batch.sizeInBytes();
         }
@@ -297,35 +315,25 @@ final class LogSegment implements AutoCloseable {
 
     /** The offset after the last batch: scans from the last index entry to the end. */
     long readNextOffset() throws IOException {
-        int end = size;
-        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
-        RecordBatchView batch = new RecordBatchView();
-        long nextOffset = baseOffset;
-        for (int position = offsetIndex.lookup(offsetIndex.lastOffset()).position(); position < end;
-             position += batch.sizeInBytes()) {
-            readHeader(header, batch, position, end);
-            nextOffset = batch.nextOffset();
-        }
-        return nextOffset;
+        long[] nextOffset = {baseOffset};
+        scan(offsetIndex.lookup(offsetIndex.lastOffset()).position(), size, (batch, position) -> {
+            nextOffset[0] = batch.nextOffset();
+            return true;
+        });
+        return nextOffset[0];
     }
 
     /** The first record at or after {@code startingOffset} whose timestamp is at least {@code timestamp}. */
     Optional<TimestampAndOffset> findOffsetByTimestamp(long timestamp, long startingOffset) throws IOException {
         TimestampOffset indexed = timeIndex.lookup(timestamp);
-        int end = size;
-        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
-        RecordBatchView batch = new RecordBatchView();
-        for (int position = offsetIndex.lookup(Math.max(indexed.offset(), startingOffset)).position(); position < end;
-             position += batch.sizeInBytes()) {
-            readHeader(header, batch, position, end);
+        List<TimestampAndOffset> found = new ArrayList<>(1);
+        scan(offsetIndex.lookup(Math.max(indexed.offset(), startingOffset)).position(), size, (batch, position) -> {
             if (batch.maxTimestamp() >= timestamp && batch.lastOffset() >= startingOffset) {
-                Optional<TimestampAndOffset> found = searchBatch(position, batch.sizeInBytes(), timestamp, startingOffset);
-                if (found.isPresent()) {
-                    return found;
-                }
+                searchBatch(position, batch.sizeInBytes(), timestamp, startingOffset).ifPresent(found::add);
             }
-        }
-        return Optional.empty();
+            return found.isEmpty();
+        });
+        return found.stream().findFirst();
     }
 
     private Optional<TimestampAndOffset> searchBatch(int position, int batchSize, long timestamp, long startingOffset)
@@ -470,18 +478,14 @@ final class LogSegment implements AutoCloseable {
     /** Recomputes the largest timestamp from the time index and the batches after its last entry. */
     private void reloadMaxTimestamp() throws IOException {
         TimestampOffset lastEntry = timeIndex.lastEntry();
-        TimestampOffset max = lastEntry.timestamp() >= 0 ? lastEntry : NO_MAX_TIMESTAMP;
-        int end = size;
-        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
-        RecordBatchView batch = new RecordBatchView();
-        for (int position = offsetIndex.lookup(Math.max(lastEntry.offset(), baseOffset)).position(); position < end;
-             position += batch.sizeInBytes()) {
-            readHeader(header, batch, position, end);
-            if (batch.maxTimestamp() > max.timestamp()) {
-                max = new TimestampOffset(batch.maxTimestamp(), batch.lastOffset());
+        TimestampOffset[] max = {lastEntry.timestamp() >= 0 ? lastEntry : NO_MAX_TIMESTAMP};
+        scan(offsetIndex.lookup(Math.max(lastEntry.offset(), baseOffset)).position(), size, (batch, position) -> {
+            if (batch.maxTimestamp() > max[0].timestamp()) {
+                max[0] = new TimestampOffset(batch.maxTimestamp(), batch.lastOffset());
             }
-        }
-        maxTimestampSoFar = max;
+            return true;
+        });
+        maxTimestampSoFar = max[0];
     }
 
     /** Makes the appended bytes durable; the indexes are not (recovery rebuilds the active segment's). */

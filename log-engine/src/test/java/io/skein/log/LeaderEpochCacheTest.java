@@ -17,6 +17,14 @@ class LeaderEpochCacheTest {
     @TempDir
     Path dir;
 
+    private static Path createDirectories(Path dir) {
+        try {
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private LeaderEpochCache cacheWith(int... epochAndStart) {
         LeaderEpochCache cache = LeaderEpochCache.empty(dir);
         for (int i = 0; i < epochAndStart.length; i += 2) {
@@ -35,7 +43,8 @@ class LeaderEpochCacheTest {
         assertEquals(new EpochEndOffset(1, 10), cache.endOffsetFor(1, 50), "older than any: ends where the first starts");
         assertEquals(EpochEndOffset.UNDEFINED, cache.endOffsetFor(8, 50), "newer than any");
         assertEquals(EpochEndOffset.UNDEFINED, cache.endOffsetFor(LeaderEpochCache.UNDEFINED_EPOCH, 50));
-        assertEquals(EpochEndOffset.UNDEFINED, LeaderEpochCache.empty(dir.resolve("..")).endOffsetFor(0, 0));
+        Path other = dir.resolve("other");
+        assertEquals(EpochEndOffset.UNDEFINED, LeaderEpochCache.empty(createDirectories(other)).endOffsetFor(0, 0));
     }
 
     @Test

@@ -115,7 +115,7 @@ class LogManagerTest {
             PartitionLog log = manager.getLog(new TopicPartition("topic", 0)).orElseThrow();
             assertTrue(log.logEndOffset() > lastAcknowledged, log + " after " + lastAcknowledged);
             assertTrue(log.numberOfSegments() > 1, "the writer rolled segments");
-            List<Rec> records = readAll(log);
+            List<Rec> records = TestLogs.readAll(log);
             assertEquals(log.logEndOffset(), records.size());
             for (Rec record : records) {
                 assertEquals("value-" + record.offset(), record.value());
@@ -278,16 +278,5 @@ class LogManagerTest {
         try (Stream<Path> entries = Files.list(dir)) {
             return entries.filter(Files::isDirectory).toList();
         }
-    }
-
-    private static List<Rec> readAll(PartitionLog log) {
-        List<Rec> all = new ArrayList<>();
-        long next = log.logStartOffset();
-        while (next < log.logEndOffset()) {
-            List<Rec> read = TestRecords.records(log.read(next, Integer.MAX_VALUE, FetchIsolation.LOG_END, true));
-            all.addAll(read);
-            next = read.get(read.size() - 1).offset() + 1;
-        }
-        return all;
     }
 }

@@ -52,10 +52,14 @@ class LogRecoveryTest {
     private record Crashed(Path files, List<Rec> records, List<Batch> batches, long recoveryPoint) {
     }
 
-    /** Writes random batches over several segments and epochs, flushing part way, then "crashes". */
     private Crashed writeAndCrash(Random random, Path workDir) throws IOException {
+        return writeAndCrash(random, workDir, CONFIG);
+    }
+
+    /** Writes random batches over several segments and epochs, flushing part way, then "crashes". */
+    private Crashed writeAndCrash(Random random, Path workDir, LogConfig config) throws IOException {
         Path original = workDir.resolve("original");
-        PartitionLog log = logs.open(original, CONFIG);
+        PartitionLog log = logs.open(original, config);
         int flushAfter = 10 + random.nextInt(20);
         int epoch = 0;
         for (int i = 0; i < 40; i++) {
@@ -71,10 +75,18 @@ class LogRecoveryTest {
                 log.flush();
             }
         }
+        try { // let the flushes that follow rolls finish, so the recovery point does not depend on timing
+            logs.scheduler.submit(() -> { }).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new AssertionError(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
         Path snapshot = workDir.resolve("snapshot");
         copyDirectory(original, snapshot); // the page cache's view: what a killed process leaves behind
-        List<Rec> records = readAll(log);
-        List<Batch> batches = allBatches(log);
+        List<Rec> records = TestLogs.readAll(log);
+        List<Batch> batches = TestLogs.allBatches(log);
         long recoveryPoint = log.recoveryPoint();
         log.close();
         return new Crashed(snapshot, records, batches, recoveryPoint);
@@ -135,7 +147,7 @@ class LogRecoveryTest {
             assertEquals(expectedEnd, recovered.logEndOffset(), "mode " + mode + ", first damage at " + firstDamage);
             assertTrue(recovered.logEndOffset() >= crashed.recoveryPoint(), "flushed data survives");
             List<Rec> expected = crashed.records().stream().filter(r -> r.offset() < expectedEnd).toList();
-            assertEquals(expected, readAll(recovered));
+            assertEquals(expected, TestLogs.readAll(recovered));
             assertEquals(Files.size(lastLogFile(trial)), positionOf(crashed.batches(), activeBase, expectedEnd),
                     "the file is cut at the last intact batch");
             assertIndexesWork(recovered, expected);
@@ -144,7 +156,7 @@ class LogRecoveryTest {
             recovered.appendAsLeader(batch(9_999, "after recovery"), 100);
             PartitionLog reopened = logs.reopen(recovered);
             assertEquals(expectedEnd + 1, reopened.logEndOffset());
-            assertEquals("after recovery", readAll(reopened).get((int) expectedEnd).value());
+            assertEquals("after recovery", TestLogs.readAll(reopened).get((int) expectedEnd).value());
             reopened.close();
         }
     }
@@ -154,7 +166,8 @@ class LogRecoveryTest {
     @CsvSource({"base offset, 7", "batch length, 11", "partition leader epoch, 15", "magic, 16", "crc, 20",
                 "record count, 60"})
     void damageToAnyHeaderFieldCutsTheLogAtThatBatch(String field, int byteInHeader) throws IOException {
-        Crashed crashed = writeAndCrash(new Random(5), dir);
+        LogConfig oneSegment = CONFIG.with(Map.of("segment.bytes", 1 << 20));
+        Crashed crashed = writeAndCrash(new Random(5), dir, oneSegment);
         Path trial = dir.resolve("trial");
         copyDirectory(crashed.files(), trial);
         Path active = lastLogFile(trial);
@@ -170,10 +183,10 @@ class LogRecoveryTest {
             file.write(original ^ 0x01);
         }
 
-        try (PartitionLog recovered = logs.openAfterCrash(trial, CONFIG, crashed.recoveryPoint())) {
+        try (PartitionLog recovered = logs.openAfterCrash(trial, oneSegment, crashed.recoveryPoint())) {
             long expectedEnd = endOfIntactBatches(crashed.batches(), activeBase, damaged);
             assertEquals(expectedEnd, recovered.logEndOffset(), field);
-            assertEquals(crashed.records().stream().filter(r -> r.offset() < expectedEnd).toList(), readAll(recovered));
+            assertEquals(crashed.records().stream().filter(r -> r.offset() < expectedEnd).toList(), TestLogs.readAll(recovered));
         }
     }
 
@@ -196,7 +209,7 @@ class LogRecoveryTest {
             assertEquals(expectedEnd, recovered.logEndOffset());
             assertEquals(base, recovered.segmentBaseOffsets().get(recovered.numberOfSegments() - 1));
             assertEquals(segments.size() - 1, logFiles(trial).size());
-            assertEquals(crashed.records().stream().filter(r -> r.offset() < expectedEnd).toList(), readAll(recovered));
+            assertEquals(crashed.records().stream().filter(r -> r.offset() < expectedEnd).toList(), TestLogs.readAll(recovered));
         }
     }
 
@@ -205,7 +218,7 @@ class LogRecoveryTest {
         Crashed crashed = writeAndCrash(new Random(3), dir);
         Path trial = dir.resolve("trial");
         try (PartitionLog clean = logs.open(dir.resolve("original"), CONFIG)) { // a clean close trims indexes
-            assertEquals(crashed.records(), readAll(clean));
+            assertEquals(crashed.records(), TestLogs.readAll(clean));
         }
         copyDirectory(dir.resolve("original"), trial);
         List<Path> segments = logFiles(trial);
@@ -220,7 +233,7 @@ class LogRecoveryTest {
         }
 
         try (PartitionLog reopened = logs.open(trial, CONFIG)) {
-            assertEquals(crashed.records(), readAll(reopened));
+            assertEquals(crashed.records(), TestLogs.readAll(reopened));
             assertIndexesWork(reopened, crashed.records());
             assertTrue(Files.exists(sibling(first, ".timeindex")));
         }
@@ -234,7 +247,7 @@ class LogRecoveryTest {
         Files.writeString(trial.resolve(LeaderEpochCache.CHECKPOINT_FILE), "0\n7\n1 x\n");
 
         try (PartitionLog recovered = logs.open(trial, CONFIG)) {
-            assertEquals(crashed.records(), readAll(recovered));
+            assertEquals(crashed.records(), TestLogs.readAll(recovered));
             assertEquals(expectedEpochs(crashed.records()), recovered.leaderEpochCache().entries());
         }
     }
@@ -258,28 +271,6 @@ class LogRecoveryTest {
             Rec first = expected.stream().filter(r -> r.timestamp() >= record.timestamp()).findFirst().orElseThrow();
             assertEquals(first.offset(), found.offset(), "timestamp " + record.timestamp());
         }
-    }
-
-    private static List<Rec> readAll(PartitionLog log) {
-        List<Rec> all = new ArrayList<>();
-        long next = log.logStartOffset();
-        while (next < log.logEndOffset()) {
-            List<Rec> read = TestRecords.records(log.read(next, Integer.MAX_VALUE, FetchIsolation.LOG_END, true));
-            all.addAll(read);
-            next = read.get(read.size() - 1).offset() + 1;
-        }
-        return all;
-    }
-
-    private static List<Batch> allBatches(PartitionLog log) {
-        List<Batch> all = new ArrayList<>();
-        long next = log.logStartOffset();
-        while (next < log.logEndOffset()) {
-            List<Batch> read = TestRecords.batches(log.read(next, Integer.MAX_VALUE, FetchIsolation.LOG_END, true));
-            all.addAll(read);
-            next = read.get(read.size() - 1).lastOffset() + 1;
-        }
-        return all;
     }
 
     /** Byte position of {@code offset} (a batch boundary at or after the segment's base) in its segment. */

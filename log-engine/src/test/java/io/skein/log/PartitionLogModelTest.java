@@ -304,13 +304,8 @@ class PartitionLogModelTest {
         assertEquals(model.logStartOffset, log.logStartOffset(), "log start offset");
         assertEquals(model.highWatermark, log.highWatermark(), "high watermark");
         assertEquals(model.epochs, log.leaderEpochCache().entries(), "leader epochs");
-        List<Rec> all = new ArrayList<>();
-        long next = model.logStartOffset;
-        while (next < model.logEndOffset) {
-            List<Rec> read = TestRecords.records(log.read(next, Integer.MAX_VALUE, FetchIsolation.LOG_END, true));
-            read.forEach(r -> all.add(new Rec(r.offset(), r.timestamp(), null, r.value(), r.leaderEpoch())));
-            next = read.get(read.size() - 1).offset() + 1;
-        }
+        List<Rec> all = TestLogs.readAll(log).stream()
+                .map(r -> new Rec(r.offset(), r.timestamp(), null, r.value(), r.leaderEpoch())).toList();
         assertEquals(model.records(), all, "log contents");
     }
 }

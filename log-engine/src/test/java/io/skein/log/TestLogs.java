@@ -1,10 +1,17 @@
 package io.skein.log;
 
+import io.skein.log.record.TestRecords;
+import io.skein.log.record.TestRecords.Batch;
+import io.skein.log.record.TestRecords.Rec;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import org.apache.kafka.common.TopicPartition;
 
 /** Opens partition logs directly on real directories, with a scheduler and a clock the test controls. */
@@ -36,6 +43,27 @@ final class TestLogs implements AutoCloseable {
     PartitionLog openAfterCrash(Path dir, LogConfig config, long recoveryPoint) throws IOException {
         return PartitionLog.open(dir, TP, config, new LogLoader.Checkpoints(recoveryPoint, -1, -1), false,
                 scheduler, clock);
+    }
+
+    /** Every readable record, read segment by segment as a consumer would. */
+    static List<Rec> readAll(PartitionLog log) {
+        return readAcrossSegments(log, TestRecords::records, Rec::offset);
+    }
+
+    static List<Batch> allBatches(PartitionLog log) {
+        return readAcrossSegments(log, TestRecords::batches, Batch::lastOffset);
+    }
+
+    private static <T> List<T> readAcrossSegments(PartitionLog log, Function<FileSlice, List<T>> parse,
+                                                  ToLongFunction<T> lastOffset) {
+        List<T> all = new ArrayList<>();
+        long next = log.logStartOffset();
+        while (next < log.logEndOffset()) {
+            List<T> read = parse.apply(log.read(next, Integer.MAX_VALUE, FetchIsolation.LOG_END, true));
+            all.addAll(read);
+            next = lastOffset.applyAsLong(read.get(read.size() - 1)) + 1;
+        }
+        return all;
     }
 
     @Override
