@@ -14,10 +14,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiPredicate;
 import org.apache.kafka.common.TopicPartition;
@@ -52,6 +55,8 @@ public final class PartitionLog implements AutoCloseable {
     private final LeaderEpochCache leaderEpochCache;
     private final ReentrantLock lock = new ReentrantLock();
     private final ReentrantLock flushLock = new ReentrantLock();
+    private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> flushWaiters = new ConcurrentSkipListMap<>();
+    private final AtomicBoolean flusherScheduled = new AtomicBoolean();
     private volatile Path dir;
     private volatile LogConfig config;
     private volatile LogOffsetMetadata logEndOffset;
@@ -166,12 +171,36 @@ public final class PartitionLog implements AutoCloseable {
      * @throws KafkaStorageException if the disk fails
      */
     public LogAppendInfo appendAsLeader(ByteBuffer records, int leaderEpoch) {
+        LogAppendInfo appended = writeAsLeader(records, leaderEpoch);
+        if (flushDue(appended)) {
+            flush(appended.lastOffset() + 1);
+        }
+        return appended;
+    }
+
+    /**
+     * {@link #appendAsLeader} for callers that must not block on an fsync, such as a network thread:
+     * the future completes when the append is written and, if the flush policy asks for it, on disk.
+     * Those fsyncs run on the log's scheduler, each covering every append made before it, so
+     * pipelined appends share them.
+     */
+    public CompletableFuture<LogAppendInfo> appendAsLeaderAsync(ByteBuffer records, int leaderEpoch) {
+        LogAppendInfo appended;
+        try {
+            appended = writeAsLeader(records, leaderEpoch);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return flushDue(appended) ? flushAsync(appended.lastOffset() + 1).thenApply(flushed -> appended)
+                : CompletableFuture.completedFuture(appended);
+    }
+
+    private LogAppendInfo writeAsLeader(ByteBuffer records, int leaderEpoch) {
         if (leaderEpoch < 0) {
             throw new IllegalArgumentException("A leader epoch is never negative: " + leaderEpoch);
         }
-        LogConfig config = this.config;
         LogValidator.validateForLeader(records, config);
-        return append(records, config, leaderEpoch);
+        return write(records, config, leaderEpoch);
     }
 
     /**
@@ -182,11 +211,20 @@ public final class PartitionLog implements AutoCloseable {
     public LogAppendInfo appendAsFollower(ByteBuffer records) {
         LogConfig config = this.config;
         LogValidator.validateForFollower(records, config);
-        return append(records, config, RecordBatchView.NO_PARTITION_LEADER_EPOCH);
+        LogAppendInfo appended = write(records, config, RecordBatchView.NO_PARTITION_LEADER_EPOCH);
+        if (flushDue(appended)) {
+            flush(appended.lastOffset() + 1);
+        }
+        return appended;
     }
 
-    /** Appends validated records; a non-negative {@code leaderEpoch} marks a leader append. */
-    private LogAppendInfo append(ByteBuffer records, LogConfig config, int leaderEpoch) {
+    /** Whether the flush policy ({@code flush.messages}) wants the log on disk after this append. */
+    private boolean flushDue(LogAppendInfo appended) {
+        return appended.lastOffset() >= 0 && logEndOffset() - recoveryPoint >= config.flushMessages();
+    }
+
+    /** Writes validated records; a non-negative {@code leaderEpoch} marks a leader append. */
+    private LogAppendInfo write(ByteBuffer records, LogConfig config, int leaderEpoch) {
         if (!records.hasRemaining()) {
             return new LogAppendInfo(-1, -1, RecordBatchView.NO_TIMESTAMP, -1, 0, 0, logStartOffset);
         }
@@ -215,9 +253,6 @@ public final class PartitionLog implements AutoCloseable {
             throw new KafkaStorageException("Cannot append to " + topicPartition + " in " + dir, e);
         } finally {
             lock.unlock();
-        }
-        if (logEndOffset() - recoveryPoint >= config.flushMessages()) {
-            flush(appended.lastOffset() + 1);
         }
         return new LogAppendInfo(appended.firstOffset(), appended.lastOffset(), appended.maxTimestamp(),
                 appended.offsetOfMaxTimestamp(), appended.recordCount(), appended.sizeInBytes(), logStartOffset);
@@ -335,10 +370,58 @@ public final class PartitionLog implements AutoCloseable {
             }
             recoveryPoint = Math.max(recoveryPoint, end.offset());
             lastFlushMs = clock.millis();
+            completeWaiters(flushWaiters.headMap(recoveryPoint, true), null);
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot flush " + topicPartition + " in " + dir, e);
         } finally {
             flushLock.unlock();
+        }
+    }
+
+    /**
+     * Completes once the log is durable up to {@code offset} (exclusive). The fsyncs run on the
+     * scheduler, one at a time, each covering everything appended before it started, until no one
+     * waits: every waiter in between shares them.
+     */
+    public CompletableFuture<Void> flushAsync(long offset) {
+        if (offset <= recoveryPoint) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> flushed = flushWaiters.computeIfAbsent(offset, key -> new CompletableFuture<>());
+        // Checked after registering: a truncation publishes the new end, then fails the waiters above it.
+        if (offset > logEndOffset() && flushWaiters.remove(offset, flushed)) {
+            flushed.completeExceptionally(truncatedBeforeFlush(offset - 1));
+            return flushed;
+        }
+        if (flusherScheduled.compareAndSet(false, true) && !runLater(this::flushForWaiters, 0)) {
+            flushForWaiters(); // the scheduler has stopped: the log is closing
+        }
+        return flushed;
+    }
+
+    /** Flushes until no one waits; {@link #flush(long)} completes the waiters it covers. */
+    private void flushForWaiters() {
+        do {
+            try {
+                flush();
+                completeWaiters(flushWaiters.headMap(recoveryPoint, true), null); // covered by an earlier fsync
+            } catch (RuntimeException e) {
+                completeWaiters(flushWaiters, e);
+            }
+            flusherScheduled.set(false);
+            // A waiter that came after the last fsync started, and saw the flag still set, is served here.
+        } while (!flushWaiters.isEmpty() && flusherScheduled.compareAndSet(false, true));
+    }
+
+    private static void completeWaiters(Map<Long, CompletableFuture<Void>> waiters, RuntimeException failure) {
+        for (var it = waiters.values().iterator(); it.hasNext(); ) {
+            CompletableFuture<Void> waiter = it.next();
+            it.remove();
+            if (failure == null) {
+                waiter.complete(null);
+            } else {
+                waiter.completeExceptionally(failure);
+            }
         }
     }
 
@@ -575,6 +658,7 @@ public final class PartitionLog implements AutoCloseable {
             active.truncateTo(targetOffset, clock.millis());
             logEndOffset = new LogOffsetMetadata(active.readNextOffset(), active.baseOffset(), active.size());
             long newEnd = logEndOffset();
+            failFlushWaitersAbove(newEnd);
             leaderEpochCache.truncateFromEnd(newEnd);
             logStartOffset = Math.min(logStartOffset, newEnd);
             recoveryPoint = Math.min(recoveryPoint, newEnd);
@@ -619,10 +703,21 @@ public final class PartitionLog implements AutoCloseable {
         }
         leaderEpochCache.clear();
         logEndOffset = new LogOffsetMetadata(newOffset, newOffset, 0);
+        failFlushWaitersAbove(newOffset);
         logStartOffset = newOffset;
         recoveryPoint = newOffset;
         highWatermark = logEndOffset;
         deleteLater(old);
+    }
+
+    /** Appends cut off before reaching the disk will never be flushed: tell their waiters. Call after moving the log end. */
+    private void failFlushWaitersAbove(long newEnd) {
+        completeWaiters(flushWaiters.tailMap(newEnd, false), truncatedBeforeFlush(newEnd));
+    }
+
+    private KafkaStorageException truncatedBeforeFlush(long end) {
+        return new KafkaStorageException("Offsets above " + end + " of " + topicPartition
+                + " were truncated before they were flushed");
     }
 
     private void removeAndDeleteLater(List<LogSegment> doomed) throws IOException {
@@ -646,11 +741,14 @@ public final class PartitionLog implements AutoCloseable {
         }, config.fileDeleteDelayMs());
     }
 
-    private void runLater(Runnable task, long delayMs) {
+    /** Schedules {@code task}; false if the scheduler has stopped. */
+    private boolean runLater(Runnable task, long delayMs) {
         try {
             scheduler.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+            return true;
         } catch (RejectedExecutionException e) {
             log.debug("Scheduler stopped: {} will finish its deferred work at next start", topicPartition);
+            return false;
         }
     }
 

@@ -19,6 +19,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.compress.Compression;
@@ -42,10 +46,6 @@ class PartitionLogTest {
         logs.close();
     }
 
-    private static List<Rec> readAll(PartitionLog log) {
-        return records(log.read(log.logStartOffset(), Integer.MAX_VALUE, FetchIsolation.LOG_END, true));
-    }
-
     @Test
     void leaderAppendAssignsOffsetsAndStampsTheEpoch() throws IOException {
         try (PartitionLog log = logs.open(dir, LogConfig.DEFAULT)) {
@@ -59,7 +59,7 @@ class PartitionLogTest {
             assertEquals(3001, second.maxTimestamp());
             assertEquals(5, second.offsetOfMaxTimestamp());
             assertEquals(6, log.logEndOffset());
-            List<Rec> all = readAll(log);
+            List<Rec> all = TestLogs.readAll(log);
             assertEquals(List.of("a", "b", "c", "d", "e", "f"), all.stream().map(Rec::value).toList());
             assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L), all.stream().map(Rec::offset).toList());
             assertTrue(all.stream().allMatch(r -> r.leaderEpoch() == 5));
@@ -75,7 +75,7 @@ class PartitionLogTest {
                 log.appendAsLeader(TestRecords.batch(compression, 10, "x", "y"), 0);
             }
             assertEquals(8, log.logEndOffset());
-            assertEquals(8, readAll(log).size());
+            assertEquals(8, TestLogs.readAll(log).size());
         }
     }
 
@@ -91,7 +91,7 @@ class PartitionLogTest {
 
             assertEquals(0, info.firstOffset());
             assertEquals(2, info.lastOffset());
-            assertEquals(readAll(leader), readAll(follower));
+            assertEquals(TestLogs.readAll(leader), TestLogs.readAll(follower));
             assertEquals(List.of(new EpochEntry(1, 0), new EpochEntry(2, 2)), follower.leaderEpochCache().entries());
         }
     }
@@ -156,7 +156,7 @@ class PartitionLogTest {
 
             assertEquals(1, log.logEndOffset());
             assertEquals(sizeBefore, log.size());
-            assertEquals(List.of("kept"), readAll(log).stream().map(Rec::value).toList());
+            assertEquals(List.of("kept"), TestLogs.readAll(log).stream().map(Rec::value).toList());
         }
     }
 
@@ -236,7 +236,7 @@ class PartitionLogTest {
             assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L), visible);
             List<Rec> firstSegment = records(log.read(0, Integer.MAX_VALUE, FetchIsolation.LOG_END, true));
             assertEquals(log.segmentBaseOffsets().get(1), firstSegment.size(), "a read stops at its segment's end");
-            assertEquals(12, readAllAcrossSegments(log).size());
+            assertEquals(12, TestLogs.readAll(log).size());
             assertEquals(12, log.updateHighWatermark(100));
         }
     }
@@ -263,19 +263,8 @@ class PartitionLogTest {
                 byIndex.appendAsLeader(batch(i, "x"), 0);
             }
             assertTrue(byIndex.numberOfSegments() >= 3, byIndex.segmentBaseOffsets().toString());
-            assertEquals(10, readAllAcrossSegments(byIndex).size());
+            assertEquals(10, TestLogs.readAll(byIndex).size());
         }
-    }
-
-    private static List<Rec> readAllAcrossSegments(PartitionLog log) {
-        List<Rec> all = new java.util.ArrayList<>();
-        long next = log.logStartOffset();
-        while (next < log.logEndOffset()) {
-            List<Rec> read = records(log.read(next, Integer.MAX_VALUE, FetchIsolation.LOG_END, true));
-            all.addAll(read);
-            next = read.get(read.size() - 1).offset() + 1;
-        }
-        return all;
     }
 
     @Test
@@ -319,14 +308,14 @@ class PartitionLogTest {
 
             assertEquals(3, log.logEndOffset());
             assertEquals(3, log.highWatermark());
-            assertEquals(List.of("a", "b", "c"), readAllAcrossSegments(log).stream().map(Rec::value).toList());
+            assertEquals(List.of("a", "b", "c"), TestLogs.readAll(log).stream().map(Rec::value).toList());
             assertEquals(List.of(new EpochEntry(1, 0)), log.leaderEpochCache().entries());
             assertEquals(new EpochEndOffset(1, 3), log.endOffsetForEpoch(1));
             assertEquals(EpochEndOffset.UNDEFINED, log.endOffsetForEpoch(2));
             assertFalse(log.truncateTo(10));
 
             log.appendAsLeader(batch(6, "h"), 4);
-            assertEquals(List.of("a", "b", "c", "h"), readAllAcrossSegments(log).stream().map(Rec::value).toList());
+            assertEquals(List.of("a", "b", "c", "h"), TestLogs.readAll(log).stream().map(Rec::value).toList());
             assertEquals(new EpochEndOffset(1, 3), log.endOffsetForEpoch(2));
 
             log.truncateFullyAndStartAt(50);
@@ -335,7 +324,7 @@ class PartitionLogTest {
             assertEquals(List.of(50L), log.segmentBaseOffsets());
             assertTrue(log.leaderEpochCache().entries().isEmpty());
             log.appendAsLeader(batch(7, "i"), 5);
-            assertEquals(List.of(new Rec(50, 7, "k0", "i", 5)), readAll(log));
+            assertEquals(List.of(new Rec(50, 7, "k0", "i", 5)), TestLogs.readAll(log));
         }
     }
 
@@ -430,19 +419,80 @@ class PartitionLogTest {
     }
 
     @Test
+    void pipelinedAsyncAppendsCompleteOnceOnDiskAndShareFsyncs() throws Exception {
+        LogConfig config = LogConfig.fromMap(Map.of("flush.messages", 1));
+        try (PartitionLog log = logs.open(dir, config)) {
+            List<CompletableFuture<LogAppendInfo>> appends = new java.util.ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                appends.add(log.appendAsLeaderAsync(batch(i, "v" + i), 0));
+            }
+            for (CompletableFuture<LogAppendInfo> append : appends) {
+                LogAppendInfo info = append.get(30, TimeUnit.SECONDS);
+                assertTrue(log.recoveryPoint() > info.lastOffset(), "on disk before the future completes");
+            }
+            assertEquals(50, log.recoveryPoint());
+        }
+        try (PartitionLog noPolicy = logs.open(dir.resolve("default"), LogConfig.DEFAULT)) {
+            assertTrue(noPolicy.appendAsLeaderAsync(batch(1, "a"), 0).isDone(), "nothing to wait for");
+            assertEquals(0, noPolicy.recoveryPoint());
+        }
+    }
+
+    @Test
+    void asyncAppendFailuresArriveThroughTheFuture() throws IOException {
+        try (PartitionLog log = logs.open(dir, LogConfig.DEFAULT)) {
+            ByteBuffer corrupt = batch(1, "a");
+            corrupt.put(corrupt.limit() - 1, (byte) (corrupt.get(corrupt.limit() - 1) ^ 1));
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> log.appendAsLeaderAsync(corrupt, 0).get(30, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof CorruptRecordException, e.toString());
+            ExecutionException beyondTheEnd = assertThrows(ExecutionException.class,
+                    () -> log.flushAsync(5).get(30, TimeUnit.SECONDS));
+            assertTrue(beyondTheEnd.getCause() instanceof org.apache.kafka.common.errors.KafkaStorageException);
+        }
+    }
+
+    @Test
+    void aFlushWaiterWhoseAppendIsTruncatedAwayFails() throws Exception {
+        LogConfig config = LogConfig.fromMap(Map.of("flush.messages", 1));
+        try (PartitionLog log = logs.open(dir, config)) {
+            log.appendAsLeader(batch(1, "durable"), 0);
+            CountDownLatch release = new CountDownLatch(1);
+            logs.scheduler.execute(() -> awaitQuietly(release)); // the flusher queues behind this
+
+            CompletableFuture<LogAppendInfo> pending = log.appendAsLeaderAsync(batch(2, "cut"), 0);
+            assertFalse(pending.isDone());
+            log.truncateTo(1);
+            release.countDown();
+
+            ExecutionException e = assertThrows(ExecutionException.class, () -> pending.get(30, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof org.apache.kafka.common.errors.KafkaStorageException, e.toString());
+            assertEquals(1, log.logEndOffset());
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void reopeningKeepsOffsetsEpochsAndIndexes() throws IOException {
         PartitionLog log = logs.open(dir, TestLogs.smallSegments(400));
         for (int i = 0; i < 20; i++) {
             log.appendAsLeader(batch(i, "v" + i, "w" + i), i / 5);
         }
         log.updateHighWatermark(30);
-        List<Rec> before = readAllAcrossSegments(log);
+        List<Rec> before = TestLogs.readAll(log);
 
         PartitionLog reopened = logs.reopen(log);
 
         assertEquals(40, reopened.logEndOffset());
         assertEquals(30, reopened.highWatermark());
-        assertEquals(before, readAllAcrossSegments(reopened));
+        assertEquals(before, TestLogs.readAll(reopened));
         assertEquals(log.leaderEpochCache().entries(), reopened.leaderEpochCache().entries());
         reopened.appendAsLeader(batch(99, "next"), 4);
         assertEquals(40, records(reopened.read(40, 100, FetchIsolation.LOG_END, true)).get(0).offset());
