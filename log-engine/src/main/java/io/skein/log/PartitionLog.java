@@ -757,11 +757,12 @@ public final class PartitionLog implements AutoCloseable {
         this.dir = newDir;
     }
 
-    /** Closes every segment; the log takes no more appends. Does not flush. */
+    /** Closes every segment; the log takes no more appends. Does not flush: flush waiters fail. */
     @Override
     public void close() throws IOException {
         lock.lock();
         try {
+            completeWaiters(flushWaiters, new KafkaStorageException(topicPartition + " was closed before a flush"));
             IOException failure = null;
             for (LogSegment segment : segments.values()) {
                 try {

@@ -207,27 +207,31 @@ class LogManagerTest {
     @Test
     void retentionAndFlushRunOnTheSchedulerByTheInjectedClock() throws IOException {
         Path dir = formatted("tasks", 1);
-        LogConfig hourly = LogConfig.fromMap(Map.of("segment.bytes", 200, "retention.ms", 3_600_000,
-                "flush.ms", 60_000, "file.delete.delay.ms", 0));
-        try (LogManager manager = start(List.of(dir), fastTasks(List.of(dir)), topic -> hourly)) {
-            PartitionLog log = manager.getOrCreateLog(TP, hourly);
+        LogConfig flushedByTime = LogConfig.fromMap(Map.of("flush.ms", 60_000));
+        LogConfig expiring = LogConfig.fromMap(Map.of("segment.bytes", 200, "retention.ms", 3_600_000,
+                "file.delete.delay.ms", 0));
+        TopicPartition flushedTp = new TopicPartition("flushed", 0);
+        try (LogManager manager = start(List.of(dir), fastTasks(List.of(dir)), topic -> LogConfig.DEFAULT)) {
+            PartitionLog flushed = manager.getOrCreateLog(flushedTp, flushedByTime);
+            PartitionLog log = manager.getOrCreateLog(TP, expiring);
             for (int i = 0; i < 6; i++) {
+                flushed.appendAsLeader(batch(clock.millis(), "0123456789"), 0);
                 log.appendAsLeader(batch(clock.millis(), "0123456789"), 0);
             }
             log.updateHighWatermark(log.logEndOffset());
             assertEquals(3, log.numberOfSegments());
-            assertTrue(log.recoveryPoint() < log.logEndOffset());
+            assertEquals(0, flushed.recoveryPoint(), "one segment, no roll: nothing flushed it yet");
 
             clock.advance(60_001);
-            await().atMost(Duration.ofSeconds(10)).until(() -> log.recoveryPoint() == log.logEndOffset());
+            await().atMost(Duration.ofSeconds(10)).until(() -> flushed.recoveryPoint() == 6);
             assertEquals(3, log.numberOfSegments(), "nothing has expired yet");
 
             clock.advance(3_600_000);
             await().atMost(Duration.ofSeconds(10)).until(() -> log.numberOfSegments() == 1);
             assertEquals(4, log.logStartOffset());
-            await().atMost(Duration.ofSeconds(10)).until(() -> Map.of(TP, 4L).equals(
+            await().atMost(Duration.ofSeconds(10)).until(() -> Map.of(TP, 4L, flushedTp, 0L).equals(
                     new OffsetCheckpointFile(dir.resolve(LogManager.LOG_START_OFFSET_CHECKPOINT)).read()));
-            await().atMost(Duration.ofSeconds(10)).until(() -> Map.of(TP, 6L).equals(
+            await().atMost(Duration.ofSeconds(10)).until(() -> Map.of(TP, 6L, flushedTp, 0L).equals(
                     new OffsetCheckpointFile(dir.resolve(LogManager.HIGH_WATERMARK_CHECKPOINT)).read()));
         }
     }
