@@ -4,7 +4,6 @@ import io.skein.log.LeaderEpochCache.EpochEndOffset;
 import io.skein.log.index.TimeIndex.TimestampOffset;
 import io.skein.log.record.RecordBatchView;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * hold {@code lock}); readers take no lock and see offsets published through volatile fields only
  * after the bytes they cover are written. fsyncs run outside the writer lock under
  * {@code flushLock}, so appends go on during an fsync and appenders waiting to flush share the next
- * one (group commit). Lock order: {@code lock} before {@code flushLock}.
+ * one (group commit). Lock order: {@code lock} before {@code flushLock}. Asynchronous appends wait
+ * for their flush in {@code flushWaiters}; whichever fsync covers a waiter completes it.
  */
 public final class PartitionLog implements AutoCloseable {
     /** ListOffsets special timestamps, as Kafka numbers them. */
@@ -87,8 +87,8 @@ public final class PartitionLog implements AutoCloseable {
      * after a roll and the deferred deletion of old segments.
      */
     static PartitionLog open(Path dir, TopicPartition topicPartition, LogConfig config,
-                                    LogLoader.Checkpoints checkpoints, boolean hadCleanShutdown,
-                                    ScheduledExecutorService scheduler, Clock clock) throws IOException {
+                             LogLoader.Checkpoints checkpoints, boolean hadCleanShutdown,
+                             ScheduledExecutorService scheduler, Clock clock) throws IOException {
         Files.createDirectories(dir);
         LogLoader.LoadedLog loaded = LogLoader.load(dir, config, checkpoints, hadCleanShutdown, clock.millis());
         return new PartitionLog(dir, topicPartition, config, loaded, scheduler, clock);
@@ -117,10 +117,6 @@ public final class PartitionLog implements AutoCloseable {
 
     public long logEndOffset() {
         return logEndOffset.offset();
-    }
-
-    public LogOffsetMetadata logEndOffsetMetadata() {
-        return logEndOffset;
     }
 
     public long highWatermark() {
@@ -380,8 +376,8 @@ public final class PartitionLog implements AutoCloseable {
 
     /**
      * Completes once the log is durable up to {@code offset} (exclusive). The fsyncs run on the
-     * scheduler, one at a time, each covering everything appended before it started, until no one
-     * waits: every waiter in between shares them.
+     * scheduler, one at a time, each covering everything appended before it started, for as long as
+     * anyone waits: every waiter in between shares them.
      */
     public CompletableFuture<Void> flushAsync(long offset) {
         if (offset <= recoveryPoint) {
@@ -393,24 +389,31 @@ public final class PartitionLog implements AutoCloseable {
             flushed.completeExceptionally(truncatedBeforeFlush(offset - 1));
             return flushed;
         }
-        if (flusherScheduled.compareAndSet(false, true) && !runLater(this::flushForWaiters, 0)) {
-            flushForWaiters(); // the scheduler has stopped: the log is closing
-        }
+        scheduleFlusher();
         return flushed;
     }
 
-    /** Flushes until no one waits; {@link #flush(long)} completes the waiters it covers. */
+    /** Makes sure a flusher task is coming if anyone waits; at most one is queued or running. */
+    private void scheduleFlusher() {
+        if (!flushWaiters.isEmpty() && flusherScheduled.compareAndSet(false, true)
+                && !runLater(this::flushForWaiters, 0)) {
+            flushForWaiters(); // the scheduler has stopped: the log is closing
+        }
+    }
+
+    /**
+     * One fsync for the waiters ({@link #flush(long)} completes those it covers), then back to the
+     * scheduler's queue if more wait, so a busy log does not hold a scheduler thread for good.
+     */
     private void flushForWaiters() {
-        do {
-            try {
-                flush();
-                completeWaiters(flushWaiters.headMap(recoveryPoint, true), null); // covered by an earlier fsync
-            } catch (RuntimeException e) {
-                completeWaiters(flushWaiters, e);
-            }
-            flusherScheduled.set(false);
-            // A waiter that came after the last fsync started, and saw the flag still set, is served here.
-        } while (!flushWaiters.isEmpty() && flusherScheduled.compareAndSet(false, true));
+        try {
+            flush();
+            completeWaiters(flushWaiters.headMap(recoveryPoint, true), null); // covered by an earlier fsync
+        } catch (RuntimeException e) {
+            completeWaiters(flushWaiters, e);
+        }
+        flusherScheduled.set(false);
+        scheduleFlusher(); // for waiters that came after the fsync started
     }
 
     private static void completeWaiters(Map<Long, CompletableFuture<Void>> waiters, RuntimeException failure) {
@@ -602,7 +605,7 @@ public final class PartitionLog implements AutoCloseable {
         try {
             return segment.largestTimestamp();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new KafkaStorageException("Cannot read the modification time of " + segment.logFile(), e);
         }
     }
 
