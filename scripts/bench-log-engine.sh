@@ -46,5 +46,7 @@ awk '/:bytes/ {
         for (m = 2; m <= NF && $m != "thrpt"; m++);
         if (m > NF) next;
         params = ""; for (i = 2; i < m; i++) if ($i != "N/A") params = params " " $i;
+        n = 0; for (i = m + 1; i <= NF; i++) if ($i ~ /^[0-9.]+$/) v[++n] = $i;
+        score = n >= 2 ? v[2] : v[1]; error = n >= 3 ? v[3] : 0;   # one iteration: no count, no error
         sub(/:bytes$/, "", $1);
-        printf "  %-55s %8.0f +- %.0f\n", $1 params, $(m+2) / 1048576, $(m+4) / 1048576 }' "$out"
+        printf "  %-55s %8.0f +- %.0f\n", $1 params, score / 1048576, error / 1048576 }' "$out"

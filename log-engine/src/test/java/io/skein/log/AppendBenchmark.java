@@ -7,7 +7,6 @@ import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -74,14 +73,9 @@ public class AppendBenchmark {
         }
     }
 
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class Bytes {
-        public long bytes;
-    }
 
     @Benchmark
-    public LogAppendInfo append(LogState state, BatchState batch, Bytes bytes) {
+    public LogAppendInfo append(LogState state, BatchState batch, BenchmarkBytes bytes) {
         bytes.bytes += batch.batch.remaining();
         return state.bench.log.appendAsLeader(batch.batch, 1);
     }
@@ -95,7 +89,7 @@ public class AppendBenchmark {
 
     /** One thread, appends pipelined: with flush.messages=1, fsyncs complete whole groups of them. */
     @Benchmark
-    public void appendPipelined(LogState state, BatchState batch, Pipeline pipeline, Bytes bytes) {
+    public void appendPipelined(LogState state, BatchState batch, Pipeline pipeline, BenchmarkBytes bytes) {
         if (state.pending.size() >= pipeline.inFlight) {
             state.pending.poll().join();
         }
@@ -106,7 +100,7 @@ public class AppendBenchmark {
     /** Eight producers on one partition, each waiting for its own append. */
     @Benchmark
     @Threads(8)
-    public LogAppendInfo appendFromEightProducers(LogState state, BatchState batch, Bytes bytes) {
+    public LogAppendInfo appendFromEightProducers(LogState state, BatchState batch, BenchmarkBytes bytes) {
         bytes.bytes += batch.batch.remaining();
         return state.bench.log.appendAsLeader(batch.batch, 1);
     }

@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,12 +31,8 @@ class ConcurrentReadTest {
     @TempDir
     Path dir;
 
-    private final TestLogs logs = new TestLogs();
-
-    @AfterEach
-    void stopScheduler() {
-        logs.close();
-    }
+    @RegisterExtension
+    final TestLogs logs = new TestLogs();
 
     @Test
     void readersSeeOnlyWholeAppendedBatchesWhileTheWriterAppendsRollsAndDeletes() throws Exception {

@@ -21,8 +21,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -41,12 +41,8 @@ class LogRecoveryTest {
     @TempDir
     Path dir;
 
-    private final TestLogs logs = new TestLogs();
-
-    @AfterEach
-    void stopScheduler() {
-        logs.close();
-    }
+    @RegisterExtension
+    final TestLogs logs = new TestLogs();
 
     /** What was written, and the state of the files when the writer crashed. */
     private record Crashed(Path files, List<Rec> records, List<Batch> batches, long recoveryPoint) {

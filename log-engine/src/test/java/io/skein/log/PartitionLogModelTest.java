@@ -19,7 +19,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -35,12 +35,8 @@ class PartitionLogModelTest {
     @TempDir
     Path dir;
 
-    private final TestLogs logs = new TestLogs();
-
-    @AfterEach
-    void stopScheduler() {
-        logs.close();
-    }
+    @RegisterExtension
+    final TestLogs logs = new TestLogs();
 
     /** A batch as the model remembers it. */
     private record ModelBatch(long baseOffset, List<Rec> records, int sizeInBytes) {

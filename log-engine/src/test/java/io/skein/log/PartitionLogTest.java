@@ -31,20 +31,16 @@ import org.apache.kafka.common.errors.FencedLeaderEpochException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class PartitionLogTest {
     @TempDir
     Path dir;
 
-    private final TestLogs logs = new TestLogs();
-
-    @AfterEach
-    void stopScheduler() {
-        logs.close();
-    }
+    @RegisterExtension
+    final TestLogs logs = new TestLogs();
 
     @Test
     void leaderAppendAssignsOffsetsAndStampsTheEpoch() throws IOException {

@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -70,14 +69,9 @@ public class ReadBenchmark {
         final SplittableRandom random = new SplittableRandom(42);
     }
 
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class Bytes {
-        public long bytes;
-    }
 
     @Benchmark
-    public FileSlice readSlice(LogState state, Offsets offsets, Bytes bytes) {
+    public FileSlice readSlice(LogState state, Offsets offsets, BenchmarkBytes bytes) {
         FileSlice slice = state.log.read(offsets.random.nextLong(state.log.logEndOffset()), state.maxBytes,
                 FetchIsolation.HIGH_WATERMARK, true);
         bytes.bytes += slice.length();
@@ -85,7 +79,7 @@ public class ReadBenchmark {
     }
 
     @Benchmark
-    public long readAndSendfile(LogState state, Offsets offsets, Bytes bytes) throws IOException {
+    public long readAndSendfile(LogState state, Offsets offsets, BenchmarkBytes bytes) throws IOException {
         FileSlice slice = state.log.read(offsets.random.nextLong(state.log.logEndOffset()), state.maxBytes,
                 FetchIsolation.HIGH_WATERMARK, true);
         long sent = 0;

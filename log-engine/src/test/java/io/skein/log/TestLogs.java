@@ -13,9 +13,14 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** Opens partition logs directly on real directories, with a scheduler and a clock the test controls. */
-final class TestLogs implements AutoCloseable {
+/**
+ * Opens partition logs directly on real directories, with a scheduler and a clock the test controls.
+ * Register it as a JUnit extension: it stops its scheduler after each test.
+ */
+final class TestLogs implements AfterEachCallback {
     static final TopicPartition TP = new TopicPartition("topic", 0);
 
     final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
@@ -67,7 +72,7 @@ final class TestLogs implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public void afterEach(ExtensionContext context) {
         scheduler.shutdownNow();
     }
 }
