@@ -397,6 +397,7 @@ class PartitionLogTest {
         }
         try (PartitionLog reopened = logs.open(dir, config)) {
             assertFalse(Files.exists(dir.resolve("00000000000000000000.log.deleted")), "cleaned up at the next start");
+            assertEquals(List.of(2L), reopened.segmentBaseOffsets());
         }
     }
 
