@@ -1,0 +1,21 @@
+package io.skein.metadata.image;
+
+import io.skein.proto.metadata.Endpoint;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A broker as the metadata log knows it. Its epoch changes with every registration; a fenced broker
+ * may neither lead a partition nor be in an ISR.
+ */
+public record BrokerRegistration(int id, long epoch, UUID incarnationId, List<Endpoint> endpoints, String rack,
+                                 List<UUID> logDirIds, boolean fenced) {
+    public BrokerRegistration {
+        endpoints = List.copyOf(endpoints);
+        logDirIds = List.copyOf(logDirIds);
+    }
+
+    BrokerRegistration withFenced(boolean newFenced) {
+        return new BrokerRegistration(id, epoch, incarnationId, endpoints, rack, logDirIds, newFenced);
+    }
+}

@@ -1,0 +1,59 @@
+package io.skein.metadata.image;
+
+import io.skein.proto.Uuids;
+import io.skein.proto.metadata.ConfigRecord;
+import io.skein.proto.metadata.MetadataRecord;
+import io.skein.proto.metadata.MetadataRecordBatch;
+import io.skein.proto.metadata.PartitionRecord;
+import io.skein.proto.metadata.ProducerIdsRecord;
+import io.skein.proto.metadata.RegisterBrokerRecord;
+import io.skein.proto.metadata.TopicRecord;
+import io.skein.proto.metadata.UnfenceBrokerRecord;
+import java.util.Comparator;
+import java.util.Map;
+
+/**
+ * An image written as the records that rebuild it, as Kafka writes its metadata snapshots: replaying
+ * them on an empty image gives the same brokers, topics, partitions, configs and producer ids.
+ */
+public final class ImageRecords {
+    private ImageRecords() {
+    }
+
+    public static MetadataRecordBatch of(MetadataImage image) {
+        MetadataRecordBatch.Builder batch = MetadataRecordBatch.newBuilder();
+        image.brokers().values().stream().sorted(Comparator.comparingInt(BrokerRegistration::id)).forEach(broker -> {
+            batch.addRecords(MetadataRecord.newBuilder().setRegisterBroker(RegisterBrokerRecord.newBuilder()
+                    .setBrokerId(broker.id()).setBrokerEpoch(broker.epoch())
+                    .setIncarnationId(Uuids.toProto(broker.incarnationId())).addAllEndpoints(broker.endpoints())
+                    .setRack(broker.rack()).addAllLogDirIds(broker.logDirIds().stream().map(Uuids::toProto).toList())));
+            if (!broker.fenced()) {
+                batch.addRecords(MetadataRecord.newBuilder().setUnfenceBroker(UnfenceBrokerRecord.newBuilder()
+                        .setBrokerId(broker.id()).setBrokerEpoch(broker.epoch())));
+            }
+        });
+        image.topicsById().values().stream().sorted(Comparator.comparing(TopicImage::name)).forEach(topic -> {
+            batch.addRecords(MetadataRecord.newBuilder().setTopic(TopicRecord.newBuilder()
+                    .setName(topic.name()).setTopicId(Uuids.toProto(topic.id()))));
+            topic.partitions().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(partition ->
+                    batch.addRecords(MetadataRecord.newBuilder().setPartition(partitionRecord(topic, partition.getKey(),
+                            partition.getValue()))));
+        });
+        image.configs().forEach((resource, configs) -> configs.forEach((name, value) ->
+                batch.addRecords(MetadataRecord.newBuilder().setConfig(ConfigRecord.newBuilder()
+                        .setResourceType(resource.type()).setResourceName(resource.name())
+                        .setName(name).setValue(value)))));
+        if (image.nextProducerId() > 0) {
+            batch.addRecords(MetadataRecord.newBuilder().setProducerIds(ProducerIdsRecord.newBuilder()
+                    .setBrokerId(-1).setNextProducerId(image.nextProducerId())));
+        }
+        return batch.build();
+    }
+
+    static PartitionRecord partitionRecord(TopicImage topic, int partitionId, PartitionRegistration partition) {
+        return PartitionRecord.newBuilder().setTopicId(Uuids.toProto(topic.id())).setPartitionId(partitionId)
+                .addAllReplicas(partition.replicas()).addAllIsr(partition.isr()).setLeader(partition.leader())
+                .setLeaderEpoch(partition.leaderEpoch()).setPartitionEpoch(partition.partitionEpoch())
+                .setLastKnownLeader(partition.lastKnownLeader()).build();
+    }
+}

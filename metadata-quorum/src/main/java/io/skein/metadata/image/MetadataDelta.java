@@ -1,0 +1,229 @@
+package io.skein.metadata.image;
+
+import io.skein.proto.Uuids;
+import io.skein.proto.metadata.ConfigRecord;
+import io.skein.proto.metadata.MetadataRecord;
+import io.skein.proto.metadata.MetadataRecordBatch;
+import io.skein.proto.metadata.PartitionChangeRecord;
+import io.skein.proto.metadata.PartitionRecord;
+import io.skein.proto.metadata.RegisterBrokerRecord;
+import io.skein.proto.metadata.TopicRecord;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Records replayed on top of an image, not yet turned into the next image. Every node replays the
+ * metadata log through this class, and the active controller replays its own records through it to
+ * know the state they lead to, so one piece of code defines what each record means.
+ *
+ * <p>Replay checks what the records assume (the broker or partition exists, epochs match) and throws
+ * {@link IllegalStateException} if they do not: the controller writes only records that hold, so a
+ * failure is a bug and the batch is not applied.
+ */
+public final class MetadataDelta {
+    private final MetadataImage image;
+    private final Map<Integer, BrokerRegistration> changedBrokers = new HashMap<>();
+    private final Map<UUID, TopicDelta> changedTopics = new LinkedHashMap<>();
+    private final Map<UUID, TopicImage> removedTopics = new HashMap<>();
+    private final Map<ConfigResource, Map<String, String>> changedConfigs = new HashMap<>();
+    private long maxBrokerEpoch;
+    private long nextProducerId;
+
+    public MetadataDelta(MetadataImage image) {
+        this.image = image;
+        this.maxBrokerEpoch = image.maxBrokerEpoch();
+        this.nextProducerId = image.nextProducerId();
+    }
+
+    /** The image these changes apply to. */
+    public MetadataImage image() {
+        return image;
+    }
+
+    public void replay(MetadataRecordBatch batch) {
+        batch.getRecordsList().forEach(this::replay);
+    }
+
+    public void replay(MetadataRecord record) {
+        switch (record.getRecordCase()) {
+            case REGISTER_BROKER -> registerBroker(record.getRegisterBroker());
+            case UNREGISTER_BROKER -> {
+                requireBroker(record.getUnregisterBroker().getBrokerId(), record.getUnregisterBroker().getBrokerEpoch());
+                changedBrokers.put(record.getUnregisterBroker().getBrokerId(), null);
+            }
+            case FENCE_BROKER -> setFenced(record.getFenceBroker().getBrokerId(), record.getFenceBroker().getBrokerEpoch(), true);
+            case UNFENCE_BROKER -> setFenced(record.getUnfenceBroker().getBrokerId(),
+                    record.getUnfenceBroker().getBrokerEpoch(), false);
+            case TOPIC -> createTopic(record.getTopic());
+            case PARTITION -> putPartition(record.getPartition());
+            case PARTITION_CHANGE -> changePartition(record.getPartitionChange());
+            case REMOVE_TOPIC -> removeTopic(Uuids.fromProto(record.getRemoveTopic().getTopicId()));
+            case CONFIG -> changeConfig(record.getConfig());
+            case PRODUCER_IDS -> {
+                long next = record.getProducerIds().getNextProducerId();
+                check(next > nextProducerId, "producer ids must move forward: " + next + " after " + nextProducerId);
+                nextProducerId = next;
+            }
+            case RECORD_NOT_SET -> throw new IllegalStateException("Empty metadata record");
+        }
+    }
+
+    private void registerBroker(RegisterBrokerRecord record) {
+        changedBrokers.put(record.getBrokerId(), new BrokerRegistration(record.getBrokerId(), record.getBrokerEpoch(),
+                Uuids.fromProto(record.getIncarnationId()), record.getEndpointsList(), record.getRack(),
+                record.getLogDirIdsList().stream().map(Uuids::fromProto).toList(), true));
+        maxBrokerEpoch = Math.max(maxBrokerEpoch, record.getBrokerEpoch());
+    }
+
+    private void setFenced(int brokerId, long epoch, boolean fenced) {
+        changedBrokers.put(brokerId, requireBroker(brokerId, epoch).withFenced(fenced));
+    }
+
+    private BrokerRegistration requireBroker(int brokerId, long epoch) {
+        BrokerRegistration broker = broker(brokerId);
+        check(broker != null && broker.epoch() == epoch, "broker " + brokerId + " with epoch " + epoch
+                + " is not registered (have " + broker + ")");
+        return broker;
+    }
+
+    private void createTopic(TopicRecord record) {
+        UUID id = Uuids.fromProto(record.getTopicId());
+        check(topicId(record.getName()) == null, "topic " + record.getName() + " exists");
+        check(topic(id) == null, "topic id " + id + " exists");
+        changedTopics.put(id, new TopicDelta(null, record.getName(), id));
+    }
+
+    private void putPartition(PartitionRecord record) {
+        TopicDelta topic = topicDelta(Uuids.fromProto(record.getTopicId()));
+        check(topic.partition(record.getPartitionId()) == null, "partition " + record.getPartitionId() + " of "
+                + topic.name() + " exists");
+        topic.putPartition(record.getPartitionId(), new PartitionRegistration(record.getReplicasList(),
+                record.getIsrList(), record.getLeader(), record.getLeaderEpoch(), record.getPartitionEpoch(),
+                record.getLastKnownLeader()));
+    }
+
+    private void changePartition(PartitionChangeRecord record) {
+        TopicDelta topic = topicDelta(Uuids.fromProto(record.getTopicId()));
+        PartitionRegistration current = topic.partition(record.getPartitionId());
+        check(current != null, "partition " + record.getPartitionId() + " of " + topic.name() + " does not exist");
+        check(record.getPartitionEpoch() == current.partitionEpoch() + 1, "partition epoch of " + topic.name() + "-"
+                + record.getPartitionId() + " must go from " + current.partitionEpoch() + " to one above it");
+        topic.putPartition(record.getPartitionId(), new PartitionRegistration(current.replicas(), record.getIsrList(),
+                record.getLeader(), record.getLeaderEpoch(), record.getPartitionEpoch(), record.getLastKnownLeader()));
+    }
+
+    private void removeTopic(UUID id) {
+        TopicImage removed = image.topic(id);
+        TopicDelta created = changedTopics.remove(id);
+        check(removed != null || created != null, "topic id " + id + " does not exist");
+        if (removed != null) {
+            removedTopics.put(id, removed);
+        }
+    }
+
+    private void changeConfig(ConfigRecord record) {
+        ConfigResource resource = new ConfigResource(record.getResourceType(), record.getResourceName());
+        Map<String, String> configs = changedConfigs.computeIfAbsent(resource, r -> new HashMap<>(image.configs(r)));
+        if (record.hasValue()) {
+            configs.put(record.getName(), record.getValue());
+        } else {
+            configs.remove(record.getName());
+        }
+    }
+
+    private TopicDelta topicDelta(UUID id) {
+        TopicDelta delta = changedTopics.get(id);
+        if (delta == null) {
+            TopicImage topic = image.topic(id);
+            check(topic != null && !removedTopics.containsKey(id), "topic id " + id + " does not exist");
+            delta = new TopicDelta(topic, topic.name(), id);
+            changedTopics.put(id, delta);
+        }
+        return delta;
+    }
+
+    private static void check(boolean condition, String problem) {
+        if (!condition) {
+            throw new IllegalStateException("Metadata record does not apply: " + problem);
+        }
+    }
+
+    /** The broker as these changes leave it, or null. */
+    public BrokerRegistration broker(int id) {
+        return changedBrokers.containsKey(id) ? changedBrokers.get(id) : image.broker(id);
+    }
+
+    /** The id of the topic with this name as these changes leave it, or null. */
+    public UUID topicId(String name) {
+        for (TopicDelta topic : changedTopics.values()) {
+            if (topic.name().equals(name)) {
+                return topic.id();
+            }
+        }
+        UUID id = image.topicIdsByName().get(name);
+        return id == null || removedTopics.containsKey(id) ? null : id;
+    }
+
+    TopicImage topic(UUID id) {
+        return removedTopics.containsKey(id) ? null : image.topic(id);
+    }
+
+    /** Brokers registered, changed or (null) removed. */
+    public Map<Integer, BrokerRegistration> changedBrokers() {
+        return changedBrokers;
+    }
+
+    /** Topics created or with created or changed partitions. */
+    public Map<UUID, TopicDelta> changedTopics() {
+        return changedTopics;
+    }
+
+    /** Topics removed, as they were before. */
+    public Map<UUID, TopicImage> removedTopics() {
+        return removedTopics;
+    }
+
+    public Map<ConfigResource, Map<String, String>> changedConfigs() {
+        return changedConfigs;
+    }
+
+    /** The image these changes lead to, as of {@code offset}. */
+    public MetadataImage apply(long offset) {
+        Map<Integer, BrokerRegistration> brokers = new HashMap<>(image.brokers());
+        changedBrokers.forEach((id, broker) -> {
+            if (broker == null) {
+                brokers.remove(id);
+            } else {
+                brokers.put(id, broker);
+            }
+        });
+        Map<UUID, TopicImage> topicsById = image.topicsById();
+        Map<String, UUID> topicIdsByName = image.topicIdsByName();
+        if (!changedTopics.isEmpty() || !removedTopics.isEmpty()) {
+            topicsById = new HashMap<>(topicsById);
+            topicIdsByName = new HashMap<>(topicIdsByName);
+            for (TopicImage removed : removedTopics.values()) {
+                topicsById.remove(removed.id());
+                topicIdsByName.remove(removed.name());
+            }
+            for (TopicDelta changed : changedTopics.values()) {
+                topicsById.put(changed.id(), changed.apply());
+                topicIdsByName.put(changed.name(), changed.id());
+            }
+        }
+        Map<ConfigResource, Map<String, String>> configs = image.configs();
+        if (!changedConfigs.isEmpty()) {
+            configs = new HashMap<>(configs);
+            for (Map.Entry<ConfigResource, Map<String, String>> changed : changedConfigs.entrySet()) {
+                if (changed.getValue().isEmpty()) {
+                    configs.remove(changed.getKey());
+                } else {
+                    configs.put(changed.getKey(), Map.copyOf(changed.getValue()));
+                }
+            }
+        }
+        return new MetadataImage(offset, brokers, maxBrokerEpoch, topicsById, topicIdsByName, configs, nextProducerId);
+    }
+}

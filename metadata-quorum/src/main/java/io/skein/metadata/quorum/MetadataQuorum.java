@@ -1,0 +1,215 @@
+package io.skein.metadata.quorum;
+
+import io.skein.metadata.image.MetadataImage;
+import io.skein.metadata.image.MetadataPublisher;
+import io.skein.proto.metadata.MetadataRecordBatch;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SnapshotManagementRequest;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * This node's part in the metadata quorum: a Ratis server in the one metadata group, as a voter
+ * (controllers) or a non-voting listener (brokers), replaying the log into a {@link MetadataImage}.
+ * The Ratis leader is the active controller; only it may {@link #append} records.
+ */
+public final class MetadataQuorum implements AutoCloseable {
+    private final QuorumSettings settings;
+    private final RaftGroup group;
+    private final RaftServer server;
+    private final MetadataStateMachine stateMachine;
+    private final ClientId clientId = ClientId.randomId();
+    private final AtomicLong callIds = new AtomicLong();
+
+    private MetadataQuorum(QuorumSettings settings, RaftGroup group, RaftServer server, MetadataStateMachine stateMachine) {
+        this.settings = settings;
+        this.group = group;
+        this.server = server;
+        this.stateMachine = stateMachine;
+    }
+
+    /** Starts this node's Ratis server, recovering its log and snapshot from {@code dataDir}. */
+    public static MetadataQuorum start(QuorumSettings settings) throws IOException {
+        List<RaftPeer> peers = new ArrayList<>();
+        settings.voters().forEach(voter -> peers.add(voter.toPeer()));
+        if (!settings.voter()) {
+            // A listener starts with the voters plus itself as a listener, or it campaigns and is refused.
+            peers.add(RaftPeer.newBuilder().setId(Voter.peerId(settings.nodeId()))
+                    .setAddress(settings.host() + ":" + settings.port()).setStartupRole(RaftPeerRole.LISTENER).build());
+        }
+        RaftGroup group = RaftGroup.valueOf(groupId(settings.clusterId()), peers);
+        MetadataStateMachine stateMachine = new MetadataStateMachine();
+        RaftServer server = RaftServer.newBuilder()
+                .setServerId(Voter.peerId(settings.nodeId()))
+                .setGroup(group)
+                .setStateMachine(stateMachine)
+                .setProperties(properties(settings))
+                .setOption(RaftStorage.StartupOption.RECOVER) // formats an empty directory, recovers a used one
+                .build();
+        server.start();
+        return new MetadataQuorum(settings, group, server, stateMachine);
+    }
+
+    static RaftGroupId groupId(String clusterId) {
+        return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("skein-metadata:" + clusterId).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static RaftProperties properties(QuorumSettings settings) {
+        RaftProperties properties = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(properties, List.of(settings.dataDir().toFile()));
+        GrpcConfigKeys.Server.setHost(properties, settings.host());
+        GrpcConfigKeys.Server.setPort(properties, settings.port());
+        TimeDuration electionTimeout = TimeDuration.valueOf(settings.electionTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
+        RaftServerConfigKeys.Rpc.setTimeoutMin(properties, electionTimeout);
+        RaftServerConfigKeys.Rpc.setTimeoutMax(properties, electionTimeout.multiply(2));
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, settings.snapshotEvery());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
+        RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf(settings.segmentBytes()));
+        RaftServerConfigKeys.Log.setPurgeGap(properties, 1); // snapshots are spaced already: purge after each
+        return properties;
+    }
+
+    public int nodeId() {
+        return settings.nodeId();
+    }
+
+    public QuorumSettings settings() {
+        return settings;
+    }
+
+    /** The latest applied image. */
+    public MetadataImage image() {
+        return stateMachine.image();
+    }
+
+    /** Adds a publisher; it sees every batch applied from now on. */
+    public void addPublisher(MetadataPublisher publisher) {
+        stateMachine.addPublisher(publisher);
+    }
+
+    void addLeadershipListener(MetadataStateMachine.LeadershipListener listener) {
+        stateMachine.addLeadershipListener(listener);
+    }
+
+    private RaftServer.Division division() {
+        try {
+            return server.getDivision(group.getGroupId());
+        } catch (IOException e) {
+            throw new IllegalStateException("The metadata group is not running on node " + settings.nodeId(), e);
+        }
+    }
+
+    /** The active controller's node id, if the quorum has a leader. */
+    public OptionalInt leaderId() {
+        RaftPeerId leader = division().getInfo().getLeaderId();
+        return leader == null ? OptionalInt.empty() : OptionalInt.of(Voter.nodeId(leader));
+    }
+
+    public boolean isLeader() {
+        DivisionInfo info = division().getInfo();
+        return info.isLeader() && info.isLeaderReady();
+    }
+
+    /**
+     * Appends one batch to the metadata log through this node's server, which must be the leader.
+     * Completes with the batch's log index once it is committed and applied here; fails with
+     * {@link org.apache.ratis.protocol.exceptions.NotLeaderException} (as the cause) if this node
+     * does not lead.
+     */
+    public CompletableFuture<Long> append(MetadataRecordBatch batch) {
+        RaftClientRequest request = RaftClientRequest.newBuilder()
+                .setClientId(clientId)
+                .setServerId(server.getId())
+                .setGroupId(group.getGroupId())
+                .setCallId(callIds.incrementAndGet())
+                .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(batch.toByteArray())))
+                .setType(RaftClientRequest.writeRequestType())
+                .build();
+        try {
+            return server.submitClientRequestAsync(request).thenApply(MetadataQuorum::logIndexOrThrow);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private static long logIndexOrThrow(RaftClientReply reply) {
+        if (!reply.isSuccess()) {
+            throw new CompletionException(reply.getException());
+        }
+        return reply.getLogIndex();
+    }
+
+    /** Who leads, at which term, how far the log is committed, and how far each voter has it. */
+    public QuorumState describe() {
+        RaftServer.Division division = division();
+        DivisionInfo info = division.getInfo();
+        List<QuorumState.Replica> voters = new ArrayList<>();
+        long[] matchIndices = info.isLeader() ? info.getFollowerMatchIndices() : new long[0];
+        List<RaftPeer> followers = division.getRaftConf().getCurrentPeers().stream()
+                .filter(peer -> !peer.getId().equals(server.getId())).toList();
+        for (RaftPeer peer : division.getRaftConf().getCurrentPeers()) {
+            long index = -1;
+            if (peer.getId().equals(server.getId())) {
+                index = division.getRaftLog().getLastCommittedIndex();
+            } else if (followers.indexOf(peer) < matchIndices.length) {
+                index = matchIndices[followers.indexOf(peer)];
+            }
+            voters.add(new QuorumState.Replica(Voter.nodeId(peer.getId()), index));
+        }
+        List<QuorumState.Replica> listeners = division.getRaftConf().getCurrentPeers(RaftPeerRole.LISTENER).stream()
+                .map(peer -> new QuorumState.Replica(Voter.nodeId(peer.getId()), -1)).toList();
+        return new QuorumState(leaderId().orElse(-1), info.getCurrentTerm(),
+                division.getRaftLog().getLastCommittedIndex(), voters, listeners);
+    }
+
+    /**
+     * Takes a snapshot now, through Ratis so that it purges the log behind it (operators, tests).
+     * Returns the snapshot's log index.
+     */
+    public long takeSnapshot() throws IOException {
+        RaftClientReply reply = server.snapshotManagement(SnapshotManagementRequest.newCreate(clientId, server.getId(),
+                group.getGroupId(), callIds.incrementAndGet(), 30_000, 1));
+        if (!reply.isSuccess()) {
+            throw new IOException("Node " + settings.nodeId() + " could not take a snapshot", reply.getException());
+        }
+        return reply.getLogIndex();
+    }
+
+    /** Index of the first entry still in the log: everything before it is only in snapshots. */
+    public long logStartIndex() {
+        return division().getRaftLog().getStartIndex();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+}

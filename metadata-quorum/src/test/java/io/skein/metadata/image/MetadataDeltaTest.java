@@ -1,0 +1,138 @@
+package io.skein.metadata.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.skein.proto.Uuids;
+import io.skein.proto.metadata.ConfigRecord;
+import io.skein.proto.metadata.ConfigResourceType;
+import io.skein.proto.metadata.Endpoint;
+import io.skein.proto.metadata.FenceBrokerRecord;
+import io.skein.proto.metadata.MetadataRecord;
+import io.skein.proto.metadata.PartitionChangeRecord;
+import io.skein.proto.metadata.PartitionRecord;
+import io.skein.proto.metadata.ProducerIdsRecord;
+import io.skein.proto.metadata.RegisterBrokerRecord;
+import io.skein.proto.metadata.RemoveTopicRecord;
+import io.skein.proto.metadata.TopicRecord;
+import io.skein.proto.metadata.UnfenceBrokerRecord;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class MetadataDeltaTest {
+    private static final UUID ORDERS = UUID.randomUUID();
+
+    private static MetadataRecord register(int id, long epoch) {
+        return MetadataRecord.newBuilder().setRegisterBroker(RegisterBrokerRecord.newBuilder().setBrokerId(id)
+                .setBrokerEpoch(epoch).setIncarnationId(Uuids.toProto(UUID.randomUUID()))
+                .addEndpoints(Endpoint.newBuilder().setName("PLAINTEXT").setHost("localhost").setPort(9092 + id))).build();
+    }
+
+    private static MetadataRecord unfence(int id, long epoch) {
+        return MetadataRecord.newBuilder().setUnfenceBroker(UnfenceBrokerRecord.newBuilder().setBrokerId(id)
+                .setBrokerEpoch(epoch)).build();
+    }
+
+    private static MetadataRecord partition(int id, int leader, List<Integer> replicas) {
+        return MetadataRecord.newBuilder().setPartition(PartitionRecord.newBuilder().setTopicId(Uuids.toProto(ORDERS))
+                .setPartitionId(id).addAllReplicas(replicas).addAllIsr(replicas).setLeader(leader)
+                .setLastKnownLeader(-1)).build();
+    }
+
+    private static MetadataImage cluster() {
+        MetadataDelta delta = new MetadataDelta(MetadataImage.EMPTY);
+        delta.replay(register(1, 10));
+        delta.replay(register(2, 11));
+        delta.replay(unfence(1, 10));
+        delta.replay(MetadataRecord.newBuilder().setTopic(TopicRecord.newBuilder().setName("orders")
+                .setTopicId(Uuids.toProto(ORDERS))).build());
+        delta.replay(partition(0, 1, List.of(1, 2)));
+        delta.replay(partition(1, 2, List.of(2, 1)));
+        delta.replay(MetadataRecord.newBuilder().setConfig(ConfigRecord.newBuilder()
+                .setResourceType(ConfigResourceType.TOPIC).setResourceName("orders").setName("retention.ms")
+                .setValue("1000")).build());
+        delta.replay(MetadataRecord.newBuilder().setProducerIds(ProducerIdsRecord.newBuilder().setBrokerId(1)
+                .setBrokerEpoch(10).setNextProducerId(1000)).build());
+        return delta.apply(7);
+    }
+
+    @Test
+    void replayBuildsTheImage() {
+        MetadataImage image = cluster();
+
+        assertEquals(7, image.offset());
+        assertEquals(List.of(1), image.unfencedBrokerIds());
+        assertTrue(image.broker(2).fenced(), "a registered broker starts fenced");
+        assertEquals(11, image.maxBrokerEpoch());
+        TopicImage orders = image.topic("orders");
+        assertSame(orders, image.topic(ORDERS));
+        assertEquals(List.of(2, 1), orders.partition(1).replicas());
+        assertEquals("1000", image.configs(new ConfigResource(ConfigResourceType.TOPIC, "orders")).get("retention.ms"));
+        assertEquals(1000, image.nextProducerId());
+    }
+
+    @Test
+    void changesApplyToACopyAndReportWhatChanged() {
+        MetadataImage before = cluster();
+        MetadataDelta delta = new MetadataDelta(before);
+        delta.replay(MetadataRecord.newBuilder().setFenceBroker(FenceBrokerRecord.newBuilder().setBrokerId(1)
+                .setBrokerEpoch(10)).build());
+        delta.replay(MetadataRecord.newBuilder().setPartitionChange(PartitionChangeRecord.newBuilder()
+                .setTopicId(Uuids.toProto(ORDERS)).setPartitionId(0).addIsr(2).setLeader(2).setLeaderEpoch(1)
+                .setPartitionEpoch(1).setLastKnownLeader(-1)).build());
+
+        MetadataImage after = delta.apply(8);
+
+        assertEquals(Set.of(1), delta.changedBrokers().keySet());
+        assertEquals(Set.of(0), delta.changedTopics().get(ORDERS).changedPartitions().keySet());
+        assertEquals(new PartitionRegistration(List.of(1, 2), List.of(2), 2, 1, 1, -1), after.topic("orders").partition(0));
+        assertEquals(1, before.topic("orders").partition(0).leader(), "the old image is untouched");
+        assertSame(before.topic("orders").partition(1), after.topic("orders").partition(1), "unchanged parts are shared");
+
+        MetadataDelta removal = new MetadataDelta(after);
+        removal.replay(MetadataRecord.newBuilder().setRemoveTopic(RemoveTopicRecord.newBuilder()
+                .setTopicId(Uuids.toProto(ORDERS))).build());
+        MetadataImage removed = removal.apply(9);
+        assertNull(removed.topic("orders"));
+        assertEquals("orders", removal.removedTopics().get(ORDERS).name());
+    }
+
+    @Test
+    void recordsThatDoNotHoldAreRefused() {
+        MetadataImage image = cluster();
+        assertThrows(IllegalStateException.class, () -> new MetadataDelta(image).replay(MetadataRecord.newBuilder()
+                .setTopic(TopicRecord.newBuilder().setName("orders").setTopicId(Uuids.toProto(UUID.randomUUID())))
+                .build()), "a second topic of the same name");
+        assertThrows(IllegalStateException.class, () -> new MetadataDelta(image).replay(unfence(2, 99)),
+                "a stale broker epoch");
+        assertThrows(IllegalStateException.class, () -> new MetadataDelta(image).replay(MetadataRecord.newBuilder()
+                .setPartitionChange(PartitionChangeRecord.newBuilder().setTopicId(Uuids.toProto(ORDERS))
+                        .setPartitionId(0).setLeader(2).setPartitionEpoch(5)).build()), "a skipped partition epoch");
+        assertThrows(IllegalStateException.class, () -> new MetadataDelta(image).replay(partition(0, 1, List.of(1))),
+                "an existing partition");
+        assertThrows(IllegalStateException.class, () -> new MetadataDelta(image).replay(MetadataRecord.newBuilder()
+                .setProducerIds(ProducerIdsRecord.newBuilder().setNextProducerId(10)).build()), "producer ids backwards");
+    }
+
+    @Test
+    void anImageWrittenAsRecordsRebuildsItself() {
+        MetadataImage image = cluster();
+        MetadataDelta rebuilt = new MetadataDelta(MetadataImage.EMPTY);
+
+        rebuilt.replay(ImageRecords.of(image));
+
+        MetadataImage copy = rebuilt.apply(image.offset());
+        assertEquals(image.brokers(), copy.brokers());
+        assertEquals(image.topicsById(), copy.topicsById());
+        assertEquals(image.configs(), copy.configs());
+        assertEquals(image.nextProducerId(), copy.nextProducerId());
+        assertFalse(copy.broker(1).fenced());
+        assertEquals(ImageRecords.of(image), ImageRecords.of(copy));
+    }
+}

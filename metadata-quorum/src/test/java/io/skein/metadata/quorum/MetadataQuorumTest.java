@@ -1,0 +1,136 @@
+package io.skein.metadata.quorum;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.skein.metadata.image.ImageRecords;
+import io.skein.metadata.image.MetadataImage;
+import io.skein.proto.Uuids;
+import io.skein.proto.metadata.ConfigRecord;
+import io.skein.proto.metadata.ConfigResourceType;
+import io.skein.proto.metadata.MetadataRecord;
+import io.skein.proto.metadata.MetadataRecordBatch;
+import io.skein.proto.metadata.PartitionRecord;
+import io.skein.proto.metadata.TopicRecord;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MetadataQuorumTest {
+    @TempDir
+    Path dir;
+
+    static MetadataRecordBatch topicBatch(String name, int partitions) {
+        UUID id = UUID.randomUUID();
+        MetadataRecordBatch.Builder batch = MetadataRecordBatch.newBuilder()
+                .addRecords(MetadataRecord.newBuilder().setTopic(TopicRecord.newBuilder().setName(name)
+                        .setTopicId(Uuids.toProto(id))));
+        for (int p = 0; p < partitions; p++) {
+            batch.addRecords(MetadataRecord.newBuilder().setPartition(PartitionRecord.newBuilder()
+                    .setTopicId(Uuids.toProto(id)).setPartitionId(p).addReplicas(1).addIsr(1).setLeader(1)
+                    .setLastKnownLeader(-1)));
+        }
+        return batch.build();
+    }
+
+    /**
+     * Ratis purges only closed log segments that end at or below a snapshot: appends config records
+     * (which leave the topics alone) through whoever leads, and snapshots every node, until every
+     * node has purged the start of its log.
+     */
+    private static void appendUntilPurged(TestQuorum quorum) {
+        int[] written = {0};
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            quorum.awaitLeader().append(MetadataRecordBatch.newBuilder().addRecords(MetadataRecord.newBuilder()
+                    .setConfig(ConfigRecord.newBuilder().setResourceType(ConfigResourceType.BROKER)
+                            .setName("purge.probe").setValue(Integer.toString(written[0]++)))).build())
+                    .get(30, TimeUnit.SECONDS);
+            for (MetadataQuorum node : quorum.running()) {
+                node.takeSnapshot();
+            }
+            return quorum.running().stream().allMatch(node -> node.logStartIndex() > 1);
+        });
+    }
+
+    private static void awaitSameImage(List<MetadataQuorum> nodes, int topics) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream()
+                .allMatch(node -> node.image().topicsById().size() == topics));
+        MetadataImage first = nodes.get(0).image();
+        await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream()
+                .allMatch(node -> node.image().offset() == nodes.get(0).image().offset()));
+        for (MetadataQuorum node : nodes) {
+            assertEquals(ImageRecords.of(first), ImageRecords.of(node.image()), "node " + node.nodeId());
+        }
+    }
+
+    @Test
+    void votersReplayTheSameLogIntoTheSameImage() throws Exception {
+        try (TestQuorum quorum = TestQuorum.start(dir, 3, 10_000)) {
+            MetadataQuorum leader = quorum.awaitLeader();
+            long previous = 0;
+            for (int i = 0; i < 10; i++) {
+                long index = leader.append(topicBatch("topic-" + i, 3)).get(30, TimeUnit.SECONDS);
+                assertTrue(index > previous, "indexes grow");
+                previous = index;
+                assertTrue(leader.image().offset() >= index, "applied on the leader before the append completes");
+                assertTrue(leader.image().topic("topic-" + i) != null);
+            }
+            awaitSameImage(quorum.running(), 10);
+            assertEquals(3, quorum.running().get(0).image().topic("topic-7").partitions().size());
+            MetadataQuorum follower = quorum.running().stream().filter(n -> !n.isLeader()).findFirst().orElseThrow();
+            assertEquals(leader.nodeId(), follower.leaderId().orElseThrow());
+        }
+    }
+
+    @Test
+    void aRestartedVoterRecoversFromItsSnapshotAndLogTail() throws Exception {
+        try (TestQuorum quorum = TestQuorum.start(dir, 3, 10_000)) {
+            MetadataQuorum leader = quorum.awaitLeader();
+            for (int i = 0; i < 5; i++) {
+                leader.append(topicBatch("before-" + i, 2)).get(30, TimeUnit.SECONDS);
+            }
+            awaitSameImage(quorum.running(), 5);
+            for (MetadataQuorum node : quorum.running()) {
+                assertTrue(node.takeSnapshot() > 0);
+            }
+            appendUntilPurged(quorum);
+            for (int i = 0; i < 5; i++) {
+                quorum.awaitLeader().append(topicBatch("after-" + i, 2)).get(30, TimeUnit.SECONDS);
+            }
+            int restarted = quorum.running().stream().filter(n -> !n.isLeader()).findFirst().orElseThrow().nodeId();
+            awaitSameImage(quorum.running(), 10);
+            quorum.stop(restarted);
+
+            quorum.restart(restarted);
+
+            awaitSameImage(quorum.running(), 10);
+        }
+    }
+
+    @Test
+    void aLaggingFollowerCatchesUpByInstallingASnapshot() throws Exception {
+        try (TestQuorum quorum = TestQuorum.start(dir, 3, 10_000)) {
+            MetadataQuorum leader = quorum.awaitLeader();
+            int lagging = quorum.running().stream().filter(n -> !n.isLeader()).findFirst().orElseThrow().nodeId();
+            quorum.stop(lagging);
+            for (int i = 0; i < 20; i++) {
+                leader.append(topicBatch("while-away-" + i, 2)).get(30, TimeUnit.SECONDS);
+            }
+            for (MetadataQuorum node : quorum.running()) {
+                node.takeSnapshot();
+            }
+            appendUntilPurged(quorum);
+            long purgedTo = quorum.awaitLeader().logStartIndex();
+
+            quorum.restart(lagging);
+
+            awaitSameImage(quorum.running(), 20);
+            assertTrue(quorum.node(lagging).logStartIndex() >= purgedTo - 1, "it got the snapshot, not the log");
+        }
+    }
+}

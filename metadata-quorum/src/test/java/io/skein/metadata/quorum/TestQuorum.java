@@ -1,0 +1,91 @@
+package io.skein.metadata.quorum;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Real Ratis voters (and listeners) on loopback ports, each with its own data directory. */
+final class TestQuorum implements AutoCloseable {
+    static final String CLUSTER_ID = "test-cluster";
+
+    private final Path root;
+    private final List<Voter> voters;
+    private final Map<Integer, QuorumSettings> settings = new TreeMap<>();
+    private final Map<Integer, MetadataQuorum> running = new TreeMap<>();
+
+    private TestQuorum(Path root, List<Voter> voters) {
+        this.root = root;
+        this.voters = voters;
+    }
+
+    /** Voters with small log segments, so that snapshots purge the log within a test. */
+    static TestQuorum start(Path root, int voterCount, long snapshotEvery) throws IOException {
+        List<Voter> voters = new ArrayList<>();
+        for (int id = 1; id <= voterCount; id++) {
+            voters.add(new Voter(id, "127.0.0.1", freePort()));
+        }
+        TestQuorum quorum = new TestQuorum(root, voters);
+        for (Voter voter : voters) {
+            quorum.settings.put(voter.id(), QuorumSettings.of(voter.id(), true, voter.host(), voter.port(), voters,
+                    CLUSTER_ID, root.resolve("node-" + voter.id())).withSnapshots(snapshotEvery, 1024));
+            quorum.restart(voter.id());
+        }
+        return quorum;
+    }
+
+    /** Adds a broker that follows the log as a Ratis listener (it must also be added to the group). */
+    QuorumSettings listenerSettings(int nodeId) {
+        return QuorumSettings.of(nodeId, false, "127.0.0.1", freePort(), voters, CLUSTER_ID,
+                root.resolve("node-" + nodeId));
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    List<Voter> voters() {
+        return voters;
+    }
+
+    MetadataQuorum node(int id) {
+        return running.get(id);
+    }
+
+    List<MetadataQuorum> running() {
+        return List.copyOf(running.values());
+    }
+
+    MetadataQuorum awaitLeader() {
+        return await().atMost(Duration.ofSeconds(30)).until(
+                () -> running.values().stream().filter(MetadataQuorum::isLeader).findFirst().orElse(null),
+                leader -> leader != null);
+    }
+
+    void stop(int id) throws IOException {
+        running.remove(id).close();
+    }
+
+    void restart(int id) throws IOException {
+        running.put(id, MetadataQuorum.start(settings.get(id)));
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (MetadataQuorum quorum : running.values()) {
+            quorum.close();
+        }
+        running.clear();
+    }
+}
