@@ -13,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
+import java.util.function.LongConsumer;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
@@ -115,8 +117,23 @@ public final class MetadataQuorum implements AutoCloseable {
         stateMachine.addPublisher(publisher);
     }
 
-    void addLeadershipListener(MetadataStateMachine.LeadershipListener listener) {
-        stateMachine.addLeadershipListener(listener);
+    /**
+     * Tells the controller on this node when it may act: {@code leaderReady} gets the term once this
+     * node leads and has applied everything before it; {@code leaderChanged} gets the new leader's
+     * node id (-1 for none) whenever leadership moves.
+     */
+    public void onLeadership(LongConsumer leaderReady, IntConsumer leaderChanged) {
+        stateMachine.addLeadershipListener(new MetadataStateMachine.LeadershipListener() {
+            @Override
+            public void onLeaderReady(long term) {
+                leaderReady.accept(term);
+            }
+
+            @Override
+            public void onLeaderChanged(RaftPeerId newLeaderId) {
+                leaderChanged.accept(newLeaderId == null ? -1 : Voter.nodeId(newLeaderId));
+            }
+        });
     }
 
     private RaftServer.Division division() {

@@ -1,0 +1,96 @@
+package io.skein.metadata.controller;
+
+import io.grpc.stub.StreamObserver;
+import io.skein.proto.controller.AllocateProducerIdsRequest;
+import io.skein.proto.controller.AllocateProducerIdsResponse;
+import io.skein.proto.controller.AlterConfigsRequest;
+import io.skein.proto.controller.AlterConfigsResponse;
+import io.skein.proto.controller.AlterPartitionRequest;
+import io.skein.proto.controller.AlterPartitionResponse;
+import io.skein.proto.controller.BrokerHeartbeatRequest;
+import io.skein.proto.controller.BrokerHeartbeatResponse;
+import io.skein.proto.controller.ControllerServiceGrpc;
+import io.skein.proto.controller.CreatePartitionsRequest;
+import io.skein.proto.controller.CreatePartitionsResponse;
+import io.skein.proto.controller.CreateTopicsRequest;
+import io.skein.proto.controller.CreateTopicsResponse;
+import io.skein.proto.controller.DeleteTopicsRequest;
+import io.skein.proto.controller.DeleteTopicsResponse;
+import io.skein.proto.controller.DescribeQuorumRequest;
+import io.skein.proto.controller.DescribeQuorumResponse;
+import io.skein.proto.controller.ElectLeadersRequest;
+import io.skein.proto.controller.ElectLeadersResponse;
+import io.skein.proto.controller.RegisterBrokerRequest;
+import io.skein.proto.controller.RegisterBrokerResponse;
+import java.util.concurrent.CompletableFuture;
+
+/** The ControllerService over gRPC: every call goes to this voter's {@link QuorumController}. */
+final class ControllerRpcService extends ControllerServiceGrpc.ControllerServiceImplBase {
+    private final QuorumController controller;
+
+    ControllerRpcService(QuorumController controller) {
+        this.controller = controller;
+    }
+
+    private static <T> void reply(CompletableFuture<T> response, StreamObserver<T> observer) {
+        response.whenComplete((value, failure) -> {
+            if (failure != null) {
+                observer.onError(io.grpc.Status.INTERNAL.withDescription(failure.toString()).asRuntimeException());
+            } else {
+                observer.onNext(value);
+                observer.onCompleted();
+            }
+        });
+    }
+
+    @Override
+    public void registerBroker(RegisterBrokerRequest request, StreamObserver<RegisterBrokerResponse> observer) {
+        reply(controller.registerBroker(request), observer);
+    }
+
+    @Override
+    public void brokerHeartbeat(BrokerHeartbeatRequest request, StreamObserver<BrokerHeartbeatResponse> observer) {
+        reply(controller.brokerHeartbeat(request), observer);
+    }
+
+    @Override
+    public void alterPartition(AlterPartitionRequest request, StreamObserver<AlterPartitionResponse> observer) {
+        reply(controller.alterPartition(request), observer);
+    }
+
+    @Override
+    public void createTopics(CreateTopicsRequest request, StreamObserver<CreateTopicsResponse> observer) {
+        reply(controller.createTopics(request), observer);
+    }
+
+    @Override
+    public void deleteTopics(DeleteTopicsRequest request, StreamObserver<DeleteTopicsResponse> observer) {
+        reply(controller.deleteTopics(request), observer);
+    }
+
+    @Override
+    public void createPartitions(CreatePartitionsRequest request, StreamObserver<CreatePartitionsResponse> observer) {
+        reply(controller.createPartitions(request), observer);
+    }
+
+    @Override
+    public void electLeaders(ElectLeadersRequest request, StreamObserver<ElectLeadersResponse> observer) {
+        reply(controller.electLeaders(request), observer);
+    }
+
+    @Override
+    public void allocateProducerIds(AllocateProducerIdsRequest request,
+                                    StreamObserver<AllocateProducerIdsResponse> observer) {
+        reply(controller.allocateProducerIds(request), observer);
+    }
+
+    @Override
+    public void alterConfigs(AlterConfigsRequest request, StreamObserver<AlterConfigsResponse> observer) {
+        reply(controller.alterConfigs(request), observer);
+    }
+
+    @Override
+    public void describeQuorum(DescribeQuorumRequest request, StreamObserver<DescribeQuorumResponse> observer) {
+        reply(controller.describeQuorum(request), observer);
+    }
+}

@@ -1,0 +1,72 @@
+package io.skein.metadata.controller;
+
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.skein.metadata.quorum.MetadataQuorum;
+import io.skein.metadata.quorum.QuorumSettings;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A controller node: a voter of the metadata quorum, its {@link QuorumController}, and the gRPC
+ * ControllerService that brokers and admin tools call.
+ */
+public final class ControllerServer implements AutoCloseable {
+    private final MetadataQuorum quorum;
+    private final QuorumController controller;
+    private final Server rpcServer;
+
+    private ControllerServer(MetadataQuorum quorum, QuorumController controller, Server rpcServer) {
+        this.quorum = quorum;
+        this.controller = controller;
+        this.rpcServer = rpcServer;
+    }
+
+    /** Starts the voter and serves ControllerService on {@code rpcHost:rpcPort} (0: any free port). */
+    public static ControllerServer start(QuorumSettings quorumSettings, ControllerSettings controllerSettings,
+                                         String rpcHost, int rpcPort, ConfigValidator validator, Clock clock)
+            throws IOException {
+        MetadataQuorum quorum = MetadataQuorum.start(quorumSettings);
+        QuorumController controller = new QuorumController(quorum, controllerSettings, validator, clock);
+        Server rpcServer;
+        try {
+            rpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(rpcHost, rpcPort),
+                            InsecureServerCredentials.create())
+                    .addService(new ControllerRpcService(controller))
+                    .build()
+                    .start();
+        } catch (IOException e) {
+            controller.close();
+            quorum.close();
+            throw new IOException("Cannot serve the controller service on " + rpcHost + ":" + rpcPort, e);
+        }
+        return new ControllerServer(quorum, controller, rpcServer);
+    }
+
+    public MetadataQuorum quorum() {
+        return quorum;
+    }
+
+    public QuorumController controller() {
+        return controller;
+    }
+
+    public InetSocketAddress rpcAddress() {
+        return (InetSocketAddress) rpcServer.getListenSockets().get(0);
+    }
+
+    @Override
+    public void close() throws IOException {
+        rpcServer.shutdownNow();
+        try {
+            rpcServer.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        controller.close();
+        quorum.close();
+    }
+}

@@ -1,0 +1,105 @@
+package io.skein.metadata.controller;
+
+import io.skein.metadata.image.MetadataImage;
+import io.skein.metadata.image.PartitionRegistration;
+import io.skein.metadata.image.TopicImage;
+import io.skein.proto.Uuids;
+import io.skein.proto.metadata.MetadataRecord;
+import io.skein.proto.metadata.PartitionChangeRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * The partition changes that follow a broker's fencing or unfencing, and leader elections. The
+ * rules: an ISR holds only unfenced brokers; a leader comes from the ISR (the first in replica
+ * order, so the preferred leader when it can); a partition whose ISR empties goes offline and
+ * remembers its last ISR member, the one broker that can lead it again without losing data. With
+ * unclean election allowed, any unfenced replica may lead an offline partition instead.
+ */
+final class PartitionChanges {
+    private PartitionChanges() {
+    }
+
+    /** Takes {@code brokerId} out of every ISR, electing new leaders where it led. */
+    static List<MetadataRecord> removeBroker(MetadataImage view, int brokerId, Predicate<String> uncleanAllowed) {
+        List<MetadataRecord> records = new ArrayList<>();
+        forEachPartition(view, (topic, id, partition) -> {
+            if (!partition.isr().contains(brokerId)) {
+                return;
+            }
+            List<Integer> isr = new ArrayList<>(partition.isr());
+            isr.remove(Integer.valueOf(brokerId));
+            if (partition.leader() != brokerId) {
+                records.add(change(topic, id, partition, isr, partition.leader(), partition.lastKnownLeader()));
+                return;
+            }
+            int leader = firstInReplicaOrder(partition.replicas(), isr::contains);
+            if (leader != PartitionRegistration.NO_LEADER) {
+                records.add(change(topic, id, partition, isr, leader, PartitionRegistration.NO_LEADER));
+            } else if (uncleanAllowed.test(topic.name())) {
+                int unclean = firstInReplicaOrder(partition.replicas(), r -> r != brokerId && isUnfenced(view, r));
+                records.add(unclean == PartitionRegistration.NO_LEADER
+                        ? change(topic, id, partition, List.of(), PartitionRegistration.NO_LEADER, brokerId)
+                        : change(topic, id, partition, List.of(unclean), unclean, PartitionRegistration.NO_LEADER));
+            } else {
+                records.add(change(topic, id, partition, List.of(), PartitionRegistration.NO_LEADER, brokerId));
+            }
+        });
+        return records;
+    }
+
+    /**
+     * Offline partitions that {@code brokerId}, just unfenced, may lead: those it was the last ISR
+     * member of, and, where unclean election is allowed, any it is a replica of.
+     */
+    static List<MetadataRecord> restoreLeaders(MetadataImage view, int brokerId, Predicate<String> uncleanAllowed) {
+        List<MetadataRecord> records = new ArrayList<>();
+        forEachPartition(view, (topic, id, partition) -> {
+            if (partition.hasLeader() || !partition.replicas().contains(brokerId)) {
+                return;
+            }
+            boolean clean = partition.lastKnownLeader() == brokerId;
+            if (clean || uncleanAllowed.test(topic.name())) {
+                records.add(change(topic, id, partition, List.of(brokerId), brokerId, PartitionRegistration.NO_LEADER));
+            }
+        });
+        return records;
+    }
+
+    /**
+     * A partition's new ISR and leader: the partition epoch always moves on, the leader epoch when
+     * the leader changes.
+     */
+    static MetadataRecord change(TopicImage topic, int partitionId, PartitionRegistration current, List<Integer> isr,
+                                 int leader, int lastKnownLeader) {
+        int leaderEpoch = leader == current.leader() ? current.leaderEpoch() : current.leaderEpoch() + 1;
+        return MetadataRecord.newBuilder().setPartitionChange(PartitionChangeRecord.newBuilder()
+                .setTopicId(Uuids.toProto(topic.id())).setPartitionId(partitionId).addAllIsr(isr).setLeader(leader)
+                .setLeaderEpoch(leaderEpoch).setPartitionEpoch(current.partitionEpoch() + 1)
+                .setLastKnownLeader(lastKnownLeader)).build();
+    }
+
+    static int firstInReplicaOrder(List<Integer> replicas, Predicate<Integer> eligible) {
+        return replicas.stream().filter(eligible).findFirst().orElse(PartitionRegistration.NO_LEADER);
+    }
+
+    static boolean isUnfenced(MetadataImage view, int brokerId) {
+        var broker = view.broker(brokerId);
+        return broker != null && !broker.fenced();
+    }
+
+    @FunctionalInterface
+    interface PartitionVisitor {
+        void visit(TopicImage topic, int partitionId, PartitionRegistration partition);
+    }
+
+    static void forEachPartition(MetadataImage view, PartitionVisitor visitor) {
+        for (TopicImage topic : view.topicsById().values()) {
+            for (Map.Entry<Integer, PartitionRegistration> partition : topic.partitions().entrySet()) {
+                visitor.visit(topic, partition.getKey(), partition.getValue());
+            }
+        }
+    }
+}

@@ -1,0 +1,338 @@
+package io.skein.metadata.controller;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.skein.metadata.image.MetadataImage;
+import io.skein.metadata.image.PartitionRegistration;
+import io.skein.metadata.image.TopicImage;
+import io.skein.proto.Uuids;
+import io.skein.proto.controller.AllocateProducerIdsRequest;
+import io.skein.proto.controller.AlterConfigsRequest;
+import io.skein.proto.controller.AlterPartitionRequest;
+import io.skein.proto.controller.AlterPartitionResponse;
+import io.skein.proto.controller.ConfigChange;
+import io.skein.proto.controller.CreatableTopic;
+import io.skein.proto.controller.CreatePartitionsRequest;
+import io.skein.proto.controller.CreateTopicsRequest;
+import io.skein.proto.controller.CreateTopicsResponse;
+import io.skein.proto.controller.DeleteTopicsRequest;
+import io.skein.proto.controller.DescribeQuorumResponse;
+import io.skein.proto.controller.ElectLeadersRequest;
+import io.skein.proto.controller.ElectionType;
+import io.skein.proto.controller.ErrorCode;
+import io.skein.proto.controller.PartitionCount;
+import io.skein.proto.controller.PartitionIsr;
+import io.skein.proto.controller.RegisterBrokerRequest;
+import io.skein.proto.controller.TopicPartitions;
+import io.skein.proto.metadata.ConfigResourceType;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class QuorumControllerTest {
+    @TempDir
+    Path dir;
+
+    static CreateTopicsResponse create(ControllerClient client, String name, int partitions, int replicationFactor) {
+        return client.createTopics(CreateTopicsRequest.newBuilder().addTopics(CreatableTopic.newBuilder()
+                .setName(name).setNumPartitions(partitions).setReplicationFactor(replicationFactor)).build());
+    }
+
+    static ErrorCode createError(ControllerClient client, String name, int partitions, int replicationFactor) {
+        return create(client, name, partitions, replicationFactor).getTopics(0).getError().getCode();
+    }
+
+    /** No ISR holds a fenced broker, and every leader is in its ISR. */
+    static void assertIsrInvariant(MetadataImage image) {
+        for (TopicImage topic : image.topicsById().values()) {
+            topic.partitions().forEach((id, partition) -> {
+                for (int member : partition.isr()) {
+                    assertFalse(image.broker(member).fenced(), topic.name() + "-" + id + " has fenced " + member);
+                }
+                if (partition.hasLeader()) {
+                    assertTrue(partition.isr().contains(partition.leader()), topic.name() + "-" + id);
+                }
+            });
+        }
+    }
+
+    @Test
+    void metadataSurvivesTheActiveControllersDeathAndEveryVoterConverges() throws Exception {
+        try (TestControllers controllers = TestControllers.start(dir, 3)) {
+            controllers.broker(1).join();
+            for (int i = 0; i < 5; i++) {
+                assertEquals(ErrorCode.NONE, createError(controllers.client(), "before-" + i, 3, 1));
+            }
+            int killed = controllers.active().quorum().nodeId();
+
+            controllers.stop(killed);
+            for (int i = 0; i < 5; i++) {
+                assertEquals(ErrorCode.NONE, createError(controllers.client(), "after-" + i, 3, 1));
+            }
+            assertNotEquals(killed, controllers.active().quorum().nodeId());
+            assertEquals(10, controllers.awaitConvergence().topicsById().size());
+
+            controllers.start(killed);
+            MetadataImage image = controllers.awaitConvergence();
+            assertEquals(10, image.topicsById().size());
+            assertEquals(3, image.topic("after-4").partitions().size());
+            DescribeQuorumResponse quorum = controllers.client().describeQuorum();
+            assertEquals(controllers.active().quorum().nodeId(), quorum.getLeaderId());
+            assertEquals(3, quorum.getVotersCount());
+        }
+    }
+
+    @Test
+    void twoClientsRacingToCreateOneTopicExactlyOneSucceeds() throws Exception {
+        try (TestControllers controllers = TestControllers.start(dir, 3)) {
+            controllers.broker(1).join();
+            Map<Integer, InetSocketAddress> addresses = new HashMap<>();
+            for (ControllerServer server : controllers.running()) {
+                addresses.put(server.quorum().nodeId(), server.rpcAddress());
+            }
+            try (ControllerClient other = new ControllerClient(addresses, Duration.ofSeconds(30))) {
+                for (int round = 0; round < 10; round++) {
+                    String name = "race-" + round;
+                    CountDownLatch go = new CountDownLatch(1);
+                    CompletableFuture<ErrorCode> first = CompletableFuture.supplyAsync(() -> {
+                        awaitLatch(go);
+                        return createError(controllers.client(), name, 2, 1);
+                    });
+                    CompletableFuture<ErrorCode> second = CompletableFuture.supplyAsync(() -> {
+                        awaitLatch(go);
+                        return createError(other, name, 2, 1);
+                    });
+                    go.countDown();
+                    List<ErrorCode> outcomes = List.of(first.get(30, TimeUnit.SECONDS), second.get(30, TimeUnit.SECONDS));
+                    assertTrue(outcomes.contains(ErrorCode.NONE) && outcomes.contains(ErrorCode.TOPIC_ALREADY_EXISTS),
+                            name + ": " + outcomes);
+                }
+            }
+            assertEquals(10, controllers.awaitConvergence().topicsById().size());
+        }
+    }
+
+    private static void awaitLatch(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    void threeBrokersSixPartitionsReplicationThreeEveryBrokerLeadsTwo() throws Exception {
+        try (TestControllers controllers = TestControllers.start(dir, 1)) {
+            for (int id = 1; id <= 3; id++) {
+                controllers.broker(id).join();
+            }
+            assertEquals(ErrorCode.NONE, createError(controllers.client(), "spread", 6, 3));
+
+            TopicImage topic = controllers.awaitConvergence().topic("spread");
+            Map<Integer, Integer> leaders = new HashMap<>();
+            for (PartitionRegistration partition : topic.partitions().values()) {
+                assertEquals(3, new HashSet<>(partition.replicas()).size(), partition.toString());
+                assertEquals(partition.replicas().get(0), partition.leader(), "the preferred replica leads");
+                leaders.merge(partition.leader(), 1, Integer::sum);
+            }
+            assertEquals(Map.of(1, 2, 2, 2, 3, 2), leaders);
+            assertNotEquals(topic.partition(0).replicas(), topic.partition(3).replicas(), "the next round shifts");
+        }
+    }
+
+    @Test
+    void alterPartitionIsCheckedByEpochsAndFencingMovesLeadershipWithinTheIsr() throws Exception {
+        try (TestControllers controllers = TestControllers.start(dir, 3)) {
+            List<TestControllers.Broker> brokers = new ArrayList<>();
+            for (int id = 1; id <= 3; id++) {
+                brokers.add(controllers.broker(id).join());
+            }
+            assertEquals(ErrorCode.NONE, createError(controllers.client(), "t", 3, 3));
+            TopicImage topic = controllers.awaitConvergence().topic("t");
+            PartitionRegistration p0 = topic.partition(0);
+            int leader = p0.leader();
+            int follower = p0.isr().stream().filter(r -> r != leader).findFirst().orElseThrow();
+            TestControllers.Broker leaderBroker = brokers.get(leader - 1);
+
+            assertEquals(ErrorCode.NOT_LEADER_OR_FOLLOWER, alter(controllers, brokers.get(follower - 1), topic, p0,
+                    p0.leaderEpoch(), p0.partitionEpoch(), p0.isr()));
+            assertEquals(ErrorCode.INVALID_UPDATE_VERSION, alter(controllers, leaderBroker, topic, p0,
+                    p0.leaderEpoch(), p0.partitionEpoch() + 5, List.of(leader)));
+            assertEquals(ErrorCode.FENCED_LEADER_EPOCH, alter(controllers, leaderBroker, topic, p0,
+                    p0.leaderEpoch() - 1, p0.partitionEpoch(), List.of(leader)));
+            assertEquals(ErrorCode.INVALID_REQUEST, alter(controllers, leaderBroker, topic, p0,
+                    p0.leaderEpoch(), p0.partitionEpoch(), List.of(follower)));
+            assertEquals(ErrorCode.NONE, alter(controllers, leaderBroker, topic, p0, p0.leaderEpoch(),
+                    p0.partitionEpoch(), List.of(leader, follower)));
+            assertEquals(ErrorCode.INVALID_UPDATE_VERSION, alter(controllers, leaderBroker, topic, p0,
+                    p0.leaderEpoch(), p0.partitionEpoch(), List.of(leader)), "the epoch it used is stale now");
+            PartitionRegistration shrunk = controllers.awaitConvergence().topic("t").partition(0);
+            assertEquals(List.of(leader, follower), shrunk.isr());
+            assertEquals(p0.partitionEpoch() + 1, shrunk.partitionEpoch());
+
+            // The leader of partition 0 stops heartbeating; the others keep going.
+            Map<Integer, PartitionRegistration> before = controllers.awaitConvergence().topic("t").partitions();
+            controllers.clock.advance(1_500);
+            brokers.stream().filter(b -> b.id != leader).forEach(TestControllers.Broker::heartbeat);
+            await().atMost(Duration.ofSeconds(30)).until(() -> controllers.active().quorum().image().broker(leader).fenced());
+
+            MetadataImage after = controllers.awaitConvergence();
+            assertIsrInvariant(after);
+            before.forEach((id, old) -> {
+                PartitionRegistration now = after.topic("t").partition(id);
+                if (old.leader() == leader) {
+                    assertTrue(old.isr().contains(now.leader()) && now.leader() != leader, "new leader from the ISR");
+                    assertEquals(old.leaderEpoch() + 1, now.leaderEpoch());
+                } else {
+                    assertEquals(old.leader(), now.leader());
+                }
+            });
+            assertEquals(ErrorCode.INELIGIBLE_REPLICA, alter(controllers, brokers.get(follower - 1),
+                    after.topic("t"), after.topic("t").partition(0), after.topic("t").partition(0).leaderEpoch(),
+                    after.topic("t").partition(0).partitionEpoch(), List.of(follower, leader)));
+        }
+    }
+
+    private static ErrorCode alter(TestControllers controllers, TestControllers.Broker broker, TopicImage topic,
+                                   PartitionRegistration partition, int leaderEpoch, int partitionEpoch,
+                                   List<Integer> isr) {
+        int partitionId = topic.partitions().entrySet().stream().filter(e -> e.getValue().equals(partition))
+                .findFirst().orElseThrow().getKey();
+        AlterPartitionResponse response = controllers.client().alterPartition(AlterPartitionRequest.newBuilder()
+                .setBrokerId(broker.id).setBrokerEpoch(broker.epoch).addPartitions(PartitionIsr.newBuilder()
+                        .setTopicId(Uuids.toProto(topic.id())).setPartitionId(partitionId).setLeaderEpoch(leaderEpoch)
+                        .setPartitionEpoch(partitionEpoch).addAllNewIsr(isr)).build());
+        return response.getError().getCode() != ErrorCode.NONE ? response.getError().getCode()
+                : response.getPartitions(0).getError().getCode();
+    }
+
+    @Test
+    void anEmptiedIsrGoesOfflineAndItsLastMemberLeadsAgainWhenItReturns() throws Exception {
+        try (TestControllers controllers = TestControllers.start(dir, 1)) {
+            TestControllers.Broker broker = controllers.broker(1).join();
+            assertEquals(ErrorCode.NONE, createError(controllers.client(), "solo", 1, 1));
+
+            controllers.clock.advance(1_500);
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    !controllers.awaitConvergence().topic("solo").partition(0).hasLeader());
+            PartitionRegistration offline = controllers.awaitConvergence().topic("solo").partition(0);
+            assertEquals(List.of(), offline.isr());
+            assertEquals(1, offline.lastKnownLeader());
+
+            assertFalse(broker.heartbeat().getIsFenced());
+            PartitionRegistration back = controllers.awaitConvergence().topic("solo").partition(0);
+            assertEquals(1, back.leader());
+            assertEquals(List.of(1), back.isr());
+            assertEquals(offline.leaderEpoch() + 1, back.leaderEpoch());
+        }
+    }
+
+    @Test
+    void aRestartedBrokerReplacesItselfAtOnceButASecondLiveProcessIsRefused() throws Exception {
+        try (TestControllers controllers = TestControllers.start(dir, 1)) {
+            TestControllers.Broker first = controllers.broker(1).join();
+            long firstEpoch = first.epoch;
+            assertEquals(ErrorCode.NONE, createError(controllers.client(), "led", 2, 1));
+
+            TestControllers.Broker impostor = controllers.new Broker(1, List.of(UUID.randomUUID()));
+            assertEquals(ErrorCode.DUPLICATE_BROKER_REGISTRATION, impostor.register().getError().getCode());
+
+            TestControllers.Broker restarted = controllers.new Broker(1, first.logDirs);
+            assertEquals(ErrorCode.NONE, restarted.register().getError().getCode(), "no session timeout to wait out");
+            assertTrue(restarted.epoch > firstEpoch);
+            MetadataImage replaced = controllers.awaitConvergence();
+            assertTrue(replaced.broker(1).fenced());
+            assertIsrInvariant(replaced);
+            assertEquals(ErrorCode.STALE_BROKER_EPOCH, first.heartbeat().getError().getCode());
+
+            assertFalse(restarted.heartbeat().getIsFenced());
+            assertEquals(1, controllers.awaitConvergence().topic("led").partition(0).leader(), "it leads again");
+
+            assertEquals(ErrorCode.INCONSISTENT_CLUSTER_ID, controllers.client().registerBroker(
+                    RegisterBrokerRequest.newBuilder().setBrokerId(2).setClusterId("other")
+                            .setIncarnationId(Uuids.toProto(UUID.randomUUID())).build()).getError().getCode());
+        }
+    }
+
+    @Test
+    void userErrorsSayWhatIsWrong() throws Exception {
+        try (TestControllers controllers = TestControllers.start(dir, 1)) {
+            ControllerClient client = controllers.client();
+            assertEquals(ErrorCode.INVALID_REPLICATION_FACTOR, createError(client, "early", 1, 1), "no broker yet");
+            controllers.broker(1).join();
+
+            assertEquals(ErrorCode.NONE, createError(client, "a.b", 1, 1));
+            assertEquals(ErrorCode.TOPIC_ALREADY_EXISTS, createError(client, "a.b", 1, 1));
+            assertEquals(ErrorCode.INVALID_TOPIC_EXCEPTION, createError(client, "a_b", 1, 1), "collides with a.b");
+            for (String bad : List.of("a/b", "..", "", "x".repeat(250))) {
+                assertEquals(ErrorCode.INVALID_TOPIC_EXCEPTION, createError(client, bad, 1, 1), bad);
+            }
+            CreateTopicsResponse tooMany = create(client, "wide", 1, 3);
+            assertEquals(ErrorCode.INVALID_REPLICATION_FACTOR, tooMany.getTopics(0).getError().getCode());
+            assertTrue(tooMany.getTopics(0).getError().getMessage().contains("only 1 broker(s)"));
+            assertEquals(ErrorCode.INVALID_PARTITIONS, createError(client, "none", 0, 1));
+            assertEquals(ErrorCode.INVALID_CONFIG, client.createTopics(CreateTopicsRequest.newBuilder()
+                    .addTopics(CreatableTopic.newBuilder().setName("configured").setNumPartitions(1)
+                            .setReplicationFactor(1).putConfigs("bogus", "1")).build()).getTopics(0).getError().getCode());
+            assertEquals(ErrorCode.NONE, createError(client, "defaults", -1, -1));
+
+            assertEquals(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, client.deleteTopics(DeleteTopicsRequest.newBuilder()
+                    .addNames("missing").build()).getTopics(0).getError().getCode());
+            assertEquals(ErrorCode.INVALID_PARTITIONS, client.createPartitions(CreatePartitionsRequest.newBuilder()
+                    .addTopics(PartitionCount.newBuilder().setName("a.b").setCount(1)).build()).getTopics(0)
+                    .getError().getCode());
+            assertEquals(ErrorCode.NONE, client.createPartitions(CreatePartitionsRequest.newBuilder()
+                    .addTopics(PartitionCount.newBuilder().setName("a.b").setCount(4)).build()).getTopics(0)
+                    .getError().getCode());
+            assertEquals(ErrorCode.ELECTION_NOT_NEEDED, client.electLeaders(ElectLeadersRequest.newBuilder()
+                    .setElectionType(ElectionType.PREFERRED).addTopics(TopicPartitions.newBuilder().setName("a.b")
+                            .addPartitions(0)).build()).getResults(0).getError().getCode());
+            assertEquals(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, client.alterConfigs(AlterConfigsRequest.newBuilder()
+                    .addChanges(ConfigChange.newBuilder().setResourceType(ConfigResourceType.TOPIC)
+                            .setResourceName("missing").setName("retention.ms").setValue("1")).build())
+                    .getResults(0).getError().getCode());
+            assertEquals(ErrorCode.NONE, client.alterConfigs(AlterConfigsRequest.newBuilder()
+                    .addChanges(ConfigChange.newBuilder().setResourceType(ConfigResourceType.TOPIC)
+                            .setResourceName("a.b").setName("retention.ms").setValue("1000")).build())
+                    .getResults(0).getError().getCode());
+            assertEquals(ErrorCode.STALE_BROKER_EPOCH, client.allocateProducerIds(AllocateProducerIdsRequest
+                    .newBuilder().setBrokerId(1).setBrokerEpoch(-7).build()).getError().getCode());
+
+            MetadataImage image = controllers.awaitConvergence();
+            assertEquals(4, image.topic("a.b").partitions().size());
+            assertEquals("1000", image.configs(new io.skein.metadata.image.ConfigResource(ConfigResourceType.TOPIC,
+                    "a.b")).get("retention.ms"));
+            assertEquals(1, image.topic("defaults").partitions().size());
+        }
+    }
+
+    @Test
+    void producerIdBlocksNeverOverlap() throws Exception {
+        try (TestControllers controllers = TestControllers.start(dir, 1)) {
+            TestControllers.Broker broker = controllers.broker(1).join();
+            long previousEnd = -1;
+            for (int i = 0; i < 3; i++) {
+                var block = controllers.client().allocateProducerIds(AllocateProducerIdsRequest.newBuilder()
+                        .setBrokerId(1).setBrokerEpoch(broker.epoch).build());
+                assertEquals(ErrorCode.NONE, block.getError().getCode());
+                assertTrue(block.getProducerIdStart() > previousEnd);
+                previousEnd = block.getProducerIdStart() + block.getProducerIdLen() - 1;
+            }
+        }
+    }
+}

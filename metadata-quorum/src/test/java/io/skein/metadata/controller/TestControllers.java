@@ -1,0 +1,163 @@
+package io.skein.metadata.controller;
+
+import static org.awaitility.Awaitility.await;
+
+import io.skein.metadata.image.ImageRecords;
+import io.skein.metadata.image.MetadataImage;
+import io.skein.metadata.quorum.QuorumSettings;
+import io.skein.metadata.quorum.Voter;
+import io.skein.proto.Uuids;
+import io.skein.proto.controller.BrokerHeartbeatRequest;
+import io.skein.proto.controller.BrokerHeartbeatResponse;
+import io.skein.proto.controller.ErrorCode;
+import io.skein.proto.controller.RegisterBrokerRequest;
+import io.skein.proto.controller.RegisterBrokerResponse;
+import io.skein.proto.metadata.Endpoint;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * Real controller nodes (Ratis voters with their ControllerService) on loopback ports, a client
+ * for them, and brokers played by the test through that client.
+ */
+final class TestControllers implements AutoCloseable {
+    static final String CLUSTER_ID = "test-cluster";
+    /** Accepts any config but the key "bogus", so tests can see a rejection. */
+    static final ConfigValidator VALIDATOR = (type, name, configs) -> configs.containsKey("bogus")
+            ? Optional.of("Unknown topic config name: bogus") : Optional.empty();
+
+    final TestClock clock = new TestClock();
+    private final Path root;
+    private final ControllerSettings settings;
+    private final List<Voter> voters = new ArrayList<>();
+    private final Map<Integer, Integer> rpcPorts = new TreeMap<>();
+    private final Map<Integer, ControllerServer> running = new TreeMap<>();
+    private final ControllerClient client;
+
+    private TestControllers(Path root, int count, ControllerSettings settings) throws IOException {
+        this.root = root;
+        this.settings = settings;
+        for (int id = 1; id <= count; id++) {
+            voters.add(new Voter(id, "127.0.0.1", freePort()));
+            rpcPorts.put(id, freePort());
+        }
+        for (int id = 1; id <= count; id++) {
+            start(id);
+        }
+        Map<Integer, InetSocketAddress> addresses = new TreeMap<>();
+        rpcPorts.forEach((id, port) -> addresses.put(id, new InetSocketAddress("127.0.0.1", port)));
+        this.client = new ControllerClient(addresses, Duration.ofSeconds(30));
+    }
+
+    /** Controllers with a 1 s broker session timeout, counted on the test's clock. */
+    static TestControllers start(Path root, int count) throws IOException {
+        return start(root, count, new ControllerSettings(CLUSTER_ID, 1_000, 1, 1, 1_000, false));
+    }
+
+    static TestControllers start(Path root, int count, ControllerSettings settings) throws IOException {
+        return new TestControllers(root, count, settings);
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void start(int id) throws IOException {
+        Voter voter = voters.get(id - 1);
+        QuorumSettings quorum = QuorumSettings.of(id, true, voter.host(), voter.port(), voters, CLUSTER_ID,
+                root.resolve("controller-" + id));
+        running.put(id, ControllerServer.start(quorum, settings, "127.0.0.1", rpcPorts.get(id), VALIDATOR, clock));
+    }
+
+    void stop(int id) throws IOException {
+        running.remove(id).close();
+    }
+
+    ControllerClient client() {
+        return client;
+    }
+
+    List<ControllerServer> running() {
+        return List.copyOf(running.values());
+    }
+
+    ControllerServer active() {
+        return await().atMost(Duration.ofSeconds(30)).until(() -> running.values().stream()
+                .filter(server -> server.controller().isActive()).findFirst().orElse(null), server -> server != null);
+    }
+
+    /** Waits until every running voter has applied the same image, and returns it. */
+    MetadataImage awaitConvergence() {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            List<ControllerServer> servers = running();
+            MetadataImage first = servers.get(0).quorum().image();
+            return servers.stream().allMatch(s -> s.quorum().image().offset() == first.offset()
+                    && ImageRecords.of(s.quorum().image()).equals(ImageRecords.of(first)));
+        });
+        return running().get(0).quorum().image();
+    }
+
+    /** A broker played by the test: registers with fixed log dirs and heartbeats on demand. */
+    final class Broker {
+        final int id;
+        final List<UUID> logDirs;
+        long epoch;
+
+        Broker(int id, List<UUID> logDirs) {
+            this.id = id;
+            this.logDirs = logDirs;
+        }
+
+        RegisterBrokerResponse register() {
+            RegisterBrokerResponse response = client.registerBroker(RegisterBrokerRequest.newBuilder()
+                    .setBrokerId(id).setClusterId(CLUSTER_ID).setIncarnationId(Uuids.toProto(UUID.randomUUID()))
+                    .addEndpoints(Endpoint.newBuilder().setName("PLAINTEXT").setHost("localhost").setPort(9000 + id)
+                            .setSecurityProtocol("PLAINTEXT"))
+                    .addAllLogDirIds(logDirs.stream().map(Uuids::toProto).toList()).build());
+            if (response.getError().getCode() == ErrorCode.NONE) {
+                epoch = response.getBrokerEpoch();
+            }
+            return response;
+        }
+
+        /** A heartbeat from a broker that has applied all the metadata there is. */
+        BrokerHeartbeatResponse heartbeat() {
+            return client.brokerHeartbeat(BrokerHeartbeatRequest.newBuilder().setBrokerId(id).setBrokerEpoch(epoch)
+                    .setCurrentMetadataOffset(Long.MAX_VALUE).build());
+        }
+
+        /** Registers and heartbeats until unfenced. */
+        Broker join() {
+            register();
+            await().atMost(Duration.ofSeconds(30)).until(() -> !heartbeat().getIsFenced());
+            return this;
+        }
+    }
+
+    Broker broker(int id) {
+        return new Broker(id, List.of(UUID.randomUUID()));
+    }
+
+    @Override
+    public void close() throws IOException {
+        client.close();
+        for (ControllerServer server : running.values()) {
+            server.close();
+        }
+        running.clear();
+    }
+}
