@@ -1,5 +1,6 @@
 package io.skein.metadata.controller;
 
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.skein.proto.controller.AllocateProducerIdsRequest;
 import io.skein.proto.controller.AllocateProducerIdsResponse;
@@ -20,16 +21,23 @@ import io.skein.proto.controller.DescribeQuorumRequest;
 import io.skein.proto.controller.DescribeQuorumResponse;
 import io.skein.proto.controller.ElectLeadersRequest;
 import io.skein.proto.controller.ElectLeadersResponse;
+import io.skein.proto.controller.FetchMetadataRequest;
+import io.skein.proto.controller.MetadataUpdate;
 import io.skein.proto.controller.RegisterBrokerRequest;
 import io.skein.proto.controller.RegisterBrokerResponse;
 import java.util.concurrent.CompletableFuture;
 
-/** The ControllerService over gRPC: every call goes to this voter's {@link QuorumController}. */
+/**
+ * The ControllerService over gRPC: requests go to this voter's {@link QuorumController} (which acts
+ * only if it is the active controller); FetchMetadata streams this voter's applied log.
+ */
 final class ControllerRpcService extends ControllerServiceGrpc.ControllerServiceImplBase {
     private final QuorumController controller;
+    private final MetadataStreamer streamer;
 
-    ControllerRpcService(QuorumController controller) {
+    ControllerRpcService(QuorumController controller, MetadataStreamer streamer) {
         this.controller = controller;
+        this.streamer = streamer;
     }
 
     private static <T> void reply(CompletableFuture<T> response, StreamObserver<T> observer) {
@@ -87,6 +95,11 @@ final class ControllerRpcService extends ControllerServiceGrpc.ControllerService
     @Override
     public void alterConfigs(AlterConfigsRequest request, StreamObserver<AlterConfigsResponse> observer) {
         reply(controller.alterConfigs(request), observer);
+    }
+
+    @Override
+    public void fetchMetadata(FetchMetadataRequest request, StreamObserver<MetadataUpdate> observer) {
+        streamer.subscribe(request, (ServerCallStreamObserver<MetadataUpdate>) observer);
     }
 
     @Override

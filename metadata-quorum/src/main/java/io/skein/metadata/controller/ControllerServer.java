@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A controller node: a voter of the metadata quorum, its {@link QuorumController}, and the gRPC
- * ControllerService that brokers and admin tools call.
+ * ControllerService that brokers and admin tools call, including the metadata stream brokers follow.
  */
 public final class ControllerServer implements AutoCloseable {
     private final MetadataQuorum quorum;
@@ -31,11 +31,13 @@ public final class ControllerServer implements AutoCloseable {
             throws IOException {
         MetadataQuorum quorum = MetadataQuorum.start(quorumSettings);
         QuorumController controller = new QuorumController(quorum, controllerSettings, validator, clock);
+        MetadataStreamer streamer = new MetadataStreamer();
+        quorum.addPublisher(streamer);
         Server rpcServer;
         try {
             rpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(rpcHost, rpcPort),
                             InsecureServerCredentials.create())
-                    .addService(new ControllerRpcService(controller))
+                    .addService(new ControllerRpcService(controller, streamer))
                     .build()
                     .start();
         } catch (IOException e) {

@@ -50,6 +50,16 @@ public final class ImageRecords {
         return batch.build();
     }
 
+    /**
+     * A delta that builds {@code image} from nothing: what a publisher gets when it starts following
+     * an image it has not seen grow, or when a snapshot replaces everything.
+     */
+    public static MetadataDelta replacementDelta(MetadataImage image) {
+        MetadataDelta delta = new MetadataDelta(MetadataImage.EMPTY);
+        delta.replay(of(image));
+        return delta;
+    }
+
     static PartitionRecord partitionRecord(TopicImage topic, int partitionId, PartitionRegistration partition) {
         return PartitionRecord.newBuilder().setTopicId(Uuids.toProto(topic.id())).setPartitionId(partitionId)
                 .addAllReplicas(partition.replicas()).addAllIsr(partition.isr()).setLeader(partition.leader())

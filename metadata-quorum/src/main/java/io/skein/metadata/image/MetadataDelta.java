@@ -8,8 +8,10 @@ import io.skein.proto.metadata.PartitionChangeRecord;
 import io.skein.proto.metadata.PartitionRecord;
 import io.skein.proto.metadata.RegisterBrokerRecord;
 import io.skein.proto.metadata.TopicRecord;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -28,6 +30,7 @@ public final class MetadataDelta {
     private final Map<UUID, TopicDelta> changedTopics = new LinkedHashMap<>();
     private final Map<UUID, TopicImage> removedTopics = new HashMap<>();
     private final Map<ConfigResource, Map<String, String>> changedConfigs = new HashMap<>();
+    private final List<MetadataRecord> records = new ArrayList<>();
     private long maxBrokerEpoch;
     private long nextProducerId;
 
@@ -47,6 +50,7 @@ public final class MetadataDelta {
     }
 
     public void replay(MetadataRecord record) {
+        records.add(record);
         switch (record.getRecordCase()) {
             case REGISTER_BROKER -> registerBroker(record.getRegisterBroker());
             case UNREGISTER_BROKER -> {
@@ -168,6 +172,11 @@ public final class MetadataDelta {
 
     TopicImage topic(UUID id) {
         return removedTopics.containsKey(id) ? null : image.topic(id);
+    }
+
+    /** The records replayed, in order. */
+    public List<MetadataRecord> records() {
+        return records;
     }
 
     /** Brokers registered, changed or (null) removed. */

@@ -60,7 +60,15 @@ final class MetadataStateMachine extends BaseStateMachine {
         return image;
     }
 
-    void addPublisher(MetadataPublisher publisher) {
+    /**
+     * Adds a publisher. It first gets the current image as a replacement of everything (a delta from
+     * the empty image), then every batch after it: none missed, none twice.
+     */
+    synchronized void addPublisher(MetadataPublisher publisher) {
+        MetadataImage current = image;
+        if (current.offset() > 0) {
+            publisher.onMetadataUpdate(ImageRecords.replacementDelta(current), current);
+        }
         publishers.add(publisher);
     }
 
@@ -123,7 +131,7 @@ final class MetadataStateMachine extends BaseStateMachine {
         image = image.withOffset(index);
     }
 
-    private void publish(MetadataDelta delta, MetadataImage newImage) {
+    private synchronized void publish(MetadataDelta delta, MetadataImage newImage) {
         image = newImage;
         for (MetadataPublisher publisher : publishers) {
             try {

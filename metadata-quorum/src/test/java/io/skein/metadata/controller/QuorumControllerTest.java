@@ -44,16 +44,16 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class QuorumControllerTest {
+public class QuorumControllerTest {
     @TempDir
     Path dir;
 
-    static CreateTopicsResponse create(ControllerClient client, String name, int partitions, int replicationFactor) {
+    public static CreateTopicsResponse create(ControllerClient client, String name, int partitions, int replicationFactor) {
         return client.createTopics(CreateTopicsRequest.newBuilder().addTopics(CreatableTopic.newBuilder()
                 .setName(name).setNumPartitions(partitions).setReplicationFactor(replicationFactor)).build());
     }
 
-    static ErrorCode createError(ControllerClient client, String name, int partitions, int replicationFactor) {
+    public static ErrorCode createError(ControllerClient client, String name, int partitions, int replicationFactor) {
         return create(client, name, partitions, replicationFactor).getTopics(0).getError().getCode();
     }
 

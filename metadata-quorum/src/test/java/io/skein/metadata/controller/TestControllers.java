@@ -30,7 +30,7 @@ import java.util.UUID;
  * Real controller nodes (Ratis voters with their ControllerService) on loopback ports, a client
  * for them, and brokers played by the test through that client.
  */
-final class TestControllers implements AutoCloseable {
+public final class TestControllers implements AutoCloseable {
     static final String CLUSTER_ID = "test-cluster";
     /** Accepts any config but the key "bogus", so tests can see a rejection. */
     static final ConfigValidator VALIDATOR = (type, name, configs) -> configs.containsKey("bogus")
@@ -60,7 +60,7 @@ final class TestControllers implements AutoCloseable {
     }
 
     /** Controllers with a 1 s broker session timeout, counted on the test's clock. */
-    static TestControllers start(Path root, int count) throws IOException {
+    public static TestControllers start(Path root, int count) throws IOException {
         return start(root, count, new ControllerSettings(CLUSTER_ID, 1_000, 1, 1, 1_000, false));
     }
 
@@ -76,19 +76,28 @@ final class TestControllers implements AutoCloseable {
         }
     }
 
-    void start(int id) throws IOException {
+    public void start(int id) throws IOException {
         Voter voter = voters.get(id - 1);
         QuorumSettings quorum = QuorumSettings.of(id, true, voter.host(), voter.port(), voters, CLUSTER_ID,
                 root.resolve("controller-" + id));
         running.put(id, ControllerServer.start(quorum, settings, "127.0.0.1", rpcPorts.get(id), VALIDATOR, clock));
     }
 
-    void stop(int id) throws IOException {
+    public void stop(int id) throws IOException {
         running.remove(id).close();
     }
 
-    ControllerClient client() {
+    public ControllerClient client() {
         return client;
+    }
+
+    /** The ControllerService addresses, in node id order. */
+    public List<InetSocketAddress> rpcAddresses() {
+        return rpcPorts.values().stream().map(port -> new InetSocketAddress("127.0.0.1", port)).toList();
+    }
+
+    public InetSocketAddress rpcAddress(int id) {
+        return new InetSocketAddress("127.0.0.1", rpcPorts.get(id));
     }
 
     List<ControllerServer> running() {
@@ -101,7 +110,7 @@ final class TestControllers implements AutoCloseable {
     }
 
     /** Waits until every running voter has applied the same image, and returns it. */
-    MetadataImage awaitConvergence() {
+    public MetadataImage awaitConvergence() {
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             List<ControllerServer> servers = running();
             MetadataImage first = servers.get(0).quorum().image();
@@ -112,7 +121,7 @@ final class TestControllers implements AutoCloseable {
     }
 
     /** A broker played by the test: registers with fixed log dirs and heartbeats on demand. */
-    final class Broker {
+    public final class Broker {
         final int id;
         final List<UUID> logDirs;
         long epoch;
@@ -141,14 +150,14 @@ final class TestControllers implements AutoCloseable {
         }
 
         /** Registers and heartbeats until unfenced. */
-        Broker join() {
+        public Broker join() {
             register();
             await().atMost(Duration.ofSeconds(30)).until(() -> !heartbeat().getIsFenced());
             return this;
         }
     }
 
-    Broker broker(int id) {
+    public Broker broker(int id) {
         return new Broker(id, List.of(UUID.randomUUID()));
     }
 

@@ -1,0 +1,136 @@
+package io.skein.metadata.controller;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.skein.metadata.image.ImageRecords;
+import io.skein.metadata.image.MetadataDelta;
+import io.skein.metadata.image.MetadataImage;
+import io.skein.metadata.image.MetadataPublisher;
+import io.skein.proto.controller.FetchMetadataRequest;
+import io.skein.proto.controller.MetadataUpdate;
+import io.skein.proto.metadata.MetadataRecordBatch;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves FetchMetadata on a voter: streams each committed batch, as this voter applies it, to the
+ * brokers that follow the log. A broker that asks from an offset still in the recent history gets
+ * the batches it missed; one further behind gets the whole image first.
+ *
+ * <p>Every broker has a queue, drained only while gRPC says its stream can take more, so a slow
+ * broker neither blocks the state machine nor grows memory without bound: past
+ * {@link #MAX_QUEUED_BYTES} its stream is ended and it comes back for an image.
+ */
+final class MetadataStreamer implements MetadataPublisher {
+    static final long MAX_HISTORY_BYTES = 64L << 20;
+    static final long MAX_QUEUED_BYTES = 64L << 20;
+
+    private static final Logger log = LoggerFactory.getLogger(MetadataStreamer.class);
+
+    private final ArrayDeque<MetadataUpdate> history = new ArrayDeque<>();
+    private final List<Subscriber> subscribers = new ArrayList<>();
+    private long historyBytes;
+    /** Batches after this offset are all in the history. */
+    private long historyStart;
+    private MetadataImage image = MetadataImage.EMPTY;
+
+    @Override
+    public synchronized void onMetadataUpdate(MetadataDelta delta, MetadataImage newImage) {
+        image = newImage;
+        if (delta.image() == MetadataImage.EMPTY) { // a snapshot replaced everything: start over from it
+            history.clear();
+            historyBytes = 0;
+            historyStart = newImage.offset();
+            MetadataUpdate update = imageUpdate(newImage);
+            subscribers.forEach(subscriber -> subscriber.replaceWith(update));
+            return;
+        }
+        MetadataUpdate update = MetadataUpdate.newBuilder().setOffset(newImage.offset())
+                .setBatch(MetadataRecordBatch.newBuilder().addAllRecords(delta.records())).build();
+        history.add(update);
+        historyBytes += update.getSerializedSize();
+        while (historyBytes > MAX_HISTORY_BYTES && history.size() > 1) {
+            MetadataUpdate dropped = history.poll();
+            historyBytes -= dropped.getSerializedSize();
+            historyStart = dropped.getOffset();
+        }
+        subscribers.removeIf(subscriber -> !subscriber.send(update));
+    }
+
+    private static MetadataUpdate imageUpdate(MetadataImage image) {
+        return MetadataUpdate.newBuilder().setOffset(image.offset()).setImage(ImageRecords.of(image)).build();
+    }
+
+    /** Starts a stream for a broker that has applied the log up to {@code request.after_offset}. */
+    synchronized void subscribe(FetchMetadataRequest request, ServerCallStreamObserver<MetadataUpdate> observer) {
+        Subscriber subscriber = new Subscriber(request.getBrokerId(), observer, request.getAfterOffset());
+        observer.setOnReadyHandler(subscriber::drain);
+        observer.setOnCancelHandler(() -> unsubscribe(subscriber));
+        if (request.getAfterOffset() < historyStart) {
+            subscriber.send(imageUpdate(image));
+        } else {
+            history.forEach(subscriber::send); // those at or below its offset are skipped
+        }
+        subscribers.add(subscriber);
+    }
+
+    private synchronized void unsubscribe(Subscriber subscriber) {
+        subscribers.remove(subscriber);
+    }
+
+    /** One broker's stream, fed in offset order. */
+    private static final class Subscriber {
+        private final int brokerId;
+        private final ServerCallStreamObserver<MetadataUpdate> observer;
+        private final ArrayDeque<MetadataUpdate> queue = new ArrayDeque<>();
+        private long queuedBytes;
+        private long lastOffset;
+        private boolean closed;
+
+        Subscriber(int brokerId, ServerCallStreamObserver<MetadataUpdate> observer, long afterOffset) {
+            this.brokerId = brokerId;
+            this.observer = observer;
+            this.lastOffset = afterOffset;
+        }
+
+        /** Queues an update it does not have yet; false once the stream is over. */
+        synchronized boolean send(MetadataUpdate update) {
+            if (closed) {
+                return false;
+            }
+            if (update.getOffset() <= lastOffset && update.hasBatch()) {
+                return true;
+            }
+            queue.add(update);
+            queuedBytes += update.getSerializedSize();
+            lastOffset = update.getOffset();
+            if (queuedBytes > MAX_QUEUED_BYTES) {
+                log.warn("Broker {} reads the metadata log too slowly: ending its stream", brokerId);
+                closed = true;
+                observer.onError(Status.RESOURCE_EXHAUSTED.withDescription("Too far behind: fetch again")
+                        .asRuntimeException());
+                return false;
+            }
+            drain();
+            return true;
+        }
+
+        /** An image makes the queued batches moot. */
+        synchronized void replaceWith(MetadataUpdate image) {
+            queue.clear();
+            queuedBytes = 0;
+            send(image);
+        }
+
+        synchronized void drain() {
+            while (!closed && !queue.isEmpty() && observer.isReady()) {
+                MetadataUpdate next = queue.poll();
+                queuedBytes -= next.getSerializedSize();
+                observer.onNext(next);
+            }
+        }
+    }
+}

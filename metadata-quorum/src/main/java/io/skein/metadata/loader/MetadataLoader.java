@@ -1,0 +1,182 @@
+package io.skein.metadata.loader;
+
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.skein.metadata.image.ImageRecords;
+import io.skein.metadata.image.MetadataDelta;
+import io.skein.metadata.image.MetadataImage;
+import io.skein.metadata.image.MetadataPublisher;
+import io.skein.proto.controller.ControllerServiceGrpc;
+import io.skein.proto.controller.FetchMetadataRequest;
+import io.skein.proto.controller.MetadataUpdate;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A broker's copy of the metadata: it streams the committed metadata log from a controller (any
+ * voter serves it), replays it into a {@link MetadataImage} and hands each change to its
+ * publishers. When a stream ends it asks the next controller for what follows its last offset; a
+ * controller that no longer has those batches sends the whole image instead.
+ *
+ * <p>One thread applies updates, in log order, and calls the publishers.
+ */
+public final class MetadataLoader implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MetadataLoader.class);
+    private static final long RECONNECT_BACKOFF_MS = 100;
+
+    private final int brokerId;
+    private final List<ManagedChannel> channels = new ArrayList<>();
+    private final List<MetadataPublisher> publishers = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService applier;
+    private volatile MetadataImage image = MetadataImage.EMPTY;
+    private int nextController;
+    private boolean closed;
+    private long streamGeneration;
+    private volatile ClientCallStreamObserver<FetchMetadataRequest> stream;
+
+    private MetadataLoader(int brokerId, List<InetSocketAddress> controllers) {
+        this.brokerId = brokerId;
+        controllers.forEach(address -> channels.add(NettyChannelBuilder.forAddress(address,
+                InsecureChannelCredentials.create()).build()));
+        this.nextController = Math.floorMod(brokerId, controllers.size()); // spreads brokers over the voters
+        this.applier = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "metadata-loader-" + brokerId);
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** Starts following the log through the ControllerService at any of {@code controllers}. */
+    public static MetadataLoader start(int brokerId, List<InetSocketAddress> controllers) {
+        MetadataLoader loader = new MetadataLoader(brokerId, controllers);
+        loader.applier.execute(loader::connect);
+        return loader;
+    }
+
+    /** The latest image; its offset is the last metadata log entry applied. */
+    public MetadataImage image() {
+        return image;
+    }
+
+    /** Adds a publisher: it gets the current image (as a replacement of everything), then every change. */
+    public void addPublisher(MetadataPublisher publisher) {
+        applier.submit(() -> {
+            MetadataImage current = image;
+            if (current.offset() > 0) {
+                publisher.onMetadataUpdate(ImageRecords.replacementDelta(current), current);
+            }
+            publishers.add(publisher);
+        });
+    }
+
+    private void connect() {
+        if (closed) {
+            return;
+        }
+        ManagedChannel channel = channels.get(nextController);
+        nextController = (nextController + 1) % channels.size();
+        long generation = ++streamGeneration;
+        FetchMetadataRequest request = FetchMetadataRequest.newBuilder().setBrokerId(brokerId)
+                .setAfterOffset(image.offset()).build();
+        ControllerServiceGrpc.newStub(channel).fetchMetadata(request, new ClientResponseObserver<FetchMetadataRequest,
+                MetadataUpdate>() {
+            @Override
+            public void beforeStart(ClientCallStreamObserver<FetchMetadataRequest> call) {
+                stream = call;
+            }
+
+            @Override
+            public void onNext(MetadataUpdate update) {
+                applier.execute(() -> {
+                    if (generation == streamGeneration) { // not a leftover of a stream given up on
+                        apply(update);
+                    }
+                });
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                log.debug("Metadata stream from {} ended: {}", channel.authority(), error.toString());
+                reconnect(generation);
+            }
+
+            @Override
+            public void onCompleted() {
+                reconnect(generation);
+            }
+        });
+    }
+
+    private void reconnect(long generation) {
+        if (!applier.isShutdown()) {
+            applier.schedule(() -> {
+                if (generation == streamGeneration) {
+                    connect();
+                }
+            }, RECONNECT_BACKOFF_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Drops the current stream and everything still coming from it, and starts a new one. */
+    private void restartStream() {
+        ClientCallStreamObserver<FetchMetadataRequest> current = stream;
+        if (current != null) {
+            current.cancel("restarting the metadata stream", null);
+        }
+        connect();
+    }
+
+    private void apply(MetadataUpdate update) {
+        MetadataDelta delta;
+        if (update.hasImage()) {
+            delta = new MetadataDelta(MetadataImage.EMPTY);
+            delta.replay(update.getImage());
+        } else {
+            if (update.getOffset() <= image.offset()) {
+                return; // had it already, from an earlier stream
+            }
+            delta = new MetadataDelta(image);
+            try {
+                delta.replay(update.getBatch());
+            } catch (IllegalStateException e) {
+                log.error("Metadata batch at offset {} does not apply to broker {}'s image at {}: starting over "
+                        + "from a full image", update.getOffset(), brokerId, image.offset(), e);
+                image = MetadataImage.EMPTY; // a stream from offset 0 always starts with the image
+                restartStream();
+                return;
+            }
+        }
+        MetadataImage newImage = delta.apply(update.getOffset());
+        image = newImage;
+        for (MetadataPublisher publisher : publishers) {
+            try {
+                publisher.onMetadataUpdate(delta, newImage);
+            } catch (RuntimeException e) {
+                log.error("Metadata publisher {} failed at offset {}", publisher, newImage.offset(), e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        applier.execute(() -> {
+            closed = true;
+            ClientCallStreamObserver<FetchMetadataRequest> current = stream;
+            if (current != null) {
+                current.cancel("closing", null);
+            }
+        });
+        applier.shutdown();
+        channels.forEach(ManagedChannel::shutdownNow);
+    }
+}
