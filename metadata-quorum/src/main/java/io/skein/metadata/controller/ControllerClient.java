@@ -34,22 +34,26 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
  * Calls the active controller, whichever voter that is: it follows NOT_CONTROLLER answers to the
- * leader they name, and moves on to another voter when one cannot be reached, until its deadline.
- * Blocking; thread-safe.
+ * leader they name, and moves on to another voter when one cannot be reached (trying it last for half
+ * a second), until its deadline. Blocking; thread-safe.
  */
 public final class ControllerClient implements AutoCloseable {
-    private static final long RETRY_BACKOFF_MS = 50;
+    private static final long RETRY_BACKOFF_MS = 10;
+    /** How long a voter that refused a connection is tried last: a killed leader stays named for a while. */
+    private static final long UNREACHABLE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
     private final Map<Integer, ControllerServiceBlockingStub> stubs = new TreeMap<>();
     private final List<Integer> ids;
     private final Duration timeout;
+    private final Map<Integer, Long> unreachableUntil = new ConcurrentHashMap<>();
     private volatile int leaderHint = -1;
 
     /** @param controllers each controller's id and ControllerService address */
@@ -116,8 +120,7 @@ public final class ControllerClient implements AutoCloseable {
         R lastNotController = null;
         String lastFailure = "no controller answered";
         while (System.nanoTime() < deadline) {
-            int target = leaderHint >= 0 && stubs.containsKey(leaderHint) ? leaderHint : ids.get(attempt % ids.size());
-            attempt++;
+            int target = pickTarget(attempt++);
             long remainingMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
             try {
                 R response = method.apply(stubs.get(target).withDeadlineAfter(Math.min(remainingMs, 10_000),
@@ -128,9 +131,19 @@ public final class ControllerClient implements AutoCloseable {
                     return response;
                 }
                 lastNotController = response;
-                leaderHint = error.getLeaderId() != target ? error.getLeaderId() : -1;
+                int named = error.getLeaderId();
+                if (named == target) {
+                    leaderHint = target; // it leads, and will act once it has applied its whole term
+                } else if (named >= 0 && !isUnreachable(named)) {
+                    leaderHint = named; // ask the leader it names at once
+                    channels.get(named).resetConnectBackoff(); // it may have just come back
+                    continue;
+                } else {
+                    leaderHint = -1; // no leader yet, or one that is down: an election is under way
+                }
             } catch (StatusRuntimeException e) {
                 lastFailure = "controller " + target + ": " + e.getStatus();
+                unreachableUntil.put(target, System.nanoTime() + UNREACHABLE_NANOS);
                 leaderHint = -1;
             }
             sleep(RETRY_BACKOFF_MS);
@@ -139,6 +152,29 @@ public final class ControllerClient implements AutoCloseable {
             return lastNotController;
         }
         throw new ControllerUnavailableException("No active controller within " + timeout + " (" + lastFailure + ")");
+    }
+
+    /** The named leader if any, else the next voter that did not just refuse a connection. */
+    private int pickTarget(int attempt) {
+        int hint = leaderHint;
+        if (hint >= 0 && stubs.containsKey(hint)) {
+            return hint;
+        }
+        for (int i = 0; i < ids.size(); i++) {
+            int candidate = ids.get((attempt + i) % ids.size());
+            if (!isUnreachable(candidate)) {
+                return candidate;
+            }
+        }
+        int fallback = ids.get(attempt % ids.size());
+        // gRPC waits a second or more before reconnecting to a voter that went down; it may be back.
+        channels.get(fallback).resetConnectBackoff();
+        return fallback;
+    }
+
+    private boolean isUnreachable(int id) {
+        Long until = unreachableUntil.get(id);
+        return until != null && System.nanoTime() < until;
     }
 
     private static void sleep(long ms) {

@@ -36,9 +36,10 @@ import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
 /**
- * This node's part in the metadata quorum: a Ratis server in the one metadata group, as a voter
- * (controllers) or a non-voting listener (brokers), replaying the log into a {@link MetadataImage}.
- * The Ratis leader is the active controller; only it may {@link #append} records.
+ * A controller's part in the metadata quorum: a voting Ratis server in the one metadata group,
+ * replaying the log into a {@link MetadataImage}. The Ratis leader is the active controller; only it
+ * may {@link #append} records. (Brokers follow the log through the controllers' metadata stream,
+ * not as Ratis members: see ARCHITECTURE.md.)
  */
 public final class MetadataQuorum implements AutoCloseable {
     private final QuorumSettings settings;
@@ -57,14 +58,8 @@ public final class MetadataQuorum implements AutoCloseable {
 
     /** Starts this node's Ratis server, recovering its log and snapshot from {@code dataDir}. */
     public static MetadataQuorum start(QuorumSettings settings) throws IOException {
-        List<RaftPeer> peers = new ArrayList<>();
-        settings.voters().forEach(voter -> peers.add(voter.toPeer()));
-        if (!settings.voter()) {
-            // A listener starts with the voters plus itself as a listener, or it campaigns and is refused.
-            peers.add(RaftPeer.newBuilder().setId(Voter.peerId(settings.nodeId()))
-                    .setAddress(settings.host() + ":" + settings.port()).setStartupRole(RaftPeerRole.LISTENER).build());
-        }
-        RaftGroup group = RaftGroup.valueOf(groupId(settings.clusterId()), peers);
+        RaftGroup group = RaftGroup.valueOf(groupId(settings.clusterId()),
+                settings.voters().stream().map(Voter::toPeer).toList());
         MetadataStateMachine stateMachine = new MetadataStateMachine();
         RaftServer server = RaftServer.newBuilder()
                 .setServerId(Voter.peerId(settings.nodeId()))
@@ -81,7 +76,7 @@ public final class MetadataQuorum implements AutoCloseable {
         return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("skein-metadata:" + clusterId).getBytes(StandardCharsets.UTF_8)));
     }
 
-    private static RaftProperties properties(QuorumSettings settings) {
+    static RaftProperties properties(QuorumSettings settings) {
         RaftProperties properties = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(properties, List.of(settings.dataDir().toFile()));
         GrpcConfigKeys.Server.setHost(properties, settings.host());

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.skein.metadata.image.ImageRecords;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.PartitionRegistration;
 import io.skein.metadata.image.TopicImage;
+import io.skein.metadata.loader.MetadataLoader;
 import io.skein.proto.Uuids;
 import io.skein.proto.controller.AllocateProducerIdsRequest;
 import io.skein.proto.controller.AlterConfigsRequest;
@@ -72,8 +74,9 @@ public class QuorumControllerTest {
     }
 
     @Test
-    void metadataSurvivesTheActiveControllersDeathAndEveryVoterConverges() throws Exception {
-        try (TestControllers controllers = TestControllers.start(dir, 3)) {
+    void metadataSurvivesTheActiveControllersDeathAndVotersAndBrokersConverge() throws Exception {
+        try (TestControllers controllers = TestControllers.start(dir, 3);
+             MetadataLoader broker = MetadataLoader.start(1, controllers.rpcAddresses())) {
             controllers.broker(1).join();
             for (int i = 0; i < 5; i++) {
                 assertEquals(ErrorCode.NONE, createError(controllers.client(), "before-" + i, 3, 1));
@@ -90,6 +93,8 @@ public class QuorumControllerTest {
             controllers.start(killed);
             MetadataImage image = controllers.awaitConvergence();
             assertEquals(10, image.topicsById().size());
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    ImageRecords.of(broker.image()).equals(ImageRecords.of(controllers.awaitConvergence())));
             assertEquals(3, image.topic("after-4").partitions().size());
             DescribeQuorumResponse quorum = controllers.client().describeQuorum();
             assertEquals(controllers.active().quorum().nodeId(), quorum.getLeaderId());

@@ -78,7 +78,7 @@ public final class TestControllers implements AutoCloseable {
 
     public void start(int id) throws IOException {
         Voter voter = voters.get(id - 1);
-        QuorumSettings quorum = QuorumSettings.of(id, true, voter.host(), voter.port(), voters, CLUSTER_ID,
+        QuorumSettings quorum = QuorumSettings.of(id, voter.host(), voter.port(), voters, CLUSTER_ID,
                 root.resolve("controller-" + id));
         running.put(id, ControllerServer.start(quorum, settings, "127.0.0.1", rpcPorts.get(id), VALIDATOR, clock));
     }

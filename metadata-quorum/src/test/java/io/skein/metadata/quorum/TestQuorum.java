@@ -34,17 +34,11 @@ final class TestQuorum implements AutoCloseable {
         }
         TestQuorum quorum = new TestQuorum(root, voters);
         for (Voter voter : voters) {
-            quorum.settings.put(voter.id(), QuorumSettings.of(voter.id(), true, voter.host(), voter.port(), voters,
+            quorum.settings.put(voter.id(), QuorumSettings.of(voter.id(), voter.host(), voter.port(), voters,
                     CLUSTER_ID, root.resolve("node-" + voter.id())).withSnapshots(snapshotEvery, 1024));
             quorum.restart(voter.id());
         }
         return quorum;
-    }
-
-    /** Adds a broker that follows the log as a Ratis listener (it must also be added to the group). */
-    QuorumSettings listenerSettings(int nodeId) {
-        return QuorumSettings.of(nodeId, false, "127.0.0.1", freePort(), voters, CLUSTER_ID,
-                root.resolve("node-" + nodeId));
     }
 
     static int freePort() {
