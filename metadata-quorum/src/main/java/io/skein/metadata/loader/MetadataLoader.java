@@ -5,17 +5,16 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.skein.metadata.image.ImageRecords;
 import io.skein.metadata.image.MetadataDelta;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.MetadataPublisher;
+import io.skein.metadata.image.MetadataPublishers;
 import io.skein.proto.controller.ControllerServiceGrpc;
 import io.skein.proto.controller.FetchMetadataRequest;
 import io.skein.proto.controller.MetadataUpdate;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +35,7 @@ public final class MetadataLoader implements AutoCloseable {
 
     private final int brokerId;
     private final List<ManagedChannel> channels = new ArrayList<>();
-    private final List<MetadataPublisher> publishers = new CopyOnWriteArrayList<>();
+    private final MetadataPublishers publishers = new MetadataPublishers();
     private final ScheduledExecutorService applier;
     private volatile MetadataImage image = MetadataImage.EMPTY;
     private int nextController;
@@ -70,13 +69,7 @@ public final class MetadataLoader implements AutoCloseable {
 
     /** Adds a publisher: it gets the current image (as a replacement of everything), then every change. */
     public void addPublisher(MetadataPublisher publisher) {
-        applier.submit(() -> {
-            MetadataImage current = image;
-            if (current.offset() > 0) {
-                publisher.onMetadataUpdate(ImageRecords.replacementDelta(current), current);
-            }
-            publishers.add(publisher);
-        });
+        applier.submit(() -> publishers.add(publisher, image));
     }
 
     private void connect() {
@@ -158,13 +151,7 @@ public final class MetadataLoader implements AutoCloseable {
         }
         MetadataImage newImage = delta.apply(update.getOffset());
         image = newImage;
-        for (MetadataPublisher publisher : publishers) {
-            try {
-                publisher.onMetadataUpdate(delta, newImage);
-            } catch (RuntimeException e) {
-                log.error("Metadata publisher {} failed at offset {}", publisher, newImage.offset(), e);
-            }
-        }
+        publishers.publish(delta, newImage);
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.skein.metadata.image.ImageRecords;
 import io.skein.metadata.image.MetadataDelta;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.MetadataPublisher;
+import io.skein.metadata.image.MetadataPublishers;
 import io.skein.proto.metadata.MetadataRecordBatch;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -52,7 +53,7 @@ final class MetadataStateMachine extends BaseStateMachine {
     private static final Logger log = LoggerFactory.getLogger(MetadataStateMachine.class);
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
-    private final List<MetadataPublisher> publishers = new CopyOnWriteArrayList<>();
+    private final MetadataPublishers publishers = new MetadataPublishers();
     private final List<LeadershipListener> leadershipListeners = new CopyOnWriteArrayList<>();
     private volatile MetadataImage image = MetadataImage.EMPTY;
 
@@ -60,16 +61,9 @@ final class MetadataStateMachine extends BaseStateMachine {
         return image;
     }
 
-    /**
-     * Adds a publisher. It first gets the current image as a replacement of everything (a delta from
-     * the empty image), then every batch after it: none missed, none twice.
-     */
+    /** Adds a publisher: it gets the current image as a replacement, then every batch after it. */
     synchronized void addPublisher(MetadataPublisher publisher) {
-        MetadataImage current = image;
-        if (current.offset() > 0) {
-            publisher.onMetadataUpdate(ImageRecords.replacementDelta(current), current);
-        }
-        publishers.add(publisher);
+        publishers.add(publisher, image);
     }
 
     void addLeadershipListener(LeadershipListener listener) {
@@ -133,13 +127,7 @@ final class MetadataStateMachine extends BaseStateMachine {
 
     private synchronized void publish(MetadataDelta delta, MetadataImage newImage) {
         image = newImage;
-        for (MetadataPublisher publisher : publishers) {
-            try {
-                publisher.onMetadataUpdate(delta, newImage);
-            } catch (RuntimeException e) {
-                log.error("Metadata publisher {} failed at offset {}", publisher, newImage.offset(), e);
-            }
-        }
+        publishers.publish(delta, newImage);
     }
 
     /**
