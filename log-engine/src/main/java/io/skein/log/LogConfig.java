@@ -3,9 +3,11 @@ package io.skein.log;
 import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
 import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
 import static org.apache.kafka.common.config.ConfigDef.Range.atLeast;
+import static org.apache.kafka.common.config.ConfigDef.Type.BOOLEAN;
 import static org.apache.kafka.common.config.ConfigDef.Type.INT;
 import static org.apache.kafka.common.config.ConfigDef.Type.LIST;
 import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
+import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 
 import io.skein.log.record.RecordBatchView;
 import java.util.List;
@@ -17,11 +19,15 @@ import org.apache.kafka.common.config.TopicConfig;
 
 /**
  * The per-partition settings of a log, under Kafka's topic-level config names. Immutable; a config
- * change replaces the whole object.
+ * change replaces the whole object. As in Kafka, it also carries the topic's replication settings
+ * ({@code min.insync.replicas}, {@code unclean.leader.election.enable}), which the broker and the
+ * controller read and the log itself ignores.
  */
 public final class LogConfig {
     /** Skein deletes old segments; it does not compact. */
     public static final String CLEANUP_POLICY_DELETE = TopicConfig.CLEANUP_POLICY_DELETE;
+    /** Batches are stored as the producer compressed them. */
+    public static final String COMPRESSION_PRODUCER = "producer";
 
     private static final ConfigDef DEFINITION = new ConfigDef()
             .define(TopicConfig.SEGMENT_BYTES_CONFIG, INT, 1024 * 1024 * 1024,
@@ -46,7 +52,14 @@ public final class LogConfig {
                     TopicConfig.FILE_DELETE_DELAY_MS_DOC)
             .define(TopicConfig.CLEANUP_POLICY_CONFIG, LIST, CLEANUP_POLICY_DELETE,
                     ConfigDef.ValidList.in(CLEANUP_POLICY_DELETE), MEDIUM,
-                    "Only \"delete\": Skein does not compact logs.");
+                    "Only \"delete\": Skein does not compact logs.")
+            .define(TopicConfig.COMPRESSION_TYPE_CONFIG, STRING, COMPRESSION_PRODUCER,
+                    ConfigDef.ValidString.in(COMPRESSION_PRODUCER), MEDIUM,
+                    "Only \"producer\": batches are stored as the producer compressed them.")
+            .define(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, INT, 1, atLeast(1), HIGH,
+                    TopicConfig.MIN_IN_SYNC_REPLICAS_DOC)
+            .define(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, BOOLEAN, false, MEDIUM,
+                    TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_DOC);
 
     public static final LogConfig DEFAULT = fromMap(Map.of());
 
@@ -61,6 +74,7 @@ public final class LogConfig {
     private final long flushMessages;
     private final long flushMs;
     private final long fileDeleteDelayMs;
+    private final int minInSyncReplicas;
 
     private LogConfig(Map<String, Object> values) {
         this.values = Map.copyOf(values);
@@ -74,6 +88,7 @@ public final class LogConfig {
         this.flushMessages = (Long) values.get(TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG);
         this.flushMs = (Long) values.get(TopicConfig.FLUSH_MS_CONFIG);
         this.fileDeleteDelayMs = (Long) values.get(TopicConfig.FILE_DELETE_DELAY_MS_CONFIG);
+        this.minInSyncReplicas = (Integer) values.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
     }
 
     /**
@@ -146,6 +161,11 @@ public final class LogConfig {
 
     public long fileDeleteDelayMs() {
         return fileDeleteDelayMs;
+    }
+
+    /** The ISR size below which acks=all produce requests are refused. */
+    public int minInSyncReplicas() {
+        return minInSyncReplicas;
     }
 
     @Override

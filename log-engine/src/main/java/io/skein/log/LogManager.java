@@ -50,6 +50,8 @@ public final class LogManager implements AutoCloseable {
     public static final String HIGH_WATERMARK_CHECKPOINT = "replication-offset-checkpoint";
     public static final String CLEAN_SHUTDOWN_FILE = ".skein_cleanshutdown";
     static final String DELETE_DIR_SUFFIX = "-delete";
+    /** Kafka's name for the metadata log's directory, which may share a log directory with partitions. */
+    public static final String METADATA_DIR = "__cluster_metadata";
 
     private static final Logger log = LoggerFactory.getLogger(LogManager.class);
     private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
@@ -58,6 +60,7 @@ public final class LogManager implements AutoCloseable {
     private final Function<String, LogConfig> topicConfigs;
     private final Clock clock;
     private final MetaProperties metaProperties;
+    private final List<UUID> directoryIds;
     private final List<LogDir> dirs;
     private final ScheduledThreadPoolExecutor scheduler;
     private final ConcurrentHashMap<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
@@ -76,12 +79,17 @@ public final class LogManager implements AutoCloseable {
     }
 
     private LogManager(LogManagerConfig config, Function<String, LogConfig> topicConfigs, Clock clock,
-                       MetaProperties metaProperties, List<LogDir> dirs) {
+                       MetaProperties metaProperties, List<LogDir> dirs) throws IOException {
         this.config = config;
         this.topicConfigs = topicConfigs;
         this.clock = clock;
         this.metaProperties = metaProperties;
         this.dirs = dirs;
+        List<UUID> ids = new ArrayList<>();
+        for (LogDir dir : dirs) {
+            ids.add(MetaProperties.directoryId(dir.path()));
+        }
+        this.directoryIds = List.copyOf(ids);
         this.scheduler = new ScheduledThreadPoolExecutor(config.backgroundThreads(), threads("log-scheduler"));
         this.scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     }
@@ -102,7 +110,7 @@ public final class LogManager implements AutoCloseable {
             for (Path path : config.logDirs()) {
                 dirs.add(LogDir.lock(path));
             }
-            MetaProperties identity = checkIdentity(config);
+            MetaProperties identity = MetaProperties.verify(config.logDirs(), config.nodeId());
             LogManager manager = new LogManager(config, topicConfigs, clock, identity, dirs);
             try {
                 manager.loadLogs();
@@ -121,24 +129,6 @@ public final class LogManager implements AutoCloseable {
             }
             throw e;
         }
-    }
-
-    private static MetaProperties checkIdentity(LogManagerConfig config) throws IOException {
-        MetaProperties identity = null;
-        for (Path dir : config.logDirs()) {
-            MetaProperties found = MetaProperties.read(dir).orElseThrow(() -> new IOException("Log directory " + dir
-                    + " is not formatted: run `skein storage format --cluster-id ID --config FILE` first"));
-            if (found.nodeId() != config.nodeId()) {
-                throw new IOException("Log directory " + dir + " belongs to node " + found.nodeId()
-                        + ", but this is node " + config.nodeId());
-            }
-            if (identity != null && !identity.equals(found)) {
-                throw new IOException("Log directories disagree on their cluster: " + identity + " vs " + found
-                        + " in " + dir);
-            }
-            identity = found;
-        }
-        return identity;
     }
 
     private void loadLogs() throws IOException {
@@ -203,7 +193,7 @@ public final class LogManager implements AutoCloseable {
                     deleteRecursively(entry);
                 } else if (isPartitionDirName(entry.getFileName().toString())) {
                     partitions.add(entry);
-                } else {
+                } else if (!entry.getFileName().toString().equals(METADATA_DIR)) { // the node's metadata log
                     log.warn("Ignoring {}: not a partition directory", entry);
                 }
             }
@@ -258,6 +248,11 @@ public final class LogManager implements AutoCloseable {
 
     public MetaProperties metaProperties() {
         return metaProperties;
+    }
+
+    /** The {@code directory.id} of each log directory, in {@code log.dirs} order. */
+    public List<UUID> directoryIds() {
+        return directoryIds;
     }
 
     public List<Path> logDirs() {

@@ -19,6 +19,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.slf4j.Logger;
@@ -269,6 +270,14 @@ final class LogSegment implements AutoCloseable {
     private int lastBatchEndWithin(int from, int limit, int end) throws IOException {
         int start = Math.max(from, offsetIndex.lookupByPosition(limit).position());
         return scan(start, end, (batch, position) -> position + batch.sizeInBytes() <= limit);
+    }
+
+    /** Hands the header of every batch, in order, to {@code visitor} (a view of a small buffer it may not keep). */
+    void forEachBatchHeader(Consumer<RecordBatchView> visitor) throws IOException {
+        scan(0, size, (batch, position) -> {
+            visitor.accept(batch);
+            return true;
+        });
     }
 
     /** Sees one batch header during a {@link #scan}; returns false to stop there. */

@@ -1,10 +1,12 @@
 package io.skein.log;
 
 import io.skein.log.LeaderEpochCache.EpochEndOffset;
+import io.skein.log.checkpoint.AtomicFiles;
 import io.skein.log.index.TimeIndex.TimestampOffset;
 import io.skein.log.record.RecordBatchView;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -22,7 +25,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiPredicate;
+import java.util.function.Consumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.FencedLeaderEpochException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
@@ -46,6 +51,9 @@ public final class PartitionLog implements AutoCloseable {
     public static final long EARLIEST_TIMESTAMP = -2L;
     public static final long MAX_TIMESTAMP = -3L;
 
+    /** Names the topic id the log belongs to, as Kafka's {@code partition.metadata}. */
+    public static final String PARTITION_METADATA_FILE = "partition.metadata";
+
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
 
     private final TopicPartition topicPartition;
@@ -64,6 +72,7 @@ public final class PartitionLog implements AutoCloseable {
     private volatile long logStartOffset;
     private volatile long recoveryPoint;
     private volatile long lastFlushMs;
+    private volatile Optional<UUID> topicId;
 
     private PartitionLog(Path dir, TopicPartition topicPartition, LogConfig config, LogLoader.LoadedLog loaded,
                          ScheduledExecutorService scheduler, Clock clock) throws IOException {
@@ -80,6 +89,7 @@ public final class PartitionLog implements AutoCloseable {
         LogSegment active = segments.lastEntry().getValue();
         this.logEndOffset = new LogOffsetMetadata(loaded.logEndOffset(), active.baseOffset(), active.size());
         this.highWatermark = offsetMetadata(loaded.highWatermark());
+        this.topicId = readTopicId(dir);
     }
 
     /**
@@ -96,6 +106,44 @@ public final class PartitionLog implements AutoCloseable {
 
     public TopicPartition topicPartition() {
         return topicPartition;
+    }
+
+    /**
+     * The id of the topic this log was created for, if one was assigned: a topic deleted and created
+     * again under the same name gets a new id, so a log left from the old one is recognised as stale.
+     */
+    public Optional<UUID> topicId() {
+        return topicId;
+    }
+
+    /** Records, durably, the id of the topic this log belongs to. */
+    public void assignTopicId(UUID id) {
+        Uuid kafkaId = new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits());
+        try {
+            AtomicFiles.write(dir.resolve(PARTITION_METADATA_FILE),
+                    ("version: 0\ntopic_id: " + kafkaId + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot write the topic id of " + topicPartition, e);
+        }
+        topicId = Optional.of(id);
+    }
+
+    private static Optional<UUID> readTopicId(Path dir) throws IOException {
+        Path file = dir.resolve(PARTITION_METADATA_FILE);
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.startsWith("topic_id:")) {
+                try {
+                    Uuid id = Uuid.fromString(line.substring("topic_id:".length()).trim());
+                    return Optional.of(new UUID(id.getMostSignificantBits(), id.getLeastSignificantBits()));
+                } catch (IllegalArgumentException e) {
+                    throw new IOException(file + " holds a malformed topic id: " + line, e);
+                }
+            }
+        }
+        throw new IOException(file + " holds no topic_id");
     }
 
     public Path dir() {
@@ -432,6 +480,30 @@ public final class PartitionLog implements AutoCloseable {
     void flushIfDue() {
         if (clock.millis() - lastFlushMs >= config.flushMs() && logEndOffset() > recoveryPoint) {
             flush();
+        }
+    }
+
+    /**
+     * Hands the header of every batch from the one holding {@code fromOffset} to the current log end,
+     * in offset order, to {@code visitor}: the producer state of a partition is rebuilt this way.
+     * The view is reused for each batch and covers only the 61-byte header.
+     */
+    public void forEachBatchHeader(long fromOffset, Consumer<RecordBatchView> visitor) {
+        long end = logEndOffset();
+        try {
+            Long first = segments.floorKey(Math.max(fromOffset, logStartOffset));
+            for (LogSegment segment : (first == null ? segments : segments.tailMap(first, true)).values()) {
+                if (segment.baseOffset() >= end) {
+                    break;
+                }
+                segment.forEachBatchHeader(batch -> {
+                    if (batch.lastOffset() >= fromOffset && batch.baseOffset() < end) {
+                        visitor.accept(batch);
+                    }
+                });
+            }
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot read the batches of " + topicPartition, e);
         }
     }
 

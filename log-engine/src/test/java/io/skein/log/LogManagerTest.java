@@ -79,6 +79,21 @@ class LogManagerTest {
     }
 
     @Test
+    void eachDirectoryKeepsItsOwnIdAcrossRestartsAndReformats() throws IOException {
+        Path first = formatted("first", 1);
+        Path second = formatted("second", 1);
+        List<java.util.UUID> ids;
+        try (LogManager manager = start(first, second)) {
+            ids = manager.directoryIds();
+        }
+        assertEquals(2, ids.stream().distinct().count(), ids.toString());
+        new MetaProperties(CLUSTER, 1).format(List.of(first, second)); // already formatted: left alone
+        try (LogManager manager = start(first, second)) {
+            assertEquals(ids, manager.directoryIds());
+        }
+    }
+
+    @Test
     void aSecondProcessOnTheSameDirectoryFailsWithAClearMessage() throws Exception {
         Path dir = formatted("shared", 1);
         try (ProcessTestSupport other = ProcessTestSupport.start("lock", dir, 1)) {

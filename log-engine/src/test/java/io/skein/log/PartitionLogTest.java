@@ -17,8 +17,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -60,6 +63,34 @@ class PartitionLogTest {
             assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L), all.stream().map(Rec::offset).toList());
             assertTrue(all.stream().allMatch(r -> r.leaderEpoch() == 5));
             assertEquals(List.of(new EpochEntry(5, 0)), log.leaderEpochCache().entries());
+        }
+    }
+
+    @Test
+    void batchHeadersAreVisitedFromTheBatchHoldingAnOffsetAcrossSegments() throws IOException {
+        try (PartitionLog log = logs.open(dir, TestLogs.smallSegments(200))) {
+            for (int i = 0; i < 6; i++) {
+                log.appendAsLeader(batch(1000 + i, "v" + i, "w" + i), 1);
+            }
+            assertTrue(log.numberOfSegments() > 1, "expected rolled segments");
+            List<Long> baseOffsets = new ArrayList<>();
+            log.forEachBatchHeader(5, batch -> baseOffsets.add(batch.baseOffset()));
+            assertEquals(List.of(4L, 6L, 8L, 10L), baseOffsets);
+            List<Long> all = new ArrayList<>();
+            log.forEachBatchHeader(0, batch -> all.add(batch.baseOffset()));
+            assertEquals(List.of(0L, 2L, 4L, 6L, 8L, 10L), all);
+        }
+    }
+
+    @Test
+    void theTopicIdSurvivesAReopen() throws IOException {
+        UUID id = UUID.randomUUID();
+        try (PartitionLog log = logs.open(dir, LogConfig.DEFAULT)) {
+            assertEquals(Optional.empty(), log.topicId());
+            log.assignTopicId(id);
+        }
+        try (PartitionLog log = logs.open(dir, LogConfig.DEFAULT)) {
+            assertEquals(Optional.of(id), log.topicId());
         }
     }
 
@@ -419,7 +450,7 @@ class PartitionLogTest {
     void pipelinedAsyncAppendsCompleteOnceOnDiskAndShareFsyncs() throws Exception {
         LogConfig config = LogConfig.fromMap(Map.of("flush.messages", 1));
         try (PartitionLog log = logs.open(dir, config)) {
-            List<CompletableFuture<LogAppendInfo>> appends = new java.util.ArrayList<>();
+            List<CompletableFuture<LogAppendInfo>> appends = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
                 appends.add(log.appendAsLeaderAsync(batch(i, "v" + i), 0));
             }

@@ -300,7 +300,7 @@ public final class QuorumController implements AutoCloseable {
                 records.addAll(fence(view, broker));
                 fenced = true;
             }
-        } else if (fenced && caughtUp) {
+        } else if (fenced && caughtUp && !request.getWantFence()) {
             records.add(MetadataRecord.newBuilder().setUnfenceBroker(UnfenceBrokerRecord.newBuilder()
                     .setBrokerId(id).setBrokerEpoch(broker.epoch())).build());
             records.addAll(PartitionChanges.restoreLeaders(applied(view, records), id,
@@ -624,10 +624,12 @@ public final class QuorumController implements AutoCloseable {
                 int replicationFactor = topic == null ? 0 : topic.partition(0).replicas().size();
                 if (topic == null) {
                     problem = error(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "Topic '" + wanted.getName() + "' does not exist");
-                } else if (wanted.getCount() <= current) {
-                    problem = error(ErrorCode.INVALID_PARTITIONS, "Topic " + wanted.getName() + " currently has "
-                            + current + " partitions, " + wanted.getCount() + " would not add any; partitions are "
-                            + "never removed");
+                } else if (wanted.getCount() == current) {
+                    problem = error(ErrorCode.INVALID_PARTITIONS, "Topic already has " + current + " partitions.");
+                } else if (wanted.getCount() < current) { // Kafka's words, which its tools' users know
+                    problem = error(ErrorCode.INVALID_PARTITIONS, "The number of partitions for a topic can only be "
+                            + "increased. Topic " + wanted.getName() + " currently has " + current + " partitions, "
+                            + wanted.getCount() + " would not be an increase.");
                 } else if (replicationFactor > brokers.size()) {
                     problem = error(ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor " + replicationFactor
                             + " of " + wanted.getName() + " exceeds the " + brokers.size() + " unfenced broker(s)");

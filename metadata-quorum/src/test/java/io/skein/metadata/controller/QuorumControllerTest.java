@@ -16,6 +16,7 @@ import io.skein.proto.controller.AllocateProducerIdsRequest;
 import io.skein.proto.controller.AlterConfigsRequest;
 import io.skein.proto.controller.AlterPartitionRequest;
 import io.skein.proto.controller.AlterPartitionResponse;
+import io.skein.proto.controller.BrokerHeartbeatResponse;
 import io.skein.proto.controller.ConfigChange;
 import io.skein.proto.controller.CreatableTopic;
 import io.skein.proto.controller.CreatePartitionsRequest;
@@ -227,6 +228,20 @@ public class QuorumControllerTest {
     }
 
     @Test
+    void aCaughtUpBrokerStaysFencedWhileItAsksToBe() throws Exception {
+        try (TestControllers controllers = TestControllers.start(dir, 1)) {
+            TestControllers.Broker broker = controllers.broker(1);
+            assertEquals(ErrorCode.NONE, broker.register().getError().getCode());
+            for (int i = 0; i < 3; i++) {
+                BrokerHeartbeatResponse loading = broker.heartbeat(true);
+                assertTrue(loading.getIsCaughtUp());
+                assertTrue(loading.getIsFenced());
+            }
+            assertFalse(broker.heartbeat(false).getIsFenced());
+        }
+    }
+
+    @Test
     void anEmptiedIsrGoesOfflineAndItsLastMemberLeadsAgainWhenItReturns() throws Exception {
         try (TestControllers controllers = TestControllers.start(dir, 1)) {
             TestControllers.Broker broker = controllers.broker(1).join();
@@ -304,6 +319,10 @@ public class QuorumControllerTest {
             assertEquals(ErrorCode.NONE, client.createPartitions(CreatePartitionsRequest.newBuilder()
                     .addTopics(PartitionCount.newBuilder().setName("a.b").setCount(4)).build()).getTopics(0)
                     .getError().getCode());
+            io.skein.proto.controller.Error fewer = client.createPartitions(CreatePartitionsRequest.newBuilder()
+                    .addTopics(PartitionCount.newBuilder().setName("a.b").setCount(2)).build()).getTopics(0).getError();
+            assertEquals(ErrorCode.INVALID_PARTITIONS, fewer.getCode());
+            assertTrue(fewer.getMessage().contains("can only be increased"), fewer.getMessage());
             assertEquals(ErrorCode.ELECTION_NOT_NEEDED, client.electLeaders(ElectLeadersRequest.newBuilder()
                     .setElectionType(ElectionType.PREFERRED).addTopics(TopicPartitions.newBuilder().setName("a.b")
                             .addPartitions(0)).build()).getResults(0).getError().getCode());

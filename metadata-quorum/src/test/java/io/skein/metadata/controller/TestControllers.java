@@ -145,8 +145,13 @@ public final class TestControllers implements AutoCloseable {
 
         /** A heartbeat from a broker that has applied all the metadata there is. */
         BrokerHeartbeatResponse heartbeat() {
+            return heartbeat(false);
+        }
+
+        /** The same, from a broker that may still want to stay fenced (its logs are still loading). */
+        BrokerHeartbeatResponse heartbeat(boolean wantFence) {
             return client.brokerHeartbeat(BrokerHeartbeatRequest.newBuilder().setBrokerId(id).setBrokerEpoch(epoch)
-                    .setCurrentMetadataOffset(Long.MAX_VALUE).build());
+                    .setCurrentMetadataOffset(Long.MAX_VALUE).setWantFence(wantFence).build());
         }
 
         /** Registers and heartbeats until unfenced. */
