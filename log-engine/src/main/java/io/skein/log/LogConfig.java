@@ -10,8 +10,11 @@ import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
 import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 
 import io.skein.log.record.RecordBatchView;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
@@ -105,6 +108,11 @@ public final class LogConfig {
         return new LogConfig(DEFINITION.parse(settings));
     }
 
+    /** Every key {@link #fromMap} accepts, with its type, default and documentation, sorted by name. */
+    public static Map<String, ConfigDef.ConfigKey> keys() {
+        return Collections.unmodifiableMap(new TreeMap<>(DEFINITION.configKeys()));
+    }
+
     /** Every key {@link #fromMap} accepts, sorted. */
     public static List<String> names() {
         return List.copyOf(new TreeSet<>(DEFINITION.names()));
@@ -112,7 +120,7 @@ public final class LogConfig {
 
     /** This config with {@code overrides} applied on top. */
     public LogConfig with(Map<String, ?> overrides) {
-        Map<String, Object> merged = new java.util.HashMap<>(values);
+        Map<String, Object> merged = new HashMap<>(values);
         merged.putAll(overrides);
         return fromMap(merged);
     }
@@ -180,6 +188,6 @@ public final class LogConfig {
 
     @Override
     public String toString() {
-        return "LogConfig" + new java.util.TreeMap<>(values);
+        return "LogConfig" + new TreeMap<>(values);
     }
 }

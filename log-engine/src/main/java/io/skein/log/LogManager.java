@@ -139,9 +139,10 @@ public final class LogManager implements AutoCloseable {
             for (LogDir dir : dirs) {
                 Path marker = dir.path().resolve(CLEAN_SHUTDOWN_FILE);
                 boolean clean = Files.exists(marker);
+                List<Path> partitionDirs = partitionDirs(dir.path());
                 if (clean) {
                     cleanMarkers.add(marker);
-                } else {
+                } else if (!partitionDirs.isEmpty()) {
                     log.info("{} was not shut down cleanly: logs will be recovered from their recovery points",
                             dir.path());
                 }
@@ -151,7 +152,7 @@ public final class LogManager implements AutoCloseable {
                 ExecutorService pool = Executors.newFixedThreadPool(config.recoveryThreadsPerDataDir(),
                         threads("log-recovery-" + dir.path().getFileName()));
                 pools.add(pool);
-                for (Path partitionDir : partitionDirs(dir.path())) {
+                for (Path partitionDir : partitionDirs) {
                     TopicPartition tp = parseTopicPartition(partitionDir);
                     LogLoader.Checkpoints checkpoints = new LogLoader.Checkpoints(recoveryPoints.getOrDefault(tp, -1L),
                             startOffsets.getOrDefault(tp, -1L), highWatermarks.getOrDefault(tp, -1L));

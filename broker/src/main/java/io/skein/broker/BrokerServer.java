@@ -1,0 +1,220 @@
+package io.skein.broker;
+
+import io.skein.broker.api.KafkaApis;
+import io.skein.broker.network.KafkaServer;
+import io.skein.broker.producer.ProducerIdManager;
+import io.skein.broker.replica.ReplicaManager;
+import io.skein.log.LogManager;
+import io.skein.metadata.controller.ControllerClient;
+import io.skein.metadata.loader.MetadataLoader;
+import io.skein.metadata.quorum.Voter;
+import io.skein.node.Listener;
+import io.skein.node.NodeConfig;
+import io.skein.node.NodeStorage;
+import io.skein.proto.metadata.Endpoint;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The broker role of a node: it follows the metadata log, holds partition logs, and serves Kafka
+ * clients. It owns every part it starts and stops them in reverse order.
+ *
+ * <p>Startup, as in Kafka: bind the client listeners (connections wait in the backlog), register
+ * with the controller, catch up with the metadata log, load the logs and apply the metadata to them,
+ * ask to be unfenced, then accept clients.
+ */
+public final class BrokerServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BrokerServer.class);
+    /** A controller's ControllerService listens on the port after its Raft port. */
+    public static final int CONTROLLER_SERVICE_PORT_OFFSET = 1;
+    private static final Duration CONTROLLER_CALL_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration CONTROLLED_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+    private static final long PRODUCER_EXPIRATION_CHECK_MS = 600_000;
+
+    private final NodeConfig config;
+    private final List<KafkaServer> servers = new ArrayList<>();
+    private final ExecutorService requestThreads;
+    private final ExecutorService controllerCalls;
+    private final ScheduledExecutorService scheduler;
+    private ControllerClient controllerClient;
+    private ControllerClient lifecycleClient;
+    private MetadataLoader loader;
+    private BrokerLifecycleManager lifecycle;
+    private LogManager logManager;
+    private ReplicaManager replicaManager;
+
+    private BrokerServer(NodeConfig config) {
+        this.config = config;
+        this.requestThreads = Executors.newFixedThreadPool(config.numIoThreads(), threads("kafka-request-handler"));
+        this.controllerCalls = Executors.newCachedThreadPool(threads("controller-requests"));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(threads("broker-scheduler"));
+    }
+
+    /**
+     * Starts the broker and returns once it serves clients.
+     *
+     * @throws IOException if a listener cannot be bound or a log cannot be opened
+     * @throws IllegalStateException if the controller refuses this broker (another process holds its id)
+     */
+    public static BrokerServer start(NodeConfig config, String clusterId, Clock clock)
+            throws IOException, InterruptedException {
+        BrokerServer broker = new BrokerServer(config);
+        try {
+            broker.startParts(clusterId, clock);
+            return broker;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            broker.close();
+            throw e;
+        }
+    }
+
+    private void startParts(String clusterId, Clock clock) throws IOException, InterruptedException {
+        int nodeId = config.nodeId();
+        KafkaServer.Settings settings = new KafkaServer.Settings(config.numNetworkThreads(),
+                config.socketRequestMaxBytes(), config.socketSendBufferBytes(), config.socketReceiveBufferBytes());
+        List<Endpoint> endpoints = new ArrayList<>();
+        for (Listener listener : config.clientListeners()) {
+            KafkaServer server = KafkaServer.bind(listener.name(), listener.host(), listener.port(), settings,
+                    requestThreads);
+            servers.add(server);
+            Listener advertised = config.advertised(listener);
+            endpoints.add(Endpoint.newBuilder().setName(listener.name()).setHost(advertised.host())
+                    .setPort(advertised.port() == 0 ? server.port() : advertised.port())
+                    .setSecurityProtocol("PLAINTEXT").build());
+        }
+
+        Map<Integer, InetSocketAddress> controllers = controllerServices(config.voters());
+        controllerClient = new ControllerClient(controllers, CONTROLLER_CALL_TIMEOUT);
+        lifecycleClient = new ControllerClient(controllers, Duration.ofMillis(config.brokerHeartbeatIntervalMs()));
+        loader = MetadataLoader.start(nodeId, List.copyOf(controllers.values()));
+        lifecycle = new BrokerLifecycleManager(nodeId, clusterId, lifecycleClient, () -> loader.image().offset(),
+                config.brokerHeartbeatIntervalMs());
+        lifecycle.start(endpoints, NodeStorage.logDirIds(config));
+        await(lifecycle.caughtUp(), "catching up with the metadata log");
+
+        logManager = LogManager.start(config.logManagerConfig(),
+                topic -> ReplicaManager.topicConfig(config.topicDefaults(), loader.image(), topic), clock);
+        replicaManager = new ReplicaManager(nodeId, logManager, config.topicDefaults(), clock);
+        ProducerIdManager producerIds = new ProducerIdManager(nodeId, controllerClient, lifecycle::brokerEpoch,
+                controllerCalls);
+        KafkaApis apis = new KafkaApis(config, clusterId, loader::image, replicaManager, controllerClient,
+                controllerCalls, producerIds);
+        loader.addPublisher(replicaManager);
+        loader.addPublisher(apis.metadataPublisher());
+        replicaManager.awaitFirstImage();
+        scheduler.scheduleWithFixedDelay(() -> replicaManager.removeExpiredProducers(config.producerIdExpirationMs()),
+                PRODUCER_EXPIRATION_CHECK_MS, PRODUCER_EXPIRATION_CHECK_MS, TimeUnit.MILLISECONDS);
+
+        lifecycle.setReadyToUnfence();
+        await(lifecycle.unfenced(), "being unfenced by the controller");
+        for (KafkaServer server : servers) {
+            server.startAccepting(apis);
+        }
+        log.info("Broker {} serves Kafka clients on {}", nodeId, endpoints.stream()
+                .map(e -> e.getName() + "://" + e.getHost() + ":" + e.getPort()).toList());
+    }
+
+    /** Each controller's ControllerService address: its voter host, on the port after its Raft port. */
+    public static Map<Integer, InetSocketAddress> controllerServices(List<Voter> voters) {
+        Map<Integer, InetSocketAddress> services = new TreeMap<>();
+        voters.forEach(v -> services.put(v.id(), new InetSocketAddress(v.host(), v.port() + CONTROLLER_SERVICE_PORT_OFFSET)));
+        return services;
+    }
+
+    private static void await(CompletableFuture<Void> milestone, String what) throws InterruptedException {
+        long started = System.nanoTime();
+        while (true) {
+            try {
+                milestone.get(10, TimeUnit.SECONDS);
+                return;
+            } catch (TimeoutException e) {
+                log.info("Still {} after {} s", what, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            }
+        }
+    }
+
+    private static ThreadFactory threads(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + count.getAndIncrement());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** The ports the client listeners are bound to, in {@code listeners} order. */
+    public List<Integer> boundPorts() {
+        return servers.stream().map(KafkaServer::port).toList();
+    }
+
+    public ReplicaManager replicaManager() {
+        return replicaManager;
+    }
+
+    public MetadataLoader metadataLoader() {
+        return loader;
+    }
+
+    /**
+     * Controlled shutdown first (the controller moves this broker's leaderships away), then: the
+     * listeners, the requests still waiting, the request threads, and the logs, which are flushed
+     * and checkpointed and get their clean-shutdown marker; last the link to the controllers.
+     */
+    @Override
+    public void close() {
+        if (lifecycle != null && replicaManager != null) {
+            lifecycle.controlledShutdown(CONTROLLED_SHUTDOWN_TIMEOUT);
+        }
+        servers.forEach(KafkaServer::close);
+        closeQuietly(replicaManager);
+        shutDown(scheduler);
+        shutDown(requestThreads);
+        shutDown(controllerCalls);
+        closeQuietly(logManager);
+        closeQuietly(loader);
+        closeQuietly(lifecycle);
+        closeQuietly(lifecycleClient);
+        closeQuietly(controllerClient);
+    }
+
+    private static void shutDown(ExecutorService executor) {
+        executor.shutdownNow();
+        try {
+            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("Threads of {} did not stop within 10 s", executor);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable part) {
+        if (part == null) {
+            return;
+        }
+        try {
+            part.close();
+        } catch (Exception e) {
+            log.error("Cannot stop {} cleanly", part, e);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.skein.broker.api;
+
+import io.skein.metadata.image.BrokerRegistration;
+import io.skein.metadata.image.MetadataImage;
+import io.skein.metadata.image.TopicImage;
+import io.skein.proto.metadata.Endpoint;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * The cluster as this broker's latest metadata image shows it, in the terms Kafka responses use:
+ * brokers by the listener a client connected to, topic ids as Kafka {@link Uuid}s.
+ */
+record ClusterView(Supplier<MetadataImage> images, String clusterId, int brokerId) {
+    /** A broker's address on one listener. */
+    record Node(int id, String host, int port, String rack, boolean fenced) {
+    }
+
+    MetadataImage image() {
+        return images.get();
+    }
+
+    /** Brokers with an endpoint on {@code listenerName}, by id; fenced ones only if asked for. */
+    static List<Node> brokers(MetadataImage image, String listenerName, boolean includeFenced) {
+        return image.brokers().values().stream()
+                .filter(broker -> includeFenced || !broker.fenced())
+                .sorted(java.util.Comparator.comparingInt(BrokerRegistration::id))
+                .flatMap(broker -> endpoint(broker, listenerName).map(e -> new Node(broker.id(), e.getHost(),
+                        e.getPort(), broker.rack().isEmpty() ? null : broker.rack(), broker.fenced())).stream())
+                .toList();
+    }
+
+    private static Optional<Endpoint> endpoint(BrokerRegistration broker, String listenerName) {
+        return broker.endpoints().stream().filter(e -> e.getName().equals(listenerName)).findFirst();
+    }
+
+    /**
+     * The broker clients should send controller-bound admin requests to. In a KRaft-style cluster
+     * any broker forwards them, so this is a live broker: this one if it is live, else the lowest.
+     */
+    int controllerId(MetadataImage image) {
+        List<Integer> live = image.unfencedBrokerIds();
+        return live.contains(brokerId) ? brokerId : live.isEmpty() ? -1 : live.get(0);
+    }
+
+    Optional<TopicImage> topic(MetadataImage image, Uuid id) {
+        return Optional.ofNullable(image.topic(toUuid(id)));
+    }
+
+    static Uuid toKafka(UUID id) {
+        return new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits());
+    }
+
+    static UUID toUuid(Uuid id) {
+        return new UUID(id.getMostSignificantBits(), id.getLeastSignificantBits());
+    }
+
+    /** Internal topics, as Kafka's clients list them apart. */
+    static boolean isInternal(String topic) {
+        return topic.equals("__consumer_offsets") || topic.equals("__transaction_state");
+    }
+}

@@ -1,0 +1,77 @@
+package io.skein.broker.api;
+
+import io.skein.broker.network.RequestContext;
+import io.skein.metadata.image.MetadataImage;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfigsResource;
+import org.apache.kafka.common.message.DescribeConfigsResponseData;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResult;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsSynonym;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+/** DescribeConfigs: a topic's settings with where each comes from, and this broker's own settings. */
+final class DescribeConfigsApi implements Api {
+    private final ClusterView cluster;
+    private final ConfigDescriber configs;
+
+    DescribeConfigsApi(ClusterView cluster, ConfigDescriber configs) {
+        this.cluster = cluster;
+        this.configs = configs;
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(RequestContext context) {
+        DescribeConfigsRequestData request = (DescribeConfigsRequestData) context.request().data();
+        MetadataImage image = cluster.image();
+        DescribeConfigsResponseData response = new DescribeConfigsResponseData();
+        for (DescribeConfigsResource resource : request.resources()) {
+            DescribeConfigsResult result = new DescribeConfigsResult().setResourceType(resource.resourceType())
+                    .setResourceName(resource.resourceName());
+            ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
+            List<ConfigDescriber.Entry> entries = null;
+            if (type == ConfigResource.Type.TOPIC) {
+                if (image.topic(resource.resourceName()) == null) {
+                    result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
+                            .setErrorMessage("Topic " + resource.resourceName() + " does not exist");
+                } else {
+                    entries = configs.topic(image, resource.resourceName(), resource.configurationKeys());
+                }
+            } else if (type == ConfigResource.Type.BROKER) {
+                if (!resource.resourceName().equals(Integer.toString(cluster.brokerId()))) {
+                    result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("Broker " + cluster.brokerId()
+                            + " describes its own configs only, not those of broker '" + resource.resourceName() + "'");
+                } else {
+                    entries = configs.broker(resource.configurationKeys());
+                }
+            } else {
+                result.setErrorCode(Errors.INVALID_REQUEST.code())
+                        .setErrorMessage("Skein describes topic and broker configs, not " + type);
+            }
+            if (entries != null) {
+                entries.forEach(entry -> result.configs().add(resourceResult(entry, request)));
+            }
+            response.results().add(result);
+        }
+        return CompletableFuture.completedFuture(response);
+    }
+
+    private static DescribeConfigsResourceResult resourceResult(ConfigDescriber.Entry entry,
+                                                                DescribeConfigsRequestData request) {
+        DescribeConfigsResourceResult result = new DescribeConfigsResourceResult().setName(entry.name())
+                .setValue(entry.value()).setReadOnly(entry.readOnly()).setConfigSource(entry.source())
+                .setIsSensitive(false).setConfigType(entry.type());
+        if (request.includeSynonyms()) {
+            entry.synonyms().forEach(synonym -> result.synonyms().add(new DescribeConfigsSynonym()
+                    .setName(synonym.name()).setValue(synonym.value()).setSource(synonym.source())));
+        }
+        if (request.includeDocumentation()) {
+            result.setDocumentation(entry.documentation());
+        }
+        return result;
+    }
+}

@@ -1,0 +1,109 @@
+package io.skein.broker.api;
+
+import io.skein.broker.kafka.LogRecords;
+import io.skein.broker.network.RequestContext;
+import io.skein.broker.replica.ReplicaManager;
+import io.skein.broker.replica.ReplicaManager.FetchParams;
+import io.skein.broker.replica.ReplicaManager.FetchPartition;
+import io.skein.broker.replica.ReplicaManager.FetchResult;
+import io.skein.metadata.image.MetadataImage;
+import io.skein.metadata.image.TopicImage;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
+import org.apache.kafka.common.message.FetchResponseData.PartitionData;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * Fetch, for consumers: each partition's batches from the fetch offset up to the high watermark,
+ * sent from the log file with {@code sendfile}; the answer waits up to {@code maxWaitMs} for
+ * {@code minBytes}. No fetch sessions: every response says session 0, so clients send full fetches
+ * (a legal choice for a broker). From version 13, topics are named by id.
+ */
+final class FetchApi implements Api {
+    private static final short TOPIC_IDS_FROM = 13;
+
+    private final ClusterView cluster;
+    private final ReplicaManager replicaManager;
+
+    FetchApi(ClusterView cluster, ReplicaManager replicaManager) {
+        this.cluster = cluster;
+        this.replicaManager = replicaManager;
+    }
+
+    /** A partition as the client named it, with the error found before reading, if any. */
+    private record Asked(FetchTopic topic, int partition, TopicPartition resolved, Errors error) {
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(RequestContext context) {
+        FetchRequestData request = (FetchRequestData) context.request().data();
+        short version = context.request().apiVersion();
+        if (request.sessionId() != 0 || request.sessionEpoch() > 0) {
+            return CompletableFuture.completedFuture(new FetchResponseData()
+                    .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()).setSessionId(0));
+        }
+        MetadataImage image = cluster.image();
+        List<Asked> asked = new ArrayList<>();
+        List<FetchPartition> reads = new ArrayList<>();
+        for (FetchTopic topic : request.topics()) {
+            TopicImage found = version >= TOPIC_IDS_FROM ? cluster.topic(image, topic.topicId()).orElse(null)
+                    : image.topic(topic.topic());
+            for (FetchRequestData.FetchPartition partition : topic.partitions()) {
+                if (found == null) {
+                    asked.add(new Asked(topic, partition.partition(), null, version >= TOPIC_IDS_FROM
+                            ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION));
+                    continue;
+                }
+                TopicPartition tp = new TopicPartition(found.name(), partition.partition());
+                asked.add(new Asked(topic, partition.partition(), tp, Errors.NONE));
+                reads.add(new FetchPartition(tp, partition.fetchOffset(), partition.partitionMaxBytes(),
+                        partition.currentLeaderEpoch()));
+            }
+        }
+        FetchParams params = new FetchParams(request.maxWaitMs(), request.minBytes(), request.maxBytes());
+        CompletableFuture<ApiMessage> response = new CompletableFuture<>();
+        replicaManager.fetch(params, reads, results -> response.complete(response(version, asked, results)));
+        return response;
+    }
+
+    private static FetchResponseData response(short version, List<Asked> asked, List<FetchResult> results) {
+        FetchResponseData response = new FetchResponseData().setSessionId(0);
+        Iterator<FetchResult> read = results.iterator();
+        FetchableTopicResponse current = null;
+        FetchTopic currentTopic = null;
+        for (Asked partition : asked) {
+            if (partition.topic() != currentTopic) {
+                currentTopic = partition.topic();
+                current = new FetchableTopicResponse();
+                if (version >= TOPIC_IDS_FROM) {
+                    current.setTopicId(currentTopic.topicId());
+                } else {
+                    current.setTopic(currentTopic.topic());
+                }
+                response.responses().add(current);
+            }
+            PartitionData data = new PartitionData().setPartitionIndex(partition.partition());
+            if (partition.error() != Errors.NONE) {
+                data.setErrorCode(partition.error().code()).setHighWatermark(-1).setLastStableOffset(-1)
+                        .setLogStartOffset(-1).setRecords(LogRecords.empty());
+            } else {
+                FetchResult result = read.next();
+                data.setErrorCode(result.error().code())
+                        .setHighWatermark(result.highWatermark())
+                        .setLastStableOffset(result.highWatermark()) // no transactions: everything below it is stable
+                        .setLogStartOffset(result.logStartOffset())
+                        .setRecords(LogRecords.of(result.records()));
+            }
+            current.partitions().add(data);
+        }
+        return response;
+    }
+}

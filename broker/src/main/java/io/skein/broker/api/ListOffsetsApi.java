@@ -1,0 +1,89 @@
+package io.skein.broker.api;
+
+import io.skein.broker.network.RequestContext;
+import io.skein.broker.replica.Partition;
+import io.skein.broker.replica.ReplicaManager;
+import io.skein.log.PartitionLog;
+import io.skein.log.TimestampAndOffset;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * ListOffsets, from the leader: the earliest offset, the latest a consumer may read (the high
+ * watermark), the first offset at or after a timestamp, or the record with the largest timestamp.
+ * Consumers never learn of offsets at or above the high watermark.
+ */
+final class ListOffsetsApi implements Api {
+    static final long LATEST = -1;
+    static final long EARLIEST = -2;
+    static final long MAX_TIMESTAMP = -3;
+    static final long EARLIEST_LOCAL = -4;
+    static final long LATEST_TIERED = -5;
+    private static final short LEADER_EPOCH_FROM = 4;
+
+    private final ReplicaManager replicaManager;
+
+    ListOffsetsApi(ReplicaManager replicaManager) {
+        this.replicaManager = replicaManager;
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(RequestContext context) {
+        ListOffsetsRequestData request = (ListOffsetsRequestData) context.request().data();
+        boolean withEpochs = context.request().apiVersion() >= LEADER_EPOCH_FROM;
+        ListOffsetsResponseData response = new ListOffsetsResponseData();
+        for (ListOffsetsTopic topic : request.topics()) {
+            ListOffsetsTopicResponse topicResponse = new ListOffsetsTopicResponse().setName(topic.name());
+            for (ListOffsetsPartition partition : topic.partitions()) {
+                ListOffsetsPartitionResponse answer = new ListOffsetsPartitionResponse()
+                        .setPartitionIndex(partition.partitionIndex()).setTimestamp(-1).setOffset(-1);
+                try {
+                    Optional<TimestampAndOffset> found = lookUp(new TopicPartition(topic.name(),
+                            partition.partitionIndex()), partition, request.replicaId() >= 0);
+                    found.ifPresent(f -> {
+                        answer.setTimestamp(f.timestamp()).setOffset(f.offset());
+                        if (withEpochs) {
+                            answer.setLeaderEpoch(f.leaderEpoch());
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    answer.setErrorCode(Errors.forException(e).code());
+                }
+                topicResponse.partitions().add(answer);
+            }
+            response.topics().add(topicResponse);
+        }
+        return CompletableFuture.completedFuture(response);
+    }
+
+    /** @param replica the asker is a broker, which may see up to the log end offset */
+    private Optional<TimestampAndOffset> lookUp(TopicPartition tp, ListOffsetsPartition wanted, boolean replica) {
+        Partition partition = replicaManager.leaderPartition(tp, wanted.currentLeaderEpoch());
+        PartitionLog log = partition.log();
+        long lastReadable = replica ? log.logEndOffset() : log.highWatermark();
+        long timestamp = wanted.timestamp();
+        if (timestamp == LATEST) {
+            return Optional.of(new TimestampAndOffset(-1, lastReadable, partition.leaderEpoch()));
+        }
+        if (timestamp == EARLIEST || timestamp == EARLIEST_LOCAL) {
+            return log.fetchOffsetByTimestamp(PartitionLog.EARLIEST_TIMESTAMP);
+        }
+        if (timestamp == LATEST_TIERED) {
+            return Optional.empty(); // no tiered storage
+        }
+        if (timestamp < 0 && timestamp != MAX_TIMESTAMP) {
+            throw new InvalidRequestException("Unknown special timestamp " + timestamp);
+        }
+        return log.fetchOffsetByTimestamp(timestamp).filter(found -> found.offset() < lastReadable);
+    }
+}

@@ -1,0 +1,118 @@
+package io.skein.broker.api;
+
+import io.skein.broker.kafka.LogRecords;
+import io.skein.broker.network.RequestContext;
+import io.skein.broker.replica.ReplicaManager;
+import io.skein.broker.replica.ReplicaManager.ProduceResult;
+import io.skein.metadata.image.MetadataImage;
+import io.skein.metadata.image.TopicImage;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
+import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * Produce: appends each partition's batches as leader and answers per {@code acks}. With acks=0 no
+ * response is sent; a failed write then closes the connection instead, as Kafka does, so that the
+ * producer notices and refreshes its metadata. From version 13, topics are named by id.
+ */
+final class ProduceApi implements Api {
+    private static final short TOPIC_IDS_FROM = 13;
+
+    private final ClusterView cluster;
+    private final ReplicaManager replicaManager;
+
+    ProduceApi(ClusterView cluster, ReplicaManager replicaManager) {
+        this.cluster = cluster;
+        this.replicaManager = replicaManager;
+    }
+
+    /** A partition of the request, by the position of its topic in the request. */
+    private record Target(int topicIndex, int partition) {
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(RequestContext context) {
+        ProduceRequestData request = (ProduceRequestData) context.request().data();
+        short version = context.request().apiVersion();
+        short acks = request.acks();
+        MetadataImage image = cluster.image();
+        Map<Target, ProduceResult> failed = new LinkedHashMap<>();
+        Map<Target, TopicPartition> resolved = new LinkedHashMap<>();
+        Map<TopicPartition, ByteBuffer> entries = new LinkedHashMap<>();
+        int topicIndex = 0;
+        for (TopicProduceData topic : request.topicData()) {
+            topicIndex++;
+            TopicImage found = version >= TOPIC_IDS_FROM ? cluster.topic(image, topic.topicId()).orElse(null)
+                    : image.topic(topic.name());
+            for (PartitionProduceData partition : topic.partitionData()) {
+                Target target = new Target(topicIndex, partition.index());
+                if (acks != 0 && acks != 1 && acks != -1) {
+                    failed.put(target, error(Errors.INVALID_REQUIRED_ACKS, "acks must be -1 (all), 0 or 1, not " + acks));
+                } else if (found == null) {
+                    failed.put(target, version >= TOPIC_IDS_FROM
+                            ? error(Errors.UNKNOWN_TOPIC_ID, "No topic has id " + topic.topicId())
+                            : error(Errors.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition."));
+                } else {
+                    TopicPartition tp = new TopicPartition(found.name(), partition.index());
+                    resolved.put(target, tp);
+                    entries.put(tp, LogRecords.bufferOf(partition.records()));
+                }
+            }
+        }
+        CompletableFuture<ApiMessage> response = new CompletableFuture<>();
+        replicaManager.appendRecords(request.timeoutMs(), acks, entries, results -> {
+            if (acks == 0) {
+                if (!failed.isEmpty() || results.values().stream().anyMatch(r -> r.error() != Errors.NONE)) {
+                    context.closeConnection().run();
+                }
+                response.complete(null);
+                return;
+            }
+            response.complete(response(version, request, failed, resolved, results));
+        });
+        return acks == 0 ? CompletableFuture.completedFuture(null) : response;
+    }
+
+    private static ProduceResult error(Errors error, String message) {
+        return new ProduceResult(error, message, -1, -1);
+    }
+
+    private static ProduceResponseData response(short version, ProduceRequestData request, Map<Target, ProduceResult> failed,
+                                                Map<Target, TopicPartition> resolved,
+                                                Map<TopicPartition, ProduceResult> results) {
+        ProduceResponseData response = new ProduceResponseData();
+        int topicIndex = 0;
+        for (TopicProduceData topic : request.topicData()) {
+            topicIndex++;
+            TopicProduceResponse topicResponse = new TopicProduceResponse();
+            if (version >= TOPIC_IDS_FROM) {
+                topicResponse.setTopicId(topic.topicId());
+            } else {
+                topicResponse.setName(topic.name());
+            }
+            for (PartitionProduceData partition : topic.partitionData()) {
+                Target target = new Target(topicIndex, partition.index());
+                ProduceResult result = failed.containsKey(target) ? failed.get(target) : results.get(resolved.get(target));
+                topicResponse.partitionResponses().add(new PartitionProduceResponse()
+                        .setIndex(partition.index())
+                        .setErrorCode(result.error().code())
+                        .setErrorMessage(result.error() == Errors.NONE ? null : result.message())
+                        .setBaseOffset(result.baseOffset())
+                        .setLogAppendTimeMs(-1)
+                        .setLogStartOffset(result.logStartOffset()));
+            }
+            response.responses().add(topicResponse);
+        }
+        return response;
+    }
+}

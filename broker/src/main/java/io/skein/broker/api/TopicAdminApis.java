@@ -1,0 +1,183 @@
+package io.skein.broker.api;
+
+import io.skein.broker.network.RequestContext;
+import io.skein.metadata.image.MetadataImage;
+import io.skein.metadata.image.TopicImage;
+import io.skein.proto.Uuids;
+import io.skein.proto.controller.CreatableTopicResult;
+import io.skein.proto.controller.PartitionCount;
+import io.skein.proto.controller.TopicResult;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsRequestData.CreatePartitionsTopic;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
+import org.apache.kafka.common.message.CreatePartitionsResponseData.CreatePartitionsTopicResult;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicConfigs;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData.DeleteTopicState;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResult;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * CreateTopics, DeleteTopics and CreatePartitions, all made by the active controller. Replicas are
+ * always placed by the controller: a request assigning them by hand is refused.
+ */
+final class TopicAdminApis {
+    private final ClusterView cluster;
+    private final TopicAdmin topicAdmin;
+    private final ConfigDescriber configs;
+    private final boolean deleteTopicEnable;
+
+    TopicAdminApis(ClusterView cluster, TopicAdmin topicAdmin, ConfigDescriber configs, boolean deleteTopicEnable) {
+        this.cluster = cluster;
+        this.topicAdmin = topicAdmin;
+        this.configs = configs;
+        this.deleteTopicEnable = deleteTopicEnable;
+    }
+
+    CompletableFuture<ApiMessage> createTopics(RequestContext context) {
+        CreateTopicsRequestData request = (CreateTopicsRequestData) context.request().data();
+        short version = context.request().apiVersion();
+        CreateTopicsResponseData response = new CreateTopicsResponseData();
+        List<io.skein.proto.controller.CreatableTopic> asked = new ArrayList<>();
+        for (CreatableTopic topic : request.topics()) {
+            if (!topic.assignments().isEmpty()) {
+                response.topics().add(new CreateTopicsResponseData.CreatableTopicResult().setName(topic.name())
+                        .setErrorCode(Errors.INVALID_REQUEST.code())
+                        .setErrorMessage("Skein places replicas itself: give a partition count and a replication "
+                                + "factor instead of an assignment"));
+                continue;
+            }
+            Map<String, String> topicConfigs = new HashMap<>();
+            topic.configs().forEach(config -> topicConfigs.put(config.name(), config.value()));
+            asked.add(io.skein.proto.controller.CreatableTopic.newBuilder().setName(topic.name())
+                    .setNumPartitions(topic.numPartitions()).setReplicationFactor(topic.replicationFactor())
+                    .putAllConfigs(topicConfigs).build());
+        }
+        if (asked.isEmpty()) {
+            return CompletableFuture.completedFuture(response);
+        }
+        return topicAdmin.createTopics(asked, request.validateOnly(), request.timeoutMs()).handle((created, error) -> {
+            if (error != null) {
+                asked.forEach(topic -> response.topics().add(new CreateTopicsResponseData.CreatableTopicResult()
+                        .setName(topic.getName()).setErrorCode(Errors.forException(cause(error)).code())
+                        .setErrorMessage(cause(error).getMessage())));
+                return response;
+            }
+            MetadataImage image = cluster.image();
+            for (CreatableTopicResult result : created.getTopicsList()) {
+                CreateTopicsResponseData.CreatableTopicResult answer = new CreateTopicsResponseData.CreatableTopicResult()
+                        .setName(result.getName())
+                        .setErrorCode(ControllerRequests.kafkaError(result.getError()).code());
+                if (answer.errorCode() != Errors.NONE.code()) {
+                    answer.setErrorMessage(result.getError().getMessage());
+                } else {
+                    answer.setTopicId(ClusterView.toKafka(Uuids.fromProto(result.getTopicId())))
+                            .setNumPartitions(result.getNumPartitions())
+                            .setReplicationFactor((short) result.getReplicationFactor());
+                    if (version >= 5) {
+                        configs.topic(image, result.getName(), null).forEach(entry -> answer.configs().add(
+                                new CreatableTopicConfigs().setName(entry.name()).setValue(entry.value())
+                                        .setReadOnly(entry.readOnly()).setConfigSource(entry.source())
+                                        .setIsSensitive(false)));
+                    }
+                }
+                response.topics().add(answer);
+            }
+            return response;
+        });
+    }
+
+    CompletableFuture<ApiMessage> deleteTopics(RequestContext context) {
+        DeleteTopicsRequestData request = (DeleteTopicsRequestData) context.request().data();
+        MetadataImage image = cluster.image();
+        DeleteTopicsResponseData response = new DeleteTopicsResponseData();
+        Map<String, Uuid> names = new java.util.LinkedHashMap<>(); // topics to delete, with their ids
+        List<DeleteTopicState> states = new ArrayList<>(request.topics());
+        request.topicNames().forEach(name -> states.add(new DeleteTopicState().setName(name)));
+        for (DeleteTopicState state : states) {
+            if (state.name() == null) {
+                TopicImage topic = cluster.topic(image, state.topicId()).orElse(null);
+                if (topic == null) {
+                    response.responses().add(new DeletableTopicResult().setTopicId(state.topicId())
+                            .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()).setErrorMessage("No topic has id " + state.topicId()));
+                    continue;
+                }
+                names.put(topic.name(), state.topicId());
+            } else {
+                TopicImage topic = image.topic(state.name());
+                names.put(state.name(), topic == null ? Uuid.ZERO_UUID : ClusterView.toKafka(topic.id()));
+            }
+        }
+        if (!deleteTopicEnable) {
+            names.forEach((name, id) -> response.responses().add(new DeletableTopicResult().setName(name).setTopicId(id)
+                    .setErrorCode(Errors.TOPIC_DELETION_DISABLED.code())
+                    .setErrorMessage("Topic deletion is disabled: delete.topic.enable is false")));
+            return CompletableFuture.completedFuture(response);
+        }
+        if (names.isEmpty()) {
+            return CompletableFuture.completedFuture(response);
+        }
+        return topicAdmin.deleteTopics(new ArrayList<>(names.keySet()), request.timeoutMs()).handle((deleted, error) -> {
+            if (error != null) {
+                names.forEach((name, id) -> response.responses().add(new DeletableTopicResult().setName(name)
+                        .setTopicId(id).setErrorCode(Errors.forException(cause(error)).code())
+                        .setErrorMessage(cause(error).getMessage())));
+                return response;
+            }
+            for (TopicResult result : deleted.getTopicsList()) {
+                Errors code = ControllerRequests.kafkaError(result.getError());
+                response.responses().add(new DeletableTopicResult().setName(result.getName())
+                        .setTopicId(names.getOrDefault(result.getName(), Uuid.ZERO_UUID)).setErrorCode(code.code())
+                        .setErrorMessage(code == Errors.NONE ? null : result.getError().getMessage()));
+            }
+            return response;
+        });
+    }
+
+    CompletableFuture<ApiMessage> createPartitions(RequestContext context) {
+        CreatePartitionsRequestData request = (CreatePartitionsRequestData) context.request().data();
+        CreatePartitionsResponseData response = new CreatePartitionsResponseData();
+        List<PartitionCount> counts = new ArrayList<>();
+        for (CreatePartitionsTopic topic : request.topics()) {
+            if (topic.assignments() != null) {
+                response.results().add(new CreatePartitionsTopicResult().setName(topic.name())
+                        .setErrorCode(Errors.INVALID_REQUEST.code())
+                        .setErrorMessage("Skein places replicas itself: give only the new partition count"));
+                continue;
+            }
+            counts.add(PartitionCount.newBuilder().setName(topic.name()).setCount(topic.count()).build());
+        }
+        if (counts.isEmpty()) {
+            return CompletableFuture.completedFuture(response);
+        }
+        return topicAdmin.createPartitions(counts, request.validateOnly(), request.timeoutMs()).handle((grown, error) -> {
+            if (error != null) {
+                counts.forEach(count -> response.results().add(new CreatePartitionsTopicResult().setName(count.getName())
+                        .setErrorCode(Errors.forException(cause(error)).code()).setErrorMessage(cause(error).getMessage())));
+                return response;
+            }
+            for (TopicResult result : grown.getTopicsList()) {
+                Errors code = ControllerRequests.kafkaError(result.getError());
+                response.results().add(new CreatePartitionsTopicResult().setName(result.getName()).setErrorCode(code.code())
+                        .setErrorMessage(code == Errors.NONE ? null : result.getError().getMessage()));
+            }
+            return response;
+        });
+    }
+
+    private static Throwable cause(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    }
+}

@@ -1,0 +1,108 @@
+package io.skein.broker.kafka;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.SendBuilder;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.ResponseHeader;
+
+/**
+ * One request as it came off the wire: its header and its body, parsed by kafka-clients' own
+ * classes, and the means to answer it in the same version.
+ */
+public final class KafkaRequest {
+    private final RequestHeader header;
+    private final AbstractRequest body;
+
+    private KafkaRequest(RequestHeader header, AbstractRequest body) {
+        this.header = header;
+        this.body = body;
+    }
+
+    /**
+     * Parses one frame (without its size prefix). The body of an ApiVersions request in a version
+     * newer than this library knows is not parsed: such a request is answered at version 0 with the
+     * supported versions, as Kafka does, so that newer clients can fall back.
+     *
+     * @throws InvalidRequestException for an unknown API key, an unknown version or a malformed body;
+     *                                 the connection that sent it should be closed
+     */
+    public static KafkaRequest parse(ByteBuffer frame) {
+        RequestHeader header;
+        try {
+            header = RequestHeader.parse(frame);
+        } catch (RuntimeException e) {
+            throw new InvalidRequestException("Malformed request header: " + e.getMessage(), e);
+        }
+        ApiKeys apiKey = header.apiKey();
+        short version = header.apiVersion();
+        if (apiKey == ApiKeys.API_VERSIONS && !apiKey.isVersionSupported(version)) {
+            return new KafkaRequest(header, null);
+        }
+        if (!apiKey.isVersionSupported(version)) {
+            throw new InvalidRequestException("Unsupported version " + version + " of " + apiKey);
+        }
+        try {
+            return new KafkaRequest(header, AbstractRequest.parseRequest(apiKey, version,
+                    new ByteBufferAccessor(frame)).request);
+        } catch (RuntimeException e) {
+            throw new InvalidRequestException("Malformed " + apiKey + " v" + version + " request: " + e.getMessage(), e);
+        }
+    }
+
+    public ApiKeys apiKey() {
+        return header.apiKey();
+    }
+
+    public short apiVersion() {
+        return header.apiVersion();
+    }
+
+    public int correlationId() {
+        return header.correlationId();
+    }
+
+    public String clientId() {
+        return header.clientId();
+    }
+
+    /** An ApiVersions request in a version this library does not know: answer with {@link #unsupportedApiVersions}. */
+    public boolean isUnknownApiVersionsVersion() {
+        return body == null;
+    }
+
+    /** The request's generated message, such as {@code ProduceRequestData}. */
+    public ApiMessage data() {
+        return body.data();
+    }
+
+    /** The response kafka-clients itself would build for this request failing with {@code error}. */
+    public ApiMessage errorResponse(Throwable error) {
+        return body.getErrorResponse(0, error).data();
+    }
+
+    /**
+     * Serialises {@code response} with its size prefix and header, ready for the socket: buffers, and
+     * file regions for records read from the log, which reach the socket without a copy.
+     */
+    public List<Object> encode(ApiMessage response) {
+        return NettySends.toNetty(SendBuilder.buildResponseSend(header.toResponseHeader(), response, apiVersion()));
+    }
+
+    /** The version-0 answer to an ApiVersions request of an unknown version, listing {@code supported}. */
+    public List<Object> unsupportedApiVersions(ApiVersionsResponseData supported) {
+        return NettySends.toNetty(SendBuilder.buildResponseSend(new ResponseHeader(correlationId(), (short) 0),
+                supported, (short) 0));
+    }
+
+    @Override
+    public String toString() {
+        return apiKey() + " v" + apiVersion() + " (correlation id " + correlationId() + ", client " + clientId() + ")";
+    }
+}

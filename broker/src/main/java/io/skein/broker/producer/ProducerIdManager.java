@@ -1,0 +1,88 @@
+package io.skein.broker.producer;
+
+import io.skein.metadata.controller.ControllerClient;
+import io.skein.metadata.controller.ControllerClient.ControllerUnavailableException;
+import io.skein.proto.controller.AllocateProducerIdsRequest;
+import io.skein.proto.controller.AllocateProducerIdsResponse;
+import io.skein.proto.controller.ErrorCode;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
+import org.apache.kafka.common.errors.CoordinatorLoadInProgressException;
+import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
+
+/**
+ * Hands out producer ids for InitProducerId from blocks the active controller allocates to this
+ * broker (recorded in the metadata log, so no id is ever given twice). The next block is fetched in
+ * the background once most of the current one is used, so requests rarely wait for the controller.
+ */
+public final class ProducerIdManager {
+    private final int brokerId;
+    private final ControllerClient controller;
+    private final LongSupplier brokerEpoch;
+    private final Executor executor;
+    private long next;
+    private long end;
+    private long prefetchAt;
+    private long nextBlockStart = -1;
+    private long nextBlockEnd;
+    private CompletableFuture<Void> fetching;
+
+    /** @param executor runs the blocking calls to the controller */
+    public ProducerIdManager(int brokerId, ControllerClient controller, LongSupplier brokerEpoch, Executor executor) {
+        this.brokerId = brokerId;
+        this.controller = controller;
+        this.brokerEpoch = brokerEpoch;
+        this.executor = executor;
+    }
+
+    /** A producer id never handed out before, as soon as one is available. */
+    public synchronized CompletableFuture<Long> generateProducerId() {
+        if (next >= end && nextBlockStart >= 0) {
+            next = nextBlockStart;
+            end = nextBlockEnd;
+            prefetchAt = next + (end - next) * 9 / 10;
+            nextBlockStart = -1;
+        }
+        if (next < end) {
+            long id = next++;
+            if (next >= prefetchAt) {
+                fetchNextBlock();
+            }
+            return CompletableFuture.completedFuture(id);
+        }
+        return fetchNextBlock().thenCompose(ignored -> generateProducerId());
+    }
+
+    private CompletableFuture<Void> fetchNextBlock() {
+        if (fetching == null) {
+            CompletableFuture<Void> fetch = CompletableFuture.runAsync(this::allocateBlock, executor);
+            fetching = fetch;
+            fetch.whenComplete((ignored, error) -> {
+                synchronized (this) {
+                    fetching = null;
+                }
+            });
+        }
+        return fetching;
+    }
+
+    /** Fails with errors the client retries InitProducerId on. */
+    private void allocateBlock() {
+        AllocateProducerIdsResponse response;
+        try {
+            response = controller.allocateProducerIds(AllocateProducerIdsRequest.newBuilder()
+                    .setBrokerId(brokerId).setBrokerEpoch(brokerEpoch.getAsLong()).build());
+        } catch (ControllerUnavailableException e) {
+            throw new CoordinatorNotAvailableException("No producer ids available: " + e.getMessage());
+        }
+        if (response.getError().getCode() != ErrorCode.NONE) {
+            throw new CoordinatorLoadInProgressException("No producer ids available yet: "
+                    + response.getError().getMessage());
+        }
+        synchronized (this) {
+            nextBlockStart = response.getProducerIdStart();
+            nextBlockEnd = response.getProducerIdStart() + response.getProducerIdLen();
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package io.skein.broker.producer;
+
+import io.skein.log.record.RecordBatchView;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+
+/**
+ * What one partition knows of its idempotent producers: for each producer id, its epoch and the
+ * sequence ranges and offsets of its last five batches, the most a producer has in flight. A retried
+ * batch is recognised by its exact sequence range and answered with the offset it first got; a batch
+ * that skips or repeats sequences otherwise is refused. Kafka's rules, from its
+ * {@code ProducerStateManager}.
+ *
+ * <p>Rebuilt from the batch headers in the log when the partition is opened. Not thread-safe: the
+ * partition calls it under its append lock.
+ */
+public final class ProducerStateManager {
+    /** Kafka keeps five: a producer has at most five requests in flight per connection. */
+    public static final int BATCHES_TO_RETAIN = 5;
+    static final short NO_EPOCH = -1;
+
+    /** A batch a producer wrote: its sequence range and where it went. */
+    public record BatchMetadata(int firstSequence, int lastSequence, long firstOffset, long lastOffset) {
+    }
+
+    private static final class ProducerEntry {
+        short epoch = NO_EPOCH;
+        long lastTimestamp;
+        final ArrayDeque<BatchMetadata> batches = new ArrayDeque<>(BATCHES_TO_RETAIN);
+
+        int lastSequence() {
+            return batches.isEmpty() ? -1 : batches.peekLast().lastSequence();
+        }
+    }
+
+    private final String partition;
+    private final Map<Long, ProducerEntry> producers = new HashMap<>();
+
+    public ProducerStateManager(String partition) {
+        this.partition = partition;
+    }
+
+    /**
+     * Checks a batch a producer sends to the leader, against the producer's state and the batches
+     * before it in the same append ({@code pending}).
+     *
+     * @return the batch already written, if this one is a retry of it
+     * @throws InvalidProducerEpochException if the producer's epoch is older than one already seen
+     * @throws OutOfOrderSequenceException   if the batch does not continue the producer's sequence
+     */
+    public Optional<BatchMetadata> checkLeaderBatch(RecordBatchView batch, PendingAppend pending) {
+        long producerId = batch.producerId();
+        short epoch = batch.producerEpoch();
+        int firstSequence = batch.baseSequence();
+        int lastSequence = lastSequence(batch);
+        ProducerEntry entry = producers.get(producerId);
+        if (entry != null && entry.epoch == epoch) {
+            for (BatchMetadata written : entry.batches) {
+                if (written.firstSequence() == firstSequence && written.lastSequence() == lastSequence) {
+                    return Optional.of(written);
+                }
+            }
+        }
+        short currentEpoch = pending.epochOf(producerId, entry == null ? NO_EPOCH : entry.epoch);
+        if (epoch < currentEpoch) {
+            throw new InvalidProducerEpochException("Epoch of producer " + producerId + " in " + partition
+                    + " is " + epoch + ", which is smaller than the last seen epoch " + currentEpoch);
+        }
+        if (epoch != currentEpoch) {
+            if (firstSequence != 0 && currentEpoch != NO_EPOCH) {
+                throw new OutOfOrderSequenceException("Invalid sequence number for new epoch of producer " + producerId
+                        + " in partition " + partition + ": " + epoch + " (request epoch), " + firstSequence
+                        + " (seq. number), " + currentEpoch + " (current producer epoch)");
+            }
+        } else {
+            int currentLastSequence = pending.lastSequenceOf(producerId, entry == null ? -1 : entry.lastSequence());
+            // A producer whose batches all left the log (retention) may go on from any sequence.
+            if (currentLastSequence >= 0 && !inSequence(currentLastSequence, firstSequence)) {
+                throw new OutOfOrderSequenceException("Out of order sequence number for producer " + producerId
+                        + " in partition " + partition + ": " + firstSequence + " (incoming seq. number), "
+                        + currentLastSequence + " (current end sequence number)");
+            }
+        }
+        pending.record(producerId, epoch, lastSequence);
+        return Optional.empty();
+    }
+
+    /** Records a batch written to the log, by an append or found while rebuilding from the log. */
+    public void update(RecordBatchView batch) {
+        if (batch.producerId() < 0) {
+            return;
+        }
+        ProducerEntry entry = producers.computeIfAbsent(batch.producerId(), id -> new ProducerEntry());
+        if (batch.producerEpoch() != entry.epoch) {
+            entry.epoch = batch.producerEpoch();
+            entry.batches.clear();
+        }
+        if (entry.batches.size() == BATCHES_TO_RETAIN) {
+            entry.batches.removeFirst();
+        }
+        entry.batches.addLast(new BatchMetadata(batch.baseSequence(), lastSequence(batch), batch.baseOffset(),
+                batch.lastOffset()));
+        entry.lastTimestamp = batch.maxTimestamp();
+    }
+
+    /** Forgets producers whose last batch is older than {@code expirationMs}, as Kafka does after a day. */
+    public void removeExpired(long nowMs, long expirationMs) {
+        for (Iterator<ProducerEntry> it = producers.values().iterator(); it.hasNext(); ) {
+            if (nowMs - it.next().lastTimestamp > expirationMs) {
+                it.remove();
+            }
+        }
+    }
+
+    private static int lastSequence(RecordBatchView batch) {
+        long last = (long) batch.baseSequence() + batch.lastOffsetDelta();
+        return (int) (last > Integer.MAX_VALUE ? last - Integer.MAX_VALUE - 1 : last);
+    }
+
+    private static boolean inSequence(int lastSequence, int nextSequence) {
+        return nextSequence == lastSequence + 1L || (nextSequence == 0 && lastSequence == Integer.MAX_VALUE);
+    }
+
+    /**
+     * The producers' positions as the batches of one append, checked but not yet written, leave them:
+     * a later batch of the same append must continue from an earlier one.
+     */
+    public static final class PendingAppend {
+        private Map<Long, long[]> positions; // producer id -> {epoch, last sequence}; rarely more than one
+
+        short epochOf(long producerId, short current) {
+            long[] position = positions == null ? null : positions.get(producerId);
+            return position == null ? current : (short) position[0];
+        }
+
+        int lastSequenceOf(long producerId, int current) {
+            long[] position = positions == null ? null : positions.get(producerId);
+            return position == null ? current : (int) position[1];
+        }
+
+        void record(long producerId, short epoch, int lastSequence) {
+            if (positions == null) {
+                positions = new HashMap<>(2);
+            }
+            positions.put(producerId, new long[] {epoch, lastSequence});
+        }
+    }
+}

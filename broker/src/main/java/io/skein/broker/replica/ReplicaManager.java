@@ -1,0 +1,435 @@
+package io.skein.broker.replica;
+
+import io.skein.broker.purgatory.DelayedOperation;
+import io.skein.broker.purgatory.DelayedOperationPurgatory;
+import io.skein.broker.replica.Partition.LeaderAppend;
+import io.skein.log.FetchIsolation;
+import io.skein.log.FileSlice;
+import io.skein.log.LogConfig;
+import io.skein.log.LogManager;
+import io.skein.log.PartitionLog;
+import io.skein.metadata.image.ConfigResource;
+import io.skein.metadata.image.MetadataDelta;
+import io.skein.metadata.image.MetadataImage;
+import io.skein.metadata.image.MetadataPublisher;
+import io.skein.metadata.image.PartitionRegistration;
+import io.skein.metadata.image.TopicDelta;
+import io.skein.metadata.image.TopicImage;
+import io.skein.proto.metadata.ConfigResourceType;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The partitions this broker holds replicas of, kept in step with the metadata log: it creates and
+ * deletes their logs and tells each partition its role. Produce and fetch requests go through it;
+ * those that must wait (acks=all, long-poll fetches) wait in its purgatories, which it pokes when a
+ * partition's high watermark moves.
+ */
+public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
+
+    private final int brokerId;
+    private final LogManager logManager;
+    private final LogConfig topicDefaults;
+    private final Clock clock;
+    private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+    private final DelayedOperationPurgatory<TopicPartition> producePurgatory = new DelayedOperationPurgatory<>("produce");
+    private final DelayedOperationPurgatory<TopicPartition> fetchPurgatory = new DelayedOperationPurgatory<>("fetch");
+    private final CountDownLatch firstImageApplied = new CountDownLatch(1);
+    private volatile MetadataImage image = MetadataImage.EMPTY;
+
+    /** What a partition of a produce request came to. */
+    public record ProduceResult(Errors error, String message, long baseOffset, long logStartOffset) {
+        static ProduceResult failed(Throwable error) {
+            Errors code = Errors.forException(error);
+            return new ProduceResult(code, error.getMessage(), -1, -1);
+        }
+    }
+
+    /** How a fetch may wait: for {@code minBytes} at most {@code maxWaitMs}; at most {@code maxBytes} in all. */
+    public record FetchParams(long maxWaitMs, int minBytes, int maxBytes) {
+    }
+
+    /** One partition of a fetch request. */
+    public record FetchPartition(TopicPartition topicPartition, long fetchOffset, int maxBytes, int currentLeaderEpoch) {
+    }
+
+    /** What a partition of a fetch got: records up to the high watermark, or an error. */
+    public record FetchResult(Errors error, long highWatermark, long logStartOffset, FileSlice records) {
+        static FetchResult failed(Throwable error) {
+            return new FetchResult(Errors.forException(error), -1, -1, FileSlice.EMPTY);
+        }
+    }
+
+    /**
+     * @param topicDefaults the settings of topics that set none of their own (from the broker's config)
+     */
+    public ReplicaManager(int brokerId, LogManager logManager, LogConfig topicDefaults, Clock clock) {
+        this.brokerId = brokerId;
+        this.logManager = logManager;
+        this.topicDefaults = topicDefaults;
+        this.clock = clock;
+    }
+
+    /** The settings of {@code topic} in {@code image}: its own over the broker's {@code defaults}. */
+    public static LogConfig topicConfig(LogConfig defaults, MetadataImage image, String topic) {
+        return defaults.with(image.configs(new ConfigResource(ConfigResourceType.TOPIC, topic)));
+    }
+
+    /** Waits until the first image has been applied: logs exist for every partition this broker holds. */
+    public void awaitFirstImage() throws InterruptedException {
+        firstImageApplied.await();
+    }
+
+    public Optional<Partition> partition(TopicPartition topicPartition) {
+        return Optional.ofNullable(partitions.get(topicPartition));
+    }
+
+    // ---------------------------------------------------------------- metadata
+
+    @Override
+    public void onMetadataUpdate(MetadataDelta delta, MetadataImage newImage) {
+        image = newImage;
+        if (delta.image() == MetadataImage.EMPTY) {
+            applyWholeImage(newImage);
+        } else {
+            delta.removedTopics().values().forEach(topic -> topic.partitions().keySet()
+                    .forEach(p -> removePartition(new TopicPartition(topic.name(), p))));
+            for (TopicDelta topicDelta : delta.changedTopics().values()) {
+                TopicImage topic = newImage.topic(topicDelta.id());
+                topicDelta.changedPartitions().forEach((partitionId, registration) ->
+                        applyPartition(newImage, topic, partitionId, registration));
+            }
+            delta.changedConfigs().keySet().stream()
+                    .filter(resource -> resource.type() == ConfigResourceType.TOPIC)
+                    .forEach(resource -> updateTopicConfig(newImage, resource.name()));
+        }
+        // A role change may end waits: a deposed leader answers its parked requests at once.
+        affected(delta).forEach(this::checkWaiting);
+        firstImageApplied.countDown();
+    }
+
+    private Set<TopicPartition> affected(MetadataDelta delta) {
+        Set<TopicPartition> affected = new HashSet<>();
+        if (delta.image() == MetadataImage.EMPTY) {
+            affected.addAll(partitions.keySet());
+        }
+        delta.removedTopics().values().forEach(t -> t.partitions().keySet()
+                .forEach(p -> affected.add(new TopicPartition(t.name(), p))));
+        delta.changedTopics().values().forEach(t -> t.changedPartitions().keySet()
+                .forEach(p -> affected.add(new TopicPartition(t.name(), p))));
+        return affected;
+    }
+
+    /** The metadata replaces all that came before: keep what it assigns here, drop every other log. */
+    private void applyWholeImage(MetadataImage newImage) {
+        Set<TopicPartition> assigned = new HashSet<>();
+        for (TopicImage topic : newImage.topicsById().values()) {
+            topic.partitions().forEach((partitionId, registration) -> {
+                if (registration.replicas().contains(brokerId)) {
+                    assigned.add(new TopicPartition(topic.name(), partitionId));
+                }
+                applyPartition(newImage, topic, partitionId, registration);
+            });
+        }
+        for (PartitionLog stray : logManager.allLogs()) {
+            if (!assigned.contains(stray.topicPartition())) {
+                log.info("Deleting the log of {}: the metadata log assigns no replica of it to broker {}",
+                        stray.topicPartition(), brokerId);
+                removePartition(stray.topicPartition());
+            }
+        }
+    }
+
+    private void applyPartition(MetadataImage newImage, TopicImage topic, int partitionId,
+                                PartitionRegistration registration) {
+        TopicPartition tp = new TopicPartition(topic.name(), partitionId);
+        if (!registration.replicas().contains(brokerId)) {
+            removePartition(tp);
+            return;
+        }
+        Partition partition = partitions.get(tp);
+        if (partition == null || !partition.topicId().equals(topic.id())) {
+            partition = openPartition(newImage, topic, tp);
+        }
+        partition.update(registration);
+    }
+
+    private Partition openPartition(MetadataImage newImage, TopicImage topic, TopicPartition tp) {
+        PartitionLog partitionLog = logManager.getLog(tp).orElse(null);
+        if (partitionLog != null && partitionLog.topicId().isPresent() && !partitionLog.topicId().get().equals(topic.id())) {
+            log.info("Deleting the log of {}: it belongs to an earlier topic of that name", tp);
+            removePartition(tp);
+            partitionLog = null;
+        }
+        if (partitionLog == null) {
+            partitionLog = logManager.getOrCreateLog(tp, topicConfig(topicDefaults, newImage, topic.name()));
+        }
+        if (partitionLog.topicId().isEmpty()) {
+            partitionLog.assignTopicId(topic.id());
+        }
+        Partition partition = new Partition(brokerId, tp, topic.id(), partitionLog);
+        partitions.put(tp, partition);
+        return partition;
+    }
+
+    private void removePartition(TopicPartition tp) {
+        partitions.remove(tp);
+        logManager.deleteLog(tp);
+    }
+
+    private void updateTopicConfig(MetadataImage newImage, String topic) {
+        LogConfig config = topicConfig(topicDefaults, newImage, topic);
+        partitions.values().stream().filter(p -> p.topicPartition().topic().equals(topic))
+                .forEach(p -> p.log().updateConfig(config));
+    }
+
+    /** Forgets idempotent producers of every partition that have been silent for {@code expirationMs}. */
+    public void removeExpiredProducers(long expirationMs) {
+        long now = clock.millis();
+        partitions.values().forEach(p -> p.removeExpiredProducers(now, expirationMs));
+    }
+
+    // ---------------------------------------------------------------- produce
+
+    /**
+     * Appends each partition's records as leader and answers, through {@code callback}, when the
+     * acknowledgement {@code requiredAcks} asks for holds: 1, once written (and flushed, if the topic's
+     * flush policy says so); -1, once also below the high watermark, or with REQUEST_TIMED_OUT after
+     * {@code timeoutMs}. With 0 the callback still reports errors, for the caller to act on.
+     */
+    public void appendRecords(long timeoutMs, short requiredAcks, Map<TopicPartition, ByteBuffer> entries,
+                              Consumer<Map<TopicPartition, ProduceResult>> callback) {
+        Map<TopicPartition, ProduceResult> results = new LinkedHashMap<>();
+        Map<TopicPartition, Long> awaitedOffsets = new HashMap<>();
+        Map<TopicPartition, CompletableFuture<?>> flushes = new HashMap<>();
+        entries.forEach((tp, records) -> {
+            try {
+                Partition partition = hostedPartition(tp);
+                LeaderAppend appended = partition.appendAsLeader(records, requiredAcks);
+                results.put(tp, new ProduceResult(Errors.NONE, null, appended.firstOffset(), appended.logStartOffset()));
+                awaitedOffsets.put(tp, appended.lastOffset() + 1);
+                if (!appended.flushed().isDone() || appended.flushed().isCompletedExceptionally()) {
+                    flushes.put(tp, appended.flushed());
+                }
+                checkWaiting(tp);
+            } catch (RuntimeException e) {
+                results.put(tp, ProduceResult.failed(e));
+            }
+        });
+        CompletableFuture.allOf(flushes.values().toArray(CompletableFuture[]::new)).whenComplete((ignored, e) -> {
+            flushes.forEach((tp, flushed) -> failureOf(flushed).ifPresent(error -> {
+                results.put(tp, ProduceResult.failed(error));
+                awaitedOffsets.remove(tp);
+            }));
+            if (requiredAcks != -1 || awaitedOffsets.isEmpty()) {
+                callback.accept(results);
+                return;
+            }
+            DelayedProduce delayed = new DelayedProduce(timeoutMs, awaitedOffsets, results, callback);
+            producePurgatory.tryCompleteElseWatch(delayed, awaitedOffsets.keySet());
+        });
+    }
+
+    /** Why a completed future failed, if it did. */
+    private static Optional<Throwable> failureOf(CompletableFuture<?> done) {
+        Throwable error = done.handle((value, failure) -> failure).join();
+        return Optional.ofNullable(error instanceof CompletionException && error.getCause() != null
+                ? error.getCause() : error);
+    }
+
+    /**
+     * The partition, which this broker must lead, in the leader epoch the client names ({@code -1}:
+     * any).
+     *
+     * @throws org.apache.kafka.common.errors.ApiException UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER,
+     *                                                     FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH
+     */
+    public Partition leaderPartition(TopicPartition tp, int currentLeaderEpoch) {
+        Partition partition = hostedPartition(tp);
+        partition.checkLeader(currentLeaderEpoch);
+        return partition;
+    }
+
+    /**
+     * The partition, if this broker holds a replica of it.
+     *
+     * @throws UnknownTopicOrPartitionException if the metadata log knows no such partition
+     * @throws NotLeaderOrFollowerException     if it does, but not here (yet)
+     */
+    private Partition hostedPartition(TopicPartition tp) {
+        Partition partition = partitions.get(tp);
+        if (partition != null) {
+            return partition;
+        }
+        TopicImage topic = image.topic(tp.topic());
+        if (topic == null || topic.partition(tp.partition()) == null) {
+            throw new UnknownTopicOrPartitionException("This server does not host this topic-partition.");
+        }
+        throw new NotLeaderOrFollowerException("Broker " + brokerId + " holds no replica of " + tp);
+    }
+
+    /** Waits for the high watermark to pass every partition's append. */
+    private final class DelayedProduce extends DelayedOperation {
+        private final Map<TopicPartition, Long> awaitedOffsets;
+        private final Map<TopicPartition, ProduceResult> results;
+        private final Consumer<Map<TopicPartition, ProduceResult>> callback;
+
+        DelayedProduce(long timeoutMs, Map<TopicPartition, Long> awaitedOffsets,
+                       Map<TopicPartition, ProduceResult> results, Consumer<Map<TopicPartition, ProduceResult>> callback) {
+            super(timeoutMs);
+            this.awaitedOffsets = new HashMap<>(awaitedOffsets);
+            this.results = results;
+            this.callback = callback;
+        }
+
+        @Override
+        protected boolean tryComplete() {
+            synchronized (results) { // the timer may be completing it at the same time
+                awaitedOffsets.entrySet().removeIf(awaited -> {
+                    Partition partition = partitions.get(awaited.getKey());
+                    if (partition == null || !partition.isLeader()) {
+                        results.put(awaited.getKey(), ProduceResult.failed(new NotLeaderOrFollowerException(
+                                "Broker " + brokerId + " stopped leading " + awaited.getKey()
+                                        + " before the write was replicated")));
+                        return true;
+                    }
+                    return partition.log().highWatermark() >= awaited.getValue();
+                });
+            }
+            return awaitedOffsets.isEmpty() && forceComplete();
+        }
+
+        @Override
+        protected void onComplete() {
+            synchronized (results) {
+                awaitedOffsets.keySet().forEach(tp -> results.put(tp, new ProduceResult(Errors.REQUEST_TIMED_OUT,
+                        "The write was not replicated to the in-sync replicas within the request timeout", -1, -1)));
+            }
+            callback.accept(results);
+        }
+    }
+
+    // ---------------------------------------------------------------- fetch
+
+    /**
+     * Reads each partition from its fetch offset up to the high watermark, and answers through
+     * {@code callback} once at least {@code minBytes} are there, or {@code maxWaitMs} has passed, or
+     * a partition fails.
+     */
+    public void fetch(FetchParams params, List<FetchPartition> requested, Consumer<List<FetchResult>> callback) {
+        List<FetchResult> results = read(params, requested);
+        long bytes = results.stream().mapToLong(r -> r.records().length()).sum();
+        boolean failed = results.stream().anyMatch(r -> r.error() != Errors.NONE);
+        if (params.maxWaitMs() <= 0 || requested.isEmpty() || bytes >= params.minBytes() || failed) {
+            callback.accept(results);
+            return;
+        }
+        DelayedFetch delayed = new DelayedFetch(params, requested, callback);
+        fetchPurgatory.tryCompleteElseWatch(delayed, requested.stream().map(FetchPartition::topicPartition).toList());
+    }
+
+    /**
+     * Reads every partition, sharing {@code maxBytes} among them in order. The first partition with
+     * data returns at least one whole batch even if it is larger, so that a consumer always progresses.
+     */
+    private List<FetchResult> read(FetchParams params, List<FetchPartition> requested) {
+        List<FetchResult> results = new ArrayList<>(requested.size());
+        int budget = params.maxBytes();
+        boolean minOneBatch = true;
+        for (FetchPartition wanted : requested) {
+            try {
+                PartitionLog partitionLog = leaderPartition(wanted.topicPartition(), wanted.currentLeaderEpoch()).log();
+                long highWatermark = partitionLog.highWatermark();
+                FileSlice slice = partitionLog.read(wanted.fetchOffset(), Math.min(wanted.maxBytes(), budget),
+                        FetchIsolation.HIGH_WATERMARK, minOneBatch);
+                if (!slice.isEmpty()) {
+                    minOneBatch = false;
+                    budget = Math.max(0, budget - slice.length());
+                }
+                results.add(new FetchResult(Errors.NONE, highWatermark, partitionLog.logStartOffset(), slice));
+            } catch (RuntimeException e) {
+                results.add(FetchResult.failed(e));
+            }
+        }
+        return results;
+    }
+
+    /** Waits for data to fetch: any partition's high watermark moving past its fetch offset. */
+    private final class DelayedFetch extends DelayedOperation {
+        private final FetchParams params;
+        private final List<FetchPartition> requested;
+        private final Consumer<List<FetchResult>> callback;
+
+        DelayedFetch(FetchParams params, List<FetchPartition> requested, Consumer<List<FetchResult>> callback) {
+            super(params.maxWaitMs());
+            this.params = params;
+            this.requested = requested;
+            this.callback = callback;
+        }
+
+        @Override
+        protected boolean tryComplete() {
+            long available = 0;
+            for (FetchPartition wanted : requested) {
+                Partition partition = partitions.get(wanted.topicPartition());
+                try {
+                    if (partition == null) {
+                        return forceComplete();
+                    }
+                    partition.checkLeader(wanted.currentLeaderEpoch());
+                } catch (RuntimeException e) {
+                    return forceComplete(); // gone, or no longer led here: the read says so
+                }
+                PartitionLog partitionLog = partition.log();
+                if (wanted.fetchOffset() < partitionLog.logStartOffset() || wanted.fetchOffset() > partitionLog.logEndOffset()) {
+                    return forceComplete(); // out of range: the read says so
+                }
+                if (partitionLog.highWatermark() > wanted.fetchOffset()) {
+                    if (params.minBytes() <= 1) {
+                        return forceComplete();
+                    }
+                    available += read(params, List.of(wanted)).get(0).records().length();
+                }
+            }
+            return available >= params.minBytes() && forceComplete();
+        }
+
+        @Override
+        protected void onComplete() {
+            callback.accept(read(params, requested));
+        }
+    }
+
+    /** Tells the produce and fetch requests waiting on {@code tp} to look again. */
+    private void checkWaiting(TopicPartition tp) {
+        producePurgatory.checkAndComplete(tp);
+        fetchPurgatory.checkAndComplete(tp);
+    }
+
+    /** Answers every waiting request with what it has now, and stops the purgatories' timers. */
+    @Override
+    public void close() {
+        producePurgatory.close();
+        fetchPurgatory.close();
+    }
+}

@@ -1,0 +1,592 @@
+package io.skein.node;
+
+import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
+import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
+import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
+import static org.apache.kafka.common.config.ConfigDef.NO_DEFAULT_VALUE;
+import static org.apache.kafka.common.config.ConfigDef.Range.atLeast;
+import static org.apache.kafka.common.config.ConfigDef.Range.between;
+import static org.apache.kafka.common.config.ConfigDef.Type.BOOLEAN;
+import static org.apache.kafka.common.config.ConfigDef.Type.INT;
+import static org.apache.kafka.common.config.ConfigDef.Type.LIST;
+import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
+import static org.apache.kafka.common.config.ConfigDef.Type.SHORT;
+import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
+
+import io.skein.log.LogConfig;
+import io.skein.log.LogManagerConfig;
+import io.skein.metadata.controller.ControllerSettings;
+import io.skein.metadata.quorum.QuorumSettings;
+import io.skein.metadata.quorum.Voter;
+import java.io.IOException;
+import java.io.Reader;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.TopicConfig;
+
+/**
+ * A node's settings, under Kafka's broker config names ({@code server.properties}). Every key is
+ * checked: an unknown key is an error naming it, never silently ignored, and so is a Kafka key for a
+ * feature Skein does not have. Immutable.
+ */
+public final class NodeConfig {
+    public enum Role { BROKER, CONTROLLER }
+
+    public static final String PROCESS_ROLES = "process.roles";
+    public static final String NODE_ID = "node.id";
+    public static final String LISTENERS = "listeners";
+    public static final String ADVERTISED_LISTENERS = "advertised.listeners";
+    public static final String LISTENER_SECURITY_PROTOCOL_MAP = "listener.security.protocol.map";
+    public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
+    public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
+    public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
+    public static final String LOG_DIRS = "log.dirs";
+    public static final String LOG_DIR = "log.dir";
+    public static final String METADATA_LOG_DIR = "metadata.log.dir";
+    public static final String NUM_NETWORK_THREADS = "num.network.threads";
+    public static final String NUM_IO_THREADS = "num.io.threads";
+    public static final String SOCKET_SEND_BUFFER_BYTES = "socket.send.buffer.bytes";
+    public static final String SOCKET_RECEIVE_BUFFER_BYTES = "socket.receive.buffer.bytes";
+    public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
+    public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
+    public static final String DELETE_TOPIC_ENABLE = "delete.topic.enable";
+    public static final String NUM_PARTITIONS = "num.partitions";
+    public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
+    public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
+    public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
+    public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
+    public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
+    public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
+    public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
+    public static final String NUM_RECOVERY_THREADS_PER_DATA_DIR = "num.recovery.threads.per.data.dir";
+    public static final String BACKGROUND_THREADS = "background.threads";
+    public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
+    public static final String LOG_FLUSH_SCHEDULER_INTERVAL_MS = "log.flush.scheduler.interval.ms";
+    public static final String LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS = "log.flush.offset.checkpoint.interval.ms";
+    public static final String LOG_FLUSH_START_OFFSET_CHECKPOINT_INTERVAL_MS = "log.flush.start.offset.checkpoint.interval.ms";
+    public static final String REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS = "replica.high.watermark.checkpoint.interval.ms";
+    public static final String LOG_RETENTION_HOURS = "log.retention.hours";
+    public static final String LOG_RETENTION_MINUTES = "log.retention.minutes";
+    public static final String LOG_RETENTION_MS = "log.retention.ms";
+    public static final String LOG_ROLL_HOURS = "log.roll.hours";
+    public static final String LOG_ROLL_MS = "log.roll.ms";
+
+    /** The listener a controller serves on; its port is the Raft port and port + 1 serves ControllerService. */
+    public static final String DEFAULT_CONTROLLER_LISTENER = "CONTROLLER";
+
+    /**
+     * Broker-level names of topic settings (Kafka's synonyms): the value here is the default for
+     * every topic that does not set its own. The retention and roll times also have coarser units,
+     * handled on their own.
+     */
+    private static final Map<String, String> TOPIC_SYNONYMS = Map.ofEntries(
+            Map.entry("log.segment.bytes", TopicConfig.SEGMENT_BYTES_CONFIG),
+            Map.entry("log.index.size.max.bytes", TopicConfig.SEGMENT_INDEX_BYTES_CONFIG),
+            Map.entry("log.index.interval.bytes", TopicConfig.INDEX_INTERVAL_BYTES_CONFIG),
+            Map.entry("message.max.bytes", TopicConfig.MAX_MESSAGE_BYTES_CONFIG),
+            Map.entry("log.retention.bytes", TopicConfig.RETENTION_BYTES_CONFIG),
+            Map.entry("log.flush.interval.messages", TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG),
+            Map.entry("log.flush.interval.ms", TopicConfig.FLUSH_MS_CONFIG),
+            Map.entry("log.segment.delete.delay.ms", TopicConfig.FILE_DELETE_DELAY_MS_CONFIG),
+            Map.entry("log.cleanup.policy", TopicConfig.CLEANUP_POLICY_CONFIG),
+            Map.entry("compression.type", TopicConfig.COMPRESSION_TYPE_CONFIG),
+            Map.entry("min.insync.replicas", TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG),
+            Map.entry("unclean.leader.election.enable", TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG));
+
+    /** Kafka keys for features Skein does not have: refused with the reason rather than as unknown. */
+    private static final Map<String, String> UNSUPPORTED = Map.of(
+            "controller.quorum.bootstrap.servers", "Skein's metadata quorum is static: list the controllers in "
+                    + CONTROLLER_QUORUM_VOTERS + " as id@host:port",
+            "transaction.state.log.replication.factor", "Skein does not support transactions",
+            "transaction.state.log.min.isr", "Skein does not support transactions",
+            "share.coordinator.state.topic.replication.factor", "Skein does not support share groups",
+            "share.coordinator.state.topic.min.isr", "Skein does not support share groups");
+
+    private static final ConfigDef DEFINITION = definition();
+
+    private final Map<String, String> originals;
+    private final Map<String, Object> values;
+    private final EnumSet<Role> roles;
+    private final List<Listener> listeners;
+    private final List<Listener> advertisedListeners;
+    private final List<String> controllerListenerNames;
+    private final List<Voter> voters;
+    private final List<Path> logDirs;
+    private final LogConfig topicDefaults;
+
+    private NodeConfig(Map<String, String> originals) {
+        this.originals = Map.copyOf(originals);
+        this.values = DEFINITION.parse(originals);
+        this.roles = parseRoles(getList(PROCESS_ROLES));
+        this.controllerListenerNames = getList(CONTROLLER_LISTENER_NAMES).stream()
+                .map(name -> name.toUpperCase(Locale.ROOT)).toList();
+        this.listeners = parseListeners(LISTENERS, getList(LISTENERS));
+        List<String> advertised = getList(ADVERTISED_LISTENERS);
+        this.advertisedListeners = advertised == null ? advertise(listeners) : parseListeners(ADVERTISED_LISTENERS, advertised);
+        this.voters = parseVoters(getList(CONTROLLER_QUORUM_VOTERS));
+        List<String> dirs = getList(LOG_DIRS);
+        this.logDirs = (dirs == null ? List.of(getString(LOG_DIR)) : dirs).stream()
+                .map(dir -> Path.of(dir).toAbsolutePath().normalize()).toList();
+        this.topicDefaults = parseTopicDefaults();
+        validate();
+    }
+
+    /**
+     * Parses settings as a properties file holds them.
+     *
+     * @throws ConfigException naming the key, for an unknown or unsupported key, a missing required
+     *                         key, an invalid value, or settings that contradict each other
+     */
+    public static NodeConfig of(Map<String, String> settings) {
+        for (String key : new TreeSet<>(settings.keySet())) {
+            if (UNSUPPORTED.containsKey(key)) {
+                throw new ConfigException("Configuration key '" + key + "' is not supported: " + UNSUPPORTED.get(key)
+                        + ". Remove it.");
+            }
+            if (!DEFINITION.names().contains(key)) {
+                throw new ConfigException("Unknown configuration key '" + key + "'. Skein takes Kafka's broker "
+                        + "config names; see `skein server start --help` for the list.");
+            }
+        }
+        return new NodeConfig(settings);
+    }
+
+    /** Reads a {@code server.properties} file. */
+    public static NodeConfig load(Path file) throws IOException {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        }
+        Map<String, String> settings = new HashMap<>();
+        properties.stringPropertyNames().forEach(key -> settings.put(key, properties.getProperty(key).trim()));
+        try {
+            return of(settings);
+        } catch (ConfigException e) {
+            throw new ConfigException(file + ": " + e.getMessage());
+        }
+    }
+
+    private static ConfigDef definition() {
+        ConfigDef def = new ConfigDef()
+                .define(PROCESS_ROLES, LIST, NO_DEFAULT_VALUE, HIGH,
+                        "broker, controller, or broker,controller (a combined node)")
+                .define(NODE_ID, INT, NO_DEFAULT_VALUE, atLeast(0), HIGH, "This node's id, unique in the cluster")
+                .define(LISTENERS, LIST, "PLAINTEXT://:9092", HIGH,
+                        "NAME://host:port to listen on; an empty host binds every interface. A controller's "
+                                + "listener (see " + CONTROLLER_LISTENER_NAMES + ") uses its port for the metadata "
+                                + "quorum and the next port for the controller service")
+                .define(ADVERTISED_LISTENERS, LIST, null, HIGH, "Addresses given to clients; default: listeners")
+                .define(LISTENER_SECURITY_PROTOCOL_MAP, LIST,
+                        "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
+                        LOW, "Security protocol of each listener name; Skein serves PLAINTEXT only")
+                .define(CONTROLLER_LISTENER_NAMES, LIST, DEFAULT_CONTROLLER_LISTENER, HIGH,
+                        "Names of the listeners controllers serve on")
+                .define(INTER_BROKER_LISTENER_NAME, STRING, "PLAINTEXT", MEDIUM,
+                        "Listener brokers use to reach each other")
+                .define(CONTROLLER_QUORUM_VOTERS, LIST, NO_DEFAULT_VALUE, HIGH,
+                        "The controllers, as id@host:port with each controller listener's address")
+                .define(LOG_DIRS, LIST, null, HIGH, "Directories holding partition logs; default: log.dir")
+                .define(LOG_DIR, STRING, "/tmp/kafka-logs", HIGH, "Used when log.dirs is not set")
+                .define(METADATA_LOG_DIR, STRING, null, HIGH,
+                        "Where the metadata log lives (in a __cluster_metadata subdirectory); default: the first log dir")
+                .define(NUM_NETWORK_THREADS, INT, 3, atLeast(1), MEDIUM, "Threads reading and writing sockets")
+                .define(NUM_IO_THREADS, INT, 8, atLeast(1), MEDIUM, "Threads handling requests")
+                .define(SOCKET_SEND_BUFFER_BYTES, INT, 102400, atLeast(-1), LOW, "SO_SNDBUF; -1: the OS default")
+                .define(SOCKET_RECEIVE_BUFFER_BYTES, INT, 102400, atLeast(-1), LOW, "SO_RCVBUF; -1: the OS default")
+                .define(SOCKET_REQUEST_MAX_BYTES, INT, 100 * 1024 * 1024, atLeast(1), HIGH,
+                        "Largest request accepted; a larger one closes the connection")
+                .define(AUTO_CREATE_TOPICS_ENABLE, BOOLEAN, true, HIGH,
+                        "Create a topic when a client asks for its metadata")
+                .define(DELETE_TOPIC_ENABLE, BOOLEAN, true, HIGH, "Allow deleting topics")
+                .define(NUM_PARTITIONS, INT, 1, atLeast(1), MEDIUM, "Partitions of a topic created without a count")
+                .define(DEFAULT_REPLICATION_FACTOR, SHORT, (short) 1, atLeast(1), MEDIUM,
+                        "Replication factor of a topic created without one")
+                .define(BROKER_SESSION_TIMEOUT_MS, INT, 9000, atLeast(1), MEDIUM,
+                        "A broker without a heartbeat for this long is fenced")
+                .define(BROKER_HEARTBEAT_INTERVAL_MS, INT, 2000, atLeast(1), MEDIUM,
+                        "How often a broker heartbeats to the controller")
+                .define(REPLICA_LAG_TIME_MAX_MS, LONG, 30_000L, atLeast(1), MEDIUM,
+                        "A follower this far behind leaves the ISR")
+                .define(OFFSETS_TOPIC_REPLICATION_FACTOR, SHORT, (short) 3, atLeast(1), MEDIUM,
+                        "Replication factor of __consumer_offsets")
+                .define(OFFSETS_TOPIC_NUM_PARTITIONS, INT, 50, atLeast(1), MEDIUM, "Partitions of __consumer_offsets")
+                .define(PRODUCER_ID_EXPIRATION_MS, INT, 86_400_000, atLeast(1), LOW,
+                        "A partition forgets an idempotent producer silent for this long")
+                .define(NUM_RECOVERY_THREADS_PER_DATA_DIR, INT, 1, atLeast(1), LOW,
+                        "Threads per log dir recovering logs at startup")
+                .define(BACKGROUND_THREADS, INT, 4, atLeast(1), LOW, "Threads for retention, flushes and checkpoints")
+                .define(LOG_RETENTION_CHECK_INTERVAL_MS, LONG, 300_000L, atLeast(1), LOW, "How often retention runs")
+                .define(LOG_FLUSH_SCHEDULER_INTERVAL_MS, LONG, 1_000L, atLeast(1), LOW, "How often flush.ms is checked")
+                .define(LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS, INT, 60_000, atLeast(1), LOW,
+                        "How often recovery points are checkpointed")
+                .define(LOG_FLUSH_START_OFFSET_CHECKPOINT_INTERVAL_MS, INT, 60_000, atLeast(1), LOW,
+                        "How often log start offsets are checkpointed")
+                .define(REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS, LONG, 5_000L, atLeast(1), LOW,
+                        "How often high watermarks are checkpointed")
+                .define(LOG_RETENTION_HOURS, INT, 168, atLeast(-1), HIGH, "Default retention.ms, in hours")
+                .define(LOG_RETENTION_MINUTES, INT, null, nullOrAtLeast(-1), HIGH, "Default retention.ms, in minutes")
+                .define(LOG_RETENTION_MS, LONG, null, nullOrAtLeast(-1), HIGH, "Default retention.ms")
+                .define(LOG_ROLL_HOURS, INT, 168, between(1, Integer.MAX_VALUE), MEDIUM, "Default segment.ms, in hours")
+                .define(LOG_ROLL_MS, LONG, null, nullOrAtLeast(1), MEDIUM, "Default segment.ms");
+        TOPIC_SYNONYMS.forEach((brokerName, topicName) -> def.define(brokerName, STRING, null, MEDIUM,
+                "Default " + topicName + " of every topic"));
+        return def;
+    }
+
+    /** For keys whose absence means "use another key": unset, or a number at least {@code min}. */
+    private static ConfigDef.Validator nullOrAtLeast(long min) {
+        return (name, value) -> {
+            if (value != null && ((Number) value).longValue() < min) {
+                throw new ConfigException(name, value, "Value must be at least " + min);
+            }
+        };
+    }
+
+    private static EnumSet<Role> parseRoles(List<String> names) {
+        EnumSet<Role> roles = EnumSet.noneOf(Role.class);
+        for (String name : names) {
+            try {
+                roles.add(Role.valueOf(name.trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(PROCESS_ROLES, name, "a role is broker or controller");
+            }
+        }
+        if (roles.isEmpty()) {
+            throw new ConfigException(PROCESS_ROLES, names, "name at least one of broker, controller");
+        }
+        return roles;
+    }
+
+    private static List<Listener> parseListeners(String key, List<String> specs) {
+        List<Listener> parsed = new ArrayList<>();
+        for (String spec : specs) {
+            try {
+                Listener listener = Listener.parse(spec);
+                if (parsed.stream().anyMatch(l -> l.name().equals(listener.name()))) {
+                    throw new ConfigException(key, specs, "listener name " + listener.name() + " appears twice");
+                }
+                parsed.add(listener);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(key, spec, e.getMessage());
+            }
+        }
+        return List.copyOf(parsed);
+    }
+
+    /** Kafka advertises a listener without a host under the machine's canonical host name. */
+    private static List<Listener> advertise(List<Listener> listeners) {
+        return listeners.stream().map(l -> l.host().isEmpty() || l.host().equals("0.0.0.0")
+                ? new Listener(l.name(), canonicalHostName(), l.port()) : l).toList();
+    }
+
+    private static String canonicalHostName() {
+        try {
+            return InetAddress.getLocalHost().getCanonicalHostName();
+        } catch (UnknownHostException e) {
+            throw new ConfigException("Cannot find this machine's host name to advertise (" + e.getMessage()
+                    + "): set " + ADVERTISED_LISTENERS);
+        }
+    }
+
+    private static List<Voter> parseVoters(List<String> specs) {
+        List<Voter> voters = new ArrayList<>();
+        for (String spec : specs) {
+            try {
+                voters.add(Voter.parse(spec.trim()));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(CONTROLLER_QUORUM_VOTERS, spec, e.getMessage());
+            }
+        }
+        if (voters.isEmpty()) {
+            throw new ConfigException(CONTROLLER_QUORUM_VOTERS, specs, "name at least one controller");
+        }
+        if (voters.stream().map(Voter::id).distinct().count() != voters.size()) {
+            throw new ConfigException(CONTROLLER_QUORUM_VOTERS, specs, "a node id appears twice");
+        }
+        return List.copyOf(voters);
+    }
+
+    private LogConfig parseTopicDefaults() {
+        Map<String, Object> settings = new HashMap<>();
+        TOPIC_SYNONYMS.forEach((brokerName, topicName) -> {
+            Object value = values.get(brokerName);
+            if (value != null) {
+                settings.put(topicName, value);
+            }
+        });
+        Long retentionMs = (Long) values.get(LOG_RETENTION_MS);
+        Integer retentionMinutes = (Integer) values.get(LOG_RETENTION_MINUTES);
+        if (retentionMs == null) {
+            retentionMs = retentionMinutes != null ? TimeUnit.MINUTES.toMillis(retentionMinutes)
+                    : TimeUnit.HOURS.toMillis(getInt(LOG_RETENTION_HOURS));
+        }
+        settings.put(TopicConfig.RETENTION_MS_CONFIG, retentionMs < 0 ? -1L : retentionMs);
+        Long rollMs = (Long) values.get(LOG_ROLL_MS);
+        settings.put(TopicConfig.SEGMENT_MS_CONFIG, rollMs != null ? rollMs : TimeUnit.HOURS.toMillis(getInt(LOG_ROLL_HOURS)));
+        try {
+            return LogConfig.fromMap(settings);
+        } catch (ConfigException e) {
+            throw new ConfigException("Invalid topic default: " + e.getMessage());
+        }
+    }
+
+    private void validate() {
+        for (String entry : getList(LISTENER_SECURITY_PROTOCOL_MAP)) {
+            String[] parts = entry.split(":");
+            if (parts.length != 2) {
+                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, entry, "an entry is NAME:PROTOCOL");
+            }
+            String name = parts[0].trim().toUpperCase(Locale.ROOT);
+            boolean used = listeners.stream().anyMatch(l -> l.name().equals(name));
+            if (used && !parts[1].trim().equalsIgnoreCase("PLAINTEXT")) {
+                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, entry,
+                        "listener " + name + " would need " + parts[1].trim() + "; Skein serves PLAINTEXT only");
+            }
+        }
+        for (Listener advertised : advertisedListeners) {
+            if (advertised.host().equals("0.0.0.0")) {
+                throw new ConfigException(ADVERTISED_LISTENERS, advertised.toString(),
+                        "clients cannot connect to 0.0.0.0: advertise a host name or address");
+            }
+            if (listeners.stream().noneMatch(l -> l.name().equals(advertised.name()))) {
+                throw new ConfigException(ADVERTISED_LISTENERS, advertised.toString(),
+                        "there is no listener named " + advertised.name() + " in " + LISTENERS);
+            }
+        }
+        if (roles.contains(Role.BROKER) && clientListeners().isEmpty()) {
+            throw new ConfigException(LISTENERS, listeners.toString(),
+                    "a broker needs a listener for clients, one not named in " + CONTROLLER_LISTENER_NAMES);
+        }
+        Optional<Voter> self = voters.stream().filter(v -> v.id() == nodeId()).findFirst();
+        if (roles.contains(Role.CONTROLLER)) {
+            Listener controller = controllerListener().orElseThrow(() -> new ConfigException(LISTENERS,
+                    listeners.toString(), "a controller needs a listener named in " + CONTROLLER_LISTENER_NAMES
+                            + " " + controllerListenerNames));
+            if (self.isEmpty()) {
+                throw new ConfigException(CONTROLLER_QUORUM_VOTERS, getList(CONTROLLER_QUORUM_VOTERS),
+                        "this node (" + NODE_ID + "=" + nodeId() + ") is a controller and must be one of the voters");
+            }
+            if (self.get().port() != controller.port()) {
+                throw new ConfigException(CONTROLLER_QUORUM_VOTERS, self.get().toString(), "this node's voter port "
+                        + self.get().port() + " differs from its controller listener " + controller);
+            }
+        } else if (self.isPresent()) {
+            throw new ConfigException(CONTROLLER_QUORUM_VOTERS, self.get().toString(),
+                    "this node is listed as a voter but " + PROCESS_ROLES + " does not include controller");
+        }
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    private Object get(String key) {
+        return values.get(key);
+    }
+
+    private int getInt(String key) {
+        return (Integer) get(key);
+    }
+
+    private String getString(String key) {
+        return (String) get(key);
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> getList(String key) {
+        return (List<String>) get(key);
+    }
+
+    /** The settings as given, for DescribeConfigs. */
+    public Map<String, String> originals() {
+        return originals;
+    }
+
+    /** Every setting's value in force, defaults included, keyed and sorted by name. */
+    public Map<String, Object> values() {
+        Map<String, Object> sorted = new TreeMap<>();
+        values.forEach((key, value) -> {
+            if (value != null) {
+                sorted.put(key, value);
+            }
+        });
+        return sorted;
+    }
+
+    public Set<Role> roles() {
+        return EnumSet.copyOf(roles);
+    }
+
+    public boolean hasRole(Role role) {
+        return roles.contains(role);
+    }
+
+    public int nodeId() {
+        return getInt(NODE_ID);
+    }
+
+    /** Listeners that serve Kafka clients: every listener except the controllers'. */
+    public List<Listener> clientListeners() {
+        return listeners.stream().filter(l -> !controllerListenerNames.contains(l.name())).toList();
+    }
+
+    /** The listener this node's controller serves on, if it has one. */
+    public Optional<Listener> controllerListener() {
+        return listeners.stream().filter(l -> controllerListenerNames.contains(l.name())).findFirst();
+    }
+
+    /** How clients reach {@code listener}: its advertised address, else its own. */
+    public Listener advertised(Listener listener) {
+        return advertisedListeners.stream().filter(l -> l.name().equals(listener.name())).findFirst()
+                .orElse(listener);
+    }
+
+    public String interBrokerListenerName() {
+        return getString(INTER_BROKER_LISTENER_NAME).toUpperCase(Locale.ROOT);
+    }
+
+    public List<Voter> voters() {
+        return voters;
+    }
+
+    public List<Path> logDirs() {
+        return logDirs;
+    }
+
+    /** Where the metadata log's {@code __cluster_metadata} directory lives. */
+    public Path metadataLogDir() {
+        String dir = getString(METADATA_LOG_DIR);
+        return dir == null ? logDirs.get(0) : Path.of(dir).toAbsolutePath().normalize();
+    }
+
+    /** Every directory that must be formatted: the log dirs and the metadata log dir. */
+    public List<Path> formattedDirs() {
+        List<Path> dirs = new ArrayList<>(logDirs);
+        if (!dirs.contains(metadataLogDir())) {
+            dirs.add(metadataLogDir());
+        }
+        return dirs;
+    }
+
+    public int numNetworkThreads() {
+        return getInt(NUM_NETWORK_THREADS);
+    }
+
+    public int numIoThreads() {
+        return getInt(NUM_IO_THREADS);
+    }
+
+    public int socketSendBufferBytes() {
+        return getInt(SOCKET_SEND_BUFFER_BYTES);
+    }
+
+    public int socketReceiveBufferBytes() {
+        return getInt(SOCKET_RECEIVE_BUFFER_BYTES);
+    }
+
+    public int socketRequestMaxBytes() {
+        return getInt(SOCKET_REQUEST_MAX_BYTES);
+    }
+
+    public boolean autoCreateTopicsEnable() {
+        return (Boolean) get(AUTO_CREATE_TOPICS_ENABLE);
+    }
+
+    public boolean deleteTopicEnable() {
+        return (Boolean) get(DELETE_TOPIC_ENABLE);
+    }
+
+    public int brokerHeartbeatIntervalMs() {
+        return getInt(BROKER_HEARTBEAT_INTERVAL_MS);
+    }
+
+    public int brokerSessionTimeoutMs() {
+        return getInt(BROKER_SESSION_TIMEOUT_MS);
+    }
+
+    public long producerIdExpirationMs() {
+        return getInt(PRODUCER_ID_EXPIRATION_MS);
+    }
+
+    /** Every topic's settings unless it sets its own: Kafka's defaults, overridden by the broker-level keys. */
+    public LogConfig topicDefaults() {
+        return topicDefaults;
+    }
+
+    /** The broker-level name of a topic setting's default ({@code log.retention.ms} for {@code retention.ms}), if it has one. */
+    public static Optional<String> brokerSynonym(String topicKey) {
+        if (topicKey.equals(TopicConfig.RETENTION_MS_CONFIG)) {
+            return Optional.of(LOG_RETENTION_MS);
+        }
+        if (topicKey.equals(TopicConfig.SEGMENT_MS_CONFIG)) {
+            return Optional.of(LOG_ROLL_MS);
+        }
+        return TOPIC_SYNONYMS.entrySet().stream().filter(e -> e.getValue().equals(topicKey)).map(Map.Entry::getKey)
+                .findFirst();
+    }
+
+    /** Every key a node accepts, with its type and documentation. */
+    public static Map<String, ConfigDef.ConfigKey> keys() {
+        return new TreeMap<>(DEFINITION.configKeys());
+    }
+
+    /** The broker-level keys that set topic defaults, as given, keyed by the topic-level name. */
+    public Map<String, String> topicDefaultOverrides() {
+        Map<String, String> overrides = new LinkedHashMap<>();
+        TOPIC_SYNONYMS.forEach((brokerName, topicName) -> {
+            if (originals.containsKey(brokerName)) {
+                overrides.put(topicName, originals.get(brokerName));
+            }
+        });
+        if (originals.containsKey(LOG_RETENTION_MS) || originals.containsKey(LOG_RETENTION_MINUTES)
+                || originals.containsKey(LOG_RETENTION_HOURS)) {
+            overrides.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(topicDefaults.retentionMs()));
+        }
+        if (originals.containsKey(LOG_ROLL_MS) || originals.containsKey(LOG_ROLL_HOURS)) {
+            overrides.put(TopicConfig.SEGMENT_MS_CONFIG, Long.toString(topicDefaults.segmentMs()));
+        }
+        return overrides;
+    }
+
+    public LogManagerConfig logManagerConfig() {
+        return new LogManagerConfig(logDirs, nodeId(), getInt(NUM_RECOVERY_THREADS_PER_DATA_DIR),
+                getInt(BACKGROUND_THREADS), (Long) get(LOG_RETENTION_CHECK_INTERVAL_MS),
+                (Long) get(LOG_FLUSH_SCHEDULER_INTERVAL_MS), getInt(LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS),
+                getInt(LOG_FLUSH_START_OFFSET_CHECKPOINT_INTERVAL_MS),
+                (Long) get(REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS));
+    }
+
+    public QuorumSettings quorumSettings(String clusterId) {
+        Listener controller = controllerListener().orElseThrow();
+        String host = controller.host().isEmpty() ? "0.0.0.0" : controller.host();
+        return QuorumSettings.of(nodeId(), host, controller.port(), voters, clusterId,
+                metadataLogDir().resolve(io.skein.log.LogManager.METADATA_DIR));
+    }
+
+    public ControllerSettings controllerSettings(String clusterId) {
+        return new ControllerSettings(clusterId, brokerSessionTimeoutMs(), getInt(NUM_PARTITIONS),
+                (Short) get(DEFAULT_REPLICATION_FACTOR), ControllerSettings.defaults(clusterId).producerIdBlockSize(),
+                (Boolean) topicDefaults.values().get(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG));
+    }
+
+    @Override
+    public String toString() {
+        return "NodeConfig" + new TreeMap<>(originals);
+    }
+}

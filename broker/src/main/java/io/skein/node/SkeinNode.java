@@ -1,0 +1,108 @@
+package io.skein.node;
+
+import io.skein.broker.BrokerServer;
+import io.skein.log.LogConfig;
+import io.skein.log.MetaProperties;
+import io.skein.metadata.controller.ConfigValidator;
+import io.skein.metadata.controller.ControllerServer;
+import io.skein.proto.metadata.ConfigResourceType;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Skein node: a controller (a voter of the metadata quorum with its controller service), a
+ * broker, or both, as {@code process.roles} says. It starts on formatted storage only.
+ */
+public final class SkeinNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SkeinNode.class);
+
+    private final ControllerServer controller;
+    private final BrokerServer broker;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private SkeinNode(ControllerServer controller, BrokerServer broker) {
+        this.controller = controller;
+        this.broker = broker;
+    }
+
+    /**
+     * Starts every role of {@code config} and returns once the node serves.
+     *
+     * @throws IOException naming the command to run, if the storage is not formatted for this node;
+     *                     or if a port or a directory cannot be used
+     */
+    public static SkeinNode start(NodeConfig config) throws IOException, InterruptedException {
+        MetaProperties identity = NodeStorage.verify(config);
+        String clusterId = identity.clusterId();
+        Clock clock = Clock.systemUTC();
+        ControllerServer controller = null;
+        if (config.hasRole(NodeConfig.Role.CONTROLLER)) {
+            Listener listener = config.controllerListener().orElseThrow();
+            controller = ControllerServer.start(config.quorumSettings(clusterId), config.controllerSettings(clusterId),
+                    listener.host().isEmpty() ? "0.0.0.0" : listener.host(),
+                    listener.port() + BrokerServer.CONTROLLER_SERVICE_PORT_OFFSET, SkeinNode::validateConfigs, clock);
+            log.info("Controller {} of cluster {} is a voter of {}", config.nodeId(), clusterId, config.voters());
+        }
+        try {
+            BrokerServer broker = config.hasRole(NodeConfig.Role.BROKER)
+                    ? BrokerServer.start(config, clusterId, clock) : null;
+            return new SkeinNode(controller, broker);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            if (controller != null) {
+                controller.close();
+            }
+            throw e;
+        }
+    }
+
+    /** What the controller accepts as a topic's configs: what a partition log accepts. */
+    private static Optional<String> validateConfigs(ConfigResourceType type, String name, Map<String, String> configs) {
+        if (type != ConfigResourceType.TOPIC) {
+            return Optional.of("Broker configs are read from the node's config file when it starts");
+        }
+        try {
+            LogConfig.fromMap(configs);
+            return Optional.empty();
+        } catch (ConfigException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    public Optional<BrokerServer> broker() {
+        return Optional.ofNullable(broker);
+    }
+
+    public Optional<ControllerServer> controller() {
+        return Optional.ofNullable(controller);
+    }
+
+    /** Blocks until {@link #close()} has finished. */
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    /** Stops the broker (after a controlled shutdown) and then the controller. */
+    @Override
+    public void close() {
+        try {
+            if (broker != null) {
+                broker.close();
+            }
+            if (controller != null) {
+                try {
+                    controller.close();
+                } catch (IOException e) {
+                    log.error("Cannot stop the controller cleanly", e);
+                }
+            }
+        } finally {
+            stopped.countDown();
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package io.skein.broker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.skein.testing.ChildJvm;
+import io.skein.testing.ClientWorkload;
+import io.skein.testing.TestNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The oldest client line Skein serves, kafka-clients 3.9, in a JVM of its own: the same scenarios as
+ * {@link KafkaClientsTest}.
+ */
+@Timeout(300)
+class OlderClientsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void kafkaClients39() throws Exception {
+        try (TestNode node = TestNode.start(dir)) {
+            String version = System.getProperty("skein.kafka.compat.clients.version");
+            ChildJvm.Result result = ChildJvm.run(version, null, Duration.ofMinutes(4), ClientWorkload.class.getName(),
+                    node.bootstrap(), "v39", "roundtrip", "codecs", "acks", "admin");
+            assertEquals(0, result.exitCode(), result.output());
+            assertTrue(result.output().contains("kafka-clients-" + version + ".jar"), result.output());
+        }
+    }
+}

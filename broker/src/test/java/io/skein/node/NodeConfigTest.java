@@ -1,0 +1,137 @@
+package io.skein.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.skein.node.NodeConfig.Role;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeConfigTest {
+    @TempDir
+    Path dir;
+
+    private static Map<String, String> combined(Map<String, String> extra) {
+        Map<String, String> settings = new HashMap<>(Map.of(
+                "process.roles", "broker,controller",
+                "node.id", "1",
+                "listeners", "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9094",
+                "controller.quorum.voters", "1@127.0.0.1:9094",
+                "log.dirs", "/var/skein/a,/var/skein/b"));
+        settings.putAll(extra);
+        return settings;
+    }
+
+    private static String rejection(Map<String, String> settings) {
+        return assertThrows(ConfigException.class, () -> NodeConfig.of(settings)).getMessage();
+    }
+
+    @Test
+    void readsKafkasNamesAndFillsInKafkasDefaults() {
+        NodeConfig config = NodeConfig.of(combined(Map.of()));
+        assertEquals(Set.of(Role.BROKER, Role.CONTROLLER), config.roles());
+        assertEquals(1, config.nodeId());
+        assertEquals(List.of(new Listener("PLAINTEXT", "127.0.0.1", 9092)), config.clientListeners());
+        assertEquals(new Listener("CONTROLLER", "127.0.0.1", 9094), config.controllerListener().orElseThrow());
+        assertEquals(List.of(Path.of("/var/skein/a"), Path.of("/var/skein/b")), config.logDirs());
+        assertEquals(Path.of("/var/skein/a"), config.metadataLogDir());
+        assertEquals(100 * 1024 * 1024, config.socketRequestMaxBytes());
+        assertEquals(8, config.numIoThreads());
+        assertTrue(config.autoCreateTopicsEnable());
+        assertEquals(168L * 3600 * 1000, config.topicDefaults().retentionMs());
+        assertEquals(1024 * 1024 * 1024, config.topicDefaults().segmentBytes());
+        assertEquals(1, config.controllerSettings("c").defaultPartitions());
+        assertEquals(9000, config.controllerSettings("c").sessionTimeoutMs());
+    }
+
+    @Test
+    void brokerLevelTopicSettingsBecomeTopicDefaults() {
+        NodeConfig config = NodeConfig.of(combined(Map.of("log.retention.hours", "1", "log.segment.bytes", "1048576",
+                "message.max.bytes", "2000000", "min.insync.replicas", "2", "log.flush.interval.messages", "1",
+                "num.partitions", "6", "unclean.leader.election.enable", "true")));
+        assertEquals(3_600_000, config.topicDefaults().retentionMs());
+        assertEquals(1_048_576, config.topicDefaults().segmentBytes());
+        assertEquals(2_000_000, config.topicDefaults().maxMessageBytes());
+        assertEquals(2, config.topicDefaults().minInSyncReplicas());
+        assertEquals(1, config.topicDefaults().flushMessages());
+        assertEquals(6, config.controllerSettings("c").defaultPartitions());
+        assertTrue(config.controllerSettings("c").uncleanLeaderElection());
+        assertEquals(Map.of("retention.ms", "3600000", "segment.bytes", "1048576", "max.message.bytes", "2000000",
+                        "min.insync.replicas", "2", "flush.messages", "1", "unclean.leader.election.enable", "true"),
+                config.topicDefaultOverrides());
+    }
+
+    @Test
+    void theFinestRetentionUnitWins() {
+        assertEquals(60_000, NodeConfig.of(combined(Map.of("log.retention.hours", "5", "log.retention.minutes", "1")))
+                .topicDefaults().retentionMs());
+        assertEquals(1234, NodeConfig.of(combined(Map.of("log.retention.minutes", "1", "log.retention.ms", "1234")))
+                .topicDefaults().retentionMs());
+        assertEquals(-1, NodeConfig.of(combined(Map.of("log.retention.ms", "-1"))).topicDefaults().retentionMs());
+    }
+
+    @Test
+    void unknownKeysAreRejectedByName() {
+        assertTrue(rejection(combined(Map.of("log.retention.hour", "1"))).contains("'log.retention.hour'"));
+        String unsupported = rejection(combined(Map.of("transaction.state.log.replication.factor", "1")));
+        assertTrue(unsupported.contains("transaction.state.log.replication.factor")
+                && unsupported.contains("does not support transactions"), unsupported);
+        assertTrue(rejection(combined(Map.of("controller.quorum.bootstrap.servers", "localhost:9093")))
+                .contains("controller.quorum.voters"));
+    }
+
+    @Test
+    void invalidValuesAndMissingKeysAreRejectedByName() {
+        Map<String, String> noId = combined(Map.of());
+        noId.remove("node.id");
+        assertTrue(rejection(noId).contains("node.id"));
+        assertTrue(rejection(combined(Map.of("num.io.threads", "0"))).contains("num.io.threads"));
+        assertTrue(rejection(combined(Map.of("process.roles", "broker,dancer"))).contains("process.roles"));
+        assertTrue(rejection(combined(Map.of("log.segment.bytes", "ten"))).contains("segment.bytes"));
+        assertTrue(rejection(combined(Map.of("listeners", "PLAINTEXT:9092"))).contains("NAME://host:port"));
+    }
+
+    @Test
+    void rolesMustMatchTheListenersAndVoters() {
+        assertTrue(rejection(combined(Map.of("controller.quorum.voters", "2@127.0.0.1:9094")))
+                .contains("must be one of the voters"));
+        assertTrue(rejection(combined(Map.of("controller.quorum.voters", "1@127.0.0.1:9999")))
+                .contains("differs from its controller listener"));
+        assertTrue(rejection(combined(Map.of("listeners", "CONTROLLER://127.0.0.1:9094")))
+                .contains("a broker needs a listener for clients"));
+        assertTrue(rejection(combined(Map.of("process.roles", "broker"))).contains("does not include controller"));
+        assertTrue(rejection(combined(Map.of("listener.security.protocol.map", "PLAINTEXT:SSL,CONTROLLER:PLAINTEXT")))
+                .contains("PLAINTEXT only"));
+        assertTrue(rejection(combined(Map.of("advertised.listeners", "PLAINTEXT://0.0.0.0:9092"))).contains("0.0.0.0"));
+
+        NodeConfig broker = NodeConfig.of(Map.of("process.roles", "broker", "node.id", "4",
+                "listeners", "PLAINTEXT://:9192", "advertised.listeners", "PLAINTEXT://broker4.example:9192",
+                "controller.quorum.voters", "1@c1:9094,2@c2:9094,3@c3:9094"));
+        assertEquals(new Listener("PLAINTEXT", "broker4.example", 9192),
+                broker.advertised(broker.clientListeners().get(0)));
+        assertTrue(broker.controllerListener().isEmpty());
+        assertEquals(3, broker.voters().size());
+    }
+
+    @Test
+    void loadsAPropertiesFileNamingItInErrors() throws IOException {
+        Path file = dir.resolve("server.properties");
+        Files.writeString(file, "process.roles=broker,controller\nnode.id=1\n"
+                + "listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9094\n"
+                + "controller.quorum.voters=1@127.0.0.1:9094\nlog.dirs=" + dir.resolve("logs") + "\n");
+        assertEquals(List.of(dir.resolve("logs")), NodeConfig.load(file).logDirs());
+        Files.writeString(file, "bogus.key=1\n", StandardOpenOption.APPEND);
+        String message = assertThrows(ConfigException.class, () -> NodeConfig.load(file)).getMessage();
+        assertTrue(message.startsWith(file.toString()) && message.contains("bogus.key"), message);
+    }
+}

@@ -1,0 +1,74 @@
+package io.skein.testing;
+
+import io.skein.node.NodeConfig;
+import io.skein.node.NodeStorage;
+import io.skein.node.SkeinNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A real single combined node in this JVM: formatted storage in a test directory, its Kafka listener
+ * on a free port of 127.0.0.1, its controller on two more.
+ */
+public final class TestNode implements AutoCloseable {
+    private final Map<String, String> settings;
+    private SkeinNode node;
+
+    private TestNode(Map<String, String> settings) {
+        this.settings = settings;
+    }
+
+    public static TestNode start(Path dir) throws IOException, InterruptedException {
+        return start(dir, Map.of());
+    }
+
+    /** Starts a node with {@code overrides} on top of the test settings. */
+    public static TestNode start(Path dir, Map<String, String> overrides) throws IOException, InterruptedException {
+        TestNode node = new TestNode(settings(dir, overrides));
+        NodeConfig config = node.config();
+        NodeStorage.format(config, NodeStorage.randomClusterId(), false);
+        node.node = SkeinNode.start(config);
+        return node;
+    }
+
+    /** A combined node's settings, with every port chosen now. */
+    public static Map<String, String> settings(Path dir, Map<String, String> overrides) {
+        int controllerPort = FreePorts.pair();
+        Map<String, String> settings = new HashMap<>();
+        settings.put(NodeConfig.PROCESS_ROLES, "broker,controller");
+        settings.put(NodeConfig.NODE_ID, "1");
+        settings.put(NodeConfig.LISTENERS, "PLAINTEXT://127.0.0.1:" + FreePorts.one()
+                + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        settings.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, "1@127.0.0.1:" + controllerPort);
+        settings.put(NodeConfig.LOG_DIRS, dir.resolve("data").toString());
+        settings.putAll(overrides);
+        return settings;
+    }
+
+    public NodeConfig config() {
+        return NodeConfig.of(settings);
+    }
+
+    public SkeinNode node() {
+        return node;
+    }
+
+    public String bootstrap() {
+        return "127.0.0.1:" + node.broker().orElseThrow().boundPorts().get(0);
+    }
+
+    /** Stops the node cleanly and starts it again on the same storage and ports. */
+    public void restart() throws IOException, InterruptedException {
+        node.close();
+        node = SkeinNode.start(config());
+    }
+
+    @Override
+    public void close() {
+        if (node != null) {
+            node.close();
+        }
+    }
+}
