@@ -1,5 +1,6 @@
 package io.skein.testing;
 
+import io.skein.log.MetaProperties;
 import io.skein.node.NodeConfig;
 import io.skein.node.NodeStorage;
 import io.skein.node.SkeinNode;
@@ -30,6 +31,21 @@ public final class TestNode implements AutoCloseable {
         NodeConfig config = node.config();
         NodeStorage.format(config, NodeStorage.randomClusterId(), false);
         node.node = SkeinNode.start(config);
+        return node;
+    }
+
+    /** Starts a broker-only node {@code nodeId} in the cluster whose controller is {@code controller}. */
+    public static TestNode startBroker(Path dir, TestNode controller, int nodeId) throws IOException, InterruptedException {
+        Map<String, String> settings = new HashMap<>();
+        settings.put(NodeConfig.PROCESS_ROLES, "broker");
+        settings.put(NodeConfig.NODE_ID, Integer.toString(nodeId));
+        settings.put(NodeConfig.LISTENERS, "PLAINTEXT://127.0.0.1:" + FreePorts.one());
+        settings.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, controller.settings.get(NodeConfig.CONTROLLER_QUORUM_VOTERS));
+        settings.put(NodeConfig.LOG_DIRS, dir.resolve("data").toString());
+        TestNode node = new TestNode(settings);
+        String clusterId = MetaProperties.read(controller.config().logDirs().get(0)).orElseThrow().clusterId();
+        NodeStorage.format(node.config(), clusterId, false);
+        node.node = SkeinNode.start(node.config());
         return node;
     }
 

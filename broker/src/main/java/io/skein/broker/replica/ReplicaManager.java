@@ -420,6 +420,11 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         }
     }
 
+    /** Fetches waiting for data (long polls). */
+    public int waitingFetches() {
+        return fetchPurgatory.watched();
+    }
+
     /** Tells the produce and fetch requests waiting on {@code tp} to look again. */
     private void checkWaiting(TopicPartition tp) {
         producePurgatory.checkAndComplete(tp);

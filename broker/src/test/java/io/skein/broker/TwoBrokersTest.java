@@ -1,0 +1,73 @@
+package io.skein.broker;
+
+import static io.skein.testing.RawKafkaClient.batch;
+import static io.skein.testing.RawKafkaClient.only;
+import static io.skein.testing.RawKafkaClient.produce;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.skein.testing.RawKafkaClient;
+import io.skein.testing.TestNode;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A combined node and a broker-only node: both serve clients, the controller spreads partitions over
+ * them, and a request for a partition sent to the broker that does not hold it is refused with
+ * NOT_LEADER_OR_FOLLOWER, so that the client looks for the right one.
+ */
+@Timeout(120)
+class TwoBrokersTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void requestsForAPartitionLedElsewhereAreRefused() throws Exception {
+        try (TestNode first = TestNode.start(dir.resolve("1"));
+             TestNode second = TestNode.startBroker(dir.resolve("2"), first, 2);
+             Admin admin = Admin.create(Map.of("bootstrap.servers", first.bootstrap()))) {
+            assertEquals(Set.of(1, 2), admin.describeCluster().nodes().get().stream().map(Node::id)
+                    .collect(Collectors.toSet()));
+            admin.createTopics(List.of(new NewTopic("spread", 2, (short) 1))).all().get();
+            TopicDescription spread = admin.describeTopics(List.of("spread")).allTopicNames().get().get("spread");
+            assertEquals(Set.of(1, 2), spread.partitions().stream().map(p -> p.leader().id()).collect(Collectors.toSet()));
+            int ledBySecond = spread.partitions().stream().filter(p -> p.leader().id() == 2)
+                    .mapToInt(TopicPartitionInfo::partition).findFirst().orElseThrow();
+
+            try (RawKafkaClient toFirst = new RawKafkaClient(first.bootstrap());
+                 RawKafkaClient toSecond = new RawKafkaClient(second.bootstrap())) {
+                assertEquals(Errors.NOT_LEADER_OR_FOLLOWER.code(), only(toFirst.call(
+                        produce("spread", ledBySecond, (short) 1, batch(List.of("x"))), (short) 12)).errorCode());
+                assertEquals(Errors.NONE.code(), only(toSecond.call(
+                        produce("spread", ledBySecond, (short) 1, batch(List.of("x"))), (short) 12)).errorCode());
+                FetchResponseData fetched = toFirst.call(fetch("spread", ledBySecond), (short) 12);
+                assertEquals(Errors.NOT_LEADER_OR_FOLLOWER.code(),
+                        fetched.responses().get(0).partitions().get(0).errorCode());
+            }
+            assertTrue(second.node().broker().isPresent() && second.node().controller().isEmpty());
+        }
+    }
+
+    private static FetchRequestData fetch(String topic, int partition) {
+        FetchRequestData request = new FetchRequestData().setReplicaId(-1).setMaxWaitMs(0).setMinBytes(1)
+                .setMaxBytes(1 << 20);
+        request.topics().add(new FetchRequestData.FetchTopic().setTopic(topic).setPartitions(List.of(
+                new FetchRequestData.FetchPartition().setPartition(partition).setFetchOffset(0)
+                        .setPartitionMaxBytes(1 << 20))));
+        return request;
+    }
+}

@@ -1,0 +1,141 @@
+package io.skein.testing;
+
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.ApiMessageType;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.RequestUtils;
+import org.apache.kafka.common.requests.ResponseHeader;
+
+/**
+ * A Kafka connection driven by hand, for what real clients never send: exact batches (duplicates,
+ * gaps in sequences, bad CRCs), and bytes that are not Kafka requests at all. Requests and responses
+ * are encoded with kafka-clients' own classes.
+ */
+public final class RawKafkaClient implements AutoCloseable {
+    private final Socket socket;
+    private final DataInputStream in;
+    private final OutputStream out;
+    private int correlationId;
+
+    public RawKafkaClient(String bootstrap) throws IOException {
+        String[] hostPort = bootstrap.split(":");
+        this.socket = new Socket(hostPort[0], Integer.parseInt(hostPort[1]));
+        socket.setSoTimeout(30_000);
+        this.in = new DataInputStream(socket.getInputStream());
+        this.out = socket.getOutputStream();
+    }
+
+    /** Sends {@code request} at {@code version} and reads its response. */
+    @SuppressWarnings("unchecked")
+    public <T extends ApiMessage> T call(ApiMessage request, short version) throws IOException {
+        ApiKeys key = ApiKeys.forId(request.apiKey());
+        int id = ++correlationId;
+        RequestHeader header = new RequestHeader(key, version, "raw-client", id);
+        ByteBuffer frame = RequestUtils.serialize(header.data(), header.headerVersion(), request, version);
+        sendFrame(frame);
+        return (T) readResponse(key, version, id);
+    }
+
+    /** Sends {@code request} and expects no response (acks=0). */
+    public void send(ApiMessage request, short version) throws IOException {
+        ApiKeys key = ApiKeys.forId(request.apiKey());
+        RequestHeader header = new RequestHeader(key, version, "raw-client", ++correlationId);
+        sendFrame(RequestUtils.serialize(header.data(), header.headerVersion(), request, version));
+    }
+
+    private void sendFrame(ByteBuffer frame) throws IOException {
+        byte[] bytes = new byte[4 + frame.remaining()];
+        ByteBuffer.wrap(bytes).putInt(frame.remaining()).put(frame);
+        out.write(bytes);
+        out.flush();
+    }
+
+    /** Reads the response to request {@code correlation}, at {@code version} of {@code key}. */
+    public ApiMessage readResponse(ApiKeys key, short version, int correlation) throws IOException {
+        ByteBuffer response = ByteBuffer.wrap(readFrame());
+        ResponseHeader header = ResponseHeader.parse(response, key.responseHeaderVersion(version));
+        if (header.correlationId() != correlation) {
+            throw new IOException("Response to request " + header.correlationId() + " where " + correlation
+                    + " was expected");
+        }
+        ApiMessage message = ApiMessageType.fromApiKey(key.id).newResponse();
+        message.read(new ByteBufferAccessor(response), version);
+        return message;
+    }
+
+    /** Writes bytes as they are: garbage, truncated or oversized frames. */
+    public void sendBytes(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
+    public byte[] readFrame() throws IOException {
+        int size = in.readInt();
+        byte[] body = new byte[size];
+        in.readFully(body);
+        return body;
+    }
+
+    /** Whether the broker closed this connection (waiting up to 10 s for it to). */
+    public boolean closedByBroker() throws IOException {
+        socket.setSoTimeout(10_000);
+        try {
+            return in.read() == -1;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (EOFException | SocketException e) {
+            return true;
+        }
+    }
+
+    public int nextCorrelationId() {
+        return correlationId + 1;
+    }
+
+    /** One partition's records in a Produce request of the current version (topics named by name). */
+    public static ProduceRequestData produce(String topic, int partition, short acks, MemoryRecords records) {
+        ProduceRequestData request = new ProduceRequestData().setAcks(acks).setTimeoutMs(30_000);
+        ProduceRequestData.TopicProduceData data = new ProduceRequestData.TopicProduceData().setName(topic);
+        data.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(partition).setRecords(records));
+        request.topicData().add(data);
+        return request;
+    }
+
+    /** The only partition's answer in a Produce response. */
+    public static ProduceResponseData.PartitionProduceResponse only(ProduceResponseData response) {
+        return response.responses().iterator().next().partitionResponses().get(0);
+    }
+
+    /** A batch of idempotent records: {@code values.size()} sequence numbers from {@code baseSequence}. */
+    public static MemoryRecords idempotentBatch(long producerId, short epoch, int baseSequence, List<String> values) {
+        return MemoryRecords.withIdempotentRecords(Compression.NONE, producerId, epoch, baseSequence,
+                values.stream().map(v -> new SimpleRecord(v.getBytes())).toArray(SimpleRecord[]::new));
+    }
+
+    /** A plain batch, no producer id. */
+    public static MemoryRecords batch(List<String> values) {
+        return MemoryRecords.withRecords(Compression.NONE,
+                values.stream().map(v -> new SimpleRecord(v.getBytes())).toArray(SimpleRecord[]::new));
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
