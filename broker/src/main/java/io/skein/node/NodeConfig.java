@@ -14,6 +14,7 @@ import static org.apache.kafka.common.config.ConfigDef.Type.SHORT;
 import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 
 import io.skein.log.LogConfig;
+import io.skein.log.LogManager;
 import io.skein.log.LogManagerConfig;
 import io.skein.metadata.controller.ControllerSettings;
 import io.skein.metadata.quorum.QuorumSettings;
@@ -576,7 +577,7 @@ public final class NodeConfig {
         Listener controller = controllerListener().orElseThrow();
         String host = controller.host().isEmpty() ? "0.0.0.0" : controller.host();
         return QuorumSettings.of(nodeId(), host, controller.port(), voters, clusterId,
-                metadataLogDir().resolve(io.skein.log.LogManager.METADATA_DIR));
+                metadataLogDir().resolve(LogManager.METADATA_DIR));
     }
 
     public ControllerSettings controllerSettings(String clusterId) {

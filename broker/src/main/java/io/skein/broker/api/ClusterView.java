@@ -4,6 +4,7 @@ import io.skein.metadata.image.BrokerRegistration;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.TopicImage;
 import io.skein.proto.metadata.Endpoint;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -27,7 +28,7 @@ record ClusterView(Supplier<MetadataImage> images, String clusterId, int brokerI
     static List<Node> brokers(MetadataImage image, String listenerName, boolean includeFenced) {
         return image.brokers().values().stream()
                 .filter(broker -> includeFenced || !broker.fenced())
-                .sorted(java.util.Comparator.comparingInt(BrokerRegistration::id))
+                .sorted(Comparator.comparingInt(BrokerRegistration::id))
                 .flatMap(broker -> endpoint(broker, listenerName).map(e -> new Node(broker.id(), e.getHost(),
                         e.getPort(), broker.rack().isEmpty() ? null : broker.rack(), broker.fenced())).stream())
                 .toList();

@@ -1,9 +1,9 @@
 package io.skein.broker.api;
 
+import io.skein.broker.Futures;
 import io.skein.broker.network.RequestContext;
 import io.skein.broker.producer.ProducerIdManager;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -30,8 +30,7 @@ final class InitProducerIdApi implements Api {
         }
         return producerIds.generateProducerId().handle((id, error) -> {
             if (error != null) {
-                Throwable cause = error instanceof CompletionException ? error.getCause() : error;
-                return new InitProducerIdResponseData().setErrorCode(Errors.forException(cause).code())
+                return new InitProducerIdResponseData().setErrorCode(Errors.forException(Futures.cause(error)).code())
                         .setProducerId(-1).setProducerEpoch((short) -1);
             }
             return new InitProducerIdResponseData().setProducerId(id).setProducerEpoch((short) 0);

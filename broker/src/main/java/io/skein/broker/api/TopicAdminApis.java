@@ -1,5 +1,6 @@
 package io.skein.broker.api;
 
+import io.skein.broker.Futures;
 import io.skein.broker.network.RequestContext;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.TopicImage;
@@ -9,10 +10,10 @@ import io.skein.proto.controller.PartitionCount;
 import io.skein.proto.controller.TopicResult;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData.CreatePartitionsTopic;
@@ -71,8 +72,8 @@ final class TopicAdminApis {
         return topicAdmin.createTopics(asked, request.validateOnly(), request.timeoutMs()).handle((created, error) -> {
             if (error != null) {
                 asked.forEach(topic -> response.topics().add(new CreateTopicsResponseData.CreatableTopicResult()
-                        .setName(topic.getName()).setErrorCode(Errors.forException(cause(error)).code())
-                        .setErrorMessage(cause(error).getMessage())));
+                        .setName(topic.getName()).setErrorCode(Errors.forException(Futures.cause(error)).code())
+                        .setErrorMessage(Futures.cause(error).getMessage())));
                 return response;
             }
             MetadataImage image = cluster.image();
@@ -103,7 +104,7 @@ final class TopicAdminApis {
         DeleteTopicsRequestData request = (DeleteTopicsRequestData) context.request().data();
         MetadataImage image = cluster.image();
         DeleteTopicsResponseData response = new DeleteTopicsResponseData();
-        Map<String, Uuid> names = new java.util.LinkedHashMap<>(); // topics to delete, with their ids
+        Map<String, Uuid> names = new LinkedHashMap<>(); // topics to delete, with their ids
         List<DeleteTopicState> states = new ArrayList<>(request.topics());
         request.topicNames().forEach(name -> states.add(new DeleteTopicState().setName(name)));
         for (DeleteTopicState state : states) {
@@ -132,8 +133,8 @@ final class TopicAdminApis {
         return topicAdmin.deleteTopics(new ArrayList<>(names.keySet()), request.timeoutMs()).handle((deleted, error) -> {
             if (error != null) {
                 names.forEach((name, id) -> response.responses().add(new DeletableTopicResult().setName(name)
-                        .setTopicId(id).setErrorCode(Errors.forException(cause(error)).code())
-                        .setErrorMessage(cause(error).getMessage())));
+                        .setTopicId(id).setErrorCode(Errors.forException(Futures.cause(error)).code())
+                        .setErrorMessage(Futures.cause(error).getMessage())));
                 return response;
             }
             for (TopicResult result : deleted.getTopicsList()) {
@@ -165,7 +166,7 @@ final class TopicAdminApis {
         return topicAdmin.createPartitions(counts, request.validateOnly(), request.timeoutMs()).handle((grown, error) -> {
             if (error != null) {
                 counts.forEach(count -> response.results().add(new CreatePartitionsTopicResult().setName(count.getName())
-                        .setErrorCode(Errors.forException(cause(error)).code()).setErrorMessage(cause(error).getMessage())));
+                        .setErrorCode(Errors.forException(Futures.cause(error)).code()).setErrorMessage(Futures.cause(error).getMessage())));
                 return response;
             }
             for (TopicResult result : grown.getTopicsList()) {
@@ -175,9 +176,5 @@ final class TopicAdminApis {
             }
             return response;
         });
-    }
-
-    private static Throwable cause(Throwable error) {
-        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 }

@@ -207,6 +207,13 @@ public final class Partition {
                 + " is newer than broker " + localBrokerId + " knows (" + local + ")");
     }
 
+    /** Whether this broker leads the partition, in the epoch the client names if it names one. */
+    boolean leads(int clientLeaderEpoch) {
+        PartitionRegistration current = registration;
+        return current != null && current.leader() == localBrokerId
+                && (clientLeaderEpoch == -1 || clientLeaderEpoch == current.leaderEpoch());
+    }
+
     /**
      * Requires this broker to lead the partition, with the epoch the client names if it names one.
      *

@@ -1,5 +1,6 @@
 package io.skein.broker.replica;
 
+import io.skein.broker.Futures;
 import io.skein.broker.purgatory.DelayedOperation;
 import io.skein.broker.purgatory.DelayedOperationPurgatory;
 import io.skein.broker.replica.Partition.LeaderAppend;
@@ -27,7 +28,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
@@ -252,9 +252,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
 
     /** Why a completed future failed, if it did. */
     private static Optional<Throwable> failureOf(CompletableFuture<?> done) {
-        Throwable error = done.handle((value, failure) -> failure).join();
-        return Optional.ofNullable(error instanceof CompletionException && error.getCause() != null
-                ? error.getCause() : error);
+        return Optional.ofNullable(done.handle((value, failure) -> failure).join()).map(Futures::cause);
     }
 
     /**
@@ -392,13 +390,8 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
             long available = 0;
             for (FetchPartition wanted : requested) {
                 Partition partition = partitions.get(wanted.topicPartition());
-                try {
-                    if (partition == null) {
-                        return forceComplete();
-                    }
-                    partition.checkLeader(wanted.currentLeaderEpoch());
-                } catch (RuntimeException e) {
-                    return forceComplete(); // gone, or no longer led here: the read says so
+                if (partition == null || !partition.leads(wanted.currentLeaderEpoch())) {
+                    return forceComplete(); // the read says what changed
                 }
                 PartitionLog partitionLog = partition.log();
                 if (wanted.fetchOffset() < partitionLog.logStartOffset() || wanted.fetchOffset() > partitionLog.logEndOffset()) {
