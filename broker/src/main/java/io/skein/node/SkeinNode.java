@@ -22,11 +22,13 @@ import org.slf4j.LoggerFactory;
 public final class SkeinNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SkeinNode.class);
 
+    private final int nodeId;
     private final ControllerServer controller;
     private final BrokerServer broker;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private SkeinNode(ControllerServer controller, BrokerServer broker) {
+    private SkeinNode(int nodeId, ControllerServer controller, BrokerServer broker) {
+        this.nodeId = nodeId;
         this.controller = controller;
         this.broker = broker;
     }
@@ -52,7 +54,7 @@ public final class SkeinNode implements AutoCloseable {
         try {
             BrokerServer broker = config.hasRole(NodeConfig.Role.BROKER)
                     ? BrokerServer.start(config, clusterId, clock) : null;
-            return new SkeinNode(controller, broker);
+            return new SkeinNode(config.nodeId(), controller, broker);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (controller != null) {
                 controller.close();
@@ -90,6 +92,7 @@ public final class SkeinNode implements AutoCloseable {
     /** Stops the broker (after a controlled shutdown) and then the controller. */
     @Override
     public void close() {
+        log.info("Node {} is stopping", nodeId);
         try {
             if (broker != null) {
                 broker.close();
@@ -101,6 +104,7 @@ public final class SkeinNode implements AutoCloseable {
                     log.error("Cannot stop the controller cleanly", e);
                 }
             }
+            log.info("Node {} has stopped", nodeId);
         } finally {
             stopped.countDown();
         }
