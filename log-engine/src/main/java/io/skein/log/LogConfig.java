@@ -3,7 +3,9 @@ package io.skein.log;
 import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
 import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
 import static org.apache.kafka.common.config.ConfigDef.Range.atLeast;
+import static org.apache.kafka.common.config.ConfigDef.Range.between;
 import static org.apache.kafka.common.config.ConfigDef.Type.BOOLEAN;
+import static org.apache.kafka.common.config.ConfigDef.Type.DOUBLE;
 import static org.apache.kafka.common.config.ConfigDef.Type.INT;
 import static org.apache.kafka.common.config.ConfigDef.Type.LIST;
 import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
@@ -25,10 +27,14 @@ import org.apache.kafka.common.config.TopicConfig;
  * change replaces the whole object. As in Kafka, it also carries the topic's replication settings
  * ({@code min.insync.replicas}, {@code unclean.leader.election.enable}), which the broker and the
  * controller read and the log itself ignores.
+ *
+ * <p>{@code cleanup.policy} is Kafka's: {@code delete} removes old segments by {@code retention.ms}
+ * and {@code retention.bytes}; {@code compact} has the {@link LogCleaner} keep the latest record of
+ * each key; both may be set, or neither (nothing is removed but what lies below the log start offset).
  */
 public final class LogConfig {
-    /** Skein deletes old segments; it does not compact. */
     public static final String CLEANUP_POLICY_DELETE = TopicConfig.CLEANUP_POLICY_DELETE;
+    public static final String CLEANUP_POLICY_COMPACT = TopicConfig.CLEANUP_POLICY_COMPACT;
     /** Batches are stored as the producer compressed them. */
     public static final String COMPRESSION_PRODUCER = "producer";
 
@@ -54,8 +60,14 @@ public final class LogConfig {
             .define(TopicConfig.FILE_DELETE_DELAY_MS_CONFIG, LONG, 60_000L, atLeast(0), MEDIUM,
                     TopicConfig.FILE_DELETE_DELAY_MS_DOC)
             .define(TopicConfig.CLEANUP_POLICY_CONFIG, LIST, CLEANUP_POLICY_DELETE,
-                    ConfigDef.ValidList.in(CLEANUP_POLICY_DELETE), MEDIUM,
-                    "Only \"delete\": Skein does not compact logs.")
+                    ConfigDef.ValidList.in(CLEANUP_POLICY_COMPACT, CLEANUP_POLICY_DELETE), MEDIUM,
+                    TopicConfig.CLEANUP_POLICY_DOC)
+            .define(TopicConfig.DELETE_RETENTION_MS_CONFIG, LONG, 24 * 60 * 60 * 1000L, atLeast(0), MEDIUM,
+                    TopicConfig.DELETE_RETENTION_MS_DOC)
+            .define(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, DOUBLE, 0.5, between(0, 1), MEDIUM,
+                    TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_DOC)
+            .define(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, LONG, 0L, atLeast(0), MEDIUM,
+                    TopicConfig.MIN_COMPACTION_LAG_MS_DOC)
             .define(TopicConfig.COMPRESSION_TYPE_CONFIG, STRING, COMPRESSION_PRODUCER,
                     ConfigDef.ValidString.in(COMPRESSION_PRODUCER), MEDIUM,
                     "Only \"producer\": batches are stored as the producer compressed them.")
@@ -77,6 +89,11 @@ public final class LogConfig {
     private final long flushMessages;
     private final long flushMs;
     private final long fileDeleteDelayMs;
+    private final boolean compact;
+    private final boolean delete;
+    private final long deleteRetentionMs;
+    private final double minCleanableDirtyRatio;
+    private final long minCompactionLagMs;
     private final int minInSyncReplicas;
 
     private LogConfig(Map<String, Object> values) {
@@ -91,6 +108,12 @@ public final class LogConfig {
         this.flushMessages = (Long) values.get(TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG);
         this.flushMs = (Long) values.get(TopicConfig.FLUSH_MS_CONFIG);
         this.fileDeleteDelayMs = (Long) values.get(TopicConfig.FILE_DELETE_DELAY_MS_CONFIG);
+        List<?> policy = (List<?>) values.get(TopicConfig.CLEANUP_POLICY_CONFIG);
+        this.compact = policy.contains(CLEANUP_POLICY_COMPACT);
+        this.delete = policy.contains(CLEANUP_POLICY_DELETE);
+        this.deleteRetentionMs = (Long) values.get(TopicConfig.DELETE_RETENTION_MS_CONFIG);
+        this.minCleanableDirtyRatio = (Double) values.get(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG);
+        this.minCompactionLagMs = (Long) values.get(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG);
         this.minInSyncReplicas = (Integer) values.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
     }
 
@@ -169,6 +192,31 @@ public final class LogConfig {
 
     public long fileDeleteDelayMs() {
         return fileDeleteDelayMs;
+    }
+
+    /** Whether {@code cleanup.policy} has {@code compact}: the cleaner keeps the latest record per key. */
+    public boolean compact() {
+        return compact;
+    }
+
+    /** Whether {@code cleanup.policy} has {@code delete}: retention by time and size applies. */
+    public boolean delete() {
+        return delete;
+    }
+
+    /** How long the cleaner keeps a tombstone after it first saw it. */
+    public long deleteRetentionMs() {
+        return deleteRetentionMs;
+    }
+
+    /** The share of not yet cleaned bytes at which the cleaner takes on a compacted log. */
+    public double minCleanableDirtyRatio() {
+        return minCleanableDirtyRatio;
+    }
+
+    /** Records younger than this are not compacted. */
+    public long minCompactionLagMs() {
+        return minCompactionLagMs;
     }
 
     /** The ISR size below which acks=all produce requests are refused. */

@@ -1,11 +1,13 @@
 package io.skein.log;
 
+import io.skein.log.checkpoint.AtomicFiles;
 import io.skein.log.index.CorruptIndexException;
 import io.skein.log.record.RecordBatchView;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -13,6 +15,7 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,9 +25,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>After a clean shutdown the segments are taken as they are, once their indexes pass a check.
  * After an unclean one, every batch from the segment holding the recovery point onwards is
- * re-validated (framing, CRC, contiguous offsets, leader epoch against the checkpointed epoch cache)
+ * re-validated (framing, CRC, offsets going up, leader epoch against the checkpointed epoch cache)
  * and the log is cut at the first bad byte; later segments are removed. Missing or corrupt indexes
- * are rebuilt, and an unreadable epoch checkpoint is rebuilt from every batch.
+ * are rebuilt, and an unreadable epoch checkpoint is rebuilt from every batch. A cleaning that a crash
+ * interrupted is finished or discarded first: a {@code .cleaned} segment was not complete and goes,
+ * a {@code .swap} segment was (see {@link PartitionLog#replaceSegments}) and replaces the segments it
+ * covers.
  */
 final class LogLoader {
     private static final Logger log = LoggerFactory.getLogger(LogLoader.class);
@@ -44,6 +50,7 @@ final class LogLoader {
 
     static LoadedLog load(Path dir, LogConfig config, Checkpoints checkpoints, boolean hadCleanShutdown, long nowMs)
             throws IOException {
+        completeSwaps(dir, config, nowMs);
         TreeMap<Long, Path> logFiles = scanDirectory(dir);
         LeaderEpochCache epochs = LeaderEpochCache.load(dir);
         boolean rebuildEpochs = epochs == null || (!LeaderEpochCache.checkpointExists(dir) && hasData(logFiles));
@@ -158,8 +165,60 @@ final class LogLoader {
     }
 
     /**
+     * Puts each {@code .swap} segment in place of the segments whose offsets it covers, deleting them.
+     * The indexes under its base offset go too, whichever they are (the replaced segment's, the
+     * swap's, or the swapped-in log file's after a crash between its renames): the load finds them
+     * missing and rebuilds them from the log file.
+     */
+    private static void completeSwaps(Path dir, LogConfig config, long nowMs) throws IOException {
+        TreeSet<Long> swapped = new TreeSet<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + LogSegment.SWAP_SUFFIX)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                swapped.add(baseOffsetOf(file, name.substring(name.indexOf('.'))));
+            }
+        }
+        if (swapped.isEmpty()) {
+            return;
+        }
+        TreeMap<Long, Path> logFiles = new TreeMap<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + LogSegment.LOG_SUFFIX)) {
+            for (Path file : files) {
+                logFiles.put(baseOffsetOf(file, LogSegment.LOG_SUFFIX), file);
+            }
+        }
+        for (long baseOffset : swapped) {
+            Path swap = LogSegment.file(dir, baseOffset, LogSegment.LOG_SUFFIX + LogSegment.SWAP_SUFFIX);
+            boolean logFileSwapped = !Files.exists(swap);
+            if (!logFileSwapped) {
+                long end;
+                try (LogSegment segment = LogSegment.open(dir, baseOffset, LogSegment.SWAP_SUFFIX, config, nowMs)) {
+                    end = segment.readNextOffset();
+                }
+                for (long replaced : logFiles.subMap(baseOffset, true, end, false).keySet()) {
+                    log.info("Replacing segment {} of {} with the cleaned segment {}", replaced, dir, swap);
+                    Files.delete(logFiles.get(replaced));
+                    deleteIndexes(dir, replaced, "");
+                }
+            }
+            deleteIndexes(dir, baseOffset, "");
+            deleteIndexes(dir, baseOffset, LogSegment.SWAP_SUFFIX);
+            if (!logFileSwapped) {
+                Files.move(swap, LogSegment.file(dir, baseOffset, LogSegment.LOG_SUFFIX), StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        AtomicFiles.fsyncDirectory(dir);
+    }
+
+    private static void deleteIndexes(Path dir, long baseOffset, String fileSuffix) throws IOException {
+        Files.deleteIfExists(LogSegment.file(dir, baseOffset, LogSegment.INDEX_SUFFIX + fileSuffix));
+        Files.deleteIfExists(LogSegment.file(dir, baseOffset, LogSegment.TIME_INDEX_SUFFIX + fileSuffix));
+    }
+
+    /**
      * The base offsets of the directory's {@code .log} files. Leftovers of earlier runs go: files
-     * already marked for deletion, temp files, and indexes without a log file.
+     * already marked for deletion, temp files, segments the cleaner had not finished, and indexes
+     * without a log file.
      */
     private static TreeMap<Long, Path> scanDirectory(Path dir) throws IOException {
         TreeMap<Long, Path> logFiles = new TreeMap<>();
@@ -167,7 +226,8 @@ final class LogLoader {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path file : files) {
                 String name = file.getFileName().toString();
-                if (name.endsWith(LogSegment.DELETED_SUFFIX) || name.endsWith(".tmp")) {
+                if (name.endsWith(LogSegment.DELETED_SUFFIX) || name.endsWith(LogSegment.CLEANED_SUFFIX)
+                        || name.endsWith(".tmp")) {
                     Files.deleteIfExists(file);
                 } else if (name.endsWith(LogSegment.LOG_SUFFIX)) {
                     logFiles.put(baseOffsetOf(file, LogSegment.LOG_SUFFIX), file);

@@ -37,12 +37,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Owns the log directories of a node and every partition log in them: locks the directories,
  * checks their identity, opens (recovering in parallel) the logs, creates and deletes logs, and runs
- * checkpoints, retention and time-based flushes on a scheduler it owns.
+ * checkpoints, retention and time-based flushes on a scheduler it owns, and compaction on the
+ * {@link LogCleaner}'s thread.
  *
  * <p>Per directory it keeps Kafka's files: {@code meta.properties}, {@code .lock},
  * {@code recovery-point-offset-checkpoint}, {@code log-start-offset-checkpoint},
- * {@code replication-offset-checkpoint} (high watermarks) and, between a clean shutdown and the next
- * start, a clean-shutdown marker that lets the next start skip recovery.
+ * {@code replication-offset-checkpoint} (high watermarks), {@code cleaner-offset-checkpoint} (through
+ * the cleaner) and, between a clean shutdown and the next start, a clean-shutdown marker that lets
+ * the next start skip recovery.
  */
 public final class LogManager implements AutoCloseable {
     public static final String RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
@@ -64,6 +66,7 @@ public final class LogManager implements AutoCloseable {
     private final List<LogDir> dirs;
     private final ScheduledThreadPoolExecutor scheduler;
     private final ConcurrentHashMap<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
+    private final LogCleaner cleaner;
     private final Object createOrDeleteLock = new Object();
 
     /** A log directory with its lock and checkpoint files. Each checkpoint is written under its own monitor. */
@@ -92,6 +95,7 @@ public final class LogManager implements AutoCloseable {
         this.directoryIds = List.copyOf(ids);
         this.scheduler = new ScheduledThreadPoolExecutor(config.backgroundThreads(), threads("log-scheduler"));
         this.scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.cleaner = new LogCleaner(config.logDirs(), logs::values, clock);
     }
 
     /**
@@ -115,6 +119,7 @@ public final class LogManager implements AutoCloseable {
             try {
                 manager.loadLogs();
             } catch (IOException | RuntimeException e) {
+                manager.cleaner.close();
                 manager.scheduler.shutdownNow();
                 for (PartitionLog partitionLog : manager.logs.values()) {
                     closeQuietly(partitionLog);
@@ -122,6 +127,9 @@ public final class LogManager implements AutoCloseable {
                 throw e;
             }
             manager.scheduleTasks();
+            if (config.cleanerEnable()) {
+                manager.cleaner.start(config.cleanerBackoffMs());
+            }
             return manager;
         } catch (IOException | RuntimeException e) {
             for (LogDir dir : dirs) {
@@ -338,6 +346,7 @@ public final class LogManager implements AutoCloseable {
             } catch (IOException e) {
                 throw new KafkaStorageException("Cannot delete the log of " + tp + " in " + dir, e);
             }
+            cleaner.forget(tp);
             scheduler.execute(() -> {
                 try {
                     deleteRecursively(renamed);
@@ -358,6 +367,7 @@ public final class LogManager implements AutoCloseable {
         PartitionLog partitionLog = requireLog(tp);
         boolean truncated = partitionLog.truncateTo(offset);
         if (truncated) {
+            cleaner.truncated(tp, offset);
             checkpoint(dirOf(partitionLog), LogDir::recoveryPoints, PartitionLog::recoveryPoint);
         }
         return truncated;
@@ -367,9 +377,18 @@ public final class LogManager implements AutoCloseable {
     public void truncateFullyAndStartAt(TopicPartition tp, long offset) throws IOException {
         PartitionLog partitionLog = requireLog(tp);
         partitionLog.truncateFullyAndStartAt(offset);
+        cleaner.truncated(tp, offset);
         LogDir dir = dirOf(partitionLog);
         checkpoint(dir, LogDir::recoveryPoints, PartitionLog::recoveryPoint);
         checkpoint(dir, LogDir::logStartOffsets, PartitionLog::logStartOffset);
+    }
+
+    /**
+     * Compacts the log of {@code tp} now, as far as it can be (see {@link LogCleaner#cleanLog}),
+     * whatever its dirty ratio. Also works with {@code log.cleaner.enable=false}.
+     */
+    public Optional<LogCleaner.CleanStats> cleanNow(TopicPartition tp) {
+        return cleaner.cleanLog(requireLog(tp));
     }
 
     private PartitionLog requireLog(TopicPartition tp) {
@@ -434,19 +453,13 @@ public final class LogManager implements AutoCloseable {
     }
 
     /**
-     * Stops the background tasks, flushes and closes every log, writes the checkpoints and, in each
+     * Stops the cleaner and the background tasks, flushes and closes every log, writes the checkpoints and, in each
      * directory whose logs all closed cleanly, the clean-shutdown marker; then releases the locks.
      */
     @Override
     public void close() throws IOException {
-        scheduler.shutdown();
-        try {
-            if (!scheduler.awaitTermination(30, TimeUnit.SECONDS)) {
-                log.warn("Background tasks did not stop within 30 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        cleaner.close();
+        shutdownAndAwait(scheduler, "Background tasks");
         List<Path> failedDirs = new ArrayList<>();
         for (PartitionLog partitionLog : logs.values()) {
             try {
@@ -476,6 +489,18 @@ public final class LogManager implements AutoCloseable {
         logs.clear();
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    /** Stops {@code executor} once its running task is done, waiting up to 30 s for that. */
+    static void shutdownAndAwait(ExecutorService executor, String what) {
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+                log.warn("{} did not stop within 30 s", what);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -15,11 +15,15 @@ import java.util.List;
  * @param recoveryPointCheckpointIntervalMs  {@code log.flush.offset.checkpoint.interval.ms}
  * @param logStartOffsetCheckpointIntervalMs {@code log.flush.start.offset.checkpoint.interval.ms}
  * @param highWatermarkCheckpointIntervalMs  {@code replica.high.watermark.checkpoint.interval.ms}
+ * @param cleanerEnable                      {@code log.cleaner.enable}: whether the {@link LogCleaner} runs in the background
+ * @param cleanerBackoffMs                   {@code log.cleaner.backoff.ms}: the pause after each pass of the cleaner
  */
 public record LogManagerConfig(List<Path> logDirs, int nodeId, int recoveryThreadsPerDataDir, int backgroundThreads,
                                long retentionCheckIntervalMs, long flushCheckIntervalMs,
                                long recoveryPointCheckpointIntervalMs, long logStartOffsetCheckpointIntervalMs,
-                               long highWatermarkCheckpointIntervalMs) {
+                               long highWatermarkCheckpointIntervalMs, boolean cleanerEnable, long cleanerBackoffMs) {
+    /** Kafka's default {@code log.cleaner.backoff.ms}. */
+    public static final long DEFAULT_CLEANER_BACKOFF_MS = 15_000;
 
     public LogManagerConfig {
         logDirs = List.copyOf(logDirs);
@@ -29,10 +33,24 @@ public record LogManagerConfig(List<Path> logDirs, int nodeId, int recoveryThrea
         if (recoveryThreadsPerDataDir < 1 || backgroundThreads < 1) {
             throw new IllegalArgumentException("Thread counts must be at least 1");
         }
+        if (cleanerBackoffMs < 1) {
+            throw new IllegalArgumentException("log.cleaner.backoff.ms must be at least 1");
+        }
+    }
+
+    /** These settings with Kafka's cleaner defaults: enabled, {@value #DEFAULT_CLEANER_BACKOFF_MS} ms backoff. */
+    public LogManagerConfig(List<Path> logDirs, int nodeId, int recoveryThreadsPerDataDir, int backgroundThreads,
+                            long retentionCheckIntervalMs, long flushCheckIntervalMs,
+                            long recoveryPointCheckpointIntervalMs, long logStartOffsetCheckpointIntervalMs,
+                            long highWatermarkCheckpointIntervalMs) {
+        this(logDirs, nodeId, recoveryThreadsPerDataDir, backgroundThreads, retentionCheckIntervalMs,
+                flushCheckIntervalMs, recoveryPointCheckpointIntervalMs, logStartOffsetCheckpointIntervalMs,
+                highWatermarkCheckpointIntervalMs, true, DEFAULT_CLEANER_BACKOFF_MS);
     }
 
     /** Kafka's defaults, except that {@code flush.ms} is checked every second. */
     public static LogManagerConfig defaults(List<Path> logDirs, int nodeId) {
-        return new LogManagerConfig(logDirs, nodeId, 1, 4, 300_000, 1_000, 60_000, 60_000, 5_000);
+        return new LogManagerConfig(logDirs, nodeId, 1, 4, 300_000, 1_000, 60_000, 60_000, 5_000, true,
+                DEFAULT_CLEANER_BACKOFF_MS);
     }
 }

@@ -37,6 +37,10 @@ final class LogSegment implements AutoCloseable {
     static final String INDEX_SUFFIX = ".index";
     static final String TIME_INDEX_SUFFIX = ".timeindex";
     static final String DELETED_SUFFIX = ".deleted";
+    /** Added to the file names of a segment the cleaner is still writing. */
+    static final String CLEANED_SUFFIX = ".cleaned";
+    /** Added to the file names of a cleaned segment, complete and on disk, that replaces the segments it covers. */
+    static final String SWAP_SUFFIX = ".swap";
 
     private static final Logger log = LoggerFactory.getLogger(LogSegment.class);
     private static final TimestampOffset NO_MAX_TIMESTAMP = new TimestampOffset(NO_TIMESTAMP, -1);
@@ -101,24 +105,42 @@ final class LogSegment implements AutoCloseable {
 
     /** Creates an empty segment starting at {@code baseOffset}, replacing stale index files. */
     static LogSegment create(Path dir, long baseOffset, LogConfig config, long nowMs) throws IOException {
-        Files.deleteIfExists(file(dir, baseOffset, INDEX_SUFFIX));
-        Files.deleteIfExists(file(dir, baseOffset, TIME_INDEX_SUFFIX));
-        return open(dir, baseOffset, config, nowMs, StandardOpenOption.CREATE_NEW);
+        return create(dir, baseOffset, "", config, nowMs);
+    }
+
+    /**
+     * Creates an empty segment whose file names end in {@code fileSuffix}, such as
+     * {@link #CLEANED_SUFFIX}; such a temporary segment replaces whatever an interrupted attempt left.
+     */
+    static LogSegment create(Path dir, long baseOffset, String fileSuffix, LogConfig config, long nowMs)
+            throws IOException {
+        if (!fileSuffix.isEmpty()) {
+            Files.deleteIfExists(file(dir, baseOffset, LOG_SUFFIX + fileSuffix));
+        }
+        Files.deleteIfExists(file(dir, baseOffset, INDEX_SUFFIX + fileSuffix));
+        Files.deleteIfExists(file(dir, baseOffset, TIME_INDEX_SUFFIX + fileSuffix));
+        return open(dir, baseOffset, fileSuffix, config, nowMs, StandardOpenOption.CREATE_NEW);
     }
 
     /** Opens an existing segment; missing index files are created empty (the loader rebuilds them). */
     static LogSegment open(Path dir, long baseOffset, LogConfig config, long nowMs) throws IOException {
-        return open(dir, baseOffset, config, nowMs, StandardOpenOption.READ);
+        return open(dir, baseOffset, "", config, nowMs);
     }
 
-    private static LogSegment open(Path dir, long baseOffset, LogConfig config, long nowMs, StandardOpenOption mode)
+    /** {@link #open(Path, long, LogConfig, long)} for a segment whose file names end in {@code fileSuffix}. */
+    static LogSegment open(Path dir, long baseOffset, String fileSuffix, LogConfig config, long nowMs)
             throws IOException {
-        Path logFile = file(dir, baseOffset, LOG_SUFFIX);
+        return open(dir, baseOffset, fileSuffix, config, nowMs, StandardOpenOption.READ);
+    }
+
+    private static LogSegment open(Path dir, long baseOffset, String fileSuffix, LogConfig config, long nowMs,
+                                   StandardOpenOption mode) throws IOException {
+        Path logFile = file(dir, baseOffset, LOG_SUFFIX + fileSuffix);
         FileChannel channel = FileChannel.open(logFile, mode, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
-            OffsetIndex offsetIndex = new OffsetIndex(file(dir, baseOffset, INDEX_SUFFIX), baseOffset,
+            OffsetIndex offsetIndex = new OffsetIndex(file(dir, baseOffset, INDEX_SUFFIX + fileSuffix), baseOffset,
                     config.segmentIndexBytes());
-            TimeIndex timeIndex = new TimeIndex(file(dir, baseOffset, TIME_INDEX_SUFFIX), baseOffset,
+            TimeIndex timeIndex = new TimeIndex(file(dir, baseOffset, TIME_INDEX_SUFFIX + fileSuffix), baseOffset,
                     config.segmentIndexBytes());
             return new LogSegment(baseOffset, channel, logFile, offsetIndex, timeIndex, config, nowMs);
         } catch (IOException | RuntimeException e) {
@@ -167,6 +189,28 @@ final class LogSegment implements AutoCloseable {
      */
     void append(ByteBuffer records, long largestOffset, long maxTimestamp, long offsetOfMaxTimestamp)
             throws IOException {
+        int position = write(records, maxTimestamp);
+        index(largestOffset, position, records.remaining(), maxTimestamp, offsetOfMaxTimestamp);
+        size = position + records.remaining();
+    }
+
+    /**
+     * Appends whole batches and indexes each one on its own, as recovery does, rather than the append
+     * as a whole: the cleaner writes a segment in large chunks, and readers need the finer index.
+     */
+    void appendBatches(ByteBuffer batches) throws IOException {
+        RecordBatchView batch = new RecordBatchView().at(batches, batches.position());
+        int position = write(batches, batch.maxTimestamp());
+        for (int at = batches.position(); at < batches.limit(); at += batch.sizeInBytes()) {
+            batch.at(batches, at);
+            index(batch.lastOffset(), position + at - batches.position(), batch.sizeInBytes(), batch.maxTimestamp(),
+                    batch.lastOffset());
+        }
+        size = position + batches.remaining();
+    }
+
+    /** Writes the records at the end of the file, without publishing them; returns where they start. */
+    private int write(ByteBuffer records, long maxTimestamp) throws IOException {
         int position = size;
         if (position == 0) {
             rollingBasedTimestamp = maxTimestamp;
@@ -176,8 +220,7 @@ final class LogSegment implements AutoCloseable {
         while (source.hasRemaining()) {
             written += channel.write(source, position + written);
         }
-        index(largestOffset, position, (int) written, maxTimestamp, offsetOfMaxTimestamp);
-        size = position + (int) written;
+        return position;
     }
 
     /** Adds index entries for bytes just written or just recovered at {@code position}. */
@@ -351,7 +394,7 @@ final class LogSegment implements AutoCloseable {
         readFully(bytes, position);
         RecordBatchView batch = new RecordBatchView().at(bytes, 0);
         TimestampAndOffset[] found = new TimestampAndOffset[1];
-        BatchRecords.walk(batch, (offsetDelta, recordTimestamp) -> {
+        BatchRecords.walk(batch, (offsetDelta, recordTimestamp, hasKey) -> {
             long offset = batch.baseOffset() + offsetDelta;
             if (recordTimestamp >= timestamp && offset >= startingOffset) {
                 found[0] = new TimestampAndOffset(recordTimestamp, offset, batch.partitionLeaderEpoch());
@@ -423,8 +466,8 @@ final class LogSegment implements AutoCloseable {
         if (batchSize < HEADER_SIZE || batchSize > remaining) {
             return "a batch of " + batchSize + " bytes with " + remaining + " bytes left in the file";
         }
-        if (batch.baseOffset() != expectedOffset) {
-            return "base offset " + batch.baseOffset() + " where " + expectedOffset + " was expected";
+        if (batch.baseOffset() < expectedOffset) { // higher is a gap the cleaner left
+            return "base offset " + batch.baseOffset() + " where at least " + expectedOffset + " was expected";
         }
         if (batch.lastOffsetDelta() < 0 || batch.lastOffset() - baseOffset > Integer.MAX_VALUE) {
             return "last offset delta " + batch.lastOffsetDelta();
@@ -445,6 +488,12 @@ final class LogSegment implements AutoCloseable {
             crc.update(chunk);
         }
         return (int) crc.getValue();
+    }
+
+    /** Reads the bytes from {@code position} into {@code buffer} until it is full or the segment ends. */
+    void readInto(ByteBuffer buffer, int position) throws IOException {
+        buffer.limit(Math.min(buffer.limit(), buffer.position() + size - position));
+        readFully(buffer, position);
     }
 
     private void readFully(ByteBuffer buffer, long position) throws IOException {
@@ -511,15 +560,27 @@ final class LogSegment implements AutoCloseable {
 
     /** Renames the segment's files to {@code .deleted} ahead of their deletion; readers keep working. */
     void markDeleted() throws IOException {
-        logFile = rename(logFile);
-        offsetIndex.renameTo(offsetIndex.file().resolveSibling(offsetIndex.file().getFileName() + DELETED_SUFFIX));
-        timeIndex.renameTo(timeIndex.file().resolveSibling(timeIndex.file().getFileName() + DELETED_SUFFIX));
+        changeFileSuffixes("", DELETED_SUFFIX);
     }
 
-    private static Path rename(Path file) throws IOException {
-        Path target = file.resolveSibling(file.getFileName() + DELETED_SUFFIX);
-        Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
-        return target;
+    /**
+     * Renames the log file, then the indexes, from names ending in {@code oldSuffix} to names ending in
+     * {@code newSuffix}; open readers keep working.
+     */
+    void changeFileSuffixes(String oldSuffix, String newSuffix) throws IOException {
+        Path renamed = withSuffix(logFile, oldSuffix, newSuffix);
+        Files.move(logFile, renamed, StandardCopyOption.ATOMIC_MOVE);
+        logFile = renamed;
+        offsetIndex.renameTo(withSuffix(offsetIndex.file(), oldSuffix, newSuffix));
+        timeIndex.renameTo(withSuffix(timeIndex.file(), oldSuffix, newSuffix));
+    }
+
+    private static Path withSuffix(Path file, String oldSuffix, String newSuffix) {
+        String name = file.getFileName().toString();
+        if (!name.endsWith(oldSuffix)) {
+            throw new IllegalStateException(file + " does not end in \"" + oldSuffix + "\"");
+        }
+        return file.resolveSibling(name.substring(0, name.length() - oldSuffix.length()) + newSuffix);
     }
 
     /** Closes the file and deletes the segment's files. */

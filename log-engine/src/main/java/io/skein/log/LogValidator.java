@@ -4,6 +4,7 @@ import io.skein.log.record.BatchRecords;
 import io.skein.log.record.RecordBatchView;
 import java.nio.ByteBuffer;
 import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -24,10 +25,10 @@ final class LogValidator {
 
     /**
      * A producer's batches: magic v2, intact CRC, within {@code max.message.bytes}, not control
-     * batches, record count and offset deltas consistent with the records actually present. A wrong
-     * max timestamp is corrected in place, as Kafka does.
+     * batches, record count and offset deltas consistent with the records actually present, and on a
+     * compacted log a key on every record. A wrong max timestamp is corrected in place, as Kafka does.
      */
-    static void validateForLeader(ByteBuffer records, LogConfig config) {
+    static void validateForLeader(ByteBuffer records, LogConfig config, TopicPartition topicPartition) {
         checkTotalSize(records, config);
         RecordBatchView batch = new RecordBatchView();
         for (int pos = records.position(); pos < records.limit(); pos += batch.sizeInBytes()) {
@@ -44,13 +45,13 @@ final class LogValidator {
                 throw new InvalidRecordException("Batch declares " + count + " records but a last offset delta of "
                         + batch.lastOffsetDelta());
             }
-            checkRecordsAndFixMaxTimestamp(batch);
+            checkRecordsAndFixMaxTimestamp(batch, config.compact(), topicPartition);
         }
     }
 
     /**
-     * A leader's batches as a follower receives them: magic v2, intact CRC, and offsets that follow
-     * on from each other without gaps (Skein never compacts, so a log has no holes).
+     * A leader's batches as a follower receives them: magic v2, intact CRC, and offsets that go up
+     * from batch to batch. They may leave gaps, where the leader's cleaner removed records.
      */
     static void validateForFollower(ByteBuffer records, LogConfig config) {
         checkTotalSize(records, config);
@@ -62,7 +63,7 @@ final class LogValidator {
                 throw new InvalidRecordException("Batch at offset " + batch.baseOffset()
                         + " has a negative last offset delta " + batch.lastOffsetDelta());
             }
-            if (expectedBaseOffset >= 0 && batch.baseOffset() != expectedBaseOffset) {
+            if (batch.baseOffset() < expectedBaseOffset) {
                 throw new UnexpectedAppendOffsetException("Batch at offset " + batch.baseOffset()
                         + " does not follow the previous batch, which ended before " + expectedBaseOffset,
                         expectedBaseOffset, batch.baseOffset());
@@ -146,12 +147,17 @@ final class LogValidator {
         }
     }
 
-    private static void checkRecordsAndFixMaxTimestamp(RecordBatchView batch) {
+    private static void checkRecordsAndFixMaxTimestamp(RecordBatchView batch, boolean compacted,
+                                                       TopicPartition topicPartition) {
         long[] maxTimestamp = {RecordBatchView.NO_TIMESTAMP};
         int[] expectedDelta = {0};
-        BatchRecords.walk(batch, (offsetDelta, timestamp) -> {
+        BatchRecords.walk(batch, (offsetDelta, timestamp, hasKey) -> {
             if (offsetDelta != expectedDelta[0]) {
                 throw new InvalidRecordException("Record " + expectedDelta[0] + " has offset delta " + offsetDelta);
+            }
+            if (compacted && !hasKey) {
+                throw new InvalidRecordException("Compacted topic cannot accept message without key in topic partition "
+                        + topicPartition + ".");
             }
             expectedDelta[0]++;
             maxTimestamp[0] = Math.max(maxTimestamp[0], timestamp);

@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * after the bytes they cover are written. fsyncs run outside the writer lock under
  * {@code flushLock}, so appends go on during an fsync and appenders waiting to flush share the next
  * one (group commit). Lock order: {@code lock} before {@code flushLock}. Asynchronous appends wait
- * for their flush in {@code flushWaiters}; whichever fsync covers a waiter completes it.
+ * for their flush in {@code flushWaiters}; whichever fsync covers a waiter completes it. The
+ * {@link LogCleaner} reads inactive segments without a lock and swaps in their cleaned copy under
+ * both locks ({@link #replaceSegments}).
  */
 public final class PartitionLog implements AutoCloseable {
     /** ListOffsets special timestamps, as Kafka numbers them. */
@@ -73,6 +75,8 @@ public final class PartitionLog implements AutoCloseable {
     private volatile long recoveryPoint;
     private volatile long lastFlushMs;
     private volatile Optional<UUID> topicId;
+    /** How many truncations the log has had: a clean that saw another number may not swap its result in. */
+    private volatile long truncations;
 
     private PartitionLog(Path dir, TopicPartition topicPartition, LogConfig config, LogLoader.LoadedLog loaded,
                          ScheduledExecutorService scheduler, Clock clock) throws IOException {
@@ -243,14 +247,15 @@ public final class PartitionLog implements AutoCloseable {
         if (leaderEpoch < 0) {
             throw new IllegalArgumentException("A leader epoch is never negative: " + leaderEpoch);
         }
-        LogValidator.validateForLeader(records, config);
+        LogValidator.validateForLeader(records, config, topicPartition);
         return write(records, config, leaderEpoch);
     }
 
     /**
-     * Appends a leader's batches as a follower, keeping their offsets and epochs.
+     * Appends a leader's batches as a follower, keeping their offsets and epochs. They may start above
+     * the log end offset, where the leader's cleaner removed records.
      *
-     * @throws UnexpectedAppendOffsetException if they do not start at the log end offset
+     * @throws UnexpectedAppendOffsetException if they start below the log end offset
      */
     public LogAppendInfo appendAsFollower(ByteBuffer records) {
         LogConfig config = this.config;
@@ -283,7 +288,7 @@ public final class PartitionLog implements AutoCloseable {
                 leaderEpochCache.assign(leaderEpoch, nextOffset);
             } else {
                 appended = LogValidator.summarize(records);
-                if (appended.firstOffset() != nextOffset) {
+                if (appended.firstOffset() < nextOffset) {
                     throw new UnexpectedAppendOffsetException("Append to " + topicPartition + " starts at offset "
                             + appended.firstOffset() + " but the log end offset is " + nextOffset,
                             nextOffset, appended.firstOffset());
@@ -372,7 +377,9 @@ public final class PartitionLog implements AutoCloseable {
     private void flushRolled(LogSegment rolled, long newBaseOffset) {
         flushLock.lock();
         try {
-            rolled.flush();
+            if (segments.get(rolled.baseOffset()) == rolled) { // else retention or the cleaner took it away
+                rolled.flush();
+            }
         } catch (IOException e) {
             log.error("Cannot flush {} after rolling {}", rolled, topicPartition, e);
             return;
@@ -647,8 +654,9 @@ public final class PartitionLog implements AutoCloseable {
 
     /**
      * Deletes segments past {@code retention.ms} (by their largest timestamp) or beyond
-     * {@code retention.bytes}, and segments wholly below the log start offset; never the active
-     * segment nor data at or above the high watermark. Advances the log start offset.
+     * {@code retention.bytes} if {@code cleanup.policy} has {@code delete}, and, whatever the policy,
+     * segments wholly below the log start offset; never the active segment nor data at or above the
+     * high watermark. Advances the log start offset.
      *
      * @return how many segments were deleted
      */
@@ -656,10 +664,10 @@ public final class PartitionLog implements AutoCloseable {
         LogConfig config = this.config;
         long now = clock.millis();
         int deleted = 0;
-        if (config.retentionMs() >= 0) {
+        if (config.delete() && config.retentionMs() >= 0) {
             deleted += deleteSegments((segment, next) -> now - largestTimestamp(segment) > config.retentionMs());
         }
-        if (config.retentionBytes() >= 0) {
+        if (config.delete() && config.retentionBytes() >= 0) {
             long[] excess = {size() - config.retentionBytes()};
             deleted += deleteSegments((segment, next) -> {
                 if (excess[0] - segment.size() < 0) {
@@ -724,6 +732,7 @@ public final class PartitionLog implements AutoCloseable {
             if (targetOffset >= logEndOffset()) {
                 return false;
             }
+            truncations++;
             if (targetOffset < segments.firstKey()) {
                 truncateFullyAndStartAtLocked(targetOffset);
                 return true;
@@ -767,6 +776,7 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private void truncateFullyAndStartAtLocked(long newOffset) throws IOException {
+        truncations++;
         List<LogSegment> old = new ArrayList<>(segments.values());
         for (LogSegment segment : old) {
             segment.markDeleted(); // frees the file names for the new segment
@@ -793,6 +803,61 @@ public final class PartitionLog implements AutoCloseable {
     private KafkaStorageException truncatedBeforeFlush(long end) {
         return new KafkaStorageException("Offsets above " + end + " of " + topicPartition
                 + " were truncated before they were flushed");
+    }
+
+    /** The segments, oldest first; the last was the active one when this was called. */
+    List<LogSegment> segmentsSnapshot() {
+        return List.copyOf(segments.values());
+    }
+
+    /** How many truncations the log has had so far; see {@link #replaceSegments}. */
+    long truncations() {
+        return truncations;
+    }
+
+    /**
+     * Swaps in {@code cleaned}, a flushed segment under {@link LogSegment#CLEANED_SUFFIX} names that
+     * holds what the cleaner kept of {@code replaced} (adjacent inactive segments, the first with the
+     * same base offset). Offsets, the log start and end offsets, the high watermark and the epoch
+     * cache do not change. Readers of the replaced segments keep their files until
+     * {@code file.delete.delay.ms} has passed.
+     *
+     * <p>Crash safety: the cleaned files are renamed to {@code .swap} and the directory fsynced
+     * before any replaced file is touched, so recovery finds either the old segments alone or a
+     * {@code .swap} that it completes ({@link LogLoader}). That rename happens under the lock, after
+     * checking that no truncation or retention touched {@code replaced} while the cleaner read them,
+     * so a {@code .swap} on disk never brings back data the log has since dropped.
+     *
+     * @param truncationsSeen {@link #truncations()} before the cleaner read {@code replaced}
+     * @return false, leaving everything as it was, if the log changed under the cleaner
+     * @throws KafkaStorageException if a rename fails; the next start finishes the swap from the files
+     */
+    boolean replaceSegments(List<LogSegment> replaced, LogSegment cleaned, long truncationsSeen) {
+        lock.lock();
+        flushLock.lock();
+        try {
+            if (truncations != truncationsSeen || replaced.stream().anyMatch(s -> segments.get(s.baseOffset()) != s)) {
+                return false;
+            }
+            cleaned.changeFileSuffixes(LogSegment.CLEANED_SUFFIX, LogSegment.SWAP_SUFFIX);
+            AtomicFiles.fsyncDirectory(dir);
+            for (LogSegment segment : replaced) {
+                segment.markDeleted();
+            }
+            segments.put(cleaned.baseOffset(), cleaned);
+            for (LogSegment segment : replaced.subList(1, replaced.size())) {
+                segments.remove(segment.baseOffset(), segment);
+            }
+            cleaned.changeFileSuffixes(LogSegment.SWAP_SUFFIX, "");
+            highWatermark = offsetMetadata(highWatermark.offset()); // its position may have been in a replaced file
+            deleteLater(replaced);
+            return true;
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot swap cleaned segments into " + topicPartition, e);
+        } finally {
+            flushLock.unlock();
+            lock.unlock();
+        }
     }
 
     private void removeAndDeleteLater(List<LogSegment> doomed) throws IOException {

@@ -16,13 +16,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -290,6 +293,61 @@ class LogManagerTest {
         try (LogManager manager = start(dir)) {
             assertEquals(List.of(new TopicPartition("kept", 0)),
                     manager.allLogs().stream().map(PartitionLog::topicPartition).toList());
+        }
+    }
+
+    private static final LogConfig COMPACTED = LogConfig.fromMap(Map.of("cleanup.policy", "compact", "segment.bytes", 300));
+
+    /** A manager of compacted logs whose cleaner, if enabled, runs every 20 ms. */
+    private LogManager startCompacting(String name, boolean cleanerEnable) throws IOException {
+        Path dir = formatted(name, 1);
+        return start(List.of(dir), new LogManagerConfig(List.of(dir), 1, 1, 2, 300_000, 1_000, 60_000, 60_000, 5_000,
+                cleanerEnable, 20), topic -> COMPACTED);
+    }
+
+    private static void writeOverwrites(PartitionLog log) {
+        for (int i = 0; i < 30; i++) {
+            log.appendAsLeader(TestRecords.keyedBatch(Compression.NONE, i, "k" + i % 3, "v" + i), 0);
+        }
+        log.roll();
+        log.updateHighWatermark(log.logEndOffset());
+    }
+
+    private static Set<Thread> cleanerThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(thread -> thread.getName().equals("log-cleaner"))
+                .collect(Collectors.toSet());
+    }
+
+    @Test
+    void theCleanerThreadCompactsCompactedLogsAndStopsOnClose() throws IOException {
+        Set<Thread> mine = new HashSet<>();
+        Set<Thread> others = cleanerThreads();
+        try (LogManager manager = startCompacting("compact", true)) {
+            PartitionLog log = manager.getOrCreateLog(TP, COMPACTED);
+            writeOverwrites(log);
+            Path dir = manager.logDirs().get(0);
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> TestLogs.readAll(log).size() == 3);
+            assertEquals(List.of("v27", "v28", "v29"), TestLogs.readAll(log).stream().map(Rec::value).toList());
+            assertEquals(Map.of(TP, 30L), new OffsetCheckpointFile(dir.resolve(LogCleaner.CHECKPOINT_FILE)).read());
+            mine.addAll(cleanerThreads());
+            mine.removeAll(others);
+            assertEquals(1, mine.size());
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> mine.stream().noneMatch(Thread::isAlive));
+    }
+
+    @Test
+    void cleanNowCompactsOneLogEvenWithTheCleanerDisabled() throws IOException {
+        try (LogManager manager = startCompacting("clean-now", false)) {
+            writeOverwrites(manager.getOrCreateLog(TP, COMPACTED));
+
+            LogCleaner.CleanStats stats = manager.cleanNow(TP).orElseThrow();
+
+            assertEquals(30, stats.endOffset());
+            assertEquals(3, stats.recordsKept());
+            assertEquals(3, TestLogs.readAll(manager.getLog(TP).orElseThrow()).size());
+            assertThrows(IllegalArgumentException.class, () -> manager.cleanNow(new TopicPartition("none", 0)));
         }
     }
 

@@ -124,7 +124,7 @@ class PartitionLogTest {
     }
 
     @Test
-    void followerRejectsOffsetsThatDoNotContinueTheLog() throws IOException {
+    void followerRejectsOffsetsBelowItsLogEndButTakesGapsACleanerLeft() throws IOException {
         try (PartitionLog leader = logs.open(dir.resolve("leader"), LogConfig.DEFAULT);
              PartitionLog follower = logs.open(dir.resolve("follower"), LogConfig.DEFAULT)) {
             leader.appendAsLeader(batch(1, "a", "b"), 1);
@@ -136,12 +136,15 @@ class PartitionLogTest {
                     () -> follower.appendAsFollower(TestRecords.bytes(leader.read(0, 1, FetchIsolation.LOG_END, true))));
             assertEquals(2, repeated.expectedOffset());
             assertEquals(0, repeated.actualOffset());
-            ByteBuffer gap = TestRecords.bytes(leader.read(3, 1, FetchIsolation.LOG_END, true));
-            assertThrows(UnexpectedAppendOffsetException.class, () -> follower.appendAsFollower(gap));
             ByteBuffer outOfOrder = concat(TestRecords.bytes(leader.read(3, 1, FetchIsolation.LOG_END, true)),
                     TestRecords.bytes(leader.read(2, 1, FetchIsolation.LOG_END, true)));
             assertThrows(UnexpectedAppendOffsetException.class, () -> follower.appendAsFollower(outOfOrder));
             assertEquals(2, follower.logEndOffset());
+
+            ByteBuffer gap = TestRecords.bytes(leader.read(3, 1, FetchIsolation.LOG_END, true));
+            follower.appendAsFollower(gap);
+            assertEquals(4, follower.logEndOffset());
+            assertEquals(List.of(0L, 1L, 3L), TestLogs.readAll(follower).stream().map(Rec::offset).toList());
         }
     }
 

@@ -4,6 +4,7 @@ import io.skein.log.record.TestRecords;
 import io.skein.log.record.TestRecords.Batch;
 import io.skein.log.record.TestRecords.Rec;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +12,6 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
-import java.util.function.ToLongFunction;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -52,21 +52,22 @@ final class TestLogs implements AfterEachCallback {
 
     /** Every readable record, read segment by segment as a consumer would. */
     static List<Rec> readAll(PartitionLog log) {
-        return readAcrossSegments(log, TestRecords::records, Rec::offset);
+        return readAcrossSegments(log, TestRecords::records);
     }
 
     static List<Batch> allBatches(PartitionLog log) {
-        return readAcrossSegments(log, TestRecords::batches, Batch::lastOffset);
+        return readAcrossSegments(log, TestRecords::batches);
     }
 
-    private static <T> List<T> readAcrossSegments(PartitionLog log, Function<FileSlice, List<T>> parse,
-                                                  ToLongFunction<T> lastOffset) {
+    /** Reads on after the last batch of each read, which may hold no record once the log is compacted. */
+    private static <T> List<T> readAcrossSegments(PartitionLog log, Function<ByteBuffer, List<T>> parse) {
         List<T> all = new ArrayList<>();
         long next = log.logStartOffset();
         while (next < log.logEndOffset()) {
-            List<T> read = parse.apply(log.read(next, Integer.MAX_VALUE, FetchIsolation.LOG_END, true));
-            all.addAll(read);
-            next = lastOffset.applyAsLong(read.get(read.size() - 1)) + 1;
+            ByteBuffer read = TestRecords.bytes(log.read(next, Integer.MAX_VALUE, FetchIsolation.LOG_END, true));
+            all.addAll(parse.apply(read));
+            List<Batch> batches = TestRecords.batches(read);
+            next = batches.get(batches.size() - 1).lastOffset() + 1;
         }
         return all;
     }

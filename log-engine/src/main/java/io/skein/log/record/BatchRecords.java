@@ -14,14 +14,17 @@ import org.apache.kafka.common.utils.internals.CloseableIterator;
  *
  * <p>Uncompressed batches, the common case on the append path, are walked in place by decoding the
  * varint fields, allocating nothing per record. Compressed batches are decompressed by kafka-clients,
- * whose codecs Skein reuses; this is the only place the log engine touches kafka-clients' internal
- * record classes.
+ * whose codecs Skein reuses; this package is the only place the log engine touches kafka-clients'
+ * internal record classes.
  */
 public final class BatchRecords {
-    /** Receives each record's offset delta and timestamp; returns false to stop the walk early. */
+    /**
+     * Receives each record's offset delta, timestamp and whether it has a key (a compacted log needs
+     * one); returns false to stop the walk early.
+     */
     @FunctionalInterface
     public interface Visitor {
-        boolean visit(int offsetDelta, long timestamp);
+        boolean visit(int offsetDelta, long timestamp, boolean hasKey);
     }
 
     /** The highest compression id Kafka defines (zstd). */
@@ -62,7 +65,7 @@ public final class BatchRecords {
             in.skip(1); // attributes: unused in v2
             long timestampDelta = in.readVarlong();
             int offsetDelta = in.readVarint();
-            in.skipNullableBytes("key");
+            boolean hasKey = in.skipNullableBytes("key");
             in.skipNullableBytes("value");
             int headerCount = in.readVarint();
             if (headerCount < 0) {
@@ -82,7 +85,7 @@ public final class BatchRecords {
             }
             in.limitTo(batchEnd);
             long timestamp = batch.isLogAppendTime() ? batch.maxTimestamp() : baseTimestamp + timestampDelta;
-            if (!visitor.visit(offsetDelta, timestamp)) {
+            if (!visitor.visit(offsetDelta, timestamp, hasKey)) {
                 return;
             }
         }
@@ -100,7 +103,7 @@ public final class BatchRecords {
         try (CloseableIterator<Record> records = kafkaBatch.skipKeyValueIterator(BufferSupplier.NO_CACHING)) {
             while (records.hasNext()) {
                 Record record = records.next();
-                if (!visitor.visit((int) (record.offset() - baseOffset), record.timestamp())) {
+                if (!visitor.visit((int) (record.offset() - baseOffset), record.timestamp(), record.hasKey())) {
                     return;
                 }
             }
@@ -139,7 +142,8 @@ public final class BatchRecords {
             position += n;
         }
 
-        void skipNullableBytes(String field) {
+        /** Skips a length-prefixed field; returns false if it is null (length -1). */
+        boolean skipNullableBytes(String field) {
             int length = readVarint();
             if (length < -1) {
                 throw new InvalidRecordException("Record " + field + " has invalid length " + length);
@@ -147,6 +151,7 @@ public final class BatchRecords {
             if (length > 0) {
                 skip(length);
             }
+            return length >= 0;
         }
 
         int readVarint() {

@@ -13,9 +13,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class BatchRecordsTest {
+    /** Each record as {offset delta, timestamp, 1 if it has a key else 0}. */
     private static List<long[]> walk(ByteBuffer batch) {
         List<long[]> seen = new ArrayList<>();
-        BatchRecords.walk(new RecordBatchView().at(batch, 0), (delta, timestamp) -> seen.add(new long[] {delta, timestamp}));
+        BatchRecords.walk(new RecordBatchView().at(batch, 0),
+                (delta, timestamp, hasKey) -> seen.add(new long[] {delta, timestamp, hasKey ? 1 : 0}));
         return seen;
     }
 
@@ -30,7 +32,18 @@ class BatchRecordsTest {
         for (int i = 0; i < 3; i++) {
             assertEquals(i, seen.get(i)[0]);
             assertEquals(500 + i, seen.get(i)[1]);
+            assertEquals(1, seen.get(i)[2]);
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"none", "lz4"})
+    void tellsRecordsWithAndWithoutKeysApart(String codec) {
+        ByteBuffer batch = TestRecords.keyedBatch(Compression.of(codec).build(), 500, "k", "v", null, "w", "", "x");
+
+        List<long[]> seen = walk(batch);
+
+        assertEquals(List.of(1L, 0L, 1L), seen.stream().map(record -> record[2]).toList());
     }
 
     @ParameterizedTest

@@ -46,6 +46,34 @@ public final class TestRecords {
         return builder.build().buffer();
     }
 
+    /**
+     * A batch of {@code key0, value0, key1, value1...}, where a null key or value stays null (a null
+     * value is a tombstone); record i has timestamp {@code firstTimestamp + i}.
+     */
+    public static ByteBuffer keyedBatch(Compression compression, long firstTimestamp, String... keysAndValues) {
+        return keyed(MemoryRecords.builder(ByteBuffer.allocate(1024), compression, TimestampType.CREATE_TIME, 0L),
+                firstTimestamp, keysAndValues);
+    }
+
+    /** {@link #keyedBatch} as an idempotent producer writes it, its first record numbered {@code baseSequence}. */
+    public static ByteBuffer idempotentBatch(long producerId, short producerEpoch, int baseSequence, long firstTimestamp,
+                                             String... keysAndValues) {
+        return keyed(MemoryRecords.builder(ByteBuffer.allocate(1024), RecordBatch.CURRENT_MAGIC_VALUE, Compression.NONE,
+                TimestampType.CREATE_TIME, 0L, RecordBatch.NO_TIMESTAMP, producerId, producerEpoch, baseSequence),
+                firstTimestamp, keysAndValues);
+    }
+
+    private static ByteBuffer keyed(MemoryRecordsBuilder builder, long firstTimestamp, String[] keysAndValues) {
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            builder.append(firstTimestamp + i / 2, utf8(keysAndValues[i]), utf8(keysAndValues[i + 1]));
+        }
+        return builder.build().buffer();
+    }
+
+    private static byte[] utf8(String text) {
+        return text == null ? null : text.getBytes(StandardCharsets.UTF_8);
+    }
+
     /** A batch with explicit per-record timestamps. */
     public static ByteBuffer batchWithTimestamps(long[] timestamps, String... values) {
         MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(1024), Compression.NONE,
