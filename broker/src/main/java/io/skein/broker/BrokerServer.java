@@ -1,6 +1,7 @@
 package io.skein.broker;
 
 import io.skein.broker.api.KafkaApis;
+import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.network.KafkaServer;
 import io.skein.broker.producer.ProducerIdManager;
 import io.skein.broker.replica.ReplicaManager;
@@ -25,10 +26,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,12 +58,13 @@ public final class BrokerServer implements AutoCloseable {
     private BrokerLifecycleManager lifecycle;
     private LogManager logManager;
     private ReplicaManager replicaManager;
+    private GroupCoordinator groupCoordinator;
 
     private BrokerServer(NodeConfig config) {
         this.config = config;
-        this.requestThreads = Executors.newFixedThreadPool(config.numIoThreads(), threads("kafka-request-handler"));
-        this.controllerCalls = Executors.newCachedThreadPool(threads("controller-requests"));
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(threads("broker-scheduler"));
+        this.requestThreads = Executors.newFixedThreadPool(config.numIoThreads(), DaemonThreads.named("kafka-request-handler"));
+        this.controllerCalls = Executors.newCachedThreadPool(DaemonThreads.named("controller-requests"));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("broker-scheduler"));
     }
 
     /**
@@ -114,10 +114,12 @@ public final class BrokerServer implements AutoCloseable {
         replicaManager = new ReplicaManager(nodeId, logManager, config.topicDefaults(), clock);
         ProducerIdManager producerIds = new ProducerIdManager(nodeId, controllerClient, lifecycle::brokerEpoch,
                 controllerCalls);
-        KafkaApis apis = new KafkaApis(config, clusterId, loader::image, replicaManager, controllerClient,
-                controllerCalls, producerIds);
+        groupCoordinator = new GroupCoordinator(nodeId, config.groupConfig(), replicaManager, clock);
+        KafkaApis apis = new KafkaApis(config, clusterId, replicaManager, controllerClient,
+                controllerCalls, producerIds, groupCoordinator);
         loader.addPublisher(replicaManager);
-        loader.addPublisher(apis.metadataPublisher());
+        loader.addPublisher(groupCoordinator); // after the replica manager, which opens the partitions it loads
+        loader.addPublisher(apis.metadataPublisher()); // last: clients see only what the parts above have applied
         replicaManager.awaitFirstImage();
         scheduler.scheduleWithFixedDelay(() -> replicaManager.removeExpiredProducers(config.producerIdExpirationMs()),
                 PRODUCER_EXPIRATION_CHECK_MS, PRODUCER_EXPIRATION_CHECK_MS, TimeUnit.MILLISECONDS);
@@ -152,15 +154,6 @@ public final class BrokerServer implements AutoCloseable {
         }
     }
 
-    private static ThreadFactory threads(String name) {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, name + "-" + count.getAndIncrement());
-            thread.setDaemon(true);
-            return thread;
-        };
-    }
-
     /** The ports the client listeners are bound to, in {@code listeners} order. */
     public List<Integer> boundPorts() {
         return servers.stream().map(KafkaServer::port).toList();
@@ -185,6 +178,7 @@ public final class BrokerServer implements AutoCloseable {
             lifecycle.controlledShutdown(CONTROLLED_SHUTDOWN_TIMEOUT);
         }
         servers.forEach(KafkaServer::close);
+        closeQuietly(groupCoordinator);
         closeQuietly(replicaManager);
         shutDown(scheduler);
         shutDown(requestThreads);

@@ -1,14 +1,14 @@
-package io.skein.broker.network;
+package io.skein.broker;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
 
 /**
  * Runs tasks one at a time, in submission order, on a shared pool: a connection's requests start in
- * the order they arrived, so a producer's pipelined batches reach the log in order. Tasks must not
- * throw.
+ * the order they arrived, so a producer's pipelined batches reach the log in order; a group
+ * coordinator's state has a single writer. Tasks must not throw.
  */
-final class SerialExecutor implements Executor {
+public final class SerialExecutor implements Executor {
     /** Tasks run in one go before the pool thread is handed back, so busy connections share the pool. */
     private static final int BATCH = 16;
 
@@ -16,7 +16,7 @@ final class SerialExecutor implements Executor {
     private final ArrayDeque<Runnable> queue = new ArrayDeque<>();
     private boolean scheduled;
 
-    SerialExecutor(Executor pool) {
+    public SerialExecutor(Executor pool) {
         this.pool = pool;
     }
 

@@ -13,6 +13,7 @@ import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
 import static org.apache.kafka.common.config.ConfigDef.Type.SHORT;
 import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 
+import io.skein.broker.group.GroupConfig;
 import io.skein.log.LogConfig;
 import io.skein.log.LogManager;
 import io.skein.log.LogManagerConfig;
@@ -76,6 +77,15 @@ public final class NodeConfig {
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
     public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
     public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
+    public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
+    public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
+    public static final String OFFSETS_RETENTION_CHECK_INTERVAL_MS = "offsets.retention.check.interval.ms";
+    public static final String OFFSETS_COMMIT_TIMEOUT_MS = "offsets.commit.timeout.ms";
+    public static final String OFFSET_METADATA_MAX_BYTES = "offset.metadata.max.bytes";
+    public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
+    public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
+    public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
+    public static final String GROUP_MAX_SIZE = "group.max.size";
     public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
     public static final String NUM_RECOVERY_THREADS_PER_DATA_DIR = "num.recovery.threads.per.data.dir";
     public static final String BACKGROUND_THREADS = "background.threads";
@@ -84,6 +94,8 @@ public final class NodeConfig {
     public static final String LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS = "log.flush.offset.checkpoint.interval.ms";
     public static final String LOG_FLUSH_START_OFFSET_CHECKPOINT_INTERVAL_MS = "log.flush.start.offset.checkpoint.interval.ms";
     public static final String REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS = "replica.high.watermark.checkpoint.interval.ms";
+    public static final String LOG_CLEANER_ENABLE = "log.cleaner.enable";
+    public static final String LOG_CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
     public static final String LOG_RETENTION_HOURS = "log.retention.hours";
     public static final String LOG_RETENTION_MINUTES = "log.retention.minutes";
     public static final String LOG_RETENTION_MS = "log.retention.ms";
@@ -108,6 +120,9 @@ public final class NodeConfig {
             Map.entry("log.flush.interval.ms", TopicConfig.FLUSH_MS_CONFIG),
             Map.entry("log.segment.delete.delay.ms", TopicConfig.FILE_DELETE_DELAY_MS_CONFIG),
             Map.entry("log.cleanup.policy", TopicConfig.CLEANUP_POLICY_CONFIG),
+            Map.entry("log.cleaner.delete.retention.ms", TopicConfig.DELETE_RETENTION_MS_CONFIG),
+            Map.entry("log.cleaner.min.cleanable.ratio", TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG),
+            Map.entry("log.cleaner.min.compaction.lag.ms", TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG),
             Map.entry("compression.type", TopicConfig.COMPRESSION_TYPE_CONFIG),
             Map.entry("min.insync.replicas", TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG),
             Map.entry("unclean.leader.election.enable", TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG));
@@ -229,6 +244,21 @@ public final class NodeConfig {
                 .define(OFFSETS_TOPIC_REPLICATION_FACTOR, SHORT, (short) 3, atLeast(1), MEDIUM,
                         "Replication factor of __consumer_offsets")
                 .define(OFFSETS_TOPIC_NUM_PARTITIONS, INT, 50, atLeast(1), MEDIUM, "Partitions of __consumer_offsets")
+                .define(OFFSETS_TOPIC_SEGMENT_BYTES, INT, 100 * 1024 * 1024, atLeast(1), LOW,
+                        "Segment size of __consumer_offsets, kept small so that it compacts quickly")
+                .define(OFFSETS_RETENTION_MINUTES, INT, 7 * 24 * 60, atLeast(1), MEDIUM,
+                        "How long an empty group keeps its committed offsets")
+                .define(OFFSETS_RETENTION_CHECK_INTERVAL_MS, LONG, 600_000L, atLeast(1), LOW,
+                        "How often expired offsets are removed")
+                .define(OFFSETS_COMMIT_TIMEOUT_MS, INT, 5_000, atLeast(1), LOW,
+                        "How long an offset commit waits for the in-sync replicas")
+                .define(OFFSET_METADATA_MAX_BYTES, INT, 4096, atLeast(0), LOW, "Largest metadata of a committed offset")
+                .define(GROUP_INITIAL_REBALANCE_DELAY_MS, INT, 3_000, atLeast(0), MEDIUM,
+                        "How long the first rebalance of an empty group waits for more members")
+                .define(GROUP_MIN_SESSION_TIMEOUT_MS, INT, 6_000, atLeast(1), MEDIUM, "Shortest session timeout a member may ask for")
+                .define(GROUP_MAX_SESSION_TIMEOUT_MS, INT, 1_800_000, atLeast(1), MEDIUM,
+                        "Longest session timeout a member may ask for")
+                .define(GROUP_MAX_SIZE, INT, Integer.MAX_VALUE, atLeast(1), MEDIUM, "Most members a group may have")
                 .define(PRODUCER_ID_EXPIRATION_MS, INT, 86_400_000, atLeast(1), LOW,
                         "A partition forgets an idempotent producer silent for this long")
                 .define(NUM_RECOVERY_THREADS_PER_DATA_DIR, INT, 1, atLeast(1), LOW,
@@ -242,6 +272,9 @@ public final class NodeConfig {
                         "How often log start offsets are checkpointed")
                 .define(REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS, LONG, 5_000L, atLeast(1), LOW,
                         "How often high watermarks are checkpointed")
+                .define(LOG_CLEANER_ENABLE, BOOLEAN, true, MEDIUM, "Whether compacted topics are cleaned")
+                .define(LOG_CLEANER_BACKOFF_MS, LONG, 15_000L, atLeast(1), LOW,
+                        "How long the log cleaner rests between passes")
                 .define(LOG_RETENTION_HOURS, INT, 168, atLeast(-1), HIGH, "Default retention.ms, in hours")
                 .define(LOG_RETENTION_MINUTES, INT, null, nullOrAtLeast(-1), HIGH, "Default retention.ms, in minutes")
                 .define(LOG_RETENTION_MS, LONG, null, nullOrAtLeast(-1), HIGH, "Default retention.ms")
@@ -521,6 +554,16 @@ public final class NodeConfig {
         return getInt(BROKER_SESSION_TIMEOUT_MS);
     }
 
+    /** The group coordinator's settings. */
+    public GroupConfig groupConfig() {
+        return new GroupConfig(getInt(OFFSETS_TOPIC_NUM_PARTITIONS), (Short) get(OFFSETS_TOPIC_REPLICATION_FACTOR),
+                getInt(OFFSETS_TOPIC_SEGMENT_BYTES), getInt(GROUP_INITIAL_REBALANCE_DELAY_MS),
+                getInt(GROUP_MIN_SESSION_TIMEOUT_MS), getInt(GROUP_MAX_SESSION_TIMEOUT_MS), getInt(GROUP_MAX_SIZE),
+                TimeUnit.MINUTES.toMillis(getInt(OFFSETS_RETENTION_MINUTES)),
+                (Long) get(OFFSETS_RETENTION_CHECK_INTERVAL_MS), getInt(OFFSETS_COMMIT_TIMEOUT_MS),
+                getInt(OFFSET_METADATA_MAX_BYTES));
+    }
+
     public long producerIdExpirationMs() {
         return getInt(PRODUCER_ID_EXPIRATION_MS);
     }
@@ -570,7 +613,8 @@ public final class NodeConfig {
                 getInt(BACKGROUND_THREADS), (Long) get(LOG_RETENTION_CHECK_INTERVAL_MS),
                 (Long) get(LOG_FLUSH_SCHEDULER_INTERVAL_MS), getInt(LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS),
                 getInt(LOG_FLUSH_START_OFFSET_CHECKPOINT_INTERVAL_MS),
-                (Long) get(REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS));
+                (Long) get(REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS), (Boolean) get(LOG_CLEANER_ENABLE),
+                (Long) get(LOG_CLEANER_BACKOFF_MS));
     }
 
     public QuorumSettings quorumSettings(String clusterId) {

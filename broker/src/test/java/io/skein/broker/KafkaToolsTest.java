@@ -1,5 +1,6 @@
 package io.skein.broker;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,7 +12,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -97,5 +105,95 @@ class KafkaToolsTest {
         assertEquals(lines, ChildJvm.printed(consumed).stream().filter(line -> line.startsWith("line ")).toList(),
                 consumed);
         assertTrue(consumed.contains("Processed a total of 50 messages"), consumed);
+    }
+
+    private static ChildJvm.Result consumerGroups(String... args) throws Exception {
+        return tool(null, "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", args);
+    }
+
+    private static ChildJvm.Result consoleConsumer(String... args) throws Exception {
+        return tool(null, "org.apache.kafka.tools.consumer.ConsoleConsumer", args);
+    }
+
+    /** The rows of a kafka-consumer-groups table for {@code topic}, split into columns. */
+    private static List<List<String>> rows(String output, String group, String topic) {
+        return output.lines().map(String::trim).map(line -> List.of(line.split("\\s+")))
+                .filter(cols -> cols.size() >= 3 && cols.get(0).equals(group) && cols.get(1).equals(topic)).toList();
+    }
+
+    @Test
+    void consoleConsumerInGroupsAndKafkaConsumerGroups() throws Exception {
+        succeeded(topics("--create", "--topic", "grouped", "--partitions", "2", "--replication-factor", "1"));
+        List<String> lines = IntStream.range(0, 20).mapToObj(i -> "record " + i).toList();
+        Path input = dir.resolve("grouped.txt");
+        Files.write(input, lines);
+        succeeded(tool(input, "org.apache.kafka.tools.ConsoleProducer", "--topic", "grouped"));
+
+        // Without --group the console consumer joins a group of its own; with it, it commits what it read.
+        String anonymous = succeeded(consoleConsumer("--topic", "grouped", "--from-beginning", "--max-messages", "20",
+                "--timeout-ms", "30000"));
+        assertEquals(20, ChildJvm.printed(anonymous).stream().filter(l -> l.startsWith("record ")).count(), anonymous);
+        String grouped = succeeded(consoleConsumer("--topic", "grouped", "--group", "tools-group", "--from-beginning",
+                "--max-messages", "20", "--timeout-ms", "30000"));
+        assertEquals(20, ChildJvm.printed(grouped).stream().filter(l -> l.startsWith("record ")).count(), grouped);
+
+        List<String> listed = ChildJvm.printed(succeeded(consumerGroups("--list")));
+        assertTrue(listed.contains("tools-group"), listed.toString());
+        assertTrue(listed.stream().anyMatch(g -> g.startsWith("console-consumer-")), listed.toString());
+
+        String described = succeeded(consumerGroups("--describe", "--group", "tools-group"));
+        assertTrue(described.contains("Consumer group 'tools-group' has no active members."), described);
+        assertTrue(described.matches("(?s).*GROUP\\s+TOPIC\\s+PARTITION\\s+CURRENT-OFFSET\\s+LOG-END-OFFSET\\s+LAG"
+                + "\\s+CONSUMER-ID\\s+HOST\\s+CLIENT-ID.*"), described);
+        List<List<String>> rows = rows(described, "tools-group", "grouped");
+        assertEquals(2, rows.size(), described);
+        long total = 0;
+        for (List<String> row : rows) {
+            assertEquals(row.get(3), row.get(4), "everything read was committed: " + row);
+            assertEquals("0", row.get(5), "lag: " + row);
+            total += Long.parseLong(row.get(4));
+        }
+        assertEquals(20, total);
+
+        String reset = succeeded(consumerGroups("--reset-offsets", "--to-earliest", "--execute", "--group",
+                "tools-group", "--topic", "grouped"));
+        List<List<String>> resetRows = rows(reset, "tools-group", "grouped");
+        assertEquals(2, resetRows.size(), reset);
+        resetRows.forEach(row -> assertEquals("0", row.get(3), reset));
+        long lag = rows(succeeded(consumerGroups("--describe", "--group", "tools-group")), "tools-group", "grouped")
+                .stream().mapToLong(row -> Long.parseLong(row.get(5))).sum();
+        assertEquals(20, lag, "after the reset the whole topic is lag");
+
+        assertTrue(succeeded(consumerGroups("--delete", "--group", "tools-group"))
+                .contains("Deletion of requested consumer groups ('tools-group') was successful."));
+        assertTrue(!ChildJvm.printed(succeeded(consumerGroups("--list"))).contains("tools-group"));
+        ChildJvm.Result gone = consumerGroups("--describe", "--group", "tools-group");
+        assertTrue(gone.output().contains("GroupIdNotFoundException: Group tools-group not found."), gone.output());
+    }
+
+    @Test
+    void kafkaConsumerGroupsDescribesActiveMembers() throws Exception {
+        succeeded(topics("--create", "--topic", "live", "--partitions", "1", "--replication-factor", "1"));
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrap());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "live-group");
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "live-client");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new StringDeserializer())) {
+            consumer.subscribe(List.of("live"));
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                consumer.poll(Duration.ofMillis(100));
+                return !consumer.assignment().isEmpty();
+            });
+            consumer.commitSync(Map.of(new TopicPartition("live", 0), new OffsetAndMetadata(0)));
+            // The tool runs while this member is alive; a background thread keeps its heartbeats going.
+            String described = succeeded(consumerGroups("--describe", "--group", "live-group"));
+            List<List<String>> rows = rows(described, "live-group", "live");
+            assertEquals(1, rows.size(), described);
+            List<String> row = rows.get(0);
+            assertTrue(row.get(6).startsWith("live-client-"), described);
+            assertEquals("/127.0.0.1", row.get(7), described);
+            assertEquals("live-client", row.get(8), described);
+        }
     }
 }

@@ -27,6 +27,23 @@ public final class ChildJvm {
 
     public static Result run(String kafkaClientsVersion, Path stdin, Duration timeout, String mainClass, String... args)
             throws IOException, InterruptedException {
+        Path output = Files.createTempFile("child-jvm", ".out");
+        try {
+            Process process = start(kafkaClientsVersion, stdin, output, mainClass, args);
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor();
+                throw new AssertionError(mainClass + " did not finish within " + timeout + "; it printed:\n"
+                        + Files.readString(output, StandardCharsets.UTF_8));
+            }
+            return new Result(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(output);
+        }
+    }
+
+    /** Starts {@code mainClass} and returns at once; what it prints goes to {@code output}. */
+    public static Process start(String kafkaClientsVersion, Path stdin, Path output, String mainClass, String... args)
+            throws IOException {
         Path clientsJar = Path.of(System.getProperty("skein.kafka.clients.dir"),
                 "kafka-clients-" + kafkaClientsVersion + ".jar");
         if (!Files.isRegularFile(clientsJar)) {
@@ -40,22 +57,10 @@ public final class ChildJvm {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-cp", String.join(File.pathSeparator, classpath), mainClass));
         command.addAll(List.of(args));
-        Path output = Files.createTempFile("child-jvm", ".out");
-        try {
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(output.toFile());
-            builder.redirectInput(stdin == null ? ProcessBuilder.Redirect.from(new File("/dev/null"))
-                    : ProcessBuilder.Redirect.from(stdin.toFile()));
-            Process process = builder.start();
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly().waitFor();
-                throw new AssertionError(mainClass + " did not finish within " + timeout + "; it printed:\n"
-                        + Files.readString(output, StandardCharsets.UTF_8));
-            }
-            return new Result(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
-        } finally {
-            Files.deleteIfExists(output);
-        }
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+        builder.redirectInput(stdin == null ? ProcessBuilder.Redirect.from(new File("/dev/null"))
+                : ProcessBuilder.Redirect.from(stdin.toFile()));
+        return builder.start();
     }
 
     /** Lines of {@code text} that do not come from a logger. */

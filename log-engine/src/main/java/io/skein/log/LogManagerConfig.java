@@ -38,16 +38,6 @@ public record LogManagerConfig(List<Path> logDirs, int nodeId, int recoveryThrea
         }
     }
 
-    /** These settings with Kafka's cleaner defaults: enabled, {@value #DEFAULT_CLEANER_BACKOFF_MS} ms backoff. */
-    public LogManagerConfig(List<Path> logDirs, int nodeId, int recoveryThreadsPerDataDir, int backgroundThreads,
-                            long retentionCheckIntervalMs, long flushCheckIntervalMs,
-                            long recoveryPointCheckpointIntervalMs, long logStartOffsetCheckpointIntervalMs,
-                            long highWatermarkCheckpointIntervalMs) {
-        this(logDirs, nodeId, recoveryThreadsPerDataDir, backgroundThreads, retentionCheckIntervalMs,
-                flushCheckIntervalMs, recoveryPointCheckpointIntervalMs, logStartOffsetCheckpointIntervalMs,
-                highWatermarkCheckpointIntervalMs, true, DEFAULT_CLEANER_BACKOFF_MS);
-    }
-
     /** Kafka's defaults, except that {@code flush.ms} is checked every second. */
     public static LogManagerConfig defaults(List<Path> logDirs, int nodeId) {
         return new LogManagerConfig(logDirs, nodeId, 1, 4, 300_000, 1_000, 60_000, 60_000, 5_000, true,

@@ -55,7 +55,7 @@ class LogManagerTest {
     }
 
     private static LogManagerConfig fastTasks(List<Path> dirs) {
-        return new LogManagerConfig(dirs, 1, 1, 2, 50, 50, 50, 50, 50);
+        return new LogManagerConfig(dirs, 1, 1, 2, 50, 50, 50, 50, 50, true, LogManagerConfig.DEFAULT_CLEANER_BACKOFF_MS);
     }
 
     @Test
@@ -208,7 +208,8 @@ class LogManagerTest {
         }
 
         Set<String> loadingThreads = ConcurrentHashMap.newKeySet();
-        LogManagerConfig fourThreads = new LogManagerConfig(dirs, 1, 4, 1, 300_000, 1_000, 60_000, 60_000, 5_000);
+        LogManagerConfig fourThreads = new LogManagerConfig(dirs, 1, 4, 1, 300_000, 1_000, 60_000, 60_000, 5_000, true,
+                LogManagerConfig.DEFAULT_CLEANER_BACKOFF_MS);
         try (LogManager manager = start(dirs, fourThreads, topic -> {
             loadingThreads.add(Thread.currentThread().getName());
             return LogConfig.DEFAULT;

@@ -1,37 +1,37 @@
 package io.skein.broker.api;
 
+import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.network.RequestContext;
 import io.skein.broker.network.RequestHandler;
 import io.skein.broker.producer.ProducerIdManager;
 import io.skein.broker.replica.ReplicaManager;
 import io.skein.metadata.controller.ControllerClient;
-import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.MetadataPublisher;
 import io.skein.node.NodeConfig;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.function.Supplier;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 
 /**
  * The Kafka APIs a broker serves, each at every version kafka-clients' classes know; ApiVersions
- * advertises exactly these. Topic changes go to the active controller.
+ * advertises exactly these. Topic changes go to the active controller; group requests to the
+ * group coordinator.
  */
 public final class KafkaApis implements RequestHandler {
     private final Map<ApiKeys, Api> apis = new EnumMap<>(ApiKeys.class);
     private final MetadataWaiter metadataWaiter;
 
     /**
-     * @param images            the broker's latest metadata
      * @param controllerCalls   runs blocking calls to the controller
      */
-    public KafkaApis(NodeConfig config, String clusterId, Supplier<MetadataImage> images, ReplicaManager replicaManager,
-                     ControllerClient controller, Executor controllerCalls, ProducerIdManager producerIds) {
-        ClusterView cluster = new ClusterView(images, clusterId, config.nodeId());
-        this.metadataWaiter = new MetadataWaiter(images);
+    public KafkaApis(NodeConfig config, String clusterId, ReplicaManager replicaManager,
+                     ControllerClient controller, Executor controllerCalls, ProducerIdManager producerIds,
+                     GroupCoordinator groupCoordinator) {
+        this.metadataWaiter = new MetadataWaiter();
+        ClusterView cluster = new ClusterView(metadataWaiter::image, clusterId, config.nodeId());
         TopicAdmin topicAdmin = new TopicAdmin(controller, new ControllerRequests(controllerCalls), metadataWaiter);
         ConfigDescriber configs = new ConfigDescriber(config);
         TopicAdminApis topicApis = new TopicAdminApis(cluster, topicAdmin, configs, config.deleteTopicEnable());
@@ -46,10 +46,22 @@ public final class KafkaApis implements RequestHandler {
         apis.put(ApiKeys.CREATE_PARTITIONS, topicApis::createPartitions);
         apis.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterApi(cluster));
         apis.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsApi(cluster, configs));
+        GroupApis groups = new GroupApis(cluster, topicAdmin, groupCoordinator);
+        apis.put(ApiKeys.FIND_COORDINATOR, groups::findCoordinator);
+        apis.put(ApiKeys.JOIN_GROUP, groups::joinGroup);
+        apis.put(ApiKeys.SYNC_GROUP, groups::syncGroup);
+        apis.put(ApiKeys.HEARTBEAT, groups::heartbeat);
+        apis.put(ApiKeys.LEAVE_GROUP, groups::leaveGroup);
+        apis.put(ApiKeys.OFFSET_COMMIT, groups::offsetCommit);
+        apis.put(ApiKeys.OFFSET_FETCH, groups::offsetFetch);
+        apis.put(ApiKeys.OFFSET_DELETE, groups::offsetDelete);
+        apis.put(ApiKeys.LIST_GROUPS, groups::listGroups);
+        apis.put(ApiKeys.DESCRIBE_GROUPS, groups::describeGroups);
+        apis.put(ApiKeys.DELETE_GROUPS, groups::deleteGroups);
         apis.put(ApiKeys.API_VERSIONS, new ApiVersionsApi(apis.keySet()));
     }
 
-    /** Follows the broker's metadata, so that topic changes can wait until they show here. */
+    /** Follows the broker's metadata; register it after every other publisher, as requests are answered from it. */
     public MetadataPublisher metadataPublisher() {
         return metadataWaiter;
     }

@@ -8,28 +8,33 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 /**
- * Lets a request wait until this broker's metadata shows the effect of a change it asked the
- * controller for (a topic created, deleted, grown), so that the client's next request here sees it.
+ * The metadata image requests are answered from, and the means to wait until it shows the effect of
+ * a change asked of the controller (a topic created, deleted, grown), so that the client's next
+ * request here sees it.
+ *
+ * <p>It is the last publisher of the broker's metadata: by the time an image reaches it, the replica
+ * manager and the group coordinator have applied that image, so a Metadata response never names this
+ * broker leader of a partition whose log it has not opened yet.
  */
 final class MetadataWaiter implements MetadataPublisher {
     private record Waiter(Predicate<MetadataImage> condition, CompletableFuture<MetadataImage> done) {
     }
 
-    private final Supplier<MetadataImage> images;
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+    private volatile MetadataImage image = MetadataImage.EMPTY;
 
-    MetadataWaiter(Supplier<MetadataImage> images) {
-        this.images = images;
+    /** The latest image every other part of the broker has applied. */
+    MetadataImage image() {
+        return image;
     }
 
     /** Completes with the first image satisfying {@code condition}, or fails with a TimeoutException after {@code timeoutMs}. */
     CompletableFuture<MetadataImage> await(Predicate<MetadataImage> condition, long timeoutMs) {
         Waiter waiter = new Waiter(condition, new CompletableFuture<>());
         waiters.add(waiter);
-        check(waiter, images.get()); // it may hold already, or have come true before the waiter was added
+        check(waiter, image); // it may hold already, or have come true before the waiter was added
         waiter.done().orTimeout(Math.max(1, timeoutMs), TimeUnit.MILLISECONDS)
                 .whenComplete((image, error) -> waiters.remove(waiter));
         return waiter.done();
@@ -37,6 +42,7 @@ final class MetadataWaiter implements MetadataPublisher {
 
     @Override
     public void onMetadataUpdate(MetadataDelta delta, MetadataImage newImage) {
+        image = newImage;
         for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
             Waiter waiter = it.next();
             if (check(waiter, newImage)) {

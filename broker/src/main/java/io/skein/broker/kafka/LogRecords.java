@@ -2,15 +2,34 @@ package io.skein.broker.kafka;
 
 import io.skein.log.FileSlice;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.network.TransferableChannel;
 import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.RecordsSend;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.utils.Utils;
 
 /** Record sets crossing between the protocol messages and the log. */
 public final class LogRecords {
     private LogRecords() {
+    }
+
+    /** A record the broker writes itself: a key and a value, null for a tombstone. */
+    public record KeyValue(byte[] key, byte[] value) {
+    }
+
+    /** Receives the data records of a read, in offset order; a tombstone's value is null. */
+    @FunctionalInterface
+    public interface RecordVisitor {
+        void visit(long offset, ByteBuffer key, ByteBuffer value);
     }
 
     /**
@@ -35,6 +54,44 @@ public final class LogRecords {
     /** The records of a response that has none. */
     public static BaseRecords empty() {
         return MemoryRecords.EMPTY;
+    }
+
+    /** One uncompressed batch of {@code records}, for the log to assign offsets to as leader. */
+    public static ByteBuffer batchOf(long timestamp, List<KeyValue> records) {
+        SimpleRecord[] simple = records.stream().map(r -> new SimpleRecord(timestamp, r.key(), r.value()))
+                .toArray(SimpleRecord[]::new);
+        return MemoryRecords.withRecords(Compression.NONE, simple).buffer();
+    }
+
+    /**
+     * Visits the data records of {@code slice}, read from the log (control batches are skipped).
+     *
+     * @return the offset after the last batch read
+     */
+    public static long forEachRecord(FileSlice slice, long nextOffset, RecordVisitor visitor) {
+        ByteBuffer bytes = ByteBuffer.allocate(slice.length());
+        try {
+            Utils.readFully(slice.channel(), bytes, slice.position());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        bytes.flip();
+        for (RecordBatch batch : MemoryRecords.readableRecords(bytes).batches()) {
+            if (!batch.isControlBatch()) {
+                for (Record record : batch) {
+                    if (record.offset() >= nextOffset) {
+                        visitor.visit(record.offset(), record.key(), record.hasValue() ? record.value() : null);
+                    }
+                }
+            }
+            nextOffset = Math.max(nextOffset, batch.nextOffset());
+        }
+        return nextOffset;
+    }
+
+    /** The topics a consumer group member subscribes to, from its metadata for the "consumer" protocol. */
+    public static Set<String> subscribedTopics(ByteBuffer consumerProtocolMetadata) {
+        return Set.copyOf(ConsumerProtocol.deserializeSubscription(consumerProtocolMetadata.duplicate()).topics());
     }
 
     private record FileSliceRecords(FileSlice slice) implements BaseRecords {

@@ -1,7 +1,8 @@
 /**
  * The one place Skein touches kafka-clients' internal protocol classes: request headers and parsing
  * ({@code org.apache.kafka.common.requests}), response serialisation ({@code SendBuilder}, {@code Send}),
- * and the record containers ({@code org.apache.kafka.common.record.internal}). Those packages move
+ * the record containers ({@code org.apache.kafka.common.record.internal}), and the consumer protocol's
+ * subscription format ({@code org.apache.kafka.clients.consumer.internals}). Those packages move
  * between kafka-clients releases (4.3 moved the record classes, 4.1 changed the parse signatures), so
  * an upgrade touches only this package.
  *

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.ReferenceCountUtil;
 import io.skein.broker.Futures;
+import io.skein.broker.SerialExecutor;
 import io.skein.broker.kafka.KafkaRequest;
 import java.io.IOException;
 import java.net.SocketAddress;

@@ -1,0 +1,395 @@
+package io.skein.broker.api;
+
+import io.skein.broker.group.GroupCoordinator;
+import io.skein.broker.group.OffsetCommits;
+import io.skein.broker.network.RequestContext;
+import io.skein.metadata.image.MetadataImage;
+import io.skein.metadata.image.PartitionRegistration;
+import io.skein.metadata.image.TopicImage;
+import io.skein.proto.controller.CreatableTopic;
+import io.skein.proto.controller.ErrorCode;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DeleteGroupsResponseData;
+import org.apache.kafka.common.message.DeleteGroupsResponseData.DeletableGroupResult;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupRequestData.MemberIdentity;
+import org.apache.kafka.common.message.LeaveGroupResponseData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
+import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponsePartition;
+import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponseTopic;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
+import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponsePartition;
+import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponseTopic;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopics;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartition;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopic;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * The group APIs of the classic protocol, between Kafka's messages in all their versions and the
+ * {@link GroupCoordinator}; and FindCoordinator, which creates {@code __consumer_offsets} on first use.
+ */
+final class GroupApis {
+    /** How long FindCoordinator waits for a new {@code __consumer_offsets} to have leaders before answering. */
+    private static final long OFFSETS_TOPIC_CREATION_WAIT_MS = 10_000;
+    private static final byte GROUP_KEY_TYPE = 0;
+
+    private final ClusterView cluster;
+    private final TopicAdmin topicAdmin;
+    private final GroupCoordinator coordinator;
+    private final AtomicReference<CompletableFuture<?>> offsetsTopicCreation = new AtomicReference<>();
+
+    GroupApis(ClusterView cluster, TopicAdmin topicAdmin, GroupCoordinator coordinator) {
+        this.cluster = cluster;
+        this.topicAdmin = topicAdmin;
+        this.coordinator = coordinator;
+    }
+
+    // ---------------------------------------------------------------- FindCoordinator
+
+    CompletableFuture<ApiMessage> findCoordinator(RequestContext context) {
+        FindCoordinatorRequestData request = (FindCoordinatorRequestData) context.request().data();
+        boolean batched = context.request().apiVersion() >= 4;
+        List<String> keys = batched ? request.coordinatorKeys() : List.of(request.key());
+        CompletableFuture<?> ready = request.keyType() == GROUP_KEY_TYPE ? offsetsTopicReady() : CompletableFuture.completedFuture(null);
+        return ready.handle((ignored, error) -> {
+            List<Coordinator> coordinators = keys.stream()
+                    .map(key -> coordinator(context.listenerName(), request.keyType(), key)).toList();
+            FindCoordinatorResponseData response = new FindCoordinatorResponseData();
+            if (batched) {
+                return response.setCoordinators(coordinators);
+            }
+            Coordinator only = coordinators.get(0);
+            return response.setErrorCode(only.errorCode()).setErrorMessage(only.errorMessage())
+                    .setNodeId(only.nodeId()).setHost(only.host()).setPort(only.port());
+        });
+    }
+
+    private Coordinator coordinator(String listenerName, byte keyType, String key) {
+        Coordinator coordinator = new Coordinator().setKey(key).setNodeId(-1).setHost("").setPort(-1);
+        if (keyType != GROUP_KEY_TYPE) {
+            return coordinator.setErrorCode(Errors.INVALID_REQUEST.code())
+                    .setErrorMessage("Skein coordinates consumer groups only; transactions and share groups are not supported");
+        }
+        MetadataImage image = cluster.image();
+        TopicImage topic = image.topic(GroupCoordinator.OFFSETS_TOPIC);
+        PartitionRegistration partition = topic == null ? null
+                : topic.partition(GroupCoordinator.partitionFor(key, topic.partitions().size()));
+        Optional<ClusterView.Node> leader = partition == null || !partition.hasLeader() ? Optional.empty()
+                : ClusterView.brokers(image, listenerName, false).stream().filter(n -> n.id() == partition.leader())
+                .findFirst();
+        if (leader.isEmpty()) {
+            return coordinator.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code())
+                    .setErrorMessage("The coordinator is not available.");
+        }
+        return coordinator.setNodeId(leader.get().id()).setHost(leader.get().host()).setPort(leader.get().port())
+                .setErrorCode(Errors.NONE.code());
+    }
+
+    /**
+     * Completes once {@code __consumer_offsets} exists (with leaders, or after the wait), creating it
+     * the first time: compacted, with its replication factor capped at the live brokers, as Kafka does.
+     */
+    private CompletableFuture<?> offsetsTopicReady() {
+        if (cluster.image().topic(GroupCoordinator.OFFSETS_TOPIC) != null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<?> creating = offsetsTopicCreation.get();
+        if (creating != null && !creating.isDone()) {
+            return creating;
+        }
+        int liveBrokers = cluster.image().unfencedBrokerIds().size();
+        CreatableTopic topic = CreatableTopic.newBuilder().setName(GroupCoordinator.OFFSETS_TOPIC)
+                .setNumPartitions(coordinator.config().offsetsTopicPartitions())
+                .setReplicationFactor(Math.max(1, Math.min(coordinator.config().offsetsTopicReplicationFactor(), liveBrokers)))
+                .putConfigs(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)
+                .putConfigs(TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(coordinator.config().offsetsTopicSegmentBytes()))
+                .build();
+        CompletableFuture<?> created = topicAdmin.createTopics(List.of(topic), false, OFFSETS_TOPIC_CREATION_WAIT_MS)
+                .thenAccept(response -> response.getTopicsList().stream()
+                        .filter(t -> t.getError().getCode() != ErrorCode.NONE
+                                && t.getError().getCode() != ErrorCode.TOPIC_ALREADY_EXISTS)
+                        .findFirst().ifPresent(t -> {
+                            throw ControllerRequests.exception(t.getError());
+                        }));
+        offsetsTopicCreation.set(created);
+        return created;
+    }
+
+    // ---------------------------------------------------------------- membership
+
+    CompletableFuture<ApiMessage> joinGroup(RequestContext context) {
+        JoinGroupRequestData request = (JoinGroupRequestData) context.request().data();
+        short version = context.request().apiVersion();
+        return coordinator.joinGroup(version, context.request().clientId(), clientHost(context), request)
+                .thenApply(response -> {
+                    if (version < 7 && response.protocolName() == null) {
+                        response.setProtocolName(""); // nullable from v7 only
+                    }
+                    return response;
+                });
+    }
+
+    private static String clientHost(RequestContext context) {
+        return context.clientAddress() instanceof InetSocketAddress address && address.getAddress() != null
+                ? address.getAddress().toString() : String.valueOf(context.clientAddress());
+    }
+
+    CompletableFuture<ApiMessage> syncGroup(RequestContext context) {
+        return coordinator.syncGroup((SyncGroupRequestData) context.request().data()).thenApply(r -> r);
+    }
+
+    CompletableFuture<ApiMessage> heartbeat(RequestContext context) {
+        return coordinator.heartbeat((HeartbeatRequestData) context.request().data()).thenApply(r -> r);
+    }
+
+    CompletableFuture<ApiMessage> leaveGroup(RequestContext context) {
+        LeaveGroupRequestData request = (LeaveGroupRequestData) context.request().data();
+        boolean batched = context.request().apiVersion() >= 3;
+        List<MemberIdentity> members = batched ? request.members()
+                : List.of(new MemberIdentity().setMemberId(request.memberId()));
+        return coordinator.leaveGroup(request.groupId(), members).thenApply(result -> {
+            LeaveGroupResponseData response = new LeaveGroupResponseData().setErrorCode(result.error().code());
+            if (batched) {
+                return response.setMembers(result.members());
+            }
+            // Before v3 the one member's error is the response's.
+            return result.error() != Errors.NONE || result.members().isEmpty() ? response
+                    : response.setErrorCode(result.members().get(0).errorCode());
+        });
+    }
+
+    // ---------------------------------------------------------------- offsets
+
+    CompletableFuture<ApiMessage> offsetCommit(RequestContext context) {
+        OffsetCommitRequestData request = (OffsetCommitRequestData) context.request().data();
+        MetadataImage image = cluster.image();
+        OffsetCommitResponseData response = new OffsetCommitResponseData();
+        Map<TopicPartition, OffsetCommitResponsePartition> answers = new LinkedHashMap<>();
+        Map<TopicPartition, OffsetCommits.Commit> commits = new LinkedHashMap<>();
+        for (OffsetCommitRequestData.OffsetCommitRequestTopic topic : request.topics()) {
+            Optional<TopicImage> found = resolve(image, topic.name(), topic.topicId());
+            OffsetCommitResponseTopic answered = new OffsetCommitResponseTopic().setName(topic.name())
+                    .setTopicId(topic.topicId());
+            response.topics().add(answered);
+            for (OffsetCommitRequestData.OffsetCommitRequestPartition partition : topic.partitions()) {
+                OffsetCommitResponsePartition answer = new OffsetCommitResponsePartition()
+                        .setPartitionIndex(partition.partitionIndex());
+                answered.partitions().add(answer);
+                if (found.isEmpty() || found.get().partition(partition.partitionIndex()) == null) {
+                    answer.setErrorCode((found.isEmpty() && !isZero(topic.topicId()) ? Errors.UNKNOWN_TOPIC_ID
+                            : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
+                    continue;
+                }
+                TopicPartition tp = new TopicPartition(found.get().name(), partition.partitionIndex());
+                answers.put(tp, answer);
+                commits.put(tp, new OffsetCommits.Commit(partition.committedOffset(), partition.committedLeaderEpoch(),
+                        partition.committedMetadata()));
+            }
+        }
+        if (commits.isEmpty()) {
+            return CompletableFuture.completedFuture(response);
+        }
+        return coordinator.commitOffsets(request.groupId(), request.generationIdOrMemberEpoch(), request.memberId(),
+                request.groupInstanceId(), request.retentionTimeMs(), commits).thenApply(results -> {
+                    results.forEach((tp, error) -> answers.get(tp).setErrorCode(error.code()));
+                    return response;
+                });
+    }
+
+    /** A topic named by name (up to v9) or id (v10 of the offset APIs). */
+    private Optional<TopicImage> resolve(MetadataImage image, String name, Uuid topicId) {
+        if (!isZero(topicId)) {
+            return cluster.topic(image, topicId);
+        }
+        return Optional.ofNullable(name == null ? null : image.topic(name));
+    }
+
+    private static boolean isZero(Uuid id) {
+        return id == null || Uuid.ZERO_UUID.equals(id);
+    }
+
+    CompletableFuture<ApiMessage> offsetFetch(RequestContext context) {
+        OffsetFetchRequestData request = (OffsetFetchRequestData) context.request().data();
+        short version = context.request().apiVersion();
+        MetadataImage image = cluster.image();
+        if (version >= 8) {
+            List<CompletableFuture<OffsetFetchResponseGroup>> groups = request.groups().stream()
+                    .map(group -> fetchGroup(image, group)).toList();
+            return CompletableFuture.allOf(groups.toArray(CompletableFuture[]::new)).thenApply(ignored ->
+                    new OffsetFetchResponseData().setGroups(groups.stream().map(CompletableFuture::join)
+                            .collect(Collectors.toList())));
+        }
+        // Before v8: one group, its topics by name, and before v2 its error on every partition.
+        OffsetFetchRequestGroup single = new OffsetFetchRequestGroup().setGroupId(request.groupId())
+                .setTopics(request.topics() == null ? null : request.topics().stream()
+                        .map(t -> new OffsetFetchRequestTopics().setName(t.name()).setPartitionIndexes(t.partitionIndexes()))
+                        .collect(Collectors.toList()));
+        return fetchGroup(image, single).thenApply(group -> {
+            OffsetFetchResponseData response = new OffsetFetchResponseData().setErrorCode(group.errorCode());
+            for (OffsetFetchResponseTopics topic : group.topics()) {
+                OffsetFetchResponseTopic old = new OffsetFetchResponseTopic().setName(topic.name());
+                for (OffsetFetchResponsePartitions p : topic.partitions()) {
+                    old.partitions().add(new OffsetFetchResponsePartition().setPartitionIndex(p.partitionIndex())
+                            .setCommittedOffset(p.committedOffset()).setCommittedLeaderEpoch(p.committedLeaderEpoch())
+                            .setMetadata(p.metadata())
+                            .setErrorCode(version < 2 && group.errorCode() != 0 ? group.errorCode() : p.errorCode()));
+                }
+                response.topics().add(old);
+            }
+            return response;
+        });
+    }
+
+    private CompletableFuture<OffsetFetchResponseGroup> fetchGroup(MetadataImage image, OffsetFetchRequestGroup group) {
+        List<TopicPartition> asked = null;
+        Map<String, Uuid> ids = new LinkedHashMap<>();
+        List<OffsetFetchResponseTopics> unknown = new ArrayList<>();
+        if (group.topics() != null) {
+            asked = new ArrayList<>();
+            for (OffsetFetchRequestTopics topic : group.topics()) {
+                Optional<TopicImage> found = resolve(image, topic.name(), topic.topicId());
+                if (found.isEmpty() && !isZero(topic.topicId())) {
+                    OffsetFetchResponseTopics missing = new OffsetFetchResponseTopics().setTopicId(topic.topicId());
+                    topic.partitionIndexes().forEach(p -> missing.partitions().add(noOffset(p)
+                            .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code())));
+                    unknown.add(missing);
+                    continue;
+                }
+                String name = found.map(TopicImage::name).orElse(topic.name());
+                ids.put(name, isZero(topic.topicId()) ? Uuid.ZERO_UUID : topic.topicId());
+                for (int p : topic.partitionIndexes()) {
+                    asked.add(new TopicPartition(name, p));
+                }
+            }
+        }
+        List<TopicPartition> partitions = asked;
+        return coordinator.fetchOffsets(group.groupId(), partitions).thenApply(result -> {
+            OffsetFetchResponseGroup response = new OffsetFetchResponseGroup().setGroupId(group.groupId())
+                    .setErrorCode(result.error().code());
+            if (result.error() != Errors.NONE) {
+                return response;
+            }
+            Map<String, OffsetFetchResponseTopics> topics = new LinkedHashMap<>();
+            List<TopicPartition> listed = partitions != null ? partitions : List.copyOf(result.offsets().keySet());
+            for (TopicPartition tp : listed) {
+                OffsetFetchResponseTopics topic = topics.computeIfAbsent(tp.topic(), name -> new OffsetFetchResponseTopics()
+                        .setName(name).setTopicId(ids.getOrDefault(name, Optional.ofNullable(image.topic(name))
+                                .map(t -> ClusterView.toKafka(t.id())).orElse(Uuid.ZERO_UUID))));
+                OffsetFetchResponsePartitions partition = noOffset(tp.partition());
+                var committed = result.offsets().get(tp);
+                if (committed != null) {
+                    partition.setCommittedOffset(committed.offset()).setCommittedLeaderEpoch(committed.leaderEpoch())
+                            .setMetadata(committed.metadata());
+                }
+                topic.partitions().add(partition);
+            }
+            response.topics().addAll(topics.values());
+            response.topics().addAll(unknown);
+            return response;
+        });
+    }
+
+    private static OffsetFetchResponsePartitions noOffset(int partition) {
+        return new OffsetFetchResponsePartitions().setPartitionIndex(partition).setCommittedOffset(-1)
+                .setCommittedLeaderEpoch(-1).setMetadata("").setErrorCode(Errors.NONE.code());
+    }
+
+    CompletableFuture<ApiMessage> offsetDelete(RequestContext context) {
+        OffsetDeleteRequestData request = (OffsetDeleteRequestData) context.request().data();
+        List<TopicPartition> partitions = new ArrayList<>();
+        request.topics().forEach(t -> t.partitions().forEach(p -> partitions.add(new TopicPartition(t.name(),
+                p.partitionIndex()))));
+        return coordinator.deleteOffsets(request.groupId(), partitions).thenApply(result -> {
+            OffsetDeleteResponseData response = new OffsetDeleteResponseData().setErrorCode(result.groupError().code());
+            if (result.groupError() != Errors.NONE) {
+                return response;
+            }
+            Map<String, OffsetDeleteResponseTopic> topics = new LinkedHashMap<>();
+            result.partitions().forEach((tp, error) -> topics.computeIfAbsent(tp.topic(),
+                            name -> new OffsetDeleteResponseTopic().setName(name))
+                    .partitions().add(new OffsetDeleteResponsePartition().setPartitionIndex(tp.partition())
+                            .setErrorCode(error.code())));
+            topics.values().forEach(response.topics()::add);
+            return response;
+        });
+    }
+
+    // ---------------------------------------------------------------- groups
+
+    CompletableFuture<ApiMessage> listGroups(RequestContext context) {
+        ListGroupsRequestData request = (ListGroupsRequestData) context.request().data();
+        Set<String> states = request.statesFilter().stream().map(s -> s.toLowerCase(Locale.ROOT))
+                .collect(Collectors.toSet());
+        Set<String> types = request.typesFilter().stream().map(s -> s.toLowerCase(Locale.ROOT))
+                .collect(Collectors.toSet());
+        return coordinator.listGroups().thenApply(result -> new ListGroupsResponseData()
+                .setErrorCode(result.error().code())
+                .setGroups(result.groups().stream()
+                        .filter(g -> states.isEmpty() || states.contains(g.groupState().toLowerCase(Locale.ROOT)))
+                        .filter(g -> types.isEmpty() || types.contains(g.groupType()))
+                        .collect(Collectors.toList())));
+    }
+
+    CompletableFuture<ApiMessage> describeGroups(RequestContext context) {
+        DescribeGroupsRequestData request = (DescribeGroupsRequestData) context.request().data();
+        boolean notFoundIsError = context.request().apiVersion() >= 6;
+        List<CompletableFuture<DescribedGroup>> groups = request.groups().stream()
+                .map(groupId -> coordinator.describeGroup(groupId).thenApply(group -> {
+                    if (notFoundIsError && group.errorCode() == Errors.NONE.code() && "Dead".equals(group.groupState())) {
+                        return group.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
+                                .setErrorMessage("Group " + groupId + " not found.");
+                    }
+                    return group;
+                })).toList();
+        return CompletableFuture.allOf(groups.toArray(CompletableFuture[]::new)).thenApply(ignored ->
+                new DescribeGroupsResponseData().setGroups(groups.stream().map(CompletableFuture::join)
+                        .collect(Collectors.toList())));
+    }
+
+    CompletableFuture<ApiMessage> deleteGroups(RequestContext context) {
+        DeleteGroupsRequestData request = (DeleteGroupsRequestData) context.request().data();
+        List<CompletableFuture<DeletableGroupResult>> results = request.groupsNames().stream()
+                .map(groupId -> coordinator.deleteGroup(groupId).thenApply(error ->
+                        new DeletableGroupResult().setGroupId(groupId).setErrorCode(error.code()))).toList();
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            DeleteGroupsResponseData response = new DeleteGroupsResponseData();
+            results.forEach(r -> response.results().add(r.join()));
+            return response;
+        });
+    }
+}

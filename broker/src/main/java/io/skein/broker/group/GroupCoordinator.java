@@ -1,0 +1,297 @@
+package io.skein.broker.group;
+
+import io.skein.broker.DaemonThreads;
+import io.skein.broker.group.MembershipProtocol.JoinContext;
+import io.skein.broker.group.OffsetCommits.Commit;
+import io.skein.broker.group.OffsetCommits.Committer;
+import io.skein.broker.group.OffsetCommits.DeleteResult;
+import io.skein.broker.kafka.LogRecords;
+import io.skein.broker.replica.Partition;
+import io.skein.broker.replica.ReplicaManager;
+import io.skein.metadata.image.MetadataDelta;
+import io.skein.metadata.image.MetadataImage;
+import io.skein.metadata.image.MetadataPublisher;
+import io.skein.metadata.image.PartitionRegistration;
+import io.skein.metadata.image.TopicImage;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
+import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroupMember;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.HeartbeatResponseData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.LeaveGroupRequestData.MemberIdentity;
+import org.apache.kafka.common.message.LeaveGroupResponseData.MemberResponse;
+import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The group coordinator of one broker (classic protocol): a group belongs to the partition of
+ * {@code __consumer_offsets} its id hashes to, and the leader of that partition coordinates it. The
+ * coordinator follows the metadata log: it loads a partition's groups when this broker becomes its
+ * leader and unloads them when it stops being leader.
+ *
+ * <p>Threads: one pool runs the shards (each a single writer), one timer thread fires sessions,
+ * rebalance timeouts and offset expiry onto them. Callers get futures and never wait.
+ */
+public final class GroupCoordinator implements MetadataPublisher, AutoCloseable {
+    public static final String OFFSETS_TOPIC = "__consumer_offsets";
+    /** The group type ListGroups v5 and DescribeGroups report for groups of the classic protocol. */
+    public static final String CLASSIC_GROUP_TYPE = "classic";
+    private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
+
+    private final int brokerId;
+    private final GroupConfig config;
+    private final ReplicaManager replicaManager;
+    private final Clock clock;
+    private final ExecutorService shardThreads;
+    private final ScheduledThreadPoolExecutor timer;
+    private final Map<Integer, GroupCoordinatorShard> shards = new ConcurrentHashMap<>();
+    private volatile int partitionCount;
+
+    public GroupCoordinator(int brokerId, GroupConfig config, ReplicaManager replicaManager, Clock clock) {
+        this.brokerId = brokerId;
+        this.config = config;
+        this.replicaManager = replicaManager;
+        this.clock = clock;
+        this.partitionCount = config.offsetsTopicPartitions();
+        this.shardThreads = Executors.newFixedThreadPool(2, DaemonThreads.named("group-coordinator"));
+        this.timer = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("group-coordinator-timer"));
+        this.timer.setRemoveOnCancelPolicy(true);
+        this.timer.scheduleWithFixedDelay(() -> shards.values().forEach(s -> s.execute(s.offsets::expire)),
+                config.offsetsRetentionCheckIntervalMs(), config.offsetsRetentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The partition of {@code __consumer_offsets} that holds a group: Kafka's hash, so tools agree. */
+    public static int partitionFor(String groupId, int partitions) {
+        int hash = groupId.hashCode();
+        return (hash == Integer.MIN_VALUE ? 0 : Math.abs(hash)) % partitions;
+    }
+
+    /** The partition of {@code __consumer_offsets} holding {@code groupId}, by the topic's partition count. */
+    public int partitionFor(String groupId) {
+        return partitionFor(groupId, partitionCount);
+    }
+
+    public GroupConfig config() {
+        return config;
+    }
+
+    // ---------------------------------------------------------------- leadership
+
+    @Override
+    public void onMetadataUpdate(MetadataDelta delta, MetadataImage newImage) {
+        TopicImage topic = newImage.topic(OFFSETS_TOPIC);
+        Set<Integer> led = new HashSet<>();
+        if (topic != null) {
+            partitionCount = topic.partitions().size();
+            topic.partitions().forEach((partitionId, registration) -> {
+                if (registration.leader() == brokerId) {
+                    led.add(partitionId);
+                    maybeLoad(partitionId, registration);
+                }
+            });
+        }
+        for (Integer partitionId : List.copyOf(shards.keySet())) {
+            if (!led.contains(partitionId)) {
+                shards.remove(partitionId).unload();
+            }
+        }
+    }
+
+    private void maybeLoad(int partitionId, PartitionRegistration registration) {
+        GroupCoordinatorShard current = shards.get(partitionId);
+        if (current != null && current.leaderEpoch == registration.leaderEpoch()) {
+            return;
+        }
+        TopicPartition tp = new TopicPartition(OFFSETS_TOPIC, partitionId);
+        Optional<Partition> partition = replicaManager.partition(tp);
+        if (partition.isEmpty()) {
+            log.warn("Broker {} leads {} but holds no replica of it yet", brokerId, tp);
+            return;
+        }
+        if (current != null) {
+            current.unload();
+        }
+        GroupCoordinatorShard shard = new GroupCoordinatorShard(tp, registration.leaderEpoch(), config, clock,
+                shardThreads, timer, this::append);
+        shards.put(partitionId, shard);
+        shard.load(partition.get().log());
+    }
+
+    private CompletableFuture<Errors> append(TopicPartition tp, List<LogRecords.KeyValue> records) {
+        CompletableFuture<Errors> appended = new CompletableFuture<>();
+        replicaManager.appendRecords(config.offsetCommitTimeoutMs(), (short) -1,
+                Map.of(tp, LogRecords.batchOf(clock.millis(), records)),
+                results -> appended.complete(results.get(tp).error()));
+        return appended;
+    }
+
+    /** Runs {@code operation} on the shard of {@code groupId}, or answers NOT_COORDINATOR if this broker has none. */
+    private <T> CompletableFuture<T> onShard(String groupId, Function<Errors, T> errorResponse,
+                                             Function<GroupCoordinatorShard, CompletableFuture<T>> operation) {
+        GroupCoordinatorShard shard = shards.get(partitionFor(groupId));
+        if (shard == null) {
+            return CompletableFuture.completedFuture(errorResponse.apply(Errors.NOT_COORDINATOR));
+        }
+        return shard.run(errorResponse, () -> operation.apply(shard));
+    }
+
+    // ---------------------------------------------------------------- membership
+
+    public CompletableFuture<JoinGroupResponseData> joinGroup(short version, String clientId, String clientHost,
+                                                              JoinGroupRequestData request) {
+        if (request.groupId().isEmpty()) {
+            return CompletableFuture.completedFuture(MembershipProtocol.joinError(request.memberId(),
+                    Errors.INVALID_GROUP_ID));
+        }
+        JoinContext context = new JoinContext(version, clientId, clientHost);
+        return onShard(request.groupId(), error -> MembershipProtocol.joinError(request.memberId(), error),
+                shard -> shard.membership.join(context, request));
+    }
+
+    public CompletableFuture<SyncGroupResponseData> syncGroup(SyncGroupRequestData request) {
+        return onShard(request.groupId(), MembershipProtocol::syncError, shard -> shard.membership.sync(request));
+    }
+
+    public CompletableFuture<HeartbeatResponseData> heartbeat(HeartbeatRequestData request) {
+        return onShard(request.groupId(), MembershipProtocol::heartbeatResponse,
+                shard -> shard.membership.heartbeat(request));
+    }
+
+    /** LeaveGroup: the group error, and each member's. */
+    public record LeaveResult(Errors error, List<MemberResponse> members) {
+    }
+
+    public CompletableFuture<LeaveResult> leaveGroup(String groupId, List<MemberIdentity> members) {
+        return onShard(groupId, error -> new LeaveResult(error, List.of()),
+                shard -> shard.membership.leave(groupId, members).thenApply(r -> new LeaveResult(Errors.NONE, r)));
+    }
+
+    // ---------------------------------------------------------------- offsets
+
+    /** OffsetCommit for one group; every partition's answer. */
+    public CompletableFuture<Map<TopicPartition, Errors>> commitOffsets(String groupId, int generationId,
+            String memberId, String groupInstanceId, long retentionTimeMs, Map<TopicPartition, Commit> commits) {
+        Committer committer = new Committer(generationId, memberId, groupInstanceId, retentionTimeMs);
+        Function<Errors, Map<TopicPartition, Errors>> failed = error -> {
+            Map<TopicPartition, Errors> all = new LinkedHashMap<>();
+            commits.keySet().forEach(tp -> all.put(tp, error));
+            return all;
+        };
+        if (groupId.isEmpty()) {
+            return CompletableFuture.completedFuture(failed.apply(Errors.INVALID_GROUP_ID));
+        }
+        return onShard(groupId, failed, shard -> shard.offsets.commit(groupId, committer, commits));
+    }
+
+    /** OffsetFetch for one group: a group error, or its offsets (none where it has committed none). */
+    public record FetchResult(Errors error, Map<TopicPartition, CommittedOffset> offsets) {
+    }
+
+    /** @param partitions those asked for, or null for every partition the group has committed */
+    public CompletableFuture<FetchResult> fetchOffsets(String groupId, List<TopicPartition> partitions) {
+        return onShard(groupId, error -> new FetchResult(error, Map.of()),
+                shard -> CompletableFuture.completedFuture(new FetchResult(Errors.NONE,
+                        shard.offsets.fetch(groupId, partitions))));
+    }
+
+    public CompletableFuture<DeleteResult> deleteOffsets(String groupId, List<TopicPartition> partitions) {
+        return onShard(groupId, error -> new DeleteResult(error, Map.of()),
+                shard -> shard.offsets.deleteOffsets(groupId, partitions));
+    }
+
+    // ---------------------------------------------------------------- groups
+
+    public CompletableFuture<Errors> deleteGroup(String groupId) {
+        return onShard(groupId, error -> error, shard -> shard.offsets.deleteGroup(groupId));
+    }
+
+    /** ListGroups: every group this broker coordinates, or the error of a shard that cannot answer yet. */
+    public record ListResult(Errors error, List<ListedGroup> groups) {
+    }
+
+    public CompletableFuture<ListResult> listGroups() {
+        List<CompletableFuture<ListResult>> perShard = new ArrayList<>();
+        for (GroupCoordinatorShard shard : shards.values()) {
+            perShard.add(shard.run(error -> new ListResult(error, List.of()), () -> CompletableFuture.completedFuture(
+                    new ListResult(Errors.NONE, shard.groups().stream().map(g -> new ListedGroup()
+                            .setGroupId(g.groupId).setProtocolType(g.protocolType == null ? "" : g.protocolType)
+                            .setGroupState(g.state().kafkaName()).setGroupType(CLASSIC_GROUP_TYPE)).toList()))));
+        }
+        return CompletableFuture.allOf(perShard.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            List<ListedGroup> all = new ArrayList<>();
+            Errors error = Errors.NONE;
+            for (CompletableFuture<ListResult> result : perShard) {
+                ListResult listed = result.join();
+                all.addAll(listed.groups());
+                if (listed.error() == Errors.COORDINATOR_LOAD_IN_PROGRESS) {
+                    error = listed.error();
+                }
+            }
+            return new ListResult(error, all);
+        });
+    }
+
+    /**
+     * DescribeGroups for one group, as Kafka summarises it: a stable group shows its protocol and
+     * each member's metadata and assignment; other states show members only. An unknown group is
+     * Dead with no members; {@code errorCode} says only why it could not be described.
+     */
+    public CompletableFuture<DescribedGroup> describeGroup(String groupId) {
+        return onShard(groupId, error -> new DescribedGroup().setGroupId(groupId).setErrorCode(error.code()),
+                shard -> CompletableFuture.completedFuture(shard.group(groupId).map(GroupCoordinator::describe)
+                        .orElseGet(() -> new DescribedGroup().setGroupId(groupId)
+                                .setGroupState(GroupState.DEAD.kafkaName()).setProtocolType("").setProtocolData(""))));
+    }
+
+    private static DescribedGroup describe(ClassicGroup group) {
+        boolean stable = group.is(GroupState.STABLE);
+        DescribedGroup described = new DescribedGroup().setGroupId(group.groupId)
+                .setGroupState(group.state().kafkaName())
+                .setProtocolType(group.protocolType == null ? "" : group.protocolType)
+                .setProtocolData(stable ? group.protocolName : "");
+        for (Member member : group.members()) {
+            described.members().add(new DescribedGroupMember().setMemberId(member.memberId)
+                    .setGroupInstanceId(member.groupInstanceId).setClientId(member.clientId)
+                    .setClientHost(member.clientHost)
+                    .setMemberMetadata(stable ? member.metadata(group.protocolName) : new byte[0])
+                    .setMemberAssignment(stable ? member.assignment : new byte[0]));
+        }
+        return described;
+    }
+
+    @Override
+    public void close() {
+        shards.values().forEach(GroupCoordinatorShard::unload);
+        shards.clear();
+        timer.shutdownNow();
+        shardThreads.shutdown();
+        try {
+            if (!shardThreads.awaitTermination(10, TimeUnit.SECONDS)) {
+                shardThreads.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,278 @@
+package io.skein.broker.group;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.skein.broker.kafka.LogRecords;
+import io.skein.log.LogConfig;
+import io.skein.log.LogManager;
+import io.skein.log.LogManagerConfig;
+import io.skein.log.MetaProperties;
+import io.skein.log.PartitionLog;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocol;
+import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocolCollection;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupRequestData.SyncGroupRequestAssignment;
+import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One coordinator shard over a real log: the classic protocol's state machine and errors, offsets
+ * written before they are answered and rebuilt from the log, expiry, and the shard's life cycle.
+ */
+@Timeout(60)
+class GroupCoordinatorShardTest {
+    private static final TopicPartition PARTITION = new TopicPartition(GroupCoordinator.OFFSETS_TOPIC, 0);
+    private static final TopicPartition DATA = new TopicPartition("data", 0);
+    private static final short JOIN_VERSION = 9;
+
+    @TempDir
+    Path dir;
+    private LogManager logs;
+    private PartitionLog log;
+    private ScheduledExecutorService timer;
+    private GroupConfig config = config(60_000);
+
+    private static GroupConfig config(long offsetsRetentionMs) {
+        return new GroupConfig(50, (short) 1, 1024 * 1024, 0, 10, 60_000, 100, offsetsRetentionMs, 600_000, 5_000, 16);
+    }
+
+    @BeforeEach
+    void openLog() throws Exception {
+        Path logDir = dir.resolve("logs");
+        new MetaProperties("shard-test-cluster", 1).format(List.of(logDir));
+        LogConfig compacted = LogConfig.DEFAULT.with(Map.of("cleanup.policy", "compact"));
+        logs = LogManager.start(LogManagerConfig.defaults(List.of(logDir), 1), topic -> compacted, Clock.systemUTC());
+        log = logs.getOrCreateLog(PARTITION, compacted);
+        timer = Executors.newSingleThreadScheduledExecutor();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        timer.shutdownNow();
+        logs.close();
+    }
+
+    /** A shard whose writes go to the real log, acknowledged as a single replica would. */
+    private GroupCoordinatorShard shard() {
+        return new GroupCoordinatorShard(PARTITION, 0, config, Clock.systemUTC(), Executors.newSingleThreadExecutor(),
+                timer, (tp, records) -> {
+                    log.appendAsLeader(LogRecords.batchOf(System.currentTimeMillis(), records), 0);
+                    log.updateHighWatermark(log.logEndOffset());
+                    return CompletableFuture.completedFuture(Errors.NONE);
+                });
+    }
+
+    private static GroupCoordinatorShard loaded(GroupCoordinatorShard shard, PartitionLog log) {
+        shard.load(log);
+        await().atMost(Duration.ofSeconds(10)).until(() -> on(shard, () -> CompletableFuture.completedFuture(Errors.NONE))
+                == Errors.NONE);
+        return shard;
+    }
+
+    /** Runs an operation on the shard's thread; a shard that cannot answer gives its error as the result. */
+    @SuppressWarnings("unchecked")
+    private static <T> T on(GroupCoordinatorShard shard, Supplier<CompletableFuture<T>> operation) throws Exception {
+        return shard.run(error -> (T) error, operation).get(10, TimeUnit.SECONDS);
+    }
+
+    private static JoinGroupRequestData join(String memberId, String metadata) {
+        JoinGroupRequestProtocolCollection protocols = new JoinGroupRequestProtocolCollection();
+        protocols.add(new JoinGroupRequestProtocol().setName("range").setMetadata(metadata.getBytes(StandardCharsets.UTF_8)));
+        return new JoinGroupRequestData().setGroupId("g").setMemberId(memberId).setSessionTimeoutMs(30_000)
+                .setRebalanceTimeoutMs(30_000).setProtocolType("consumer").setProtocols(protocols);
+    }
+
+    private static MembershipProtocol.JoinContext context() {
+        return new MembershipProtocol.JoinContext(JOIN_VERSION, "client", "/127.0.0.1");
+    }
+
+    /** Joins a new member the way a v4+ client does: MEMBER_ID_REQUIRED, then again with the id given. */
+    private JoinGroupResponseData joinNew(GroupCoordinatorShard shard, String metadata) throws Exception {
+        JoinGroupResponseData first = on(shard, () -> shard.membership.join(context(), join("", metadata)));
+        assertEquals(Errors.MEMBER_ID_REQUIRED.code(), first.errorCode());
+        assertTrue(first.memberId().startsWith("client-"), first.memberId());
+        return on(shard, () -> shard.membership.join(context(), join(first.memberId(), metadata)));
+    }
+
+    private SyncGroupResponseData sync(GroupCoordinatorShard shard, String memberId, int generation, byte[] assignment)
+            throws Exception {
+        SyncGroupRequestData request = new SyncGroupRequestData().setGroupId("g").setMemberId(memberId)
+                .setGenerationId(generation);
+        if (assignment != null) {
+            request.assignments().add(new SyncGroupRequestAssignment().setMemberId(memberId).setAssignment(assignment));
+        }
+        return on(shard, () -> shard.membership.sync(request));
+    }
+
+    private Errors heartbeat(GroupCoordinatorShard shard, String memberId, int generation) throws Exception {
+        return Errors.forCode(on(shard, () -> shard.membership.heartbeat(new HeartbeatRequestData().setGroupId("g")
+                .setMemberId(memberId).setGenerationId(generation))).errorCode());
+    }
+
+    @Test
+    void answersLoadInProgressUntilLoadedAndNotCoordinatorOnceUnloaded() throws Exception {
+        GroupCoordinatorShard shard = shard();
+        assertEquals(Errors.COORDINATOR_LOAD_IN_PROGRESS, on(shard, () -> CompletableFuture.completedFuture(Errors.NONE)));
+        loaded(shard, log);
+        joinNew(shard, "first");
+        // A second member's JoinGroup waits for the first member to rejoin: it is parked when the shard goes.
+        JoinGroupResponseData pending = on(shard, () -> shard.membership.join(context(), join("", "second")));
+        CompletableFuture<JoinGroupResponseData> parked = shard.run(error -> MembershipProtocol.joinError("", error),
+                () -> shard.membership.join(context(), join(pending.memberId(), "second")));
+        on(shard, () -> CompletableFuture.completedFuture(Errors.NONE)); // the join has run: the shard is serial
+        assertFalse(parked.isDone());
+        shard.unload();
+        assertEquals(Errors.NOT_COORDINATOR.code(), parked.get(10, TimeUnit.SECONDS).errorCode());
+        assertEquals(Errors.NOT_COORDINATOR, on(shard, () -> CompletableFuture.completedFuture(Errors.NONE)));
+        assertTrue(shard.isUnloaded());
+    }
+
+    @Test
+    void theClassicProtocolFromJoinToStableAndItsErrors() throws Exception {
+        GroupCoordinatorShard shard = loaded(shard(), log);
+        JoinGroupResponseData leader = joinNew(shard, "leader-metadata");
+        assertEquals(Errors.NONE.code(), leader.errorCode());
+        assertEquals(1, leader.generationId());
+        assertEquals(leader.memberId(), leader.leader());
+        assertEquals("range", leader.protocolName());
+        assertEquals(1, leader.members().size());
+        assertArrayEquals("leader-metadata".getBytes(StandardCharsets.UTF_8), leader.members().get(0).metadata());
+
+        assertEquals(Errors.NONE, heartbeat(shard, leader.memberId(), 1), "CompletingRebalance accepts heartbeats");
+        assertEquals(Errors.ILLEGAL_GENERATION, heartbeat(shard, leader.memberId(), 0));
+        assertEquals(Errors.UNKNOWN_MEMBER_ID, heartbeat(shard, "nobody", 1));
+        assertEquals(Errors.ILLEGAL_GENERATION.code(), sync(shard, leader.memberId(), 7, null).errorCode());
+
+        SyncGroupResponseData synced = sync(shard, leader.memberId(), 1, new byte[] {1, 2, 3});
+        assertEquals(Errors.NONE.code(), synced.errorCode());
+        assertArrayEquals(new byte[] {1, 2, 3}, synced.assignment());
+        assertEquals(Errors.NONE, heartbeat(shard, leader.memberId(), 1));
+
+        JoinGroupRequestData otherType = join("", "x").setProtocolType("connect");
+        assertEquals(Errors.INCONSISTENT_GROUP_PROTOCOL.code(),
+                on(shard, () -> shard.membership.join(context(), otherType)).errorCode());
+        JoinGroupRequestData tooShort = join("", "x").setSessionTimeoutMs(1);
+        assertEquals(Errors.INVALID_SESSION_TIMEOUT.code(),
+                on(shard, () -> shard.membership.join(context(), tooShort)).errorCode());
+
+        // A second member starts a rebalance: the first learns of it from its heartbeat and rejoins.
+        JoinGroupResponseData pending = on(shard, () -> shard.membership.join(context(), join("", "second")));
+        CompletableFuture<JoinGroupResponseData> second = shard.run(error -> null,
+                () -> shard.membership.join(context(), join(pending.memberId(), "second")));
+        assertEquals(Errors.REBALANCE_IN_PROGRESS, heartbeat(shard, leader.memberId(), 1));
+        assertEquals(Errors.REBALANCE_IN_PROGRESS.code(), sync(shard, leader.memberId(), 1, null).errorCode());
+        assertFalse(second.isDone(), "the join waits for the first member to rejoin");
+        JoinGroupResponseData rejoined = on(shard, () -> shard.membership.join(context(),
+                join(leader.memberId(), "leader-metadata")));
+        assertEquals(2, rejoined.generationId());
+        assertEquals(2, rejoined.members().size(), "the leader learns of every member");
+        JoinGroupResponseData follower = second.get(10, TimeUnit.SECONDS);
+        assertEquals(2, follower.generationId());
+        assertEquals(0, follower.members().size());
+
+        // The follower's SyncGroup waits for the leader's, which hands out both assignments.
+        CompletableFuture<SyncGroupResponseData> followerSync = shard.run(error -> null, () -> shard.membership.sync(
+                new SyncGroupRequestData().setGroupId("g").setMemberId(follower.memberId()).setGenerationId(2)));
+        SyncGroupRequestData leaderSync = new SyncGroupRequestData().setGroupId("g").setMemberId(leader.memberId())
+                .setGenerationId(2);
+        leaderSync.assignments().add(new SyncGroupRequestAssignment().setMemberId(leader.memberId())
+                .setAssignment(new byte[] {1}));
+        leaderSync.assignments().add(new SyncGroupRequestAssignment().setMemberId(follower.memberId())
+                .setAssignment(new byte[] {2}));
+        assertArrayEquals(new byte[] {1}, on(shard, () -> shard.membership.sync(leaderSync)).assignment());
+        assertArrayEquals(new byte[] {2}, followerSync.get(10, TimeUnit.SECONDS).assignment());
+    }
+
+    @Test
+    void offsetsAndMembershipAreRebuiltFromTheLog() throws Exception {
+        GroupCoordinatorShard shard = loaded(shard(), log);
+        JoinGroupResponseData member = joinNew(shard, "metadata");
+        sync(shard, member.memberId(), 1, new byte[] {9});
+        Map<TopicPartition, Errors> committed = on(shard, () -> shard.offsets.commit("g",
+                new OffsetCommits.Committer(1, member.memberId(), null, -1),
+                Map.of(DATA, new OffsetCommits.Commit(42, 3, "meta"))));
+        assertEquals(Map.of(DATA, Errors.NONE), committed);
+        on(shard, () -> shard.offsets.commit("simple", new OffsetCommits.Committer(-1, "", null, -1),
+                Map.of(DATA, new OffsetCommits.Commit(5, -1, null))));
+        on(shard, () -> shard.offsets.commit("deleted", new OffsetCommits.Committer(-1, "", null, -1),
+                Map.of(DATA, new OffsetCommits.Commit(6, -1, null))));
+        assertEquals(Errors.NONE, on(shard, () -> shard.offsets.deleteGroup("deleted")));
+        shard.unload();
+
+        GroupCoordinatorShard reloaded = loaded(shard(), log);
+        CommittedOffset offset = on(reloaded, () -> CompletableFuture.completedFuture(
+                reloaded.offsets.fetch("g", List.of(DATA)).get(DATA)));
+        assertEquals(new CommittedOffset(42, 3, "meta", offset.commitTimestamp(), -1), offset);
+        assertEquals(5, on(reloaded, () -> CompletableFuture.completedFuture(
+                reloaded.offsets.fetch("simple", null).get(DATA))).offset());
+        assertEquals(Map.of(), on(reloaded, () -> CompletableFuture.completedFuture(reloaded.offsets.fetch("deleted", null))));
+        // The member is back, Stable in its generation with its assignment, and keeps heartbeating.
+        assertEquals(Errors.NONE, heartbeat(reloaded, member.memberId(), 1));
+        assertArrayEquals(new byte[] {9}, sync(reloaded, member.memberId(), 1, null).assignment());
+    }
+
+    @Test
+    void commitsAreCheckedAgainstTheGroup() throws Exception {
+        GroupCoordinatorShard shard = loaded(shard(), log);
+        JoinGroupResponseData member = joinNew(shard, "metadata");
+        OffsetCommits.Commit commit = new OffsetCommits.Commit(1, -1, "");
+        assertEquals(Map.of(DATA, Errors.REBALANCE_IN_PROGRESS), on(shard, () -> shard.offsets.commit("g",
+                new OffsetCommits.Committer(1, member.memberId(), null, -1), Map.of(DATA, commit))));
+        sync(shard, member.memberId(), 1, new byte[0]);
+        assertEquals(Map.of(DATA, Errors.UNKNOWN_MEMBER_ID), on(shard, () -> shard.offsets.commit("g",
+                new OffsetCommits.Committer(-1, "", null, -1), Map.of(DATA, commit))), "a simple commit to a live group");
+        assertEquals(Map.of(DATA, Errors.ILLEGAL_GENERATION), on(shard, () -> shard.offsets.commit("g",
+                new OffsetCommits.Committer(0, member.memberId(), null, -1), Map.of(DATA, commit))));
+        assertEquals(Map.of(DATA, Errors.ILLEGAL_GENERATION), on(shard, () -> shard.offsets.commit("unknown",
+                new OffsetCommits.Committer(3, "someone", null, -1), Map.of(DATA, commit))));
+        assertEquals(Map.of(DATA, Errors.OFFSET_METADATA_TOO_LARGE), on(shard, () -> shard.offsets.commit("g",
+                new OffsetCommits.Committer(1, member.memberId(), null, -1),
+                Map.of(DATA, new OffsetCommits.Commit(1, -1, "x".repeat(17))))));
+        assertEquals(Errors.NON_EMPTY_GROUP, on(shard, () -> shard.offsets.deleteGroup("g")));
+        assertEquals(Errors.GROUP_ID_NOT_FOUND, on(shard, () -> shard.offsets.deleteGroup("unknown")));
+    }
+
+    @Test
+    void anEmptyGroupsOffsetsExpireAndTheGroupGoesWithThem() throws Exception {
+        config = config(200);
+        GroupCoordinatorShard shard = loaded(shard(), log);
+        on(shard, () -> shard.offsets.commit("old", new OffsetCommits.Committer(-1, "", null, -1),
+                Map.of(DATA, new OffsetCommits.Commit(5, -1, null))));
+        on(shard, () -> shard.offsets.commit("kept", new OffsetCommits.Committer(-1, "", null, 60_000),
+                Map.of(DATA, new OffsetCommits.Commit(6, -1, null))));
+        await().atMost(Duration.ofSeconds(10)).until(() -> on(shard, () -> {
+            shard.offsets.expire();
+            return CompletableFuture.completedFuture(shard.group("old").isEmpty());
+        }));
+        assertEquals(6, on(shard, () -> CompletableFuture.completedFuture(shard.offsets.fetch("kept", null).get(DATA)))
+                .offset(), "an explicit retention time outlives offsets.retention.minutes");
+        shard.unload();
+        GroupCoordinatorShard reloaded = loaded(shard(), log);
+        assertTrue(on(reloaded, () -> CompletableFuture.completedFuture(reloaded.group("old").isEmpty())),
+                "the expiry was written to the log");
+    }
+}
