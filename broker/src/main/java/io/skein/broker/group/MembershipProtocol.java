@@ -275,8 +275,6 @@ final class MembershipProtocol {
                 removeMember(group, missing);
             }
         }
-        group.pendingMembers.forEach(pending -> shard.cancel(pendingKey(group, pending)));
-        group.pendingMembers.clear();
         group.initNextGeneration(shard.clock.millis());
         if (group.is(GroupState.EMPTY)) {
             shard.write(List.of(GroupRecords.group(group, Map.of()))).thenAccept(error -> {
