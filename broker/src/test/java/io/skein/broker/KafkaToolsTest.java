@@ -59,6 +59,18 @@ class KafkaToolsTest {
         return tool(null, "org.apache.kafka.tools.TopicCommand", args);
     }
 
+    /** Creates {@code topic} with kafka-topics and writes {@code count} lines to it with the console producer. */
+    private static List<String> createAndProduce(String topic, int partitions, String prefix, int count)
+            throws Exception {
+        succeeded(topics("--create", "--topic", topic, "--partitions", Integer.toString(partitions),
+                "--replication-factor", "1"));
+        List<String> lines = IntStream.range(0, count).mapToObj(i -> prefix + i).toList();
+        Path input = dir.resolve(topic + ".txt");
+        Files.write(input, lines);
+        succeeded(tool(input, "org.apache.kafka.tools.ConsoleProducer", "--topic", topic));
+        return lines;
+    }
+
     private static String succeeded(ChildJvm.Result result) {
         assertEquals(0, result.exitCode(), result.output());
         return result.output();
@@ -94,11 +106,7 @@ class KafkaToolsTest {
 
     @Test
     void consoleProducerToConsoleConsumer() throws Exception {
-        succeeded(topics("--create", "--topic", "console", "--partitions", "1", "--replication-factor", "1"));
-        List<String> lines = IntStream.range(0, 50).mapToObj(i -> "line " + i).toList();
-        Path input = dir.resolve("input.txt");
-        Files.write(input, lines);
-        succeeded(tool(input, "org.apache.kafka.tools.ConsoleProducer", "--topic", "console"));
+        List<String> lines = createAndProduce("console", 1, "line ", 50);
 
         String consumed = succeeded(tool(null, "org.apache.kafka.tools.consumer.ConsoleConsumer", "--topic", "console",
                 "--partition", "0", "--from-beginning", "--max-messages", "50", "--timeout-ms", "30000"));
@@ -123,11 +131,7 @@ class KafkaToolsTest {
 
     @Test
     void consoleConsumerInGroupsAndKafkaConsumerGroups() throws Exception {
-        succeeded(topics("--create", "--topic", "grouped", "--partitions", "2", "--replication-factor", "1"));
-        List<String> lines = IntStream.range(0, 20).mapToObj(i -> "record " + i).toList();
-        Path input = dir.resolve("grouped.txt");
-        Files.write(input, lines);
-        succeeded(tool(input, "org.apache.kafka.tools.ConsoleProducer", "--topic", "grouped"));
+        createAndProduce("grouped", 2, "record ", 20);
 
         // Without --group the console consumer joins a group of its own; with it, it commits what it read.
         String anonymous = succeeded(consoleConsumer("--topic", "grouped", "--from-beginning", "--max-messages", "20",

@@ -138,6 +138,12 @@ final class MembershipProtocol {
         }
     }
 
+    /** UNKNOWN_MEMBER_ID if there is no such group, else what {@link #validateMember} says. */
+    private Errors memberError(String groupId, String memberId, String instanceId) {
+        return shard.group(groupId).map(group -> validateMember(group, memberId, instanceId))
+                .orElse(Errors.UNKNOWN_MEMBER_ID);
+    }
+
     /** Whether {@code memberId} (with {@code instanceId}, if static) is a current member. */
     static Errors validateMember(ClassicGroup group, String memberId, String instanceId) {
         if (instanceId != null) {
@@ -317,15 +323,11 @@ final class MembershipProtocol {
     }
 
     CompletableFuture<SyncGroupResponseData> sync(SyncGroupRequestData request) {
-        Optional<ClassicGroup> found = shard.group(request.groupId());
-        if (found.isEmpty()) {
-            return done(syncError(Errors.UNKNOWN_MEMBER_ID));
-        }
-        ClassicGroup group = found.get();
-        Errors invalid = validateMember(group, request.memberId(), request.groupInstanceId());
+        Errors invalid = memberError(request.groupId(), request.memberId(), request.groupInstanceId());
         if (invalid != Errors.NONE) {
             return done(syncError(invalid));
         }
+        ClassicGroup group = shard.group(request.groupId()).orElseThrow();
         if (request.generationId() != group.generationId) {
             return done(syncError(Errors.ILLEGAL_GENERATION));
         }
@@ -390,15 +392,11 @@ final class MembershipProtocol {
     // ---------------------------------------------------------------- Heartbeat
 
     CompletableFuture<HeartbeatResponseData> heartbeat(HeartbeatRequestData request) {
-        Optional<ClassicGroup> found = shard.group(request.groupId());
-        if (found.isEmpty()) {
-            return done(heartbeatResponse(Errors.UNKNOWN_MEMBER_ID));
-        }
-        ClassicGroup group = found.get();
-        Errors invalid = validateMember(group, request.memberId(), request.groupInstanceId());
+        Errors invalid = memberError(request.groupId(), request.memberId(), request.groupInstanceId());
         if (invalid != Errors.NONE) {
             return done(heartbeatResponse(invalid));
         }
+        ClassicGroup group = shard.group(request.groupId()).orElseThrow();
         Member member = group.member(request.memberId()).orElseThrow();
         switch (group.state()) {
             case PREPARING_REBALANCE:
