@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.skein.log.PartitionLog;
 import io.skein.testing.ChildJvm;
 import io.skein.testing.GroupMember;
+import io.skein.testing.RawKafkaClient;
 import io.skein.testing.TestNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +48,19 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.errors.GroupSubscribedToTopicException;
 import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupResponseData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -335,6 +349,57 @@ class ConsumerGroupsTest {
             ExecutionException refused = assertThrows(ExecutionException.class, () -> producer.send(
                     new ProducerRecord<>(GroupCoordinator.OFFSETS_TOPIC, 0, "key", "forged offset")).get());
             assertTrue(refused.getCause() instanceof InvalidTopicException, refused.toString());
+        }
+    }
+
+    @Test
+    void oldRequestVersionsAreAnsweredInTheirOwnShape() throws Exception {
+        createTopic("old-versions", 2);
+        try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
+            FindCoordinatorResponseData coordinator = await().atMost(Duration.ofSeconds(30)).until(() -> client.call(
+                    new FindCoordinatorRequestData().setKey("old-group"), (short) 0),
+                    r -> r.errorCode() == Errors.NONE.code());
+            assertEquals(1, coordinator.nodeId());
+
+            OffsetCommitRequestData commit = new OffsetCommitRequestData().setGroupId("old-group")
+                    .setGenerationIdOrMemberEpoch(-1).setMemberId("").setRetentionTimeMs(-1);
+            commit.topics().add(new OffsetCommitRequestData.OffsetCommitRequestTopic().setName("old-versions")
+                    .setPartitions(List.of(new OffsetCommitRequestData.OffsetCommitRequestPartition()
+                            .setPartitionIndex(0).setCommittedOffset(5).setCommittedMetadata("m"))));
+            OffsetCommitResponseData committed = await().atMost(Duration.ofSeconds(30)).until(
+                    () -> client.call(commit, (short) 2), r -> r.topics().get(0).partitions().get(0).errorCode()
+                            != Errors.COORDINATOR_LOAD_IN_PROGRESS.code());
+            assertEquals(Errors.NONE.code(), committed.topics().get(0).partitions().get(0).errorCode());
+
+            OffsetFetchRequestData fetchTwo = new OffsetFetchRequestData().setGroupId("old-group").setTopics(List.of(
+                    new OffsetFetchRequestData.OffsetFetchRequestTopic().setName("old-versions")
+                            .setPartitionIndexes(List.of(0, 1))));
+            OffsetFetchResponseData v1 = client.call(fetchTwo, (short) 1);
+            List<OffsetFetchResponseData.OffsetFetchResponsePartition> partitions = v1.topics().get(0).partitions();
+            assertEquals(5, partitions.get(0).committedOffset());
+            assertEquals("m", partitions.get(0).metadata());
+            assertEquals(-1, partitions.get(1).committedOffset(), "no commit: -1");
+            OffsetFetchResponseData all = client.call(new OffsetFetchRequestData().setGroupId("old-group")
+                    .setTopics(null), (short) 7);
+            assertEquals(5, all.topics().get(0).partitions().get(0).committedOffset());
+
+            JoinGroupRequestData.JoinGroupRequestProtocolCollection protocols =
+                    new JoinGroupRequestData.JoinGroupRequestProtocolCollection();
+            protocols.add(new JoinGroupRequestData.JoinGroupRequestProtocol().setName("range").setMetadata(new byte[1]));
+            JoinGroupResponseData joined = client.call(new JoinGroupRequestData().setGroupId("old-group")
+                    .setSessionTimeoutMs(10_000).setMemberId("").setProtocolType("consumer").setProtocols(protocols),
+                    (short) 0);
+            assertEquals(Errors.NONE.code(), joined.errorCode(), "v0 knows no MEMBER_ID_REQUIRED");
+            assertEquals(joined.memberId(), joined.leader());
+            LeaveGroupResponseData left = client.call(new LeaveGroupRequestData().setGroupId("old-group")
+                    .setMemberId(joined.memberId()), (short) 0);
+            assertEquals(Errors.NONE.code(), left.errorCode());
+            LeaveGroupResponseData unknown = client.call(new LeaveGroupRequestData().setGroupId("old-group")
+                    .setMemberId("nobody"), (short) 2);
+            assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), unknown.errorCode());
+            DescribeGroupsResponseData described = client.call(new DescribeGroupsRequestData()
+                    .setGroups(List.of("old-group")), (short) 0);
+            assertEquals("Empty", described.groups().get(0).groupState());
         }
     }
 
