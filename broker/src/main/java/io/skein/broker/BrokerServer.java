@@ -4,6 +4,7 @@ import io.skein.broker.api.KafkaApis;
 import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.network.KafkaServer;
 import io.skein.broker.producer.ProducerIdManager;
+import io.skein.broker.replica.AlterPartitionSender;
 import io.skein.broker.replica.ReplicaManager;
 import io.skein.log.LogManager;
 import io.skein.metadata.controller.ControllerClient;
@@ -111,7 +112,8 @@ public final class BrokerServer implements AutoCloseable {
 
         logManager = LogManager.start(config.logManagerConfig(),
                 topic -> ReplicaManager.topicConfig(config.topicDefaults(), loader.image(), topic), clock);
-        replicaManager = new ReplicaManager(nodeId, logManager, config.topicDefaults(), clock);
+        replicaManager = new ReplicaManager(nodeId, logManager, config.topicDefaults(), clock, config.replication(
+                new AlterPartitionSender(nodeId, lifecycle::brokerEpoch, controllerClient, controllerCalls)));
         ProducerIdManager producerIds = new ProducerIdManager(nodeId, controllerClient, lifecycle::brokerEpoch,
                 controllerCalls);
         groupCoordinator = new GroupCoordinator(nodeId, config.groupConfig(), replicaManager, clock);
@@ -123,6 +125,8 @@ public final class BrokerServer implements AutoCloseable {
         replicaManager.awaitFirstImage();
         scheduler.scheduleWithFixedDelay(() -> replicaManager.removeExpiredProducers(config.producerIdExpirationMs()),
                 PRODUCER_EXPIRATION_CHECK_MS, PRODUCER_EXPIRATION_CHECK_MS, TimeUnit.MILLISECONDS);
+        long isrCheckMs = Math.max(1, config.replicaLagTimeMaxMs() / 2);
+        scheduler.scheduleWithFixedDelay(replicaManager::shrinkIsrs, isrCheckMs, isrCheckMs, TimeUnit.MILLISECONDS);
 
         lifecycle.setReadyToUnfence();
         await(lifecycle.unfenced(), "being unfenced by the controller");

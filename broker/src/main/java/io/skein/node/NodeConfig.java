@@ -14,6 +14,8 @@ import static org.apache.kafka.common.config.ConfigDef.Type.SHORT;
 import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 
 import io.skein.broker.group.GroupConfig;
+import io.skein.broker.replica.Partition;
+import io.skein.broker.replica.ReplicaManager;
 import io.skein.log.LogConfig;
 import io.skein.log.LogManager;
 import io.skein.log.LogManagerConfig;
@@ -75,6 +77,10 @@ public final class NodeConfig {
     public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
     public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
+    public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
+    public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
+    public static final String REPLICA_FETCH_RESPONSE_MAX_BYTES = "replica.fetch.response.max.bytes";
+    public static final String REPLICA_FETCH_BACKOFF_MS = "replica.fetch.backoff.ms";
     public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
     public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
     public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
@@ -241,6 +247,14 @@ public final class NodeConfig {
                         "How often a broker heartbeats to the controller")
                 .define(REPLICA_LAG_TIME_MAX_MS, LONG, 30_000L, atLeast(1), MEDIUM,
                         "A follower this far behind leaves the ISR")
+                .define(REPLICA_FETCH_WAIT_MAX_MS, INT, 500, atLeast(0), MEDIUM,
+                        "How long a follower's fetch waits at the leader for new data")
+                .define(REPLICA_FETCH_MAX_BYTES, INT, 1024 * 1024, atLeast(0), MEDIUM,
+                        "How much a follower fetches of one partition at a time (at least one batch)")
+                .define(REPLICA_FETCH_RESPONSE_MAX_BYTES, INT, 10 * 1024 * 1024, atLeast(0), MEDIUM,
+                        "How much a follower fetches at a time in all")
+                .define(REPLICA_FETCH_BACKOFF_MS, INT, 1_000, atLeast(0), MEDIUM,
+                        "How long a follower waits after a failed fetch")
                 .define(OFFSETS_TOPIC_REPLICATION_FACTOR, SHORT, (short) 3, atLeast(1), MEDIUM,
                         "Replication factor of __consumer_offsets")
                 .define(OFFSETS_TOPIC_NUM_PARTITIONS, INT, 50, atLeast(1), MEDIUM, "Partitions of __consumer_offsets")
@@ -552,6 +566,17 @@ public final class NodeConfig {
 
     public int brokerSessionTimeoutMs() {
         return getInt(BROKER_SESSION_TIMEOUT_MS);
+    }
+
+    public long replicaLagTimeMaxMs() {
+        return (Long) get(REPLICA_LAG_TIME_MAX_MS);
+    }
+
+    /** How this broker replicates; ISR changes go to {@code isrChanges}. */
+    public ReplicaManager.Replication replication(Partition.IsrChanges isrChanges) {
+        return new ReplicaManager.Replication(interBrokerListenerName(), replicaLagTimeMaxMs(),
+                getInt(REPLICA_FETCH_WAIT_MAX_MS), getInt(REPLICA_FETCH_MAX_BYTES),
+                getInt(REPLICA_FETCH_RESPONSE_MAX_BYTES), getInt(REPLICA_FETCH_BACKOFF_MS), isrChanges);
     }
 
     /** The group coordinator's settings. */

@@ -1,5 +1,6 @@
 package io.skein.testing;
 
+import io.skein.broker.kafka.BrokerConnection;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -10,17 +11,12 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.apache.kafka.common.compress.Compression;
-import org.apache.kafka.common.message.ApiMessageType;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
-import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
-import org.apache.kafka.common.requests.RequestHeader;
-import org.apache.kafka.common.requests.RequestUtils;
-import org.apache.kafka.common.requests.ResponseHeader;
 
 /**
  * A Kafka connection driven by hand, for what real clients never send: exact batches (duplicates,
@@ -44,39 +40,19 @@ public final class RawKafkaClient implements AutoCloseable {
     /** Sends {@code request} at {@code version} and reads its response. */
     @SuppressWarnings("unchecked")
     public <T extends ApiMessage> T call(ApiMessage request, short version) throws IOException {
-        ApiKeys key = ApiKeys.forId(request.apiKey());
         int id = ++correlationId;
-        RequestHeader header = new RequestHeader(key, version, "raw-client", id);
-        ByteBuffer frame = RequestUtils.serialize(header.data(), header.headerVersion(), request, version);
-        sendFrame(frame);
-        return (T) readResponse(key, version, id);
+        sendBytes(BrokerConnection.frame(request, version, "raw-client", id));
+        return (T) readResponse(ApiKeys.forId(request.apiKey()), version, id);
     }
 
     /** Sends {@code request} and expects no response (acks=0). */
     public void send(ApiMessage request, short version) throws IOException {
-        ApiKeys key = ApiKeys.forId(request.apiKey());
-        RequestHeader header = new RequestHeader(key, version, "raw-client", ++correlationId);
-        sendFrame(RequestUtils.serialize(header.data(), header.headerVersion(), request, version));
-    }
-
-    private void sendFrame(ByteBuffer frame) throws IOException {
-        byte[] bytes = new byte[4 + frame.remaining()];
-        ByteBuffer.wrap(bytes).putInt(frame.remaining()).put(frame);
-        out.write(bytes);
-        out.flush();
+        sendBytes(BrokerConnection.frame(request, version, "raw-client", ++correlationId));
     }
 
     /** Reads the response to request {@code correlation}, at {@code version} of {@code key}. */
     public ApiMessage readResponse(ApiKeys key, short version, int correlation) throws IOException {
-        ByteBuffer response = ByteBuffer.wrap(readFrame());
-        ResponseHeader header = ResponseHeader.parse(response, key.responseHeaderVersion(version));
-        if (header.correlationId() != correlation) {
-            throw new IOException("Response to request " + header.correlationId() + " where " + correlation
-                    + " was expected");
-        }
-        ApiMessage message = ApiMessageType.fromApiKey(key.id).newResponse();
-        message.read(new ByteBufferAccessor(response), version);
-        return message;
+        return BrokerConnection.parseResponse(key, version, correlation, ByteBuffer.wrap(readFrame()));
     }
 
     /** Writes bytes as they are: garbage, truncated or oversized frames. */
@@ -86,10 +62,7 @@ public final class RawKafkaClient implements AutoCloseable {
     }
 
     public byte[] readFrame() throws IOException {
-        int size = in.readInt();
-        byte[] body = new byte[size];
-        in.readFully(body);
-        return body;
+        return BrokerConnection.readFrame(in);
     }
 
     /** Whether the broker closed this connection (waiting up to 10 s for it to). */

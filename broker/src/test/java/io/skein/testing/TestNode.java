@@ -77,14 +77,29 @@ public final class TestNode implements AutoCloseable {
 
     /** Stops the node cleanly and starts it again on the same storage and ports. */
     public void restart() throws IOException, InterruptedException {
-        node.close();
+        close();
+        start();
+    }
+
+    /** Starts the node (again) on its storage, which must be formatted. */
+    public void start() throws IOException, InterruptedException {
         node = SkeinNode.start(config());
+    }
+
+    public boolean isRunning() {
+        return node != null;
     }
 
     @Override
     public void close() {
         if (node != null) {
             node.close();
+            node = null;
         }
+    }
+
+    /** A node of a cluster, not started yet: {@link #start()} it once its storage is formatted. */
+    static TestNode of(Map<String, String> settings) {
+        return new TestNode(settings);
     }
 }

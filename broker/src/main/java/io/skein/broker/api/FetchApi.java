@@ -68,7 +68,9 @@ final class FetchApi implements Api {
                         partition.currentLeaderEpoch()));
             }
         }
-        FetchParams params = new FetchParams(request.maxWaitMs(), request.minBytes(), request.maxBytes());
+        // A follower names itself: in the body up to v14, in the replica state from v15.
+        int replicaId = version >= 15 ? request.replicaState().replicaId() : request.replicaId();
+        FetchParams params = new FetchParams(replicaId, request.maxWaitMs(), request.minBytes(), request.maxBytes());
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
         replicaManager.fetch(params, reads, results -> response.complete(response(version, asked, results)));
         return response;

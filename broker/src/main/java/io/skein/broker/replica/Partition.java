@@ -3,16 +3,22 @@ package io.skein.broker.replica;
 import io.skein.broker.producer.ProducerStateManager;
 import io.skein.broker.producer.ProducerStateManager.BatchMetadata;
 import io.skein.broker.producer.ProducerStateManager.PendingAppend;
+import io.skein.log.LeaderEpochCache;
 import io.skein.log.LogAppendInfo;
 import io.skein.log.PartitionLog;
 import io.skein.log.record.RecordBatchView;
 import io.skein.metadata.image.PartitionRegistration;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedLeaderEpochException;
@@ -33,22 +39,50 @@ public final class Partition {
     private final TopicPartition topicPartition;
     private final UUID topicId;
     private final PartitionLog log;
-    private final ProducerStateManager producers;
+    private final IsrChanges isrChanges;
     private final ReentrantLock appendLock = new ReentrantLock();
+    private ProducerStateManager producers;
     private volatile PartitionRegistration registration;
+    /** As leader: what each follower's fetches have shown of it. */
+    private final Map<Integer, FollowerState> followers = new ConcurrentHashMap<>();
+    /** As leader: the ISR asked of the controller and not yet in the metadata, or null. */
+    private volatile List<Integer> pendingIsr;
+
+    /** Asks the controller for a new ISR; {@code failed} runs if it refuses or cannot be reached. */
+    public interface IsrChanges {
+        void propose(Partition partition, PartitionRegistration current, List<Integer> newIsr, Runnable failed);
+    }
+
+    /**
+     * A follower as its fetches show it: its log end offset, and the last time it had everything the
+     * leader had (Kafka's rule: a fetch from the leader's log end offset at the previous fetch counts).
+     */
+    private record FollowerState(long logEndOffset, long lastCaughtUpTimeMs, long lastFetchLeaderLogEndOffset,
+                                 long lastFetchTimeMs) {
+        static FollowerState unknown(long nowMs) {
+            return new FollowerState(-1, nowMs, -1, nowMs);
+        }
+    }
 
     /** The outcome of a leader append. */
     public record LeaderAppend(long firstOffset, long lastOffset, long logStartOffset, boolean duplicate,
                                CompletableFuture<?> flushed) {
     }
 
-    Partition(int localBrokerId, TopicPartition topicPartition, UUID topicId, PartitionLog log) {
+    Partition(int localBrokerId, TopicPartition topicPartition, UUID topicId, PartitionLog log, IsrChanges isrChanges) {
         this.localBrokerId = localBrokerId;
         this.topicPartition = topicPartition;
         this.topicId = topicId;
         this.log = log;
-        this.producers = new ProducerStateManager(topicPartition.toString());
-        log.forEachBatchHeader(log.logStartOffset(), producers::update);
+        this.isrChanges = isrChanges;
+        this.producers = producersFromLog();
+    }
+
+    /** Producer state as the log's batch headers say it is. */
+    private ProducerStateManager producersFromLog() {
+        ProducerStateManager rebuilt = new ProducerStateManager(topicPartition.toString());
+        log.forEachBatchHeader(log.logStartOffset(), rebuilt::update);
+        return rebuilt;
     }
 
     public TopicPartition topicPartition() {
@@ -78,14 +112,23 @@ public final class Partition {
      * Takes the role the metadata log states. A broker that becomes leader records where its epoch
      * starts, so that OffsetsForLeaderEpoch can answer before its first append.
      */
-    void update(PartitionRegistration newRegistration) {
+    void update(PartitionRegistration newRegistration, long nowMs) {
         appendLock.lock();
         try {
             PartitionRegistration old = registration;
             registration = newRegistration;
             boolean newLeaderEpoch = old == null || old.leaderEpoch() != newRegistration.leaderEpoch();
+            if (old == null || old.partitionEpoch() != newRegistration.partitionEpoch() || newLeaderEpoch) {
+                pendingIsr = null; // the controller has spoken
+            }
             if (newRegistration.leader() == localBrokerId && newLeaderEpoch) {
                 log.assignEpochStartOffset(newRegistration.leaderEpoch(), log.logEndOffset());
+                // As Kafka: followers start out caught up, and must fall behind for replica.lag.time.max.ms to leave.
+                followers.clear();
+                newRegistration.replicas().stream().filter(r -> r != localBrokerId)
+                        .forEach(r -> followers.put(r, FollowerState.unknown(nowMs)));
+            } else if (newRegistration.leader() != localBrokerId) {
+                followers.clear();
             }
             maybeIncrementHighWatermark();
         } finally {
@@ -164,18 +207,132 @@ public final class Partition {
     }
 
     /**
-     * Moves the high watermark to the log end offset of the ISR. Until followers replicate (a later
-     * step of the plan), only a leader alone in its ISR can vouch for that, and only for itself.
+     * Moves the high watermark up to the lowest log end offset in the ISR, counting a pending ISR
+     * change's members too (a member being added must have the data as well; one being removed still
+     * counts until the controller agrees). It never moves back.
      *
      * @return whether it moved
      */
     private boolean maybeIncrementHighWatermark() {
         PartitionRegistration current = registration;
-        if (current == null || current.leader() != localBrokerId || !current.isr().equals(List.of(localBrokerId))) {
+        if (current == null || current.leader() != localBrokerId) {
             return false;
         }
+        long candidate = log.logEndOffset();
+        for (int member : isrWithPending(current)) {
+            if (member != localBrokerId) {
+                FollowerState follower = followers.get(member);
+                candidate = Math.min(candidate, follower == null ? -1 : follower.logEndOffset());
+            }
+        }
         long before = log.highWatermark();
-        return log.updateHighWatermark(log.logEndOffset()) > before;
+        return candidate > before && log.updateHighWatermark(candidate) > before;
+    }
+
+    private List<Integer> isrWithPending(PartitionRegistration current) {
+        List<Integer> pending = pendingIsr;
+        if (pending == null) {
+            return current.isr();
+        }
+        Set<Integer> union = new LinkedHashSet<>(current.isr());
+        union.addAll(pending);
+        return List.copyOf(union);
+    }
+
+    // ---------------------------------------------------------------- as leader: followers
+
+    /**
+     * Records a follower's fetch from {@code fetchOffset} (its log end offset), which may move the
+     * high watermark and bring the follower back into the ISR.
+     *
+     * @return whether the high watermark moved
+     */
+    public boolean updateFollowerFetch(int replicaId, long fetchOffset, long nowMs) {
+        appendLock.lock();
+        try {
+            FollowerState previous = followers.get(replicaId);
+            if (previous == null) {
+                return false; // not a replica of this partition, or this broker no longer leads
+            }
+            long leaderEnd = log.logEndOffset();
+            long caughtUp = fetchOffset >= leaderEnd ? nowMs
+                    : fetchOffset >= previous.lastFetchLeaderLogEndOffset() ? previous.lastFetchTimeMs()
+                    : previous.lastCaughtUpTimeMs();
+            followers.put(replicaId, new FollowerState(fetchOffset, caughtUp, leaderEnd, nowMs));
+            boolean moved = maybeIncrementHighWatermark();
+            maybeExpandIsr(replicaId, fetchOffset);
+            return moved;
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    /** A follower out of the ISR that has reached the high watermark of this leader epoch joins it again. */
+    private void maybeExpandIsr(int replicaId, long followerEnd) {
+        PartitionRegistration current = registration;
+        if (current == null || current.leader() != localBrokerId || pendingIsr != null
+                || current.isr().contains(replicaId)) {
+            return;
+        }
+        List<LeaderEpochCache.EpochEntry> epochs = log.leaderEpochCache().entries();
+        long epochStart = epochs.isEmpty() ? 0 : epochs.get(epochs.size() - 1).startOffset();
+        if (followerEnd >= log.highWatermark() && followerEnd >= epochStart) {
+            List<Integer> expanded = new ArrayList<>(current.isr());
+            expanded.add(replicaId);
+            propose(current, expanded);
+        }
+    }
+
+    /** Followers that have not caught up for {@code maxLagMs} leave the ISR. */
+    void maybeShrinkIsr(long nowMs, long maxLagMs) {
+        PartitionRegistration current = registration;
+        if (current == null || current.leader() != localBrokerId || pendingIsr != null) {
+            return;
+        }
+        List<Integer> kept = current.isr().stream().filter(member -> {
+            FollowerState follower = followers.get(member);
+            return member == localBrokerId || (follower != null && nowMs - follower.lastCaughtUpTimeMs() <= maxLagMs);
+        }).toList();
+        if (kept.size() < current.isr().size()) {
+            propose(current, kept);
+        }
+    }
+
+    private void propose(PartitionRegistration current, List<Integer> newIsr) {
+        pendingIsr = List.copyOf(newIsr);
+        isrChanges.propose(this, current, newIsr, () -> {
+            if (registration == current) {
+                pendingIsr = null; // refused: the next fetch or check may try again
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- as follower
+
+    /** Appends what the leader sent, keeping its offsets and epochs, and learns its producers. */
+    void appendAsFollower(ByteBuffer records) {
+        appendLock.lock();
+        try {
+            log.appendAsFollower(records);
+            recordProducers(records);
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    /** Takes the leader's high watermark, as far as this replica has the data. */
+    void updateFollowerHighWatermark(long leaderHighWatermark) {
+        log.updateHighWatermark(Math.min(leaderHighWatermark, log.logEndOffset()));
+    }
+
+    /** After the log lost its suffix: producer state as the remaining batches say. */
+    void afterTruncation() {
+        appendLock.lock();
+        try {
+            producers = producersFromLog();
+        } finally {
+            appendLock.unlock();
+        }
     }
 
     /** Forgets idempotent producers silent for longer than {@code expirationMs}. */

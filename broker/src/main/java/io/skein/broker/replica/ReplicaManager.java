@@ -9,6 +9,7 @@ import io.skein.log.FileSlice;
 import io.skein.log.LogConfig;
 import io.skein.log.LogManager;
 import io.skein.log.PartitionLog;
+import io.skein.metadata.image.BrokerRegistration;
 import io.skein.metadata.image.ConfigResource;
 import io.skein.metadata.image.MetadataDelta;
 import io.skein.metadata.image.MetadataImage;
@@ -17,6 +18,8 @@ import io.skein.metadata.image.PartitionRegistration;
 import io.skein.metadata.image.TopicDelta;
 import io.skein.metadata.image.TopicImage;
 import io.skein.proto.metadata.ConfigResourceType;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -32,6 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.protocol.Errors;
@@ -40,9 +44,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The partitions this broker holds replicas of, kept in step with the metadata log: it creates and
- * deletes their logs and tells each partition its role. Produce and fetch requests go through it;
- * those that must wait (acks=all, long-poll fetches) wait in its purgatories, which it pokes when a
- * partition's high watermark moves.
+ * deletes their logs and tells each partition its role. As leader a partition takes produce requests
+ * and serves fetches from consumers and from its followers, whose progress moves its high watermark
+ * and its ISR; as follower it is kept by a replica fetcher. Requests that must wait (acks=all,
+ * long-poll fetches) wait in its purgatories, which it pokes when a partition's log or high watermark
+ * moves.
  */
 public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
@@ -51,6 +57,8 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     private final LogManager logManager;
     private final LogConfig topicDefaults;
     private final Clock clock;
+    private final Replication replication;
+    private final ReplicaFetcherManager fetchers;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final DelayedOperationPurgatory<TopicPartition> producePurgatory = new DelayedOperationPurgatory<>("produce");
     private final DelayedOperationPurgatory<TopicPartition> fetchPurgatory = new DelayedOperationPurgatory<>("fetch");
@@ -65,8 +73,36 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         }
     }
 
-    /** How a fetch may wait: for {@code minBytes} at most {@code maxWaitMs}; at most {@code maxBytes} in all. */
-    public record FetchParams(long maxWaitMs, int minBytes, int maxBytes) {
+    /**
+     * How a fetch may wait: for {@code minBytes} at most {@code maxWaitMs}; at most {@code maxBytes} in
+     * all. A follower ({@code replicaId} a broker id, not -1) reads up to the log end offset.
+     */
+    public record FetchParams(int replicaId, long maxWaitMs, int minBytes, int maxBytes) {
+        public static final int CONSUMER = -1;
+
+        boolean fromFollower() {
+            return replicaId >= 0;
+        }
+
+        FetchIsolation isolation() {
+            return fromFollower() ? FetchIsolation.LOG_END : FetchIsolation.HIGH_WATERMARK;
+        }
+    }
+
+    /**
+     * How this broker replicates.
+     *
+     * @param interBrokerListenerName the listener of the leaders its followers fetch from
+     * @param replicaLagTimeMaxMs     {@code replica.lag.time.max.ms}: a follower behind for this long leaves the ISR
+     * @param fetchWaitMaxMs          {@code replica.fetch.wait.max.ms}
+     * @param fetchMaxBytes           {@code replica.fetch.max.bytes}, per partition
+     * @param fetchResponseMaxBytes   {@code replica.fetch.response.max.bytes}
+     * @param fetchBackoffMs          {@code replica.fetch.backoff.ms}
+     * @param isrChanges              where leaders send ISR changes (the controller)
+     */
+    public record Replication(String interBrokerListenerName, long replicaLagTimeMaxMs, int fetchWaitMaxMs,
+                              int fetchMaxBytes, int fetchResponseMaxBytes, int fetchBackoffMs,
+                              Partition.IsrChanges isrChanges) {
     }
 
     /** One partition of a fetch request. */
@@ -83,11 +119,42 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     /**
      * @param topicDefaults the settings of topics that set none of their own (from the broker's config)
      */
-    public ReplicaManager(int brokerId, LogManager logManager, LogConfig topicDefaults, Clock clock) {
+    public ReplicaManager(int brokerId, LogManager logManager, LogConfig topicDefaults, Clock clock,
+                          Replication replication) {
         this.brokerId = brokerId;
         this.logManager = logManager;
         this.topicDefaults = topicDefaults;
         this.clock = clock;
+        this.replication = replication;
+        this.fetchers = new ReplicaFetcherManager(brokerId, this::brokerAddress, this::truncate,
+                new ReplicaFetcher.Settings(replication.fetchWaitMaxMs(), replication.fetchMaxBytes(),
+                        replication.fetchResponseMaxBytes(), replication.fetchBackoffMs()));
+    }
+
+    /** Where a broker serves other brokers, as the metadata says. */
+    private Optional<InetSocketAddress> brokerAddress(int id) {
+        BrokerRegistration broker = image.brokers().get(id);
+        return broker == null ? Optional.empty() : broker.endpoints().stream()
+                .filter(e -> e.getName().equals(replication.interBrokerListenerName())).findFirst()
+                .map(e -> new InetSocketAddress(e.getHost(), e.getPort()));
+    }
+
+    /** A follower cuts the divergent suffix of its log; its producer state follows. */
+    private void truncate(Partition partition, long offset) {
+        try {
+            if (logManager.truncateTo(partition.topicPartition(), offset)) {
+                log.info("Broker {} truncated {} to offset {}", brokerId, partition.topicPartition(), offset);
+                partition.afterTruncation();
+            }
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot truncate " + partition.topicPartition(), e);
+        }
+    }
+
+    /** Followers that have not caught up for {@code replica.lag.time.max.ms} leave the ISRs this broker leads. */
+    public void shrinkIsrs() {
+        long now = clock.millis();
+        partitions.values().forEach(p -> p.maybeShrinkIsr(now, replication.replicaLagTimeMaxMs()));
     }
 
     /** The settings of {@code topic} in {@code image}: its own over the broker's {@code defaults}. */
@@ -171,7 +238,12 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         if (partition == null || !partition.topicId().equals(topic.id())) {
             partition = openPartition(newImage, topic, tp);
         }
-        partition.update(registration);
+        partition.update(registration, clock.millis());
+        if (registration.hasLeader() && registration.leader() != brokerId) {
+            fetchers.follow(partition, registration.leader(), registration.leaderEpoch());
+        } else {
+            fetchers.unfollow(tp);
+        }
     }
 
     private Partition openPartition(MetadataImage newImage, TopicImage topic, TopicPartition tp) {
@@ -187,12 +259,13 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         if (partitionLog.topicId().isEmpty()) {
             partitionLog.assignTopicId(topic.id());
         }
-        Partition partition = new Partition(brokerId, tp, topic.id(), partitionLog);
+        Partition partition = new Partition(brokerId, tp, topic.id(), partitionLog, replication.isrChanges());
         partitions.put(tp, partition);
         return partition;
     }
 
     private void removePartition(TopicPartition tp) {
+        fetchers.unfollow(tp);
         partitions.remove(tp);
         logManager.deleteLog(tp);
     }
@@ -356,10 +429,15 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         boolean minOneBatch = true;
         for (FetchPartition wanted : requested) {
             try {
-                PartitionLog partitionLog = leaderPartition(wanted.topicPartition(), wanted.currentLeaderEpoch()).log();
+                Partition partition = leaderPartition(wanted.topicPartition(), wanted.currentLeaderEpoch());
+                PartitionLog partitionLog = partition.log();
+                if (params.fromFollower()
+                        && partition.updateFollowerFetch(params.replicaId(), wanted.fetchOffset(), clock.millis())) {
+                    checkWaiting(wanted.topicPartition()); // the follower's progress committed more
+                }
                 long highWatermark = partitionLog.highWatermark();
                 FileSlice slice = partitionLog.read(wanted.fetchOffset(), Math.min(wanted.maxBytes(), budget),
-                        FetchIsolation.HIGH_WATERMARK, minOneBatch);
+                        params.isolation(), minOneBatch);
                 if (!slice.isEmpty()) {
                     minOneBatch = false;
                     budget = Math.max(0, budget - slice.length());
@@ -372,7 +450,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         return results;
     }
 
-    /** Waits for data to fetch: any partition's high watermark moving past its fetch offset. */
+    /** Waits for data to fetch: a partition's high watermark (a follower: log end offset) moving past its fetch offset. */
     private final class DelayedFetch extends DelayedOperation {
         private final FetchParams params;
         private final List<FetchPartition> requested;
@@ -397,7 +475,8 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
                 if (wanted.fetchOffset() < partitionLog.logStartOffset() || wanted.fetchOffset() > partitionLog.logEndOffset()) {
                     return forceComplete(); // out of range: the read says so
                 }
-                if (partitionLog.highWatermark() > wanted.fetchOffset()) {
+                long readable = params.fromFollower() ? partitionLog.logEndOffset() : partitionLog.highWatermark();
+                if (readable > wanted.fetchOffset()) {
                     if (params.minBytes() <= 1) {
                         return forceComplete();
                     }
@@ -427,6 +506,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     /** Answers every waiting request with what it has now, and stops the purgatories' timers. */
     @Override
     public void close() {
+        fetchers.close();
         producePurgatory.close();
         fetchPurgatory.close();
     }

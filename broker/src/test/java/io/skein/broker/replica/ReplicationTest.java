@@ -1,0 +1,142 @@
+package io.skein.broker.replica;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import io.skein.log.PartitionLog;
+import io.skein.testing.TestCluster;
+import io.skein.testing.TestNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Three nodes replicating with Kafka's ISR protocol, driven by real clients. */
+@Timeout(180)
+class ReplicationTest {
+    @TempDir
+    static Path dir;
+    static TestCluster cluster;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = TestCluster.start(dir, 3, Map.of("broker.heartbeat.interval.ms", "500",
+                "broker.session.timeout.ms", "3000", "replica.lag.time.max.ms", "3000"));
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        cluster.close();
+    }
+
+    private static Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap()));
+    }
+
+    private static TopicDescription describe(String topic) throws Exception {
+        try (Admin admin = admin()) {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+        }
+    }
+
+    private static Optional<PartitionLog> replica(TestNode node, TopicPartition tp) {
+        return node.isRunning() ? node.node().broker().orElseThrow().replicaManager().partition(tp)
+                .map(Partition::log) : Optional.empty();
+    }
+
+    private static List<String> produce(String topic, String prefix, int count) throws Exception {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "60000");
+        List<String> values = new ArrayList<>();
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new StringSerializer())) {
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                String value = prefix + "-" + i;
+                values.add(value);
+                sent.add(producer.send(new ProducerRecord<>(topic, 0, null, value)));
+            }
+            for (Future<RecordMetadata> ack : sent) {
+                ack.get(); // acks=all (the default): on every ISR member
+            }
+        }
+        return values;
+    }
+
+    private static List<String> consumeAll(String topic, int expected) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
+        TopicPartition tp = new TopicPartition(topic, 0);
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new StringDeserializer())) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                    values.add(record.value());
+                }
+                return values.size() >= expected;
+            });
+        }
+        return values;
+    }
+
+    @Test
+    void acknowledgedWritesReachEveryReplicaAndSurviveTheLeaderStopping() throws Exception {
+        String topic = "replicated";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
+                    .all().get();
+        }
+        List<String> expected = new ArrayList<>(produce(topic, "first", 2000));
+        // Every replica holds every acknowledged record, and each knows it is committed.
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.nodes().stream().allMatch(node ->
+                replica(node, tp).map(log -> log.logEndOffset() == 2000 && log.highWatermark() == 2000).orElse(false)));
+        assertEquals(List.of(1, 2, 3), describe(topic).partitions().get(0).isr().stream()
+                .map(n -> n.id()).sorted().toList());
+
+        int leader = describe(topic).partitions().get(0).leader().id();
+        cluster.node(leader).close();
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+            var partition = describe(topic).partitions().get(0);
+            return partition.leader() != null && partition.leader().id() != leader;
+        });
+        expected.addAll(produce(topic, "second", 1000));
+        assertEquals(expected, consumeAll(topic, expected.size()), "every acknowledged record, once, in order");
+
+        cluster.node(leader).start();
+        // The returning replica catches up from the new leader and rejoins the ISR.
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
+                describe(topic).partitions().get(0).isr().size() == 3);
+        await().atMost(Duration.ofSeconds(30)).until(() -> replica(cluster.node(leader), tp)
+                .map(PartitionLog::logEndOffset).orElse(-1L) == 3000L);
+        assertNotEquals(leader, describe(topic).partitions().get(0).leader().id());
+    }
+}

@@ -1,0 +1,97 @@
+package io.skein.testing;
+
+import io.skein.node.NodeConfig;
+import io.skein.node.NodeStorage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * A cluster of combined nodes (broker and controller) in this JVM, each on its own ports and
+ * storage: its controllers form one metadata quorum, so that any single node can stop while the
+ * others go on.
+ */
+public final class TestCluster implements AutoCloseable {
+    private final List<TestNode> nodes;
+
+    private TestCluster(List<TestNode> nodes) {
+        this.nodes = nodes;
+    }
+
+    /** Formats and starts {@code size} nodes (ids 1..size) with {@code overrides} on each. */
+    public static TestCluster start(Path dir, int size, Map<String, String> overrides) throws Exception {
+        List<Integer> clientPorts = new ArrayList<>();
+        List<Integer> controllerPorts = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            clientPorts.add(FreePorts.one());
+            controllerPorts.add(FreePorts.pair());
+        }
+        String voters = IntStream.range(0, size)
+                .mapToObj(i -> (i + 1) + "@127.0.0.1:" + controllerPorts.get(i)).collect(Collectors.joining(","));
+        String clusterId = NodeStorage.randomClusterId();
+        List<TestNode> nodes = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            Map<String, String> settings = new HashMap<>();
+            settings.put(NodeConfig.PROCESS_ROLES, "broker,controller");
+            settings.put(NodeConfig.NODE_ID, Integer.toString(i + 1));
+            settings.put(NodeConfig.LISTENERS, "PLAINTEXT://127.0.0.1:" + clientPorts.get(i)
+                    + ",CONTROLLER://127.0.0.1:" + controllerPorts.get(i));
+            settings.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, voters);
+            settings.put(NodeConfig.LOG_DIRS, dir.resolve("node-" + (i + 1)).toString());
+            settings.putAll(overrides);
+            TestNode node = TestNode.of(settings);
+            NodeStorage.format(node.config(), clusterId, false);
+            nodes.add(node);
+        }
+        TestCluster cluster = new TestCluster(nodes);
+        try {
+            // Together: a node's broker waits for the quorum, which needs a majority of the nodes.
+            cluster.startAll(nodes);
+        } catch (Exception e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster;
+    }
+
+    private void startAll(List<TestNode> starting) throws IOException, InterruptedException {
+        List<CompletableFuture<Void>> started = starting.stream().map(node -> CompletableFuture.runAsync(() -> {
+            try {
+                node.start();
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        })).toList();
+        try {
+            CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("A node did not start", e.getCause());
+        }
+    }
+
+    /** Node {@code id} (1-based). */
+    public TestNode node(int id) {
+        return nodes.get(id - 1);
+    }
+
+    public List<TestNode> nodes() {
+        return nodes;
+    }
+
+    /** The client listeners of the running nodes. */
+    public String bootstrap() {
+        return nodes.stream().filter(TestNode::isRunning).map(TestNode::bootstrap).collect(Collectors.joining(","));
+    }
+
+    @Override
+    public void close() {
+        nodes.forEach(TestNode::close);
+    }
+}
