@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.skein.broker.group.GroupCoordinator;
 import io.skein.testing.ProcessCluster;
 import io.skein.testing.ProcessCluster.Broker;
 import io.skein.testing.RawKafkaClient;
@@ -32,6 +33,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -299,6 +301,54 @@ class ReplicaFailuresTest {
             }
             awaitIsr(topic, 3, null);
             assertEquals(Errors.NONE.code(), produceOne(client, topic, (short) -1, "after"));
+        }
+    }
+
+    @Test
+    void aGroupWhoseCoordinatorDiesMovesAndResumesFromItsCommittedOffsets() throws Exception {
+        String topic = "group-input";
+        createTopic(topic, 1, 3, 2);
+        produce(topic, "all", "record", 100);
+        TopicPartition tp = new TopicPartition(topic, 0);
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapWithout(null));
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "survivors");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        List<String> read = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new StringDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> read.add(r.value()));
+                return read.size() >= 100;
+            });
+            consumer.commitSync(Map.of(tp, new OffsetAndMetadata(60)));
+        }
+        int offsetsPartition = GroupCoordinator.partitionFor("survivors", 50);
+        TopicPartitionInfo coordinatorPartition;
+        try (Admin admin = admin(null)) {
+            coordinatorPartition = admin.describeTopics(List.of(GroupCoordinator.OFFSETS_TOPIC)).allTopicNames().get()
+                    .get(GroupCoordinator.OFFSETS_TOPIC).partitions().get(offsetsPartition);
+        }
+        assertEquals(3, coordinatorPartition.isr().size(), "the offsets partition is replicated");
+        Broker coordinator = broker(coordinatorPartition.leader().id());
+        coordinator.kill();
+        try {
+            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapWithout(coordinator));
+            List<ConsumerRecord<String, String>> resumed = new ArrayList<>();
+            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                    new StringDeserializer())) {
+                consumer.subscribe(List.of(topic));
+                await().atMost(Duration.ofSeconds(90)).until(() -> {
+                    consumer.poll(Duration.ofMillis(200)).forEach(resumed::add);
+                    return resumed.size() >= 40;
+                });
+            }
+            assertEquals(60, resumed.get(0).offset(), "the new coordinator has the committed offset");
+            assertEquals(40, resumed.size());
+        } finally {
+            coordinator.start();
         }
     }
 
