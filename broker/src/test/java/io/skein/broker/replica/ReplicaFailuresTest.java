@@ -153,32 +153,7 @@ class ReplicaFailuresTest {
     void acksAllWritesSurviveKillingTheLeaderAgainAndAgain() throws Exception {
         String topic = "survivor";
         createTopic(topic, 3, 3, 2);
-        List<List<Integer>> acked = List.of(new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>(),
-                new CopyOnWriteArrayList<>());
-        AtomicBoolean producing = new AtomicBoolean(true);
-        List<Throwable> failures = new CopyOnWriteArrayList<>();
-        Thread writer = new Thread(() -> {
-            try (KafkaProducer<String, String> producer = producer("all")) {
-                for (int i = 0; producing.get(); i++) {
-                    int partition = i % 3;
-                    int value = i;
-                    producer.send(new ProducerRecord<>(topic, partition, null, Integer.toString(value)), (meta, e) -> {
-                        if (e == null) {
-                            acked.get(partition).add(value);
-                        } else {
-                            failures.add(e);
-                        }
-                    });
-                    if (i % 50 == 49) {
-                        Thread.sleep(20);
-                    }
-                }
-                producer.flush();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        writer.start();
+        Writer writer = new Writer(topic, 3);
         for (int round = 0; round < 3; round++) {
             int leaderId = describe(topic, null).leader().id();
             Broker leader = broker(leaderId);
@@ -190,20 +165,83 @@ class ReplicaFailuresTest {
             leader.start();
             awaitIsr(topic, 3, null);
         }
-        producing.set(false);
-        writer.join(180_000);
-        int total = acked.stream().mapToInt(List::size).sum();
-        assertTrue(total > 0, "nothing was acknowledged");
-        Map<Integer, List<String>> read = consumeAll(topic, 3, total);
-        for (int p = 0; p < 3; p++) {
-            List<Integer> consumed = read.getOrDefault(p, List.of()).stream().map(Integer::valueOf).toList();
-            assertEquals(consumed.stream().distinct().count(), consumed.size(), "a duplicate in partition " + p);
-            List<Integer> sorted = new ArrayList<>(consumed);
-            Collections.sort(sorted);
-            assertEquals(sorted, consumed, "partition " + p + " out of order");
-            assertTrue(consumed.containsAll(acked.get(p)), "an acknowledged record of partition " + p + " is lost");
+        writer.finishAndCheck();
+    }
+
+    @Test
+    void aRollingRestartUnderAcksAllLoadFailsNoSend() throws Exception {
+        String topic = "rolling";
+        createTopic(topic, 3, 3, 2);
+        Writer writer = new Writer(topic, 3);
+        for (Broker broker : cluster.brokers()) {
+            broker.stop(); // SIGTERM: the controller moves its leaderships away first
+            broker.start();
+            awaitIsr(topic, 3, null);
         }
-        assertEquals(List.of(), failures.stream().map(Throwable::toString).distinct().toList(), "failed sends");
+        writer.finishAndCheck();
+    }
+
+    /**
+     * An idempotent acks=all producer writing increasing numbers round-robin to a topic's partitions
+     * on a thread of its own, until told to finish; then every acknowledged number must be read back
+     * once, in order per partition, and no send may have failed.
+     */
+    private static final class Writer {
+        private final String topic;
+        private final int partitions;
+        private final List<List<Integer>> acked = new ArrayList<>();
+        private final List<Throwable> failures = new CopyOnWriteArrayList<>();
+        private final AtomicBoolean producing = new AtomicBoolean(true);
+        private final Thread thread;
+
+        Writer(String topic, int partitions) {
+            this.topic = topic;
+            this.partitions = partitions;
+            for (int p = 0; p < partitions; p++) {
+                acked.add(new CopyOnWriteArrayList<>());
+            }
+            this.thread = new Thread(this::run, "writer-" + topic);
+            thread.start();
+        }
+
+        private void run() {
+            try (KafkaProducer<String, String> producer = producer("all")) {
+                for (int i = 0; producing.get(); i++) {
+                    int partition = i % partitions;
+                    int value = i;
+                    producer.send(new ProducerRecord<>(topic, partition, null, Integer.toString(value)), (meta, e) -> {
+                        if (e == null) {
+                            acked.get(partition).add(value);
+                        } else {
+                            failures.add(e);
+                        }
+                    });
+                    if (i % 50 == 49) {
+                        Thread.sleep(20); // a steady load, not a flood of buffered records
+                    }
+                }
+                producer.flush();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        void finishAndCheck() throws InterruptedException {
+            producing.set(false);
+            thread.join(180_000);
+            int total = acked.stream().mapToInt(List::size).sum();
+            assertTrue(total > 0, "nothing was acknowledged");
+            Map<Integer, List<String>> read = consumeAll(topic, partitions, total);
+            for (int p = 0; p < partitions; p++) {
+                List<Integer> consumed = read.getOrDefault(p, List.of()).stream().map(Integer::valueOf).toList();
+                assertEquals(consumed.stream().distinct().count(), consumed.size(), "a duplicate in partition " + p);
+                List<Integer> sorted = new ArrayList<>(consumed);
+                Collections.sort(sorted);
+                assertEquals(sorted, consumed, "partition " + p + " out of order");
+                assertTrue(consumed.containsAll(acked.get(p)), "an acknowledged record of partition " + p + " is lost");
+            }
+            assertEquals(List.of(), failures.stream().map(Throwable::toString).distinct().toList(), "failed sends");
+        }
     }
 
     /**
