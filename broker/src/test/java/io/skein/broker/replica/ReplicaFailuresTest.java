@@ -108,6 +108,17 @@ class ReplicaFailuresTest {
         return cluster.broker(id);
     }
 
+    /** The leader of partition 0 of a topic, and one of its followers. */
+    private record Pair(Broker leader, Broker follower) {
+    }
+
+    private static Pair leaderAndFollower(String topic) throws Exception {
+        TopicPartitionInfo partition = describe(topic, null);
+        int leader = partition.leader().id();
+        return new Pair(broker(leader), broker(partition.replicas().stream().filter(n -> n.id() != leader)
+                .findFirst().orElseThrow().id()));
+    }
+
     private static KafkaProducer<String, String> producer(String acks) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapWithout(null));
@@ -253,10 +264,9 @@ class ReplicaFailuresTest {
         String topic = "kip101-one";
         createTopic(topic, 1, 2, 1);
         produce(topic, "all", "committed", 200);
-        TopicPartitionInfo partition = describe(topic, null);
-        Broker leader = broker(partition.leader().id());
-        Broker follower = broker(partition.replicas().stream().filter(n -> n.id() != partition.leader().id())
-                .findFirst().orElseThrow().id());
+        Pair replicas = leaderAndFollower(topic);
+        Broker leader = replicas.leader();
+        Broker follower = replicas.follower();
         follower.kill();
         follower.start();
         awaitIsr(topic, 2, null);
@@ -281,10 +291,9 @@ class ReplicaFailuresTest {
         String topic = "kip101-two";
         createTopic(topic, 1, 2, 1);
         produce(topic, "all", "committed", 10);
-        TopicPartitionInfo partition = describe(topic, null);
-        Broker first = broker(partition.leader().id());
-        Broker second = broker(partition.replicas().stream().filter(n -> n.id() != first.id())
-                .findFirst().orElseThrow().id());
+        Pair replicas = leaderAndFollower(topic);
+        Broker first = replicas.leader();
+        Broker second = replicas.follower();
 
         second.pause();
         try (RawKafkaClient client = new RawKafkaClient(first.address())) {
@@ -324,10 +333,9 @@ class ReplicaFailuresTest {
     void aFrozenFollowerLeavesTheIsrAndReturnsWhenItThaws() throws Exception {
         String topic = "frozen";
         createTopic(topic, 1, 3, 3);
-        TopicPartitionInfo partition = describe(topic, null);
-        Broker leader = broker(partition.leader().id());
-        Broker follower = broker(partition.replicas().stream().filter(n -> n.id() != leader.id())
-                .findFirst().orElseThrow().id());
+        Pair replicas = leaderAndFollower(topic);
+        Broker leader = replicas.leader();
+        Broker follower = replicas.follower();
         try (RawKafkaClient client = new RawKafkaClient(leader.address())) {
             assertEquals(Errors.NONE.code(), produceOne(client, topic, (short) -1, "before"));
             follower.pause();
