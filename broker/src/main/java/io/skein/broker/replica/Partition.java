@@ -246,13 +246,16 @@ public final class Partition {
      * high watermark and bring the follower back into the ISR.
      *
      * @return whether the high watermark moved
+     * @throws NotLeaderOrFollowerException if {@code replicaId} is not one of this partition's followers
      */
     public boolean updateFollowerFetch(int replicaId, long fetchOffset, long nowMs) {
         appendLock.lock();
         try {
             FollowerState previous = followers.get(replicaId);
             if (previous == null) {
-                return false; // not a replica of this partition, or this broker no longer leads
+                // It would read past the high watermark: only this partition's followers may.
+                throw new NotLeaderOrFollowerException("Broker " + replicaId + " is not a follower of "
+                        + topicPartition + " led by broker " + localBrokerId);
             }
             long leaderEnd = log.logEndOffset();
             long caughtUp = fetchOffset >= leaderEnd ? nowMs

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.skein.log.PartitionLog;
+import io.skein.testing.RawKafkaClient;
 import io.skein.testing.TestCluster;
 import io.skein.testing.TestNode;
 import java.nio.file.Path;
@@ -27,6 +28,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -107,6 +111,20 @@ class ReplicationTest {
         return values;
     }
 
+    /** The error of a Fetch from the partition's leader made in the name of broker {@code replicaId}. */
+    private static short fetchAsReplica(int replicaId, String topic) throws Exception {
+        int leader = describe(topic).partitions().get(0).leader().id();
+        try (RawKafkaClient client = new RawKafkaClient(cluster.node(leader).bootstrap())) {
+            FetchRequestData request = new FetchRequestData().setReplicaId(replicaId).setMaxWaitMs(0).setMinBytes(1)
+                    .setMaxBytes(1 << 20).setSessionEpoch(-1);
+            request.topics().add(new FetchRequestData.FetchTopic().setTopic(topic).setPartitions(List.of(
+                    new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(0)
+                            .setPartitionMaxBytes(1 << 20))));
+            FetchResponseData response = client.call(request, (short) 12);
+            return response.responses().get(0).partitions().get(0).errorCode();
+        }
+    }
+
     @Test
     void acknowledgedWritesReachEveryReplicaAndSurviveTheLeaderStopping() throws Exception {
         String topic = "replicated";
@@ -121,6 +139,8 @@ class ReplicationTest {
                 replica(node, tp).map(log -> log.logEndOffset() == 2000 && log.highWatermark() == 2000).orElse(false)));
         assertEquals(List.of(1, 2, 3), describe(topic).partitions().get(0).isr().stream()
                 .map(n -> n.id()).sorted().toList());
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER.code(), fetchAsReplica(99, topic),
+                "a fetch claiming to be a replica it is not reads nothing past the high watermark");
 
         int leader = describe(topic).partitions().get(0).leader().id();
         cluster.node(leader).close();
