@@ -193,7 +193,11 @@ public class QuorumControllerTest {
 
             // The leader of partition 0 stops heartbeating; the others keep going.
             Map<Integer, PartitionRegistration> before = controllers.awaitConvergence().topic("t").partitions();
-            controllers.clock.advance(1_500);
+            // Two steps, so the others never look silent for a whole session timeout between advance and heartbeat.
+            for (int step = 0; step < 2; step++) {
+                brokers.stream().filter(b -> b.id != leader).forEach(TestControllers.Broker::heartbeat);
+                controllers.clock.advance(600);
+            }
             brokers.stream().filter(b -> b.id != leader).forEach(TestControllers.Broker::heartbeat);
             await().atMost(Duration.ofSeconds(30)).until(() -> controllers.active().quorum().image().broker(leader).fenced());
 
