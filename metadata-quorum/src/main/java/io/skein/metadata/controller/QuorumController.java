@@ -121,7 +121,7 @@ public final class QuorumController implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        long checkMs = Math.max(1, settings.sessionTimeoutMs() / 4);
+        long checkMs = Math.max(1, Math.min(100, settings.sessionTimeoutMs() / 4)); // fence at most 0.1 s late
         eventLoop.scheduleWithFixedDelay(this::fenceExpiredBrokers, checkMs, checkMs, TimeUnit.MILLISECONDS);
         quorum.onLeadership(term -> eventLoop.execute(() -> activate(term)),
                 newLeader -> eventLoop.execute(() -> {

@@ -85,6 +85,13 @@ public final class MetadataQuorum implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
         RaftServerConfigKeys.Rpc.setTimeoutMin(properties, electionTimeout);
         RaftServerConfigKeys.Rpc.setTimeoutMax(properties, electionTimeout.multiply(2));
+        // Ratis waits 10 s before a leader that stepped down may run again. When the voter it could not
+        // reach is one that has just restarted (and is behind), no one else can win, so the quorum would
+        // stand without a leader for those 10 s: let it run again after the longest election timeout.
+        RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(properties, electionTimeout.multiply(2));
+        // Ratis probes an unreachable follower every 5 s after 30 failures, so a voter that comes back
+        // after a longer outage would wait that long to be heard from again and to count for a majority.
+        RaftServerConfigKeys.Log.Appender.setRetryPolicy(properties, "1ms,10, 100ms,100, 250ms,100000000");
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, settings.snapshotEvery());
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, 2);
