@@ -173,8 +173,9 @@ public final class BrokerServer implements AutoCloseable {
 
     /**
      * Controlled shutdown first (the controller moves this broker's leaderships away), then: the
-     * listeners, the requests still waiting, the request threads, and the logs, which are flushed
-     * and checkpointed and get their clean-shutdown marker; last the link to the controllers.
+     * listeners, the metadata loader, the requests still waiting, the request threads, and the logs,
+     * which are flushed and checkpointed and get their clean-shutdown marker; last the link to the
+     * controllers.
      */
     @Override
     public void close() {
@@ -182,13 +183,13 @@ public final class BrokerServer implements AutoCloseable {
             lifecycle.controlledShutdown(CONTROLLED_SHUTDOWN_TIMEOUT);
         }
         servers.forEach(KafkaServer::close);
+        closeQuietly(loader); // no more metadata changes: nothing restarts what is shut down below
         closeQuietly(groupCoordinator);
         closeQuietly(replicaManager);
         shutDown(scheduler);
         shutDown(requestThreads);
         shutDown(controllerCalls);
         closeQuietly(logManager);
-        closeQuietly(loader);
         closeQuietly(lifecycle);
         closeQuietly(lifecycleClient);
         closeQuietly(controllerClient);

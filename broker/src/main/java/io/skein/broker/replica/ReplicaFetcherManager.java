@@ -14,6 +14,7 @@ final class ReplicaFetcherManager implements AutoCloseable {
     private final ReplicaFetcher.Logs logs;
     private final ReplicaFetcher.Settings settings;
     private final Map<Integer, ReplicaFetcher> fetchers = new HashMap<>();
+    private boolean closed;
 
     ReplicaFetcherManager(int localBrokerId, IntFunction<Optional<InetSocketAddress>> addresses,
                           ReplicaFetcher.Logs logs, ReplicaFetcher.Settings settings) {
@@ -25,6 +26,9 @@ final class ReplicaFetcherManager implements AutoCloseable {
 
     /** Follows {@code partition}, led by {@code leaderId} in {@code leaderEpoch}; it leaves any other fetcher. */
     synchronized void follow(Partition partition, int leaderId, int leaderEpoch) {
+        if (closed) { // a metadata change arriving during shutdown must not start a fetcher that outlives the logs
+            return;
+        }
         TopicPartition tp = partition.topicPartition();
         fetchers.forEach((id, fetcher) -> {
             if (id != leaderId) {
@@ -41,6 +45,7 @@ final class ReplicaFetcherManager implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        closed = true;
         fetchers.values().forEach(ReplicaFetcher::close);
         fetchers.clear();
     }
