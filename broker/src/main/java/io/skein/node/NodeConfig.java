@@ -71,6 +71,8 @@ public final class NodeConfig {
     public static final String SOCKET_RECEIVE_BUFFER_BYTES = "socket.receive.buffer.bytes";
     public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
     public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
+    public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
+    public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
     public static final String DELETE_TOPIC_ENABLE = "delete.topic.enable";
     public static final String NUM_PARTITIONS = "num.partitions";
     public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
@@ -241,6 +243,10 @@ public final class NodeConfig {
                 .define(NUM_PARTITIONS, INT, 1, atLeast(1), MEDIUM, "Partitions of a topic created without a count")
                 .define(DEFAULT_REPLICATION_FACTOR, SHORT, (short) 1, atLeast(1), MEDIUM,
                         "Replication factor of a topic created without one")
+                .define(AUTO_LEADER_REBALANCE_ENABLE, BOOLEAN, true, HIGH,
+                        "Move leaderships back to preferred replicas that are in the ISR again")
+                .define(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, LONG, 300L, atLeast(1), HIGH,
+                        "How often the controller moves leaderships back to preferred replicas")
                 .define(BROKER_SESSION_TIMEOUT_MS, INT, 9000, atLeast(1), MEDIUM,
                         "A broker without a heartbeat for this long is fenced")
                 .define(BROKER_HEARTBEAT_INTERVAL_MS, INT, 2000, atLeast(1), MEDIUM,
@@ -652,7 +658,8 @@ public final class NodeConfig {
     public ControllerSettings controllerSettings(String clusterId) {
         return new ControllerSettings(clusterId, brokerSessionTimeoutMs(), getInt(NUM_PARTITIONS),
                 (Short) get(DEFAULT_REPLICATION_FACTOR), ControllerSettings.defaults(clusterId).producerIdBlockSize(),
-                (Boolean) topicDefaults.values().get(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG));
+                (Boolean) topicDefaults.values().get(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG),
+                (Boolean) get(AUTO_LEADER_REBALANCE_ENABLE) ? (Long) get(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS) * 1000 : 0);
     }
 
     @Override

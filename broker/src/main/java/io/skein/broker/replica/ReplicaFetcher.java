@@ -41,9 +41,12 @@ final class ReplicaFetcher implements AutoCloseable {
     private static final short OFFSETS_FOR_LEADER_EPOCH_VERSION = 4;
     private static final int CONNECT_TIMEOUT_MS = 5_000;
 
-    /** Cuts a partition's log at an offset, as the replica manager does it (checkpoints, producer state). */
+    /** Cuts partitions' logs, as the replica manager does it (checkpoints, producer state). */
     interface Logs {
         void truncate(Partition partition, long offset);
+
+        /** Empties the log and starts it at {@code offset}, the leader's log start, which is past its end. */
+        void truncateFullyAndStartAt(Partition partition, long offset);
     }
 
     /** How a follower fetches. */
@@ -269,7 +272,12 @@ final class ReplicaFetcher implements AutoCloseable {
                 return true;
             }
             case OFFSET_OUT_OF_RANGE -> {
-                // The leader's log is shorter than this one (or has moved past it): find where they agree again.
+                if (data.logStartOffset() > partition.log().logEndOffset()) {
+                    // The leader deleted (retention, DeleteRecords) all this replica lacks: start over where it starts.
+                    logs.truncateFullyAndStartAt(partition, data.logStartOffset());
+                    return true;
+                }
+                // The leader's log is shorter than this one: find where they agree again.
                 followed.replace(partition.topicPartition(), f, new Followed(partition, f.leaderEpoch(), false));
                 return false;
             }

@@ -37,6 +37,7 @@ import java.util.function.Consumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
@@ -126,7 +127,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         this.topicDefaults = topicDefaults;
         this.clock = clock;
         this.replication = replication;
-        this.fetchers = new ReplicaFetcherManager(brokerId, this::brokerAddress, this::truncate,
+        this.fetchers = new ReplicaFetcherManager(brokerId, this::brokerAddress, new FollowerLogs(),
                 new ReplicaFetcher.Settings(replication.fetchWaitMaxMs(), replication.fetchMaxBytes(),
                         replication.fetchResponseMaxBytes(), replication.fetchBackoffMs()));
     }
@@ -140,14 +141,30 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     }
 
     /** A follower cuts the divergent suffix of its log; its producer state follows. */
-    private void truncate(Partition partition, long offset) {
-        try {
-            if (logManager.truncateTo(partition.topicPartition(), offset)) {
-                log.info("Broker {} truncated {} to offset {}", brokerId, partition.topicPartition(), offset);
-                partition.afterTruncation();
+    /** How followers cut their logs: through the log manager (checkpoints), then the partition's own state. */
+    private final class FollowerLogs implements ReplicaFetcher.Logs {
+        @Override
+        public void truncate(Partition partition, long offset) {
+            try {
+                if (logManager.truncateTo(partition.topicPartition(), offset)) {
+                    log.info("Broker {} truncated {} to offset {}", brokerId, partition.topicPartition(), offset);
+                    partition.afterTruncation();
+                }
+            } catch (IOException e) {
+                throw new KafkaStorageException("Cannot truncate " + partition.topicPartition(), e);
             }
-        } catch (IOException e) {
-            throw new KafkaStorageException("Cannot truncate " + partition.topicPartition(), e);
+        }
+
+        @Override
+        public void truncateFullyAndStartAt(Partition partition, long offset) {
+            try {
+                logManager.truncateFullyAndStartAt(partition.topicPartition(), offset);
+                log.info("Broker {} emptied {} to start at the leader's log start offset {}", brokerId,
+                        partition.topicPartition(), offset);
+                partition.afterTruncation();
+            } catch (IOException e) {
+                throw new KafkaStorageException("Cannot truncate " + partition.topicPartition(), e);
+            }
         }
     }
 
@@ -443,6 +460,12 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
                     budget = Math.max(0, budget - slice.length());
                 }
                 results.add(new FetchResult(Errors.NONE, highWatermark, partitionLog.logStartOffset(), slice));
+            } catch (OffsetOutOfRangeException e) {
+                // With the log's bounds, so that a follower behind the log start knows where to start over.
+                results.add(partition(wanted.topicPartition()).map(Partition::log)
+                        .map(log -> new FetchResult(Errors.OFFSET_OUT_OF_RANGE, log.highWatermark(), log.logStartOffset(),
+                                FileSlice.EMPTY))
+                        .orElseGet(() -> FetchResult.failed(e)));
             } catch (RuntimeException e) {
                 results.add(FetchResult.failed(e));
             }

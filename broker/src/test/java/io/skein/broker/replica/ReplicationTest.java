@@ -2,7 +2,7 @@ package io.skein.broker.replica;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.log.PartitionLog;
 import io.skein.testing.RawKafkaClient;
@@ -49,7 +49,8 @@ class ReplicationTest {
     @BeforeAll
     static void startCluster() throws Exception {
         cluster = TestCluster.start(dir, 3, Map.of("broker.heartbeat.interval.ms", "500",
-                "broker.session.timeout.ms", "3000", "replica.lag.time.max.ms", "3000"));
+                "broker.session.timeout.ms", "3000", "replica.lag.time.max.ms", "3000",
+                "leader.imbalance.check.interval.seconds", "1", "log.retention.check.interval.ms", "300"));
     }
 
     @AfterAll
@@ -126,7 +127,7 @@ class ReplicationTest {
     }
 
     @Test
-    void acknowledgedWritesReachEveryReplicaAndSurviveTheLeaderStopping() throws Exception {
+    void acknowledgedWritesReachEveryReplicaSurviveTheLeaderStoppingAndItLeadsAgainOnReturn() throws Exception {
         String topic = "replicated";
         TopicPartition tp = new TopicPartition(topic, 0);
         try (Admin admin = admin()) {
@@ -157,6 +158,40 @@ class ReplicationTest {
                 describe(topic).partitions().get(0).isr().size() == 3);
         await().atMost(Duration.ofSeconds(30)).until(() -> replica(cluster.node(leader), tp)
                 .map(PartitionLog::logEndOffset).orElse(-1L) == 3000L);
-        assertNotEquals(leader, describe(topic).partitions().get(0).leader().id());
+        // auto.leader.rebalance.enable: back in the ISR, the preferred replica leads again.
+        assertEquals(leader, describe(topic).partitions().get(0).replicas().get(0).id(), "placed as the preferred one");
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
+                describe(topic).partitions().get(0).leader().id() == leader);
+        expected.addAll(produce(topic, "third", 100));
+        assertEquals(expected, consumeAll(topic, expected.size()), "every acknowledged record, once, in order");
+    }
+
+    @Test
+    void aFollowerBehindTheLeadersLogStartStartsOverThere() throws Exception {
+        String topic = "retained";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3).configs(Map.of("min.insync.replicas", "2",
+                    "segment.bytes", "32768", "retention.bytes", "65536")))).all().get();
+        }
+        produce(topic, "kept-by-all", 20);
+        int leader = describe(topic).partitions().get(0).leader().id();
+        int follower = describe(topic).partitions().get(0).replicas().stream().mapToInt(n -> n.id())
+                .filter(id -> id != leader).findFirst().orElseThrow();
+        await().atMost(Duration.ofSeconds(30)).until(() -> replica(cluster.node(follower), tp)
+                .map(PartitionLog::logEndOffset).orElse(-1L) == 20L);
+        cluster.node(follower).close();
+
+        // While it is away, retention deletes everything it would fetch next from the leader's log.
+        produce(topic, "while-away", 20_000);
+        await().atMost(Duration.ofSeconds(30)).until(() -> replica(cluster.node(leader), tp)
+                .map(PartitionLog::logStartOffset).orElse(0L) > 20);
+
+        cluster.node(follower).start();
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
+                describe(topic).partitions().get(0).isr().size() == 3);
+        PartitionLog followerLog = replica(cluster.node(follower), tp).orElseThrow();
+        await().atMost(Duration.ofSeconds(30)).until(() -> followerLog.logEndOffset() == 20_020L);
+        assertTrue(followerLog.logStartOffset() > 20, "it starts over at the leader's log start, not at 20");
     }
 }

@@ -9,11 +9,14 @@ package io.skein.metadata.controller;
  * @param defaultReplicationFactor  {@code default.replication.factor}
  * @param producerIdBlockSize       producer ids handed to a broker at a time
  * @param uncleanLeaderElection     {@code unclean.leader.election.enable}, unless a topic says otherwise
+ * @param leaderRebalanceIntervalMs how often preferred replicas take their leaderships back
+ *                                  ({@code leader.imbalance.check.interval.seconds}); 0 when
+ *                                  {@code auto.leader.rebalance.enable} is false
  */
 public record ControllerSettings(String clusterId, long sessionTimeoutMs, int defaultPartitions,
                                  int defaultReplicationFactor, int producerIdBlockSize,
-                                 boolean uncleanLeaderElection) {
+                                 boolean uncleanLeaderElection, long leaderRebalanceIntervalMs) {
     public static ControllerSettings defaults(String clusterId) {
-        return new ControllerSettings(clusterId, 9_000, 1, 1, 1_000, false);
+        return new ControllerSettings(clusterId, 9_000, 1, 1, 1_000, false, 300_000);
     }
 }

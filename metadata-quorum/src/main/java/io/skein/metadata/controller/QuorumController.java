@@ -123,6 +123,10 @@ public final class QuorumController implements AutoCloseable {
         });
         long checkMs = Math.max(1, Math.min(100, settings.sessionTimeoutMs() / 4)); // fence at most 0.1 s late
         eventLoop.scheduleWithFixedDelay(this::fenceExpiredBrokers, checkMs, checkMs, TimeUnit.MILLISECONDS);
+        if (settings.leaderRebalanceIntervalMs() > 0) {
+            eventLoop.scheduleWithFixedDelay(this::rebalanceLeaders, settings.leaderRebalanceIntervalMs(),
+                    settings.leaderRebalanceIntervalMs(), TimeUnit.MILLISECONDS);
+        }
         quorum.onLeadership(term -> eventLoop.execute(() -> activate(term)),
                 newLeader -> eventLoop.execute(() -> {
                     if (newLeader != quorum.nodeId()) {
@@ -347,6 +351,21 @@ public final class QuorumController implements AutoCloseable {
                 }, e -> null);
             }
         }
+    }
+
+    /**
+     * {@code auto.leader.rebalance.enable}: a preferred leader election of every partition, so that
+     * preferred replicas back in the ISR lead again and leaders stay spread as they were placed.
+     */
+    private void rebalanceLeaders() {
+        submit(v -> {
+            List<MetadataRecord> records = elect(v, ElectLeadersRequest.newBuilder()
+                    .setElectionType(ElectionType.PREFERRED).build()).records();
+            if (!records.isEmpty()) {
+                log.info("Moving {} leaderships back to their preferred replicas", records.size());
+            }
+            return Result.of(records, null);
+        }, e -> null);
     }
 
     private boolean uncleanAllowed(MetadataImage view, String topic) {

@@ -193,13 +193,7 @@ public class QuorumControllerTest {
 
             // The leader of partition 0 stops heartbeating; the others keep going.
             Map<Integer, PartitionRegistration> before = controllers.awaitConvergence().topic("t").partitions();
-            // Two steps, so the others never look silent for a whole session timeout between advance and heartbeat.
-            for (int step = 0; step < 2; step++) {
-                brokers.stream().filter(b -> b.id != leader).forEach(TestControllers.Broker::heartbeat);
-                controllers.clock.advance(600);
-            }
-            brokers.stream().filter(b -> b.id != leader).forEach(TestControllers.Broker::heartbeat);
-            await().atMost(Duration.ofSeconds(30)).until(() -> controllers.active().quorum().image().broker(leader).fenced());
+            fenceBySilence(controllers, brokers, leader);
 
             MetadataImage after = controllers.awaitConvergence();
             assertIsrInvariant(after);
@@ -215,6 +209,93 @@ public class QuorumControllerTest {
             assertEquals(ErrorCode.INELIGIBLE_REPLICA, alter(controllers, brokers.get(follower - 1),
                     after.topic("t"), after.topic("t").partition(0), after.topic("t").partition(0).leaderEpoch(),
                     after.topic("t").partition(0).partitionEpoch(), List.of(follower, leader)));
+        }
+    }
+
+    /** Lets broker {@code silent} miss its session while the others heartbeat, until the controller fences it. */
+    private static void fenceBySilence(TestControllers controllers, List<TestControllers.Broker> brokers, int silent) {
+        // In steps, so the others never look silent for a whole session timeout between advance and heartbeat.
+        for (int step = 0; step < 2; step++) {
+            brokers.stream().filter(b -> b.id != silent).forEach(TestControllers.Broker::heartbeat);
+            controllers.clock.advance(600);
+        }
+        brokers.stream().filter(b -> b.id != silent).forEach(TestControllers.Broker::heartbeat);
+        await().atMost(Duration.ofSeconds(30)).until(() -> controllers.active().quorum().image().broker(silent).fenced());
+    }
+
+    @Test
+    void aPreferredReplicaBackInTheIsrTakesItsLeadershipBack() throws Exception {
+        ControllerSettings rebalancing = new ControllerSettings(TestControllers.CLUSTER_ID, 1_000, 1, 1, 1_000, false, 50);
+        try (TestControllers controllers = TestControllers.start(dir, 1, rebalancing)) {
+            List<TestControllers.Broker> brokers = new ArrayList<>();
+            for (int id = 1; id <= 3; id++) {
+                brokers.add(controllers.broker(id).join());
+            }
+            assertEquals(ErrorCode.NONE, createError(controllers.client(), "t", 1, 3));
+            PartitionRegistration placed = controllers.awaitConvergence().topic("t").partition(0);
+            int preferred = placed.replicas().get(0);
+            assertEquals(preferred, placed.leader());
+
+            fenceBySilence(controllers, brokers, preferred);
+            TestControllers.Broker returning = brokers.get(preferred - 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> !returning.heartbeat().getIsFenced());
+            TopicImage topic = controllers.awaitConvergence().topic("t");
+            PartitionRegistration moved = topic.partition(0);
+            assertNotEquals(preferred, moved.leader(), "not in the ISR yet: it may not lead");
+            assertFalse(moved.isr().contains(preferred));
+
+            // Its new leader takes it back into the ISR once it has caught up; then it leads again.
+            List<Integer> isr = new ArrayList<>(moved.isr());
+            isr.add(preferred);
+            assertEquals(ErrorCode.NONE, alter(controllers, brokers.get(moved.leader() - 1), topic, moved,
+                    moved.leaderEpoch(), moved.partitionEpoch(), isr));
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    controllers.awaitConvergence().topic("t").partition(0).leader() == preferred);
+            PartitionRegistration back = controllers.awaitConvergence().topic("t").partition(0);
+            assertEquals(moved.leaderEpoch() + 1, back.leaderEpoch());
+            assertEquals(List.copyOf(isr), back.isr());
+        }
+    }
+
+    @Test
+    void onlyAnUncleanElectionLetsAReplicaOutsideTheIsrLead() throws Exception {
+        try (TestControllers controllers = TestControllers.start(dir, 1)) {
+            List<TestControllers.Broker> brokers = List.of(controllers.broker(1).join(), controllers.broker(2).join());
+            assertEquals(ErrorCode.NONE, createError(controllers.client(), "clean", 2, 2));
+            assertEquals(ErrorCode.NONE, controllers.client().createTopics(CreateTopicsRequest.newBuilder()
+                    .addTopics(CreatableTopic.newBuilder().setName("unclean").setNumPartitions(2).setReplicationFactor(2)
+                            .putConfigs("unclean.leader.election.enable", "true")).build()).getTopics(0).getError().getCode());
+            // In each topic, broker 1 leads one partition alone: its follower, broker 2, fell out of the ISR.
+            MetadataImage placed = controllers.awaitConvergence();
+            Map<String, Integer> ledBy1 = new HashMap<>();
+            for (String name : List.of("clean", "unclean")) {
+                TopicImage topic = placed.topic(name);
+                int id = topic.partitions().entrySet().stream().filter(e -> e.getValue().leader() == 1)
+                        .findFirst().orElseThrow().getKey();
+                ledBy1.put(name, id);
+                PartitionRegistration partition = topic.partition(id);
+                assertEquals(ErrorCode.NONE, alter(controllers, brokers.get(0), topic, partition,
+                        partition.leaderEpoch(), partition.partitionEpoch(), List.of(1)));
+            }
+
+            fenceBySilence(controllers, brokers, 1);
+            MetadataImage after = controllers.awaitConvergence();
+            PartitionRegistration offline = after.topic("clean").partition(ledBy1.get("clean"));
+            assertEquals(PartitionRegistration.NO_LEADER, offline.leader(), "unclean election is off by default");
+            assertEquals(List.of(), offline.isr());
+            assertEquals(1, offline.lastKnownLeader());
+            PartitionRegistration uncleanlyLed = after.topic("unclean").partition(ledBy1.get("unclean"));
+            assertEquals(2, uncleanlyLed.leader(), "the topic allows it: the live replica leads, losing what it lacks");
+            assertEquals(List.of(2), uncleanlyLed.isr());
+
+            // An operator's unclean election (kafka-leader-election --election-type unclean) does it on demand.
+            assertEquals(ErrorCode.NONE, controllers.client().electLeaders(ElectLeadersRequest.newBuilder()
+                    .setElectionType(ElectionType.UNCLEAN).addTopics(TopicPartitions.newBuilder().setName("clean")
+                            .addPartitions(ledBy1.get("clean"))).build()).getResults(0).getError().getCode());
+            PartitionRegistration elected = controllers.awaitConvergence().topic("clean").partition(ledBy1.get("clean"));
+            assertEquals(2, elected.leader());
+            assertEquals(List.of(2), elected.isr());
+            assertEquals(offline.leaderEpoch() + 1, elected.leaderEpoch());
         }
     }
 

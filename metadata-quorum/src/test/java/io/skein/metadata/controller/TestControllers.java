@@ -61,7 +61,7 @@ public final class TestControllers implements AutoCloseable {
 
     /** Controllers with a 1 s broker session timeout, counted on the test's clock. */
     public static TestControllers start(Path root, int count) throws IOException {
-        return start(root, count, new ControllerSettings(CLUSTER_ID, 1_000, 1, 1, 1_000, false));
+        return start(root, count, new ControllerSettings(CLUSTER_ID, 1_000, 1, 1, 1_000, false, 0));
     }
 
     static TestControllers start(Path root, int count, ControllerSettings settings) throws IOException {
