@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 import io.skein.cli.Skein;
 import io.skein.node.NodeConfig;
 import io.skein.node.NodeStorage;
-import io.skein.log.MetaProperties;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,38 +17,46 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * Brokers as real processes ({@code skein server start --config}), so that tests can crash them with
- * SIGKILL and freeze them with SIGSTOP, around one controller in this JVM that the tests leave alone.
+ * Nodes as real processes ({@code skein server start --config}), so that tests can crash them with
+ * SIGKILL and freeze them with SIGSTOP. Either broker processes around one controller in this JVM
+ * that the tests leave alone ({@link #start}), or split roles with the controllers as processes too
+ * ({@link #splitRoles}).
  */
 public final class ProcessCluster implements AutoCloseable {
-    private static final int CONTROLLER_ID = 100;
+    private static final int IN_PROCESS_CONTROLLER_ID = 100;
+    private static final int FIRST_CONTROLLER_PROCESS_ID = 101;
 
-    private final TestNode controller;
-    private final List<Broker> brokers;
+    private final TestNode inProcessController;
+    private final List<Node> controllers;
+    private final List<Node> brokers;
 
-    /** One broker process: its config, its log output, and the signals a test sends it. */
-    public static final class Broker {
+    /** One node process: its config, its log output, and the signals a test sends it. */
+    public static final class Node {
         private final int id;
         private final int port;
         private final Path config;
         private final Path output;
+        private final String readyLine;
         private Process process;
 
-        private Broker(int id, int port, Path config, Path output) {
+        private Node(int id, int port, Path config, Path output, String readyLine) {
             this.id = id;
             this.port = port;
             this.config = config;
             this.output = output;
+            this.readyLine = readyLine;
         }
 
         public int id() {
             return id;
         }
 
+        /** Its Kafka listener if it is a broker, its controller listener otherwise. */
         public String address() {
             return "127.0.0.1:" + port;
         }
@@ -57,7 +65,7 @@ public final class ProcessCluster implements AutoCloseable {
             return process != null && process.isAlive();
         }
 
-        /** Starts the process and returns once it serves clients. */
+        /** Starts the process and returns once it serves. */
         public void start() throws IOException {
             process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xms128m", "-Xmx384m", "-cp", System.getProperty("java.class.path"), Skein.class.getName(),
@@ -67,12 +75,11 @@ public final class ProcessCluster implements AutoCloseable {
             long startedAt = Files.size(output);
             await().atMost(Duration.ofSeconds(90)).until(() -> {
                 if (!process.isAlive()) {
-                    throw new IllegalStateException("Broker " + id + " exited: " + log());
+                    throw new IllegalStateException("Node " + id + " exited: " + log());
                 }
-                return log().substring((int) Math.min(startedAt, log().length())).contains("serves Kafka clients");
+                return log().substring((int) Math.min(startedAt, log().length())).contains(readyLine);
             });
         }
-
         /** SIGKILL: a crash, nothing flushed or checkpointed. */
         public void kill() throws InterruptedException {
             process.destroyForcibly().waitFor();
@@ -105,12 +112,13 @@ public final class ProcessCluster implements AutoCloseable {
         }
 
         public Path logDir() {
-            return config.resolveSibling("broker-" + id);
+            return config.resolveSibling("node-" + id);
         }
     }
 
-    private ProcessCluster(TestNode controller, List<Broker> brokers) {
-        this.controller = controller;
+    private ProcessCluster(TestNode inProcessController, List<Node> controllers, List<Node> brokers) {
+        this.inProcessController = inProcessController;
+        this.controllers = controllers;
         this.brokers = brokers;
     }
 
@@ -121,41 +129,19 @@ public final class ProcessCluster implements AutoCloseable {
     public static ProcessCluster start(Path dir, int count, Map<String, String> controllerOverrides,
                                        Map<String, String> brokerOverrides) throws Exception {
         int controllerPort = FreePorts.pair();
-        String voters = CONTROLLER_ID + "@127.0.0.1:" + controllerPort;
+        String voters = IN_PROCESS_CONTROLLER_ID + "@127.0.0.1:" + controllerPort;
         Map<String, String> controllerSettings = new HashMap<>(controllerOverrides);
-        controllerSettings.put(NodeConfig.PROCESS_ROLES, "controller");
-        controllerSettings.put(NodeConfig.NODE_ID, Integer.toString(CONTROLLER_ID));
-        controllerSettings.put(NodeConfig.LISTENERS, "CONTROLLER://127.0.0.1:" + controllerPort);
-        controllerSettings.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, voters);
-        controllerSettings.put(NodeConfig.LOG_DIRS, dir.resolve("controller").toString());
+        controllerSettings.putAll(controllerSettings(IN_PROCESS_CONTROLLER_ID, controllerPort, voters, dir));
         TestNode controller = TestNode.of(controllerSettings);
         String clusterId = NodeStorage.randomClusterId();
         NodeStorage.format(controller.config(), clusterId, false);
         controller.start();
-        List<Broker> brokers = new ArrayList<>();
-        ProcessCluster cluster = new ProcessCluster(controller, brokers);
+        ProcessCluster cluster = new ProcessCluster(controller, List.of(), new ArrayList<>());
         try {
             for (int id = 1; id <= count; id++) {
-                int port = FreePorts.one();
-                Map<String, String> settings = new HashMap<>(brokerOverrides);
-                settings.put(NodeConfig.PROCESS_ROLES, "broker");
-                settings.put(NodeConfig.NODE_ID, Integer.toString(id));
-                settings.put(NodeConfig.LISTENERS, "PLAINTEXT://127.0.0.1:" + port);
-                settings.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, voters);
-                settings.put(NodeConfig.LOG_DIRS, dir.resolve("broker-" + id).toString());
-                NodeStorage.format(NodeConfig.of(settings), clusterId, false);
-                Path config = dir.resolve("broker-" + id + ".properties");
-                Properties properties = new Properties();
-                properties.putAll(settings);
-                try (Writer out = Files.newBufferedWriter(config)) {
-                    properties.store(out, "broker " + id);
-                }
-                brokers.add(new Broker(id, port, config, dir.resolve("broker-" + id + ".out")));
-                Files.createFile(dir.resolve("broker-" + id + ".out"));
+                cluster.brokers.add(brokerProcess(id, voters, brokerOverrides, clusterId, dir));
             }
-            for (Broker broker : brokers) {
-                broker.start();
-            }
+            cluster.startAll(cluster.brokers);
         } catch (Exception e) {
             cluster.close();
             throw e;
@@ -163,32 +149,121 @@ public final class ProcessCluster implements AutoCloseable {
         return cluster;
     }
 
+    /**
+     * Starts {@code controllerCount} controller processes (ids 101..) and {@code brokerCount} broker
+     * processes (ids 1..), each with {@code overrides}.
+     */
+    public static ProcessCluster splitRoles(Path dir, int controllerCount, int brokerCount,
+                                            Map<String, String> overrides) throws Exception {
+        Map<Integer, Integer> controllerPorts = new HashMap<>();
+        for (int i = 0; i < controllerCount; i++) {
+            controllerPorts.put(FIRST_CONTROLLER_PROCESS_ID + i, FreePorts.pair());
+        }
+        String voters = controllerPorts.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .map(e -> e.getKey() + "@127.0.0.1:" + e.getValue()).collect(Collectors.joining(","));
+        String clusterId = NodeStorage.randomClusterId();
+        ProcessCluster cluster = new ProcessCluster(null, new ArrayList<>(), new ArrayList<>());
+        try {
+            for (int i = 0; i < controllerCount; i++) {
+                int id = FIRST_CONTROLLER_PROCESS_ID + i;
+                Map<String, String> settings = new HashMap<>(overrides);
+                settings.putAll(controllerSettings(id, controllerPorts.get(id), voters, dir));
+                cluster.controllers.add(process(id, controllerPorts.get(id), settings, clusterId, dir,
+                        "is a voter of"));
+            }
+            for (int id = 1; id <= brokerCount; id++) {
+                cluster.brokers.add(brokerProcess(id, voters, overrides, clusterId, dir));
+            }
+            cluster.startAll(cluster.controllers);
+            cluster.startAll(cluster.brokers);
+        } catch (Exception e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster;
+    }
+
+    private static Map<String, String> controllerSettings(int id, int port, String voters, Path dir) {
+        return Map.of(NodeConfig.PROCESS_ROLES, "controller", NodeConfig.NODE_ID, Integer.toString(id),
+                NodeConfig.LISTENERS, "CONTROLLER://127.0.0.1:" + port, NodeConfig.CONTROLLER_QUORUM_VOTERS, voters,
+                NodeConfig.LOG_DIRS, dir.resolve("node-" + id).toString());
+    }
+
+    private static Node brokerProcess(int id, String voters, Map<String, String> overrides, String clusterId,
+                                      Path dir) throws IOException {
+        int port = FreePorts.one();
+        Map<String, String> settings = new HashMap<>(overrides);
+        settings.put(NodeConfig.PROCESS_ROLES, "broker");
+        settings.put(NodeConfig.NODE_ID, Integer.toString(id));
+        settings.put(NodeConfig.LISTENERS, "PLAINTEXT://127.0.0.1:" + port);
+        settings.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, voters);
+        settings.put(NodeConfig.LOG_DIRS, dir.resolve("node-" + id).toString());
+        return process(id, port, settings, clusterId, dir, "serves Kafka clients");
+    }
+
+    /** Formats the node's storage and writes its config file; does not start it. */
+    private static Node process(int id, int port, Map<String, String> settings, String clusterId, Path dir,
+                                String readyLine) throws IOException {
+        NodeStorage.format(NodeConfig.of(settings), clusterId, false);
+        Path config = dir.resolve("node-" + id + ".properties");
+        Properties properties = new Properties();
+        properties.putAll(settings);
+        try (Writer out = Files.newBufferedWriter(config)) {
+            properties.store(out, "node " + id);
+        }
+        Path output = Files.createFile(dir.resolve("node-" + id + ".out"));
+        return new Node(id, port, config, output, readyLine);
+    }
+
+    /** Starts the nodes together: a quorum of controller processes needs a majority up to serve any. */
+    private void startAll(List<Node> nodes) throws Exception {
+        List<CompletableFuture<Void>> started = new ArrayList<>();
+        for (Node node : nodes) {
+            started.add(CompletableFuture.runAsync(() -> {
+                try {
+                    node.start();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }));
+        }
+        CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).get();
+    }
+
     /** Broker {@code id} (1-based). */
-    public Broker broker(int id) {
+    public Node broker(int id) {
         return brokers.get(id - 1);
     }
 
-    public List<Broker> brokers() {
+    public List<Node> brokers() {
         return brokers;
+    }
+
+    /** The controller processes of {@link #splitRoles}, in id order. */
+    public List<Node> controllers() {
+        return controllers;
     }
 
     /** The client listeners of the running brokers. */
     public String bootstrap() {
-        return brokers.stream().filter(Broker::isRunning).map(Broker::address).collect(Collectors.joining(","));
+        return brokers.stream().filter(Node::isRunning).map(Node::address).collect(Collectors.joining(","));
     }
 
-    /** The cluster id every node was formatted with. */
-    public String clusterId() throws IOException {
-        return MetaProperties.read(controller.config().logDirs().get(0)).orElseThrow().clusterId();
-    }
 
     @Override
     public void close() {
-        for (Broker broker : brokers) {
-            if (broker.process != null && broker.process.isAlive()) {
-                broker.process.destroyForcibly();
+        for (Node node : brokers) {
+            if (node.isRunning()) {
+                node.process.destroyForcibly();
             }
         }
-        controller.close();
+        for (Node node : controllers) {
+            if (node.isRunning()) {
+                node.process.destroyForcibly();
+            }
+        }
+        if (inProcessController != null) {
+            inProcessController.close();
+        }
     }
 }

@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.broker.group.GroupCoordinator;
+import io.skein.testing.AcksAllWriter;
 import io.skein.testing.ProcessCluster;
-import io.skein.testing.ProcessCluster.Broker;
+import io.skein.testing.ProcessCluster.Node;
 import io.skein.testing.RawKafkaClient;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
@@ -64,7 +65,9 @@ class ReplicaFailuresTest {
     static void startCluster() throws Exception {
         // A frozen follower leaves the ISR (2 s) well before the controller fences it (6 s). High
         // watermarks are checkpointed only at clean shutdown, so a crashed replica restarts with a stale one.
-        cluster = ProcessCluster.start(dir, 3, Map.of("broker.session.timeout.ms", "6000"),
+        // Leaders stay where failures put them (no automatic rebalance), so each scenario picks its own.
+        cluster = ProcessCluster.start(dir, 3, Map.of("broker.session.timeout.ms", "6000",
+                        "auto.leader.rebalance.enable", "false"),
                 Map.of("broker.heartbeat.interval.ms", "500", "replica.lag.time.max.ms", "2000",
                         "replica.high.watermark.checkpoint.interval.ms", "3600000", "replica.fetch.backoff.ms", "200"));
     }
@@ -74,17 +77,17 @@ class ReplicaFailuresTest {
         cluster.close();
     }
 
-    private static String bootstrapWithout(Broker excluded) {
-        return cluster.brokers().stream().filter(b -> b != excluded && b.isRunning()).map(Broker::address)
+    private static String bootstrapWithout(Node excluded) {
+        return cluster.brokers().stream().filter(b -> b != excluded && b.isRunning()).map(Node::address)
                 .collect(Collectors.joining(","));
     }
 
-    private static Admin admin(Broker excluded) {
+    private static Admin admin(Node excluded) {
         return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapWithout(excluded),
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000));
     }
 
-    private static TopicPartitionInfo describe(String topic, Broker excluded) throws Exception {
+    private static TopicPartitionInfo describe(String topic, Node excluded) throws Exception {
         try (Admin admin = admin(excluded)) {
             TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
             return description.partitions().get(0);
@@ -99,17 +102,17 @@ class ReplicaFailuresTest {
         awaitIsr(topic, replicas, null);
     }
 
-    private static void awaitIsr(String topic, int size, Broker excluded) {
+    private static void awaitIsr(String topic, int size, Node excluded) {
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                 .until(() -> describe(topic, excluded).isr().size() == size);
     }
 
-    private static Broker broker(int id) {
+    private static Node broker(int id) {
         return cluster.broker(id);
     }
 
     /** The leader of partition 0 of a topic, and one of its followers. */
-    private record Pair(Broker leader, Broker follower) {
+    private record Pair(Node leader, Node follower) {
     }
 
     private static Pair leaderAndFollower(String topic) throws Exception {
@@ -119,19 +122,8 @@ class ReplicaFailuresTest {
                 .findFirst().orElseThrow().id()));
     }
 
-    private static KafkaProducer<String, String> producer(String acks) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapWithout(null));
-        props.put(ProducerConfig.ACKS_CONFIG, acks);
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, Boolean.toString(acks.equals("all")));
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
-        props.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "200");
-        return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
-    }
-
     private static void produce(String topic, String acks, String prefix, int count) throws Exception {
-        try (KafkaProducer<String, String> producer = producer(acks)) {
+        try (KafkaProducer<String, String> producer = AcksAllWriter.producer(bootstrapWithout(null), acks)) {
             for (int i = 0; i < count; i++) {
                 producer.send(new ProducerRecord<>(topic, 0, null, prefix + "-" + i));
             }
@@ -139,35 +131,14 @@ class ReplicaFailuresTest {
         }
     }
 
-    /** Every record of every partition of {@code topic}, by partition, read from its leaders. */
-    private static Map<Integer, List<String>> consumeAll(String topic, int partitions, int expected) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapWithout(null));
-        Map<Integer, List<String>> values = new ConcurrentHashMap<>();
-        List<TopicPartition> tps = IntStream.range(0, partitions)
-                .mapToObj(p -> new TopicPartition(topic, p)).toList();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new StringDeserializer())) {
-            consumer.assign(tps);
-            consumer.seekToBeginning(tps);
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    values.computeIfAbsent(record.partition(), p -> new ArrayList<>()).add(record.value());
-                }
-                return values.values().stream().mapToInt(List::size).sum() >= expected;
-            });
-        }
-        return values;
-    }
-
     @Test
     void acksAllWritesSurviveKillingTheLeaderAgainAndAgain() throws Exception {
         String topic = "survivor";
         createTopic(topic, 3, 3, 2);
-        Writer writer = new Writer(topic, 3);
+        AcksAllWriter writer = new AcksAllWriter(bootstrapWithout(null), topic, 3);
         for (int round = 0; round < 3; round++) {
             int leaderId = describe(topic, null).leader().id();
-            Broker leader = broker(leaderId);
+            Node leader = broker(leaderId);
             leader.kill();
             await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
                 TopicPartitionInfo partition = describe(topic, leader);
@@ -183,76 +154,13 @@ class ReplicaFailuresTest {
     void aRollingRestartUnderAcksAllLoadFailsNoSend() throws Exception {
         String topic = "rolling";
         createTopic(topic, 3, 3, 2);
-        Writer writer = new Writer(topic, 3);
-        for (Broker broker : cluster.brokers()) {
+        AcksAllWriter writer = new AcksAllWriter(bootstrapWithout(null), topic, 3);
+        for (Node broker : cluster.brokers()) {
             broker.stop(); // SIGTERM: the controller moves its leaderships away first
             broker.start();
             awaitIsr(topic, 3, null);
         }
         writer.finishAndCheck();
-    }
-
-    /**
-     * An idempotent acks=all producer writing increasing numbers round-robin to a topic's partitions
-     * on a thread of its own, until told to finish; then every acknowledged number must be read back
-     * once, in order per partition, and no send may have failed.
-     */
-    private static final class Writer {
-        private final String topic;
-        private final int partitions;
-        private final List<List<Integer>> acked = new ArrayList<>();
-        private final List<Throwable> failures = new CopyOnWriteArrayList<>();
-        private final AtomicBoolean producing = new AtomicBoolean(true);
-        private final Thread thread;
-
-        Writer(String topic, int partitions) {
-            this.topic = topic;
-            this.partitions = partitions;
-            for (int p = 0; p < partitions; p++) {
-                acked.add(new CopyOnWriteArrayList<>());
-            }
-            this.thread = new Thread(this::run, "writer-" + topic);
-            thread.start();
-        }
-
-        private void run() {
-            try (KafkaProducer<String, String> producer = producer("all")) {
-                for (int i = 0; producing.get(); i++) {
-                    int partition = i % partitions;
-                    int value = i;
-                    producer.send(new ProducerRecord<>(topic, partition, null, Integer.toString(value)), (meta, e) -> {
-                        if (e == null) {
-                            acked.get(partition).add(value);
-                        } else {
-                            failures.add(e);
-                        }
-                    });
-                    if (i % 50 == 49) {
-                        Thread.sleep(20); // a steady load, not a flood of buffered records
-                    }
-                }
-                producer.flush();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        void finishAndCheck() throws InterruptedException {
-            producing.set(false);
-            thread.join(180_000);
-            int total = acked.stream().mapToInt(List::size).sum();
-            assertTrue(total > 0, "nothing was acknowledged");
-            Map<Integer, List<String>> read = consumeAll(topic, partitions, total);
-            for (int p = 0; p < partitions; p++) {
-                List<Integer> consumed = read.getOrDefault(p, List.of()).stream().map(Integer::valueOf).toList();
-                assertEquals(consumed.stream().distinct().count(), consumed.size(), "a duplicate in partition " + p);
-                List<Integer> sorted = new ArrayList<>(consumed);
-                Collections.sort(sorted);
-                assertEquals(sorted, consumed, "partition " + p + " out of order");
-                assertTrue(consumed.containsAll(acked.get(p)), "an acknowledged record of partition " + p + " is lost");
-            }
-            assertEquals(List.of(), failures.stream().map(Throwable::toString).distinct().toList(), "failed sends");
-        }
     }
 
     /**
@@ -265,15 +173,15 @@ class ReplicaFailuresTest {
         createTopic(topic, 1, 2, 1);
         produce(topic, "all", "committed", 200);
         Pair replicas = leaderAndFollower(topic);
-        Broker leader = replicas.leader();
-        Broker follower = replicas.follower();
+        Node leader = replicas.leader();
+        Node follower = replicas.follower();
         follower.kill();
         follower.start();
         awaitIsr(topic, 2, null);
         leader.kill();
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                 .until(() -> describe(topic, leader).leader().id() == follower.id());
-        List<String> read = consumeAll(topic, 1, 200).get(0);
+        List<String> read = AcksAllWriter.readAll(bootstrapWithout(null), topic, 1, 200).get(0);
         assertEquals(IntStream.range(0, 200).mapToObj(i -> "committed-" + i).toList(), read);
         assertTrue(truncations(follower, topic).stream().allMatch(offset -> offset >= 200),
                 "the follower cut committed records: " + truncations(follower, topic));
@@ -292,8 +200,8 @@ class ReplicaFailuresTest {
         createTopic(topic, 1, 2, 1);
         produce(topic, "all", "committed", 10);
         Pair replicas = leaderAndFollower(topic);
-        Broker first = replicas.leader();
-        Broker second = replicas.follower();
+        Node first = replicas.leader();
+        Node second = replicas.follower();
 
         second.pause();
         try (RawKafkaClient client = new RawKafkaClient(first.address())) {
@@ -317,7 +225,7 @@ class ReplicaFailuresTest {
         List<String> expected = new ArrayList<>();
         IntStream.range(0, 11).forEach(i -> expected.add("committed-" + i));
         IntStream.range(0, 3).forEach(i -> expected.add("new-leader-" + i));
-        assertEquals(expected, consumeAll(topic, 1, 14).get(0));
+        assertEquals(expected, AcksAllWriter.readAll(bootstrapWithout(null), topic, 1, 14).get(0));
         assertTrue(truncations(first, topic).contains(11L), "the old leader cut at its divergence: "
                 + truncations(first, topic));
 
@@ -334,8 +242,8 @@ class ReplicaFailuresTest {
         String topic = "frozen";
         createTopic(topic, 1, 3, 3);
         Pair replicas = leaderAndFollower(topic);
-        Broker leader = replicas.leader();
-        Broker follower = replicas.follower();
+        Node leader = replicas.leader();
+        Node follower = replicas.follower();
         try (RawKafkaClient client = new RawKafkaClient(leader.address())) {
             assertEquals(Errors.NONE.code(), produceOne(client, topic, (short) -1, "before"));
             follower.pause();
@@ -378,7 +286,7 @@ class ReplicaFailuresTest {
                     .get(GroupCoordinator.OFFSETS_TOPIC).partitions().get(offsetsPartition);
         }
         assertEquals(3, coordinatorPartition.isr().size(), "the offsets partition is replicated");
-        Broker coordinator = broker(coordinatorPartition.leader().id());
+        Node coordinator = broker(coordinatorPartition.leader().id());
         coordinator.kill();
         try {
             props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapWithout(coordinator));
@@ -406,7 +314,7 @@ class ReplicaFailuresTest {
     }
 
     /** The offsets a broker's log says it truncated {@code topic}-0 to. */
-    private static List<Long> truncations(Broker broker, String topic) throws Exception {
+    private static List<Long> truncations(Node broker, String topic) throws Exception {
         Matcher m = Pattern.compile("truncated " + Pattern.quote(topic) + "-0 to offset (\\d+)").matcher(broker.log());
         List<Long> offsets = new ArrayList<>();
         while (m.find()) {
@@ -416,7 +324,7 @@ class ReplicaFailuresTest {
     }
 
     /** The bytes of a stopped broker's segments of {@code topic}-0, in offset order. */
-    private static byte[] segmentBytes(Broker broker, String topic) throws Exception {
+    private static byte[] segmentBytes(Node broker, String topic) throws Exception {
         Path partitionDir = broker.logDir().resolve(topic + "-0");
         try (Stream<Path> files = Files.list(partitionDir)) {
             List<Path> segments = files.filter(f -> f.toString().endsWith(".log")).sorted().toList();

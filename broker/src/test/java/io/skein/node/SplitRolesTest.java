@@ -1,0 +1,137 @@
+package io.skein.node;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.skein.testing.AcksAllWriter;
+import io.skein.testing.ProcessCluster;
+import io.skein.testing.ProcessCluster.Node;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Split roles, every node its own process started from a config file: three controllers (the Ratis
+ * quorum) and three brokers. Killing the active controller (SIGKILL) while topics are being created
+ * and records produced: another controller takes over, every topic ends up created and led, and
+ * no acknowledged record is lost.
+ */
+@Timeout(300)
+class SplitRolesTest {
+    private static final int TOPICS = 20;
+    private static final Pattern ACTIVE = Pattern.compile("Node (\\d+) is the active controller at term (\\d+)");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theClusterCarriesOnWhenTheActiveControllerDiesDuringTopicCreationAndProduce() throws Exception {
+        try (ProcessCluster cluster = ProcessCluster.splitRoles(dir, 3, 3,
+                Map.of("broker.heartbeat.interval.ms", "500", "broker.session.timeout.ms", "6000"))) {
+            try (Admin admin = admin(cluster)) {
+                admin.createTopics(List.of(new NewTopic("steady", 3, (short) 3)
+                        .configs(Map.of("min.insync.replicas", "2")))).all().get();
+            }
+            AcksAllWriter writer = new AcksAllWriter(cluster.bootstrap(), "steady", 3);
+            Term before = await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> activeController(cluster),
+                    term -> true);
+
+            List<String> created = new CopyOnWriteArrayList<>();
+            CompletableFuture<Void> creating = CompletableFuture.runAsync(() -> {
+                try (Admin admin = admin(cluster)) {
+                    for (int i = 0; i < TOPICS; i++) {
+                        createRetrying(admin, "created-" + i);
+                        created.add("created-" + i);
+                    }
+                }
+            });
+            await().atMost(Duration.ofSeconds(60)).until(() -> created.size() >= 3 || creating.isDone());
+            Node killed = controller(cluster, before.nodeId());
+            killed.kill();
+            assertFalse(creating.isDone(), "the kill came while topics were being created");
+
+            creating.get(180, TimeUnit.SECONDS);
+            Term after = await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> activeController(cluster),
+                    term -> term.term() > before.term());
+            assertNotEquals(before.nodeId(), after.nodeId(), "a surviving controller leads");
+
+            try (Admin admin = admin(cluster);
+                 KafkaProducer<String, String> producer = AcksAllWriter.producer(cluster.bootstrap(), "all")) {
+                Map<String, TopicDescription> topics = admin.describeTopics(created).allTopicNames().get();
+                assertEquals(TOPICS, topics.size());
+                for (TopicDescription topic : topics.values()) {
+                    for (TopicPartitionInfo partition : topic.partitions()) {
+                        assertTrue(partition.leader() != null && !partition.leader().isEmpty(), partition.toString());
+                    }
+                    producer.send(new ProducerRecord<>(topic.name(), "after the failover")).get(60, TimeUnit.SECONDS);
+                }
+            }
+            writer.finishAndCheck();
+
+            killed.start(); // it comes back as a follower of the quorum, and the cluster still serves
+            try (Admin admin = admin(cluster)) {
+                admin.createTopics(List.of(new NewTopic("after-restart", 1, (short) 3))).all().get();
+            }
+        }
+    }
+
+    private static Admin admin(ProcessCluster cluster) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 60_000));
+    }
+
+    /** Creates a topic; an answer lost to the failover makes a retry find it created, which is as good. */
+    private static void createRetrying(Admin admin, String name) {
+        await().atMost(Duration.ofSeconds(120)).until(() -> {
+            try {
+                admin.createTopics(List.of(new NewTopic(name, 2, (short) 3))).all().get();
+                return true;
+            } catch (ExecutionException e) {
+                return e.getCause() instanceof TopicExistsException;
+            }
+        });
+    }
+
+    private record Term(int nodeId, long term) {
+    }
+
+    /** The controller that logged taking over at the highest term. */
+    private static Term activeController(ProcessCluster cluster) throws IOException {
+        List<Term> terms = new ArrayList<>();
+        for (Node controller : cluster.controllers()) {
+            Matcher matcher = ACTIVE.matcher(controller.log());
+            while (matcher.find()) {
+                terms.add(new Term(Integer.parseInt(matcher.group(1)), Long.parseLong(matcher.group(2))));
+            }
+        }
+        return terms.stream().max(Comparator.comparingLong(Term::term)).orElseThrow();
+    }
+
+    private static Node controller(ProcessCluster cluster, int id) {
+        return cluster.controllers().stream().filter(node -> node.id() == id).findFirst().orElseThrow();
+    }
+}
