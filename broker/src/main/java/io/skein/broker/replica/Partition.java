@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntPredicate;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedLeaderEpochException;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
@@ -40,6 +41,7 @@ public final class Partition {
     private final UUID topicId;
     private final PartitionLog log;
     private final IsrChanges isrChanges;
+    private final IntPredicate isrEligible;
     private final ReentrantLock appendLock = new ReentrantLock();
     private ProducerStateManager producers;
     private volatile PartitionRegistration registration;
@@ -69,12 +71,18 @@ public final class Partition {
                                CompletableFuture<?> flushed) {
     }
 
-    Partition(int localBrokerId, TopicPartition topicPartition, UUID topicId, PartitionLog log, IsrChanges isrChanges) {
+    /**
+     * @param isrEligible whether a broker may join an ISR as the metadata says (unfenced, not shutting
+     *                    down): the controller would refuse any other, so the leader does not ask (KIP-841)
+     */
+    Partition(int localBrokerId, TopicPartition topicPartition, UUID topicId, PartitionLog log, IsrChanges isrChanges,
+              IntPredicate isrEligible) {
         this.localBrokerId = localBrokerId;
         this.topicPartition = topicPartition;
         this.topicId = topicId;
         this.log = log;
         this.isrChanges = isrChanges;
+        this.isrEligible = isrEligible;
         this.producers = producersFromLog();
     }
 
@@ -274,7 +282,7 @@ public final class Partition {
     private void maybeExpandIsr(int replicaId, long followerEnd) {
         PartitionRegistration current = registration;
         if (current == null || current.leader() != localBrokerId || pendingIsr != null
-                || current.isr().contains(replicaId)) {
+                || current.isr().contains(replicaId) || !isrEligible.test(replicaId)) {
             return;
         }
         List<LeaderEpochCache.EpochEntry> epochs = log.leaderEpochCache().entries();

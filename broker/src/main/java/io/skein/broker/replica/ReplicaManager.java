@@ -132,6 +132,12 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
                         replication.fetchResponseMaxBytes(), replication.fetchBackoffMs()));
     }
 
+    /** Whether the metadata lets broker {@code id} join an ISR: registered and unfenced (so not shutting down). */
+    private boolean isrEligible(int id) {
+        BrokerRegistration broker = image.broker(id);
+        return broker != null && !broker.fenced();
+    }
+
     /** Where a broker serves other brokers, as the metadata says. */
     private Optional<InetSocketAddress> brokerAddress(int id) {
         BrokerRegistration broker = image.brokers().get(id);
@@ -276,7 +282,8 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         if (partitionLog.topicId().isEmpty()) {
             partitionLog.assignTopicId(topic.id());
         }
-        Partition partition = new Partition(brokerId, tp, topic.id(), partitionLog, replication.isrChanges());
+        Partition partition = new Partition(brokerId, tp, topic.id(), partitionLog, replication.isrChanges(),
+                this::isrEligible);
         partitions.put(tp, partition);
         return partition;
     }
