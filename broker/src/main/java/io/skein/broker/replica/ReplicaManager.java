@@ -146,7 +146,6 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
                 .map(e -> new InetSocketAddress(e.getHost(), e.getPort()));
     }
 
-    /** A follower cuts the divergent suffix of its log; its producer state follows. */
     /** How followers cut their logs: through the log manager (checkpoints), then the partition's own state. */
     private final class FollowerLogs implements ReplicaFetcher.Logs {
         @Override
