@@ -1,0 +1,28 @@
+package io.skein.chaos.checker;
+
+/**
+ * A violation the checker found, of one of Jepsen's Kafka anomaly classes.
+ *
+ * @param process the producer or consumer it concerns, if one
+ * @param detail  what was seen, for a person reading the report
+ */
+public record Anomaly(Kind kind, int partition, long offset, String value, String process, String detail) {
+    public enum Kind {
+        /** Acknowledged, but absent from the final read of its partition. */
+        LOST,
+        /** Acknowledged to a partition that no final read covered: neither kept nor lost is known. */
+        UNREAD,
+        /** One value at two offsets (or partitions). */
+        DUPLICATED,
+        /** One offset holding two values, across sends and reads. */
+        INCONSISTENT,
+        /** A producer's acknowledged offsets in one partition did not increase. */
+        NONMONOTONIC_SEND,
+        /** A consumer read an offset at or below one it had read before, without a new assignment. */
+        NONMONOTONIC_POLL,
+        /** A consumer jumped over offsets that exist, without a new assignment. */
+        POLL_SKIP,
+        /** A value read that no producer ever sent. */
+        UNEXPECTED
+    }
+}

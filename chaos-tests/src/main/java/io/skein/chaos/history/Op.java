@@ -1,0 +1,69 @@
+package io.skein.chaos.history;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One entry of a history, Jepsen style: an operation is invoked, then completes as ok, fail (it
+ * certainly did not happen) or info (it may or may not have happened). Entries are in real-time
+ * order; {@code index} counts them and {@code timeNanos} is measured from the history's start.
+ *
+ * @param process   who did it: a client ("producer-1", "consumer-2") or "nemesis"
+ * @param partition the partition written (send) or read (final read); null otherwise
+ * @param value     the value written (send), or what a nemesis did
+ * @param offset    where an acknowledged send landed
+ * @param reads     what a poll or a final read returned, in the order returned
+ * @param error     why a send or poll failed, or was indeterminate
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Op(long index, long timeNanos, String process, Type type, Fn f, Integer partition, String value,
+                 Long offset, List<Read> reads, String error) {
+
+    public enum Type {
+        INVOKE, OK, FAIL, INFO;
+
+        @JsonValue
+        public String json() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        @JsonCreator
+        public static Type of(String json) {
+            return valueOf(json.toUpperCase(Locale.ROOT));
+        }
+    }
+
+    public enum Fn {
+        /** A producer's write of one unique value to one partition. */
+        SEND,
+        /** A consumer's poll: the records it returned. */
+        POLL,
+        /** A consumer's partitions changed (subscribe, rebalance, assign): where it reads from restarts. */
+        ASSIGN,
+        /** After every fault healed, a read of a whole partition from its start. */
+        FINAL_READ,
+        /** A fault, invoked when it starts and ok when it heals. */
+        NEMESIS;
+
+        @JsonValue
+        public String json() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        @JsonCreator
+        public static Fn of(String json) {
+            return valueOf(json.toUpperCase(Locale.ROOT).replace('-', '_'));
+        }
+    }
+
+    /** One record a consumer saw. */
+    public record Read(int partition, long offset, String value) {
+    }
+
+    public boolean is(Type wanted, Fn fn) {
+        return type == wanted && f == fn;
+    }
+}
