@@ -1,0 +1,64 @@
+package io.skein.chaos.report;
+
+import io.skein.chaos.history.Op;
+import io.skein.chaos.history.Op.Fn;
+import io.skein.chaos.history.Op.Type;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A history seen over time, for the report's picture: acknowledged sends per second, each send's
+ * latency, and the windows during which a fault was in force.
+ *
+ * @param seconds       the run's length, rounded up
+ * @param ackedPerSecond acknowledged sends completed in each second
+ * @param latencies     each completed send: when it completed and how long it took, in ms
+ * @param faults        each fault: what it was, when it started and healed (ms; healed = end of run if never)
+ */
+record Timeline(int seconds, long[] ackedPerSecond, List<Latency> latencies, List<Fault> faults) {
+
+    record Latency(double atMs, double tookMs, Type outcome) {
+    }
+
+    record Fault(String what, double fromMs, double toMs) {
+    }
+
+    static Timeline of(List<Op> history) {
+        double endMs = history.isEmpty() ? 0 : history.get(history.size() - 1).timeNanos() / 1e6;
+        int seconds = (int) Math.ceil(endMs / 1000) + 1;
+        long[] acked = new long[seconds];
+        List<Latency> latencies = new ArrayList<>();
+        List<Fault> faults = new ArrayList<>();
+        Map<String, Op> pendingSends = new HashMap<>(); // values are unique: they pair invocations and completions
+        Map<String, Op> activeFaults = new HashMap<>();
+        for (Op op : history) {
+            double atMs = op.timeNanos() / 1e6;
+            if (op.f() == Fn.SEND) {
+                if (op.type() == Type.INVOKE) {
+                    pendingSends.put(op.value(), op);
+                } else {
+                    Op invoked = pendingSends.remove(op.value());
+                    if (invoked != null) {
+                        latencies.add(new Latency(atMs, atMs - invoked.timeNanos() / 1e6, op.type()));
+                    }
+                    if (op.type() == Type.OK) {
+                        acked[(int) (atMs / 1000)]++;
+                    }
+                }
+            } else if (op.f() == Fn.NEMESIS) {
+                if (op.type() == Type.INVOKE) {
+                    activeFaults.put(op.value(), op);
+                } else {
+                    Op started = activeFaults.remove(op.value());
+                    if (started != null) {
+                        faults.add(new Fault(op.value(), started.timeNanos() / 1e6, atMs));
+                    }
+                }
+            }
+        }
+        activeFaults.values().forEach(started -> faults.add(new Fault(started.value(), started.timeNanos() / 1e6, endMs)));
+        return new Timeline(seconds, acked, latencies, faults);
+    }
+}
