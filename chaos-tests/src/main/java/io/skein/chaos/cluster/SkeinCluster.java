@@ -1,0 +1,143 @@
+package io.skein.chaos.cluster;
+
+import com.github.dockerjava.api.model.Network.Ipam;
+import io.skein.node.NodeStorage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.BindMode;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.Network;
+import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.utility.DockerImageName;
+
+/**
+ * N combined Skein nodes (broker and controller) in containers on an internal Docker network of
+ * their own, with fixed addresses: nothing leaves the network, and this machine reaches the nodes
+ * through the network's bridge. The image ({@code scripts/build-test-image}) holds only a JDK; the
+ * Skein build ({@code broker/target}) is mounted read-only, so it is always the code under test.
+ */
+public final class SkeinCluster implements AutoCloseable {
+    public static final String IMAGE = "skein-test:jdk";
+    static final int CLIENT_PORT = 9092;
+    static final int CONTROLLER_PORT = 9094;
+
+    private final Network network;
+    private final String subnetPrefix;
+    private final List<ChaosNode> nodes;
+
+    private SkeinCluster(Network network, String subnetPrefix, List<ChaosNode> nodes) {
+        this.network = network;
+        this.subnetPrefix = subnetPrefix;
+        this.nodes = nodes;
+    }
+
+    /** Whether a Docker engine answers and the test image exists; if not, why, and how to get them. */
+    public static String unavailableBecause() {
+        if (!DockerClientFactory.instance().isDockerAvailable()) {
+            return "no Docker engine: run `scripts/docker-engine up DIR && scripts/build-test-image` (as root), "
+                    + "or `.ci/run`, to enable the chaos scenarios";
+        }
+        if (DockerClientFactory.instance().client().listImagesCmd().withImageNameFilter(IMAGE).exec().isEmpty()) {
+            return "no image " + IMAGE + ": run `scripts/build-test-image` to enable the chaos scenarios";
+        }
+        return null;
+    }
+
+    /**
+     * Starts {@code size} nodes (ids 1..size) with Skein's built jars from {@code brokerTarget} and
+     * {@code overrides} on top of an RF 3 / min.insync 2 / no unclean election configuration.
+     */
+    public static SkeinCluster start(int size, Path brokerTarget, Map<String, String> overrides) {
+        if (!Files.exists(brokerTarget.resolve("skein-broker.jar"))) {
+            throw new IllegalStateException("No " + brokerTarget.resolve("skein-broker.jar") + ": build Skein first");
+        }
+        // A subnet per cluster, so that a cluster left behind by a killed run cannot collide.
+        String prefix = "10.201." + ThreadLocalRandom.current().nextInt(1, 255);
+        Network network = Network.builder().createNetworkCmdModifier(cmd -> cmd.withInternal(true)
+                .withIpam(new Ipam().withConfig(new Ipam.Config().withSubnet(prefix + ".0/24")))).build();
+        String voters = IntStream.rangeClosed(1, size).mapToObj(id -> id + "@" + ip(prefix, id) + ":" + CONTROLLER_PORT)
+                .collect(Collectors.joining(","));
+        String clusterId = NodeStorage.randomClusterId();
+        List<ChaosNode> nodes = new ArrayList<>();
+        SkeinCluster cluster = new SkeinCluster(network, prefix, nodes);
+        try {
+            for (int id = 1; id <= size; id++) {
+                nodes.add(node(id, ip(prefix, id), voters, clusterId, brokerTarget, overrides, network));
+            }
+            nodes.parallelStream().forEach(node -> node.container().start());
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster;
+    }
+
+    private static String ip(String prefix, int id) {
+        return prefix + "." + (10 + id);
+    }
+
+    private static ChaosNode node(int id, String ip, String voters, String clusterId, Path brokerTarget,
+                                  Map<String, String> overrides, Network network) {
+        Map<String, String> config = new HashMap<>(Map.of(
+                "process.roles", "broker,controller",
+                "node.id", Integer.toString(id),
+                "listeners", "PLAINTEXT://" + ip + ":" + CLIENT_PORT + ",CONTROLLER://" + ip + ":" + CONTROLLER_PORT,
+                "controller.quorum.voters", voters,
+                "log.dirs", "/data/node",
+                "default.replication.factor", "3",
+                "offsets.topic.replication.factor", "3",
+                "min.insync.replicas", "2",
+                "unclean.leader.election.enable", "false"));
+        config.putAll(overrides);
+        String properties = config.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining("\\n"));
+        String java = "java -Xms256m -Xmx384m -cp '/skein/skein-broker.jar:/skein/lib/*' io.skein.cli.Skein";
+        String script = "printf '" + properties + "\\n' > /data/node.properties"
+                + " && " + java + " storage format --ignore-formatted --cluster-id " + clusterId
+                + " --config /data/node.properties"
+                + " && exec " + java + " server start --config /data/node.properties";
+        GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse(IMAGE))
+                .withImagePullPolicy(name -> false)
+                .withNetwork(network)
+                .withCreateContainerCmdModifier(cmd -> cmd.withIpv4Address(ip).withHostName("node" + id))
+                .withFileSystemBind(brokerTarget.resolve("skein-broker.jar").toString(), "/skein/skein-broker.jar",
+                        BindMode.READ_ONLY)
+                .withFileSystemBind(brokerTarget.resolve("lib").toString(), "/skein/lib", BindMode.READ_ONLY)
+                .withCommand("sh", "-c", script)
+                .waitingFor(Wait.forLogMessage(".*serves Kafka clients.*", 1)
+                        .withStartupTimeout(Duration.ofSeconds(180)));
+        return new ChaosNode(id, ip, container);
+    }
+
+    public List<ChaosNode> nodes() {
+        return nodes;
+    }
+
+    public ChaosNode node(int id) {
+        return nodes.get(id - 1);
+    }
+
+    public String bootstrap() {
+        return nodes.stream().map(ChaosNode::bootstrap).collect(Collectors.joining(","));
+    }
+
+    /** This machine's address on the cluster's network: where every client connection comes from. */
+    public String clientIp() {
+        return subnetPrefix + ".1";
+    }
+
+    @Override
+    public void close() {
+        nodes.forEach(ChaosNode::stop);
+        network.close();
+    }
+}
