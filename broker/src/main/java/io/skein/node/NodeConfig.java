@@ -29,6 +29,7 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -62,6 +63,7 @@ public final class NodeConfig {
     public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
     public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
     public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
+    public static final String CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS = "controller.quorum.election.timeout.ms";
     public static final String LOG_DIRS = "log.dirs";
     public static final String LOG_DIR = "log.dir";
     public static final String METADATA_LOG_DIR = "metadata.log.dir";
@@ -227,6 +229,11 @@ public final class NodeConfig {
                         "Listener brokers use to reach each other")
                 .define(CONTROLLER_QUORUM_VOTERS, LIST, NO_DEFAULT_VALUE, HIGH,
                         "The controllers, as id@host:port with each controller listener's address")
+                // Kafka's default. 100 ms made a quorum of two live voters lose its leader every few hundred
+                // ms when containers shared two busy cores (chaos tests): a leader steps down when its
+                // followers' answers take longer than twice this.
+                .define(CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS, INT, 1000, atLeast(10), MEDIUM,
+                        "Shortest Raft election timeout of the metadata quorum (the longest is twice it)")
                 .define(LOG_DIRS, LIST, null, HIGH, "Directories holding partition logs; default: log.dir")
                 .define(LOG_DIR, STRING, "/tmp/kafka-logs", HIGH, "Used when log.dirs is not set")
                 .define(METADATA_LOG_DIR, STRING, null, HIGH,
@@ -652,7 +659,8 @@ public final class NodeConfig {
         Listener controller = controllerListener().orElseThrow();
         String host = controller.host().isEmpty() ? "0.0.0.0" : controller.host();
         return QuorumSettings.of(nodeId(), host, controller.port(), voters, clusterId,
-                metadataLogDir().resolve(LogManager.METADATA_DIR));
+                metadataLogDir().resolve(LogManager.METADATA_DIR))
+                .withElectionTimeout(Duration.ofMillis(getInt(CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS)));
     }
 
     public ControllerSettings controllerSettings(String clusterId) {

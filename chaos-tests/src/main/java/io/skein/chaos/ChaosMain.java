@@ -20,7 +20,8 @@ public final class ChaosMain implements Callable<Integer> {
     int nodes;
 
     @Option(names = "--nemesis", split = ",", defaultValue = "kill,pause,partition",
-            description = "Faults, taken in turn: kill, pause, partition (default: ${DEFAULT-VALUE})")
+            description = "Faults, taken in turn: kill, pause, partition, isolate-leader, isolate-controller, loss, "
+                    + "torn-tail (default: ${DEFAULT-VALUE})")
     List<String> nemeses;
 
     @Option(names = "--time-limit", defaultValue = "120", description = "Seconds of workload under faults (default: ${DEFAULT-VALUE})")

@@ -48,4 +48,12 @@ class ChaosScenariosTest {
         assertNoAnomaly(result);
         assertEquals(0, result.count(Kind.LOST));
     }
+
+    @Test
+    void isolatedLeadersAndControllersLossyLinksAndTornTailsLoseNothing() throws Exception {
+        CheckResult result = new ChaosRun(3, List.of("isolate-leader", "torn-tail", "isolate-controller", "loss"),
+                Duration.ofSeconds(90), Duration.ofSeconds(4), Duration.ofSeconds(8), 6, 12, BROKER_TARGET,
+                Path.of("target", "chaos", "targeted")).run();
+        assertNoAnomaly(result);
+    }
 }

@@ -4,9 +4,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.github.dockerjava.api.DockerClient;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.awaitility.core.ConditionTimeoutException;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 
@@ -17,12 +19,19 @@ import org.testcontainers.containers.GenericContainer;
 public final class ChaosNode {
     private final int id;
     private final String ip;
+    private final Path logDir;
     private final GenericContainer<?> container;
 
-    ChaosNode(int id, String ip, GenericContainer<?> container) {
+    ChaosNode(int id, String ip, Path logDir, GenericContainer<?> container) {
         this.id = id;
         this.ip = ip;
+        this.logDir = logDir;
         this.container = container;
+    }
+
+    /** Its log directory ({@code log.dirs}) as this machine sees it: only to be touched while it is down. */
+    public Path logDir() {
+        return logDir;
     }
 
     public int id() {
@@ -51,7 +60,13 @@ public final class ChaosNode {
     public void restart() {
         int servedBefore = timesServed();
         docker().startContainerCmd(container.getContainerId()).exec();
-        await().atMost(Duration.ofSeconds(120)).until(() -> timesServed() > servedBefore);
+        try {
+            await().atMost(Duration.ofSeconds(120)).until(() -> timesServed() > servedBefore);
+        } catch (ConditionTimeoutException e) {
+            String logs = logs();
+            throw new IllegalStateException("Node " + id + " did not serve again within 120 s; its log ends with:\n"
+                    + logs.substring(Math.max(0, logs.length() - 6000)), e);
+        }
     }
 
     private int timesServed() {
@@ -75,13 +90,15 @@ public final class ChaosNode {
         }
     }
 
-    /** Drops all traffic between this node and this machine's clients, both ways. */
-    public void cutFromClients(String gatewayIp) throws IOException, InterruptedException {
-        iptables("-A", "INPUT", "-s", gatewayIp, "-j", "DROP");
-        iptables("-A", "OUTPUT", "-d", gatewayIp, "-j", "DROP");
+    /** Drops each packet from {@code others} with probability {@code probability}. */
+    public void loseFrom(List<ChaosNode> others, double probability) throws IOException, InterruptedException {
+        for (ChaosNode other : others) {
+            iptables("-A", "INPUT", "-s", other.ip, "-m", "statistic", "--mode", "random", "--probability",
+                    Double.toString(probability), "-j", "DROP");
+        }
     }
 
-    /** Removes every rule {@link #cutFrom} added. */
+    /** Removes every rule {@link #cutFrom} and {@link #loseFrom} added. */
     public void heal() throws IOException, InterruptedException {
         iptables("-F", "INPUT");
         iptables("-F", "OUTPUT");

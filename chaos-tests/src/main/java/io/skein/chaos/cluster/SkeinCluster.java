@@ -2,16 +2,23 @@ package io.skein.chaos.cluster;
 
 import com.github.dockerjava.api.model.Network.Ipam;
 import io.skein.node.NodeStorage;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.BindMode;
 import org.testcontainers.containers.GenericContainer;
@@ -27,16 +34,17 @@ import org.testcontainers.utility.DockerImageName;
  */
 public final class SkeinCluster implements AutoCloseable {
     public static final String IMAGE = "skein-test:jdk";
+    private static final Pattern ACTIVE = Pattern.compile("Node (\\d+) is the active controller at term (\\d+)");
     static final int CLIENT_PORT = 9092;
     static final int CONTROLLER_PORT = 9094;
 
     private final Network network;
-    private final String subnetPrefix;
+    private final Path dataRoot;
     private final List<ChaosNode> nodes;
 
-    private SkeinCluster(Network network, String subnetPrefix, List<ChaosNode> nodes) {
+    private SkeinCluster(Network network, Path dataRoot, List<ChaosNode> nodes) {
         this.network = network;
-        this.subnetPrefix = subnetPrefix;
+        this.dataRoot = dataRoot;
         this.nodes = nodes;
     }
 
@@ -56,7 +64,7 @@ public final class SkeinCluster implements AutoCloseable {
      * Starts {@code size} nodes (ids 1..size) with Skein's built jars from {@code brokerTarget} and
      * {@code overrides} on top of an RF 3 / min.insync 2 / no unclean election configuration.
      */
-    public static SkeinCluster start(int size, Path brokerTarget, Map<String, String> overrides) {
+    public static SkeinCluster start(int size, Path brokerTarget, Map<String, String> overrides) throws IOException {
         if (!Files.exists(brokerTarget.resolve("skein-broker.jar"))) {
             throw new IllegalStateException("No " + brokerTarget.resolve("skein-broker.jar") + ": build Skein first");
         }
@@ -67,13 +75,20 @@ public final class SkeinCluster implements AutoCloseable {
         String voters = IntStream.rangeClosed(1, size).mapToObj(id -> id + "@" + ip(prefix, id) + ":" + CONTROLLER_PORT)
                 .collect(Collectors.joining(","));
         String clusterId = NodeStorage.randomClusterId();
+        // Each node's disk is a directory here, so that a fault can damage its files while it is down.
+        Path dataRoot = Files.createTempDirectory("skein-chaos-");
         List<ChaosNode> nodes = new ArrayList<>();
-        SkeinCluster cluster = new SkeinCluster(network, prefix, nodes);
+        SkeinCluster cluster = new SkeinCluster(network, dataRoot, nodes);
         try {
             for (int id = 1; id <= size; id++) {
-                nodes.add(node(id, ip(prefix, id), voters, clusterId, brokerTarget, overrides, network));
+                Path data = Files.createDirectories(dataRoot.resolve("node-" + id));
+                nodes.add(node(id, ip(prefix, id), voters, clusterId, brokerTarget, data, overrides, network));
             }
-            nodes.parallelStream().forEach(node -> node.container().start());
+            // All at once: a quorum that forms with two of three voters on busy cores is needlessly fragile.
+            List<CompletableFuture<Void>> starting = nodes.stream()
+                    .map(node -> CompletableFuture.runAsync(node.container()::start, runnable -> new Thread(runnable).start()))
+                    .toList();
+            CompletableFuture.allOf(starting.toArray(CompletableFuture[]::new)).join();
         } catch (RuntimeException e) {
             cluster.close();
             throw e;
@@ -85,7 +100,7 @@ public final class SkeinCluster implements AutoCloseable {
         return prefix + "." + (10 + id);
     }
 
-    private static ChaosNode node(int id, String ip, String voters, String clusterId, Path brokerTarget,
+    private static ChaosNode node(int id, String ip, String voters, String clusterId, Path brokerTarget, Path data,
                                   Map<String, String> overrides, Network network) {
         Map<String, String> config = new HashMap<>(Map.of(
                 "process.roles", "broker,controller",
@@ -112,10 +127,11 @@ public final class SkeinCluster implements AutoCloseable {
                 .withFileSystemBind(brokerTarget.resolve("skein-broker.jar").toString(), "/skein/skein-broker.jar",
                         BindMode.READ_ONLY)
                 .withFileSystemBind(brokerTarget.resolve("lib").toString(), "/skein/lib", BindMode.READ_ONLY)
+                .withFileSystemBind(data.toString(), "/data", BindMode.READ_WRITE)
                 .withCommand("sh", "-c", script)
                 .waitingFor(Wait.forLogMessage(".*serves Kafka clients.*", 1)
                         .withStartupTimeout(Duration.ofSeconds(180)));
-        return new ChaosNode(id, ip, container);
+        return new ChaosNode(id, ip, data.resolve("node"), container);
     }
 
     public List<ChaosNode> nodes() {
@@ -130,14 +146,29 @@ public final class SkeinCluster implements AutoCloseable {
         return nodes.stream().map(ChaosNode::bootstrap).collect(Collectors.joining(","));
     }
 
-    /** This machine's address on the cluster's network: where every client connection comes from. */
-    public String clientIp() {
-        return subnetPrefix + ".1";
+    /** The node that logged taking over as active controller at the highest term, if any has. */
+    public Optional<ChaosNode> activeController() {
+        ChaosNode active = null;
+        long highest = -1;
+        for (ChaosNode node : nodes) {
+            Matcher matcher = ACTIVE.matcher(node.logs());
+            while (matcher.find()) {
+                long term = Long.parseLong(matcher.group(2));
+                if (term > highest) {
+                    highest = term;
+                    active = node(Integer.parseInt(matcher.group(1)));
+                }
+            }
+        }
+        return Optional.ofNullable(active);
     }
 
     @Override
-    public void close() {
+    public void close() throws IOException {
         nodes.forEach(ChaosNode::stop);
         network.close();
+        try (Stream<Path> files = Files.walk(dataRoot)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
     }
 }
