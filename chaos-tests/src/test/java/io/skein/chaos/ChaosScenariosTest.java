@@ -2,11 +2,9 @@ package io.skein.chaos;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.skein.chaos.checker.Anomaly.Kind;
 import io.skein.chaos.checker.CheckResult;
-import io.skein.chaos.cluster.SkeinCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,11 +24,7 @@ class ChaosScenariosTest {
 
     @BeforeAll
     static void needsDocker() {
-        String why = SkeinCluster.unavailableBecause();
-        if (why != null) {
-            System.out.println("Chaos scenarios skipped: " + why);
-        }
-        assumeTrue(why == null, why);
+        DockerScenarios.assumeAvailable();
     }
 
     static void assertNoAnomaly(CheckResult result) {

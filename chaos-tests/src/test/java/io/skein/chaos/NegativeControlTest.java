@@ -3,7 +3,6 @@ package io.skein.chaos;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.skein.chaos.checker.Anomaly.Kind;
 import io.skein.chaos.checker.CheckResult;
@@ -42,8 +41,7 @@ import org.junit.jupiter.api.Timeout;
 class NegativeControlTest {
     @BeforeAll
     static void needsDocker() {
-        String why = SkeinCluster.unavailableBecause();
-        assumeTrue(why == null, why);
+        DockerScenarios.assumeAvailable();
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -32,8 +33,8 @@ public interface Fault {
 
     static Fault named(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
-            case "kill" -> new Kill();
-            case "pause" -> new Pause();
+            case "kill" -> new OnOneNode("kill", ChaosNode::kill, ChaosNode::restart); // SIGKILL; the disk stays
+            case "pause" -> new OnOneNode("pause", ChaosNode::pause, ChaosNode::resume); // every process frozen
             case "partition" -> new Isolate(Isolate.Target.RANDOM_HALVES);
             case "isolate-leader" -> new Isolate(Isolate.Target.LEADER_OF_PARTITION_0);
             case "isolate-controller" -> new Isolate(Isolate.Target.ACTIVE_CONTROLLER);
@@ -51,37 +52,29 @@ public interface Fault {
         return cluster.nodes().stream().filter(other -> other != node).toList();
     }
 
-    /** SIGKILL of one node, restarted on healing. */
-    final class Kill implements Fault {
+    /** Something done to one node chosen at random, and undone on healing: kill and restart, pause and resume. */
+    final class OnOneNode implements Fault {
+        private final String verb;
+        private final Consumer<ChaosNode> inflict;
+        private final Consumer<ChaosNode> undo;
         private ChaosNode victim;
+
+        OnOneNode(String verb, Consumer<ChaosNode> inflict, Consumer<ChaosNode> undo) {
+            this.verb = verb;
+            this.inflict = inflict;
+            this.undo = undo;
+        }
 
         @Override
         public String start(SkeinCluster cluster, Random random) {
             victim = any(cluster, random);
-            victim.kill();
-            return "kill node " + victim.id();
+            inflict.accept(victim);
+            return verb + " node " + victim.id();
         }
 
         @Override
         public void heal(SkeinCluster cluster) {
-            victim.restart();
-        }
-    }
-
-    /** One node frozen (SIGSTOP of every process in it), thawed on healing. */
-    final class Pause implements Fault {
-        private ChaosNode victim;
-
-        @Override
-        public String start(SkeinCluster cluster, Random random) {
-            victim = any(cluster, random);
-            victim.pause();
-            return "pause node " + victim.id();
-        }
-
-        @Override
-        public void heal(SkeinCluster cluster) {
-            victim.resume();
+            undo.accept(victim);
         }
     }
 

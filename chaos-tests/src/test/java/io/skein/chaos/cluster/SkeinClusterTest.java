@@ -1,8 +1,8 @@
 package io.skein.chaos.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.skein.chaos.DockerScenarios;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,11 +31,7 @@ import org.junit.jupiter.api.Timeout;
 class SkeinClusterTest {
     @BeforeAll
     static void needsDocker() {
-        String why = SkeinCluster.unavailableBecause();
-        if (why != null) {
-            System.out.println("Chaos scenarios skipped: " + why);
-        }
-        assumeTrue(why == null, why);
+        DockerScenarios.assumeAvailable();
     }
 
     @Test
