@@ -36,6 +36,9 @@ public final class ChaosMain implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "6", description = "Partitions of the topic (default: ${DEFAULT-VALUE})")
     int partitions;
 
+    @Option(names = "--clock-skew", description = "Run node 1's wall clock 47 s behind and node 3's 83 s ahead")
+    boolean clockSkew;
+
     @Option(names = "--seed", description = "Seed for the victims' choice (default: the time)")
     Long seed;
 
@@ -59,7 +62,7 @@ public final class ChaosMain implements Callable<Integer> {
         Path dir = reportDir != null ? reportDir : Path.of("chaos-tests", "target", "chaos",
                 "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         CheckResult result = new ChaosRun(nodes, nemeses, Duration.ofSeconds(timeLimit), Duration.ofSeconds(quiet),
-                Duration.ofSeconds(hold), partitions, seed != null ? seed : System.nanoTime(), brokerTarget, dir).run();
+                Duration.ofSeconds(hold), partitions, clockSkew, seed != null ? seed : System.nanoTime(), brokerTarget, dir).run();
         System.out.println("report: " + dir.resolve("report.html").toAbsolutePath());
         return result.valid() ? 0 : 1;
     }

@@ -25,18 +25,21 @@ import org.apache.kafka.clients.admin.NewTopic;
  * @param nodes       cluster size
  * @param nemeses     fault names ({@link io.skein.chaos.nemesis.Fault#named})
  * @param timeLimit   how long the workload runs under faults
+ * @param clockSkew   whether some nodes' wall clocks are off by a fixed amount throughout
  * @param brokerTarget Skein's built broker module ({@code broker/target})
  */
 public record ChaosRun(int nodes, List<String> nemeses, Duration timeLimit, Duration quiet, Duration hold,
-                       int partitions, long seed, Path brokerTarget, Path reportDir) {
+                       int partitions, boolean clockSkew, long seed, Path brokerTarget, Path reportDir) {
     private static final String TOPIC = "chaos";
+    /** With clock skew: node 1 runs 47 s behind, node 3 83 s ahead, for the whole run. */
+    private static final Map<Integer, String> SKEW = Map.of(1, "-47s", 3, "+83s");
 
     public CheckResult run() throws Exception {
         Files.createDirectories(reportDir);
         // Quick failure detection, so that a run of minutes sees many faults and recoveries.
         Map<String, String> overrides = Map.of("broker.session.timeout.ms", "4000", "broker.heartbeat.interval.ms", "500",
                 "replica.lag.time.max.ms", "4000", "group.initial.rebalance.delay.ms", "0");
-        try (SkeinCluster cluster = SkeinCluster.start(nodes, brokerTarget, overrides);
+        try (SkeinCluster cluster = SkeinCluster.start(nodes, brokerTarget, overrides, clockSkew ? SKEW : Map.of());
              History history = History.writingTo(reportDir.resolve("history.jsonl"))) {
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap()))) {
                 admin.createTopics(List.of(new NewTopic(TOPIC, partitions, (short) 3))).all().get(60, TimeUnit.SECONDS);
@@ -52,8 +55,8 @@ public record ChaosRun(int nodes, List<String> nemeses, Duration timeLimit, Dura
             }
             workload.finalRead(Duration.ofSeconds(60));
             CheckResult result = Checker.check(history.ops());
-            String title = String.format("Skein chaos run: %d nodes, nemesis %s, %d s, seed %d", nodes,
-                    String.join(",", nemeses), timeLimit.toSeconds(), seed);
+            String title = String.format("Skein chaos run: %d nodes, nemesis %s%s, %d s, seed %d", nodes,
+                    String.join(",", nemeses), clockSkew ? ", clock skew " + SKEW : "", timeLimit.toSeconds(), seed);
             System.out.print(Report.write(reportDir, title, history.ops(), result));
             return result;
         }

@@ -37,16 +37,16 @@ class ChaosScenariosTest {
     @Test
     void crashesPausesAndPartitionsLoseNothing() throws Exception {
         CheckResult result = new ChaosRun(3, List.of("kill", "pause", "partition"), Duration.ofSeconds(90),
-                Duration.ofSeconds(4), Duration.ofSeconds(8), 6, 11, BROKER_TARGET,
+                Duration.ofSeconds(4), Duration.ofSeconds(8), 6, false, 11, BROKER_TARGET,
                 Path.of("target", "chaos", "kill-pause-partition")).run();
         assertNoAnomaly(result);
         assertEquals(0, result.count(Kind.LOST));
     }
 
     @Test
-    void isolatedLeadersAndControllersLossyLinksAndTornTailsLoseNothing() throws Exception {
+    void isolatedLeadersAndControllersLossyLinksTornTailsAndSkewedClocksLoseNothing() throws Exception {
         CheckResult result = new ChaosRun(3, List.of("isolate-leader", "torn-tail", "isolate-controller", "loss"),
-                Duration.ofSeconds(90), Duration.ofSeconds(4), Duration.ofSeconds(8), 6, 12, BROKER_TARGET,
+                Duration.ofSeconds(90), Duration.ofSeconds(4), Duration.ofSeconds(8), 6, true, 12, BROKER_TARGET,
                 Path.of("target", "chaos", "targeted")).run();
         assertNoAnomaly(result);
     }

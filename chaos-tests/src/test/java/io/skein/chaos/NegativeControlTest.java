@@ -49,7 +49,7 @@ class NegativeControlTest {
         Path reportDir = Path.of("target", "chaos", "negative-control");
         Map<String, String> unsafe = Map.of("min.insync.replicas", "1", "unclean.leader.election.enable", "true",
                 "broker.session.timeout.ms", "4000", "broker.heartbeat.interval.ms", "500");
-        try (SkeinCluster cluster = SkeinCluster.start(3, ChaosScenariosTest.BROKER_TARGET, unsafe);
+        try (SkeinCluster cluster = SkeinCluster.start(3, ChaosScenariosTest.BROKER_TARGET, unsafe, Map.of());
              History history = History.writingTo(Files.createDirectories(reportDir).resolve("history.jsonl"));
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap()))) {
             admin.createTopics(List.of(new NewTopic("control", 1, (short) 3))).all().get(60, TimeUnit.SECONDS);

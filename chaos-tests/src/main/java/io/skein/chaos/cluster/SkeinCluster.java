@@ -63,8 +63,14 @@ public final class SkeinCluster implements AutoCloseable {
     /**
      * Starts {@code size} nodes (ids 1..size) with Skein's built jars from {@code brokerTarget} and
      * {@code overrides} on top of an RF 3 / min.insync 2 / no unclean election configuration.
+     *
+     * @param clockOffsets node id to a fixed offset of its clocks, in libfaketime's notation ("+90s",
+     *                     "-2m"). The monotonic clock moves by the same fixed offset, which keeps it
+     *                     steady: leaving it alone (FAKETIME_DONT_FAKE_MONOTONIC) made timed waits
+     *                     disagree with System.nanoTime() and gRPC deadlines expire at once
      */
-    public static SkeinCluster start(int size, Path brokerTarget, Map<String, String> overrides) throws IOException {
+    public static SkeinCluster start(int size, Path brokerTarget, Map<String, String> overrides,
+                                     Map<Integer, String> clockOffsets) throws IOException {
         if (!Files.exists(brokerTarget.resolve("skein-broker.jar"))) {
             throw new IllegalStateException("No " + brokerTarget.resolve("skein-broker.jar") + ": build Skein first");
         }
@@ -82,7 +88,12 @@ public final class SkeinCluster implements AutoCloseable {
         try {
             for (int id = 1; id <= size; id++) {
                 Path data = Files.createDirectories(dataRoot.resolve("node-" + id));
-                nodes.add(node(id, ip(prefix, id), voters, clusterId, brokerTarget, data, overrides, network));
+                ChaosNode node = node(id, ip(prefix, id), voters, clusterId, brokerTarget, data, overrides, network);
+                String offset = clockOffsets.get(id);
+                if (offset != null) {
+                    node.container().withEnv("LD_PRELOAD", "/opt/faketime/libfaketime.so.1").withEnv("FAKETIME", offset);
+                }
+                nodes.add(node);
             }
             // All at once: a quorum that forms with two of three voters on busy cores is needlessly fragile.
             List<CompletableFuture<Void>> starting = nodes.stream()

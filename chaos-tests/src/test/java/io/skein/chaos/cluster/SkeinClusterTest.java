@@ -1,15 +1,21 @@
 package io.skein.chaos.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.chaos.DockerScenarios;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -26,9 +32,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The containers themselves: three nodes form a cluster, and a killed one comes back with its data. */
+/**
+ * The containers themselves: three nodes form a cluster (one with its clock skewed), and a killed one
+ * comes back with its data.
+ */
 @Timeout(300)
 class SkeinClusterTest {
+    private static final Pattern LOG_TIME = Pattern.compile("(?m)^(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}) ");
+
     @BeforeAll
     static void needsDocker() {
         DockerScenarios.assumeAvailable();
@@ -36,7 +47,10 @@ class SkeinClusterTest {
 
     @Test
     void threeNodesServeAndAKilledNodeComesBack() throws Exception {
-        try (SkeinCluster cluster = SkeinCluster.start(3, Path.of("..", "broker", "target"), Map.of())) {
+        // Node 2's wall clock runs ten minutes ahead, as its log's times show.
+        try (SkeinCluster cluster = SkeinCluster.start(3, Path.of("..", "broker", "target"), Map.of(), Map.of(2, "+600s"))) {
+            assertTrue(Duration.between(LocalDateTime.now(ZoneOffset.UTC), lastLogTime(cluster.node(2))).toSeconds() > 500);
+            assertTrue(Duration.between(LocalDateTime.now(ZoneOffset.UTC), lastLogTime(cluster.node(1))).toSeconds() < 60);
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap()))) {
                 admin.createTopics(List.of(new NewTopic("smoke", 1, (short) 3))).all().get(60, TimeUnit.SECONDS);
             }
@@ -68,5 +82,15 @@ class SkeinClusterTest {
             }
             assertEquals(List.of("before", "while-down", "after"), values);
         }
+    }
+
+    /** The time of the node's last log line that has one (its JVM's wall clock; the log is in UTC). */
+    private static LocalDateTime lastLogTime(ChaosNode node) {
+        Matcher matcher = LOG_TIME.matcher(node.logs());
+        LocalDateTime last = null;
+        while (matcher.find()) {
+            last = LocalDateTime.parse(matcher.group(1), DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS"));
+        }
+        return last;
     }
 }
