@@ -159,7 +159,7 @@ public interface Fault {
         public String start(SkeinCluster cluster, Random random) throws IOException {
             victim = any(cluster, random);
             victim.kill();
-            Path segment = newestSegment(victim.logDir());
+            Path segment = biggestSegment(victim.logDir());
             if (segment == null) {
                 return "kill node " + victim.id() + " (no segment to tear)";
             }
@@ -181,7 +181,7 @@ public interface Fault {
         }
 
         /** The biggest segment of a user topic: with default segment sizes, the only (active) one of a busy partition. */
-        private static Path newestSegment(Path logDir) throws IOException {
+        private static Path biggestSegment(Path logDir) throws IOException {
             try (Stream<Path> files = Files.walk(logDir, 2)) {
                 return files.filter(path -> path.toString().endsWith(".log"))
                         .filter(path -> !path.getParent().getFileName().toString().startsWith("__"))
