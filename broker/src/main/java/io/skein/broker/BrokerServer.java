@@ -1,5 +1,6 @@
 package io.skein.broker;
 
+import io.skein.broker.admin.AdminServer;
 import io.skein.broker.api.KafkaApis;
 import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.network.KafkaServer;
@@ -60,6 +61,7 @@ public final class BrokerServer implements AutoCloseable {
     private LogManager logManager;
     private ReplicaManager replicaManager;
     private GroupCoordinator groupCoordinator;
+    private AdminServer adminServer;
 
     private BrokerServer(NodeConfig config) {
         this.config = config;
@@ -121,7 +123,7 @@ public final class BrokerServer implements AutoCloseable {
                 controllerCalls, producerIds, groupCoordinator);
         loader.addPublisher(replicaManager);
         loader.addPublisher(groupCoordinator); // after the replica manager, which opens the partitions it loads
-        loader.addPublisher(apis.metadataPublisher()); // last: clients see only what the parts above have applied
+        loader.addPublisher(apis.metadata()); // last: clients see only what the parts above have applied
         replicaManager.awaitFirstImage();
         scheduler.scheduleWithFixedDelay(() -> replicaManager.removeExpiredProducers(config.producerIdExpirationMs()),
                 PRODUCER_EXPIRATION_CHECK_MS, PRODUCER_EXPIRATION_CHECK_MS, TimeUnit.MILLISECONDS);
@@ -130,6 +132,12 @@ public final class BrokerServer implements AutoCloseable {
 
         lifecycle.setReadyToUnfence();
         await(lifecycle.unfenced(), "being unfenced by the controller");
+        Endpoint self = endpoints.stream().filter(e -> e.getName().equals(config.interBrokerListenerName()))
+                .findFirst().orElse(endpoints.get(0));
+        adminServer = AdminServer.start(config.adminListener(), clusterId, nodeId,
+                self.getHost() + ":" + self.getPort(), self.getName(), apis.metadata(), controllerClient,
+                controllerCalls, config.voters());
+        log.info("Broker {} serves the admin API on {}:{}", nodeId, config.adminListener().host(), adminServer.port());
         for (KafkaServer server : servers) {
             server.startAccepting(apis);
         }
@@ -163,6 +171,11 @@ public final class BrokerServer implements AutoCloseable {
         return servers.stream().map(KafkaServer::port).toList();
     }
 
+    /** The port the admin API is bound to. */
+    public int adminPort() {
+        return adminServer.port();
+    }
+
     public ReplicaManager replicaManager() {
         return replicaManager;
     }
@@ -172,13 +185,14 @@ public final class BrokerServer implements AutoCloseable {
     }
 
     /**
-     * Controlled shutdown first (the controller moves this broker's leaderships away), then: the
+     * The admin API first, then a controlled shutdown (the controller moves this broker's leaderships away), then: the
      * listeners, the metadata loader, the requests still waiting, the request threads, and the logs,
      * which are flushed and checkpointed and get their clean-shutdown marker; last the link to the
      * controllers.
      */
     @Override
     public void close() {
+        closeQuietly(adminServer);
         if (lifecycle != null && replicaManager != null) {
             lifecycle.controlledShutdown(CONTROLLED_SHUTDOWN_TIMEOUT);
         }

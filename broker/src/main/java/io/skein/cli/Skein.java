@@ -3,12 +3,28 @@ package io.skein.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code skein} command: every subcommand of the node and its storage. */
+/**
+ * The {@code skein} command: the node and its storage, and the tools that administer a cluster
+ * (through its admin API) and produce and consume (through the Kafka protocol).
+ *
+ * <p>Exit codes: 0 done, 1 failed (the cluster refused or could not be reached), 2 bad usage.
+ */
 @Command(name = "skein", mixinStandardHelpOptions = true, version = "skein 0.1.0",
         description = "A ZooKeeper-free, Kafka-compatible message broker.",
-        subcommands = {ServerCommand.class, StorageCommand.class})
+        subcommands = {ServerCommand.class, StorageCommand.class, TopicsCommand.class, ProduceCommand.class,
+                ConsumeCommand.class, GroupsCommand.class, ClusterCommand.class, QuorumCommand.class,
+                LeadersCommand.class})
 public final class Skein {
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Skein()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line, with unexpected failures reported in one line and exit code 1. */
+    static CommandLine commandLine() {
+        return new CommandLine(new Skein()).setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+                    commandLine.getErr().println("Error: " + e);
+                    return 1;
+                });
     }
 }

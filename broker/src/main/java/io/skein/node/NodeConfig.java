@@ -62,6 +62,7 @@ public final class NodeConfig {
     public static final String LISTENER_SECURITY_PROTOCOL_MAP = "listener.security.protocol.map";
     public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
     public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
+    public static final String ADMIN_LISTENER = "admin.listener";
     public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
     public static final String CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS = "controller.quorum.election.timeout.ms";
     public static final String LOG_DIRS = "log.dirs";
@@ -227,6 +228,10 @@ public final class NodeConfig {
                         "Names of the listeners controllers serve on")
                 .define(INTER_BROKER_LISTENER_NAME, STRING, "PLAINTEXT", MEDIUM,
                         "Listener brokers use to reach each other")
+                // Loopback by default: the admin API has no authentication, so exposing it is the operator's choice.
+                .define(ADMIN_LISTENER, STRING, "127.0.0.1:9093", HIGH,
+                        "host:port of the gRPC admin API a broker serves (the `skein` tool's --admin); "
+                                + "an empty host binds every interface, port 0 any free port")
                 .define(CONTROLLER_QUORUM_VOTERS, LIST, NO_DEFAULT_VALUE, HIGH,
                         "The controllers, as id@host:port with each controller listener's address")
                 // Kafka's default. 100 ms made a quorum of two live voters lose its leader every few hundred
@@ -436,6 +441,7 @@ public final class NodeConfig {
             throw new ConfigException(LISTENERS, listeners.toString(),
                     "a broker needs a listener for clients, one not named in " + CONTROLLER_LISTENER_NAMES);
         }
+        adminListener();
         Optional<Voter> self = voters.stream().filter(v -> v.id() == nodeId()).findFirst();
         if (roles.contains(Role.CONTROLLER)) {
             Listener controller = controllerListener().orElseThrow(() -> new ConfigException(LISTENERS,
@@ -520,6 +526,15 @@ public final class NodeConfig {
 
     public String interBrokerListenerName() {
         return getString(INTER_BROKER_LISTENER_NAME).toUpperCase(Locale.ROOT);
+    }
+
+    /** Where a broker serves the gRPC admin API. */
+    public Listener adminListener() {
+        try {
+            return Listener.parse("ADMIN://" + getString(ADMIN_LISTENER));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(ADMIN_LISTENER, getString(ADMIN_LISTENER), "expected host:port");
+        }
     }
 
     public List<Voter> voters() {

@@ -45,7 +45,7 @@ class SkeinCliTest {
     }
 
     private int skein(String... args) {
-        return new CommandLine(new Skein()).execute(args);
+        return Skein.commandLine().execute(args);
     }
 
     private Path configFile() throws Exception {

@@ -196,6 +196,7 @@ public final class ProcessCluster implements AutoCloseable {
         settings.put(NodeConfig.PROCESS_ROLES, "broker");
         settings.put(NodeConfig.NODE_ID, Integer.toString(id));
         settings.put(NodeConfig.LISTENERS, "PLAINTEXT://127.0.0.1:" + port);
+        settings.put(NodeConfig.ADMIN_LISTENER, "127.0.0.1:" + FreePorts.one());
         settings.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, voters);
         settings.put(NodeConfig.LOG_DIRS, dir.resolve("node-" + id).toString());
         return process(id, port, settings, clusterId, dir, "serves Kafka clients");

@@ -40,6 +40,7 @@ public final class TestNode implements AutoCloseable {
         settings.put(NodeConfig.PROCESS_ROLES, "broker");
         settings.put(NodeConfig.NODE_ID, Integer.toString(nodeId));
         settings.put(NodeConfig.LISTENERS, "PLAINTEXT://127.0.0.1:" + FreePorts.one());
+        settings.put(NodeConfig.ADMIN_LISTENER, "127.0.0.1:" + FreePorts.one());
         settings.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, controller.settings.get(NodeConfig.CONTROLLER_QUORUM_VOTERS));
         settings.put(NodeConfig.LOG_DIRS, dir.resolve("data").toString());
         TestNode node = new TestNode(settings);
@@ -58,6 +59,7 @@ public final class TestNode implements AutoCloseable {
         settings.put(NodeConfig.LISTENERS, "PLAINTEXT://127.0.0.1:" + FreePorts.one()
                 + ",CONTROLLER://127.0.0.1:" + controllerPort);
         settings.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, "1@127.0.0.1:" + controllerPort);
+        settings.put(NodeConfig.ADMIN_LISTENER, "127.0.0.1:" + FreePorts.one());
         settings.put(NodeConfig.LOG_DIRS, dir.resolve("data").toString());
         settings.putAll(overrides);
         return settings;

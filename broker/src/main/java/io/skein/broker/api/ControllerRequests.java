@@ -14,15 +14,15 @@ import org.apache.kafka.common.protocol.Errors;
  * Calls to the active controller made for clients (topic creation and the like). The controller
  * client blocks, so calls run on their own executor, never on a request or network thread.
  */
-final class ControllerRequests {
+public final class ControllerRequests {
     private final Executor executor;
 
-    ControllerRequests(Executor executor) {
+    public ControllerRequests(Executor executor) {
         this.executor = executor;
     }
 
     /** Runs {@code call} on the controller executor; an unreachable controller fails it with REQUEST_TIMED_OUT. */
-    <T> CompletableFuture<T> call(Supplier<T> call) {
+    public <T> CompletableFuture<T> call(Supplier<T> call) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 return call.get();
@@ -41,7 +41,7 @@ final class ControllerRequests {
     }
 
     /** The controller error as the exception kafka-clients would raise for it, with the controller's message. */
-    static ApiException exception(Error error) {
+    public static ApiException exception(Error error) {
         return kafkaError(error).exception(error.getMessage());
     }
 }

@@ -6,7 +6,6 @@ import io.skein.broker.network.RequestHandler;
 import io.skein.broker.producer.ProducerIdManager;
 import io.skein.broker.replica.ReplicaManager;
 import io.skein.metadata.controller.ControllerClient;
-import io.skein.metadata.image.MetadataPublisher;
 import io.skein.node.NodeConfig;
 import java.util.EnumMap;
 import java.util.Map;
@@ -61,8 +60,11 @@ public final class KafkaApis implements RequestHandler {
         apis.put(ApiKeys.API_VERSIONS, new ApiVersionsApi(apis.keySet()));
     }
 
-    /** Follows the broker's metadata; register it after every other publisher, as requests are answered from it. */
-    public MetadataPublisher metadataPublisher() {
+    /**
+     * Follows the broker's metadata; register it after every other publisher, as requests are
+     * answered from it (the admin API's too).
+     */
+    public MetadataWaiter metadata() {
         return metadataWaiter;
     }
 

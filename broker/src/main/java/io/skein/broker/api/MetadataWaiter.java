@@ -18,7 +18,7 @@ import java.util.function.Predicate;
  * manager and the group coordinator have applied that image, so a Metadata response never names this
  * broker leader of a partition whose log it has not opened yet.
  */
-final class MetadataWaiter implements MetadataPublisher {
+public final class MetadataWaiter implements MetadataPublisher {
     private record Waiter(Predicate<MetadataImage> condition, CompletableFuture<MetadataImage> done) {
     }
 
@@ -26,12 +26,12 @@ final class MetadataWaiter implements MetadataPublisher {
     private volatile MetadataImage image = MetadataImage.EMPTY;
 
     /** The latest image every other part of the broker has applied. */
-    MetadataImage image() {
+    public MetadataImage image() {
         return image;
     }
 
     /** Completes with the first image satisfying {@code condition}, or fails with a TimeoutException after {@code timeoutMs}. */
-    CompletableFuture<MetadataImage> await(Predicate<MetadataImage> condition, long timeoutMs) {
+    public CompletableFuture<MetadataImage> await(Predicate<MetadataImage> condition, long timeoutMs) {
         Waiter waiter = new Waiter(condition, new CompletableFuture<>());
         waiters.add(waiter);
         check(waiter, image); // it may hold already, or have come true before the waiter was added

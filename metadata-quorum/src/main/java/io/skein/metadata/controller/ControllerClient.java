@@ -22,6 +22,8 @@ import io.skein.proto.controller.DeleteTopicsRequest;
 import io.skein.proto.controller.DeleteTopicsResponse;
 import io.skein.proto.controller.DescribeQuorumRequest;
 import io.skein.proto.controller.DescribeQuorumResponse;
+import io.skein.proto.controller.DescribeVoterRequest;
+import io.skein.proto.controller.DescribeVoterResponse;
 import io.skein.proto.controller.ElectLeadersRequest;
 import io.skein.proto.controller.ElectLeadersResponse;
 import io.skein.proto.controller.Error;
@@ -106,6 +108,21 @@ public final class ControllerClient implements AutoCloseable {
     public DescribeQuorumResponse describeQuorum() {
         return call(ControllerServiceBlockingStub::describeQuorum, DescribeQuorumResponse::getError,
                 DescribeQuorumRequest.getDefaultInstance());
+    }
+
+    /**
+     * Asks voter {@code id} itself about its role and indexes, within {@code timeout}.
+     *
+     * @throws StatusRuntimeException if it does not answer in time
+     */
+    public DescribeVoterResponse describeVoter(int id, Duration timeout) {
+        return stubs.get(id).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .describeVoter(DescribeVoterRequest.getDefaultInstance());
+    }
+
+    /** The ids of the controllers this client calls. */
+    public List<Integer> controllerIds() {
+        return List.copyOf(ids);
     }
 
     /**

@@ -25,6 +25,10 @@ import io.skein.proto.controller.FetchMetadataRequest;
 import io.skein.proto.controller.MetadataUpdate;
 import io.skein.proto.controller.RegisterBrokerRequest;
 import io.skein.proto.controller.RegisterBrokerResponse;
+import io.skein.metadata.quorum.MetadataQuorum;
+import io.skein.metadata.quorum.VoterState;
+import io.skein.proto.controller.DescribeVoterRequest;
+import io.skein.proto.controller.DescribeVoterResponse;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -34,10 +38,12 @@ import java.util.concurrent.CompletableFuture;
 final class ControllerRpcService extends ControllerServiceGrpc.ControllerServiceImplBase {
     private final QuorumController controller;
     private final MetadataStreamer streamer;
+    private final MetadataQuorum quorum;
 
-    ControllerRpcService(QuorumController controller, MetadataStreamer streamer) {
+    ControllerRpcService(QuorumController controller, MetadataStreamer streamer, MetadataQuorum quorum) {
         this.controller = controller;
         this.streamer = streamer;
+        this.quorum = quorum;
     }
 
     private static <T> void reply(CompletableFuture<T> response, StreamObserver<T> observer) {
@@ -105,5 +111,14 @@ final class ControllerRpcService extends ControllerServiceGrpc.ControllerService
     @Override
     public void describeQuorum(DescribeQuorumRequest request, StreamObserver<DescribeQuorumResponse> observer) {
         reply(controller.describeQuorum(request), observer);
+    }
+
+    @Override
+    public void describeVoter(DescribeVoterRequest request, StreamObserver<DescribeVoterResponse> observer) {
+        VoterState self = quorum.describeSelf();
+        observer.onNext(DescribeVoterResponse.newBuilder().setNodeId(self.nodeId()).setRole(self.role())
+                .setTerm(self.term()).setCommitIndex(self.commitIndex()).setAppliedIndex(self.appliedIndex())
+                .setLeaderId(self.leaderId()).build());
+        observer.onCompleted();
     }
 }

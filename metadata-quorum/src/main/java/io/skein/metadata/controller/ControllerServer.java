@@ -37,7 +37,7 @@ public final class ControllerServer implements AutoCloseable {
         try {
             rpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(rpcHost, rpcPort),
                             InsecureServerCredentials.create())
-                    .addService(new ControllerRpcService(controller, streamer))
+                    .addService(new ControllerRpcService(controller, streamer, quorum))
                     .build()
                     .start();
         } catch (IOException e) {

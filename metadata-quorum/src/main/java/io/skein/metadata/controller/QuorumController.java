@@ -301,7 +301,7 @@ public final class QuorumController implements AutoCloseable {
         boolean fenced = broker.fenced();
         if (request.getWantShutDown()) {
             if (!fenced) { // controlled shutdown: leadership moves before the broker goes
-                records.addAll(fence(view, broker));
+                records.addAll(fence(view, broker, true));
                 fenced = true;
             }
         } else if (fenced && caughtUp && !request.getWantFence()) {
@@ -326,11 +326,12 @@ public final class QuorumController implements AutoCloseable {
         return null;
     }
 
-    private List<MetadataRecord> fence(MetadataImage view, BrokerRegistration broker) {
+    private List<MetadataRecord> fence(MetadataImage view, BrokerRegistration broker, boolean controlledShutdown) {
         List<MetadataRecord> records = new ArrayList<>(
                 PartitionChanges.removeBroker(view, broker.id(), topic -> uncleanAllowed(view, topic)));
         records.add(MetadataRecord.newBuilder().setFenceBroker(FenceBrokerRecord.newBuilder()
-                .setBrokerId(broker.id()).setBrokerEpoch(broker.epoch())).build());
+                .setBrokerId(broker.id()).setBrokerEpoch(broker.epoch()).setControlledShutdown(controlledShutdown))
+                .build());
         return records;
     }
 
@@ -347,7 +348,7 @@ public final class QuorumController implements AutoCloseable {
                 submit(v -> {
                     BrokerRegistration current = v.broker(broker.id());
                     return current == null || current.fenced() || current.epoch() != broker.epoch()
-                            ? Result.of(List.of(), null) : Result.of(fence(v, current), null);
+                            ? Result.of(List.of(), null) : Result.of(fence(v, current, false), null);
                 }, e -> null);
             }
         }

@@ -2,6 +2,7 @@ package io.skein.metadata.image;
 
 import io.skein.proto.Uuids;
 import io.skein.proto.metadata.ConfigRecord;
+import io.skein.proto.metadata.FenceBrokerRecord;
 import io.skein.proto.metadata.MetadataRecord;
 import io.skein.proto.metadata.MetadataRecordBatch;
 import io.skein.proto.metadata.PartitionRecord;
@@ -30,6 +31,9 @@ public final class ImageRecords {
             if (!broker.fenced()) {
                 batch.addRecords(MetadataRecord.newBuilder().setUnfenceBroker(UnfenceBrokerRecord.newBuilder()
                         .setBrokerId(broker.id()).setBrokerEpoch(broker.epoch())));
+            } else if (broker.shuttingDown()) {
+                batch.addRecords(MetadataRecord.newBuilder().setFenceBroker(FenceBrokerRecord.newBuilder()
+                        .setBrokerId(broker.id()).setBrokerEpoch(broker.epoch()).setControlledShutdown(true)));
             }
         });
         image.topicsById().values().stream().sorted(Comparator.comparing(TopicImage::name)).forEach(topic -> {

@@ -57,9 +57,10 @@ public final class MetadataDelta {
                 requireBroker(record.getUnregisterBroker().getBrokerId(), record.getUnregisterBroker().getBrokerEpoch());
                 changedBrokers.put(record.getUnregisterBroker().getBrokerId(), null);
             }
-            case FENCE_BROKER -> setFenced(record.getFenceBroker().getBrokerId(), record.getFenceBroker().getBrokerEpoch(), true);
+            case FENCE_BROKER -> setFenced(record.getFenceBroker().getBrokerId(), record.getFenceBroker().getBrokerEpoch(),
+                    true, record.getFenceBroker().getControlledShutdown());
             case UNFENCE_BROKER -> setFenced(record.getUnfenceBroker().getBrokerId(),
-                    record.getUnfenceBroker().getBrokerEpoch(), false);
+                    record.getUnfenceBroker().getBrokerEpoch(), false, false);
             case TOPIC -> createTopic(record.getTopic());
             case PARTITION -> putPartition(record.getPartition());
             case PARTITION_CHANGE -> changePartition(record.getPartitionChange());
@@ -77,12 +78,12 @@ public final class MetadataDelta {
     private void registerBroker(RegisterBrokerRecord record) {
         changedBrokers.put(record.getBrokerId(), new BrokerRegistration(record.getBrokerId(), record.getBrokerEpoch(),
                 Uuids.fromProto(record.getIncarnationId()), record.getEndpointsList(), record.getRack(),
-                record.getLogDirIdsList().stream().map(Uuids::fromProto).toList(), true));
+                record.getLogDirIdsList().stream().map(Uuids::fromProto).toList(), true, false));
         maxBrokerEpoch = Math.max(maxBrokerEpoch, record.getBrokerEpoch());
     }
 
-    private void setFenced(int brokerId, long epoch, boolean fenced) {
-        changedBrokers.put(brokerId, requireBroker(brokerId, epoch).withFenced(fenced));
+    private void setFenced(int brokerId, long epoch, boolean fenced, boolean shuttingDown) {
+        changedBrokers.put(brokerId, requireBroker(brokerId, epoch).withFenced(fenced, shuttingDown));
     }
 
     private BrokerRegistration requireBroker(int brokerId, long epoch) {

@@ -209,6 +209,14 @@ public final class MetadataQuorum implements AutoCloseable {
                 division.getRaftLog().getLastCommittedIndex(), voters, listeners);
     }
 
+    /** This voter's own role, term and indexes, whether it leads or not. */
+    public VoterState describeSelf() {
+        RaftServer.Division division = division();
+        DivisionInfo info = division.getInfo();
+        return new VoterState(settings.nodeId(), info.getCurrentRole().name(), info.getCurrentTerm(),
+                division.getRaftLog().getLastCommittedIndex(), info.getLastAppliedIndex(), leaderId().orElse(-1));
+    }
+
     /**
      * Takes a snapshot now, through Ratis so that it purges the log behind it (operators, tests).
      * Returns the snapshot's log index.

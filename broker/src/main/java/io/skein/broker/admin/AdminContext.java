@@ -1,0 +1,43 @@
+package io.skein.broker.admin;
+
+import io.skein.broker.api.ControllerRequests;
+import io.skein.broker.api.MetadataWaiter;
+import io.skein.metadata.controller.ControllerClient;
+import io.skein.metadata.image.MetadataImage;
+import io.skein.metadata.image.TopicImage;
+import io.skein.metadata.quorum.Voter;
+import java.util.List;
+import java.util.concurrent.Executor;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+/**
+ * What the admin RPCs work with: this broker's metadata (the image clients are answered from), the
+ * active controller for writes, and a Kafka admin client connected to this broker, which finds
+ * partition leaders and group coordinators anywhere in the cluster.
+ *
+ * @param listenerName the listener whose addresses the admin API reports for brokers
+ */
+record AdminContext(String clusterId, MetadataWaiter metadata, ControllerClient controller,
+                    ControllerRequests controllerCalls, Executor blockingCalls, Admin kafka, List<Voter> voters,
+                    String listenerName) {
+    /** How long a write waits until this broker's metadata shows it. */
+    static final long VISIBLE_WITHIN_MS = 30_000;
+
+    MetadataImage image() {
+        return metadata.image();
+    }
+
+    /** The topic, or UNKNOWN_TOPIC_OR_PARTITION. */
+    static TopicImage existing(MetadataImage image, String name) {
+        TopicImage topic = image.topic(name);
+        if (topic == null) {
+            throw new UnknownTopicOrPartitionException("Topic '" + name + "' does not exist");
+        }
+        return topic;
+    }
+
+    static boolean isInternal(String topic) {
+        return topic.startsWith("__");
+    }
+}

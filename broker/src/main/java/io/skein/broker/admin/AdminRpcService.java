@@ -1,0 +1,145 @@
+package io.skein.broker.admin;
+
+import io.grpc.stub.StreamObserver;
+import io.skein.proto.admin.AdminServiceGrpc;
+import io.skein.proto.admin.AlterTopicConfigsRequest;
+import io.skein.proto.admin.AlterTopicConfigsResponse;
+import io.skein.proto.admin.CreatePartitionsRequest;
+import io.skein.proto.admin.CreatePartitionsResponse;
+import io.skein.proto.admin.CreateTopicsRequest;
+import io.skein.proto.admin.CreateTopicsResponse;
+import io.skein.proto.admin.DeleteGroupsRequest;
+import io.skein.proto.admin.DeleteGroupsResponse;
+import io.skein.proto.admin.DeleteRecordsRequest;
+import io.skein.proto.admin.DeleteRecordsResponse;
+import io.skein.proto.admin.DeleteTopicsRequest;
+import io.skein.proto.admin.DeleteTopicsResponse;
+import io.skein.proto.admin.DescribeClusterRequest;
+import io.skein.proto.admin.DescribeClusterResponse;
+import io.skein.proto.admin.DescribeGroupsRequest;
+import io.skein.proto.admin.DescribeGroupsResponse;
+import io.skein.proto.admin.DescribeQuorumRequest;
+import io.skein.proto.admin.DescribeQuorumResponse;
+import io.skein.proto.admin.DescribeTopicConfigsRequest;
+import io.skein.proto.admin.DescribeTopicConfigsResponse;
+import io.skein.proto.admin.DescribeTopicsRequest;
+import io.skein.proto.admin.DescribeTopicsResponse;
+import io.skein.proto.admin.ElectLeadersRequest;
+import io.skein.proto.admin.ElectLeadersResponse;
+import io.skein.proto.admin.ListGroupsRequest;
+import io.skein.proto.admin.ListGroupsResponse;
+import io.skein.proto.admin.ListTopicsRequest;
+import io.skein.proto.admin.ListTopicsResponse;
+import io.skein.proto.admin.ResetGroupOffsetsRequest;
+import io.skein.proto.admin.ResetGroupOffsetsResponse;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/** AdminService over gRPC: each call is answered asynchronously, never blocking a gRPC thread. */
+final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
+    private final TopicRpcs topics;
+    private final ClusterRpcs cluster;
+    private final GroupRpcs groups;
+
+    AdminRpcService(AdminContext context) {
+        this.topics = new TopicRpcs(context);
+        this.cluster = new ClusterRpcs(context);
+        this.groups = new GroupRpcs(context, topics);
+    }
+
+    /** Sends the answer, or the failure (thrown at once or later) as a status with its Kafka error. */
+    private static <T> void reply(Supplier<CompletableFuture<T>> call, StreamObserver<T> observer) {
+        CompletableFuture<T> answer;
+        try {
+            answer = call.get();
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        answer.whenComplete((value, failure) -> {
+            if (failure != null) {
+                observer.onError(AdminErrors.toStatus(failure));
+            } else {
+                observer.onNext(value);
+                observer.onCompleted();
+            }
+        });
+    }
+
+    @Override
+    public void createTopics(CreateTopicsRequest request, StreamObserver<CreateTopicsResponse> observer) {
+        reply(() -> topics.createTopics(request), observer);
+    }
+
+    @Override
+    public void deleteTopics(DeleteTopicsRequest request, StreamObserver<DeleteTopicsResponse> observer) {
+        reply(() -> topics.deleteTopics(request), observer);
+    }
+
+    @Override
+    public void listTopics(ListTopicsRequest request, StreamObserver<ListTopicsResponse> observer) {
+        reply(() -> CompletableFuture.completedFuture(topics.listTopics(request)), observer);
+    }
+
+    @Override
+    public void describeTopics(DescribeTopicsRequest request, StreamObserver<DescribeTopicsResponse> observer) {
+        reply(() -> topics.describeTopics(request), observer);
+    }
+
+    @Override
+    public void createPartitions(CreatePartitionsRequest request, StreamObserver<CreatePartitionsResponse> observer) {
+        reply(() -> topics.createPartitions(request), observer);
+    }
+
+    @Override
+    public void alterTopicConfigs(AlterTopicConfigsRequest request,
+                                  StreamObserver<AlterTopicConfigsResponse> observer) {
+        reply(() -> topics.alterTopicConfigs(request), observer);
+    }
+
+    @Override
+    public void describeTopicConfigs(DescribeTopicConfigsRequest request,
+                                     StreamObserver<DescribeTopicConfigsResponse> observer) {
+        reply(() -> topics.describeTopicConfigs(request), observer);
+    }
+
+    @Override
+    public void describeCluster(DescribeClusterRequest request, StreamObserver<DescribeClusterResponse> observer) {
+        reply(cluster::describeCluster, observer);
+    }
+
+    @Override
+    public void describeQuorum(DescribeQuorumRequest request, StreamObserver<DescribeQuorumResponse> observer) {
+        reply(cluster::describeQuorum, observer);
+    }
+
+    @Override
+    public void electLeaders(ElectLeadersRequest request, StreamObserver<ElectLeadersResponse> observer) {
+        reply(() -> topics.electLeaders(request), observer);
+    }
+
+    @Override
+    public void listGroups(ListGroupsRequest request, StreamObserver<ListGroupsResponse> observer) {
+        reply(groups::listGroups, observer);
+    }
+
+    @Override
+    public void describeGroups(DescribeGroupsRequest request, StreamObserver<DescribeGroupsResponse> observer) {
+        reply(() -> groups.describeGroups(request), observer);
+    }
+
+    @Override
+    public void resetGroupOffsets(ResetGroupOffsetsRequest request,
+                                  StreamObserver<ResetGroupOffsetsResponse> observer) {
+        reply(() -> groups.resetGroupOffsets(request), observer);
+    }
+
+    @Override
+    public void deleteGroups(DeleteGroupsRequest request, StreamObserver<DeleteGroupsResponse> observer) {
+        reply(() -> groups.deleteGroups(request), observer);
+    }
+
+    @Override
+    public void deleteRecords(DeleteRecordsRequest request, StreamObserver<DeleteRecordsResponse> observer) {
+        reply(() -> topics.deleteRecords(request), observer);
+    }
+}

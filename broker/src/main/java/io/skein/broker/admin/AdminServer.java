@@ -1,0 +1,78 @@
+package io.skein.broker.admin;
+
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.skein.broker.api.ControllerRequests;
+import io.skein.broker.api.MetadataWaiter;
+import io.skein.metadata.controller.ControllerClient;
+import io.skein.metadata.quorum.Voter;
+import io.skein.node.Listener;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+/**
+ * The broker's gRPC admin API on {@code admin.listener}, with server reflection so that generic
+ * gRPC tools can list and call it. It owns the Kafka admin client the RPCs use, connected to this
+ * broker's own inter-broker listener.
+ */
+public final class AdminServer implements AutoCloseable {
+    private final Server server;
+    private final Admin kafka;
+
+    private AdminServer(Server server, Admin kafka) {
+        this.server = server;
+        this.kafka = kafka;
+    }
+
+    /**
+     * Serves the admin API on {@code listener}.
+     *
+     * @param bootstrap     this broker's own Kafka address
+     * @param blockingCalls runs calls that block (to the controllers)
+     */
+    public static AdminServer start(Listener listener, String clusterId, int nodeId, String bootstrap,
+                                    String listenerName, MetadataWaiter metadata, ControllerClient controller,
+                                    ExecutorService blockingCalls, List<Voter> voters) throws IOException {
+        Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.CLIENT_ID_CONFIG, "skein-admin-api-" + nodeId));
+        AdminContext context = new AdminContext(clusterId, metadata, controller,
+                new ControllerRequests(blockingCalls), blockingCalls, kafka, voters, listenerName);
+        String host = listener.host().isEmpty() ? "0.0.0.0" : listener.host();
+        try {
+            Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, listener.port()),
+                            InsecureServerCredentials.create())
+                    .addService(new AdminRpcService(context))
+                    .addService(ProtoReflectionServiceV1.newInstance())
+                    .build()
+                    .start();
+            return new AdminServer(server, kafka);
+        } catch (IOException e) {
+            kafka.close();
+            throw new IOException("Cannot serve the admin API on " + listener.host() + ":" + listener.port()
+                    + " (" + e.getMessage() + "): set admin.listener to a free address", e);
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+    }
+
+    @Override
+    public void close() {
+        server.shutdownNow();
+        try {
+            server.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        kafka.close();
+    }
+}

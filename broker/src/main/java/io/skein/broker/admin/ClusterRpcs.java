@@ -1,0 +1,106 @@
+package io.skein.broker.admin;
+
+import io.skein.metadata.image.BrokerRegistration;
+import io.skein.metadata.image.MetadataImage;
+import io.skein.metadata.quorum.Voter;
+import io.skein.proto.admin.Broker;
+import io.skein.proto.admin.BrokerState;
+import io.skein.proto.admin.DescribeClusterResponse;
+import io.skein.proto.admin.DescribeQuorumResponse;
+import io.skein.proto.admin.QuorumMember;
+import io.skein.proto.controller.DescribeVoterResponse;
+import io.skein.proto.controller.ErrorCode;
+import io.skein.proto.metadata.Endpoint;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * DescribeCluster and DescribeQuorum. Brokers come from this broker's metadata image; the quorum
+ * from each voter itself (asked in parallel, so that one that is down only shows as unreachable)
+ * and, for how far behind each voter is, from the leader.
+ */
+final class ClusterRpcs {
+    private static final Duration VOTER_TIMEOUT = Duration.ofSeconds(2);
+
+    private final AdminContext context;
+
+    ClusterRpcs(AdminContext context) {
+        this.context = context;
+    }
+
+    CompletableFuture<DescribeClusterResponse> describeCluster() {
+        MetadataImage image = context.image();
+        return voters().thenApply(voters -> {
+            int controller = voters.values().stream().flatMap(Optional::stream)
+                    .filter(v -> v.getRole().equals("LEADER")).mapToInt(DescribeVoterResponse::getNodeId)
+                    .findFirst().orElse(-1);
+            DescribeClusterResponse.Builder response = DescribeClusterResponse.newBuilder()
+                    .setClusterId(context.clusterId()).setActiveController(controller);
+            image.brokers().values().stream().sorted(Comparator.comparingInt(BrokerRegistration::id))
+                    .forEach(broker -> response.addBrokers(broker(broker)));
+            return response.build();
+        });
+    }
+
+    private Broker broker(BrokerRegistration broker) {
+        Broker.Builder answer = Broker.newBuilder().setId(broker.id()).setRack(broker.rack())
+                .setState(broker.shuttingDown() ? BrokerState.SHUTTING_DOWN
+                        : broker.fenced() ? BrokerState.FENCED : BrokerState.UNFENCED);
+        broker.endpoints().stream().filter(e -> e.getName().equals(context.listenerName())).findFirst()
+                .or(() -> broker.endpoints().stream().findFirst())
+                .ifPresent(e -> answer.setHost(e.getHost()).setPort(e.getPort()));
+        return answer.build();
+    }
+
+    CompletableFuture<DescribeQuorumResponse> describeQuorum() {
+        // Where each voter's log ends, as the leader knows it; unknown (lag -1) while there is no leader.
+        CompletableFuture<Optional<io.skein.proto.controller.DescribeQuorumResponse>> fromLeader =
+                context.controllerCalls().call(() -> Optional.of(context.controller().describeQuorum()))
+                        .exceptionally(e -> Optional.empty());
+        return voters().thenCombine(fromLeader, (voters, leader) -> {
+            Optional<io.skein.proto.controller.DescribeQuorumResponse> known = leader
+                    .filter(l -> l.getError().getCode() == ErrorCode.NONE);
+            Map<Integer, Long> logEnds = new HashMap<>();
+            known.ifPresent(l -> l.getVotersList().forEach(v -> logEnds.put(v.getReplicaId(), v.getLogEndIndex())));
+            long commitIndex = known.map(io.skein.proto.controller.DescribeQuorumResponse::getCommitIndex).orElse(-1L);
+            DescribeQuorumResponse.Builder response = DescribeQuorumResponse.newBuilder()
+                    .setLeaderId(known.map(io.skein.proto.controller.DescribeQuorumResponse::getLeaderId).orElse(-1))
+                    .setTerm(known.map(io.skein.proto.controller.DescribeQuorumResponse::getLeaderTerm).orElse(0L))
+                    .setCommitIndex(commitIndex);
+            for (Voter voter : context.voters()) {
+                QuorumMember.Builder member = QuorumMember.newBuilder().setId(voter.id()).setHost(voter.host())
+                        .setPort(voter.port()).setRole("UNREACHABLE").setLag(-1);
+                voters.get(voter.id()).ifPresent(self -> member.setRole(self.getRole()).setTerm(self.getTerm())
+                        .setCommitIndex(self.getCommitIndex()).setAppliedIndex(self.getAppliedIndex()));
+                Long logEnd = logEnds.get(voter.id());
+                if (commitIndex >= 0 && logEnd != null && logEnd >= 0) {
+                    member.setLag(Math.max(0, commitIndex - logEnd));
+                }
+                response.addVoters(member);
+            }
+            known.ifPresent(l -> l.getObserversList().forEach(o -> response.addListeners(QuorumMember.newBuilder()
+                    .setId(o.getReplicaId()).setRole("LISTENER").setLag(-1))));
+            return response.build();
+        });
+    }
+
+    /** Each voter's own answer, or empty if it did not answer in time. */
+    private CompletableFuture<Map<Integer, Optional<DescribeVoterResponse>>> voters() {
+        Map<Integer, CompletableFuture<Optional<DescribeVoterResponse>>> asked = new HashMap<>();
+        for (Voter voter : context.voters()) {
+            asked.put(voter.id(), CompletableFuture.supplyAsync(
+                    () -> Optional.of(context.controller().describeVoter(voter.id(), VOTER_TIMEOUT)),
+                    context.blockingCalls()).exceptionally(e -> Optional.empty()));
+        }
+        return CompletableFuture.allOf(asked.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Map<Integer, Optional<DescribeVoterResponse>> answers = new HashMap<>();
+            asked.forEach((id, answer) -> answers.put(id, answer.join()));
+            return answers;
+        });
+    }
+}

@@ -1,0 +1,64 @@
+package io.skein.cli;
+
+import io.skein.proto.admin.AdminServiceGrpc.AdminServiceBlockingStub;
+import io.skein.proto.admin.ElectLeadersRequest;
+import io.skein.proto.admin.ElectLeadersResponse;
+import io.skein.proto.admin.ElectionResult;
+import io.skein.proto.admin.TopicPartitions;
+import java.util.List;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code skein leaders elect}: moves leadership back to preferred replicas. */
+@Command(name = "leaders", description = "Partition leadership.", mixinStandardHelpOptions = true,
+        subcommands = LeadersCommand.Elect.class)
+final class LeadersCommand {
+    @Command(name = "elect", mixinStandardHelpOptions = true,
+            description = {"Preferred leader election: each partition's first replica leads again if it is in the "
+                    + "ISR. Waits until the new leaders are in place."})
+    static final class Elect extends AdminCommand {
+        private static final String ALREADY_PREFERRED = "ELECTION_NOT_NEEDED";
+
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        Scope scope;
+
+        static final class Scope {
+            @Option(names = "--all", description = "Every partition of every topic") boolean all;
+            @ArgGroup(exclusive = false) One one;
+        }
+
+        static final class One {
+            @Option(names = "--topic", required = true, paramLabel = "TOPIC") String topic;
+            @Option(names = "--partition", paramLabel = "N", description = "Repeatable; default: every partition "
+                    + "of the topic") List<Integer> partitions = List.of();
+        }
+
+        @Override
+        int run(AdminServiceBlockingStub admin) {
+            ElectLeadersRequest.Builder request = ElectLeadersRequest.newBuilder();
+            if (scope.one != null) {
+                request.addPartitions(TopicPartitions.newBuilder().setTopic(scope.one.topic)
+                        .addAllPartitions(scope.one.partitions));
+            }
+            progress("Electing preferred leaders and waiting for them to take over...");
+            ElectLeadersResponse response = admin.electLeaders(request.build());
+            Output.Table table = new Output.Table("TOPIC", "PARTITION", "LEADER", "OUTCOME");
+            long alreadyPreferred = 0;
+            for (ElectionResult r : response.getResultsList()) {
+                if (r.getOutcome().equals(ALREADY_PREFERRED)) {
+                    alreadyPreferred++;
+                } else {
+                    table.row(r.getTopic(), r.getPartition(), r.getLeader(),
+                            r.getOutcome().equals("NONE") ? "elected" : r.getOutcome() + ": " + r.getMessage());
+                }
+            }
+            boolean failed = response.getResultsList().stream()
+                    .anyMatch(r -> !r.getOutcome().equals("NONE") && !r.getOutcome().equals(ALREADY_PREFERRED));
+            print(response, (response.getResultsCount() > alreadyPreferred ? table.toString() : "")
+                    + alreadyPreferred + " of " + response.getResultsCount()
+                    + " partitions were already led by their preferred replica\n");
+            return failed ? 1 : 0;
+        }
+    }
+}
