@@ -115,6 +115,24 @@ class KafkaToolsTest {
         assertTrue(consumed.contains("Processed a total of 50 messages"), consumed);
     }
 
+    @Test
+    void kafkaDeleteRecordsDeletesBelowTheOffsetsOfItsJsonFile() throws Exception {
+        createAndProduce("trimmed", 1, "line ", 20);
+        Path offsets = dir.resolve("delete-records.json");
+        Files.writeString(offsets, "{\"partitions\": [{\"topic\": \"trimmed\", \"partition\": 0, \"offset\": 5}],"
+                + " \"version\": 1}");
+
+        String deleted = succeeded(tool(null, "org.apache.kafka.tools.DeleteRecordsCommand", "--offset-json-file",
+                offsets.toString()));
+        assertTrue(deleted.contains("Records delete operation completed:"), deleted);
+        assertTrue(deleted.contains("partition: trimmed-0\tlow_watermark: 5"), deleted);
+
+        String consumed = succeeded(consoleConsumer("--topic", "trimmed", "--partition", "0", "--from-beginning",
+                "--max-messages", "15", "--timeout-ms", "30000"));
+        assertEquals(IntStream.range(5, 20).mapToObj(i -> "line " + i).toList(),
+                ChildJvm.printed(consumed).stream().filter(line -> line.startsWith("line ")).toList(), consumed);
+    }
+
     private static ChildJvm.Result consumerGroups(String... args) throws Exception {
         return tool(null, "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", args);
     }

@@ -11,9 +11,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -381,6 +383,24 @@ public final class LogManager implements AutoCloseable {
         LogDir dir = dirOf(partitionLog);
         checkpoint(dir, LogDir::recoveryPoints, PartitionLog::recoveryPoint);
         checkpoint(dir, LogDir::logStartOffsets, PartitionLog::logStartOffset);
+    }
+
+    /**
+     * Checkpoints the log start offsets of the directories holding the logs of {@code tps} now, rather
+     * than at the next periodic checkpoint: after a DeleteRecords request moved them, so that a crash
+     * cannot bring the deleted records back. Logs deleted meanwhile are skipped.
+     */
+    public void checkpointLogStartOffsets(Collection<TopicPartition> tps) throws IOException {
+        Set<LogDir> holding = new LinkedHashSet<>();
+        for (TopicPartition tp : tps) {
+            PartitionLog partitionLog = logs.get(tp);
+            if (partitionLog != null) {
+                holding.add(dirOf(partitionLog));
+            }
+        }
+        for (LogDir dir : holding) {
+            checkpoint(dir, LogDir::logStartOffsets, PartitionLog::logStartOffset);
+        }
     }
 
     /**

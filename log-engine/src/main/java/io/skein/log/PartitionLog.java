@@ -628,7 +628,8 @@ public final class PartitionLog implements AutoCloseable {
 
     /**
      * Moves the log start offset forward (DeleteRecords). Segments wholly below it are deleted by the
-     * next retention pass.
+     * next retention pass. It reaches the disk with the next checkpoint of log start offsets
+     * ({@link LogManager#checkpointLogStartOffsets}, or the periodic one).
      *
      * @throws OffsetOutOfRangeException if {@code newLogStartOffset} is above the high watermark
      */

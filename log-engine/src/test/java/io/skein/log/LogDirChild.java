@@ -10,7 +10,9 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * A second process for tests that need one: {@code lock DIR NODE} holds a log directory until its
  * stdin closes; {@code write DIR NODE} appends numbered records to {@code topic-0} forever, printing
- * each acknowledged offset, until it is killed.
+ * each acknowledged offset, until it is killed; {@code delete-records DIR NODE} writes offsets 0-99 to
+ * {@code topic-0}, deletes those below 60 as a DeleteRecords request does, prints {@code DELETED BELOW 60}
+ * and waits to be killed.
  */
 public final class LogDirChild {
     private LogDirChild() {
@@ -37,6 +39,20 @@ public final class LogDirChild {
                     log.appendAsLeader(ProcessTestSupport.numberedBatch(offset), 0);
                     System.out.println("APPENDED " + offset);
                     System.out.flush();
+                }
+            }
+            case "delete-records" -> {
+                PartitionLog log = manager.getOrCreateLog(new TopicPartition("topic", 0), smallSegments);
+                for (long offset = 0; offset < 100; offset++) {
+                    log.appendAsLeader(ProcessTestSupport.numberedBatch(offset), 0);
+                }
+                log.updateHighWatermark(log.logEndOffset());
+                log.maybeIncrementLogStartOffset(60);
+                manager.checkpointLogStartOffsets(List.of(log.topicPartition()));
+                System.out.println("DELETED BELOW 60");
+                System.out.flush();
+                while (System.in.read() >= 0) {
+                    // wait for the parent's kill
                 }
             }
             default -> throw new IllegalArgumentException("unknown command " + args[0]);

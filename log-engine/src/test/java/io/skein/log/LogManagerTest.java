@@ -27,6 +27,7 @@ import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -138,6 +139,24 @@ class LogManagerTest {
             for (Rec record : records) {
                 assertEquals("value-" + record.offset(), record.value());
             }
+        }
+    }
+
+    @Test
+    void aLogStartOffsetCheckpointedAfterDeletingRecordsSurvivesAKill() throws Exception {
+        Path dir = formatted("delete-records", 1);
+        try (ProcessTestSupport child = ProcessTestSupport.start("delete-records", dir, 1)) {
+            assertEquals("DELETED BELOW 60", child.nextLine());
+            child.kill(); // long before the periodic checkpoint (60 s)
+        }
+        assertFalse(Files.exists(dir.resolve(LogManager.CLEAN_SHUTDOWN_FILE)));
+
+        try (LogManager manager = start(dir)) {
+            PartitionLog log = manager.getLog(new TopicPartition("topic", 0)).orElseThrow();
+            assertEquals(100, log.logEndOffset());
+            assertEquals(60, log.logStartOffset(), "the deleted records stay deleted");
+            assertEquals(60, log.fetchOffsetByTimestamp(PartitionLog.EARLIEST_TIMESTAMP).orElseThrow().offset());
+            assertThrows(OffsetOutOfRangeException.class, () -> log.read(59, 1 << 20, FetchIsolation.LOG_END, true));
         }
     }
 

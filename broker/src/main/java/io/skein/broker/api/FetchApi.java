@@ -65,7 +65,7 @@ final class FetchApi implements Api {
                 TopicPartition tp = new TopicPartition(found.name(), partition.partition());
                 asked.add(new Asked(topic, partition.partition(), tp, Errors.NONE));
                 reads.add(new FetchPartition(tp, partition.fetchOffset(), partition.partitionMaxBytes(),
-                        partition.currentLeaderEpoch()));
+                        partition.currentLeaderEpoch(), partition.logStartOffset()));
             }
         }
         // A follower names itself: in the body up to v14, in the replica state from v15.

@@ -39,6 +39,7 @@ public final class KafkaApis implements RequestHandler {
         apis.put(ApiKeys.LIST_OFFSETS, new ListOffsetsApi(replicaManager));
         apis.put(ApiKeys.METADATA, new MetadataApi(cluster, topicAdmin, config.autoCreateTopicsEnable()));
         apis.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetsForLeaderEpochApi(replicaManager));
+        apis.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsApi(cluster, replicaManager));
         apis.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdApi(producerIds));
         apis.put(ApiKeys.CREATE_TOPICS, topicApis::createTopics);
         apis.put(ApiKeys.DELETE_TOPICS, topicApis::deleteTopics);

@@ -82,6 +82,11 @@ public final class DelayedOperationPurgatory<K> implements AutoCloseable {
         return completed;
     }
 
+    /** Checks the operations watching any key, for a change that may concern them all. */
+    public void checkAndCompleteAll() {
+        watchers.keySet().forEach(this::checkAndComplete);
+    }
+
     /** Operations waiting (or completed but not yet swept) under any key. */
     public int watched() {
         return watchers.values().stream().mapToInt(ConcurrentLinkedQueue::size).sum();

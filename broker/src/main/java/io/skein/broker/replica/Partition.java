@@ -25,6 +25,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedLeaderEpochException;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.errors.PolicyViolationException;
 import org.apache.kafka.common.errors.UnknownLeaderEpochException;
 
 /**
@@ -36,12 +38,16 @@ import org.apache.kafka.common.errors.UnknownLeaderEpochException;
  * step; reads take no lock.
  */
 public final class Partition {
+    /** The offset of a DeleteRecords request that means "the high watermark". */
+    public static final long DELETE_TO_HIGH_WATERMARK = -1;
+
     private final int localBrokerId;
     private final TopicPartition topicPartition;
     private final UUID topicId;
     private final PartitionLog log;
     private final IsrChanges isrChanges;
     private final IntPredicate isrEligible;
+    private final IntPredicate brokerAlive;
     private final ReentrantLock appendLock = new ReentrantLock();
     private ProducerStateManager producers;
     private volatile PartitionRegistration registration;
@@ -56,13 +62,14 @@ public final class Partition {
     }
 
     /**
-     * A follower as its fetches show it: its log end offset, and the last time it had everything the
-     * leader had (Kafka's rule: a fetch from the leader's log end offset at the previous fetch counts).
+     * A follower as its fetches show it: its log end offset, its log start offset, and the last time it
+     * had everything the leader had (Kafka's rule: a fetch from the leader's log end offset at the
+     * previous fetch counts). Offsets are -1 until its first fetch in this leader epoch.
      */
-    private record FollowerState(long logEndOffset, long lastCaughtUpTimeMs, long lastFetchLeaderLogEndOffset,
-                                 long lastFetchTimeMs) {
+    private record FollowerState(long logEndOffset, long logStartOffset, long lastCaughtUpTimeMs,
+                                 long lastFetchLeaderLogEndOffset, long lastFetchTimeMs) {
         static FollowerState unknown(long nowMs) {
-            return new FollowerState(-1, nowMs, -1, nowMs);
+            return new FollowerState(-1, -1, nowMs, -1, nowMs);
         }
     }
 
@@ -74,15 +81,18 @@ public final class Partition {
     /**
      * @param isrEligible whether a broker may join an ISR as the metadata says (unfenced, not shutting
      *                    down): the controller would refuse any other, so the leader does not ask (KIP-841)
+     * @param brokerAlive whether a broker is alive as the metadata says (registered, unfenced): only
+     *                    the replicas of live brokers hold the low watermark back
      */
     Partition(int localBrokerId, TopicPartition topicPartition, UUID topicId, PartitionLog log, IsrChanges isrChanges,
-              IntPredicate isrEligible) {
+              IntPredicate isrEligible, IntPredicate brokerAlive) {
         this.localBrokerId = localBrokerId;
         this.topicPartition = topicPartition;
         this.topicId = topicId;
         this.log = log;
         this.isrChanges = isrChanges;
         this.isrEligible = isrEligible;
+        this.brokerAlive = brokerAlive;
         this.producers = producersFromLog();
     }
 
@@ -251,12 +261,13 @@ public final class Partition {
 
     /**
      * Records a follower's fetch from {@code fetchOffset} (its log end offset), which may move the
-     * high watermark and bring the follower back into the ISR.
+     * high watermark and bring the follower back into the ISR, and the log start offset it reported,
+     * which may move the low watermark.
      *
      * @return whether the high watermark moved
      * @throws NotLeaderOrFollowerException if {@code replicaId} is not one of this partition's followers
      */
-    public boolean updateFollowerFetch(int replicaId, long fetchOffset, long nowMs) {
+    public boolean updateFollowerFetch(int replicaId, long fetchOffset, long followerLogStartOffset, long nowMs) {
         appendLock.lock();
         try {
             FollowerState previous = followers.get(replicaId);
@@ -269,10 +280,66 @@ public final class Partition {
             long caughtUp = fetchOffset >= leaderEnd ? nowMs
                     : fetchOffset >= previous.lastFetchLeaderLogEndOffset() ? previous.lastFetchTimeMs()
                     : previous.lastCaughtUpTimeMs();
-            followers.put(replicaId, new FollowerState(fetchOffset, caughtUp, leaderEnd, nowMs));
+            followers.put(replicaId, new FollowerState(fetchOffset, followerLogStartOffset, caughtUp, leaderEnd,
+                    nowMs));
             boolean moved = maybeIncrementHighWatermark();
             maybeExpandIsr(replicaId, fetchOffset);
             return moved;
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    /**
+     * As leader: the lowest log start offset among this replica and the followers on live brokers,
+     * whether in the ISR or not (Kafka's {@code lowWatermarkIfLeader}). Records below it are gone from
+     * every live replica; a DeleteRecords request is answered once it reaches the requested offset. A
+     * follower that has not fetched in this leader epoch counts as -1.
+     *
+     * @throws NotLeaderOrFollowerException if this broker does not lead the partition
+     */
+    public long lowWatermark() {
+        if (!isLeader()) {
+            throw new NotLeaderOrFollowerException("Broker " + localBrokerId + " is not the leader of "
+                    + topicPartition);
+        }
+        long lowWatermark = log.logStartOffset();
+        for (Map.Entry<Integer, FollowerState> follower : followers.entrySet()) {
+            if (brokerAlive.test(follower.getKey())) {
+                lowWatermark = Math.min(lowWatermark, follower.getValue().logStartOffset());
+            }
+        }
+        return lowWatermark;
+    }
+
+    /**
+     * DeleteRecords as leader: raises the log start offset to {@code offset}, or to the high watermark
+     * for {@link #DELETE_TO_HIGH_WATERMARK}. Followers raise theirs when their fetches show them the
+     * leader's.
+     *
+     * @return the offset the low watermark must reach: the one asked for, or the high watermark for -1
+     * @throws NotLeaderOrFollowerException if this broker does not lead the partition
+     * @throws PolicyViolationException     if the topic's {@code cleanup.policy} lacks {@code delete}
+     * @throws OffsetOutOfRangeException    if {@code offset} is negative (but -1) or above the high watermark
+     */
+    public long deleteRecordsOnLeader(long offset) {
+        appendLock.lock();
+        try {
+            if (!isLeader()) {
+                throw new NotLeaderOrFollowerException("Broker " + localBrokerId + " is not the leader of "
+                        + topicPartition);
+            }
+            if (!log.config().delete()) {
+                throw new PolicyViolationException("Records of partition " + topicPartition
+                        + " can not be deleted due to the configured policy");
+            }
+            long requested = offset == DELETE_TO_HIGH_WATERMARK ? log.highWatermark() : offset;
+            if (requested < 0) {
+                throw new OffsetOutOfRangeException("The offset " + requested + " for partition " + topicPartition
+                        + " is not valid");
+            }
+            log.maybeIncrementLogStartOffset(requested);
+            return requested;
         } finally {
             appendLock.unlock();
         }

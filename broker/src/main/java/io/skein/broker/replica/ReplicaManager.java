@@ -48,8 +48,8 @@ import org.slf4j.LoggerFactory;
  * deletes their logs and tells each partition its role. As leader a partition takes produce requests
  * and serves fetches from consumers and from its followers, whose progress moves its high watermark
  * and its ISR; as follower it is kept by a replica fetcher. Requests that must wait (acks=all,
- * long-poll fetches) wait in its purgatories, which it pokes when a partition's log or high watermark
- * moves.
+ * long-poll fetches, DeleteRecords) wait in its purgatories, which it pokes when a partition's log,
+ * high watermark or low watermark moves.
  */
 public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
@@ -63,6 +63,8 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final DelayedOperationPurgatory<TopicPartition> producePurgatory = new DelayedOperationPurgatory<>("produce");
     private final DelayedOperationPurgatory<TopicPartition> fetchPurgatory = new DelayedOperationPurgatory<>("fetch");
+    private final DelayedOperationPurgatory<TopicPartition> deleteRecordsPurgatory =
+            new DelayedOperationPurgatory<>("delete-records");
     private final CountDownLatch firstImageApplied = new CountDownLatch(1);
     private volatile MetadataImage image = MetadataImage.EMPTY;
 
@@ -106,14 +108,25 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
                               Partition.IsrChanges isrChanges) {
     }
 
-    /** One partition of a fetch request. */
-    public record FetchPartition(TopicPartition topicPartition, long fetchOffset, int maxBytes, int currentLeaderEpoch) {
+    /**
+     * One partition of a fetch request. A follower also reports its log start offset (-1 from
+     * consumers), from which its leader learns the partition's low watermark.
+     */
+    public record FetchPartition(TopicPartition topicPartition, long fetchOffset, int maxBytes, int currentLeaderEpoch,
+                                 long logStartOffset) {
     }
 
     /** What a partition of a fetch got: records up to the high watermark, or an error. */
     public record FetchResult(Errors error, long highWatermark, long logStartOffset, FileSlice records) {
         static FetchResult failed(Throwable error) {
             return new FetchResult(Errors.forException(error), -1, -1, FileSlice.EMPTY);
+        }
+    }
+
+    /** What a partition of a DeleteRecords request came to: its low watermark, or an error (and -1). */
+    public record DeleteRecordsResult(Errors error, long lowWatermark) {
+        static DeleteRecordsResult failed(Throwable error) {
+            return new DeleteRecordsResult(Errors.forException(error), -1);
         }
     }
 
@@ -134,6 +147,11 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
 
     /** Whether the metadata lets broker {@code id} join an ISR: registered and unfenced (so not shutting down). */
     private boolean isrEligible(int id) {
+        return isAlive(id);
+    }
+
+    /** Whether broker {@code id} is alive as the metadata says: registered and unfenced (Kafka's hasAliveBroker). */
+    private boolean isAlive(int id) {
         BrokerRegistration broker = image.broker(id);
         return broker != null && !broker.fenced();
     }
@@ -214,6 +232,10 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         }
         // A role change may end waits: a deposed leader answers its parked requests at once.
         affected(delta).forEach(this::checkWaiting);
+        if (!delta.changedBrokers().isEmpty()) {
+            // A broker fenced or gone no longer holds low watermarks back.
+            deleteRecordsPurgatory.checkAndCompleteAll();
+        }
         firstImageApplied.countDown();
     }
 
@@ -282,7 +304,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
             partitionLog.assignTopicId(topic.id());
         }
         Partition partition = new Partition(brokerId, tp, topic.id(), partitionLog, replication.isrChanges(),
-                this::isrEligible);
+                this::isrEligible, this::isAlive);
         partitions.put(tp, partition);
         return partition;
     }
@@ -454,9 +476,13 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
             try {
                 Partition partition = leaderPartition(wanted.topicPartition(), wanted.currentLeaderEpoch());
                 PartitionLog partitionLog = partition.log();
-                if (params.fromFollower()
-                        && partition.updateFollowerFetch(params.replicaId(), wanted.fetchOffset(), clock.millis())) {
-                    checkWaiting(wanted.topicPartition()); // the follower's progress committed more
+                if (params.fromFollower()) {
+                    if (partition.updateFollowerFetch(params.replicaId(), wanted.fetchOffset(), wanted.logStartOffset(),
+                            clock.millis())) {
+                        checkWaiting(wanted.topicPartition()); // the follower's progress committed more
+                    }
+                    // Its log start offset may have raised the low watermark that DeleteRecords requests wait for.
+                    deleteRecordsPurgatory.checkAndComplete(wanted.topicPartition());
                 }
                 long highWatermark = partitionLog.highWatermark();
                 FileSlice slice = partitionLog.read(wanted.fetchOffset(), Math.min(wanted.maxBytes(), budget),
@@ -521,15 +547,104 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         }
     }
 
+    // ---------------------------------------------------------------- delete records
+
+    /**
+     * DeleteRecords: raises each partition's log start offset as its leader (to its high watermark for
+     * offset -1), checkpoints the new log start offsets, and answers through {@code callback} once each
+     * partition's low watermark (the lowest log start offset of its live replicas, which followers
+     * report in their fetches) has reached the requested offset, or with REQUEST_TIMED_OUT and the low
+     * watermark at the start after {@code timeoutMs}. Segments below a log start offset go in the next
+     * retention pass.
+     */
+    public void deleteRecords(long timeoutMs, Map<TopicPartition, Long> offsets,
+                              Consumer<Map<TopicPartition, DeleteRecordsResult>> callback) {
+        Map<TopicPartition, DeleteRecordsResult> results = new LinkedHashMap<>();
+        Map<TopicPartition, Long> awaited = new HashMap<>();
+        offsets.forEach((tp, offset) -> {
+            try {
+                Partition partition = hostedPartition(tp);
+                long requested = partition.deleteRecordsOnLeader(offset);
+                results.put(tp, new DeleteRecordsResult(Errors.NONE, partition.lowWatermark()));
+                awaited.put(tp, requested);
+                checkWaiting(tp); // fetches parked below the new log start answer now
+            } catch (RuntimeException e) {
+                results.put(tp, DeleteRecordsResult.failed(e));
+            }
+        });
+        if (!awaited.isEmpty()) {
+            try {
+                logManager.checkpointLogStartOffsets(awaited.keySet());
+            } catch (IOException e) {
+                // Deleted from this broker's reads, but a crash before the next checkpoint would bring them back.
+                log.error("Cannot checkpoint the log start offsets of {} after DeleteRecords", awaited.keySet(), e);
+                awaited.keySet().forEach(tp -> results.put(tp, DeleteRecordsResult.failed(
+                        new KafkaStorageException("Cannot checkpoint the log start offset of " + tp, e))));
+                awaited.clear();
+            }
+        }
+        if (awaited.isEmpty()) {
+            callback.accept(results);
+            return;
+        }
+        deleteRecordsPurgatory.tryCompleteElseWatch(new DelayedDeleteRecords(timeoutMs, awaited, results, callback),
+                awaited.keySet());
+    }
+
+    /** Waits for each partition's low watermark to reach the offset records were deleted to. */
+    private final class DelayedDeleteRecords extends DelayedOperation {
+        private final Map<TopicPartition, Long> awaited;
+        private final Map<TopicPartition, DeleteRecordsResult> results;
+        private final Consumer<Map<TopicPartition, DeleteRecordsResult>> callback;
+
+        DelayedDeleteRecords(long timeoutMs, Map<TopicPartition, Long> awaited,
+                             Map<TopicPartition, DeleteRecordsResult> results,
+                             Consumer<Map<TopicPartition, DeleteRecordsResult>> callback) {
+            super(timeoutMs);
+            this.awaited = new HashMap<>(awaited);
+            this.results = results;
+            this.callback = callback;
+        }
+
+        @Override
+        protected boolean tryComplete() {
+            synchronized (results) { // the timer may be completing it at the same time
+                awaited.entrySet().removeIf(wanted -> {
+                    try {
+                        long lowWatermark = hostedPartition(wanted.getKey()).lowWatermark();
+                        if (lowWatermark < wanted.getValue()) {
+                            return false;
+                        }
+                        results.put(wanted.getKey(), new DeleteRecordsResult(Errors.NONE, lowWatermark));
+                    } catch (RuntimeException e) { // no longer the leader, or the topic is gone
+                        results.put(wanted.getKey(), DeleteRecordsResult.failed(e));
+                    }
+                    return true;
+                });
+            }
+            return awaited.isEmpty() && forceComplete();
+        }
+
+        @Override
+        protected void onComplete() {
+            synchronized (results) {
+                awaited.keySet().forEach(tp -> results.put(tp, new DeleteRecordsResult(Errors.REQUEST_TIMED_OUT,
+                        results.get(tp).lowWatermark())));
+            }
+            callback.accept(results);
+        }
+    }
+
     /** Fetches waiting for data (long polls). */
     public int waitingFetches() {
         return fetchPurgatory.watched();
     }
 
-    /** Tells the produce and fetch requests waiting on {@code tp} to look again. */
+    /** Tells the produce, fetch and DeleteRecords requests waiting on {@code tp} to look again. */
     private void checkWaiting(TopicPartition tp) {
         producePurgatory.checkAndComplete(tp);
         fetchPurgatory.checkAndComplete(tp);
+        deleteRecordsPurgatory.checkAndComplete(tp);
     }
 
     /** Answers every waiting request with what it has now, and stops the purgatories' timers. */
@@ -538,5 +653,6 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         fetchers.close();
         producePurgatory.close();
         fetchPurgatory.close();
+        deleteRecordsPurgatory.close();
     }
 }

@@ -76,6 +76,21 @@ class DelayedOperationPurgatoryTest {
     }
 
     @Test
+    void checkingAllKeysCompletesEveryOperationWhoseConditionHolds() {
+        AtomicLong lowWatermark = new AtomicLong();
+        WaitFor first = new WaitFor(60_000, lowWatermark, 1);
+        WaitFor second = new WaitFor(60_000, lowWatermark, 1);
+        WaitFor later = new WaitFor(60_000, lowWatermark, 2);
+        assertFalse(purgatory.tryCompleteElseWatch(first, List.of("a")));
+        assertFalse(purgatory.tryCompleteElseWatch(second, List.of("b", "c")));
+        assertFalse(purgatory.tryCompleteElseWatch(later, List.of("c")));
+        lowWatermark.set(1);
+        purgatory.checkAndCompleteAll();
+        assertEquals(List.of(1, 1, 0), List.of(first.completions.get(), second.completions.get(),
+                later.completions.get()));
+    }
+
+    @Test
     void anOperationExpiresAfterItsDelay() {
         WaitFor op = new WaitFor(50, new AtomicLong(), 1);
         assertFalse(purgatory.tryCompleteElseWatch(op, List.of("a")));
