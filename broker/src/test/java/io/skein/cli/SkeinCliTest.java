@@ -5,47 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.log.MetaProperties;
 import io.skein.testing.TestNode;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.Uuid;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The {@code skein} command as a user types it: arguments in, text and an exit code out. */
 class SkeinCliTest {
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream originalOut;
-    private PrintStream originalErr;
-
-    @BeforeEach
-    void captureOutput() {
-        originalOut = System.out;
-        originalErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restoreOutput() {
-        System.setOut(originalOut);
-        System.setErr(originalErr);
-    }
-
-    private int skein(String... args) {
-        return Skein.commandLine().execute(args);
+    private static int skein(String... args) {
+        return CliRun.skein(args).exitCode();
     }
 
     private Path configFile() throws Exception {
@@ -57,8 +32,9 @@ class SkeinCliTest {
 
     @Test
     void randomUuidPrintsAKafkaClusterId() {
-        assertEquals(0, skein("storage", "random-uuid"));
-        Uuid.fromString(out.toString(StandardCharsets.UTF_8).trim());
+        CliRun run = CliRun.skein("storage", "random-uuid");
+        assertEquals(0, run.exitCode());
+        Uuid.fromString(run.out().trim());
     }
 
     @Test
@@ -68,21 +44,24 @@ class SkeinCliTest {
         assertEquals(0, skein("storage", "format", "--cluster-id", clusterId, "--config", config.toString()));
         assertEquals(clusterId, MetaProperties.read(dir.resolve("data")).orElseThrow().clusterId());
 
-        assertEquals(1, skein("storage", "format", "--cluster-id", clusterId, "--config", config.toString()));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("already formatted. Use --ignore-formatted"), err.toString());
+        CliRun again = CliRun.skein("storage", "format", "--cluster-id", clusterId, "--config", config.toString());
+        assertEquals(1, again.exitCode());
+        assertTrue(again.err().contains("already formatted. Use --ignore-formatted"), again.err());
         assertEquals(0, skein("storage", "format", "--cluster-id", clusterId, "--config", config.toString(),
                 "--ignore-formatted"));
         assertEquals(1, skein("storage", "format", "--cluster-id", Uuid.randomUuid().toString(), "--config",
                 config.toString(), "--ignore-formatted"));
-        assertEquals(1, skein("storage", "format", "--cluster-id", "not-a-uuid", "--config", config.toString()));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("skein storage random-uuid"), err.toString());
+        CliRun badId = CliRun.skein("storage", "format", "--cluster-id", "not-a-uuid", "--config", config.toString());
+        assertEquals(1, badId.exitCode());
+        assertTrue(badId.err().contains("skein storage random-uuid"), badId.err());
         assertEquals(2, skein("storage", "format", "--config", config.toString()), "--cluster-id is required");
     }
 
     @Test
     void serverStartRefusesUnformattedStorageNamingTheCommand() throws Exception {
-        assertEquals(1, skein("server", "start", "--config", configFile().toString()));
-        String message = err.toString(StandardCharsets.UTF_8);
+        CliRun run = CliRun.skein("server", "start", "--config", configFile().toString());
+        assertEquals(1, run.exitCode());
+        String message = run.err();
         assertTrue(message.contains("not formatted") && message.contains("skein storage format"), message);
     }
 
@@ -90,8 +69,9 @@ class SkeinCliTest {
     void serverStartRefusesABadConfigNamingTheKey() throws Exception {
         Path config = configFile();
         Files.writeString(config, "\nlog.retention.hour=1\n", StandardOpenOption.APPEND);
-        assertEquals(1, skein("server", "start", "--config", config.toString()));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("'log.retention.hour'"), err.toString());
+        CliRun run = CliRun.skein("server", "start", "--config", config.toString());
+        assertEquals(1, run.exitCode());
+        assertTrue(run.err().contains("'log.retention.hour'"), run.err());
         assertEquals(1, skein("server", "start", "--config", dir.resolve("missing.properties").toString()));
     }
 }

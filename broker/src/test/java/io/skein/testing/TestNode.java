@@ -77,6 +77,11 @@ public final class TestNode implements AutoCloseable {
         return "127.0.0.1:" + node.broker().orElseThrow().boundPorts().get(0);
     }
 
+    /** The node's admin API, as {@code host:port}. */
+    public String adminAddress() {
+        return "127.0.0.1:" + node.broker().orElseThrow().adminPort();
+    }
+
     /** Stops the node cleanly and starts it again on the same storage and ports. */
     public void restart() throws IOException, InterruptedException {
         close();

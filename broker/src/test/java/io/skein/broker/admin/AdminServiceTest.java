@@ -1,0 +1,392 @@
+package io.skein.broker.admin;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Any;
+import com.google.rpc.ErrorInfo;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.protobuf.StatusProto;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
+import io.grpc.stub.StreamObserver;
+import io.skein.proto.admin.AdminServiceGrpc;
+import io.skein.proto.admin.AdminServiceGrpc.AdminServiceBlockingStub;
+import io.skein.proto.admin.AlterTopicConfigsRequest;
+import io.skein.proto.admin.Broker;
+import io.skein.proto.admin.BrokerState;
+import io.skein.proto.admin.ConfigEntry;
+import io.skein.proto.admin.ConfigSource;
+import io.skein.proto.admin.CreatePartitionsRequest;
+import io.skein.proto.admin.CreateTopicsRequest;
+import io.skein.proto.admin.CreateTopicsResponse;
+import io.skein.proto.admin.DeleteGroupsRequest;
+import io.skein.proto.admin.DeleteRecordsRequest;
+import io.skein.proto.admin.DeleteTopicsRequest;
+import io.skein.proto.admin.DescribeClusterRequest;
+import io.skein.proto.admin.DescribeClusterResponse;
+import io.skein.proto.admin.DescribeGroupsRequest;
+import io.skein.proto.admin.DescribeQuorumRequest;
+import io.skein.proto.admin.DescribeQuorumResponse;
+import io.skein.proto.admin.DescribeTopicConfigsRequest;
+import io.skein.proto.admin.DescribeTopicsRequest;
+import io.skein.proto.admin.ElectLeadersRequest;
+import io.skein.proto.admin.ElectLeadersResponse;
+import io.skein.proto.admin.ElectionResult;
+import io.skein.proto.admin.GroupDescription;
+import io.skein.proto.admin.GroupOffset;
+import io.skein.proto.admin.GroupSummary;
+import io.skein.proto.admin.ListGroupsRequest;
+import io.skein.proto.admin.ListTopicsRequest;
+import io.skein.proto.admin.PartitionDescription;
+import io.skein.proto.admin.QuorumMember;
+import io.skein.proto.admin.ResetGroupOffsetsRequest;
+import io.skein.proto.admin.TopicDescription;
+import io.skein.proto.admin.TopicPartitions;
+import io.skein.proto.admin.TopicSpec;
+import io.skein.proto.admin.TopicSummary;
+import io.skein.testing.TestCluster;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every AdminService RPC, through the generated stubs, against a real three-node cluster. */
+@Timeout(180)
+class AdminServiceTest {
+    @TempDir
+    static Path dir;
+    static TestCluster cluster;
+    static ManagedChannel channel;
+    static AdminServiceBlockingStub admin;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = TestCluster.start(dir, 3, Map.of("broker.heartbeat.interval.ms", "500",
+                "broker.session.timeout.ms", "3000", "auto.leader.rebalance.enable", "false",
+                "offsets.topic.num.partitions", "3", "group.initial.rebalance.delay.ms", "0"));
+        channel = NettyChannelBuilder.forTarget(cluster.node(1).adminAddress()).usePlaintext().build();
+        admin = AdminServiceGrpc.newBlockingStub(channel);
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        cluster.close();
+    }
+
+    private static AdminServiceBlockingStub admin() {
+        return admin.withDeadlineAfter(60, TimeUnit.SECONDS);
+    }
+
+    /** The call fails with {@code code}, and its ErrorInfo names the Kafka error {@code reason}. */
+    private static StatusRuntimeException assertFails(Status.Code code, String reason, Executable call) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
+        assertEquals(code, e.getStatus().getCode(), e.toString());
+        com.google.rpc.Status status = StatusProto.fromThrowable(e);
+        assertNotNull(status, "no status details in " + e);
+        List<String> reasons = new ArrayList<>();
+        for (Any detail : status.getDetailsList()) {
+            try {
+                ErrorInfo info = detail.unpack(ErrorInfo.class);
+                assertEquals("skein.io", info.getDomain());
+                reasons.add(info.getReason());
+            } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
+                throw new AssertionError(ex);
+            }
+        }
+        assertEquals(List.of(reason), reasons, e.toString());
+        assertFalse(e.getStatus().getDescription().isBlank());
+        return e;
+    }
+
+    private static CreateTopicsResponse create(String name, int partitions, int replicas, Map<String, String> configs) {
+        return admin().createTopics(CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName(name)
+                .setPartitions(partitions).setReplicationFactor(replicas).putAllConfigs(configs)).build());
+    }
+
+    private static TopicDescription describe(String name) {
+        return admin().describeTopics(DescribeTopicsRequest.newBuilder().addNames(name).build()).getTopics(0);
+    }
+
+    private static void produce(String topic, int count) throws Exception {
+        Properties config = new Properties();
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(),
+                new StringSerializer())) {
+            for (int i = 0; i < count; i++) {
+                producer.send(new ProducerRecord<>(topic, "key-" + i, "value-" + i)).get();
+            }
+        }
+    }
+
+    @Test
+    void topicsAreCreatedDescribedListedAndDeleted() throws Exception {
+        CreateTopicsResponse created = create("orders", 3, 3, Map.of("retention.ms", "86400000"));
+        TopicSummary summary = created.getTopics(0);
+        assertEquals("orders", summary.getName());
+        assertEquals(3, summary.getPartitions());
+        assertEquals(3, summary.getReplicationFactor());
+        produce("orders", 30);
+
+        TopicDescription orders = describe("orders");
+        assertEquals(summary.getTopicId(), orders.getTopicId());
+        assertEquals(Map.of("retention.ms", "86400000"), orders.getConfigsMap());
+        assertEquals(3, orders.getPartitionsCount());
+        long records = 0;
+        for (PartitionDescription p : orders.getPartitionsList()) {
+            assertEquals(p.getReplicas(0), p.getLeader(), "a new topic is led by its preferred replicas");
+            assertEquals(3, p.getIsrCount());
+            assertFalse(p.getOffline());
+            assertFalse(p.getUnderReplicated());
+            assertEquals(0, p.getLogStartOffset());
+            records += p.getLogEndOffset();
+        }
+        assertEquals(30, records);
+
+        List<String> listed = admin().listTopics(ListTopicsRequest.getDefaultInstance()).getTopicsList().stream()
+                .map(TopicSummary::getName).toList();
+        assertTrue(listed.contains("orders"));
+        assertFalse(listed.contains("__consumer_offsets"), "internal topics only when asked for");
+
+        assertFails(Status.Code.ALREADY_EXISTS, "TOPIC_ALREADY_EXISTS", () -> create("orders", 1, 1, Map.of()));
+        assertFails(Status.Code.INVALID_ARGUMENT, "INVALID_PARTITIONS", () -> create("negative", -2, 1, Map.of()));
+        assertFails(Status.Code.INVALID_ARGUMENT, "INVALID_REPLICATION_FACTOR", () -> create("wide", 1, 4, Map.of()));
+        assertFails(Status.Code.INVALID_ARGUMENT, "INVALID_TOPIC_EXCEPTION", () -> create("no spaces", 1, 1, Map.of()));
+        assertFails(Status.Code.INVALID_ARGUMENT, "INVALID_CONFIG",
+                () -> create("badconfig", 1, 1, Map.of("retention.ms", "soon")));
+        // One bad topic in a batch creates none of them.
+        assertFails(Status.Code.ALREADY_EXISTS, "TOPIC_ALREADY_EXISTS", () -> admin().createTopics(
+                CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName("fresh").setPartitions(1))
+                        .addTopics(TopicSpec.newBuilder().setName("orders").setPartitions(1)).build()));
+        assertFails(Status.Code.NOT_FOUND, "UNKNOWN_TOPIC_OR_PARTITION", () -> describe("fresh"));
+
+        admin().deleteTopics(DeleteTopicsRequest.newBuilder().addNames("orders").build());
+        assertFalse(admin().listTopics(ListTopicsRequest.getDefaultInstance()).getTopicsList().stream()
+                .anyMatch(t -> t.getName().equals("orders")));
+        assertFails(Status.Code.NOT_FOUND, "UNKNOWN_TOPIC_OR_PARTITION",
+                () -> admin().deleteTopics(DeleteTopicsRequest.newBuilder().addNames("orders").build()));
+    }
+
+    @Test
+    void partitionsGrowAndConfigsChange() {
+        create("payments", 2, 2, Map.of());
+        TopicSummary grown = admin().createPartitions(CreatePartitionsRequest.newBuilder().setTopic("payments")
+                .setPartitions(4).build()).getTopic();
+        assertEquals(4, grown.getPartitions());
+        assertEquals(4, describe("payments").getPartitionsCount());
+        assertFails(Status.Code.INVALID_ARGUMENT, "INVALID_PARTITIONS", () -> admin().createPartitions(
+                CreatePartitionsRequest.newBuilder().setTopic("payments").setPartitions(3).build()));
+        assertFails(Status.Code.NOT_FOUND, "UNKNOWN_TOPIC_OR_PARTITION", () -> admin().createPartitions(
+                CreatePartitionsRequest.newBuilder().setTopic("nothing").setPartitions(3).build()));
+
+        Map<String, String> configs = admin().alterTopicConfigs(AlterTopicConfigsRequest.newBuilder()
+                .setTopic("payments").putSet("retention.ms", "3600000").putSet("cleanup.policy", "compact").build())
+                .getConfigsMap();
+        assertEquals(Map.of("retention.ms", "3600000", "cleanup.policy", "compact"), configs);
+        configs = admin().alterTopicConfigs(AlterTopicConfigsRequest.newBuilder().setTopic("payments")
+                .addDelete("cleanup.policy").build()).getConfigsMap();
+        assertEquals(Map.of("retention.ms", "3600000"), configs);
+        assertFails(Status.Code.INVALID_ARGUMENT, "INVALID_CONFIG", () -> admin().alterTopicConfigs(
+                AlterTopicConfigsRequest.newBuilder().setTopic("payments").putSet("retention.ms", "soon").build()));
+        assertFails(Status.Code.NOT_FOUND, "UNKNOWN_TOPIC_OR_PARTITION", () -> admin().alterTopicConfigs(
+                AlterTopicConfigsRequest.newBuilder().setTopic("nothing").putSet("retention.ms", "1").build()));
+
+        Map<String, ConfigEntry> entries = new java.util.HashMap<>();
+        admin().describeTopicConfigs(DescribeTopicConfigsRequest.newBuilder().setTopic("payments").build())
+                .getConfigsList().forEach(e -> entries.put(e.getName(), e));
+        assertEquals("3600000", entries.get("retention.ms").getValue());
+        assertEquals(ConfigSource.DYNAMIC_TOPIC_CONFIG, entries.get("retention.ms").getSource());
+        assertEquals("delete", entries.get("cleanup.policy").getValue());
+        assertEquals(ConfigSource.DEFAULT_CONFIG, entries.get("cleanup.policy").getSource());
+        assertFails(Status.Code.NOT_FOUND, "UNKNOWN_TOPIC_OR_PARTITION", () -> admin().describeTopicConfigs(
+                DescribeTopicConfigsRequest.newBuilder().setTopic("nothing").build()));
+    }
+
+    @Test
+    void groupsAreDescribedResetAndDeleted() throws Exception {
+        create("clicks", 2, 3, Map.of());
+        produce("clicks", 20);
+        Properties config = new Properties();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "analytics");
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "analytics-1");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
+                new StringDeserializer())) {
+            consumer.subscribe(List.of("clicks"));
+            int[] read = {0};
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                read[0] += consumer.poll(Duration.ofMillis(100)).count();
+                return read[0] >= 20;
+            });
+            consumer.commitSync();
+
+            GroupDescription group = admin().describeGroups(DescribeGroupsRequest.newBuilder()
+                    .addGroupIds("analytics").build()).getGroups(0);
+            assertEquals("Stable", group.getState());
+            assertEquals("range", group.getProtocol());
+            assertEquals(1, group.getMembersCount());
+            assertEquals("analytics-1", group.getMembers(0).getClientId());
+            assertEquals(List.of(0, 1), group.getMembers(0).getAssignment(0).getPartitionsList());
+            assertEquals(2, group.getOffsetsCount());
+            long committed = 0;
+            for (GroupOffset offset : group.getOffsetsList()) {
+                assertEquals(0, offset.getLag());
+                assertEquals(offset.getLogEndOffset(), offset.getCommittedOffset());
+                assertEquals(group.getMembers(0).getMemberId(), offset.getMemberId());
+                committed += offset.getCommittedOffset();
+            }
+            assertEquals(20, committed);
+            assertTrue(admin().listGroups(ListGroupsRequest.getDefaultInstance()).getGroupsList().stream()
+                    .map(GroupSummary::getGroupId).toList().contains("analytics"));
+
+            assertFails(Status.Code.FAILED_PRECONDITION, "NON_EMPTY_GROUP", () -> admin().resetGroupOffsets(
+                    ResetGroupOffsetsRequest.newBuilder().setGroupId("analytics").setToEarliest(true).build()));
+            assertFails(Status.Code.FAILED_PRECONDITION, "NON_EMPTY_GROUP", () -> admin().deleteGroups(
+                    DeleteGroupsRequest.newBuilder().addGroupIds("analytics").build()));
+        }
+
+        List<GroupOffset> preview = admin().resetGroupOffsets(ResetGroupOffsetsRequest.newBuilder()
+                .setGroupId("analytics").setShiftBy(-3).setDryRun(true).build()).getOffsetsList();
+        assertEquals(20 - 6, preview.stream().mapToLong(GroupOffset::getCommittedOffset).sum());
+        List<GroupOffset> reset = admin().resetGroupOffsets(ResetGroupOffsetsRequest.newBuilder()
+                .setGroupId("analytics").setToEarliest(true).build()).getOffsetsList();
+        assertEquals(List.of(0L, 0L), reset.stream().map(GroupOffset::getCommittedOffset).toList());
+        GroupDescription after = admin().describeGroups(DescribeGroupsRequest.newBuilder()
+                .addGroupIds("analytics").build()).getGroups(0);
+        assertEquals("Empty", after.getState());
+        assertEquals(20, after.getOffsetsList().stream().mapToLong(GroupOffset::getLag).sum(),
+                "the dry run committed nothing; the reset to earliest did");
+
+        assertFails(Status.Code.NOT_FOUND, "GROUP_ID_NOT_FOUND", () -> admin().describeGroups(
+                DescribeGroupsRequest.newBuilder().addGroupIds("nobody").build()));
+        assertFails(Status.Code.NOT_FOUND, "GROUP_ID_NOT_FOUND", () -> admin().deleteGroups(
+                DeleteGroupsRequest.newBuilder().addGroupIds("nobody").build()));
+        assertFails(Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST", () -> admin().resetGroupOffsets(
+                ResetGroupOffsetsRequest.newBuilder().setGroupId("analytics").build()));
+
+        admin().deleteGroups(DeleteGroupsRequest.newBuilder().addGroupIds("analytics").build());
+        assertFalse(admin().listGroups(ListGroupsRequest.getDefaultInstance()).getGroupsList().stream()
+                .anyMatch(g -> g.getGroupId().equals("analytics")));
+    }
+
+    @Test
+    void recordsBelowAnOffsetAreDeleted() throws Exception {
+        create("logs", 1, 3, Map.of());
+        produce("logs", 10);
+        long lowWatermark = admin().deleteRecords(DeleteRecordsRequest.newBuilder().setTopic("logs")
+                .setBeforeOffset(4).build()).getPartitions(0).getLowWatermark();
+        assertEquals(4, lowWatermark);
+        PartitionDescription partition = describe("logs").getPartitions(0);
+        assertEquals(4, partition.getLogStartOffset());
+        assertEquals(10, partition.getLogEndOffset());
+        assertFails(Status.Code.INVALID_ARGUMENT, "OFFSET_OUT_OF_RANGE", () -> admin().deleteRecords(
+                DeleteRecordsRequest.newBuilder().setTopic("logs").setBeforeOffset(11).build()));
+        assertFails(Status.Code.NOT_FOUND, "UNKNOWN_TOPIC_OR_PARTITION", () -> admin().deleteRecords(
+                DeleteRecordsRequest.newBuilder().setTopic("nothing").setBeforeOffset(1).build()));
+    }
+
+    @Test
+    void clusterQuorumAndPreferredLeadersFollowABrokerThatStopsAndComesBack() throws Exception {
+        DescribeClusterResponse described = admin().describeCluster(DescribeClusterRequest.getDefaultInstance());
+        assertEquals(3, described.getBrokersCount());
+        assertTrue(described.getBrokersList().stream().allMatch(b -> b.getState() == BrokerState.UNFENCED));
+        assertTrue(described.getClusterId().length() > 0);
+        DescribeQuorumResponse quorum = admin().describeQuorum(DescribeQuorumRequest.getDefaultInstance());
+        assertEquals(described.getActiveController(), quorum.getLeaderId());
+        assertEquals(3, quorum.getVotersCount());
+        for (QuorumMember voter : quorum.getVotersList()) {
+            assertEquals(voter.getId() == quorum.getLeaderId() ? "LEADER" : "FOLLOWER", voter.getRole());
+            assertEquals(quorum.getTerm(), voter.getTerm());
+            assertTrue(voter.getAppliedIndex() > 0 && voter.getLag() >= 0, voter.toString());
+        }
+
+        create("moves", 3, 3, Map.of());
+        cluster.node(3).close();
+        await().atMost(Duration.ofSeconds(30)).until(() -> brokerState(3) == BrokerState.SHUTTING_DOWN);
+        DescribeQuorumResponse withoutThree = admin().describeQuorum(DescribeQuorumRequest.getDefaultInstance());
+        assertEquals("UNREACHABLE", withoutThree.getVotersList().stream().filter(v -> v.getId() == 3).findFirst()
+                .orElseThrow().getRole());
+        assertTrue(describe("moves").getPartitionsList().stream().allMatch(PartitionDescription::getUnderReplicated));
+
+        cluster.node(3).start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> brokerState(3) == BrokerState.UNFENCED
+                && describe("moves").getPartitionsList().stream().noneMatch(PartitionDescription::getUnderReplicated));
+        List<PartitionDescription> ledElsewhere = describe("moves").getPartitionsList().stream()
+                .filter(p -> p.getReplicas(0) == 3).toList();
+        assertTrue(ledElsewhere.stream().allMatch(p -> p.getLeader() != 3), "no automatic rebalance in this test");
+
+        ElectLeadersResponse elected = admin().electLeaders(ElectLeadersRequest.newBuilder()
+                .addPartitions(TopicPartitions.newBuilder().setTopic("moves")).build());
+        assertEquals(3, elected.getResultsCount());
+        for (ElectionResult result : elected.getResultsList()) {
+            PartitionDescription before = describe("moves").getPartitions(result.getPartition());
+            assertEquals(before.getReplicas(0), result.getLeader(), result.toString());
+            assertEquals(before.getReplicas(0) == 3 ? "NONE" : "ELECTION_NOT_NEEDED", result.getOutcome(),
+                    result.toString());
+        }
+        assertTrue(describe("moves").getPartitionsList().stream().allMatch(p -> p.getLeader() == p.getReplicas(0)));
+        assertFails(Status.Code.NOT_FOUND, "UNKNOWN_TOPIC_OR_PARTITION", () -> admin().electLeaders(
+                ElectLeadersRequest.newBuilder().addPartitions(TopicPartitions.newBuilder().setTopic("nothing"))
+                        .build()));
+    }
+
+    private static BrokerState brokerState(int id) {
+        return admin().describeCluster(DescribeClusterRequest.getDefaultInstance()).getBrokersList().stream()
+                .filter(b -> b.getId() == id).map(Broker::getState).findFirst().orElseThrow();
+    }
+
+    @Test
+    void serverReflectionListsTheAdminService() throws Exception {
+        CompletableFuture<List<String>> services = new CompletableFuture<>();
+        StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
+                .serverReflectionInfo(new StreamObserver<>() {
+                    @Override
+                    public void onNext(ServerReflectionResponse response) {
+                        services.complete(response.getListServicesResponse().getServiceList().stream()
+                                .map(ServiceResponse::getName).toList());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        services.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+        requests.onCompleted();
+        assertTrue(services.get(30, TimeUnit.SECONDS).contains("skein.admin.AdminService"));
+    }
+}
