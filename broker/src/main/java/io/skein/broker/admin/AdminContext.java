@@ -36,8 +36,4 @@ record AdminContext(String clusterId, MetadataWaiter metadata, ControllerClient 
         }
         return topic;
     }
-
-    static boolean isInternal(String topic) {
-        return topic.startsWith("__");
-    }
 }

@@ -10,13 +10,12 @@ import io.skein.proto.admin.DescribeQuorumResponse;
 import io.skein.proto.admin.QuorumMember;
 import io.skein.proto.controller.DescribeVoterResponse;
 import io.skein.proto.controller.ErrorCode;
-import io.skein.proto.metadata.Endpoint;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -36,11 +35,8 @@ final class ClusterRpcs {
     CompletableFuture<DescribeClusterResponse> describeCluster() {
         MetadataImage image = context.image();
         return voters().thenApply(voters -> {
-            int controller = voters.values().stream().flatMap(Optional::stream)
-                    .filter(v -> v.getRole().equals("LEADER")).mapToInt(DescribeVoterResponse::getNodeId)
-                    .findFirst().orElse(-1);
             DescribeClusterResponse.Builder response = DescribeClusterResponse.newBuilder()
-                    .setClusterId(context.clusterId()).setActiveController(controller);
+                    .setClusterId(context.clusterId()).setActiveController(leader(voters).orElse(-1));
             image.brokers().values().stream().sorted(Comparator.comparingInt(BrokerRegistration::id))
                     .forEach(broker -> response.addBrokers(broker(broker)));
             return response.build();
@@ -58,11 +54,7 @@ final class ClusterRpcs {
     }
 
     CompletableFuture<DescribeQuorumResponse> describeQuorum() {
-        // Where each voter's log ends, as the leader knows it; unknown (lag -1) while there is no leader.
-        CompletableFuture<Optional<io.skein.proto.controller.DescribeQuorumResponse>> fromLeader =
-                context.controllerCalls().call(() -> Optional.of(context.controller().describeQuorum()))
-                        .exceptionally(e -> Optional.empty());
-        return voters().thenCombine(fromLeader, (voters, leader) -> {
+        return voters().thenCompose(voters -> fromLeader(voters).thenApply(leader -> {
             Optional<io.skein.proto.controller.DescribeQuorumResponse> known = leader
                     .filter(l -> l.getError().getCode() == ErrorCode.NONE);
             Map<Integer, Long> logEnds = new HashMap<>();
@@ -86,7 +78,27 @@ final class ClusterRpcs {
             known.ifPresent(l -> l.getObserversList().forEach(o -> response.addListeners(QuorumMember.newBuilder()
                     .setId(o.getReplicaId()).setRole("LISTENER").setLag(-1))));
             return response.build();
-        });
+        }));
+    }
+
+    /**
+     * Where each voter's log ends, as the leader knows it. Asked only if a voter says it leads, so
+     * that a quorum without a leader is described at once (with lag unknown) rather than after the
+     * controller client's whole timeout.
+     */
+    private CompletableFuture<Optional<io.skein.proto.controller.DescribeQuorumResponse>> fromLeader(
+            Map<Integer, Optional<DescribeVoterResponse>> voters) {
+        if (leader(voters).isEmpty()) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return context.controllerCalls().call(() -> Optional.of(context.controller().describeQuorum()))
+                .exceptionally(e -> Optional.empty());
+    }
+
+    /** The voter that says it leads: the active controller. */
+    private static OptionalInt leader(Map<Integer, Optional<DescribeVoterResponse>> voters) {
+        return voters.values().stream().flatMap(Optional::stream).filter(v -> v.getRole().equals("LEADER"))
+                .mapToInt(DescribeVoterResponse::getNodeId).findFirst();
     }
 
     /** Each voter's own answer, or empty if it did not answer in time. */

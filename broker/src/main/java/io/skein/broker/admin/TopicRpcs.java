@@ -135,7 +135,7 @@ final class TopicRpcs {
             return names.stream().map(name -> AdminContext.existing(image, name)).toList();
         }
         return image.topicsById().values().stream()
-                .filter(t -> includeInternal || !AdminContext.isInternal(t.name()))
+                .filter(t -> includeInternal || !TopicImage.isInternal(t.name()))
                 .sorted(Comparator.comparing(TopicImage::name)).toList();
     }
 
@@ -144,7 +144,7 @@ final class TopicRpcs {
         return TopicSummary.newBuilder().setName(topic.name()).setTopicId(topic.id().toString())
                 .setPartitions(topic.partitions().size())
                 .setReplicationFactor(first == null ? 0 : first.replicas().size())
-                .setInternal(AdminContext.isInternal(topic.name())).build();
+                .setInternal(TopicImage.isInternal(topic.name())).build();
     }
 
     CompletableFuture<DescribeTopicsResponse> describeTopics(DescribeTopicsRequest request) {
@@ -162,7 +162,7 @@ final class TopicRpcs {
             DescribeTopicsResponse.Builder response = DescribeTopicsResponse.newBuilder();
             for (TopicImage topic : topics) {
                 TopicDescription.Builder description = TopicDescription.newBuilder().setName(topic.name())
-                        .setTopicId(topic.id().toString()).setInternal(AdminContext.isInternal(topic.name()))
+                        .setTopicId(topic.id().toString()).setInternal(TopicImage.isInternal(topic.name()))
                         .putAllConfigs(image.configs(new ConfigResource(ConfigResourceType.TOPIC, topic.name())));
                 topic.partitions().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
                     PartitionRegistration p = e.getValue();

@@ -58,9 +58,4 @@ record ClusterView(Supplier<MetadataImage> images, String clusterId, int brokerI
     static UUID toUuid(Uuid id) {
         return new UUID(id.getMostSignificantBits(), id.getLeastSignificantBits());
     }
-
-    /** Internal topics, as Kafka's clients list them apart. */
-    static boolean isInternal(String topic) {
-        return topic.equals("__consumer_offsets") || topic.equals("__transaction_state");
-    }
 }

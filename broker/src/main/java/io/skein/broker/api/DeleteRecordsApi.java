@@ -48,7 +48,7 @@ final class DeleteRecordsApi implements Api {
                 offsets.remove(tp);
                 if (found == null || found.partition(partition.partitionIndex()) == null) {
                     refused.put(tp, new DeleteRecordsResult(Errors.UNKNOWN_TOPIC_OR_PARTITION, -1));
-                } else if (ClusterView.isInternal(topic.name())) {
+                } else if (TopicImage.isInternal(topic.name())) {
                     refused.put(tp, new DeleteRecordsResult(Errors.INVALID_TOPIC_EXCEPTION, -1));
                 } else {
                     offsets.put(tp, partition.offset());

@@ -63,7 +63,7 @@ final class MetadataApi implements Api {
             }
         }
         List<String> missing = names.stream().distinct()
-                .filter(name -> image.topic(name) == null && !ClusterView.isInternal(name)).toList();
+                .filter(name -> image.topic(name) == null && !TopicImage.isInternal(name)).toList();
         boolean allowed = autoCreateTopics && (version < 4 || request.allowAutoTopicCreation());
         if (!allowed || missing.isEmpty()) {
             return CompletableFuture.completedFuture(response(context, image, names, unknownIds, Map.of()));
@@ -107,7 +107,7 @@ final class MetadataApi implements Api {
     }
 
     private static MetadataResponseTopic topic(MetadataImage image, String name, Set<Integer> live, Errors ifMissing) {
-        MetadataResponseTopic topic = new MetadataResponseTopic().setName(name).setIsInternal(ClusterView.isInternal(name));
+        MetadataResponseTopic topic = new MetadataResponseTopic().setName(name).setIsInternal(TopicImage.isInternal(name));
         TopicImage found = image.topic(name);
         if (found == null) {
             return topic.setErrorCode(ifMissing.code());

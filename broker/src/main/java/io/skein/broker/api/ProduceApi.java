@@ -62,7 +62,7 @@ final class ProduceApi implements Api {
                     failed.put(target, version >= TOPIC_IDS_FROM
                             ? error(Errors.UNKNOWN_TOPIC_ID, "No topic has id " + topic.topicId())
                             : error(Errors.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition."));
-                } else if (ClusterView.isInternal(found.name())) {
+                } else if (TopicImage.isInternal(found.name())) {
                     failed.put(target, error(Errors.INVALID_TOPIC_EXCEPTION, "Cannot append to internal topic "
                             + found.name()));
                 } else {

@@ -12,4 +12,9 @@ public record TopicImage(String name, UUID id, Map<Integer, PartitionRegistratio
     public PartitionRegistration partition(int partitionId) {
         return partitions.get(partitionId);
     }
+
+    /** Kafka's internal topics, which clients list apart and may not produce to. */
+    public static boolean isInternal(String topic) {
+        return topic.equals("__consumer_offsets") || topic.equals("__transaction_state");
+    }
 }
