@@ -15,6 +15,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -26,10 +27,8 @@ final class ConsumeCommand implements Callable<Integer> {
     @Parameters(paramLabel = "TOPIC")
     String topic;
 
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT[,...]",
-            defaultValue = "${env:SKEIN_BOOTSTRAP:-127.0.0.1:9092}",
-            description = "Kafka listeners to start from (default: $SKEIN_BOOTSTRAP, else ${DEFAULT-VALUE})")
-    String bootstrap;
+    @Mixin
+    KafkaClientOptions client;
 
     @Option(names = {"-g", "--group"}, description = "Consume as a member of this group, committing offsets")
     String group;
@@ -50,15 +49,11 @@ final class ConsumeCommand implements Callable<Integer> {
     @Option(names = "--print-headers", description = "Print the headers before the value (k=v,...<TAB>)")
     boolean printHeaders;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
-            description = "table: values as text; json: one object per record with partition, offset, timestamp, "
-                    + "key, value and headers")
-    Output.Format output;
 
     @Override
     public Integer call() {
         Properties config = new Properties();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, client.bootstrap);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         if (group != null) {
@@ -114,7 +109,7 @@ final class ConsumeCommand implements Callable<Integer> {
         for (Header header : record.headers()) {
             headers.put(header.key(), header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8));
         }
-        if (output == Output.Format.JSON) {
+        if (client.json()) {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("topic", record.topic());
             json.put("partition", record.partition());

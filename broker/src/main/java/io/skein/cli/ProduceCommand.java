@@ -19,6 +19,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -30,10 +31,8 @@ final class ProduceCommand implements Callable<Integer> {
     @Parameters(paramLabel = "TOPIC")
     String topic;
 
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT[,...]",
-            defaultValue = "${env:SKEIN_BOOTSTRAP:-127.0.0.1:9092}",
-            description = "Kafka listeners to start from (default: $SKEIN_BOOTSTRAP, else ${DEFAULT-VALUE})")
-    String bootstrap;
+    @Mixin
+    KafkaClientOptions client;
 
     @Option(names = {"-k", "--key"}, description = "The key of every record")
     String key;
@@ -51,14 +50,11 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--acks", defaultValue = "all", description = "0, 1 or all; default: ${DEFAULT-VALUE}")
     String acks;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
-            description = "table: a summary on stderr; json: each record's partition and offset, one per line")
-    Output.Format output;
 
     @Override
     public Integer call() throws Exception {
         Properties config = new Properties();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, client.bootstrap);
         config.put(ProducerConfig.ACKS_CONFIG, acks);
         config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
@@ -90,7 +86,7 @@ final class ProduceCommand implements Callable<Integer> {
         for (Future<RecordMetadata> each : sent) {
             try {
                 RecordMetadata metadata = each.get();
-                if (output == Output.Format.JSON) {
+                if (client.json()) {
                     System.out.println(Output.json(Map.of("partition", metadata.partition(),
                             "offset", metadata.offset())));
                 }
