@@ -135,4 +135,22 @@ class MetadataDeltaTest {
         assertFalse(copy.broker(1).fenced());
         assertEquals(ImageRecords.of(image), ImageRecords.of(copy));
     }
+
+    @Test
+    void aBrokerFencedByItsControlledShutdownIsShuttingDownUntilItRegistersAgain() {
+        MetadataDelta delta = new MetadataDelta(cluster());
+        delta.replay(MetadataRecord.newBuilder().setFenceBroker(FenceBrokerRecord.newBuilder().setBrokerId(1)
+                .setBrokerEpoch(10).setControlledShutdown(true)).build());
+        MetadataImage stopping = delta.apply(8);
+        assertTrue(stopping.broker(1).fenced() && stopping.broker(1).shuttingDown());
+        assertFalse(stopping.broker(2).shuttingDown(), "fenced since it registered, not by a shutdown");
+
+        MetadataDelta rebuilt = new MetadataDelta(MetadataImage.EMPTY);
+        rebuilt.replay(ImageRecords.of(stopping));
+        assertEquals(stopping.brokers(), rebuilt.apply(8).brokers(), "a snapshot keeps the shutdown");
+
+        MetadataDelta back = new MetadataDelta(stopping);
+        back.replay(register(1, 12));
+        assertFalse(back.apply(9).broker(1).shuttingDown());
+    }
 }
