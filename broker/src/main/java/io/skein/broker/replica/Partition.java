@@ -46,7 +46,6 @@ public final class Partition {
     private final UUID topicId;
     private final PartitionLog log;
     private final IsrChanges isrChanges;
-    private final IntPredicate isrEligible;
     private final IntPredicate brokerAlive;
     private final ReentrantLock appendLock = new ReentrantLock();
     private ProducerStateManager producers;
@@ -79,19 +78,18 @@ public final class Partition {
     }
 
     /**
-     * @param isrEligible whether a broker may join an ISR as the metadata says (unfenced, not shutting
-     *                    down): the controller would refuse any other, so the leader does not ask (KIP-841)
-     * @param brokerAlive whether a broker is alive as the metadata says (registered, unfenced): only
-     *                    the replicas of live brokers hold the low watermark back
+     * @param brokerAlive whether a broker is alive as the metadata says: registered and unfenced (a
+     *                    broker shutting down is fenced at once). Only live brokers may join an ISR, as the
+     *                    controller would refuse any other (KIP-841), and only their replicas hold the low
+     *                    watermark back
      */
     Partition(int localBrokerId, TopicPartition topicPartition, UUID topicId, PartitionLog log, IsrChanges isrChanges,
-              IntPredicate isrEligible, IntPredicate brokerAlive) {
+              IntPredicate brokerAlive) {
         this.localBrokerId = localBrokerId;
         this.topicPartition = topicPartition;
         this.topicId = topicId;
         this.log = log;
         this.isrChanges = isrChanges;
-        this.isrEligible = isrEligible;
         this.brokerAlive = brokerAlive;
         this.producers = producersFromLog();
     }
@@ -349,7 +347,7 @@ public final class Partition {
     private void maybeExpandIsr(int replicaId, long followerEnd) {
         PartitionRegistration current = registration;
         if (current == null || current.leader() != localBrokerId || pendingIsr != null
-                || current.isr().contains(replicaId) || !isrEligible.test(replicaId)) {
+                || current.isr().contains(replicaId) || !brokerAlive.test(replicaId)) {
             return;
         }
         List<LeaderEpochCache.EpochEntry> epochs = log.leaderEpochCache().entries();

@@ -145,11 +145,6 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
                         replication.fetchResponseMaxBytes(), replication.fetchBackoffMs()));
     }
 
-    /** Whether the metadata lets broker {@code id} join an ISR: registered and unfenced (so not shutting down). */
-    private boolean isrEligible(int id) {
-        return isAlive(id);
-    }
-
     /** Whether broker {@code id} is alive as the metadata says: registered and unfenced (Kafka's hasAliveBroker). */
     private boolean isAlive(int id) {
         BrokerRegistration broker = image.broker(id);
@@ -304,7 +299,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
             partitionLog.assignTopicId(topic.id());
         }
         Partition partition = new Partition(brokerId, tp, topic.id(), partitionLog, replication.isrChanges(),
-                this::isrEligible, this::isAlive);
+                this::isAlive);
         partitions.put(tp, partition);
         return partition;
     }
@@ -405,43 +400,26 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     }
 
     /** Waits for the high watermark to pass every partition's append. */
-    private final class DelayedProduce extends DelayedOperation {
-        private final Map<TopicPartition, Long> awaitedOffsets;
-        private final Map<TopicPartition, ProduceResult> results;
-        private final Consumer<Map<TopicPartition, ProduceResult>> callback;
-
+    private final class DelayedProduce extends DelayedPartitionOffsets<ProduceResult> {
         DelayedProduce(long timeoutMs, Map<TopicPartition, Long> awaitedOffsets,
                        Map<TopicPartition, ProduceResult> results, Consumer<Map<TopicPartition, ProduceResult>> callback) {
-            super(timeoutMs);
-            this.awaitedOffsets = new HashMap<>(awaitedOffsets);
-            this.results = results;
-            this.callback = callback;
+            super(timeoutMs, awaitedOffsets, results, callback);
         }
 
         @Override
-        protected boolean tryComplete() {
-            synchronized (results) { // the timer may be completing it at the same time
-                awaitedOffsets.entrySet().removeIf(awaited -> {
-                    Partition partition = partitions.get(awaited.getKey());
-                    if (partition == null || !partition.isLeader()) {
-                        results.put(awaited.getKey(), ProduceResult.failed(new NotLeaderOrFollowerException(
-                                "Broker " + brokerId + " stopped leading " + awaited.getKey()
-                                        + " before the write was replicated")));
-                        return true;
-                    }
-                    return partition.log().highWatermark() >= awaited.getValue();
-                });
+        ProduceResult check(TopicPartition tp, long offset, ProduceResult appended) {
+            Partition partition = partitions.get(tp);
+            if (partition == null || !partition.isLeader()) {
+                return ProduceResult.failed(new NotLeaderOrFollowerException("Broker " + brokerId
+                        + " stopped leading " + tp + " before the write was replicated"));
             }
-            return awaitedOffsets.isEmpty() && forceComplete();
+            return partition.log().highWatermark() >= offset ? appended : null;
         }
 
         @Override
-        protected void onComplete() {
-            synchronized (results) {
-                awaitedOffsets.keySet().forEach(tp -> results.put(tp, new ProduceResult(Errors.REQUEST_TIMED_OUT,
-                        "The write was not replicated to the in-sync replicas within the request timeout", -1, -1)));
-            }
-            callback.accept(results);
+        ProduceResult timedOut(TopicPartition tp, ProduceResult appended) {
+            return new ProduceResult(Errors.REQUEST_TIMED_OUT,
+                    "The write was not replicated to the in-sync replicas within the request timeout", -1, -1);
         }
     }
 
@@ -480,9 +458,10 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
                     if (partition.updateFollowerFetch(params.replicaId(), wanted.fetchOffset(), wanted.logStartOffset(),
                             clock.millis())) {
                         checkWaiting(wanted.topicPartition()); // the follower's progress committed more
+                    } else {
+                        // Its log start offset may have raised the low watermark DeleteRecords requests wait for.
+                        deleteRecordsPurgatory.checkAndComplete(wanted.topicPartition());
                     }
-                    // Its log start offset may have raised the low watermark that DeleteRecords requests wait for.
-                    deleteRecordsPurgatory.checkAndComplete(wanted.topicPartition());
                 }
                 long highWatermark = partitionLog.highWatermark();
                 FileSlice slice = partitionLog.read(wanted.fetchOffset(), Math.min(wanted.maxBytes(), budget),
@@ -592,46 +571,26 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     }
 
     /** Waits for each partition's low watermark to reach the offset records were deleted to. */
-    private final class DelayedDeleteRecords extends DelayedOperation {
-        private final Map<TopicPartition, Long> awaited;
-        private final Map<TopicPartition, DeleteRecordsResult> results;
-        private final Consumer<Map<TopicPartition, DeleteRecordsResult>> callback;
-
+    private final class DelayedDeleteRecords extends DelayedPartitionOffsets<DeleteRecordsResult> {
         DelayedDeleteRecords(long timeoutMs, Map<TopicPartition, Long> awaited,
                              Map<TopicPartition, DeleteRecordsResult> results,
                              Consumer<Map<TopicPartition, DeleteRecordsResult>> callback) {
-            super(timeoutMs);
-            this.awaited = new HashMap<>(awaited);
-            this.results = results;
-            this.callback = callback;
+            super(timeoutMs, awaited, results, callback);
         }
 
         @Override
-        protected boolean tryComplete() {
-            synchronized (results) { // the timer may be completing it at the same time
-                awaited.entrySet().removeIf(wanted -> {
-                    try {
-                        long lowWatermark = hostedPartition(wanted.getKey()).lowWatermark();
-                        if (lowWatermark < wanted.getValue()) {
-                            return false;
-                        }
-                        results.put(wanted.getKey(), new DeleteRecordsResult(Errors.NONE, lowWatermark));
-                    } catch (RuntimeException e) { // no longer the leader, or the topic is gone
-                        results.put(wanted.getKey(), DeleteRecordsResult.failed(e));
-                    }
-                    return true;
-                });
+        DeleteRecordsResult check(TopicPartition tp, long offset, DeleteRecordsResult current) {
+            try {
+                long lowWatermark = hostedPartition(tp).lowWatermark();
+                return lowWatermark >= offset ? new DeleteRecordsResult(Errors.NONE, lowWatermark) : null;
+            } catch (RuntimeException e) { // no longer the leader, or the topic is gone
+                return DeleteRecordsResult.failed(e);
             }
-            return awaited.isEmpty() && forceComplete();
         }
 
         @Override
-        protected void onComplete() {
-            synchronized (results) {
-                awaited.keySet().forEach(tp -> results.put(tp, new DeleteRecordsResult(Errors.REQUEST_TIMED_OUT,
-                        results.get(tp).lowWatermark())));
-            }
-            callback.accept(results);
+        DeleteRecordsResult timedOut(TopicPartition tp, DeleteRecordsResult current) {
+            return new DeleteRecordsResult(Errors.REQUEST_TIMED_OUT, current.lowWatermark());
         }
     }
 
