@@ -20,11 +20,17 @@ final class AdminErrors {
     private AdminErrors() {
     }
 
-    static StatusRuntimeException toStatus(Throwable failure) {
+    /** What failed, from under the wrappers of futures. */
+    static Throwable cause(Throwable failure) {
         Throwable cause = failure;
         while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
             cause = cause.getCause();
         }
+        return cause;
+    }
+
+    static StatusRuntimeException toStatus(Throwable failure) {
+        Throwable cause = cause(failure);
         if (cause instanceof StatusRuntimeException status) {
             return status;
         }

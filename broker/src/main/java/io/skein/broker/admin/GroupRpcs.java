@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
@@ -154,7 +153,7 @@ final class GroupRpcs {
         request.getTopicsList().forEach(topic -> AdminContext.existing(image, topic));
         CompletableFuture<Optional<ConsumerGroupDescription>> group = description(groupId)
                 .thenApply(Optional::of)
-                .exceptionallyCompose(e -> unwrap(e) instanceof GroupIdNotFoundException // resetting creates it
+                .exceptionallyCompose(e -> AdminErrors.cause(e) instanceof GroupIdNotFoundException // resetting creates it
                         ? CompletableFuture.completedFuture(Optional.empty()) : CompletableFuture.failedFuture(e));
         return group.thenCompose(described -> {
             described.filter(g -> !g.members().isEmpty()).ifPresent(g -> {
@@ -177,10 +176,6 @@ final class GroupRpcs {
                 return done.thenCompose(v -> groupOffsets(partitions, commits, Map.of()));
             });
         }).thenApply(offsets -> ResetGroupOffsetsResponse.newBuilder().addAllOffsets(offsets).build());
-    }
-
-    private static Throwable unwrap(Throwable e) {
-        return e instanceof CompletionException && e.getCause() != null ? unwrap(e.getCause()) : e;
     }
 
     private static List<TopicPartition> partitionsOf(MetadataImage image, Collection<String> names) {

@@ -35,7 +35,6 @@ import io.skein.proto.admin.TopicSpec;
 import io.skein.proto.admin.TopicSummary;
 import io.skein.proto.controller.AlterConfigsRequest;
 import io.skein.proto.controller.ConfigChange;
-import io.skein.proto.controller.ConfigChangeResult;
 import io.skein.proto.controller.ElectionType;
 import io.skein.proto.controller.ErrorCode;
 import io.skein.proto.metadata.ConfigResourceType;
@@ -47,7 +46,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.CreatePartitionsOptions;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -196,20 +194,17 @@ final class TopicRpcs {
             return CompletableFuture.completedFuture(Map.of());
         }
         ListOffsetsResult result = context.kafka().listOffsets(wanted);
-        Map<TopicPartition, Long> offsets = new HashMap<>();
-        List<CompletableFuture<Void>> each = partitions.stream().map(tp -> future(result.partitionResult(tp))
-                .handle((info, failure) -> {
-                    if (failure == null) {
-                        synchronized (offsets) {
-                            offsets.put(tp, info.offset());
-                        }
-                    }
-                    return (Void) null;
-                })).toList();
-        return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(v -> {
-            synchronized (offsets) {
-                return Map.copyOf(offsets);
-            }
+        Map<TopicPartition, CompletableFuture<Long>> each = new HashMap<>();
+        wanted.keySet().forEach(tp -> each.put(tp, future(result.partitionResult(tp))
+                .handle((info, failure) -> failure == null ? info.offset() : null)));
+        return CompletableFuture.allOf(each.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Map<TopicPartition, Long> offsets = new HashMap<>();
+            each.forEach((tp, offset) -> {
+                if (offset.join() != null) {
+                    offsets.put(tp, offset.join());
+                }
+            });
+            return offsets;
         });
     }
 
@@ -234,21 +229,16 @@ final class TopicRpcs {
         }
         return context.controllerCalls().call(() -> context.controller().alterConfigs(changes.build()))
                 .thenCompose(response -> {
-                    if (response.getError().getCode() != ErrorCode.NONE) {
-                        throw ControllerRequests.exception(response.getError());
-                    }
-                    for (ConfigChangeResult result : response.getResultsList()) {
-                        if (result.getError().getCode() != ErrorCode.NONE) {
-                            throw ControllerRequests.exception(result.getError());
-                        }
-                    }
+                    ControllerRequests.throwIfFailed(response.getError());
+                    response.getResultsList().forEach(result -> ControllerRequests.throwIfFailed(result.getError()));
                     if (request.getValidateOnly()) {
                         return CompletableFuture.completedFuture(context.image());
                     }
                     Map<String, String> expected = new HashMap<>(context.image().configs(resource));
                     expected.putAll(request.getSetMap());
                     request.getDeleteList().forEach(expected::remove);
-                    return visible(image -> image.configs(resource).equals(expected));
+                    return context.metadata().await(image -> image.configs(resource).equals(expected),
+                            AdminContext.VISIBLE_WITHIN_MS);
                 })
                 .thenApply(image -> AlterTopicConfigsResponse.newBuilder().putAllConfigs(image.configs(resource))
                         .build());
@@ -283,29 +273,19 @@ final class TopicRpcs {
                 .newBuilder().setElectionType(ElectionType.PREFERRED);
         for (TopicPartitions wanted : request.getPartitionsList()) {
             TopicImage topic = AdminContext.existing(image, wanted.getTopic());
-            List<Integer> partitions = wanted.getPartitionsCount() == 0
-                    ? topic.partitions().keySet().stream().sorted().toList() : wanted.getPartitionsList();
-            for (int partition : partitions) {
-                if (topic.partition(partition) == null) {
-                    throw new UnknownTopicOrPartitionException("Topic '" + topic.name() + "' has no partition "
-                            + partition);
-                }
-            }
             election.addTopics(io.skein.proto.controller.TopicPartitions.newBuilder().setName(topic.name())
-                    .addAllPartitions(partitions));
+                    .addAllPartitions(partitions(topic, wanted.getPartitionsList())));
         }
         return context.controllerCalls().call(() -> context.controller().electLeaders(election.build()))
                 .thenCompose(response -> {
-                    if (response.getError().getCode() != ErrorCode.NONE) {
-                        throw ControllerRequests.exception(response.getError());
-                    }
+                    ControllerRequests.throwIfFailed(response.getError());
                     List<io.skein.proto.controller.ElectionResult> elected = response.getResultsList().stream()
                             .filter(r -> r.getError().getCode() == ErrorCode.NONE).toList();
-                    return visible(now -> elected.stream().allMatch(r -> {
+                    return context.metadata().await(now -> elected.stream().allMatch(r -> {
                         TopicImage topic = now.topic(r.getTopic());
                         PartitionRegistration p = topic == null ? null : topic.partition(r.getPartitionId());
                         return p == null || p.leader() == p.replicas().get(0);
-                    })).thenApply(now -> {
+                    }), AdminContext.VISIBLE_WITHIN_MS).thenApply(now -> {
                         ElectLeadersResponse.Builder answer = ElectLeadersResponse.newBuilder();
                         response.getResultsList().stream()
                                 .sorted(Comparator.comparing(io.skein.proto.controller.ElectionResult::getTopic)
@@ -326,16 +306,11 @@ final class TopicRpcs {
 
     CompletableFuture<DeleteRecordsResponse> deleteRecords(DeleteRecordsRequest request) {
         TopicImage topic = AdminContext.existing(context.image(), request.getTopic());
-        List<Integer> partitions = request.getPartitionsCount() == 0
-                ? topic.partitions().keySet().stream().sorted().toList() : request.getPartitionsList();
         if (request.getBeforeOffset() < -1) {
             throw new InvalidRequestException("before_offset must be an offset, or -1 for the high watermark");
         }
         Map<TopicPartition, RecordsToDelete> wanted = new LinkedHashMap<>();
-        for (int partition : partitions) {
-            if (topic.partition(partition) == null) {
-                throw new InvalidPartitionsException("Topic '" + topic.name() + "' has no partition " + partition);
-            }
+        for (int partition : partitions(topic, request.getPartitionsList())) {
             wanted.put(new TopicPartition(topic.name(), partition), RecordsToDelete.beforeOffset(request.getBeforeOffset()));
         }
         Map<TopicPartition, KafkaFuture<org.apache.kafka.clients.admin.DeletedRecords>> results =
@@ -343,16 +318,22 @@ final class TopicRpcs {
         return future(KafkaFuture.allOf(results.values().toArray(KafkaFuture[]::new))).thenApply(v -> {
             DeleteRecordsResponse.Builder response = DeleteRecordsResponse.newBuilder();
             results.forEach((tp, low) -> response.addPartitions(PartitionLowWatermark.newBuilder()
-                    .setPartition(tp.partition()).setLowWatermark(low.toCompletionStage().toCompletableFuture()
-                            .join().lowWatermark())));
+                    .setPartition(tp.partition()).setLowWatermark(future(low).join().lowWatermark())));
             return response.build();
         });
     }
 
-    /** The image once {@code condition} holds, or the latest one after {@link AdminContext#VISIBLE_WITHIN_MS}. */
-    private CompletableFuture<MetadataImage> visible(Predicate<MetadataImage> condition) {
-        return context.metadata().await(condition, AdminContext.VISIBLE_WITHIN_MS)
-                .handle((image, timedOut) -> image != null ? image : context.image());
+    /** The partitions named, each checked to exist; none named: all of them. */
+    private static List<Integer> partitions(TopicImage topic, List<Integer> named) {
+        if (named.isEmpty()) {
+            return topic.partitions().keySet().stream().sorted().toList();
+        }
+        for (int partition : named) {
+            if (topic.partition(partition) == null) {
+                throw new UnknownTopicOrPartitionException("Topic '" + topic.name() + "' has no partition " + partition);
+            }
+        }
+        return named;
     }
 
     static <T> CompletableFuture<T> future(KafkaFuture<T> future) {

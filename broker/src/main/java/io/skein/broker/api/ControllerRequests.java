@@ -40,6 +40,13 @@ public final class ControllerRequests {
         return Errors.valueOf(error.getCode().name());
     }
 
+    /** Throws {@link #exception} for {@code error}, unless it is NONE. */
+    public static void throwIfFailed(Error error) {
+        if (error.getCode() != ErrorCode.NONE) {
+            throw exception(error);
+        }
+    }
+
     /** The controller error as the exception kafka-clients would raise for it, with the controller's message. */
     public static ApiException exception(Error error) {
         return kafkaError(error).exception(error.getMessage());

@@ -30,14 +30,19 @@ public final class MetadataWaiter implements MetadataPublisher {
         return image;
     }
 
-    /** Completes with the first image satisfying {@code condition}, or fails with a TimeoutException after {@code timeoutMs}. */
+    /**
+     * Completes with the first image satisfying {@code condition}, or with the latest image after
+     * {@code timeoutMs}: a change that is committed but not yet applied here is still made.
+     */
     public CompletableFuture<MetadataImage> await(Predicate<MetadataImage> condition, long timeoutMs) {
         Waiter waiter = new Waiter(condition, new CompletableFuture<>());
         waiters.add(waiter);
         check(waiter, image); // it may hold already, or have come true before the waiter was added
-        waiter.done().orTimeout(Math.max(1, timeoutMs), TimeUnit.MILLISECONDS)
-                .whenComplete((image, error) -> waiters.remove(waiter));
-        return waiter.done();
+        return waiter.done().orTimeout(Math.max(1, timeoutMs), TimeUnit.MILLISECONDS)
+                .handle((applied, timedOut) -> {
+                    waiters.remove(waiter);
+                    return applied != null ? applied : image;
+                });
     }
 
     @Override

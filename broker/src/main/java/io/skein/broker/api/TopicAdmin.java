@@ -85,6 +85,6 @@ final class TopicAdmin {
         if (waitMs <= 0) {
             return CompletableFuture.completedFuture(response);
         }
-        return waiter.await(condition, waitMs).handle((image, timedOut) -> response);
+        return waiter.await(condition, waitMs).thenApply(image -> response);
     }
 }
