@@ -7,7 +7,6 @@ import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.TopicImage;
 import io.skein.metadata.quorum.Voter;
 import java.util.List;
-import java.util.concurrent.Executor;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
@@ -19,7 +18,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * @param listenerName the listener whose addresses the admin API reports for brokers
  */
 record AdminContext(String clusterId, MetadataWaiter metadata, ControllerClient controller,
-                    ControllerRequests controllerCalls, Executor blockingCalls, Admin kafka, List<Voter> voters,
+                    ControllerRequests controllerCalls, Admin kafka, List<Voter> voters,
                     String listenerName) {
     /** How long a write waits until this broker's metadata shows it. */
     static final long VISIBLE_WITHIN_MS = 30_000;

@@ -44,7 +44,7 @@ public final class AdminServer implements AutoCloseable {
         Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.CLIENT_ID_CONFIG, "skein-admin-api-" + nodeId));
         AdminContext context = new AdminContext(clusterId, metadata, controller,
-                new ControllerRequests(blockingCalls), blockingCalls, kafka, voters, listenerName);
+                new ControllerRequests(blockingCalls), kafka, voters, listenerName);
         String host = listener.host().isEmpty() ? "0.0.0.0" : listener.host();
         try {
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, listener.port()),

@@ -105,9 +105,9 @@ final class ClusterRpcs {
     private CompletableFuture<Map<Integer, Optional<DescribeVoterResponse>>> voters() {
         Map<Integer, CompletableFuture<Optional<DescribeVoterResponse>>> asked = new HashMap<>();
         for (Voter voter : context.voters()) {
-            asked.put(voter.id(), CompletableFuture.supplyAsync(
-                    () -> Optional.of(context.controller().describeVoter(voter.id(), VOTER_TIMEOUT)),
-                    context.blockingCalls()).exceptionally(e -> Optional.empty()));
+            asked.put(voter.id(), context.controllerCalls()
+                    .call(() -> Optional.of(context.controller().describeVoter(voter.id(), VOTER_TIMEOUT)))
+                    .exceptionally(e -> Optional.empty()));
         }
         return CompletableFuture.allOf(asked.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
             Map<Integer, Optional<DescribeVoterResponse>> answers = new HashMap<>();
