@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.skein.broker.replica.Partition;
-import io.skein.log.PartitionLog;
 import io.skein.testing.RawKafkaClient;
 import io.skein.testing.TestCluster;
 import io.skein.testing.TestNode;
@@ -19,12 +17,10 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DeleteRecordsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -69,25 +65,10 @@ class DeleteRecordsTest {
         cluster.close();
     }
 
-    private static Admin admin() {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap()));
-    }
-
     private static void createTopic(String topic, Map<String, String> configs) throws Exception {
-        try (Admin admin = admin()) {
+        try (Admin admin = cluster.admin()) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3).configs(configs))).all().get();
         }
-    }
-
-    private static TopicDescription describe(String topic) throws Exception {
-        try (Admin admin = admin()) {
-            return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
-        }
-    }
-
-    private static Optional<PartitionLog> replica(TestNode node, TopicPartition tp) {
-        return node.isRunning() ? node.node().broker().orElseThrow().replicaManager().partition(tp)
-                .map(Partition::log) : Optional.empty();
     }
 
     /** Writes {@code value-0} to {@code value-(count-1)}, one batch each, acks=all. */
@@ -104,13 +85,13 @@ class DeleteRecordsTest {
     }
 
     private static long listOffset(TopicPartition tp, OffsetSpec spec) throws Exception {
-        try (Admin admin = admin()) {
+        try (Admin admin = cluster.admin()) {
             return admin.listOffsets(Map.of(tp, spec)).partitionResult(tp).get().offset();
         }
     }
 
     private static long deleteRecords(TopicPartition tp, long beforeOffset) throws Exception {
-        try (Admin admin = admin()) {
+        try (Admin admin = cluster.admin()) {
             return admin.deleteRecords(Map.of(tp, RecordsToDelete.beforeOffset(beforeOffset))).lowWatermarks()
                     .get(tp).get().lowWatermark();
         }
@@ -152,18 +133,18 @@ class DeleteRecordsTest {
         createTopic(topic, Map.of("min.insync.replicas", "2", "segment.bytes", "1024"));
         produce(topic, 100);
         await().atMost(Duration.ofSeconds(30)).until(() -> cluster.nodes().stream().allMatch(node ->
-                replica(node, tp).map(log -> log.highWatermark() == 100).orElse(false)));
+                node.replica(tp).map(log -> log.highWatermark() == 100).orElse(false)));
 
         assertEquals(42, deleteRecords(tp, 42), "the low watermark");
         // Answered once every live replica reported the new log start offset in a fetch.
         for (TestNode node : cluster.nodes()) {
-            assertEquals(42, replica(node, tp).orElseThrow().logStartOffset(), "node " + node.config().nodeId());
+            assertEquals(42, node.replica(tp).orElseThrow().logStartOffset(), "node " + node.config().nodeId());
         }
         assertEquals(42, listOffset(tp, OffsetSpec.earliest()));
         assertEquals(100, listOffset(tp, OffsetSpec.latest()));
         // The retention pass deletes every segment wholly below the log start offset, on every replica.
         await().atMost(Duration.ofSeconds(30)).until(() -> cluster.nodes().stream().allMatch(node -> {
-            List<Long> segments = replica(node, tp).orElseThrow().segmentBaseOffsets();
+            List<Long> segments = node.replica(tp).orElseThrow().segmentBaseOffsets();
             return segments.get(0) <= 42 && (segments.size() == 1 || segments.get(1) > 42);
         }));
 
@@ -171,23 +152,23 @@ class DeleteRecordsTest {
         assertEquals(range(42, 100), consumeFromEarliest(tp, Optional.of(10L), 58),
                 "a fetch below the log start is out of range, and auto.offset.reset applies");
 
-        int leader = describe(topic).partitions().get(0).leader().id();
+        int leader = cluster.describe(topic).partitions().get(0).leader().id();
         cluster.node(leader).close();
         try {
             await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
-                var partition = describe(topic).partitions().get(0);
+                var partition = cluster.describe(topic).partitions().get(0);
                 return partition.leader() != null && partition.leader().id() != leader;
             });
-            int newLeader = describe(topic).partitions().get(0).leader().id();
-            assertEquals(42, replica(cluster.node(newLeader), tp).orElseThrow().logStartOffset());
+            int newLeader = cluster.describe(topic).partitions().get(0).leader().id();
+            assertEquals(42, cluster.node(newLeader).replica(tp).orElseThrow().logStartOffset());
             assertEquals(42, listOffset(tp, OffsetSpec.earliest()), "the followers had followed");
             assertEquals(range(42, 100), consumeFromEarliest(tp, Optional.empty(), 58));
         } finally {
             cluster.node(leader).start();
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> replica(cluster.node(leader), tp).isPresent());
-        assertEquals(42, replica(cluster.node(leader), tp).orElseThrow().logStartOffset(), "after its restart too");
-        try (Admin admin = admin()) { // whole again for the other tests' topics
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.node(leader).replica(tp).isPresent());
+        assertEquals(42, cluster.node(leader).replica(tp).orElseThrow().logStartOffset(), "after its restart too");
+        try (Admin admin = cluster.admin()) { // whole again for the other tests' topics
             await().atMost(Duration.ofSeconds(30)).until(() -> admin.describeCluster().nodes().get().size() == 3);
         }
     }
@@ -231,7 +212,7 @@ class DeleteRecordsTest {
         // kafka-clients 4.x look the leader up first and, as against Kafka, keep waiting for an unknown
         // topic to appear; the broker's own answer, UNKNOWN_TOPIC_OR_PARTITION, is checked below.
         TopicPartition tp = new TopicPartition("no-such-topic", 0);
-        try (Admin admin = admin()) {
+        try (Admin admin = cluster.admin()) {
             ExecutionException e = assertThrows(ExecutionException.class, () -> admin.deleteRecords(
                     Map.of(tp, RecordsToDelete.beforeOffset(1)), new DeleteRecordsOptions().timeoutMs(1_000))
                     .lowWatermarks().get(tp).get());
@@ -260,8 +241,8 @@ class DeleteRecordsTest {
         String topic = "raw";
         createTopic(topic, Map.of());
         produce(topic, 10);
-        int leader = describe(topic).partitions().get(0).leader().id();
-        int follower = describe(topic).partitions().get(0).replicas().stream().mapToInt(n -> n.id())
+        int leader = cluster.describe(topic).partitions().get(0).leader().id();
+        int follower = cluster.describe(topic).partitions().get(0).replicas().stream().mapToInt(n -> n.id())
                 .filter(id -> id != leader).findFirst().orElseThrow();
 
         for (short version = ApiKeys.DELETE_RECORDS.oldestVersion(); version <= ApiKeys.DELETE_RECORDS.latestVersion();

@@ -12,6 +12,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
 
 /**
  * A cluster of combined nodes (broker and controller) in this JVM, each on its own ports and
@@ -84,6 +87,18 @@ public final class TestCluster implements AutoCloseable {
 
     public List<TestNode> nodes() {
         return nodes;
+    }
+
+    /** An admin client of the running nodes; close it. */
+    public Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()));
+    }
+
+    /** The topic as the running nodes describe it to a Kafka admin client. */
+    public TopicDescription describe(String topic) throws Exception {
+        try (Admin admin = admin()) {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+        }
     }
 
     /** The client listeners of the running nodes. */

@@ -1,6 +1,8 @@
 package io.skein.testing;
 
+import io.skein.broker.replica.Partition;
 import io.skein.log.MetaProperties;
+import io.skein.log.PartitionLog;
 import io.skein.node.NodeConfig;
 import io.skein.node.NodeStorage;
 import io.skein.node.SkeinNode;
@@ -8,6 +10,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * A real single combined node in this JVM: formatted storage in a test directory, its Kafka listener
@@ -75,6 +79,12 @@ public final class TestNode implements AutoCloseable {
 
     public String bootstrap() {
         return "127.0.0.1:" + node.broker().orElseThrow().boundPorts().get(0);
+    }
+
+    /** This node's replica of {@code tp}, if it is running and hosts one. */
+    public Optional<PartitionLog> replica(TopicPartition tp) {
+        return isRunning() ? node.broker().orElseThrow().replicaManager().partition(tp).map(Partition::log)
+                : Optional.empty();
     }
 
     /** The node's admin API, as {@code host:port}. */

@@ -7,19 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.skein.log.PartitionLog;
 import io.skein.testing.RawKafkaClient;
 import io.skein.testing.TestCluster;
-import io.skein.testing.TestNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -56,21 +52,6 @@ class ReplicationTest {
     @AfterAll
     static void stopCluster() {
         cluster.close();
-    }
-
-    private static Admin admin() {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap()));
-    }
-
-    private static TopicDescription describe(String topic) throws Exception {
-        try (Admin admin = admin()) {
-            return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
-        }
-    }
-
-    private static Optional<PartitionLog> replica(TestNode node, TopicPartition tp) {
-        return node.isRunning() ? node.node().broker().orElseThrow().replicaManager().partition(tp)
-                .map(Partition::log) : Optional.empty();
     }
 
     private static List<String> produce(String topic, String prefix, int count) throws Exception {
@@ -114,7 +95,7 @@ class ReplicationTest {
 
     /** The error of a Fetch from the partition's leader made in the name of broker {@code replicaId}. */
     private static short fetchAsReplica(int replicaId, String topic) throws Exception {
-        int leader = describe(topic).partitions().get(0).leader().id();
+        int leader = cluster.describe(topic).partitions().get(0).leader().id();
         try (RawKafkaClient client = new RawKafkaClient(cluster.node(leader).bootstrap())) {
             FetchRequestData request = new FetchRequestData().setReplicaId(replicaId).setMaxWaitMs(0).setMinBytes(1)
                     .setMaxBytes(1 << 20).setSessionEpoch(-1);
@@ -130,23 +111,23 @@ class ReplicationTest {
     void acknowledgedWritesReachEveryReplicaSurviveTheLeaderStoppingAndItLeadsAgainOnReturn() throws Exception {
         String topic = "replicated";
         TopicPartition tp = new TopicPartition(topic, 0);
-        try (Admin admin = admin()) {
+        try (Admin admin = cluster.admin()) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
                     .all().get();
         }
         List<String> expected = new ArrayList<>(produce(topic, "first", 2000));
         // Every replica holds every acknowledged record, and each knows it is committed.
         await().atMost(Duration.ofSeconds(30)).until(() -> cluster.nodes().stream().allMatch(node ->
-                replica(node, tp).map(log -> log.logEndOffset() == 2000 && log.highWatermark() == 2000).orElse(false)));
-        assertEquals(List.of(1, 2, 3), describe(topic).partitions().get(0).isr().stream()
+                node.replica(tp).map(log -> log.logEndOffset() == 2000 && log.highWatermark() == 2000).orElse(false)));
+        assertEquals(List.of(1, 2, 3), cluster.describe(topic).partitions().get(0).isr().stream()
                 .map(n -> n.id()).sorted().toList());
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER.code(), fetchAsReplica(99, topic),
                 "a fetch claiming to be a replica it is not reads nothing past the high watermark");
 
-        int leader = describe(topic).partitions().get(0).leader().id();
+        int leader = cluster.describe(topic).partitions().get(0).leader().id();
         cluster.node(leader).close();
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
-            var partition = describe(topic).partitions().get(0);
+            var partition = cluster.describe(topic).partitions().get(0);
             return partition.leader() != null && partition.leader().id() != leader;
         });
         expected.addAll(produce(topic, "second", 1000));
@@ -155,13 +136,13 @@ class ReplicationTest {
         cluster.node(leader).start();
         // The returning replica catches up from the new leader and rejoins the ISR.
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
-                describe(topic).partitions().get(0).isr().size() == 3);
-        await().atMost(Duration.ofSeconds(30)).until(() -> replica(cluster.node(leader), tp)
+                cluster.describe(topic).partitions().get(0).isr().size() == 3);
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.node(leader).replica(tp)
                 .map(PartitionLog::logEndOffset).orElse(-1L) == 3000L);
         // auto.leader.rebalance.enable: back in the ISR, the preferred replica leads again.
-        assertEquals(leader, describe(topic).partitions().get(0).replicas().get(0).id(), "placed as the preferred one");
+        assertEquals(leader, cluster.describe(topic).partitions().get(0).replicas().get(0).id(), "placed as the preferred one");
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
-                describe(topic).partitions().get(0).leader().id() == leader);
+                cluster.describe(topic).partitions().get(0).leader().id() == leader);
         expected.addAll(produce(topic, "third", 100));
         assertEquals(expected, consumeAll(topic, expected.size()), "every acknowledged record, once, in order");
     }
@@ -170,27 +151,27 @@ class ReplicationTest {
     void aFollowerBehindTheLeadersLogStartStartsOverThere() throws Exception {
         String topic = "retained";
         TopicPartition tp = new TopicPartition(topic, 0);
-        try (Admin admin = admin()) {
+        try (Admin admin = cluster.admin()) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3).configs(Map.of("min.insync.replicas", "2",
                     "segment.bytes", "32768", "retention.bytes", "65536")))).all().get();
         }
         produce(topic, "kept-by-all", 20);
-        int leader = describe(topic).partitions().get(0).leader().id();
-        int follower = describe(topic).partitions().get(0).replicas().stream().mapToInt(n -> n.id())
+        int leader = cluster.describe(topic).partitions().get(0).leader().id();
+        int follower = cluster.describe(topic).partitions().get(0).replicas().stream().mapToInt(n -> n.id())
                 .filter(id -> id != leader).findFirst().orElseThrow();
-        await().atMost(Duration.ofSeconds(30)).until(() -> replica(cluster.node(follower), tp)
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.node(follower).replica(tp)
                 .map(PartitionLog::logEndOffset).orElse(-1L) == 20L);
         cluster.node(follower).close();
 
         // While it is away, retention deletes everything it would fetch next from the leader's log.
         produce(topic, "while-away", 20_000);
-        await().atMost(Duration.ofSeconds(30)).until(() -> replica(cluster.node(leader), tp)
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.node(leader).replica(tp)
                 .map(PartitionLog::logStartOffset).orElse(0L) > 20);
 
         cluster.node(follower).start();
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
-                describe(topic).partitions().get(0).isr().size() == 3);
-        PartitionLog followerLog = replica(cluster.node(follower), tp).orElseThrow();
+                cluster.describe(topic).partitions().get(0).isr().size() == 3);
+        PartitionLog followerLog = cluster.node(follower).replica(tp).orElseThrow();
         await().atMost(Duration.ofSeconds(30)).until(() -> followerLog.logEndOffset() == 20_020L);
         assertTrue(followerLog.logStartOffset() > 20, "it starts over at the leader's log start, not at 20");
     }
