@@ -719,9 +719,12 @@ public final class PartitionLog implements AutoCloseable {
 
     /**
      * Removes the batch holding {@code targetOffset} and all after it; a follower does this to drop a
-     * divergent suffix. Package-private: {@link LogManager} also checkpoints the lowered recovery point.
+     * divergent suffix. Epochs starting at or after the new log end offset leave the epoch cache even
+     * when no batch is removed: a leader that was deposed before its first append recorded its epoch's
+     * start at its log end offset, and the next leader's batches from there carry older epochs.
+     * Package-private: {@link LogManager} also checkpoints the lowered recovery point.
      *
-     * @return whether anything was removed
+     * @return whether any batch was removed
      */
     boolean truncateTo(long targetOffset) {
         if (targetOffset < 0) {
@@ -731,6 +734,7 @@ public final class PartitionLog implements AutoCloseable {
         flushLock.lock();
         try {
             if (targetOffset >= logEndOffset()) {
+                leaderEpochCache.truncateFromEnd(logEndOffset());
                 return false;
             }
             truncations++;

@@ -123,6 +123,28 @@ class PartitionLogTest {
         }
     }
 
+    /**
+     * A replica led epoch 3 and was deposed before its first append; the new leader's log goes on past
+     * this replica's end with batches of epoch 1. Truncating to the log end (nothing to cut) must drop
+     * epoch 3, or the older epoch's batches are refused for good.
+     */
+    @Test
+    void truncatingToTheLogEndDropsAnEpochThatStartedThereWithoutBatches() throws IOException {
+        try (PartitionLog leader = logs.open(dir.resolve("leader"), LogConfig.DEFAULT);
+             PartitionLog deposed = logs.open(dir.resolve("deposed"), LogConfig.DEFAULT)) {
+            leader.appendAsLeader(batch(1, "a", "b"), 1);
+            deposed.appendAsFollower(TestRecords.bytes(leader.read(0, Integer.MAX_VALUE, FetchIsolation.LOG_END, true)));
+            leader.appendAsLeader(batch(2, "c"), 1);
+            deposed.assignEpochStartOffset(3, deposed.logEndOffset());
+
+            assertFalse(deposed.truncateTo(2));
+
+            assertEquals(List.of(new EpochEntry(1, 0)), deposed.leaderEpochCache().entries());
+            deposed.appendAsFollower(TestRecords.bytes(leader.read(2, Integer.MAX_VALUE, FetchIsolation.LOG_END, true)));
+            assertEquals(TestLogs.readAll(leader), TestLogs.readAll(deposed));
+        }
+    }
+
     @Test
     void followerRejectsOffsetsBelowItsLogEndButTakesGapsACleanerLeft() throws IOException {
         try (PartitionLog leader = logs.open(dir.resolve("leader"), LogConfig.DEFAULT);
