@@ -3,6 +3,7 @@ package io.skein.testing;
 import static org.awaitility.Awaitility.await;
 
 import io.skein.cli.Skein;
+import io.skein.metadata.image.MetadataImage;
 import io.skein.node.NodeConfig;
 import io.skein.node.NodeStorage;
 import java.io.IOException;
@@ -229,6 +230,11 @@ public final class ProcessCluster implements AutoCloseable {
             }));
         }
         CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).get();
+    }
+
+    /** The committed metadata as the controller in this JVM ({@link #start}) has applied it. */
+    public MetadataImage controllerImage() {
+        return inProcessController.node().controller().orElseThrow().quorum().image();
     }
 
     /** Broker {@code id} (1-based). */

@@ -65,7 +65,7 @@ final class FetchApi implements Api {
                 TopicPartition tp = new TopicPartition(found.name(), partition.partition());
                 asked.add(new Asked(topic, partition.partition(), tp, Errors.NONE));
                 reads.add(new FetchPartition(tp, partition.fetchOffset(), partition.partitionMaxBytes(),
-                        partition.currentLeaderEpoch(), partition.logStartOffset()));
+                        partition.currentLeaderEpoch(), partition.logStartOffset(), partition.lastFetchedEpoch()));
             }
         }
         // A follower names itself: in the body up to v14, in the replica state from v15.
@@ -103,6 +103,8 @@ final class FetchApi implements Api {
                         .setLastStableOffset(result.highWatermark()) // no transactions: everything below it is stable
                         .setLogStartOffset(result.logStartOffset())
                         .setRecords(LogRecords.of(result.records()));
+                result.divergingEpoch().ifPresent(end -> data.divergingEpoch()
+                        .setEpoch(end.epoch()).setEndOffset(end.endOffset()));
             }
             current.partitions().add(data);
         }

@@ -1,63 +1,104 @@
 package io.skein.broker.replica;
 
+import io.skein.broker.replica.Partition.IsrProposal;
 import io.skein.metadata.controller.ControllerClient;
-import io.skein.metadata.image.PartitionRegistration;
 import io.skein.proto.Uuids;
 import io.skein.proto.controller.AlterPartitionRequest;
 import io.skein.proto.controller.AlterPartitionResponse;
 import io.skein.proto.controller.ErrorCode;
 import io.skein.proto.controller.PartitionIsr;
-import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Sends a leader's ISR changes to the active controller (AlterPartition), off the request threads.
- * A change the controller makes reaches every broker through the metadata log; a refused one (stale
- * epochs, an ineligible replica) is dropped, and the leader proposes again when it still applies.
+ *
+ * <p>An answer resolves a change only when it shows what happened. A committed change reaches every
+ * broker through the metadata log; INELIGIBLE_REPLICA and INVALID_REQUEST come after the controller
+ * found the change's epochs current, so nothing was applied and the partition may propose again.
+ * Stale epochs mean the partition changed, possibly by this very change if an earlier attempt was
+ * committed before its answer was lost: the metadata log will say. An unreachable controller, or any
+ * other answer, leaves the outcome unknown, so the same change is sent again until something resolves
+ * it (Kafka's AlterPartitionManager retries the same way).
  */
 public final class AlterPartitionSender implements Partition.IsrChanges {
     private static final Logger log = LoggerFactory.getLogger(AlterPartitionSender.class);
+    static final long RETRY_BACKOFF_MS = 500;
 
     private final int brokerId;
     private final LongSupplier brokerEpoch;
     private final ControllerClient controller;
     private final Executor executor;
+    private final ScheduledExecutorService retries;
 
-    public AlterPartitionSender(int brokerId, LongSupplier brokerEpoch, ControllerClient controller, Executor executor) {
+    /**
+     * @param executor where the blocking controller calls run
+     * @param retries  schedules the next attempt of a change whose outcome is unknown
+     */
+    public AlterPartitionSender(int brokerId, LongSupplier brokerEpoch, ControllerClient controller, Executor executor,
+                                ScheduledExecutorService retries) {
         this.brokerId = brokerId;
         this.brokerEpoch = brokerEpoch;
         this.controller = controller;
         this.executor = executor;
+        this.retries = retries;
     }
 
     @Override
-    public void propose(Partition partition, PartitionRegistration current, List<Integer> newIsr, Runnable failed) {
+    public void propose(Partition partition, IsrProposal proposal) {
+        log.info("Broker {} asks to change the ISR of {} from {} to {}", brokerId, partition.topicPartition(),
+                proposal.basis().isr(), proposal.isr());
+        executor.execute(() -> send(partition, proposal));
+    }
+
+    private void send(Partition partition, IsrProposal proposal) {
+        if (!partition.isInFlight(proposal)) {
+            return; // resolved meanwhile
+        }
         AlterPartitionRequest request = AlterPartitionRequest.newBuilder().setBrokerId(brokerId)
                 .setBrokerEpoch(brokerEpoch.getAsLong())
                 .addPartitions(PartitionIsr.newBuilder().setTopicId(Uuids.toProto(partition.topicId()))
-                        .setPartitionId(partition.topicPartition().partition()).setLeaderEpoch(current.leaderEpoch())
-                        .setPartitionEpoch(current.partitionEpoch()).addAllNewIsr(newIsr))
+                        .setPartitionId(partition.topicPartition().partition())
+                        .setLeaderEpoch(proposal.basis().leaderEpoch())
+                        .setPartitionEpoch(proposal.basis().partitionEpoch()).addAllNewIsr(proposal.isr()))
                 .build();
-        log.info("Broker {} asks to change the ISR of {} from {} to {}", brokerId, partition.topicPartition(),
-                current.isr(), newIsr);
-        executor.execute(() -> {
-            try {
-                AlterPartitionResponse response = controller.alterPartition(request);
-                ErrorCode error = response.getError().getCode() != ErrorCode.NONE ? response.getError().getCode()
-                        : response.getPartitionsList().stream().map(p -> p.getError().getCode())
-                        .filter(code -> code != ErrorCode.NONE).findFirst().orElse(ErrorCode.NONE);
-                if (error != ErrorCode.NONE) {
-                    log.info("The controller refused the ISR {} of {}: {}", newIsr, partition.topicPartition(), error);
-                    failed.run();
-                }
-            } catch (RuntimeException e) {
-                log.info("Cannot send the ISR {} of {} to the controller: {}", newIsr, partition.topicPartition(),
-                        e.toString());
-                failed.run();
+        ErrorCode error;
+        try {
+            AlterPartitionResponse response = controller.alterPartition(request);
+            error = response.getError().getCode() != ErrorCode.NONE ? response.getError().getCode()
+                    : response.getPartitionsList().stream().map(p -> p.getError().getCode())
+                    .filter(code -> code != ErrorCode.NONE).findFirst().orElse(ErrorCode.NONE);
+        } catch (RuntimeException e) {
+            log.info("Cannot send the ISR {} of {} to the controller, trying again: {}", proposal.isr(),
+                    partition.topicPartition(), e.toString());
+            retryLater(partition, proposal);
+            return;
+        }
+        switch (error) {
+            case NONE -> {
+                // Committed: the metadata log brings it.
             }
-        });
+            case INELIGIBLE_REPLICA, INVALID_REQUEST -> {
+                log.info("The controller refused the ISR {} of {}: {}", proposal.isr(), partition.topicPartition(), error);
+                partition.isrChangeRefused(proposal);
+            }
+            case FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION ->
+                    log.info("The ISR {} of {} was built on stale epochs ({}): waiting for the metadata log",
+                            proposal.isr(), partition.topicPartition(), error);
+            default -> {
+                log.info("The controller answered {} to the ISR {} of {}: trying again", error, proposal.isr(),
+                        partition.topicPartition());
+                retryLater(partition, proposal);
+            }
+        }
+    }
+
+    private void retryLater(Partition partition, IsrProposal proposal) {
+        retries.schedule(() -> executor.execute(() -> send(partition, proposal)), RETRY_BACKOFF_MS,
+                TimeUnit.MILLISECONDS);
     }
 }

@@ -4,10 +4,13 @@ import io.skein.broker.producer.ProducerStateManager;
 import io.skein.broker.producer.ProducerStateManager.BatchMetadata;
 import io.skein.broker.producer.ProducerStateManager.PendingAppend;
 import io.skein.log.LeaderEpochCache;
+import io.skein.log.LeaderEpochCache.EpochEndOffset;
 import io.skein.log.LogAppendInfo;
+import io.skein.log.LogManager;
 import io.skein.log.PartitionLog;
 import io.skein.log.record.RecordBatchView;
 import io.skein.metadata.image.PartitionRegistration;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -23,47 +26,77 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntPredicate;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedLeaderEpochException;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.PolicyViolationException;
 import org.apache.kafka.common.errors.UnknownLeaderEpochException;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One partition this broker holds a replica of: its log, its idempotent producers, and its role as
  * the metadata log last stated it (leader or follower, leader epoch, ISR).
  *
- * <p>The metadata thread changes the role; request threads append and read. Appends as leader are
- * serialised by the partition's append lock, which makes the producer-state check and the append one
- * step; reads take no lock.
+ * <p>The metadata thread changes the role; request threads append as leader and record followers'
+ * fetches; the replica fetcher appends and truncates as follower; the scheduler shrinks the ISR. All
+ * of these hold the partition's {@code lock}, so a role change never interleaves with an append or a
+ * truncation of the role before it, and the ISR, the change in flight and the followers' states are
+ * read and changed together. Reads of the log take no lock.
+ *
+ * <p>ISR changes follow KIP-497's rule: one change in flight at a time, and while its outcome is
+ * unknown the high watermark counts the maximal ISR (the current one and the proposed one together),
+ * since the controller may already have committed either.
  */
 public final class Partition {
+    private static final Logger logger = LoggerFactory.getLogger(Partition.class);
+
     /** The offset of a DeleteRecords request that means "the high watermark". */
     public static final long DELETE_TO_HIGH_WATERMARK = -1;
+
+    /**
+     * Negative controls only: completes acks=all writes without re-checking {@code min.insync.replicas},
+     * the loss window that the chaos suite's checks must catch. Never set it on a real cluster.
+     */
+    static final boolean UNSAFE_SKIP_MIN_ISR_CHECK_ON_COMPLETION =
+            Boolean.getBoolean("skein.unsafe.skipMinIsrCheckOnCompletion");
 
     private final int localBrokerId;
     private final TopicPartition topicPartition;
     private final UUID topicId;
+    private final LogManager logManager;
     private final PartitionLog log;
     private final IsrChanges isrChanges;
     private final IntPredicate brokerAlive;
-    private final ReentrantLock appendLock = new ReentrantLock();
+    private final ReentrantLock lock = new ReentrantLock();
     private ProducerStateManager producers;
     private volatile PartitionRegistration registration;
     /** As leader: what each follower's fetches have shown of it. */
     private final Map<Integer, FollowerState> followers = new ConcurrentHashMap<>();
-    /** As leader: the ISR asked of the controller and not yet in the metadata, or null. */
-    private volatile List<Integer> pendingIsr;
+    /** As leader: the ISR change asked of the controller and not yet resolved, or null. */
+    private volatile IsrProposal inFlightIsr;
 
-    /** Asks the controller for a new ISR; {@code failed} runs if it refuses or cannot be reached. */
+    /**
+     * Sends ISR changes to the controller (AlterPartition). A change the controller commits reaches
+     * this partition through the metadata log, which resolves it; one it refuses in a way that shows it
+     * was not applied is handed back through {@link #isrChangeRefused}. Any other outcome leaves it in
+     * flight until the metadata log speaks.
+     */
     public interface IsrChanges {
-        void propose(Partition partition, PartitionRegistration current, List<Integer> newIsr, Runnable failed);
+        void propose(Partition partition, IsrProposal proposal);
+    }
+
+    /** An ISR this leader asked for, from the partition state {@code basis} (its epochs). */
+    public record IsrProposal(PartitionRegistration basis, List<Integer> isr) {
     }
 
     /**
      * A follower as its fetches show it: its log end offset, its log start offset, and the last time it
      * had everything the leader had (Kafka's rule: a fetch from the leader's log end offset at the
-     * previous fetch counts). Offsets are -1 until its first fetch in this leader epoch.
+     * previous fetch counts). Offsets are -1 until its first fetch in this leader epoch. Times are
+     * monotonic milliseconds.
      */
     private record FollowerState(long logEndOffset, long logStartOffset, long lastCaughtUpTimeMs,
                                  long lastFetchLeaderLogEndOffset, long lastFetchTimeMs) {
@@ -78,16 +111,18 @@ public final class Partition {
     }
 
     /**
+     * @param logManager  cuts the log as follower, checkpointing the lowered recovery point
      * @param brokerAlive whether a broker is alive as the metadata says: registered and unfenced (a
      *                    broker shutting down is fenced at once). Only live brokers may join an ISR, as the
      *                    controller would refuse any other (KIP-841), and only their replicas hold the low
      *                    watermark back
      */
-    Partition(int localBrokerId, TopicPartition topicPartition, UUID topicId, PartitionLog log, IsrChanges isrChanges,
-              IntPredicate brokerAlive) {
+    Partition(int localBrokerId, TopicPartition topicPartition, UUID topicId, LogManager logManager, PartitionLog log,
+              IsrChanges isrChanges, IntPredicate brokerAlive) {
         this.localBrokerId = localBrokerId;
         this.topicPartition = topicPartition;
         this.topicId = topicId;
+        this.logManager = logManager;
         this.log = log;
         this.isrChanges = isrChanges;
         this.brokerAlive = brokerAlive;
@@ -129,13 +164,13 @@ public final class Partition {
      * starts, so that OffsetsForLeaderEpoch can answer before its first append.
      */
     void update(PartitionRegistration newRegistration, long nowMs) {
-        appendLock.lock();
+        lock.lock();
         try {
             PartitionRegistration old = registration;
             registration = newRegistration;
             boolean newLeaderEpoch = old == null || old.leaderEpoch() != newRegistration.leaderEpoch();
             if (old == null || old.partitionEpoch() != newRegistration.partitionEpoch() || newLeaderEpoch) {
-                pendingIsr = null; // the controller has spoken
+                inFlightIsr = null; // the controller has spoken: no change built on the old epochs can apply now
             }
             if (newRegistration.leader() == localBrokerId && newLeaderEpoch) {
                 log.assignEpochStartOffset(newRegistration.leaderEpoch(), log.logEndOffset());
@@ -148,7 +183,7 @@ public final class Partition {
             }
             maybeIncrementHighWatermark();
         } finally {
-            appendLock.unlock();
+            lock.unlock();
         }
     }
 
@@ -162,7 +197,7 @@ public final class Partition {
      * @throws NotEnoughReplicasException   for acks=all with fewer in-sync replicas than required
      */
     public LeaderAppend appendAsLeader(ByteBuffer records, short requiredAcks) {
-        appendLock.lock();
+        lock.lock();
         try {
             PartitionRegistration current = registration;
             if (current == null || current.leader() != localBrokerId) {
@@ -180,7 +215,7 @@ public final class Partition {
                 return new LeaderAppend(duplicate.get().firstOffset(), duplicate.get().lastOffset(),
                         log.logStartOffset(), true, CompletableFuture.completedFuture(null));
             }
-            // The append lock keeps other appends out: the log end offset brackets this one.
+            // The lock keeps other appends out: the log end offset brackets this one.
             long firstOffset = log.logEndOffset();
             CompletableFuture<LogAppendInfo> appended = log.appendAsLeaderAsync(records, current.leaderEpoch());
             if (appended.isCompletedExceptionally()) { // rejected before any byte was written
@@ -194,7 +229,7 @@ public final class Partition {
             maybeIncrementHighWatermark();
             return new LeaderAppend(firstOffset, log.logEndOffset() - 1, log.logStartOffset(), false, appended);
         } finally {
-            appendLock.unlock();
+            lock.unlock();
         }
     }
 
@@ -223,9 +258,8 @@ public final class Partition {
     }
 
     /**
-     * Moves the high watermark up to the lowest log end offset in the ISR, counting a pending ISR
-     * change's members too (a member being added must have the data as well; one being removed still
-     * counts until the controller agrees). It never moves back.
+     * Moves the high watermark up to the lowest log end offset in the maximal ISR. It never moves back.
+     * Call with the lock held.
      *
      * @return whether it moved
      */
@@ -235,7 +269,7 @@ public final class Partition {
             return false;
         }
         long candidate = log.logEndOffset();
-        for (int member : isrWithPending(current)) {
+        for (int member : maximalIsr(current)) {
             if (member != localBrokerId) {
                 FollowerState follower = followers.get(member);
                 candidate = Math.min(candidate, follower == null ? -1 : follower.logEndOffset());
@@ -245,17 +279,71 @@ public final class Partition {
         return candidate > before && log.updateHighWatermark(candidate) > before;
     }
 
-    private List<Integer> isrWithPending(PartitionRegistration current) {
-        List<Integer> pending = pendingIsr;
-        if (pending == null) {
+    /**
+     * The ISR as the metadata states it, with the members of the change in flight: a member being added
+     * may already be in the controller's ISR and electable, and one being removed still is until the
+     * controller agrees (KIP-497's maximal ISR).
+     */
+    private List<Integer> maximalIsr(PartitionRegistration current) {
+        IsrProposal proposal = inFlightIsr;
+        if (proposal == null) {
             return current.isr();
         }
         Set<Integer> union = new LinkedHashSet<>(current.isr());
-        union.addAll(pending);
+        union.addAll(proposal.isr());
         return List.copyOf(union);
     }
 
+    /**
+     * As leader, for an acks=all write that ends before {@code offset}: empty while the high watermark
+     * is below it; then {@code NONE} if the maximal ISR still has {@code min.insync.replicas} members,
+     * else {@code NOT_ENOUGH_REPLICAS_AFTER_APPEND}: the ISR shrank while the write waited, so it may
+     * be on fewer disks than the topic requires (Kafka's {@code checkEnoughReplicasReachOffset}).
+     *
+     * @throws NotLeaderOrFollowerException if this broker no longer leads the partition
+     */
+    public Optional<Errors> acksAllOutcome(long offset) {
+        lock.lock();
+        try {
+            PartitionRegistration current = registration;
+            if (current == null || current.leader() != localBrokerId) {
+                throw new NotLeaderOrFollowerException("Broker " + localBrokerId + " stopped leading " + topicPartition
+                        + " before the write was replicated");
+            }
+            if (log.highWatermark() < offset) {
+                return Optional.empty();
+            }
+            return Optional.of(UNSAFE_SKIP_MIN_ISR_CHECK_ON_COMPLETION
+                    || maximalIsr(current).size() >= log.config().minInSyncReplicas()
+                    ? Errors.NONE : Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---------------------------------------------------------------- as leader: followers
+
+    /**
+     * As leader, for a follower fetching from {@code fetchOffset} after batches of {@code lastFetchedEpoch}:
+     * where its log stops agreeing with this one, if it does. That is the largest epoch of this log not
+     * above the follower's, and where it ends here; the follower must cut its log there before its fetch
+     * counts towards the high watermark or the ISR (Fetch v12, as Kafka's {@code readRecords}).
+     *
+     * @throws OffsetOutOfRangeException if this log cannot tell where that epoch ends (it starts later),
+     *                                   or {@code fetchOffset} is below the log start offset
+     */
+    public Optional<EpochEndOffset> divergingEpoch(int lastFetchedEpoch, long fetchOffset) {
+        EpochEndOffset end = log.endOffsetForEpoch(lastFetchedEpoch);
+        if (end.epoch() == LeaderEpochCache.UNDEFINED_EPOCH || end.endOffset() == LeaderEpochCache.UNDEFINED_EPOCH_OFFSET) {
+            throw new OffsetOutOfRangeException("Could not determine the end offset of the last fetched epoch "
+                    + lastFetchedEpoch + " of " + topicPartition);
+        }
+        if (fetchOffset < log.logStartOffset()) {
+            throw new OffsetOutOfRangeException("Received request for offset " + fetchOffset + " of " + topicPartition
+                    + ", whose log starts at " + log.logStartOffset());
+        }
+        return end.epoch() < lastFetchedEpoch || end.endOffset() < fetchOffset ? Optional.of(end) : Optional.empty();
+    }
 
     /**
      * Records a follower's fetch from {@code fetchOffset} (its log end offset), which may move the
@@ -266,7 +354,7 @@ public final class Partition {
      * @throws NotLeaderOrFollowerException if {@code replicaId} is not one of this partition's followers
      */
     public boolean updateFollowerFetch(int replicaId, long fetchOffset, long followerLogStartOffset, long nowMs) {
-        appendLock.lock();
+        lock.lock();
         try {
             FollowerState previous = followers.get(replicaId);
             if (previous == null) {
@@ -284,7 +372,7 @@ public final class Partition {
             maybeExpandIsr(replicaId, fetchOffset);
             return moved;
         } finally {
-            appendLock.unlock();
+            lock.unlock();
         }
     }
 
@@ -321,7 +409,7 @@ public final class Partition {
      * @throws OffsetOutOfRangeException    if {@code offset} is negative (but -1) or above the high watermark
      */
     public long deleteRecordsOnLeader(long offset) {
-        appendLock.lock();
+        lock.lock();
         try {
             if (!isLeader()) {
                 throw new NotLeaderOrFollowerException("Broker " + localBrokerId + " is not the leader of "
@@ -339,14 +427,14 @@ public final class Partition {
             log.maybeIncrementLogStartOffset(requested);
             return requested;
         } finally {
-            appendLock.unlock();
+            lock.unlock();
         }
     }
 
     /** A follower out of the ISR that has reached the high watermark of this leader epoch joins it again. */
     private void maybeExpandIsr(int replicaId, long followerEnd) {
         PartitionRegistration current = registration;
-        if (current == null || current.leader() != localBrokerId || pendingIsr != null
+        if (current == null || current.leader() != localBrokerId || inFlightIsr != null
                 || current.isr().contains(replicaId) || !brokerAlive.test(replicaId)) {
             return;
         }
@@ -361,38 +449,126 @@ public final class Partition {
 
     /** Followers that have not caught up for {@code maxLagMs} leave the ISR. */
     void maybeShrinkIsr(long nowMs, long maxLagMs) {
-        PartitionRegistration current = registration;
-        if (current == null || current.leader() != localBrokerId || pendingIsr != null) {
-            return;
-        }
-        List<Integer> kept = current.isr().stream().filter(member -> {
-            FollowerState follower = followers.get(member);
-            return member == localBrokerId || (follower != null && nowMs - follower.lastCaughtUpTimeMs() <= maxLagMs);
-        }).toList();
-        if (kept.size() < current.isr().size()) {
-            propose(current, kept);
+        lock.lock();
+        try {
+            PartitionRegistration current = registration;
+            if (current == null || current.leader() != localBrokerId || inFlightIsr != null) {
+                return;
+            }
+            List<Integer> kept = current.isr().stream().filter(member -> {
+                FollowerState follower = followers.get(member);
+                return member == localBrokerId
+                        || (follower != null && nowMs - follower.lastCaughtUpTimeMs() <= maxLagMs);
+            }).toList();
+            if (kept.size() < current.isr().size()) {
+                propose(current, kept);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
+    /** Call with the lock held. */
     private void propose(PartitionRegistration current, List<Integer> newIsr) {
-        pendingIsr = List.copyOf(newIsr);
-        isrChanges.propose(this, current, newIsr, () -> {
-            if (registration == current) {
-                pendingIsr = null; // refused: the next fetch or check may try again
+        IsrProposal proposal = new IsrProposal(current, List.copyOf(newIsr));
+        inFlightIsr = proposal;
+        isrChanges.propose(this, proposal);
+    }
+
+    /** Whether {@code proposal} is still the ISR change in flight (identity: each proposal is one request). */
+    public boolean isInFlight(IsrProposal proposal) {
+        return inFlightIsr == proposal;
+    }
+
+    /**
+     * The controller refused {@code proposal} and its answer shows it applied nothing (the epochs it
+     * was built on are still current): the next fetch or check may propose again.
+     */
+    public void isrChangeRefused(IsrProposal proposal) {
+        lock.lock();
+        try {
+            if (inFlightIsr == proposal) {
+                inFlightIsr = null;
             }
-        });
+        } finally {
+            lock.unlock();
+        }
     }
 
     // ---------------------------------------------------------------- as follower
 
-    /** Appends what the leader sent, keeping its offsets and epochs, and learns its producers. */
-    void appendAsFollower(ByteBuffer records) {
-        appendLock.lock();
+    /** Whether the metadata makes this replica a follower in {@code leaderEpoch}. Call with the lock held. */
+    private boolean followsIn(int leaderEpoch) {
+        PartitionRegistration current = registration;
+        return current != null && current.leader() != localBrokerId && current.leaderEpoch() == leaderEpoch;
+    }
+
+    /**
+     * Appends what the leader of {@code leaderEpoch} sent, keeping its offsets and epochs, and learns its
+     * producers; unless the role changed meanwhile.
+     *
+     * @return false if this replica no longer follows in that epoch: nothing was written
+     */
+    boolean appendAsFollower(int leaderEpoch, ByteBuffer records) {
+        lock.lock();
         try {
+            if (!followsIn(leaderEpoch)) {
+                return false;
+            }
             log.appendAsFollower(records);
             recordProducers(records);
+            return true;
         } finally {
-            appendLock.unlock();
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Cuts the log at {@code offset} as the follower of {@code leaderEpoch} (see
+     * {@link PartitionLog#truncateTo}), unless the role changed meanwhile: a new leader's log must not
+     * lose what it leads with.
+     *
+     * @return false if this replica no longer follows in that epoch: nothing was cut
+     */
+    boolean truncateAsFollower(int leaderEpoch, long offset) {
+        lock.lock();
+        try {
+            if (!followsIn(leaderEpoch)) {
+                return false;
+            }
+            if (logManager.truncateTo(topicPartition, offset)) {
+                logger.info("Broker {} truncated {} to offset {}", localBrokerId, topicPartition, offset);
+                producers = producersFromLog();
+            }
+            return true;
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot truncate " + topicPartition, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Empties the log and starts it at {@code offset}, the leader's log start, which is past this
+     * replica's end; unless the role changed meanwhile.
+     *
+     * @return false if this replica no longer follows in that epoch
+     */
+    boolean truncateFullyAsFollower(int leaderEpoch, long offset) {
+        lock.lock();
+        try {
+            if (!followsIn(leaderEpoch)) {
+                return false;
+            }
+            logManager.truncateFullyAndStartAt(topicPartition, offset);
+            logger.info("Broker {} emptied {} to start at the leader's log start offset {}", localBrokerId,
+                    topicPartition, offset);
+            producers = producersFromLog();
+            return true;
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot truncate " + topicPartition, e);
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -401,23 +577,13 @@ public final class Partition {
         log.updateHighWatermark(Math.min(leaderHighWatermark, log.logEndOffset()));
     }
 
-    /** After the log lost its suffix: producer state as the remaining batches say. */
-    void afterTruncation() {
-        appendLock.lock();
-        try {
-            producers = producersFromLog();
-        } finally {
-            appendLock.unlock();
-        }
-    }
-
     /** Forgets idempotent producers silent for longer than {@code expirationMs}. */
     void removeExpiredProducers(long nowMs, long expirationMs) {
-        appendLock.lock();
+        lock.lock();
         try {
             producers.removeExpired(nowMs, expirationMs);
         } finally {
-            appendLock.unlock();
+            lock.unlock();
         }
     }
 

@@ -4,6 +4,7 @@ import io.skein.broker.kafka.BrokerConnection;
 import io.skein.broker.kafka.LogRecords;
 import io.skein.log.LeaderEpochCache;
 import io.skein.log.PartitionLog;
+import io.skein.log.UnexpectedAppendOffsetException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntFunction;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
@@ -24,6 +26,8 @@ import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetFor
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEndOffset;
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.FencedLeaderEpochException;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,48 +35,64 @@ import org.slf4j.LoggerFactory;
 /**
  * The thread that keeps this broker's replicas of the partitions one leader broker leads: for each
  * partition, after every leader-epoch change, it first asks the leader where this replica's latest
- * epoch ends and cuts exactly the suffix the leader does not hold (KIP-101/279); then it fetches from
- * the log end offset with Kafka Fetch requests carrying this broker's id, appends what comes as a
- * follower, and takes the leader's high watermark.
+ * epoch ends and cuts exactly the suffix the leader does not hold, asking again until the answer names
+ * an epoch this replica has (KIP-101/279); then it fetches from the log end offset with Kafka Fetch
+ * requests carrying this broker's id and its last fetched epoch, appends what comes as a follower, and
+ * takes the leader's high watermark. A leader that finds the last fetched epoch diverging answers with
+ * where it ends instead of records (Fetch v12), and the fetcher cuts there the same way.
+ *
+ * <p>Partitions fail alone: an error while handling one partition's answer sends that partition back
+ * to truncation, or, for a storage error or one this thread cannot explain, stops fetching it until the
+ * next leader epoch (as Kafka marks a partition failed); the other partitions of the response go on.
  */
 final class ReplicaFetcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
-    private static final short FETCH_VERSION = 12; // topics by name, replica id in the body
+    private static final short FETCH_VERSION = 12; // topics by name, replica id in the body, diverging epochs
     private static final short OFFSETS_FOR_LEADER_EPOCH_VERSION = 4;
     private static final int CONNECT_TIMEOUT_MS = 5_000;
-
-    /** Cuts partitions' logs, as the replica manager does it (checkpoints, producer state). */
-    interface Logs {
-        void truncate(Partition partition, long offset);
-
-        /** Empties the log and starts it at {@code offset}, the leader's log start, which is past its end. */
-        void truncateFullyAndStartAt(Partition partition, long offset);
-    }
 
     /** How a follower fetches. */
     record Settings(int maxWaitMs, int partitionMaxBytes, int responseMaxBytes, int backoffMs) {
     }
 
-    /** A partition followed in one leader epoch; until truncated, its log may hold a divergent suffix. */
-    private record Followed(Partition partition, int leaderEpoch, boolean truncated) {
+    /** Where a partition stands in its leader epoch. */
+    private enum State {
+        /** Its log may hold a suffix the leader does not: ask OffsetsForLeaderEpoch first. */
+        TRUNCATING,
+        FETCHING,
+        /** Its log failed here: left alone until the next leader epoch. */
+        FAILED
+    }
+
+    /** A partition followed in one leader epoch. */
+    private record Followed(Partition partition, int leaderEpoch, State state) {
+        Followed in(State next) {
+            return new Followed(partition, leaderEpoch, next);
+        }
+    }
+
+    /**
+     * Where to cut after the leader said that its {@code leaderEpoch}, the largest of its epochs not above
+     * the one this replica asked about, ends at {@code leaderEndOffset}; {@code complete} is false when
+     * this replica lacks that epoch, so that it must ask again about its own latest epoch after the cut.
+     */
+    record Truncation(long offset, boolean complete) {
     }
 
     private final int localBrokerId;
     private final int leaderId;
     private final IntFunction<Optional<InetSocketAddress>> addresses;
-    private final Logs logs;
     private final Settings settings;
     private final Map<TopicPartition, Followed> followed = new ConcurrentHashMap<>();
     private final Thread thread;
     private volatile boolean running = true;
     private BrokerConnection connection;
 
-    ReplicaFetcher(int localBrokerId, int leaderId, IntFunction<Optional<InetSocketAddress>> addresses, Logs logs,
+    ReplicaFetcher(int localBrokerId, int leaderId, IntFunction<Optional<InetSocketAddress>> addresses,
                    Settings settings) {
         this.localBrokerId = localBrokerId;
         this.leaderId = leaderId;
         this.addresses = addresses;
-        this.logs = logs;
         this.settings = settings;
         this.thread = new Thread(this::run, "replica-fetcher-" + localBrokerId + "-from-" + leaderId);
         this.thread.setDaemon(true);
@@ -83,7 +103,7 @@ final class ReplicaFetcher implements AutoCloseable {
     void follow(Partition partition, int leaderEpoch) {
         followed.compute(partition.topicPartition(), (tp, current) -> current != null
                 && current.partition() == partition && current.leaderEpoch() == leaderEpoch
-                ? current : new Followed(partition, leaderEpoch, false));
+                ? current : new Followed(partition, leaderEpoch, State.TRUNCATING));
     }
 
     void unfollow(TopicPartition tp) {
@@ -147,11 +167,31 @@ final class ReplicaFetcher implements AutoCloseable {
         }
     }
 
+    /** Moves {@code f} to {@code next}, unless the metadata replaced it meanwhile. */
+    private void transition(Followed f, State next) {
+        followed.replace(f.partition().topicPartition(), f, f.in(next));
+    }
+
+    /** An error while handling one partition: it alone pays for it. */
+    private void failed(Followed f, RuntimeException e) {
+        TopicPartition tp = f.partition().topicPartition();
+        if (e instanceof FencedLeaderEpochException || e instanceof UnexpectedAppendOffsetException) {
+            // The leader's batches do not continue this log as it is: it diverged, find where.
+            log.info("Broker {}: the log of {} does not continue with what leader {} sent ({}); truncating again",
+                    localBrokerId, tp, leaderId, e.getMessage());
+            transition(f, State.TRUNCATING);
+        } else {
+            log.error("Broker {} stops fetching {} from broker {} until its next leader epoch", localBrokerId, tp,
+                    leaderId, e);
+            transition(f, State.FAILED);
+        }
+    }
+
     // ---------------------------------------------------------------- truncation
 
-    /** For each partition in a new leader epoch: cut what the leader's log does not hold. */
+    /** For each partition that may have diverged: cut what the leader's log does not hold. */
     private void truncate(BrokerConnection leader) throws IOException {
-        List<Followed> pending = followed.values().stream().filter(f -> !f.truncated()).toList();
+        List<Followed> pending = followed.values().stream().filter(f -> f.state() == State.TRUNCATING).toList();
         if (pending.isEmpty()) {
             return;
         }
@@ -160,7 +200,7 @@ final class ReplicaFetcher implements AutoCloseable {
         for (Followed f : pending) {
             OptionalInt latest = f.partition().log().leaderEpochCache().latestEpoch();
             if (latest.isEmpty()) { // nothing written in any epoch: nothing can diverge
-                markTruncated(f);
+                transition(f, State.FETCHING);
                 continue;
             }
             TopicPartition tp = f.partition().topicPartition();
@@ -181,7 +221,7 @@ final class ReplicaFetcher implements AutoCloseable {
         for (OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult topic : response.topics()) {
             for (EpochEndOffset end : topic.partitions()) {
                 Followed f = followed.get(new TopicPartition(topic.topic(), end.partition()));
-                if (f == null || f.truncated() || !asked.contains(f)) {
+                if (f == null || !asked.contains(f)) {
                     continue;
                 }
                 if (end.errorCode() != Errors.NONE.code()) {
@@ -189,37 +229,49 @@ final class ReplicaFetcher implements AutoCloseable {
                             f.partition().topicPartition(), Errors.forCode(end.errorCode()));
                     continue; // retried on the next round, or replaced by the next metadata
                 }
-                logs.truncate(f.partition(), truncationOffset(f.partition().log(), end));
-                markTruncated(f);
+                try {
+                    cut(f, end.leaderEpoch(), end.endOffset());
+                } catch (RuntimeException e) {
+                    failed(f, e);
+                }
             }
         }
     }
 
-    /**
-     * Where the leader's answer says this replica's log stops agreeing with it: the end of the
-     * latest epoch both have, at the lower of the two ends (KIP-279); the high watermark if the
-     * leader knows none of this replica's epochs.
-     */
-    static long truncationOffset(PartitionLog replica, EpochEndOffset leader) {
-        if (leader.leaderEpoch() == LeaderEpochCache.UNDEFINED_EPOCH
-                || leader.endOffset() == LeaderEpochCache.UNDEFINED_EPOCH_OFFSET) {
-            return Math.min(replica.highWatermark(), replica.logEndOffset());
+    /** Cuts {@code f}'s log where the leader's {@code leaderEpoch} ends, and asks again if that is not final. */
+    private void cut(Followed f, int leaderEpoch, long leaderEndOffset) {
+        Truncation truncation = truncation(f.partition().log(), leaderEpoch, leaderEndOffset);
+        if (f.partition().truncateAsFollower(f.leaderEpoch(), truncation.offset())) {
+            transition(f, truncation.complete() ? State.FETCHING : State.TRUNCATING);
         }
-        long localEnd = replica.endOffsetForEpoch(leader.leaderEpoch()).endOffset();
-        if (localEnd == LeaderEpochCache.UNDEFINED_EPOCH_OFFSET) {
-            localEnd = replica.logEndOffset();
-        }
-        return Math.min(Math.min(leader.endOffset(), localEnd), replica.logEndOffset());
     }
 
-    private void markTruncated(Followed f) {
-        followed.replace(f.partition().topicPartition(), f, new Followed(f.partition(), f.leaderEpoch(), true));
+    /**
+     * Where the leader's answer says this replica's log stops agreeing with it (Kafka's
+     * {@code getOffsetTruncationState}): if the replica has the epoch the leader named, the lower of the
+     * two ends of that epoch, and that is final; if not, the end of the largest epoch it has below that
+     * one, and it must ask again; the high watermark if the leader knows none of this replica's epochs.
+     */
+    static Truncation truncation(PartitionLog replica, int leaderEpoch, long leaderEndOffset) {
+        long replicaEnd = replica.logEndOffset();
+        if (leaderEndOffset == LeaderEpochCache.UNDEFINED_EPOCH_OFFSET) {
+            return new Truncation(Math.min(replica.highWatermark(), replicaEnd), true);
+        }
+        LeaderEpochCache.EpochEndOffset local = leaderEpoch == LeaderEpochCache.UNDEFINED_EPOCH
+                ? LeaderEpochCache.EpochEndOffset.UNDEFINED : replica.endOffsetForEpoch(leaderEpoch);
+        if (local.endOffset() == LeaderEpochCache.UNDEFINED_EPOCH_OFFSET) {
+            return new Truncation(Math.min(leaderEndOffset, replicaEnd), true);
+        }
+        if (local.epoch() != leaderEpoch) {
+            return new Truncation(Math.min(local.endOffset(), replicaEnd), false);
+        }
+        return new Truncation(Math.min(Math.min(local.endOffset(), leaderEndOffset), replicaEnd), true);
     }
 
     // ---------------------------------------------------------------- fetching
 
     private void fetch(BrokerConnection leader) throws IOException, InterruptedException {
-        List<Followed> ready = followed.values().stream().filter(Followed::truncated).toList();
+        List<Followed> ready = followed.values().stream().filter(f -> f.state() == State.FETCHING).toList();
         if (ready.isEmpty()) {
             Thread.sleep(settings.backoffMs());
             return;
@@ -234,7 +286,8 @@ final class ReplicaFetcher implements AutoCloseable {
             topics.computeIfAbsent(tp.topic(), name -> new FetchRequestData.FetchTopic().setTopic(name))
                     .partitions().add(new FetchRequestData.FetchPartition().setPartition(tp.partition())
                             .setCurrentLeaderEpoch(f.leaderEpoch()).setFetchOffset(replica.logEndOffset())
-                            .setLastFetchedEpoch(replica.leaderEpochCache().latestEpoch().orElse(-1))
+                            .setLastFetchedEpoch(replica.leaderEpochCache().latestEpoch()
+                                    .orElse(LeaderEpochCache.UNDEFINED_EPOCH))
                             .setLogStartOffset(replica.logStartOffset())
                             .setPartitionMaxBytes(settings.partitionMaxBytes()));
         }
@@ -244,8 +297,19 @@ final class ReplicaFetcher implements AutoCloseable {
         for (FetchResponseData.FetchableTopicResponse topic : response.responses()) {
             for (FetchResponseData.PartitionData data : topic.partitions()) {
                 Followed f = followed.get(new TopicPartition(topic.topic(), data.partitionIndex()));
-                if (f != null && !handle(f, data)) {
+                if (f == null || f.state() != State.FETCHING) {
+                    continue;
+                }
+                try {
+                    if (!handle(f, data)) {
+                        backOff = true;
+                    }
+                } catch (CorruptRecordException | InvalidRecordException e) {
+                    log.warn("Broker {}: leader {} sent a bad batch of {}: {}", localBrokerId, leaderId,
+                            f.partition().topicPartition(), e.getMessage());
                     backOff = true;
+                } catch (RuntimeException e) {
+                    failed(f, e);
                 }
             }
         }
@@ -260,9 +324,13 @@ final class ReplicaFetcher implements AutoCloseable {
         Partition partition = f.partition();
         switch (error) {
             case NONE -> {
+                if (data.divergingEpoch().epoch() != LeaderEpochCache.UNDEFINED_EPOCH) {
+                    cut(f, data.divergingEpoch().epoch(), data.divergingEpoch().endOffset());
+                    return true;
+                }
                 ByteBuffer records = LogRecords.bufferOf(data.records());
-                if (records.hasRemaining()) {
-                    partition.appendAsFollower(records);
+                if (records.hasRemaining() && !partition.appendAsFollower(f.leaderEpoch(), records)) {
+                    return true; // no longer its follower in this epoch: the metadata replaces this fetch
                 }
                 partition.updateFollowerHighWatermark(data.highWatermark());
                 if (data.logStartOffset() > partition.log().logStartOffset()) {
@@ -274,11 +342,11 @@ final class ReplicaFetcher implements AutoCloseable {
             case OFFSET_OUT_OF_RANGE -> {
                 if (data.logStartOffset() > partition.log().logEndOffset()) {
                     // The leader deleted (retention, DeleteRecords) all this replica lacks: start over where it starts.
-                    logs.truncateFullyAndStartAt(partition, data.logStartOffset());
+                    partition.truncateFullyAsFollower(f.leaderEpoch(), data.logStartOffset());
                     return true;
                 }
-                // The leader's log is shorter than this one: find where they agree again.
-                followed.replace(partition.topicPartition(), f, new Followed(partition, f.leaderEpoch(), false));
+                // The leader's log is shorter than this one, or cannot place its last epoch: find where they agree.
+                transition(f, State.TRUNCATING);
                 return false;
             }
             default -> {

@@ -11,16 +11,14 @@ import org.apache.kafka.common.TopicPartition;
 final class ReplicaFetcherManager implements AutoCloseable {
     private final int localBrokerId;
     private final IntFunction<Optional<InetSocketAddress>> addresses;
-    private final ReplicaFetcher.Logs logs;
     private final ReplicaFetcher.Settings settings;
     private final Map<Integer, ReplicaFetcher> fetchers = new HashMap<>();
     private boolean closed;
 
     ReplicaFetcherManager(int localBrokerId, IntFunction<Optional<InetSocketAddress>> addresses,
-                          ReplicaFetcher.Logs logs, ReplicaFetcher.Settings settings) {
+                          ReplicaFetcher.Settings settings) {
         this.localBrokerId = localBrokerId;
         this.addresses = addresses;
-        this.logs = logs;
         this.settings = settings;
     }
 
@@ -35,7 +33,7 @@ final class ReplicaFetcherManager implements AutoCloseable {
                 fetcher.unfollow(tp);
             }
         });
-        fetchers.computeIfAbsent(leaderId, id -> new ReplicaFetcher(localBrokerId, id, addresses, logs, settings))
+        fetchers.computeIfAbsent(leaderId, id -> new ReplicaFetcher(localBrokerId, id, addresses, settings))
                 .follow(partition, leaderEpoch);
     }
 

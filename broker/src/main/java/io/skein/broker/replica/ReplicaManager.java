@@ -6,6 +6,8 @@ import io.skein.broker.purgatory.DelayedOperationPurgatory;
 import io.skein.broker.replica.Partition.LeaderAppend;
 import io.skein.log.FetchIsolation;
 import io.skein.log.FileSlice;
+import io.skein.log.LeaderEpochCache;
+import io.skein.log.LeaderEpochCache.EpochEndOffset;
 import io.skein.log.LogConfig;
 import io.skein.log.LogManager;
 import io.skein.log.PartitionLog;
@@ -33,6 +35,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.KafkaStorageException;
@@ -113,11 +116,19 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
      * consumers), from which its leader learns the partition's low watermark.
      */
     public record FetchPartition(TopicPartition topicPartition, long fetchOffset, int maxBytes, int currentLeaderEpoch,
-                                 long logStartOffset) {
+                                 long logStartOffset, int lastFetchedEpoch) {
     }
 
-    /** What a partition of a fetch got: records up to the high watermark, or an error. */
-    public record FetchResult(Errors error, long highWatermark, long logStartOffset, FileSlice records) {
+    /**
+     * What a partition of a fetch got: records up to the high watermark, or an error. To a follower whose
+     * log diverged, instead of records, where its last fetched epoch ends on the leader.
+     */
+    public record FetchResult(Errors error, long highWatermark, long logStartOffset, FileSlice records,
+                              Optional<EpochEndOffset> divergingEpoch) {
+        FetchResult(Errors error, long highWatermark, long logStartOffset, FileSlice records) {
+            this(error, highWatermark, logStartOffset, records, Optional.empty());
+        }
+
         static FetchResult failed(Throwable error) {
             return new FetchResult(Errors.forException(error), -1, -1, FileSlice.EMPTY);
         }
@@ -140,9 +151,16 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         this.topicDefaults = topicDefaults;
         this.clock = clock;
         this.replication = replication;
-        this.fetchers = new ReplicaFetcherManager(brokerId, this::brokerAddress, new FollowerLogs(),
-                new ReplicaFetcher.Settings(replication.fetchWaitMaxMs(), replication.fetchMaxBytes(),
+        this.fetchers = new ReplicaFetcherManager(brokerId, this::brokerAddress, new ReplicaFetcher.Settings(replication.fetchWaitMaxMs(), replication.fetchMaxBytes(),
                         replication.fetchResponseMaxBytes(), replication.fetchBackoffMs()));
+    }
+
+    /**
+     * Milliseconds for followers' progress and ISR lag: monotonic, so that a step of the wall clock
+     * neither drops every follower from the ISR nor keeps a silent one in.
+     */
+    private static long monotonicMs() {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
     }
 
     /** Whether broker {@code id} is alive as the metadata says: registered and unfenced (Kafka's hasAliveBroker). */
@@ -159,36 +177,9 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
                 .map(e -> new InetSocketAddress(e.getHost(), e.getPort()));
     }
 
-    /** How followers cut their logs: through the log manager (checkpoints), then the partition's own state. */
-    private final class FollowerLogs implements ReplicaFetcher.Logs {
-        @Override
-        public void truncate(Partition partition, long offset) {
-            try {
-                if (logManager.truncateTo(partition.topicPartition(), offset)) {
-                    log.info("Broker {} truncated {} to offset {}", brokerId, partition.topicPartition(), offset);
-                    partition.afterTruncation();
-                }
-            } catch (IOException e) {
-                throw new KafkaStorageException("Cannot truncate " + partition.topicPartition(), e);
-            }
-        }
-
-        @Override
-        public void truncateFullyAndStartAt(Partition partition, long offset) {
-            try {
-                logManager.truncateFullyAndStartAt(partition.topicPartition(), offset);
-                log.info("Broker {} emptied {} to start at the leader's log start offset {}", brokerId,
-                        partition.topicPartition(), offset);
-                partition.afterTruncation();
-            } catch (IOException e) {
-                throw new KafkaStorageException("Cannot truncate " + partition.topicPartition(), e);
-            }
-        }
-    }
-
     /** Followers that have not caught up for {@code replica.lag.time.max.ms} leave the ISRs this broker leads. */
     public void shrinkIsrs() {
-        long now = clock.millis();
+        long now = monotonicMs();
         partitions.values().forEach(p -> p.maybeShrinkIsr(now, replication.replicaLagTimeMaxMs()));
     }
 
@@ -277,7 +268,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         if (partition == null || !partition.topicId().equals(topic.id())) {
             partition = openPartition(newImage, topic, tp);
         }
-        partition.update(registration, clock.millis());
+        partition.update(registration, monotonicMs());
         if (registration.hasLeader() && registration.leader() != brokerId) {
             fetchers.follow(partition, registration.leader(), registration.leaderEpoch());
         } else {
@@ -298,8 +289,8 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         if (partitionLog.topicId().isEmpty()) {
             partitionLog.assignTopicId(topic.id());
         }
-        Partition partition = new Partition(brokerId, tp, topic.id(), partitionLog, replication.isrChanges(),
-                this::isAlive);
+        Partition partition = new Partition(brokerId, tp, topic.id(), logManager, partitionLog,
+                replication.isrChanges(), this::isAlive);
         partitions.put(tp, partition);
         return partition;
     }
@@ -409,11 +400,17 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         @Override
         ProduceResult check(TopicPartition tp, long offset, ProduceResult appended) {
             Partition partition = partitions.get(tp);
-            if (partition == null || !partition.isLeader()) {
+            if (partition == null) {
                 return ProduceResult.failed(new NotLeaderOrFollowerException("Broker " + brokerId
                         + " stopped leading " + tp + " before the write was replicated"));
             }
-            return partition.log().highWatermark() >= offset ? appended : null;
+            try {
+                return partition.acksAllOutcome(offset).map(error -> error == Errors.NONE ? appended
+                        : new ProduceResult(error, "The ISR of " + tp + " fell below min.insync.replicas while the "
+                        + "write waited to be replicated", -1, -1)).orElse(null);
+            } catch (NotLeaderOrFollowerException e) {
+                return ProduceResult.failed(e);
+            }
         }
 
         @Override
@@ -433,8 +430,8 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     public void fetch(FetchParams params, List<FetchPartition> requested, Consumer<List<FetchResult>> callback) {
         List<FetchResult> results = read(params, requested);
         long bytes = results.stream().mapToLong(r -> r.records().length()).sum();
-        boolean failed = results.stream().anyMatch(r -> r.error() != Errors.NONE);
-        if (params.maxWaitMs() <= 0 || requested.isEmpty() || bytes >= params.minBytes() || failed) {
+        boolean mustAnswer = results.stream().anyMatch(r -> r.error() != Errors.NONE || r.divergingEpoch().isPresent());
+        if (params.maxWaitMs() <= 0 || requested.isEmpty() || bytes >= params.minBytes() || mustAnswer) {
             callback.accept(results);
             return;
         }
@@ -454,9 +451,18 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
             try {
                 Partition partition = leaderPartition(wanted.topicPartition(), wanted.currentLeaderEpoch());
                 PartitionLog partitionLog = partition.log();
+                if (wanted.lastFetchedEpoch() != LeaderEpochCache.UNDEFINED_EPOCH) {
+                    Optional<EpochEndOffset> diverging = partition.divergingEpoch(wanted.lastFetchedEpoch(),
+                            wanted.fetchOffset());
+                    if (diverging.isPresent()) { // its fetch offset means nothing yet: it must not count
+                        results.add(new FetchResult(Errors.NONE, partitionLog.highWatermark(),
+                                partitionLog.logStartOffset(), FileSlice.EMPTY, diverging));
+                        continue;
+                    }
+                }
                 if (params.fromFollower()) {
                     if (partition.updateFollowerFetch(params.replicaId(), wanted.fetchOffset(), wanted.logStartOffset(),
-                            clock.millis())) {
+                            monotonicMs())) {
                         checkWaiting(wanted.topicPartition()); // the follower's progress committed more
                     } else {
                         // Its log start offset may have raised the low watermark DeleteRecords requests wait for.

@@ -10,8 +10,7 @@ import io.skein.testing.AcksAllWriter;
 import io.skein.testing.ProcessCluster;
 import io.skein.testing.ProcessCluster.Node;
 import io.skein.testing.RawKafkaClient;
-import java.io.ByteArrayOutputStream;
-import java.nio.file.Files;
+import io.skein.testing.SegmentFiles;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +25,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -231,7 +229,8 @@ class ReplicaFailuresTest {
 
         first.stop();
         second.stop();
-        assertArrayEquals(segmentBytes(first, topic), segmentBytes(second, topic), "the two logs differ");
+        assertArrayEquals(SegmentFiles.bytes(first.logDir(), topic, 0), SegmentFiles.bytes(second.logDir(), topic, 0),
+                "the two logs differ");
         first.start();
         second.start();
         awaitIsr(topic, 2, null);
@@ -321,18 +320,5 @@ class ReplicaFailuresTest {
             offsets.add(Long.parseLong(m.group(1)));
         }
         return offsets;
-    }
-
-    /** The bytes of a stopped broker's segments of {@code topic}-0, in offset order. */
-    private static byte[] segmentBytes(Node broker, String topic) throws Exception {
-        Path partitionDir = broker.logDir().resolve(topic + "-0");
-        try (Stream<Path> files = Files.list(partitionDir)) {
-            List<Path> segments = files.filter(f -> f.toString().endsWith(".log")).sorted().toList();
-            ByteArrayOutputStream all = new ByteArrayOutputStream();
-            for (Path segment : segments) {
-                all.write(Files.readAllBytes(segment));
-            }
-            return all.toByteArray();
-        }
     }
 }
