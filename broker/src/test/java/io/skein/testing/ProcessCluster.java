@@ -9,6 +9,7 @@ import io.skein.node.NodeStorage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -129,8 +130,20 @@ public final class ProcessCluster implements AutoCloseable {
      */
     public static ProcessCluster start(Path dir, int count, Map<String, String> controllerOverrides,
                                        Map<String, String> brokerOverrides) throws Exception {
+        return start(dir, count, controllerOverrides, brokerOverrides, (brokerId, service) -> service);
+    }
+
+    /** Where a broker process reaches the controller service, e.g. through a proxy a test controls. */
+    public interface ControllerRoute {
+        InetSocketAddress forBroker(int brokerId, InetSocketAddress controllerService);
+    }
+
+    /** {@link #start}, with each broker reaching the controller service where {@code route} says. */
+    public static ProcessCluster start(Path dir, int count, Map<String, String> controllerOverrides,
+                                       Map<String, String> brokerOverrides, ControllerRoute route) throws Exception {
         int controllerPort = FreePorts.pair();
         String voters = IN_PROCESS_CONTROLLER_ID + "@127.0.0.1:" + controllerPort;
+        InetSocketAddress service = new InetSocketAddress("127.0.0.1", controllerPort + 1);
         Map<String, String> controllerSettings = new HashMap<>(controllerOverrides);
         controllerSettings.putAll(controllerSettings(IN_PROCESS_CONTROLLER_ID, controllerPort, voters, dir));
         TestNode controller = TestNode.of(controllerSettings);
@@ -140,7 +153,11 @@ public final class ProcessCluster implements AutoCloseable {
         ProcessCluster cluster = new ProcessCluster(controller, List.of(), new ArrayList<>());
         try {
             for (int id = 1; id <= count; id++) {
-                cluster.brokers.add(brokerProcess(id, voters, brokerOverrides, clusterId, dir));
+                // Brokers derive the controller service's port from the voter's: one below it.
+                InetSocketAddress routed = route.forBroker(id, service);
+                String brokerVoters = IN_PROCESS_CONTROLLER_ID + "@" + routed.getHostString() + ":"
+                        + (routed.getPort() - 1);
+                cluster.brokers.add(brokerProcess(id, brokerVoters, brokerOverrides, clusterId, dir));
             }
             cluster.startAll(cluster.brokers);
         } catch (Exception e) {

@@ -1,0 +1,124 @@
+package io.skein.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A user-space TCP proxy on loopback, for faults iptables cannot aim at one process: it forwards
+ * connections to {@code target} and can swallow every answer while the requests still get through,
+ * so a node's calls take effect but it never hears how they went.
+ */
+public final class TcpProxy implements AutoCloseable {
+    private final InetSocketAddress target;
+    private final ServerSocket server;
+    private final List<Socket> open = new CopyOnWriteArrayList<>();
+    private volatile boolean swallowingAnswers;
+    private volatile boolean closed;
+
+    /** Listens on {@code port} of the loopback address (0: any free port) and forwards to {@code target}. */
+    public TcpProxy(int port, InetSocketAddress target) {
+        this.target = target;
+        try {
+            this.server = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Thread acceptor = new Thread(this::accept, "proxy-" + server.getLocalPort());
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    /** From now on, bytes from the target are read and dropped; bytes to it still pass. */
+    public void swallowAnswers() {
+        swallowingAnswers = true;
+    }
+
+    /** Forwards both ways again; connections that lost answers are closed, so their clients reconnect. */
+    public void heal() {
+        swallowingAnswers = false;
+        open.forEach(TcpProxy::closeQuietly);
+        open.clear();
+    }
+
+    private void accept() {
+        while (!closed) {
+            Socket client;
+            try {
+                client = server.accept();
+            } catch (IOException e) {
+                return; // closed
+            }
+            Socket upstream = new Socket();
+            try {
+                upstream.connect(target, 5_000);
+            } catch (IOException e) { // the target refused: so does the proxy
+                closeQuietly(client);
+                closeQuietly(upstream);
+                continue;
+            }
+            open.add(client);
+            open.add(upstream);
+            pump(client, upstream, false);
+            pump(upstream, client, true);
+        }
+    }
+
+    private void pump(Socket from, Socket to, boolean answers) {
+        Thread thread = new Thread(() -> {
+            byte[] buffer = new byte[16 * 1024];
+            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                int read;
+                while ((read = in.read(buffer)) >= 0) {
+                    if (!(answers && swallowingAnswers)) {
+                        out.write(buffer, 0, read);
+                        out.flush();
+                    }
+                }
+            } catch (IOException e) {
+                // one side closed
+            } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+                open.remove(from);
+                open.remove(to);
+            }
+        }, "proxy-pump");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        closeQuietly(server);
+        heal();
+    }
+
+    private static void closeQuietly(ServerSocket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+    }
+}
