@@ -106,7 +106,7 @@ public final class BrokerServer implements AutoCloseable {
         Map<Integer, InetSocketAddress> controllers = controllerServices(config.voters());
         controllerClient = new ControllerClient(controllers, CONTROLLER_CALL_TIMEOUT);
         lifecycleClient = new ControllerClient(controllers, Duration.ofMillis(config.brokerHeartbeatIntervalMs()));
-        loader = MetadataLoader.start(nodeId, List.copyOf(controllers.values()));
+        loader = MetadataLoader.start(nodeId, controllers);
         lifecycle = new BrokerLifecycleManager(nodeId, clusterId, lifecycleClient, () -> loader.image().offset(),
                 config.brokerHeartbeatIntervalMs());
         lifecycle.start(endpoints, NodeStorage.logDirIds(config));

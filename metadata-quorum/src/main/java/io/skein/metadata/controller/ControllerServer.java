@@ -31,8 +31,10 @@ public final class ControllerServer implements AutoCloseable {
             throws IOException {
         MetadataQuorum quorum = MetadataQuorum.start(quorumSettings);
         QuorumController controller = new QuorumController(quorum, controllerSettings, validator, clock);
-        MetadataStreamer streamer = new MetadataStreamer();
+        MetadataStreamer streamer = new MetadataStreamer(quorum.nodeId(), controller::isActive,
+                () -> quorum.leaderId().orElse(-1));
         quorum.addPublisher(streamer);
+        quorum.onLeaderChanged(streamer::leaderChanged);
         Server rpcServer;
         try {
             rpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(rpcHost, rpcPort),

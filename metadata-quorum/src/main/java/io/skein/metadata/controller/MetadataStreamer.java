@@ -1,6 +1,8 @@
 package io.skein.metadata.controller;
 
+import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.skein.metadata.image.ImageRecords;
 import io.skein.metadata.image.MetadataDelta;
@@ -12,30 +14,70 @@ import io.skein.proto.metadata.MetadataRecordBatch;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves FetchMetadata on a voter: streams each committed batch, as this voter applies it, to the
- * brokers that follow the log. A broker that asks from an offset still in the recent history gets
- * the batches it missed; one further behind gets the whole image first.
+ * Serves FetchMetadata on the active controller: streams each committed batch, as this voter applies
+ * it, to the brokers that follow the log. A broker that asks from an offset still in the recent
+ * history gets the batches it missed; one further behind gets the whole image first.
+ *
+ * <p>Only the active controller serves, as Kafka's brokers fetch from the quorum leader: it has applied
+ * every batch committed before its term, so it is never behind what a broker has applied, while any
+ * other voter may be (restarting, installing a snapshot, cut off from the quorum). Another voter
+ * refuses with the leader it knows, and a voter that stops leading ends its streams the same way.
  *
  * <p>Every broker has a queue, drained only while gRPC says its stream can take more, so a slow
  * broker neither blocks the state machine nor grows memory without bound: past
  * {@link #MAX_QUEUED_BYTES} its stream is ended and it comes back for an image.
  */
-final class MetadataStreamer implements MetadataPublisher {
+public final class MetadataStreamer implements MetadataPublisher {
     static final long MAX_HISTORY_BYTES = 64L << 20;
     static final long MAX_QUEUED_BYTES = 64L << 20;
 
     private static final Logger log = LoggerFactory.getLogger(MetadataStreamer.class);
 
+    /** Names the voter to ask instead, in the trailers of a refused or ended stream; -1 if none is known. */
+    public static final Metadata.Key<String> LEADER_ID = Metadata.Key.of("skein-leader-id",
+            Metadata.ASCII_STRING_MARSHALLER);
+
+    private final int nodeId;
     private final ArrayDeque<MetadataUpdate> history = new ArrayDeque<>();
     private final List<Subscriber> subscribers = new ArrayList<>();
     private long historyBytes;
     /** Batches after this offset are all in the history. */
     private long historyStart;
     private MetadataImage image = MetadataImage.EMPTY;
+    private final BooleanSupplier active;
+    private final IntSupplier leaderId;
+
+    /**
+     * @param active   whether this voter is the active controller: it leads and has applied every batch
+     *                 committed before its term
+     * @param leaderId the leader this voter knows of, -1 if none
+     */
+    MetadataStreamer(int nodeId, BooleanSupplier active, IntSupplier leaderId) {
+        this.nodeId = nodeId;
+        this.active = active;
+        this.leaderId = leaderId;
+    }
+
+    /** Leadership moved to {@code newLeaderId}: unless that is this voter, its streams end, naming it. */
+    synchronized void leaderChanged(int newLeaderId) {
+        if (newLeaderId != nodeId) {
+            subscribers.forEach(subscriber -> subscriber.end(notLeader(newLeaderId)));
+            subscribers.clear();
+        }
+    }
+
+    private StatusRuntimeException notLeader(int leaderId) {
+        Metadata trailers = new Metadata();
+        trailers.put(LEADER_ID, Integer.toString(leaderId));
+        return Status.FAILED_PRECONDITION.withDescription("Node " + nodeId + " is not the active controller; "
+                + (leaderId < 0 ? "no leader is known yet" : "node " + leaderId + " is")).asRuntimeException(trailers);
+    }
 
     @Override
     public synchronized void onMetadataUpdate(MetadataDelta delta, MetadataImage newImage) {
@@ -66,6 +108,10 @@ final class MetadataStreamer implements MetadataPublisher {
 
     /** Starts a stream for a broker that has applied the log up to {@code request.after_offset}. */
     synchronized void subscribe(FetchMetadataRequest request, ServerCallStreamObserver<MetadataUpdate> observer) {
+        if (!active.getAsBoolean()) {
+            observer.onError(notLeader(leaderId.getAsInt()));
+            return;
+        }
         Subscriber subscriber = new Subscriber(request.getBrokerId(), observer, request.getAfterOffset());
         observer.setOnReadyHandler(subscriber::drain);
         observer.setOnCancelHandler(() -> unsubscribe(subscriber));
@@ -116,6 +162,16 @@ final class MetadataStreamer implements MetadataPublisher {
             }
             drain();
             return true;
+        }
+
+        /** Ends the stream with {@code error}, dropping what is queued. */
+        synchronized void end(StatusRuntimeException error) {
+            if (!closed) {
+                closed = true;
+                queue.clear();
+                queuedBytes = 0;
+                observer.onError(error);
+            }
         }
 
         /** An image makes the queued batches moot. */

@@ -2,9 +2,12 @@ package io.skein.metadata.loader;
 
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.skein.metadata.controller.MetadataStreamer;
 import io.skein.metadata.image.MetadataDelta;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.MetadataPublisher;
@@ -13,8 +16,9 @@ import io.skein.proto.controller.ControllerServiceGrpc;
 import io.skein.proto.controller.FetchMetadataRequest;
 import io.skein.proto.controller.MetadataUpdate;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -22,10 +26,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A broker's copy of the metadata: it streams the committed metadata log from a controller (any
- * voter serves it), replays it into a {@link MetadataImage} and hands each change to its
- * publishers. When a stream ends it asks the next controller for what follows its last offset; a
- * controller that no longer has those batches sends the whole image instead.
+ * A broker's copy of the metadata: it streams the committed metadata log from the active controller,
+ * replays it into a {@link MetadataImage} and hands each change to its publishers. When a stream ends
+ * it asks again, at the leader the refusal or the end named if any, else at the next voter, for what
+ * follows its last offset; a controller that no longer has those batches sends the whole image
+ * instead. The image's offset never goes back: a batch or image at or below it is dropped, so that no
+ * publisher ever acts on metadata older than what it has seen.
  *
  * <p>One thread applies updates, in log order, and calls the publishers.
  */
@@ -34,20 +40,26 @@ public final class MetadataLoader implements AutoCloseable {
     private static final long RECONNECT_BACKOFF_MS = 100;
 
     private final int brokerId;
-    private final List<ManagedChannel> channels = new ArrayList<>();
+    private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
+    private final List<Integer> voterIds;
     private final MetadataPublishers publishers = new MetadataPublishers();
     private final ScheduledExecutorService applier;
     private volatile MetadataImage image = MetadataImage.EMPTY;
     private int nextController;
+    /** A batch did not apply to the image: only a whole image may follow. */
+    private boolean needImage;
+    /** The voter a refusal or an ended stream named as the leader, -1 if none. */
+    private int leaderHint = -1;
     private boolean closed;
     private long streamGeneration;
     private volatile ClientCallStreamObserver<FetchMetadataRequest> stream;
 
-    private MetadataLoader(int brokerId, List<InetSocketAddress> controllers) {
+    private MetadataLoader(int brokerId, Map<Integer, InetSocketAddress> controllers) {
         this.brokerId = brokerId;
-        controllers.forEach(address -> channels.add(NettyChannelBuilder.forAddress(address,
+        controllers.forEach((id, address) -> channels.put(id, NettyChannelBuilder.forAddress(address,
                 InsecureChannelCredentials.create()).build()));
-        this.nextController = Math.floorMod(brokerId, controllers.size()); // spreads brokers over the voters
+        this.voterIds = List.copyOf(channels.keySet());
+        this.nextController = Math.floorMod(brokerId, voterIds.size()); // spreads first tries over the voters
         this.applier = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "metadata-loader-" + brokerId);
             thread.setDaemon(true);
@@ -55,8 +67,8 @@ public final class MetadataLoader implements AutoCloseable {
         });
     }
 
-    /** Starts following the log through the ControllerService at any of {@code controllers}. */
-    public static MetadataLoader start(int brokerId, List<InetSocketAddress> controllers) {
+    /** Starts following the log through the ControllerService of the voters {@code controllers}, by node id. */
+    public static MetadataLoader start(int brokerId, Map<Integer, InetSocketAddress> controllers) {
         MetadataLoader loader = new MetadataLoader(brokerId, controllers);
         loader.applier.execute(loader::connect);
         return loader;
@@ -76,11 +88,18 @@ public final class MetadataLoader implements AutoCloseable {
         if (closed) {
             return;
         }
-        ManagedChannel channel = channels.get(nextController);
-        nextController = (nextController + 1) % channels.size();
+        int target;
+        if (channels.containsKey(leaderHint)) {
+            target = leaderHint;
+        } else {
+            target = voterIds.get(nextController);
+            nextController = (nextController + 1) % voterIds.size();
+        }
+        leaderHint = -1;
+        ManagedChannel channel = channels.get(target);
         long generation = ++streamGeneration;
         FetchMetadataRequest request = FetchMetadataRequest.newBuilder().setBrokerId(brokerId)
-                .setAfterOffset(image.offset()).build();
+                .setAfterOffset(needImage ? -1 : image.offset()).build();
         ControllerServiceGrpc.newStub(channel).fetchMetadata(request, new ClientResponseObserver<FetchMetadataRequest,
                 MetadataUpdate>() {
             @Override
@@ -100,6 +119,15 @@ public final class MetadataLoader implements AutoCloseable {
             @Override
             public void onError(Throwable error) {
                 log.debug("Metadata stream from {} ended: {}", channel.authority(), error.toString());
+                Metadata trailers = Status.trailersFromThrowable(error);
+                String leader = trailers == null ? null : trailers.get(MetadataStreamer.LEADER_ID);
+                if (leader != null && !applier.isShutdown()) {
+                    applier.execute(() -> {
+                        if (generation == streamGeneration) {
+                            leaderHint = Integer.parseInt(leader);
+                        }
+                    });
+                }
                 reconnect(generation);
             }
 
@@ -130,21 +158,22 @@ public final class MetadataLoader implements AutoCloseable {
     }
 
     private void apply(MetadataUpdate update) {
+        if (update.hasImage() ? isOlderImage(update.getOffset()) : needImage || update.getOffset() <= image.offset()) {
+            return; // had it already, from an earlier stream; or older than what the publishers have seen
+        }
         MetadataDelta delta;
         if (update.hasImage()) {
             delta = new MetadataDelta(MetadataImage.EMPTY);
             delta.replay(update.getImage());
+            needImage = false;
         } else {
-            if (update.getOffset() <= image.offset()) {
-                return; // had it already, from an earlier stream
-            }
             delta = new MetadataDelta(image);
             try {
                 delta.replay(update.getBatch());
             } catch (IllegalStateException e) {
                 log.error("Metadata batch at offset {} does not apply to broker {}'s image at {}: starting over "
                         + "from a full image", update.getOffset(), brokerId, image.offset(), e);
-                image = MetadataImage.EMPTY; // a stream from offset 0 always starts with the image
+                needImage = true;
                 restartStream();
                 return;
             }
@@ -152,6 +181,11 @@ public final class MetadataLoader implements AutoCloseable {
         MetadataImage newImage = delta.apply(update.getOffset());
         image = newImage;
         publishers.publish(delta, newImage);
+    }
+
+    /** Whether a whole image at {@code offset} would take this broker back, or is the one it has. */
+    private boolean isOlderImage(long offset) {
+        return offset < image.offset() || (offset == image.offset() && image != MetadataImage.EMPTY && !needImage);
     }
 
     @Override
@@ -164,6 +198,6 @@ public final class MetadataLoader implements AutoCloseable {
             }
         });
         applier.shutdown();
-        channels.forEach(ManagedChannel::shutdownNow);
+        channels.values().forEach(ManagedChannel::shutdownNow);
     }
 }

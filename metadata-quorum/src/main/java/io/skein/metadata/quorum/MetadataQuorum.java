@@ -146,6 +146,11 @@ public final class MetadataQuorum implements AutoCloseable {
         }
     }
 
+    /** Tells {@code leaderChanged} the new leader's node id (-1 for none) whenever leadership moves. */
+    public void onLeaderChanged(IntConsumer leaderChanged) {
+        onLeadership(term -> { }, leaderChanged);
+    }
+
     /** The active controller's node id, if the quorum has a leader. */
     public OptionalInt leaderId() {
         RaftPeerId leader = division().getInfo().getLeaderId();

@@ -231,10 +231,8 @@ public final class MetadataBenchmark {
                     "127.0.0.1", rpcPorts.get(voter.id() - 1), (t, n, c) -> Optional.empty(), Clock.systemUTC()));
         }
         Map<Integer, InetSocketAddress> rpc = new TreeMap<>();
-        List<InetSocketAddress> rpcList = new ArrayList<>();
         for (int id = 1; id <= 3; id++) {
             rpc.put(id, new InetSocketAddress("127.0.0.1", rpcPorts.get(id - 1)));
-            rpcList.add(rpc.get(id));
         }
         try (ControllerClient client = new ControllerClient(rpc, Duration.ofSeconds(30))) {
             for (int i = 0; i < 2_000; i++) { // a log to catch up with
@@ -244,7 +242,7 @@ public final class MetadataBenchmark {
             Map<String, Long> listenerSeen = new ConcurrentHashMap<>();
 
             long streamJoin = System.nanoTime();
-            MetadataLoader loader = MetadataLoader.start(11, rpcList);
+            MetadataLoader loader = MetadataLoader.start(11, rpc);
             long target = servers.get(0).quorum().image().offset();
             waitFor(() -> loader.image().offset() >= target ? 1 : 0);
             long streamJoinMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - streamJoin);

@@ -92,8 +92,11 @@ public final class TestControllers implements AutoCloseable {
     }
 
     /** The ControllerService addresses, in node id order. */
-    public List<InetSocketAddress> rpcAddresses() {
-        return rpcPorts.values().stream().map(port -> new InetSocketAddress("127.0.0.1", port)).toList();
+    /** Each voter's ControllerService, by node id. */
+    public Map<Integer, InetSocketAddress> rpcAddresses() {
+        Map<Integer, InetSocketAddress> addresses = new TreeMap<>();
+        rpcPorts.forEach((id, port) -> addresses.put(id, new InetSocketAddress("127.0.0.1", port)));
+        return addresses;
     }
 
     public InetSocketAddress rpcAddress(int id) {
@@ -107,6 +110,11 @@ public final class TestControllers implements AutoCloseable {
     ControllerServer active() {
         return await().atMost(Duration.ofSeconds(30)).until(() -> running.values().stream()
                 .filter(server -> server.controller().isActive()).findFirst().orElse(null), server -> server != null);
+    }
+
+    /** The node id of the active controller, once there is one. */
+    public int activeId() {
+        return active().quorum().nodeId();
     }
 
     /** Waits until every running voter has applied the same image, and returns it. */

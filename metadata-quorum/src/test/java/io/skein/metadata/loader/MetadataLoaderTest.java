@@ -6,13 +6,28 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
 import io.skein.metadata.controller.TestControllers;
+import io.skein.metadata.image.MetadataDelta;
 import io.skein.metadata.image.ImageRecords;
 import io.skein.metadata.image.MetadataImage;
+import io.skein.metadata.image.TopicImage;
+import io.skein.proto.Uuids;
+import io.skein.proto.controller.ControllerServiceGrpc;
 import io.skein.proto.controller.ErrorCode;
+import io.skein.proto.controller.FetchMetadataRequest;
+import io.skein.proto.controller.MetadataUpdate;
+import io.skein.proto.metadata.MetadataRecord;
+import io.skein.proto.metadata.MetadataRecordBatch;
+import io.skein.proto.metadata.TopicRecord;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,11 +76,13 @@ class MetadataLoaderTest {
                 assertEquals(ErrorCode.NONE, createError(controllers.client(), "early-" + i, 1, 1));
             }
             MetadataImage before = controllers.awaitConvergence();
-            controllers.stop(3);
-            controllers.start(3); // its stream history starts where its restart found the log
+            for (int id = 1; id <= 3; id++) { // every voter's stream history starts where its restart found the log
+                controllers.stop(id);
+                controllers.start(id);
+            }
             controllers.awaitConvergence();
 
-            try (MetadataLoader late = MetadataLoader.start(7, List.of(controllers.rpcAddress(3)))) {
+            try (MetadataLoader late = MetadataLoader.start(7, controllers.rpcAddresses())) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> late.image().topicsById().size() == 5);
                 List<Boolean> replacements = new CopyOnWriteArrayList<>();
                 late.addPublisher((delta, image) -> replacements.add(delta.image() == MetadataImage.EMPTY));
@@ -77,5 +94,65 @@ class MetadataLoaderTest {
                 assertTrue(late.image().offset() > before.offset());
             }
         }
+    }
+
+    /**
+     * Only the active controller streams the log: any other voter may be behind what a broker has
+     * applied. A broker that can reach only a voter that does not lead gets nothing from it.
+     */
+    @Test
+    void onlyTheActiveControllerServesTheLog() throws Exception {
+        try (TestControllers controllers = TestControllers.start(dir, 3)) {
+            controllers.broker(1).join();
+            assertEquals(ErrorCode.NONE, createError(controllers.client(), "t", 1, 1));
+            int leader = controllers.activeId();
+            int follower = leader % 3 + 1;
+            try (MetadataLoader toFollower = MetadataLoader.start(8, Map.of(follower, controllers.rpcAddress(follower)));
+                 MetadataLoader toAll = MetadataLoader.start(9, controllers.rpcAddresses())) {
+                awaitSameImage(toAll, controllers);
+                // The refusals repeat meanwhile; a loader that follows a voter would have the image by now.
+                assertEquals(0, toFollower.image().offset(), "a voter that does not lead streamed the log");
+            }
+        }
+    }
+
+    /**
+     * A broker's metadata never goes back: an image older than what it applied (a voter that restarted
+     * from an old snapshot, say) is dropped, and its publishers never see it. The "voter" here is a
+     * ControllerService of the test's own that streams exactly that.
+     */
+    @Test
+    void anOlderImageNeverReplacesWhatABrokerHasApplied() throws Exception {
+        MetadataImage withTopic = imageWithTopic("kept", 10);
+        MetadataImage older = imageWithTopic("older", 5);
+        Server voter = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(
+                new ControllerServiceGrpc.ControllerServiceImplBase() {
+                    @Override
+                    public void fetchMetadata(FetchMetadataRequest request, StreamObserver<MetadataUpdate> observer) {
+                        observer.onNext(MetadataUpdate.newBuilder().setOffset(10).setImage(ImageRecords.of(withTopic))
+                                .build());
+                        observer.onNext(MetadataUpdate.newBuilder().setOffset(5).setImage(ImageRecords.of(older))
+                                .build());
+                        observer.onNext(MetadataUpdate.newBuilder().setOffset(11)
+                                .setBatch(MetadataRecordBatch.getDefaultInstance()).build());
+                    }
+                }).build().start();
+        try (MetadataLoader loader = MetadataLoader.start(1, Map.of(1, new InetSocketAddress("127.0.0.1",
+                voter.getPort())))) {
+            List<Long> published = new CopyOnWriteArrayList<>();
+            loader.addPublisher((delta, image) -> published.add(image.offset()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> loader.image().offset() == 11);
+            assertEquals(List.of(10L, 11L), published.stream().filter(offset -> offset > 0).toList());
+            assertEquals(List.of("kept"), loader.image().topicsById().values().stream().map(TopicImage::name).toList());
+        } finally {
+            voter.shutdownNow();
+        }
+    }
+
+    private static MetadataImage imageWithTopic(String name, long offset) {
+        MetadataDelta delta = new MetadataDelta(MetadataImage.EMPTY);
+        delta.replay(MetadataRecord.newBuilder().setTopic(TopicRecord.newBuilder().setName(name)
+                .setTopicId(Uuids.toProto(UUID.randomUUID()))).build());
+        return delta.apply(offset);
     }
 }
