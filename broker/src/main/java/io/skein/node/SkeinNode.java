@@ -5,6 +5,7 @@ import io.skein.log.LogConfig;
 import io.skein.log.MetaProperties;
 import io.skein.metadata.controller.ConfigValidator;
 import io.skein.metadata.controller.ControllerServer;
+import io.skein.metadata.controller.MonotonicClock;
 import io.skein.proto.metadata.ConfigResourceType;
 import java.io.IOException;
 import java.time.Clock;
@@ -48,7 +49,8 @@ public final class SkeinNode implements AutoCloseable {
             Listener listener = config.controllerListener().orElseThrow();
             controller = ControllerServer.start(config.quorumSettings(clusterId), config.controllerSettings(clusterId),
                     listener.host().isEmpty() ? "0.0.0.0" : listener.host(),
-                    listener.port() + BrokerServer.CONTROLLER_SERVICE_PORT_OFFSET, SkeinNode::validateConfigs, clock);
+                    listener.port() + BrokerServer.CONTROLLER_SERVICE_PORT_OFFSET, SkeinNode::validateConfigs,
+                    new MonotonicClock());
             log.info("Controller {} of cluster {} is a voter of {}", config.nodeId(), clusterId, config.voters());
         }
         try {

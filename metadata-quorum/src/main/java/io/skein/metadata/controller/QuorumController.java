@@ -110,6 +110,7 @@ public final class QuorumController implements AutoCloseable {
         }
     }
 
+    /** @param clock measures broker sessions: {@link MonotonicClock} outside tests */
     public QuorumController(MetadataQuorum quorum, ControllerSettings settings, ConfigValidator configValidator,
                             Clock clock) {
         this.quorum = quorum;
