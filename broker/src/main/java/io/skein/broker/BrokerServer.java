@@ -115,7 +115,8 @@ public final class BrokerServer implements AutoCloseable {
         logManager = LogManager.start(config.logManagerConfig(),
                 topic -> ReplicaManager.topicConfig(config.topicDefaults(), loader.image(), topic), clock);
         replicaManager = new ReplicaManager(nodeId, logManager, config.topicDefaults(), clock, config.replication(
-                new AlterPartitionSender(nodeId, lifecycle::brokerEpoch, controllerClient, controllerCalls, scheduler)));
+                new AlterPartitionSender(nodeId, lifecycle::brokerEpoch, controllerClient, controllerCalls, scheduler),
+                lifecycle::brokerEpoch));
         ProducerIdManager producerIds = new ProducerIdManager(nodeId, controllerClient, lifecycle::brokerEpoch,
                 controllerCalls);
         groupCoordinator = new GroupCoordinator(nodeId, config.groupConfig(), replicaManager, clock);

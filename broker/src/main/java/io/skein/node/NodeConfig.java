@@ -43,6 +43,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.TopicConfig;
@@ -600,11 +601,11 @@ public final class NodeConfig {
         return (Long) get(REPLICA_LAG_TIME_MAX_MS);
     }
 
-    /** How this broker replicates; ISR changes go to {@code isrChanges}. */
-    public ReplicaManager.Replication replication(Partition.IsrChanges isrChanges) {
+    /** How this broker replicates; ISR changes go to {@code isrChanges}; {@code brokerEpoch} is its registration's. */
+    public ReplicaManager.Replication replication(Partition.IsrChanges isrChanges, LongSupplier brokerEpoch) {
         return new ReplicaManager.Replication(interBrokerListenerName(), replicaLagTimeMaxMs(),
                 getInt(REPLICA_FETCH_WAIT_MAX_MS), getInt(REPLICA_FETCH_MAX_BYTES),
-                getInt(REPLICA_FETCH_RESPONSE_MAX_BYTES), getInt(REPLICA_FETCH_BACKOFF_MS), isrChanges);
+                getInt(REPLICA_FETCH_RESPONSE_MAX_BYTES), getInt(REPLICA_FETCH_BACKOFF_MS), isrChanges, brokerEpoch);
     }
 
     /** The group coordinator's settings. */

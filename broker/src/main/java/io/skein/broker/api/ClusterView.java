@@ -1,5 +1,6 @@
 package io.skein.broker.api;
 
+import io.skein.broker.TopicIds;
 import io.skein.metadata.image.BrokerRegistration;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.TopicImage;
@@ -48,14 +49,8 @@ record ClusterView(Supplier<MetadataImage> images, String clusterId, int brokerI
     }
 
     Optional<TopicImage> topic(MetadataImage image, Uuid id) {
-        return Optional.ofNullable(image.topic(toUuid(id)));
+        return Optional.ofNullable(image.topic(TopicIds.fromKafka(id)));
     }
 
-    static Uuid toKafka(UUID id) {
-        return new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits());
-    }
 
-    static UUID toUuid(Uuid id) {
-        return new UUID(id.getMostSignificantBits(), id.getLeastSignificantBits());
-    }
 }

@@ -68,9 +68,11 @@ final class FetchApi implements Api {
                         partition.currentLeaderEpoch(), partition.logStartOffset(), partition.lastFetchedEpoch()));
             }
         }
-        // A follower names itself: in the body up to v14, in the replica state from v15.
+        // A follower names itself: in the body up to v14, in the replica state, with its broker epoch, from v15.
         int replicaId = version >= 15 ? request.replicaState().replicaId() : request.replicaId();
-        FetchParams params = new FetchParams(replicaId, request.maxWaitMs(), request.minBytes(), request.maxBytes());
+        long replicaEpoch = version >= 15 ? request.replicaState().replicaEpoch() : -1;
+        FetchParams params = new FetchParams(replicaId, replicaEpoch, request.maxWaitMs(), request.minBytes(),
+                request.maxBytes());
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
         replicaManager.fetch(params, reads, results -> response.complete(response(version, asked, results)));
         return response;

@@ -1,5 +1,6 @@
 package io.skein.broker.api;
 
+import io.skein.broker.TopicIds;
 import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.group.OffsetCommits;
 import io.skein.broker.network.RequestContext;
@@ -309,7 +310,7 @@ final class GroupApis {
             for (TopicPartition tp : listed) {
                 OffsetFetchResponseTopics topic = topics.computeIfAbsent(tp.topic(), name -> new OffsetFetchResponseTopics()
                         .setName(name).setTopicId(ids.getOrDefault(name, Optional.ofNullable(image.topic(name))
-                                .map(t -> ClusterView.toKafka(t.id())).orElse(Uuid.ZERO_UUID))));
+                                .map(t -> TopicIds.toKafka(t.id())).orElse(Uuid.ZERO_UUID))));
                 OffsetFetchResponsePartitions partition = noOffset(tp.partition());
                 var committed = result.offsets().get(tp);
                 if (committed != null) {

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.OffsetNotAvailableException;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition;
 import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic;
@@ -21,7 +22,8 @@ import org.apache.kafka.common.protocol.Errors;
 /**
  * ListOffsets, from the leader: the earliest offset, the latest a consumer may read (the high
  * watermark), the first offset at or after a timestamp, or the record with the largest timestamp.
- * Consumers never learn of offsets at or above the high watermark.
+ * Consumers never learn of offsets at or above the high watermark, nor of a newly elected leader's
+ * high watermark before it has caught up with where its epoch began (OFFSET_NOT_AVAILABLE, retriable).
  */
 final class ListOffsetsApi implements Api {
     static final long LATEST = -1;
@@ -72,7 +74,11 @@ final class ListOffsetsApi implements Api {
         PartitionLog log = partition.log();
         long lastReadable = replica ? log.logEndOffset() : log.highWatermark();
         long timestamp = wanted.timestamp();
+        boolean lagging = !replica && partition.highWatermarkLagsEpochStart();
         if (timestamp == LATEST) {
+            if (lagging) {
+                throw notAvailable(tp, log);
+            }
             return Optional.of(new TimestampAndOffset(-1, lastReadable, partition.leaderEpoch()));
         }
         if (timestamp == EARLIEST || timestamp == EARLIEST_LOCAL) {
@@ -84,6 +90,15 @@ final class ListOffsetsApi implements Api {
         if (timestamp < 0 && timestamp != MAX_TIMESTAMP) {
             throw new InvalidRequestException("Unknown special timestamp " + timestamp);
         }
-        return log.fetchOffsetByTimestamp(timestamp).filter(found -> found.offset() < lastReadable);
+        Optional<TimestampAndOffset> found = log.fetchOffsetByTimestamp(timestamp);
+        if (found.isPresent() && found.get().offset() >= lastReadable && lagging) {
+            throw notAvailable(tp, log); // it may be readable, once this new leader's high watermark catches up
+        }
+        return found.filter(f -> f.offset() < lastReadable);
+    }
+
+    private static OffsetNotAvailableException notAvailable(TopicPartition tp, PartitionLog log) {
+        return new OffsetNotAvailableException("The high watermark " + log.highWatermark() + " of " + tp
+                + " has not yet reached the start of its leader epoch: try again shortly");
     }
 }

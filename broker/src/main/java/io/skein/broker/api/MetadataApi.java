@@ -1,5 +1,6 @@
 package io.skein.broker.api;
 
+import io.skein.broker.TopicIds;
 import io.skein.broker.network.RequestContext;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.PartitionRegistration;
@@ -112,7 +113,7 @@ final class MetadataApi implements Api {
         if (found == null) {
             return topic.setErrorCode(ifMissing.code());
         }
-        topic.setTopicId(ClusterView.toKafka(found.id()));
+        topic.setTopicId(TopicIds.toKafka(found.id()));
         found.partitions().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(entry -> {
             PartitionRegistration partition = entry.getValue();
             topic.partitions().add(new MetadataResponsePartition()

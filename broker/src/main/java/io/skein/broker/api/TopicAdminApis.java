@@ -1,5 +1,6 @@
 package io.skein.broker.api;
 
+import io.skein.broker.TopicIds;
 import io.skein.broker.Futures;
 import io.skein.broker.network.RequestContext;
 import io.skein.metadata.image.MetadataImage;
@@ -84,7 +85,7 @@ final class TopicAdminApis {
                 if (answer.errorCode() != Errors.NONE.code()) {
                     answer.setErrorMessage(result.getError().getMessage());
                 } else {
-                    answer.setTopicId(ClusterView.toKafka(Uuids.fromProto(result.getTopicId())))
+                    answer.setTopicId(TopicIds.toKafka(Uuids.fromProto(result.getTopicId())))
                             .setNumPartitions(result.getNumPartitions())
                             .setReplicationFactor((short) result.getReplicationFactor());
                     if (version >= 5) {
@@ -118,7 +119,7 @@ final class TopicAdminApis {
                 names.put(topic.name(), state.topicId());
             } else {
                 TopicImage topic = image.topic(state.name());
-                names.put(state.name(), topic == null ? Uuid.ZERO_UUID : ClusterView.toKafka(topic.id()));
+                names.put(state.name(), topic == null ? Uuid.ZERO_UUID : TopicIds.toKafka(topic.id()));
             }
         }
         if (!deleteTopicEnable) {

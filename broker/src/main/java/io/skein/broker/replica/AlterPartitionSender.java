@@ -64,7 +64,8 @@ public final class AlterPartitionSender implements Partition.IsrChanges {
                 .addPartitions(PartitionIsr.newBuilder().setTopicId(Uuids.toProto(partition.topicId()))
                         .setPartitionId(partition.topicPartition().partition())
                         .setLeaderEpoch(proposal.basis().leaderEpoch())
-                        .setPartitionEpoch(proposal.basis().partitionEpoch()).addAllNewIsr(proposal.isr()))
+                        .setPartitionEpoch(proposal.basis().partitionEpoch()).addAllNewIsr(proposal.isr())
+                        .addAllNewIsrBrokerEpochs(proposal.brokerEpochs()))
                 .build();
         ErrorCode error;
         try {

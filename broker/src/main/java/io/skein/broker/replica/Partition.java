@@ -13,6 +13,7 @@ import io.skein.metadata.image.PartitionRegistration;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -75,6 +76,8 @@ public final class Partition {
     private volatile PartitionRegistration registration;
     /** As leader: what each follower's fetches have shown of it. */
     private final Map<Integer, FollowerState> followers = new ConcurrentHashMap<>();
+    /** As leader: the log end offset when this leader epoch began; -1 as follower. */
+    private volatile long leaderEpochStartOffset = -1;
     /** As leader: the ISR change asked of the controller and not yet resolved, or null. */
     private volatile IsrProposal inFlightIsr;
 
@@ -88,20 +91,24 @@ public final class Partition {
         void propose(Partition partition, IsrProposal proposal);
     }
 
-    /** An ISR this leader asked for, from the partition state {@code basis} (its epochs). */
-    public record IsrProposal(PartitionRegistration basis, List<Integer> isr) {
+    /**
+     * An ISR this leader asked for, from the partition state {@code basis} (its epochs). {@code brokerEpochs}
+     * gives, in the same order, the broker epoch of each member added, as its fetches showed it, and -1
+     * for the others (KIP-903).
+     */
+    public record IsrProposal(PartitionRegistration basis, List<Integer> isr, List<Long> brokerEpochs) {
     }
 
     /**
-     * A follower as its fetches show it: its log end offset, its log start offset, and the last time it
+     * A follower as its fetches show it: its log end offset, its log start offset, the last time it
      * had everything the leader had (Kafka's rule: a fetch from the leader's log end offset at the
-     * previous fetch counts). Offsets are -1 until its first fetch in this leader epoch. Times are
-     * monotonic milliseconds.
+     * previous fetch counts), and the broker epoch it fetched in (-1 if its fetches do not say).
+     * Offsets are -1 until its first fetch in this leader epoch. Times are monotonic milliseconds.
      */
     private record FollowerState(long logEndOffset, long logStartOffset, long lastCaughtUpTimeMs,
-                                 long lastFetchLeaderLogEndOffset, long lastFetchTimeMs) {
+                                 long lastFetchLeaderLogEndOffset, long lastFetchTimeMs, long brokerEpoch) {
         static FollowerState unknown(long nowMs) {
-            return new FollowerState(-1, -1, nowMs, -1, nowMs);
+            return new FollowerState(-1, -1, nowMs, -1, nowMs, -1);
         }
     }
 
@@ -173,12 +180,14 @@ public final class Partition {
                 inFlightIsr = null; // the controller has spoken: no change built on the old epochs can apply now
             }
             if (newRegistration.leader() == localBrokerId && newLeaderEpoch) {
-                log.assignEpochStartOffset(newRegistration.leaderEpoch(), log.logEndOffset());
+                leaderEpochStartOffset = log.logEndOffset();
+                log.assignEpochStartOffset(newRegistration.leaderEpoch(), leaderEpochStartOffset);
                 // As Kafka: followers start out caught up, and must fall behind for replica.lag.time.max.ms to leave.
                 followers.clear();
                 newRegistration.replicas().stream().filter(r -> r != localBrokerId)
                         .forEach(r -> followers.put(r, FollowerState.unknown(nowMs)));
             } else if (newRegistration.leader() != localBrokerId) {
+                leaderEpochStartOffset = -1;
                 followers.clear();
             }
             maybeIncrementHighWatermark();
@@ -346,14 +355,15 @@ public final class Partition {
     }
 
     /**
-     * Records a follower's fetch from {@code fetchOffset} (its log end offset), which may move the
-     * high watermark and bring the follower back into the ISR, and the log start offset it reported,
-     * which may move the low watermark.
+     * Records a follower's fetch from {@code fetchOffset} (its log end offset), made in broker epoch
+     * {@code replicaEpoch} (-1: not said), which may move the high watermark and bring the follower back
+     * into the ISR, and the log start offset it reported, which may move the low watermark.
      *
      * @return whether the high watermark moved
      * @throws NotLeaderOrFollowerException if {@code replicaId} is not one of this partition's followers
      */
-    public boolean updateFollowerFetch(int replicaId, long fetchOffset, long followerLogStartOffset, long nowMs) {
+    public boolean updateFollowerFetch(int replicaId, long replicaEpoch, long fetchOffset, long followerLogStartOffset,
+                                       long nowMs) {
         lock.lock();
         try {
             FollowerState previous = followers.get(replicaId);
@@ -367,7 +377,7 @@ public final class Partition {
                     : fetchOffset >= previous.lastFetchLeaderLogEndOffset() ? previous.lastFetchTimeMs()
                     : previous.lastCaughtUpTimeMs();
             followers.put(replicaId, new FollowerState(fetchOffset, followerLogStartOffset, caughtUp, leaderEnd,
-                    nowMs));
+                    nowMs, replicaEpoch));
             boolean moved = maybeIncrementHighWatermark();
             maybeExpandIsr(replicaId, fetchOffset);
             return moved;
@@ -443,7 +453,9 @@ public final class Partition {
         if (followerEnd >= log.highWatermark() && followerEnd >= epochStart) {
             List<Integer> expanded = new ArrayList<>(current.isr());
             expanded.add(replicaId);
-            propose(current, expanded);
+            List<Long> brokerEpochs = new ArrayList<>(Collections.nCopies(current.isr().size(), -1L));
+            brokerEpochs.add(followers.get(replicaId).brokerEpoch()); // the incarnation whose fetches caught up
+            propose(current, expanded, brokerEpochs);
         }
     }
 
@@ -461,7 +473,7 @@ public final class Partition {
                         || (follower != null && nowMs - follower.lastCaughtUpTimeMs() <= maxLagMs);
             }).toList();
             if (kept.size() < current.isr().size()) {
-                propose(current, kept);
+                propose(current, kept, Collections.nCopies(kept.size(), -1L));
             }
         } finally {
             lock.unlock();
@@ -469,8 +481,8 @@ public final class Partition {
     }
 
     /** Call with the lock held. */
-    private void propose(PartitionRegistration current, List<Integer> newIsr) {
-        IsrProposal proposal = new IsrProposal(current, List.copyOf(newIsr));
+    private void propose(PartitionRegistration current, List<Integer> newIsr, List<Long> brokerEpochs) {
+        IsrProposal proposal = new IsrProposal(current, List.copyOf(newIsr), List.copyOf(brokerEpochs));
         inFlightIsr = proposal;
         isrChanges.propose(this, proposal);
     }
@@ -585,6 +597,17 @@ public final class Partition {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * As leader, whether the high watermark has not yet reached where this leader epoch began: a new
+     * leader learns its followers' progress only from their next fetches, so until then its high
+     * watermark may lag the last leader's, and a client asking for the latest offset must not be
+     * told one older than it was told before (Kafka answers OFFSET_NOT_AVAILABLE then).
+     */
+    public boolean highWatermarkLagsEpochStart() {
+        long epochStart = leaderEpochStartOffset;
+        return epochStart >= 0 && epochStart > log.highWatermark();
     }
 
     /**

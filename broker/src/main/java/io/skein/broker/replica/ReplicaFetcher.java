@@ -1,5 +1,6 @@
 package io.skein.broker.replica;
 
+import io.skein.broker.TopicIds;
 import io.skein.broker.kafka.BrokerConnection;
 import io.skein.broker.kafka.LogRecords;
 import io.skein.log.LeaderEpochCache;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +18,10 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntFunction;
+import java.util.function.LongSupplier;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
@@ -47,12 +51,12 @@ import org.slf4j.LoggerFactory;
  */
 final class ReplicaFetcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
-    private static final short FETCH_VERSION = 12; // topics by name, replica id in the body, diverging epochs
+    private static final short FETCH_VERSION = 15; // diverging epochs (12), topic ids (13), the replica's broker epoch (15)
     private static final short OFFSETS_FOR_LEADER_EPOCH_VERSION = 4;
     private static final int CONNECT_TIMEOUT_MS = 5_000;
 
-    /** How a follower fetches. */
-    record Settings(int maxWaitMs, int partitionMaxBytes, int responseMaxBytes, int backoffMs) {
+    /** How a follower fetches; its fetches name its broker's current epoch (KIP-903). */
+    record Settings(int maxWaitMs, int partitionMaxBytes, int responseMaxBytes, int backoffMs, LongSupplier brokerEpoch) {
     }
 
     /** Where a partition stands in its leader epoch. */
@@ -69,6 +73,10 @@ final class ReplicaFetcher implements AutoCloseable {
         Followed in(State next) {
             return new Followed(partition, leaderEpoch, next);
         }
+    }
+
+    /** A partition as Fetch v13+ names it in responses. */
+    private record FetchedPartition(Uuid topicId, int partition) {
     }
 
     /**
@@ -276,14 +284,19 @@ final class ReplicaFetcher implements AutoCloseable {
             Thread.sleep(settings.backoffMs());
             return;
         }
-        FetchRequestData request = new FetchRequestData().setReplicaId(localBrokerId)
+        FetchRequestData request = new FetchRequestData()
+                .setReplicaState(new FetchRequestData.ReplicaState().setReplicaId(localBrokerId)
+                        .setReplicaEpoch(settings.brokerEpoch().getAsLong()))
                 .setMaxWaitMs(settings.maxWaitMs()).setMinBytes(1).setMaxBytes(settings.responseMaxBytes())
                 .setIsolationLevel((byte) 0).setSessionId(0).setSessionEpoch(-1);
-        Map<String, FetchRequestData.FetchTopic> topics = new LinkedHashMap<>();
+        Map<Uuid, FetchRequestData.FetchTopic> topics = new LinkedHashMap<>();
+        Map<FetchedPartition, Followed> asked = new HashMap<>();
         for (Followed f : ready) {
             TopicPartition tp = f.partition().topicPartition();
+            Uuid topicId = TopicIds.toKafka(f.partition().topicId());
+            asked.put(new FetchedPartition(topicId, tp.partition()), f);
             PartitionLog replica = f.partition().log();
-            topics.computeIfAbsent(tp.topic(), name -> new FetchRequestData.FetchTopic().setTopic(name))
+            topics.computeIfAbsent(topicId, id -> new FetchRequestData.FetchTopic().setTopicId(id))
                     .partitions().add(new FetchRequestData.FetchPartition().setPartition(tp.partition())
                             .setCurrentLeaderEpoch(f.leaderEpoch()).setFetchOffset(replica.logEndOffset())
                             .setLastFetchedEpoch(replica.leaderEpochCache().latestEpoch()
@@ -296,9 +309,10 @@ final class ReplicaFetcher implements AutoCloseable {
         boolean backOff = response.errorCode() != Errors.NONE.code();
         for (FetchResponseData.FetchableTopicResponse topic : response.responses()) {
             for (FetchResponseData.PartitionData data : topic.partitions()) {
-                Followed f = followed.get(new TopicPartition(topic.topic(), data.partitionIndex()));
-                if (f == null || f.state() != State.FETCHING) {
-                    continue;
+                Followed sent = asked.get(new FetchedPartition(topic.topicId(), data.partitionIndex()));
+                Followed f = sent == null ? null : followed.get(sent.partition().topicPartition());
+                if (sent == null || f != sent || f.state() != State.FETCHING) {
+                    continue; // not asked, or replaced by the metadata meanwhile
                 }
                 try {
                     if (!handle(f, data)) {

@@ -32,11 +32,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
@@ -69,6 +71,9 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     private final DelayedOperationPurgatory<TopicPartition> deleteRecordsPurgatory =
             new DelayedOperationPurgatory<>("delete-records");
     private final CountDownLatch firstImageApplied = new CountDownLatch(1);
+    private final LogCreationCheckpoint logCreations;
+    /** A log the metadata does not assign here waits for metadata at least as new as {@link #logCreations}. */
+    private boolean reconciliationPending;
     private volatile MetadataImage image = MetadataImage.EMPTY;
 
     /** What a partition of a produce request came to. */
@@ -81,9 +86,10 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
 
     /**
      * How a fetch may wait: for {@code minBytes} at most {@code maxWaitMs}; at most {@code maxBytes} in
-     * all. A follower ({@code replicaId} a broker id, not -1) reads up to the log end offset.
+     * all. A follower ({@code replicaId} a broker id, not -1) reads up to the log end offset, and names
+     * its broker epoch from Fetch v15 ({@code replicaEpoch}, else -1).
      */
-    public record FetchParams(int replicaId, long maxWaitMs, int minBytes, int maxBytes) {
+    public record FetchParams(int replicaId, long replicaEpoch, long maxWaitMs, int minBytes, int maxBytes) {
         public static final int CONSUMER = -1;
 
         boolean fromFollower() {
@@ -105,10 +111,11 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
      * @param fetchResponseMaxBytes   {@code replica.fetch.response.max.bytes}
      * @param fetchBackoffMs          {@code replica.fetch.backoff.ms}
      * @param isrChanges              where leaders send ISR changes (the controller)
+     * @param brokerEpoch             this broker's epoch, which its followers' fetches name
      */
     public record Replication(String interBrokerListenerName, long replicaLagTimeMaxMs, int fetchWaitMaxMs,
                               int fetchMaxBytes, int fetchResponseMaxBytes, int fetchBackoffMs,
-                              Partition.IsrChanges isrChanges) {
+                              Partition.IsrChanges isrChanges, LongSupplier brokerEpoch) {
     }
 
     /**
@@ -145,14 +152,16 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
      * @param topicDefaults the settings of topics that set none of their own (from the broker's config)
      */
     public ReplicaManager(int brokerId, LogManager logManager, LogConfig topicDefaults, Clock clock,
-                          Replication replication) {
+                          Replication replication) throws IOException {
         this.brokerId = brokerId;
         this.logManager = logManager;
         this.topicDefaults = topicDefaults;
         this.clock = clock;
         this.replication = replication;
-        this.fetchers = new ReplicaFetcherManager(brokerId, this::brokerAddress, new ReplicaFetcher.Settings(replication.fetchWaitMaxMs(), replication.fetchMaxBytes(),
-                        replication.fetchResponseMaxBytes(), replication.fetchBackoffMs()));
+        this.logCreations = LogCreationCheckpoint.load(logManager.logDirs().get(0));
+        this.fetchers = new ReplicaFetcherManager(brokerId, this::brokerAddress, new ReplicaFetcher.Settings(
+                replication.fetchWaitMaxMs(), replication.fetchMaxBytes(), replication.fetchResponseMaxBytes(),
+                replication.fetchBackoffMs(), replication.brokerEpoch()));
     }
 
     /**
@@ -205,8 +214,9 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         if (delta.image() == MetadataImage.EMPTY) {
             applyWholeImage(newImage);
         } else {
+            // A removed topic id never comes back: its logs go whatever the image's age.
             delta.removedTopics().values().forEach(topic -> topic.partitions().keySet()
-                    .forEach(p -> removePartition(new TopicPartition(topic.name(), p))));
+                    .forEach(p -> deleteLog(new TopicPartition(topic.name(), p), topic.id())));
             for (TopicDelta topicDelta : delta.changedTopics().values()) {
                 TopicImage topic = newImage.topic(topicDelta.id());
                 topicDelta.changedPartitions().forEach((partitionId, registration) ->
@@ -215,6 +225,9 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
             delta.changedConfigs().keySet().stream()
                     .filter(resource -> resource.type() == ConfigResourceType.TOPIC)
                     .forEach(resource -> updateTopicConfig(newImage, resource.name()));
+            if (reconciliationPending && mayDeleteLogs(newImage)) {
+                applyWholeImage(newImage); // the metadata has caught up with the logs on disk: settle what waited
+            }
         }
         // A role change may end waits: a deposed leader answers its parked requests at once.
         affected(delta).forEach(this::checkWaiting);
@@ -237,8 +250,21 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         return affected;
     }
 
-    /** The metadata replaces all that came before: keep what it assigns here, drop every other log. */
+    /**
+     * Whether {@code newImage} is evidence enough to delete a log it does not assign here: it is at least
+     * as new as every image this broker created a log under. An older one, such as the first image of a
+     * restart before the broker caught up, may simply predate the log.
+     */
+    private boolean mayDeleteLogs(MetadataImage newImage) {
+        return newImage.offset() >= logCreations.offset();
+    }
+
+    /**
+     * The metadata replaces all that came before: apply what it assigns here and, if it is evidence enough,
+     * delete every other log; if not, that waits until the metadata catches up.
+     */
     private void applyWholeImage(MetadataImage newImage) {
+        reconciliationPending = false;
         Set<TopicPartition> assigned = new HashSet<>();
         for (TopicImage topic : newImage.topicsById().values()) {
             topic.partitions().forEach((partitionId, registration) -> {
@@ -247,26 +273,49 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
                 }
                 applyPartition(newImage, topic, partitionId, registration);
             });
+            updateTopicConfig(newImage, topic.name());
         }
         for (PartitionLog stray : logManager.allLogs()) {
-            if (!assigned.contains(stray.topicPartition())) {
+            if (!assigned.contains(stray.topicPartition()) && deferUnlessEvidence(newImage, stray.topicPartition())) {
                 log.info("Deleting the log of {}: the metadata log assigns no replica of it to broker {}",
                         stray.topicPartition(), brokerId);
-                removePartition(stray.topicPartition());
+                deleteLog(stray.topicPartition());
             }
         }
+    }
+
+    /**
+     * Whether a log the metadata does not want may go now; if not, it is reconsidered once the metadata
+     * catches up.
+     */
+    private boolean deferUnlessEvidence(MetadataImage newImage, TopicPartition tp) {
+        if (mayDeleteLogs(newImage)) {
+            return true;
+        }
+        if (!reconciliationPending) {
+            log.info("Broker {} keeps the logs that metadata offset {} does not assign it, {} among them, until the "
+                    + "metadata reaches offset {}, under which it created logs", brokerId, newImage.offset(), tp,
+                    logCreations.offset());
+        }
+        reconciliationPending = true;
+        return false;
     }
 
     private void applyPartition(MetadataImage newImage, TopicImage topic, int partitionId,
                                 PartitionRegistration registration) {
         TopicPartition tp = new TopicPartition(topic.name(), partitionId);
         if (!registration.replicas().contains(brokerId)) {
-            removePartition(tp);
+            if (deferUnlessEvidence(newImage, tp)) {
+                deleteLog(tp, topic.id());
+            }
             return;
         }
         Partition partition = partitions.get(tp);
         if (partition == null || !partition.topicId().equals(topic.id())) {
             partition = openPartition(newImage, topic, tp);
+            if (partition == null) {
+                return;
+            }
         }
         partition.update(registration, monotonicMs());
         if (registration.hasLeader() && registration.leader() != brokerId) {
@@ -276,14 +325,23 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         }
     }
 
+    /** Opens, or creates, the log of {@code tp} for {@code topic}; null if that must wait for newer metadata. */
     private Partition openPartition(MetadataImage newImage, TopicImage topic, TopicPartition tp) {
         PartitionLog partitionLog = logManager.getLog(tp).orElse(null);
         if (partitionLog != null && partitionLog.topicId().isPresent() && !partitionLog.topicId().get().equals(topic.id())) {
+            if (!deferUnlessEvidence(newImage, tp)) {
+                return null;
+            }
             log.info("Deleting the log of {}: it belongs to an earlier topic of that name", tp);
-            removePartition(tp);
+            deleteLog(tp);
             partitionLog = null;
         }
         if (partitionLog == null) {
+            try {
+                logCreations.advanceTo(newImage.offset());
+            } catch (IOException e) {
+                throw new KafkaStorageException("Cannot record the metadata offset before creating the log of " + tp, e);
+            }
             partitionLog = logManager.getOrCreateLog(tp, topicConfig(topicDefaults, newImage, topic.name()));
         }
         if (partitionLog.topicId().isEmpty()) {
@@ -295,7 +353,15 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         return partition;
     }
 
-    private void removePartition(TopicPartition tp) {
+    /** Deletes the log of {@code tp} if it belongs to topic {@code topicId} (or names none): not a newer topic's. */
+    private void deleteLog(TopicPartition tp, UUID topicId) {
+        Optional<UUID> owner = logManager.getLog(tp).flatMap(PartitionLog::topicId);
+        if (owner.isEmpty() || owner.get().equals(topicId)) {
+            deleteLog(tp);
+        }
+    }
+
+    private void deleteLog(TopicPartition tp) {
         fetchers.unfollow(tp);
         partitions.remove(tp);
         logManager.deleteLog(tp);
@@ -461,8 +527,8 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
                     }
                 }
                 if (params.fromFollower()) {
-                    if (partition.updateFollowerFetch(params.replicaId(), wanted.fetchOffset(), wanted.logStartOffset(),
-                            monotonicMs())) {
+                    if (partition.updateFollowerFetch(params.replicaId(), params.replicaEpoch(), wanted.fetchOffset(),
+                            wanted.logStartOffset(), monotonicMs())) {
                         checkWaiting(wanted.topicPartition()); // the follower's progress committed more
                     } else {
                         // Its log start offset may have raised the low watermark DeleteRecords requests wait for.

@@ -436,10 +436,17 @@ public final class QuorumController implements AutoCloseable {
             return error(ErrorCode.INVALID_REQUEST, "ISR " + isr + " of " + name + " must hold its leader and only its "
                     + "replicas " + partition.replicas());
         }
-        for (int replica : isr) {
+        for (int i = 0; i < isr.size(); i++) {
+            int replica = isr.get(i);
             if (!PartitionChanges.isUnfenced(view, replica)) {
                 return error(ErrorCode.INELIGIBLE_REPLICA, "Broker " + replica + " is fenced: it cannot join the ISR of "
                         + name);
+            }
+            long vouchedEpoch = i < change.getNewIsrBrokerEpochsCount() ? change.getNewIsrBrokerEpochs(i) : -1;
+            if (vouchedEpoch != -1 && vouchedEpoch != view.broker(replica).epoch()) {
+                return error(ErrorCode.INELIGIBLE_REPLICA, "Broker " + replica + " registered again (epoch "
+                        + view.broker(replica).epoch() + ") since the fetches of epoch " + vouchedEpoch
+                        + " that would bring it into the ISR of " + name);
             }
         }
         return null;

@@ -212,6 +212,41 @@ public class QuorumControllerTest {
         }
     }
 
+    /**
+     * KIP-903: an expansion vouches for the incarnation whose fetches caught up. If that broker has
+     * registered again since (it may have restarted with the tail of its log lost), the controller
+     * refuses it; vouching for the current incarnation is accepted.
+     */
+    @Test
+    void anExpansionVouchingForAnEarlierIncarnationOfTheReplicaIsRefused() throws Exception {
+        try (TestControllers controllers = TestControllers.start(dir, 3)) {
+            List<TestControllers.Broker> brokers = new ArrayList<>();
+            for (int id = 1; id <= 3; id++) {
+                brokers.add(controllers.broker(id).join());
+            }
+            assertEquals(ErrorCode.NONE, createError(controllers.client(), "t", 1, 3));
+            TopicImage topic = controllers.awaitConvergence().topic("t");
+            PartitionRegistration p0 = topic.partition(0);
+            int leader = p0.leader();
+            List<Integer> others = p0.replicas().stream().filter(r -> r != leader).toList();
+            TestControllers.Broker leaderBroker = brokers.get(leader - 1);
+            TestControllers.Broker restarted = brokers.get(others.get(1) - 1);
+            assertEquals(ErrorCode.NONE, alter(controllers, leaderBroker, topic, p0, p0.leaderEpoch(),
+                    p0.partitionEpoch(), List.of(leader, others.get(0))));
+            long earlierEpoch = restarted.epoch;
+            restarted.join(); // registers again: a new incarnation, a new broker epoch
+            assertNotEquals(earlierEpoch, restarted.epoch);
+
+            TopicImage now = controllers.awaitConvergence().topic("t");
+            PartitionRegistration shrunk = now.partition(0);
+            List<Integer> expanded = List.of(leader, others.get(0), others.get(1));
+            assertEquals(ErrorCode.INELIGIBLE_REPLICA, alter(controllers, leaderBroker, now, shrunk,
+                    shrunk.leaderEpoch(), shrunk.partitionEpoch(), expanded, List.of(-1L, -1L, earlierEpoch)));
+            assertEquals(ErrorCode.NONE, alter(controllers, leaderBroker, now, shrunk, shrunk.leaderEpoch(),
+                    shrunk.partitionEpoch(), expanded, List.of(-1L, -1L, restarted.epoch)));
+        }
+    }
+
     /** Lets broker {@code silent} miss its session while the others heartbeat, until the controller fences it. */
     private static void fenceBySilence(TestControllers controllers, List<TestControllers.Broker> brokers, int silent) {
         // In steps, so the others never look silent for a whole session timeout between advance and heartbeat.
@@ -302,12 +337,20 @@ public class QuorumControllerTest {
     private static ErrorCode alter(TestControllers controllers, TestControllers.Broker broker, TopicImage topic,
                                    PartitionRegistration partition, int leaderEpoch, int partitionEpoch,
                                    List<Integer> isr) {
+        return alter(controllers, broker, topic, partition, leaderEpoch, partitionEpoch, isr, List.of());
+    }
+
+    /** AlterPartition vouching for the broker epochs of {@code isr}'s members ({@code brokerEpochs}, -1: none). */
+    private static ErrorCode alter(TestControllers controllers, TestControllers.Broker broker, TopicImage topic,
+                                   PartitionRegistration partition, int leaderEpoch, int partitionEpoch,
+                                   List<Integer> isr, List<Long> brokerEpochs) {
         int partitionId = topic.partitions().entrySet().stream().filter(e -> e.getValue().equals(partition))
                 .findFirst().orElseThrow().getKey();
         AlterPartitionResponse response = controllers.client().alterPartition(AlterPartitionRequest.newBuilder()
                 .setBrokerId(broker.id).setBrokerEpoch(broker.epoch).addPartitions(PartitionIsr.newBuilder()
                         .setTopicId(Uuids.toProto(topic.id())).setPartitionId(partitionId).setLeaderEpoch(leaderEpoch)
-                        .setPartitionEpoch(partitionEpoch).addAllNewIsr(isr)).build());
+                        .setPartitionEpoch(partitionEpoch).addAllNewIsr(isr).addAllNewIsrBrokerEpochs(brokerEpochs))
+                .build());
         return response.getError().getCode() != ErrorCode.NONE ? response.getError().getCode()
                 : response.getPartitions(0).getError().getCode();
     }
