@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.skein.testing.RawKafkaClient;
 import io.skein.testing.TestNode;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -204,6 +205,34 @@ class BadInputTest {
         try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
             client.sendBytes(request(ApiKeys.PRODUCE.id, (short) 2, false, new byte[0])); // below what 4.x clients speak
             assertTrue(client.closedByBroker());
+        }
+    }
+
+    @Test
+    void produceIsAdvertisedFromVersionZeroAsKafkaDoesForLibrdkafkaButV0To2AreRefused() throws Exception {
+        try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
+            ApiVersionsResponseData versions = client.call(new ApiVersionsRequestData()
+                    .setClientSoftwareName("librdkafka").setClientSoftwareVersion("2.0.2"), (short) 3);
+            ApiVersionsResponseData.ApiVersion produce = versions.apiKeys().find(ApiKeys.PRODUCE.id);
+            assertEquals(0, produce.minVersion(), versions.toString());
+            assertEquals(ApiKeys.PRODUCE.latestVersion(), produce.maxVersion());
+            ApiVersionsResponseData.ApiVersion fetch = versions.apiKeys().find(ApiKeys.FETCH.id);
+            assertEquals(ApiKeys.FETCH.oldestVersion(), fetch.minVersion(), "only Produce keeps its old minimum");
+        }
+        long before;
+        try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
+            before = logEndOffset(client, "records");
+            // A whole, well-formed Produce v2 request (acks=1) of one batch, as an old client sends it.
+            ByteBuffer records = batch(List.of("from an old client")).buffer();
+            byte[] topic = "records".getBytes(StandardCharsets.UTF_8);
+            ByteBuffer body = ByteBuffer.allocate(2 + 4 + 4 + 2 + topic.length + 4 + 4 + 4 + records.remaining());
+            body.putShort((short) 1).putInt(30_000).putInt(1).putShort((short) topic.length).put(topic)
+                    .putInt(1).putInt(0).putInt(records.remaining()).put(records);
+            client.sendBytes(request(ApiKeys.PRODUCE.id, (short) 2, false, body.array()));
+            assertTrue(client.closedByBroker(), "a Produce v2 request closes its connection, as in Kafka 4");
+        }
+        try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
+            assertEquals(before, logEndOffset(client, "records"), "nothing of the v2 request was written");
         }
     }
 
