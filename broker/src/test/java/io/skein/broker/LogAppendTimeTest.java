@@ -8,6 +8,7 @@ import io.skein.log.FetchIsolation;
 import io.skein.log.FileSlice;
 import io.skein.log.PartitionLog;
 import io.skein.log.record.RecordBatchView;
+import io.skein.testing.StringClients;
 import io.skein.testing.TestNode;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -30,7 +31,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,13 +62,8 @@ class LogAppendTimeTest {
     }
 
     private static KafkaProducer<String, String> producer() {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrap());
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "20000");
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
-        return new KafkaProducer<>(props);
+        return StringClients.producer(node.bootstrap(), Map.of(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "20000",
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000"));
     }
 
     @Test
