@@ -33,7 +33,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -113,14 +112,16 @@ public final class NodeConfig {
     public static final String LOG_RETENTION_MS = "log.retention.ms";
     public static final String LOG_ROLL_HOURS = "log.roll.hours";
     public static final String LOG_ROLL_MS = "log.roll.ms";
+    public static final String LOG_ROLL_JITTER_HOURS = "log.roll.jitter.hours";
+    public static final String LOG_ROLL_JITTER_MS = "log.roll.jitter.ms";
 
     /** The listener a controller serves on; its port is the Raft port and port + 1 serves ControllerService. */
     public static final String DEFAULT_CONTROLLER_LISTENER = "CONTROLLER";
 
     /**
      * Broker-level names of topic settings (Kafka's synonyms): the value here is the default for
-     * every topic that does not set its own. The retention and roll times also have coarser units,
-     * handled on their own.
+     * every topic that does not set its own. The retention and roll times also have coarser units
+     * ({@link #TIME_FAMILIES}).
      */
     private static final Map<String, String> TOPIC_SYNONYMS = Map.ofEntries(
             Map.entry("log.segment.bytes", TopicConfig.SEGMENT_BYTES_CONFIG),
@@ -135,9 +136,31 @@ public final class NodeConfig {
             Map.entry("log.cleaner.delete.retention.ms", TopicConfig.DELETE_RETENTION_MS_CONFIG),
             Map.entry("log.cleaner.min.cleanable.ratio", TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG),
             Map.entry("log.cleaner.min.compaction.lag.ms", TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG),
+            Map.entry("log.cleaner.max.compaction.lag.ms", TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG),
             Map.entry("compression.type", TopicConfig.COMPRESSION_TYPE_CONFIG),
+            Map.entry("compression.gzip.level", TopicConfig.COMPRESSION_GZIP_LEVEL_CONFIG),
+            Map.entry("compression.lz4.level", TopicConfig.COMPRESSION_LZ4_LEVEL_CONFIG),
+            Map.entry("compression.zstd.level", TopicConfig.COMPRESSION_ZSTD_LEVEL_CONFIG),
+            Map.entry("log.message.timestamp.type", TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG),
+            Map.entry("log.message.timestamp.before.max.ms", TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG),
+            Map.entry("log.message.timestamp.after.max.ms", TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG),
+            Map.entry("log.preallocate", TopicConfig.PREALLOCATE_CONFIG),
+            Map.entry("log.local.retention.ms", TopicConfig.LOCAL_LOG_RETENTION_MS_CONFIG),
+            Map.entry("log.local.retention.bytes", TopicConfig.LOCAL_LOG_RETENTION_BYTES_CONFIG),
             Map.entry("min.insync.replicas", TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG),
             Map.entry("unclean.leader.election.enable", TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG));
+
+    /** A topic time setting whose broker-level default comes in several units: the first key set wins. */
+    private record TimeFamily(String topicKey, List<String> brokerKeys, List<TimeUnit> units) {
+    }
+
+    private static final List<TimeFamily> TIME_FAMILIES = List.of(
+            new TimeFamily(TopicConfig.RETENTION_MS_CONFIG, List.of(LOG_RETENTION_MS, LOG_RETENTION_MINUTES,
+                    LOG_RETENTION_HOURS), List.of(TimeUnit.MILLISECONDS, TimeUnit.MINUTES, TimeUnit.HOURS)),
+            new TimeFamily(TopicConfig.SEGMENT_MS_CONFIG, List.of(LOG_ROLL_MS, LOG_ROLL_HOURS),
+                    List.of(TimeUnit.MILLISECONDS, TimeUnit.HOURS)),
+            new TimeFamily(TopicConfig.SEGMENT_JITTER_MS_CONFIG, List.of(LOG_ROLL_JITTER_MS, LOG_ROLL_JITTER_HOURS),
+                    List.of(TimeUnit.MILLISECONDS, TimeUnit.HOURS)));
 
     /** Kafka keys for features Skein does not have: refused with the reason rather than as unknown. */
     private static final Map<String, String> UNSUPPORTED = Map.of(
@@ -312,9 +335,15 @@ public final class NodeConfig {
                 .define(LOG_RETENTION_MINUTES, INT, null, nullOrAtLeast(-1), HIGH, "Default retention.ms, in minutes")
                 .define(LOG_RETENTION_MS, LONG, null, nullOrAtLeast(-1), HIGH, "Default retention.ms")
                 .define(LOG_ROLL_HOURS, INT, 168, between(1, Integer.MAX_VALUE), MEDIUM, "Default segment.ms, in hours")
-                .define(LOG_ROLL_MS, LONG, null, nullOrAtLeast(1), MEDIUM, "Default segment.ms");
-        TOPIC_SYNONYMS.forEach((brokerName, topicName) -> def.define(brokerName, STRING, null, MEDIUM,
-                "Default " + topicName + " of every topic"));
+                .define(LOG_ROLL_MS, LONG, null, nullOrAtLeast(1), MEDIUM, "Default segment.ms")
+                .define(LOG_ROLL_JITTER_HOURS, INT, 0, atLeast(0), MEDIUM, "Default segment.jitter.ms, in hours")
+                .define(LOG_ROLL_JITTER_MS, LONG, null, nullOrAtLeast(0), MEDIUM, "Default segment.jitter.ms");
+        Map<String, ConfigDef.ConfigKey> topicKeys = LogConfig.keys();
+        TOPIC_SYNONYMS.forEach((brokerName, topicName) -> {
+            ConfigDef.ConfigKey topicKey = topicKeys.get(topicName);
+            def.define(brokerName, topicKey.type, topicKey.defaultValue, topicKey.validator, MEDIUM,
+                    "Default " + topicName + " of every topic: " + topicKey.documentation);
+        });
         return def;
     }
 
@@ -393,21 +422,17 @@ public final class NodeConfig {
 
     private LogConfig parseTopicDefaults() {
         Map<String, Object> settings = new HashMap<>();
-        TOPIC_SYNONYMS.forEach((brokerName, topicName) -> {
-            Object value = values.get(brokerName);
-            if (value != null) {
-                settings.put(topicName, value);
+        TOPIC_SYNONYMS.forEach((brokerName, topicName) -> settings.put(topicName, values.get(brokerName)));
+        for (TimeFamily family : TIME_FAMILIES) {
+            for (int i = 0; i < family.brokerKeys().size(); i++) {
+                Number value = (Number) values.get(family.brokerKeys().get(i));
+                if (value != null) {
+                    long ms = family.units().get(i).toMillis(value.longValue());
+                    settings.put(family.topicKey(), ms < 0 ? -1L : ms); // -1 in any unit: forever
+                    break;
+                }
             }
-        });
-        Long retentionMs = (Long) values.get(LOG_RETENTION_MS);
-        Integer retentionMinutes = (Integer) values.get(LOG_RETENTION_MINUTES);
-        if (retentionMs == null) {
-            retentionMs = retentionMinutes != null ? TimeUnit.MINUTES.toMillis(retentionMinutes)
-                    : TimeUnit.HOURS.toMillis(getInt(LOG_RETENTION_HOURS));
         }
-        settings.put(TopicConfig.RETENTION_MS_CONFIG, retentionMs < 0 ? -1L : retentionMs);
-        Long rollMs = (Long) values.get(LOG_ROLL_MS);
-        settings.put(TopicConfig.SEGMENT_MS_CONFIG, rollMs != null ? rollMs : TimeUnit.HOURS.toMillis(getInt(LOG_ROLL_HOURS)));
         try {
             return LogConfig.fromMap(settings);
         } catch (ConfigException e) {
@@ -486,7 +511,11 @@ public final class NodeConfig {
         return originals;
     }
 
-    /** Every setting's value in force, defaults included, keyed and sorted by name. */
+    /**
+     * Every setting's value in force, defaults included, keyed and sorted by name. The finest key of
+     * a time default ({@code log.retention.ms}, {@code log.roll.ms}, {@code log.roll.jitter.ms}) has
+     * the value in force whichever unit set it; a key with no value is absent.
+     */
     public Map<String, Object> values() {
         Map<String, Object> sorted = new TreeMap<>();
         values.forEach((key, value) -> {
@@ -494,6 +523,8 @@ public final class NodeConfig {
                 sorted.put(key, value);
             }
         });
+        TIME_FAMILIES.forEach(family -> sorted.put(family.brokerKeys().get(0),
+                topicDefaults.values().get(family.topicKey())));
         return sorted;
     }
 
@@ -627,15 +658,27 @@ public final class NodeConfig {
         return topicDefaults;
     }
 
-    /** The broker-level name of a topic setting's default ({@code log.retention.ms} for {@code retention.ms}), if it has one. */
-    public static Optional<String> brokerSynonym(String topicKey) {
-        if (topicKey.equals(TopicConfig.RETENTION_MS_CONFIG)) {
-            return Optional.of(LOG_RETENTION_MS);
-        }
-        if (topicKey.equals(TopicConfig.SEGMENT_MS_CONFIG)) {
-            return Optional.of(LOG_ROLL_MS);
+    /**
+     * The broker-level names of a topic setting's default, the one that wins first
+     * ({@code log.retention.ms}, {@code log.retention.minutes}, {@code log.retention.hours} for
+     * {@code retention.ms}); empty if the topic setting has no broker-level default.
+     */
+    public static List<String> brokerSynonyms(String topicKey) {
+        for (TimeFamily family : TIME_FAMILIES) {
+            if (family.topicKey().equals(topicKey)) {
+                return family.brokerKeys();
+            }
         }
         return TOPIC_SYNONYMS.entrySet().stream().filter(e -> e.getValue().equals(topicKey)).map(Map.Entry::getKey)
+                .toList();
+    }
+
+    /** The topic setting whose default a broker-level key sets, if it sets one. */
+    public static Optional<String> topicSetting(String brokerKey) {
+        if (TOPIC_SYNONYMS.containsKey(brokerKey)) {
+            return Optional.of(TOPIC_SYNONYMS.get(brokerKey));
+        }
+        return TIME_FAMILIES.stream().filter(f -> f.brokerKeys().contains(brokerKey)).map(TimeFamily::topicKey)
                 .findFirst();
     }
 
@@ -644,21 +687,14 @@ public final class NodeConfig {
         return new TreeMap<>(DEFINITION.configKeys());
     }
 
-    /** The broker-level keys that set topic defaults, as given, keyed by the topic-level name. */
+    /** The topic defaults that this node's config file sets, in force, keyed by the topic-level name. */
     public Map<String, String> topicDefaultOverrides() {
-        Map<String, String> overrides = new LinkedHashMap<>();
-        TOPIC_SYNONYMS.forEach((brokerName, topicName) -> {
-            if (originals.containsKey(brokerName)) {
-                overrides.put(topicName, originals.get(brokerName));
+        Map<String, String> overrides = new TreeMap<>();
+        LogConfig.keys().forEach((topicKey, key) -> {
+            if (brokerSynonyms(topicKey).stream().anyMatch(originals::containsKey)) {
+                overrides.put(topicKey, ConfigDef.convertToString(topicDefaults.values().get(topicKey), key.type));
             }
         });
-        if (originals.containsKey(LOG_RETENTION_MS) || originals.containsKey(LOG_RETENTION_MINUTES)
-                || originals.containsKey(LOG_RETENTION_HOURS)) {
-            overrides.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(topicDefaults.retentionMs()));
-        }
-        if (originals.containsKey(LOG_ROLL_MS) || originals.containsKey(LOG_ROLL_HOURS)) {
-            overrides.put(TopicConfig.SEGMENT_MS_CONFIG, Long.toString(topicDefaults.segmentMs()));
-        }
         return overrides;
     }
 

@@ -10,15 +10,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.testing.RawKafkaClient;
+import io.skein.testing.StringClients;
 import io.skein.testing.TestNode;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -41,7 +42,6 @@ import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.ResponseHeader;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -76,14 +76,8 @@ class BadInputTest {
     }
 
     private static KafkaProducer<String, String> producer() {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrap());
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "20000");
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
-        return new KafkaProducer<>(props);
+        return StringClients.producer(node.bootstrap(), Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000",
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "20000", ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000"));
     }
 
     private static byte[] frame(int declaredSize, byte[] body) {
@@ -204,6 +198,34 @@ class BadInputTest {
         try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
             client.sendBytes(request(ApiKeys.PRODUCE.id, (short) 2, false, new byte[0])); // below what 4.x clients speak
             assertTrue(client.closedByBroker());
+        }
+    }
+
+    @Test
+    void produceIsAdvertisedFromVersionZeroAsKafkaDoesForLibrdkafkaButV0To2AreRefused() throws Exception {
+        try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
+            ApiVersionsResponseData versions = client.call(new ApiVersionsRequestData()
+                    .setClientSoftwareName("librdkafka").setClientSoftwareVersion("2.0.2"), (short) 3);
+            ApiVersionsResponseData.ApiVersion produce = versions.apiKeys().find(ApiKeys.PRODUCE.id);
+            assertEquals(0, produce.minVersion(), versions.toString());
+            assertEquals(ApiKeys.PRODUCE.latestVersion(), produce.maxVersion());
+            ApiVersionsResponseData.ApiVersion fetch = versions.apiKeys().find(ApiKeys.FETCH.id);
+            assertEquals(ApiKeys.FETCH.oldestVersion(), fetch.minVersion(), "only Produce keeps its old minimum");
+        }
+        long before;
+        try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
+            before = logEndOffset(client, "records");
+            // A whole, well-formed Produce v2 request (acks=1) of one batch, as an old client sends it.
+            ByteBuffer records = batch(List.of("from an old client")).buffer();
+            byte[] topic = "records".getBytes(StandardCharsets.UTF_8);
+            ByteBuffer body = ByteBuffer.allocate(2 + 4 + 4 + 2 + topic.length + 4 + 4 + 4 + records.remaining());
+            body.putShort((short) 1).putInt(30_000).putInt(1).putShort((short) topic.length).put(topic)
+                    .putInt(1).putInt(0).putInt(records.remaining()).put(records);
+            client.sendBytes(request(ApiKeys.PRODUCE.id, (short) 2, false, body.array()));
+            assertTrue(client.closedByBroker(), "a Produce v2 request closes its connection, as in Kafka 4");
+        }
+        try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
+            assertEquals(before, logEndOffset(client, "records"), "nothing of the v2 request was written");
         }
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.skein.log.LogConfig;
 import io.skein.node.NodeConfig.Role;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -69,6 +70,26 @@ class NodeConfigTest {
         assertEquals(Map.of("retention.ms", "3600000", "segment.bytes", "1048576", "max.message.bytes", "2000000",
                         "min.insync.replicas", "2", "flush.messages", "1", "unclean.leader.election.enable", "true"),
                 config.topicDefaultOverrides());
+    }
+
+    @Test
+    void kafkasBrokerNamesSetEveryTopicDefaultAndBadValuesNameTheBrokerKey() {
+        NodeConfig config = NodeConfig.of(combined(Map.of("log.message.timestamp.type", "LogAppendTime",
+                "log.message.timestamp.after.max.ms", "1000", "compression.type", "zstd", "compression.zstd.level", "9",
+                "log.preallocate", "true", "log.roll.jitter.hours", "1", "log.cleaner.max.compaction.lag.ms", "60000")));
+        LogConfig defaults = config.topicDefaults();
+        assertTrue(defaults.logAppendTime());
+        assertEquals(1000, defaults.timestampAfterMaxMs());
+        assertEquals("zstd", defaults.compressionType());
+        assertEquals(9, defaults.compressionLevel());
+        assertTrue(defaults.preallocate());
+        assertEquals(3_600_000, defaults.segmentJitterMs());
+        assertEquals(60_000, defaults.maxCompactionLagMs());
+        assertEquals("3600000", config.topicDefaultOverrides().get("segment.jitter.ms"));
+
+        ConfigException bad = assertThrows(ConfigException.class,
+                () -> NodeConfig.of(combined(Map.of("log.message.timestamp.type", "logappendtime"))));
+        assertTrue(bad.getMessage().contains("log.message.timestamp.type"), bad.getMessage());
     }
 
     @Test

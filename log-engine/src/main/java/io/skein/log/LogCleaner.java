@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * segment that is active, reaches past the high watermark, or (if {@code min.compaction.lag.ms} is
  * set) is dirty and holds a record younger than the lag. Its records from the first dirty offset on have not been
  * cleaned yet; the log is due for cleaning when their segments make up at least
- * {@code min.cleanable.dirty.ratio} of the range's bytes, or when a tombstone it keeps has reached its
- * delete horizon. A clean maps each dirty key to its latest offset, then rewrites the whole range
+ * {@code min.cleanable.dirty.ratio} of the range's bytes, when a dirty segment's first batch is older
+ * than {@code max.compaction.lag.ms} (whose segments also roll by then, see
+ * {@link LogConfig#maxSegmentMs}), or when a tombstone it keeps has reached its delete horizon. A clean maps each dirty key to its latest offset, then rewrites the whole range
  * (older records may be superseded too) in groups of adjacent segments of at most
  * {@code segment.bytes}, each into one segment that {@link PartitionLog#replaceSegments} swaps in.
  * The last batch of a group stays at least as an empty header, so a cleaned segment still ends where
@@ -141,10 +142,12 @@ public final class LogCleaner implements AutoCloseable {
     }
 
     /** The segments a clean may rewrite, and where its dirty part starts. */
-    private record Cleanable(List<LogSegment> segments, long end, long firstDirty, long dirtyBytes, long totalBytes) {
+    private record Cleanable(List<LogSegment> segments, long end, long firstDirty, long dirtyBytes, long totalBytes,
+                             long earliestDirtyTimestamp) {
         boolean due(LogConfig config, Long deleteHorizon, long now) {
             boolean dirtyEnough = dirtyBytes > 0 && (double) dirtyBytes / totalBytes >= config.minCleanableDirtyRatio();
-            return dirtyEnough || (deleteHorizon != null && now >= deleteHorizon);
+            boolean lagging = earliestDirtyTimestamp < now - config.maxCompactionLagMs();
+            return dirtyEnough || lagging || (deleteHorizon != null && now >= deleteHorizon);
         }
     }
 
@@ -187,6 +190,7 @@ public final class LogCleaner implements AutoCloseable {
         long end = logStart;
         long dirtyBytes = 0;
         long totalBytes = 0;
+        long earliestDirtyTimestamp = Long.MAX_VALUE;
         for (int i = 0; i < segments.size() - 1; i++) { // never the last, active, segment
             LogSegment segment = segments.get(i);
             long next = segments.get(i + 1).baseOffset();
@@ -202,8 +206,11 @@ public final class LogCleaner implements AutoCloseable {
             end = next;
             totalBytes += segment.size();
             dirtyBytes += dirty ? segment.size() : 0;
+            if (dirty && segment.rollingBasedTimestamp() > 0) {
+                earliestDirtyTimestamp = Math.min(earliestDirtyTimestamp, segment.rollingBasedTimestamp());
+            }
         }
-        return new Cleanable(cleanable, end, firstDirty, dirtyBytes, totalBytes);
+        return new Cleanable(cleanable, end, firstDirty, dirtyBytes, totalBytes, earliestDirtyTimestamp);
     }
 
     /** The checkpointed first dirty offset, unless the log no longer holds it (then its start). */

@@ -1,6 +1,7 @@
 package io.skein.log;
 
 import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
+import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
 import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
 import static org.apache.kafka.common.config.ConfigDef.Range.atLeast;
 import static org.apache.kafka.common.config.ConfigDef.Range.between;
@@ -12,6 +13,7 @@ import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
 import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 
 import io.skein.log.record.RecordBatchView;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -31,6 +33,12 @@ import org.apache.kafka.common.config.TopicConfig;
  * <p>{@code cleanup.policy} is Kafka's: {@code delete} removes old segments by {@code retention.ms}
  * and {@code retention.bytes}; {@code compact} has the {@link LogCleaner} keep the latest record of
  * each key; both may be set, or neither (nothing is removed but what lies below the log start offset).
+ *
+ * <p>Every topic config Kafka 4.4 defines is accepted, so that tools and Kafka Streams can set them,
+ * with Kafka's defaults and validation. Two values turn on features Skein lacks and are refused with
+ * the reason: {@code remote.storage.enable=true} (tiered storage; the other {@code remote.*} and
+ * {@code local.retention.*} keys then mean nothing, as in a Kafka cluster without tiered storage) and
+ * {@code errors.deadletterqueue.group.enable=true} (share groups).
  */
 public final class LogConfig {
     public static final String CLEANUP_POLICY_DELETE = TopicConfig.CLEANUP_POLICY_DELETE;
@@ -38,17 +46,43 @@ public final class LogConfig {
     /** Batches are stored as the producer compressed them. */
     public static final String COMPRESSION_PRODUCER = "producer";
 
+    /** Kafka's throttled-replica lists (its QuotaConfig names them; TopicConfig does not). */
+    public static final String LEADER_REPLICATION_THROTTLED_REPLICAS = "leader.replication.throttled.replicas";
+    public static final String FOLLOWER_REPLICATION_THROTTLED_REPLICAS = "follower.replication.throttled.replicas";
+    /** TopicConfig's constant is deprecated: Kafka 4 has no down-conversion. */
+    public static final String MESSAGE_DOWNCONVERSION_ENABLE = "message.downconversion.enable";
+    public static final String TIMESTAMP_CREATE_TIME = "CreateTime";
+    public static final String TIMESTAMP_LOG_APPEND_TIME = "LogAppendTime";
+    /** Kafka's names of the codecs {@code compression.type} may ask for, besides {@code producer}. */
+    public static final List<String> COMPRESSION_CODECS = List.of("uncompressed", "gzip", "snappy", "lz4", "zstd");
+
+    /** Why a topic may not turn on a feature Skein lacks, by the key that turns it on. */
+    private static final Map<String, String> FEATURES_SKEIN_LACKS = Map.of(
+            TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG, "Tiered Storage functionality is disabled in the broker. "
+                    + "Topic cannot be configured with remote log storage: Skein has no tiered storage, so every "
+                    + "segment stays in its log dirs (the local.retention.* and remote.* keys are accepted and "
+                    + "have no effect)",
+            TopicConfig.ERRORS_DEADLETTERQUEUE_GROUP_ENABLE_CONFIG, "Skein does not support share groups, so no "
+                    + "topic can be a share group's dead-letter queue");
+
     private static final ConfigDef DEFINITION = new ConfigDef()
             .define(TopicConfig.SEGMENT_BYTES_CONFIG, INT, 1024 * 1024 * 1024,
                     atLeast(RecordBatchView.HEADER_SIZE), HIGH, TopicConfig.SEGMENT_BYTES_DOC)
             .define(TopicConfig.SEGMENT_MS_CONFIG, LONG, 7 * 24 * 60 * 60 * 1000L, atLeast(1), MEDIUM,
                     TopicConfig.SEGMENT_MS_DOC)
+            .define(TopicConfig.SEGMENT_JITTER_MS_CONFIG, LONG, 0L, atLeast(0), MEDIUM,
+                    TopicConfig.SEGMENT_JITTER_MS_DOC)
             .define(TopicConfig.SEGMENT_INDEX_BYTES_CONFIG, INT, 10 * 1024 * 1024, atLeast(12), MEDIUM,
                     TopicConfig.SEGMENT_INDEX_BYTES_DOC)
             .define(TopicConfig.INDEX_INTERVAL_BYTES_CONFIG, INT, 4096, atLeast(0), MEDIUM,
                     TopicConfig.INDEX_INTERVAL_BYTES_DOC)
             .define(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, INT, 1024 * 1024 + 12, atLeast(0), MEDIUM,
                     TopicConfig.MAX_MESSAGE_BYTES_DOC)
+            .define(TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG, INT, Integer.MAX_VALUE - 8,
+                    between(1, Integer.MAX_VALUE - 8), MEDIUM, "The largest decompressed size, in bytes, of one "
+                            + "record in a producer's compressed batch; a larger record fails the produce request "
+                            + "with INVALID_RECORD. Checked when the batch is written: records already stored are "
+                            + "not checked again.")
             .define(TopicConfig.RETENTION_MS_CONFIG, LONG, 7 * 24 * 60 * 60 * 1000L, atLeast(-1), MEDIUM,
                     TopicConfig.RETENTION_MS_DOC)
             .define(TopicConfig.RETENTION_BYTES_CONFIG, LONG, -1L, atLeast(-1), MEDIUM,
@@ -59,6 +93,7 @@ public final class LogConfig {
                     TopicConfig.FLUSH_MS_DOC)
             .define(TopicConfig.FILE_DELETE_DELAY_MS_CONFIG, LONG, 60_000L, atLeast(0), MEDIUM,
                     TopicConfig.FILE_DELETE_DELAY_MS_DOC)
+            .define(TopicConfig.PREALLOCATE_CONFIG, BOOLEAN, false, MEDIUM, TopicConfig.PREALLOCATE_DOC)
             .define(TopicConfig.CLEANUP_POLICY_CONFIG, LIST, CLEANUP_POLICY_DELETE,
                     ConfigDef.ValidList.in(CLEANUP_POLICY_COMPACT, CLEANUP_POLICY_DELETE), MEDIUM,
                     TopicConfig.CLEANUP_POLICY_DOC)
@@ -68,13 +103,51 @@ public final class LogConfig {
                     TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_DOC)
             .define(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, LONG, 0L, atLeast(0), MEDIUM,
                     TopicConfig.MIN_COMPACTION_LAG_MS_DOC)
-            .define(TopicConfig.COMPRESSION_TYPE_CONFIG, STRING, COMPRESSION_PRODUCER,
-                    ConfigDef.ValidString.in(COMPRESSION_PRODUCER), MEDIUM,
-                    "Only \"producer\": batches are stored as the producer compressed them.")
+            .define(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG, LONG, Long.MAX_VALUE, atLeast(1), MEDIUM,
+                    TopicConfig.MAX_COMPACTION_LAG_MS_DOC)
+            .define(TopicConfig.COMPRESSION_TYPE_CONFIG, STRING, COMPRESSION_PRODUCER, compressionTypes(), MEDIUM,
+                    TopicConfig.COMPRESSION_TYPE_DOC)
+            // Kafka's level ranges for each codec (GzipCompression, Lz4Compression, ZstdCompression).
+            .define(TopicConfig.COMPRESSION_GZIP_LEVEL_CONFIG, INT, -1, gzipLevels(), MEDIUM,
+                    TopicConfig.COMPRESSION_GZIP_LEVEL_DOC)
+            .define(TopicConfig.COMPRESSION_LZ4_LEVEL_CONFIG, INT, 9, between(1, 17), MEDIUM,
+                    TopicConfig.COMPRESSION_LZ4_LEVEL_DOC)
+            .define(TopicConfig.COMPRESSION_ZSTD_LEVEL_CONFIG, INT, 3, between(-131072, 22), MEDIUM,
+                    TopicConfig.COMPRESSION_ZSTD_LEVEL_DOC)
+            .define(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, STRING, TIMESTAMP_CREATE_TIME,
+                    ConfigDef.ValidString.in(TIMESTAMP_CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME), MEDIUM,
+                    TopicConfig.MESSAGE_TIMESTAMP_TYPE_DOC)
+            .define(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, LONG, Long.MAX_VALUE, atLeast(0), MEDIUM,
+                    TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_DOC)
+            .define(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, LONG, 60 * 60 * 1000L, atLeast(0), MEDIUM,
+                    TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_DOC)
+            .define(MESSAGE_DOWNCONVERSION_ENABLE, BOOLEAN, true, LOW,
+                    "No effect: every Fetch version Skein serves reads the stored v2 batches as they are, so "
+                            + "records are never down-converted. Kafka 4 removed the setting.")
             .define(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, INT, 1, atLeast(1), HIGH,
                     TopicConfig.MIN_IN_SYNC_REPLICAS_DOC)
             .define(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, BOOLEAN, false, MEDIUM,
-                    TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_DOC);
+                    TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_DOC)
+            .define(LEADER_REPLICATION_THROTTLED_REPLICAS, LIST, "", throttledReplicas(), MEDIUM,
+                    throttledReplicasDoc("leader"))
+            .define(FOLLOWER_REPLICATION_THROTTLED_REPLICAS, LIST, "", throttledReplicas(), MEDIUM,
+                    throttledReplicasDoc("follower"))
+            .define(TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG, BOOLEAN, false, MEDIUM,
+                    TopicConfig.REMOTE_LOG_STORAGE_ENABLE_DOC)
+            .define(TopicConfig.LOCAL_LOG_RETENTION_MS_CONFIG, LONG, -2L, atLeast(-2), MEDIUM,
+                    TopicConfig.LOCAL_LOG_RETENTION_MS_DOC)
+            .define(TopicConfig.LOCAL_LOG_RETENTION_BYTES_CONFIG, LONG, -2L, atLeast(-2), MEDIUM,
+                    TopicConfig.LOCAL_LOG_RETENTION_BYTES_DOC)
+            .define(TopicConfig.REMOTE_LOG_COPY_DISABLE_CONFIG, BOOLEAN, false, MEDIUM,
+                    TopicConfig.REMOTE_LOG_COPY_DISABLE_DOC)
+            .define(TopicConfig.REMOTE_LOG_DELETE_ON_DISABLE_CONFIG, BOOLEAN, false, MEDIUM,
+                    TopicConfig.REMOTE_LOG_DELETE_ON_DISABLE_DOC)
+            .define(TopicConfig.REMOTE_COPY_LAG_MS_CONFIG, LONG, 0L, atLeast(-1), MEDIUM,
+                    TopicConfig.REMOTE_COPY_LAG_MS_DOC)
+            .define(TopicConfig.REMOTE_COPY_LAG_BYTES_CONFIG, LONG, -1L, atLeast(-1), MEDIUM,
+                    TopicConfig.REMOTE_COPY_LAG_BYTES_DOC)
+            .define(TopicConfig.ERRORS_DEADLETTERQUEUE_GROUP_ENABLE_CONFIG, BOOLEAN, false, LOW,
+                    TopicConfig.ERRORS_DEADLETTERQUEUE_GROUP_ENABLE_DOC);
 
     public static final LogConfig DEFAULT = fromMap(Map.of());
 
@@ -95,6 +168,14 @@ public final class LogConfig {
     private final double minCleanableDirtyRatio;
     private final long minCompactionLagMs;
     private final int minInSyncReplicas;
+    private final long segmentJitterMs;
+    private final long maxCompactionLagMs;
+    private final boolean preallocate;
+    private final boolean logAppendTime;
+    private final long timestampBeforeMaxMs;
+    private final long timestampAfterMaxMs;
+    private final String compressionType;
+    private final int maxDecompressedMessageBytes;
 
     private LogConfig(Map<String, Object> values) {
         this.values = Map.copyOf(values);
@@ -115,6 +196,14 @@ public final class LogConfig {
         this.minCleanableDirtyRatio = (Double) values.get(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG);
         this.minCompactionLagMs = (Long) values.get(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG);
         this.minInSyncReplicas = (Integer) values.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+        this.segmentJitterMs = (Long) values.get(TopicConfig.SEGMENT_JITTER_MS_CONFIG);
+        this.maxCompactionLagMs = (Long) values.get(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG);
+        this.preallocate = (Boolean) values.get(TopicConfig.PREALLOCATE_CONFIG);
+        this.logAppendTime = TIMESTAMP_LOG_APPEND_TIME.equals(values.get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG));
+        this.timestampBeforeMaxMs = (Long) values.get(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG);
+        this.timestampAfterMaxMs = (Long) values.get(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG);
+        this.compressionType = (String) values.get(TopicConfig.COMPRESSION_TYPE_CONFIG);
+        this.maxDecompressedMessageBytes = (Integer) values.get(TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG);
     }
 
     /**
@@ -128,7 +217,47 @@ public final class LogConfig {
                 throw new ConfigException("Unknown topic config name: " + key + " (known: " + names() + ")");
             }
         }
-        return new LogConfig(DEFINITION.parse(settings));
+        Map<String, Object> values = DEFINITION.parse(settings);
+        FEATURES_SKEIN_LACKS.forEach((key, reason) -> {
+            if ((Boolean) values.get(key)) {
+                throw new ConfigException(key, values.get(key), reason);
+            }
+        });
+        return new LogConfig(values);
+    }
+
+    private static ConfigDef.Validator compressionTypes() {
+        List<String> types = new ArrayList<>(COMPRESSION_CODECS);
+        types.add(COMPRESSION_PRODUCER);
+        return ConfigDef.ValidString.in(types.toArray(String[]::new));
+    }
+
+    private static ConfigDef.Validator gzipLevels() {
+        return (name, value) -> {
+            int level = (Integer) value;
+            if (level != -1 && (level < 1 || level > 9)) {
+                throw new ConfigException(name, value, "Value must be between 1 and 9 or equal to -1");
+            }
+        };
+    }
+
+    /** Kafka's format: the literal {@code *}, or partition:broker pairs. */
+    private static ConfigDef.Validator throttledReplicas() {
+        return (name, value) -> {
+            List<?> entries = (List<?>) value;
+            boolean valid = entries.equals(List.of("*"))
+                    || entries.stream().allMatch(entry -> entry.toString().trim().matches("\\d+:\\d+"));
+            if (!valid) {
+                throw new ConfigException(name, value, name + " must be the literal '*' or a list of replicas in the "
+                        + "following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...");
+            }
+        };
+    }
+
+    private static String throttledReplicasDoc(String role) {
+        return "The replicas whose " + role + " side a replication throttle would slow, as [partitionId]:[brokerId] "
+                + "pairs or '*'. Skein has no replication throttle rate (Kafka's " + role
+                + ".replication.throttled.rate), and without a rate, as in Kafka, the list slows nothing.";
     }
 
     /** Every key {@link #fromMap} accepts, with its type, default and documentation, sorted by name. */
@@ -222,6 +351,64 @@ public final class LogConfig {
     /** The ISR size below which acks=all produce requests are refused. */
     public int minInSyncReplicas() {
         return minInSyncReplicas;
+    }
+
+    /** The most by which a segment's roll comes before {@code segment.ms}, to spread the rolls of many logs. */
+    public long segmentJitterMs() {
+        return segmentJitterMs;
+    }
+
+    /**
+     * How long a segment may stay active: {@code segment.ms}, or for a compacted log
+     * {@code max.compaction.lag.ms} if shorter, since the cleaner never touches the active segment.
+     */
+    public long maxSegmentMs() {
+        return compact ? Math.min(maxCompactionLagMs, segmentMs) : segmentMs;
+    }
+
+    /** Records older than this are compacted however little of the log is dirty. */
+    public long maxCompactionLagMs() {
+        return maxCompactionLagMs;
+    }
+
+    /** Whether a new segment's file is extended to {@code segment.bytes} when it is created. */
+    public boolean preallocate() {
+        return preallocate;
+    }
+
+    /** Whether the leader stamps each batch with its append time ({@code message.timestamp.type=LogAppendTime}). */
+    public boolean logAppendTime() {
+        return logAppendTime;
+    }
+
+    /** How far a record's create time may lie before the leader's clock. */
+    public long timestampBeforeMaxMs() {
+        return timestampBeforeMaxMs;
+    }
+
+    /** How far a record's create time may lie after the leader's clock. */
+    public long timestampAfterMaxMs() {
+        return timestampAfterMaxMs;
+    }
+
+    /** {@code compression.type}: {@link #COMPRESSION_PRODUCER} or one of {@link #COMPRESSION_CODECS}. */
+    public String compressionType() {
+        return compressionType;
+    }
+
+    /** The level {@code compression.type}'s codec compresses at, if it has levels. */
+    public int compressionLevel() {
+        return switch (compressionType) {
+            case "gzip" -> (Integer) values.get(TopicConfig.COMPRESSION_GZIP_LEVEL_CONFIG);
+            case "lz4" -> (Integer) values.get(TopicConfig.COMPRESSION_LZ4_LEVEL_CONFIG);
+            case "zstd" -> (Integer) values.get(TopicConfig.COMPRESSION_ZSTD_LEVEL_CONFIG);
+            default -> 0;
+        };
+    }
+
+    /** The largest decompressed record a producer's compressed batch may hold. */
+    public int maxDecompressedMessageBytes() {
+        return maxDecompressedMessageBytes;
     }
 
     @Override

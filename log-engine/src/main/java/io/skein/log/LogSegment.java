@@ -19,6 +19,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 import org.apache.kafka.common.errors.CorruptRecordException;
@@ -52,6 +53,10 @@ final class LogSegment implements AutoCloseable {
     private final TimeIndex timeIndex;
     private final int indexIntervalBytes;
     private final int maxIndexSize;
+    /** How much sooner than {@code segment.ms} this segment rolls: random, so that logs do not all roll at once. */
+    private final long rollJitterMs;
+    /** Whether the file was extended past its data when created ({@code preallocate}); trimmed when it is done. */
+    private boolean preallocated;
     private volatile Path logFile;
     private volatile int size;
     private volatile TimestampOffset maxTimestampSoFar;
@@ -78,6 +83,8 @@ final class LogSegment implements AutoCloseable {
         this.timeIndex = timeIndex;
         this.indexIntervalBytes = config.indexIntervalBytes();
         this.maxIndexSize = config.segmentIndexBytes();
+        this.rollJitterMs = config.segmentJitterMs() == 0 ? 0
+                : ThreadLocalRandom.current().nextLong(Math.min(config.segmentJitterMs(), config.segmentMs()));
         long fileSize = channel.size();
         if (fileSize > Integer.MAX_VALUE) {
             throw new IOException("Segment " + logFile + " is " + fileSize + " bytes, more than a segment may hold");
@@ -119,7 +126,34 @@ final class LogSegment implements AutoCloseable {
         }
         Files.deleteIfExists(file(dir, baseOffset, INDEX_SUFFIX + fileSuffix));
         Files.deleteIfExists(file(dir, baseOffset, TIME_INDEX_SUFFIX + fileSuffix));
-        return open(dir, baseOffset, fileSuffix, config, nowMs, StandardOpenOption.CREATE_NEW);
+        LogSegment segment = open(dir, baseOffset, fileSuffix, config, nowMs, StandardOpenOption.CREATE_NEW);
+        if (config.preallocate() && fileSuffix.isEmpty()) {
+            try {
+                segment.preallocate(config.segmentBytes());
+            } catch (IOException e) {
+                segment.delete();
+                throw e;
+            }
+        }
+        return segment;
+    }
+
+    /**
+     * Extends the new, empty file to {@code bytes}, as Kafka's {@code preallocate} does. The data still
+     * ends at {@link #size()}: the file is trimmed back to it when the segment rolls or closes, and
+     * recovery after a crash cuts the zeros after the last batch.
+     */
+    private void preallocate(int bytes) throws IOException {
+        channel.write(ByteBuffer.allocate(1), bytes - 1L);
+        preallocated = true;
+    }
+
+    /** Gives back the preallocated space after the data. */
+    private void trimPreallocated() throws IOException {
+        if (preallocated) {
+            channel.truncate(size);
+            preallocated = false;
+        }
     }
 
     /** Opens an existing segment; missing index files are created empty (the loader rebuilds them). */
@@ -177,6 +211,11 @@ final class LogSegment implements AutoCloseable {
     long largestTimestamp() throws IOException {
         long max = maxTimestampSoFar.timestamp();
         return max >= 0 ? max : Files.getLastModifiedTime(logFile).toMillis();
+    }
+
+    /** The first batch's max timestamp, which {@code segment.ms} counts from; none for an empty segment. */
+    long rollingBasedTimestamp() {
+        return rollingBasedTimestamp;
     }
 
     TimestampOffset maxTimestampSoFar() {
@@ -249,7 +288,7 @@ final class LogSegment implements AutoCloseable {
         long waited = rollingBasedTimestamp >= 0 && maxTimestamp >= 0
                 ? maxTimestamp - rollingBasedTimestamp : nowMs - createdMs;
         return size > config.segmentBytes() - bytes
-                || waited > config.segmentMs()
+                || waited > config.maxSegmentMs() - rollJitterMs
                 || offsetIndex.isFull()
                 || timeIndex.isFull()
                 || maxOffset - baseOffset > Integer.MAX_VALUE;
@@ -257,6 +296,7 @@ final class LogSegment implements AutoCloseable {
 
     /** Writes the final time index entry and trims both indexes: the segment takes no more appends. */
     void onBecomeInactive() throws IOException {
+        trimPreallocated();
         appendFinalTimeIndexEntry();
         offsetIndex.trimToValidSize();
         timeIndex.trimToValidSize();
@@ -596,6 +636,7 @@ final class LogSegment implements AutoCloseable {
     public void close() throws IOException {
         try {
             if (channel.isOpen()) {
+                trimPreallocated();
                 appendFinalTimeIndexEntry();
                 offsetIndex.close();
                 timeIndex.close();

@@ -1,11 +1,15 @@
 package io.skein.log;
 
+import io.skein.log.record.BatchRecompressor;
 import io.skein.log.record.BatchRecords;
 import io.skein.log.record.RecordBatchView;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 
@@ -25,11 +29,24 @@ final class LogValidator {
 
     /**
      * A producer's batches: magic v2, intact CRC, within {@code max.message.bytes}, not control
-     * batches, record count and offset deltas consistent with the records actually present, and on a
-     * compacted log a key on every record. A wrong max timestamp is corrected in place, as Kafka does.
+     * batches, record count and offset deltas consistent with the records actually present, on a
+     * compacted log a key on every record, and the topic's timestamp rules. Then, as Kafka's leader
+     * does, each batch takes the topic's {@code message.timestamp.type}: with {@code CreateTime} a
+     * wrong max timestamp is corrected in place; with {@code LogAppendTime} the batch is stamped with
+     * {@code nowMs} in place. A batch in another codec than {@code compression.type} names is rewritten.
+     *
+     * @return the batches to store: {@code records} itself, or, if any batch was rewritten, a new buffer
+     *         of the same batches in the same order
+     * @throws InvalidTimestampException for a create time outside {@code message.timestamp.before.max.ms}
+     *                                   and {@code message.timestamp.after.max.ms} of {@code nowMs}, or a
+     *                                   batch whose producer claimed the append time
      */
-    static void validateForLeader(ByteBuffer records, LogConfig config, TopicPartition topicPartition) {
+    static ByteBuffer validateForLeader(ByteBuffer records, LogConfig config, TopicPartition topicPartition, long nowMs) {
         checkTotalSize(records, config);
+        BatchRecompressor recompressor = config.compressionType().equals(LogConfig.COMPRESSION_PRODUCER) ? null
+                : new BatchRecompressor(config.compressionType(), config.compressionLevel());
+        List<ByteBuffer> stored = new ArrayList<>();
+        boolean rewritten = false;
         RecordBatchView batch = new RecordBatchView();
         for (int pos = records.position(); pos < records.limit(); pos += batch.sizeInBytes()) {
             checkBatch(records, pos, batch);
@@ -40,13 +57,35 @@ final class LogValidator {
             if (batch.isControlBatch()) {
                 throw new InvalidRecordException("Clients may not write control batches");
             }
+            if (batch.isLogAppendTime()) {
+                throw new InvalidTimestampException("Invalid timestamp type in the batch at offset " + batch.baseOffset()
+                        + ". Producer should not set timestamp type to LogAppendTime.");
+            }
             int count = batch.recordCount();
             if (count <= 0 || count != batch.lastOffsetDelta() + 1) {
                 throw new InvalidRecordException("Batch declares " + count + " records but a last offset delta of "
                         + batch.lastOffsetDelta());
             }
-            checkRecordsAndFixMaxTimestamp(batch, config.compact(), topicPartition);
+            long maxTimestamp = checkRecords(batch, config, topicPartition, nowMs);
+            if (config.logAppendTime()) {
+                batch.setLogAppendTime(nowMs);
+            } else if (batch.maxTimestamp() != maxTimestamp) {
+                batch.setMaxTimestamp(maxTimestamp);
+            }
+            if (recompressor != null && recompressor.mustRewrite(batch)) {
+                stored.add(recompressor.rewrite(batch, config.logAppendTime() ? nowMs : RecordBatchView.NO_TIMESTAMP));
+                rewritten = true;
+            } else {
+                stored.add(records.duplicate().limit(pos + batch.sizeInBytes()).position(pos).slice());
+            }
         }
+        return rewritten ? concatenate(stored) : records;
+    }
+
+    private static ByteBuffer concatenate(List<ByteBuffer> batches) {
+        ByteBuffer all = ByteBuffer.allocate(batches.stream().mapToInt(ByteBuffer::remaining).sum());
+        batches.forEach(all::put);
+        return all.flip();
     }
 
     /**
@@ -147,17 +186,28 @@ final class LogValidator {
         }
     }
 
-    private static void checkRecordsAndFixMaxTimestamp(RecordBatchView batch, boolean compacted,
-                                                       TopicPartition topicPartition) {
+    /**
+     * Walks the records of a producer's batch, checking offset deltas, keys on a compacted log, create
+     * times against the topic's bounds and decompressed sizes; returns their largest timestamp.
+     */
+    private static long checkRecords(RecordBatchView batch, LogConfig config, TopicPartition topicPartition, long nowMs) {
         long[] maxTimestamp = {RecordBatchView.NO_TIMESTAMP};
         int[] expectedDelta = {0};
-        BatchRecords.walk(batch, (offsetDelta, timestamp, hasKey) -> {
+        boolean checkTimestamps = !config.logAppendTime();
+        long earliest = saturatedSubtract(nowMs, config.timestampBeforeMaxMs());
+        long latest = saturatedAdd(nowMs, config.timestampAfterMaxMs());
+        BatchRecords.walk(batch, config.maxDecompressedMessageBytes(), (offsetDelta, timestamp, hasKey) -> {
             if (offsetDelta != expectedDelta[0]) {
                 throw new InvalidRecordException("Record " + expectedDelta[0] + " has offset delta " + offsetDelta);
             }
-            if (compacted && !hasKey) {
+            if (config.compact() && !hasKey) {
                 throw new InvalidRecordException("Compacted topic cannot accept message without key in topic partition "
                         + topicPartition + ".");
+            }
+            if (checkTimestamps && timestamp != RecordBatchView.NO_TIMESTAMP && (timestamp < earliest || timestamp > latest)) {
+                throw new InvalidTimestampException("Timestamp " + timestamp + " of message with offset "
+                        + (batch.baseOffset() + offsetDelta) + " is out of range. The timestamp should be within ["
+                        + earliest + ", " + latest + "]");
             }
             expectedDelta[0]++;
             maxTimestamp[0] = Math.max(maxTimestamp[0], timestamp);
@@ -167,8 +217,16 @@ final class LogValidator {
             throw new InvalidRecordException("Batch declares " + batch.recordCount() + " records but holds "
                     + expectedDelta[0]);
         }
-        if (!batch.isLogAppendTime() && batch.maxTimestamp() != maxTimestamp[0]) {
-            batch.setMaxTimestamp(maxTimestamp[0]);
-        }
+        return maxTimestamp[0];
+    }
+
+    private static long saturatedSubtract(long a, long b) {
+        long result = a - b;
+        return ((a ^ b) & (a ^ result)) < 0 ? Long.MIN_VALUE : result;
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long result = a + b;
+        return ((a ^ result) & (b ^ result)) < 0 ? Long.MAX_VALUE : result;
     }
 }

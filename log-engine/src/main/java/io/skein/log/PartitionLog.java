@@ -209,12 +209,17 @@ public final class PartitionLog implements AutoCloseable {
 
     /**
      * Appends a producer's batches as leader: validates them, gives them the next offsets and
-     * {@code leaderEpoch}, and writes them. A rejected append writes nothing.
+     * {@code leaderEpoch}, and writes them. A rejected append writes nothing. The topic's
+     * {@code message.timestamp.type} and {@code compression.type} apply as in Kafka (see
+     * {@link LogValidator#validateForLeader}); {@code records} ends up holding its batches with their
+     * offsets, epoch and, for {@code LogAppendTime}, the append time, whether or not the log stored
+     * them rewritten in another codec.
      *
      * @throws org.apache.kafka.common.errors.CorruptRecordException for a torn or corrupt batch
      * @throws org.apache.kafka.common.InvalidRecordException for a batch whose records do not add up
      * @throws org.apache.kafka.common.errors.RecordTooLargeException for a batch over max.message.bytes
      * @throws org.apache.kafka.common.errors.RecordBatchTooLargeException for an append over segment.bytes
+     * @throws org.apache.kafka.common.errors.InvalidTimestampException for a timestamp the topic refuses
      * @throws FencedLeaderEpochException if {@code leaderEpoch} is older than the log's latest epoch
      * @throws KafkaStorageException if the disk fails
      */
@@ -247,8 +252,13 @@ public final class PartitionLog implements AutoCloseable {
         if (leaderEpoch < 0) {
             throw new IllegalArgumentException("A leader epoch is never negative: " + leaderEpoch);
         }
-        LogValidator.validateForLeader(records, config, topicPartition);
-        return write(records, config, leaderEpoch);
+        LogConfig config = this.config;
+        ByteBuffer stored = LogValidator.validateForLeader(records, config, topicPartition, clock.millis());
+        LogAppendInfo appended = write(stored, config, leaderEpoch);
+        if (stored != records) { // rewritten in another codec: the caller's batches get their offsets too
+            LogValidator.assignOffsets(records, appended.firstOffset(), leaderEpoch);
+        }
+        return appended;
     }
 
     /**

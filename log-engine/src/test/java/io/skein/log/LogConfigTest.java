@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.Field;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
 
 class LogConfigTest {
@@ -76,5 +80,57 @@ class LogConfigTest {
         ConfigException notANumber = assertThrows(ConfigException.class,
                 () -> LogConfig.fromMap(Map.of("retention.bytes", "lots")));
         assertTrue(notANumber.getMessage().contains("retention.bytes"), notANumber.getMessage());
+    }
+
+    @Test
+    void acceptsEveryTopicConfigKafkaDefinesWithKafkasDefaults() throws IllegalAccessException {
+        List<String> kafkaKeys = new ArrayList<>();
+        for (Field field : TopicConfig.class.getFields()) {
+            if (field.getName().endsWith("_CONFIG")) {
+                kafkaKeys.add((String) field.get(null));
+            }
+        }
+        kafkaKeys.addAll(List.of("leader.replication.throttled.replicas", "follower.replication.throttled.replicas"));
+        assertEquals(new TreeSet<>(kafkaKeys), new TreeSet<>(LogConfig.names()));
+
+        LogConfig config = LogConfig.DEFAULT;
+        assertFalse(config.logAppendTime());
+        assertEquals(Long.MAX_VALUE, config.timestampBeforeMaxMs());
+        assertEquals(3_600_000L, config.timestampAfterMaxMs());
+        assertEquals("producer", config.compressionType());
+        assertFalse(config.preallocate());
+        assertEquals(0, config.segmentJitterMs());
+        assertEquals(Long.MAX_VALUE, config.maxCompactionLagMs());
+        assertEquals(-2L, config.values().get("local.retention.ms"));
+        assertEquals(List.of(), config.values().get("leader.replication.throttled.replicas"));
+        assertEquals(6, LogConfig.fromMap(Map.of("compression.type", "zstd", "compression.zstd.level", "6"))
+                .compressionLevel());
+    }
+
+    @Test
+    void validatesTheNewKeysAsKafkaDoes() {
+        LogConfig.fromMap(Map.of("leader.replication.throttled.replicas", "0:1,1:2",
+                "follower.replication.throttled.replicas", "*", "remote.storage.enable", "false",
+                "local.retention.bytes", "-2", "message.downconversion.enable", "false"));
+        for (Map<String, String> bad : List.of(Map.of("message.timestamp.type", "logappendtime"),
+                Map.of("compression.type", "none"), Map.of("compression.gzip.level", "0"),
+                Map.of("compression.lz4.level", "18"), Map.of("leader.replication.throttled.replicas", "x"),
+                Map.of("message.timestamp.after.max.ms", "-1"), Map.of("local.retention.ms", "-3"))) {
+            ConfigException e = assertThrows(ConfigException.class, () -> LogConfig.fromMap(bad));
+            String key = bad.keySet().iterator().next();
+            assertTrue(e.getMessage().contains(key), e.getMessage());
+        }
+    }
+
+    @Test
+    void refusesTurningOnFeaturesSkeinLacksWithTheReason() {
+        ConfigException tiered = assertThrows(ConfigException.class,
+                () -> LogConfig.fromMap(Map.of("remote.storage.enable", "true")));
+        assertTrue(tiered.getMessage().contains("Tiered Storage functionality is disabled in the broker"),
+                tiered.getMessage());
+        assertTrue(tiered.getMessage().contains("Skein has no tiered storage"), tiered.getMessage());
+        ConfigException dlq = assertThrows(ConfigException.class,
+                () -> LogConfig.fromMap(Map.of("errors.deadletterqueue.group.enable", "true")));
+        assertTrue(dlq.getMessage().contains("share groups"), dlq.getMessage());
     }
 }

@@ -303,10 +303,10 @@ class PartitionLogTest {
         }
         LogConfig hourly = LogConfig.fromMap(Map.of("segment.ms", 3_600_000));
         try (PartitionLog byTime = logs.open(dir.resolve("time"), hourly)) {
-            long now = logs.clock.millis();
-            byTime.appendAsLeader(batch(now, "a"), 0);
-            byTime.appendAsLeader(batch(now + 3_600_000, "b"), 0);
-            byTime.appendAsLeader(batch(now + 3_600_001, "c"), 0);
+            long start = logs.clock.millis() - 3_600_001; // the last record is now: no further (message.timestamp.after.max.ms)
+            byTime.appendAsLeader(batch(start, "a"), 0);
+            byTime.appendAsLeader(batch(start + 3_600_000, "b"), 0);
+            byTime.appendAsLeader(batch(start + 3_600_001, "c"), 0);
             assertEquals(List.of(0L, 2L), byTime.segmentBaseOffsets());
         }
         LogConfig tinyIndex = LogConfig.fromMap(Map.of("segment.index.bytes", 24, "index.interval.bytes", 1));

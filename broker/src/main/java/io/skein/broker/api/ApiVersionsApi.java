@@ -13,7 +13,7 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * ApiVersions: exactly the APIs this broker serves, each at every version kafka-clients' classes
- * parse. A request in a version newer than those is answered at version 0 with UNSUPPORTED_VERSION and
+ * parse (Produce from v0, see {@link #advertisedMinVersion}). A request in a version newer than those is answered at version 0 with UNSUPPORTED_VERSION and
  * the same list, so that the client retries with one it shares.
  */
 final class ApiVersionsApi implements Api {
@@ -30,7 +30,7 @@ final class ApiVersionsApi implements Api {
     public CompletableFuture<ApiMessage> handle(RequestContext context) {
         ApiVersionsResponseData response = new ApiVersionsResponseData();
         served.stream().sorted().forEach(key -> response.apiKeys().add(new ApiVersion().setApiKey(key.id)
-                .setMinVersion(key.oldestVersion()).setMaxVersion(key.latestVersion())));
+                .setMinVersion(advertisedMinVersion(key)).setMaxVersion(key.latestVersion())));
         if (context.request().isUnknownApiVersionsVersion()) {
             return CompletableFuture.completedFuture(response.setErrorCode(Errors.UNSUPPORTED_VERSION.code()));
         }
@@ -40,5 +40,14 @@ final class ApiVersionsApi implements Api {
             response.setErrorCode(Errors.INVALID_REQUEST.code());
         }
         return CompletableFuture.completedFuture(response);
+    }
+
+    /**
+     * The oldest version advertised. Produce is advertised from v0, as Kafka 4 does (KAFKA-18659),
+     * though v0-2 requests are refused: librdkafka before its fix (Debian's 2.0.2 among them) takes a lowest Produce version above 0
+     * to mean a broker too old for gzip, snappy and lz4, and would send those batches uncompressed.
+     */
+    private static short advertisedMinVersion(ApiKeys key) {
+        return key == ApiKeys.PRODUCE ? ApiKeys.PRODUCE_API_VERSIONS_RESPONSE_MIN_VERSION : key.oldestVersion();
     }
 }

@@ -44,6 +44,7 @@ final class ConfigDescriber {
     /** The configs of {@code topic}; {@code keys} null means all of them. */
     List<Entry> topic(MetadataImage image, String topic, Collection<String> keys) {
         Map<String, String> own = image.configs(new ConfigResource(ConfigResourceType.TOPIC, topic));
+        Map<String, String> given = nodeConfig.originals();
         Map<String, String> brokerDefaults = nodeConfig.topicDefaultOverrides();
         List<Entry> entries = new ArrayList<>();
         LogConfig.keys().forEach((name, key) -> {
@@ -54,34 +55,53 @@ final class ConfigDescriber {
             if (own.containsKey(name)) {
                 synonyms.add(new Synonym(name, own.get(name), DYNAMIC_TOPIC_CONFIG));
             }
-            if (brokerDefaults.containsKey(name)) {
-                synonyms.add(new Synonym(NodeConfig.brokerSynonym(name).orElse(name), brokerDefaults.get(name),
-                        STATIC_BROKER_CONFIG));
-            }
-            synonyms.add(new Synonym(name, ConfigDef.convertToString(LogConfig.DEFAULT.values().get(name), key.type),
-                    DEFAULT_CONFIG));
+            List<String> brokerNames = NodeConfig.brokerSynonyms(name);
+            synonyms.addAll(brokerSynonyms(brokerNames, given));
+            synonyms.add(new Synonym(brokerNames.isEmpty() ? name : brokerNames.get(0),
+                    ConfigDef.convertToString(LogConfig.DEFAULT.values().get(name), key.type), DEFAULT_CONFIG));
             Synonym inForce = synonyms.get(0);
-            entries.add(new Entry(name, inForce.value(), inForce.source(), false, synonyms, typeCode(key.type),
+            String value = inForce.source() == DEFAULT_CONFIG ? inForce.value()
+                    : own.getOrDefault(name, brokerDefaults.get(name));
+            entries.add(new Entry(name, value, inForce.source(), false, synonyms, typeCode(key.type),
                     key.documentation));
         });
         return entries;
     }
 
-    /** This broker's configs, all read-only (they come from its config file); {@code keys} null means all. */
+    /**
+     * This broker's configs with their values in force, all read-only (they come from its config file,
+     * and Skein has no dynamic broker configs); {@code keys} null means all. As in Kafka, a key that
+     * sets a topic default lists every broker-level name of that default among its synonyms.
+     */
     List<Entry> broker(Collection<String> keys) {
         Map<String, String> given = nodeConfig.originals();
         Map<String, Object> values = nodeConfig.values();
+        Map<String, ConfigDef.ConfigKey> definitions = NodeConfig.keys();
         List<Entry> entries = new ArrayList<>();
-        NodeConfig.keys().forEach((name, key) -> {
+        definitions.forEach((name, key) -> {
             if (keys != null && !keys.contains(name)) {
                 return;
             }
-            byte source = given.containsKey(name) ? STATIC_BROKER_CONFIG : DEFAULT_CONFIG;
+            List<String> names = NodeConfig.topicSetting(name).map(NodeConfig::brokerSynonyms).orElse(List.of(name));
+            List<Synonym> synonyms = new ArrayList<>(brokerSynonyms(names, given));
+            names.stream().filter(n -> hasDefault(definitions.get(n))).reduce((first, last) -> last)
+                    .ifPresent(n -> synonyms.add(new Synonym(n, ConfigDef.convertToString(definitions.get(n).defaultValue,
+                            definitions.get(n).type), DEFAULT_CONFIG)));
+            byte source = synonyms.isEmpty() ? DEFAULT_CONFIG : synonyms.get(0).source();
             String value = values.containsKey(name) ? ConfigDef.convertToString(values.get(name), key.type) : null;
-            entries.add(new Entry(name, value, source, true, List.of(new Synonym(name, value, source)),
-                    typeCode(key.type), key.documentation));
+            entries.add(new Entry(name, value, source, true, synonyms, typeCode(key.type), key.documentation));
         });
         return entries;
+    }
+
+    private static boolean hasDefault(ConfigDef.ConfigKey key) {
+        return key.defaultValue != null && key.defaultValue != ConfigDef.NO_DEFAULT_VALUE;
+    }
+
+    /** The broker-level settings among {@code names} that the config file sets, the one that wins first. */
+    private static List<Synonym> brokerSynonyms(List<String> names, Map<String, String> given) {
+        return names.stream().filter(given::containsKey)
+                .map(n -> new Synonym(n, given.get(n), STATIC_BROKER_CONFIG)).toList();
     }
 
     private static byte typeCode(ConfigDef.Type type) {

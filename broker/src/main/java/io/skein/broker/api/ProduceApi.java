@@ -4,6 +4,7 @@ import io.skein.broker.kafka.LogRecords;
 import io.skein.broker.network.RequestContext;
 import io.skein.broker.replica.ReplicaManager;
 import io.skein.broker.replica.ReplicaManager.ProduceResult;
+import io.skein.log.record.RecordBatchView;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.TopicImage;
 import java.nio.ByteBuffer;
@@ -81,9 +82,21 @@ final class ProduceApi implements Api {
                 response.complete(null);
                 return;
             }
-            response.complete(response(version, request, failed, resolved, results));
+            response.complete(response(version, request, failed, resolved, results, entries));
         });
         return acks == 0 ? CompletableFuture.completedFuture(null) : response;
+    }
+
+    /**
+     * The time the leader stamped the batches with, for a topic with {@code message.timestamp.type=LogAppendTime}
+     * (the log stamps the request's own batches), else -1: the producer reports it as each record's timestamp.
+     */
+    private static long logAppendTime(ByteBuffer records) {
+        if (records.remaining() < RecordBatchView.HEADER_SIZE) {
+            return -1;
+        }
+        RecordBatchView first = new RecordBatchView().at(records, records.position());
+        return first.isLogAppendTime() ? first.maxTimestamp() : -1;
     }
 
     private static ProduceResult error(Errors error, String message) {
@@ -92,7 +105,8 @@ final class ProduceApi implements Api {
 
     private static ProduceResponseData response(short version, ProduceRequestData request, Map<Target, ProduceResult> failed,
                                                 Map<Target, TopicPartition> resolved,
-                                                Map<TopicPartition, ProduceResult> results) {
+                                                Map<TopicPartition, ProduceResult> results,
+                                                Map<TopicPartition, ByteBuffer> entries) {
         ProduceResponseData response = new ProduceResponseData();
         int topicIndex = 0;
         for (TopicProduceData topic : request.topicData()) {
@@ -111,7 +125,8 @@ final class ProduceApi implements Api {
                         .setErrorCode(result.error().code())
                         .setErrorMessage(result.error() == Errors.NONE ? null : result.message())
                         .setBaseOffset(result.baseOffset())
-                        .setLogAppendTimeMs(-1)
+                        .setLogAppendTimeMs(result.error() == Errors.NONE && resolved.containsKey(target)
+                                ? logAppendTime(entries.get(resolved.get(target))) : -1)
                         .setLogStartOffset(result.logStartOffset()));
             }
             response.responses().add(topicResponse);

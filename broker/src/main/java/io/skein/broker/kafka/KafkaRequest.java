@@ -45,6 +45,12 @@ public final class KafkaRequest {
         if (apiKey == ApiKeys.API_VERSIONS && !apiKey.isVersionSupported(version)) {
             return new KafkaRequest(header, null);
         }
+        if (apiKey == ApiKeys.PRODUCE && version < ApiKeys.PRODUCE.oldestVersion()) {
+            // Advertised for librdkafka's sake (see ApiVersionsApi) but not served, as in Kafka 4.
+            throw new InvalidRequestException("Produce v" + version + " is not supported: Kafka 4 removed Produce v0-"
+                    + (ApiKeys.PRODUCE.oldestVersion() - 1) + " (KIP-896), the client must use v"
+                    + ApiKeys.PRODUCE.oldestVersion() + " or later");
+        }
         if (!apiKey.isVersionSupported(version)) {
             throw new InvalidRequestException("Unsupported version " + version + " of " + apiKey);
         }

@@ -40,8 +40,18 @@ public final class BatchRecords {
      * @throws InvalidRecordException if the records do not match the batch's declared count and size
      */
     public static void walk(RecordBatchView batch, Visitor visitor) {
+        walk(batch, Integer.MAX_VALUE, visitor);
+    }
+
+    /**
+     * {@link #walk(RecordBatchView, Visitor)}, refusing a compressed batch that holds a record of more
+     * than {@code maxDecompressedRecordBytes} ({@code max.decompressed.message.bytes}).
+     *
+     * @throws InvalidRecordException also for such a record
+     */
+    public static void walk(RecordBatchView batch, int maxDecompressedRecordBytes, Visitor visitor) {
         if (batch.isCompressed()) {
-            walkCompressed(batch, visitor);
+            walkCompressed(batch, maxDecompressedRecordBytes, visitor);
         } else {
             walkUncompressed(batch, visitor);
         }
@@ -95,14 +105,17 @@ public final class BatchRecords {
         }
     }
 
-    private static void walkCompressed(RecordBatchView batch, Visitor visitor) {
-        ByteBuffer bytes = batch.buffer().duplicate();
-        bytes.limit(batch.start() + batch.sizeInBytes()).position(batch.start());
-        MutableRecordBatch kafkaBatch = MemoryRecords.readableRecords(bytes.slice()).batches().iterator().next();
+    private static void walkCompressed(RecordBatchView batch, int maxRecordBytes, Visitor visitor) {
+        MutableRecordBatch kafkaBatch = kafkaBatch(batch);
         long baseOffset = kafkaBatch.baseOffset();
         try (CloseableIterator<Record> records = kafkaBatch.skipKeyValueIterator(BufferSupplier.NO_CACHING)) {
             while (records.hasNext()) {
                 Record record = records.next();
+                if (record.sizeInBytes() > maxRecordBytes) {
+                    throw new InvalidRecordException("Record at offset " + record.offset() + " is "
+                            + record.sizeInBytes() + " bytes decompressed, more than max.decompressed.message.bytes ("
+                            + maxRecordBytes + ")");
+                }
                 if (!visitor.visit((int) (record.offset() - baseOffset), record.timestamp(), record.hasKey())) {
                     return;
                 }
@@ -113,6 +126,13 @@ public final class BatchRecords {
                  | java.nio.BufferUnderflowException e) {
             throw new InvalidRecordException("Cannot read compressed batch at offset " + baseOffset + ": " + e, e);
         }
+    }
+
+    /** kafka-clients' view of the same batch, for its codecs. */
+    static MutableRecordBatch kafkaBatch(RecordBatchView batch) {
+        ByteBuffer bytes = batch.buffer().duplicate();
+        bytes.limit(batch.start() + batch.sizeInBytes()).position(batch.start());
+        return MemoryRecords.readableRecords(bytes.slice()).batches().iterator().next();
     }
 
     /** A bounded cursor decoding Kafka's zig-zag varints; overruns are invalid records, not crashes. */

@@ -167,6 +167,16 @@ public final class RecordBatchView {
         buffer.putInt(start + CRC, computeCrc());
     }
 
+    /**
+     * Stamps the batch with a leader's append time, as Kafka's leader does for a topic with
+     * {@code message.timestamp.type=LogAppendTime}: the timestamp type bit set and the max timestamp,
+     * which every record then reports as its timestamp, set to {@code appendTime}; the CRC recomputed.
+     */
+    public void setLogAppendTime(long appendTime) {
+        buffer.putShort(start + ATTRIBUTES, (short) (attributes() | LOG_APPEND_TIME_FLAG));
+        setMaxTimestamp(appendTime);
+    }
+
     /** CRC-32C of attributes through the end of the batch, as the length field bounds it. */
     public int computeCrc() {
         ByteBuffer covered = buffer.duplicate();
