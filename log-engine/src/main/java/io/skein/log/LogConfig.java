@@ -50,7 +50,6 @@ public final class LogConfig {
     public static final String LEADER_REPLICATION_THROTTLED_REPLICAS = "leader.replication.throttled.replicas";
     public static final String FOLLOWER_REPLICATION_THROTTLED_REPLICAS = "follower.replication.throttled.replicas";
     /** TopicConfig's constant is deprecated: Kafka 4 has no down-conversion. */
-    public static final String MESSAGE_DOWNCONVERSION_ENABLE = "message.downconversion.enable";
     public static final String TIMESTAMP_CREATE_TIME = "CreateTime";
     public static final String TIMESTAMP_LOG_APPEND_TIME = "LogAppendTime";
     /** Kafka's names of the codecs {@code compression.type} may ask for, besides {@code producer}. */
@@ -121,9 +120,6 @@ public final class LogConfig {
                     TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_DOC)
             .define(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, LONG, 60 * 60 * 1000L, atLeast(0), MEDIUM,
                     TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_DOC)
-            .define(MESSAGE_DOWNCONVERSION_ENABLE, BOOLEAN, true, LOW,
-                    "No effect: every Fetch version Skein serves reads the stored v2 batches as they are, so "
-                            + "records are never down-converted. Kafka 4 removed the setting.")
             .define(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, INT, 1, atLeast(1), HIGH,
                     TopicConfig.MIN_IN_SYNC_REPLICAS_DOC)
             .define(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, BOOLEAN, false, MEDIUM,
