@@ -440,6 +440,20 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
+     * A future that completes once the offsets below {@code offset} are as durable as their appends
+     * asked: when the flush already due for them, if any, is done; at once if none is pending (they are
+     * on disk, or the flush policy did not ask for it). For an answer about records written earlier,
+     * such as a retried idempotent batch, without forcing a flush the policy did not ask for.
+     */
+    public CompletableFuture<Void> awaitPendingFlush(long offset) {
+        if (offset <= recoveryPoint) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Map.Entry<Long, CompletableFuture<Void>> covering = flushWaiters.ceilingEntry(offset);
+        return covering == null ? CompletableFuture.completedFuture(null) : covering.getValue();
+    }
+
+    /**
      * Completes once the log is durable up to {@code offset} (exclusive). The fsyncs run on the
      * scheduler, one at a time, each covering everything appended before it started, for as long as
      * anyone waits: every waiter in between shares them.

@@ -524,6 +524,29 @@ class PartitionLogTest {
         }
     }
 
+    /** A retried batch is answered once its first append is as durable as the flush policy asked, not before. */
+    @Test
+    void aPendingFlushCoversEarlierAppendsAndNothingElseIsForced() throws Exception {
+        LogConfig config = LogConfig.fromMap(Map.of("flush.messages", 1));
+        try (PartitionLog log = logs.open(dir, config)) {
+            CountDownLatch release = new CountDownLatch(1);
+            logs.scheduler.execute(() -> awaitQuietly(release)); // the flusher queues behind this
+            CompletableFuture<LogAppendInfo> first = log.appendAsLeaderAsync(batch(1, "a", "b"), 0);
+
+            CompletableFuture<Void> retried = log.awaitPendingFlush(2);
+            assertFalse(retried.isDone(), "answered before the first append's flush");
+            release.countDown();
+            retried.get(30, TimeUnit.SECONDS);
+            assertTrue(first.isDone());
+            assertTrue(log.recoveryPoint() >= 2);
+        }
+        try (PartitionLog log = logs.open(dir.resolve("unflushed"), LogConfig.DEFAULT)) {
+            log.appendAsLeaderAsync(batch(1, "a"), 0).get();
+            assertTrue(log.awaitPendingFlush(1).isDone(), "no flush was due: none is waited for");
+            assertEquals(0, log.recoveryPoint());
+        }
+    }
+
     private static void awaitQuietly(CountDownLatch latch) {
         try {
             latch.await(30, TimeUnit.SECONDS);

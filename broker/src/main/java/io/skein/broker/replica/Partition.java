@@ -220,9 +220,9 @@ public final class Partition {
                         + topicPartition);
             }
             Optional<BatchMetadata> duplicate = checkProducers(records);
-            if (duplicate.isPresent()) {
+            if (duplicate.isPresent()) { // answered once the first append is as durable as it was asked to be
                 return new LeaderAppend(duplicate.get().firstOffset(), duplicate.get().lastOffset(),
-                        log.logStartOffset(), true, CompletableFuture.completedFuture(null));
+                        log.logStartOffset(), true, log.awaitPendingFlush(duplicate.get().lastOffset() + 1));
             }
             // The lock keeps other appends out: the log end offset brackets this one.
             long firstOffset = log.logEndOffset();
