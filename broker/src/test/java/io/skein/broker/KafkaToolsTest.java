@@ -116,6 +116,15 @@ class KafkaToolsTest {
     }
 
     @Test
+    void kafkaGetOffsetsPrintsEachPartitionsLatestAndEarliestOffsets() throws Exception {
+        createAndProduce("counted", 1, "line ", 12);
+        assertEquals(List.of("counted:0:12"), ChildJvm.printed(succeeded(tool(null,
+                "org.apache.kafka.tools.GetOffsetShell", "--topic", "counted"))));
+        assertEquals(List.of("counted:0:0"), ChildJvm.printed(succeeded(tool(null,
+                "org.apache.kafka.tools.GetOffsetShell", "--topic", "counted", "--time", "earliest"))));
+    }
+
+    @Test
     void kafkaDeleteRecordsDeletesBelowTheOffsetsOfItsJsonFile() throws Exception {
         createAndProduce("trimmed", 1, "line ", 20);
         Path offsets = dir.resolve("delete-records.json");
