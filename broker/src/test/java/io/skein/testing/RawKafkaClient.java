@@ -11,6 +11,8 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -88,6 +90,18 @@ public final class RawKafkaClient implements AutoCloseable {
 
     public int nextCorrelationId() {
         return correlationId + 1;
+    }
+
+    /**
+     * A partition as this broker's metadata has it (leader, leader epoch, ISR): a leader checks
+     * acks=all against its own view of the ISR, which may lag or lead other brokers'.
+     */
+    public MetadataResponseData.MetadataResponsePartition partitionMetadata(String topic, int partition)
+            throws IOException {
+        MetadataResponseData response = call(new MetadataRequestData().setTopics(List.of(
+                new MetadataRequestData.MetadataRequestTopic().setName(topic))), (short) 12);
+        return response.topics().find(topic).partitions().stream().filter(p -> p.partitionIndex() == partition)
+                .findFirst().orElseThrow();
     }
 
     /** One partition's records in a Produce request of the current version (topics named by name). */
