@@ -47,6 +47,10 @@ class MetadataLoaderTest {
             }
             awaitSameImage(loader, controllers);
             assertEquals(10, loader.image().topicsById().size());
+            long end = loader.image().offset();
+            await().atMost(Duration.ofSeconds(30)).until(() -> !published.isEmpty() && published.get(published.size() - 1) == end);
+            // The image the publisher was added at, then at least one batch per topic created.
+            assertTrue(published.size() >= 1 + 10, "publications: " + published);
             for (int i = 1; i < published.size(); i++) {
                 assertTrue(published.get(i) > published.get(i - 1), "in log order, once each: " + published);
             }
