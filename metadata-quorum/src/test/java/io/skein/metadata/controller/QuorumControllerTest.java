@@ -327,6 +327,36 @@ public class QuorumControllerTest {
     }
 
     @Test
+    void aBrokerBehindTheMetadataLogStaysFencedUntilItHasCaughtUp() throws Exception {
+        try (TestControllers controllers = TestControllers.start(dir, 3)) {
+            controllers.broker(2).join();
+            assertEquals(ErrorCode.NONE, createError(controllers.client(), "earlier", 1, 1));
+            long beforeRegistration = controllers.metadataOffset();
+            TestControllers.Broker late = controllers.broker(1);
+            assertEquals(ErrorCode.NONE, late.register().getError().getCode());
+            for (int i = 0; i < 3; i++) {
+                BrokerHeartbeatResponse behind = late.heartbeat(false, beforeRegistration);
+                assertEquals(ErrorCode.NONE, behind.getError().getCode());
+                assertFalse(behind.getIsCaughtUp(), "it has not applied its own registration");
+                assertTrue(behind.getIsFenced());
+            }
+            assertTrue(controllers.awaitConvergence().broker(1).fenced());
+
+            // A new active controller holds the broker to the whole log it took over, its registration included.
+            controllers.stop(controllers.active().quorum().nodeId());
+            BrokerHeartbeatResponse afterFailover = await().atMost(Duration.ofSeconds(30)).until(
+                    () -> late.heartbeat(false, beforeRegistration), r -> r.getError().getCode() == ErrorCode.NONE);
+            assertFalse(afterFailover.getIsCaughtUp());
+            assertTrue(afterFailover.getIsFenced());
+
+            BrokerHeartbeatResponse caughtUp = late.heartbeat(false, controllers.metadataOffset());
+            assertTrue(caughtUp.getIsCaughtUp());
+            assertFalse(caughtUp.getIsFenced());
+            assertFalse(controllers.awaitConvergence().broker(1).fenced());
+        }
+    }
+
+    @Test
     void anEmptiedIsrGoesOfflineAndItsLastMemberLeadsAgainWhenItReturns() throws Exception {
         try (TestControllers controllers = TestControllers.start(dir, 1)) {
             TestControllers.Broker broker = controllers.broker(1).join();
