@@ -200,8 +200,10 @@ final class MembershipProtocol {
         if (group.is(GroupState.STABLE) && group.selectProtocol().equals(group.protocolName)) {
             // The group would choose the same protocol: no rebalance (KIP-345), only the new id is written.
             shard.write(List.of(GroupRecords.group(group, Map.of()))).thenAccept(error -> {
-                if (error != Errors.NONE) {
+                if (error != Errors.NONE) { // as if it had not come back: the old member, its session running again
+                    shard.cancel(sessionKey(group, newMemberId));
                     group.replaceStatic(newMemberId, old);
+                    scheduleSessionExpiry(group, old);
                     response.complete(joinError(UNKNOWN_MEMBER_ID, error));
                     return;
                 }
