@@ -349,7 +349,9 @@ class LogManagerTest {
 
             await().atMost(Duration.ofSeconds(30)).until(() -> TestLogs.readAll(log).size() == 3);
             assertEquals(List.of("v27", "v28", "v29"), TestLogs.readAll(log).stream().map(Rec::value).toList());
-            assertEquals(Map.of(TP, 30L), new OffsetCheckpointFile(dir.resolve(LogCleaner.CHECKPOINT_FILE)).read());
+            // The cleaner checkpoints its progress after swapping the cleaned segment in.
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(Map.of(TP, 30L),
+                    new OffsetCheckpointFile(dir.resolve(LogCleaner.CHECKPOINT_FILE)).read()));
             mine.addAll(cleanerThreads());
             mine.removeAll(others);
             assertEquals(1, mine.size());
