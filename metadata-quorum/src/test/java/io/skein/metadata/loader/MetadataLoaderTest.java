@@ -1,6 +1,6 @@
 package io.skein.metadata.loader;
 
-import static io.skein.metadata.controller.QuorumControllerTest.createError;
+import static io.skein.metadata.controller.QuorumControllerTest.createNewTopic;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.skein.metadata.controller.TestControllers;
 import io.skein.metadata.image.ImageRecords;
 import io.skein.metadata.image.MetadataImage;
-import io.skein.proto.controller.ErrorCode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -37,13 +36,13 @@ class MetadataLoaderTest {
             loader.addPublisher((delta, image) -> published.add(image.offset()));
             controllers.broker(1).join();
             for (int i = 0; i < 5; i++) {
-                assertEquals(ErrorCode.NONE, createError(controllers.client(), "t" + i, 2, 1));
+                createNewTopic(controllers.client(), "t" + i, 2, 1);
             }
             awaitSameImage(loader, controllers);
 
             controllers.stop(2); // broker 1 starts on voter index 1: node 2
             for (int i = 5; i < 10; i++) {
-                assertEquals(ErrorCode.NONE, createError(controllers.client(), "t" + i, 2, 1));
+                createNewTopic(controllers.client(), "t" + i, 2, 1);
             }
             awaitSameImage(loader, controllers);
             assertEquals(10, loader.image().topicsById().size());
@@ -62,7 +61,7 @@ class MetadataLoaderTest {
         try (TestControllers controllers = TestControllers.start(dir, 3)) {
             controllers.broker(1).join();
             for (int i = 0; i < 5; i++) {
-                assertEquals(ErrorCode.NONE, createError(controllers.client(), "early-" + i, 1, 1));
+                createNewTopic(controllers.client(), "early-" + i, 1, 1);
             }
             MetadataImage before = controllers.awaitConvergence();
             controllers.stop(3);
@@ -73,7 +72,7 @@ class MetadataLoaderTest {
                 await().atMost(Duration.ofSeconds(30)).until(() -> late.image().topicsById().size() == 5);
                 List<Boolean> replacements = new CopyOnWriteArrayList<>();
                 late.addPublisher((delta, image) -> replacements.add(delta.image() == MetadataImage.EMPTY));
-                assertEquals(ErrorCode.NONE, createError(controllers.client(), "later", 1, 1));
+                createNewTopic(controllers.client(), "later", 1, 1);
                 awaitSameImage(late, controllers);
                 await().atMost(Duration.ofSeconds(30)).until(() -> replacements.size() >= 2);
                 assertSame(Boolean.TRUE, replacements.get(0), "first the whole image");
