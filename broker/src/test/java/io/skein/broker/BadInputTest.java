@@ -26,9 +26,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
@@ -42,6 +45,7 @@ import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.ResponseHeader;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -290,8 +294,23 @@ class BadInputTest {
             assertTrue(client.closedByBroker());
         }
         try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
+            long before = logEndOffset(client, "records");
             client.send(produce("records", 0, (short) 0, batch(List.of("kept"))), (short) 12);
             client.call(new MetadataRequestData().setTopics(List.of()), (short) 12); // answered: still open
+            assertEquals("kept", valueAt("records", before), "the acks=0 write is in the log");
+            assertEquals(before + 1, logEndOffset(client, "records"), "once");
+        }
+    }
+
+    /** The value of the record at {@code offset} of partition 0, read by a consumer once it is there. */
+    private static String valueAt(String topic, long offset) {
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrap()), new StringDeserializer(), new StringDeserializer())) {
+            consumer.assign(List.of(tp));
+            consumer.seek(tp, offset);
+            return await().atMost(Duration.ofSeconds(30)).until(() -> consumer.poll(Duration.ofMillis(200)).records(tp),
+                    records -> !records.isEmpty()).get(0).value();
         }
     }
 }

@@ -27,6 +27,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.protocol.Errors;
@@ -62,11 +64,17 @@ class FetchAndOffsetsTest {
     }
 
     private static FetchRequestData fetch(String topic, long offset, int maxWaitMs, int partitionMaxBytes) {
+        return fetch(topic, offset, maxWaitMs, partitionMaxBytes, -1);
+    }
+
+    /** A consumer's Fetch naming the leader epoch it believes current ({@code -1}: none). */
+    private static FetchRequestData fetch(String topic, long offset, int maxWaitMs, int partitionMaxBytes,
+                                          int currentLeaderEpoch) {
         FetchRequestData request = new FetchRequestData().setReplicaId(-1).setMaxWaitMs(maxWaitMs).setMinBytes(1)
                 .setMaxBytes(50 << 20);
         request.topics().add(new FetchRequestData.FetchTopic().setTopic(topic).setPartitions(List.of(
                 new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(offset)
-                        .setPartitionMaxBytes(partitionMaxBytes))));
+                        .setPartitionMaxBytes(partitionMaxBytes).setCurrentLeaderEpoch(currentLeaderEpoch))));
         return request;
     }
 
@@ -157,5 +165,70 @@ class FetchAndOffsetsTest {
             assertEquals(0, end.leaderEpoch());
             assertEquals(11, end.endOffset(), "the current epoch ends at the log end offset");
         }
+    }
+
+    /**
+     * KIP-320: a client naming an older leader epoch than the leader's is fenced (it must refresh its
+     * metadata); one naming a newer epoch is ahead of this broker, which does not know it yet.
+     * Produce names no epoch in Kafka's protocol; Fetch, ListOffsets and OffsetsForLeaderEpoch do.
+     */
+    @Test
+    @Timeout(120)
+    void requestsNamingAnOlderLeaderEpochAreFencedAndANewerOneIsUnknown() throws Exception {
+        // A node of its own, as a restart would change the epochs the other tests see.
+        try (TestNode restarted = TestNode.start(dir.resolve("epochs-node"))) {
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", restarted.bootstrap()))) {
+                admin.createTopics(List.of(new NewTopic("epochs", 1, (short) 1))).all().get();
+            }
+            try (RawKafkaClient client = new RawKafkaClient(restarted.bootstrap())) {
+                assertEquals(Errors.NONE.code(), only(client.call(produce("epochs", 0, (short) 1,
+                        batch(List.of("first"))), (short) 12)).errorCode());
+            }
+            restarted.restart(); // the partition's leadership leaves with the node and comes back: a later epoch
+            try (RawKafkaClient client = new RawKafkaClient(restarted.bootstrap())) {
+                int epoch = await().atMost(Duration.ofSeconds(60)).until(() -> client.partitionMetadata("epochs", 0),
+                        p -> p.leaderId() == 1 && p.leaderEpoch() > 0).leaderEpoch();
+
+                FetchResponseData.PartitionData current = partition(client.call(
+                        fetch("epochs", 0, 0, 1 << 20, epoch), FETCH_VERSION));
+                assertEquals(Errors.NONE.code(), current.errorCode());
+                assertTrue(current.records().sizeInBytes() > 0);
+                assertEquals(Errors.FENCED_LEADER_EPOCH.code(), partition(client.call(
+                        fetch("epochs", 0, 0, 1 << 20, epoch - 1), FETCH_VERSION)).errorCode());
+                assertEquals(Errors.UNKNOWN_LEADER_EPOCH.code(), partition(client.call(
+                        fetch("epochs", 0, 0, 1 << 20, epoch + 1), FETCH_VERSION)).errorCode());
+                // A long poll naming a stale epoch is answered at once, not parked until its time is up.
+                assertEquals(Errors.FENCED_LEADER_EPOCH.code(), partition(client.call(
+                        fetch("epochs", 1, 120_000, 1 << 20, epoch - 1), FETCH_VERSION)).errorCode());
+
+                assertEquals(Errors.NONE.code(), listLatestError(client, epoch));
+                assertEquals(Errors.FENCED_LEADER_EPOCH.code(), listLatestError(client, epoch - 1));
+                assertEquals(Errors.UNKNOWN_LEADER_EPOCH.code(), listLatestError(client, epoch + 1));
+
+                assertEquals(Errors.NONE.code(), epochEndError(client, epoch));
+                assertEquals(Errors.FENCED_LEADER_EPOCH.code(), epochEndError(client, epoch - 1));
+                assertEquals(Errors.UNKNOWN_LEADER_EPOCH.code(), epochEndError(client, epoch + 1));
+            }
+        }
+    }
+
+    /** The error of a ListOffsets for the latest offset of "epochs"-0 naming {@code currentLeaderEpoch}. */
+    private static short listLatestError(RawKafkaClient client, int currentLeaderEpoch) throws Exception {
+        ListOffsetsRequestData request = new ListOffsetsRequestData().setReplicaId(-1);
+        request.topics().add(new ListOffsetsRequestData.ListOffsetsTopic().setName("epochs").setPartitions(List.of(
+                new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(0).setTimestamp(-1)
+                        .setCurrentLeaderEpoch(currentLeaderEpoch))));
+        ListOffsetsResponseData response = client.call(request, (short) 7);
+        return response.topics().get(0).partitions().get(0).errorCode();
+    }
+
+    /** The error of an OffsetsForLeaderEpoch for epoch 0 of "epochs"-0 naming {@code currentLeaderEpoch}. */
+    private static short epochEndError(RawKafkaClient client, int currentLeaderEpoch) throws Exception {
+        OffsetForLeaderEpochRequestData request = new OffsetForLeaderEpochRequestData();
+        request.topics().add(new OffsetForLeaderEpochRequestData.OffsetForLeaderTopic().setTopic("epochs")
+                .setPartitions(List.of(new OffsetForLeaderEpochRequestData.OffsetForLeaderPartition()
+                        .setPartition(0).setLeaderEpoch(0).setCurrentLeaderEpoch(currentLeaderEpoch))));
+        OffsetForLeaderEpochResponseData response = client.call(request, (short) 4);
+        return response.topics().iterator().next().partitions().get(0).errorCode();
     }
 }

@@ -15,11 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -107,21 +105,21 @@ class NodeProcessTest {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 1))).all().get();
         }
-        Set<String> acknowledged = new HashSet<>(produce(bootstrap, 0, 20_000));
+        List<String> acknowledged = new ArrayList<>(produce(bootstrap, 0, 20_000));
         stop(false);
         assertTrue(Files.exists(marker), "a clean shutdown leaves its marker");
         assertTrue(log().contains("Loaded 0 logs"), log());
 
         startProcess(config);
         assertFalse(log().contains("was not shut down cleanly"), log());
-        assertEquals(acknowledged, readAll(bootstrap, acknowledged.size()));
+        assertSameRecords(acknowledged, readAll(bootstrap));
         acknowledged.addAll(produce(bootstrap, 20_000, 20_000));
         stop(true);
         assertFalse(Files.exists(marker), "a killed node leaves no marker");
 
         startProcess(config);
         assertTrue(log().contains("was not shut down cleanly"), log());
-        assertEquals(acknowledged, readAll(bootstrap, acknowledged.size()));
+        assertSameRecords(acknowledged, readAll(bootstrap));
         stop(false);
     }
 
@@ -145,24 +143,32 @@ class NodeProcessTest {
         return acknowledged;
     }
 
-    private static Set<String> readAll(String bootstrap, int expected) {
+    /** Every record of the topic, up to the end offsets it had when the read began, duplicates included. */
+    private static List<String> readAll(String bootstrap) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        Set<String> values = new HashSet<>();
+        List<String> values = new ArrayList<>();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
             List<TopicPartition> partitions = IntStream.range(0, PARTITIONS)
                     .mapToObj(p -> new TopicPartition(TOPIC, p)).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (values.size() < expected && System.nanoTime() < deadline) {
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(60));
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
                     values.add(record.value());
                 }
-            }
+                return partitions.stream().allMatch(p -> consumer.position(p) >= ends.get(p));
+            });
         }
         return values;
+    }
+
+    /** The same records, each as often, in any order (partitions interleave). */
+    private static void assertSameRecords(List<String> expected, List<String> actual) {
+        assertEquals(expected.stream().sorted().toList(), actual.stream().sorted().toList(),
+                "every acknowledged record, once each, and nothing else");
     }
 }

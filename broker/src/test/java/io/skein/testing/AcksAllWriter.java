@@ -2,6 +2,7 @@ package io.skein.testing;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -101,12 +102,15 @@ public final class AcksAllWriter {
             producer.flush();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            failures.add(e); // a send that throws instead of failing its future is a failed send too
         }
     }
 
     public void finishAndCheck() throws InterruptedException {
         producing.set(false);
         thread.join(180_000);
+        assertFalse(thread.isAlive(), "the writer did not finish its sends within 180 s");
         int total = acked.stream().mapToInt(List::size).sum();
         assertTrue(total > 0, "nothing was acknowledged");
         Map<Integer, List<String>> read = readAll(bootstrap, topic, partitions, total);

@@ -11,6 +11,8 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -24,6 +26,15 @@ import org.apache.kafka.common.record.internal.SimpleRecord;
  * are encoded with kafka-clients' own classes.
  */
 public final class RawKafkaClient implements AutoCloseable {
+    /** How long a Produce built here lets the broker wait for its acknowledgements. */
+    private static final int PRODUCE_TIMEOUT_MS = 30_000;
+    /**
+     * How long a read waits for the broker: well beyond any wait the tests' requests ask of it (a
+     * Produce's timeout, a long poll's 120 s), so that the broker's answer, a timeout included,
+     * always arrives before the client gives up, however busy the machine.
+     */
+    private static final int READ_TIMEOUT_MS = 180_000;
+
     private final Socket socket;
     private final DataInputStream in;
     private final OutputStream out;
@@ -32,7 +43,7 @@ public final class RawKafkaClient implements AutoCloseable {
     public RawKafkaClient(String bootstrap) throws IOException {
         String[] hostPort = bootstrap.split(":");
         this.socket = new Socket(hostPort[0], Integer.parseInt(hostPort[1]));
-        socket.setSoTimeout(30_000);
+        socket.setSoTimeout(READ_TIMEOUT_MS);
         this.in = new DataInputStream(socket.getInputStream());
         this.out = socket.getOutputStream();
     }
@@ -81,9 +92,21 @@ public final class RawKafkaClient implements AutoCloseable {
         return correlationId + 1;
     }
 
+    /**
+     * A partition as this broker's metadata has it (leader, leader epoch, ISR): a leader checks
+     * acks=all against its own view of the ISR, which may lag or lead other brokers'.
+     */
+    public MetadataResponseData.MetadataResponsePartition partitionMetadata(String topic, int partition)
+            throws IOException {
+        MetadataResponseData response = call(new MetadataRequestData().setTopics(List.of(
+                new MetadataRequestData.MetadataRequestTopic().setName(topic))), (short) 12);
+        return response.topics().find(topic).partitions().stream().filter(p -> p.partitionIndex() == partition)
+                .findFirst().orElseThrow();
+    }
+
     /** One partition's records in a Produce request of the current version (topics named by name). */
     public static ProduceRequestData produce(String topic, int partition, short acks, MemoryRecords records) {
-        ProduceRequestData request = new ProduceRequestData().setAcks(acks).setTimeoutMs(30_000);
+        ProduceRequestData request = new ProduceRequestData().setAcks(acks).setTimeoutMs(PRODUCE_TIMEOUT_MS);
         ProduceRequestData.TopicProduceData data = new ProduceRequestData.TopicProduceData().setName(topic);
         data.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(partition).setRecords(records));
         request.topicData().add(data);

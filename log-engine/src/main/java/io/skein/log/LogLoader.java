@@ -77,7 +77,7 @@ final class LogLoader {
             if (rebuildEpochs) {
                 recoverFrom = segments.firstKey();
             }
-            validate(segments, recoverFrom, missingIndexes, epochs, rebuildEpochs);
+            validate(segments, recoverFrom, missingIndexes, epochs, rebuildEpochs, checkpoints.logStartOffset());
         } catch (IOException | RuntimeException e) {
             for (LogSegment segment : segments.values()) {
                 closeQuietly(segment);
@@ -101,9 +101,9 @@ final class LogLoader {
      * missing or corrupt; once a segment is cut short, the segments after it are removed.
      */
     private static void validate(ConcurrentSkipListMap<Long, LogSegment> segments, Long recoverFrom,
-                                 Set<Long> missingIndexes, LeaderEpochCache epochs, boolean rebuildEpochs)
-            throws IOException {
-        LogSegment.BatchCheck epochCheck = batch -> checkEpoch(batch, epochs, rebuildEpochs);
+                                 Set<Long> missingIndexes, LeaderEpochCache epochs, boolean rebuildEpochs,
+                                 long logStartOffset) throws IOException {
+        LogSegment.BatchCheck epochCheck = batch -> checkEpoch(batch, epochs, rebuildEpochs, logStartOffset);
         List<LogSegment> ordered = new ArrayList<>(segments.values());
         for (int i = 0; i < ordered.size(); i++) {
             LogSegment segment = ordered.get(i);
@@ -126,10 +126,12 @@ final class LogLoader {
 
     /**
      * A batch's leader epoch must be the one the checkpointed cache gives its offset, since the cache
-     * is made durable before any batch of a new epoch is written. When rebuilding the cache instead,
-     * epochs must not go down.
+     * is made durable before any batch of a new epoch is written; a batch wholly below the log start
+     * offset is beyond the cache's reach (its entries go as the log start moves, and a truncation may
+     * take the rest). When rebuilding the cache instead, epochs must not go down.
      */
-    private static String checkEpoch(RecordBatchView batch, LeaderEpochCache epochs, boolean rebuild) {
+    private static String checkEpoch(RecordBatchView batch, LeaderEpochCache epochs, boolean rebuild,
+                                     long logStartOffset) {
         int epoch = batch.partitionLeaderEpoch();
         if (rebuild) {
             OptionalInt latest = epochs.latestEpoch();
@@ -137,6 +139,9 @@ final class LogLoader {
                 return "leader epoch " + epoch + " after epoch " + latest.getAsInt();
             }
             epochs.assign(epoch, batch.baseOffset());
+            return null;
+        }
+        if (batch.lastOffset() < logStartOffset) {
             return null;
         }
         OptionalInt expected = epochs.epochForOffset(batch.baseOffset());

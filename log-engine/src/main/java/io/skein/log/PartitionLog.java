@@ -23,6 +23,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
@@ -74,6 +75,7 @@ public final class PartitionLog implements AutoCloseable {
     private volatile long logStartOffset;
     private volatile long recoveryPoint;
     private volatile long lastFlushMs;
+    private final AtomicLong flushes = new AtomicLong();
     private volatile Optional<UUID> topicId;
     /** How many truncations the log has had: a clean that saw another number may not swap its result in. */
     private volatile long truncations;
@@ -399,6 +401,14 @@ public final class PartitionLog implements AutoCloseable {
         flush(newBaseOffset);
     }
 
+    /**
+     * How many flushes have made the log durable (each fsyncs what was appended before it started),
+     * as Kafka's log flush rate counts them: fewer than appends when they share fsyncs.
+     */
+    public long flushCount() {
+        return flushes.get();
+    }
+
     /** Makes everything appended so far durable. */
     public void flush() {
         flush(logEndOffset());
@@ -431,6 +441,7 @@ public final class PartitionLog implements AutoCloseable {
             }
             recoveryPoint = Math.max(recoveryPoint, end.offset());
             lastFlushMs = clock.millis();
+            flushes.incrementAndGet();
             completeWaiters(flushWaiters.headMap(recoveryPoint, true), null);
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot flush " + topicPartition + " in " + dir, e);

@@ -235,6 +235,34 @@ class LogRecoveryTest {
         }
     }
 
+    /**
+     * DeleteRecords moves the log start past a batch, then a truncation takes the epochs above it: the
+     * batch's epoch is in no cache entry any more. A crash must not cut it, which would move the log
+     * end offset back under an offset already given out.
+     */
+    @Test
+    void aBatchBelowTheLogStartWhoseEpochTheCacheNoLongerHoldsSurvivesACrash() throws IOException {
+        PartitionLog log = logs.open(dir.resolve("original"), CONFIG);
+        log.appendAsLeader(batch(1_000, "below the log start"), 7); // offset 0
+        log.appendAsLeader(batch(1_001, "cut", "cut"), 8); // offsets 1-2
+        log.updateHighWatermark(3);
+        log.maybeIncrementLogStartOffset(2);
+        assertTrue(log.truncateTo(1));
+        assertEquals(List.of(), log.leaderEpochCache().entries(), "no entry holds epoch 7 any more");
+        assertEquals(1, log.logStartOffset());
+        Path trial = dir.resolve("trial");
+        copyDirectory(log.dir(), trial);
+        long recoveryPoint = log.recoveryPoint();
+        log.close();
+
+        try (PartitionLog recovered = PartitionLog.open(trial, TestLogs.TP, CONFIG,
+                new LogLoader.Checkpoints(recoveryPoint, 1, 1), false, logs.scheduler, logs.clock)) {
+            assertEquals(1, recovered.logEndOffset(), "offset 0 was given out: it is not given out again");
+            assertEquals(1, recovered.logStartOffset());
+            assertEquals(1, recovered.appendAsLeader(batch(1_002, "next"), 9).firstOffset());
+        }
+    }
+
     @Test
     void aCorruptEpochCheckpointIsRebuiltFromTheBatches() throws IOException {
         Crashed crashed = writeAndCrash(new Random(11), dir);

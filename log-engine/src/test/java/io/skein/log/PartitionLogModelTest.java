@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.function.BiPredicate;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -26,11 +28,19 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Random sequences of append, read, truncate, roll, reopen (clean and after a crash), high watermark
- * and log start moves, retention, timestamp and epoch lookups, each checked against a plain in-memory
- * model of the log. Seeded: a failure names its seed and the operations that led to it.
+ * and log start moves, the passing of time, retention, timestamp and epoch lookups, each checked
+ * against a plain in-memory model of the log. The model knows the log's rules (and Kafka's): where
+ * segments roll, what truncation and retention remove, so the segments, offsets and contents it
+ * expects never come from the log under test. Seeded: a failure names its seed and the operations
+ * that led to it.
  */
 class PartitionLogModelTest {
     private static final int OPERATIONS = 250;
+    /**
+     * More batches than a segment of at most 2,400 bytes can hold: the smallest batch here (one record,
+     * no key, an empty value) takes more than 61 + 7 bytes.
+     */
+    private static final int MAX_BATCHES_PER_SEGMENT = 2400 / 68 + 1;
 
     @TempDir
     Path dir;
@@ -43,19 +53,60 @@ class PartitionLogModelTest {
         long lastOffset() {
             return baseOffset + records.size() - 1;
         }
+
+        long maxTimestamp() {
+            return records.stream().mapToLong(Rec::timestamp).max().orElseThrow();
+        }
     }
 
-    /** The model: batches, offsets and epochs, changed by the same operations as the log. */
+    /** A segment: the batches from its base offset on. */
+    private record ModelSegment(long baseOffset, List<ModelBatch> batches) {
+        ModelSegment(long baseOffset) {
+            this(baseOffset, new ArrayList<>());
+        }
+
+        long size() {
+            return batches.stream().mapToLong(ModelBatch::sizeInBytes).sum();
+        }
+
+        /** segment.ms counts from the largest timestamp of the segment's first batch. */
+        long rollingBaseTimestamp() {
+            return batches.get(0).maxTimestamp();
+        }
+
+        /** What retention.ms compares with the clock: the largest timestamp in the segment. */
+        long largestTimestamp() {
+            return batches.stream().mapToLong(ModelBatch::maxTimestamp).max().orElseThrow();
+        }
+    }
+
+    /** The model: segments of batches, offsets and epochs, changed by the same operations as the log. */
     private static final class Model {
-        final List<ModelBatch> batches = new ArrayList<>();
+        final List<ModelSegment> segments = new ArrayList<>(List.of(new ModelSegment(0)));
         final List<EpochEntry> epochs = new ArrayList<>();
         long logStartOffset;
         long logEndOffset;
         long highWatermark;
 
+        List<ModelBatch> batches() {
+            return segments.stream().flatMap(segment -> segment.batches().stream()).toList();
+        }
+
+        ModelSegment active() {
+            return segments.get(segments.size() - 1);
+        }
+
+        List<Long> segmentBaseOffsets() {
+            return segments.stream().map(ModelSegment::baseOffset).toList();
+        }
+
+        long size() {
+            return segments.stream().mapToLong(ModelSegment::size).sum();
+        }
+
         /** What a reader sees: batches below the log start offset are still on disk, but unreadable. */
         List<Rec> records() {
-            return batches.stream().filter(b -> b.lastOffset() >= logStartOffset)
+            return batches().stream().filter(b -> b.lastOffset() >= logStartOffset)
                     .flatMap(b -> b.records().stream()).toList();
         }
 
@@ -79,6 +130,111 @@ class PartitionLogModelTest {
                 epochs.add(0, new EpochEntry(holding.epoch(), startOffset));
             }
         }
+
+        /**
+         * An append goes to a new segment if the active one holds anything and would grow past
+         * segment.bytes, or if the batch's largest timestamp is more than segment.ms past the active
+         * segment's first batch's (the indexes, sized never to fill here, are the other reason).
+         */
+        void append(ModelBatch batch, LogConfig config) {
+            ModelSegment active = active();
+            if (!active.batches().isEmpty() && (active.size() + batch.sizeInBytes() > config.segmentBytes()
+                    || batch.maxTimestamp() - active.rollingBaseTimestamp() > config.segmentMs())) {
+                roll();
+            }
+            active().batches().add(batch);
+            logEndOffset = batch.lastOffset() + 1;
+        }
+
+        /** A new active segment at the log end offset, unless the active one is empty. */
+        void roll() {
+            if (!active().batches().isEmpty()) {
+                segments.add(new ModelSegment(logEndOffset));
+            }
+        }
+
+        /**
+         * Removes the batch holding {@code target} and everything after it; below the first segment,
+         * the whole log goes and it starts over at {@code target}. Epochs that start at or after the
+         * new log end offset go, even when no batch does.
+         *
+         * @return whether any batch was removed
+         */
+        boolean truncateTo(long target) {
+            if (target >= logEndOffset) {
+                truncateEpochsFromEnd(logEndOffset);
+                return false;
+            }
+            if (target < segments.get(0).baseOffset()) {
+                truncateFullyAndStartAt(target);
+                return true;
+            }
+            segments.removeIf(segment -> segment.baseOffset() > target);
+            ModelSegment last = active();
+            last.batches().removeIf(batch -> batch.lastOffset() >= target);
+            logEndOffset = last.batches().isEmpty() ? last.baseOffset()
+                    : last.batches().get(last.batches().size() - 1).lastOffset() + 1;
+            truncateEpochsFromEnd(logEndOffset);
+            logStartOffset = Math.min(logStartOffset, logEndOffset);
+            highWatermark = Math.min(highWatermark, logEndOffset);
+            return true;
+        }
+
+        void truncateFullyAndStartAt(long start) {
+            segments.clear();
+            segments.add(new ModelSegment(start));
+            epochs.clear();
+            logStartOffset = logEndOffset = highWatermark = start;
+        }
+
+        /**
+         * Kafka's retention, three passes in this order: segments whose largest timestamp is more than
+         * retention.ms old; then the oldest segments for as long as the log keeps at least
+         * retention.bytes without them; then segments wholly below the log start offset. A pass stops
+         * at the first segment it keeps, at the active segment, and at a segment not wholly below the
+         * high watermark. The log start offset moves up to the first segment left.
+         *
+         * @return how many segments were deleted
+         */
+        int deleteOldSegments(long nowMs, LogConfig config) {
+            int deleted = 0;
+            if (config.retentionMs() >= 0) {
+                deleted += deleteOldest(segment -> nowMs - segment.largestTimestamp() > config.retentionMs());
+            }
+            if (config.retentionBytes() >= 0) {
+                long[] kept = {size()};
+                deleted += deleteOldest(segment -> {
+                    if (kept[0] - segment.size() < config.retentionBytes()) {
+                        return false;
+                    }
+                    kept[0] -= segment.size();
+                    return true;
+                });
+            }
+            deleted += deleteOldest((segment, next) -> next.baseOffset() <= logStartOffset);
+            return deleted;
+        }
+
+        private int deleteOldest(Predicate<ModelSegment> breached) {
+            return deleteOldest((segment, next) -> breached.test(segment));
+        }
+
+        /** Deletes the oldest segments while {@code breached(segment, nextSegment)} holds, within the bounds. */
+        private int deleteOldest(BiPredicate<ModelSegment, ModelSegment> breached) {
+            int deleted = 0;
+            while (deleted < segments.size() - 1 && segments.get(deleted + 1).baseOffset() <= highWatermark
+                    && breached.test(segments.get(deleted), segments.get(deleted + 1))) {
+                deleted++;
+            }
+            if (deleted > 0) {
+                segments.subList(0, deleted).clear();
+                if (segments.get(0).baseOffset() > logStartOffset) {
+                    logStartOffset = segments.get(0).baseOffset();
+                    truncateEpochsFromStart(logStartOffset);
+                }
+            }
+            return deleted;
+        }
     }
 
     static Stream<Long> seeds() {
@@ -89,15 +245,20 @@ class PartitionLogModelTest {
     @MethodSource("seeds")
     void behavesLikeTheModel(long seed) throws IOException {
         Random random = new Random(seed);
+        // The indexes hold more entries than a segment can have batches (at most one entry each, plus the
+        // time index's final one), so that only segment.bytes and segment.ms roll segments here;
+        // PartitionLogTest covers the roll on a full index.
         LogConfig config = LogConfig.fromMap(Map.of(
                 "segment.bytes", 400 + random.nextInt(2000),
+                "segment.ms", 300 + random.nextInt(1500),
                 "index.interval.bytes", random.nextInt(300),
-                "segment.index.bytes", 24 + 8 * random.nextInt(30),
+                "segment.index.bytes", 12 * (MAX_BATCHES_PER_SEGMENT + 1 + random.nextInt(30)),
                 "file.delete.delay.ms", 0));
         List<String> history = new ArrayList<>();
         Model model = new Model();
         Path logDir = dir.resolve("log-0");
         PartitionLog log = logs.open(logDir, config);
+        long startMs = logs.clock.millis();
         int generation = 0;
         int epoch = 0;
         try {
@@ -109,26 +270,25 @@ class PartitionLogModelTest {
                     }
                     history.add("append epoch " + epoch);
                     append(log, model, random, epoch);
-                } else if (choice < 55) {
+                } else if (choice < 53) {
                     read(log, model, random, history);
-                } else if (choice < 62) {
+                } else if (choice < 60) {
                     long target = random.nextInt((int) model.logEndOffset + 3);
                     history.add("truncateTo " + target);
-                    truncate(log, model, target);
-                } else if (choice < 64) {
+                    assertEquals(model.truncateTo(target), log.truncateTo(target), "whether truncation removed anything");
+                } else if (choice < 62) {
                     long start = model.logEndOffset + random.nextInt(5);
                     history.add("truncateFullyAndStartAt " + start);
                     log.truncateFullyAndStartAt(start);
-                    model.batches.clear();
-                    model.epochs.clear();
-                    model.logStartOffset = model.logEndOffset = model.highWatermark = start;
-                } else if (choice < 68) {
+                    model.truncateFullyAndStartAt(start);
+                } else if (choice < 66) {
                     history.add("roll");
                     log.roll();
-                } else if (choice < 72) {
+                    model.roll();
+                } else if (choice < 70) {
                     history.add("reopen");
                     log = logs.reopen(log);
-                } else if (choice < 76) {
+                } else if (choice < 74) {
                     history.add("crash and recover");
                     Path copy = dir.resolve("log-" + (++generation));
                     LogRecoveryTest.copyDirectory(log.dir(), copy); // what a killed process leaves on disk
@@ -137,12 +297,12 @@ class PartitionLogModelTest {
                     log.close();
                     log = PartitionLog.open(copy, TestLogs.TP, config, new LogLoader.Checkpoints(recoveryPoint,
                             model.logStartOffset, highWatermark), false, logs.scheduler, logs.clock);
-                } else if (choice < 84) {
+                } else if (choice < 81) {
                     long hw = randomBoundary(model, random);
                     history.add("updateHighWatermark " + hw);
                     assertEquals(Math.max(hw, model.logStartOffset), log.updateHighWatermark(hw));
                     model.highWatermark = Math.max(hw, model.logStartOffset);
-                } else if (choice < 87) {
+                } else if (choice < 84) {
                     long start = model.logStartOffset
                             + random.nextInt((int) (model.highWatermark - model.logStartOffset + 1));
                     history.add("maybeIncrementLogStartOffset " + start);
@@ -151,11 +311,14 @@ class PartitionLogModelTest {
                         model.logStartOffset = start;
                         model.truncateEpochsFromStart(start);
                     }
+                } else if (choice < 87) {
+                    long elapsedMs = random.nextInt(1500);
+                    history.add("time passes " + elapsedMs + " ms");
+                    logs.clock.advance(elapsedMs);
                 } else if (choice < 91) {
-                    history.add("retention");
-                    retention(log, model, random);
+                    retention(log, model, random, history);
                 } else if (choice < 96) {
-                    long timestamp = random.nextInt(1200);
+                    long timestamp = startMs - 100 + random.nextInt((int) (logs.clock.millis() - startMs) + 800);
                     history.add("fetchOffsetByTimestamp " + timestamp);
                     Optional<Long> expected = model.records().stream()
                             .filter(r -> r.offset() >= model.logStartOffset && r.timestamp() >= timestamp)
@@ -175,12 +338,13 @@ class PartitionLogModelTest {
         }
     }
 
-    private static void append(PartitionLog log, Model model, Random random, int epoch) {
+    /** Records with timestamps around the clock's now, some a little ahead of it, as producers' clocks are. */
+    private void append(PartitionLog log, Model model, Random random, int epoch) {
         int count = 1 + random.nextInt(5);
         long[] timestamps = new long[count];
         String[] values = new String[count];
         for (int i = 0; i < count; i++) {
-            timestamps[i] = random.nextInt(1000);
+            timestamps[i] = logs.clock.millis() - 1000 + random.nextInt(1500);
             values[i] = "x".repeat(random.nextInt(60));
         }
         ByteBuffer batch = TestRecords.batchWithTimestamps(timestamps, values);
@@ -192,13 +356,17 @@ class PartitionLogModelTest {
             records.add(new Rec(model.logEndOffset + i, timestamps[i], null, values[i], epoch));
         }
         if (epoch > model.latestEpoch()) {
+            // A new epoch replaces any entry starting where it starts: such an epoch holds no record.
+            model.epochs.removeIf(e -> e.startOffset() >= model.logEndOffset);
             model.epochs.add(new EpochEntry(epoch, model.logEndOffset));
         }
-        model.batches.add(new ModelBatch(model.logEndOffset, records, size));
-        model.logEndOffset += count;
+        model.append(new ModelBatch(model.logEndOffset, records, size), log.config());
     }
 
-    /** A read's result is fully determined by the batches, the segment boundaries and the bounds. */
+    /**
+     * A read returns whole batches of the segment holding the first batch it wants, within the budget
+     * (at least one if asked), below the bound of its isolation.
+     */
     private static void read(PartitionLog log, Model model, Random random, List<String> history) {
         long offset = model.logStartOffset - 1 + random.nextInt((int) (model.logEndOffset - model.logStartOffset + 3));
         int maxBytes = random.nextInt(600);
@@ -210,19 +378,14 @@ class PartitionLogModelTest {
             return;
         }
         long bound = isolation == FetchIsolation.HIGH_WATERMARK ? model.highWatermark : model.logEndOffset;
-        List<Long> segmentBases = log.segmentBaseOffsets();
+        List<ModelBatch> wanted = model.segments.stream()
+                .map(segment -> segment.batches().stream().filter(batch -> batch.lastOffset() >= offset).toList())
+                .filter(batches -> !batches.isEmpty()).findFirst().orElse(List.of());
         List<Rec> expected = new ArrayList<>();
         int bytes = 0;
-        long segmentEnd = Long.MAX_VALUE;
-        for (ModelBatch batch : model.batches) {
-            if (batch.lastOffset() < offset) {
-                continue;
-            }
-            if (expected.isEmpty()) {
-                segmentEnd = segmentBases.stream().filter(base -> base > batch.baseOffset()).findFirst().orElse(Long.MAX_VALUE);
-            }
+        for (ModelBatch batch : wanted) {
             boolean fits = bytes + batch.sizeInBytes() <= maxBytes || (expected.isEmpty() && minOneBatch);
-            if (offset >= bound || batch.lastOffset() >= bound || batch.baseOffset() >= segmentEnd || !fits) {
+            if (offset >= bound || batch.lastOffset() >= bound || !fits) {
                 break;
             }
             expected.addAll(batch.records());
@@ -234,49 +397,21 @@ class PartitionLogModelTest {
                 r.value(), r.leaderEpoch())).toList());
     }
 
-    private static void truncate(PartitionLog log, Model model, long target) {
-        boolean changed = log.truncateTo(target);
-        assertEquals(target < model.logEndOffset, changed);
-        if (!changed) {
-            return;
-        }
-        model.batches.removeIf(batch -> batch.lastOffset() >= target);
-        if (target < log.segmentBaseOffsets().get(0) && model.batches.isEmpty() && log.logEndOffset() == target) {
-            model.epochs.clear(); // the whole log went: it starts over at the target
-            model.logStartOffset = model.logEndOffset = model.highWatermark = target;
-            return;
-        }
-        model.logEndOffset = model.batches.isEmpty() ? log.segmentBaseOffsets().get(0)
-                : model.batches.get(model.batches.size() - 1).lastOffset() + 1;
-        model.truncateEpochsFromEnd(model.logEndOffset);
-        model.logStartOffset = Math.min(model.logStartOffset, model.logEndOffset);
-        model.highWatermark = Math.min(model.highWatermark, model.logEndOffset);
-    }
-
-    /** Retention deletes whole leading segments below the high watermark and moves the log start to the next. */
-    private void retention(PartitionLog log, Model model, Random random) {
-        if (random.nextBoolean()) {
-            log.updateConfig(log.config().with(Map.of("retention.bytes", random.nextInt(3000))));
-        } else {
-            log.updateConfig(log.config().with(Map.of("retention.bytes", -1, "retention.ms", 3_600_000)));
-        }
-        List<Long> before = log.segmentBaseOffsets();
-        int deleted = log.deleteOldSegments();
-        List<Long> after = log.segmentBaseOffsets();
-        assertEquals(before.subList(deleted, before.size()), after);
-        assertTrue(after.get(0) <= Math.max(model.highWatermark, before.get(0)), "never past the high watermark");
-        if (deleted > 0) {
-            model.logStartOffset = Math.max(model.logStartOffset, after.get(0));
-            model.truncateEpochsFromStart(model.logStartOffset);
-        }
-        model.batches.removeIf(batch -> batch.baseOffset() < after.get(0));
+    /** Retention with random retention.ms and retention.bytes (each possibly off), then none again. */
+    private void retention(PartitionLog log, Model model, Random random, List<String> history) {
+        long retentionMs = random.nextBoolean() ? -1 : random.nextInt(3000);
+        long retentionBytes = random.nextBoolean() ? -1 : random.nextInt(3000);
+        history.add("retention ms=" + retentionMs + " bytes=" + retentionBytes);
+        LogConfig config = log.config().with(Map.of("retention.ms", retentionMs, "retention.bytes", retentionBytes));
+        log.updateConfig(config);
+        assertEquals(model.deleteOldSegments(logs.clock.millis(), config), log.deleteOldSegments(), "segments deleted");
         log.updateConfig(log.config().with(Map.of("retention.bytes", -1, "retention.ms", -1)));
     }
 
     private static long randomBoundary(Model model, Random random) {
         List<Long> boundaries = new ArrayList<>();
         boundaries.add(model.logEndOffset);
-        model.batches.forEach(batch -> boundaries.add(batch.baseOffset()));
+        model.batches().forEach(batch -> boundaries.add(batch.baseOffset()));
         return boundaries.get(random.nextInt(boundaries.size()));
     }
 
@@ -296,6 +431,8 @@ class PartitionLogModelTest {
     }
 
     private static void check(PartitionLog log, Model model) {
+        assertEquals(model.segmentBaseOffsets(), log.segmentBaseOffsets(), "segments");
+        assertEquals(model.size(), log.size(), "bytes");
         assertEquals(model.logEndOffset, log.logEndOffset(), "log end offset");
         assertEquals(model.logStartOffset, log.logStartOffset(), "log start offset");
         assertEquals(model.highWatermark, log.highWatermark(), "high watermark");

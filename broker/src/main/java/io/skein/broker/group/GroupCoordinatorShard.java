@@ -185,27 +185,40 @@ final class GroupCoordinatorShard {
     }
 
     /**
-     * Appends {@code records}; completes, on the shard's thread and in the order writes were made,
-     * with NONE or the error a group client should see.
+     * Appends offset records (commits and tombstones); completes, on the shard's thread and in the
+     * order writes were made, with NONE or the error an OffsetCommit client should see.
      */
     CompletableFuture<Errors> write(List<KeyValue> records) {
+        return write(records, Errors.INVALID_COMMIT_OFFSET_SIZE);
+    }
+
+    /**
+     * Appends the group's metadata record with {@code assignments}, as {@link #write(List)}; a record
+     * too large to write is UNKNOWN_SERVER_ERROR to the member, as Kafka answers it.
+     */
+    CompletableFuture<Errors> writeGroup(ClassicGroup group, Map<String, byte[]> assignments) {
+        return write(List.of(GroupRecords.group(group, assignments)), Errors.UNKNOWN_SERVER_ERROR);
+    }
+
+    private CompletableFuture<Errors> write(List<KeyValue> records, Errors tooLarge) {
         CompletableFuture<Errors> appended = writer.append(partition, records);
         CompletableFuture<Errors> done = new CompletableFuture<>();
         CompletableFuture<?> previous = lastWrite;
         lastWrite = done;
         previous.handle((ignored, error) -> null).thenCombine(appended, (ignored, error) -> error)
                 .whenComplete((error, failure) -> execute(() -> done.complete(status != Status.ACTIVE
-                        ? Errors.NOT_COORDINATOR : failure != null ? Errors.UNKNOWN_SERVER_ERROR : clientError(error))));
+                        ? Errors.NOT_COORDINATOR : failure != null ? Errors.UNKNOWN_SERVER_ERROR
+                        : clientError(error, tooLarge))));
         return done;
     }
 
     /** What a failed write of the offsets topic means to a group client (Kafka's mapping). */
-    private static Errors clientError(Errors appendError) {
+    private static Errors clientError(Errors appendError, Errors tooLarge) {
         return switch (appendError) {
             case UNKNOWN_TOPIC_OR_PARTITION, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT ->
                     Errors.COORDINATOR_NOT_AVAILABLE;
             case NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR -> Errors.NOT_COORDINATOR;
-            case MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_FETCH_SIZE -> Errors.INVALID_COMMIT_OFFSET_SIZE;
+            case MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_FETCH_SIZE -> tooLarge;
             default -> appendError;
         };
     }

@@ -1,6 +1,5 @@
 package io.skein.broker.group;
 
-import io.skein.broker.kafka.LogRecords.KeyValue;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -199,9 +198,11 @@ final class MembershipProtocol {
         CompletableFuture<JoinGroupResponseData> response = new CompletableFuture<>();
         if (group.is(GroupState.STABLE) && group.selectProtocol().equals(group.protocolName)) {
             // The group would choose the same protocol: no rebalance (KIP-345), only the new id is written.
-            shard.write(List.of(GroupRecords.group(group, Map.of()))).thenAccept(error -> {
-                if (error != Errors.NONE) {
+            shard.writeGroup(group, Map.of()).thenAccept(error -> {
+                if (error != Errors.NONE) { // as if it had not come back: the old member, its session running again
+                    shard.cancel(sessionKey(group, newMemberId));
                     group.replaceStatic(newMemberId, old);
+                    scheduleSessionExpiry(group, old);
                     response.complete(joinError(UNKNOWN_MEMBER_ID, error));
                     return;
                 }
@@ -283,7 +284,7 @@ final class MembershipProtocol {
         }
         group.initNextGeneration(shard.clock.millis());
         if (group.is(GroupState.EMPTY)) {
-            shard.write(List.of(GroupRecords.group(group, Map.of()))).thenAccept(error -> {
+            shard.writeGroup(group, Map.of()).thenAccept(error -> {
                 if (error != Errors.NONE) {
                     log.warn("Cannot write the empty generation {} of group {}: {}", group.generationId, group.groupId, error);
                 }
@@ -361,7 +362,7 @@ final class MembershipProtocol {
     /** Writes the leader's assignment; once written, every member that synced gets its part. */
     private void storeAssignments(ClassicGroup group, Map<String, byte[]> assignments) {
         int generation = group.generationId;
-        shard.write(List.of(GroupRecords.group(group, assignments))).thenAccept(error -> {
+        shard.writeGroup(group, assignments).thenAccept(error -> {
             if (!group.is(GroupState.COMPLETING_REBALANCE) || group.generationId != generation) {
                 return;
             }

@@ -83,6 +83,10 @@ public final class OffsetCommits {
                 }
             } else {
                 accepted.keySet().forEach(tp -> results.put(tp, error));
+                if (found.isEmpty() && shard.group(groupId).orElse(null) == group && group.is(GroupState.EMPTY)
+                        && group.offsets.isEmpty() && group.pendingMembers.isEmpty()) {
+                    shard.removeGroup(groupId); // made for this commit, which did not happen
+                }
             }
             return results;
         });

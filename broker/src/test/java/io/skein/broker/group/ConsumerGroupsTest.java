@@ -226,11 +226,11 @@ class ConsumerGroupsTest {
         String topic = "static";
         createTopic(topic, 6);
         Map<String, String> a = Map.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "a",
-                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "30000");
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "30000", ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
         Map<String, String> b = Map.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "b",
-                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "30000");
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "30000", ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
         Member first = new Member(consumer("static-group", a), topic);
-        try (KafkaConsumer<String, String> other = consumer("static-group", b)) {
+        try (KafkaConsumer<String, String> other = consumer("static-group", b); Admin admin = admin()) {
             Member stays = new Member(other, topic);
             List<Member> both = List.of(first, stays);
             awaitOwners(both, 6, 2);
@@ -245,11 +245,30 @@ class ConsumerGroupsTest {
                     other.poll(Duration.ofMillis(50));
                     return returned.owned.equals(ownedByA);
                 });
-                other.poll(Duration.ofMillis(200));
+                assertEquals(generation, again.groupMetadata().generationId(), "the returning member's generation");
+                // A rebalance reaches the other member through its heartbeats' REBALANCE_IN_PROGRESS, and its
+                // next poll revokes its partitions to rejoin: several heartbeats later, nothing of that happened.
+                double heartbeats = heartbeats(other);
+                await().atMost(Duration.ofSeconds(60)).until(() -> {
+                    again.poll(Duration.ofMillis(50));
+                    other.poll(Duration.ofMillis(50));
+                    return heartbeats(other) >= heartbeats + 3;
+                });
+                other.poll(Duration.ofMillis(50)); // the rejoin a last heartbeat would have asked for
                 assertEquals(generation, other.groupMetadata().generationId(), "the group rebalanced");
                 assertEquals(revocations, stays.revocations.get(), "the other member lost partitions");
+                assertEquals(GroupState.STABLE, admin.describeConsumerGroups(List.of("static-group"))
+                        .describedGroups().get("static-group").get().groupState());
             }
         }
+    }
+
+    /** How many heartbeat responses a consumer has had (kafka-clients' own coordinator metric). */
+    private static double heartbeats(KafkaConsumer<?, ?> consumer) {
+        return consumer.metrics().entrySet().stream()
+                .filter(m -> m.getKey().name().equals("heartbeat-total")
+                        && m.getKey().group().equals("consumer-coordinator-metrics"))
+                .mapToDouble(m -> (Double) m.getValue().metricValue()).findFirst().orElseThrow();
     }
 
     @Test

@@ -18,11 +18,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
@@ -38,6 +41,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * One coordinator shard over a real log: the classic protocol's state machine and errors, offsets
@@ -55,6 +60,8 @@ class GroupCoordinatorShardTest {
     private PartitionLog log;
     private ScheduledExecutorService timer;
     private GroupConfig config = config(60_000);
+    /** The outcome of the shard's next writes: NONE writes them to the log, any other error writes nothing. */
+    private volatile Errors writeOutcome = Errors.NONE;
 
     private static GroupConfig config(long offsetsRetentionMs) {
         return new GroupConfig(50, (short) 1, 1024 * 1024, 0, 10, 60_000, 100, offsetsRetentionMs, 600_000, 5_000, 16);
@@ -76,10 +83,16 @@ class GroupCoordinatorShardTest {
         logs.close();
     }
 
-    /** A shard whose writes go to the real log, acknowledged as a single replica would. */
+    /**
+     * A shard whose writes go to the real log, acknowledged as a single replica would; or, while
+     * {@link #writeOutcome} is an error, fail with it as the replica manager's append would.
+     */
     private GroupCoordinatorShard shard() {
         return new GroupCoordinatorShard(PARTITION, 0, config, Clock.systemUTC(), Executors.newSingleThreadExecutor(),
                 timer, (tp, records) -> {
+                    if (writeOutcome != Errors.NONE) {
+                        return CompletableFuture.completedFuture(writeOutcome);
+                    }
                     log.appendAsLeader(LogRecords.batchOf(System.currentTimeMillis(), records), 0);
                     log.updateHighWatermark(log.logEndOffset());
                     return CompletableFuture.completedFuture(Errors.NONE);
@@ -274,5 +287,124 @@ class GroupCoordinatorShardTest {
         GroupCoordinatorShard reloaded = loaded(shard(), log);
         assertTrue(on(reloaded, () -> CompletableFuture.completedFuture(reloaded.group("old").isEmpty())),
                 "the expiry was written to the log");
+    }
+
+    private static Map<TopicPartition, Errors> commit(GroupCoordinatorShard shard, String groupId,
+                                                      OffsetCommits.Committer committer, long offset) throws Exception {
+        return on(shard, () -> shard.offsets.commit(groupId, committer, Map.of(DATA, new OffsetCommits.Commit(offset, -1, ""))));
+    }
+
+    private static Optional<Long> committed(GroupCoordinatorShard shard, String groupId) throws Exception {
+        return on(shard, () -> CompletableFuture.completedFuture(Optional.ofNullable(
+                shard.offsets.fetch(groupId, List.of(DATA)).get(DATA)).map(CommittedOffset::offset)));
+    }
+
+    private static Set<String> groupIds(GroupCoordinatorShard shard) throws Exception {
+        return on(shard, () -> CompletableFuture.completedFuture(
+                shard.groups().stream().map(g -> g.groupId).collect(Collectors.toSet())));
+    }
+
+    /** Kafka's answers to an OffsetCommit whose write fails, by the append's error. */
+    @ParameterizedTest
+    @CsvSource({"NOT_ENOUGH_REPLICAS, COORDINATOR_NOT_AVAILABLE", "NOT_ENOUGH_REPLICAS_AFTER_APPEND, COORDINATOR_NOT_AVAILABLE",
+            "UNKNOWN_TOPIC_OR_PARTITION, COORDINATOR_NOT_AVAILABLE", "REQUEST_TIMED_OUT, COORDINATOR_NOT_AVAILABLE",
+            "NOT_LEADER_OR_FOLLOWER, NOT_COORDINATOR", "KAFKA_STORAGE_ERROR, NOT_COORDINATOR",
+            "MESSAGE_TOO_LARGE, INVALID_COMMIT_OFFSET_SIZE", "RECORD_LIST_TOO_LARGE, INVALID_COMMIT_OFFSET_SIZE"})
+    void aCommitThatCannotBeWrittenIsRefusedAndChangesNothing(Errors appendError, Errors answered) throws Exception {
+        GroupCoordinatorShard shard = loaded(shard(), log);
+        JoinGroupResponseData member = joinNew(shard, "metadata");
+        sync(shard, member.memberId(), 1, new byte[] {9});
+        OffsetCommits.Committer inGeneration = new OffsetCommits.Committer(1, member.memberId(), null, -1);
+        assertEquals(Map.of(DATA, Errors.NONE), commit(shard, "g", inGeneration, 42));
+
+        writeOutcome = appendError;
+        assertEquals(Map.of(DATA, answered), commit(shard, "g", inGeneration, 43));
+        assertEquals(Map.of(DATA, answered), commit(shard, "simple", new OffsetCommits.Committer(-1, "", null, -1), 5));
+        assertEquals(Optional.of(42L), committed(shard, "g"), "the commit that failed is not served");
+        assertEquals(Set.of("g"), groupIds(shard), "no group is left behind by a commit that did not happen");
+        assertEquals(Errors.NONE, heartbeat(shard, member.memberId(), 1), "the member is still in its generation");
+
+        writeOutcome = Errors.NONE;
+        shard.unload();
+        GroupCoordinatorShard reloaded = loaded(shard(), log);
+        assertEquals(Optional.of(42L), committed(reloaded, "g"));
+        assertEquals(Set.of("g"), groupIds(reloaded));
+    }
+
+    /** Kafka's answers to a SyncGroup whose assignment cannot be written: the group rebalances again. */
+    @ParameterizedTest
+    @CsvSource({"NOT_ENOUGH_REPLICAS, COORDINATOR_NOT_AVAILABLE", "REQUEST_TIMED_OUT, COORDINATOR_NOT_AVAILABLE",
+            "NOT_LEADER_OR_FOLLOWER, NOT_COORDINATOR", "MESSAGE_TOO_LARGE, UNKNOWN_SERVER_ERROR"})
+    void anAssignmentThatCannotBeWrittenIsNotHandedOutAndTheGroupRebalances(Errors appendError, Errors answered)
+            throws Exception {
+        GroupCoordinatorShard shard = loaded(shard(), log);
+        JoinGroupResponseData leader = joinNew(shard, "metadata");
+
+        writeOutcome = appendError;
+        SyncGroupResponseData refused = sync(shard, leader.memberId(), 1, new byte[] {1});
+        assertEquals(answered.code(), refused.errorCode());
+        assertArrayEquals(new byte[0], refused.assignment());
+        assertEquals(Errors.REBALANCE_IN_PROGRESS, heartbeat(shard, leader.memberId(), 1));
+
+        writeOutcome = Errors.NONE;
+        JoinGroupResponseData rejoined = on(shard, () -> shard.membership.join(context(),
+                join(leader.memberId(), "metadata")));
+        assertEquals(2, rejoined.generationId());
+        assertArrayEquals(new byte[] {2}, sync(shard, leader.memberId(), 2, new byte[] {2}).assignment());
+        shard.unload();
+        GroupCoordinatorShard reloaded = loaded(shard(), log);
+        assertArrayEquals(new byte[] {2}, sync(reloaded, leader.memberId(), 2, null).assignment(),
+                "only the assignment that was written comes back");
+    }
+
+    /**
+     * A static member that comes back under a new member id which cannot be written is refused, and
+     * its old self stays in the group, with its session running again: not heartbeating, it leaves.
+     */
+    @Test
+    @Timeout(120)
+    void aStaticMemberWhoseNewIdCannotBeWrittenKeepsItsOldPlaceAndSession() throws Exception {
+        GroupCoordinatorShard shard = loaded(shard(), log);
+        JoinGroupRequestData staticJoin = join("", "metadata").setGroupInstanceId("instance").setSessionTimeoutMs(10_000);
+        JoinGroupResponseData first = on(shard, () -> shard.membership.join(context(), staticJoin));
+        assertEquals(Errors.NONE.code(), first.errorCode());
+        sync(shard, first.memberId(), 1, new byte[] {7});
+
+        writeOutcome = Errors.NOT_ENOUGH_REPLICAS;
+        JoinGroupResponseData refused = on(shard, () -> shard.membership.join(context(), staticJoin));
+        assertEquals(Errors.COORDINATOR_NOT_AVAILABLE.code(), refused.errorCode());
+        // No heartbeat from here on: one would restart the old member's session whatever the shard did.
+        assertEquals(Set.of(first.memberId()), on(shard, () -> CompletableFuture.completedFuture(
+                shard.group("g").orElseThrow().members().stream().map(m -> m.memberId).collect(Collectors.toSet()))));
+        assertTrue(on(shard, () -> CompletableFuture.completedFuture(shard.group("g").orElseThrow()
+                .isLeader(first.memberId()))), "and still the leader");
+
+        writeOutcome = Errors.NONE;
+        await("the old member leaves once its session ends").atMost(Duration.ofSeconds(90)).until(() -> on(shard,
+                () -> CompletableFuture.completedFuture(!shard.group("g").orElseThrow().hasMember(first.memberId()))));
+    }
+
+    /** DeleteGroups, OffsetDelete and expiry whose tombstones cannot be written delete nothing. */
+    @Test
+    void deletionsThatCannotBeWrittenDeleteNothing() throws Exception {
+        config = config(0); // every empty group's offsets are due
+        GroupCoordinatorShard shard = loaded(shard(), log);
+        OffsetCommits.Committer simple = new OffsetCommits.Committer(-1, "", null, -1);
+        assertEquals(Map.of(DATA, Errors.NONE), commit(shard, "kept", simple, 5));
+
+        writeOutcome = Errors.NOT_LEADER_OR_FOLLOWER;
+        assertEquals(Errors.NOT_COORDINATOR, on(shard, () -> shard.offsets.deleteGroup("kept")));
+        assertEquals(Errors.NOT_COORDINATOR, on(shard, () -> shard.offsets.deleteOffsets("kept", List.of(DATA)))
+                .groupError());
+        on(shard, () -> {
+            shard.offsets.expire();
+            return CompletableFuture.completedFuture(null);
+        });
+        assertEquals(Optional.of(5L), committed(shard, "kept"));
+        assertEquals(Set.of("kept"), groupIds(shard));
+
+        writeOutcome = Errors.NONE;
+        shard.unload();
+        assertEquals(Optional.of(5L), committed(loaded(shard(), log), "kept"), "no tombstone reached the log");
     }
 }

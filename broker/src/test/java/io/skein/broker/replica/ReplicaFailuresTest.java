@@ -181,8 +181,9 @@ class ReplicaFailuresTest {
                 .until(() -> describe(topic, leader).leader().id() == follower.id());
         List<String> read = AcksAllWriter.readAll(bootstrapWithout(null), topic, 1, 200).get(0);
         assertEquals(IntStream.range(0, 200).mapToObj(i -> "committed-" + i).toList(), read);
-        assertTrue(truncations(follower, topic).stream().allMatch(offset -> offset >= 200),
-                "the follower cut committed records: " + truncations(follower, topic));
+        // A follower logs only the truncations that removed something: none at all is the expected case.
+        assertEquals(List.of(), truncations(follower, topic).stream().filter(offset -> offset < 200).toList(),
+                "the follower cut committed records");
         leader.start();
         awaitIsr(topic, 2, null);
     }
@@ -248,11 +249,13 @@ class ReplicaFailuresTest {
             follower.pause();
             try {
                 awaitIsr(topic, 2, follower);
+                awaitLeadersIsr(client, topic, 2); // the view acks=all is checked against
                 assertEquals(Errors.NOT_ENOUGH_REPLICAS.code(), produceOne(client, topic, (short) -1, "refused"));
             } finally {
                 follower.resume();
             }
             awaitIsr(topic, 3, null);
+            awaitLeadersIsr(client, topic, 3);
             assertEquals(Errors.NONE.code(), produceOne(client, topic, (short) -1, "after"));
         }
     }
@@ -279,12 +282,13 @@ class ReplicaFailuresTest {
             consumer.commitSync(Map.of(tp, new OffsetAndMetadata(60)));
         }
         int offsetsPartition = GroupCoordinator.partitionFor("survivors", 50);
-        TopicPartitionInfo coordinatorPartition;
-        try (Admin admin = admin(null)) {
-            coordinatorPartition = admin.describeTopics(List.of(GroupCoordinator.OFFSETS_TOPIC)).allTopicNames().get()
-                    .get(GroupCoordinator.OFFSETS_TOPIC).partitions().get(offsetsPartition);
-        }
-        assertEquals(3, coordinatorPartition.isr().size(), "the offsets partition is replicated");
+        // Replicated to all three: a follower a busy machine slowed past replica.lag.time.max.ms comes back.
+        TopicPartitionInfo coordinatorPartition = await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+            try (Admin admin = admin(null)) {
+                return admin.describeTopics(List.of(GroupCoordinator.OFFSETS_TOPIC)).allTopicNames().get()
+                        .get(GroupCoordinator.OFFSETS_TOPIC).partitions().get(offsetsPartition);
+            }
+        }, partition -> partition.isr().size() == 3);
         Node coordinator = broker(coordinatorPartition.leader().id());
         coordinator.kill();
         try {
@@ -303,6 +307,11 @@ class ReplicaFailuresTest {
         } finally {
             coordinator.start();
         }
+    }
+
+    /** Waits until the leader behind {@code client} has an ISR of {@code size} for partition 0. */
+    private static void awaitLeadersIsr(RawKafkaClient client, String topic, int size) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> client.partitionMetadata(topic, 0).isrNodes().size() == size);
     }
 
     /** Writes one record to partition 0 with {@code acks}; the error code of the answer. */

@@ -128,6 +128,11 @@ public final class TestControllers implements AutoCloseable {
         return running().get(0).quorum().image();
     }
 
+    /** The offset of the latest metadata a running voter has applied: where a broker following the log gets to. */
+    public long metadataOffset() {
+        return running().stream().mapToLong(server -> server.quorum().image().offset()).max().orElseThrow();
+    }
+
     /** A broker played by the test: registers with fixed log dirs and heartbeats on demand. */
     public final class Broker {
         final int id;
@@ -158,8 +163,13 @@ public final class TestControllers implements AutoCloseable {
 
         /** The same, from a broker that may still want to stay fenced (its logs are still loading). */
         BrokerHeartbeatResponse heartbeat(boolean wantFence) {
+            return heartbeat(wantFence, metadataOffset());
+        }
+
+        /** A heartbeat from a broker that has applied the metadata log up to {@code metadataOffset}. */
+        BrokerHeartbeatResponse heartbeat(boolean wantFence, long metadataOffset) {
             return client.brokerHeartbeat(BrokerHeartbeatRequest.newBuilder().setBrokerId(id).setBrokerEpoch(epoch)
-                    .setCurrentMetadataOffset(Long.MAX_VALUE).setWantFence(wantFence).build());
+                    .setCurrentMetadataOffset(metadataOffset).setWantFence(wantFence).build());
         }
 
         /** Registers and heartbeats until unfenced. */

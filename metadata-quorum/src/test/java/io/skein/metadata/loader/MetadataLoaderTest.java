@@ -1,6 +1,6 @@
 package io.skein.metadata.loader;
 
-import static io.skein.metadata.controller.QuorumControllerTest.createError;
+import static io.skein.metadata.controller.QuorumControllerTest.createNewTopic;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -16,7 +16,6 @@ import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.TopicImage;
 import io.skein.proto.Uuids;
 import io.skein.proto.controller.ControllerServiceGrpc;
-import io.skein.proto.controller.ErrorCode;
 import io.skein.proto.controller.FetchMetadataRequest;
 import io.skein.proto.controller.MetadataUpdate;
 import io.skein.proto.metadata.MetadataRecord;
@@ -52,16 +51,20 @@ class MetadataLoaderTest {
             loader.addPublisher((delta, image) -> published.add(image.offset()));
             controllers.broker(1).join();
             for (int i = 0; i < 5; i++) {
-                assertEquals(ErrorCode.NONE, createError(controllers.client(), "t" + i, 2, 1));
+                createNewTopic(controllers.client(), "t" + i, 2, 1);
             }
             awaitSameImage(loader, controllers);
 
             controllers.stop(2); // broker 1 starts on voter index 1: node 2
             for (int i = 5; i < 10; i++) {
-                assertEquals(ErrorCode.NONE, createError(controllers.client(), "t" + i, 2, 1));
+                createNewTopic(controllers.client(), "t" + i, 2, 1);
             }
             awaitSameImage(loader, controllers);
             assertEquals(10, loader.image().topicsById().size());
+            long end = loader.image().offset();
+            await().atMost(Duration.ofSeconds(30)).until(() -> !published.isEmpty() && published.get(published.size() - 1) == end);
+            // The image the publisher was added at, then at least one batch per topic created.
+            assertTrue(published.size() >= 1 + 10, "publications: " + published);
             for (int i = 1; i < published.size(); i++) {
                 assertTrue(published.get(i) > published.get(i - 1), "in log order, once each: " + published);
             }
@@ -73,7 +76,7 @@ class MetadataLoaderTest {
         try (TestControllers controllers = TestControllers.start(dir, 3)) {
             controllers.broker(1).join();
             for (int i = 0; i < 5; i++) {
-                assertEquals(ErrorCode.NONE, createError(controllers.client(), "early-" + i, 1, 1));
+                createNewTopic(controllers.client(), "early-" + i, 1, 1);
             }
             MetadataImage before = controllers.awaitConvergence();
             for (int id = 1; id <= 3; id++) { // every voter's stream history starts where its restart found the log
@@ -86,7 +89,7 @@ class MetadataLoaderTest {
                 await().atMost(Duration.ofSeconds(30)).until(() -> late.image().topicsById().size() == 5);
                 List<Boolean> replacements = new CopyOnWriteArrayList<>();
                 late.addPublisher((delta, image) -> replacements.add(delta.image() == MetadataImage.EMPTY));
-                assertEquals(ErrorCode.NONE, createError(controllers.client(), "later", 1, 1));
+                createNewTopic(controllers.client(), "later", 1, 1);
                 awaitSameImage(late, controllers);
                 await().atMost(Duration.ofSeconds(30)).until(() -> replacements.size() >= 2);
                 assertSame(Boolean.TRUE, replacements.get(0), "first the whole image");
@@ -104,7 +107,7 @@ class MetadataLoaderTest {
     void onlyTheActiveControllerServesTheLog() throws Exception {
         try (TestControllers controllers = TestControllers.start(dir, 3)) {
             controllers.broker(1).join();
-            assertEquals(ErrorCode.NONE, createError(controllers.client(), "t", 1, 1));
+            createNewTopic(controllers.client(), "t", 1, 1);
             int leader = controllers.activeId();
             int follower = leader % 3 + 1;
             try (MetadataLoader toFollower = MetadataLoader.start(8, Map.of(follower, controllers.rpcAddress(follower)));
