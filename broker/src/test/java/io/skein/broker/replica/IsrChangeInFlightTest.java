@@ -19,8 +19,6 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.message.MetadataRequestData;
-import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.AfterAll;
@@ -115,9 +113,7 @@ class IsrChangeInFlightTest {
     /** The ISR size of partition 0 as {@code broker}'s own metadata image says. */
     private static int isrSeenBy(Node broker, String topic) throws Exception {
         try (RawKafkaClient client = new RawKafkaClient(broker.address())) {
-            MetadataResponseData response = client.call(new MetadataRequestData().setTopics(List.of(
-                    new MetadataRequestData.MetadataRequestTopic().setName(topic))), (short) 12);
-            return response.topics().find(topic).partitions().get(0).isrNodes().size();
+            return client.partitionMetadata(topic, 0).isrNodes().size();
         }
     }
 

@@ -18,8 +18,6 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
-import org.apache.kafka.common.message.MetadataRequestData;
-import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -103,9 +101,7 @@ class NewLeaderHighWatermarkTest {
     /** The leader of partition 0 as {@code broker}'s own metadata says. */
     private static int leaderSeenBy(Node broker, String topic) throws Exception {
         try (RawKafkaClient client = new RawKafkaClient(broker.address())) {
-            MetadataResponseData response = client.call(new MetadataRequestData().setTopics(List.of(
-                    new MetadataRequestData.MetadataRequestTopic().setName(topic))), (short) 12);
-            return response.topics().find(topic).partitions().get(0).leaderId();
+            return client.partitionMetadata(topic, 0).leaderId();
         }
     }
 

@@ -153,6 +153,7 @@ class ReplicationLossWindowsTest {
             one.kill();
             two.resume();
             awaitLeader(topic, two.id());
+            awaitLeaderKnowsIt(topic, two);
             try (RawKafkaClient client = new RawKafkaClient(two.address())) {
                 for (int i = 0; i < 4; i++) { // the offsets of "one-only-*" and after, in a later epoch
                     assertEquals(Errors.NONE, produce(client, topic, (short) 1, 25_000, "two-" + i));
@@ -161,6 +162,7 @@ class ReplicationLossWindowsTest {
             two.kill();
             one.start(); // unclean: leads an epoch after two's, with its own epoch-0 suffix
             awaitLeader(topic, one.id());
+            awaitLeaderKnowsIt(topic, one);
             try (RawKafkaClient client = new RawKafkaClient(one.address())) {
                 for (int i = 0; i < 4; i++) {
                     assertEquals(Errors.NONE, produce(client, topic, (short) 1, 25_000, "one-again-" + i));
@@ -213,8 +215,18 @@ class ReplicationLossWindowsTest {
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                 .until(() -> partition(topic).isr().size() == replicationFactor);
         PartitionRegistration created = partition(topic);
+        awaitLeaderKnowsIt(topic, cluster.broker(created.leader()));
         return Stream.concat(Stream.of(created.leader()), created.replicas().stream().filter(r -> r != created.leader()))
                 .map(cluster::broker).toList();
+    }
+
+    /** Waits until {@code leader}'s own metadata makes it the leader: the controller's word reaches it later. */
+    private static void awaitLeaderKnowsIt(String topic, Node leader) {
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+            try (RawKafkaClient client = new RawKafkaClient(leader.address())) {
+                return client.partitionMetadata(topic, 0).leaderId() == leader.id();
+            }
+        });
     }
 
     private static List<Integer> ids(Node... brokers) {
