@@ -64,6 +64,7 @@ class NewLeaderHighWatermarkTest {
         List<Node> followers = created.replicas().stream().filter(r -> r != created.leader()).map(cluster::broker).toList();
         Node next = followers.get(0); // first in replica order: the controller elects it
         Node frozen = followers.get(1);
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> leaderSeenBy(leader, topic) == leader.id());
         try (RawKafkaClient client = new RawKafkaClient(leader.address())) {
             for (int i = 0; i < 3; i++) {
                 assertEquals(Errors.NONE.code(), RawKafkaClient.only(client.call(RawKafkaClient.produce(topic, 0,
