@@ -43,6 +43,10 @@ class TwoBrokersTest {
             assertEquals(Set.of(1, 2), admin.describeCluster().nodes().get().stream().map(Node::id)
                     .collect(Collectors.toSet()));
             admin.createTopics(List.of(new NewTopic("spread", 2, (short) 1))).all().get();
+            // Both brokers must know the topic and its leaders before each is asked about it.
+            TestNode.awaitAll(List.of(first, second), "topic spread with both partitions led", image ->
+                    image.topic("spread") != null && image.topic("spread").partitions().size() == 2
+                            && image.topic("spread").partitions().values().stream().allMatch(p -> p.hasLeader()));
             TopicDescription spread = admin.describeTopics(List.of("spread")).allTopicNames().get().get("spread");
             assertEquals(Set.of(1, 2), spread.partitions().stream().map(p -> p.leader().id()).collect(Collectors.toSet()));
             int ledBySecond = spread.partitions().stream().filter(p -> p.leader().id() == 2)

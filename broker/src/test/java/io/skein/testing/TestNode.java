@@ -3,14 +3,18 @@ package io.skein.testing;
 import io.skein.broker.replica.Partition;
 import io.skein.log.MetaProperties;
 import io.skein.log.PartitionLog;
+import io.skein.metadata.image.MetadataImage;
 import io.skein.node.NodeConfig;
 import io.skein.node.NodeStorage;
 import io.skein.node.SkeinNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -51,7 +55,30 @@ public final class TestNode implements AutoCloseable {
         String clusterId = MetaProperties.read(controller.config().logDirs().get(0)).orElseThrow().clusterId();
         NodeStorage.format(node.config(), clusterId, false);
         node.node = SkeinNode.start(node.config());
+        // It returns once the controller has unfenced it; the other broker learns that a moment later.
+        List<TestNode> brokers = Stream.of(controller, node).filter(n -> n.node().broker().isPresent()).toList();
+        List<Integer> ids = brokers.stream().map(n -> n.config().nodeId()).toList();
+        try {
+            awaitAll(brokers, "brokers " + ids + " registered and unfenced",
+                    image -> image.unfencedBrokerIds().containsAll(ids));
+        } catch (RuntimeException | AssertionError e) {
+            node.close();
+            throw e;
+        }
         return node;
+    }
+
+    /**
+     * Waits until each of {@code nodes} (brokers) shows {@code what} in the metadata it answers
+     * clients from; fails at {@link EveryBroker#WITHIN}.
+     */
+    public static void awaitAll(List<TestNode> nodes, String what, Predicate<MetadataImage> shows) {
+        EveryBroker.await(what, nodes, TestNode::image, shows);
+    }
+
+    /** The metadata this node's broker answers clients from. */
+    public MetadataImage image() {
+        return node.broker().orElseThrow().metadata().image();
     }
 
     /** A combined node's settings, with every port chosen now. */
@@ -105,6 +132,11 @@ public final class TestNode implements AutoCloseable {
 
     public boolean isRunning() {
         return node != null;
+    }
+
+    @Override
+    public String toString() {
+        return "node " + settings.get(NodeConfig.NODE_ID);
     }
 
     @Override
