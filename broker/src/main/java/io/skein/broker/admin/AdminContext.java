@@ -7,6 +7,7 @@ import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.TopicImage;
 import io.skein.metadata.quorum.Voter;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
@@ -25,6 +26,15 @@ record AdminContext(String clusterId, MetadataWaiter metadata, ControllerClient 
 
     MetadataImage image() {
         return metadata.image();
+    }
+
+    /**
+     * This broker's image once it shows a change the controller committed at {@code metadataOffset}:
+     * a caller reads its own writes, whichever broker it asks next. REQUEST_TIMED_OUT if it does not
+     * within {@link #VISIBLE_WITHIN_MS}.
+     */
+    CompletableFuture<MetadataImage> shown(long metadataOffset) {
+        return metadata.await(metadataOffset, VISIBLE_WITHIN_MS);
     }
 
     /** The topic, or UNKNOWN_TOPIC_OR_PARTITION. */

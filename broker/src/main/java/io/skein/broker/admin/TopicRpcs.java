@@ -36,7 +36,6 @@ import io.skein.proto.admin.TopicSummary;
 import io.skein.proto.controller.AlterConfigsRequest;
 import io.skein.proto.controller.ConfigChange;
 import io.skein.proto.controller.ElectionType;
-import io.skein.proto.controller.ErrorCode;
 import io.skein.proto.metadata.ConfigResourceType;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -231,14 +230,7 @@ final class TopicRpcs {
                 .thenCompose(response -> {
                     ControllerRequests.throwIfFailed(response.getError());
                     response.getResultsList().forEach(result -> ControllerRequests.throwIfFailed(result.getError()));
-                    if (request.getValidateOnly()) {
-                        return CompletableFuture.completedFuture(context.image());
-                    }
-                    Map<String, String> expected = new HashMap<>(context.image().configs(resource));
-                    expected.putAll(request.getSetMap());
-                    request.getDeleteList().forEach(expected::remove);
-                    return context.metadata().await(image -> image.configs(resource).equals(expected),
-                            AdminContext.VISIBLE_WITHIN_MS);
+                    return context.shown(response.getMetadataOffset());
                 })
                 .thenApply(image -> AlterTopicConfigsResponse.newBuilder().putAllConfigs(image.configs(resource))
                         .build());
@@ -279,13 +271,7 @@ final class TopicRpcs {
         return context.controllerCalls().call(() -> context.controller().electLeaders(election.build()))
                 .thenCompose(response -> {
                     ControllerRequests.throwIfFailed(response.getError());
-                    List<io.skein.proto.controller.ElectionResult> elected = response.getResultsList().stream()
-                            .filter(r -> r.getError().getCode() == ErrorCode.NONE).toList();
-                    return context.metadata().await(now -> elected.stream().allMatch(r -> {
-                        TopicImage topic = now.topic(r.getTopic());
-                        PartitionRegistration p = topic == null ? null : topic.partition(r.getPartitionId());
-                        return p == null || p.leader() == p.replicas().get(0);
-                    }), AdminContext.VISIBLE_WITHIN_MS).thenApply(now -> {
+                    return context.shown(response.getMetadataOffset()).thenApply(now -> {
                         ElectLeadersResponse.Builder answer = ElectLeadersResponse.newBuilder();
                         response.getResultsList().stream()
                                 .sorted(Comparator.comparing(io.skein.proto.controller.ElectionResult::getTopic)
