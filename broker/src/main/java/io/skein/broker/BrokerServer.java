@@ -138,7 +138,7 @@ public final class BrokerServer implements AutoCloseable {
         Endpoint self = endpoints.stream().filter(e -> e.getName().equals(config.interBrokerListenerName()))
                 .findFirst().orElse(endpoints.get(0));
         adminServer = AdminServer.start(config.adminListener(), clusterId, nodeId,
-                self.getHost() + ":" + self.getPort(), self.getName(), apis.metadata(), controllerClient,
+                self.getHost() + ":" + self.getPort(), self.getName(), apis, controllerClient,
                 controllerCalls, config.voters());
         log.info("Broker {} serves the admin API on {}:{}", nodeId, config.adminListener().host(), adminServer.port());
         for (KafkaServer server : servers) {

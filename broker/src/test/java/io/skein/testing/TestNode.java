@@ -13,6 +13,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
@@ -79,6 +81,34 @@ public final class TestNode implements AutoCloseable {
     /** The metadata this node's broker answers clients from. */
     public MetadataImage image() {
         return node.broker().orElseThrow().metadata().image();
+    }
+
+    /**
+     * Holds this node's metadata where it is, as on a broker that lags behind the metadata log:
+     * changes committed meanwhile reach it only once the returned hold is closed.
+     */
+    public MetadataHold holdMetadata() throws InterruptedException {
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch released = new CountDownLatch(1);
+        // A publisher is first given the current image on the loader's only thread: blocking there holds the rest.
+        node.broker().orElseThrow().metadataLoader().addPublisher((delta, image) -> {
+            held.countDown();
+            try {
+                released.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        if (!held.await(EveryBroker.WITHIN.toSeconds(), TimeUnit.SECONDS)) {
+            throw new AssertionError(this + " did not hold its metadata");
+        }
+        return released::countDown;
+    }
+
+    /** A hold on a node's metadata; closing it lets the node catch up. */
+    public interface MetadataHold extends AutoCloseable {
+        @Override
+        void close();
     }
 
     /** A combined node's settings, with every port chosen now. */

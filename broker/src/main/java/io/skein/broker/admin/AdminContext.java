@@ -1,7 +1,9 @@
 package io.skein.broker.admin;
 
+import io.skein.broker.api.ConfigDescriber;
 import io.skein.broker.api.ControllerRequests;
 import io.skein.broker.api.MetadataWaiter;
+import io.skein.broker.api.TopicAdmin;
 import io.skein.metadata.controller.ControllerClient;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.TopicImage;
@@ -13,14 +15,15 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * What the admin RPCs work with: this broker's metadata (the image clients are answered from), the
- * active controller for writes, and a Kafka admin client connected to this broker, which finds
- * partition leaders and group coordinators anywhere in the cluster.
+ * active controller for writes, with this broker's Kafka API's topic changes and config
+ * descriptions, and a Kafka admin client connected to this broker, which finds partition leaders
+ * and group coordinators anywhere in the cluster.
  *
  * @param listenerName the listener whose addresses the admin API reports for brokers
  */
 record AdminContext(String clusterId, MetadataWaiter metadata, ControllerClient controller,
-                    ControllerRequests controllerCalls, Admin kafka, List<Voter> voters,
-                    String listenerName) {
+                    ControllerRequests controllerCalls, TopicAdmin topicAdmin, ConfigDescriber configs, Admin kafka,
+                    List<Voter> voters, String listenerName) {
     /** How long a write waits until this broker's metadata shows it. */
     static final long VISIBLE_WITHIN_MS = 30_000;
 

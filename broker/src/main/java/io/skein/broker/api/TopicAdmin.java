@@ -11,40 +11,50 @@ import io.skein.proto.controller.DeleteTopicsResponse;
 import io.skein.proto.controller.PartitionCount;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.errors.TopicDeletionDisabledException;
 
 /**
- * Topic changes, made by the active controller through the metadata quorum. Each answers once the
- * change is committed and, within {@code waitMs}, visible in this broker's metadata, so that the
- * client's next request here sees it; past {@code waitMs} it answers regardless, as Kafka answers
- * once the controller has committed (0: no wait).
+ * Topic changes, made by the active controller through the metadata quorum, for the Kafka API and
+ * the admin API alike. Each answers once the change is committed and, within {@code waitMs}, visible
+ * in this broker's metadata, so that the client's next request here sees it; past {@code waitMs} it
+ * answers regardless, as Kafka answers once the controller has committed (0: no wait). A caller
+ * that must read the change back waits for the response's {@code metadata_offset} itself.
  */
-final class TopicAdmin {
+public final class TopicAdmin {
     private final ControllerClient controller;
     private final ControllerRequests requests;
     private final MetadataWaiter waiter;
+    private final boolean deleteTopicEnable;
 
-    TopicAdmin(ControllerClient controller, ControllerRequests requests, MetadataWaiter waiter) {
+    TopicAdmin(ControllerClient controller, ControllerRequests requests, MetadataWaiter waiter,
+               boolean deleteTopicEnable) {
         this.controller = controller;
         this.requests = requests;
         this.waiter = waiter;
+        this.deleteTopicEnable = deleteTopicEnable;
     }
 
-    CompletableFuture<CreateTopicsResponse> createTopics(List<CreatableTopic> topics, boolean validateOnly,
-                                                         long waitMs) {
+    public CompletableFuture<CreateTopicsResponse> createTopics(List<CreatableTopic> topics, boolean validateOnly,
+                                                                long waitMs) {
         CreateTopicsRequest request = CreateTopicsRequest.newBuilder().addAllTopics(topics)
                 .setValidateOnly(validateOnly).build();
         return requests.call(() -> controller.createTopics(request))
                 .thenCompose(response -> visible(response.getMetadataOffset(), waitMs, response));
     }
 
-    CompletableFuture<DeleteTopicsResponse> deleteTopics(List<String> names, long waitMs) {
+    /** Fails with TOPIC_DELETION_DISABLED unless {@code delete.topic.enable}. */
+    public CompletableFuture<DeleteTopicsResponse> deleteTopics(List<String> names, long waitMs) {
+        if (!deleteTopicEnable) {
+            return CompletableFuture.failedFuture(new TopicDeletionDisabledException(
+                    "Topic deletion is disabled: delete.topic.enable is false"));
+        }
         DeleteTopicsRequest request = DeleteTopicsRequest.newBuilder().addAllNames(names).build();
         return requests.call(() -> controller.deleteTopics(request))
                 .thenCompose(response -> visible(response.getMetadataOffset(), waitMs, response));
     }
 
-    CompletableFuture<CreatePartitionsResponse> createPartitions(List<PartitionCount> counts, boolean validateOnly,
-                                                                 long waitMs) {
+    public CompletableFuture<CreatePartitionsResponse> createPartitions(List<PartitionCount> counts,
+                                                                       boolean validateOnly, long waitMs) {
         CreatePartitionsRequest request = CreatePartitionsRequest.newBuilder().addAllTopics(counts)
                 .setValidateOnly(validateOnly).build();
         return requests.call(() -> controller.createPartitions(request))

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.Any;
 import com.google.rpc.ErrorInfo;
 import io.grpc.ManagedChannel;
@@ -19,8 +20,11 @@ import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
-import io.skein.proto.admin.AdminServiceGrpc;
+import io.skein.metadata.image.ConfigResource;
+import io.skein.metadata.image.MetadataImage;
 import io.skein.proto.admin.AdminServiceGrpc.AdminServiceBlockingStub;
+import io.skein.proto.admin.AdminServiceGrpc.AdminServiceFutureStub;
+import io.skein.proto.admin.AdminServiceGrpc;
 import io.skein.proto.admin.AlterTopicConfigsRequest;
 import io.skein.proto.admin.Broker;
 import io.skein.proto.admin.BrokerState;
@@ -54,7 +58,9 @@ import io.skein.proto.admin.TopicDescription;
 import io.skein.proto.admin.TopicPartitions;
 import io.skein.proto.admin.TopicSpec;
 import io.skein.proto.admin.TopicSummary;
+import io.skein.proto.metadata.ConfigResourceType;
 import io.skein.testing.TestCluster;
+import io.skein.testing.TestNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,12 +68,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicDeletionDisabledException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -229,6 +241,95 @@ class AdminServiceTest {
         assertEquals(ConfigSource.DEFAULT_CONFIG, entries.get("cleanup.policy").getSource());
         assertFails(Status.Code.NOT_FOUND, "UNKNOWN_TOPIC_OR_PARTITION", () -> admin().describeTopicConfigs(
                 DescribeTopicConfigsRequest.newBuilder().setTopic("nothing").build()));
+    }
+
+    /**
+     * Makes a change through node 1 while node 1's metadata is held back, as on a broker that lags:
+     * the answer must wait until node 1 shows the change, however soon the others do.
+     */
+    private static <T> T whileNodeOneLags(String what, Predicate<MetadataImage> shows,
+                                          Function<AdminServiceFutureStub, ListenableFuture<T>> call) throws Exception {
+        TestNode one = cluster.node(1);
+        CompletableFuture<Boolean> shownWhenAnswered = new CompletableFuture<>();
+        ListenableFuture<T> answer;
+        try (TestNode.MetadataHold hold = one.holdMetadata()) {
+            answer = call.apply(AdminServiceGrpc.newFutureStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS));
+            answer.addListener(() -> shownWhenAnswered.complete(shows.test(one.image())), Runnable::run);
+            TestNode.awaitAll(List.of(cluster.node(2), cluster.node(3)), what, shows);
+            assertFalse(shows.test(one.image()), "node 1 is held back");
+        }
+        T result = answer.get(60, TimeUnit.SECONDS);
+        assertTrue(shownWhenAnswered.get(60, TimeUnit.SECONDS), "answered before node 1 showed " + what);
+        return result;
+    }
+
+    @Test
+    void aChangeIsAnsweredOnceTheBrokerAskedShowsIt() throws Exception {
+        TopicSummary created = whileNodeOneLags("topic lagging", image -> image.topic("lagging") != null,
+                stub -> stub.createTopics(CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder()
+                        .setName("lagging").setPartitions(1).setReplicationFactor(3)).build())).getTopics(0);
+        assertEquals(1, created.getPartitions());
+
+        TopicSummary grown = whileNodeOneLags("3 partitions of lagging",
+                image -> image.topic("lagging").partitions().size() == 3,
+                stub -> stub.createPartitions(CreatePartitionsRequest.newBuilder().setTopic("lagging").setPartitions(3)
+                        .build())).getTopic();
+        assertEquals(3, grown.getPartitions());
+
+        ConfigResource resource = new ConfigResource(ConfigResourceType.TOPIC, "lagging");
+        Map<String, String> configs = whileNodeOneLags("retention.ms of lagging",
+                image -> image.configs(resource).containsKey("retention.ms"),
+                stub -> stub.alterTopicConfigs(AlterTopicConfigsRequest.newBuilder().setTopic("lagging")
+                        .putSet("retention.ms", "3600000").build())).getConfigsMap();
+        assertEquals(Map.of("retention.ms", "3600000"), configs);
+
+        whileNodeOneLags("lagging deleted", image -> image.topic("lagging") == null,
+                stub -> stub.deleteTopics(DeleteTopicsRequest.newBuilder().addNames("lagging").build()));
+        assertFails(Status.Code.NOT_FOUND, "UNKNOWN_TOPIC_OR_PARTITION", () -> describe("lagging"));
+    }
+
+    /** delete.topic.enable=false refuses deletions through the admin API as through Kafka's, and keeps the topic. */
+    @Test
+    void topicDeletionCanBeDisabled() throws Exception {
+        try (TestNode node = TestNode.start(dir.resolve("no-deletion"), Map.of("delete.topic.enable", "false"));
+             Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrap()))) {
+            ManagedChannel single = NettyChannelBuilder.forTarget(node.adminAddress()).usePlaintext().build();
+            try {
+                AdminServiceBlockingStub stub = AdminServiceGrpc.newBlockingStub(single)
+                        .withDeadlineAfter(60, TimeUnit.SECONDS);
+                stub.createTopics(CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName("kept"))
+                        .build());
+                StatusRuntimeException refused = assertFails(Status.Code.FAILED_PRECONDITION, "TOPIC_DELETION_DISABLED",
+                        () -> stub.deleteTopics(DeleteTopicsRequest.newBuilder().addNames("kept").build()));
+                assertTrue(refused.getMessage().contains("delete.topic.enable"), refused.getMessage());
+                ExecutionException viaKafka = assertThrows(ExecutionException.class,
+                        () -> kafka.deleteTopics(List.of("kept")).all().get(60, TimeUnit.SECONDS));
+                assertTrue(viaKafka.getCause() instanceof TopicDeletionDisabledException, viaKafka.toString());
+                assertEquals(List.of("kept"), stub.listTopics(ListTopicsRequest.getDefaultInstance()).getTopicsList()
+                        .stream().map(TopicSummary::getName).toList());
+            } finally {
+                single.shutdownNow();
+            }
+        }
+    }
+
+    /** Configs are described from the broker asked, which shows what was written through it. */
+    @Test
+    void configsWrittenThroughABrokerAreDescribedByItWhileTheOthersLag() throws Exception {
+        create("described", 1, 3, Map.of());
+        try (TestNode.MetadataHold two = cluster.node(2).holdMetadata();
+             TestNode.MetadataHold three = cluster.node(3).holdMetadata()) {
+            for (int i = 1; i <= 5; i++) {
+                String retention = Integer.toString(3_600_000 * i);
+                admin().alterTopicConfigs(AlterTopicConfigsRequest.newBuilder().setTopic("described")
+                        .putSet("retention.ms", retention).build());
+                ConfigEntry described = admin().describeTopicConfigs(DescribeTopicConfigsRequest.newBuilder()
+                        .setTopic("described").build()).getConfigsList().stream()
+                        .filter(e -> e.getName().equals("retention.ms")).findFirst().orElseThrow();
+                assertEquals(retention, described.getValue());
+                assertEquals(ConfigSource.DYNAMIC_TOPIC_CONFIG, described.getSource());
+            }
+        }
     }
 
     @Test
