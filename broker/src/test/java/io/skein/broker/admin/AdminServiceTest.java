@@ -444,6 +444,7 @@ class AdminServiceTest {
                 && describe("moves").getPartitionsList().stream().noneMatch(PartitionDescription::getUnderReplicated));
         List<PartitionDescription> ledElsewhere = describe("moves").getPartitionsList().stream()
                 .filter(p -> p.getReplicas(0) == 3).toList();
+        assertFalse(ledElsewhere.isEmpty(), "node 3 is the preferred leader of a partition of moves");
         assertTrue(ledElsewhere.stream().allMatch(p -> p.getLeader() != 3), "no automatic rebalance in this test");
 
         ElectLeadersResponse elected = admin().electLeaders(ElectLeadersRequest.newBuilder()
