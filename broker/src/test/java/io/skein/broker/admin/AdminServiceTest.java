@@ -20,8 +20,11 @@ import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
+import io.skein.broker.group.GroupCoordinator;
 import io.skein.metadata.image.ConfigResource;
 import io.skein.metadata.image.MetadataImage;
+import io.skein.metadata.image.PartitionRegistration;
+import io.skein.metadata.image.TopicImage;
 import io.skein.proto.admin.AdminServiceGrpc.AdminServiceBlockingStub;
 import io.skein.proto.admin.AdminServiceGrpc.AdminServiceFutureStub;
 import io.skein.proto.admin.AdminServiceGrpc;
@@ -59,6 +62,8 @@ import io.skein.proto.admin.TopicPartitions;
 import io.skein.proto.admin.TopicSpec;
 import io.skein.proto.admin.TopicSummary;
 import io.skein.proto.metadata.ConfigResourceType;
+import io.skein.testing.ChildJvm;
+import io.skein.testing.EveryBroker;
 import io.skein.testing.TestCluster;
 import io.skein.testing.TestNode;
 import java.nio.file.Path;
@@ -67,18 +72,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicDeletionDisabledException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -398,6 +407,77 @@ class AdminServiceTest {
         admin().deleteGroups(DeleteGroupsRequest.newBuilder().addGroupIds("analytics").build());
         assertFalse(admin().listGroups(ListGroupsRequest.getDefaultInstance()).getGroupsList().stream()
                 .anyMatch(g -> g.getGroupId().equals("analytics")));
+    }
+
+    /**
+     * As in Kafka, deleting a topic deletes the offsets groups committed on it, and the group is
+     * described at once meanwhile: through the admin API while its coordinator does not know of the
+     * deletion yet, and through kafka-consumer-groups once it does. A topic created again under the
+     * same name starts with no offsets.
+     */
+    @Test
+    void aDeletedTopicsCommittedOffsetsGoWithIt() throws Exception {
+        String group = groupCoordinatedElsewhere();
+        TestNode coordinator = cluster.node(coordinatorOf(group));
+        create("doomed", 2, 3, Map.of());
+        create("lasting", 1, 3, Map.of());
+        produce("lasting", 5);
+        try (Admin kafka = cluster.admin()) {
+            kafka.alterConsumerGroupOffsets(group, Map.of(new TopicPartition("doomed", 0), new OffsetAndMetadata(0),
+                    new TopicPartition("doomed", 1), new OffsetAndMetadata(0),
+                    new TopicPartition("lasting", 0), new OffsetAndMetadata(5))).all().get(60, TimeUnit.SECONDS);
+        }
+
+        try (TestNode.MetadataHold hold = coordinator.holdMetadata()) {
+            admin().deleteTopics(DeleteTopicsRequest.newBuilder().addNames("doomed").build());
+            // Well within the Kafka client's 60 s wait for the leader of a partition that no longer exists.
+            List<GroupOffset> stale = admin.withDeadlineAfter(30, TimeUnit.SECONDS).describeGroups(
+                    DescribeGroupsRequest.newBuilder().addGroupIds(group).build()).getGroups(0).getOffsetsList();
+            assertEquals(List.of("doomed", "doomed", "lasting"), stale.stream().map(GroupOffset::getTopic).toList(),
+                    "the coordinator has not removed them yet");
+            assertEquals(List.of(-1L, -1L, 5L), stale.stream().map(GroupOffset::getLogEndOffset).toList());
+        }
+        // The coordinator writes the tombstones once its own metadata shows the deletion.
+        await("the offsets of the deleted topic gone from " + group).atMost(EveryBroker.WITHIN)
+                .until(() -> offsetTopics(group).equals(List.of("lasting")));
+        ChildJvm.Result described = ChildJvm.run(System.getProperty("skein.kafka.tools.version"), null,
+                Duration.ofSeconds(90), "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+                "--bootstrap-server", cluster.bootstrap(), "--describe", "--group", group);
+        assertEquals(0, described.exitCode(), described.output());
+        assertTrue(described.output().lines().anyMatch(line -> line.matches(
+                group + "\\s+lasting\\s+0\\s+5\\s+5\\s+0.*")), described.output());
+        assertFalse(described.output().contains("doomed"), described.output());
+
+        create("doomed", 1, 3, Map.of());
+        assertEquals(List.of("lasting"), offsetTopics(group), "a new topic of the same name inherits nothing");
+        try (Admin kafka = cluster.admin()) {
+            assertEquals(Set.of(new TopicPartition("lasting", 0)), kafka.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata().get(60, TimeUnit.SECONDS).keySet());
+        }
+    }
+
+    /** A group whose coordinator is not node 1, the node the test asks, once __consumer_offsets exists. */
+    private static String groupCoordinatedElsewhere() throws Exception {
+        try (Admin kafka = cluster.admin()) {
+            kafka.listConsumerGroupOffsets("first").all().get(60, TimeUnit.SECONDS); // finding it creates the topic
+        }
+        cluster.awaitAll("__consumer_offsets with leaders", image -> {
+            TopicImage offsets = image.topic(GroupCoordinator.OFFSETS_TOPIC);
+            return offsets != null && offsets.partitions().values().stream().allMatch(PartitionRegistration::hasLeader);
+        });
+        return IntStream.range(0, 100).mapToObj(i -> "orphaned-" + i).filter(g -> coordinatorOf(g) != 1)
+                .findFirst().orElseThrow();
+    }
+
+    private static int coordinatorOf(String groupId) {
+        TopicImage offsets = cluster.node(1).image().topic(GroupCoordinator.OFFSETS_TOPIC);
+        return offsets.partition(GroupCoordinator.partitionFor(groupId, offsets.partitions().size())).leader();
+    }
+
+    /** The topic of each offset the group has committed, as the admin API describes the group. */
+    private static List<String> offsetTopics(String groupId) {
+        return admin().describeGroups(DescribeGroupsRequest.newBuilder().addGroupIds(groupId).build()).getGroups(0)
+                .getOffsetsList().stream().map(GroupOffset::getTopic).toList();
     }
 
     @Test
