@@ -2,6 +2,7 @@ package io.skein.broker;
 
 import io.skein.broker.admin.AdminServer;
 import io.skein.broker.api.KafkaApis;
+import io.skein.broker.api.MetadataWaiter;
 import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.network.KafkaServer;
 import io.skein.broker.producer.ProducerIdManager;
@@ -61,6 +62,7 @@ public final class BrokerServer implements AutoCloseable {
     private LogManager logManager;
     private ReplicaManager replicaManager;
     private GroupCoordinator groupCoordinator;
+    private KafkaApis apis;
     private AdminServer adminServer;
 
     private BrokerServer(NodeConfig config) {
@@ -120,7 +122,7 @@ public final class BrokerServer implements AutoCloseable {
         ProducerIdManager producerIds = new ProducerIdManager(nodeId, controllerClient, lifecycle::brokerEpoch,
                 controllerCalls);
         groupCoordinator = new GroupCoordinator(nodeId, config.groupConfig(), replicaManager, clock);
-        KafkaApis apis = new KafkaApis(config, clusterId, replicaManager, controllerClient,
+        apis = new KafkaApis(config, clusterId, replicaManager, controllerClient,
                 controllerCalls, producerIds, groupCoordinator);
         loader.addPublisher(replicaManager);
         loader.addPublisher(groupCoordinator); // after the replica manager, which opens the partitions it loads
@@ -136,7 +138,7 @@ public final class BrokerServer implements AutoCloseable {
         Endpoint self = endpoints.stream().filter(e -> e.getName().equals(config.interBrokerListenerName()))
                 .findFirst().orElse(endpoints.get(0));
         adminServer = AdminServer.start(config.adminListener(), clusterId, nodeId,
-                self.getHost() + ":" + self.getPort(), self.getName(), apis.metadata(), controllerClient,
+                self.getHost() + ":" + self.getPort(), self.getName(), apis, controllerClient,
                 controllerCalls, config.voters());
         log.info("Broker {} serves the admin API on {}:{}", nodeId, config.adminListener().host(), adminServer.port());
         for (KafkaServer server : servers) {
@@ -183,6 +185,11 @@ public final class BrokerServer implements AutoCloseable {
 
     public MetadataLoader metadataLoader() {
         return loader;
+    }
+
+    /** The metadata clients are answered from: what every part of this broker has applied. */
+    public MetadataWaiter metadata() {
+        return apis.metadata();
     }
 
     /**

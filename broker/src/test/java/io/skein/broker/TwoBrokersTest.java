@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.skein.testing.RawKafkaClient;
 import io.skein.testing.TestNode;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,8 +19,12 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.message.DescribeClusterRequestData;
+import org.apache.kafka.common.message.DescribeClusterResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -43,6 +48,10 @@ class TwoBrokersTest {
             assertEquals(Set.of(1, 2), admin.describeCluster().nodes().get().stream().map(Node::id)
                     .collect(Collectors.toSet()));
             admin.createTopics(List.of(new NewTopic("spread", 2, (short) 1))).all().get();
+            // Both brokers must know the topic and its leaders before each is asked about it.
+            TestNode.awaitAll(List.of(first, second), "topic spread with both partitions led", image ->
+                    image.topic("spread") != null && image.topic("spread").partitions().size() == 2
+                            && image.topic("spread").partitions().values().stream().allMatch(p -> p.hasLeader()));
             TopicDescription spread = admin.describeTopics(List.of("spread")).allTopicNames().get().get("spread");
             assertEquals(Set.of(1, 2), spread.partitions().stream().map(p -> p.leader().id()).collect(Collectors.toSet()));
             int ledBySecond = spread.partitions().stream().filter(p -> p.leader().id() == 2)
@@ -59,6 +68,26 @@ class TwoBrokersTest {
                         fetched.responses().get(0).partitions().get(0).errorCode());
             }
             assertTrue(second.node().broker().isPresent() && second.node().controller().isEmpty());
+        }
+    }
+
+    /**
+     * As in Kafka's KRaft mode, Metadata and DescribeCluster name a random live broker as controller:
+     * clients cannot reach the controllers, any broker forwards their requests, and so they spread.
+     */
+    @Test
+    void metadataNamesARandomLiveBrokerController() throws Exception {
+        try (TestNode first = TestNode.start(dir.resolve("1"));
+             TestNode second = TestNode.startBroker(dir.resolve("2"), first, 2);
+             RawKafkaClient client = new RawKafkaClient(first.bootstrap())) {
+            Set<Integer> named = new HashSet<>();
+            for (int i = 0; i < 40; i++) {
+                MetadataResponseData metadata = client.call(new MetadataRequestData().setTopics(List.of()), (short) 12);
+                named.add(metadata.controllerId());
+                DescribeClusterResponseData cluster = client.call(new DescribeClusterRequestData(), (short) 1);
+                named.add(cluster.controllerId());
+            }
+            assertEquals(Set.of(1, 2), named, "never one broker only, never a broker that is not live");
         }
     }
 

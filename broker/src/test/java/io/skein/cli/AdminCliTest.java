@@ -9,6 +9,7 @@ import io.skein.testing.FreePorts;
 import io.skein.testing.TestNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -188,10 +189,16 @@ class AdminCliTest {
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Skein.class.getName(), "cluster", "describe", "-o", "json");
         builder.environment().put("SKEIN_ADMIN", admin);
-        builder.redirectErrorStream(true);
+        // Into a file, so that the wait below bounds the run: reading a pipe to its end would wait for ever.
+        Path outputFile = dir.resolve("cluster-describe.out");
+        builder.redirectErrorStream(true).redirectOutput(outputFile.toFile());
         Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+            throw new AssertionError("skein cluster describe did not finish within 60 s; it printed:\n"
+                    + Files.readString(outputFile, StandardCharsets.UTF_8));
+        }
+        String output = Files.readString(outputFile, StandardCharsets.UTF_8);
         assertEquals(0, process.exitValue(), output);
         assertEquals("UNFENCED", JSON.readTree(output).get("brokers").get(0).get("state").asText());
     }

@@ -21,7 +21,12 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataRequestData.MetadataRequestTopic;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
 
 /**
  * Nodes as real processes ({@code skein server start --config}), so that tests can crash them with
@@ -32,6 +37,7 @@ import java.util.stream.Collectors;
 public final class ProcessCluster implements AutoCloseable {
     private static final int IN_PROCESS_CONTROLLER_ID = 100;
     private static final int FIRST_CONTROLLER_PROCESS_ID = 101;
+    private static final short METADATA_VERSION = 12;
 
     private final TestNode inProcessController;
     private final List<Node> controllers;
@@ -115,6 +121,21 @@ public final class ProcessCluster implements AutoCloseable {
 
         public Path logDir() {
             return config.resolveSibling("node-" + id);
+        }
+
+        /** Partition {@code partition} of {@code topic} as this broker's Metadata answer shows it (it must exist). */
+        MetadataResponsePartition partition(String topic, int partition) throws IOException {
+            try (RawKafkaClient client = new RawKafkaClient(address())) {
+                MetadataResponseData metadata = client.call(new MetadataRequestData().setTopics(List.of(
+                        new MetadataRequestTopic().setName(topic))).setAllowAutoTopicCreation(false), METADATA_VERSION);
+                return metadata.topics().find(topic).partitions().stream()
+                        .filter(p -> p.partitionIndex() == partition).findFirst().orElseThrow();
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "node " + id;
         }
     }
 
@@ -266,6 +287,23 @@ public final class ProcessCluster implements AutoCloseable {
     /** The controller processes of {@link #splitRoles}, in id order. */
     public List<Node> controllers() {
         return controllers;
+    }
+
+    /**
+     * Waits until every running broker but {@code excluded} (null: none) shows {@code what} of
+     * partition {@code partition} of {@code topic} in its own Metadata answer; fails at
+     * {@link EveryBroker#WITHIN}.
+     */
+    public void awaitAll(String what, Node excluded, String topic, int partition,
+                         Predicate<MetadataResponsePartition> shows) {
+        List<Node> asked = brokers.stream().filter(b -> b != excluded && b.isRunning()).toList();
+        EveryBroker.await(what + " of " + topic + "-" + partition, asked, broker -> {
+            try {
+                return broker.partition(topic, partition);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, shows);
     }
 
     /** The client listeners of the running brokers. */

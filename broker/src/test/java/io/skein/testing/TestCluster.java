@@ -1,5 +1,6 @@
 package io.skein.testing;
 
+import io.skein.metadata.image.MetadataImage;
 import io.skein.node.NodeConfig;
 import io.skein.node.NodeStorage;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
@@ -58,11 +60,24 @@ public final class TestCluster implements AutoCloseable {
         try {
             // Together: a node's broker waits for the quorum, which needs a majority of the nodes.
             cluster.startAll(nodes);
-        } catch (Exception e) {
+            // Each node returns once the controller has unfenced it; the others learn that a moment later.
+            List<Integer> ids = IntStream.rangeClosed(1, size).boxed().toList();
+            cluster.awaitAll("brokers " + ids + " registered and unfenced",
+                    image -> image.unfencedBrokerIds().containsAll(ids));
+        } catch (Exception | AssertionError e) {
             cluster.close();
             throw e;
         }
         return cluster;
+    }
+
+    /**
+     * Waits until every running node shows {@code what} in the metadata it answers clients from:
+     * for a test that changes something through one node and then asks another. Fails at
+     * {@link EveryBroker#WITHIN}.
+     */
+    public void awaitAll(String what, Predicate<MetadataImage> shows) {
+        TestNode.awaitAll(nodes.stream().filter(TestNode::isRunning).toList(), what, shows);
     }
 
     private void startAll(List<TestNode> starting) throws IOException, InterruptedException {

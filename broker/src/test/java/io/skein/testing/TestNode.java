@@ -3,14 +3,20 @@ package io.skein.testing;
 import io.skein.broker.replica.Partition;
 import io.skein.log.MetaProperties;
 import io.skein.log.PartitionLog;
+import io.skein.metadata.image.MetadataImage;
 import io.skein.node.NodeConfig;
 import io.skein.node.NodeStorage;
 import io.skein.node.SkeinNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -51,7 +57,58 @@ public final class TestNode implements AutoCloseable {
         String clusterId = MetaProperties.read(controller.config().logDirs().get(0)).orElseThrow().clusterId();
         NodeStorage.format(node.config(), clusterId, false);
         node.node = SkeinNode.start(node.config());
+        // It returns once the controller has unfenced it; the other broker learns that a moment later.
+        List<TestNode> brokers = Stream.of(controller, node).filter(n -> n.node().broker().isPresent()).toList();
+        List<Integer> ids = brokers.stream().map(n -> n.config().nodeId()).toList();
+        try {
+            awaitAll(brokers, "brokers " + ids + " registered and unfenced",
+                    image -> image.unfencedBrokerIds().containsAll(ids));
+        } catch (RuntimeException | AssertionError e) {
+            node.close();
+            throw e;
+        }
         return node;
+    }
+
+    /**
+     * Waits until each of {@code nodes} (brokers) shows {@code what} in the metadata it answers
+     * clients from; fails at {@link EveryBroker#WITHIN}.
+     */
+    public static void awaitAll(List<TestNode> nodes, String what, Predicate<MetadataImage> shows) {
+        EveryBroker.await(what, nodes, TestNode::image, shows);
+    }
+
+    /** The metadata this node's broker answers clients from. */
+    public MetadataImage image() {
+        return node.broker().orElseThrow().metadata().image();
+    }
+
+    /**
+     * Holds this node's metadata where it is, as on a broker that lags behind the metadata log:
+     * changes committed meanwhile reach it only once the returned hold is closed.
+     */
+    public MetadataHold holdMetadata() throws InterruptedException {
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch released = new CountDownLatch(1);
+        // A publisher is first given the current image on the loader's only thread: blocking there holds the rest.
+        node.broker().orElseThrow().metadataLoader().addPublisher((delta, image) -> {
+            held.countDown();
+            try {
+                released.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        if (!held.await(EveryBroker.WITHIN.toSeconds(), TimeUnit.SECONDS)) {
+            throw new AssertionError(this + " did not hold its metadata");
+        }
+        return released::countDown;
+    }
+
+    /** A hold on a node's metadata; closing it lets the node catch up. */
+    public interface MetadataHold extends AutoCloseable {
+        @Override
+        void close();
     }
 
     /** A combined node's settings, with every port chosen now. */
@@ -105,6 +162,11 @@ public final class TestNode implements AutoCloseable {
 
     public boolean isRunning() {
         return node != null;
+    }
+
+    @Override
+    public String toString() {
+        return "node " + settings.get(NodeConfig.NODE_ID);
     }
 
     @Override

@@ -99,7 +99,7 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
     @Override
     public void describeTopicConfigs(DescribeTopicConfigsRequest request,
                                      StreamObserver<DescribeTopicConfigsResponse> observer) {
-        reply(() -> topics.describeTopicConfigs(request), observer);
+        reply(() -> CompletableFuture.completedFuture(topics.describeTopicConfigs(request)), observer);
     }
 
     @Override

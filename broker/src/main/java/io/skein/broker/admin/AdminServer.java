@@ -5,7 +5,7 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.skein.broker.api.ControllerRequests;
-import io.skein.broker.api.MetadataWaiter;
+import io.skein.broker.api.KafkaApis;
 import io.skein.metadata.controller.ControllerClient;
 import io.skein.metadata.quorum.Voter;
 import io.skein.node.Listener;
@@ -36,15 +36,17 @@ public final class AdminServer implements AutoCloseable {
      * Serves the admin API on {@code listener}.
      *
      * @param bootstrap     this broker's own Kafka address
+     * @param apis          this broker's Kafka API, whose metadata, topic changes and config
+     *                      descriptions the admin API shares
      * @param blockingCalls runs calls that block (to the controllers)
      */
     public static AdminServer start(Listener listener, String clusterId, int nodeId, String bootstrap,
-                                    String listenerName, MetadataWaiter metadata, ControllerClient controller,
+                                    String listenerName, KafkaApis apis, ControllerClient controller,
                                     ExecutorService blockingCalls, List<Voter> voters) throws IOException {
         Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.CLIENT_ID_CONFIG, "skein-admin-api-" + nodeId));
-        AdminContext context = new AdminContext(clusterId, metadata, controller,
-                new ControllerRequests(blockingCalls), kafka, voters, listenerName);
+        AdminContext context = new AdminContext(clusterId, apis.metadata(), controller,
+                new ControllerRequests(blockingCalls), apis.topicAdmin(), apis.configs(), kafka, voters, listenerName);
         String host = listener.host().isEmpty() ? "0.0.0.0" : listener.host();
         try {
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, listener.port()),

@@ -1,5 +1,6 @@
 package io.skein.broker.admin;
 
+import io.skein.broker.api.ConfigDescriber;
 import io.skein.broker.api.ControllerRequests;
 import io.skein.metadata.image.BrokerRegistration;
 import io.skein.metadata.image.ConfigResource;
@@ -35,8 +36,13 @@ import io.skein.proto.admin.TopicSpec;
 import io.skein.proto.admin.TopicSummary;
 import io.skein.proto.controller.AlterConfigsRequest;
 import io.skein.proto.controller.ConfigChange;
+import io.skein.proto.controller.ConfigChangeResult;
+import io.skein.proto.controller.CreatableTopic;
+import io.skein.proto.controller.CreatableTopicResult;
 import io.skein.proto.controller.ElectionType;
-import io.skein.proto.controller.ErrorCode;
+import io.skein.proto.controller.Error;
+import io.skein.proto.controller.PartitionCount;
+import io.skein.proto.controller.TopicResult;
 import io.skein.proto.metadata.ConfigResourceType;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -44,13 +50,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import org.apache.kafka.clients.admin.CreatePartitionsOptions;
-import org.apache.kafka.clients.admin.CreateTopicsOptions;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.NewPartitions;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.common.KafkaFuture;
@@ -62,9 +64,9 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * The topic RPCs. Structure comes from this broker's metadata image; offsets from the partition
- * leaders; creation, deletion and new partitions go through this broker's Kafka API (which forwards
- * them to the active controller and answers once its metadata shows them), and so report Kafka's
- * own errors; config changes and elections go to the active controller directly.
+ * leaders. Changes go to the active controller (creation, deletion and new partitions as this
+ * broker's Kafka API makes them, so with Kafka's errors), and each answers once this broker's
+ * metadata has reached the offset the change committed at: a client reads its own writes here.
  */
 final class TopicRpcs {
     private final AdminContext context;
@@ -77,18 +79,20 @@ final class TopicRpcs {
         if (request.getTopicsCount() == 0) {
             throw new InvalidRequestException("Name at least one topic to create");
         }
-        List<NewTopic> topics = request.getTopicsList().stream().map(TopicRpcs::newTopic).toList();
+        List<CreatableTopic> topics = request.getTopicsList().stream().map(TopicRpcs::creatable).toList();
         // Checked as a whole first, so that one bad topic creates none of them.
-        CompletableFuture<Void> valid = future(context.kafka().createTopics(topics,
-                new CreateTopicsOptions().validateOnly(true)).all());
+        CompletableFuture<io.skein.proto.controller.CreateTopicsResponse> valid = context.topicAdmin()
+                .createTopics(topics, true, 0).thenApply(TopicRpcs::allCreated);
         if (request.getValidateOnly()) {
-            return valid.thenApply(v -> CreateTopicsResponse.newBuilder().addAllTopics(request.getTopicsList().stream()
-                    .map(t -> TopicSummary.newBuilder().setName(t.getName()).setPartitions(t.getPartitions())
-                            .setReplicationFactor(t.getReplicationFactor()).build()).toList()).build());
+            return valid.thenApply(checked -> CreateTopicsResponse.newBuilder().addAllTopics(checked.getTopicsList()
+                    .stream().map(t -> TopicSummary.newBuilder().setName(t.getName())
+                            .setPartitions(t.getNumPartitions()).setReplicationFactor(t.getReplicationFactor()).build())
+                    .toList()).build());
         }
-        return valid.thenCompose(v -> future(context.kafka().createTopics(topics).all()))
-                .thenApply(v -> {
-                    MetadataImage image = context.image();
+        return valid.thenCompose(checked -> context.topicAdmin().createTopics(topics, false, 0))
+                .thenApply(TopicRpcs::allCreated)
+                .thenCompose(created -> context.shown(created.getMetadataOffset()))
+                .thenApply(image -> {
                     CreateTopicsResponse.Builder response = CreateTopicsResponse.newBuilder();
                     request.getTopicsList().forEach(t -> response.addTopics(summary(AdminContext.existing(image,
                             t.getName()))));
@@ -96,8 +100,8 @@ final class TopicRpcs {
                 });
     }
 
-    private static NewTopic newTopic(TopicSpec spec) {
-        // 0 asks for the default; Kafka's protocol spells that -1, so negative counts are refused here.
+    /** The topic as the controller takes it: 0 asks for the default, which the controller spells -1. */
+    private static CreatableTopic creatable(TopicSpec spec) {
         if (spec.getPartitions() < 0) {
             throw new InvalidPartitionsException("Topic '" + spec.getName() + "': the number of partitions must be "
                     + "larger than 0, not " + spec.getPartitions());
@@ -106,10 +110,23 @@ final class TopicRpcs {
             throw new InvalidReplicationFactorException("Topic '" + spec.getName() + "': the replication factor must "
                     + "be larger than 0, not " + spec.getReplicationFactor());
         }
-        return new NewTopic(spec.getName(),
-                spec.getPartitions() == 0 ? Optional.empty() : Optional.of(spec.getPartitions()),
-                spec.getReplicationFactor() == 0 ? Optional.empty() : Optional.of((short) spec.getReplicationFactor()))
-                .configs(spec.getConfigsMap());
+        return CreatableTopic.newBuilder().setName(spec.getName())
+                .setNumPartitions(spec.getPartitions() == 0 ? -1 : spec.getPartitions())
+                .setReplicationFactor(spec.getReplicationFactor() == 0 ? -1 : spec.getReplicationFactor())
+                .putAllConfigs(spec.getConfigsMap()).build();
+    }
+
+    /** The response, unless a topic failed. */
+    private static io.skein.proto.controller.CreateTopicsResponse allCreated(
+            io.skein.proto.controller.CreateTopicsResponse response) {
+        throwIfAnyFailed(response.getError(), response.getTopicsList().stream().map(CreatableTopicResult::getError));
+        return response;
+    }
+
+    /** The request's failure, or else the first of its results', as Kafka's admin client reports it. */
+    private static void throwIfAnyFailed(Error error, Stream<Error> results) {
+        ControllerRequests.throwIfFailed(error);
+        results.forEach(ControllerRequests::throwIfFailed);
     }
 
     CompletableFuture<DeleteTopicsResponse> deleteTopics(DeleteTopicsRequest request) {
@@ -118,8 +135,10 @@ final class TopicRpcs {
         }
         MetadataImage image = context.image();
         request.getNamesList().forEach(name -> AdminContext.existing(image, name));
-        return future(context.kafka().deleteTopics(request.getNamesList()).all())
-                .thenApply(v -> DeleteTopicsResponse.newBuilder().addAllNames(request.getNamesList()).build());
+        return context.topicAdmin().deleteTopics(request.getNamesList(), 0).thenCompose(deleted -> {
+            throwIfAnyFailed(deleted.getError(), deleted.getTopicsList().stream().map(TopicResult::getError));
+            return context.shown(deleted.getMetadataOffset());
+        }).thenApply(shown -> DeleteTopicsResponse.newBuilder().addAllNames(request.getNamesList()).build());
     }
 
     ListTopicsResponse listTopics(ListTopicsRequest request) {
@@ -148,14 +167,11 @@ final class TopicRpcs {
     CompletableFuture<DescribeTopicsResponse> describeTopics(DescribeTopicsRequest request) {
         MetadataImage image = context.image();
         List<TopicImage> topics = topics(image, request.getNamesList(), request.getIncludeInternal());
-        List<TopicPartition> online = new ArrayList<>();
-        topics.forEach(topic -> topic.partitions().forEach((id, partition) -> {
-            if (!offline(image, partition)) {
-                online.add(new TopicPartition(topic.name(), id));
-            }
-        }));
-        CompletableFuture<Map<TopicPartition, Long>> starts = offsets(online, OffsetSpec.earliest());
-        CompletableFuture<Map<TopicPartition, Long>> ends = offsets(online, OffsetSpec.latest());
+        List<TopicPartition> partitions = new ArrayList<>();
+        topics.forEach(topic -> topic.partitions().keySet()
+                .forEach(id -> partitions.add(new TopicPartition(topic.name(), id))));
+        CompletableFuture<Map<TopicPartition, Long>> starts = offsets(partitions, OffsetSpec.earliest());
+        CompletableFuture<Map<TopicPartition, Long>> ends = offsets(partitions, OffsetSpec.latest());
         return starts.thenCombine(ends, (start, end) -> {
             DescribeTopicsResponse.Builder response = DescribeTopicsResponse.newBuilder();
             for (TopicImage topic : topics) {
@@ -178,18 +194,27 @@ final class TopicRpcs {
         });
     }
 
+    private static boolean online(MetadataImage image, TopicPartition tp) {
+        TopicImage topic = image.topic(tp.topic());
+        PartitionRegistration partition = topic == null ? null : topic.partition(tp.partition());
+        return partition != null && !offline(image, partition);
+    }
+
     private static boolean offline(MetadataImage image, PartitionRegistration partition) {
         BrokerRegistration leader = partition.hasLeader() ? image.broker(partition.leader()) : null;
         return leader == null || leader.fenced();
     }
 
     /**
-     * Offsets from each partition's leader; a partition whose leader does not answer (it may just be
-     * moving) is left out rather than failing the whole call.
+     * Offsets from each partition's leader. A partition is left out rather than failing the whole
+     * call if its leader does not answer (it may just be moving), and not asked for at all if this
+     * broker's metadata shows no such partition (a committed offset may outlive its topic for a
+     * moment) or no live leader: the Kafka client would wait its whole timeout for one.
      */
     CompletableFuture<Map<TopicPartition, Long>> offsets(List<TopicPartition> partitions, OffsetSpec spec) {
+        MetadataImage image = context.image();
         Map<TopicPartition, OffsetSpec> wanted = new LinkedHashMap<>();
-        partitions.forEach(tp -> wanted.put(tp, spec));
+        partitions.stream().filter(tp -> online(image, tp)).forEach(tp -> wanted.put(tp, spec));
         if (wanted.isEmpty()) {
             return CompletableFuture.completedFuture(Map.of());
         }
@@ -210,11 +235,15 @@ final class TopicRpcs {
 
     CompletableFuture<CreatePartitionsResponse> createPartitions(CreatePartitionsRequest request) {
         AdminContext.existing(context.image(), request.getTopic());
-        return future(context.kafka().createPartitions(
-                        Map.of(request.getTopic(), NewPartitions.increaseTo(request.getPartitions())),
-                        new CreatePartitionsOptions().validateOnly(request.getValidateOnly())).all())
-                .thenApply(v -> CreatePartitionsResponse.newBuilder()
-                        .setTopic(summary(AdminContext.existing(context.image(), request.getTopic()))).build());
+        PartitionCount count = PartitionCount.newBuilder().setName(request.getTopic())
+                .setCount(request.getPartitions()).build();
+        return context.topicAdmin().createPartitions(List.of(count), request.getValidateOnly(), 0)
+                .thenCompose(grown -> {
+                    throwIfAnyFailed(grown.getError(), grown.getTopicsList().stream().map(TopicResult::getError));
+                    return context.shown(grown.getMetadataOffset());
+                })
+                .thenApply(image -> CreatePartitionsResponse.newBuilder()
+                        .setTopic(summary(AdminContext.existing(image, request.getTopic()))).build());
     }
 
     CompletableFuture<AlterTopicConfigsResponse> alterTopicConfigs(AlterTopicConfigsRequest request) {
@@ -229,16 +258,9 @@ final class TopicRpcs {
         }
         return context.controllerCalls().call(() -> context.controller().alterConfigs(changes.build()))
                 .thenCompose(response -> {
-                    ControllerRequests.throwIfFailed(response.getError());
-                    response.getResultsList().forEach(result -> ControllerRequests.throwIfFailed(result.getError()));
-                    if (request.getValidateOnly()) {
-                        return CompletableFuture.completedFuture(context.image());
-                    }
-                    Map<String, String> expected = new HashMap<>(context.image().configs(resource));
-                    expected.putAll(request.getSetMap());
-                    request.getDeleteList().forEach(expected::remove);
-                    return context.metadata().await(image -> image.configs(resource).equals(expected),
-                            AdminContext.VISIBLE_WITHIN_MS);
+                    throwIfAnyFailed(response.getError(), response.getResultsList().stream()
+                            .map(ConfigChangeResult::getError));
+                    return context.shown(response.getMetadataOffset());
                 })
                 .thenApply(image -> AlterTopicConfigsResponse.newBuilder().putAllConfigs(image.configs(resource))
                         .build());
@@ -249,22 +271,20 @@ final class TopicRpcs {
                 .setName(name);
     }
 
-    CompletableFuture<DescribeTopicConfigsResponse> describeTopicConfigs(DescribeTopicConfigsRequest request) {
-        AdminContext.existing(context.image(), request.getTopic());
-        org.apache.kafka.common.config.ConfigResource resource = new org.apache.kafka.common.config.ConfigResource(
-                org.apache.kafka.common.config.ConfigResource.Type.TOPIC, request.getTopic());
-        return future(context.kafka().describeConfigs(List.of(resource)).all()).thenApply(configs -> {
-            DescribeTopicConfigsResponse.Builder response = DescribeTopicConfigsResponse.newBuilder();
-            configs.get(resource).entries().stream()
-                    .sorted(Comparator.comparing(org.apache.kafka.clients.admin.ConfigEntry::name))
-                    .forEach(entry -> response.addConfigs(ConfigEntry.newBuilder().setName(entry.name())
-                            .setValue(entry.value() == null ? "" : entry.value()).setSource(switch (entry.source()) {
-                                case DYNAMIC_TOPIC_CONFIG -> ConfigSource.DYNAMIC_TOPIC_CONFIG;
-                                case STATIC_BROKER_CONFIG -> ConfigSource.STATIC_BROKER_CONFIG;
-                                default -> ConfigSource.DEFAULT_CONFIG;
-                            })));
-            return response.build();
-        });
+    /** From this broker's image, as its Kafka API's DescribeConfigs answers: what this client wrote, it reads. */
+    DescribeTopicConfigsResponse describeTopicConfigs(DescribeTopicConfigsRequest request) {
+        MetadataImage image = context.image();
+        AdminContext.existing(image, request.getTopic());
+        DescribeTopicConfigsResponse.Builder response = DescribeTopicConfigsResponse.newBuilder();
+        context.configs().topic(image, request.getTopic(), null).stream()
+                .sorted(Comparator.comparing(ConfigDescriber.Entry::name))
+                .forEach(entry -> response.addConfigs(ConfigEntry.newBuilder().setName(entry.name())
+                        .setValue(entry.value() == null ? "" : entry.value()).setSource(switch (entry.source()) {
+                            case ConfigDescriber.DYNAMIC_TOPIC_CONFIG -> ConfigSource.DYNAMIC_TOPIC_CONFIG;
+                            case ConfigDescriber.STATIC_BROKER_CONFIG -> ConfigSource.STATIC_BROKER_CONFIG;
+                            default -> ConfigSource.DEFAULT_CONFIG;
+                        })));
+        return response.build();
     }
 
     CompletableFuture<ElectLeadersResponse> electLeaders(ElectLeadersRequest request) {
@@ -279,13 +299,7 @@ final class TopicRpcs {
         return context.controllerCalls().call(() -> context.controller().electLeaders(election.build()))
                 .thenCompose(response -> {
                     ControllerRequests.throwIfFailed(response.getError());
-                    List<io.skein.proto.controller.ElectionResult> elected = response.getResultsList().stream()
-                            .filter(r -> r.getError().getCode() == ErrorCode.NONE).toList();
-                    return context.metadata().await(now -> elected.stream().allMatch(r -> {
-                        TopicImage topic = now.topic(r.getTopic());
-                        PartitionRegistration p = topic == null ? null : topic.partition(r.getPartitionId());
-                        return p == null || p.leader() == p.replicas().get(0);
-                    }), AdminContext.VISIBLE_WITHIN_MS).thenApply(now -> {
+                    return context.shown(response.getMetadataOffset()).thenApply(now -> {
                         ElectLeadersResponse.Builder answer = ElectLeadersResponse.newBuilder();
                         response.getResultsList().stream()
                                 .sorted(Comparator.comparing(io.skein.proto.controller.ElectionResult::getTopic)

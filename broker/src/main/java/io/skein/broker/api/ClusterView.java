@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Uuid;
 
@@ -40,12 +41,14 @@ record ClusterView(Supplier<MetadataImage> images, String clusterId, int brokerI
     }
 
     /**
-     * The broker clients should send controller-bound admin requests to. In a KRaft-style cluster
-     * any broker forwards them, so this is a live broker: this one if it is live, else the lowest.
+     * The "controller" of Metadata and DescribeCluster responses: as in Kafka's KRaft mode, a random
+     * live broker (-1 if none), since clients cannot reach the controllers (KIP-590) and any broker
+     * forwards controller-bound requests; at random, so that clients spread them over the brokers.
+     * Only brokers the client can reach on its listener are candidates.
      */
-    int controllerId(MetadataImage image) {
-        List<Integer> live = image.unfencedBrokerIds();
-        return live.contains(brokerId) ? brokerId : live.isEmpty() ? -1 : live.get(0);
+    static int controllerId(MetadataImage image, String listenerName) {
+        List<Node> live = brokers(image, listenerName, false);
+        return live.isEmpty() ? -1 : live.get(ThreadLocalRandom.current().nextInt(live.size())).id();
     }
 
     Optional<TopicImage> topic(MetadataImage image, Uuid id) {

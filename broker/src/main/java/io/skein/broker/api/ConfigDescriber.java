@@ -16,14 +16,14 @@ import org.apache.kafka.common.config.ConfigDef;
  * force and where that value comes from, a topic's own setting, the broker's config file, or the
  * default.
  */
-final class ConfigDescriber {
+public final class ConfigDescriber {
     /** Kafka's wire codes for where a value comes from ({@code DescribeConfigsResponse.ConfigSource}). */
-    static final byte DYNAMIC_TOPIC_CONFIG = 1;
-    static final byte STATIC_BROKER_CONFIG = 4;
+    public static final byte DYNAMIC_TOPIC_CONFIG = 1;
+    public static final byte STATIC_BROKER_CONFIG = 4;
     static final byte DEFAULT_CONFIG = 5;
 
     /** A value in force, from one source. */
-    record Synonym(String name, String value, byte source) {
+    public record Synonym(String name, String value, byte source) {
     }
 
     /**
@@ -31,7 +31,7 @@ final class ConfigDescriber {
      *
      * @param type Kafka's wire code for the type ({@code DescribeConfigsResponse.ConfigType})
      */
-    record Entry(String name, String value, byte source, boolean readOnly, List<Synonym> synonyms, byte type,
+    public record Entry(String name, String value, byte source, boolean readOnly, List<Synonym> synonyms, byte type,
                  String documentation) {
     }
 
@@ -42,7 +42,7 @@ final class ConfigDescriber {
     }
 
     /** The configs of {@code topic}; {@code keys} null means all of them. */
-    List<Entry> topic(MetadataImage image, String topic, Collection<String> keys) {
+    public List<Entry> topic(MetadataImage image, String topic, Collection<String> keys) {
         Map<String, String> own = image.configs(new ConfigResource(ConfigResourceType.TOPIC, topic));
         Map<String, String> given = nodeConfig.originals();
         Map<String, String> brokerDefaults = nodeConfig.topicDefaultOverrides();

@@ -28,7 +28,8 @@ final class DescribeClusterApi implements Api {
                     .setErrorMessage("Brokers describe broker endpoints only; ask a controller for its own"));
         }
         MetadataImage image = cluster.image();
-        response.setClusterId(cluster.clusterId()).setControllerId(cluster.controllerId(image));
+        response.setClusterId(cluster.clusterId())
+                .setControllerId(ClusterView.controllerId(image, context.listenerName()));
         ClusterView.brokers(image, context.listenerName(), request.includeFencedBrokers()).forEach(node ->
                 response.brokers().add(new DescribeClusterBroker().setBrokerId(node.id()).setHost(node.host())
                         .setPort(node.port()).setRack(node.rack()).setIsFenced(node.fenced())));

@@ -22,6 +22,8 @@ import org.apache.kafka.common.protocol.ApiMessage;
 public final class KafkaApis implements RequestHandler {
     private final Map<ApiKeys, Api> apis = new EnumMap<>(ApiKeys.class);
     private final MetadataWaiter metadataWaiter;
+    private final TopicAdmin topicAdmin;
+    private final ConfigDescriber configs;
 
     /**
      * @param controllerCalls   runs blocking calls to the controller
@@ -31,9 +33,10 @@ public final class KafkaApis implements RequestHandler {
                      GroupCoordinator groupCoordinator) {
         this.metadataWaiter = new MetadataWaiter();
         ClusterView cluster = new ClusterView(metadataWaiter::image, clusterId, config.nodeId());
-        TopicAdmin topicAdmin = new TopicAdmin(controller, new ControllerRequests(controllerCalls), metadataWaiter);
-        ConfigDescriber configs = new ConfigDescriber(config);
-        TopicAdminApis topicApis = new TopicAdminApis(cluster, topicAdmin, configs, config.deleteTopicEnable());
+        this.topicAdmin = new TopicAdmin(controller, new ControllerRequests(controllerCalls), metadataWaiter,
+                config.deleteTopicEnable());
+        this.configs = new ConfigDescriber(config);
+        TopicAdminApis topicApis = new TopicAdminApis(cluster, topicAdmin, configs);
         apis.put(ApiKeys.PRODUCE, new ProduceApi(cluster, replicaManager));
         apis.put(ApiKeys.FETCH, new FetchApi(cluster, replicaManager));
         apis.put(ApiKeys.LIST_OFFSETS, new ListOffsetsApi(replicaManager));
@@ -67,6 +70,16 @@ public final class KafkaApis implements RequestHandler {
      */
     public MetadataWaiter metadata() {
         return metadataWaiter;
+    }
+
+    /** Topic changes through the controller, as this broker's Kafka API makes them (the admin API's too). */
+    public TopicAdmin topicAdmin() {
+        return topicAdmin;
+    }
+
+    /** Configs as DescribeConfigs describes them (the admin API's too). */
+    public ConfigDescriber configs() {
+        return configs;
     }
 
     @Override

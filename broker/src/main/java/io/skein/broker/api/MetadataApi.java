@@ -92,7 +92,7 @@ final class MetadataApi implements Api {
                                 Map<String, Errors> missing) {
         MetadataResponseData response = new MetadataResponseData()
                 .setClusterId(cluster.clusterId())
-                .setControllerId(cluster.controllerId(image));
+                .setControllerId(ClusterView.controllerId(image, context.listenerName()));
         Set<Integer> live = Set.copyOf(image.unfencedBrokerIds());
         for (ClusterView.Node node : ClusterView.brokers(image, context.listenerName(), false)) {
             response.brokers().add(new MetadataResponseBroker().setNodeId(node.id()).setHost(node.host())

@@ -7,19 +7,19 @@ import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
+import org.apache.kafka.common.errors.TimeoutException;
 
 /**
- * The metadata image requests are answered from, and the means to wait until it shows the effect of
- * a change asked of the controller (a topic created, deleted, grown), so that the client's next
- * request here sees it.
+ * The metadata image requests are answered from, and the means to wait until it shows a change
+ * asked of the controller (a topic created, deleted, grown), so that the client's next request here
+ * sees it.
  *
  * <p>It is the last publisher of the broker's metadata: by the time an image reaches it, the replica
  * manager and the group coordinator have applied that image, so a Metadata response never names this
  * broker leader of a partition whose log it has not opened yet.
  */
 public final class MetadataWaiter implements MetadataPublisher {
-    private record Waiter(Predicate<MetadataImage> condition, CompletableFuture<MetadataImage> done) {
+    private record Waiter(long offset, CompletableFuture<MetadataImage> done) {
     }
 
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
@@ -31,17 +31,23 @@ public final class MetadataWaiter implements MetadataPublisher {
     }
 
     /**
-     * Completes with the first image satisfying {@code condition}, or with the latest image after
-     * {@code timeoutMs}: a change that is committed but not yet applied here is still made.
+     * Completes with the first image at or past {@code offset}, the offset a change committed at as
+     * the controller answers it; fails with a {@link TimeoutException} (REQUEST_TIMED_OUT) if this
+     * broker has not applied it within {@code timeoutMs}.
      */
-    public CompletableFuture<MetadataImage> await(Predicate<MetadataImage> condition, long timeoutMs) {
-        Waiter waiter = new Waiter(condition, new CompletableFuture<>());
+    public CompletableFuture<MetadataImage> await(long offset, long timeoutMs) {
+        Waiter waiter = new Waiter(offset, new CompletableFuture<>());
         waiters.add(waiter);
         check(waiter, image); // it may hold already, or have come true before the waiter was added
         return waiter.done().orTimeout(Math.max(1, timeoutMs), TimeUnit.MILLISECONDS)
                 .handle((applied, timedOut) -> {
                     waiters.remove(waiter);
-                    return applied != null ? applied : image;
+                    if (applied == null) {
+                        throw new TimeoutException("The change is committed at metadata offset " + offset
+                                + ", but this broker's metadata has reached only offset " + image.offset()
+                                + " after " + timeoutMs + " ms");
+                    }
+                    return applied;
                 });
     }
 
@@ -57,6 +63,6 @@ public final class MetadataWaiter implements MetadataPublisher {
     }
 
     private static boolean check(Waiter waiter, MetadataImage image) {
-        return waiter.condition().test(image) && waiter.done().complete(image);
+        return image.offset() >= waiter.offset() && waiter.done().complete(image);
     }
 }

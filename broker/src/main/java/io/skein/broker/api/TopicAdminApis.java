@@ -39,13 +39,11 @@ final class TopicAdminApis {
     private final ClusterView cluster;
     private final TopicAdmin topicAdmin;
     private final ConfigDescriber configs;
-    private final boolean deleteTopicEnable;
 
-    TopicAdminApis(ClusterView cluster, TopicAdmin topicAdmin, ConfigDescriber configs, boolean deleteTopicEnable) {
+    TopicAdminApis(ClusterView cluster, TopicAdmin topicAdmin, ConfigDescriber configs) {
         this.cluster = cluster;
         this.topicAdmin = topicAdmin;
         this.configs = configs;
-        this.deleteTopicEnable = deleteTopicEnable;
     }
 
     CompletableFuture<ApiMessage> createTopics(RequestContext context) {
@@ -121,12 +119,6 @@ final class TopicAdminApis {
                 TopicImage topic = image.topic(state.name());
                 names.put(state.name(), topic == null ? Uuid.ZERO_UUID : TopicIds.toKafka(topic.id()));
             }
-        }
-        if (!deleteTopicEnable) {
-            names.forEach((name, id) -> response.responses().add(new DeletableTopicResult().setName(name).setTopicId(id)
-                    .setErrorCode(Errors.TOPIC_DELETION_DISABLED.code())
-                    .setErrorMessage("Topic deletion is disabled: delete.topic.enable is false")));
-            return CompletableFuture.completedFuture(response);
         }
         if (names.isEmpty()) {
             return CompletableFuture.completedFuture(response);

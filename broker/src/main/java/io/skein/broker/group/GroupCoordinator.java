@@ -28,6 +28,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroupMember;
@@ -67,6 +69,8 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
     private final ScheduledThreadPoolExecutor timer;
     private final Map<Integer, GroupCoordinatorShard> shards = new ConcurrentHashMap<>();
     private volatile int partitionCount;
+    /** The latest metadata, for the topics committed offsets may name. */
+    private volatile MetadataImage image = MetadataImage.EMPTY;
 
     public GroupCoordinator(int brokerId, GroupConfig config, ReplicaManager replicaManager, Clock clock) {
         this.brokerId = brokerId;
@@ -100,6 +104,7 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
 
     @Override
     public void onMetadataUpdate(MetadataDelta delta, MetadataImage newImage) {
+        image = newImage; // before the shards learn of deleted topics: a commit checked after this sees them gone
         TopicImage topic = newImage.topic(OFFSETS_TOPIC);
         Set<Integer> led = new HashSet<>();
         if (topic != null) {
@@ -116,6 +121,22 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
                 shards.remove(partitionId).unload();
             }
         }
+        Predicate<String> deleted = deletedTopics(delta, newImage);
+        if (deleted != null) {
+            shards.values().forEach(shard -> shard.removeOffsetsOf(deleted));
+        }
+    }
+
+    /**
+     * The topics this update deletes, or null if none: those it removes, or for a whole image that
+     * replaces everything, any topic it lacks.
+     */
+    private static Predicate<String> deletedTopics(MetadataDelta delta, MetadataImage newImage) {
+        if (delta.image() == MetadataImage.EMPTY) {
+            return name -> newImage.topic(name) == null;
+        }
+        Set<String> removed = delta.removedTopics().values().stream().map(TopicImage::name).collect(Collectors.toSet());
+        return removed.isEmpty() ? null : removed::contains;
     }
 
     private void maybeLoad(int partitionId, PartitionRegistration registration) {
@@ -133,7 +154,7 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
             current.unload();
         }
         GroupCoordinatorShard shard = new GroupCoordinatorShard(tp, registration.leaderEpoch(), config, clock,
-                shardThreads, timer, this::append);
+                name -> image.topic(name) != null, shardThreads, timer, this::append);
         shards.put(partitionId, shard);
         shard.load(partition.get().log());
     }

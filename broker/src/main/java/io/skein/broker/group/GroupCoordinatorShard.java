@@ -21,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
@@ -50,6 +51,8 @@ final class GroupCoordinatorShard {
     final int leaderEpoch;
     final GroupConfig config;
     final Clock clock;
+    /** Whether a topic exists in this broker's latest metadata. */
+    final Predicate<String> topicExists;
     private final SerialExecutor executor;
     private final ScheduledExecutorService timer;
     private final Writer writer;
@@ -60,12 +63,13 @@ final class GroupCoordinatorShard {
     private volatile Status status = Status.LOADING;
     private CompletableFuture<?> lastWrite = CompletableFuture.completedFuture(null);
 
-    GroupCoordinatorShard(TopicPartition partition, int leaderEpoch, GroupConfig config, Clock clock, Executor pool,
-                          ScheduledExecutorService timer, Writer writer) {
+    GroupCoordinatorShard(TopicPartition partition, int leaderEpoch, GroupConfig config, Clock clock,
+                          Predicate<String> topicExists, Executor pool, ScheduledExecutorService timer, Writer writer) {
         this.partition = partition;
         this.leaderEpoch = leaderEpoch;
         this.config = config;
         this.clock = clock;
+        this.topicExists = topicExists;
         this.executor = new SerialExecutor(pool);
         this.timer = timer;
         this.writer = writer;
@@ -73,7 +77,12 @@ final class GroupCoordinatorShard {
 
     // ---------------------------------------------------------------- lifecycle
 
-    /** Rebuilds the groups from {@code log}, then starts answering. */
+    /**
+     * Rebuilds the groups from {@code log}, then starts answering. Offsets of topics that no longer
+     * exist go, with their tombstones: the partition's leader when a topic was deleted removes its
+     * offsets, but there may have been none then, or its write may have failed. (Kafka's coordinator
+     * does not check on load; it relies on that leader alone.)
+     */
     void load(PartitionLog partitionLog) {
         execute(() -> {
             long started = clock.millis();
@@ -95,7 +104,20 @@ final class GroupCoordinatorShard {
             status = Status.ACTIVE;
             log.info("Loaded {} groups from {} (epoch {}) in {} ms", groups.size(), partition, leaderEpoch,
                     clock.millis() - started);
+            offsets.removeOffsetsOf(topicExists.negate());
         });
+    }
+
+    /**
+     * Removes the offsets of topics that {@code deleted} names from every group, once the writes
+     * made before have completed: a commit still being written is among them.
+     */
+    void removeOffsetsOf(Predicate<String> deleted) {
+        execute(() -> lastWrite.whenComplete((done, failure) -> execute(() -> {
+            if (status == Status.ACTIVE) {
+                offsets.removeOffsetsOf(deleted);
+            }
+        })));
     }
 
     /** Stops answering: parked requests learn NOT_COORDINATOR, and the groups are forgotten. */

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
@@ -63,6 +64,10 @@ public final class OffsetCommits {
         List<KeyValue> records = new ArrayList<>();
         commits.forEach((tp, commit) -> {
             String metadata = commit.metadata() == null ? "" : commit.metadata();
+            if (!shard.topicExists.test(tp.topic())) { // deleted since the request was checked
+                results.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+                return;
+            }
             if (metadata.length() > shard.config.offsetMetadataMaxBytes()) {
                 results.put(tp, Errors.OFFSET_METADATA_TOO_LARGE);
                 return;
@@ -214,6 +219,38 @@ public final class OffsetCommits {
                 shard.removeGroup(group.groupId);
             }
             return error;
+        });
+    }
+
+    /**
+     * Kafka's onPartitionsDeleted: every group's offsets of topics {@code deleted} names go, with
+     * tombstones written for them, so that neither a coordinator loading the partition later nor a
+     * topic created again under the same name finds them. They leave memory once the tombstones are
+     * written; a failed write is logged and leaves them, for the next load to drop.
+     */
+    void removeOffsetsOf(Predicate<String> deleted) {
+        Map<ClassicGroup, Map<TopicPartition, CommittedOffset>> gone = new HashMap<>();
+        List<KeyValue> tombstones = new ArrayList<>();
+        for (ClassicGroup group : shard.groups()) {
+            group.offsets.forEach((tp, offset) -> {
+                if (deleted.test(tp.topic())) {
+                    gone.computeIfAbsent(group, g -> new HashMap<>()).put(tp, offset);
+                    tombstones.add(GroupRecords.offsetTombstone(group.groupId, tp));
+                }
+            });
+        }
+        if (tombstones.isEmpty()) {
+            return;
+        }
+        log.info("Removing {} committed offsets of deleted topics from {}", tombstones.size(), shard.partition);
+        shard.write(tombstones).thenAccept(error -> {
+            if (error != Errors.NONE) {
+                log.warn("Could not write the tombstones of {} offsets of deleted topics to {}: {}", tombstones.size(),
+                        shard.partition, error);
+                return;
+            }
+            // Unless committed again meanwhile, after the tombstone.
+            gone.forEach((group, offsets) -> offsets.forEach(group.offsets::remove));
         });
     }
 

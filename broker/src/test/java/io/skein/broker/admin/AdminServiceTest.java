@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.Any;
 import com.google.rpc.ErrorInfo;
 import io.grpc.ManagedChannel;
@@ -19,8 +20,14 @@ import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
-import io.skein.proto.admin.AdminServiceGrpc;
+import io.skein.broker.group.GroupCoordinator;
+import io.skein.metadata.image.ConfigResource;
+import io.skein.metadata.image.MetadataImage;
+import io.skein.metadata.image.PartitionRegistration;
+import io.skein.metadata.image.TopicImage;
 import io.skein.proto.admin.AdminServiceGrpc.AdminServiceBlockingStub;
+import io.skein.proto.admin.AdminServiceGrpc.AdminServiceFutureStub;
+import io.skein.proto.admin.AdminServiceGrpc;
 import io.skein.proto.admin.AlterTopicConfigsRequest;
 import io.skein.proto.admin.Broker;
 import io.skein.proto.admin.BrokerState;
@@ -54,20 +61,34 @@ import io.skein.proto.admin.TopicDescription;
 import io.skein.proto.admin.TopicPartitions;
 import io.skein.proto.admin.TopicSpec;
 import io.skein.proto.admin.TopicSummary;
+import io.skein.proto.metadata.ConfigResourceType;
+import io.skein.testing.ChildJvm;
+import io.skein.testing.EveryBroker;
 import io.skein.testing.TestCluster;
+import io.skein.testing.TestNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicDeletionDisabledException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -231,6 +252,95 @@ class AdminServiceTest {
                 DescribeTopicConfigsRequest.newBuilder().setTopic("nothing").build()));
     }
 
+    /**
+     * Makes a change through node 1 while node 1's metadata is held back, as on a broker that lags:
+     * the answer must wait until node 1 shows the change, however soon the others do.
+     */
+    private static <T> T whileNodeOneLags(String what, Predicate<MetadataImage> shows,
+                                          Function<AdminServiceFutureStub, ListenableFuture<T>> call) throws Exception {
+        TestNode one = cluster.node(1);
+        CompletableFuture<Boolean> shownWhenAnswered = new CompletableFuture<>();
+        ListenableFuture<T> answer;
+        try (TestNode.MetadataHold hold = one.holdMetadata()) {
+            answer = call.apply(AdminServiceGrpc.newFutureStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS));
+            answer.addListener(() -> shownWhenAnswered.complete(shows.test(one.image())), Runnable::run);
+            TestNode.awaitAll(List.of(cluster.node(2), cluster.node(3)), what, shows);
+            assertFalse(shows.test(one.image()), "node 1 is held back");
+        }
+        T result = answer.get(60, TimeUnit.SECONDS);
+        assertTrue(shownWhenAnswered.get(60, TimeUnit.SECONDS), "answered before node 1 showed " + what);
+        return result;
+    }
+
+    @Test
+    void aChangeIsAnsweredOnceTheBrokerAskedShowsIt() throws Exception {
+        TopicSummary created = whileNodeOneLags("topic lagging", image -> image.topic("lagging") != null,
+                stub -> stub.createTopics(CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder()
+                        .setName("lagging").setPartitions(1).setReplicationFactor(3)).build())).getTopics(0);
+        assertEquals(1, created.getPartitions());
+
+        TopicSummary grown = whileNodeOneLags("3 partitions of lagging",
+                image -> image.topic("lagging").partitions().size() == 3,
+                stub -> stub.createPartitions(CreatePartitionsRequest.newBuilder().setTopic("lagging").setPartitions(3)
+                        .build())).getTopic();
+        assertEquals(3, grown.getPartitions());
+
+        ConfigResource resource = new ConfigResource(ConfigResourceType.TOPIC, "lagging");
+        Map<String, String> configs = whileNodeOneLags("retention.ms of lagging",
+                image -> image.configs(resource).containsKey("retention.ms"),
+                stub -> stub.alterTopicConfigs(AlterTopicConfigsRequest.newBuilder().setTopic("lagging")
+                        .putSet("retention.ms", "3600000").build())).getConfigsMap();
+        assertEquals(Map.of("retention.ms", "3600000"), configs);
+
+        whileNodeOneLags("lagging deleted", image -> image.topic("lagging") == null,
+                stub -> stub.deleteTopics(DeleteTopicsRequest.newBuilder().addNames("lagging").build()));
+        assertFails(Status.Code.NOT_FOUND, "UNKNOWN_TOPIC_OR_PARTITION", () -> describe("lagging"));
+    }
+
+    /** delete.topic.enable=false refuses deletions through the admin API as through Kafka's, and keeps the topic. */
+    @Test
+    void topicDeletionCanBeDisabled() throws Exception {
+        try (TestNode node = TestNode.start(dir.resolve("no-deletion"), Map.of("delete.topic.enable", "false"));
+             Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrap()))) {
+            ManagedChannel single = NettyChannelBuilder.forTarget(node.adminAddress()).usePlaintext().build();
+            try {
+                AdminServiceBlockingStub stub = AdminServiceGrpc.newBlockingStub(single)
+                        .withDeadlineAfter(60, TimeUnit.SECONDS);
+                stub.createTopics(CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName("kept"))
+                        .build());
+                StatusRuntimeException refused = assertFails(Status.Code.FAILED_PRECONDITION, "TOPIC_DELETION_DISABLED",
+                        () -> stub.deleteTopics(DeleteTopicsRequest.newBuilder().addNames("kept").build()));
+                assertTrue(refused.getMessage().contains("delete.topic.enable"), refused.getMessage());
+                ExecutionException viaKafka = assertThrows(ExecutionException.class,
+                        () -> kafka.deleteTopics(List.of("kept")).all().get(60, TimeUnit.SECONDS));
+                assertTrue(viaKafka.getCause() instanceof TopicDeletionDisabledException, viaKafka.toString());
+                assertEquals(List.of("kept"), stub.listTopics(ListTopicsRequest.getDefaultInstance()).getTopicsList()
+                        .stream().map(TopicSummary::getName).toList());
+            } finally {
+                single.shutdownNow();
+            }
+        }
+    }
+
+    /** Configs are described from the broker asked, which shows what was written through it. */
+    @Test
+    void configsWrittenThroughABrokerAreDescribedByItWhileTheOthersLag() throws Exception {
+        create("described", 1, 3, Map.of());
+        try (TestNode.MetadataHold two = cluster.node(2).holdMetadata();
+             TestNode.MetadataHold three = cluster.node(3).holdMetadata()) {
+            for (int i = 1; i <= 5; i++) {
+                String retention = Integer.toString(3_600_000 * i);
+                admin().alterTopicConfigs(AlterTopicConfigsRequest.newBuilder().setTopic("described")
+                        .putSet("retention.ms", retention).build());
+                ConfigEntry described = admin().describeTopicConfigs(DescribeTopicConfigsRequest.newBuilder()
+                        .setTopic("described").build()).getConfigsList().stream()
+                        .filter(e -> e.getName().equals("retention.ms")).findFirst().orElseThrow();
+                assertEquals(retention, described.getValue());
+                assertEquals(ConfigSource.DYNAMIC_TOPIC_CONFIG, described.getSource());
+            }
+        }
+    }
+
     @Test
     void groupsAreDescribedResetAndDeleted() throws Exception {
         create("clicks", 2, 3, Map.of());
@@ -299,6 +409,77 @@ class AdminServiceTest {
                 .anyMatch(g -> g.getGroupId().equals("analytics")));
     }
 
+    /**
+     * As in Kafka, deleting a topic deletes the offsets groups committed on it, and the group is
+     * described at once meanwhile: through the admin API while its coordinator does not know of the
+     * deletion yet, and through kafka-consumer-groups once it does. A topic created again under the
+     * same name starts with no offsets.
+     */
+    @Test
+    void aDeletedTopicsCommittedOffsetsGoWithIt() throws Exception {
+        String group = groupCoordinatedElsewhere();
+        TestNode coordinator = cluster.node(coordinatorOf(group));
+        create("doomed", 2, 3, Map.of());
+        create("lasting", 1, 3, Map.of());
+        produce("lasting", 5);
+        try (Admin kafka = cluster.admin()) {
+            kafka.alterConsumerGroupOffsets(group, Map.of(new TopicPartition("doomed", 0), new OffsetAndMetadata(0),
+                    new TopicPartition("doomed", 1), new OffsetAndMetadata(0),
+                    new TopicPartition("lasting", 0), new OffsetAndMetadata(5))).all().get(60, TimeUnit.SECONDS);
+        }
+
+        try (TestNode.MetadataHold hold = coordinator.holdMetadata()) {
+            admin().deleteTopics(DeleteTopicsRequest.newBuilder().addNames("doomed").build());
+            // Well within the Kafka client's 60 s wait for the leader of a partition that no longer exists.
+            List<GroupOffset> stale = admin.withDeadlineAfter(30, TimeUnit.SECONDS).describeGroups(
+                    DescribeGroupsRequest.newBuilder().addGroupIds(group).build()).getGroups(0).getOffsetsList();
+            assertEquals(List.of("doomed", "doomed", "lasting"), stale.stream().map(GroupOffset::getTopic).toList(),
+                    "the coordinator has not removed them yet");
+            assertEquals(List.of(-1L, -1L, 5L), stale.stream().map(GroupOffset::getLogEndOffset).toList());
+        }
+        // The coordinator writes the tombstones once its own metadata shows the deletion.
+        await("the offsets of the deleted topic gone from " + group).atMost(EveryBroker.WITHIN)
+                .until(() -> offsetTopics(group).equals(List.of("lasting")));
+        ChildJvm.Result described = ChildJvm.run(System.getProperty("skein.kafka.tools.version"), null,
+                Duration.ofSeconds(90), "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+                "--bootstrap-server", cluster.bootstrap(), "--describe", "--group", group);
+        assertEquals(0, described.exitCode(), described.output());
+        assertTrue(described.output().lines().anyMatch(line -> line.matches(
+                group + "\\s+lasting\\s+0\\s+5\\s+5\\s+0.*")), described.output());
+        assertFalse(described.output().contains("doomed"), described.output());
+
+        create("doomed", 1, 3, Map.of());
+        assertEquals(List.of("lasting"), offsetTopics(group), "a new topic of the same name inherits nothing");
+        try (Admin kafka = cluster.admin()) {
+            assertEquals(Set.of(new TopicPartition("lasting", 0)), kafka.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata().get(60, TimeUnit.SECONDS).keySet());
+        }
+    }
+
+    /** A group whose coordinator is not node 1, the node the test asks, once __consumer_offsets exists. */
+    private static String groupCoordinatedElsewhere() throws Exception {
+        try (Admin kafka = cluster.admin()) {
+            kafka.listConsumerGroupOffsets("first").all().get(60, TimeUnit.SECONDS); // finding it creates the topic
+        }
+        cluster.awaitAll("__consumer_offsets with leaders", image -> {
+            TopicImage offsets = image.topic(GroupCoordinator.OFFSETS_TOPIC);
+            return offsets != null && offsets.partitions().values().stream().allMatch(PartitionRegistration::hasLeader);
+        });
+        return IntStream.range(0, 100).mapToObj(i -> "orphaned-" + i).filter(g -> coordinatorOf(g) != 1)
+                .findFirst().orElseThrow();
+    }
+
+    private static int coordinatorOf(String groupId) {
+        TopicImage offsets = cluster.node(1).image().topic(GroupCoordinator.OFFSETS_TOPIC);
+        return offsets.partition(GroupCoordinator.partitionFor(groupId, offsets.partitions().size())).leader();
+    }
+
+    /** The topic of each offset the group has committed, as the admin API describes the group. */
+    private static List<String> offsetTopics(String groupId) {
+        return admin().describeGroups(DescribeGroupsRequest.newBuilder().addGroupIds(groupId).build()).getGroups(0)
+                .getOffsetsList().stream().map(GroupOffset::getTopic).toList();
+    }
+
     @Test
     void recordsBelowAnOffsetAreDeleted() throws Exception {
         create("logs", 1, 3, Map.of());
@@ -343,6 +524,7 @@ class AdminServiceTest {
                 && describe("moves").getPartitionsList().stream().noneMatch(PartitionDescription::getUnderReplicated));
         List<PartitionDescription> ledElsewhere = describe("moves").getPartitionsList().stream()
                 .filter(p -> p.getReplicas(0) == 3).toList();
+        assertFalse(ledElsewhere.isEmpty(), "node 3 is the preferred leader of a partition of moves");
         assertTrue(ledElsewhere.stream().allMatch(p -> p.getLeader() != 3), "no automatic rebalance in this test");
 
         ElectLeadersResponse elected = admin().electLeaders(ElectLeadersRequest.newBuilder()

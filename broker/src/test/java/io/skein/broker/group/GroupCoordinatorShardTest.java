@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +53,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class GroupCoordinatorShardTest {
     private static final TopicPartition PARTITION = new TopicPartition(GroupCoordinator.OFFSETS_TOPIC, 0);
     private static final TopicPartition DATA = new TopicPartition("data", 0);
+    private static final TopicPartition OTHER = new TopicPartition("other", 0);
     private static final short JOIN_VERSION = 9;
 
     @TempDir
@@ -62,6 +64,8 @@ class GroupCoordinatorShardTest {
     private GroupConfig config = config(60_000);
     /** The outcome of the shard's next writes: NONE writes them to the log, any other error writes nothing. */
     private volatile Errors writeOutcome = Errors.NONE;
+    /** The topics the broker's metadata shows. */
+    private final Set<String> topics = ConcurrentHashMap.newKeySet();
 
     private static GroupConfig config(long offsetsRetentionMs) {
         return new GroupConfig(50, (short) 1, 1024 * 1024, 0, 10, 60_000, 100, offsetsRetentionMs, 600_000, 5_000, 16);
@@ -69,6 +73,7 @@ class GroupCoordinatorShardTest {
 
     @BeforeEach
     void openLog() throws Exception {
+        topics.addAll(List.of(DATA.topic(), OTHER.topic()));
         Path logDir = dir.resolve("logs");
         new MetaProperties("shard-test-cluster", 1).format(List.of(logDir));
         LogConfig compacted = LogConfig.DEFAULT.with(Map.of("cleanup.policy", "compact"));
@@ -88,8 +93,8 @@ class GroupCoordinatorShardTest {
      * {@link #writeOutcome} is an error, fail with it as the replica manager's append would.
      */
     private GroupCoordinatorShard shard() {
-        return new GroupCoordinatorShard(PARTITION, 0, config, Clock.systemUTC(), Executors.newSingleThreadExecutor(),
-                timer, (tp, records) -> {
+        return new GroupCoordinatorShard(PARTITION, 0, config, Clock.systemUTC(), topics::contains,
+                Executors.newSingleThreadExecutor(), timer, (tp, records) -> {
                     if (writeOutcome != Errors.NONE) {
                         return CompletableFuture.completedFuture(writeOutcome);
                     }
@@ -406,5 +411,55 @@ class GroupCoordinatorShardTest {
         writeOutcome = Errors.NONE;
         shard.unload();
         assertEquals(Optional.of(5L), committed(loaded(shard(), log), "kept"), "no tombstone reached the log");
+    }
+
+    private static Map<TopicPartition, CommittedOffset> fetch(GroupCoordinatorShard shard, String groupId)
+            throws Exception {
+        return on(shard, () -> CompletableFuture.completedFuture(shard.offsets.fetch(groupId, null)));
+    }
+
+    private static Errors simpleCommit(GroupCoordinatorShard shard, String groupId, TopicPartition tp, long offset)
+            throws Exception {
+        return on(shard, () -> shard.offsets.commit(groupId, new OffsetCommits.Committer(-1, "", null, -1),
+                Map.of(tp, new OffsetCommits.Commit(offset, -1, null)))).get(tp);
+    }
+
+    /** Kafka's onPartitionsDeleted: a deleted topic's offsets leave every group, for good. */
+    @Test
+    void aDeletedTopicsOffsetsLeaveEveryGroupAndStayGone() throws Exception {
+        GroupCoordinatorShard shard = loaded(shard(), log);
+        assertEquals(Errors.NONE, simpleCommit(shard, "both", DATA, 7));
+        assertEquals(Errors.NONE, simpleCommit(shard, "both", OTHER, 8));
+        assertEquals(Errors.NONE, simpleCommit(shard, "one", DATA, 9));
+
+        topics.remove(DATA.topic());
+        shard.removeOffsetsOf(DATA.topic()::equals);
+        await().atMost(Duration.ofSeconds(10)).until(() -> fetch(shard, "one").isEmpty());
+        assertEquals(Set.of(OTHER), fetch(shard, "both").keySet());
+        assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION, simpleCommit(shard, "both", DATA, 10), "the topic is gone");
+
+        shard.unload();
+        topics.add(DATA.topic()); // created again under the same name: it starts with no offsets
+        GroupCoordinatorShard reloaded = loaded(shard(), log);
+        assertEquals(Map.of(), fetch(reloaded, "one"));
+        assertEquals(Set.of(OTHER), fetch(reloaded, "both").keySet());
+    }
+
+    /** A shard that loads after a topic was deleted, on a broker that did not lead it then, drops its offsets. */
+    @Test
+    void aShardLoadedAfterATopicsDeletionDropsItsOffsetsForGood() throws Exception {
+        GroupCoordinatorShard before = loaded(shard(), log);
+        assertEquals(Errors.NONE, simpleCommit(before, "g", DATA, 7));
+        assertEquals(Errors.NONE, simpleCommit(before, "g", OTHER, 8));
+        before.unload(); // leadership moved away: no one removes the offsets when the topic goes
+
+        topics.remove(DATA.topic());
+        GroupCoordinatorShard after = loaded(shard(), log);
+        await().atMost(Duration.ofSeconds(10)).until(() -> fetch(after, "g").keySet().equals(Set.of(OTHER)));
+
+        after.unload();
+        topics.add(DATA.topic());
+        GroupCoordinatorShard recreated = loaded(shard(), log);
+        assertEquals(Set.of(OTHER), fetch(recreated, "g").keySet(), "the load wrote tombstones, not only forgot");
     }
 }

@@ -101,8 +101,7 @@ class ReplicaFailuresTest {
     }
 
     private static void awaitIsr(String topic, int size, Node excluded) {
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-                .until(() -> describe(topic, excluded).isr().size() == size);
+        cluster.awaitAll("an ISR of " + size, excluded, topic, 0, partition -> partition.isrNodes().size() == size);
     }
 
     private static Node broker(int id) {

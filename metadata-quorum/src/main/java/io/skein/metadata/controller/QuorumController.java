@@ -70,6 +70,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -172,6 +173,15 @@ public final class QuorumController implements AutoCloseable {
      * not (or stops being) the active controller.
      */
     private <T> CompletableFuture<T> submit(Function<MetadataImage, Result<T>> handler, Function<Error, T> failed) {
+        return submit(handler, failed, (response, offset) -> response);
+    }
+
+    /**
+     * {@link #submit}, for a change its caller reads back from a broker: {@code committedAt} puts the
+     * metadata offset its records committed at into the response.
+     */
+    private <T> CompletableFuture<T> submit(Function<MetadataImage, Result<T>> handler, Function<Error, T> failed,
+                                            BiFunction<T, Long, T> committedAt) {
         CompletableFuture<T> answer = new CompletableFuture<>();
         eventLoop.execute(() -> {
             if (!active) {
@@ -200,7 +210,7 @@ public final class QuorumController implements AutoCloseable {
                             answer.complete(failed.apply(notController()));
                         } else {
                             result.onCommit().accept(index);
-                            answer.complete(result.response());
+                            answer.complete(committedAt.apply(result.response(), index));
                         }
                     }, eventLoop);
         });
@@ -459,7 +469,8 @@ public final class QuorumController implements AutoCloseable {
     }
 
     public CompletableFuture<ElectLeadersResponse> electLeaders(ElectLeadersRequest request) {
-        return submit(view -> elect(view, request), e -> ElectLeadersResponse.newBuilder().setError(e).build());
+        return submit(view -> elect(view, request), e -> ElectLeadersResponse.newBuilder().setError(e).build(),
+                (response, offset) -> response.toBuilder().setMetadataOffset(offset).build());
     }
 
     private Result<ElectLeadersResponse> elect(MetadataImage view, ElectLeadersRequest request) {
@@ -516,7 +527,8 @@ public final class QuorumController implements AutoCloseable {
     // ---------------------------------------------------------------- topics
 
     public CompletableFuture<CreateTopicsResponse> createTopics(CreateTopicsRequest request) {
-        return submit(view -> create(view, request), e -> CreateTopicsResponse.newBuilder().setError(e).build());
+        return submit(view -> create(view, request), e -> CreateTopicsResponse.newBuilder().setError(e).build(),
+                (response, offset) -> response.toBuilder().setMetadataOffset(offset).build());
     }
 
     private Result<CreateTopicsResponse> create(MetadataImage view, CreateTopicsRequest request) {
@@ -637,7 +649,8 @@ public final class QuorumController implements AutoCloseable {
                 response.addTopics(TopicResult.newBuilder().setName(name).setError(none()));
             }
             return Result.of(records, response.build());
-        }, e -> DeleteTopicsResponse.newBuilder().setError(e).build());
+        }, e -> DeleteTopicsResponse.newBuilder().setError(e).build(),
+                (response, offset) -> response.toBuilder().setMetadataOffset(offset).build());
     }
 
     public CompletableFuture<CreatePartitionsResponse> createPartitions(CreatePartitionsRequest request) {
@@ -674,7 +687,8 @@ public final class QuorumController implements AutoCloseable {
                 }
             }
             return Result.of(records, response.build());
-        }, e -> CreatePartitionsResponse.newBuilder().setError(e).build());
+        }, e -> CreatePartitionsResponse.newBuilder().setError(e).build(),
+                (response, offset) -> response.toBuilder().setMetadataOffset(offset).build());
     }
 
     // ---------------------------------------------------------------- configs and producer ids
@@ -718,7 +732,8 @@ public final class QuorumController implements AutoCloseable {
                 }
             }
             return Result.of(records, response.build());
-        }, e -> AlterConfigsResponse.newBuilder().setError(e).build());
+        }, e -> AlterConfigsResponse.newBuilder().setError(e).build(),
+                (response, offset) -> response.toBuilder().setMetadataOffset(offset).build());
     }
 
     public CompletableFuture<AllocateProducerIdsResponse> allocateProducerIds(AllocateProducerIdsRequest request) {

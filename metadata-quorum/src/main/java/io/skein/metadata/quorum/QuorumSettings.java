@@ -28,6 +28,9 @@ public record QuorumSettings(int nodeId, String host, int port, List<Voter> vote
      */
     public static final Duration DEFAULT_ELECTION_TIMEOUT = Duration.ofMillis(100);
 
+    /** The default of {@code controller.quorum.election.timeout.ms}, Kafka's: what a node runs with. */
+    public static final Duration NODE_ELECTION_TIMEOUT = Duration.ofMillis(1000);
+
     public QuorumSettings {
         voters = List.copyOf(voters);
         if (voters.stream().noneMatch(v -> v.id() == nodeId)) {

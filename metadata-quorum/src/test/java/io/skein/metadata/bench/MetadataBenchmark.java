@@ -69,8 +69,22 @@ public final class MetadataBenchmark {
     private MetadataBenchmark() {
     }
 
+    /** The controllers' election timeout: a node's default unless {@code skein.bench.electionTimeoutMs} says. */
+    private static long electionTimeoutMs() {
+        return Long.getLong("skein.bench.electionTimeoutMs", QuorumSettings.NODE_ELECTION_TIMEOUT.toMillis());
+    }
+
+    private static long settleMs() {
+        return Long.getLong("skein.bench.settleMs", 3_000);
+    }
+
     public static void main(String[] args) throws Exception {
         int trials = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+        long electionTimeoutMs = electionTimeoutMs();
+        System.out.printf("SETTINGS: controller.quorum.election.timeout.ms=%d (%s), broker.session.timeout.ms=%d, "
+                        + "%d failover trials, %d ms settled before each kill%n%n", electionTimeoutMs,
+                electionTimeoutMs == QuorumSettings.NODE_ELECTION_TIMEOUT.toMillis() ? "a node's default" : "set",
+                ControllerSettings.defaults(CLUSTER_ID).sessionTimeoutMs(), trials, settleMs());
         Path root = Files.createTempDirectory("skein-metadata-bench");
         try {
             try (ProcessCluster cluster = ProcessCluster.start(root.resolve("processes"), 3)) {
@@ -95,7 +109,7 @@ public final class MetadataBenchmark {
         List<Long> millis = new ArrayList<>();
         for (int trial = 1; trial <= trials; trial++) {
             cluster.awaitAllCaughtUp();
-            Thread.sleep(Long.getLong("skein.bench.settleMs", 3_000)); // a settled cluster, as one failure meets it
+            Thread.sleep(settleMs()); // a settled cluster, as one failure meets it
             int leader = cluster.client.describeQuorum().getLeaderId();
             long start = System.nanoTime();
             cluster.kill(leader);
@@ -226,9 +240,10 @@ public final class MetadataBenchmark {
         }
         List<ControllerServer> servers = new ArrayList<>();
         for (Voter voter : voters) {
-            servers.add(ControllerServer.start(QuorumSettings.of(voter.id(), voter.host(), voter.port(), voters,
-                    CLUSTER_ID, root.resolve("controller-" + voter.id())), ControllerSettings.defaults(CLUSTER_ID),
-                    "127.0.0.1", rpcPorts.get(voter.id() - 1), (t, n, c) -> Optional.empty(), Clock.systemUTC()));
+            QuorumSettings quorum = QuorumSettings.of(voter.id(), voter.host(), voter.port(), voters, CLUSTER_ID,
+                    root.resolve("controller-" + voter.id())).withElectionTimeout(Duration.ofMillis(electionTimeoutMs()));
+            servers.add(ControllerServer.start(quorum, ControllerSettings.defaults(CLUSTER_ID), "127.0.0.1",
+                    rpcPorts.get(voter.id() - 1), (t, n, c) -> Optional.empty(), Clock.systemUTC()));
         }
         Map<Integer, InetSocketAddress> rpc = new TreeMap<>();
         for (int id = 1; id <= 3; id++) {
@@ -367,8 +382,7 @@ public final class MetadataBenchmark {
                     "-Dorg.slf4j.simpleLogger.log.io.skein=info", "-cp", System.getProperty("java.class.path"),
                     ControllerProcess.class.getName(), Integer.toString(id), votersSpec,
                     Integer.toString(rpcPorts.get(id)), root.resolve("controller-" + id).toString(),
-                    Long.toString(Long.getLong("skein.bench.electionTimeoutMs",
-                            QuorumSettings.DEFAULT_ELECTION_TIMEOUT.toMillis())))
+                    Long.toString(electionTimeoutMs()))
                     .redirectError(ProcessBuilder.Redirect.appendTo(root.resolve("controller-" + id + ".log").toFile()))
                     .start();
             BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),

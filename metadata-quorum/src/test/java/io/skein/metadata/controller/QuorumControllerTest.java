@@ -43,7 +43,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -149,6 +151,50 @@ public class QuorumControllerTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * A change's response names the metadata offset it committed at: a broker's image at that offset
+     * shows it and its image before does not, so a caller that waits for the offset reads its write.
+     */
+    @Test
+    void aChangeNamesTheMetadataOffsetABrokerShowsItAt() throws Exception {
+        try (TestControllers controllers = TestControllers.start(dir, 1);
+             MetadataLoader broker = MetadataLoader.start(1, controllers.rpcAddresses())) {
+            Map<Long, MetadataImage> images = new ConcurrentHashMap<>();
+            broker.addPublisher((delta, image) -> images.put(image.offset(), image));
+            controllers.broker(1).join();
+            ControllerClient client = controllers.client();
+
+            CreateTopicsResponse created = create(client, "shown", 1, 1);
+            assertShownFirstAt(images, created.getMetadataOffset(), image -> image.topic("shown") != null);
+            long grown = client.createPartitions(CreatePartitionsRequest.newBuilder()
+                    .addTopics(PartitionCount.newBuilder().setName("shown").setCount(3)).build()).getMetadataOffset();
+            assertShownFirstAt(images, grown, image -> image.topic("shown").partitions().size() == 3);
+            long configured = client.alterConfigs(AlterConfigsRequest.newBuilder().addChanges(ConfigChange.newBuilder()
+                    .setResourceType(ConfigResourceType.TOPIC).setResourceName("shown").setName("retention.ms")
+                    .setValue("1000")).build()).getMetadataOffset();
+            assertShownFirstAt(images, configured, image -> !image.configs(new io.skein.metadata.image.ConfigResource(
+                    ConfigResourceType.TOPIC, "shown")).isEmpty());
+            long deleted = client.deleteTopics(DeleteTopicsRequest.newBuilder().addNames("shown").build())
+                    .getMetadataOffset();
+            assertShownFirstAt(images, deleted, image -> image.topic("shown") == null);
+
+            assertEquals(0, create(client, "shown-not", 1, 5).getMetadataOffset(), "a refused change writes nothing");
+            assertEquals(0, client.createTopics(CreateTopicsRequest.newBuilder().setValidateOnly(true)
+                    .addTopics(CreatableTopic.newBuilder().setName("checked").setNumPartitions(1)
+                            .setReplicationFactor(1)).build()).getMetadataOffset(), "nor does a validation");
+        }
+    }
+
+    /** The broker's image at {@code offset} {@code shows} the change, and the image before it does not. */
+    private static void assertShownFirstAt(Map<Long, MetadataImage> images, long offset,
+                                           Predicate<MetadataImage> shows) {
+        assertTrue(offset > 0, "no offset: " + offset);
+        await().atMost(Duration.ofSeconds(30)).until(() -> images.containsKey(offset));
+        assertTrue(shows.test(images.get(offset)), "not shown at offset " + offset);
+        long before = images.keySet().stream().filter(at -> at < offset).max(Long::compare).orElseThrow();
+        assertFalse(shows.test(images.get(before)), "shown before, at offset " + before);
     }
 
     @Test
