@@ -145,6 +145,17 @@ class ReplicaFailuresTest {
             awaitIsr(topic, 3, null);
         }
         writer.finishAndCheck();
+        // Writes have stopped: every replica of every partition ends up with the same bytes, batch for batch.
+        for (int p = 0; p < 3; p++) {
+            int partition = p;
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                byte[] first = SegmentFiles.bytes(broker(1).logDir(), topic, partition);
+                for (Node other : List.of(broker(2), broker(3))) {
+                    assertArrayEquals(first, SegmentFiles.bytes(other.logDir(), topic, partition),
+                            "replicas of " + topic + "-" + partition + " on brokers 1 and " + other.id() + " differ");
+                }
+            });
+        }
     }
 
     @Test
