@@ -58,8 +58,9 @@ public final class Partition {
     public static final long DELETE_TO_HIGH_WATERMARK = -1;
 
     /**
-     * Negative controls only: completes acks=all writes without re-checking {@code min.insync.replicas},
-     * the loss window that the chaos suite's checks must catch. Never set it on a real cluster.
+     * Negative controls only: drops the two {@code min.insync.replicas} rules of a leader (the high
+     * watermark held while the ISR is below it, and acks=all writes re-checked when they complete), the
+     * loss window that the chaos suite's checks must catch. Never set it on a real cluster.
      */
     static final boolean UNSAFE_SKIP_MIN_ISR_CHECK_ON_COMPLETION =
             Boolean.getBoolean("skein.unsafe.skipMinIsrCheckOnCompletion");
@@ -213,7 +214,7 @@ public final class Partition {
                 throw new NotLeaderOrFollowerException("Broker " + localBrokerId + " is not the leader of "
                         + topicPartition);
             }
-            int minIsr = log.config().minInSyncReplicas();
+            int minIsr = effectiveMinIsr(current);
             if (requiredAcks == -1 && current.isr().size() < minIsr) {
                 throw new NotEnoughReplicasException("The size of the current ISR " + current.isr()
                         + " is insufficient to satisfy the min.isr requirement of " + minIsr + " for partition "
@@ -267,7 +268,9 @@ public final class Partition {
     }
 
     /**
-     * Moves the high watermark up to the lowest log end offset in the maximal ISR. It never moves back.
+     * Moves the high watermark up to the lowest log end offset in the maximal ISR, unless the ISR is
+     * below {@code min.insync.replicas}: then records on fewer disks than the topic asks must not become
+     * visible to consumers (Kafka's {@code maybeIncrementLeaderHW}, KIP-966). It never moves back.
      * Call with the lock held.
      *
      * @return whether it moved
@@ -275,6 +278,9 @@ public final class Partition {
     private boolean maybeIncrementHighWatermark() {
         PartitionRegistration current = registration;
         if (current == null || current.leader() != localBrokerId) {
+            return false;
+        }
+        if (!UNSAFE_SKIP_MIN_ISR_CHECK_ON_COMPLETION && current.isr().size() < effectiveMinIsr(current)) {
             return false;
         }
         long candidate = log.logEndOffset();
@@ -286,6 +292,11 @@ public final class Partition {
         }
         long before = log.highWatermark();
         return candidate > before && log.updateHighWatermark(candidate) > before;
+    }
+
+    /** {@code min.insync.replicas}, but never more than the partition has replicas, as Kafka takes it. */
+    private int effectiveMinIsr(PartitionRegistration current) {
+        return Math.min(log.config().minInSyncReplicas(), current.replicas().size());
     }
 
     /**
@@ -323,7 +334,7 @@ public final class Partition {
                 return Optional.empty();
             }
             return Optional.of(UNSAFE_SKIP_MIN_ISR_CHECK_ON_COMPLETION
-                    || maximalIsr(current).size() >= log.config().minInSyncReplicas()
+                    || maximalIsr(current).size() >= effectiveMinIsr(current)
                     ? Errors.NONE : Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
         } finally {
             lock.unlock();
