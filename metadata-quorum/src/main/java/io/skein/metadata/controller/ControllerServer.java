@@ -8,6 +8,8 @@ import io.skein.metadata.quorum.QuorumSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,11 +20,15 @@ public final class ControllerServer implements AutoCloseable {
     private final MetadataQuorum quorum;
     private final QuorumController controller;
     private final Server rpcServer;
+    /** Sends the metadata streams' heartbeats. */
+    private final ScheduledExecutorService heartbeats;
 
-    private ControllerServer(MetadataQuorum quorum, QuorumController controller, Server rpcServer) {
+    private ControllerServer(MetadataQuorum quorum, QuorumController controller, Server rpcServer,
+                             ScheduledExecutorService heartbeats) {
         this.quorum = quorum;
         this.controller = controller;
         this.rpcServer = rpcServer;
+        this.heartbeats = heartbeats;
     }
 
     /** Starts the voter and serves ControllerService on {@code rpcHost:rpcPort} (0: any free port). */
@@ -47,7 +53,15 @@ public final class ControllerServer implements AutoCloseable {
             quorum.close();
             throw new IOException("Cannot serve the controller service on " + rpcHost + ":" + rpcPort, e);
         }
-        return new ControllerServer(quorum, controller, rpcServer);
+        ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "metadata-stream-heartbeats-" + quorum.nodeId());
+            thread.setDaemon(true);
+            return thread;
+        });
+        long every = MetadataStreamer.HEARTBEAT_INTERVAL_MS / 2;
+        heartbeats.scheduleWithFixedDelay(() -> streamer.heartbeat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime())),
+                every, every, TimeUnit.MILLISECONDS);
+        return new ControllerServer(quorum, controller, rpcServer, heartbeats);
     }
 
     public MetadataQuorum quorum() {
@@ -64,6 +78,7 @@ public final class ControllerServer implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        heartbeats.shutdownNow();
         rpcServer.shutdownNow();
         try {
             rpcServer.awaitTermination(5, TimeUnit.SECONDS);

@@ -14,6 +14,7 @@ import io.skein.proto.metadata.MetadataRecordBatch;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
@@ -29,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * other voter may be (restarting, installing a snapshot, cut off from the quorum). Another voter
  * refuses with the leader it knows, and a voter that stops leading ends its streams the same way.
  *
+ * <p>A stream quiet for {@link #HEARTBEAT_INTERVAL_MS} gets a heartbeat, so that a broker can tell a
+ * quiet log from a controller that stopped answering, and look for the leader elsewhere.
+ *
  * <p>Every broker has a queue, drained only while gRPC says its stream can take more, so a slow
  * broker neither blocks the state machine nor grows memory without bound: past
  * {@link #MAX_QUEUED_BYTES} its stream is ended and it comes back for an image.
@@ -36,6 +40,8 @@ import org.slf4j.LoggerFactory;
 public final class MetadataStreamer implements MetadataPublisher {
     static final long MAX_HISTORY_BYTES = 64L << 20;
     static final long MAX_QUEUED_BYTES = 64L << 20;
+    public static final long HEARTBEAT_INTERVAL_MS = 500;
+    private static final MetadataUpdate HEARTBEAT = MetadataUpdate.getDefaultInstance();
 
     private static final Logger log = LoggerFactory.getLogger(MetadataStreamer.class);
 
@@ -62,6 +68,11 @@ public final class MetadataStreamer implements MetadataPublisher {
         this.nodeId = nodeId;
         this.active = active;
         this.leaderId = leaderId;
+    }
+
+    /** Sends a heartbeat on every stream that has carried nothing for a heartbeat interval. */
+    synchronized void heartbeat(long nowMs) {
+        subscribers.removeIf(subscriber -> !subscriber.heartbeatIfQuiet(nowMs));
     }
 
     /** Leadership moved to {@code newLeaderId}: unless that is this voter, its streams end, naming it. */
@@ -134,6 +145,7 @@ public final class MetadataStreamer implements MetadataPublisher {
         private final ArrayDeque<MetadataUpdate> queue = new ArrayDeque<>();
         private long queuedBytes;
         private long lastOffset;
+        private long lastSentMs;
         private boolean closed;
 
         Subscriber(int brokerId, ServerCallStreamObserver<MetadataUpdate> observer, long afterOffset) {
@@ -164,6 +176,18 @@ public final class MetadataStreamer implements MetadataPublisher {
             return true;
         }
 
+        /** A heartbeat if nothing went out since {@code nowMs - HEARTBEAT_INTERVAL_MS}; false once the stream is over. */
+        synchronized boolean heartbeatIfQuiet(long nowMs) {
+            if (closed) {
+                return false;
+            }
+            if (queue.isEmpty() && nowMs - lastSentMs >= HEARTBEAT_INTERVAL_MS && observer.isReady()) {
+                observer.onNext(HEARTBEAT);
+                lastSentMs = nowMs;
+            }
+            return true;
+        }
+
         /** Ends the stream with {@code error}, dropping what is queued. */
         synchronized void end(StatusRuntimeException error) {
             if (!closed) {
@@ -186,6 +210,7 @@ public final class MetadataStreamer implements MetadataPublisher {
                 MetadataUpdate next = queue.poll();
                 queuedBytes -= next.getSerializedSize();
                 observer.onNext(next);
+                lastSentMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
             }
         }
     }

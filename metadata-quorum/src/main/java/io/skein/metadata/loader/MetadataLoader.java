@@ -33,11 +33,16 @@ import org.slf4j.LoggerFactory;
  * instead. The image's offset never goes back: a batch or image at or below it is dropped, so that no
  * publisher ever acts on metadata older than what it has seen.
  *
+ * <p>The active controller sends a heartbeat on a quiet stream; a stream silent for
+ * {@link #STREAM_SILENCE_TIMEOUT_MS} is given up (its controller froze, or was cut off and has not yet
+ * noticed it no longer leads) and the loader asks the next voter, which names the leader.
+ *
  * <p>One thread applies updates, in log order, and calls the publishers.
  */
 public final class MetadataLoader implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MetadataLoader.class);
     private static final long RECONNECT_BACKOFF_MS = 100;
+    static final long STREAM_SILENCE_TIMEOUT_MS = 10 * MetadataStreamer.HEARTBEAT_INTERVAL_MS;
 
     private final int brokerId;
     private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
@@ -52,6 +57,8 @@ public final class MetadataLoader implements AutoCloseable {
     private int leaderHint = -1;
     private boolean closed;
     private long streamGeneration;
+    /** When the current stream last carried anything, heartbeats included (System.nanoTime()). */
+    private volatile long lastHeardNanos;
     private volatile ClientCallStreamObserver<FetchMetadataRequest> stream;
 
     private MetadataLoader(int brokerId, Map<Integer, InetSocketAddress> controllers) {
@@ -71,6 +78,8 @@ public final class MetadataLoader implements AutoCloseable {
     public static MetadataLoader start(int brokerId, Map<Integer, InetSocketAddress> controllers) {
         MetadataLoader loader = new MetadataLoader(brokerId, controllers);
         loader.applier.execute(loader::connect);
+        loader.applier.scheduleWithFixedDelay(loader::checkSilence, STREAM_SILENCE_TIMEOUT_MS / 4,
+                STREAM_SILENCE_TIMEOUT_MS / 4, TimeUnit.MILLISECONDS);
         return loader;
     }
 
@@ -98,6 +107,7 @@ public final class MetadataLoader implements AutoCloseable {
         leaderHint = -1;
         ManagedChannel channel = channels.get(target);
         long generation = ++streamGeneration;
+        lastHeardNanos = System.nanoTime();
         FetchMetadataRequest request = FetchMetadataRequest.newBuilder().setBrokerId(brokerId)
                 .setAfterOffset(needImage ? -1 : image.offset()).build();
         ControllerServiceGrpc.newStub(channel).fetchMetadata(request, new ClientResponseObserver<FetchMetadataRequest,
@@ -109,6 +119,10 @@ public final class MetadataLoader implements AutoCloseable {
 
             @Override
             public void onNext(MetadataUpdate update) {
+                lastHeardNanos = System.nanoTime();
+                if (update.getUpdateCase() == MetadataUpdate.UpdateCase.UPDATE_NOT_SET) {
+                    return; // a heartbeat
+                }
                 applier.execute(() -> {
                     if (generation == streamGeneration) { // not a leftover of a stream given up on
                         apply(update);
@@ -145,6 +159,16 @@ public final class MetadataLoader implements AutoCloseable {
                     connect();
                 }
             }, RECONNECT_BACKOFF_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Gives up a stream that has carried nothing, not even a heartbeat, for the silence timeout. */
+    private void checkSilence() {
+        long silentMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastHeardNanos);
+        if (!closed && silentMs > STREAM_SILENCE_TIMEOUT_MS) {
+            log.info("Broker {}'s metadata stream has been silent for {} ms: asking another controller", brokerId,
+                    silentMs);
+            restartStream();
         }
     }
 

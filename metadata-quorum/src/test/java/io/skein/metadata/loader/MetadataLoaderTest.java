@@ -21,6 +21,7 @@ import io.skein.proto.controller.MetadataUpdate;
 import io.skein.proto.metadata.MetadataRecord;
 import io.skein.proto.metadata.MetadataRecordBatch;
 import io.skein.proto.metadata.TopicRecord;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -128,18 +130,12 @@ class MetadataLoaderTest {
     void anOlderImageNeverReplacesWhatABrokerHasApplied() throws Exception {
         MetadataImage withTopic = imageWithTopic("kept", 10);
         MetadataImage older = imageWithTopic("older", 5);
-        Server voter = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(
-                new ControllerServiceGrpc.ControllerServiceImplBase() {
-                    @Override
-                    public void fetchMetadata(FetchMetadataRequest request, StreamObserver<MetadataUpdate> observer) {
-                        observer.onNext(MetadataUpdate.newBuilder().setOffset(10).setImage(ImageRecords.of(withTopic))
-                                .build());
-                        observer.onNext(MetadataUpdate.newBuilder().setOffset(5).setImage(ImageRecords.of(older))
-                                .build());
-                        observer.onNext(MetadataUpdate.newBuilder().setOffset(11)
-                                .setBatch(MetadataRecordBatch.getDefaultInstance()).build());
-                    }
-                }).build().start();
+        Server voter = fakeVoter(observer -> {
+            observer.onNext(MetadataUpdate.newBuilder().setOffset(10).setImage(ImageRecords.of(withTopic)).build());
+            observer.onNext(MetadataUpdate.newBuilder().setOffset(5).setImage(ImageRecords.of(older)).build());
+            observer.onNext(MetadataUpdate.newBuilder().setOffset(11).setBatch(MetadataRecordBatch.getDefaultInstance())
+                    .build());
+        });
         try (MetadataLoader loader = MetadataLoader.start(1, Map.of(1, new InetSocketAddress("127.0.0.1",
                 voter.getPort())))) {
             List<Long> published = new CopyOnWriteArrayList<>();
@@ -150,6 +146,39 @@ class MetadataLoaderTest {
         } finally {
             voter.shutdownNow();
         }
+    }
+
+    /**
+     * A controller that stops answering (frozen, cut off) sends no heartbeats: the loader gives its
+     * stream up and follows the log from another voter. Here voter 1 streams an image and falls silent;
+     * voter 2 has the batch after it.
+     */
+    @Test
+    void aStreamThatFallsSilentIsGivenUpForAnotherVoter() throws Exception {
+        MetadataImage withTopic = imageWithTopic("kept", 10);
+        Server silent = fakeVoter(observer -> observer.onNext(MetadataUpdate.newBuilder().setOffset(10)
+                .setImage(ImageRecords.of(withTopic)).build()));
+        Server live = fakeVoter(observer -> observer.onNext(MetadataUpdate.newBuilder().setOffset(11)
+                .setBatch(MetadataRecordBatch.getDefaultInstance()).build()));
+        try (MetadataLoader loader = MetadataLoader.start(2, Map.of(1, new InetSocketAddress("127.0.0.1",
+                silent.getPort()), 2, new InetSocketAddress("127.0.0.1", live.getPort())))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> loader.image().offset() == 10);
+            await().atMost(Duration.ofSeconds(60)).until(() -> loader.image().offset() == 11);
+        } finally {
+            silent.shutdownNow();
+            live.shutdownNow();
+        }
+    }
+
+    /** A ControllerService of the test's own whose FetchMetadata sends what {@code stream} sends, then nothing. */
+    private static Server fakeVoter(Consumer<StreamObserver<MetadataUpdate>> stream) throws IOException {
+        return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(
+                new ControllerServiceGrpc.ControllerServiceImplBase() {
+                    @Override
+                    public void fetchMetadata(FetchMetadataRequest request, StreamObserver<MetadataUpdate> observer) {
+                        stream.accept(observer);
+                    }
+                }).build().start();
     }
 
     private static MetadataImage imageWithTopic(String name, long offset) {
