@@ -58,8 +58,8 @@ public final class Report {
         out.append('\n');
         for (Kind kind : Kind.values()) {
             for (Anomaly anomaly : result.anomalies().get(kind).stream().limit(EXAMPLES).toList()) {
-                out.append(String.format(Locale.ROOT, "  %s partition %d offset %d value %s%s: %s%n", kind,
-                        anomaly.partition(), anomaly.offset(), anomaly.value(),
+                out.append(String.format(Locale.ROOT, "  %s partition %d offset %d%s%s: %s%n", kind,
+                        anomaly.partition(), anomaly.offset(), anomaly.value() == null ? "" : " value " + anomaly.value(),
                         anomaly.process() == null ? "" : " (" + anomaly.process() + ")", anomaly.detail()));
             }
         }
