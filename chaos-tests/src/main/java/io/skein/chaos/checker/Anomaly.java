@@ -1,5 +1,7 @@
 package io.skein.chaos.checker;
 
+import java.util.Locale;
+
 /**
  * A violation a run showed: one of Jepsen's Kafka anomaly classes, found in the history, or replicas
  * that diverged, found on disk.
@@ -30,6 +32,16 @@ public record Anomaly(Kind kind, int partition, long offset, String value, Strin
          * Two in-sync replicas of a partition hold different batches below their high watermarks, as
          * their logs on disk show after the run ({@link io.skein.chaos.replica.DivergenceCheck}).
          */
-        DIVERGENT
+        DIVERGENT,
+        /**
+         * A replica still out of its partition's ISR a while after every fault healed: stuck
+         * ({@link io.skein.chaos.replica.CatchUpCheck}).
+         */
+        UNDER_REPLICATED;
+
+        /** As reports name it: "nonmonotonic-send". */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
     }
 }

@@ -5,6 +5,7 @@ import io.skein.chaos.checker.Anomaly.Kind;
 import io.skein.chaos.replica.ReplicaLog.Batch;
 import io.skein.log.LogManager;
 import io.skein.log.checkpoint.OffsetCheckpointFile;
+import io.skein.metadata.image.PartitionRegistration;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,22 +17,25 @@ import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * After every fault has healed and the nodes have stopped: every in-sync replica of a partition holds
- * the same batches (offsets, partition leader epoch, CRC) up to the lowest high watermark among them,
- * as each replica's {@code replication-offset-checkpoint} has it. Below a replica's high watermark
- * everything is committed, so two copies that differ there mean one of them kept what it should
- * have truncated, or lost what it had.
+ * After every fault has healed and the nodes have stopped: the replicas of a partition hold the
+ * same batches (offsets, partition leader epoch, CRC) as far as both have them committed. Each
+ * replica is compared with the ISR's first member up to the lower of their high watermarks (from
+ * each one's {@code replication-offset-checkpoint}): below a replica's high watermark everything was
+ * committed when it learnt it, so two copies that differ there mean one of them kept what it should
+ * have truncated, or lost what it had. Replicas out of the ISR are compared too, as far as their own
+ * high watermark goes.
  */
 public final class DivergenceCheck {
     private DivergenceCheck() {
     }
 
     /**
-     * @param logDirs each node's log directory, as this machine sees it
-     * @param isrs    each partition's in-sync replicas, as the metadata last stated them
-     * @return one {@link Kind#DIVERGENT} anomaly per replica that disagrees with the ISR's first member
+     * @param logDirs    each node's log directory, as this machine sees it
+     * @param partitions each partition's replicas and ISR, as the metadata last stated them
+     * @return one {@link Kind#DIVERGENT} anomaly per replica that disagrees with the ISR's first member,
+     *         or that is in the ISR and holds no log
      */
-    public static List<Anomaly> check(Map<Integer, Path> logDirs, Map<TopicPartition, List<Integer>> isrs)
+    public static List<Anomaly> check(Map<Integer, Path> logDirs, Map<TopicPartition, PartitionRegistration> partitions)
             throws IOException {
         Map<Integer, Map<TopicPartition, Long>> highWatermarks = new HashMap<>();
         for (Map.Entry<Integer, Path> dir : logDirs.entrySet()) {
@@ -39,44 +43,43 @@ public final class DivergenceCheck {
             highWatermarks.put(dir.getKey(), Files.exists(file) ? new OffsetCheckpointFile(file).read() : Map.of());
         }
         List<Anomaly> found = new ArrayList<>();
-        List<TopicPartition> partitions = isrs.keySet().stream()
+        List<TopicPartition> sorted = partitions.keySet().stream()
                 .sorted(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition)).toList();
-        for (TopicPartition tp : partitions) {
-            List<Integer> isr = isrs.get(tp).stream().sorted().toList();
-            Map<Integer, ReplicaLog> replicas = new HashMap<>();
-            long upTo = Long.MAX_VALUE;
-            long from = 0;
-            for (int node : isr) {
+        for (TopicPartition tp : sorted) {
+            List<Integer> isr = partitions.get(tp).isr().stream().sorted().toList();
+            Map<Integer, ReplicaLog> logs = new HashMap<>();
+            for (int node : partitions.get(tp).replicas()) {
                 Path dir = logDirs.get(node).resolve(tp.topic() + "-" + tp.partition());
-                if (!Files.isDirectory(dir)) {
+                if (Files.isDirectory(dir)) {
+                    logs.put(node, ReplicaLog.read(dir));
+                } else if (isr.contains(node)) {
                     found.add(new Anomaly(Kind.DIVERGENT, tp.partition(), 0, null, null,
                             tp + ": node " + node + " is in the ISR " + isr + " but holds no log of it"));
-                    continue;
-                }
-                ReplicaLog log = ReplicaLog.read(dir);
-                replicas.put(node, log);
-                upTo = Math.min(upTo, highWatermarks.get(node).getOrDefault(tp, 0L));
-                if (!log.batches().isEmpty()) {
-                    from = Math.max(from, log.batches().get(0).baseOffset());
                 }
             }
-            if (replicas.size() < 2) {
+            Integer reference = isr.stream().filter(logs::containsKey).findFirst().orElse(null);
+            if (reference == null) {
                 continue;
             }
-            List<Integer> holders = isr.stream().filter(replicas::containsKey).toList();
-            int reference = holders.get(0);
-            List<Batch> expected = replicas.get(reference).between(from, upTo);
-            for (int node : holders.subList(1, holders.size())) {
-                Difference difference = firstDifference(expected, replicas.get(node).between(from, upTo), reference,
-                        node);
+            List<Integer> others = logs.keySet().stream().filter(node -> node != reference.intValue()).sorted().toList();
+            for (int node : others) {
+                long upTo = Math.min(highWatermarks.get(reference).getOrDefault(tp, 0L),
+                        highWatermarks.get(node).getOrDefault(tp, 0L));
+                long from = Math.max(logStart(logs.get(reference)), logStart(logs.get(node)));
+                Difference difference = firstDifference(logs.get(reference).between(from, upTo),
+                        logs.get(node).between(from, upTo), reference, node);
                 if (difference != null) {
                     found.add(new Anomaly(Kind.DIVERGENT, tp.partition(), difference.offset(), null, null, tp
                             + " at offset " + difference.offset() + ": " + difference.what() + "; compared from " + from
-                            + " up to " + upTo + ", the lowest high watermark of the ISR " + isr));
+                            + " up to " + upTo + ", the lower high watermark of the two; ISR " + isr));
                 }
             }
         }
         return found;
+    }
+
+    private static long logStart(ReplicaLog log) {
+        return log.batches().isEmpty() ? 0 : log.batches().get(0).baseOffset();
     }
 
     /** Where two replicas first disagree, and how. */

@@ -23,10 +23,10 @@ public final class ReplicaLog {
 
     /**
      * One batch, with what replicas must agree on (offsets, the leader epoch that wrote it and its
-     * CRC) and where it lies.
+     * CRC) and where it lies: its segment, its position there and its size.
      */
     public record Batch(long baseOffset, long lastOffset, int partitionLeaderEpoch, int crc, Path segment,
-                        int position) {
+                        int position, int sizeInBytes) {
         public boolean sameAs(Batch other) {
             return baseOffset == other.baseOffset && lastOffset == other.lastOffset
                     && partitionLeaderEpoch == other.partitionLeaderEpoch && crc == other.crc;
@@ -60,7 +60,7 @@ public final class ReplicaLog {
                     break;
                 }
                 batches.add(new Batch(view.baseOffset(), view.lastOffset(), view.partitionLeaderEpoch(),
-                        view.storedCrc(), segment, position));
+                        view.storedCrc(), segment, position, size));
                 position += size;
             }
         }

@@ -50,9 +50,10 @@ public final class Report {
         if (timeline.faults().size() > 8) {
             out.append("  ... ").append(timeline.faults().size() - 8).append(" more\n");
         }
+        timeline.notes().forEach(note -> out.append("  note: ").append(note).append('\n'));
         out.append("anomalies:");
         for (Kind kind : Kind.values()) {
-            out.append(' ').append(kind.name().toLowerCase(Locale.ROOT).replace('_', '-')).append('=')
+            out.append(' ').append(kind.label()).append('=')
                     .append(result.count(kind));
         }
         out.append('\n');

@@ -8,6 +8,7 @@ import io.skein.chaos.checker.Anomaly.Kind;
 import io.skein.log.LogManager;
 import io.skein.log.checkpoint.OffsetCheckpointFile;
 import io.skein.log.record.RecordBatchView;
+import io.skein.metadata.image.PartitionRegistration;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -61,8 +62,11 @@ class DivergenceCheckTest {
         new OffsetCheckpointFile(logDir.resolve(LogManager.HIGH_WATERMARK_CHECKPOINT)).write(Map.of(TP, highWatermark));
     }
 
+    /** The check with every node written so far as a replica, and {@code isr} in sync. */
     private List<Anomaly> check(Integer... isr) throws IOException {
-        return DivergenceCheck.check(logDirs, Map.of(TP, List.of(isr)));
+        List<Integer> replicas = logDirs.keySet().stream().sorted().toList();
+        return DivergenceCheck.check(logDirs, Map.of(TP, new PartitionRegistration(replicas, List.of(isr), isr[0], 1, 1,
+                isr[0])));
     }
 
     @Test
@@ -116,18 +120,24 @@ class DivergenceCheckTest {
     }
 
     @Test
-    void onlyInSyncReplicasAreCompared() throws IOException {
+    void aReplicaOutOfTheIsrIsComparedAsFarAsItsOwnHighWatermark() throws IOException {
         replica(1, 5, batch(0, 3, 0, "abc"), batch(3, 2, 1, "de"));
         replica(2, 5, batch(0, 3, 0, "abc"), batch(3, 2, 1, "de"));
-        replica(3, 5, batch(0, 3, 0, "zzz"));
+        replica(3, 3, batch(0, 3, 0, "abc"), batch(3, 2, 0, "xy")); // behind, with an uncommitted suffix of its own
         assertEquals(List.of(), check(1, 2));
-        assertEquals(1, check(1, 2, 3).size());
+
+        replica(3, 5, batch(0, 3, 0, "abc"), batch(3, 2, 0, "xy")); // the same, but it says it was committed
+        List<Anomaly> found = check(1, 2);
+        assertEquals(1, found.size(), found.toString());
+        assertEquals(3, found.get(0).offset());
+        assertTrue(found.get(0).detail().contains("node 3 has offsets 3-4 epoch 0"), found.get(0).detail());
     }
 
     @Test
     void anInSyncReplicaWithoutALogDiverges() throws IOException {
         replica(1, 3, batch(0, 3, 0, "abc"));
         logDirs.put(2, Files.createDirectories(root.resolve("node-2")));
+        assertEquals(List.of(), check(1), "out of the ISR, it may not have its log yet");
         List<Anomaly> found = check(1, 2);
         assertEquals(1, found.size());
         assertTrue(found.get(0).detail().contains("node 2 is in the ISR [1, 2] but holds no log"), found.get(0).detail());
