@@ -1,30 +1,47 @@
 package io.skein.chaos;
 
-import io.skein.chaos.checker.CheckResult;
 import io.skein.chaos.cluster.SkeinCluster;
+import io.skein.chaos.cluster.Topology;
+import io.skein.chaos.nemesis.Fault;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-/** {@code scripts/chaos}: one long run; exit 0 if the checker found nothing, 1 if it did, 2 on bad usage. */
+/**
+ * {@code scripts/chaos}: one long run; exit 0 if the checks found nothing, 1 if they did, 2 on bad usage.
+ */
 @Command(name = "chaos", mixinStandardHelpOptions = true,
-        description = "Runs Skein nodes in containers under faults with real Kafka clients, then checks the history.")
+        description = "Runs Skein nodes in containers under faults with real Kafka clients, then checks the history "
+                + "and the replicas' logs.")
 public final class ChaosMain implements Callable<Integer> {
-    @Option(names = "--nodes", defaultValue = "3", description = "Cluster size (default: ${DEFAULT-VALUE})")
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--nodes", defaultValue = "5", description = "Nodes, each a broker and a voter; or brokers, "
+            + "with --controllers (default: ${DEFAULT-VALUE})")
     int nodes;
 
-    @Option(names = "--nemesis", split = ",", defaultValue = "kill,pause,partition",
-            description = "Faults, taken in turn: kill, pause, partition, isolate-leader, isolate-controller, loss, "
-                    + "torn-tail (default: ${DEFAULT-VALUE})")
+    @Option(names = "--controllers", defaultValue = "0", description = "Controller-only nodes apart from the "
+            + "--nodes brokers; 0: every node is both (default: ${DEFAULT-VALUE})")
+    int controllers;
+
+    @Option(names = "--nemesis", split = ",", description = "Faults, taken in turn (default: all): kill, pause, "
+            + "partition, isolate-leader, isolate-controller, loss, torn-tail, pause-followers, isolate-new-leader, "
+            + "partition-leader-from-controller, lagging-voter; with --unsafe also unclean-election, bit-rot")
     List<String> nemeses;
 
-    @Option(names = "--time-limit", defaultValue = "120", description = "Seconds of workload under faults (default: ${DEFAULT-VALUE})")
+    @Option(names = "--time-limit", defaultValue = "120", description = "Seconds of workload under faults "
+            + "(default: ${DEFAULT-VALUE})")
     long timeLimit;
 
     @Option(names = "--quiet", defaultValue = "5", description = "Seconds without a fault between faults (default: ${DEFAULT-VALUE})")
@@ -38,6 +55,10 @@ public final class ChaosMain implements Callable<Integer> {
 
     @Option(names = "--clock-skew", description = "Run node 1's wall clock 47 s behind and node 3's 83 s ahead")
     boolean clockSkew;
+
+    @Option(names = "--unsafe", description = "acks=1, min.insync.replicas=1, unclean leader election: a negative "
+            + "control, where the checks must find anomalies")
+    boolean unsafe;
 
     @Option(names = "--seed", description = "Seed for the victims' choice (default: the time)")
     Long seed;
@@ -54,16 +75,55 @@ public final class ChaosMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        List<String> faults = faults();
         String why = SkeinCluster.unavailableBecause();
         if (why != null) {
             System.err.println("chaos: " + why);
             return 1;
         }
-        Path dir = reportDir != null ? reportDir : Path.of("chaos-tests", "target", "chaos",
-                "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        CheckResult result = new ChaosRun(nodes, nemeses, Duration.ofSeconds(timeLimit), Duration.ofSeconds(quiet),
-                Duration.ofSeconds(hold), partitions, clockSkew, seed != null ? seed : System.nanoTime(), brokerTarget, dir).run();
+        Durability durability = unsafe ? Durability.UNSAFE : Durability.SAFE;
+        String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path dir = Objects.requireNonNullElse(reportDir, Path.of("chaos-tests", "target", "chaos", "run-" + time));
+        boolean valid = run(faults, durability, timeLimit, seed != null ? seed : System.nanoTime(), dir).run().valid();
         System.out.println("report: " + dir.resolve("report.html").toAbsolutePath());
-        return result.valid() ? 0 : 1;
+        return valid ? 0 : 1;
+    }
+
+    private ChaosRun run(List<String> faults, Durability durability, long seconds, long runSeed, Path dir) {
+        return new ChaosRun(topology(), faults, Duration.ofSeconds(seconds), Duration.ofSeconds(quiet),
+                Duration.ofSeconds(hold), partitions, durability, clockSkew, runSeed, brokerTarget, dir);
+    }
+
+    /** The faults asked for, checked against the cluster size and the configuration. */
+    private List<String> faults() {
+        if (nodes < 3 || controllers < 0) {
+            throw new ParameterException(spec.commandLine(), "--nodes takes 3 or more (topics have 3 replicas), "
+                    + "--controllers 0 or more");
+        }
+        List<String> faults = new ArrayList<>(nemeses != null ? nemeses : Fault.NAMES);
+        if (nemeses == null && unsafe) {
+            faults.addAll(Fault.UNSAFE_NAMES);
+        }
+        for (String fault : faults) {
+            try {
+                Fault.named(fault);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+            if (Fault.UNSAFE_NAMES.contains(fault) && !unsafe) {
+                throw new ParameterException(spec.commandLine(), fault + " is for an unsafe configuration only: "
+                        + "add --unsafe");
+            }
+            String unfit = Fault.unfitBecause(fault, topology());
+            if (unfit != null) {
+                throw new ParameterException(spec.commandLine(), unfit + " (--nodes " + nodes + ", --controllers "
+                        + controllers + ")");
+            }
+        }
+        return faults;
+    }
+
+    private Topology topology() {
+        return controllers == 0 ? Topology.combined(nodes) : Topology.split(controllers, nodes);
     }
 }
