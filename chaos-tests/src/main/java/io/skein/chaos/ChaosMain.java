@@ -18,7 +18,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code scripts/chaos}: one long run; exit 0 if the checks found nothing, 1 if they did, 2 on bad usage.
+ * {@code scripts/chaos}: one long run, or a soak of many; exit 0 if the checks found nothing, 1 if they
+ * did (or a run did not complete), 2 on bad usage.
  */
 @Command(name = "chaos", mixinStandardHelpOptions = true,
         description = "Runs Skein nodes in containers under faults with real Kafka clients, then checks the history "
@@ -40,9 +41,9 @@ public final class ChaosMain implements Callable<Integer> {
             + "partition-leader-from-controller, lagging-voter; with --unsafe also unclean-election, bit-rot")
     List<String> nemeses;
 
-    @Option(names = "--time-limit", defaultValue = "120", description = "Seconds of workload under faults "
-            + "(default: ${DEFAULT-VALUE})")
-    long timeLimit;
+    @Option(names = "--time-limit", description = "Seconds of workload under faults, per run (default: 120, "
+            + "or 40 with --runs)")
+    Long timeLimit;
 
     @Option(names = "--quiet", defaultValue = "5", description = "Seconds without a fault between faults (default: ${DEFAULT-VALUE})")
     long quiet;
@@ -60,13 +61,21 @@ public final class ChaosMain implements Callable<Integer> {
             + "control, where the checks must find anomalies")
     boolean unsafe;
 
-    @Option(names = "--seed", description = "Seed for the victims' choice (default: the time)")
+    @Option(names = "--runs", defaultValue = "1", description = "Soak: this many runs, seeds S, S+1, ..., each with "
+            + "the next --mix faults in turn; one table of results (default: ${DEFAULT-VALUE})")
+    int runs;
+
+    @Option(names = "--mix", defaultValue = "3", description = "Faults per run of a soak (default: ${DEFAULT-VALUE})")
+    int mix;
+
+    @Option(names = "--seed", description = "Seed for the victims' choice; a soak's first run's (default: the time)")
     Long seed;
 
     @Option(names = "--broker-target", defaultValue = "broker/target", description = "Skein's build (default: ${DEFAULT-VALUE})")
     Path brokerTarget;
 
-    @Option(names = "--report-dir", description = "Where the report goes (default: chaos-tests/target/chaos/run-TIME)")
+    @Option(names = "--report-dir", description = "Where the report goes (default: chaos-tests/target/chaos/run-TIME, "
+            + "or soak-TIME with --runs)")
     Path reportDir;
 
     public static void main(String[] args) {
@@ -82,11 +91,18 @@ public final class ChaosMain implements Callable<Integer> {
             return 1;
         }
         Durability durability = unsafe ? Durability.UNSAFE : Durability.SAFE;
+        long firstSeed = seed != null ? seed : System.nanoTime();
         String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-        Path dir = Objects.requireNonNullElse(reportDir, Path.of("chaos-tests", "target", "chaos", "run-" + time));
-        boolean valid = run(faults, durability, timeLimit, seed != null ? seed : System.nanoTime(), dir).run().valid();
-        System.out.println("report: " + dir.resolve("report.html").toAbsolutePath());
-        return valid ? 0 : 1;
+        if (runs == 1) {
+            Path dir = Objects.requireNonNullElse(reportDir, Path.of("chaos-tests", "target", "chaos", "run-" + time));
+            boolean valid = run(faults, durability, timeLimit != null ? timeLimit : 120, firstSeed, dir).run().valid();
+            System.out.println("report: " + dir.resolve("report.html").toAbsolutePath());
+            return valid ? 0 : 1;
+        }
+        Path dir = Objects.requireNonNullElse(reportDir, Path.of("chaos-tests", "target", "chaos", "soak-" + time));
+        long perRun = timeLimit != null ? timeLimit : 40;
+        return Soak.run(runs, dir, i -> run(Soak.mix(faults, mix, i), durability, perRun, firstSeed + i,
+                dir.resolve("run-" + (i + 1)))) ? 0 : 1;
     }
 
     private ChaosRun run(List<String> faults, Durability durability, long seconds, long runSeed, Path dir) {
@@ -96,9 +112,9 @@ public final class ChaosMain implements Callable<Integer> {
 
     /** The faults asked for, checked against the cluster size and the configuration. */
     private List<String> faults() {
-        if (nodes < 3 || controllers < 0) {
-            throw new ParameterException(spec.commandLine(), "--nodes takes 3 or more (topics have 3 replicas), "
-                    + "--controllers 0 or more");
+        if (runs < 1 || mix < 1 || nodes < 3 || controllers < 0) {
+            throw new ParameterException(spec.commandLine(), "--runs and --mix take a positive number, --nodes 3 or "
+                    + "more (topics have 3 replicas), --controllers 0 or more");
         }
         List<String> faults = new ArrayList<>(nemeses != null ? nemeses : Fault.NAMES);
         if (nemeses == null && unsafe) {
