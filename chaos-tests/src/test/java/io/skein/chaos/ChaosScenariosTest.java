@@ -10,9 +10,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The CI scenarios: RF 3, acks=all, min.insync.replicas=2, unclean election off, faults injected
@@ -20,13 +20,9 @@ import org.junit.jupiter.api.Timeout;
  * target/chaos/NAME. Longer runs: {@code scripts/chaos}.
  */
 @Timeout(600)
+@ExtendWith(DockerScenarios.class)
 class ChaosScenariosTest {
     static final Path BROKER_TARGET = Path.of("..", "broker", "target");
-
-    @BeforeAll
-    static void needsDocker() {
-        DockerScenarios.assumeAvailable();
-    }
 
     static void assertNoAnomaly(CheckResult result) {
         assertTrue(result.acked() > 1000, "too little was acknowledged to judge: " + result.acked());

@@ -16,9 +16,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The checks' negative controls on real clusters: configurations and faults known to break what the
@@ -27,14 +27,10 @@ import org.junit.jupiter.api.Timeout;
  * an election) with deadlines, not for fixed times.
  */
 @Timeout(600)
+@ExtendWith(DockerScenarios.class)
 class NegativeControlTest {
     private static final Pattern ROTTEN = Pattern.compile(
             "bit-rot: flip a byte of the batch at offset (\\d+) in node (\\d+)'s replica of chaos-(\\d+)");
-
-    @BeforeAll
-    static void needsDocker() {
-        DockerScenarios.assumeAvailable();
-    }
 
     /**
      * acks=1, min.insync.replicas=1, unclean election: the followers are frozen while the leader

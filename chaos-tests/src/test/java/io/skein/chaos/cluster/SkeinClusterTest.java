@@ -28,22 +28,18 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The containers themselves: three nodes form a cluster (one with its clock skewed), and a killed one
  * comes back with its data.
  */
 @Timeout(300)
+@ExtendWith(DockerScenarios.class)
 class SkeinClusterTest {
     private static final Pattern LOG_TIME = Pattern.compile("(?m)^(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}) ");
-
-    @BeforeAll
-    static void needsDocker() {
-        DockerScenarios.assumeAvailable();
-    }
 
     @Test
     void threeNodesServeAndAKilledNodeComesBack() throws Exception {
