@@ -67,29 +67,37 @@ public record ChaosRun(Topology topology, List<String> nemeses, Duration timeLim
                 durability.nodeJvmOptions());
              History history = History.writingTo(reportDir.resolve("history.jsonl"));
              ProtocolWatch watch = new ProtocolWatch(cluster, TOPIC)) {
-            watch.admin().createTopics(List.of(new NewTopic(TOPIC, partitions, (short) 3))).all()
-                    .get(60, TimeUnit.SECONDS);
-            Workload workload = new Workload(cluster.bootstrap(), TOPIC, partitions, history,
-                    durability.producerConfig());
-            workload.startProducers(2, 100);
-            workload.startAssignedConsumer();
-            workload.startGroupConsumers(2, "chaos-group");
-            awaitWritesToEveryPartition(history);
-            try (Nemesis nemesis = new Nemesis(new Target(cluster, watch, history), nemeses, quiet, hold, seed)) {
-                Thread.sleep(timeLimit.toMillis());
+            try {
+                return run(cluster, history, watch);
             } finally {
-                workload.close();
+                for (ChaosNode node : cluster.nodes()) { // before the containers go, whatever happened
+                    Files.writeString(reportDir.resolve("node-" + node.id() + ".log"), node.logs());
+                }
             }
-            workload.finalRead(Duration.ofSeconds(60));
-            CheckResult result = Checker.check(history.ops())
-                    .with(CatchUpCheck.check(watch::partitions, CATCH_UP_BOUND))
-                    .with(divergence(cluster, watch));
-            String title = String.format("Skein chaos run: %s, nemesis %s, %s%s, %d s, seed %d", topology,
-                    String.join(",", nemeses), durability, clockSkew ? ", clock skew " + SKEW : "",
-                    timeLimit.toSeconds(), seed);
-            System.out.print(Report.write(reportDir, title, history.ops(), result));
-            return result;
         }
+    }
+
+    private CheckResult run(SkeinCluster cluster, History history, ProtocolWatch watch) throws Exception {
+        watch.admin().createTopics(List.of(new NewTopic(TOPIC, partitions, (short) 3))).all().get(60, TimeUnit.SECONDS);
+        Workload workload = new Workload(cluster.bootstrap(), TOPIC, partitions, history, durability.producerConfig());
+        workload.startProducers(2, 100);
+        workload.startAssignedConsumer();
+        workload.startGroupConsumers(2, "chaos-group");
+        awaitWritesToEveryPartition(history);
+        try (Nemesis nemesis = new Nemesis(new Target(cluster, watch, history), nemeses, quiet, hold, seed)) {
+            Thread.sleep(timeLimit.toMillis());
+        } finally {
+            workload.close();
+        }
+        workload.finalRead(Duration.ofSeconds(60));
+        CheckResult result = Checker.check(history.ops())
+                .with(CatchUpCheck.check(watch::partitions, CATCH_UP_BOUND))
+                .with(divergence(cluster, watch));
+        String title = String.format("Skein chaos run: %s, nemesis %s, %s%s, %d s, seed %d", topology,
+                String.join(",", nemeses), durability, clockSkew ? ", clock skew " + SKEW : "", timeLimit.toSeconds(),
+                seed);
+        System.out.print(Report.write(reportDir, title, history.ops(), result));
+        return result;
     }
 
     /**
@@ -109,15 +117,12 @@ public record ChaosRun(Topology topology, List<String> nemeses, Duration timeLim
     }
 
     /**
-     * The ISRs as the metadata states them once all has healed; then every node stops, leaves its log
-     * in the report directory ({@code node-N.log}), and its partitions' logs are compared.
+     * The partitions as the metadata states them once all has healed; then every node stops, and their
+     * logs are compared.
      */
-    private List<Anomaly> divergence(SkeinCluster cluster, ProtocolWatch watch) throws IOException {
+    private static List<Anomaly> divergence(SkeinCluster cluster, ProtocolWatch watch) throws IOException {
         Map<TopicPartition, PartitionRegistration> partitions = watch.partitions();
         cluster.shutDown();
-        for (ChaosNode node : cluster.nodes()) {
-            Files.writeString(reportDir.resolve("node-" + node.id() + ".log"), node.logs());
-        }
         return DivergenceCheck.check(cluster.nodes().stream().collect(Collectors.toMap(ChaosNode::id,
                 ChaosNode::logDir)), partitions);
     }

@@ -14,6 +14,12 @@ import java.util.Random;
  * {@link #stop} returns, and each one is in the history from start to healing.
  */
 public final class Nemesis implements AutoCloseable {
+    /**
+     * How long the fault in force may take to finish and heal once the run is over: the slowest
+     * (lagging-voter) writes metadata for up to 150 s and waits up to 240 s for a node to serve again.
+     */
+    private static final Duration FINISH_WITHIN = Duration.ofMinutes(10);
+
     private final Target target;
     private final List<String> faults;
     private final Duration quiet;
@@ -63,13 +69,16 @@ public final class Nemesis implements AutoCloseable {
         return running;
     }
 
-    /** Ends the schedule: the fault in force, if any, is healed first. */
+    /** Ends the schedule: the fault in force, if any, is finished and healed first. */
     @Override
     public void close() throws Exception {
         running = false;
-        thread.join(300_000);
+        thread.join(FINISH_WITHIN.toMillis());
         if (failure != null) {
             throw new IllegalStateException("The nemesis failed", failure);
+        }
+        if (thread.isAlive()) {
+            throw new IllegalStateException("The nemesis did not finish its fault and heal it within " + FINISH_WITHIN);
         }
     }
 }
