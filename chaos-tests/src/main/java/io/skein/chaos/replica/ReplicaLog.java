@@ -22,19 +22,22 @@ public final class ReplicaLog {
     private static final Pattern SEGMENT = Pattern.compile("\\d{20}\\.log");
 
     /**
-     * One batch, with what replicas must agree on (offsets, the leader epoch that wrote it and its
-     * CRC) and where it lies: its segment, its position there and its size.
+     * One batch, with what replicas must agree on (offsets, the leader epoch that wrote it and the
+     * CRC of what it holds: computed, so that a corrupted copy differs even where its header does
+     * not) and where it lies: its segment, its position there and its size.
+     *
+     * @param crcValid whether the CRC its header stores is that of what it holds
      */
-    public record Batch(long baseOffset, long lastOffset, int partitionLeaderEpoch, int crc, Path segment,
-                        int position, int sizeInBytes) {
+    public record Batch(long baseOffset, long lastOffset, int partitionLeaderEpoch, int crc, boolean crcValid,
+                        Path segment, int position, int sizeInBytes) {
         public boolean sameAs(Batch other) {
             return baseOffset == other.baseOffset && lastOffset == other.lastOffset
                     && partitionLeaderEpoch == other.partitionLeaderEpoch && crc == other.crc;
         }
 
         public String describe() {
-            return String.format(Locale.ROOT, "offsets %d-%d epoch %d crc %08x", baseOffset, lastOffset,
-                    partitionLeaderEpoch, crc);
+            return String.format(Locale.ROOT, "offsets %d-%d epoch %d crc %08x%s", baseOffset, lastOffset,
+                    partitionLeaderEpoch, crc, crcValid ? "" : " (not the one its header stores)");
         }
     }
 
@@ -59,8 +62,9 @@ public final class ReplicaLog {
                         || position + size > bytes.limit()) {
                     break;
                 }
-                batches.add(new Batch(view.baseOffset(), view.lastOffset(), view.partitionLeaderEpoch(),
-                        view.storedCrc(), segment, position, size));
+                int crc = view.computeCrc();
+                batches.add(new Batch(view.baseOffset(), view.lastOffset(), view.partitionLeaderEpoch(), crc,
+                        crc == view.storedCrc(), segment, position, size));
                 position += size;
             }
         }

@@ -103,6 +103,19 @@ class DivergenceCheckTest {
     }
 
     @Test
+    void aCopyCorruptedUnderAnIntactHeaderDiverges() throws IOException {
+        byte[] rotten = batch(0, 3, 0, "abc");
+        rotten[rotten.length - 1] ^= (byte) 0xFF; // the header, and the CRC it stores, unchanged
+        replica(1, 3, batch(0, 3, 0, "abc"));
+        replica(2, 3, rotten);
+        List<Anomaly> found = check(1, 2);
+        assertEquals(1, found.size());
+        assertTrue(found.get(0).detail().contains("node 2 has offsets 0-2 epoch 0 crc"), found.get(0).detail());
+        assertTrue(found.get(0).detail().endsWith("(not the one its header stores); compared from 0 up to 3, the lower "
+                + "high watermark of the two; ISR [1, 2]"), found.get(0).detail());
+    }
+
+    @Test
     void aReplicaMissingCommittedBatchesDiverges() throws IOException {
         replica(1, 5, batch(0, 3, 0, "abc"), batch(3, 2, 1, "de"));
         replica(2, 5, batch(0, 3, 0, "abc")); // says 5 are committed, holds 3
