@@ -25,6 +25,8 @@ import java.util.Random;
  */
 final class PauseFollowers implements Fault {
     private static final Duration SHRINK_BOUND = Duration.ofSeconds(20);
+    /** How long the leader has to answer waiting producers after the shrink: a correct one answers none. */
+    private static final Duration ANSWER_BOUND = Duration.ofSeconds(3);
 
     private List<ChaosNode> followers = List.of();
     private ChaosNode leader;
@@ -41,6 +43,7 @@ final class PauseFollowers implements Fault {
         leader = cluster.node(struck.get().leader());
         followers = struck.get().replicas().stream().filter(id -> id != leader.id()).map(cluster::node).toList();
         long frozenAt = System.nanoTime();
+        long mark = target.historyMark();
         followers.forEach(ChaosNode::pause);
         Optional<PartitionState> shrunk = target.watch().awaitPartition(partition,
                 info -> info.isr().equals(List.of(leader.id())), SHRINK_BOUND);
@@ -49,15 +52,20 @@ final class PauseFollowers implements Fault {
                         (System.nanoTime() - frozenAt) / 1e9)
                 : "the ISR did not shrink to [" + leader.id() + "] within " + SHRINK_BOUND.toSeconds() + " s (then: "
                 + target.watch().describe(partition) + ")";
+        // The leader learns of the shrink from its own metadata stream, a moment after the watch: give it
+        // that moment to answer the producers waiting on it, as it will.
+        target.awaitAcks(partition, target.historyMark(), 1, ANSWER_BOUND);
+        long acked = target.ackedSince(partition, mark);
         long followersEnd = Long.MAX_VALUE;
         for (ChaosNode follower : followers) {
             followersEnd = Math.min(followersEnd, ReplicaLog.read(follower.partitionDir(topic, partition)).logEndOffset());
         }
         leader.kill();
         long cut = ReplicaLog.read(leader.partitionDir(topic, partition)).truncateTo(followersEnd);
-        return String.format(Locale.ROOT, "pause followers %s of %s-%d; %s; kill leader %d and cut its log back to "
-                        + "offset %d, where the followers' logs end (%d bytes)", followers.stream().map(ChaosNode::id).toList(),
-                topic, partition, observed, leader.id(), followersEnd, cut);
+        return String.format(Locale.ROOT, "pause followers %s of %s-%d; %s; %d writes to it acknowledged since the "
+                        + "freeze; kill leader %d and cut its log back to offset %d, where the followers' logs end (%d "
+                        + "bytes)", followers.stream().map(ChaosNode::id).toList(), topic, partition, observed, acked,
+                leader.id(), followersEnd, cut);
     }
 
     @Override

@@ -4,8 +4,6 @@ package io.skein.chaos.nemesis;
 import io.skein.chaos.cluster.ChaosNode;
 import io.skein.chaos.nemesis.ProtocolWatch.PartitionState;
 import io.skein.chaos.cluster.SkeinCluster;
-import io.skein.chaos.history.Op.Fn;
-import io.skein.chaos.history.Op.Type;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -39,13 +37,9 @@ final class UncleanElection implements Fault {
         leader = cluster.node(struck.get().leader());
         List<ChaosNode> followers = struck.get().replicas().stream().filter(id -> id != leader.id())
                 .map(cluster::node).toList();
+        long frozenAt = target.historyMark();
         followers.forEach(ChaosNode::pause);
-        long frozenAt = target.history().ops().size();
-        Optional<Long> acked = ProtocolWatch.await(ACKS_BOUND, () -> {
-            long count = target.history().ops().stream().skip(frozenAt)
-                    .filter(op -> op.is(Type.OK, Fn.SEND) && op.partition() == partition).count();
-            return count >= ACKS_WANTED ? Optional.of(count) : Optional.empty();
-        });
+        Optional<Long> acked = target.awaitAcks(partition, frozenAt, ACKS_WANTED, ACKS_BOUND);
         Optional<PartitionState> shrunk = target.watch().awaitPartition(partition,
                 info -> info.isr().equals(List.of(leader.id())), ACKS_BOUND);
         leader.kill();
