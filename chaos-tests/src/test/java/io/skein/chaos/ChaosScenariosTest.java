@@ -44,7 +44,7 @@ class ChaosScenariosTest {
     @Test
     void crashesPausesPartitionsLossyLinksAndTornTailsUnderSkewedClocksLoseNothing() throws Exception {
         assertNoAnomaly(run(Topology.combined(3), List.of("kill", "isolate-leader", "pause", "torn-tail", "partition",
-                "isolate-controller", "loss"), 80, true, 11, "node-and-network-faults"));
+                "isolate-controller", "loss"), 70, true, 11, "node-and-network-faults"));
     }
 
     /**

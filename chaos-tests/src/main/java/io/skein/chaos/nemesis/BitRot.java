@@ -34,7 +34,7 @@ final class BitRot implements Fault {
         }
         String topic = target.watch().topic();
         int partition = struck.get().partition();
-        List<Integer> followers = struck.get().replicas().stream().filter(id -> id != struck.get().leader()).toList();
+        List<Integer> followers = struck.get().followers();
         ChaosNode follower = target.cluster().node(followers.get(random.nextInt(followers.size())));
         TopicPartition tp = new TopicPartition(topic, partition);
         Optional<Batch> committed = ProtocolWatch.await(COMMITTED_BOUND, () -> firstCommitted(follower, tp));

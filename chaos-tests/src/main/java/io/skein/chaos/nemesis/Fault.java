@@ -58,13 +58,12 @@ public interface Fault {
         };
     }
 
-    /**
-     * Why the fault {@code name} cannot do its work on a cluster of {@code topology}, or null.
-     */
+    /** Why the fault {@code name} cannot do its work on a cluster of {@code topology}, or null. */
     static String unfitBecause(String name, Topology topology) {
-        return name.equals("pause-followers") && topology.combined() && topology.voters() < 5
-                ? name + " needs 5 combined nodes, or controllers apart from brokers: it freezes two followers, and "
-                + "with them two of three voters, which stops the metadata quorum" : null;
+        boolean freezesFollowers = name.equals("pause-followers") || name.equals("unclean-election");
+        return freezesFollowers && topology.combined() && topology.voters() < 5
+                ? name + " needs 5 combined nodes, or controllers apart from brokers: it freezes two followers until "
+                + "the ISR shrinks, and with them two of three voters, which stops the metadata quorum" : null;
     }
 
     /** Every node but {@code node}. */

@@ -33,7 +33,7 @@ final class IsolateNewLeader implements Fault {
             return "isolate-new-leader: " + ProtocolWatch.NONE_HEALTHY;
         }
         int partition = struck.get().partition();
-        String name = target.watch().topic() + "-" + partition;
+        String name = target.watch().name(partition);
         deposed = cluster.node(struck.get().leader());
         deposedResumed = false;
         long pausedAt = System.nanoTime();

@@ -44,10 +44,9 @@ final class PartitionLeaderFromController implements Fault {
                     + "the controller " + controllerId;
         }
         int partition = struck.get().partition();
-        String name = target.watch().topic() + "-" + partition;
+        String name = target.watch().name(partition);
         ChaosNode leader = cluster.node(struck.get().leader());
-        List<Integer> candidates = struck.get().replicas().stream()
-                .filter(id -> id != leader.id() && id != controllerId).toList();
+        List<Integer> candidates = struck.get().followers().stream().filter(id -> id != controllerId).toList();
         follower = cluster.node(candidates.get(random.nextInt(candidates.size())));
         followerResumed = false;
         follower.pause();

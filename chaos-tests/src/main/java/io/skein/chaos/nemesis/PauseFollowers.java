@@ -41,7 +41,7 @@ final class PauseFollowers implements Fault {
         }
         int partition = struck.get().partition();
         leader = cluster.node(struck.get().leader());
-        followers = struck.get().replicas().stream().filter(id -> id != leader.id()).map(cluster::node).toList();
+        followers = struck.get().followers().stream().map(cluster::node).toList();
         long frozenAt = System.nanoTime();
         long mark = target.historyMark();
         followers.forEach(ChaosNode::pause);

@@ -66,6 +66,11 @@ public final class ProtocolWatch implements AutoCloseable {
             return registration.replicas();
         }
 
+        /** Its replicas but the leader. */
+        public List<Integer> followers() {
+            return registration.replicas().stream().filter(replica -> replica != registration.leader()).toList();
+        }
+
         /** It has a leader and every replica is in sync: a partition worth striking. */
         public boolean healthy() {
             return registration.hasLeader() && registration.isr().size() == registration.replicas().size();
@@ -92,6 +97,11 @@ public final class ProtocolWatch implements AutoCloseable {
     public MetadataImage image() {
         return streams.stream().map(MetadataLoader::image).max(Comparator.comparingLong(MetadataImage::offset))
                 .orElse(MetadataImage.EMPTY);
+    }
+
+    /** A partition of the workload's topic by its name, as Kafka names it: "chaos-3". */
+    public String name(int partition) {
+        return topic + "-" + partition;
     }
 
     /** A partition of the workload's topic as the metadata states it now, once the topic exists. */

@@ -33,10 +33,9 @@ final class UncleanElection implements Fault {
             return "unclean-election: " + ProtocolWatch.NONE_HEALTHY;
         }
         int partition = struck.get().partition();
-        String name = target.watch().topic() + "-" + partition;
+        String name = target.watch().name(partition);
         leader = cluster.node(struck.get().leader());
-        List<ChaosNode> followers = struck.get().replicas().stream().filter(id -> id != leader.id())
-                .map(cluster::node).toList();
+        List<ChaosNode> followers = struck.get().followers().stream().map(cluster::node).toList();
         long frozenAt = target.historyMark();
         followers.forEach(ChaosNode::pause);
         Optional<Long> acked = target.awaitAcks(partition, frozenAt, ACKS_WANTED, ACKS_BOUND);
