@@ -2,8 +2,8 @@ package io.skein.chaos.nemesis;
 
 
 import io.skein.chaos.cluster.ChaosNode;
-import io.skein.chaos.nemesis.ProtocolWatch.PartitionState;
 import io.skein.chaos.cluster.SkeinCluster;
+import io.skein.chaos.nemesis.ProtocolWatch.PartitionState;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
