@@ -59,7 +59,7 @@ final class Soak {
             try {
                 result = run.run();
             } catch (Exception e) {
-                error = e.toString();
+                error = rootCause(e);
                 e.printStackTrace();
             }
             rows.add(new Row(i + 1, run.seed(), run.nemeses(), (System.nanoTime() - started) / 1e9, result, error));
@@ -71,6 +71,16 @@ final class Soak {
         }
         System.out.println("soak: " + dir.resolve("soak.md").toAbsolutePath());
         return rows.stream().allMatch(Row::valid);
+    }
+
+    /** The innermost cause's first line, which says what went wrong ("Node 4 did not serve again ..."). */
+    private static String rootCause(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+        return message.lines().findFirst().orElse(message);
     }
 
     private static String table(List<Row> rows) {
