@@ -15,22 +15,26 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.NewTopic;
 
 /**
- * {@code lagging-voter}: a voter falls behind the metadata log past a snapshot, and brokers that are
- * ahead of it are made to follow it. The voter is cut off from the other voters' Raft traffic only
- * (it still serves brokers' metadata streams); metadata is written ({@link MetadataChurn}) until the
- * active controller has a snapshot past the voter's last entry and has purged its log behind it, so
- * the voter can only catch up by installing that snapshot. A topic is then created, which that
- * snapshot lacks. Then the voter's predecessor (in voter order) is killed and started again: brokers
- * that followed it reconnect to the next voter, the lagging one (brokers take the voters in turn),
- * and so does its own broker if it is a combined node. Healing lets the voter catch up, waits for the restarted node, and notes any broker
- * that deleted its log of the new topic.
+ * {@code lagging-voter}: a voter falls behind the metadata log past a snapshot, and catches up while
+ * the brokers have to find their metadata again. The voter is cut off from the other voters' Raft
+ * traffic only (it still serves brokers and clients); metadata is written ({@link MetadataChurn})
+ * until the active controller has a snapshot past the voter's last entry and has purged its log
+ * behind it, so that the voter can only catch up by installing that snapshot. A topic is then
+ * created, which that snapshot lacks. The cut heals, and at once the active controller is killed and
+ * started again: while the lagging voter installs the snapshot, every broker's metadata stream ends
+ * and the voters elect a new leader. Healing waits for the old controller to serve again and notes
+ * any broker that deleted its log of the new topic, and whether the voter loaded the snapshot.
  *
- * <p>The window: a voter that installs a snapshot older than what a broker it serves has applied; the
- * broker must not go back to that older image (and delete logs of topics it does not hold).
+ * <p>The windows: a voter that installs a snapshot older than what a broker has applied (the broker
+ * must not go back to it and delete logs of topics it does not hold); a voter that must take up the
+ * log after the snapshot it installed; an election while one voter is still behind.
  */
 final class LaggingVoter implements Fault {
     private static final Duration WRITE_BOUND = Duration.ofSeconds(150);
+    private static final Pattern LOADED = Pattern.compile("Loaded metadata snapshot at offset \\d+");
 
+    private ChaosNode voter;
+    private int voterMark;
     private ChaosNode restarted;
     private int servedBefore;
     private String probe;
@@ -42,9 +46,8 @@ final class LaggingVoter implements Fault {
         if (controller.isEmpty()) {
             return "lagging-voter: no active controller yet";
         }
-        List<ChaosNode> voters = cluster.voters();
-        List<ChaosNode> others = voters.stream().filter(node -> node != controller.get()).toList();
-        ChaosNode voter = others.get(random.nextInt(others.size()));
+        List<ChaosNode> others = cluster.voters().stream().filter(node -> node != controller.get()).toList();
+        voter = others.get(random.nextInt(others.size()));
         voter.cutQuorumFrom(Fault.others(cluster, voter));
         Optional<Long> applied = ProtocolWatch.await(Duration.ofSeconds(10), () -> ProtocolWatch.appliedIndex(voter));
         long behind = applied.orElse(0L);
@@ -56,16 +59,17 @@ final class LaggingVoter implements Fault {
                 + " s";
         probe = "chaos-probe-" + Integer.toUnsignedString(random.nextInt(), 36);
         target.watch().admin().createTopics(List.of(new NewTopic(probe, 1, (short) 3))).all().get(30, TimeUnit.SECONDS);
-        restarted = voters.get(Math.floorMod(voters.indexOf(voter) - 1, voters.size()));
+        restarted = cluster.activeController().orElse(controller.get());
+        voterMark = ProtocolWatch.logMark(voter);
+        target.healNetwork();
         restarted.kill();
         servedBefore = restarted.startAgain();
         return String.format(Locale.ROOT, "cut voter %d off from the other voters' Raft traffic at its entry %s; wrote "
                         + "%d metadata entries in %.1f s (1 KB config values: no setting lowers the 10,000-entry snapshot "
                         + "threshold or the 8 MiB segments) until the active controller's log %s: %s; created topic %s; "
-                        + "kill and start voter %d: brokers that followed it turn to the next voter, %d%s",
+                        + "healed the cut and at once killed and started the active controller %d",
                 voter.id(), applied.isPresent() ? Long.toString(behind) : "(it did not say)", written,
-                (System.nanoTime() - writingFrom) / 1e9, outcome, leaderLog, probe, restarted.id(), voter.id(),
-                restarted.isBroker() ? ", and so does its own broker, starting afresh" : "");
+                (System.nanoTime() - writingFrom) / 1e9, outcome, leaderLog, probe, restarted.id());
     }
 
     /** Whether the active controller has a snapshot past {@code index} and no longer holds the entry after it. */
@@ -96,10 +100,12 @@ final class LaggingVoter implements Fault {
             return;
         }
         restarted.awaitServing(servedBefore);
+        target.note("lagging-voter: voter " + voter.id() + (ProtocolWatch.awaitLog(voter, voterMark, LOADED,
+                Duration.ZERO).map(line -> " logged \"" + line + "\"").orElse(" loaded no snapshot")) + " after the cut");
         Pattern deleted = Pattern.compile("Deleting the log of " + Pattern.quote(probe) + "-\\d+[^\\n]*");
         for (ChaosNode node : target.cluster().nodes()) {
             ProtocolWatch.awaitLog(node, 0, deleted, Duration.ZERO).ifPresent(line ->
-                    target.note("lagging-voter: node " + node.id() + " logged \"" + line + "\" after the voter caught up"));
+                    target.note("lagging-voter: node " + node.id() + " logged \"" + line + "\""));
         }
     }
 }

@@ -32,9 +32,11 @@ import org.apache.kafka.common.TopicPartition;
  * has committed them, what nodes log ("Broker 2 asks to change the ISR of chaos-1 from [2, 3, 1] to
  * [2, 1]"), and what a voter says of itself through its controller service.
  *
- * <p>The metadata is followed as brokers follow it, through the voters' metadata streams, one stream
- * per voter: a frozen or cut-off voter's stream stalls (so may a broker's that follows it, and with it
- * what Kafka's Admin would answer), and the newest image among them is what the quorum committed.
+ * <p>The metadata is followed through the voters' metadata streams, one stream pinned to each voter:
+ * only the active controller serves (the others refuse, and their pinned streams ask again), so when a
+ * frozen or cut-off controller is replaced, the stream pinned to its successor takes over at once,
+ * where a broker's stream (and what Kafka's Admin would answer from it) may hang on the frozen one.
+ * The newest image among them is what the quorum has committed.
  * Waits have bounds: a fault whose moment did not come says so in the history and goes on, since
  * what it did so far still happened.
  */
