@@ -15,8 +15,8 @@ import java.util.Random;
  * {@code pause-followers}: both followers of a partition frozen while writes to it are in flight,
  * held until the ISR has shrunk to the leader alone (observed) or a bound passes; then the leader
  * crashes and its copy of the partition loses what only it held: the log is cut back to where the
- * frozen followers' logs end, as a disk that lost its unflushed tail. Healing resumes the followers
- * and restarts the leader, which leads again (it is the whole ISR) or follows.
+ * longer of the frozen followers' logs ends, as a disk that lost its unflushed tail. Healing resumes
+ * the followers and restarts the leader, which leads again (it is the whole ISR) or follows.
  *
  * <p>The window: an acks=all write still waiting when the ISR fell below min.insync.replicas was
  * written by the leader alone and must not be acknowledged. Kafka does not even move the high
@@ -45,6 +45,8 @@ final class PauseFollowers implements Fault {
         long frozenAt = System.nanoTime();
         long mark = target.historyMark();
         followers.forEach(ChaosNode::pause);
+        target.note("pause-followers: froze followers " + followers.stream().map(ChaosNode::id).toList() + " of "
+                + target.watch().name(partition));
         Optional<PartitionState> shrunk = target.watch().awaitPartition(partition,
                 info -> info.isr().equals(List.of(leader.id())), SHRINK_BOUND);
         String observed = shrunk.isPresent()
@@ -56,14 +58,15 @@ final class PauseFollowers implements Fault {
         // that moment to answer the producers waiting on it, as it will.
         target.awaitAcks(partition, target.historyMark(), 1, ANSWER_BOUND);
         long acked = target.ackedSince(partition, mark);
-        long followersEnd = Long.MAX_VALUE;
+        long followersEnd = 0; // what no follower holds: a write that ends beyond it reached the leader alone
         for (ChaosNode follower : followers) {
-            followersEnd = Math.min(followersEnd, ReplicaLog.read(follower.partitionDir(topic, partition)).logEndOffset());
+            followersEnd = Math.max(followersEnd, ReplicaLog.read(follower.partitionDir(topic, partition)).logEndOffset());
         }
         leader.kill();
+        target.note("pause-followers: killed leader " + leader.id() + " of " + target.watch().name(partition));
         long cut = ReplicaLog.read(leader.partitionDir(topic, partition)).truncateTo(followersEnd);
         return String.format(Locale.ROOT, "pause followers %s of %s-%d; %s; %d writes to it acknowledged since the "
-                        + "freeze; kill leader %d and cut its log back to offset %d, where the followers' logs end (%d "
+                        + "freeze; kill leader %d and cut its log back to offset %d, as far as a follower's log reaches (%d "
                         + "bytes)", followers.stream().map(ChaosNode::id).toList(), topic, partition, observed, acked,
                 leader.id(), followersEnd, cut);
     }

@@ -50,7 +50,10 @@ public final class Report {
         if (timeline.faults().size() > 8) {
             out.append("  ... ").append(timeline.faults().size() - 8).append(" more\n");
         }
-        timeline.notes().forEach(note -> out.append("  note: ").append(note).append('\n'));
+        timeline.notes().stream().limit(8).forEach(note -> out.append("  note: ").append(note).append('\n'));
+        if (timeline.notes().size() > 8) {
+            out.append("  ... ").append(timeline.notes().size() - 8).append(" more notes\n");
+        }
         out.append("anomalies:");
         for (Kind kind : Kind.values()) {
             out.append(' ').append(kind.label()).append('=')
