@@ -1,31 +1,49 @@
 package io.skein.chaos;
 
-import io.skein.chaos.checker.CheckResult;
 import io.skein.chaos.cluster.SkeinCluster;
+import io.skein.chaos.cluster.Topology;
+import io.skein.chaos.nemesis.Fault;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-/** {@code scripts/chaos}: one long run; exit 0 if the checker found nothing, 1 if it did, 2 on bad usage. */
+/**
+ * {@code scripts/chaos}: one long run, or a soak of many; exit 0 if the checks found nothing, 1 if they
+ * did (or a run did not complete), 2 on bad usage.
+ */
 @Command(name = "chaos", mixinStandardHelpOptions = true,
-        description = "Runs Skein nodes in containers under faults with real Kafka clients, then checks the history.")
+        description = "Runs Skein nodes in containers under faults with real Kafka clients, then checks the history "
+                + "and the replicas' logs.")
 public final class ChaosMain implements Callable<Integer> {
-    @Option(names = "--nodes", defaultValue = "3", description = "Cluster size (default: ${DEFAULT-VALUE})")
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--nodes", defaultValue = "5", description = "Nodes, each a broker and a voter; or brokers, "
+            + "with --controllers (default: ${DEFAULT-VALUE})")
     int nodes;
 
-    @Option(names = "--nemesis", split = ",", defaultValue = "kill,pause,partition",
-            description = "Faults, taken in turn: kill, pause, partition, isolate-leader, isolate-controller, loss, "
-                    + "torn-tail (default: ${DEFAULT-VALUE})")
+    @Option(names = "--controllers", defaultValue = "0", description = "Controller-only nodes apart from the "
+            + "--nodes brokers; 0: every node is both (default: ${DEFAULT-VALUE})")
+    int controllers;
+
+    @Option(names = "--nemesis", split = ",", description = "Faults, taken in turn (default: all): kill, pause, "
+            + "partition, isolate-leader, isolate-controller, loss, torn-tail, pause-followers, isolate-new-leader, "
+            + "partition-leader-from-controller, lagging-voter; with --unsafe also unclean-election, bit-rot")
     List<String> nemeses;
 
-    @Option(names = "--time-limit", defaultValue = "120", description = "Seconds of workload under faults (default: ${DEFAULT-VALUE})")
-    long timeLimit;
+    @Option(names = "--time-limit", description = "Seconds of workload under faults, per run (default: 120, "
+            + "or 40 with --runs)")
+    Long timeLimit;
 
     @Option(names = "--quiet", defaultValue = "5", description = "Seconds without a fault between faults (default: ${DEFAULT-VALUE})")
     long quiet;
@@ -39,13 +57,25 @@ public final class ChaosMain implements Callable<Integer> {
     @Option(names = "--clock-skew", description = "Run node 1's wall clock 47 s behind and node 3's 83 s ahead")
     boolean clockSkew;
 
-    @Option(names = "--seed", description = "Seed for the victims' choice (default: the time)")
+    @Option(names = "--unsafe", description = "acks=1, min.insync.replicas=1, unclean leader election: a negative "
+            + "control, where the checks must find anomalies")
+    boolean unsafe;
+
+    @Option(names = "--runs", defaultValue = "1", description = "Soak: this many runs, seeds S, S+1, ..., each with "
+            + "the next --mix faults in turn; one table of results (default: ${DEFAULT-VALUE})")
+    int runs;
+
+    @Option(names = "--mix", defaultValue = "3", description = "Faults per run of a soak (default: ${DEFAULT-VALUE})")
+    int mix;
+
+    @Option(names = "--seed", description = "Seed for the victims' choice; a soak's first run's (default: the time)")
     Long seed;
 
     @Option(names = "--broker-target", defaultValue = "broker/target", description = "Skein's build (default: ${DEFAULT-VALUE})")
     Path brokerTarget;
 
-    @Option(names = "--report-dir", description = "Where the report goes (default: chaos-tests/target/chaos/run-TIME)")
+    @Option(names = "--report-dir", description = "Where the report goes (default: chaos-tests/target/chaos/run-TIME, "
+            + "or soak-TIME with --runs)")
     Path reportDir;
 
     public static void main(String[] args) {
@@ -54,16 +84,62 @@ public final class ChaosMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        List<String> faults = faults();
         String why = SkeinCluster.unavailableBecause();
         if (why != null) {
             System.err.println("chaos: " + why);
             return 1;
         }
-        Path dir = reportDir != null ? reportDir : Path.of("chaos-tests", "target", "chaos",
-                "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        CheckResult result = new ChaosRun(nodes, nemeses, Duration.ofSeconds(timeLimit), Duration.ofSeconds(quiet),
-                Duration.ofSeconds(hold), partitions, clockSkew, seed != null ? seed : System.nanoTime(), brokerTarget, dir).run();
-        System.out.println("report: " + dir.resolve("report.html").toAbsolutePath());
-        return result.valid() ? 0 : 1;
+        Durability durability = unsafe ? Durability.UNSAFE : Durability.SAFE;
+        long firstSeed = seed != null ? seed : System.nanoTime();
+        String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        if (runs == 1) {
+            Path dir = Objects.requireNonNullElse(reportDir, Path.of("chaos-tests", "target", "chaos", "run-" + time));
+            boolean valid = run(faults, durability, timeLimit != null ? timeLimit : 120, firstSeed, dir).run().valid();
+            System.out.println("report: " + dir.resolve("report.html").toAbsolutePath());
+            return valid ? 0 : 1;
+        }
+        Path dir = Objects.requireNonNullElse(reportDir, Path.of("chaos-tests", "target", "chaos", "soak-" + time));
+        long perRun = timeLimit != null ? timeLimit : 40;
+        return Soak.run(runs, dir, i -> run(Soak.mix(faults, mix, i), durability, perRun, firstSeed + i,
+                dir.resolve("run-" + (i + 1)))) ? 0 : 1;
+    }
+
+    private ChaosRun run(List<String> faults, Durability durability, long seconds, long runSeed, Path dir) {
+        return new ChaosRun(topology(), faults, Duration.ofSeconds(seconds), Duration.ofSeconds(quiet),
+                Duration.ofSeconds(hold), partitions, durability, clockSkew, runSeed, brokerTarget, dir);
+    }
+
+    /** The faults asked for, checked against the cluster size and the configuration. */
+    private List<String> faults() {
+        if (runs < 1 || mix < 1 || nodes < 3 || controllers < 0) {
+            throw new ParameterException(spec.commandLine(), "--runs and --mix take a positive number, --nodes 3 or "
+                    + "more (topics have 3 replicas), --controllers 0 or more");
+        }
+        List<String> faults = new ArrayList<>(nemeses != null ? nemeses : Fault.NAMES);
+        if (nemeses == null && unsafe) {
+            faults.addAll(Fault.UNSAFE_NAMES);
+        }
+        for (String fault : faults) {
+            try {
+                Fault.named(fault);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+            if (Fault.UNSAFE_NAMES.contains(fault) && !unsafe) {
+                throw new ParameterException(spec.commandLine(), fault + " is for an unsafe configuration only: "
+                        + "add --unsafe");
+            }
+            String unfit = Fault.unfitBecause(fault, topology());
+            if (unfit != null) {
+                throw new ParameterException(spec.commandLine(), unfit + " (--nodes " + nodes + ", --controllers "
+                        + controllers + ")");
+            }
+        }
+        return faults;
+    }
+
+    private Topology topology() {
+        return controllers == 0 ? Topology.combined(nodes) : Topology.split(controllers, nodes);
     }
 }

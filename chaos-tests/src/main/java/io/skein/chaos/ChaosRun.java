@@ -1,64 +1,129 @@
 package io.skein.chaos;
 
+import io.skein.chaos.checker.Anomaly;
 import io.skein.chaos.checker.CheckResult;
 import io.skein.chaos.checker.Checker;
+import io.skein.chaos.cluster.ChaosNode;
 import io.skein.chaos.cluster.SkeinCluster;
+import io.skein.chaos.cluster.Topology;
 import io.skein.chaos.history.History;
+import io.skein.chaos.history.Op;
+import io.skein.chaos.history.Op.Fn;
+import io.skein.chaos.history.Op.Type;
 import io.skein.chaos.nemesis.Nemesis;
+import io.skein.chaos.nemesis.ProtocolWatch;
+import io.skein.chaos.nemesis.Target;
+import io.skein.chaos.replica.CatchUpCheck;
+import io.skein.chaos.replica.DivergenceCheck;
 import io.skein.chaos.report.Report;
 import io.skein.chaos.workload.Workload;
+import io.skein.metadata.image.PartitionRegistration;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * One Jepsen-style run: a cluster in containers, the workload, the nemesis for the time limit,
- * healing, a final read of every partition, the checker, and the report in {@code reportDir}
- * ({@code history.jsonl}, {@code results.json}, {@code summary.txt}, {@code report.html}).
+ * healing, a final read of every partition, the checker, a wait for every replica to be back in its
+ * ISR ({@link CatchUpCheck}); then the nodes stop cleanly and their logs are compared on disk
+ * ({@link DivergenceCheck}); the report goes to {@code reportDir}
+ * ({@code history.jsonl}, {@code results.json}, {@code summary.txt}, {@code report.html}, and each
+ * node's log).
  *
- * @param nodes       cluster size
- * @param nemeses     fault names ({@link io.skein.chaos.nemesis.Fault#named})
- * @param timeLimit   how long the workload runs under faults
- * @param clockSkew   whether some nodes' wall clocks are off by a fixed amount throughout
+ * @param topology     the cluster's nodes and their roles
+ * @param nemeses      fault names ({@link io.skein.chaos.nemesis.Fault#named})
+ * @param timeLimit    how long the workload runs under faults
+ * @param durability   the brokers' and producers' settings
+ * @param clockSkew    whether some nodes' wall clocks are off by a fixed amount throughout
  * @param brokerTarget Skein's built broker module ({@code broker/target})
  */
-public record ChaosRun(int nodes, List<String> nemeses, Duration timeLimit, Duration quiet, Duration hold,
-                       int partitions, boolean clockSkew, long seed, Path brokerTarget, Path reportDir) {
+public record ChaosRun(Topology topology, List<String> nemeses, Duration timeLimit, Duration quiet, Duration hold,
+                       int partitions, Durability durability, boolean clockSkew, long seed, Path brokerTarget,
+                       Path reportDir) {
     private static final String TOPIC = "chaos";
     /** With clock skew: node 1 runs 47 s behind, node 3 83 s ahead, for the whole run. */
     private static final Map<Integer, String> SKEW = Map.of(1, "-47s", 3, "+83s");
+    /** How long every partition has to take its first write before the faults start. */
+    private static final Duration WARM_UP_BOUND = Duration.ofSeconds(180);
+    /** After the final read, how long replicas have to be back in their ISRs. */
+    private static final Duration CATCH_UP_BOUND = Duration.ofSeconds(60);
 
     public CheckResult run() throws Exception {
         Files.createDirectories(reportDir);
         // Quick failure detection, so that a run of minutes sees many faults and recoveries.
-        Map<String, String> overrides = Map.of("broker.session.timeout.ms", "4000", "broker.heartbeat.interval.ms", "500",
-                "replica.lag.time.max.ms", "4000", "group.initial.rebalance.delay.ms", "0");
-        try (SkeinCluster cluster = SkeinCluster.start(nodes, brokerTarget, overrides, clockSkew ? SKEW : Map.of());
-             History history = History.writingTo(reportDir.resolve("history.jsonl"))) {
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap()))) {
-                admin.createTopics(List.of(new NewTopic(TOPIC, partitions, (short) 3))).all().get(60, TimeUnit.SECONDS);
-            }
-            Workload workload = new Workload(cluster.bootstrap(), TOPIC, partitions, history, Map.of());
-            workload.startProducers(2, 100);
-            workload.startAssignedConsumer();
-            workload.startGroupConsumers(2, "chaos-group");
-            try (Nemesis nemesis = new Nemesis(cluster, history, nemeses, quiet, hold, seed)) {
-                Thread.sleep(timeLimit.toMillis());
+        Map<String, String> overrides = new HashMap<>(Map.of("broker.session.timeout.ms", "4000",
+                "broker.heartbeat.interval.ms", "500", "replica.lag.time.max.ms", "4000",
+                "group.initial.rebalance.delay.ms", "0"));
+        overrides.putAll(durability.brokerConfig());
+        try (SkeinCluster cluster = SkeinCluster.start(topology, brokerTarget, overrides, clockSkew ? SKEW : Map.of(),
+                durability.nodeJvmOptions());
+             History history = History.writingTo(reportDir.resolve("history.jsonl"));
+             ProtocolWatch watch = new ProtocolWatch(cluster, TOPIC)) {
+            try {
+                return run(cluster, history, watch);
             } finally {
-                workload.close();
+                for (ChaosNode node : cluster.nodes()) { // before the containers go, whatever happened
+                    Files.writeString(reportDir.resolve("node-" + node.id() + ".log"), node.logs());
+                }
             }
-            workload.finalRead(Duration.ofSeconds(60));
-            CheckResult result = Checker.check(history.ops());
-            String title = String.format("Skein chaos run: %d nodes, nemesis %s%s, %d s, seed %d", nodes,
-                    String.join(",", nemeses), clockSkew ? ", clock skew " + SKEW : "", timeLimit.toSeconds(), seed);
-            System.out.print(Report.write(reportDir, title, history.ops(), result));
-            return result;
         }
+    }
+
+    private CheckResult run(SkeinCluster cluster, History history, ProtocolWatch watch) throws Exception {
+        watch.admin().createTopics(List.of(new NewTopic(TOPIC, partitions, (short) 3))).all().get(60, TimeUnit.SECONDS);
+        Workload workload = new Workload(cluster.bootstrap(), TOPIC, partitions, history, durability.producerConfig());
+        workload.startProducers(2, 100);
+        workload.startAssignedConsumer();
+        workload.startGroupConsumers(2, "chaos-group");
+        awaitWritesToEveryPartition(history);
+        try (Nemesis nemesis = new Nemesis(new Target(cluster, watch, history), nemeses, quiet, hold, seed)) {
+            Thread.sleep(timeLimit.toMillis());
+        } finally {
+            workload.close();
+        }
+        workload.finalRead(Duration.ofSeconds(60));
+        CheckResult result = Checker.check(history.ops())
+                .with(CatchUpCheck.check(watch::partitions, CATCH_UP_BOUND))
+                .with(divergence(cluster, watch));
+        String title = String.format("Skein chaos run: %s, nemesis %s, %s%s, %d s, seed %d", topology,
+                String.join(",", nemeses), durability, clockSkew ? ", clock skew " + SKEW : "", timeLimit.toSeconds(),
+                seed);
+        System.out.print(Report.write(reportDir, title, history.ops(), result));
+        return result;
+    }
+
+    /**
+     * Faults start once every partition has acknowledged a write, so that they strike a cluster at
+     * work (five nodes starting on two busy cores have taken a minute to serve every partition).
+     */
+    private void awaitWritesToEveryPartition(History history) throws InterruptedException {
+        long deadline = System.nanoTime() + WARM_UP_BOUND.toNanos();
+        while (history.ops().stream().filter(op -> op.is(Type.OK, Fn.SEND)).map(Op::partition).distinct().count()
+                < partitions) {
+            if (System.nanoTime() >= deadline) {
+                throw new IllegalStateException("Not every partition of " + TOPIC + " took a write within "
+                        + WARM_UP_BOUND.toSeconds() + " s: no run to judge");
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /**
+     * The partitions as the metadata states them once all has healed; then every node stops, and their
+     * logs are compared.
+     */
+    private static List<Anomaly> divergence(SkeinCluster cluster, ProtocolWatch watch) throws IOException {
+        Map<TopicPartition, PartitionRegistration> partitions = watch.partitions();
+        cluster.shutDown();
+        return DivergenceCheck.check(cluster.nodes().stream().collect(Collectors.toMap(ChaosNode::id,
+                ChaosNode::logDir)), partitions);
     }
 }

@@ -1,91 +1,80 @@
 package io.skein.chaos;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.skein.chaos.checker.Anomaly;
 import io.skein.chaos.checker.Anomaly.Kind;
 import io.skein.chaos.checker.CheckResult;
-import io.skein.chaos.checker.Checker;
-import io.skein.chaos.cluster.ChaosNode;
-import io.skein.chaos.cluster.SkeinCluster;
+import io.skein.chaos.cluster.Topology;
 import io.skein.chaos.history.History;
 import io.skein.chaos.history.Op;
 import io.skein.chaos.history.Op.Fn;
 import io.skein.chaos.history.Op.Type;
-import io.skein.chaos.report.Report;
-import io.skein.chaos.workload.Workload;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.TopicPartitionInfo;
-import org.junit.jupiter.api.BeforeAll;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The checker's negative control on a real cluster: a configuration that is unsafe on purpose
- * (acks=1, min.insync.replicas=1, unclean election allowed) and a fault sequence that must lose
- * acknowledged writes. Both followers are frozen while the leader acknowledges writes alone, then
- * the leader dies and the followers come back: one of them leads without those writes. The run is
- * red as expected when the checker reports them lost.
+ * The checks' negative controls on real clusters: configurations and faults known to break what the
+ * checks look for, so that each check is seen to fire. A control is green when the checks report
+ * the damage. The faults wait for their moments (acknowledgements in the history, the ISR shrinking,
+ * an election) with deadlines, not for fixed times.
  */
 @Timeout(600)
+@ExtendWith(DockerScenarios.class)
 class NegativeControlTest {
-    @BeforeAll
-    static void needsDocker() {
-        DockerScenarios.assumeAvailable();
+    private static final Pattern ROTTEN = Pattern.compile(
+            "bit-rot: flip a byte of the batch at offset (\\d+) in node (\\d+)'s replica of chaos-(\\d+)");
+
+    /**
+     * acks=1, min.insync.replicas=1, unclean election: the followers are frozen while the leader
+     * acknowledges writes alone and the ISR shrinks to it, the leader dies, and a follower without
+     * those writes is elected. Controllers apart: frozen followers must not stop the quorum.
+     */
+    @Test
+    void anUncleanElectionLosesAcknowledgedWritesAndTheCheckerSaysSo() throws Exception {
+        CheckResult result = new ChaosRun(Topology.split(3, 3), List.of("unclean-election"), Duration.ofSeconds(20),
+                Duration.ofSeconds(3), Duration.ofSeconds(5), 2, Durability.UNSAFE, false, 21,
+                ChaosScenariosTest.BROKER_TARGET, Path.of("target", "chaos", "negative-unclean-election")).run();
+        assertTrue(result.count(Kind.LOST) > 0, result.resultLine());
+        assertFalse(result.valid());
     }
 
+    /**
+     * acks=all and min.insync.replicas=2, but the nodes run with the broker's test-only switch that
+     * skips the min-ISR check when an acks=all write completes, and one follower's disk rots:
+     * <ul>
+     * <li>{@code pause-followers} must then lose acknowledged writes: acknowledged after the ISR
+     *     shrank to the leader alone, cut from its disk with its unreplicated tail. The switch
+     *     ({@code skein.unsafe.skipMinIsrCheckOnCompletion}) is read only once the broker has that
+     *     check; until then the broker lacks the check anyway, and the control loses writes as well.
+     * <li>{@code bit-rot} flips a byte of a committed batch in a follower's log: the divergence check
+     *     must name that replica, partition and offset.
+     * </ul>
+     */
     @Test
-    void anUnsafeConfigurationLosesAcknowledgedWritesAndTheCheckerSaysSo() throws Exception {
-        Path reportDir = Path.of("target", "chaos", "negative-control");
-        Map<String, String> unsafe = Map.of("min.insync.replicas", "1", "unclean.leader.election.enable", "true",
-                "broker.session.timeout.ms", "4000", "broker.heartbeat.interval.ms", "500");
-        try (SkeinCluster cluster = SkeinCluster.start(3, ChaosScenariosTest.BROKER_TARGET, unsafe, Map.of());
-             History history = History.writingTo(Files.createDirectories(reportDir).resolve("history.jsonl"));
-             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap()))) {
-            admin.createTopics(List.of(new NewTopic("control", 1, (short) 3))).all().get(60, TimeUnit.SECONDS);
-            Workload workload = new Workload(cluster.bootstrap(), "control", 1, history,
-                    Map.of(ProducerConfig.ACKS_CONFIG, "1", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false"));
-            workload.startProducers(1, 50);
-            Thread.sleep(3_000); // some writes reach every replica first
+    void acksAllCompletedBelowMinInsyncAndARottenReplicaAreCaught() throws Exception {
+        Path dir = Path.of("target", "chaos", "negative-min-isr-bit-rot");
+        CheckResult result = new ChaosRun(Topology.split(3, 3), List.of("bit-rot", "pause-followers"),
+                Duration.ofSeconds(20), Duration.ofSeconds(3), Duration.ofSeconds(5), 3,
+                Durability.SAFE.withNodeJvmOptions("-Dskein.unsafe.skipMinIsrCheckOnCompletion=true"), false, 22,
+                ChaosScenariosTest.BROKER_TARGET, dir).run();
+        assertTrue(result.count(Kind.LOST) > 0, result.resultLine());
 
-            TopicPartitionInfo partition = admin.describeTopics(List.of("control")).allTopicNames().get()
-                    .get("control").partitions().get(0);
-            ChaosNode leader = cluster.node(partition.leader().id());
-            List<ChaosNode> followers = cluster.nodes().stream().filter(node -> node != leader).toList();
-            followers.forEach(ChaosNode::pause);
-            Op paused = history.invoke("nemesis", Fn.NEMESIS, null, "pause the followers of leader " + leader.id());
-            Thread.sleep(5_000); // acknowledged by the leader alone
-            leader.kill();
-            Op killed = history.invoke("nemesis", Fn.NEMESIS, null, "kill leader " + leader.id());
-            followers.forEach(ChaosNode::resume);
-            history.complete(paused, Type.OK, null, null, null);
-            // A former follower leads (without the leader's last writes) and takes writes again.
-            await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> {
-                TopicPartitionInfo now = admin.describeTopics(List.of("control")).allTopicNames().get()
-                        .get("control").partitions().get(0);
-                return now.leader() != null && now.leader().id() != leader.id();
-            });
-            Thread.sleep(3_000);
-            leader.restart(); // it cuts its divergent suffix and follows
-            history.complete(killed, Type.OK, null, null, null);
-            workload.close();
-            workload.finalRead(Duration.ofSeconds(60));
-
-            CheckResult result = Checker.check(history.ops());
-            System.out.print(Report.write(reportDir, "Negative control: acks=1, min.insync=1, unclean election",
-                    history.ops(), result));
-            assertTrue(result.count(Kind.LOST) > 0, result.resultLine());
-            assertFalse(result.valid());
-        }
+        Matcher rot = History.read(dir.resolve("history.jsonl")).stream()
+                .filter(op -> op.is(Type.INVOKE, Fn.NEMESIS)).map(Op::value).map(ROTTEN::matcher)
+                .filter(Matcher::find).findFirst().orElseThrow(() -> new AssertionError("bit-rot did not strike"));
+        long offset = Long.parseLong(rot.group(1));
+        String node = "node " + rot.group(2) + " has";
+        int partition = Integer.parseInt(rot.group(3));
+        List<Anomaly> divergent = result.anomalies().get(Kind.DIVERGENT);
+        assertTrue(divergent.stream().anyMatch(anomaly -> anomaly.detail().startsWith("chaos-" + partition + " ")
+                && anomaly.offset() == offset && anomaly.detail().contains(node)), rot.group() + ": " + divergent);
     }
 }

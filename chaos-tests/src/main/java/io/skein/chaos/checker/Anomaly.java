@@ -1,8 +1,12 @@
 package io.skein.chaos.checker;
 
+import java.util.Locale;
+
 /**
- * A violation the checker found, of one of Jepsen's Kafka anomaly classes.
+ * A violation a run showed: one of Jepsen's Kafka anomaly classes, found in the history, or replicas
+ * that diverged, found on disk.
  *
+ * @param value   the value it concerns, if one
  * @param process the producer or consumer it concerns, if one
  * @param detail  what was seen, for a person reading the report
  */
@@ -23,6 +27,21 @@ public record Anomaly(Kind kind, int partition, long offset, String value, Strin
         /** A consumer jumped over offsets that exist, without a new assignment. */
         POLL_SKIP,
         /** A value read that no producer ever sent. */
-        UNEXPECTED
+        UNEXPECTED,
+        /**
+         * Two in-sync replicas of a partition hold different batches below their high watermarks, as
+         * their logs on disk show after the run ({@link io.skein.chaos.replica.DivergenceCheck}).
+         */
+        DIVERGENT,
+        /**
+         * A replica still out of its partition's ISR a while after every fault healed: stuck
+         * ({@link io.skein.chaos.replica.CatchUpCheck}).
+         */
+        UNDER_REPLICATED;
+
+        /** As reports name it: "nonmonotonic-send". */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
     }
 }

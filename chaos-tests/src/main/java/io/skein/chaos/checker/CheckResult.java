@@ -1,6 +1,7 @@
 package io.skein.chaos.checker;
 
 import io.skein.chaos.checker.Anomaly.Kind;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,14 @@ public record CheckResult(long ok, long failed, long indeterminate, long acked, 
         anomalies = Map.copyOf(all);
     }
 
+    /** This result with {@code more} anomalies, found by a check other than the history's. */
+    public CheckResult with(List<Anomaly> more) {
+        Map<Kind, List<Anomaly>> all = new EnumMap<>(Kind.class);
+        anomalies.forEach((kind, found) -> all.put(kind, new ArrayList<>(found)));
+        more.forEach(anomaly -> all.get(anomaly.kind()).add(anomaly));
+        return new CheckResult(ok, failed, indeterminate, acked, all);
+    }
+
     public long count(Kind kind) {
         return anomalies.get(kind).size();
     }
@@ -35,6 +44,7 @@ public record CheckResult(long ok, long failed, long indeterminate, long acked, 
     public String resultLine() {
         return "RESULT valid=" + valid() + " acked=" + acked + " lost=" + count(Kind.LOST)
                 + " duplicated=" + count(Kind.DUPLICATED) + " inconsistent=" + count(Kind.INCONSISTENT)
-                + " nonmonotonic=" + (count(Kind.NONMONOTONIC_SEND) + count(Kind.NONMONOTONIC_POLL));
+                + " nonmonotonic=" + (count(Kind.NONMONOTONIC_SEND) + count(Kind.NONMONOTONIC_POLL))
+                + " divergent=" + count(Kind.DIVERGENT);
     }
 }

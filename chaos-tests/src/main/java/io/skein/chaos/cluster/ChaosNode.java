@@ -3,6 +3,7 @@ package io.skein.chaos.cluster;
 import static org.awaitility.Awaitility.await;
 
 import com.github.dockerjava.api.DockerClient;
+import io.skein.broker.BrokerServer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,21 +18,59 @@ import org.testcontainers.containers.GenericContainer;
  * on the same container, so its data directory survives them as a disk would.
  */
 public final class ChaosNode {
+    /** Five nodes restarting on two cores shared with other builds have taken more than two minutes. */
+    private static final Duration SERVE_AGAIN_WITHIN = Duration.ofSeconds(240);
+
+    /** What a broker logs once it serves clients. */
+    static final String BROKER_READY = "serves Kafka clients";
+    /** What a controller-only node logs once its voter and controller service run. */
+    static final String CONTROLLER_READY = "is a voter of";
+
     private final int id;
     private final String ip;
+    private final boolean broker;
+    private final boolean voter;
+    private final String ready;
     private final Path logDir;
     private final GenericContainer<?> container;
 
-    ChaosNode(int id, String ip, Path logDir, GenericContainer<?> container) {
+    ChaosNode(int id, String ip, boolean broker, boolean voter, String ready, Path logDir,
+              GenericContainer<?> container) {
         this.id = id;
         this.ip = ip;
+        this.broker = broker;
+        this.voter = voter;
+        this.ready = ready;
         this.logDir = logDir;
         this.container = container;
+    }
+
+    public boolean isBroker() {
+        return broker;
+    }
+
+    public boolean isVoter() {
+        return voter;
     }
 
     /** Its log directory ({@code log.dirs}) as this machine sees it: only to be touched while it is down. */
     public Path logDir() {
         return logDir;
+    }
+
+    /** Its replica of a partition's directory, as this machine sees it. */
+    public Path partitionDir(String topic, int partition) {
+        return logDir.resolve(topic + "-" + partition);
+    }
+
+    /** Its part of the metadata quorum's log and snapshots, as this machine sees them. */
+    public MetadataLogFiles metadataLog() {
+        return new MetadataLogFiles(logDir.resolve("__cluster_metadata"));
+    }
+
+    /** The port of its controller service (gRPC: metadata streams, voter state), at {@link #ip}. */
+    public int controllerServicePort() {
+        return SkeinCluster.CONTROLLER_PORT + BrokerServer.CONTROLLER_SERVICE_PORT_OFFSET;
     }
 
     public int id() {
@@ -56,30 +95,56 @@ public final class ChaosNode {
         docker().killContainerCmd(container.getContainerId()).withSignal("KILL").exec();
     }
 
-    /** Starts the container again after {@link #kill} and waits until the node serves clients. */
+    /** Starts the container again after {@link #kill} and waits until the node serves (clients, or as a voter). */
     public void restart() {
+        awaitServing(startAgain());
+    }
+
+    /**
+     * Starts the container again after {@link #kill}, without waiting: a node that must catch up
+     * with a metadata log that cannot move yet would not serve until it does.
+     *
+     * @return what {@link #awaitServing} takes
+     */
+    public int startAgain() {
         int servedBefore = timesServed();
         docker().startContainerCmd(container.getContainerId()).exec();
+        return servedBefore;
+    }
+
+    /** Waits until the node is ready once more than {@code servedBefore} times (see {@link #startAgain}). */
+    public void awaitServing(int servedBefore) {
         try {
-            await().atMost(Duration.ofSeconds(120)).until(() -> timesServed() > servedBefore);
-        } catch (ConditionTimeoutException e) {
+            await().atMost(SERVE_AGAIN_WITHIN).until(() -> timesServed() > servedBefore);
+        } catch (ConditionTimeoutException e) { // says no more than this does
             String logs = logs();
-            throw new IllegalStateException("Node " + id + " did not serve again within 120 s; its log ends with:\n"
-                    + logs.substring(Math.max(0, logs.length() - 6000)), e);
+            throw new IllegalStateException("Node " + id + " did not serve again within " + SERVE_AGAIN_WITHIN
+                    + "; its log ends with:\n" + logs.substring(Math.max(0, logs.length() - 6000)));
         }
     }
 
     private int timesServed() {
-        return container.getLogs().split("serves Kafka clients", -1).length - 1;
+        return container.getLogs().split(ready, -1).length - 1;
     }
 
-    /** Freezes every process of the container (the cgroup freezer): connections stay open, nothing answers. */
+    /**
+     * Stops the node as an operator would (SIGTERM: a controlled shutdown, logs closed and checkpointed),
+     * keeping its container and disk.
+     */
+    public void shutDown() {
+        docker().stopContainerCmd(container.getContainerId()).withTimeout(60).exec();
+    }
+
+    /**
+     * Freezes the node (SIGSTOP to its JVM, the container's only process): connections stay open, nothing
+     * answers. Not the cgroup freezer (docker pause): on busy cores it failed with "unable to freeze".
+     */
     public void pause() {
-        docker().pauseContainerCmd(container.getContainerId()).exec();
+        docker().killContainerCmd(container.getContainerId()).withSignal("STOP").exec();
     }
 
     public void resume() {
-        docker().unpauseContainerCmd(container.getContainerId()).exec();
+        docker().killContainerCmd(container.getContainerId()).withSignal("CONT").exec();
     }
 
     /** Drops all traffic between this node and {@code others}, both ways, in this node's network namespace. */
@@ -87,6 +152,33 @@ public final class ChaosNode {
         for (ChaosNode other : others) {
             iptables("-A", "INPUT", "-s", other.ip, "-j", "DROP");
             iptables("-A", "OUTPUT", "-d", other.ip, "-j", "DROP");
+        }
+    }
+
+    /** Drops everything to and from this node but its own loopback traffic: peers and clients alike. */
+    public void isolateFromEveryone() throws IOException, InterruptedException {
+        iptables("-A", "INPUT", "!", "-i", "lo", "-j", "DROP");
+        iptables("-A", "OUTPUT", "!", "-o", "lo", "-j", "DROP");
+    }
+
+    /** Drops only what {@code others} send this node: what it sends them still arrives, their answers do not. */
+    public void deafTo(List<ChaosNode> others) throws IOException, InterruptedException {
+        for (ChaosNode other : others) {
+            iptables("-A", "INPUT", "-s", other.ip, "-j", "DROP");
+        }
+    }
+
+    /**
+     * Drops the metadata quorum's (Raft's) traffic between this node and {@code others}, both ways:
+     * a voter cut off from the other voters that still serves brokers' metadata streams and clients.
+     */
+    public void cutQuorumFrom(List<ChaosNode> others) throws IOException, InterruptedException {
+        String port = Integer.toString(SkeinCluster.CONTROLLER_PORT);
+        for (ChaosNode other : others) {
+            for (String direction : List.of("--dport", "--sport")) {
+                iptables("-A", "INPUT", "-s", other.ip, "-p", "tcp", direction, port, "-j", "DROP");
+                iptables("-A", "OUTPUT", "-d", other.ip, "-p", "tcp", direction, port, "-j", "DROP");
+            }
         }
     }
 
@@ -98,7 +190,7 @@ public final class ChaosNode {
         }
     }
 
-    /** Removes every rule {@link #cutFrom} and {@link #loseFrom} added. */
+    /** Removes every rule the cuts and {@link #loseFrom} added. */
     public void heal() throws IOException, InterruptedException {
         iptables("-F", "INPUT");
         iptables("-F", "OUTPUT");

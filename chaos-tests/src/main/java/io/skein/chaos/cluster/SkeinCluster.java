@@ -14,10 +14,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.BindMode;
@@ -27,8 +27,8 @@ import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
 
 /**
- * N combined Skein nodes (broker and controller) in containers on an internal Docker network of
- * their own, with fixed addresses: nothing leaves the network, and this machine reaches the nodes
+ * Skein nodes ({@link Topology}: combined, or controllers apart from brokers) in containers on an
+ * internal Docker network of their own, with fixed addresses: nothing leaves the network, and this machine reaches the nodes
  * through the network's bridge. The image ({@code scripts/build-test-image}) holds only a JDK; the
  * Skein build ({@code broker/target}) is mounted read-only, so it is always the code under test.
  */
@@ -61,16 +61,17 @@ public final class SkeinCluster implements AutoCloseable {
     }
 
     /**
-     * Starts {@code size} nodes (ids 1..size) with Skein's built jars from {@code brokerTarget} and
+     * Starts the nodes of {@code topology} with Skein's built jars from {@code brokerTarget} and
      * {@code overrides} on top of an RF 3 / min.insync 2 / no unclean election configuration.
      *
      * @param clockOffsets node id to a fixed offset of its clocks, in libfaketime's notation ("+90s",
      *                     "-2m"). The monotonic clock moves by the same fixed offset, which keeps it
      *                     steady: leaving it alone (FAKETIME_DONT_FAKE_MONOTONIC) made timed waits
      *                     disagree with System.nanoTime() and gRPC deadlines expire at once
+     * @param jvmOptions   added to every node's {@code java} command (test-only switches of a negative control)
      */
-    public static SkeinCluster start(int size, Path brokerTarget, Map<String, String> overrides,
-                                     Map<Integer, String> clockOffsets) throws IOException {
+    public static SkeinCluster start(Topology topology, Path brokerTarget, Map<String, String> overrides,
+                                     Map<Integer, String> clockOffsets, List<String> jvmOptions) throws IOException {
         if (!Files.exists(brokerTarget.resolve("skein-broker.jar"))) {
             throw new IllegalStateException("No " + brokerTarget.resolve("skein-broker.jar") + ": build Skein first");
         }
@@ -78,7 +79,7 @@ public final class SkeinCluster implements AutoCloseable {
         String prefix = "10.201." + ThreadLocalRandom.current().nextInt(1, 255);
         Network network = Network.builder().createNetworkCmdModifier(cmd -> cmd.withInternal(true)
                 .withIpam(new Ipam().withConfig(new Ipam.Config().withSubnet(prefix + ".0/24")))).build();
-        String voters = IntStream.rangeClosed(1, size).mapToObj(id -> id + "@" + ip(prefix, id) + ":" + CONTROLLER_PORT)
+        String voters = topology.voterIds().mapToObj(id -> id + "@" + ip(prefix, id) + ":" + CONTROLLER_PORT)
                 .collect(Collectors.joining(","));
         String clusterId = NodeStorage.randomClusterId();
         // Each node's disk is a directory here, so that a fault can damage its files while it is down.
@@ -86,9 +87,10 @@ public final class SkeinCluster implements AutoCloseable {
         List<ChaosNode> nodes = new ArrayList<>();
         SkeinCluster cluster = new SkeinCluster(network, dataRoot, nodes);
         try {
-            for (int id = 1; id <= size; id++) {
+            for (int id = 1; id <= topology.size(); id++) {
                 Path data = Files.createDirectories(dataRoot.resolve("node-" + id));
-                ChaosNode node = node(id, ip(prefix, id), voters, clusterId, brokerTarget, data, overrides, network);
+                ChaosNode node = node(id, topology, ip(prefix, id), voters, clusterId, brokerTarget, data, overrides,
+                        jvmOptions, network);
                 String offset = clockOffsets.get(id);
                 if (offset != null) {
                     node.container().withEnv("LD_PRELOAD", "/opt/faketime/libfaketime.so.1").withEnv("FAKETIME", offset);
@@ -96,10 +98,7 @@ public final class SkeinCluster implements AutoCloseable {
                 nodes.add(node);
             }
             // All at once: a quorum that forms with two of three voters on busy cores is needlessly fragile.
-            List<CompletableFuture<Void>> starting = nodes.stream()
-                    .map(node -> CompletableFuture.runAsync(node.container()::start, runnable -> new Thread(runnable).start()))
-                    .toList();
-            CompletableFuture.allOf(starting.toArray(CompletableFuture[]::new)).join();
+            cluster.atOnce(node -> node.container().start());
         } catch (RuntimeException e) {
             cluster.close();
             throw e;
@@ -111,12 +110,23 @@ public final class SkeinCluster implements AutoCloseable {
         return prefix + "." + (10 + id);
     }
 
-    private static ChaosNode node(int id, String ip, String voters, String clusterId, Path brokerTarget, Path data,
-                                  Map<String, String> overrides, Network network) {
+    private static ChaosNode node(int id, Topology topology, String ip, String voters, String clusterId,
+                                  Path brokerTarget, Path data, Map<String, String> overrides, List<String> jvmOptions,
+                                  Network network) {
+        boolean broker = topology.isBroker(id);
+        boolean voter = topology.isVoter(id);
+        List<String> listeners = new ArrayList<>();
+        if (broker) {
+            listeners.add("PLAINTEXT://" + ip + ":" + CLIENT_PORT);
+        }
+        if (voter) {
+            listeners.add("CONTROLLER://" + ip + ":" + CONTROLLER_PORT);
+        }
+        // Controllers too take the topic defaults: they place replicas and elect leaders.
         Map<String, String> config = new HashMap<>(Map.of(
-                "process.roles", "broker,controller",
+                "process.roles", broker && voter ? "broker,controller" : broker ? "broker" : "controller",
                 "node.id", Integer.toString(id),
-                "listeners", "PLAINTEXT://" + ip + ":" + CLIENT_PORT + ",CONTROLLER://" + ip + ":" + CONTROLLER_PORT,
+                "listeners", String.join(",", listeners),
                 "controller.quorum.voters", voters,
                 "log.dirs", "/data/node",
                 "default.replication.factor", "3",
@@ -126,11 +136,13 @@ public final class SkeinCluster implements AutoCloseable {
         config.putAll(overrides);
         String properties = config.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining("\\n"));
-        String java = "java -Xms256m -Xmx384m -cp '/skein/skein-broker.jar:/skein/lib/*' io.skein.cli.Skein";
+        String java = "java -Xms256m -Xmx384m " + jvmOptions.stream().map(option -> option + " ").collect(Collectors.joining())
+                + "-cp '/skein/skein-broker.jar:/skein/lib/*' io.skein.cli.Skein";
         String script = "printf '" + properties + "\\n' > /data/node.properties"
                 + " && " + java + " storage format --ignore-formatted --cluster-id " + clusterId
                 + " --config /data/node.properties"
                 + " && exec " + java + " server start --config /data/node.properties";
+        String ready = broker ? ChaosNode.BROKER_READY : ChaosNode.CONTROLLER_READY;
         GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse(IMAGE))
                 .withImagePullPolicy(name -> false)
                 .withNetwork(network)
@@ -140,9 +152,8 @@ public final class SkeinCluster implements AutoCloseable {
                 .withFileSystemBind(brokerTarget.resolve("lib").toString(), "/skein/lib", BindMode.READ_ONLY)
                 .withFileSystemBind(data.toString(), "/data", BindMode.READ_WRITE)
                 .withCommand("sh", "-c", script)
-                .waitingFor(Wait.forLogMessage(".*serves Kafka clients.*", 1)
-                        .withStartupTimeout(Duration.ofSeconds(180)));
-        return new ChaosNode(id, ip, data.resolve("node"), container);
+                .waitingFor(Wait.forLogMessage(".*" + ready + ".*", 1).withStartupTimeout(Duration.ofSeconds(300)));
+        return new ChaosNode(id, ip, broker, voter, ready, data.resolve("node"), container);
     }
 
     public List<ChaosNode> nodes() {
@@ -153,8 +164,18 @@ public final class SkeinCluster implements AutoCloseable {
         return nodes.get(id - 1);
     }
 
+    /** The nodes that are brokers. */
+    public List<ChaosNode> brokers() {
+        return nodes.stream().filter(ChaosNode::isBroker).toList();
+    }
+
+    /** The nodes that are voters of the metadata quorum, in voter order. */
+    public List<ChaosNode> voters() {
+        return nodes.stream().filter(ChaosNode::isVoter).toList();
+    }
+
     public String bootstrap() {
-        return nodes.stream().map(ChaosNode::bootstrap).collect(Collectors.joining(","));
+        return brokers().stream().map(ChaosNode::bootstrap).collect(Collectors.joining(","));
     }
 
     /** The node that logged taking over as active controller at the highest term, if any has. */
@@ -172,6 +193,18 @@ public final class SkeinCluster implements AutoCloseable {
             }
         }
         return Optional.ofNullable(active);
+    }
+
+    /** Stops every node cleanly and at once ({@link ChaosNode#shutDown}); their disks stay until {@link #close}. */
+    public void shutDown() {
+        atOnce(ChaosNode::shutDown);
+    }
+
+    /** Does {@code action} to every node, each on a thread of its own, and waits for all. */
+    private void atOnce(Consumer<ChaosNode> action) {
+        CompletableFuture.allOf(nodes.stream()
+                .map(node -> CompletableFuture.runAsync(() -> action.accept(node), runnable -> new Thread(runnable).start()))
+                .toArray(CompletableFuture[]::new)).join();
     }
 
     @Override

@@ -2,54 +2,77 @@ package io.skein.chaos.nemesis;
 
 import io.skein.chaos.cluster.ChaosNode;
 import io.skein.chaos.cluster.SkeinCluster;
+import io.skein.chaos.cluster.Topology;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 
-/** One kind of fault: it starts on a cluster (returning what it did) and heals completely. */
+/**
+ * One kind of fault: it starts on a cluster (returning what it did) and heals completely. Faults that
+ * aim at a protocol window watch for its moment ({@link ProtocolWatch}) before they strike.
+ */
 public interface Fault {
-    /** Inflicts the fault; returns a description for the history. */
-    String start(SkeinCluster cluster, Random random) throws Exception;
+    /** Inflicts the fault; returns a description for the history, with what it observed. */
+    String start(Target target, Random random) throws Exception;
 
     /** Undoes what {@link #start} did. */
-    void heal(SkeinCluster cluster) throws Exception;
+    void heal(Target target) throws Exception;
 
-    /** The names {@code scripts/chaos --nemesis} takes. */
+    /** The names {@code scripts/chaos --nemesis} takes for a safely configured cluster, in the order a soak rotates. */
     List<String> NAMES = List.of("kill", "pause", "partition", "isolate-leader", "isolate-controller", "loss",
-            "torn-tail");
+            "torn-tail", "pause-followers", "isolate-new-leader", "partition-leader-from-controller", "lagging-voter");
+
+    /**
+     * Faults for negative controls only ({@code --unsafe}): what they lead to is allowed there (an
+     * unclean election loses writes) or beyond what any replication protects against (bit rot).
+     */
+    List<String> UNSAFE_NAMES = List.of("unclean-election", "bit-rot");
 
     static Fault named(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "kill" -> new OnOneNode("kill", ChaosNode::kill, ChaosNode::restart); // SIGKILL; the disk stays
             case "pause" -> new OnOneNode("pause", ChaosNode::pause, ChaosNode::resume); // every process frozen
-            case "partition" -> new Isolate(Isolate.Target.RANDOM_HALVES);
-            case "isolate-leader" -> new Isolate(Isolate.Target.LEADER_OF_PARTITION_0);
-            case "isolate-controller" -> new Isolate(Isolate.Target.ACTIVE_CONTROLLER);
+            case "partition" -> new Isolate(Isolate.Side.RANDOM_HALVES);
+            case "isolate-leader" -> new Isolate(Isolate.Side.LEADER_OF_PARTITION_0);
+            case "isolate-controller" -> new Isolate(Isolate.Side.ACTIVE_CONTROLLER);
             case "loss" -> new Loss();
             case "torn-tail" -> new TornTail();
-            default -> throw new IllegalArgumentException("Unknown nemesis '" + name + "': one of " + NAMES);
+            case "pause-followers" -> new PauseFollowers();
+            case "isolate-new-leader" -> new IsolateNewLeader();
+            case "partition-leader-from-controller" -> new PartitionLeaderFromController();
+            case "lagging-voter" -> new LaggingVoter();
+            case "unclean-election" -> new UncleanElection();
+            case "bit-rot" -> new BitRot();
+            default -> throw new IllegalArgumentException("Unknown nemesis '" + name + "': one of " + NAMES + " or, "
+                    + "with an unsafe configuration, " + UNSAFE_NAMES);
         };
+    }
+
+    /** Why the fault {@code name} cannot do its work on a cluster of {@code topology}, or null. */
+    static String unfitBecause(String name, Topology topology) {
+        boolean freezesFollowers = name.equals("pause-followers") || name.equals("unclean-election");
+        return freezesFollowers && topology.combined() && topology.voters() < 5
+                ? name + " needs 5 combined nodes, or controllers apart from brokers: it freezes two followers until "
+                + "the ISR shrinks, and with them two of three voters, which stops the metadata quorum" : null;
+    }
+
+    /** Every node but {@code node}. */
+    static List<ChaosNode> others(SkeinCluster cluster, ChaosNode node) {
+        return cluster.nodes().stream().filter(other -> other != node).toList();
     }
 
     private static ChaosNode any(SkeinCluster cluster, Random random) {
         return cluster.nodes().get(random.nextInt(cluster.nodes().size()));
-    }
-
-    private static List<ChaosNode> others(SkeinCluster cluster, ChaosNode node) {
-        return cluster.nodes().stream().filter(other -> other != node).toList();
     }
 
     /** Something done to one node chosen at random, and undone on healing: kill and restart, pause and resume. */
@@ -66,33 +89,34 @@ public interface Fault {
         }
 
         @Override
-        public String start(SkeinCluster cluster, Random random) {
-            victim = any(cluster, random);
+        public String start(Target target, Random random) {
+            victim = any(target.cluster(), random);
             inflict.accept(victim);
             return verb + " node " + victim.id();
         }
 
         @Override
-        public void heal(SkeinCluster cluster) {
+        public void heal(Target target) {
             undo.accept(victim);
         }
     }
 
     /** Nodes split into two sides that cannot reach each other; clients still reach every node. */
     final class Isolate implements Fault {
-        enum Target { RANDOM_HALVES, LEADER_OF_PARTITION_0, ACTIVE_CONTROLLER }
+        enum Side { RANDOM_HALVES, LEADER_OF_PARTITION_0, ACTIVE_CONTROLLER }
 
-        private final Target target;
+        private final Side side;
 
-        Isolate(Target target) {
-            this.target = target;
+        Isolate(Side side) {
+            this.side = side;
         }
 
         @Override
-        public String start(SkeinCluster cluster, Random random) throws Exception {
+        public String start(Target target, Random random) throws Exception {
+            SkeinCluster cluster = target.cluster();
             List<ChaosNode> one;
-            switch (target) {
-                case LEADER_OF_PARTITION_0 -> one = List.of(leaderOfPartition0(cluster));
+            switch (side) {
+                case LEADER_OF_PARTITION_0 -> one = List.of(leaderOfPartition0(target));
                 case ACTIVE_CONTROLLER -> one = List.of(cluster.activeController().orElseGet(() -> any(cluster, random)));
                 default -> {
                     List<ChaosNode> shuffled = new ArrayList<>(cluster.nodes());
@@ -109,41 +133,34 @@ public interface Fault {
             }
             return "isolate " + one.stream().map(ChaosNode::id).sorted().toList() + " from "
                     + other.stream().map(ChaosNode::id).sorted().toList() + " ("
-                    + target.name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")";
+                    + side.name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")";
         }
 
-        private static ChaosNode leaderOfPartition0(SkeinCluster cluster) throws Exception {
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap()))) {
-                String topic = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
-                        .filter(name -> !name.startsWith("__")).sorted().findFirst().orElseThrow();
-                int leader = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)
-                        .partitions().get(0).leader().id();
-                return cluster.node(leader);
-            }
+        private static ChaosNode leaderOfPartition0(Target target) throws InterruptedException {
+            int leader = target.watch().awaitPartition(0, info -> info.leader() >= 0,
+                    Duration.ofSeconds(30)).map(ProtocolWatch.PartitionState::leader).orElseThrow(() ->
+                    new IllegalStateException("Partition 0 of " + target.watch().topic() + " had no leader for 30 s"));
+            return target.cluster().node(leader);
         }
 
         @Override
-        public void heal(SkeinCluster cluster) throws Exception {
-            for (ChaosNode node : cluster.nodes()) {
-                node.heal();
-            }
+        public void heal(Target target) throws Exception {
+            target.healNetwork();
         }
     }
 
     /** One node loses a third of the packets the others send it. */
     final class Loss implements Fault {
         @Override
-        public String start(SkeinCluster cluster, Random random) throws Exception {
-            ChaosNode victim = any(cluster, random);
-            victim.loseFrom(others(cluster, victim), 0.33);
+        public String start(Target target, Random random) throws Exception {
+            ChaosNode victim = any(target.cluster(), random);
+            victim.loseFrom(others(target.cluster(), victim), 0.33);
             return "node " + victim.id() + " loses 33% of packets from its peers";
         }
 
         @Override
-        public void heal(SkeinCluster cluster) throws Exception {
-            for (ChaosNode node : cluster.nodes()) {
-                node.heal();
-            }
+        public void heal(Target target) throws Exception {
+            target.healNetwork();
         }
     }
 
@@ -156,8 +173,8 @@ public interface Fault {
         private ChaosNode victim;
 
         @Override
-        public String start(SkeinCluster cluster, Random random) throws IOException {
-            victim = any(cluster, random);
+        public String start(Target target, Random random) throws IOException {
+            victim = any(target.cluster(), random);
             victim.kill();
             Path segment = biggestSegment(victim.logDir());
             if (segment == null) {
@@ -193,7 +210,7 @@ public interface Fault {
         }
 
         @Override
-        public void heal(SkeinCluster cluster) {
+        public void heal(Target target) {
             victim.restart();
         }
     }

@@ -1,7 +1,5 @@
 package io.skein.chaos.nemesis;
 
-import io.skein.chaos.cluster.SkeinCluster;
-import io.skein.chaos.history.History;
 import io.skein.chaos.history.Op;
 import io.skein.chaos.history.Op.Fn;
 import io.skein.chaos.history.Op.Type;
@@ -16,8 +14,13 @@ import java.util.Random;
  * {@link #stop} returns, and each one is in the history from start to healing.
  */
 public final class Nemesis implements AutoCloseable {
-    private final SkeinCluster cluster;
-    private final History history;
+    /**
+     * How long the fault in force may take to finish and heal once the run is over: the slowest
+     * (lagging-voter) writes metadata for up to 150 s and waits up to 240 s for a node to serve again.
+     */
+    private static final Duration FINISH_WITHIN = Duration.ofMinutes(10);
+
+    private final Target target;
     private final List<String> faults;
     private final Duration quiet;
     private final Duration hold;
@@ -26,10 +29,9 @@ public final class Nemesis implements AutoCloseable {
     private volatile boolean running = true;
     private volatile Exception failure;
 
-    public Nemesis(SkeinCluster cluster, History history, List<String> faults, Duration quiet, Duration hold, long seed) {
+    public Nemesis(Target target, List<String> faults, Duration quiet, Duration hold, long seed) {
         faults.forEach(Fault::named); // unknown names fail here, not in the middle of a run
-        this.cluster = cluster;
-        this.history = history;
+        this.target = target;
         this.faults = List.copyOf(faults);
         this.quiet = quiet;
         this.hold = hold;
@@ -47,11 +49,11 @@ public final class Nemesis implements AutoCloseable {
                     return;
                 }
                 Fault fault = Fault.named(faults.get(round++ % faults.size()));
-                String what = fault.start(cluster, random);
-                Op started = history.invoke("nemesis", Fn.NEMESIS, null, what);
+                String what = fault.start(target, random);
+                Op started = target.history().invoke("nemesis", Fn.NEMESIS, null, what);
                 sleep(hold);
-                fault.heal(cluster);
-                history.complete(started, Type.OK, null, null, null);
+                fault.heal(target);
+                target.history().complete(started, Type.OK, null, null, null);
             }
         } catch (Exception e) {
             failure = e;
@@ -67,13 +69,16 @@ public final class Nemesis implements AutoCloseable {
         return running;
     }
 
-    /** Ends the schedule: the fault in force, if any, is healed first. */
+    /** Ends the schedule: the fault in force, if any, is finished and healed first. */
     @Override
     public void close() throws Exception {
         running = false;
-        thread.join(300_000);
+        thread.join(FINISH_WITHIN.toMillis());
         if (failure != null) {
             throw new IllegalStateException("The nemesis failed", failure);
+        }
+        if (thread.isAlive()) {
+            throw new IllegalStateException("The nemesis did not finish its fault and heal it within " + FINISH_WITHIN);
         }
     }
 }

@@ -50,16 +50,20 @@ public final class Report {
         if (timeline.faults().size() > 8) {
             out.append("  ... ").append(timeline.faults().size() - 8).append(" more\n");
         }
+        timeline.notes().stream().limit(8).forEach(note -> out.append("  note: ").append(note).append('\n'));
+        if (timeline.notes().size() > 8) {
+            out.append("  ... ").append(timeline.notes().size() - 8).append(" more notes\n");
+        }
         out.append("anomalies:");
         for (Kind kind : Kind.values()) {
-            out.append(' ').append(kind.name().toLowerCase(Locale.ROOT).replace('_', '-')).append('=')
+            out.append(' ').append(kind.label()).append('=')
                     .append(result.count(kind));
         }
         out.append('\n');
         for (Kind kind : Kind.values()) {
             for (Anomaly anomaly : result.anomalies().get(kind).stream().limit(EXAMPLES).toList()) {
-                out.append(String.format(Locale.ROOT, "  %s partition %d offset %d value %s%s: %s%n", kind,
-                        anomaly.partition(), anomaly.offset(), anomaly.value(),
+                out.append(String.format(Locale.ROOT, "  %s partition %d offset %d%s%s: %s%n", kind,
+                        anomaly.partition(), anomaly.offset(), anomaly.value() == null ? "" : " value " + anomaly.value(),
                         anomaly.process() == null ? "" : " (" + anomaly.process() + ")", anomaly.detail()));
             }
         }

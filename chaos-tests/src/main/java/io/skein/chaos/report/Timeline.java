@@ -16,8 +16,10 @@ import java.util.Map;
  * @param ackedPerSecond acknowledged sends completed in each second
  * @param latencies     each completed send: when it completed and how long it took, in ms
  * @param faults        each fault: what it was, when it started and healed (ms; healed = end of run if never)
+ * @param notes         what faults observed besides (a broker that deleted a log, say)
  */
-record Timeline(int seconds, long[] ackedPerSecond, List<Latency> latencies, List<Fault> faults) {
+record Timeline(int seconds, long[] ackedPerSecond, List<Latency> latencies, List<Fault> faults,
+                List<String> notes) {
 
     record Latency(double atMs, double tookMs, Type outcome) {
     }
@@ -31,6 +33,7 @@ record Timeline(int seconds, long[] ackedPerSecond, List<Latency> latencies, Lis
         long[] acked = new long[seconds];
         List<Latency> latencies = new ArrayList<>();
         List<Fault> faults = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
         Map<String, Op> pendingSends = new HashMap<>(); // values are unique: they pair invocations and completions
         Map<String, Op> activeFaults = new HashMap<>();
         for (Op op : history) {
@@ -48,7 +51,9 @@ record Timeline(int seconds, long[] ackedPerSecond, List<Latency> latencies, Lis
                     }
                 }
             } else if (op.f() == Fn.NEMESIS) {
-                if (op.type() == Type.INVOKE) {
+                if (op.type() == Type.INFO) {
+                    notes.add(op.value());
+                } else if (op.type() == Type.INVOKE) {
                     activeFaults.put(op.value(), op);
                 } else {
                     Op started = activeFaults.remove(op.value());
@@ -59,6 +64,6 @@ record Timeline(int seconds, long[] ackedPerSecond, List<Latency> latencies, Lis
             }
         }
         activeFaults.values().forEach(started -> faults.add(new Fault(started.value(), started.timeNanos() / 1e6, endMs)));
-        return new Timeline(seconds, acked, latencies, faults);
+        return new Timeline(seconds, acked, latencies, faults, notes);
     }
 }

@@ -28,27 +28,24 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The containers themselves: three nodes form a cluster (one with its clock skewed), and a killed one
  * comes back with its data.
  */
 @Timeout(300)
+@ExtendWith(DockerScenarios.class)
 class SkeinClusterTest {
     private static final Pattern LOG_TIME = Pattern.compile("(?m)^(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}) ");
-
-    @BeforeAll
-    static void needsDocker() {
-        DockerScenarios.assumeAvailable();
-    }
 
     @Test
     void threeNodesServeAndAKilledNodeComesBack() throws Exception {
         // Node 2's wall clock runs ten minutes ahead, as its log's times show.
-        try (SkeinCluster cluster = SkeinCluster.start(3, Path.of("..", "broker", "target"), Map.of(), Map.of(2, "+600s"))) {
+        try (SkeinCluster cluster = SkeinCluster.start(Topology.combined(3), Path.of("..", "broker", "target"), Map.of(), Map.of(2, "+600s"),
+                List.of())) {
             assertTrue(Duration.between(LocalDateTime.now(ZoneOffset.UTC), lastLogTime(cluster.node(2))).toSeconds() > 500);
             assertTrue(Duration.between(LocalDateTime.now(ZoneOffset.UTC), lastLogTime(cluster.node(1))).toSeconds() < 60);
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap()))) {

@@ -64,7 +64,7 @@ class ReportTest {
         String summary = Report.write(dir, "test run", history, result);
 
         List<String> lines = Files.readAllLines(dir.resolve("summary.txt"));
-        assertEquals("RESULT valid=false acked=3 lost=1 duplicated=0 inconsistent=0 nonmonotonic=0",
+        assertEquals("RESULT valid=false acked=3 lost=1 duplicated=0 inconsistent=0 nonmonotonic=0 divergent=0",
                 lines.get(lines.size() - 1));
         assertTrue(summary.contains("LOST partition 0 offset 1 value b"), summary);
         JsonNode json = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
