@@ -2,6 +2,11 @@ package io.skein.chaos;
 
 import io.skein.chaos.checker.Anomaly.Kind;
 import io.skein.chaos.checker.CheckResult;
+import io.skein.chaos.history.History;
+import io.skein.chaos.history.Op;
+import io.skein.chaos.history.Op.Fn;
+import io.skein.chaos.history.Op.Type;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,7 +67,7 @@ final class Soak {
                 error = rootCause(e);
                 e.printStackTrace();
             }
-            rows.add(new Row(i + 1, run.seed(), run.nemeses(), (System.nanoTime() - started) / 1e9, result, error));
+            rows.add(new Row(i + 1, run.seed(), injected(run), (System.nanoTime() - started) / 1e9, result, error));
             String table = table(rows);
             Files.writeString(Files.createDirectories(dir).resolve("soak.md"), table); // a killed soak keeps its rows
             if (i == runs - 1) {
@@ -71,6 +76,20 @@ final class Soak {
         }
         System.out.println("soak: " + dir.resolve("soak.md").toAbsolutePath());
         return rows.stream().allMatch(Row::valid);
+    }
+
+    /**
+     * The faults the run's nemesis started, with their victims, as its history records them: a fault
+     * whose turn came after the time limit never ran, so the run's list of enabled faults would
+     * overstate what it survived. The enabled ones, marked, if the history cannot be read.
+     */
+    private static List<String> injected(ChaosRun run) {
+        try {
+            return History.read(run.reportDir().resolve("history.jsonl")).stream()
+                    .filter(op -> op.f() == Fn.NEMESIS && op.type() == Type.INVOKE).map(Op::value).toList();
+        } catch (IOException | RuntimeException e) {
+            return List.of("enabled: " + String.join(", ", run.nemeses()));
+        }
     }
 
     /** The innermost cause's first line, which says what went wrong ("Node 4 did not serve again ..."). */
@@ -84,12 +103,12 @@ final class Soak {
     }
 
     private static String table(List<Row> rows) {
-        StringBuilder out = new StringBuilder("| run | seed | faults | duration | acked | lost | duplicated | divergent "
+        StringBuilder out = new StringBuilder("| run | seed | faults injected | duration | acked | lost | duplicated | divergent "
                 + "| other anomalies | valid |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row row : rows) {
             CheckResult result = row.result();
             out.append(String.format(Locale.ROOT, "| %d | %d | %s | %.0f s | %s | %s | %s | %s | %s | %s |%n",
-                    row.run(), row.seed(), String.join(", ", row.faults()), row.seconds(),
+                    row.run(), row.seed(), String.join("; ", row.faults()).replace('|', '/'), row.seconds(),
                     result == null ? "-" : result.acked(), count(result, Kind.LOST), count(result, Kind.DUPLICATED),
                     count(result, Kind.DIVERGENT), result == null ? "-" : others(result),
                     row.error() == null ? row.valid() : "error: " + row.error().replace('|', '/')));
