@@ -2,6 +2,7 @@ package io.skein.metadata.quorum;
 
 import static org.awaitility.Awaitility.await;
 
+import io.skein.proto.metadata.MetadataRecordBatch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -11,6 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
 
 /** Real Ratis voters (and listeners) on loopback ports, each with its own data directory. */
 final class TestQuorum implements AutoCloseable {
@@ -65,6 +70,31 @@ final class TestQuorum implements AutoCloseable {
         return await().atMost(Duration.ofSeconds(30)).until(
                 () -> running.values().stream().filter(MetadataQuorum::isLeader).findFirst().orElse(null),
                 leader -> leader != null);
+    }
+
+    /** Where an append through the leader went: the voter that took it and its log index. */
+    record Appended(MetadataQuorum leader, long index) {
+    }
+
+    /**
+     * Appends through whoever leads, again through the next leader if the one found was deposed
+     * before it took the batch (Ratis refused it: nothing was appended). Two cores under load can
+     * move leadership at any time.
+     */
+    Appended appendThroughLeader(MetadataRecordBatch batch) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            MetadataQuorum leader = awaitLeader();
+            try {
+                return new Appended(leader, leader.append(batch).get(30, TimeUnit.SECONDS));
+            } catch (ExecutionException e) {
+                boolean refused = e.getCause() instanceof NotLeaderException
+                        || e.getCause() instanceof LeaderNotReadyException;
+                if (!refused || System.nanoTime() >= deadline) {
+                    throw e;
+                }
+            }
+        }
     }
 
     void stop(int id) throws IOException {
