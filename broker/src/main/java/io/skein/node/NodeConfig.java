@@ -261,7 +261,7 @@ public final class NodeConfig {
                 // Kafka's default. 100 ms made a quorum of two live voters lose its leader every few hundred
                 // ms when containers shared two busy cores (chaos tests): a leader steps down when its
                 // followers' answers take longer than twice this.
-                .define(CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS, INT, (int) QuorumSettings.NODE_ELECTION_TIMEOUT.toMillis(),
+                .define(CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS, INT, (int) QuorumSettings.DEFAULT_ELECTION_TIMEOUT.toMillis(),
                         atLeast(10), MEDIUM,
                         "Shortest Raft election timeout of the metadata quorum (the longest is twice it)")
                 .define(LOG_DIRS, LIST, null, HIGH, "Directories holding partition logs; default: log.dir")

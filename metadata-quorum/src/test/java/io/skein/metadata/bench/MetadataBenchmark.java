@@ -71,7 +71,7 @@ public final class MetadataBenchmark {
 
     /** The controllers' election timeout: a node's default unless {@code skein.bench.electionTimeoutMs} says. */
     private static long electionTimeoutMs() {
-        return Long.getLong("skein.bench.electionTimeoutMs", QuorumSettings.NODE_ELECTION_TIMEOUT.toMillis());
+        return Long.getLong("skein.bench.electionTimeoutMs", QuorumSettings.DEFAULT_ELECTION_TIMEOUT.toMillis());
     }
 
     private static long settleMs() {
@@ -83,7 +83,7 @@ public final class MetadataBenchmark {
         long electionTimeoutMs = electionTimeoutMs();
         System.out.printf("SETTINGS: controller.quorum.election.timeout.ms=%d (%s), broker.session.timeout.ms=%d, "
                         + "%d failover trials, %d ms settled before each kill%n%n", electionTimeoutMs,
-                electionTimeoutMs == QuorumSettings.NODE_ELECTION_TIMEOUT.toMillis() ? "a node's default" : "set",
+                electionTimeoutMs == QuorumSettings.DEFAULT_ELECTION_TIMEOUT.toMillis() ? "a node's default" : "set",
                 ControllerSettings.defaults(CLUSTER_ID).sessionTimeoutMs(), trials, settleMs());
         Path root = Files.createTempDirectory("skein-metadata-bench");
         try {
