@@ -3,6 +3,10 @@ package io.skein.log;
 import io.skein.log.LeaderEpochCache.EpochEndOffset;
 import io.skein.log.checkpoint.AtomicFiles;
 import io.skein.log.index.TimeIndex.TimestampOffset;
+import io.skein.log.producer.ProducerSnapshots;
+import io.skein.log.producer.ProducerStateLoader;
+import io.skein.log.producer.ProducerStateManager;
+import io.skein.log.producer.ProducerStateManager.ProducerStateEntry;
 import io.skein.log.record.RecordBatchView;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -15,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentNavigableMap;
@@ -37,7 +42,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The log of one partition replica: an ordered set of segments, the last one active, with the log
- * start offset, log end offset, high watermark, recovery point and leader-epoch cache.
+ * start offset, log end offset, high watermark, recovery point, leader-epoch cache, and the state of
+ * its idempotent producers with its snapshots (see {@link #producerState}).
  *
  * <p>Threads: one writer at a time (appends, rolls, truncation, retention, high-watermark updates
  * hold {@code lock}); readers take no lock and see offsets published through volatile fields only
@@ -77,8 +83,15 @@ public final class PartitionLog implements AutoCloseable {
     private volatile long lastFlushMs;
     private final AtomicLong flushes = new AtomicLong();
     private volatile Optional<UUID> topicId;
-    /** How many truncations the log has had: a clean that saw another number may not swap its result in. */
+    /**
+     * How many truncations the log has had: a clean that saw another number may not swap its result in,
+     * nor a producer snapshot taken at a roll before it be written.
+     */
     private volatile long truncations;
+    /** Replaced whole by a load; changed only by appends, under {@code lock}, and by producer expiry. */
+    private volatile ProducerStateManager producerState;
+    /** The snapshot the last load of the producer state started from; empty if it scanned the whole log. */
+    private volatile OptionalLong producerSnapshotLoaded = OptionalLong.empty();
 
     private PartitionLog(Path dir, TopicPartition topicPartition, LogConfig config, LogLoader.LoadedLog loaded,
                          ScheduledExecutorService scheduler, Clock clock) throws IOException {
@@ -96,6 +109,32 @@ public final class PartitionLog implements AutoCloseable {
         this.logEndOffset = new LogOffsetMetadata(loaded.logEndOffset(), active.baseOffset(), active.size());
         this.highWatermark = offsetMetadata(loaded.highWatermark());
         this.topicId = readTopicId(dir);
+        loadProducerState();
+    }
+
+    /**
+     * The producers' state as of the log end offset: the log records every batch it appends, and
+     * loads it from its newest usable snapshot and the batches after it when it opens (after
+     * recovery) and after a truncation ({@link ProducerStateLoader}). A snapshot is written when a
+     * segment rolls (at the new segment's base offset) and when the log closes (at its end), so an
+     * open replays at most about a segment's batch headers rather than the whole log. The partition
+     * checks a leader's batches against it, holding its own lock across the check and the append.
+     */
+    public ProducerStateManager producerState() {
+        return producerState;
+    }
+
+    /** The snapshot the producer state was last loaded from, empty if from a scan of the whole log. */
+    OptionalLong producerSnapshotLoaded() {
+        return producerSnapshotLoaded;
+    }
+
+    /** Call from the constructor or with {@code lock} held, once the segments and offsets are final. */
+    private void loadProducerState() throws IOException {
+        ProducerStateLoader.Loaded loaded = ProducerStateLoader.load(dir, topicPartition.toString(), segments.firstKey(),
+                logStartOffset, logEndOffset(), this::forEachBatchHeader);
+        producerState = loaded.state();
+        producerSnapshotLoaded = loaded.snapshotOffset();
     }
 
     /**
@@ -309,6 +348,7 @@ public final class PartitionLog implements AutoCloseable {
             }
             LogSegment segment = activeSegmentFor(appended, config);
             segment.append(records, appended.lastOffset(), appended.maxTimestamp(), appended.offsetOfMaxTimestamp());
+            recordProducers(records);
             logEndOffset = new LogOffsetMetadata(appended.lastOffset() + 1, segment.baseOffset(), segment.size());
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot append to " + topicPartition + " in " + dir, e);
@@ -317,6 +357,14 @@ public final class PartitionLog implements AutoCloseable {
         }
         return new LogAppendInfo(appended.firstOffset(), appended.lastOffset(), appended.maxTimestamp(),
                 appended.offsetOfMaxTimestamp(), appended.recordCount(), appended.sizeInBytes(), logStartOffset);
+    }
+
+    /** The producers of batches just written, which now carry their offsets. */
+    private void recordProducers(ByteBuffer records) {
+        RecordBatchView batch = new RecordBatchView();
+        for (int pos = records.position(); pos < records.limit(); pos += batch.sizeInBytes()) {
+            producerState.update(batch.at(records, pos));
+        }
     }
 
     private void checkEpochNotFenced(int epoch) {
@@ -381,14 +429,25 @@ public final class PartitionLog implements AutoCloseable {
         LogSegment next = LogSegment.create(dir, newBaseOffset, config, clock.millis());
         segments.put(newBaseOffset, next);
         logEndOffset = new LogOffsetMetadata(newBaseOffset, newBaseOffset, 0);
-        runLater(() -> flushRolled(previous, newBaseOffset), 0);
+        List<ProducerStateEntry> producers = producerState.entries(); // as of the new base: appends wait on the lock
+        long truncationsAtRoll = truncations;
+        runLater(() -> flushRolled(previous, newBaseOffset, producers, truncationsAtRoll), 0);
         return next;
     }
 
-    /** After a roll: the finished segment's bytes and indexes go to disk, then the recovery point moves past it. */
-    private void flushRolled(LogSegment rolled, long newBaseOffset) {
+    /**
+     * After a roll: the finished segment's bytes and indexes go to disk, and the producer snapshot taken
+     * at the roll is written, then the recovery point moves past the segment. Both fsyncs stay off the
+     * append path (Kafka learnt this in KAFKA-15046). The flush lock keeps truncations out while the
+     * snapshot is written, and one that came since the roll may have cut below its offset: it is dropped.
+     */
+    private void flushRolled(LogSegment rolled, long newBaseOffset, List<ProducerStateEntry> producers,
+                             long truncationsAtRoll) {
         flushLock.lock();
         try {
+            if (truncations == truncationsAtRoll) {
+                writeProducerSnapshot(newBaseOffset, producers);
+            }
             if (segments.get(rolled.baseOffset()) == rolled) { // else retention or the cleaner took it away
                 rolled.flush();
             }
@@ -399,6 +458,15 @@ public final class PartitionLog implements AutoCloseable {
             flushLock.unlock();
         }
         flush(newBaseOffset);
+    }
+
+    /** A snapshot that cannot be written is only a longer replay at the next load. */
+    private void writeProducerSnapshot(long offset, List<ProducerStateEntry> producers) {
+        try {
+            ProducerSnapshots.write(dir, offset, producers);
+        } catch (IOException e) {
+            log.warn("Cannot write the producer snapshot of {} at offset {}", topicPartition, offset, e);
+        }
     }
 
     /**
@@ -744,6 +812,8 @@ public final class PartitionLog implements AutoCloseable {
             }
             advanceLogStartOffset(ordered.get(deleting.size()).baseOffset());
             removeAndDeleteLater(deleting);
+            // A snapshot below the first segment could only be replayed across batches that are gone.
+            ProducerSnapshots.deleteOutside(dir, segments.firstKey(), Long.MAX_VALUE);
             return deleting.size();
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot delete old segments of " + topicPartition, e);
@@ -789,6 +859,7 @@ public final class PartitionLog implements AutoCloseable {
             if (highWatermark() > newEnd) {
                 highWatermark = logEndOffset;
             }
+            loadProducerState(); // first deletes the snapshots above the new end
             return true;
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot truncate " + topicPartition + " to " + targetOffset, e);
@@ -833,6 +904,8 @@ public final class PartitionLog implements AutoCloseable {
         recoveryPoint = newOffset;
         highWatermark = logEndOffset;
         deleteLater(old);
+        ProducerSnapshots.deleteAll(dir); // even one at the new start described this log, not the leader's
+        loadProducerState();
     }
 
     /** Appends cut off before reaching the disk will never be flushed: tell their waiters. Call after moving the log end. */
@@ -937,12 +1010,18 @@ public final class PartitionLog implements AutoCloseable {
         this.dir = newDir;
     }
 
-    /** Closes every segment; the log takes no more appends. Does not flush: flush waiters fail. */
+    /**
+     * Writes a producer snapshot at the log end offset, so that the next open replays no batch, and
+     * closes every segment; the log takes no more appends. Does not flush: flush waiters fail. (A
+     * crash before the log is flushed only makes recovery cut the log below that snapshot, and the
+     * next load delete it.)
+     */
     @Override
     public void close() throws IOException {
         lock.lock();
         try {
             completeWaiters(flushWaiters, new KafkaStorageException(topicPartition + " was closed before a flush"));
+            writeProducerSnapshot(logEndOffset(), producerState.entries());
             IOException failure = null;
             for (LogSegment segment : segments.values()) {
                 try {

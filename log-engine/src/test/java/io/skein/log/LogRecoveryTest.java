@@ -356,14 +356,16 @@ class LogRecoveryTest {
     }
 
     /**
-     * Copies a log directory as a crash would leave it. Files already renamed {@code .deleted} are
-     * skipped: the background deleter may remove them mid-copy, and a restart deletes them anyway.
+     * Copies a log directory as a crash would leave it. Files already renamed {@code .deleted} and temp
+     * files (a producer snapshot the scheduler is writing) are skipped: they may go mid-copy, and a
+     * restart deletes them anyway.
      */
     static void copyDirectory(Path from, Path to) throws IOException {
         Files.createDirectories(to);
         try (Stream<Path> files = Files.list(from)) {
             for (Path file : files.sorted(Comparator.naturalOrder()).toList()) {
-                if (!file.getFileName().toString().endsWith(LogSegment.DELETED_SUFFIX)) {
+                String name = file.getFileName().toString();
+                if (!name.endsWith(LogSegment.DELETED_SUFFIX) && !name.endsWith(".tmp")) {
                     Files.copy(file, to.resolve(file.getFileName()));
                 }
             }

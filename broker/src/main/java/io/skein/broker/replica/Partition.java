@@ -1,13 +1,12 @@
 package io.skein.broker.replica;
 
-import io.skein.broker.producer.ProducerStateManager;
-import io.skein.broker.producer.ProducerStateManager.BatchMetadata;
-import io.skein.broker.producer.ProducerStateManager.PendingAppend;
 import io.skein.log.LeaderEpochCache;
 import io.skein.log.LeaderEpochCache.EpochEndOffset;
 import io.skein.log.LogAppendInfo;
 import io.skein.log.LogManager;
 import io.skein.log.PartitionLog;
+import io.skein.log.producer.ProducerStateManager.BatchMetadata;
+import io.skein.log.producer.ProducerStateManager.PendingAppend;
 import io.skein.log.record.RecordBatchView;
 import io.skein.metadata.image.PartitionRegistration;
 import java.io.IOException;
@@ -38,8 +37,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One partition this broker holds a replica of: its log, its idempotent producers, and its role as
- * the metadata log last stated it (leader or follower, leader epoch, ISR).
+ * One partition this broker holds a replica of: its log (which keeps its idempotent producers' state),
+ * and its role as the metadata log last stated it (leader or follower, leader epoch, ISR).
  *
  * <p>The metadata thread changes the role; request threads append as leader and record followers'
  * fetches; the replica fetcher appends and truncates as follower; the scheduler shrinks the ISR. All
@@ -73,7 +72,6 @@ public final class Partition {
     private final IsrChanges isrChanges;
     private final IntPredicate brokerAlive;
     private final ReentrantLock lock = new ReentrantLock();
-    private ProducerStateManager producers;
     private volatile PartitionRegistration registration;
     /** As leader: what each follower's fetches have shown of it. */
     private final Map<Integer, FollowerState> followers = new ConcurrentHashMap<>();
@@ -134,14 +132,6 @@ public final class Partition {
         this.log = log;
         this.isrChanges = isrChanges;
         this.brokerAlive = brokerAlive;
-        this.producers = producersFromLog();
-    }
-
-    /** Producer state as the log's batch headers say it is. */
-    private ProducerStateManager producersFromLog() {
-        ProducerStateManager rebuilt = new ProducerStateManager(topicPartition.toString());
-        log.forEachBatchHeader(log.logStartOffset(), rebuilt::update);
-        return rebuilt;
     }
 
     public TopicPartition topicPartition() {
@@ -235,7 +225,6 @@ public final class Partition {
                     throw (RuntimeException) e.getCause();
                 }
             }
-            recordProducers(records);
             maybeIncrementHighWatermark();
             return new LeaderAppend(firstOffset, log.logEndOffset() - 1, log.logStartOffset(), false, appended);
         } finally {
@@ -243,6 +232,7 @@ public final class Partition {
         }
     }
 
+    /** Checks the batches against the log's producer state; the lock keeps them and the append together. */
     private Optional<BatchMetadata> checkProducers(ByteBuffer records) {
         RecordBatchView batch = new RecordBatchView();
         PendingAppend pending = new PendingAppend();
@@ -250,21 +240,13 @@ public final class Partition {
              pos += Math.max(batch.sizeInBytes(), RecordBatchView.HEADER_SIZE)) {
             batch.at(records, pos);
             if (batch.magic() == RecordBatchView.MAGIC_V2 && batch.producerId() >= 0) {
-                Optional<BatchMetadata> duplicate = producers.checkLeaderBatch(batch, pending);
+                Optional<BatchMetadata> duplicate = log.producerState().checkLeaderBatch(batch, pending);
                 if (duplicate.isPresent()) {
                     return duplicate;
                 }
             }
         }
         return Optional.empty();
-    }
-
-    /** Records the producers of batches just written, which now carry their offsets. */
-    private void recordProducers(ByteBuffer records) {
-        RecordBatchView batch = new RecordBatchView();
-        for (int pos = records.position(); pos < records.limit(); pos += batch.sizeInBytes()) {
-            producers.update(batch.at(records, pos));
-        }
     }
 
     /**
@@ -527,8 +509,8 @@ public final class Partition {
     }
 
     /**
-     * Appends what the leader of {@code leaderEpoch} sent, keeping its offsets and epochs, and learns its
-     * producers; unless the role changed meanwhile.
+     * Appends what the leader of {@code leaderEpoch} sent, keeping its offsets and epochs (the log learns
+     * its producers); unless the role changed meanwhile.
      *
      * @return false if this replica no longer follows in that epoch: nothing was written
      */
@@ -539,7 +521,6 @@ public final class Partition {
                 return false;
             }
             log.appendAsFollower(records);
-            recordProducers(records);
             return true;
         } finally {
             lock.unlock();
@@ -561,7 +542,6 @@ public final class Partition {
             }
             if (logManager.truncateTo(topicPartition, offset)) {
                 logger.info("Broker {} truncated {} to offset {}", localBrokerId, topicPartition, offset);
-                producers = producersFromLog();
             }
             return true;
         } catch (IOException e) {
@@ -586,7 +566,6 @@ public final class Partition {
             logManager.truncateFullyAndStartAt(topicPartition, offset);
             logger.info("Broker {} emptied {} to start at the leader's log start offset {}", localBrokerId,
                     topicPartition, offset);
-            producers = producersFromLog();
             return true;
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot truncate " + topicPartition, e);
@@ -604,7 +583,7 @@ public final class Partition {
     void removeExpiredProducers(long nowMs, long expirationMs) {
         lock.lock();
         try {
-            producers.removeExpired(nowMs, expirationMs);
+            log.producerState().removeExpired(nowMs, expirationMs);
         } finally {
             lock.unlock();
         }

@@ -1,13 +1,13 @@
-package io.skein.broker.producer;
+package io.skein.log.producer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.skein.broker.producer.ProducerStateManager.BatchMetadata;
-import io.skein.broker.producer.ProducerStateManager.PendingAppend;
+import io.skein.log.producer.ProducerStateManager.BatchMetadata;
+import io.skein.log.producer.ProducerStateManager.PendingAppend;
 import io.skein.log.record.RecordBatchView;
-import io.skein.testing.RawKafkaClient;
+import io.skein.log.record.TestRecords;
 import java.nio.ByteBuffer;
 import java.util.Collections;
 import java.util.Optional;
@@ -21,8 +21,8 @@ class ProducerStateManagerTest {
 
     /** A batch of {@code records} records from producer 7, written at the next offsets. */
     private RecordBatchView batch(short epoch, int baseSequence, int records, long timestamp) {
-        ByteBuffer buffer = RawKafkaClient.idempotentBatch(7, epoch, baseSequence,
-                Collections.nCopies(records, "v")).buffer();
+        ByteBuffer buffer = TestRecords.idempotentBatch(7, epoch, baseSequence, 0,
+                Collections.nCopies(2 * records, "v").toArray(String[]::new));
         RecordBatchView view = new RecordBatchView().at(buffer, 0);
         view.setBaseOffset(nextOffset);
         nextOffset += records;

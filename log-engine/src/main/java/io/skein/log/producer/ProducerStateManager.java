@@ -1,11 +1,14 @@
-package io.skein.broker.producer;
+package io.skein.log.producer;
 
 import io.skein.log.record.RecordBatchView;
 import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 
@@ -16,8 +19,11 @@ import org.apache.kafka.common.errors.OutOfOrderSequenceException;
  * that skips or repeats sequences otherwise is refused. Kafka's rules, from its
  * {@code ProducerStateManager}.
  *
- * <p>Rebuilt from the batch headers in the log when the partition is opened. Not thread-safe: the
- * partition calls it under its append lock.
+ * <p>The partition's log owns it: it records every batch the log appends, and loads it from the
+ * newest producer-state snapshot and the batches after it when the log is opened or truncated
+ * ({@link ProducerStateLoader}). The partition checks a leader append against it under the
+ * partition's lock, which keeps the check and the append together; its own monitor only makes the
+ * log's snapshots of it consistent.
  */
 public final class ProducerStateManager {
     /** Kafka keeps five: a producer has at most five requests in flight per connection. */
@@ -26,6 +32,20 @@ public final class ProducerStateManager {
 
     /** A batch a producer wrote: its sequence range and where it went. */
     public record BatchMetadata(int firstSequence, int lastSequence, long firstOffset, long lastOffset) {
+    }
+
+    /**
+     * One producer's state as a value: what a snapshot holds. {@code lastTimestamp} is the largest
+     * timestamp of its last batch, which expiry compares with the clock; {@code batches} are oldest first.
+     */
+    public record ProducerStateEntry(long producerId, short producerEpoch, long lastTimestamp,
+                                     List<BatchMetadata> batches) {
+        public ProducerStateEntry {
+            batches = List.copyOf(batches);
+            if (batches.size() > BATCHES_TO_RETAIN) {
+                throw new IllegalArgumentException("A producer keeps at most " + BATCHES_TO_RETAIN + " batches");
+            }
+        }
     }
 
     private static final class ProducerEntry {
@@ -45,6 +65,25 @@ public final class ProducerStateManager {
         this.partition = partition;
     }
 
+    /** The state {@code entries} describe, as read from a snapshot. */
+    public ProducerStateManager(String partition, Collection<ProducerStateEntry> entries) {
+        this(partition);
+        for (ProducerStateEntry loaded : entries) {
+            ProducerEntry entry = new ProducerEntry();
+            entry.epoch = loaded.producerEpoch();
+            entry.lastTimestamp = loaded.lastTimestamp();
+            entry.batches.addAll(loaded.batches());
+            producers.put(loaded.producerId(), entry);
+        }
+    }
+
+    /** Every producer's state, ordered by producer id: what a snapshot writes, and what tests compare. */
+    public synchronized List<ProducerStateEntry> entries() {
+        TreeMap<Long, ProducerEntry> ordered = new TreeMap<>(producers);
+        return ordered.entrySet().stream().map(e -> new ProducerStateEntry(e.getKey(), e.getValue().epoch,
+                e.getValue().lastTimestamp, List.copyOf(e.getValue().batches))).toList();
+    }
+
     /**
      * Checks a batch a producer sends to the leader, against the producer's state and the batches
      * before it in the same append ({@code pending}).
@@ -53,7 +92,7 @@ public final class ProducerStateManager {
      * @throws InvalidProducerEpochException if the producer's epoch is older than one already seen
      * @throws OutOfOrderSequenceException   if the batch does not continue the producer's sequence
      */
-    public Optional<BatchMetadata> checkLeaderBatch(RecordBatchView batch, PendingAppend pending) {
+    public synchronized Optional<BatchMetadata> checkLeaderBatch(RecordBatchView batch, PendingAppend pending) {
         long producerId = batch.producerId();
         short epoch = batch.producerEpoch();
         int firstSequence = batch.baseSequence();
@@ -91,7 +130,7 @@ public final class ProducerStateManager {
     }
 
     /** Records a batch written to the log, by an append or found while rebuilding from the log. */
-    public void update(RecordBatchView batch) {
+    public synchronized void update(RecordBatchView batch) {
         if (batch.producerId() < 0) {
             return;
         }
@@ -109,7 +148,7 @@ public final class ProducerStateManager {
     }
 
     /** Forgets producers whose last batch is older than {@code expirationMs}, as Kafka does after a day. */
-    public void removeExpired(long nowMs, long expirationMs) {
+    public synchronized void removeExpired(long nowMs, long expirationMs) {
         for (Iterator<ProducerEntry> it = producers.values().iterator(); it.hasNext(); ) {
             if (nowMs - it.next().lastTimestamp > expirationMs) {
                 it.remove();
