@@ -5,14 +5,21 @@ import static io.skein.testing.RawKafkaClient.only;
 import static io.skein.testing.RawKafkaClient.produce;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.awaitility.Awaitility.await;
 
+import io.skein.log.LogManager;
+import io.skein.log.PartitionLog;
+import io.skein.log.producer.ProducerSnapshots;
 import io.skein.testing.RawKafkaClient;
 import io.skein.testing.TestNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
@@ -24,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Idempotent producers, batch by batch: a retried batch is answered with the offset it first got and
  * not written again, as long as it is among the producer's last five; sequences must follow on; an
- * older producer epoch is fenced; and all of it survives a restart, rebuilt from the log.
+ * older producer epoch is fenced; and all of it survives a restart, loaded from the log's producer
+ * snapshots and the batches after them.
  */
 @Timeout(120)
 class IdempotenceTest {
@@ -90,6 +98,43 @@ class IdempotenceTest {
                 assertWritten(4, send(client, otherProducerId, (short) 0, 0, "other"));
                 assertError(Errors.INVALID_PRODUCER_EPOCH, send(client, producerId, (short) 0, 9, "fenced"));
                 assertWritten(11, send(client, producerId, (short) 1, 1, "after the restart"));
+            }
+        }
+    }
+
+    @Test
+    void aRetryIsRecognisedAfterACrashFromTheRollSnapshotAndTheBatchesAfterIt() throws Exception {
+        try (TestNode node = TestNode.start(dir)) {
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", node.bootstrap()))) {
+                admin.createTopics(List.of(new NewTopic("idem", 1, (short) 1))).all().get();
+            }
+            long producerId;
+            Path partitionDir;
+            try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
+                InitProducerIdResponseData init = client.call(new InitProducerIdRequestData()
+                        .setTransactionalId(null).setTransactionTimeoutMs(60_000), (short) 4);
+                producerId = init.producerId();
+                assertWritten(0, send(client, producerId, (short) 0, 0, "a", "b"));
+                assertWritten(2, send(client, producerId, (short) 0, 2, "c"));
+                PartitionLog log = node.replica(new TopicPartition("idem", 0)).orElseThrow();
+                partitionDir = log.dir();
+                log.roll(); // a snapshot at offset 3, written in the background
+                await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(ProducerSnapshots.file(partitionDir, 3)));
+                assertWritten(3, send(client, producerId, (short) 0, 3, "d"));
+                assertWritten(4, send(client, producerId, (short) 0, 4, "e"));
+            }
+            node.close();
+            // As a crash would leave the disk: no snapshot at the log end, which a clean close writes, and
+            // no clean-shutdown marker, so the log is recovered and its producers replayed after offset 3.
+            Files.delete(ProducerSnapshots.file(partitionDir, 5));
+            Files.delete(partitionDir.getParent().resolve(LogManager.CLEAN_SHUTDOWN_FILE));
+
+            node.start();
+            try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
+                assertWritten(4, send(client, producerId, (short) 0, 4, "e")); // a batch after the snapshot
+                assertWritten(0, send(client, producerId, (short) 0, 0, "a", "b")); // one the snapshot holds
+                assertError(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, send(client, producerId, (short) 0, 7, "gap"));
+                assertWritten(5, send(client, producerId, (short) 0, 5, "f"));
             }
         }
     }
