@@ -6,6 +6,7 @@ import io.skein.chaos.history.Op.Fn;
 import io.skein.chaos.history.Op.Read;
 import io.skein.chaos.history.Op.Type;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -106,7 +107,7 @@ public final class Checker {
                 add(Kind.UNEXPECTED, first.partition(), first.offset(), value, null, "never sent");
             }
         });
-        checkSendOrder(acked);
+        checkSendOrder(history, acked);
         checkPollOrder(history, finalOffsets);
         return new CheckResult(ok, failed, indeterminate, acked.size(), found);
     }
@@ -119,14 +120,28 @@ public final class Checker {
                         : Long.compare(a.offset(), b.offset()))).add(position);
     }
 
-    /** One producer's acknowledgements of one partition come with increasing offsets. */
-    private void checkSendOrder(List<Op> acked) {
-        Map<String, Map<Integer, Long>> last = new HashMap<>();
-        for (Op send : acked) {
-            Long previous = last.computeIfAbsent(send.process(), p -> new HashMap<>()).put(send.partition(), send.offset());
-            if (previous != null && send.offset() <= previous) {
+    /**
+     * One producer's acknowledged writes to one partition sit at offsets that increase in the order it
+     * sent them: an idempotent producer keeps that order through retries (KIP-98). The order of the
+     * acknowledgements themselves proves nothing: a batch whose first answer was an error is answered
+     * again, with its first offset, after later batches were acknowledged.
+     */
+    private void checkSendOrder(List<Op> history, List<Op> acked) {
+        Map<String, Long> sentAt = new HashMap<>(); // value -> index of its invocation
+        for (Op op : history) {
+            if (op.f() == Fn.SEND && op.type() == Type.INVOKE) {
+                sentAt.put(op.value(), op.index());
+            }
+        }
+        List<Op> inSendOrder = acked.stream()
+                .sorted(Comparator.comparingLong(op -> sentAt.getOrDefault(op.value(), op.index()))).toList();
+        Map<String, Map<Integer, Op>> last = new HashMap<>();
+        for (Op send : inSendOrder) {
+            Op previous = last.computeIfAbsent(send.process(), p -> new HashMap<>()).put(send.partition(), send);
+            if (previous != null && send.offset() <= previous.offset()) {
                 add(Kind.NONMONOTONIC_SEND, send.partition(), send.offset(), send.value(), send.process(),
-                        "acknowledged at offset " + send.offset() + " after offset " + previous);
+                        "written at offset " + send.offset() + ", though sent after " + previous.value()
+                                + " at offset " + previous.offset());
             }
         }
     }

@@ -125,6 +125,27 @@ class CheckerTest {
     }
 
     @Test
+    void aRetriedBatchAnsweredAfterLaterOnesIsInOrderIfItWasWrittenFirst() {
+        Op first = history.invoke("producer-1", Fn.SEND, 0, "a");
+        send("producer-1", 0, "b", 7); // sent after "a", acknowledged first
+        history.complete(first, Type.OK, 5L, null, null); // "a"'s retry, answered with where it was written
+        finalRead(0, 5, "a", 7, "b");
+        assertTrue(check().valid(), check().resultLine());
+    }
+
+    @Test
+    void aValueSentLaterButWrittenEarlierIsNonMonotonicWhateverTheAnswersOrder() {
+        Op first = history.invoke("producer-1", Fn.SEND, 0, "a");
+        Op second = history.invoke("producer-1", Fn.SEND, 0, "b");
+        history.complete(first, Type.OK, 7L, null, null);
+        history.complete(second, Type.OK, 5L, null, null);
+        finalRead(0, 5, "b", 7, "a");
+        CheckResult result = check();
+        assertOnly(Kind.NONMONOTONIC_SEND, 1, result);
+        assertEquals("b", result.anomalies().get(Kind.NONMONOTONIC_SEND).get(0).value());
+    }
+
+    @Test
     void aProducerAcknowledgedAtALowerOffsetIsNonMonotonic() {
         send("producer-1", 0, "a", 5);
         send("producer-1", 0, "b", 4);
