@@ -515,16 +515,7 @@ public final class Partition {
      * @return false if this replica no longer follows in that epoch: nothing was written
      */
     boolean appendAsFollower(int leaderEpoch, ByteBuffer records) {
-        lock.lock();
-        try {
-            if (!followsIn(leaderEpoch)) {
-                return false;
-            }
-            log.appendAsFollower(records);
-            return true;
-        } finally {
-            lock.unlock();
-        }
+        return changeAsFollower(leaderEpoch, () -> log.appendAsFollower(records));
     }
 
     /**
@@ -535,20 +526,11 @@ public final class Partition {
      * @return false if this replica no longer follows in that epoch: nothing was cut
      */
     boolean truncateAsFollower(int leaderEpoch, long offset) {
-        lock.lock();
-        try {
-            if (!followsIn(leaderEpoch)) {
-                return false;
-            }
+        return changeAsFollower(leaderEpoch, () -> {
             if (logManager.truncateTo(topicPartition, offset)) {
                 logger.info("Broker {} truncated {} to offset {}", localBrokerId, topicPartition, offset);
             }
-            return true;
-        } catch (IOException e) {
-            throw new KafkaStorageException("Cannot truncate " + topicPartition, e);
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /**
@@ -558,17 +540,36 @@ public final class Partition {
      * @return false if this replica no longer follows in that epoch
      */
     boolean truncateFullyAsFollower(int leaderEpoch, long offset) {
+        return changeAsFollower(leaderEpoch, () -> {
+            logManager.truncateFullyAndStartAt(topicPartition, offset);
+            logger.info("Broker {} emptied {} to start at the leader's log start offset {}", localBrokerId,
+                    topicPartition, offset);
+        });
+    }
+
+    /** A change the replica fetcher makes to the log. */
+    @FunctionalInterface
+    private interface FollowerChange {
+        void apply() throws IOException;
+    }
+
+    /**
+     * Applies {@code change} under the lock, so that it and a leader transition of this partition
+     * happen one after the other; unless the metadata no longer makes this replica a follower in
+     * {@code leaderEpoch}.
+     *
+     * @return false if it does not: nothing was changed
+     */
+    private boolean changeAsFollower(int leaderEpoch, FollowerChange change) {
         lock.lock();
         try {
             if (!followsIn(leaderEpoch)) {
                 return false;
             }
-            logManager.truncateFullyAndStartAt(topicPartition, offset);
-            logger.info("Broker {} emptied {} to start at the leader's log start offset {}", localBrokerId,
-                    topicPartition, offset);
+            change.apply();
             return true;
         } catch (IOException e) {
-            throw new KafkaStorageException("Cannot truncate " + topicPartition, e);
+            throw new KafkaStorageException("Cannot change the log of " + topicPartition + " as follower", e);
         } finally {
             lock.unlock();
         }
