@@ -1,40 +1,55 @@
 package io.skein.testing;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
-/** Ports free on the loopback interface right now. */
+/**
+ * Ports free on the loopback interface right now, for nodes that bind them a moment later. They come
+ * from below Linux's ephemeral range (32768-60999 by default): a port the kernel handed out for a
+ * bind to port 0 is one it may hand to any outgoing connection before the node binds it, which on a
+ * busy machine happened ("Address already in use"). None is given twice in one JVM.
+ */
 public final class FreePorts {
+    private static final int LOWEST = 20_000;
+    private static final int BELOW_EPHEMERAL = 32_768;
+    private static final Set<Integer> GIVEN = ConcurrentHashMap.newKeySet();
+
     private FreePorts() {
     }
 
     /** A free port. */
     public static int one() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = ThreadLocalRandom.current().nextInt(LOWEST, BELOW_EPHEMERAL);
+            if (!GIVEN.contains(port) && bindable(port) && GIVEN.add(port)) {
+                return port;
+            }
         }
+        throw new IllegalStateException("No free port found in [" + LOWEST + ", " + BELOW_EPHEMERAL + ")");
     }
 
     /** A port p such that p and p + 1 are both free: a controller's Raft port and its controller service. */
     public static int pair() {
-        for (int attempt = 0; attempt < 100; attempt++) {
-            try (ServerSocket first = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                int port = first.getLocalPort();
-                if (port < 65535) {
-                    try (ServerSocket second = new ServerSocket(port + 1, 1, InetAddress.getLoopbackAddress())) {
-                        return port;
-                    } catch (IOException taken) {
-                        // try another
-                    }
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = ThreadLocalRandom.current().nextInt(LOWEST, BELOW_EPHEMERAL - 1);
+            if (!GIVEN.contains(port) && !GIVEN.contains(port + 1) && bindable(port) && bindable(port + 1)
+                    && GIVEN.add(port) && GIVEN.add(port + 1)) {
+                return port;
             }
         }
-        throw new IllegalStateException("No two consecutive free ports found");
+        throw new IllegalStateException("No two consecutive free ports found in [" + LOWEST + ", "
+                + BELOW_EPHEMERAL + ")");
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException taken) {
+            return false;
+        }
     }
 }
