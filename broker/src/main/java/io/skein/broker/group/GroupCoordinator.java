@@ -1,6 +1,7 @@
 package io.skein.broker.group;
 
-import io.skein.broker.DaemonThreads;
+import io.skein.broker.coordinator.CoordinatorResult;
+import io.skein.broker.coordinator.CoordinatorRuntime;
 import io.skein.broker.group.MembershipProtocol.JoinContext;
 import io.skein.broker.group.OffsetCommits.Commit;
 import io.skein.broker.group.OffsetCommits.Committer;
@@ -22,11 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -50,10 +46,9 @@ import org.slf4j.LoggerFactory;
  * The group coordinator of one broker (classic protocol): a group belongs to the partition of
  * {@code __consumer_offsets} its id hashes to, and the leader of that partition coordinates it. The
  * coordinator follows the metadata log: it loads a partition's groups when this broker becomes its
- * leader and unloads them when it stops being leader.
- *
- * <p>Threads: one pool runs the shards (each a single writer), one timer thread fires sessions,
- * rebalance timeouts and offset expiry onto them. Callers get futures and never wait.
+ * leader and unloads them when it stops being leader. Each partition's groups are a
+ * {@link GroupCoordinatorShard} on the {@link CoordinatorRuntime}, which owns the threads; this class
+ * turns requests into operations on the shards. Callers get futures and never wait.
  */
 public final class GroupCoordinator implements MetadataPublisher, AutoCloseable {
     public static final String OFFSETS_TOPIC = "__consumer_offsets";
@@ -65,9 +60,7 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
     private final GroupConfig config;
     private final ReplicaManager replicaManager;
     private final Clock clock;
-    private final ExecutorService shardThreads;
-    private final ScheduledThreadPoolExecutor timer;
-    private final Map<Integer, GroupCoordinatorShard> shards = new ConcurrentHashMap<>();
+    private final CoordinatorRuntime<GroupCoordinatorShard> runtime;
     private volatile int partitionCount;
     /** The latest metadata, for the topics committed offsets may name. */
     private volatile MetadataImage image = MetadataImage.EMPTY;
@@ -78,11 +71,7 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
         this.replicaManager = replicaManager;
         this.clock = clock;
         this.partitionCount = config.offsetsTopicPartitions();
-        this.shardThreads = Executors.newFixedThreadPool(2, DaemonThreads.named("group-coordinator"));
-        this.timer = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("group-coordinator-timer"));
-        this.timer.setRemoveOnCancelPolicy(true);
-        this.timer.scheduleWithFixedDelay(() -> shards.values().forEach(s -> s.execute(s.offsets::expire)),
-                config.offsetsRetentionCheckIntervalMs(), config.offsetsRetentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
+        this.runtime = new CoordinatorRuntime<>("group-coordinator", this::append);
     }
 
     /** The partition of {@code __consumer_offsets} that holds a group: Kafka's hash, so tools agree. */
@@ -106,24 +95,27 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
     public void onMetadataUpdate(MetadataDelta delta, MetadataImage newImage) {
         image = newImage; // before the shards learn of deleted topics: a commit checked after this sees them gone
         TopicImage topic = newImage.topic(OFFSETS_TOPIC);
-        Set<Integer> led = new HashSet<>();
+        Set<TopicPartition> led = new HashSet<>();
         if (topic != null) {
             partitionCount = topic.partitions().size();
             topic.partitions().forEach((partitionId, registration) -> {
                 if (registration.leader() == brokerId) {
-                    led.add(partitionId);
-                    maybeLoad(partitionId, registration);
+                    TopicPartition tp = new TopicPartition(OFFSETS_TOPIC, partitionId);
+                    led.add(tp);
+                    maybeLoad(tp, registration);
                 }
             });
         }
-        for (Integer partitionId : List.copyOf(shards.keySet())) {
-            if (!led.contains(partitionId)) {
-                shards.remove(partitionId).unload();
+        for (TopicPartition tp : runtime.partitions()) {
+            if (!led.contains(tp)) {
+                runtime.unload(tp);
             }
         }
         Predicate<String> deleted = deletedTopics(delta, newImage);
         if (deleted != null) {
-            shards.values().forEach(shard -> shard.removeOffsetsOf(deleted));
+            // After the writes under way: a commit still being written is among the offsets to remove.
+            runtime.partitions().forEach(tp -> runtime.writeAfterPendingWrites(tp, error -> null,
+                    shard -> shard.offsets().removeOffsetsOf(deleted)));
         }
     }
 
@@ -139,24 +131,17 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
         return removed.isEmpty() ? null : removed::contains;
     }
 
-    private void maybeLoad(int partitionId, PartitionRegistration registration) {
-        GroupCoordinatorShard current = shards.get(partitionId);
-        if (current != null && current.leaderEpoch == registration.leaderEpoch()) {
+    private void maybeLoad(TopicPartition tp, PartitionRegistration registration) {
+        if (runtime.isLoaded(tp, registration.leaderEpoch())) {
             return;
         }
-        TopicPartition tp = new TopicPartition(OFFSETS_TOPIC, partitionId);
         Optional<Partition> partition = replicaManager.partition(tp);
         if (partition.isEmpty()) {
             log.warn("Broker {} leads {} but holds no replica of it yet", brokerId, tp);
             return;
         }
-        if (current != null) {
-            current.unload();
-        }
-        GroupCoordinatorShard shard = new GroupCoordinatorShard(tp, registration.leaderEpoch(), config, clock,
-                name -> image.topic(name) != null, shardThreads, timer, this::append);
-        shards.put(partitionId, shard);
-        shard.load(partition.get().log());
+        runtime.load(tp, registration.leaderEpoch(), partition.get().log(),
+                timer -> new GroupCoordinatorShard(config, clock, name -> image.topic(name) != null, timer));
     }
 
     private CompletableFuture<Errors> append(TopicPartition tp, List<LogRecords.KeyValue> records) {
@@ -167,14 +152,26 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
         return appended;
     }
 
-    /** Runs {@code operation} on the shard of {@code groupId}, or answers NOT_COORDINATOR if this broker has none. */
+    /** Runs {@code operation} on the shard of {@code groupId}; NOT_COORDINATOR if this broker has none. */
     private <T> CompletableFuture<T> onShard(String groupId, Function<Errors, T> errorResponse,
-                                             Function<GroupCoordinatorShard, CompletableFuture<T>> operation) {
-        GroupCoordinatorShard shard = shards.get(partitionFor(groupId));
-        if (shard == null) {
-            return CompletableFuture.completedFuture(errorResponse.apply(Errors.NOT_COORDINATOR));
-        }
-        return shard.run(errorResponse, () -> operation.apply(shard));
+                                             Function<GroupCoordinatorShard, CoordinatorResult<T>> operation) {
+        return runtime.write(shardOf(groupId), errorResponse, operation);
+    }
+
+    /** As {@link #onShard}, for an operation that may park its answer until the group gets there. */
+    private <T> CompletableFuture<T> parkedOnShard(String groupId, Function<Errors, T> errorResponse,
+            Function<GroupCoordinatorShard, CoordinatorResult<CompletableFuture<T>>> operation) {
+        return onShard(groupId, error -> CompletableFuture.completedFuture(errorResponse.apply(error)), operation)
+                .thenCompose(parked -> parked);
+    }
+
+    private <T> CompletableFuture<T> readShard(String groupId, Function<Errors, T> errorResponse,
+                                               Function<GroupCoordinatorShard, T> operation) {
+        return runtime.read(shardOf(groupId), errorResponse, operation);
+    }
+
+    private TopicPartition shardOf(String groupId) {
+        return new TopicPartition(OFFSETS_TOPIC, partitionFor(groupId));
     }
 
     // ---------------------------------------------------------------- membership
@@ -186,17 +183,17 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
                     Errors.INVALID_GROUP_ID));
         }
         JoinContext context = new JoinContext(version, clientId, clientHost);
-        return onShard(request.groupId(), error -> MembershipProtocol.joinError(request.memberId(), error),
-                shard -> shard.membership.join(context, request));
+        return parkedOnShard(request.groupId(), error -> MembershipProtocol.joinError(request.memberId(), error),
+                shard -> shard.membership().join(context, request));
     }
 
     public CompletableFuture<SyncGroupResponseData> syncGroup(SyncGroupRequestData request) {
-        return onShard(request.groupId(), MembershipProtocol::syncError, shard -> shard.membership.sync(request));
+        return parkedOnShard(request.groupId(), MembershipProtocol::syncError, shard -> shard.membership().sync(request));
     }
 
     public CompletableFuture<HeartbeatResponseData> heartbeat(HeartbeatRequestData request) {
         return onShard(request.groupId(), MembershipProtocol::heartbeatResponse,
-                shard -> shard.membership.heartbeat(request));
+                shard -> shard.membership().heartbeat(request));
     }
 
     /** LeaveGroup: the group error, and each member's. */
@@ -205,7 +202,7 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
 
     public CompletableFuture<LeaveResult> leaveGroup(String groupId, List<MemberIdentity> members) {
         return onShard(groupId, error -> new LeaveResult(error, List.of()),
-                shard -> shard.membership.leave(groupId, members).thenApply(r -> new LeaveResult(Errors.NONE, r)));
+                shard -> shard.membership().leave(groupId, members).map(r -> new LeaveResult(Errors.NONE, r)));
     }
 
     // ---------------------------------------------------------------- offsets
@@ -222,7 +219,7 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
         if (groupId.isEmpty()) {
             return CompletableFuture.completedFuture(failed.apply(Errors.INVALID_GROUP_ID));
         }
-        return onShard(groupId, failed, shard -> shard.offsets.commit(groupId, committer, commits));
+        return onShard(groupId, failed, shard -> shard.offsets().commit(groupId, committer, commits));
     }
 
     /** OffsetFetch for one group: a group error, or its offsets (none where it has committed none). */
@@ -231,20 +228,19 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
 
     /** @param partitions those asked for, or null for every partition the group has committed */
     public CompletableFuture<FetchResult> fetchOffsets(String groupId, List<TopicPartition> partitions) {
-        return onShard(groupId, error -> new FetchResult(error, Map.of()),
-                shard -> CompletableFuture.completedFuture(new FetchResult(Errors.NONE,
-                        shard.offsets.fetch(groupId, partitions))));
+        return readShard(groupId, error -> new FetchResult(error, Map.of()),
+                shard -> new FetchResult(Errors.NONE, shard.offsets().fetch(groupId, partitions)));
     }
 
     public CompletableFuture<DeleteResult> deleteOffsets(String groupId, List<TopicPartition> partitions) {
         return onShard(groupId, error -> new DeleteResult(error, Map.of()),
-                shard -> shard.offsets.deleteOffsets(groupId, partitions));
+                shard -> shard.offsets().deleteOffsets(groupId, partitions));
     }
 
     // ---------------------------------------------------------------- groups
 
     public CompletableFuture<Errors> deleteGroup(String groupId) {
-        return onShard(groupId, error -> error, shard -> shard.offsets.deleteGroup(groupId));
+        return onShard(groupId, error -> error, shard -> shard.offsets().deleteGroup(groupId));
     }
 
     /** ListGroups: every group this broker coordinates, or the error of a shard that cannot answer yet. */
@@ -253,11 +249,11 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
 
     public CompletableFuture<ListResult> listGroups() {
         List<CompletableFuture<ListResult>> perShard = new ArrayList<>();
-        for (GroupCoordinatorShard shard : shards.values()) {
-            perShard.add(shard.run(error -> new ListResult(error, List.of()), () -> CompletableFuture.completedFuture(
-                    new ListResult(Errors.NONE, shard.groups().stream().map(g -> new ListedGroup()
-                            .setGroupId(g.groupId).setProtocolType(g.protocolType == null ? "" : g.protocolType)
-                            .setGroupState(g.state().kafkaName()).setGroupType(CLASSIC_GROUP_TYPE)).toList()))));
+        for (TopicPartition tp : runtime.partitions()) {
+            perShard.add(runtime.read(tp, error -> new ListResult(error, List.of()),
+                    shard -> new ListResult(Errors.NONE, shard.groups().stream().map(g -> new ListedGroup()
+                            .setGroupId(g.groupId()).setProtocolType(g.protocolType() == null ? "" : g.protocolType())
+                            .setGroupState(g.state().kafkaName()).setGroupType(CLASSIC_GROUP_TYPE)).toList())));
         }
         return CompletableFuture.allOf(perShard.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
             List<ListedGroup> all = new ArrayList<>();
@@ -279,40 +275,30 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
      * Dead with no members; {@code errorCode} says only why it could not be described.
      */
     public CompletableFuture<DescribedGroup> describeGroup(String groupId) {
-        return onShard(groupId, error -> new DescribedGroup().setGroupId(groupId).setErrorCode(error.code()),
-                shard -> CompletableFuture.completedFuture(shard.group(groupId).map(GroupCoordinator::describe)
+        return readShard(groupId, error -> new DescribedGroup().setGroupId(groupId).setErrorCode(error.code()),
+                shard -> shard.group(groupId).map(GroupCoordinator::describe)
                         .orElseGet(() -> new DescribedGroup().setGroupId(groupId)
-                                .setGroupState(GroupState.DEAD.kafkaName()).setProtocolType("").setProtocolData(""))));
+                                .setGroupState(GroupState.DEAD.kafkaName()).setProtocolType("").setProtocolData("")));
     }
 
     private static DescribedGroup describe(ClassicGroup group) {
         boolean stable = group.is(GroupState.STABLE);
-        DescribedGroup described = new DescribedGroup().setGroupId(group.groupId)
+        DescribedGroup described = new DescribedGroup().setGroupId(group.groupId())
                 .setGroupState(group.state().kafkaName())
-                .setProtocolType(group.protocolType == null ? "" : group.protocolType)
-                .setProtocolData(stable ? group.protocolName : "");
+                .setProtocolType(group.protocolType() == null ? "" : group.protocolType())
+                .setProtocolData(stable ? group.protocolName() : "");
         for (Member member : group.members()) {
-            described.members().add(new DescribedGroupMember().setMemberId(member.memberId)
-                    .setGroupInstanceId(member.groupInstanceId).setClientId(member.clientId)
-                    .setClientHost(member.clientHost)
-                    .setMemberMetadata(stable ? member.metadata(group.protocolName) : new byte[0])
-                    .setMemberAssignment(stable ? member.assignment : new byte[0]));
+            described.members().add(new DescribedGroupMember().setMemberId(member.memberId())
+                    .setGroupInstanceId(member.groupInstanceId()).setClientId(member.clientId())
+                    .setClientHost(member.clientHost())
+                    .setMemberMetadata(stable ? member.metadata(group.protocolName()) : new byte[0])
+                    .setMemberAssignment(stable ? member.assignment() : new byte[0]));
         }
         return described;
     }
 
     @Override
     public void close() {
-        shards.values().forEach(GroupCoordinatorShard::unload);
-        shards.clear();
-        timer.shutdownNow();
-        shardThreads.shutdown();
-        try {
-            if (!shardThreads.awaitTermination(10, TimeUnit.SECONDS)) {
-                shardThreads.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        runtime.close();
     }
 }

@@ -1,241 +1,163 @@
 package io.skein.broker.group;
 
-import io.skein.broker.SerialExecutor;
-import io.skein.broker.kafka.LogRecords;
-import io.skein.broker.kafka.LogRecords.KeyValue;
-import io.skein.log.FetchIsolation;
-import io.skein.log.FileSlice;
-import io.skein.log.PartitionLog;
+import io.skein.broker.coordinator.CoordinatorResult;
+import io.skein.broker.coordinator.CoordinatorShard;
+import io.skein.broker.coordinator.CoordinatorTimer;
 import io.skein.proto.group.GroupValue;
 import io.skein.proto.group.MemberValue;
+import java.nio.ByteBuffer;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The groups of one {@code __consumer_offsets} partition, which this broker leads: their state is
- * rebuilt from the partition when leadership arrives, changed only by writing records to it, and
- * dropped when leadership leaves.
- *
- * <p>A single writer: every operation, timer and write completion runs on the shard's serial
- * executor, so the groups need no locks. Writes complete in the order they were made.
+ * The groups and offsets of one {@code __consumer_offsets} partition, which this broker leads, run
+ * by the {@link io.skein.broker.coordinator.CoordinatorRuntime}. Their written state changes only
+ * through {@link #replay}, at load and once an operation's records are written; the operations are
+ * {@link MembershipProtocol}'s and {@link OffsetCommits}', which read the groups and return records.
  */
-final class GroupCoordinatorShard {
-    private static final Logger log = LoggerFactory.getLogger(GroupCoordinatorShard.class);
-    private static final int LOAD_READ_BYTES = 1024 * 1024;
-
-    /** Appends records to the shard's partition with acks=all; completes with the error, NONE when written. */
-    interface Writer {
-        CompletableFuture<Errors> append(TopicPartition partition, List<KeyValue> records);
-    }
-
-    private enum Status { LOADING, ACTIVE, UNLOADED }
-
-    final TopicPartition partition;
-    final int leaderEpoch;
-    final GroupConfig config;
-    final Clock clock;
-    /** Whether a topic exists in this broker's latest metadata. */
-    final Predicate<String> topicExists;
-    private final SerialExecutor executor;
-    private final ScheduledExecutorService timer;
-    private final Writer writer;
+final class GroupCoordinatorShard implements CoordinatorShard, GroupRecords.Replay {
+    private final Clock clock;
     private final Map<String, ClassicGroup> groups = new HashMap<>();
-    private final Map<String, ScheduledFuture<?>> timers = new HashMap<>();
-    final MembershipProtocol membership = new MembershipProtocol(this);
-    final OffsetCommits offsets = new OffsetCommits(this);
-    private volatile Status status = Status.LOADING;
-    private CompletableFuture<?> lastWrite = CompletableFuture.completedFuture(null);
+    private final MembershipProtocol membership;
+    private final OffsetCommits offsets;
 
-    GroupCoordinatorShard(TopicPartition partition, int leaderEpoch, GroupConfig config, Clock clock,
-                          Predicate<String> topicExists, Executor pool, ScheduledExecutorService timer, Writer writer) {
-        this.partition = partition;
-        this.leaderEpoch = leaderEpoch;
-        this.config = config;
+    /** @param topicExists whether a topic exists in this broker's latest metadata */
+    GroupCoordinatorShard(GroupConfig config, Clock clock, Predicate<String> topicExists, CoordinatorTimer timer) {
         this.clock = clock;
-        this.topicExists = topicExists;
-        this.executor = new SerialExecutor(pool);
-        this.timer = timer;
-        this.writer = writer;
+        this.membership = new MembershipProtocol(this, config, clock, timer);
+        this.offsets = new OffsetCommits(this, membership, config, clock, topicExists, timer);
     }
 
-    // ---------------------------------------------------------------- lifecycle
+    MembershipProtocol membership() {
+        return membership;
+    }
 
-    /**
-     * Rebuilds the groups from {@code log}, then starts answering. Offsets of topics that no longer
-     * exist go, with their tombstones: the partition's leader when a topic was deleted removes its
-     * offsets, but there may have been none then, or its write may have failed. (Kafka's coordinator
-     * does not check on load; it relies on that leader alone.)
-     */
-    void load(PartitionLog partitionLog) {
-        execute(() -> {
-            long started = clock.millis();
-            Loader loader = new Loader();
-            long next = partitionLog.logStartOffset();
-            long end = partitionLog.logEndOffset();
-            while (next < end && status == Status.LOADING) {
-                FileSlice slice = partitionLog.read(next, LOAD_READ_BYTES, FetchIsolation.LOG_END, true);
-                if (slice.isEmpty()) {
-                    break;
-                }
-                next = LogRecords.forEachRecord(slice, next,
-                        (offset, key, value) -> GroupRecords.replay(key, value, loader));
-            }
-            if (status != Status.LOADING) {
-                return;
-            }
-            loader.install();
-            status = Status.ACTIVE;
-            log.info("Loaded {} groups from {} (epoch {}) in {} ms", groups.size(), partition, leaderEpoch,
-                    clock.millis() - started);
-            offsets.removeOffsetsOf(topicExists.negate());
-        });
+    OffsetCommits offsets() {
+        return offsets;
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    Optional<ClassicGroup> group(String groupId) {
+        return Optional.ofNullable(groups.get(groupId));
+    }
+
+    Collection<ClassicGroup> groups() {
+        return List.copyOf(groups.values());
     }
 
     /**
-     * Removes the offsets of topics that {@code deleted} names from every group, once the writes
-     * made before have completed: a commit still being written is among them.
+     * The group a JoinGroup names, created if new: a group is born in memory with its first member
+     * and written when its first generation is.
      */
-    void removeOffsetsOf(Predicate<String> deleted) {
-        execute(() -> lastWrite.whenComplete((done, failure) -> execute(() -> {
-            if (status == Status.ACTIVE) {
-                offsets.removeOffsetsOf(deleted);
-            }
-        })));
+    ClassicGroup getOrCreateGroup(String groupId) {
+        return groups.computeIfAbsent(groupId, id -> new ClassicGroup(id, clock.millis()));
     }
 
-    /** Stops answering: parked requests learn NOT_COORDINATOR, and the groups are forgotten. */
-    void unload() {
-        status = Status.UNLOADED;
-        execute(() -> {
-            timers.values().forEach(t -> t.cancel(false));
-            timers.clear();
-            for (ClassicGroup group : groups.values()) {
-                for (Member member : group.members()) {
-                    MembershipProtocol.failParked(member, Errors.NOT_COORDINATOR);
-                }
-                group.transitionTo(GroupState.DEAD, clock.millis());
-            }
-            groups.clear();
-            log.info("Unloaded the groups of {} (epoch {})", partition, leaderEpoch);
-        });
+    // ---------------------------------------------------------------- the shard's life
+
+    @Override
+    public CoordinatorResult<Void> onLoaded() {
+        groups.values().forEach(group -> group.members().forEach(m -> membership.scheduleSessionExpiry(group, m)));
+        return offsets.onLoaded();
     }
 
-    boolean isUnloaded() {
-        return status == Status.UNLOADED;
-    }
-
-    // ---------------------------------------------------------------- running operations
-
-    /**
-     * Runs {@code operation} on the shard's thread once the shard is active; otherwise answers
-     * with {@code errorResponse} of COORDINATOR_LOAD_IN_PROGRESS or NOT_COORDINATOR.
-     */
-    <T> CompletableFuture<T> run(Function<Errors, T> errorResponse, Supplier<CompletableFuture<T>> operation) {
-        Status now = status;
-        if (now != Status.ACTIVE) {
-            return CompletableFuture.completedFuture(errorResponse.apply(errorFor(now)));
+    /** Parked requests learn NOT_COORDINATOR; the groups are Dead to whoever still holds one. */
+    @Override
+    public void onUnloaded() {
+        for (ClassicGroup group : groups.values()) {
+            group.members().forEach(member -> MembershipProtocol.failParked(member, Errors.NOT_COORDINATOR));
+            group.transitionTo(GroupState.DEAD, clock.millis());
         }
-        CompletableFuture<T> response = new CompletableFuture<>();
-        execute(() -> {
-            if (status != Status.ACTIVE) {
-                response.complete(errorResponse.apply(errorFor(status)));
-                return;
+        groups.clear();
+    }
+
+    // ---------------------------------------------------------------- replay: what each record means
+
+    @Override
+    public void replay(ByteBuffer key, ByteBuffer value) {
+        GroupRecords.replay(key, value, this);
+    }
+
+    /** A committed offset; the first makes the group (a client may commit without joining). */
+    @Override
+    public void offset(String groupId, TopicPartition tp, CommittedOffset offset) {
+        groups.computeIfAbsent(groupId, id -> new ClassicGroup(id, clock.millis())).putOffset(tp, offset);
+    }
+
+    @Override
+    public void offsetRemoved(String groupId, TopicPartition tp) {
+        group(groupId).ifPresent(group -> group.removeOffset(tp));
+    }
+
+    /**
+     * A generation of the group. A group in a rebalance awaiting this very generation's assignment
+     * gets it and is Stable; a group in another rebalance is leaving the generation the record
+     * describes, and that rebalance writes the next. Otherwise (a load, a static member's new id,
+     * an empty generation) the group becomes what the record says, Stable or Empty, keeping its
+     * offsets, pending members and the members it knows, with what they said in their JoinGroup.
+     */
+    @Override
+    public void group(String groupId, GroupValue value) {
+        ClassicGroup current = groups.get(groupId);
+        if (current != null && current.isRebalancing()) {
+            if (current.is(GroupState.COMPLETING_REBALANCE) && current.generationId() == value.getGeneration()) {
+                Map<String, byte[]> assignments = new HashMap<>();
+                value.getMembersList().forEach(m -> assignments.put(m.getMemberId(), m.getAssignment().toByteArray()));
+                current.completeRebalance(assignments, value.getStateTimestamp());
             }
-            operation.get().whenComplete((value, error) -> {
-                if (error != null) {
-                    log.error("A group operation on {} failed", partition, error);
-                    response.complete(errorResponse.apply(Errors.UNKNOWN_SERVER_ERROR));
-                } else {
-                    response.complete(value);
-                }
-            });
-        });
-        return response;
+            return;
+        }
+        ClassicGroup group = new ClassicGroup(groupId,
+                value.getMembersCount() == 0 ? GroupState.EMPTY : GroupState.STABLE, value.getStateTimestamp(),
+                value.getGeneration(), emptyToNull(value.getProtocolType()), emptyToNull(value.getProtocol()));
+        for (MemberValue m : value.getMembersList()) {
+            Member member = Optional.ofNullable(current).flatMap(c -> c.member(m.getMemberId()))
+                    .orElseGet(() -> new Member(m.getMemberId(), m.hasGroupInstanceId() ? m.getGroupInstanceId() : null,
+                            m.getClientId(), m.getClientHost(), m.getRebalanceTimeoutMs(), m.getSessionTimeoutMs(),
+                            List.of(new Member.Protocol(group.protocolName(), m.getSubscription().toByteArray()))));
+            member.assign(m.getAssignment().toByteArray());
+            group.add(member, group.protocolType());
+        }
+        group.electLeader(emptyToNull(value.getLeader()));
+        if (current != null) {
+            group.inherit(current);
+            current.transitionTo(GroupState.DEAD, clock.millis());
+        }
+        groups.put(groupId, group);
     }
 
-    private static Errors errorFor(Status status) {
-        return status == Status.LOADING ? Errors.COORDINATOR_LOAD_IN_PROGRESS : Errors.NOT_COORDINATOR;
-    }
-
-    /** Runs {@code task} on the shard's thread; a failure is logged, never lost silently. */
-    void execute(Runnable task) {
-        executor.execute(() -> {
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                log.error("A task of the group coordinator for {} failed", partition, e);
-            }
-        });
-    }
-
-    /** Runs {@code task} on the shard's thread after {@code delayMs}, replacing any timer of the same key. */
-    void schedule(String key, long delayMs, Runnable task) {
-        cancel(key);
-        Object[] self = new Object[1];
-        ScheduledFuture<?> scheduled = timer.schedule(() -> execute(() -> {
-            if (status == Status.ACTIVE && timers.get(key) == self[0]) {
-                timers.remove(key);
-                task.run();
-            }
-        }), delayMs, TimeUnit.MILLISECONDS);
-        self[0] = scheduled;
-        timers.put(key, scheduled);
-    }
-
-    void cancel(String key) {
-        ScheduledFuture<?> previous = timers.remove(key);
-        if (previous != null) {
-            previous.cancel(false);
+    /**
+     * The group is deleted: it goes, unless it has offsets (committed meanwhile: they stay, in an
+     * Empty group) or a rebalance in progress, which writes the group again.
+     */
+    @Override
+    public void groupRemoved(String groupId) {
+        ClassicGroup removed = groups.get(groupId);
+        if (removed == null || removed.isRebalancing()) {
+            return;
+        }
+        groups.remove(groupId);
+        removed.transitionTo(GroupState.DEAD, clock.millis());
+        if (!removed.offsets().isEmpty()) {
+            ClassicGroup offsetsOnly = new ClassicGroup(groupId, clock.millis());
+            removed.offsets().forEach(offsetsOnly::putOffset);
+            groups.put(groupId, offsetsOnly);
         }
     }
 
     /**
-     * Appends offset records (commits and tombstones); completes, on the shard's thread and in the
-     * order writes were made, with NONE or the error an OffsetCommit client should see.
+     * What a failed write of the offsets topic means to a group client (Kafka's mapping);
+     * {@code tooLarge} is the answer to records too large, which depends on the request.
      */
-    CompletableFuture<Errors> write(List<KeyValue> records) {
-        return write(records, Errors.INVALID_COMMIT_OFFSET_SIZE);
-    }
-
-    /**
-     * Appends the group's metadata record with {@code assignments}, as {@link #write(List)}; a record
-     * too large to write is UNKNOWN_SERVER_ERROR to the member, as Kafka answers it.
-     */
-    CompletableFuture<Errors> writeGroup(ClassicGroup group, Map<String, byte[]> assignments) {
-        return write(List.of(GroupRecords.group(group, assignments)), Errors.UNKNOWN_SERVER_ERROR);
-    }
-
-    private CompletableFuture<Errors> write(List<KeyValue> records, Errors tooLarge) {
-        CompletableFuture<Errors> appended = writer.append(partition, records);
-        CompletableFuture<Errors> done = new CompletableFuture<>();
-        CompletableFuture<?> previous = lastWrite;
-        lastWrite = done;
-        previous.handle((ignored, error) -> null).thenCombine(appended, (ignored, error) -> error)
-                .whenComplete((error, failure) -> execute(() -> done.complete(status != Status.ACTIVE
-                        ? Errors.NOT_COORDINATOR : failure != null ? Errors.UNKNOWN_SERVER_ERROR
-                        : clientError(error, tooLarge))));
-        return done;
-    }
-
-    /** What a failed write of the offsets topic means to a group client (Kafka's mapping). */
-    private static Errors clientError(Errors appendError, Errors tooLarge) {
+    static Errors clientError(Errors appendError, Errors tooLarge) {
         return switch (appendError) {
             case UNKNOWN_TOPIC_OR_PARTITION, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT ->
                     Errors.COORDINATOR_NOT_AVAILABLE;
@@ -245,79 +167,7 @@ final class GroupCoordinatorShard {
         };
     }
 
-    // ---------------------------------------------------------------- groups
-
-    Optional<ClassicGroup> group(String groupId) {
-        return Optional.ofNullable(groups.get(groupId));
-    }
-
-    ClassicGroup getOrCreateGroup(String groupId) {
-        return groups.computeIfAbsent(groupId, id -> new ClassicGroup(id, clock.millis()));
-    }
-
-    void removeGroup(String groupId) {
-        ClassicGroup removed = groups.remove(groupId);
-        if (removed != null) {
-            removed.transitionTo(GroupState.DEAD, clock.millis());
-        }
-    }
-
-    Collection<ClassicGroup> groups() {
-        return groups.values();
-    }
-
-    /** Collects the records of a load, then installs the groups they leave, as Kafka's loader does. */
-    private final class Loader implements GroupRecords.Replay {
-        private final Map<String, Map<TopicPartition, CommittedOffset>> offsets = new HashMap<>();
-        private final Map<String, GroupValue> loadedGroups = new HashMap<>();
-
-        @Override
-        public void offset(String groupId, TopicPartition tp, CommittedOffset offset) {
-            offsets.computeIfAbsent(groupId, id -> new HashMap<>()).put(tp, offset);
-        }
-
-        @Override
-        public void offsetRemoved(String groupId, TopicPartition tp) {
-            Map<TopicPartition, CommittedOffset> ofGroup = offsets.get(groupId);
-            if (ofGroup != null) {
-                ofGroup.remove(tp);
-                if (ofGroup.isEmpty()) {
-                    offsets.remove(groupId);
-                }
-            }
-        }
-
-        @Override
-        public void group(String groupId, GroupValue value) {
-            loadedGroups.put(groupId, value);
-        }
-
-        @Override
-        public void groupRemoved(String groupId) {
-            loadedGroups.remove(groupId);
-        }
-
-        void install() {
-            loadedGroups.forEach((groupId, value) -> {
-                ClassicGroup group = getOrCreateGroup(groupId);
-                group.generationId = value.getGeneration();
-                group.protocolType = value.getProtocolType().isEmpty() ? null : value.getProtocolType();
-                group.protocolName = value.getProtocol().isEmpty() ? null : value.getProtocol();
-                for (MemberValue m : value.getMembersList()) {
-                    Member member = new Member(m.getMemberId(), m.hasGroupInstanceId() ? m.getGroupInstanceId() : null,
-                            m.getClientId(), m.getClientHost(), m.getRebalanceTimeoutMs(), m.getSessionTimeoutMs(),
-                            List.of(new Member.Protocol(group.protocolName, m.getSubscription().toByteArray())));
-                    member.assignment = m.getAssignment().toByteArray();
-                    group.add(member, group.protocolType);
-                }
-                group.leaderId = value.getLeader().isEmpty() ? null : value.getLeader();
-                group.restore(group.size() == 0 ? GroupState.EMPTY : GroupState.STABLE, value.getStateTimestamp());
-            });
-            offsets.forEach((groupId, ofGroup) -> getOrCreateGroup(groupId).offsets.putAll(ofGroup));
-            // Members have a session from now on: those that do not heartbeat leave as usual.
-            for (ClassicGroup group : new ArrayList<>(groups.values())) {
-                group.members().forEach(member -> membership.scheduleSessionExpiry(group, member));
-            }
-        }
+    private static String emptyToNull(String value) {
+        return value.isEmpty() ? null : value;
     }
 }

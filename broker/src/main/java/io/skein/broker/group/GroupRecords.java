@@ -10,6 +10,8 @@ import io.skein.proto.group.MemberValue;
 import io.skein.proto.group.OffsetKey;
 import io.skein.proto.group.OffsetValue;
 import java.nio.ByteBuffer;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 
@@ -18,7 +20,7 @@ final class GroupRecords {
     private GroupRecords() {
     }
 
-    /** Receives the records of an offsets partition as it is loaded. */
+    /** Receives the records of an offsets partition, parsed. */
     interface Replay {
         void offset(String groupId, TopicPartition tp, CommittedOffset offset);
 
@@ -40,25 +42,38 @@ final class GroupRecords {
         return new KeyValue(offsetKey(groupId, tp), null);
     }
 
-    /** The group's membership; each member's assignment is the one given, or its current one. */
+    /** The group's generation: its members, each with the assignment given or else its current one. */
     static KeyValue group(ClassicGroup group, Map<String, byte[]> assignments) {
-        GroupValue.Builder value = GroupValue.newBuilder().setGeneration(group.generationId)
-                .setProtocolType(group.protocolType == null ? "" : group.protocolType)
-                .setProtocol(group.protocolName == null ? "" : group.protocolName)
-                .setLeader(group.leaderId == null ? "" : group.leaderId)
+        return group(group, group.leaderId(), group.members(), assignments);
+    }
+
+    /** The group's generation with {@code replacement} in the place of the static member {@code oldMemberId}. */
+    static KeyValue groupReplacingMember(ClassicGroup group, String oldMemberId, Member replacement) {
+        List<Member> members = group.members().stream()
+                .map(m -> m.memberId().equals(oldMemberId) ? replacement : m).toList();
+        String leader = group.isLeader(oldMemberId) ? replacement.memberId() : group.leaderId();
+        return group(group, leader, members, Map.of());
+    }
+
+    private static KeyValue group(ClassicGroup group, String leaderId, Collection<Member> members,
+                                  Map<String, byte[]> assignments) {
+        GroupValue.Builder value = GroupValue.newBuilder().setGeneration(group.generationId())
+                .setProtocolType(group.protocolType() == null ? "" : group.protocolType())
+                .setProtocol(group.protocolName() == null ? "" : group.protocolName())
+                .setLeader(leaderId == null ? "" : leaderId)
                 .setStateTimestamp(group.stateTimestamp());
-        for (Member member : group.members()) {
-            MemberValue.Builder m = MemberValue.newBuilder().setMemberId(member.memberId)
-                    .setClientId(member.clientId).setClientHost(member.clientHost)
-                    .setRebalanceTimeoutMs(member.rebalanceTimeoutMs).setSessionTimeoutMs(member.sessionTimeoutMs)
-                    .setSubscription(ByteString.copyFrom(member.metadata(group.protocolName)))
-                    .setAssignment(ByteString.copyFrom(assignments.getOrDefault(member.memberId, member.assignment)));
+        for (Member member : members) {
+            MemberValue.Builder m = MemberValue.newBuilder().setMemberId(member.memberId())
+                    .setClientId(member.clientId()).setClientHost(member.clientHost())
+                    .setRebalanceTimeoutMs(member.rebalanceTimeoutMs()).setSessionTimeoutMs(member.sessionTimeoutMs())
+                    .setSubscription(ByteString.copyFrom(member.metadata(group.protocolName())))
+                    .setAssignment(ByteString.copyFrom(assignments.getOrDefault(member.memberId(), member.assignment())));
             if (member.isStatic()) {
-                m.setGroupInstanceId(member.groupInstanceId);
+                m.setGroupInstanceId(member.groupInstanceId());
             }
             value.addMembers(m);
         }
-        return new KeyValue(groupKey(group.groupId), value.build().toByteArray());
+        return new KeyValue(groupKey(group.groupId()), value.build().toByteArray());
     }
 
     static KeyValue groupTombstone(String groupId) {

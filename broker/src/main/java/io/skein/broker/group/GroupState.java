@@ -3,7 +3,10 @@ package io.skein.broker.group;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The states of a classic group, under the names DescribeGroups and ListGroups report. */
+/**
+ * The states of a classic group, under the names DescribeGroups and ListGroups report, and the
+ * transitions between them that Kafka's {@code ClassicGroupState} allows.
+ */
 enum GroupState {
     /** No members; offsets may remain. */
     EMPTY("Empty"),
@@ -20,6 +23,17 @@ enum GroupState {
 
     GroupState(String kafkaName) {
         this.kafkaName = kafkaName;
+    }
+
+    /** Whether a group may enter this state from {@code previous}. */
+    boolean canFollow(GroupState previous) {
+        return switch (this) {
+            case EMPTY -> previous == PREPARING_REBALANCE;
+            case PREPARING_REBALANCE -> previous == STABLE || previous == COMPLETING_REBALANCE || previous == EMPTY;
+            case COMPLETING_REBALANCE -> previous == PREPARING_REBALANCE;
+            case STABLE -> previous == COMPLETING_REBALANCE;
+            case DEAD -> true;
+        };
     }
 
     String kafkaName() {

@@ -1,5 +1,9 @@
 package io.skein.broker.group;
 
+import io.skein.broker.coordinator.CoordinatorResult;
+import io.skein.broker.coordinator.CoordinatorTimer;
+import io.skein.broker.kafka.LogRecords.KeyValue;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -22,16 +26,26 @@ import org.slf4j.LoggerFactory;
 /**
  * The classic group membership protocol on one shard's groups: JoinGroup, SyncGroup, Heartbeat,
  * LeaveGroup and session expiry, with the rebalance they drive (Kafka's rules, KIP-345 static
- * members included). Runs on the shard's thread only.
+ * members included). Each operation returns the records of what it changes in writing (a
+ * generation's assignment, an empty generation, a static member's new id) with its answer; the
+ * rebalance in progress, which Kafka keeps in memory only, it changes on the group itself. JoinGroup
+ * and SyncGroup answers may be parked in the group until the rebalance gets there. Runs on the
+ * shard's thread only.
  */
 final class MembershipProtocol {
     private static final Logger log = LoggerFactory.getLogger(MembershipProtocol.class);
     private static final String UNKNOWN_MEMBER_ID = "";
 
     private final GroupCoordinatorShard shard;
+    private final GroupConfig config;
+    private final Clock clock;
+    private final CoordinatorTimer timer;
 
-    MembershipProtocol(GroupCoordinatorShard shard) {
+    MembershipProtocol(GroupCoordinatorShard shard, GroupConfig config, Clock clock, CoordinatorTimer timer) {
         this.shard = shard;
+        this.config = config;
+        this.clock = clock;
+        this.timer = timer;
     }
 
     /** What a JoinGroup came with beyond its body. */
@@ -49,24 +63,25 @@ final class MembershipProtocol {
 
     // ---------------------------------------------------------------- JoinGroup
 
-    CompletableFuture<JoinGroupResponseData> join(JoinContext context, JoinGroupRequestData request) {
+    /** JoinGroup: the answer is a future, parked in the group until the join phase ends. */
+    CoordinatorResult<CompletableFuture<JoinGroupResponseData>> join(JoinContext context, JoinGroupRequestData request) {
         String memberId = request.memberId();
-        if (request.sessionTimeoutMs() < shard.config.minSessionTimeoutMs()
-                || request.sessionTimeoutMs() > shard.config.maxSessionTimeoutMs()) {
-            return done(joinError(memberId, Errors.INVALID_SESSION_TIMEOUT));
+        if (request.sessionTimeoutMs() < config.minSessionTimeoutMs()
+                || request.sessionTimeoutMs() > config.maxSessionTimeoutMs()) {
+            return answer(joinError(memberId, Errors.INVALID_SESSION_TIMEOUT));
         }
         Optional<ClassicGroup> existing = shard.group(request.groupId());
         if (existing.isEmpty() && !memberId.equals(UNKNOWN_MEMBER_ID)) {
-            return done(joinError(memberId, Errors.UNKNOWN_MEMBER_ID));
+            return answer(joinError(memberId, Errors.UNKNOWN_MEMBER_ID));
         }
         ClassicGroup group = existing.orElseGet(() -> shard.getOrCreateGroup(request.groupId()));
         List<Member.Protocol> protocols = new ArrayList<>();
         request.protocols().forEach(p -> protocols.add(new Member.Protocol(p.name(), p.metadata())));
         if (group.is(GroupState.DEAD)) {
-            return done(joinError(memberId, Errors.COORDINATOR_NOT_AVAILABLE));
+            return answer(joinError(memberId, Errors.COORDINATOR_NOT_AVAILABLE));
         }
         if (!group.supportsProtocols(request.protocolType(), protocols)) {
-            return done(joinError(memberId, Errors.INCONSISTENT_GROUP_PROTOCOL));
+            return answer(joinError(memberId, Errors.INCONSISTENT_GROUP_PROTOCOL));
         }
         int rebalanceTimeoutMs = request.rebalanceTimeoutMs() < 0 ? request.sessionTimeoutMs() : request.rebalanceTimeoutMs();
         return memberId.equals(UNKNOWN_MEMBER_ID)
@@ -74,37 +89,36 @@ final class MembershipProtocol {
                 : joinKnownMember(context, request, group, protocols, rebalanceTimeoutMs);
     }
 
-    private CompletableFuture<JoinGroupResponseData> joinUnknownMember(JoinContext context, JoinGroupRequestData request,
-            ClassicGroup group, List<Member.Protocol> protocols, int rebalanceTimeoutMs) {
+    private CoordinatorResult<CompletableFuture<JoinGroupResponseData>> joinUnknownMember(JoinContext context,
+            JoinGroupRequestData request, ClassicGroup group, List<Member.Protocol> protocols, int rebalanceTimeoutMs) {
         String instanceId = request.groupInstanceId();
         Optional<String> staticMemberId = instanceId == null ? Optional.empty() : group.staticMemberId(instanceId);
-        if (staticMemberId.isEmpty() && group.size() + group.pendingMembers.size() >= shard.config.maxSize()) {
-            return done(joinError(UNKNOWN_MEMBER_ID, Errors.GROUP_MAX_SIZE_REACHED));
+        if (staticMemberId.isEmpty() && group.size() + group.pendingMemberCount() >= config.maxSize()) {
+            return answer(joinError(UNKNOWN_MEMBER_ID, Errors.GROUP_MAX_SIZE_REACHED));
         }
         String newMemberId = (instanceId != null ? instanceId : context.clientId()) + "-" + UUID.randomUUID();
         if (staticMemberId.isPresent()) {
-            return replaceStaticMember(group, staticMemberId.get(), newMemberId, protocols, rebalanceTimeoutMs,
-                    request.sessionTimeoutMs());
+            Member replacement = group.member(staticMemberId.get()).orElseThrow().withMemberId(newMemberId);
+            replacement.update(protocols, rebalanceTimeoutMs, request.sessionTimeoutMs());
+            return replaceStaticMember(group, staticMemberId.get(), replacement);
         }
         if (context.requiresKnownMemberId(request)) {
-            group.pendingMembers.add(newMemberId);
-            shard.schedule(pendingKey(group, newMemberId), request.sessionTimeoutMs(), () -> {
-                if (group.pendingMembers.remove(newMemberId) && group.is(GroupState.PREPARING_REBALANCE)) {
-                    tryCompleteJoin(group);
-                }
-            });
-            return done(joinError(newMemberId, Errors.MEMBER_ID_REQUIRED));
+            group.addPendingMember(newMemberId);
+            String groupId = group.groupId();
+            timer.schedule(pendingKey(groupId, newMemberId), request.sessionTimeoutMs(),
+                    () -> expirePendingMember(groupId, newMemberId));
+            return answer(joinError(newMemberId, Errors.MEMBER_ID_REQUIRED));
         }
         Member member = new Member(newMemberId, instanceId, context.clientId(), context.clientHost(), rebalanceTimeoutMs,
                 request.sessionTimeoutMs(), protocols);
         return addMemberAndRebalance(group, member, request.protocolType(), "new member " + newMemberId + " joined");
     }
 
-    private CompletableFuture<JoinGroupResponseData> joinKnownMember(JoinContext context, JoinGroupRequestData request,
-            ClassicGroup group, List<Member.Protocol> protocols, int rebalanceTimeoutMs) {
+    private CoordinatorResult<CompletableFuture<JoinGroupResponseData>> joinKnownMember(JoinContext context,
+            JoinGroupRequestData request, ClassicGroup group, List<Member.Protocol> protocols, int rebalanceTimeoutMs) {
         String memberId = request.memberId();
-        if (group.pendingMembers.remove(memberId)) {
-            shard.cancel(pendingKey(group, memberId));
+        if (group.removePendingMember(memberId)) {
+            timer.cancel(pendingKey(group.groupId(), memberId));
             Member member = new Member(memberId, null, context.clientId(), context.clientHost(), rebalanceTimeoutMs,
                     request.sessionTimeoutMs(), protocols);
             return addMemberAndRebalance(group, member, request.protocolType(),
@@ -112,7 +126,7 @@ final class MembershipProtocol {
         }
         Errors invalid = validateMember(group, memberId, request.groupInstanceId());
         if (invalid != Errors.NONE) {
-            return done(joinError(memberId, invalid));
+            return answer(joinError(memberId, invalid));
         }
         Member member = group.member(memberId).orElseThrow();
         switch (group.state()) {
@@ -122,7 +136,7 @@ final class MembershipProtocol {
             case COMPLETING_REBALANCE:
                 if (member.sameProtocols(protocols)) {
                     // A retried JoinGroup: the member missed its response. Answer with this generation.
-                    return done(joinResponse(group, member));
+                    return answer(joinResponse(group, member));
                 }
                 return updateMemberAndRebalance(group, member, protocols, rebalanceTimeoutMs, request.sessionTimeoutMs(),
                         "member " + memberId + " changed its protocols");
@@ -131,9 +145,9 @@ final class MembershipProtocol {
                     return updateMemberAndRebalance(group, member, protocols, rebalanceTimeoutMs,
                             request.sessionTimeoutMs(), "leader or changed member " + memberId + " rejoined");
                 }
-                return done(joinResponse(group, member));
+                return answer(joinResponse(group, member));
             default:
-                return done(joinError(memberId, Errors.UNKNOWN_MEMBER_ID));
+                return answer(joinError(memberId, Errors.UNKNOWN_MEMBER_ID));
         }
     }
 
@@ -154,164 +168,167 @@ final class MembershipProtocol {
         return group.hasMember(memberId) ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
     }
 
-    private CompletableFuture<JoinGroupResponseData> addMemberAndRebalance(ClassicGroup group, Member member,
-                                                                           String protocolType, String reason) {
+    private CoordinatorResult<CompletableFuture<JoinGroupResponseData>> addMemberAndRebalance(ClassicGroup group,
+            Member member, String protocolType, String reason) {
         CompletableFuture<JoinGroupResponseData> response = new CompletableFuture<>();
-        member.awaitingJoin = response;
+        member.awaitJoin(response);
         group.add(member, protocolType);
-        if (group.initialJoinDelayed) {
-            group.newMemberAdded = true;
-        }
         scheduleSessionExpiry(group, member);
-        maybePrepareRebalance(group, reason);
-        return response;
+        return written(group, maybePrepareRebalance(group, reason), response);
     }
 
-    private CompletableFuture<JoinGroupResponseData> updateMemberAndRebalance(ClassicGroup group, Member member,
-            List<Member.Protocol> protocols, int rebalanceTimeoutMs, int sessionTimeoutMs, String reason) {
+    private CoordinatorResult<CompletableFuture<JoinGroupResponseData>> updateMemberAndRebalance(ClassicGroup group,
+            Member member, List<Member.Protocol> protocols, int rebalanceTimeoutMs, int sessionTimeoutMs, String reason) {
         CompletableFuture<JoinGroupResponseData> response = new CompletableFuture<>();
-        if (member.awaitingJoin != null) {
-            // A retry while the first JoinGroup is parked: the first gets no answer Kafka would give; end it.
-            member.awaitingJoin.complete(joinError(member.memberId, Errors.REBALANCE_IN_PROGRESS));
-        }
-        member.protocols = List.copyOf(protocols);
-        member.rebalanceTimeoutMs = rebalanceTimeoutMs;
-        member.sessionTimeoutMs = sessionTimeoutMs;
-        member.awaitingJoin = response;
+        member.awaitJoin(response);
+        member.update(protocols, rebalanceTimeoutMs, sessionTimeoutMs);
         scheduleSessionExpiry(group, member);
-        maybePrepareRebalance(group, reason);
-        return response;
+        return written(group, maybePrepareRebalance(group, reason), response);
     }
 
-    /** A static member returned without its member id: it takes the place (and assignment) of its old self. */
-    private CompletableFuture<JoinGroupResponseData> replaceStaticMember(ClassicGroup group, String oldMemberId,
-            String newMemberId, List<Member.Protocol> protocols, int rebalanceTimeoutMs, int sessionTimeoutMs) {
+    /**
+     * A static member returned without its member id: {@code replacement}, under a new id, takes the
+     * place (and assignment) of its old self. If the group would choose the same protocol, there is
+     * no rebalance (KIP-345): the group's generation is written with the new id, which it has once
+     * written; a write that fails leaves the old member as it was.
+     */
+    private CoordinatorResult<CompletableFuture<JoinGroupResponseData>> replaceStaticMember(ClassicGroup group,
+            String oldMemberId, Member replacement) {
+        CompletableFuture<JoinGroupResponseData> response = new CompletableFuture<>();
+        if (group.is(GroupState.STABLE) && group.selectProtocol(oldMemberId, replacement).equals(group.protocolName())) {
+            String groupId = group.groupId();
+            String newMemberId = replacement.memberId();
+            return new CoordinatorResult<>(List.of(GroupRecords.groupReplacingMember(group, oldMemberId, replacement)),
+                    error -> {
+                        Optional<ClassicGroup> replaced = shard.group(groupId).filter(g -> g.hasMember(newMemberId));
+                        if (error != Errors.NONE || replaced.isEmpty()) {
+                            // Not written, or a rebalance began meanwhile and the generation was not taken: join again.
+                            Errors answer = error != Errors.NONE ? GroupCoordinatorShard.clientError(error,
+                                    Errors.UNKNOWN_SERVER_ERROR) : Errors.UNKNOWN_MEMBER_ID;
+                            response.complete(joinError(UNKNOWN_MEMBER_ID, answer));
+                            return response;
+                        }
+                        ClassicGroup current = replaced.get();
+                        Member member = current.member(newMemberId).orElseThrow();
+                        member.update(replacement.protocols(), replacement.rebalanceTimeoutMs(),
+                                replacement.sessionTimeoutMs());
+                        timer.cancel(sessionKey(groupId, oldMemberId));
+                        scheduleSessionExpiry(current, member);
+                        response.complete(joinResponse(current, member).setSkipAssignment(current.isLeader(newMemberId)));
+                        return response;
+                    });
+        }
         Member old = group.member(oldMemberId).orElseThrow();
         failParked(old, Errors.FENCED_INSTANCE_ID);
-        shard.cancel(sessionKey(group, oldMemberId));
-        Member replacement = old.withMemberId(newMemberId);
+        timer.cancel(sessionKey(group.groupId(), oldMemberId));
         group.replaceStatic(oldMemberId, replacement);
-        replacement.protocols = List.copyOf(protocols);
-        replacement.rebalanceTimeoutMs = rebalanceTimeoutMs;
-        replacement.sessionTimeoutMs = sessionTimeoutMs;
         scheduleSessionExpiry(group, replacement);
-        CompletableFuture<JoinGroupResponseData> response = new CompletableFuture<>();
-        if (group.is(GroupState.STABLE) && group.selectProtocol().equals(group.protocolName)) {
-            // The group would choose the same protocol: no rebalance (KIP-345), only the new id is written.
-            shard.writeGroup(group, Map.of()).thenAccept(error -> {
-                if (error != Errors.NONE) { // as if it had not come back: the old member, its session running again
-                    shard.cancel(sessionKey(group, newMemberId));
-                    group.replaceStatic(newMemberId, old);
-                    scheduleSessionExpiry(group, old);
-                    response.complete(joinError(UNKNOWN_MEMBER_ID, error));
-                    return;
-                }
-                JoinGroupResponseData joined = joinResponse(group, replacement);
-                response.complete(joined.setSkipAssignment(group.isLeader(newMemberId)));
-            });
-            return response;
+        replacement.awaitJoin(response);
+        return written(group, maybePrepareRebalance(group, "static member " + replacement.groupInstanceId() + " rejoined"),
+                response);
+    }
+
+    private CoordinatorResult<Void> expirePendingMember(String groupId, String memberId) {
+        ClassicGroup group = shard.group(groupId).orElse(null);
+        if (group == null || !group.removePendingMember(memberId)) {
+            return CoordinatorResult.of(null);
         }
-        replacement.awaitingJoin = response;
-        if (!group.is(GroupState.PREPARING_REBALANCE)) {
-            maybePrepareRebalance(group, "static member " + replacement.groupInstanceId + " rejoined");
-        } else {
-            tryCompleteJoin(group);
-        }
-        return response;
+        return written(group, tryCompleteJoin(group), null);
     }
 
     // ---------------------------------------------------------------- rebalance
 
-    private void maybePrepareRebalance(ClassicGroup group, String reason) {
-        if (group.is(GroupState.PREPARING_REBALANCE)) {
-            tryCompleteJoin(group);
-            return;
-        }
+    /** Starts a rebalance unless one is under way, and ends its join phase if every member is in. */
+    private List<KeyValue> maybePrepareRebalance(ClassicGroup group, String reason) {
         if (group.is(GroupState.STABLE) || group.is(GroupState.COMPLETING_REBALANCE) || group.is(GroupState.EMPTY)) {
             prepareRebalance(group, reason);
         }
+        return tryCompleteJoin(group);
     }
 
+    /** Enters PreparingRebalance: the members have until the rebalance timeout to rejoin. */
     private void prepareRebalance(ClassicGroup group, String reason) {
         if (group.is(GroupState.COMPLETING_REBALANCE)) {
-            group.members().forEach(m -> completeSync(m, syncError(Errors.REBALANCE_IN_PROGRESS)));
+            group.members().forEach(m -> m.completeSync(syncError(Errors.REBALANCE_IN_PROGRESS)));
         }
         boolean wasEmpty = group.is(GroupState.EMPTY);
-        group.transitionTo(GroupState.PREPARING_REBALANCE, shard.clock.millis());
-        log.info("Preparing to rebalance group {} in generation {}: {}", group.groupId, group.generationId, reason);
-        if (wasEmpty && shard.config.initialRebalanceDelayMs() > 0) {
-            group.initialJoinDelayed = true;
-            group.newMemberAdded = false;
-            scheduleInitialJoin(group, shard.config.initialRebalanceDelayMs(),
-                    Math.max(0, group.rebalanceTimeoutMs() - shard.config.initialRebalanceDelayMs()));
+        group.transitionTo(GroupState.PREPARING_REBALANCE, clock.millis());
+        log.info("Preparing to rebalance group {} in generation {}: {}", group.groupId(), group.generationId(), reason);
+        String groupId = group.groupId();
+        if (wasEmpty && config.initialRebalanceDelayMs() > 0) {
+            group.startInitialJoinDelay();
+            scheduleInitialJoin(groupId, config.initialRebalanceDelayMs(),
+                    Math.max(0, group.rebalanceTimeoutMs() - config.initialRebalanceDelayMs()));
         } else {
-            shard.schedule(joinKey(group), group.rebalanceTimeoutMs(), () -> completeJoin(group));
-            tryCompleteJoin(group);
+            timer.schedule(joinKey(groupId), group.rebalanceTimeoutMs(), () -> completeJoinOnTimeout(groupId));
         }
     }
 
     /** The first rebalance of an empty group waits while members keep arriving, up to the rebalance timeout. */
-    private void scheduleInitialJoin(ClassicGroup group, int delayMs, int remainingMs) {
-        shard.schedule(joinKey(group), delayMs, () -> {
-            if (group.newMemberAdded && remainingMs > 0) {
-                group.newMemberAdded = false;
-                int next = Math.min(shard.config.initialRebalanceDelayMs(), remainingMs);
-                scheduleInitialJoin(group, next, remainingMs - next);
-            } else {
-                completeJoin(group);
+    private void scheduleInitialJoin(String groupId, int delayMs, int remainingMs) {
+        timer.schedule(joinKey(groupId), delayMs, () -> {
+            ClassicGroup group = shard.group(groupId).orElse(null);
+            if (group != null && group.restartInitialJoinDelay() && remainingMs > 0) {
+                int next = Math.min(config.initialRebalanceDelayMs(), remainingMs);
+                scheduleInitialJoin(groupId, next, remainingMs - next);
+                return CoordinatorResult.of(null);
             }
+            return completeJoinOnTimeout(groupId);
         });
     }
 
-    private void tryCompleteJoin(ClassicGroup group) {
-        if (group.is(GroupState.PREPARING_REBALANCE) && !group.initialJoinDelayed && group.hasAllMembersJoined()) {
-            completeJoin(group);
-        }
+    private CoordinatorResult<Void> completeJoinOnTimeout(String groupId) {
+        return shard.group(groupId).map(group -> written(group, completeJoin(group), (Void) null))
+                .orElseGet(() -> CoordinatorResult.of(null));
     }
 
-    /** Ends the join phase: members that did not rejoin leave, and the rest start the next generation. */
-    private void completeJoin(ClassicGroup group) {
-        if (!group.is(GroupState.PREPARING_REBALANCE)) {
-            return;
+    private List<KeyValue> tryCompleteJoin(ClassicGroup group) {
+        if (group.is(GroupState.PREPARING_REBALANCE) && !group.isInitialJoinDelayed() && group.hasAllMembersJoined()) {
+            return completeJoin(group);
         }
-        shard.cancel(joinKey(group));
-        group.initialJoinDelayed = false;
+        return List.of();
+    }
+
+    /**
+     * Ends the join phase: members that did not rejoin leave, and the rest start the next generation.
+     * A generation with no members is written at once (none will sync it).
+     */
+    private List<KeyValue> completeJoin(ClassicGroup group) {
+        if (!group.is(GroupState.PREPARING_REBALANCE)) {
+            return List.of();
+        }
+        timer.cancel(joinKey(group.groupId()));
         for (Member missing : group.notYetRejoined()) {
             if (!missing.isStatic()) {
-                log.info("Member {} of group {} did not rejoin in time and leaves it", missing.memberId, group.groupId);
+                log.info("Member {} of group {} did not rejoin in time and leaves it", missing.memberId(),
+                        group.groupId());
                 removeMember(group, missing);
             }
         }
-        group.initNextGeneration(shard.clock.millis());
+        group.initNextGeneration(clock.millis());
         if (group.is(GroupState.EMPTY)) {
-            shard.writeGroup(group, Map.of()).thenAccept(error -> {
-                if (error != Errors.NONE) {
-                    log.warn("Cannot write the empty generation {} of group {}: {}", group.generationId, group.groupId, error);
-                }
-            });
-            return;
+            return List.of(GroupRecords.group(group, Map.of()));
         }
-        log.info("Group {} starts generation {} with {} members (protocol {})", group.groupId, group.generationId,
-                group.size(), group.protocolName);
+        log.info("Group {} starts generation {} with {} members (protocol {})", group.groupId(), group.generationId(),
+                group.size(), group.protocolName());
         for (Member member : group.members()) {
-            if (member.awaitingJoin != null) {
-                CompletableFuture<JoinGroupResponseData> parked = member.awaitingJoin;
-                member.awaitingJoin = null;
-                parked.complete(joinResponse(group, member));
+            if (member.isAwaitingJoin()) {
+                member.completeJoin(joinResponse(group, member));
                 scheduleSessionExpiry(group, member);
             }
         }
+        return List.of();
     }
 
     /** This generation's JoinGroup answer for {@code member}: the leader also gets every member's metadata. */
     private static JoinGroupResponseData joinResponse(ClassicGroup group, Member member) {
         JoinGroupResponseData response = new JoinGroupResponseData().setErrorCode(Errors.NONE.code())
-                .setGenerationId(group.generationId).setProtocolType(group.protocolType)
-                .setProtocolName(group.protocolName).setLeader(group.leaderId).setMemberId(member.memberId);
-        if (group.isLeader(member.memberId)) {
+                .setGenerationId(group.generationId()).setProtocolType(group.protocolType())
+                .setProtocolName(group.protocolName()).setLeader(group.leaderId()).setMemberId(member.memberId());
+        if (group.isLeader(member.memberId())) {
             for (Member m : group.members()) {
-                response.members().add(new JoinGroupResponseData.JoinGroupResponseMember().setMemberId(m.memberId)
-                        .setGroupInstanceId(m.groupInstanceId).setMetadata(m.metadata(group.protocolName)));
+                response.members().add(new JoinGroupResponseData.JoinGroupResponseMember().setMemberId(m.memberId())
+                        .setGroupInstanceId(m.groupInstanceId()).setMetadata(m.metadata(group.protocolName())));
             }
         }
         return response;
@@ -323,96 +340,101 @@ final class MembershipProtocol {
         return new SyncGroupResponseData().setErrorCode(error.code()).setAssignment(Member.NO_ASSIGNMENT);
     }
 
-    CompletableFuture<SyncGroupResponseData> sync(SyncGroupRequestData request) {
+    /** SyncGroup: the answer is a future, parked in CompletingRebalance until the leader's assignment is written. */
+    CoordinatorResult<CompletableFuture<SyncGroupResponseData>> sync(SyncGroupRequestData request) {
         Errors invalid = memberError(request.groupId(), request.memberId(), request.groupInstanceId());
         if (invalid != Errors.NONE) {
-            return done(syncError(invalid));
+            return answer(syncError(invalid));
         }
         ClassicGroup group = shard.group(request.groupId()).orElseThrow();
-        if (request.generationId() != group.generationId) {
-            return done(syncError(Errors.ILLEGAL_GENERATION));
+        if (request.generationId() != group.generationId()) {
+            return answer(syncError(Errors.ILLEGAL_GENERATION));
         }
-        if ((request.protocolType() != null && !request.protocolType().equals(group.protocolType))
-                || (request.protocolName() != null && !request.protocolName().equals(group.protocolName))) {
-            return done(syncError(Errors.INCONSISTENT_GROUP_PROTOCOL));
+        if ((request.protocolType() != null && !request.protocolType().equals(group.protocolType()))
+                || (request.protocolName() != null && !request.protocolName().equals(group.protocolName()))) {
+            return answer(syncError(Errors.INCONSISTENT_GROUP_PROTOCOL));
         }
         Member member = group.member(request.memberId()).orElseThrow();
         switch (group.state()) {
             case PREPARING_REBALANCE:
-                return done(syncError(Errors.REBALANCE_IN_PROGRESS));
+                return answer(syncError(Errors.REBALANCE_IN_PROGRESS));
             case COMPLETING_REBALANCE: {
                 CompletableFuture<SyncGroupResponseData> response = new CompletableFuture<>();
-                member.awaitingSync = response;
+                member.awaitSync(response);
                 scheduleSessionExpiry(group, member);
-                if (group.isLeader(member.memberId)) {
-                    Map<String, byte[]> assignments = new HashMap<>();
-                    request.assignments().forEach(a -> assignments.put(a.memberId(), a.assignment()));
-                    storeAssignments(group, assignments);
+                if (!group.isLeader(member.memberId())) {
+                    return CoordinatorResult.of(response);
                 }
-                return response;
+                Map<String, byte[]> assignments = new HashMap<>();
+                request.assignments().forEach(a -> assignments.put(a.memberId(), a.assignment()));
+                return storeAssignments(group, assignments, response);
             }
             case STABLE:
                 scheduleSessionExpiry(group, member);
-                return done(syncResponse(group, member));
+                return answer(syncResponse(group, member));
             default:
-                return done(syncError(Errors.UNKNOWN_MEMBER_ID));
+                return answer(syncError(Errors.UNKNOWN_MEMBER_ID));
         }
     }
 
-    /** Writes the leader's assignment; once written, every member that synced gets its part. */
-    private void storeAssignments(ClassicGroup group, Map<String, byte[]> assignments) {
-        int generation = group.generationId;
-        shard.writeGroup(group, assignments).thenAccept(error -> {
-            if (!group.is(GroupState.COMPLETING_REBALANCE) || group.generationId != generation) {
-                return;
+    /**
+     * Writes the generation with the leader's assignment (an empty one for each member it leaves
+     * out, as Kafka fills it); once written, the group is Stable and every member that synced gets
+     * its part. If it cannot be written, they get the error and the group rebalances again.
+     */
+    private <T> CoordinatorResult<T> storeAssignments(ClassicGroup group, Map<String, byte[]> leaderAssignments,
+                                                      T response) {
+        Map<String, byte[]> assignments = new HashMap<>();
+        group.members().forEach(m -> assignments.put(m.memberId(),
+                leaderAssignments.getOrDefault(m.memberId(), Member.NO_ASSIGNMENT)));
+        String groupId = group.groupId();
+        int generation = group.generationId();
+        return new CoordinatorResult<>(List.of(GroupRecords.group(group, assignments)), error -> {
+            ClassicGroup current = shard.group(groupId).filter(g -> g.generationId() == generation).orElse(null);
+            if (current == null) {
+                return response;
             }
-            if (error != Errors.NONE) {
-                group.members().forEach(m -> completeSync(m, syncError(error)));
-                prepareRebalance(group, "the assignment could not be written: " + error);
-                return;
+            if (error == Errors.NONE && current.is(GroupState.STABLE)) {
+                current.members().forEach(m -> m.completeSync(syncResponse(current, m)));
+            } else if (error != Errors.NONE && current.is(GroupState.COMPLETING_REBALANCE)) {
+                Errors answer = GroupCoordinatorShard.clientError(error, Errors.UNKNOWN_SERVER_ERROR);
+                current.members().forEach(m -> m.completeSync(syncError(answer)));
+                // No member is waiting in JoinGroup now: the join phase ends with their rejoins or its timeout.
+                prepareRebalance(current, "the assignment could not be written: " + answer);
             }
-            group.members().forEach(m -> m.assignment = assignments.getOrDefault(m.memberId, Member.NO_ASSIGNMENT));
-            group.transitionTo(GroupState.STABLE, shard.clock.millis());
-            group.members().forEach(m -> completeSync(m, syncResponse(group, m)));
+            return response;
         });
     }
 
     private static SyncGroupResponseData syncResponse(ClassicGroup group, Member member) {
-        return new SyncGroupResponseData().setErrorCode(Errors.NONE.code()).setProtocolType(group.protocolType)
-                .setProtocolName(group.protocolName).setAssignment(member.assignment);
-    }
-
-    private static void completeSync(Member member, SyncGroupResponseData response) {
-        if (member.awaitingSync != null) {
-            CompletableFuture<SyncGroupResponseData> parked = member.awaitingSync;
-            member.awaitingSync = null;
-            parked.complete(response);
-        }
+        return new SyncGroupResponseData().setErrorCode(Errors.NONE.code()).setProtocolType(group.protocolType())
+                .setProtocolName(group.protocolName()).setAssignment(member.assignment());
     }
 
     // ---------------------------------------------------------------- Heartbeat
 
-    CompletableFuture<HeartbeatResponseData> heartbeat(HeartbeatRequestData request) {
+    CoordinatorResult<HeartbeatResponseData> heartbeat(HeartbeatRequestData request) {
         Errors invalid = memberError(request.groupId(), request.memberId(), request.groupInstanceId());
         if (invalid != Errors.NONE) {
-            return done(heartbeatResponse(invalid));
+            return CoordinatorResult.of(heartbeatResponse(invalid));
         }
         ClassicGroup group = shard.group(request.groupId()).orElseThrow();
         Member member = group.member(request.memberId()).orElseThrow();
-        switch (group.state()) {
-            case PREPARING_REBALANCE:
+        Errors error = switch (group.state()) {
+            case PREPARING_REBALANCE -> {
                 scheduleSessionExpiry(group, member);
-                return done(heartbeatResponse(Errors.REBALANCE_IN_PROGRESS));
-            case COMPLETING_REBALANCE:
-            case STABLE:
-                if (request.generationId() != group.generationId) {
-                    return done(heartbeatResponse(Errors.ILLEGAL_GENERATION));
+                yield Errors.REBALANCE_IN_PROGRESS;
+            }
+            case COMPLETING_REBALANCE, STABLE -> {
+                if (request.generationId() != group.generationId()) {
+                    yield Errors.ILLEGAL_GENERATION;
                 }
                 scheduleSessionExpiry(group, member);
-                return done(heartbeatResponse(Errors.NONE));
-            default:
-                return done(heartbeatResponse(Errors.UNKNOWN_MEMBER_ID));
-        }
+                yield Errors.NONE;
+            }
+            default -> Errors.UNKNOWN_MEMBER_ID;
+        };
+        return CoordinatorResult.of(heartbeatResponse(error));
     }
 
     static HeartbeatResponseData heartbeatResponse(Errors error) {
@@ -422,19 +444,20 @@ final class MembershipProtocol {
     // ---------------------------------------------------------------- LeaveGroup
 
     /** Removes each member named; the answers are per member, as LeaveGroup v3+ has them. */
-    CompletableFuture<List<MemberResponse>> leave(String groupId, List<MemberIdentity> leaving) {
+    CoordinatorResult<List<MemberResponse>> leave(String groupId, List<MemberIdentity> leaving) {
         Optional<ClassicGroup> found = shard.group(groupId);
         List<MemberResponse> responses = new ArrayList<>();
+        List<KeyValue> records = new ArrayList<>();
         for (MemberIdentity identity : leaving) {
             MemberResponse response = new MemberResponse().setMemberId(identity.memberId())
                     .setGroupInstanceId(identity.groupInstanceId());
-            responses.add(response.setErrorCode(found.map(group -> leaveOne(group, identity))
+            responses.add(response.setErrorCode(found.map(group -> leaveOne(group, identity, records))
                     .orElse(Errors.UNKNOWN_MEMBER_ID).code()));
         }
-        return done(responses);
+        return found.map(group -> written(group, records, responses)).orElseGet(() -> CoordinatorResult.of(responses));
     }
 
-    private Errors leaveOne(ClassicGroup group, MemberIdentity identity) {
+    private Errors leaveOne(ClassicGroup group, MemberIdentity identity, List<KeyValue> records) {
         String memberId = identity.memberId();
         if (identity.groupInstanceId() != null) {
             Optional<String> current = group.staticMemberId(identity.groupInstanceId());
@@ -446,19 +469,17 @@ final class MembershipProtocol {
             }
             memberId = current.get();
         }
-        if (group.pendingMembers.remove(memberId)) {
-            shard.cancel(pendingKey(group, memberId));
-            if (group.is(GroupState.PREPARING_REBALANCE)) {
-                tryCompleteJoin(group);
-            }
+        if (group.removePendingMember(memberId)) {
+            timer.cancel(pendingKey(group.groupId(), memberId));
+            records.addAll(tryCompleteJoin(group));
             return Errors.NONE;
         }
         Optional<Member> member = group.member(memberId);
         if (member.isEmpty()) {
             return Errors.UNKNOWN_MEMBER_ID;
         }
-        log.info("Member {} leaves group {}", memberId, group.groupId);
-        removeMemberAndUpdateGroup(group, member.get(), "member " + memberId + " left");
+        log.info("Member {} leaves group {}", memberId, group.groupId());
+        records.addAll(removeMemberAndUpdateGroup(group, member.get(), "member " + memberId + " left"));
         return Errors.NONE;
     }
 
@@ -466,59 +487,85 @@ final class MembershipProtocol {
 
     /** (Re)starts {@code member}'s session: without a heartbeat, join or sync before it ends, it leaves. */
     void scheduleSessionExpiry(ClassicGroup group, Member member) {
-        shard.schedule(sessionKey(group, member.memberId), member.sessionTimeoutMs, () -> {
-            if (group.member(member.memberId).orElse(null) != member) {
-                return;
-            }
-            if (member.isAwaitingJoin() || member.awaitingSync != null) {
-                // A parked member is alive: its request is waiting on the group, not the other way round.
-                scheduleSessionExpiry(group, member);
-                return;
-            }
-            log.info("Member {} of group {} has not sent a heartbeat for {} ms and leaves it", member.memberId,
-                    group.groupId, member.sessionTimeoutMs);
-            removeMemberAndUpdateGroup(group, member, "member " + member.memberId + " timed out");
-        });
+        String groupId = group.groupId();
+        String memberId = member.memberId();
+        timer.schedule(sessionKey(groupId, memberId), member.sessionTimeoutMs(), () -> expireSession(groupId, memberId));
     }
 
-    private void removeMemberAndUpdateGroup(ClassicGroup group, Member member, String reason) {
+    private CoordinatorResult<Void> expireSession(String groupId, String memberId) {
+        ClassicGroup group = shard.group(groupId).orElse(null);
+        Member member = group == null ? null : group.member(memberId).orElse(null);
+        if (member == null) {
+            return CoordinatorResult.of(null);
+        }
+        if (member.isAwaitingJoin() || member.isAwaitingSync()) {
+            // A parked member is alive: its request is waiting on the group, not the other way round.
+            scheduleSessionExpiry(group, member);
+            return CoordinatorResult.of(null);
+        }
+        log.info("Member {} of group {} has not sent a heartbeat for {} ms and leaves it", memberId, groupId,
+                member.sessionTimeoutMs());
+        return written(group, removeMemberAndUpdateGroup(group, member, "member " + memberId + " timed out"), null);
+    }
+
+    private List<KeyValue> removeMemberAndUpdateGroup(ClassicGroup group, Member member, String reason) {
         removeMember(group, member);
         switch (group.state()) {
-            case STABLE, COMPLETING_REBALANCE -> prepareRebalance(group, reason);
-            case PREPARING_REBALANCE -> tryCompleteJoin(group);
-            default -> { }
+            case STABLE, COMPLETING_REBALANCE -> {
+                prepareRebalance(group, reason);
+                return tryCompleteJoin(group);
+            }
+            case PREPARING_REBALANCE -> {
+                return tryCompleteJoin(group);
+            }
+            default -> {
+                return List.of();
+            }
         }
     }
 
     private void removeMember(ClassicGroup group, Member member) {
         failParked(member, Errors.UNKNOWN_MEMBER_ID);
-        shard.cancel(sessionKey(group, member.memberId));
-        group.remove(member.memberId);
+        timer.cancel(sessionKey(group.groupId(), member.memberId()));
+        group.remove(member.memberId());
     }
 
     /** Answers a member's parked JoinGroup and SyncGroup with {@code error}. */
     static void failParked(Member member, Errors error) {
-        if (member.awaitingJoin != null) {
-            CompletableFuture<JoinGroupResponseData> parked = member.awaitingJoin;
-            member.awaitingJoin = null;
-            parked.complete(joinError(member.memberId, error));
-        }
-        completeSync(member, syncError(error));
+        member.completeJoin(joinError(member.memberId(), error));
+        member.completeSync(syncError(error));
     }
 
-    private static String sessionKey(ClassicGroup group, String memberId) {
-        return "session/" + group.groupId + "/" + memberId;
+    // ---------------------------------------------------------------- helpers
+
+    private static String sessionKey(String groupId, String memberId) {
+        return "session/" + groupId + "/" + memberId;
     }
 
-    private static String pendingKey(ClassicGroup group, String memberId) {
-        return "pending/" + group.groupId + "/" + memberId;
+    private static String pendingKey(String groupId, String memberId) {
+        return "pending/" + groupId + "/" + memberId;
     }
 
-    private static String joinKey(ClassicGroup group) {
-        return "join/" + group.groupId;
+    private static String joinKey(String groupId) {
+        return "join/" + groupId;
     }
 
-    private static <T> CompletableFuture<T> done(T response) {
-        return CompletableFuture.completedFuture(response);
+    /** An answer now, writing nothing. */
+    private static <T> CoordinatorResult<CompletableFuture<T>> answer(T response) {
+        return CoordinatorResult.of(CompletableFuture.completedFuture(response));
+    }
+
+    /**
+     * {@code response} once {@code records} (an empty generation of {@code group}, if any) are
+     * written; one that cannot be is logged, and the answer stands: an empty group has no one to tell.
+     */
+    private static <T> CoordinatorResult<T> written(ClassicGroup group, List<KeyValue> records, T response) {
+        String groupId = group.groupId();
+        return new CoordinatorResult<>(records, error -> {
+            if (error != Errors.NONE) {
+                log.warn("Cannot write the empty generation of group {}: {}", groupId, error);
+            }
+            return response;
+        });
     }
 }

@@ -1,8 +1,11 @@
 package io.skein.broker.group;
 
+import io.skein.broker.coordinator.CoordinatorResult;
+import io.skein.broker.coordinator.CoordinatorTimer;
 import io.skein.broker.kafka.LogRecords;
-import java.nio.ByteBuffer;
 import io.skein.broker.kafka.LogRecords.KeyValue;
+import java.nio.ByteBuffer;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -12,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 
 import org.apache.kafka.common.TopicPartition;
@@ -23,15 +25,29 @@ import org.slf4j.LoggerFactory;
 /**
  * Committed offsets on one shard's groups: commits (written before they are acknowledged),
  * fetches, deletions and expiry; and the deletion of whole groups, which is the deletion of their
- * offsets with them. Runs on the shard's thread only.
+ * offsets with them. Each operation reads the groups and returns the records of its change, which
+ * the shard replays once they are written. Runs on the shard's thread only.
  */
 public final class OffsetCommits {
     private static final Logger log = LoggerFactory.getLogger(OffsetCommits.class);
+    private static final String EXPIRY_TIMER = "expire-offsets";
 
     private final GroupCoordinatorShard shard;
+    private final MembershipProtocol membership;
+    private final GroupConfig config;
+    private final Clock clock;
+    /** Whether a topic exists in this broker's latest metadata. */
+    private final Predicate<String> topicExists;
+    private final CoordinatorTimer timer;
 
-    OffsetCommits(GroupCoordinatorShard shard) {
+    OffsetCommits(GroupCoordinatorShard shard, MembershipProtocol membership, GroupConfig config, Clock clock,
+                  Predicate<String> topicExists, CoordinatorTimer timer) {
         this.shard = shard;
+        this.membership = membership;
+        this.config = config;
+        this.clock = clock;
+        this.topicExists = topicExists;
+        this.timer = timer;
     }
 
     /** One partition's commit as requested: the next offset to read, with its leader epoch and metadata. */
@@ -42,56 +58,46 @@ public final class OffsetCommits {
     record Committer(int generationId, String memberId, String groupInstanceId, long retentionTimeMs) {
     }
 
-    /** Writes the commits and answers per partition, once they are in the log. */
-    CompletableFuture<Map<TopicPartition, Errors>> commit(String groupId, Committer committer,
+    /**
+     * Writes the commits and answers per partition, once they are in the log. A client that commits
+     * without joining (generation -1) may name a group there is none of: its first offset makes it.
+     */
+    CoordinatorResult<Map<TopicPartition, Errors>> commit(String groupId, Committer committer,
                                                           Map<TopicPartition, Commit> commits) {
         Optional<ClassicGroup> found = shard.group(groupId);
         if (found.isEmpty() && committer.generationId() >= 0) {
-            return CompletableFuture.completedFuture(allFailed(commits.keySet(), Errors.ILLEGAL_GENERATION));
+            return CoordinatorResult.of(allFailed(commits.keySet(), Errors.ILLEGAL_GENERATION));
         }
-        ClassicGroup group = found.orElseGet(() -> shard.getOrCreateGroup(groupId));
-        Errors invalid = validate(group, committer);
+        Errors invalid = found.map(group -> validate(group, committer)).orElse(Errors.NONE);
         if (invalid != Errors.NONE) {
-            return CompletableFuture.completedFuture(allFailed(commits.keySet(), invalid));
+            return CoordinatorResult.of(allFailed(commits.keySet(), invalid));
         }
         if (committer.generationId() >= 0) {
-            group.member(committer.memberId()).ifPresent(m -> shard.membership.scheduleSessionExpiry(group, m));
+            ClassicGroup group = found.get();
+            group.member(committer.memberId()).ifPresent(m -> membership.scheduleSessionExpiry(group, m));
         }
-        long now = shard.clock.millis();
+        long now = clock.millis();
         long expireTimestamp = committer.retentionTimeMs() < 0 ? -1 : now + committer.retentionTimeMs();
         Map<TopicPartition, Errors> results = new LinkedHashMap<>();
-        Map<TopicPartition, CommittedOffset> accepted = new LinkedHashMap<>();
         List<KeyValue> records = new ArrayList<>();
         commits.forEach((tp, commit) -> {
             String metadata = commit.metadata() == null ? "" : commit.metadata();
-            if (!shard.topicExists.test(tp.topic())) { // deleted since the request was checked
+            if (!topicExists.test(tp.topic())) { // deleted since the request was checked
                 results.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
                 return;
             }
-            if (metadata.length() > shard.config.offsetMetadataMaxBytes()) {
+            if (metadata.length() > config.offsetMetadataMaxBytes()) {
                 results.put(tp, Errors.OFFSET_METADATA_TOO_LARGE);
                 return;
             }
-            CommittedOffset offset = new CommittedOffset(commit.offset(), commit.leaderEpoch(), metadata, now,
-                    expireTimestamp);
-            accepted.put(tp, offset);
-            records.add(GroupRecords.offset(groupId, tp, offset));
+            records.add(GroupRecords.offset(groupId, tp,
+                    new CommittedOffset(commit.offset(), commit.leaderEpoch(), metadata, now, expireTimestamp)));
             results.put(tp, Errors.NONE);
         });
-        if (records.isEmpty()) {
-            return CompletableFuture.completedFuture(results);
-        }
-        return shard.write(records).thenApply(error -> {
-            if (error == Errors.NONE) {
-                if (shard.group(groupId).orElse(null) == group) {
-                    group.offsets.putAll(accepted);
-                }
-            } else {
-                accepted.keySet().forEach(tp -> results.put(tp, error));
-                if (found.isEmpty() && shard.group(groupId).orElse(null) == group && group.is(GroupState.EMPTY)
-                        && group.offsets.isEmpty() && group.pendingMembers.isEmpty()) {
-                    shard.removeGroup(groupId); // made for this commit, which did not happen
-                }
+        return new CoordinatorResult<>(records, error -> {
+            if (error != Errors.NONE) {
+                Errors answer = GroupCoordinatorShard.clientError(error, Errors.INVALID_COMMIT_OFFSET_SIZE);
+                results.replaceAll((tp, result) -> result == Errors.NONE ? answer : result);
             }
             return results;
         });
@@ -110,7 +116,7 @@ public final class OffsetCommits {
             if (member != Errors.NONE) {
                 return member;
             }
-            if (committer.generationId() != group.generationId) {
+            if (committer.generationId() != group.generationId()) {
                 return Errors.ILLEGAL_GENERATION;
             }
         } else if (!group.is(GroupState.EMPTY)) {
@@ -130,7 +136,7 @@ public final class OffsetCommits {
      * absent where it has none.
      */
     Map<TopicPartition, CommittedOffset> fetch(String groupId, List<TopicPartition> partitions) {
-        Map<TopicPartition, CommittedOffset> offsets = shard.group(groupId).map(g -> g.offsets).orElse(Map.of());
+        Map<TopicPartition, CommittedOffset> offsets = shard.group(groupId).map(ClassicGroup::offsets).orElse(Map.of());
         if (partitions == null) {
             return new HashMap<>(offsets);
         }
@@ -148,109 +154,101 @@ public final class OffsetCommits {
     public record DeleteResult(Errors groupError, Map<TopicPartition, Errors> partitions) {
     }
 
-    CompletableFuture<DeleteResult> deleteOffsets(String groupId, List<TopicPartition> partitions) {
+    CoordinatorResult<DeleteResult> deleteOffsets(String groupId, List<TopicPartition> partitions) {
         Optional<ClassicGroup> found = shard.group(groupId);
         if (found.isEmpty() || found.get().is(GroupState.DEAD)) {
-            return CompletableFuture.completedFuture(new DeleteResult(Errors.GROUP_ID_NOT_FOUND, Map.of()));
+            return CoordinatorResult.of(new DeleteResult(Errors.GROUP_ID_NOT_FOUND, Map.of()));
         }
         ClassicGroup group = found.get();
         if (!group.is(GroupState.EMPTY) && !group.usesConsumerProtocol()) {
-            return CompletableFuture.completedFuture(new DeleteResult(Errors.NON_EMPTY_GROUP, Map.of()));
+            return CoordinatorResult.of(new DeleteResult(Errors.NON_EMPTY_GROUP, Map.of()));
         }
         Set<String> subscribed = group.is(GroupState.EMPTY) ? Set.of() : subscribedTopics(group);
         Map<TopicPartition, Errors> results = new LinkedHashMap<>();
-        List<TopicPartition> deleting = new ArrayList<>();
+        List<KeyValue> tombstones = new ArrayList<>();
         for (TopicPartition tp : partitions) {
             if (subscribed.contains(tp.topic())) {
                 results.put(tp, Errors.GROUP_SUBSCRIBED_TO_TOPIC);
             } else {
                 results.put(tp, Errors.NONE);
-                if (group.offsets.containsKey(tp)) {
-                    deleting.add(tp);
+                if (group.offsets().containsKey(tp)) {
+                    tombstones.add(GroupRecords.offsetTombstone(groupId, tp));
                 }
             }
         }
-        if (deleting.isEmpty()) {
-            return CompletableFuture.completedFuture(new DeleteResult(Errors.NONE, results));
-        }
-        return shard.write(deleting.stream().map(tp -> GroupRecords.offsetTombstone(groupId, tp)).toList())
-                .thenApply(error -> {
-                    if (error != Errors.NONE) {
-                        return new DeleteResult(error, Map.of());
-                    }
-                    deleting.forEach(group.offsets::remove);
-                    return new DeleteResult(Errors.NONE, results);
-                });
+        return new CoordinatorResult<>(tombstones, error -> error == Errors.NONE ? new DeleteResult(Errors.NONE, results)
+                : new DeleteResult(GroupCoordinatorShard.clientError(error, Errors.INVALID_COMMIT_OFFSET_SIZE), Map.of()));
     }
 
     private static Set<String> subscribedTopics(ClassicGroup group) {
         Set<String> topics = new HashSet<>();
         for (Member member : group.members()) {
             try {
-                topics.addAll(LogRecords.subscribedTopics(ByteBuffer.wrap(member.metadata(group.protocolName))));
+                topics.addAll(LogRecords.subscribedTopics(ByteBuffer.wrap(member.metadata(group.protocolName()))));
             } catch (RuntimeException e) {
-                log.debug("Member {} of group {} sent metadata that is not a consumer subscription", member.memberId,
-                        group.groupId, e);
+                log.debug("Member {} of group {} sent metadata that is not a consumer subscription", member.memberId(),
+                        group.groupId(), e);
             }
         }
         return topics;
     }
 
     /** DeleteGroups for one group: only an empty group can go, and its offsets go with it. */
-    CompletableFuture<Errors> deleteGroup(String groupId) {
+    CoordinatorResult<Errors> deleteGroup(String groupId) {
         Optional<ClassicGroup> found = shard.group(groupId);
         if (found.isEmpty() || found.get().is(GroupState.DEAD)) {
-            return CompletableFuture.completedFuture(Errors.GROUP_ID_NOT_FOUND);
+            return CoordinatorResult.of(Errors.GROUP_ID_NOT_FOUND);
         }
         ClassicGroup group = found.get();
         if (!group.is(GroupState.EMPTY)) {
-            return CompletableFuture.completedFuture(Errors.NON_EMPTY_GROUP);
+            return CoordinatorResult.of(Errors.NON_EMPTY_GROUP);
         }
-        return removeGroup(group, group.offsets.keySet());
+        List<KeyValue> records = new ArrayList<>();
+        removeGroup(group, group.offsets().keySet(), records);
+        return new CoordinatorResult<>(records, error -> error == Errors.NONE ? Errors.NONE
+                : GroupCoordinatorShard.clientError(error, Errors.INVALID_COMMIT_OFFSET_SIZE));
     }
 
-    /** Writes tombstones for {@code offsets} and the group, then forgets it. */
-    private CompletableFuture<Errors> removeGroup(ClassicGroup group, Collection<TopicPartition> offsets) {
-        List<KeyValue> records = new ArrayList<>();
-        offsets.forEach(tp -> records.add(GroupRecords.offsetTombstone(group.groupId, tp)));
-        records.add(GroupRecords.groupTombstone(group.groupId));
-        return shard.write(records).thenApply(error -> {
-            if (error == Errors.NONE && shard.group(group.groupId).orElse(null) == group && group.is(GroupState.EMPTY)) {
-                shard.removeGroup(group.groupId);
-            }
-            return error;
-        });
+    /** The tombstones of {@code offsets} and of the group. */
+    private static void removeGroup(ClassicGroup group, Collection<TopicPartition> offsets, List<KeyValue> records) {
+        offsets.forEach(tp -> records.add(GroupRecords.offsetTombstone(group.groupId(), tp)));
+        records.add(GroupRecords.groupTombstone(group.groupId()));
+    }
+
+    /** Once loaded: the offsets of topics gone meanwhile go (see {@link #removeOffsetsOf}), and expiry starts. */
+    CoordinatorResult<Void> onLoaded() {
+        scheduleExpiry();
+        return removeOffsetsOf(topicExists.negate());
     }
 
     /**
      * Kafka's onPartitionsDeleted: every group's offsets of topics {@code deleted} names go, with
-     * tombstones written for them, so that neither a coordinator loading the partition later nor a
-     * topic created again under the same name finds them. They leave memory once the tombstones are
-     * written; a failed write is logged and leaves them, for the next load to drop.
+     * tombstones, so that neither a coordinator loading the partition later nor a topic created
+     * again under the same name finds them. A failed write is logged and leaves them, for the next
+     * load to drop. (Kafka's coordinator does not check on load; it relies on the leader when the
+     * topic went, but there may have been none then, or its write may have failed.)
      */
-    void removeOffsetsOf(Predicate<String> deleted) {
-        Map<ClassicGroup, Map<TopicPartition, CommittedOffset>> gone = new HashMap<>();
+    CoordinatorResult<Void> removeOffsetsOf(Predicate<String> deleted) {
         List<KeyValue> tombstones = new ArrayList<>();
         for (ClassicGroup group : shard.groups()) {
-            group.offsets.forEach((tp, offset) -> {
-                if (deleted.test(tp.topic())) {
-                    gone.computeIfAbsent(group, g -> new HashMap<>()).put(tp, offset);
-                    tombstones.add(GroupRecords.offsetTombstone(group.groupId, tp));
-                }
-            });
+            group.offsets().keySet().stream().filter(tp -> deleted.test(tp.topic()))
+                    .forEach(tp -> tombstones.add(GroupRecords.offsetTombstone(group.groupId(), tp)));
         }
-        if (tombstones.isEmpty()) {
-            return;
+        if (!tombstones.isEmpty()) {
+            log.info("Removing {} committed offsets of deleted topics", tombstones.size());
         }
-        log.info("Removing {} committed offsets of deleted topics from {}", tombstones.size(), shard.partition);
-        shard.write(tombstones).thenAccept(error -> {
+        return new CoordinatorResult<>(tombstones, error -> {
             if (error != Errors.NONE) {
-                log.warn("Could not write the tombstones of {} offsets of deleted topics to {}: {}", tombstones.size(),
-                        shard.partition, error);
-                return;
+                log.warn("Could not write the tombstones of {} offsets of deleted topics: {}", tombstones.size(), error);
             }
-            // Unless committed again meanwhile, after the tombstone.
-            gone.forEach((group, offsets) -> offsets.forEach(group.offsets::remove));
+            return null;
+        });
+    }
+
+    private void scheduleExpiry() {
+        timer.schedule(EXPIRY_TIMER, config.offsetsRetentionCheckIntervalMs(), () -> {
+            scheduleExpiry();
+            return expire();
         });
     }
 
@@ -260,17 +258,18 @@ public final class OffsetCommits {
      * counted from their commit; and an explicit expiry time always. An empty group left with no
      * offsets is deleted.
      */
-    void expire() {
-        long now = shard.clock.millis();
-        long retention = shard.config.offsetsRetentionMs();
-        for (ClassicGroup group : new ArrayList<>(shard.groups())) {
+    CoordinatorResult<Void> expire() {
+        long now = clock.millis();
+        long retention = config.offsetsRetentionMs();
+        List<KeyValue> records = new ArrayList<>();
+        for (ClassicGroup group : shard.groups()) {
             boolean empty = group.is(GroupState.EMPTY);
-            Set<String> subscribed = empty || !group.usesConsumerProtocol() ? Set.of() : subscribedTopics(group);
             if (!empty && !group.usesConsumerProtocol()) {
                 continue;
             }
+            Set<String> subscribed = empty ? Set.of() : subscribedTopics(group);
             List<TopicPartition> expired = new ArrayList<>();
-            group.offsets.forEach((tp, offset) -> {
+            group.offsets().forEach((tp, offset) -> {
                 boolean due;
                 if (offset.expireTimestamp() >= 0) {
                     due = now >= offset.expireTimestamp();
@@ -283,17 +282,18 @@ public final class OffsetCommits {
                     expired.add(tp);
                 }
             });
-            if (empty && expired.size() == group.offsets.size()) {
-                log.info("Deleting group {}: it is empty and has no unexpired offsets", group.groupId);
-                removeGroup(group, expired);
-            } else if (!expired.isEmpty()) {
-                shard.write(expired.stream().map(tp -> GroupRecords.offsetTombstone(group.groupId, tp)).toList())
-                        .thenAccept(error -> {
-                            if (error == Errors.NONE) {
-                                expired.forEach(group.offsets::remove);
-                            }
-                        });
+            if (empty && expired.size() == group.offsets().size()) {
+                log.info("Deleting group {}: it is empty and has no unexpired offsets", group.groupId());
+                removeGroup(group, expired, records);
+            } else {
+                expired.forEach(tp -> records.add(GroupRecords.offsetTombstone(group.groupId(), tp)));
             }
         }
+        return new CoordinatorResult<>(records, error -> {
+            if (error != Errors.NONE) {
+                log.warn("Could not write the expiry of {} offsets and groups: {}", records.size(), error);
+            }
+            return null;
+        });
     }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.skein.broker.coordinator.CoordinatorResult;
+import io.skein.broker.coordinator.CoordinatorRuntime;
 import io.skein.broker.kafka.LogRecords;
 import io.skein.log.LogConfig;
 import io.skein.log.LogManager;
@@ -22,10 +24,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.HeartbeatRequestData;
@@ -46,8 +47,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * One coordinator shard over a real log: the classic protocol's state machine and errors, offsets
- * written before they are answered and rebuilt from the log, expiry, and the shard's life cycle.
+ * One coordinator shard over a real log, run by the coordinator runtime: the classic protocol's
+ * state machine and errors, offsets written before they are answered and rebuilt from the log,
+ * expiry, and the shard's life cycle.
  */
 @Timeout(60)
 class GroupCoordinatorShardTest {
@@ -60,7 +62,9 @@ class GroupCoordinatorShardTest {
     Path dir;
     private LogManager logs;
     private PartitionLog log;
-    private ScheduledExecutorService timer;
+    private CoordinatorRuntime<GroupCoordinatorShard> runtime;
+    /** The leader epoch of the next load: each load is a new shard. */
+    private int nextEpoch;
     private GroupConfig config = config(60_000);
     /** The outcome of the shard's next writes: NONE writes them to the log, any other error writes nothing. */
     private volatile Errors writeOutcome = Errors.NONE;
@@ -79,42 +83,79 @@ class GroupCoordinatorShardTest {
         LogConfig compacted = LogConfig.DEFAULT.with(Map.of("cleanup.policy", "compact"));
         logs = LogManager.start(LogManagerConfig.defaults(List.of(logDir), 1), topic -> compacted, Clock.systemUTC());
         log = logs.getOrCreateLog(PARTITION, compacted);
-        timer = Executors.newSingleThreadScheduledExecutor();
+        runtime = new CoordinatorRuntime<>("shard-test", (tp, records) -> {
+            if (writeOutcome != Errors.NONE) {
+                return CompletableFuture.completedFuture(writeOutcome);
+            }
+            log.appendAsLeader(LogRecords.batchOf(System.currentTimeMillis(), records), 0);
+            log.updateHighWatermark(log.logEndOffset());
+            return CompletableFuture.completedFuture(Errors.NONE);
+        });
     }
 
     @AfterEach
     void close() throws Exception {
-        timer.shutdownNow();
+        runtime.close();
         logs.close();
     }
 
     /**
-     * A shard whose writes go to the real log, acknowledged as a single replica would; or, while
-     * {@link #writeOutcome} is an error, fail with it as the replica manager's append would.
+     * The shard of the test's partition in the runtime, whose writes go to the real log,
+     * acknowledged as a single replica would; or, while {@link #writeOutcome} is an error, fail with
+     * it as the replica manager's append would. Each load is a new shard, replaying the log.
      */
-    private GroupCoordinatorShard shard() {
-        return new GroupCoordinatorShard(PARTITION, 0, config, Clock.systemUTC(), topics::contains,
-                Executors.newSingleThreadExecutor(), timer, (tp, records) -> {
-                    if (writeOutcome != Errors.NONE) {
-                        return CompletableFuture.completedFuture(writeOutcome);
-                    }
-                    log.appendAsLeader(LogRecords.batchOf(System.currentTimeMillis(), records), 0);
-                    log.updateHighWatermark(log.logEndOffset());
-                    return CompletableFuture.completedFuture(Errors.NONE);
-                });
+    private final class Shard {
+        void unload() {
+            runtime.unload(PARTITION);
+        }
+
+        boolean isUnloaded() {
+            return !runtime.partitions().contains(PARTITION);
+        }
     }
 
-    private static GroupCoordinatorShard loaded(GroupCoordinatorShard shard, PartitionLog log) {
-        shard.load(log);
-        await().atMost(Duration.ofSeconds(10)).until(() -> on(shard, () -> CompletableFuture.completedFuture(Errors.NONE))
-                == Errors.NONE);
+    private Shard shard() {
+        return new Shard();
+    }
+
+    /** Starts loading a new shard, which waits for {@code gate} before it replays the log. */
+    private void load(CountDownLatch gate) {
+        runtime.load(PARTITION, nextEpoch++, log, timer -> {
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return new GroupCoordinatorShard(config, Clock.systemUTC(), topics::contains, timer);
+        });
+    }
+
+    private Shard loaded(Shard shard, PartitionLog log) {
+        load(new CountDownLatch(0));
+        await().atMost(Duration.ofSeconds(10)).until(() -> read(shard, s -> Errors.NONE) == Errors.NONE);
         return shard;
     }
 
-    /** Runs an operation on the shard's thread; a shard that cannot answer gives its error as the result. */
+    /** Runs an operation on the shard's thread, its records written; a shard that cannot answer gives its error. */
     @SuppressWarnings("unchecked")
-    private static <T> T on(GroupCoordinatorShard shard, Supplier<CompletableFuture<T>> operation) throws Exception {
-        return shard.run(error -> (T) error, operation).get(10, TimeUnit.SECONDS);
+    private <T> T on(Shard shard, Function<GroupCoordinatorShard, CoordinatorResult<T>> operation) throws Exception {
+        return runtime.write(PARTITION, error -> (T) error, operation).get(10, TimeUnit.SECONDS);
+    }
+
+    private <T> T read(Shard shard, Function<GroupCoordinatorShard, T> operation) throws Exception {
+        return on(shard, s -> CoordinatorResult.of(operation.apply(s)));
+    }
+
+    /** An operation whose answer the group may park; {@code errorResponse} if the shard cannot run it. */
+    private <T> CompletableFuture<T> parked(Shard shard, Function<Errors, T> errorResponse,
+            Function<GroupCoordinatorShard, CoordinatorResult<CompletableFuture<T>>> operation) {
+        return runtime.write(PARTITION, error -> CompletableFuture.completedFuture(errorResponse.apply(error)), operation)
+                .thenCompose(answer -> answer);
+    }
+
+    private <T> T onParked(Shard shard, Function<GroupCoordinatorShard, CoordinatorResult<CompletableFuture<T>>> operation)
+            throws Exception {
+        return parked(shard, error -> null, operation).get(10, TimeUnit.SECONDS);
     }
 
     private static JoinGroupRequestData join(String memberId, String metadata) {
@@ -129,49 +170,52 @@ class GroupCoordinatorShardTest {
     }
 
     /** Joins a new member the way a v4+ client does: MEMBER_ID_REQUIRED, then again with the id given. */
-    private JoinGroupResponseData joinNew(GroupCoordinatorShard shard, String metadata) throws Exception {
-        JoinGroupResponseData first = on(shard, () -> shard.membership.join(context(), join("", metadata)));
+    private JoinGroupResponseData joinNew(Shard shard, String metadata) throws Exception {
+        JoinGroupResponseData first = onParked(shard, s -> s.membership().join(context(), join("", metadata)));
         assertEquals(Errors.MEMBER_ID_REQUIRED.code(), first.errorCode());
         assertTrue(first.memberId().startsWith("client-"), first.memberId());
-        return on(shard, () -> shard.membership.join(context(), join(first.memberId(), metadata)));
+        return onParked(shard, s -> s.membership().join(context(), join(first.memberId(), metadata)));
     }
 
-    private SyncGroupResponseData sync(GroupCoordinatorShard shard, String memberId, int generation, byte[] assignment)
+    private SyncGroupResponseData sync(Shard shard, String memberId, int generation, byte[] assignment)
             throws Exception {
         SyncGroupRequestData request = new SyncGroupRequestData().setGroupId("g").setMemberId(memberId)
                 .setGenerationId(generation);
         if (assignment != null) {
             request.assignments().add(new SyncGroupRequestAssignment().setMemberId(memberId).setAssignment(assignment));
         }
-        return on(shard, () -> shard.membership.sync(request));
+        return onParked(shard, s -> s.membership().sync(request));
     }
 
-    private Errors heartbeat(GroupCoordinatorShard shard, String memberId, int generation) throws Exception {
-        return Errors.forCode(on(shard, () -> shard.membership.heartbeat(new HeartbeatRequestData().setGroupId("g")
+    private Errors heartbeat(Shard shard, String memberId, int generation) throws Exception {
+        return Errors.forCode(on(shard, s -> s.membership().heartbeat(new HeartbeatRequestData().setGroupId("g")
                 .setMemberId(memberId).setGenerationId(generation))).errorCode());
     }
 
     @Test
     void answersLoadInProgressUntilLoadedAndNotCoordinatorOnceUnloaded() throws Exception {
-        GroupCoordinatorShard shard = shard();
-        assertEquals(Errors.COORDINATOR_LOAD_IN_PROGRESS, on(shard, () -> CompletableFuture.completedFuture(Errors.NONE)));
-        loaded(shard, log);
+        Shard shard = shard();
+        CountDownLatch gate = new CountDownLatch(1);
+        load(gate);
+        assertEquals(Errors.COORDINATOR_LOAD_IN_PROGRESS, read(shard, s -> (Errors.NONE)));
+        gate.countDown();
+        await().atMost(Duration.ofSeconds(10)).until(() -> read(shard, s -> Errors.NONE) == Errors.NONE);
         joinNew(shard, "first");
         // A second member's JoinGroup waits for the first member to rejoin: it is parked when the shard goes.
-        JoinGroupResponseData pending = on(shard, () -> shard.membership.join(context(), join("", "second")));
-        CompletableFuture<JoinGroupResponseData> parked = shard.run(error -> MembershipProtocol.joinError("", error),
-                () -> shard.membership.join(context(), join(pending.memberId(), "second")));
-        on(shard, () -> CompletableFuture.completedFuture(Errors.NONE)); // the join has run: the shard is serial
+        JoinGroupResponseData pending = onParked(shard, s -> s.membership().join(context(), join("", "second")));
+        CompletableFuture<JoinGroupResponseData> parked = parked(shard, error -> MembershipProtocol.joinError("", error),
+                s -> s.membership().join(context(), join(pending.memberId(), "second")));
+        read(shard, s -> (Errors.NONE)); // the join has run: the shard is serial
         assertFalse(parked.isDone());
         shard.unload();
         assertEquals(Errors.NOT_COORDINATOR.code(), parked.get(10, TimeUnit.SECONDS).errorCode());
-        assertEquals(Errors.NOT_COORDINATOR, on(shard, () -> CompletableFuture.completedFuture(Errors.NONE)));
+        assertEquals(Errors.NOT_COORDINATOR, read(shard, s -> (Errors.NONE)));
         assertTrue(shard.isUnloaded());
     }
 
     @Test
     void theClassicProtocolFromJoinToStableAndItsErrors() throws Exception {
-        GroupCoordinatorShard shard = loaded(shard(), log);
+        Shard shard = loaded(shard(), log);
         JoinGroupResponseData leader = joinNew(shard, "leader-metadata");
         assertEquals(Errors.NONE.code(), leader.errorCode());
         assertEquals(1, leader.generationId());
@@ -192,19 +236,19 @@ class GroupCoordinatorShardTest {
 
         JoinGroupRequestData otherType = join("", "x").setProtocolType("connect");
         assertEquals(Errors.INCONSISTENT_GROUP_PROTOCOL.code(),
-                on(shard, () -> shard.membership.join(context(), otherType)).errorCode());
+                onParked(shard, s -> s.membership().join(context(), otherType)).errorCode());
         JoinGroupRequestData tooShort = join("", "x").setSessionTimeoutMs(1);
         assertEquals(Errors.INVALID_SESSION_TIMEOUT.code(),
-                on(shard, () -> shard.membership.join(context(), tooShort)).errorCode());
+                onParked(shard, s -> s.membership().join(context(), tooShort)).errorCode());
 
         // A second member starts a rebalance: the first learns of it from its heartbeat and rejoins.
-        JoinGroupResponseData pending = on(shard, () -> shard.membership.join(context(), join("", "second")));
-        CompletableFuture<JoinGroupResponseData> second = shard.run(error -> null,
-                () -> shard.membership.join(context(), join(pending.memberId(), "second")));
+        JoinGroupResponseData pending = onParked(shard, s -> s.membership().join(context(), join("", "second")));
+        CompletableFuture<JoinGroupResponseData> second = parked(shard, error -> null,
+                s -> s.membership().join(context(), join(pending.memberId(), "second")));
         assertEquals(Errors.REBALANCE_IN_PROGRESS, heartbeat(shard, leader.memberId(), 1));
         assertEquals(Errors.REBALANCE_IN_PROGRESS.code(), sync(shard, leader.memberId(), 1, null).errorCode());
         assertFalse(second.isDone(), "the join waits for the first member to rejoin");
-        JoinGroupResponseData rejoined = on(shard, () -> shard.membership.join(context(),
+        JoinGroupResponseData rejoined = onParked(shard, s -> s.membership().join(context(),
                 join(leader.memberId(), "leader-metadata")));
         assertEquals(2, rejoined.generationId());
         assertEquals(2, rejoined.members().size(), "the leader learns of every member");
@@ -213,7 +257,7 @@ class GroupCoordinatorShardTest {
         assertEquals(0, follower.members().size());
 
         // The follower's SyncGroup waits for the leader's, which hands out both assignments.
-        CompletableFuture<SyncGroupResponseData> followerSync = shard.run(error -> null, () -> shard.membership.sync(
+        CompletableFuture<SyncGroupResponseData> followerSync = parked(shard, error -> null, s -> s.membership().sync(
                 new SyncGroupRequestData().setGroupId("g").setMemberId(follower.memberId()).setGenerationId(2)));
         SyncGroupRequestData leaderSync = new SyncGroupRequestData().setGroupId("g").setMemberId(leader.memberId())
                 .setGenerationId(2);
@@ -221,33 +265,33 @@ class GroupCoordinatorShardTest {
                 .setAssignment(new byte[] {1}));
         leaderSync.assignments().add(new SyncGroupRequestAssignment().setMemberId(follower.memberId())
                 .setAssignment(new byte[] {2}));
-        assertArrayEquals(new byte[] {1}, on(shard, () -> shard.membership.sync(leaderSync)).assignment());
+        assertArrayEquals(new byte[] {1}, onParked(shard, s -> s.membership().sync(leaderSync)).assignment());
         assertArrayEquals(new byte[] {2}, followerSync.get(10, TimeUnit.SECONDS).assignment());
     }
 
     @Test
     void offsetsAndMembershipAreRebuiltFromTheLog() throws Exception {
-        GroupCoordinatorShard shard = loaded(shard(), log);
+        Shard shard = loaded(shard(), log);
         JoinGroupResponseData member = joinNew(shard, "metadata");
         sync(shard, member.memberId(), 1, new byte[] {9});
-        Map<TopicPartition, Errors> committed = on(shard, () -> shard.offsets.commit("g",
+        Map<TopicPartition, Errors> committed = on(shard, s -> s.offsets().commit("g",
                 new OffsetCommits.Committer(1, member.memberId(), null, -1),
                 Map.of(DATA, new OffsetCommits.Commit(42, 3, "meta"))));
         assertEquals(Map.of(DATA, Errors.NONE), committed);
-        on(shard, () -> shard.offsets.commit("simple", new OffsetCommits.Committer(-1, "", null, -1),
+        on(shard, s -> s.offsets().commit("simple", new OffsetCommits.Committer(-1, "", null, -1),
                 Map.of(DATA, new OffsetCommits.Commit(5, -1, null))));
-        on(shard, () -> shard.offsets.commit("deleted", new OffsetCommits.Committer(-1, "", null, -1),
+        on(shard, s -> s.offsets().commit("deleted", new OffsetCommits.Committer(-1, "", null, -1),
                 Map.of(DATA, new OffsetCommits.Commit(6, -1, null))));
-        assertEquals(Errors.NONE, on(shard, () -> shard.offsets.deleteGroup("deleted")));
+        assertEquals(Errors.NONE, on(shard, s -> s.offsets().deleteGroup("deleted")));
         shard.unload();
 
-        GroupCoordinatorShard reloaded = loaded(shard(), log);
-        CommittedOffset offset = on(reloaded, () -> CompletableFuture.completedFuture(
-                reloaded.offsets.fetch("g", List.of(DATA)).get(DATA)));
+        Shard reloaded = loaded(shard(), log);
+        CommittedOffset offset = read(reloaded, s -> (
+                s.offsets().fetch("g", List.of(DATA)).get(DATA)));
         assertEquals(new CommittedOffset(42, 3, "meta", offset.commitTimestamp(), -1), offset);
-        assertEquals(5, on(reloaded, () -> CompletableFuture.completedFuture(
-                reloaded.offsets.fetch("simple", null).get(DATA))).offset());
-        assertEquals(Map.of(), on(reloaded, () -> CompletableFuture.completedFuture(reloaded.offsets.fetch("deleted", null))));
+        assertEquals(5, read(reloaded, s -> (
+                s.offsets().fetch("simple", null).get(DATA))).offset());
+        assertEquals(Map.of(), read(reloaded, s -> (s.offsets().fetch("deleted", null))));
         // The member is back, Stable in its generation with its assignment, and keeps heartbeating.
         assertEquals(Errors.NONE, heartbeat(reloaded, member.memberId(), 1));
         assertArrayEquals(new byte[] {9}, sync(reloaded, member.memberId(), 1, null).assignment());
@@ -255,58 +299,58 @@ class GroupCoordinatorShardTest {
 
     @Test
     void commitsAreCheckedAgainstTheGroup() throws Exception {
-        GroupCoordinatorShard shard = loaded(shard(), log);
+        Shard shard = loaded(shard(), log);
         JoinGroupResponseData member = joinNew(shard, "metadata");
         OffsetCommits.Commit commit = new OffsetCommits.Commit(1, -1, "");
-        assertEquals(Map.of(DATA, Errors.REBALANCE_IN_PROGRESS), on(shard, () -> shard.offsets.commit("g",
+        assertEquals(Map.of(DATA, Errors.REBALANCE_IN_PROGRESS), on(shard, s -> s.offsets().commit("g",
                 new OffsetCommits.Committer(1, member.memberId(), null, -1), Map.of(DATA, commit))));
         sync(shard, member.memberId(), 1, new byte[0]);
-        assertEquals(Map.of(DATA, Errors.UNKNOWN_MEMBER_ID), on(shard, () -> shard.offsets.commit("g",
+        assertEquals(Map.of(DATA, Errors.UNKNOWN_MEMBER_ID), on(shard, s -> s.offsets().commit("g",
                 new OffsetCommits.Committer(-1, "", null, -1), Map.of(DATA, commit))), "a simple commit to a live group");
-        assertEquals(Map.of(DATA, Errors.ILLEGAL_GENERATION), on(shard, () -> shard.offsets.commit("g",
+        assertEquals(Map.of(DATA, Errors.ILLEGAL_GENERATION), on(shard, s -> s.offsets().commit("g",
                 new OffsetCommits.Committer(0, member.memberId(), null, -1), Map.of(DATA, commit))));
-        assertEquals(Map.of(DATA, Errors.ILLEGAL_GENERATION), on(shard, () -> shard.offsets.commit("unknown",
+        assertEquals(Map.of(DATA, Errors.ILLEGAL_GENERATION), on(shard, s -> s.offsets().commit("unknown",
                 new OffsetCommits.Committer(3, "someone", null, -1), Map.of(DATA, commit))));
-        assertEquals(Map.of(DATA, Errors.OFFSET_METADATA_TOO_LARGE), on(shard, () -> shard.offsets.commit("g",
+        assertEquals(Map.of(DATA, Errors.OFFSET_METADATA_TOO_LARGE), on(shard, s -> s.offsets().commit("g",
                 new OffsetCommits.Committer(1, member.memberId(), null, -1),
                 Map.of(DATA, new OffsetCommits.Commit(1, -1, "x".repeat(17))))));
-        assertEquals(Errors.NON_EMPTY_GROUP, on(shard, () -> shard.offsets.deleteGroup("g")));
-        assertEquals(Errors.GROUP_ID_NOT_FOUND, on(shard, () -> shard.offsets.deleteGroup("unknown")));
+        assertEquals(Errors.NON_EMPTY_GROUP, on(shard, s -> s.offsets().deleteGroup("g")));
+        assertEquals(Errors.GROUP_ID_NOT_FOUND, on(shard, s -> s.offsets().deleteGroup("unknown")));
     }
 
     @Test
     void anEmptyGroupsOffsetsExpireAndTheGroupGoesWithThem() throws Exception {
         config = config(200);
-        GroupCoordinatorShard shard = loaded(shard(), log);
-        on(shard, () -> shard.offsets.commit("old", new OffsetCommits.Committer(-1, "", null, -1),
+        Shard shard = loaded(shard(), log);
+        on(shard, s -> s.offsets().commit("old", new OffsetCommits.Committer(-1, "", null, -1),
                 Map.of(DATA, new OffsetCommits.Commit(5, -1, null))));
-        on(shard, () -> shard.offsets.commit("kept", new OffsetCommits.Committer(-1, "", null, 60_000),
+        on(shard, s -> s.offsets().commit("kept", new OffsetCommits.Committer(-1, "", null, 60_000),
                 Map.of(DATA, new OffsetCommits.Commit(6, -1, null))));
-        await().atMost(Duration.ofSeconds(10)).until(() -> on(shard, () -> {
-            shard.offsets.expire();
-            return CompletableFuture.completedFuture(shard.group("old").isEmpty());
-        }));
-        assertEquals(6, on(shard, () -> CompletableFuture.completedFuture(shard.offsets.fetch("kept", null).get(DATA)))
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            on(shard, s -> s.offsets().expire());
+            return read(shard, s -> s.group("old").isEmpty());
+        });
+        assertEquals(6, read(shard, s -> (s.offsets().fetch("kept", null).get(DATA)))
                 .offset(), "an explicit retention time outlives offsets.retention.minutes");
         shard.unload();
-        GroupCoordinatorShard reloaded = loaded(shard(), log);
-        assertTrue(on(reloaded, () -> CompletableFuture.completedFuture(reloaded.group("old").isEmpty())),
+        Shard reloaded = loaded(shard(), log);
+        assertTrue(this.<Boolean>read(reloaded, s -> (s.group("old").isEmpty())),
                 "the expiry was written to the log");
     }
 
-    private static Map<TopicPartition, Errors> commit(GroupCoordinatorShard shard, String groupId,
+    private Map<TopicPartition, Errors> commit(Shard shard, String groupId,
                                                       OffsetCommits.Committer committer, long offset) throws Exception {
-        return on(shard, () -> shard.offsets.commit(groupId, committer, Map.of(DATA, new OffsetCommits.Commit(offset, -1, ""))));
+        return on(shard, s -> s.offsets().commit(groupId, committer, Map.of(DATA, new OffsetCommits.Commit(offset, -1, ""))));
     }
 
-    private static Optional<Long> committed(GroupCoordinatorShard shard, String groupId) throws Exception {
-        return on(shard, () -> CompletableFuture.completedFuture(Optional.ofNullable(
-                shard.offsets.fetch(groupId, List.of(DATA)).get(DATA)).map(CommittedOffset::offset)));
+    private Optional<Long> committed(Shard shard, String groupId) throws Exception {
+        return read(shard, s -> (Optional.ofNullable(
+                s.offsets().fetch(groupId, List.of(DATA)).get(DATA)).map(CommittedOffset::offset)));
     }
 
-    private static Set<String> groupIds(GroupCoordinatorShard shard) throws Exception {
-        return on(shard, () -> CompletableFuture.completedFuture(
-                shard.groups().stream().map(g -> g.groupId).collect(Collectors.toSet())));
+    private Set<String> groupIds(Shard shard) throws Exception {
+        return read(shard, s -> (
+                s.groups().stream().map(g -> g.groupId()).collect(Collectors.toSet())));
     }
 
     /** Kafka's answers to an OffsetCommit whose write fails, by the append's error. */
@@ -316,7 +360,7 @@ class GroupCoordinatorShardTest {
             "NOT_LEADER_OR_FOLLOWER, NOT_COORDINATOR", "KAFKA_STORAGE_ERROR, NOT_COORDINATOR",
             "MESSAGE_TOO_LARGE, INVALID_COMMIT_OFFSET_SIZE", "RECORD_LIST_TOO_LARGE, INVALID_COMMIT_OFFSET_SIZE"})
     void aCommitThatCannotBeWrittenIsRefusedAndChangesNothing(Errors appendError, Errors answered) throws Exception {
-        GroupCoordinatorShard shard = loaded(shard(), log);
+        Shard shard = loaded(shard(), log);
         JoinGroupResponseData member = joinNew(shard, "metadata");
         sync(shard, member.memberId(), 1, new byte[] {9});
         OffsetCommits.Committer inGeneration = new OffsetCommits.Committer(1, member.memberId(), null, -1);
@@ -331,7 +375,7 @@ class GroupCoordinatorShardTest {
 
         writeOutcome = Errors.NONE;
         shard.unload();
-        GroupCoordinatorShard reloaded = loaded(shard(), log);
+        Shard reloaded = loaded(shard(), log);
         assertEquals(Optional.of(42L), committed(reloaded, "g"));
         assertEquals(Set.of("g"), groupIds(reloaded));
     }
@@ -342,7 +386,7 @@ class GroupCoordinatorShardTest {
             "NOT_LEADER_OR_FOLLOWER, NOT_COORDINATOR", "MESSAGE_TOO_LARGE, UNKNOWN_SERVER_ERROR"})
     void anAssignmentThatCannotBeWrittenIsNotHandedOutAndTheGroupRebalances(Errors appendError, Errors answered)
             throws Exception {
-        GroupCoordinatorShard shard = loaded(shard(), log);
+        Shard shard = loaded(shard(), log);
         JoinGroupResponseData leader = joinNew(shard, "metadata");
 
         writeOutcome = appendError;
@@ -352,12 +396,12 @@ class GroupCoordinatorShardTest {
         assertEquals(Errors.REBALANCE_IN_PROGRESS, heartbeat(shard, leader.memberId(), 1));
 
         writeOutcome = Errors.NONE;
-        JoinGroupResponseData rejoined = on(shard, () -> shard.membership.join(context(),
+        JoinGroupResponseData rejoined = onParked(shard, s -> s.membership().join(context(),
                 join(leader.memberId(), "metadata")));
         assertEquals(2, rejoined.generationId());
         assertArrayEquals(new byte[] {2}, sync(shard, leader.memberId(), 2, new byte[] {2}).assignment());
         shard.unload();
-        GroupCoordinatorShard reloaded = loaded(shard(), log);
+        Shard reloaded = loaded(shard(), log);
         assertArrayEquals(new byte[] {2}, sync(reloaded, leader.memberId(), 2, null).assignment(),
                 "only the assignment that was written comes back");
     }
@@ -369,42 +413,39 @@ class GroupCoordinatorShardTest {
     @Test
     @Timeout(120)
     void aStaticMemberWhoseNewIdCannotBeWrittenKeepsItsOldPlaceAndSession() throws Exception {
-        GroupCoordinatorShard shard = loaded(shard(), log);
+        Shard shard = loaded(shard(), log);
         JoinGroupRequestData staticJoin = join("", "metadata").setGroupInstanceId("instance").setSessionTimeoutMs(10_000);
-        JoinGroupResponseData first = on(shard, () -> shard.membership.join(context(), staticJoin));
+        JoinGroupResponseData first = onParked(shard, s -> s.membership().join(context(), staticJoin));
         assertEquals(Errors.NONE.code(), first.errorCode());
         sync(shard, first.memberId(), 1, new byte[] {7});
 
         writeOutcome = Errors.NOT_ENOUGH_REPLICAS;
-        JoinGroupResponseData refused = on(shard, () -> shard.membership.join(context(), staticJoin));
+        JoinGroupResponseData refused = onParked(shard, s -> s.membership().join(context(), staticJoin));
         assertEquals(Errors.COORDINATOR_NOT_AVAILABLE.code(), refused.errorCode());
         // No heartbeat from here on: one would restart the old member's session whatever the shard did.
-        assertEquals(Set.of(first.memberId()), on(shard, () -> CompletableFuture.completedFuture(
-                shard.group("g").orElseThrow().members().stream().map(m -> m.memberId).collect(Collectors.toSet()))));
-        assertTrue(on(shard, () -> CompletableFuture.completedFuture(shard.group("g").orElseThrow()
+        assertEquals(Set.of(first.memberId()), read(shard, s -> (
+                s.group("g").orElseThrow().members().stream().map(m -> m.memberId()).collect(Collectors.toSet()))));
+        assertTrue(this.<Boolean>read(shard, s -> (s.group("g").orElseThrow()
                 .isLeader(first.memberId()))), "and still the leader");
 
         writeOutcome = Errors.NONE;
-        await("the old member leaves once its session ends").atMost(Duration.ofSeconds(90)).until(() -> on(shard,
-                () -> CompletableFuture.completedFuture(!shard.group("g").orElseThrow().hasMember(first.memberId()))));
+        await("the old member leaves once its session ends").atMost(Duration.ofSeconds(90)).until(() -> read(shard,
+                s -> !s.group("g").orElseThrow().hasMember(first.memberId())));
     }
 
     /** DeleteGroups, OffsetDelete and expiry whose tombstones cannot be written delete nothing. */
     @Test
     void deletionsThatCannotBeWrittenDeleteNothing() throws Exception {
         config = config(0); // every empty group's offsets are due
-        GroupCoordinatorShard shard = loaded(shard(), log);
+        Shard shard = loaded(shard(), log);
         OffsetCommits.Committer simple = new OffsetCommits.Committer(-1, "", null, -1);
         assertEquals(Map.of(DATA, Errors.NONE), commit(shard, "kept", simple, 5));
 
         writeOutcome = Errors.NOT_LEADER_OR_FOLLOWER;
-        assertEquals(Errors.NOT_COORDINATOR, on(shard, () -> shard.offsets.deleteGroup("kept")));
-        assertEquals(Errors.NOT_COORDINATOR, on(shard, () -> shard.offsets.deleteOffsets("kept", List.of(DATA)))
+        assertEquals(Errors.NOT_COORDINATOR, on(shard, s -> s.offsets().deleteGroup("kept")));
+        assertEquals(Errors.NOT_COORDINATOR, on(shard, s -> s.offsets().deleteOffsets("kept", List.of(DATA)))
                 .groupError());
-        on(shard, () -> {
-            shard.offsets.expire();
-            return CompletableFuture.completedFuture(null);
-        });
+        on(shard, s -> s.offsets().expire());
         assertEquals(Optional.of(5L), committed(shard, "kept"));
         assertEquals(Set.of("kept"), groupIds(shard));
 
@@ -413,34 +454,34 @@ class GroupCoordinatorShardTest {
         assertEquals(Optional.of(5L), committed(loaded(shard(), log), "kept"), "no tombstone reached the log");
     }
 
-    private static Map<TopicPartition, CommittedOffset> fetch(GroupCoordinatorShard shard, String groupId)
+    private Map<TopicPartition, CommittedOffset> fetch(Shard shard, String groupId)
             throws Exception {
-        return on(shard, () -> CompletableFuture.completedFuture(shard.offsets.fetch(groupId, null)));
+        return read(shard, s -> (s.offsets().fetch(groupId, null)));
     }
 
-    private static Errors simpleCommit(GroupCoordinatorShard shard, String groupId, TopicPartition tp, long offset)
+    private Errors simpleCommit(Shard shard, String groupId, TopicPartition tp, long offset)
             throws Exception {
-        return on(shard, () -> shard.offsets.commit(groupId, new OffsetCommits.Committer(-1, "", null, -1),
+        return on(shard, s -> s.offsets().commit(groupId, new OffsetCommits.Committer(-1, "", null, -1),
                 Map.of(tp, new OffsetCommits.Commit(offset, -1, null)))).get(tp);
     }
 
     /** Kafka's onPartitionsDeleted: a deleted topic's offsets leave every group, for good. */
     @Test
     void aDeletedTopicsOffsetsLeaveEveryGroupAndStayGone() throws Exception {
-        GroupCoordinatorShard shard = loaded(shard(), log);
+        Shard shard = loaded(shard(), log);
         assertEquals(Errors.NONE, simpleCommit(shard, "both", DATA, 7));
         assertEquals(Errors.NONE, simpleCommit(shard, "both", OTHER, 8));
         assertEquals(Errors.NONE, simpleCommit(shard, "one", DATA, 9));
 
         topics.remove(DATA.topic());
-        shard.removeOffsetsOf(DATA.topic()::equals);
+        runtime.writeAfterPendingWrites(PARTITION, error -> null, s -> s.offsets().removeOffsetsOf(DATA.topic()::equals));
         await().atMost(Duration.ofSeconds(10)).until(() -> fetch(shard, "one").isEmpty());
         assertEquals(Set.of(OTHER), fetch(shard, "both").keySet());
         assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION, simpleCommit(shard, "both", DATA, 10), "the topic is gone");
 
         shard.unload();
         topics.add(DATA.topic()); // created again under the same name: it starts with no offsets
-        GroupCoordinatorShard reloaded = loaded(shard(), log);
+        Shard reloaded = loaded(shard(), log);
         assertEquals(Map.of(), fetch(reloaded, "one"));
         assertEquals(Set.of(OTHER), fetch(reloaded, "both").keySet());
     }
@@ -448,18 +489,18 @@ class GroupCoordinatorShardTest {
     /** A shard that loads after a topic was deleted, on a broker that did not lead it then, drops its offsets. */
     @Test
     void aShardLoadedAfterATopicsDeletionDropsItsOffsetsForGood() throws Exception {
-        GroupCoordinatorShard before = loaded(shard(), log);
+        Shard before = loaded(shard(), log);
         assertEquals(Errors.NONE, simpleCommit(before, "g", DATA, 7));
         assertEquals(Errors.NONE, simpleCommit(before, "g", OTHER, 8));
         before.unload(); // leadership moved away: no one removes the offsets when the topic goes
 
         topics.remove(DATA.topic());
-        GroupCoordinatorShard after = loaded(shard(), log);
+        Shard after = loaded(shard(), log);
         await().atMost(Duration.ofSeconds(10)).until(() -> fetch(after, "g").keySet().equals(Set.of(OTHER)));
 
         after.unload();
         topics.add(DATA.topic());
-        GroupCoordinatorShard recreated = loaded(shard(), log);
+        Shard recreated = loaded(shard(), log);
         assertEquals(Set.of(OTHER), fetch(recreated, "g").keySet(), "the load wrote tombstones, not only forgot");
     }
 }

@@ -1,0 +1,31 @@
+package io.skein.broker.coordinator;
+
+import io.skein.broker.kafka.LogRecords.KeyValue;
+import java.util.List;
+import java.util.function.Function;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * What an operation on a shard returns: the records that carry its change, and its answer once they
+ * are written. The shard changes only when the records are replayed, after they are written.
+ *
+ * @param records   to append to the shard's partition, with acks=all; none for an operation that only reads
+ * @param onWritten the answer, given the write's outcome: NONE once every record is written and
+ *                  replayed, else the append's error and nothing replayed. Runs on the shard's thread
+ *                  and may settle what lives only in memory (requests parked in the shard).
+ */
+public record CoordinatorResult<T>(List<KeyValue> records, Function<Errors, T> onWritten) {
+    public CoordinatorResult {
+        records = List.copyOf(records);
+    }
+
+    /** The same records, with {@code answer} made of this result's answer. */
+    public <U> CoordinatorResult<U> map(Function<T, U> answer) {
+        return new CoordinatorResult<>(records, onWritten.andThen(answer));
+    }
+
+    /** An answer that writes nothing. */
+    public static <T> CoordinatorResult<T> of(T response) {
+        return new CoordinatorResult<>(List.of(), error -> response);
+    }
+}

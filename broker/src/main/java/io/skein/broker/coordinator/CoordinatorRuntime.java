@@ -1,0 +1,305 @@
+package io.skein.broker.coordinator;
+
+import io.skein.broker.DaemonThreads;
+import io.skein.broker.SerialExecutor;
+import io.skein.broker.kafka.LogRecords;
+import io.skein.broker.kafka.LogRecords.KeyValue;
+import io.skein.log.FetchIsolation;
+import io.skein.log.FileSlice;
+import io.skein.log.PartitionLog;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the shards of a coordinator, one per partition of its internal topic that this broker leads
+ * (Kafka's {@code CoordinatorRuntime}, much reduced). A shard is loaded by replaying its partition
+ * from log start, then runs operations: each returns records and an answer; the runtime appends the
+ * records with acks=all, replays them into the shard once written, and answers. Answers of writes
+ * come in the order the writes were made; an answer that writes nothing reads only written state, so
+ * it need not wait. When leadership leaves, the shard is unloaded and whatever is pending is
+ * answered {@code NOT_COORDINATOR}.
+ *
+ * <p>Threads: each shard has a serial executor on a pool of two threads: its state, its timers and
+ * every write completion are touched there only. One timer thread hands due timers to the shards'
+ * executors. Callers, on any thread, get futures.
+ */
+public final class CoordinatorRuntime<S extends CoordinatorShard> implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CoordinatorRuntime.class);
+    private static final int LOAD_READ_BYTES = 1024 * 1024;
+
+    /** Appends records to a partition with acks=all; completes with the append's error, NONE once written. */
+    public interface Writer {
+        CompletableFuture<Errors> append(TopicPartition partition, List<KeyValue> records);
+    }
+
+    private enum Status { LOADING, ACTIVE, UNLOADED }
+
+    private final Writer writer;
+    private final ExecutorService pool;
+    private final ScheduledThreadPoolExecutor timer;
+    private final Map<TopicPartition, Context> contexts = new ConcurrentHashMap<>();
+
+    /** @param name the threads' name: {@code name-N} run the shards, {@code name-timer} the timers */
+    public CoordinatorRuntime(String name, Writer writer) {
+        this.writer = writer;
+        this.pool = Executors.newFixedThreadPool(2, DaemonThreads.named(name));
+        this.timer = new ScheduledThreadPoolExecutor(1, DaemonThreads.named(name + "-timer"));
+        this.timer.setRemoveOnCancelPolicy(true);
+    }
+
+    /** Whether the shard of {@code partition} is loaded, or loading, for {@code leaderEpoch}. */
+    public boolean isLoaded(TopicPartition partition, int leaderEpoch) {
+        Context context = contexts.get(partition);
+        return context != null && context.leaderEpoch == leaderEpoch;
+    }
+
+    /**
+     * Starts loading a new shard of {@code partition} from {@code partitionLog}, unloading the one
+     * it had; operations meanwhile are answered {@code COORDINATOR_LOAD_IN_PROGRESS}.
+     */
+    public void load(TopicPartition partition, int leaderEpoch, PartitionLog partitionLog,
+                     Function<CoordinatorTimer, S> newShard) {
+        Context context = new Context(partition, leaderEpoch);
+        Context previous = contexts.put(partition, context);
+        if (previous != null) {
+            previous.unload();
+        }
+        context.load(partitionLog, newShard);
+    }
+
+    /** Unloads the shard of {@code partition}, if there is one. */
+    public void unload(TopicPartition partition) {
+        Context context = contexts.remove(partition);
+        if (context != null) {
+            context.unload();
+        }
+    }
+
+    /** The partitions with a shard, loaded or loading. */
+    public Set<TopicPartition> partitions() {
+        return Set.copyOf(contexts.keySet());
+    }
+
+    /**
+     * Runs {@code operation} on the shard of {@code partition} and writes its records; the answer is
+     * its own, or {@code errorResponse} of NOT_COORDINATOR (no shard, or unloaded before the answer),
+     * COORDINATOR_LOAD_IN_PROGRESS, or UNKNOWN_SERVER_ERROR if the operation threw.
+     */
+    public <T> CompletableFuture<T> write(TopicPartition partition, Function<Errors, T> errorResponse,
+                                          Function<S, CoordinatorResult<T>> operation) {
+        Context context = contexts.get(partition);
+        Errors unavailable = Context.unavailable(context);
+        if (unavailable != Errors.NONE) {
+            return CompletableFuture.completedFuture(errorResponse.apply(unavailable));
+        }
+        CompletableFuture<T> response = new CompletableFuture<>();
+        context.executor.execute(() -> context.run(operation, errorResponse, response));
+        return response;
+    }
+
+    /** As {@link #write}, once every write made before has completed: the operation sees their records. */
+    public <T> CompletableFuture<T> writeAfterPendingWrites(TopicPartition partition, Function<Errors, T> errorResponse,
+                                                            Function<S, CoordinatorResult<T>> operation) {
+        Context context = contexts.get(partition);
+        Errors unavailable = Context.unavailable(context);
+        if (unavailable != Errors.NONE) {
+            return CompletableFuture.completedFuture(errorResponse.apply(unavailable));
+        }
+        CompletableFuture<T> response = new CompletableFuture<>();
+        context.executor.execute(() -> context.lastWrite.whenComplete((ignored, failure) ->
+                context.executor.execute(() -> context.run(operation, errorResponse, response))));
+        return response;
+    }
+
+    /** An operation that writes nothing. */
+    public <T> CompletableFuture<T> read(TopicPartition partition, Function<Errors, T> errorResponse,
+                                         Function<S, T> operation) {
+        return write(partition, errorResponse, shard -> CoordinatorResult.of(operation.apply(shard)));
+    }
+
+    @Override
+    public void close() {
+        List.copyOf(contexts.keySet()).forEach(this::unload);
+        timer.shutdownNow();
+        pool.shutdown();
+        try {
+            if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
+                pool.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One shard with its life cycle, its write order and its timers. All but {@code status} is its executor's. */
+    private final class Context implements CoordinatorTimer {
+        private final TopicPartition partition;
+        private final int leaderEpoch;
+        private final SerialExecutor executor = new SerialExecutor(pool);
+        private final Map<String, ScheduledFuture<?>> timers = new HashMap<>();
+        private volatile Status status = Status.LOADING;
+        private S shard;
+        /** Completes once the latest write has been answered: the next write's answer waits for it. */
+        private CompletableFuture<?> lastWrite = CompletableFuture.completedFuture(null);
+
+        Context(TopicPartition partition, int leaderEpoch) {
+            this.partition = partition;
+            this.leaderEpoch = leaderEpoch;
+        }
+
+        void load(PartitionLog partitionLog, Function<CoordinatorTimer, S> newShard) {
+            executor.execute(() -> {
+                try {
+                    long started = System.nanoTime();
+                    S loading = newShard.apply(this);
+                    long next = partitionLog.logStartOffset();
+                    long end = partitionLog.logEndOffset();
+                    while (next < end && status == Status.LOADING) {
+                        FileSlice slice = partitionLog.read(next, LOAD_READ_BYTES, FetchIsolation.LOG_END, true);
+                        if (slice.isEmpty()) {
+                            break;
+                        }
+                        next = LogRecords.forEachRecord(slice, next, (offset, key, value) -> loading.replay(key, value));
+                    }
+                    if (status != Status.LOADING) {
+                        return;
+                    }
+                    shard = loading;
+                    status = Status.ACTIVE;
+                    log.info("Loaded {} (epoch {}) in {} ms", partition, leaderEpoch,
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+                    write(shard.onLoaded(), error -> null, new CompletableFuture<>());
+                } catch (RuntimeException e) {
+                    log.error("Cannot load {}: it stays loading", partition, e);
+                }
+            });
+        }
+
+        void unload() {
+            status = Status.UNLOADED;
+            executor.execute(() -> {
+                timers.values().forEach(t -> t.cancel(false));
+                timers.clear();
+                if (shard != null) {
+                    shard.onUnloaded();
+                }
+                log.info("Unloaded {} (epoch {})", partition, leaderEpoch);
+            });
+        }
+
+        /** NONE if {@code context} can run operations, else why not. */
+        static Errors unavailable(CoordinatorRuntime<?>.Context context) {
+            if (context == null) {
+                return Errors.NOT_COORDINATOR;
+            }
+            return switch (context.status) {
+                case LOADING -> Errors.COORDINATOR_LOAD_IN_PROGRESS;
+                case ACTIVE -> Errors.NONE;
+                case UNLOADED -> Errors.NOT_COORDINATOR;
+            };
+        }
+
+        <T> void run(Function<S, CoordinatorResult<T>> operation, Function<Errors, T> errorResponse,
+                     CompletableFuture<T> response) {
+            Errors unavailable = unavailable(this);
+            if (unavailable != Errors.NONE) {
+                response.complete(errorResponse.apply(unavailable));
+                return;
+            }
+            CoordinatorResult<T> result;
+            try {
+                result = operation.apply(shard);
+            } catch (RuntimeException e) {
+                log.error("An operation on {} failed", partition, e);
+                response.complete(errorResponse.apply(Errors.UNKNOWN_SERVER_ERROR));
+                return;
+            }
+            write(result, errorResponse, response);
+        }
+
+        private <T> void write(CoordinatorResult<T> result, Function<Errors, T> errorResponse,
+                               CompletableFuture<T> response) {
+            if (result.records().isEmpty()) {
+                answer(result, Errors.NONE, errorResponse, response);
+                return;
+            }
+            CompletableFuture<Errors> appended;
+            try {
+                appended = writer.append(partition, result.records());
+            } catch (RuntimeException e) {
+                appended = CompletableFuture.failedFuture(e);
+            }
+            CompletableFuture<Void> answered = new CompletableFuture<>();
+            CompletableFuture<?> previous = lastWrite;
+            lastWrite = answered;
+            previous.thenCombine(appended, (ignored, error) -> error).whenComplete((error, failure) ->
+                    executor.execute(() -> {
+                        try {
+                            if (status != Status.ACTIVE) {
+                                response.complete(errorResponse.apply(Errors.NOT_COORDINATOR));
+                                return;
+                            }
+                            if (failure != null) {
+                                log.error("A write to {} failed", partition, failure);
+                            }
+                            Errors outcome = failure != null ? Errors.UNKNOWN_SERVER_ERROR : error;
+                            if (outcome == Errors.NONE) {
+                                result.records().forEach(r -> shard.replay(ByteBuffer.wrap(r.key()),
+                                        r.value() == null ? null : ByteBuffer.wrap(r.value())));
+                            }
+                            answer(result, outcome, errorResponse, response);
+                        } finally {
+                            answered.complete(null);
+                        }
+                    }));
+        }
+
+        private <T> void answer(CoordinatorResult<T> result, Errors outcome, Function<Errors, T> errorResponse,
+                                CompletableFuture<T> response) {
+            try {
+                response.complete(result.onWritten().apply(outcome));
+            } catch (RuntimeException e) {
+                log.error("Answering an operation on {} failed", partition, e);
+                response.complete(errorResponse.apply(Errors.UNKNOWN_SERVER_ERROR));
+            }
+        }
+
+        @Override
+        public void schedule(String key, long delayMs, Supplier<CoordinatorResult<Void>> operation) {
+            cancel(key);
+            Object[] self = new Object[1];
+            ScheduledFuture<?> scheduled = timer.schedule(() -> executor.execute(() -> {
+                if (status == Status.ACTIVE && timers.get(key) == self[0]) {
+                    timers.remove(key);
+                    run(ignored -> operation.get(), error -> null, new CompletableFuture<>());
+                }
+            }), delayMs, TimeUnit.MILLISECONDS);
+            self[0] = scheduled;
+            timers.put(key, scheduled);
+        }
+
+        @Override
+        public void cancel(String key) {
+            ScheduledFuture<?> previous = timers.remove(key);
+            if (previous != null) {
+                previous.cancel(false);
+            }
+        }
+    }
+}
