@@ -57,8 +57,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It acts only from the moment this voter leads and has applied every entry before its term,
  * and stops when leadership moves or an append fails; any other voter answers NOT_CONTROLLER with
- * the leader's id. Broker liveness (heartbeats) lives only here, in memory: a new controller gives
- * every broker a fresh session.
+ * the leader's id. Broker liveness (heartbeats) lives only in memory, in {@link BrokerControlManager}:
+ * a new controller gives every broker a fresh session.
  */
 public final class QuorumController implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QuorumController.class);
@@ -266,11 +266,6 @@ public final class QuorumController implements AutoCloseable {
                     .setReplicaId(listener.nodeId()).setLogEndIndex(listener.logEndIndex())));
             return ControllerResult.of(List.of(), response.build());
         }, e -> DescribeQuorumResponse.newBuilder().setError(e).build());
-    }
-
-    /** The controller's current view, for tests and diagnostics: committed plus appended records. */
-    MetadataImage view() {
-        return CompletableFuture.supplyAsync(() -> view, eventLoop).join();
     }
 
     @Override
