@@ -69,6 +69,21 @@ final class PartitionChanges {
     }
 
     /**
+     * Partitions that no longer have {@code brokerId} as the one broker that may lead them without
+     * loss: it came back without the log directories that held their data.
+     */
+    static List<MetadataRecord> forgetLastLeader(MetadataImage view, int brokerId) {
+        List<MetadataRecord> records = new ArrayList<>();
+        forEachPartition(view, (topic, id, partition) -> {
+            if (partition.lastKnownLeader() == brokerId) {
+                records.add(change(topic, id, partition, partition.isr(), partition.leader(),
+                        PartitionRegistration.NO_LEADER));
+            }
+        });
+        return records;
+    }
+
+    /**
      * A partition's new ISR and leader: the partition epoch always moves on, the leader epoch when
      * the leader changes.
      */

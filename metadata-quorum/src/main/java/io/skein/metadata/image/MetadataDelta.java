@@ -40,6 +40,20 @@ public final class MetadataDelta {
         this.nextProducerId = image.nextProducerId();
     }
 
+    /**
+     * {@code image} with {@code records} replayed onto it, at the same offset: the active controller's
+     * view of records it has appended and not yet seen committed, and of changes that build on earlier
+     * ones of the same batch.
+     */
+    public static MetadataImage replayed(MetadataImage image, List<MetadataRecord> records) {
+        if (records.isEmpty()) {
+            return image;
+        }
+        MetadataDelta delta = new MetadataDelta(image);
+        records.forEach(delta::replay);
+        return delta.apply(image.offset());
+    }
+
     /** The image these changes apply to. */
     public MetadataImage image() {
         return image;

@@ -41,7 +41,7 @@ import org.apache.ratis.util.TimeDuration;
  * may {@link #append} records. (Brokers follow the log through the controllers' metadata stream,
  * not as Ratis members: see ARCHITECTURE.md.)
  */
-public final class MetadataQuorum implements AutoCloseable {
+public final class MetadataQuorum implements ControllerQuorum, AutoCloseable {
     private final QuorumSettings settings;
     private final RaftGroup group;
     private final RaftServer server;
@@ -101,6 +101,7 @@ public final class MetadataQuorum implements AutoCloseable {
         return properties;
     }
 
+    @Override
     public int nodeId() {
         return settings.nodeId();
     }
@@ -110,6 +111,7 @@ public final class MetadataQuorum implements AutoCloseable {
     }
 
     /** The latest applied image. */
+    @Override
     public MetadataImage image() {
         return stateMachine.image();
     }
@@ -124,6 +126,7 @@ public final class MetadataQuorum implements AutoCloseable {
      * node leads and has applied everything before it; {@code leaderChanged} gets the new leader's
      * node id (-1 for none) whenever leadership moves.
      */
+    @Override
     public void onLeadership(LongConsumer leaderReady, IntConsumer leaderChanged) {
         stateMachine.addLeadershipListener(new MetadataStateMachine.LeadershipListener() {
             @Override
@@ -152,11 +155,13 @@ public final class MetadataQuorum implements AutoCloseable {
     }
 
     /** The active controller's node id, if the quorum has a leader. */
+    @Override
     public OptionalInt leaderId() {
         RaftPeerId leader = division().getInfo().getLeaderId();
         return leader == null ? OptionalInt.empty() : OptionalInt.of(Voter.nodeId(leader));
     }
 
+    @Override
     public boolean isLeader() {
         DivisionInfo info = division().getInfo();
         return info.isLeader() && info.isLeaderReady();
@@ -168,6 +173,7 @@ public final class MetadataQuorum implements AutoCloseable {
      * {@link org.apache.ratis.protocol.exceptions.NotLeaderException} (as the cause) if this node
      * does not lead.
      */
+    @Override
     public CompletableFuture<Long> append(MetadataRecordBatch batch) {
         RaftClientRequest request = RaftClientRequest.newBuilder()
                 .setClientId(clientId)
@@ -192,6 +198,7 @@ public final class MetadataQuorum implements AutoCloseable {
     }
 
     /** Who leads, at which term, how far the log is committed, and how far each voter has it. */
+    @Override
     public QuorumState describe() {
         RaftServer.Division division = division();
         DivisionInfo info = division.getInfo();

@@ -1,0 +1,190 @@
+package io.skein.metadata.controller;
+
+import static io.skein.metadata.controller.ControllerErrors.error;
+import static io.skein.metadata.controller.ControllerErrors.none;
+
+import io.skein.metadata.image.BrokerRegistration;
+import io.skein.metadata.image.MetadataDelta;
+import io.skein.metadata.image.MetadataImage;
+import io.skein.proto.Uuids;
+import io.skein.proto.controller.BrokerHeartbeatRequest;
+import io.skein.proto.controller.BrokerHeartbeatResponse;
+import io.skein.proto.controller.Error;
+import io.skein.proto.controller.ErrorCode;
+import io.skein.proto.controller.RegisterBrokerRequest;
+import io.skein.proto.controller.RegisterBrokerResponse;
+import io.skein.proto.metadata.FenceBrokerRecord;
+import io.skein.proto.metadata.MetadataRecord;
+import io.skein.proto.metadata.RegisterBrokerRecord;
+import io.skein.proto.metadata.UnfenceBrokerRecord;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brokers: registration, heartbeats, sessions, fencing (an expired session, a controlled shutdown)
+ * and unfencing, with the partition changes that follow them ({@link PartitionChanges}).
+ *
+ * <p>Broker sessions are not in the metadata log: each broker's last heartbeat and the offset its
+ * registration committed at live here, in memory, owned by the controller's event-loop thread (the
+ * only caller of every method), and start afresh when this node becomes the active controller.
+ * Times are monotonic milliseconds passed in by the caller.
+ */
+final class BrokerControlManager {
+    private static final Logger log = LoggerFactory.getLogger(BrokerControlManager.class);
+
+    private final String clusterId;
+    private final long sessionTimeoutMs;
+    private final ConfigControlManager configs;
+    private final Map<Integer, Long> lastHeartbeatMs = new HashMap<>();
+    private final Map<Integer, Long> registrationOffsets = new HashMap<>();
+
+    BrokerControlManager(String clusterId, long sessionTimeoutMs, ConfigControlManager configs) {
+        this.clusterId = clusterId;
+        this.sessionTimeoutMs = sessionTimeoutMs;
+        this.configs = configs;
+    }
+
+    /** Gives every registered broker a fresh session, as of {@code nowMs}, when this node becomes active. */
+    void activate(MetadataImage image, long nowMs) {
+        lastHeartbeatMs.clear();
+        image.brokers().keySet().forEach(id -> lastHeartbeatMs.put(id, nowMs));
+        registrationOffsets.clear();
+    }
+
+    ControllerResult<RegisterBrokerResponse> registerBroker(MetadataImage view, RegisterBrokerRequest request,
+                                                            long nowMs) {
+        int id = request.getBrokerId();
+        if (!clusterId.equals(request.getClusterId())) {
+            return ControllerResult.of(List.of(), RegisterBrokerResponse.newBuilder().setError(error(
+                    ErrorCode.INCONSISTENT_CLUSTER_ID, "Broker " + id + " belongs to cluster " + request.getClusterId()
+                            + ", this is " + clusterId)).build());
+        }
+        UUID incarnation = Uuids.fromProto(request.getIncarnationId());
+        Set<UUID> logDirs = new HashSet<>(request.getLogDirIdsList().stream().map(Uuids::fromProto).toList());
+        BrokerRegistration existing = view.broker(id);
+        List<MetadataRecord> records = new ArrayList<>();
+        if (existing != null) {
+            if (existing.incarnationId().equals(incarnation)) { // a retry of a registration that went through
+                return ControllerResult.of(List.of(), RegisterBrokerResponse.newBuilder().setError(none())
+                        .setBrokerEpoch(existing.epoch()).build());
+            }
+            boolean sameStorage = !logDirs.isEmpty() && new HashSet<>(existing.logDirIds()).equals(logDirs);
+            if (!sameStorage && isAlive(existing, nowMs)) {
+                return ControllerResult.of(List.of(), RegisterBrokerResponse.newBuilder().setError(error(
+                        ErrorCode.DUPLICATE_BROKER_REGISTRATION, "Another live process is registered as node " + id
+                                + " with other log directories; stop it, or give this one another node.id")).build());
+            }
+            if (!existing.fenced()) { // a restart: its partitions move on at once, not after a session timeout
+                records.addAll(PartitionChanges.removeBroker(view, id, uncleanAllowed(view)));
+            }
+            if (!sameStorage) { // its old log directories are gone: it no longer holds what it last had
+                records.addAll(PartitionChanges.forgetLastLeader(MetadataDelta.replayed(view, records), id));
+            }
+        }
+        long epoch = Math.max(view.maxBrokerEpoch(), view.offset()) + 1;
+        records.add(MetadataRecord.newBuilder().setRegisterBroker(RegisterBrokerRecord.newBuilder()
+                .setBrokerId(id).setBrokerEpoch(epoch).setIncarnationId(request.getIncarnationId())
+                .addAllEndpoints(request.getEndpointsList()).setRack(request.getRack())
+                .addAllLogDirIds(request.getLogDirIdsList())).build());
+        lastHeartbeatMs.put(id, nowMs);
+        return new ControllerResult<>(records, RegisterBrokerResponse.newBuilder().setError(none())
+                .setBrokerEpoch(epoch).build(), offset -> registrationOffsets.put(id, offset));
+    }
+
+    private boolean isAlive(BrokerRegistration broker, long nowMs) {
+        Long last = lastHeartbeatMs.get(broker.id());
+        return !broker.fenced() || (last != null && nowMs - last < sessionTimeoutMs);
+    }
+
+    /**
+     * A heartbeat renews the broker's session. It unfences a fenced broker that has applied the
+     * metadata log up to its own registration (or, registered before this controller became active,
+     * up to where this controller started) and does not ask to stay fenced; a shutdown heartbeat
+     * fences it, moving its leaderships first.
+     */
+    ControllerResult<BrokerHeartbeatResponse> brokerHeartbeat(MetadataImage view, BrokerHeartbeatRequest request,
+                                                              long nowMs) {
+        int id = request.getBrokerId();
+        Error stale = brokerEpochError(view, id, request.getBrokerEpoch());
+        if (stale != null) {
+            return ControllerResult.of(List.of(), BrokerHeartbeatResponse.newBuilder().setError(stale)
+                    .setIsFenced(true).build());
+        }
+        BrokerRegistration broker = view.broker(id);
+        lastHeartbeatMs.put(id, nowMs);
+        boolean caughtUp = request.getCurrentMetadataOffset() >= registrationOffsets.getOrDefault(id, view.offset());
+        List<MetadataRecord> records = new ArrayList<>();
+        boolean fenced = broker.fenced();
+        if (request.getWantShutDown()) {
+            if (!fenced) { // controlled shutdown: leadership moves before the broker goes
+                records.addAll(fence(view, broker, true));
+                fenced = true;
+            }
+        } else if (fenced && caughtUp && !request.getWantFence()) {
+            records.add(MetadataRecord.newBuilder().setUnfenceBroker(UnfenceBrokerRecord.newBuilder()
+                    .setBrokerId(id).setBrokerEpoch(broker.epoch())).build());
+            records.addAll(PartitionChanges.restoreLeaders(MetadataDelta.replayed(view, records), id,
+                    uncleanAllowed(view)));
+            fenced = false;
+        }
+        return ControllerResult.of(records, BrokerHeartbeatResponse.newBuilder().setError(none())
+                .setIsCaughtUp(caughtUp).setIsFenced(fenced).setShouldShutDown(request.getWantShutDown()).build());
+    }
+
+    /** Unfenced brokers with no heartbeat for a session timeout ({@code broker.session.timeout.ms}) by {@code nowMs}. */
+    List<BrokerRegistration> expiredSessions(MetadataImage view, long nowMs) {
+        List<BrokerRegistration> expired = new ArrayList<>();
+        for (BrokerRegistration broker : view.brokers().values()) {
+            Long last = lastHeartbeatMs.get(broker.id());
+            if (!broker.fenced() && (last == null || nowMs - last >= sessionTimeoutMs)) {
+                log.info("Fencing broker {}: no heartbeat for {} ms", broker.id(), last == null ? "?" : nowMs - last);
+                expired.add(broker);
+            }
+        }
+        return expired;
+    }
+
+    /** Fences {@code expired} (found by {@link #expiredSessions}) unless it was fenced or registered again since. */
+    ControllerResult<Void> fenceExpired(MetadataImage view, BrokerRegistration expired) {
+        BrokerRegistration current = view.broker(expired.id());
+        return current == null || current.fenced() || current.epoch() != expired.epoch()
+                ? ControllerResult.of(List.of(), null) : ControllerResult.of(fence(view, current, false), null);
+    }
+
+    private List<MetadataRecord> fence(MetadataImage view, BrokerRegistration broker, boolean controlledShutdown) {
+        List<MetadataRecord> records = new ArrayList<>(PartitionChanges.removeBroker(view, broker.id(),
+                uncleanAllowed(view)));
+        records.add(MetadataRecord.newBuilder().setFenceBroker(FenceBrokerRecord.newBuilder()
+                .setBrokerId(broker.id()).setBrokerEpoch(broker.epoch()).setControlledShutdown(controlledShutdown))
+                .build());
+        return records;
+    }
+
+    private Predicate<String> uncleanAllowed(MetadataImage view) {
+        return topic -> configs.uncleanLeaderElection(view, topic);
+    }
+
+    /**
+     * Why a request from broker {@code id} at {@code epoch} is refused: {@code BROKER_ID_NOT_REGISTERED},
+     * or {@code STALE_BROKER_EPOCH} from an earlier registration; null if it is current.
+     */
+    static Error brokerEpochError(MetadataImage view, int id, long epoch) {
+        BrokerRegistration broker = view.broker(id);
+        if (broker == null) {
+            return error(ErrorCode.BROKER_ID_NOT_REGISTERED, "Broker " + id + " is not registered");
+        }
+        if (broker.epoch() != epoch) {
+            return error(ErrorCode.STALE_BROKER_EPOCH, "Broker " + id + " has epoch " + broker.epoch() + ", not "
+                    + epoch + ": register again");
+        }
+        return null;
+    }
+}
