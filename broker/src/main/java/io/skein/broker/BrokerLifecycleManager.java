@@ -13,7 +13,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -25,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * heartbeats with the metadata offset it has applied, stays fenced until it is ready to serve, and on
  * shutdown asks the controller to move its leaderships away first (controlled shutdown).
  *
- * <p>One thread, owned here, makes every call; the futures report the milestones of a start.
+ * <p>One thread, owned here, makes every call and handles its answer (the controller client does not
+ * block it); calls never overlap, and the futures report the milestones of a start.
  */
 public final class BrokerLifecycleManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BrokerLifecycleManager.class);
@@ -116,28 +119,46 @@ public final class BrokerLifecycleManager implements AutoCloseable {
         }
     }
 
+    /** One call to the controller; its answer is handled, and the next call scheduled, on this manager's thread. */
     private void tick() {
-        long delay;
-        try {
-            delay = brokerEpoch < 0 ? register() : heartbeat();
-        } catch (ControllerUnavailableException e) {
-            log.info("Broker {}: no active controller yet ({}); retrying", brokerId, e.getMessage());
-            delay = RETRY_BACKOFF_MS;
-        } catch (RuntimeException e) {
-            log.error("Broker {}: a call to the controller failed; retrying", brokerId, e);
-            delay = RETRY_BACKOFF_MS;
+        CompletableFuture<Long> delay = brokerEpoch < 0
+                ? controller.registerBroker(registration()).thenApplyAsync(this::registered, this::onThread)
+                : controller.brokerHeartbeat(heartbeat()).thenApplyAsync(this::heartbeatAnswered, this::onThread);
+        delay.whenComplete((next, failure) -> onThread(() -> scheduleNext(next, failure)));
+    }
+
+    private void scheduleNext(Long answered, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        long delay = failure == null ? answered : RETRY_BACKOFF_MS;
+        if (cause instanceof ControllerUnavailableException) {
+            log.info("Broker {}: no active controller yet ({}); retrying", brokerId, cause.getMessage());
+        } else if (cause != null) {
+            log.error("Broker {}: a call to the controller failed; retrying", brokerId, cause);
         }
         if (delay >= 0 && !thread.isShutdown()) {
             thread.schedule(this::tick, delay, TimeUnit.MILLISECONDS);
         }
     }
 
-    /** @return the delay before the next call, or -1 to make no more */
-    private long register() {
-        RegisterBrokerResponse response = controller.registerBroker(RegisterBrokerRequest.newBuilder()
+    /** Runs {@code task} on this manager's thread, unless it is closed. */
+    private void onThread(Runnable task) {
+        try {
+            thread.execute(task);
+        } catch (RejectedExecutionException closed) {
+            // Closed: no more calls.
+        }
+    }
+
+    private RegisterBrokerRequest registration() {
+        return RegisterBrokerRequest.newBuilder()
                 .setBrokerId(brokerId).setClusterId(clusterId).setIncarnationId(Uuids.toProto(incarnationId))
                 .addAllEndpoints(endpoints).addAllLogDirIds(logDirIds.stream().map(Uuids::toProto).toList())
-                .build());
+                .build();
+    }
+
+    /** @return the delay before the next call, or -1 to make no more */
+    private long registered(RegisterBrokerResponse response) {
         ErrorCode code = response.getError().getCode();
         if (code == ErrorCode.DUPLICATE_BROKER_REGISTRATION || code == ErrorCode.INCONSISTENT_CLUSTER_ID) {
             RuntimeException fatal = new IllegalStateException("The controller refused broker " + brokerId + ": "
@@ -155,10 +176,13 @@ public final class BrokerLifecycleManager implements AutoCloseable {
         return 0;
     }
 
-    private long heartbeat() {
-        BrokerHeartbeatResponse response = controller.brokerHeartbeat(BrokerHeartbeatRequest.newBuilder()
+    private BrokerHeartbeatRequest heartbeat() {
+        return BrokerHeartbeatRequest.newBuilder()
                 .setBrokerId(brokerId).setBrokerEpoch(brokerEpoch).setCurrentMetadataOffset(metadataOffset.getAsLong())
-                .setWantFence(!readyToUnfence).setWantShutDown(wantShutDown).build());
+                .setWantFence(!readyToUnfence).setWantShutDown(wantShutDown).build();
+    }
+
+    private long heartbeatAnswered(BrokerHeartbeatResponse response) {
         ErrorCode code = response.getError().getCode();
         if (code == ErrorCode.STALE_BROKER_EPOCH || code == ErrorCode.BROKER_ID_NOT_REGISTERED) {
             log.warn("Broker {}: the controller no longer knows epoch {} ({}); registering again", brokerId,

@@ -1,6 +1,7 @@
 package io.skein.broker;
 
 import io.skein.broker.admin.AdminServer;
+import io.skein.broker.api.ControllerRequests;
 import io.skein.broker.api.KafkaApis;
 import io.skein.broker.api.MetadataWaiter;
 import io.skein.broker.group.GroupCoordinator;
@@ -53,7 +54,6 @@ public final class BrokerServer implements AutoCloseable {
     private final NodeConfig config;
     private final List<KafkaServer> servers = new ArrayList<>();
     private final ExecutorService requestThreads;
-    private final ExecutorService controllerCalls;
     private final ScheduledExecutorService scheduler;
     private ControllerClient controllerClient;
     private ControllerClient lifecycleClient;
@@ -68,7 +68,6 @@ public final class BrokerServer implements AutoCloseable {
     private BrokerServer(NodeConfig config) {
         this.config = config;
         this.requestThreads = Executors.newFixedThreadPool(config.numIoThreads(), DaemonThreads.named("kafka-request-handler"));
-        this.controllerCalls = Executors.newCachedThreadPool(DaemonThreads.named("controller-requests"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("broker-scheduler"));
     }
 
@@ -117,13 +116,12 @@ public final class BrokerServer implements AutoCloseable {
         logManager = LogManager.start(config.logManagerConfig(),
                 topic -> ReplicaManager.topicConfig(config.topicDefaults(), loader.image(), topic), clock);
         replicaManager = new ReplicaManager(nodeId, logManager, config.topicDefaults(), clock, config.replication(
-                new AlterPartitionSender(nodeId, lifecycle::brokerEpoch, controllerClient, controllerCalls, scheduler),
+                new AlterPartitionSender(nodeId, lifecycle::brokerEpoch, controllerClient, scheduler),
                 lifecycle::brokerEpoch));
-        ProducerIdManager producerIds = new ProducerIdManager(nodeId, controllerClient, lifecycle::brokerEpoch,
-                controllerCalls);
+        ProducerIdManager producerIds = new ProducerIdManager(nodeId, controllerClient, lifecycle::brokerEpoch);
+        ControllerRequests controller = new ControllerRequests(controllerClient);
         groupCoordinator = new GroupCoordinator(nodeId, config.groupConfig(), replicaManager, clock);
-        apis = new KafkaApis(config, clusterId, replicaManager, controllerClient,
-                controllerCalls, producerIds, groupCoordinator);
+        apis = new KafkaApis(config, clusterId, replicaManager, controller, producerIds, groupCoordinator);
         loader.addPublisher(replicaManager);
         loader.addPublisher(groupCoordinator); // after the replica manager, which opens the partitions it loads
         loader.addPublisher(apis.metadata()); // last: clients see only what the parts above have applied
@@ -138,8 +136,8 @@ public final class BrokerServer implements AutoCloseable {
         Endpoint self = endpoints.stream().filter(e -> e.getName().equals(config.interBrokerListenerName()))
                 .findFirst().orElse(endpoints.get(0));
         adminServer = AdminServer.start(config.adminListener(), clusterId, nodeId,
-                self.getHost() + ":" + self.getPort(), self.getName(), apis, controllerClient,
-                controllerCalls, config.voters());
+                self.getHost() + ":" + self.getPort(), self.getName(), apis, controller,
+                config.voters());
         log.info("Broker {} serves the admin API on {}:{}", nodeId, config.adminListener().host(), adminServer.port());
         for (KafkaServer server : servers) {
             server.startAccepting(apis);
@@ -210,7 +208,6 @@ public final class BrokerServer implements AutoCloseable {
         closeQuietly(replicaManager);
         shutDown(scheduler);
         shutDown(requestThreads);
-        shutDown(controllerCalls);
         closeQuietly(logManager);
         closeQuietly(lifecycle);
         closeQuietly(lifecycleClient);

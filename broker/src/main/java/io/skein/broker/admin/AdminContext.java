@@ -4,7 +4,6 @@ import io.skein.broker.api.ConfigDescriber;
 import io.skein.broker.api.ControllerRequests;
 import io.skein.broker.api.MetadataWaiter;
 import io.skein.broker.api.TopicAdmin;
-import io.skein.metadata.controller.ControllerClient;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.TopicImage;
 import io.skein.metadata.quorum.Voter;
@@ -21,8 +20,8 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  *
  * @param listenerName the listener whose addresses the admin API reports for brokers
  */
-record AdminContext(String clusterId, MetadataWaiter metadata, ControllerClient controller,
-                    ControllerRequests controllerCalls, TopicAdmin topicAdmin, ConfigDescriber configs, Admin kafka,
+record AdminContext(String clusterId, MetadataWaiter metadata, ControllerRequests controller, TopicAdmin topicAdmin,
+                    ConfigDescriber configs, Admin kafka,
                     List<Voter> voters, String listenerName) {
     /** How long a write waits until this broker's metadata shows it. */
     static final long VISIBLE_WITHIN_MS = 30_000;

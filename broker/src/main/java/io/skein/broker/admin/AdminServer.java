@@ -6,14 +6,12 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.skein.broker.api.ControllerRequests;
 import io.skein.broker.api.KafkaApis;
-import io.skein.metadata.controller.ControllerClient;
 import io.skein.metadata.quorum.Voter;
 import io.skein.node.Listener;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -38,15 +36,14 @@ public final class AdminServer implements AutoCloseable {
      * @param bootstrap     this broker's own Kafka address
      * @param apis          this broker's Kafka API, whose metadata, topic changes and config
      *                      descriptions the admin API shares
-     * @param blockingCalls runs calls that block (to the controllers)
+     * @param controller    the route to the active controller, shared with the Kafka API
      */
     public static AdminServer start(Listener listener, String clusterId, int nodeId, String bootstrap,
-                                    String listenerName, KafkaApis apis, ControllerClient controller,
-                                    ExecutorService blockingCalls, List<Voter> voters) throws IOException {
+                                    String listenerName, KafkaApis apis, ControllerRequests controller,
+                                    List<Voter> voters) throws IOException {
         Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.CLIENT_ID_CONFIG, "skein-admin-api-" + nodeId));
-        AdminContext context = new AdminContext(clusterId, apis.metadata(), controller,
-                new ControllerRequests(blockingCalls), apis.topicAdmin(), apis.configs(), kafka, voters, listenerName);
+        AdminContext context = new AdminContext(clusterId, apis.metadata(), controller, apis.topicAdmin(), apis.configs(), kafka, voters, listenerName);
         String host = listener.host().isEmpty() ? "0.0.0.0" : listener.host();
         try {
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, listener.port()),

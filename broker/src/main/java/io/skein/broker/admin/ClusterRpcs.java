@@ -1,5 +1,6 @@
 package io.skein.broker.admin;
 
+import io.skein.metadata.controller.ControllerClient;
 import io.skein.metadata.image.BrokerRegistration;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.quorum.Voter;
@@ -91,7 +92,7 @@ final class ClusterRpcs {
         if (leader(voters).isEmpty()) {
             return CompletableFuture.completedFuture(Optional.empty());
         }
-        return context.controllerCalls().call(() -> Optional.of(context.controller().describeQuorum()))
+        return context.controller().call(ControllerClient::describeQuorum).thenApply(Optional::of)
                 .exceptionally(e -> Optional.empty());
     }
 
@@ -105,8 +106,8 @@ final class ClusterRpcs {
     private CompletableFuture<Map<Integer, Optional<DescribeVoterResponse>>> voters() {
         Map<Integer, CompletableFuture<Optional<DescribeVoterResponse>>> asked = new HashMap<>();
         for (Voter voter : context.voters()) {
-            asked.put(voter.id(), context.controllerCalls()
-                    .call(() -> Optional.of(context.controller().describeVoter(voter.id(), VOTER_TIMEOUT)))
+            asked.put(voter.id(), context.controller()
+                    .call(client -> client.describeVoter(voter.id(), VOTER_TIMEOUT)).thenApply(Optional::of)
                     .exceptionally(e -> Optional.empty()));
         }
         return CompletableFuture.allOf(asked.values().toArray(CompletableFuture[]::new)).thenApply(v -> {

@@ -256,7 +256,7 @@ final class TopicRpcs {
         if (changes.getChangesCount() == 0) {
             throw new InvalidRequestException("Name at least one config to set or delete");
         }
-        return context.controllerCalls().call(() -> context.controller().alterConfigs(changes.build()))
+        return context.controller().call(client -> client.alterConfigs(changes.build()))
                 .thenCompose(response -> {
                     throwIfAnyFailed(response.getError(), response.getResultsList().stream()
                             .map(ConfigChangeResult::getError));
@@ -296,7 +296,7 @@ final class TopicRpcs {
             election.addTopics(io.skein.proto.controller.TopicPartitions.newBuilder().setName(topic.name())
                     .addAllPartitions(partitions(topic, wanted.getPartitionsList())));
         }
-        return context.controllerCalls().call(() -> context.controller().electLeaders(election.build()))
+        return context.controller().call(client -> client.electLeaders(election.build()))
                 .thenCompose(response -> {
                     ControllerRequests.throwIfFailed(response.getError());
                     return context.shown(response.getMetadataOffset()).thenApply(now -> {

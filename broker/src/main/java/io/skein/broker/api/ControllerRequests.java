@@ -1,35 +1,41 @@
 package io.skein.broker.api;
 
+import io.skein.metadata.controller.ControllerClient;
 import io.skein.metadata.controller.ControllerClient.ControllerUnavailableException;
 import io.skein.proto.controller.Error;
 import io.skein.proto.controller.ErrorCode;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.function.Supplier;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * Calls to the active controller made for clients (topic creation and the like). The controller
- * client blocks, so calls run on their own executor, never on a request or network thread.
+ * The one route by which the Kafka API and the admin API reach the active controller for clients
+ * (topic creation and the like), with the controller's answers in Kafka's terms. Nothing blocks: the
+ * controller client is asynchronous.
  */
 public final class ControllerRequests {
-    private final Executor executor;
+    private final ControllerClient controller;
 
-    public ControllerRequests(Executor executor) {
-        this.executor = executor;
+    public ControllerRequests(ControllerClient controller) {
+        this.controller = controller;
     }
 
-    /** Runs {@code call} on the controller executor; an unreachable controller fails it with REQUEST_TIMED_OUT. */
-    public <T> CompletableFuture<T> call(Supplier<T> call) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return call.get();
-            } catch (ControllerUnavailableException e) {
-                throw new TimeoutException("The active controller could not be reached: " + e.getMessage());
+    /** {@code call}'s answer; an unreachable controller fails it with REQUEST_TIMED_OUT. */
+    public <T> CompletableFuture<T> call(Function<ControllerClient, CompletableFuture<T>> call) {
+        return call.apply(controller).handle((answer, failure) -> {
+            if (failure == null) {
+                return answer;
             }
-        }, executor);
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (cause instanceof ControllerUnavailableException) {
+                throw new TimeoutException("The active controller could not be reached: " + cause.getMessage());
+            }
+            throw failure instanceof CompletionException completion ? completion : new CompletionException(cause);
+        });
     }
 
     /** The Kafka error a controller error stands for: the controller names its errors after Kafka's. */

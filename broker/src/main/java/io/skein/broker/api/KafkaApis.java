@@ -5,12 +5,10 @@ import io.skein.broker.network.RequestContext;
 import io.skein.broker.network.RequestHandler;
 import io.skein.broker.producer.ProducerIdManager;
 import io.skein.broker.replica.ReplicaManager;
-import io.skein.metadata.controller.ControllerClient;
 import io.skein.node.NodeConfig;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 
@@ -25,16 +23,11 @@ public final class KafkaApis implements RequestHandler {
     private final TopicAdmin topicAdmin;
     private final ConfigDescriber configs;
 
-    /**
-     * @param controllerCalls   runs blocking calls to the controller
-     */
     public KafkaApis(NodeConfig config, String clusterId, ReplicaManager replicaManager,
-                     ControllerClient controller, Executor controllerCalls, ProducerIdManager producerIds,
-                     GroupCoordinator groupCoordinator) {
+                     ControllerRequests controller, ProducerIdManager producerIds, GroupCoordinator groupCoordinator) {
         this.metadataWaiter = new MetadataWaiter();
         ClusterView cluster = new ClusterView(metadataWaiter::image, clusterId, config.nodeId());
-        this.topicAdmin = new TopicAdmin(controller, new ControllerRequests(controllerCalls), metadataWaiter,
-                config.deleteTopicEnable());
+        this.topicAdmin = new TopicAdmin(controller, metadataWaiter, config.deleteTopicEnable());
         this.configs = new ConfigDescriber(config);
         TopicAdminApis topicApis = new TopicAdminApis(cluster, topicAdmin, configs);
         apis.put(ApiKeys.PRODUCE, new ProduceApi(cluster, replicaManager));

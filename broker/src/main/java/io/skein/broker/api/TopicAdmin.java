@@ -1,6 +1,5 @@
 package io.skein.broker.api;
 
-import io.skein.metadata.controller.ControllerClient;
 import io.skein.proto.controller.CreatableTopic;
 import io.skein.proto.controller.CreatePartitionsRequest;
 import io.skein.proto.controller.CreatePartitionsResponse;
@@ -21,15 +20,12 @@ import org.apache.kafka.common.errors.TopicDeletionDisabledException;
  * that must read the change back waits for the response's {@code metadata_offset} itself.
  */
 public final class TopicAdmin {
-    private final ControllerClient controller;
-    private final ControllerRequests requests;
+    private final ControllerRequests controller;
     private final MetadataWaiter waiter;
     private final boolean deleteTopicEnable;
 
-    TopicAdmin(ControllerClient controller, ControllerRequests requests, MetadataWaiter waiter,
-               boolean deleteTopicEnable) {
+    TopicAdmin(ControllerRequests controller, MetadataWaiter waiter, boolean deleteTopicEnable) {
         this.controller = controller;
-        this.requests = requests;
         this.waiter = waiter;
         this.deleteTopicEnable = deleteTopicEnable;
     }
@@ -38,7 +34,7 @@ public final class TopicAdmin {
                                                                 long waitMs) {
         CreateTopicsRequest request = CreateTopicsRequest.newBuilder().addAllTopics(topics)
                 .setValidateOnly(validateOnly).build();
-        return requests.call(() -> controller.createTopics(request))
+        return controller.call(client -> client.createTopics(request))
                 .thenCompose(response -> visible(response.getMetadataOffset(), waitMs, response));
     }
 
@@ -49,7 +45,7 @@ public final class TopicAdmin {
                     "Topic deletion is disabled: delete.topic.enable is false"));
         }
         DeleteTopicsRequest request = DeleteTopicsRequest.newBuilder().addAllNames(names).build();
-        return requests.call(() -> controller.deleteTopics(request))
+        return controller.call(client -> client.deleteTopics(request))
                 .thenCompose(response -> visible(response.getMetadataOffset(), waitMs, response));
     }
 
@@ -57,7 +53,7 @@ public final class TopicAdmin {
                                                                        boolean validateOnly, long waitMs) {
         CreatePartitionsRequest request = CreatePartitionsRequest.newBuilder().addAllTopics(counts)
                 .setValidateOnly(validateOnly).build();
-        return requests.call(() -> controller.createPartitions(request))
+        return controller.call(client -> client.createPartitions(request))
                 .thenCompose(response -> visible(response.getMetadataOffset(), waitMs, response));
     }
 

@@ -6,7 +6,7 @@ import io.skein.proto.controller.AllocateProducerIdsRequest;
 import io.skein.proto.controller.AllocateProducerIdsResponse;
 import io.skein.proto.controller.ErrorCode;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
+import java.util.concurrent.CompletionException;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.errors.CoordinatorLoadInProgressException;
 import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
@@ -20,7 +20,6 @@ public final class ProducerIdManager {
     private final int brokerId;
     private final ControllerClient controller;
     private final LongSupplier brokerEpoch;
-    private final Executor executor;
     private long next;
     private long end;
     private long prefetchAt;
@@ -28,12 +27,10 @@ public final class ProducerIdManager {
     private long nextBlockEnd;
     private CompletableFuture<Void> fetching;
 
-    /** @param executor runs the blocking calls to the controller */
-    public ProducerIdManager(int brokerId, ControllerClient controller, LongSupplier brokerEpoch, Executor executor) {
+    public ProducerIdManager(int brokerId, ControllerClient controller, LongSupplier brokerEpoch) {
         this.brokerId = brokerId;
         this.controller = controller;
         this.brokerEpoch = brokerEpoch;
-        this.executor = executor;
     }
 
     /** A producer id never handed out before, as soon as one is available. */
@@ -56,7 +53,7 @@ public final class ProducerIdManager {
 
     private CompletableFuture<Void> fetchNextBlock() {
         if (fetching == null) {
-            CompletableFuture<Void> fetch = CompletableFuture.runAsync(this::allocateBlock, executor);
+            CompletableFuture<Void> fetch = allocateBlock();
             fetching = fetch;
             fetch.whenComplete((ignored, error) -> {
                 synchronized (this) {
@@ -68,14 +65,22 @@ public final class ProducerIdManager {
     }
 
     /** Fails with errors the client retries InitProducerId on. */
-    private void allocateBlock() {
-        AllocateProducerIdsResponse response;
-        try {
-            response = controller.allocateProducerIds(AllocateProducerIdsRequest.newBuilder()
-                    .setBrokerId(brokerId).setBrokerEpoch(brokerEpoch.getAsLong()).build());
-        } catch (ControllerUnavailableException e) {
-            throw new CoordinatorNotAvailableException("No producer ids available: " + e.getMessage());
-        }
+    private CompletableFuture<Void> allocateBlock() {
+        return controller.allocateProducerIds(AllocateProducerIdsRequest.newBuilder()
+                        .setBrokerId(brokerId).setBrokerEpoch(brokerEpoch.getAsLong()).build())
+                .handle((response, failure) -> {
+                    if (failure != null) {
+                        Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+                        throw cause instanceof ControllerUnavailableException
+                                ? new CoordinatorNotAvailableException("No producer ids available: " + cause.getMessage())
+                                : new CompletionException(cause);
+                    }
+                    blockAllocated(response);
+                    return null;
+                });
+    }
+
+    private void blockAllocated(AllocateProducerIdsResponse response) {
         if (response.getError().getCode() != ErrorCode.NONE) {
             throw new CoordinatorLoadInProgressException("No producer ids available yet: "
                     + response.getError().getMessage());

@@ -7,7 +7,7 @@ import io.skein.proto.controller.AlterPartitionRequest;
 import io.skein.proto.controller.AlterPartitionResponse;
 import io.skein.proto.controller.ErrorCode;
 import io.skein.proto.controller.PartitionIsr;
-import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends a leader's ISR changes to the active controller (AlterPartition), off the request threads.
+ * Sends a leader's ISR changes to the active controller (AlterPartition), without waiting for the answer.
  *
  * <p>An answer resolves a change only when it shows what happened. A committed change reaches every
  * broker through the metadata log; INELIGIBLE_REPLICA and INVALID_REQUEST come after the controller
@@ -32,19 +32,14 @@ public final class AlterPartitionSender implements Partition.IsrChanges {
     private final int brokerId;
     private final LongSupplier brokerEpoch;
     private final ControllerClient controller;
-    private final Executor executor;
     private final ScheduledExecutorService retries;
 
-    /**
-     * @param executor where the blocking controller calls run
-     * @param retries  schedules the next attempt of a change whose outcome is unknown
-     */
-    public AlterPartitionSender(int brokerId, LongSupplier brokerEpoch, ControllerClient controller, Executor executor,
+    /** @param retries schedules the next attempt of a change whose outcome is unknown */
+    public AlterPartitionSender(int brokerId, LongSupplier brokerEpoch, ControllerClient controller,
                                 ScheduledExecutorService retries) {
         this.brokerId = brokerId;
         this.brokerEpoch = brokerEpoch;
         this.controller = controller;
-        this.executor = executor;
         this.retries = retries;
     }
 
@@ -52,7 +47,7 @@ public final class AlterPartitionSender implements Partition.IsrChanges {
     public void propose(Partition partition, IsrProposal proposal) {
         log.info("Broker {} asks to change the ISR of {} from {} to {}", brokerId, partition.topicPartition(),
                 proposal.basis().isr(), proposal.isr());
-        executor.execute(() -> send(partition, proposal));
+        send(partition, proposal);
     }
 
     private void send(Partition partition, IsrProposal proposal) {
@@ -67,18 +62,21 @@ public final class AlterPartitionSender implements Partition.IsrChanges {
                         .setPartitionEpoch(proposal.basis().partitionEpoch()).addAllNewIsr(proposal.isr())
                         .addAllNewIsrBrokerEpochs(proposal.brokerEpochs()))
                 .build();
-        ErrorCode error;
-        try {
-            AlterPartitionResponse response = controller.alterPartition(request);
-            error = response.getError().getCode() != ErrorCode.NONE ? response.getError().getCode()
-                    : response.getPartitionsList().stream().map(p -> p.getError().getCode())
-                    .filter(code -> code != ErrorCode.NONE).findFirst().orElse(ErrorCode.NONE);
-        } catch (RuntimeException e) {
-            log.info("Cannot send the ISR {} of {} to the controller, trying again: {}", proposal.isr(),
-                    partition.topicPartition(), e.toString());
-            retryLater(partition, proposal);
-            return;
-        }
+        controller.alterPartition(request).whenComplete((response, failure) -> {
+            if (failure != null) {
+                log.info("Cannot send the ISR {} of {} to the controller, trying again: {}", proposal.isr(),
+                        partition.topicPartition(), failure.toString());
+                retryLater(partition, proposal);
+            } else {
+                answered(partition, proposal, response);
+            }
+        });
+    }
+
+    private void answered(Partition partition, IsrProposal proposal, AlterPartitionResponse response) {
+        ErrorCode error = response.getError().getCode() != ErrorCode.NONE ? response.getError().getCode()
+                : response.getPartitionsList().stream().map(p -> p.getError().getCode())
+                .filter(code -> code != ErrorCode.NONE).findFirst().orElse(ErrorCode.NONE);
         switch (error) {
             case NONE -> {
                 // Committed: the metadata log brings it.
@@ -99,7 +97,10 @@ public final class AlterPartitionSender implements Partition.IsrChanges {
     }
 
     private void retryLater(Partition partition, IsrProposal proposal) {
-        retries.schedule(() -> executor.execute(() -> send(partition, proposal)), RETRY_BACKOFF_MS,
-                TimeUnit.MILLISECONDS);
+        try {
+            retries.schedule(() -> send(partition, proposal), RETRY_BACKOFF_MS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closed) {
+            // The broker is shutting down: nothing left to change the ISR of.
+        }
     }
 }

@@ -110,7 +110,7 @@ public final class MetadataBenchmark {
         for (int trial = 1; trial <= trials; trial++) {
             cluster.awaitAllCaughtUp();
             Thread.sleep(settleMs()); // a settled cluster, as one failure meets it
-            int leader = cluster.client.describeQuorum().getLeaderId();
+            int leader = cluster.client.describeQuorum().join().getLeaderId();
             long start = System.nanoTime();
             cluster.kill(leader);
             ErrorCode result = setClusterConfig(cluster.client, "bench.failover", Integer.toString(trial));
@@ -135,7 +135,7 @@ public final class MetadataBenchmark {
 
     static ErrorCode setClusterConfig(ControllerClient client, String key, String value) {
         return client.alterConfigs(AlterConfigsRequest.newBuilder().addChanges(ConfigChange.newBuilder()
-                .setResourceType(ConfigResourceType.BROKER).setResourceName("").setName(key).setValue(value)).build())
+                .setResourceType(ConfigResourceType.BROKER).setResourceName("").setName(key).setValue(value)).build()).join()
                 .getResults(0).getError().getCode();
     }
 
@@ -150,7 +150,7 @@ public final class MetadataBenchmark {
                     .setReplicationFactor(3));
         }
         time("CREATE 10,000 partitions (100 topics x 100, RF 3, 1 request)", () ->
-                check(cluster.client.createTopics(hundredTopics.build())), 10_000);
+                check(cluster.client.createTopics(hundredTopics.build()).join()), 10_000);
         time("CREATE 10,000 partitions (1,000 topics x 10, RF 3, 1,000 requests one after another)", () -> {
             for (int t = 0; t < 1_000; t++) {
                 create(cluster.client, "bench-1000x10-" + t, 10, 3);
@@ -161,7 +161,7 @@ public final class MetadataBenchmark {
 
     private static void create(ControllerClient client, String name, int partitions, int replicationFactor) {
         check(client.createTopics(CreateTopicsRequest.newBuilder().addTopics(CreatableTopic.newBuilder()
-                .setName(name).setNumPartitions(partitions).setReplicationFactor(replicationFactor)).build()));
+                .setName(name).setNumPartitions(partitions).setReplicationFactor(replicationFactor)).build()).join());
     }
 
     private static void check(CreateTopicsResponse response) {
@@ -404,10 +404,10 @@ public final class MetadataBenchmark {
         void keepBrokerAlive(int id) {
             RegisterBrokerResponse registered = client.registerBroker(RegisterBrokerRequest.newBuilder()
                     .setBrokerId(id).setClusterId(CLUSTER_ID).setIncarnationId(Uuids.toProto(UUID.randomUUID()))
-                    .addLogDirIds(Uuids.toProto(UUID.randomUUID())).build());
+                    .addLogDirIds(Uuids.toProto(UUID.randomUUID())).build()).join();
             long epoch = registered.getBrokerEpoch();
             heartbeats.scheduleWithFixedDelay(() -> client.brokerHeartbeat(BrokerHeartbeatRequest.newBuilder()
-                    .setBrokerId(id).setBrokerEpoch(epoch).setCurrentMetadataOffset(Long.MAX_VALUE).build()),
+                    .setBrokerId(id).setBrokerEpoch(epoch).setCurrentMetadataOffset(Long.MAX_VALUE).build()).join(),
                     0, 1, TimeUnit.SECONDS);
         }
 
@@ -415,7 +415,7 @@ public final class MetadataBenchmark {
         void awaitAllCaughtUp() {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (System.nanoTime() < deadline) {
-                DescribeQuorumResponse quorum = client.describeQuorum();
+                DescribeQuorumResponse quorum = client.describeQuorum().join();
                 if (quorum.getError().getCode() == ErrorCode.NONE && quorum.getVotersCount() == processes.size()
                         && quorum.getVotersList().stream().mapToLong(ReplicaState::getLogEndIndex)
                                 .allMatch(index -> index >= quorum.getCommitIndex())) {

@@ -55,7 +55,7 @@ public class QuorumControllerTest {
 
     public static CreateTopicsResponse create(ControllerClient client, String name, int partitions, int replicationFactor) {
         return client.createTopics(CreateTopicsRequest.newBuilder().addTopics(CreatableTopic.newBuilder()
-                .setName(name).setNumPartitions(partitions).setReplicationFactor(replicationFactor)).build());
+                .setName(name).setNumPartitions(partitions).setReplicationFactor(replicationFactor)).build()).join();
     }
 
     public static ErrorCode createError(ControllerClient client, String name, int partitions, int replicationFactor) {
@@ -109,7 +109,7 @@ public class QuorumControllerTest {
             await().atMost(Duration.ofSeconds(30)).until(() ->
                     ImageRecords.of(broker.image()).equals(ImageRecords.of(controllers.awaitConvergence())));
             assertEquals(3, image.topic("after-4").partitions().size());
-            DescribeQuorumResponse quorum = controllers.client().describeQuorum();
+            DescribeQuorumResponse quorum = controllers.client().describeQuorum().join();
             assertEquals(controllers.active().quorum().nodeId(), quorum.getLeaderId());
             assertEquals(3, quorum.getVotersCount());
         }
@@ -169,21 +169,21 @@ public class QuorumControllerTest {
             CreateTopicsResponse created = create(client, "shown", 1, 1);
             assertShownFirstAt(images, created.getMetadataOffset(), image -> image.topic("shown") != null);
             long grown = client.createPartitions(CreatePartitionsRequest.newBuilder()
-                    .addTopics(PartitionCount.newBuilder().setName("shown").setCount(3)).build()).getMetadataOffset();
+                    .addTopics(PartitionCount.newBuilder().setName("shown").setCount(3)).build()).join().getMetadataOffset();
             assertShownFirstAt(images, grown, image -> image.topic("shown").partitions().size() == 3);
             long configured = client.alterConfigs(AlterConfigsRequest.newBuilder().addChanges(ConfigChange.newBuilder()
                     .setResourceType(ConfigResourceType.TOPIC).setResourceName("shown").setName("retention.ms")
-                    .setValue("1000")).build()).getMetadataOffset();
+                    .setValue("1000")).build()).join().getMetadataOffset();
             assertShownFirstAt(images, configured, image -> !image.configs(new io.skein.metadata.image.ConfigResource(
                     ConfigResourceType.TOPIC, "shown")).isEmpty());
-            long deleted = client.deleteTopics(DeleteTopicsRequest.newBuilder().addNames("shown").build())
+            long deleted = client.deleteTopics(DeleteTopicsRequest.newBuilder().addNames("shown").build()).join()
                     .getMetadataOffset();
             assertShownFirstAt(images, deleted, image -> image.topic("shown") == null);
 
             assertEquals(0, create(client, "shown-not", 1, 5).getMetadataOffset(), "a refused change writes nothing");
             assertEquals(0, client.createTopics(CreateTopicsRequest.newBuilder().setValidateOnly(true)
                     .addTopics(CreatableTopic.newBuilder().setName("checked").setNumPartitions(1)
-                            .setReplicationFactor(1)).build()).getMetadataOffset(), "nor does a validation");
+                            .setReplicationFactor(1)).build()).join().getMetadataOffset(), "nor does a validation");
         }
     }
 
@@ -355,7 +355,7 @@ public class QuorumControllerTest {
             assertEquals(ErrorCode.NONE, createError(controllers.client(), "clean", 2, 2));
             assertEquals(ErrorCode.NONE, controllers.client().createTopics(CreateTopicsRequest.newBuilder()
                     .addTopics(CreatableTopic.newBuilder().setName("unclean").setNumPartitions(2).setReplicationFactor(2)
-                            .putConfigs("unclean.leader.election.enable", "true")).build()).getTopics(0).getError().getCode());
+                            .putConfigs("unclean.leader.election.enable", "true")).build()).join().getTopics(0).getError().getCode());
             // In each topic, broker 1 leads one partition alone: its follower, broker 2, fell out of the ISR.
             MetadataImage placed = controllers.awaitConvergence();
             Map<String, Integer> ledBy1 = new HashMap<>();
@@ -382,7 +382,7 @@ public class QuorumControllerTest {
             // An operator's unclean election (kafka-leader-election --election-type unclean) does it on demand.
             assertEquals(ErrorCode.NONE, controllers.client().electLeaders(ElectLeadersRequest.newBuilder()
                     .setElectionType(ElectionType.UNCLEAN).addTopics(TopicPartitions.newBuilder().setName("clean")
-                            .addPartitions(ledBy1.get("clean"))).build()).getResults(0).getError().getCode());
+                            .addPartitions(ledBy1.get("clean"))).build()).join().getResults(0).getError().getCode());
             PartitionRegistration elected = controllers.awaitConvergence().topic("clean").partition(ledBy1.get("clean"));
             assertEquals(2, elected.leader());
             assertEquals(List.of(2), elected.isr());
@@ -406,7 +406,7 @@ public class QuorumControllerTest {
                 .setBrokerId(broker.id).setBrokerEpoch(broker.epoch).addPartitions(PartitionIsr.newBuilder()
                         .setTopicId(Uuids.toProto(topic.id())).setPartitionId(partitionId).setLeaderEpoch(leaderEpoch)
                         .setPartitionEpoch(partitionEpoch).addAllNewIsr(isr).addAllNewIsrBrokerEpochs(brokerEpochs))
-                .build());
+                .build()).join();
         return response.getError().getCode() != ErrorCode.NONE ? response.getError().getCode()
                 : response.getPartitions(0).getError().getCode();
     }
@@ -499,7 +499,7 @@ public class QuorumControllerTest {
 
             assertEquals(ErrorCode.INCONSISTENT_CLUSTER_ID, controllers.client().registerBroker(
                     RegisterBrokerRequest.newBuilder().setBrokerId(2).setClusterId("other")
-                            .setIncarnationId(Uuids.toProto(UUID.randomUUID())).build()).getError().getCode());
+                            .setIncarnationId(Uuids.toProto(UUID.randomUUID())).build()).join().getError().getCode());
         }
     }
 
@@ -522,34 +522,34 @@ public class QuorumControllerTest {
             assertEquals(ErrorCode.INVALID_PARTITIONS, createError(client, "none", 0, 1));
             assertEquals(ErrorCode.INVALID_CONFIG, client.createTopics(CreateTopicsRequest.newBuilder()
                     .addTopics(CreatableTopic.newBuilder().setName("configured").setNumPartitions(1)
-                            .setReplicationFactor(1).putConfigs("bogus", "1")).build()).getTopics(0).getError().getCode());
+                            .setReplicationFactor(1).putConfigs("bogus", "1")).build()).join().getTopics(0).getError().getCode());
             assertEquals(ErrorCode.NONE, createError(client, "defaults", -1, -1));
 
             assertEquals(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, client.deleteTopics(DeleteTopicsRequest.newBuilder()
-                    .addNames("missing").build()).getTopics(0).getError().getCode());
+                    .addNames("missing").build()).join().getTopics(0).getError().getCode());
             assertEquals(ErrorCode.INVALID_PARTITIONS, client.createPartitions(CreatePartitionsRequest.newBuilder()
-                    .addTopics(PartitionCount.newBuilder().setName("a.b").setCount(1)).build()).getTopics(0)
+                    .addTopics(PartitionCount.newBuilder().setName("a.b").setCount(1)).build()).join().getTopics(0)
                     .getError().getCode());
             assertEquals(ErrorCode.NONE, client.createPartitions(CreatePartitionsRequest.newBuilder()
-                    .addTopics(PartitionCount.newBuilder().setName("a.b").setCount(4)).build()).getTopics(0)
+                    .addTopics(PartitionCount.newBuilder().setName("a.b").setCount(4)).build()).join().getTopics(0)
                     .getError().getCode());
             io.skein.proto.controller.Error fewer = client.createPartitions(CreatePartitionsRequest.newBuilder()
-                    .addTopics(PartitionCount.newBuilder().setName("a.b").setCount(2)).build()).getTopics(0).getError();
+                    .addTopics(PartitionCount.newBuilder().setName("a.b").setCount(2)).build()).join().getTopics(0).getError();
             assertEquals(ErrorCode.INVALID_PARTITIONS, fewer.getCode());
             assertTrue(fewer.getMessage().contains("can only be increased"), fewer.getMessage());
             assertEquals(ErrorCode.ELECTION_NOT_NEEDED, client.electLeaders(ElectLeadersRequest.newBuilder()
                     .setElectionType(ElectionType.PREFERRED).addTopics(TopicPartitions.newBuilder().setName("a.b")
-                            .addPartitions(0)).build()).getResults(0).getError().getCode());
+                            .addPartitions(0)).build()).join().getResults(0).getError().getCode());
             assertEquals(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, client.alterConfigs(AlterConfigsRequest.newBuilder()
                     .addChanges(ConfigChange.newBuilder().setResourceType(ConfigResourceType.TOPIC)
-                            .setResourceName("missing").setName("retention.ms").setValue("1")).build())
+                            .setResourceName("missing").setName("retention.ms").setValue("1")).build()).join()
                     .getResults(0).getError().getCode());
             assertEquals(ErrorCode.NONE, client.alterConfigs(AlterConfigsRequest.newBuilder()
                     .addChanges(ConfigChange.newBuilder().setResourceType(ConfigResourceType.TOPIC)
-                            .setResourceName("a.b").setName("retention.ms").setValue("1000")).build())
+                            .setResourceName("a.b").setName("retention.ms").setValue("1000")).build()).join()
                     .getResults(0).getError().getCode());
             assertEquals(ErrorCode.STALE_BROKER_EPOCH, client.allocateProducerIds(AllocateProducerIdsRequest
-                    .newBuilder().setBrokerId(1).setBrokerEpoch(-7).build()).getError().getCode());
+                    .newBuilder().setBrokerId(1).setBrokerEpoch(-7).build()).join().getError().getCode());
 
             MetadataImage image = controllers.awaitConvergence();
             assertEquals(4, image.topic("a.b").partitions().size());
@@ -566,7 +566,7 @@ public class QuorumControllerTest {
             long previousEnd = -1;
             for (int i = 0; i < 3; i++) {
                 var block = controllers.client().allocateProducerIds(AllocateProducerIdsRequest.newBuilder()
-                        .setBrokerId(1).setBrokerEpoch(broker.epoch).build());
+                        .setBrokerId(1).setBrokerEpoch(broker.epoch).build()).join();
                 assertEquals(ErrorCode.NONE, block.getError().getCode());
                 assertTrue(block.getProducerIdStart() > previousEnd);
                 previousEnd = block.getProducerIdStart() + block.getProducerIdLen() - 1;

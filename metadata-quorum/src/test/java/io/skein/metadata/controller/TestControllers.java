@@ -149,7 +149,7 @@ public final class TestControllers implements AutoCloseable {
                     .setBrokerId(id).setClusterId(CLUSTER_ID).setIncarnationId(Uuids.toProto(UUID.randomUUID()))
                     .addEndpoints(Endpoint.newBuilder().setName("PLAINTEXT").setHost("localhost").setPort(9000 + id)
                             .setSecurityProtocol("PLAINTEXT"))
-                    .addAllLogDirIds(logDirs.stream().map(Uuids::toProto).toList()).build());
+                    .addAllLogDirIds(logDirs.stream().map(Uuids::toProto).toList()).build()).join();
             if (response.getError().getCode() == ErrorCode.NONE) {
                 epoch = response.getBrokerEpoch();
             }
@@ -169,7 +169,7 @@ public final class TestControllers implements AutoCloseable {
         /** A heartbeat from a broker that has applied the metadata log up to {@code metadataOffset}. */
         BrokerHeartbeatResponse heartbeat(boolean wantFence, long metadataOffset) {
             return client.brokerHeartbeat(BrokerHeartbeatRequest.newBuilder().setBrokerId(id).setBrokerEpoch(epoch)
-                    .setCurrentMetadataOffset(metadataOffset).setWantFence(wantFence).build());
+                    .setCurrentMetadataOffset(metadataOffset).setWantFence(wantFence).build()).join();
         }
 
         /** Registers and heartbeats until unfenced. */
