@@ -1,13 +1,16 @@
 package io.skein.broker;
 
+import io.skein.broker.util.DaemonThreads;
 import io.skein.broker.admin.AdminServer;
-import io.skein.broker.api.ControllerRequests;
+import io.skein.broker.metadata.ControllerRequests;
 import io.skein.broker.api.KafkaApis;
-import io.skein.broker.api.MetadataWaiter;
+import io.skein.broker.metadata.MetadataWaiter;
+import io.skein.broker.group.GroupConfig;
 import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.network.KafkaServer;
 import io.skein.broker.producer.ProducerIdManager;
 import io.skein.broker.replica.AlterPartitionSender;
+import io.skein.broker.replica.Partition;
 import io.skein.broker.replica.ReplicaManager;
 import io.skein.log.LogManager;
 import io.skein.metadata.controller.ControllerClient;
@@ -32,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,12 +119,12 @@ public final class BrokerServer implements AutoCloseable {
 
         logManager = LogManager.start(config.logManagerConfig(),
                 topic -> ReplicaManager.topicConfig(config.topicDefaults(), loader.image(), topic), clock);
-        replicaManager = new ReplicaManager(nodeId, logManager, config.topicDefaults(), clock, config.replication(
+        replicaManager = new ReplicaManager(nodeId, logManager, config.topicDefaults(), clock, replication(config,
                 new AlterPartitionSender(nodeId, lifecycle::brokerEpoch, controllerClient, scheduler),
                 lifecycle::brokerEpoch));
         ProducerIdManager producerIds = new ProducerIdManager(nodeId, controllerClient, lifecycle::brokerEpoch);
         ControllerRequests controller = new ControllerRequests(controllerClient);
-        groupCoordinator = new GroupCoordinator(nodeId, config.groupConfig(), replicaManager, clock);
+        groupCoordinator = new GroupCoordinator(nodeId, groupConfig(config), replicaManager, clock);
         apis = new KafkaApis(config, clusterId, replicaManager, controller, producerIds, groupCoordinator);
         loader.addPublisher(replicaManager);
         loader.addPublisher(groupCoordinator); // after the replica manager, which opens the partitions it loads
@@ -136,8 +140,8 @@ public final class BrokerServer implements AutoCloseable {
         Endpoint self = endpoints.stream().filter(e -> e.getName().equals(config.interBrokerListenerName()))
                 .findFirst().orElse(endpoints.get(0));
         adminServer = AdminServer.start(config.adminListener(), clusterId, nodeId,
-                self.getHost() + ":" + self.getPort(), self.getName(), apis, controller,
-                config.voters());
+                self.getHost() + ":" + self.getPort(), self.getName(), apis.metadata(), controller, apis.topicAdmin(),
+                apis.configs(), config.voters());
         log.info("Broker {} serves the admin API on {}:{}", nodeId, config.adminListener().host(), adminServer.port());
         for (KafkaServer server : servers) {
             server.startAccepting(apis);
@@ -212,6 +216,27 @@ public final class BrokerServer implements AutoCloseable {
         closeQuietly(lifecycle);
         closeQuietly(lifecycleClient);
         closeQuietly(controllerClient);
+    }
+
+    /** How this broker replicates; ISR changes go to {@code isrChanges}; {@code brokerEpoch} is its registration's. */
+    private static ReplicaManager.Replication replication(NodeConfig config, Partition.IsrChanges isrChanges,
+                                                          LongSupplier brokerEpoch) {
+        return new ReplicaManager.Replication(config.interBrokerListenerName(), config.replicaLagTimeMaxMs(),
+                config.getInt(NodeConfig.REPLICA_FETCH_WAIT_MAX_MS), config.getInt(NodeConfig.REPLICA_FETCH_MAX_BYTES),
+                config.getInt(NodeConfig.REPLICA_FETCH_RESPONSE_MAX_BYTES),
+                config.getInt(NodeConfig.REPLICA_FETCH_BACKOFF_MS), isrChanges, brokerEpoch);
+    }
+
+    private static GroupConfig groupConfig(NodeConfig config) {
+        return new GroupConfig(config.getInt(NodeConfig.OFFSETS_TOPIC_NUM_PARTITIONS),
+                (Short) config.get(NodeConfig.OFFSETS_TOPIC_REPLICATION_FACTOR),
+                config.getInt(NodeConfig.OFFSETS_TOPIC_SEGMENT_BYTES),
+                config.getInt(NodeConfig.GROUP_INITIAL_REBALANCE_DELAY_MS),
+                config.getInt(NodeConfig.GROUP_MIN_SESSION_TIMEOUT_MS),
+                config.getInt(NodeConfig.GROUP_MAX_SESSION_TIMEOUT_MS), config.getInt(NodeConfig.GROUP_MAX_SIZE),
+                TimeUnit.MINUTES.toMillis(config.getInt(NodeConfig.OFFSETS_RETENTION_MINUTES)),
+                (Long) config.get(NodeConfig.OFFSETS_RETENTION_CHECK_INTERVAL_MS),
+                config.getInt(NodeConfig.OFFSETS_COMMIT_TIMEOUT_MS), config.getInt(NodeConfig.OFFSET_METADATA_MAX_BYTES));
     }
 
     private static void shutDown(ExecutorService executor) {

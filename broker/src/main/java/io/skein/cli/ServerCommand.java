@@ -3,7 +3,7 @@ package io.skein.cli;
 import io.skein.log.MetaProperties;
 import io.skein.node.NodeConfig;
 import io.skein.node.NodeStorage;
-import io.skein.node.SkeinNode;
+import io.skein.server.SkeinNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

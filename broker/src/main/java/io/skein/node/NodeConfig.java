@@ -13,9 +13,6 @@ import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
 import static org.apache.kafka.common.config.ConfigDef.Type.SHORT;
 import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 
-import io.skein.broker.group.GroupConfig;
-import io.skein.broker.replica.Partition;
-import io.skein.broker.replica.ReplicaManager;
 import io.skein.log.LogConfig;
 import io.skein.log.LogManager;
 import io.skein.log.LogManagerConfig;
@@ -42,7 +39,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.TopicConfig;
@@ -490,11 +486,12 @@ public final class NodeConfig {
 
     // ---------------------------------------------------------------- accessors
 
-    private Object get(String key) {
+    /** The value of {@code key}, of its defined type: for the parts this config sets up, as Kafka's {@code AbstractConfig}. */
+    public Object get(String key) {
         return values.get(key);
     }
 
-    private int getInt(String key) {
+    public int getInt(String key) {
         return (Integer) get(key);
     }
 
@@ -631,23 +628,6 @@ public final class NodeConfig {
 
     public long replicaLagTimeMaxMs() {
         return (Long) get(REPLICA_LAG_TIME_MAX_MS);
-    }
-
-    /** How this broker replicates; ISR changes go to {@code isrChanges}; {@code brokerEpoch} is its registration's. */
-    public ReplicaManager.Replication replication(Partition.IsrChanges isrChanges, LongSupplier brokerEpoch) {
-        return new ReplicaManager.Replication(interBrokerListenerName(), replicaLagTimeMaxMs(),
-                getInt(REPLICA_FETCH_WAIT_MAX_MS), getInt(REPLICA_FETCH_MAX_BYTES),
-                getInt(REPLICA_FETCH_RESPONSE_MAX_BYTES), getInt(REPLICA_FETCH_BACKOFF_MS), isrChanges, brokerEpoch);
-    }
-
-    /** The group coordinator's settings. */
-    public GroupConfig groupConfig() {
-        return new GroupConfig(getInt(OFFSETS_TOPIC_NUM_PARTITIONS), (Short) get(OFFSETS_TOPIC_REPLICATION_FACTOR),
-                getInt(OFFSETS_TOPIC_SEGMENT_BYTES), getInt(GROUP_INITIAL_REBALANCE_DELAY_MS),
-                getInt(GROUP_MIN_SESSION_TIMEOUT_MS), getInt(GROUP_MAX_SESSION_TIMEOUT_MS), getInt(GROUP_MAX_SIZE),
-                TimeUnit.MINUTES.toMillis(getInt(OFFSETS_RETENTION_MINUTES)),
-                (Long) get(OFFSETS_RETENTION_CHECK_INTERVAL_MS), getInt(OFFSETS_COMMIT_TIMEOUT_MS),
-                getInt(OFFSET_METADATA_MAX_BYTES));
     }
 
     public long producerIdExpirationMs() {

@@ -6,7 +6,7 @@ import io.skein.log.PartitionLog;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.node.NodeConfig;
 import io.skein.node.NodeStorage;
-import io.skein.node.SkeinNode;
+import io.skein.server.SkeinNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;

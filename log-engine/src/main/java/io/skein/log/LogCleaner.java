@@ -387,6 +387,6 @@ public final class LogCleaner implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
-        LogManager.shutdownAndAwait(thread, "The log cleaner");
+        BackgroundThreads.shutdownAndAwait(thread, "The log cleaner");
     }
 }

@@ -479,7 +479,7 @@ public final class LogManager implements AutoCloseable {
     @Override
     public void close() throws IOException {
         cleaner.close();
-        shutdownAndAwait(scheduler, "Background tasks");
+        BackgroundThreads.shutdownAndAwait(scheduler, "Background tasks");
         List<Path> failedDirs = new ArrayList<>();
         for (PartitionLog partitionLog : logs.values()) {
             try {
@@ -509,18 +509,6 @@ public final class LogManager implements AutoCloseable {
         logs.clear();
         if (failure != null) {
             throw failure;
-        }
-    }
-
-    /** Stops {@code executor} once its running task is done, waiting up to 30 s for that. */
-    static void shutdownAndAwait(ExecutorService executor, String what) {
-        executor.shutdown();
-        try {
-            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
-                log.warn("{} did not stop within 30 s", what);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

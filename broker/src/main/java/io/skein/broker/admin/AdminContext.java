@@ -1,9 +1,9 @@
 package io.skein.broker.admin;
 
-import io.skein.broker.api.ConfigDescriber;
-import io.skein.broker.api.ControllerRequests;
-import io.skein.broker.api.MetadataWaiter;
-import io.skein.broker.api.TopicAdmin;
+import io.skein.broker.metadata.ConfigDescriber;
+import io.skein.broker.metadata.ControllerRequests;
+import io.skein.broker.metadata.MetadataWaiter;
+import io.skein.broker.metadata.TopicAdmin;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.TopicImage;
 import io.skein.metadata.quorum.Voter;

@@ -4,8 +4,10 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
-import io.skein.broker.api.ControllerRequests;
-import io.skein.broker.api.KafkaApis;
+import io.skein.broker.metadata.ConfigDescriber;
+import io.skein.broker.metadata.ControllerRequests;
+import io.skein.broker.metadata.MetadataWaiter;
+import io.skein.broker.metadata.TopicAdmin;
 import io.skein.metadata.quorum.Voter;
 import io.skein.node.Listener;
 import java.io.IOException;
@@ -34,16 +36,19 @@ public final class AdminServer implements AutoCloseable {
      * Serves the admin API on {@code listener}.
      *
      * @param bootstrap     this broker's own Kafka address
-     * @param apis          this broker's Kafka API, whose metadata, topic changes and config
-     *                      descriptions the admin API shares
+     * @param metadata      this broker's metadata, as its Kafka API answers from it
      * @param controller    the route to the active controller, shared with the Kafka API
+     * @param topicAdmin    topic changes, as the Kafka API makes them
+     * @param configs       config descriptions, as the Kafka API gives them
      */
     public static AdminServer start(Listener listener, String clusterId, int nodeId, String bootstrap,
-                                    String listenerName, KafkaApis apis, ControllerRequests controller,
-                                    List<Voter> voters) throws IOException {
+                                    String listenerName, MetadataWaiter metadata, ControllerRequests controller,
+                                    TopicAdmin topicAdmin, ConfigDescriber configs, List<Voter> voters)
+            throws IOException {
         Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.CLIENT_ID_CONFIG, "skein-admin-api-" + nodeId));
-        AdminContext context = new AdminContext(clusterId, apis.metadata(), controller, apis.topicAdmin(), apis.configs(), kafka, voters, listenerName);
+        AdminContext context = new AdminContext(clusterId, metadata, controller, topicAdmin, configs, kafka, voters,
+                listenerName);
         String host = listener.host().isEmpty() ? "0.0.0.0" : listener.host();
         try {
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, listener.port()),

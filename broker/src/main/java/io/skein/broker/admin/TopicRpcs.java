@@ -1,7 +1,7 @@
 package io.skein.broker.admin;
 
-import io.skein.broker.api.ConfigDescriber;
-import io.skein.broker.api.ControllerRequests;
+import io.skein.broker.metadata.ConfigDescriber;
+import io.skein.broker.metadata.ControllerRequests;
 import io.skein.metadata.image.BrokerRegistration;
 import io.skein.metadata.image.ConfigResource;
 import io.skein.metadata.image.MetadataImage;

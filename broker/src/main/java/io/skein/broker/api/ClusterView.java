@@ -1,6 +1,6 @@
 package io.skein.broker.api;
 
-import io.skein.broker.TopicIds;
+import io.skein.broker.kafka.TopicIds;
 import io.skein.metadata.image.BrokerRegistration;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.TopicImage;

@@ -1,5 +1,6 @@
 package io.skein.broker.api;
 
+import io.skein.broker.metadata.ConfigDescriber;
 import io.skein.broker.network.RequestContext;
 import io.skein.metadata.image.MetadataImage;
 import java.util.List;

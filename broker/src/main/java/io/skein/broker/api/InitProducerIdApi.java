@@ -1,6 +1,6 @@
 package io.skein.broker.api;
 
-import io.skein.broker.Futures;
+import io.skein.broker.util.Futures;
 import io.skein.broker.network.RequestContext;
 import io.skein.broker.producer.ProducerIdManager;
 import java.util.concurrent.CompletableFuture;

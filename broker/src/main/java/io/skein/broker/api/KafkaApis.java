@@ -1,5 +1,9 @@
 package io.skein.broker.api;
 
+import io.skein.broker.metadata.MetadataWaiter;
+import io.skein.broker.metadata.ControllerRequests;
+import io.skein.broker.metadata.TopicAdmin;
+import io.skein.broker.metadata.ConfigDescriber;
 import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.network.RequestContext;
 import io.skein.broker.network.RequestHandler;

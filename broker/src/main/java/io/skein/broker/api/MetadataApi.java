@@ -1,6 +1,8 @@
 package io.skein.broker.api;
 
-import io.skein.broker.TopicIds;
+import io.skein.broker.metadata.ControllerRequests;
+import io.skein.broker.metadata.TopicAdmin;
+import io.skein.broker.kafka.TopicIds;
 import io.skein.broker.network.RequestContext;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.PartitionRegistration;

@@ -1,7 +1,10 @@
 package io.skein.broker.api;
 
-import io.skein.broker.TopicIds;
-import io.skein.broker.Futures;
+import io.skein.broker.metadata.ControllerRequests;
+import io.skein.broker.metadata.TopicAdmin;
+import io.skein.broker.metadata.ConfigDescriber;
+import io.skein.broker.kafka.TopicIds;
+import io.skein.broker.util.Futures;
 import io.skein.broker.network.RequestContext;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.TopicImage;

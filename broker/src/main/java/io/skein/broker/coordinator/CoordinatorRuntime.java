@@ -1,7 +1,7 @@
 package io.skein.broker.coordinator;
 
-import io.skein.broker.DaemonThreads;
-import io.skein.broker.SerialExecutor;
+import io.skein.broker.util.DaemonThreads;
+import io.skein.broker.util.SerialExecutor;
 import io.skein.broker.kafka.LogRecords;
 import io.skein.broker.kafka.LogRecords.KeyValue;
 import io.skein.log.FetchIsolation;

@@ -1,6 +1,6 @@
 package io.skein.broker.replica;
 
-import io.skein.broker.TopicIds;
+import io.skein.broker.kafka.TopicIds;
 import io.skein.broker.kafka.BrokerConnection;
 import io.skein.broker.kafka.LogRecords;
 import io.skein.log.LeaderEpochCache;

@@ -1,6 +1,6 @@
 package io.skein.broker.replica;
 
-import io.skein.broker.Futures;
+import io.skein.broker.util.Futures;
 import io.skein.broker.purgatory.DelayedOperation;
 import io.skein.broker.purgatory.DelayedOperationPurgatory;
 import io.skein.broker.replica.Partition.LeaderAppend;

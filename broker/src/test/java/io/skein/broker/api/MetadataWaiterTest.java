@@ -1,12 +1,13 @@
 package io.skein.broker.api;
 
+import io.skein.broker.metadata.MetadataWaiter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.skein.broker.Futures;
+import io.skein.broker.util.Futures;
 import io.skein.metadata.image.MetadataDelta;
 import io.skein.metadata.image.MetadataImage;
 import java.util.concurrent.CompletableFuture;

@@ -1,4 +1,4 @@
-package io.skein.broker.api;
+package io.skein.broker.metadata;
 
 import io.skein.metadata.controller.ControllerClient;
 import io.skein.metadata.controller.ControllerClient.ControllerUnavailableException;
@@ -39,7 +39,7 @@ public final class ControllerRequests {
     }
 
     /** The Kafka error a controller error stands for: the controller names its errors after Kafka's. */
-    static Errors kafkaError(Error error) {
+    public static Errors kafkaError(Error error) {
         if (error.getCode() == ErrorCode.UNRECOGNIZED) {
             return Errors.UNKNOWN_SERVER_ERROR;
         }

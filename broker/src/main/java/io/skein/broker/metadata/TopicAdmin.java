@@ -1,4 +1,4 @@
-package io.skein.broker.api;
+package io.skein.broker.metadata;
 
 import io.skein.proto.controller.CreatableTopic;
 import io.skein.proto.controller.CreatePartitionsRequest;
@@ -24,7 +24,7 @@ public final class TopicAdmin {
     private final MetadataWaiter waiter;
     private final boolean deleteTopicEnable;
 
-    TopicAdmin(ControllerRequests controller, MetadataWaiter waiter, boolean deleteTopicEnable) {
+    public TopicAdmin(ControllerRequests controller, MetadataWaiter waiter, boolean deleteTopicEnable) {
         this.controller = controller;
         this.waiter = waiter;
         this.deleteTopicEnable = deleteTopicEnable;

@@ -1,4 +1,4 @@
-package io.skein.broker;
+package io.skein.broker.kafka;
 
 import java.util.UUID;
 import org.apache.kafka.common.Uuid;

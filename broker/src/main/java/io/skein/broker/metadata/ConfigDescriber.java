@@ -1,4 +1,4 @@
-package io.skein.broker.api;
+package io.skein.broker.metadata;
 
 import io.skein.log.LogConfig;
 import io.skein.metadata.image.ConfigResource;
@@ -37,7 +37,7 @@ public final class ConfigDescriber {
 
     private final NodeConfig nodeConfig;
 
-    ConfigDescriber(NodeConfig nodeConfig) {
+    public ConfigDescriber(NodeConfig nodeConfig) {
         this.nodeConfig = nodeConfig;
     }
 
@@ -73,7 +73,7 @@ public final class ConfigDescriber {
      * and Skein has no dynamic broker configs); {@code keys} null means all. As in Kafka, a key that
      * sets a topic default lists every broker-level name of that default among its synonyms.
      */
-    List<Entry> broker(Collection<String> keys) {
+    public List<Entry> broker(Collection<String> keys) {
         Map<String, String> given = nodeConfig.originals();
         Map<String, Object> values = nodeConfig.values();
         Map<String, ConfigDef.ConfigKey> definitions = NodeConfig.keys();

@@ -1,6 +1,9 @@
-package io.skein.node;
+package io.skein.server;
 
 import io.skein.broker.BrokerServer;
+import io.skein.node.Listener;
+import io.skein.node.NodeConfig;
+import io.skein.node.NodeStorage;
 import io.skein.log.LogConfig;
 import io.skein.log.MetaProperties;
 import io.skein.metadata.controller.ConfigValidator;

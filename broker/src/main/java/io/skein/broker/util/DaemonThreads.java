@@ -1,4 +1,4 @@
-package io.skein.broker;
+package io.skein.broker.util;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,4 +1,4 @@
-package io.skein.broker;
+package io.skein.broker.util;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;

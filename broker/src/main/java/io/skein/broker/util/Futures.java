@@ -1,4 +1,4 @@
-package io.skein.broker;
+package io.skein.broker.util;
 
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;

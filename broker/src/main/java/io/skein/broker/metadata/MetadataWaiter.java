@@ -1,4 +1,4 @@
-package io.skein.broker.api;
+package io.skein.broker.metadata;
 
 import io.skein.metadata.image.MetadataDelta;
 import io.skein.metadata.image.MetadataImage;
