@@ -86,7 +86,7 @@ class QuorumControllerLocalTest {
     }
 
     @Test
-    void aRequestSeesTheRecordsOfOneInFlightAndIsAnsweredWhenItsOwnCommit() throws Exception {
+    void aRequestSeesTheRecordsOfOneInFlightAndIsAnsweredOnceItsOwnAreCommitted() throws Exception {
         quorum.lead();
         joinBroker();
 
