@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
@@ -103,27 +104,26 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
      */
     public <T> CompletableFuture<T> write(TopicPartition partition, Function<Errors, T> errorResponse,
                                           Function<S, CoordinatorResult<T>> operation) {
-        Context context = contexts.get(partition);
-        Errors unavailable = Context.unavailable(context);
-        if (unavailable != Errors.NONE) {
-            return CompletableFuture.completedFuture(errorResponse.apply(unavailable));
-        }
-        CompletableFuture<T> response = new CompletableFuture<>();
-        context.executor.execute(() -> context.run(operation, errorResponse, response));
-        return response;
+        return onShard(partition, errorResponse, (context, response) -> context.run(operation, errorResponse, response));
     }
 
     /** As {@link #write}, once every write made before has completed: the operation sees their records. */
     public <T> CompletableFuture<T> writeAfterPendingWrites(TopicPartition partition, Function<Errors, T> errorResponse,
                                                             Function<S, CoordinatorResult<T>> operation) {
+        return onShard(partition, errorResponse, (context, response) -> context.lastWrite.whenComplete(
+                (ignored, failure) -> context.executor.execute(() -> context.run(operation, errorResponse, response))));
+    }
+
+    /** Runs {@code task} on the shard's executor, or answers at once if the partition has no shard ready. */
+    private <T> CompletableFuture<T> onShard(TopicPartition partition, Function<Errors, T> errorResponse,
+                                             BiConsumer<Context, CompletableFuture<T>> task) {
         Context context = contexts.get(partition);
         Errors unavailable = Context.unavailable(context);
         if (unavailable != Errors.NONE) {
             return CompletableFuture.completedFuture(errorResponse.apply(unavailable));
         }
         CompletableFuture<T> response = new CompletableFuture<>();
-        context.executor.execute(() -> context.lastWrite.whenComplete((ignored, failure) ->
-                context.executor.execute(() -> context.run(operation, errorResponse, response))));
+        context.executor.execute(() -> task.accept(context, response));
         return response;
     }
 
