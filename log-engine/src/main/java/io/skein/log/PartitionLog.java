@@ -2,6 +2,7 @@ package io.skein.log;
 
 import io.skein.log.LeaderEpochCache.EpochEndOffset;
 import io.skein.log.checkpoint.AtomicFiles;
+import io.skein.log.checkpoint.PartitionMetadataFile;
 import io.skein.log.index.TimeIndex.TimestampOffset;
 import io.skein.log.producer.ProducerSnapshots;
 import io.skein.log.producer.ProducerStateLoader;
@@ -10,7 +11,6 @@ import io.skein.log.producer.ProducerStateManager.ProducerStateEntry;
 import io.skein.log.record.RecordBatchView;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -33,7 +33,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.FencedLeaderEpochException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
@@ -59,9 +58,6 @@ public final class PartitionLog implements AutoCloseable {
     public static final long LATEST_TIMESTAMP = -1L;
     public static final long EARLIEST_TIMESTAMP = -2L;
     public static final long MAX_TIMESTAMP = -3L;
-
-    /** Names the topic id the log belongs to, as Kafka's {@code partition.metadata}. */
-    public static final String PARTITION_METADATA_FILE = "partition.metadata";
 
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
 
@@ -108,7 +104,7 @@ public final class PartitionLog implements AutoCloseable {
         LogSegment active = segments.lastEntry().getValue();
         this.logEndOffset = new LogOffsetMetadata(loaded.logEndOffset(), active.baseOffset(), active.size());
         this.highWatermark = offsetMetadata(loaded.highWatermark());
-        this.topicId = readTopicId(dir);
+        this.topicId = PartitionMetadataFile.read(dir);
         loadProducerState();
     }
 
@@ -163,32 +159,12 @@ public final class PartitionLog implements AutoCloseable {
 
     /** Records, durably, the id of the topic this log belongs to. */
     public void assignTopicId(UUID id) {
-        Uuid kafkaId = new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits());
         try {
-            AtomicFiles.write(dir.resolve(PARTITION_METADATA_FILE),
-                    ("version: 0\ntopic_id: " + kafkaId + "\n").getBytes(StandardCharsets.UTF_8));
+            PartitionMetadataFile.write(dir, id);
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot write the topic id of " + topicPartition, e);
         }
         topicId = Optional.of(id);
-    }
-
-    private static Optional<UUID> readTopicId(Path dir) throws IOException {
-        Path file = dir.resolve(PARTITION_METADATA_FILE);
-        if (!Files.exists(file)) {
-            return Optional.empty();
-        }
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            if (line.startsWith("topic_id:")) {
-                try {
-                    Uuid id = Uuid.fromString(line.substring("topic_id:".length()).trim());
-                    return Optional.of(new UUID(id.getMostSignificantBits(), id.getLeastSignificantBits()));
-                } catch (IllegalArgumentException e) {
-                    throw new IOException(file + " holds a malformed topic id: " + line, e);
-                }
-            }
-        }
-        throw new IOException(file + " holds no topic_id");
     }
 
     public Path dir() {
