@@ -23,11 +23,9 @@ import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentNavigableMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiPredicate;
@@ -47,9 +45,8 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: one writer at a time (appends, rolls, truncation, retention, high-watermark updates
  * hold {@code lock}); readers take no lock and see offsets published through volatile fields only
  * after the bytes they cover are written. fsyncs run outside the writer lock under
- * {@code flushLock}, so appends go on during an fsync and appenders waiting to flush share the next
- * one (group commit). Lock order: {@code lock} before {@code flushLock}. Asynchronous appends wait
- * for their flush in {@code flushWaiters}; whichever fsync covers a waiter completes it. The
+ * {@code flushLock}, so appends go on during an fsync; appends that must reach the disk wait for it in
+ * the {@link GroupCommitFlusher}, sharing fsyncs. Lock order: {@code lock} before {@code flushLock}. The
  * {@link LogCleaner} reads inactive segments without a lock and swaps in their cleaned copy under
  * both locks ({@link #replaceSegments}).
  */
@@ -68,8 +65,7 @@ public final class PartitionLog implements AutoCloseable {
     private final LeaderEpochCache leaderEpochCache;
     private final ReentrantLock lock = new ReentrantLock();
     private final ReentrantLock flushLock = new ReentrantLock();
-    private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> flushWaiters = new ConcurrentSkipListMap<>();
-    private final AtomicBoolean flusherScheduled = new AtomicBoolean();
+    private final GroupCommitFlusher flusher;
     private volatile Path dir;
     private volatile LogConfig config;
     private volatile LogOffsetMetadata logEndOffset;
@@ -96,6 +92,7 @@ public final class PartitionLog implements AutoCloseable {
         this.config = config;
         this.scheduler = scheduler;
         this.clock = clock;
+        this.flusher = new GroupCommitFlusher(this, scheduler);
         this.segments = loaded.segments();
         this.leaderEpochCache = loaded.leaderEpochCache();
         this.logStartOffset = loaded.logStartOffset();
@@ -486,7 +483,7 @@ public final class PartitionLog implements AutoCloseable {
             recoveryPoint = Math.max(recoveryPoint, end.offset());
             lastFlushMs = clock.millis();
             flushes.incrementAndGet();
-            completeWaiters(flushWaiters.headMap(recoveryPoint, true), null);
+            flusher.flushed(recoveryPoint);
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot flush " + topicPartition + " in " + dir, e);
         } finally {
@@ -501,65 +498,15 @@ public final class PartitionLog implements AutoCloseable {
      * such as a retried idempotent batch, without forcing a flush the policy did not ask for.
      */
     public CompletableFuture<Void> awaitPendingFlush(long offset) {
-        if (offset <= recoveryPoint) {
-            return CompletableFuture.completedFuture(null);
-        }
-        Map.Entry<Long, CompletableFuture<Void>> covering = flushWaiters.ceilingEntry(offset);
-        return covering == null ? CompletableFuture.completedFuture(null) : covering.getValue();
+        return flusher.pending(offset);
     }
 
     /**
-     * Completes once the log is durable up to {@code offset} (exclusive). The fsyncs run on the
-     * scheduler, one at a time, each covering everything appended before it started, for as long as
-     * anyone waits: every waiter in between shares them.
+     * Completes once the log is durable up to {@code offset} (exclusive), by the fsyncs of the
+     * {@link GroupCommitFlusher}, which every waiter in between shares.
      */
     public CompletableFuture<Void> flushAsync(long offset) {
-        if (offset <= recoveryPoint) {
-            return CompletableFuture.completedFuture(null);
-        }
-        CompletableFuture<Void> flushed = flushWaiters.computeIfAbsent(offset, key -> new CompletableFuture<>());
-        // Checked after registering: a truncation publishes the new end, then fails the waiters above it.
-        if (offset > logEndOffset() && flushWaiters.remove(offset, flushed)) {
-            flushed.completeExceptionally(truncatedBeforeFlush(offset - 1));
-            return flushed;
-        }
-        scheduleFlusher();
-        return flushed;
-    }
-
-    /** Makes sure a flusher task is coming if anyone waits; at most one is queued or running. */
-    private void scheduleFlusher() {
-        if (!flushWaiters.isEmpty() && flusherScheduled.compareAndSet(false, true)
-                && !runLater(this::flushForWaiters, 0)) {
-            flushForWaiters(); // the scheduler has stopped: the log is closing
-        }
-    }
-
-    /**
-     * One fsync for the waiters ({@link #flush(long)} completes those it covers), then back to the
-     * scheduler's queue if more wait, so a busy log does not hold a scheduler thread for good.
-     */
-    private void flushForWaiters() {
-        try {
-            flush();
-            completeWaiters(flushWaiters.headMap(recoveryPoint, true), null); // covered by an earlier fsync
-        } catch (RuntimeException e) {
-            completeWaiters(flushWaiters, e);
-        }
-        flusherScheduled.set(false);
-        scheduleFlusher(); // for waiters that came after the fsync started
-    }
-
-    private static void completeWaiters(Map<Long, CompletableFuture<Void>> waiters, RuntimeException failure) {
-        for (var it = waiters.values().iterator(); it.hasNext(); ) {
-            CompletableFuture<Void> waiter = it.next();
-            it.remove();
-            if (failure == null) {
-                waiter.complete(null);
-            } else {
-                waiter.completeExceptionally(failure);
-            }
-        }
+        return flusher.await(offset);
     }
 
     /** Flushes if {@code flush.ms} has passed since the last flush and there is something to flush. */
@@ -828,7 +775,7 @@ public final class PartitionLog implements AutoCloseable {
             active.truncateTo(targetOffset, clock.millis());
             logEndOffset = new LogOffsetMetadata(active.readNextOffset(), active.baseOffset(), active.size());
             long newEnd = logEndOffset();
-            failFlushWaitersAbove(newEnd);
+            flusher.truncated(newEnd);
             leaderEpochCache.truncateFromEnd(newEnd);
             logStartOffset = Math.min(logStartOffset, newEnd);
             recoveryPoint = Math.min(recoveryPoint, newEnd);
@@ -875,23 +822,13 @@ public final class PartitionLog implements AutoCloseable {
         }
         leaderEpochCache.clear();
         logEndOffset = new LogOffsetMetadata(newOffset, newOffset, 0);
-        failFlushWaitersAbove(newOffset);
+        flusher.truncated(newOffset);
         logStartOffset = newOffset;
         recoveryPoint = newOffset;
         highWatermark = logEndOffset;
         deleteLater(old);
         ProducerSnapshots.deleteAll(dir); // even one at the new start described this log, not the leader's
         loadProducerState();
-    }
-
-    /** Appends cut off before reaching the disk will never be flushed: tell their waiters. Call after moving the log end. */
-    private void failFlushWaitersAbove(long newEnd) {
-        completeWaiters(flushWaiters.tailMap(newEnd, false), truncatedBeforeFlush(newEnd));
-    }
-
-    private KafkaStorageException truncatedBeforeFlush(long end) {
-        return new KafkaStorageException("Offsets above " + end + " of " + topicPartition
-                + " were truncated before they were flushed");
     }
 
     /** The segments, oldest first; the last was the active one when this was called. */
@@ -970,14 +907,12 @@ public final class PartitionLog implements AutoCloseable {
         }, config.fileDeleteDelayMs());
     }
 
-    /** Schedules {@code task}; false if the scheduler has stopped. */
-    private boolean runLater(Runnable task, long delayMs) {
+    /** Schedules {@code task}, unless the scheduler has stopped. */
+    private void runLater(Runnable task, long delayMs) {
         try {
             scheduler.schedule(task, delayMs, TimeUnit.MILLISECONDS);
-            return true;
         } catch (RejectedExecutionException e) {
             log.debug("Scheduler stopped: {} will finish its deferred work at next start", topicPartition);
-            return false;
         }
     }
 
@@ -996,7 +931,7 @@ public final class PartitionLog implements AutoCloseable {
     public void close() throws IOException {
         lock.lock();
         try {
-            completeWaiters(flushWaiters, new KafkaStorageException(topicPartition + " was closed before a flush"));
+            flusher.closed();
             writeProducerSnapshot(logEndOffset(), producerState.entries());
             IOException failure = null;
             for (LogSegment segment : segments.values()) {
