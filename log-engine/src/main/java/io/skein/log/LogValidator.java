@@ -1,22 +1,30 @@
 package io.skein.log;
 
+import io.skein.log.producer.ProducerStateManager;
+import io.skein.log.producer.ProducerStateManager.BatchMetadata;
+import io.skein.log.producer.ProducerStateManager.PendingAppend;
 import io.skein.log.record.BatchRecompressor;
 import io.skein.log.record.BatchRecords;
 import io.skein.log.record.RecordBatchView;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InvalidTimestampException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 
 /**
  * Checks the batches of an append before any byte of it reaches the log, so a rejected append
- * leaves the log untouched. Errors are kafka-clients' own exception types, which the broker maps to
- * Kafka error codes: CORRUPT_MESSAGE, INVALID_RECORD, MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE.
+ * leaves the log untouched, and readies them to write, in one pass over their headers. Errors are
+ * kafka-clients' own exception types, which the broker maps to Kafka error codes: CORRUPT_MESSAGE,
+ * INVALID_RECORD, MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, and on the leader
+ * OUT_OF_ORDER_SEQUENCE_NUMBER and INVALID_PRODUCER_EPOCH.
  */
 final class LogValidator {
     private LogValidator() {
@@ -27,27 +35,56 @@ final class LogValidator {
                    long maxTimestamp, long offsetOfMaxTimestamp) {
     }
 
+    /** What a leader's pass over an append found: batches to write, or a retry of a batch already written. */
+    sealed interface LeaderBatches permits Validated, Duplicate {
+    }
+
     /**
-     * A producer's batches: magic v2, intact CRC, within {@code max.message.bytes}, not control
-     * batches, record count and offset deltas consistent with the records actually present, on a
-     * compacted log a key on every record, and the topic's timestamp rules. Then, as Kafka's leader
-     * does, each batch takes the topic's {@code message.timestamp.type}: with {@code CreateTime} a
-     * wrong max timestamp is corrected in place; with {@code LogAppendTime} the batch is stamped with
-     * {@code nowMs} in place. A batch in another codec than {@code compression.type} names is rewritten.
-     *
-     * @return the batches to store: {@code records} itself, or, if any batch was rewritten, a new buffer
-     *         of the same batches in the same order
-     * @throws InvalidTimestampException for a create time outside {@code message.timestamp.before.max.ms}
-     *                                   and {@code message.timestamp.after.max.ms} of {@code nowMs}, or a
-     *                                   batch whose producer claimed the append time
+     * Batches ready to write: {@code records} as the log stores them, what they hold, and their
+     * producers' batches, for the producer state once they are written.
      */
-    static ByteBuffer validateForLeader(ByteBuffer records, LogConfig config, TopicPartition topicPartition, long nowMs) {
+    record Validated(ByteBuffer records, Summary summary, PendingAppend producers) implements LeaderBatches {
+    }
+
+    /** An append that retries a batch its producer already wrote, as {@code written}: nothing is written. */
+    record Duplicate(BatchMetadata written) implements LeaderBatches {
+    }
+
+    /**
+     * A producer's batches, as Kafka's leader takes them; call with the log's lock held, as
+     * {@code firstOffset} is its end and {@code producerState} must not change before they are written.
+     * Each batch in turn is checked (magic v2, intact CRC, within {@code max.message.bytes}, not a control
+     * batch, record count and offset deltas consistent with the records actually present, on a
+     * compacted log a key on every record, the topic's timestamp rules), then against its producer's
+     * state if it has one (after its own checks, so a corrupt batch never counts as a retry nor moves
+     * its producer on), then given its offsets and {@code leaderEpoch} and the topic's
+     * {@code message.timestamp.type}: with {@code CreateTime} a wrong max timestamp is corrected in
+     * place; with {@code LogAppendTime} the batch is stamped with {@code nowMs} in place. A batch in
+     * another codec than {@code compression.type} names is rewritten. The first retried batch ends the
+     * pass, before it is stamped: the append is answered with where that batch was first written.
+     *
+     * <p>{@code records} ends up holding the batches with their offsets, epoch and stamps, whether or
+     * not they are stored rewritten.
+     *
+     * @return the batches to store ({@code records} itself, or, if any batch was rewritten, a new buffer
+     *         of the same batches in the same order), or the batch that a retry repeats
+     * @throws InvalidTimestampException     for a create time outside {@code message.timestamp.before.max.ms}
+     *                                       and {@code message.timestamp.after.max.ms} of {@code nowMs}, or a
+     *                                       batch whose producer claimed the append time
+     * @throws InvalidProducerEpochException if a batch's producer epoch is older than its producer's
+     * @throws OutOfOrderSequenceException   if a batch does not continue its producer's sequence
+     */
+    static LeaderBatches validateForLeader(ByteBuffer records, LogConfig config, TopicPartition topicPartition, long nowMs,
+                                       long firstOffset, int leaderEpoch, ProducerStateManager producerState) {
         checkTotalSize(records, config);
         BatchRecompressor recompressor = config.compressionType().equals(LogConfig.COMPRESSION_PRODUCER) ? null
                 : new BatchRecompressor(config.compressionType(), config.compressionLevel());
-        List<ByteBuffer> stored = new ArrayList<>();
-        boolean rewritten = false;
+        PendingAppend producers = new PendingAppend();
+        SummaryBuilder summary = new SummaryBuilder();
+        List<ByteBuffer> stored = null; // the batches as stored, from the first one rewritten on
         RecordBatchView batch = new RecordBatchView();
+        RecordBatchView rewrittenBatch = new RecordBatchView();
+        long nextOffset = firstOffset;
         for (int pos = records.position(); pos < records.limit(); pos += batch.sizeInBytes()) {
             checkBatch(records, pos, batch);
             if (batch.sizeInBytes() > config.maxMessageBytes()) {
@@ -67,19 +104,43 @@ final class LogValidator {
                         + batch.lastOffsetDelta());
             }
             long maxTimestamp = checkRecords(batch, config, topicPartition, nowMs);
+            if (batch.producerId() >= 0) {
+                Optional<BatchMetadata> duplicate = producerState.checkLeaderBatch(batch, producers);
+                if (duplicate.isPresent()) {
+                    return new Duplicate(duplicate.get());
+                }
+            }
+            batch.setBaseOffset(nextOffset);
+            batch.setPartitionLeaderEpoch(leaderEpoch);
+            nextOffset = batch.nextOffset();
             if (config.logAppendTime()) {
                 batch.setLogAppendTime(nowMs);
             } else if (batch.maxTimestamp() != maxTimestamp) {
                 batch.setMaxTimestamp(maxTimestamp);
             }
+            RecordBatchView written = batch;
             if (recompressor != null && recompressor.mustRewrite(batch)) {
-                stored.add(recompressor.rewrite(batch, config.logAppendTime() ? nowMs : RecordBatchView.NO_TIMESTAMP));
-                rewritten = true;
-            } else {
-                stored.add(records.duplicate().limit(pos + batch.sizeInBytes()).position(pos).slice());
+                if (stored == null) {
+                    stored = new ArrayList<>();
+                    stored.add(slice(records, records.position(), pos)); // the batches before, as they are
+                }
+                // The copy keeps the offsets and epoch just given, and stamps the append time again.
+                ByteBuffer rewritten = recompressor.rewrite(batch,
+                        config.logAppendTime() ? nowMs : RecordBatchView.NO_TIMESTAMP);
+                stored.add(rewritten);
+                written = rewrittenBatch.at(rewritten, rewritten.position());
+            } else if (stored != null) {
+                stored.add(slice(records, pos, pos + batch.sizeInBytes()));
             }
+            summary.add(written);
+            producers.add(written);
         }
-        return rewritten ? concatenate(stored) : records;
+        ByteBuffer toStore = stored == null ? records : concatenate(stored);
+        return new Validated(toStore, summary.build(toStore.remaining()), producers);
+    }
+
+    private static ByteBuffer slice(ByteBuffer records, int from, int to) {
+        return records.duplicate().limit(to).position(from).slice();
     }
 
     private static ByteBuffer concatenate(List<ByteBuffer> batches) {
@@ -92,8 +153,10 @@ final class LogValidator {
      * A leader's batches as a follower receives them: magic v2, intact CRC, and offsets that go up
      * from batch to batch. They may leave gaps, where the leader's cleaner removed records.
      */
-    static void validateForFollower(ByteBuffer records, LogConfig config) {
+    static Validated validateForFollower(ByteBuffer records, LogConfig config) {
         checkTotalSize(records, config);
+        PendingAppend producers = new PendingAppend();
+        SummaryBuilder summary = new SummaryBuilder();
         RecordBatchView batch = new RecordBatchView();
         long expectedBaseOffset = -1;
         for (int pos = records.position(); pos < records.limit(); pos += batch.sizeInBytes()) {
@@ -108,35 +171,25 @@ final class LogValidator {
                         expectedBaseOffset, batch.baseOffset());
             }
             expectedBaseOffset = batch.nextOffset();
+            summary.add(batch);
+            producers.add(batch);
         }
-    }
-
-    /** Sets each batch's base offset, counting on from {@code firstOffset}, and its leader epoch. */
-    static void assignOffsets(ByteBuffer records, long firstOffset, int leaderEpoch) {
-        RecordBatchView batch = new RecordBatchView();
-        long nextOffset = firstOffset;
-        for (int pos = records.position(); pos < records.limit(); pos += batch.sizeInBytes()) {
-            batch.at(records, pos);
-            batch.setBaseOffset(nextOffset);
-            batch.setPartitionLeaderEpoch(leaderEpoch);
-            nextOffset = batch.nextOffset();
-        }
+        return new Validated(records, summary.build(records.remaining()), producers);
     }
 
     /**
-     * Offsets, counts and the largest timestamp of validated batches. As in Kafka's time index, the
-     * offset of the largest timestamp is the last offset of the first batch that reaches it.
+     * Adds up offsets, counts and the largest timestamp of validated batches. As in Kafka's time index,
+     * the offset of the largest timestamp is the last offset of the first batch that reaches it.
      */
-    static Summary summarize(ByteBuffer records) {
-        RecordBatchView batch = new RecordBatchView();
-        int batches = 0;
-        int recordCount = 0;
-        long firstOffset = -1;
-        long lastOffset = -1;
-        long maxTimestamp = RecordBatchView.NO_TIMESTAMP;
-        long offsetOfMaxTimestamp = -1;
-        for (int pos = records.position(); pos < records.limit(); pos += batch.sizeInBytes()) {
-            batch.at(records, pos);
+    private static final class SummaryBuilder {
+        private int batches;
+        private int recordCount;
+        private long firstOffset = -1;
+        private long lastOffset = -1;
+        private long maxTimestamp = RecordBatchView.NO_TIMESTAMP;
+        private long offsetOfMaxTimestamp = -1;
+
+        void add(RecordBatchView batch) {
             if (batches++ == 0) {
                 firstOffset = batch.baseOffset();
             }
@@ -147,8 +200,11 @@ final class LogValidator {
                 offsetOfMaxTimestamp = batch.lastOffset();
             }
         }
-        return new Summary(batches, recordCount, records.remaining(), firstOffset, lastOffset,
-                maxTimestamp, offsetOfMaxTimestamp);
+
+        Summary build(int sizeInBytes) {
+            return new Summary(batches, recordCount, sizeInBytes, firstOffset, lastOffset, maxTimestamp,
+                    offsetOfMaxTimestamp);
+        }
     }
 
     private static void checkTotalSize(ByteBuffer records, LogConfig config) {

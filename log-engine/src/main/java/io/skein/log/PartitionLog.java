@@ -7,6 +7,7 @@ import io.skein.log.index.TimeIndex.TimestampOffset;
 import io.skein.log.producer.ProducerSnapshots;
 import io.skein.log.producer.ProducerStateLoader;
 import io.skein.log.producer.ProducerStateManager;
+import io.skein.log.producer.ProducerStateManager.BatchMetadata;
 import io.skein.log.producer.ProducerStateManager.ProducerStateEntry;
 import io.skein.log.record.RecordBatchView;
 import java.io.IOException;
@@ -80,7 +81,7 @@ public final class PartitionLog implements AutoCloseable {
      * nor a producer snapshot taken at a roll before it be written.
      */
     private volatile long truncations;
-    /** Replaced whole by a load; changed only by appends, under {@code lock}, and by producer expiry. */
+    /** Replaced whole by a load; checked and changed by appends and by producer expiry; all under {@code lock}. */
     private volatile ProducerStateManager producerState;
     /** The snapshot the last load of the producer state started from; empty if it scanned the whole log. */
     private volatile OptionalLong producerSnapshotLoaded = OptionalLong.empty();
@@ -110,11 +111,24 @@ public final class PartitionLog implements AutoCloseable {
      * loads it from its newest usable snapshot and the batches after it when it opens (after
      * recovery) and after a truncation ({@link ProducerStateLoader}). A snapshot is written when a
      * segment rolls (at the new segment's base offset) and when the log closes (at its end), so an
-     * open replays at most about a segment's batch headers rather than the whole log. The partition
-     * checks a leader's batches against it, holding its own lock across the check and the append.
+     * open replays at most about a segment's batch headers rather than the whole log. A leader's
+     * batches are checked against it in the append, under the log's lock ({@link #appendAsLeader}).
      */
-    public ProducerStateManager producerState() {
+    ProducerStateManager producerState() {
         return producerState;
+    }
+
+    /**
+     * Forgets the producers whose last batch is older than {@code expirationMs}, as Kafka does with
+     * {@code producer.id.expiration.ms}: their next batch may start from any sequence.
+     */
+    public void removeExpiredProducers(long nowMs, long expirationMs) {
+        lock.lock();
+        try {
+            producerState.removeExpired(nowMs, expirationMs);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The snapshot the producer state was last loaded from, empty if from a scan of the whole log. */
@@ -222,57 +236,63 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Appends a producer's batches as leader: validates them, gives them the next offsets and
-     * {@code leaderEpoch}, and writes them. A rejected append writes nothing. The topic's
-     * {@code message.timestamp.type} and {@code compression.type} apply as in Kafka (see
-     * {@link LogValidator#validateForLeader}); {@code records} ends up holding its batches with their
-     * offsets, epoch and, for {@code LogAppendTime}, the append time, whether or not the log stored
-     * them rewritten in another codec.
+     * Appends a producer's batches as leader, in one pass over them under the log's lock: validates
+     * each, checks it against its producer's state, gives it the next offsets and {@code leaderEpoch}
+     * ({@link LogValidator#validateForLeader}), then writes them all. A rejected append writes nothing.
+     * A retry of a batch its producer wrote before is not written again: the answer names where it was
+     * written first. The topic's {@code message.timestamp.type} and {@code compression.type} apply as
+     * in Kafka; {@code records} ends up holding its batches with their offsets, epoch and, for
+     * {@code LogAppendTime}, the append time, whether or not the log stored them rewritten in another
+     * codec.
      *
+     * @return what was written, with a future that completes once it is on disk if the flush policy
+     *         ({@code flush.messages}) asks for that, at once otherwise (for a retry: once its first
+     *         append is as durable as that asked). The fsyncs run on the log's scheduler, each covering
+     *         every append before it, so pipelined appends share them
      * @throws org.apache.kafka.common.errors.CorruptRecordException for a torn or corrupt batch
      * @throws org.apache.kafka.common.InvalidRecordException for a batch whose records do not add up
      * @throws org.apache.kafka.common.errors.RecordTooLargeException for a batch over max.message.bytes
      * @throws org.apache.kafka.common.errors.RecordBatchTooLargeException for an append over segment.bytes
      * @throws org.apache.kafka.common.errors.InvalidTimestampException for a timestamp the topic refuses
+     * @throws org.apache.kafka.common.errors.InvalidProducerEpochException for a fenced producer epoch
+     * @throws org.apache.kafka.common.errors.OutOfOrderSequenceException for a batch out of its producer's sequence
      * @throws FencedLeaderEpochException if {@code leaderEpoch} is older than the log's latest epoch
      * @throws KafkaStorageException if the disk fails
      */
-    public LogAppendInfo appendAsLeader(ByteBuffer records, int leaderEpoch) {
-        LogAppendInfo appended = writeAsLeader(records, leaderEpoch);
-        if (flushDue(appended)) {
-            flush(appended.lastOffset() + 1);
-        }
-        return appended;
-    }
-
-    /**
-     * {@link #appendAsLeader} for callers that must not block on an fsync, such as a network thread:
-     * the future completes when the append is written and, if the flush policy asks for it, on disk.
-     * Those fsyncs run on the log's scheduler, each covering every append made before it, so
-     * pipelined appends share them.
-     */
-    public CompletableFuture<LogAppendInfo> appendAsLeaderAsync(ByteBuffer records, int leaderEpoch) {
-        LogAppendInfo appended;
-        try {
-            appended = writeAsLeader(records, leaderEpoch);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return flushDue(appended) ? flushAsync(appended.lastOffset() + 1).thenApply(flushed -> appended)
-                : CompletableFuture.completedFuture(appended);
-    }
-
-    private LogAppendInfo writeAsLeader(ByteBuffer records, int leaderEpoch) {
+    public LeaderAppendResult appendAsLeader(ByteBuffer records, int leaderEpoch) {
         if (leaderEpoch < 0) {
             throw new IllegalArgumentException("A leader epoch is never negative: " + leaderEpoch);
         }
-        LogConfig config = this.config;
-        ByteBuffer stored = LogValidator.validateForLeader(records, config, topicPartition, clock.millis());
-        LogAppendInfo appended = write(stored, config, leaderEpoch);
-        if (stored != records) { // rewritten in another codec: the caller's batches get their offsets too
-            LogValidator.assignOffsets(records, appended.firstOffset(), leaderEpoch);
+        if (!records.hasRemaining()) {
+            return new LeaderAppendResult(emptyAppend(), false, CompletableFuture.completedFuture(null));
         }
-        return appended;
+        LogConfig config = this.config;
+        LogValidator.Validated validated;
+        lock.lock();
+        try {
+            long firstOffset = logEndOffset.offset();
+            LogValidator.LeaderBatches batches = LogValidator.validateForLeader(records, config, topicPartition,
+                    clock.millis(), firstOffset, leaderEpoch, producerState);
+            if (batches instanceof LogValidator.Duplicate duplicate) {
+                return retried(duplicate.written());
+            }
+            validated = (LogValidator.Validated) batches;
+            checkEpochNotFenced(leaderEpoch);
+            leaderEpochCache.assign(leaderEpoch, firstOffset);
+            write(validated, config);
+        } finally {
+            lock.unlock();
+        }
+        LogAppendInfo appended = appendInfo(validated.summary());
+        return new LeaderAppendResult(appended, false, flushDue()
+                ? flushAsync(appended.lastOffset() + 1) : CompletableFuture.completedFuture(null));
+    }
+
+    /** A retry is answered with where its batch was first written, once that is as durable as its append asked. */
+    private LeaderAppendResult retried(BatchMetadata written) {
+        LogAppendInfo info = new LogAppendInfo(written.firstOffset(), written.lastOffset(), RecordBatchView.NO_TIMESTAMP,
+                -1, 0, 0, logStartOffset);
+        return new LeaderAppendResult(info, true, awaitPendingFlush(written.lastOffset() + 1));
     }
 
     /**
@@ -282,61 +302,56 @@ public final class PartitionLog implements AutoCloseable {
      * @throws UnexpectedAppendOffsetException if they start below the log end offset
      */
     public LogAppendInfo appendAsFollower(ByteBuffer records) {
+        if (!records.hasRemaining()) {
+            return emptyAppend();
+        }
         LogConfig config = this.config;
-        LogValidator.validateForFollower(records, config);
-        LogAppendInfo appended = write(records, config, RecordBatchView.NO_PARTITION_LEADER_EPOCH);
-        if (flushDue(appended)) {
+        LogValidator.Validated validated = LogValidator.validateForFollower(records, config);
+        long firstOffset = validated.summary().firstOffset();
+        lock.lock();
+        try {
+            long nextOffset = logEndOffset.offset();
+            if (firstOffset < nextOffset) {
+                throw new UnexpectedAppendOffsetException("Append to " + topicPartition + " starts at offset "
+                        + firstOffset + " but the log end offset is " + nextOffset, nextOffset, firstOffset);
+            }
+            assignEpochsOf(records);
+            write(validated, config);
+        } finally {
+            lock.unlock();
+        }
+        LogAppendInfo appended = appendInfo(validated.summary());
+        if (flushDue()) {
             flush(appended.lastOffset() + 1);
         }
         return appended;
     }
 
-    /** Whether the flush policy ({@code flush.messages}) wants the log on disk after this append. */
-    private boolean flushDue(LogAppendInfo appended) {
-        return appended.lastOffset() >= 0 && logEndOffset() - recoveryPoint >= config.flushMessages();
+    private LogAppendInfo emptyAppend() {
+        return new LogAppendInfo(-1, -1, RecordBatchView.NO_TIMESTAMP, -1, 0, 0, logStartOffset);
     }
 
-    /** Writes validated records; a non-negative {@code leaderEpoch} marks a leader append. */
-    private LogAppendInfo write(ByteBuffer records, LogConfig config, int leaderEpoch) {
-        if (!records.hasRemaining()) {
-            return new LogAppendInfo(-1, -1, RecordBatchView.NO_TIMESTAMP, -1, 0, 0, logStartOffset);
-        }
-        LogValidator.Summary appended;
-        lock.lock();
-        try {
-            long nextOffset = logEndOffset.offset();
-            if (leaderEpoch >= 0) {
-                checkEpochNotFenced(leaderEpoch);
-                LogValidator.assignOffsets(records, nextOffset, leaderEpoch);
-                appended = LogValidator.summarize(records);
-                leaderEpochCache.assign(leaderEpoch, nextOffset);
-            } else {
-                appended = LogValidator.summarize(records);
-                if (appended.firstOffset() < nextOffset) {
-                    throw new UnexpectedAppendOffsetException("Append to " + topicPartition + " starts at offset "
-                            + appended.firstOffset() + " but the log end offset is " + nextOffset,
-                            nextOffset, appended.firstOffset());
-                }
-                assignEpochsOf(records);
-            }
-            LogSegment segment = activeSegmentFor(appended, config);
-            segment.append(records, appended.lastOffset(), appended.maxTimestamp(), appended.offsetOfMaxTimestamp());
-            recordProducers(records);
-            logEndOffset = new LogOffsetMetadata(appended.lastOffset() + 1, segment.baseOffset(), segment.size());
-        } catch (IOException e) {
-            throw new KafkaStorageException("Cannot append to " + topicPartition + " in " + dir, e);
-        } finally {
-            lock.unlock();
-        }
+    private LogAppendInfo appendInfo(LogValidator.Summary appended) {
         return new LogAppendInfo(appended.firstOffset(), appended.lastOffset(), appended.maxTimestamp(),
                 appended.offsetOfMaxTimestamp(), appended.recordCount(), appended.sizeInBytes(), logStartOffset);
     }
 
-    /** The producers of batches just written, which now carry their offsets. */
-    private void recordProducers(ByteBuffer records) {
-        RecordBatchView batch = new RecordBatchView();
-        for (int pos = records.position(); pos < records.limit(); pos += batch.sizeInBytes()) {
-            producerState.update(batch.at(records, pos));
+    /** Whether the flush policy ({@code flush.messages}) wants the log on disk after an append. */
+    private boolean flushDue() {
+        return logEndOffset() - recoveryPoint >= config.flushMessages();
+    }
+
+    /** Writes validated batches at the log end, records their producers and publishes the new end; {@code lock} held. */
+    private void write(LogValidator.Validated validated, LogConfig config) {
+        LogValidator.Summary appended = validated.summary();
+        try {
+            LogSegment segment = activeSegmentFor(appended, config);
+            segment.append(validated.records(), appended.lastOffset(), appended.maxTimestamp(),
+                    appended.offsetOfMaxTimestamp());
+            producerState.update(validated.producers());
+            logEndOffset = new LogOffsetMetadata(appended.lastOffset() + 1, segment.baseOffset(), segment.size());
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot append to " + topicPartition + " in " + dir, e);
         }
     }
 
@@ -497,7 +512,7 @@ public final class PartitionLog implements AutoCloseable {
      * on disk, or the flush policy did not ask for it). For an answer about records written earlier,
      * such as a retried idempotent batch, without forcing a flush the policy did not ask for.
      */
-    public CompletableFuture<Void> awaitPendingFlush(long offset) {
+    CompletableFuture<Void> awaitPendingFlush(long offset) {
         return flusher.pending(offset);
     }
 
@@ -505,7 +520,7 @@ public final class PartitionLog implements AutoCloseable {
      * Completes once the log is durable up to {@code offset} (exclusive), by the fsyncs of the
      * {@link GroupCommitFlusher}, which every waiter in between shares.
      */
-    public CompletableFuture<Void> flushAsync(long offset) {
+    CompletableFuture<Void> flushAsync(long offset) {
         return flusher.await(offset);
     }
 

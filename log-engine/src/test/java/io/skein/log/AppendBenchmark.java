@@ -1,5 +1,7 @@
 package io.skein.log;
 
+import static io.skein.log.TestLogs.appendAsLeader;
+
 import io.skein.log.record.TestRecords;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -46,7 +48,7 @@ public class AppendBenchmark {
 
         BenchmarkLog bench;
         /** Appends of {@link #appendPipelined} still awaiting their flush; drained before the log closes. */
-        final ArrayDeque<CompletableFuture<LogAppendInfo>> pending = new ArrayDeque<>();
+        final ArrayDeque<CompletableFuture<Void>> pending = new ArrayDeque<>();
 
         @Setup(Level.Iteration)
         public void open() throws IOException {
@@ -77,7 +79,7 @@ public class AppendBenchmark {
     @Benchmark
     public LogAppendInfo append(LogState state, BatchState batch, BenchmarkBytes bytes) {
         bytes.bytes += batch.batch.remaining();
-        return state.bench.log.appendAsLeader(batch.batch, 1);
+        return appendAsLeader(state.bench.log, batch.batch, 1);
     }
 
     /** How many appends {@link #appendPipelined} keeps awaiting their flush, as a broker pipelines produce requests. */
@@ -94,7 +96,7 @@ public class AppendBenchmark {
             state.pending.poll().join();
         }
         bytes.bytes += batch.batch.remaining();
-        state.pending.add(state.bench.log.appendAsLeaderAsync(batch.batch, 1));
+        state.pending.add(state.bench.log.appendAsLeader(batch.batch, 1).flushed());
     }
 
     /** Eight producers on one partition, each waiting for its own append. */
@@ -102,6 +104,6 @@ public class AppendBenchmark {
     @Threads(8)
     public LogAppendInfo appendFromEightProducers(LogState state, BatchState batch, BenchmarkBytes bytes) {
         bytes.bytes += batch.batch.remaining();
-        return state.bench.log.appendAsLeader(batch.batch, 1);
+        return appendAsLeader(state.bench.log, batch.batch, 1);
     }
 }

@@ -1,5 +1,6 @@
 package io.skein.log;
 
+import static io.skein.log.TestLogs.appendAsLeader;
 import static io.skein.log.record.TestRecords.batch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,7 +72,7 @@ class ConcurrentReadTest {
                 }));
             }
             for (long offset = 0; offset < 3000; offset += 3) {
-                log.appendAsLeader(batch(offset, "v" + offset, "v" + (offset + 1), "v" + (offset + 2)), 0);
+                appendAsLeader(log, batch(offset, "v" + offset, "v" + (offset + 1), "v" + (offset + 2)), 0);
                 log.updateHighWatermark(log.logEndOffset());
                 if (offset % 300 == 0) {
                     log.deleteOldSegments();

@@ -1,5 +1,6 @@
 package io.skein.log;
 
+import static io.skein.log.TestLogs.appendAsLeader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -68,7 +69,7 @@ class LogCleanerTest {
 
     /** Appends one batch of {@code key0, value0, key1, value1...} and remembers what it wrote. */
     private void append(PartitionLog log, Compression compression, String... keysAndValues) {
-        LogAppendInfo info = log.appendAsLeader(TestRecords.keyedBatch(compression, logs.clock.millis(), keysAndValues), 0);
+        LogAppendInfo info = appendAsLeader(log, TestRecords.keyedBatch(compression, logs.clock.millis(), keysAndValues), 0);
         for (int i = 0; i < keysAndValues.length; i += 2) {
             KV record = new KV(info.firstOffset() + i / 2, keysAndValues[i], keysAndValues[i + 1]);
             written.add(record);
@@ -245,9 +246,9 @@ class LogCleanerTest {
     void keepsTheHeaderOfEachIdempotentProducersLastBatch() throws IOException {
         try (PartitionLog log = open(COMPACTED)) {
             long now = logs.clock.millis();
-            log.appendAsLeader(TestRecords.idempotentBatch(7, (short) 1, 0, now, "a", "1"), 0);
-            log.appendAsLeader(TestRecords.idempotentBatch(7, (short) 1, 1, now, "a", "2"), 0);
-            log.appendAsLeader(TestRecords.idempotentBatch(7, (short) 1, 2, now, "b", "3", "c", "4"), 0);
+            appendAsLeader(log, TestRecords.idempotentBatch(7, (short) 1, 0, now, "a", "1"), 0);
+            appendAsLeader(log, TestRecords.idempotentBatch(7, (short) 1, 1, now, "a", "2"), 0);
+            appendAsLeader(log, TestRecords.idempotentBatch(7, (short) 1, 2, now, "b", "3", "c", "4"), 0);
             append(log, Compression.NONE, "a", "5", "b", "6", "c", "7");
             makeCleanable(log);
 
@@ -270,7 +271,7 @@ class LogCleanerTest {
             append(log, compression, "k", "v");
             long size = log.size();
 
-            InvalidRecordException e = assertThrows(InvalidRecordException.class, () -> log.appendAsLeader(
+            InvalidRecordException e = assertThrows(InvalidRecordException.class, () -> appendAsLeader(log,
                     TestRecords.concat(TestRecords.keyedBatch(compression, 1, "a", "b"),
                             TestRecords.keyedBatch(compression, 1, "c", "d", null, "e")), 0));
 
@@ -279,7 +280,7 @@ class LogCleanerTest {
             assertEquals(size, log.size());
         }
         try (PartitionLog deleting = logs.open(root.resolve("delete-0"), TestLogs.smallSegments(400))) {
-            deleting.appendAsLeader(TestRecords.keyedBatch(compression, 1, null, "e"), 0);
+            appendAsLeader(deleting, TestRecords.keyedBatch(compression, 1, null, "e"), 0);
             assertEquals(1, deleting.logEndOffset());
         }
     }
@@ -290,7 +291,7 @@ class LogCleanerTest {
         LogConfig config = COMPACTED.with(Map.of("cleanup.policy", policy, "retention.ms", 1_000));
         try (PartitionLog log = open(config)) {
             for (int i = 0; i < 12; i++) {
-                log.appendAsLeader(TestRecords.keyedBatch(Compression.NONE, logs.clock.millis(), "k" + i, "v"), 0);
+                appendAsLeader(log, TestRecords.keyedBatch(Compression.NONE, logs.clock.millis(), "k" + i, "v"), 0);
             }
             makeCleanable(log);
             int segments = log.numberOfSegments();
@@ -496,7 +497,7 @@ class LogCleanerTest {
                     if (i % 50 == 49 && !acquire(cleanPasses)) { // so that cleans and appends interleave
                         throw new AssertionError("the cleaning loop stopped");
                     }
-                    log.appendAsLeader(TestRecords.keyedBatch(Compression.NONE, i, "k" + i % 15, "v" + i), 0);
+                    appendAsLeader(log, TestRecords.keyedBatch(Compression.NONE, i, "k" + i % 15, "v" + i), 0);
                     log.updateHighWatermark(log.logEndOffset());
                 }
             });

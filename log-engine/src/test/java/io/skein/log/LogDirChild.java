@@ -1,5 +1,7 @@
 package io.skein.log;
 
+import static io.skein.log.TestLogs.appendAsLeader;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -36,7 +38,7 @@ public final class LogDirChild {
             case "write" -> {
                 PartitionLog log = manager.getOrCreateLog(new TopicPartition("topic", 0), smallSegments);
                 for (long offset = log.logEndOffset(); ; offset++) {
-                    log.appendAsLeader(ProcessTestSupport.numberedBatch(offset), 0);
+                    appendAsLeader(log, ProcessTestSupport.numberedBatch(offset), 0);
                     System.out.println("APPENDED " + offset);
                     System.out.flush();
                 }
@@ -44,7 +46,7 @@ public final class LogDirChild {
             case "delete-records" -> {
                 PartitionLog log = manager.getOrCreateLog(new TopicPartition("topic", 0), smallSegments);
                 for (long offset = 0; offset < 100; offset++) {
-                    log.appendAsLeader(ProcessTestSupport.numberedBatch(offset), 0);
+                    appendAsLeader(log, ProcessTestSupport.numberedBatch(offset), 0);
                 }
                 log.updateHighWatermark(log.logEndOffset());
                 log.maybeIncrementLogStartOffset(60);

@@ -1,5 +1,6 @@
 package io.skein.log;
 
+import static io.skein.log.TestLogs.appendAsLeader;
 import static io.skein.log.record.TestRecords.batch;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -187,7 +188,7 @@ class LogManagerTest {
         try (LogManager manager = start(dir)) {
             PartitionLog log = manager.getOrCreateLog(TP, LogConfig.DEFAULT);
             for (int i = 0; i < 5; i++) {
-                log.appendAsLeader(batch(i, "v" + i), 0);
+                appendAsLeader(log, batch(i, "v" + i), 0);
             }
             log.updateHighWatermark(3);
         }
@@ -214,7 +215,7 @@ class LogManagerTest {
             for (int p = 0; p < partitions; p++) {
                 PartitionLog log = manager.getOrCreateLog(new TopicPartition("t", p), LogConfig.DEFAULT);
                 for (int i = 0; i < 10; i++) {
-                    log.appendAsLeader(batch(i, "v" + i), 0);
+                    appendAsLeader(log, batch(i, "v" + i), 0);
                 }
             }
         }
@@ -253,8 +254,8 @@ class LogManagerTest {
             PartitionLog flushed = manager.getOrCreateLog(flushedTp, flushedByTime);
             PartitionLog log = manager.getOrCreateLog(TP, expiring);
             for (int i = 0; i < 6; i++) {
-                flushed.appendAsLeader(batch(clock.millis(), "0123456789"), 0);
-                log.appendAsLeader(batch(clock.millis(), "0123456789"), 0);
+                appendAsLeader(flushed, batch(clock.millis(), "0123456789"), 0);
+                appendAsLeader(log, batch(clock.millis(), "0123456789"), 0);
             }
             log.updateHighWatermark(log.logEndOffset());
             assertEquals(3, log.numberOfSegments());
@@ -280,7 +281,7 @@ class LogManagerTest {
         try (LogManager manager = start(dir)) {
             PartitionLog log = manager.getOrCreateLog(TP, LogConfig.DEFAULT);
             for (int i = 0; i < 10; i++) {
-                log.appendAsLeader(batch(i, "v" + i), 0);
+                appendAsLeader(log, batch(i, "v" + i), 0);
             }
             log.flush();
             manager.checkpointRecoveryPoints();
@@ -300,7 +301,7 @@ class LogManagerTest {
     void deletedLogsAreRenamedAtOnceAndRemovedInTheBackground() throws IOException {
         Path dir = formatted("delete", 1);
         try (LogManager manager = start(dir)) {
-            manager.getOrCreateLog(TP, LogConfig.DEFAULT).appendAsLeader(batch(1, "gone"), 0);
+            appendAsLeader(manager.getOrCreateLog(TP, LogConfig.DEFAULT), batch(1, "gone"), 0);
             manager.getOrCreateLog(new TopicPartition("kept", 0), LogConfig.DEFAULT);
 
             assertTrue(manager.deleteLog(TP));
@@ -327,7 +328,7 @@ class LogManagerTest {
 
     private static void writeOverwrites(PartitionLog log) {
         for (int i = 0; i < 30; i++) {
-            log.appendAsLeader(TestRecords.keyedBatch(Compression.NONE, i, "k" + i % 3, "v" + i), 0);
+            appendAsLeader(log, TestRecords.keyedBatch(Compression.NONE, i, "k" + i % 3, "v" + i), 0);
         }
         log.roll();
         log.updateHighWatermark(log.logEndOffset());

@@ -1,5 +1,6 @@
 package io.skein.log;
 
+import static io.skein.log.TestLogs.appendAsLeader;
 import static io.skein.log.record.TestRecords.batch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -66,7 +67,7 @@ class LogRecoveryTest {
             for (int v = 0; v < values.length; v++) {
                 values[v] = "v" + i + "." + v + "-".repeat(random.nextInt(40));
             }
-            log.appendAsLeader(batch(1_000 + 10L * i, values), epoch);
+            appendAsLeader(log, batch(1_000 + 10L * i, values), epoch);
             if (i == flushAfter) {
                 log.flush();
             }
@@ -149,7 +150,7 @@ class LogRecoveryTest {
             assertIndexesWork(recovered, expected);
             assertEquals(expectedEpochs(expected), recovered.leaderEpochCache().entries());
 
-            recovered.appendAsLeader(batch(9_999, "after recovery"), 100);
+            appendAsLeader(recovered, batch(9_999, "after recovery"), 100);
             PartitionLog reopened = logs.reopen(recovered);
             assertEquals(expectedEnd + 1, reopened.logEndOffset());
             assertEquals("after recovery", TestLogs.readAll(reopened).get((int) expectedEnd).value());
@@ -243,8 +244,8 @@ class LogRecoveryTest {
     @Test
     void aBatchBelowTheLogStartWhoseEpochTheCacheNoLongerHoldsSurvivesACrash() throws IOException {
         PartitionLog log = logs.open(dir.resolve("original"), CONFIG);
-        log.appendAsLeader(batch(1_000, "below the log start"), 7); // offset 0
-        log.appendAsLeader(batch(1_001, "cut", "cut"), 8); // offsets 1-2
+        appendAsLeader(log, batch(1_000, "below the log start"), 7); // offset 0
+        appendAsLeader(log, batch(1_001, "cut", "cut"), 8); // offsets 1-2
         log.updateHighWatermark(3);
         log.maybeIncrementLogStartOffset(2);
         assertTrue(log.truncateTo(1));
@@ -259,7 +260,7 @@ class LogRecoveryTest {
                 new LogLoader.Checkpoints(recoveryPoint, 1, 1), false, logs.scheduler, logs.clock)) {
             assertEquals(1, recovered.logEndOffset(), "offset 0 was given out: it is not given out again");
             assertEquals(1, recovered.logStartOffset());
-            assertEquals(1, recovered.appendAsLeader(batch(1_002, "next"), 9).firstOffset());
+            assertEquals(1, appendAsLeader(recovered, batch(1_002, "next"), 9).firstOffset());
         }
     }
 

@@ -1,5 +1,6 @@
 package io.skein.log;
 
+import static io.skein.log.TestLogs.appendAsLeader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -349,7 +350,7 @@ class PartitionLogModelTest {
         }
         ByteBuffer batch = TestRecords.batchWithTimestamps(timestamps, values);
         int size = batch.remaining();
-        LogAppendInfo info = log.appendAsLeader(batch, epoch);
+        LogAppendInfo info = appendAsLeader(log, batch, epoch);
         assertEquals(model.logEndOffset, info.firstOffset());
         List<Rec> records = new ArrayList<>();
         for (int i = 0; i < count; i++) {

@@ -1,5 +1,6 @@
 package io.skein.log;
 
+import static io.skein.log.TestLogs.appendAsLeader;
 import static io.skein.log.record.TestRecords.batch;
 import static io.skein.log.record.TestRecords.batches;
 import static io.skein.log.record.TestRecords.concat;
@@ -48,8 +49,8 @@ class PartitionLogTest {
     @Test
     void leaderAppendAssignsOffsetsAndStampsTheEpoch() throws IOException {
         try (PartitionLog log = logs.open(dir, LogConfig.DEFAULT)) {
-            LogAppendInfo first = log.appendAsLeader(batch(1000, "a", "b", "c"), 5);
-            LogAppendInfo second = log.appendAsLeader(concat(batch(2000, "d"), batch(3000, "e", "f")), 5);
+            LogAppendInfo first = appendAsLeader(log, batch(1000, "a", "b", "c"), 5);
+            LogAppendInfo second = appendAsLeader(log, concat(batch(2000, "d"), batch(3000, "e", "f")), 5);
 
             assertEquals(0, first.firstOffset());
             assertEquals(2, first.lastOffset());
@@ -70,7 +71,7 @@ class PartitionLogTest {
     void batchHeadersAreVisitedFromTheBatchHoldingAnOffsetAcrossSegments() throws IOException {
         try (PartitionLog log = logs.open(dir, TestLogs.smallSegments(200))) {
             for (int i = 0; i < 6; i++) {
-                log.appendAsLeader(batch(1000 + i, "v" + i, "w" + i), 1);
+                appendAsLeader(log, batch(1000 + i, "v" + i, "w" + i), 1);
             }
             assertTrue(log.numberOfSegments() > 1, "expected rolled segments");
             List<Long> baseOffsets = new ArrayList<>();
@@ -99,7 +100,7 @@ class PartitionLogTest {
         try (PartitionLog log = logs.open(dir, LogConfig.DEFAULT)) {
             for (Compression compression : List.of(Compression.gzip().build(), Compression.snappy().build(),
                     Compression.lz4().build(), Compression.zstd().build())) {
-                log.appendAsLeader(TestRecords.batch(compression, 10, "x", "y"), 0);
+                appendAsLeader(log, TestRecords.batch(compression, 10, "x", "y"), 0);
             }
             assertEquals(8, log.logEndOffset());
             assertEquals(8, TestLogs.readAll(log).size());
@@ -110,8 +111,8 @@ class PartitionLogTest {
     void followerKeepsTheLeadersOffsetsAndEpochs() throws IOException {
         try (PartitionLog leader = logs.open(dir.resolve("leader"), LogConfig.DEFAULT);
              PartitionLog follower = logs.open(dir.resolve("follower"), LogConfig.DEFAULT)) {
-            leader.appendAsLeader(batch(1, "a", "b"), 1);
-            leader.appendAsLeader(batch(2, "c"), 2);
+            appendAsLeader(leader, batch(1, "a", "b"), 1);
+            appendAsLeader(leader, batch(2, "c"), 2);
             ByteBuffer fetched = TestRecords.bytes(leader.read(0, Integer.MAX_VALUE, FetchIsolation.LOG_END, true));
 
             LogAppendInfo info = follower.appendAsFollower(fetched);
@@ -132,9 +133,9 @@ class PartitionLogTest {
     void truncatingToTheLogEndDropsAnEpochThatStartedThereWithoutBatches() throws IOException {
         try (PartitionLog leader = logs.open(dir.resolve("leader"), LogConfig.DEFAULT);
              PartitionLog deposed = logs.open(dir.resolve("deposed"), LogConfig.DEFAULT)) {
-            leader.appendAsLeader(batch(1, "a", "b"), 1);
+            appendAsLeader(leader, batch(1, "a", "b"), 1);
             deposed.appendAsFollower(TestRecords.bytes(leader.read(0, Integer.MAX_VALUE, FetchIsolation.LOG_END, true)));
-            leader.appendAsLeader(batch(2, "c"), 1);
+            appendAsLeader(leader, batch(2, "c"), 1);
             deposed.assignEpochStartOffset(3, deposed.logEndOffset());
 
             assertFalse(deposed.truncateTo(2));
@@ -149,9 +150,9 @@ class PartitionLogTest {
     void followerRejectsOffsetsBelowItsLogEndButTakesGapsACleanerLeft() throws IOException {
         try (PartitionLog leader = logs.open(dir.resolve("leader"), LogConfig.DEFAULT);
              PartitionLog follower = logs.open(dir.resolve("follower"), LogConfig.DEFAULT)) {
-            leader.appendAsLeader(batch(1, "a", "b"), 1);
-            leader.appendAsLeader(batch(2, "c"), 1);
-            leader.appendAsLeader(batch(3, "d"), 1);
+            appendAsLeader(leader, batch(1, "a", "b"), 1);
+            appendAsLeader(leader, batch(2, "c"), 1);
+            appendAsLeader(leader, batch(3, "d"), 1);
             follower.appendAsFollower(TestRecords.bytes(leader.read(0, 1, FetchIsolation.LOG_END, true)));
 
             UnexpectedAppendOffsetException repeated = assertThrows(UnexpectedAppendOffsetException.class,
@@ -174,37 +175,37 @@ class PartitionLogTest {
     void badInputIsRejectedWithATypedErrorAndLeavesTheLogUntouched() throws IOException {
         LogConfig config = LogConfig.fromMap(Map.of("max.message.bytes", 200, "segment.bytes", 1000));
         try (PartitionLog log = logs.open(dir, config)) {
-            log.appendAsLeader(batch(1, "kept"), 0);
+            appendAsLeader(log, batch(1, "kept"), 0);
             long sizeBefore = log.size();
 
             ByteBuffer flipped = batch(1, "hello");
             flipped.put(flipped.limit() - 1, (byte) (flipped.get(flipped.limit() - 1) ^ 1));
-            assertThrows(CorruptRecordException.class, () -> log.appendAsLeader(flipped, 0));
+            assertThrows(CorruptRecordException.class, () -> appendAsLeader(log, flipped, 0));
 
             ByteBuffer torn = batch(1, "hello").limit(40);
-            assertThrows(CorruptRecordException.class, () -> log.appendAsLeader(torn.slice(), 0));
+            assertThrows(CorruptRecordException.class, () -> appendAsLeader(log, torn.slice(), 0));
             ByteBuffer tornTail = concat(batch(1, "ok"), batch(1, "cut short").limit(30));
-            assertThrows(CorruptRecordException.class, () -> log.appendAsLeader(tornTail, 0));
+            assertThrows(CorruptRecordException.class, () -> appendAsLeader(log, tornTail, 0));
             ByteBuffer shortTail = concat(batch(1, "ok"), ByteBuffer.wrap(new byte[10]));
-            assertThrows(CorruptRecordException.class, () -> log.appendAsLeader(shortTail, 0));
+            assertThrows(CorruptRecordException.class, () -> appendAsLeader(log, shortTail, 0));
 
             ByteBuffer magic1 = batch(1, "hello");
             magic1.put(16, (byte) 1);
-            assertThrows(InvalidRecordException.class, () -> log.appendAsLeader(magic1, 0));
+            assertThrows(InvalidRecordException.class, () -> appendAsLeader(log, magic1, 0));
 
             assertThrows(RecordTooLargeException.class,
-                    () -> log.appendAsLeader(batch(1, "x".repeat(300)), 0));
-            assertThrows(RecordBatchTooLargeException.class, () -> log.appendAsLeader(
+                    () -> appendAsLeader(log, batch(1, "x".repeat(300)), 0));
+            assertThrows(RecordBatchTooLargeException.class, () -> appendAsLeader(log,
                     concat(batch(1, "x".repeat(150)), batch(1, "y".repeat(150)), batch(1, "z".repeat(150)),
                             batch(1, "w".repeat(150)), batch(1, "v".repeat(150)), batch(1, "u".repeat(150))), 0));
 
             ByteBuffer countMismatch = withRecordCount(batch(1, "a", "b"), 3);
-            assertThrows(InvalidRecordException.class, () -> log.appendAsLeader(countMismatch, 0));
+            assertThrows(InvalidRecordException.class, () -> appendAsLeader(log, countMismatch, 0));
 
             ByteBuffer control = batch(1, "a");
             control.putShort(21, (short) (control.getShort(21) | 0x20));
             fixCrc(control);
-            assertThrows(InvalidRecordException.class, () -> log.appendAsLeader(control, 0));
+            assertThrows(InvalidRecordException.class, () -> appendAsLeader(log, control, 0));
 
             assertEquals(1, log.logEndOffset());
             assertEquals(sizeBefore, log.size());
@@ -220,13 +221,13 @@ class PartitionLogTest {
             int second = 61 + 1 + wrongDelta.get(61) / 2; // first record: varint length + body
             wrongDelta.put(second + 3, (byte) (5 << 1));
             fixCrc(wrongDelta);
-            InvalidRecordException e = assertThrows(InvalidRecordException.class, () -> log.appendAsLeader(wrongDelta, 0));
+            InvalidRecordException e = assertThrows(InvalidRecordException.class, () -> appendAsLeader(log, wrongDelta, 0));
             assertTrue(e.getMessage().contains("offset delta"), e.getMessage());
 
             ByteBuffer overlong = batch(1, "a");
             overlong.put(61, (byte) 0x7e); // record length 63: past the batch end
             fixCrc(overlong);
-            assertThrows(InvalidRecordException.class, () -> log.appendAsLeader(overlong, 0));
+            assertThrows(InvalidRecordException.class, () -> appendAsLeader(log, overlong, 0));
             assertEquals(0, log.logEndOffset());
         }
     }
@@ -238,7 +239,7 @@ class PartitionLogTest {
             batch.putLong(35, 1);
             fixCrc(batch);
 
-            LogAppendInfo info = log.appendAsLeader(batch, 0);
+            LogAppendInfo info = appendAsLeader(log, batch, 0);
 
             assertEquals(5001, info.maxTimestamp());
             assertEquals(5001, log.fetchOffsetByTimestamp(PartitionLog.MAX_TIMESTAMP).orElseThrow().timestamp());
@@ -249,7 +250,7 @@ class PartitionLogTest {
     void readsReturnWholeBatchesWithinTheBudgetAndAtLeastOne() throws IOException {
         try (PartitionLog log = logs.open(dir, LogConfig.DEFAULT)) {
             for (int i = 0; i < 10; i++) {
-                log.appendAsLeader(batch(i, "v" + i, "w" + i), 0);
+                appendAsLeader(log, batch(i, "v" + i, "w" + i), 0);
             }
             int batchSize = batches(log.read(0, Integer.MAX_VALUE, FetchIsolation.LOG_END, true)).get(0).sizeInBytes();
 
@@ -274,7 +275,7 @@ class PartitionLogTest {
     void consumersReadUpToTheHighWatermarkAndFollowersToTheLogEnd() throws IOException {
         try (PartitionLog log = logs.open(dir, TestLogs.smallSegments(300))) {
             for (int i = 0; i < 12; i++) {
-                log.appendAsLeader(batch(i, "v" + i), 0);
+                appendAsLeader(log, batch(i, "v" + i), 0);
             }
             assertTrue(log.numberOfSegments() > 2);
 
@@ -297,22 +298,22 @@ class PartitionLogTest {
     void rollsOnSegmentBytesSegmentMsAndAFullIndex() throws IOException {
         try (PartitionLog bySize = logs.open(dir.resolve("size"), TestLogs.smallSegments(200))) {
             for (int i = 0; i < 6; i++) {
-                bySize.appendAsLeader(batch(i, "0123456789"), 0);
+                appendAsLeader(bySize, batch(i, "0123456789"), 0);
             }
             assertEquals(List.of(0L, 2L, 4L), bySize.segmentBaseOffsets());
         }
         LogConfig hourly = LogConfig.fromMap(Map.of("segment.ms", 3_600_000));
         try (PartitionLog byTime = logs.open(dir.resolve("time"), hourly)) {
             long start = logs.clock.millis() - 3_600_001; // the last record is now: no further (message.timestamp.after.max.ms)
-            byTime.appendAsLeader(batch(start, "a"), 0);
-            byTime.appendAsLeader(batch(start + 3_600_000, "b"), 0);
-            byTime.appendAsLeader(batch(start + 3_600_001, "c"), 0);
+            appendAsLeader(byTime, batch(start, "a"), 0);
+            appendAsLeader(byTime, batch(start + 3_600_000, "b"), 0);
+            appendAsLeader(byTime, batch(start + 3_600_001, "c"), 0);
             assertEquals(List.of(0L, 2L), byTime.segmentBaseOffsets());
         }
         LogConfig tinyIndex = LogConfig.fromMap(Map.of("segment.index.bytes", 24, "index.interval.bytes", 1));
         try (PartitionLog byIndex = logs.open(dir.resolve("index"), tinyIndex)) {
             for (int i = 0; i < 10; i++) {
-                byIndex.appendAsLeader(batch(i, "x"), 0);
+                appendAsLeader(byIndex, batch(i, "x"), 0);
             }
             // A 24-byte time index has two slots, one kept for the entry a segment gets when it rolls (as
             // Kafka's). An entry goes in after every batch but a segment's first: the second batch fills
@@ -325,10 +326,10 @@ class PartitionLogTest {
     @Test
     void findsOffsetsByTimestampAcrossSegments() throws IOException {
         try (PartitionLog log = logs.open(dir, TestLogs.smallSegments(250))) {
-            log.appendAsLeader(TestRecords.batchWithTimestamps(new long[] {100, 300, 200}, "a", "b", "c"), 0);
-            log.appendAsLeader(TestRecords.batchWithTimestamps(new long[] {250, 400}, "d", "e"), 1);
-            log.appendAsLeader(TestRecords.batchWithTimestamps(new long[] {500}, "f"), 1);
-            log.appendAsLeader(TestRecords.batchWithTimestamps(new long[] {450}, "g"), 1);
+            appendAsLeader(log, TestRecords.batchWithTimestamps(new long[] {100, 300, 200}, "a", "b", "c"), 0);
+            appendAsLeader(log, TestRecords.batchWithTimestamps(new long[] {250, 400}, "d", "e"), 1);
+            appendAsLeader(log, TestRecords.batchWithTimestamps(new long[] {500}, "f"), 1);
+            appendAsLeader(log, TestRecords.batchWithTimestamps(new long[] {450}, "g"), 1);
             assertTrue(log.numberOfSegments() > 1);
 
             assertEquals(0, log.fetchOffsetByTimestamp(50).orElseThrow().offset());
@@ -351,11 +352,11 @@ class PartitionLogTest {
     @Test
     void truncationCutsAtBatchBoundariesAndTheEpochCacheWithIt() throws IOException {
         try (PartitionLog log = logs.open(dir, TestLogs.smallSegments(300))) {
-            log.appendAsLeader(batch(1, "a", "b"), 1);  // 0-1
-            log.appendAsLeader(batch(2, "c"), 1);       // 2
-            log.appendAsLeader(batch(3, "d", "e"), 2);  // 3-4
-            log.appendAsLeader(batch(4, "f"), 3);       // 5
-            log.appendAsLeader(batch(5, "g"), 3);       // 6
+            appendAsLeader(log, batch(1, "a", "b"), 1);  // 0-1
+            appendAsLeader(log, batch(2, "c"), 1);       // 2
+            appendAsLeader(log, batch(3, "d", "e"), 2);  // 3-4
+            appendAsLeader(log, batch(4, "f"), 3);       // 5
+            appendAsLeader(log, batch(5, "g"), 3);       // 6
             log.updateHighWatermark(7);
             assertTrue(log.numberOfSegments() > 1);
 
@@ -369,7 +370,7 @@ class PartitionLogTest {
             assertEquals(EpochEndOffset.UNDEFINED, log.endOffsetForEpoch(2));
             assertFalse(log.truncateTo(10));
 
-            log.appendAsLeader(batch(6, "h"), 4);
+            appendAsLeader(log, batch(6, "h"), 4);
             assertEquals(List.of("a", "b", "c", "h"), TestLogs.readAll(log).stream().map(Rec::value).toList());
             assertEquals(new EpochEndOffset(1, 3), log.endOffsetForEpoch(2));
 
@@ -378,7 +379,7 @@ class PartitionLogTest {
             assertEquals(50, log.logEndOffset());
             assertEquals(List.of(50L), log.segmentBaseOffsets());
             assertTrue(log.leaderEpochCache().entries().isEmpty());
-            log.appendAsLeader(batch(7, "i"), 5);
+            appendAsLeader(log, batch(7, "i"), 5);
             assertEquals(List.of(new Rec(50, 7, "k0", "i", 5)), TestLogs.readAll(log));
         }
     }
@@ -386,8 +387,8 @@ class PartitionLogTest {
     @Test
     void staleLeaderEpochsAreFenced() throws IOException {
         try (PartitionLog log = logs.open(dir, LogConfig.DEFAULT)) {
-            log.appendAsLeader(batch(1, "a"), 3);
-            assertThrows(FencedLeaderEpochException.class, () -> log.appendAsLeader(batch(1, "b"), 2));
+            appendAsLeader(log, batch(1, "a"), 3);
+            assertThrows(FencedLeaderEpochException.class, () -> appendAsLeader(log, batch(1, "b"), 2));
             log.assignEpochStartOffset(4, log.logEndOffset());
             assertEquals(new EpochEndOffset(3, 1), log.endOffsetForEpoch(3));
             assertEquals(1, log.logEndOffset());
@@ -400,7 +401,7 @@ class PartitionLogTest {
         try (PartitionLog log = logs.open(dir, config)) {
             long now = logs.clock.millis();
             for (int i = 0; i < 6; i++) {
-                log.appendAsLeader(batch(now + i * 1000, "0123456789"), 0);
+                appendAsLeader(log, batch(now + i * 1000, "0123456789"), 0);
             }
             log.updateHighWatermark(log.logEndOffset());
             assertEquals(List.of(0L, 2L, 4L), log.segmentBaseOffsets());
@@ -423,7 +424,7 @@ class PartitionLogTest {
     void retentionBySizeKeepsAtLeastRetentionBytesAndRespectsTheHighWatermark() throws IOException {
         try (PartitionLog log = logs.open(dir, TestLogs.smallSegments(200))) {
             for (int i = 0; i < 8; i++) {
-                log.appendAsLeader(batch(logs.clock.millis(), "0123456789"), 0);
+                appendAsLeader(log, batch(logs.clock.millis(), "0123456789"), 0);
             }
             long segmentSize = log.size() / 4;
             log.updateConfig(log.config().with(Map.of("retention.bytes", 2 * segmentSize + 1)));
@@ -441,7 +442,7 @@ class PartitionLogTest {
         LogConfig config = TestLogs.smallSegments(200).with(Map.of("file.delete.delay.ms", 3_600_000));
         try (PartitionLog log = logs.open(dir, config)) {
             for (int i = 0; i < 4; i++) {
-                log.appendAsLeader(batch(i, "0123456789"), 0);
+                appendAsLeader(log, batch(i, "0123456789"), 0);
             }
             log.updateHighWatermark(log.logEndOffset());
             log.maybeIncrementLogStartOffset(2);
@@ -466,8 +467,8 @@ class PartitionLogTest {
         try (PartitionLog everyAppend = logs.open(dir.resolve("sync"), config);
              PartitionLog osDefault = logs.open(dir.resolve("default"), LogConfig.DEFAULT)) {
             for (int i = 1; i <= 3; i++) {
-                everyAppend.appendAsLeader(batch(i, "a"), 0);
-                osDefault.appendAsLeader(batch(i, "a"), 0);
+                appendAsLeader(everyAppend, batch(i, "a"), 0);
+                appendAsLeader(osDefault, batch(i, "a"), 0);
                 assertEquals(i, everyAppend.recoveryPoint());
                 assertEquals(0, osDefault.recoveryPoint());
             }
@@ -482,33 +483,32 @@ class PartitionLogTest {
             CountDownLatch release = new CountDownLatch(1);
             logs.scheduler.execute(() -> awaitQuietly(release));
             long flushesBefore = log.flushCount();
-            List<CompletableFuture<LogAppendInfo>> appends = new ArrayList<>();
+            List<LeaderAppendResult> appends = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
-                appends.add(log.appendAsLeaderAsync(batch(i, "v" + i), 0));
+                appends.add(log.appendAsLeader(batch(i, "v" + i), 0));
             }
-            assertTrue(appends.stream().noneMatch(CompletableFuture::isDone), "acknowledged before any fsync");
+            assertTrue(appends.stream().noneMatch(a -> a.flushed().isDone()), "acknowledged before any fsync");
             release.countDown();
-            for (CompletableFuture<LogAppendInfo> append : appends) {
-                LogAppendInfo info = append.get(30, TimeUnit.SECONDS);
-                assertTrue(log.recoveryPoint() > info.lastOffset(), "on disk before the future completes");
+            for (LeaderAppendResult append : appends) {
+                append.flushed().get(30, TimeUnit.SECONDS);
+                assertTrue(log.recoveryPoint() > append.info().lastOffset(), "on disk before the future completes");
             }
             assertEquals(50, log.recoveryPoint());
             assertEquals(1, log.flushCount() - flushesBefore, "one fsync covered the 50 appends waiting for it");
         }
         try (PartitionLog noPolicy = logs.open(dir.resolve("default"), LogConfig.DEFAULT)) {
-            assertTrue(noPolicy.appendAsLeaderAsync(batch(1, "a"), 0).isDone(), "nothing to wait for");
+            assertTrue(noPolicy.appendAsLeader(batch(1, "a"), 0).flushed().isDone(), "nothing to wait for");
             assertEquals(0, noPolicy.recoveryPoint());
         }
     }
 
     @Test
-    void asyncAppendFailuresArriveThroughTheFuture() throws IOException {
+    void rejectedAppendsThrowAndFlushFailuresArriveThroughTheFuture() throws IOException {
         try (PartitionLog log = logs.open(dir, LogConfig.DEFAULT)) {
             ByteBuffer corrupt = batch(1, "a");
             corrupt.put(corrupt.limit() - 1, (byte) (corrupt.get(corrupt.limit() - 1) ^ 1));
-            ExecutionException e = assertThrows(ExecutionException.class,
-                    () -> log.appendAsLeaderAsync(corrupt, 0).get(30, TimeUnit.SECONDS));
-            assertTrue(e.getCause() instanceof CorruptRecordException, e.toString());
+            assertThrows(CorruptRecordException.class, () -> log.appendAsLeader(corrupt, 0));
+            assertEquals(0, log.logEndOffset());
             ExecutionException beyondTheEnd = assertThrows(ExecutionException.class,
                     () -> log.flushAsync(5).get(30, TimeUnit.SECONDS));
             assertTrue(beyondTheEnd.getCause() instanceof org.apache.kafka.common.errors.KafkaStorageException);
@@ -519,11 +519,11 @@ class PartitionLogTest {
     void aFlushWaiterWhoseAppendIsTruncatedAwayFails() throws Exception {
         LogConfig config = LogConfig.fromMap(Map.of("flush.messages", 1));
         try (PartitionLog log = logs.open(dir, config)) {
-            log.appendAsLeader(batch(1, "durable"), 0);
+            appendAsLeader(log, batch(1, "durable"), 0);
             CountDownLatch release = new CountDownLatch(1);
             logs.scheduler.execute(() -> awaitQuietly(release)); // the flusher queues behind this
 
-            CompletableFuture<LogAppendInfo> pending = log.appendAsLeaderAsync(batch(2, "cut"), 0);
+            CompletableFuture<Void> pending = log.appendAsLeader(batch(2, "cut"), 0).flushed();
             assertFalse(pending.isDone());
             log.truncateTo(1);
             release.countDown();
@@ -541,7 +541,7 @@ class PartitionLogTest {
         try (PartitionLog log = logs.open(dir, config)) {
             CountDownLatch release = new CountDownLatch(1);
             logs.scheduler.execute(() -> awaitQuietly(release)); // the flusher queues behind this
-            CompletableFuture<LogAppendInfo> first = log.appendAsLeaderAsync(batch(1, "a", "b"), 0);
+            CompletableFuture<Void> first = log.appendAsLeader(batch(1, "a", "b"), 0).flushed();
 
             CompletableFuture<Void> retried = log.awaitPendingFlush(2);
             assertFalse(retried.isDone(), "answered before the first append's flush");
@@ -551,7 +551,7 @@ class PartitionLogTest {
             assertTrue(log.recoveryPoint() >= 2);
         }
         try (PartitionLog log = logs.open(dir.resolve("unflushed"), LogConfig.DEFAULT)) {
-            log.appendAsLeaderAsync(batch(1, "a"), 0).get();
+            log.appendAsLeader(batch(1, "a"), 0).flushed().get();
             assertTrue(log.awaitPendingFlush(1).isDone(), "no flush was due: none is waited for");
             assertEquals(0, log.recoveryPoint());
         }
@@ -569,7 +569,7 @@ class PartitionLogTest {
     void reopeningKeepsOffsetsEpochsAndIndexes() throws IOException {
         PartitionLog log = logs.open(dir, TestLogs.smallSegments(400));
         for (int i = 0; i < 20; i++) {
-            log.appendAsLeader(batch(i, "v" + i, "w" + i), i / 5);
+            appendAsLeader(log, batch(i, "v" + i, "w" + i), i / 5);
         }
         log.updateHighWatermark(30);
         List<Rec> before = TestLogs.readAll(log);
@@ -580,7 +580,7 @@ class PartitionLogTest {
         assertEquals(30, reopened.highWatermark());
         assertEquals(before, TestLogs.readAll(reopened));
         assertEquals(log.leaderEpochCache().entries(), reopened.leaderEpochCache().entries());
-        reopened.appendAsLeader(batch(99, "next"), 4);
+        appendAsLeader(reopened, batch(99, "next"), 4);
         assertEquals(40, records(reopened.read(40, 100, FetchIsolation.LOG_END, true)).get(0).offset());
         reopened.close();
     }

@@ -1,5 +1,7 @@
 package io.skein.log;
 
+import static io.skein.log.TestLogs.appendAsLeader;
+
 import io.skein.log.producer.ProducerSnapshots;
 import io.skein.log.record.RecordBatchView;
 import io.skein.log.record.TestRecords;
@@ -72,7 +74,7 @@ public final class PartitionOpenBench {
             ByteBuffer batch = templates[p];
             batch.putInt(53, sequences[p]); // base sequence, under the CRC
             batch.putInt(17, view.at(batch, 0).computeCrc());
-            log.appendAsLeader(batch.duplicate(), 0);
+            appendAsLeader(log, batch.duplicate(), 0);
             sequences[p] += recordsPerBatch;
             batches++;
         }

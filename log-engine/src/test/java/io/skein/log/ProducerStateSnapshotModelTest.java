@@ -1,5 +1,6 @@
 package io.skein.log;
 
+import static io.skein.log.TestLogs.appendAsLeader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -42,7 +43,10 @@ class ProducerStateSnapshotModelTest {
     @RegisterExtension
     final TestLogs logs = new TestLogs();
 
-    /** Where a producer's next batch goes on: the log does not check sequences, so truncations need not rewind it. */
+    /**
+     * Where a producer's next batch goes on. The log checks sequences, and truncations and crashes
+     * rewind its producers: each append first takes up where the log's state of the producer ends.
+     */
     private static final class Producer {
         final long id;
         short epoch;
@@ -126,6 +130,11 @@ class ProducerStateSnapshotModelTest {
 
     /** One or two idempotent batches, sometimes of a new epoch, sometimes with a batch of no producer. */
     private String append(PartitionLog log, List<Producer> producers, Random random) {
+        for (ProducerStateEntry known : log.producerState().entries()) {
+            Producer producer = producers.get((int) (known.producerId() - 1000));
+            producer.epoch = known.producerEpoch();
+            producer.nextSequence = known.batches().get(known.batches().size() - 1).lastSequence() + 1;
+        }
         List<ByteBuffer> batches = new ArrayList<>();
         StringBuilder described = new StringBuilder("append");
         for (int i = 0, n = 1 + random.nextInt(2); i < n; i++) {
@@ -152,7 +161,7 @@ class ProducerStateSnapshotModelTest {
             producer.nextSequence += records;
         }
         logs.clock.advance(random.nextInt(50));
-        log.appendAsLeader(TestRecords.concat(batches.toArray(ByteBuffer[]::new)), 0);
+        appendAsLeader(log, TestRecords.concat(batches.toArray(ByteBuffer[]::new)), 0);
         return described.toString();
     }
 

@@ -1,5 +1,6 @@
 package io.skein.log;
 
+import static io.skein.log.TestLogs.appendAsLeader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,7 +32,7 @@ class ProducerStateSnapshotTest {
     private static final LogConfig CONFIG = TestLogs.smallSegments(100_000);
 
     private void append(PartitionLog log, long producerId, int sequence) {
-        log.appendAsLeader(TestRecords.idempotentBatch(producerId, (short) 0, sequence, logs.clock.millis(),
+        appendAsLeader(log, TestRecords.idempotentBatch(producerId, (short) 0, sequence, logs.clock.millis(),
                 "k", "v" + sequence), 0);
     }
 

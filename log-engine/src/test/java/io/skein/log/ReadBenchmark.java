@@ -1,5 +1,7 @@
 package io.skein.log;
 
+import static io.skein.log.TestLogs.appendAsLeader;
+
 import io.skein.log.record.TestRecords;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -51,7 +53,7 @@ public class ReadBenchmark {
             ByteBuffer batch = TestRecords.sizedBatch(System.currentTimeMillis(), AppendBenchmark.RECORDS_PER_BATCH,
                     AppendBenchmark.RECORD_SIZE);
             while (log.size() < LOG_BYTES) {
-                log.appendAsLeader(batch, 1);
+                appendAsLeader(log, batch, 1);
             }
             log.updateHighWatermark(log.logEndOffset());
             devNull = new FileOutputStream("/dev/null").getChannel();

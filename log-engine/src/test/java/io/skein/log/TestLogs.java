@@ -50,6 +50,16 @@ final class TestLogs implements AfterEachCallback {
                 scheduler, clock);
     }
 
+    /**
+     * A leader append, waited for until it is as durable as the flush policy asks, as a produce request
+     * with acks=1 waits: what the log's writers see before they go on.
+     */
+    static LogAppendInfo appendAsLeader(PartitionLog log, ByteBuffer records, int leaderEpoch) {
+        LeaderAppendResult appended = log.appendAsLeader(records, leaderEpoch);
+        appended.flushed().join();
+        return appended.info();
+    }
+
     /** Every readable record, read segment by segment as a consumer would. */
     static List<Rec> readAll(PartitionLog log) {
         return readAcrossSegments(log, TestRecords::records);

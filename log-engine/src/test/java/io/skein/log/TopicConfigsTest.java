@@ -1,5 +1,6 @@
 package io.skein.log;
 
+import static io.skein.log.TestLogs.appendAsLeader;
 import static io.skein.log.record.TestRecords.batch;
 import static io.skein.log.record.TestRecords.batchWithTimestamps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -60,9 +61,9 @@ class TopicConfigsTest {
         try (PartitionLog log = logs.open(dir, config)) {
             long first = logs.clock.millis();
             ByteBuffer sent = batch(5, "a", "b");
-            LogAppendInfo info = log.appendAsLeader(sent, 0);
+            LogAppendInfo info = appendAsLeader(log, sent, 0);
             logs.clock.advance(1_000);
-            log.appendAsLeader(batch(Compression.gzip().build(), 7, "c"), 0);
+            appendAsLeader(log, batch(Compression.gzip().build(), 7, "c"), 0);
 
             assertEquals(first, info.maxTimestamp());
             MutableRecordBatch stored = kafkaBatches(readAllBytes(log)).get(0);
@@ -85,7 +86,7 @@ class TopicConfigsTest {
         long[] stamps = new long[5];
         for (int i = 0; i < 5; i++) {
             stamps[i] = logs.clock.millis();
-            log.appendAsLeader(batch(i, "v" + i), 0);
+            appendAsLeader(log, batch(i, "v" + i), 0);
             logs.clock.advance(100);
         }
         try (PartitionLog reopened = logs.reopen(log)) {
@@ -101,19 +102,19 @@ class TopicConfigsTest {
                 "message.timestamp.after.max.ms", "500"));
         try (PartitionLog log = logs.open(dir, config)) {
             long now = logs.clock.millis();
-            log.appendAsLeader(batchWithTimestamps(new long[] {now - 1000, now + 500, -1}, "edge", "edge", "none"), 0);
+            appendAsLeader(log, batchWithTimestamps(new long[] {now - 1000, now + 500, -1}, "edge", "edge", "none"), 0);
 
-            InvalidTimestampException old = assertThrows(InvalidTimestampException.class, () -> log.appendAsLeader(
+            InvalidTimestampException old = assertThrows(InvalidTimestampException.class, () -> appendAsLeader(log,
                     batchWithTimestamps(new long[] {now, now - 1001}, "ok", "old"), 0));
             assertEquals("Timestamp " + (now - 1001) + " of message with offset 1 is out of range. The timestamp "
                     + "should be within [" + (now - 1000) + ", " + (now + 500) + "]", old.getMessage());
-            assertThrows(InvalidTimestampException.class, () -> log.appendAsLeader(
+            assertThrows(InvalidTimestampException.class, () -> appendAsLeader(log,
                     batchWithTimestamps(new long[] {now + 501}, "future"), 0));
             assertEquals(3, log.logEndOffset());
         }
         try (PartitionLog appendTime = logs.open(dir.resolve("append-time"), config.with(
                 Map.of("message.timestamp.type", "LogAppendTime")))) {
-            appendTime.appendAsLeader(batchWithTimestamps(new long[] {0}, "ignored create time"), 0);
+            appendAsLeader(appendTime, batchWithTimestamps(new long[] {0}, "ignored create time"), 0);
             assertEquals(1, appendTime.logEndOffset(), "bounds apply to create times only");
         }
     }
@@ -123,7 +124,7 @@ class TopicConfigsTest {
         try (PartitionLog log = logs.open(dir, LogConfig.DEFAULT)) {
             ByteBuffer claimed = MemoryRecords.withRecords(RecordBatch.CURRENT_MAGIC_VALUE, 0L,
                     Compression.NONE, TimestampType.LOG_APPEND_TIME, new SimpleRecord(5L, "v".getBytes())).buffer();
-            assertThrows(InvalidTimestampException.class, () -> log.appendAsLeader(claimed, 0));
+            assertThrows(InvalidTimestampException.class, () -> appendAsLeader(log, claimed, 0));
             assertEquals(0, log.logEndOffset());
         }
     }
@@ -135,10 +136,10 @@ class TopicConfigsTest {
             throws IOException {
         LogConfig config = LogConfig.fromMap(Map.of("compression.type", topic));
         try (PartitionLog log = logs.open(dir, config)) {
-            log.appendAsLeader(batch(10, "first"), 0);
+            appendAsLeader(log, batch(10, "first"), 0);
             ByteBuffer batch = TestRecords.idempotentBatch(42L, (short) 3, 7, 1000, "k0", "a", "k1", "b", "k2", "c");
             ByteBuffer original = sent.equals("none") ? batch : recompressedByKafka(batch, sent);
-            LogAppendInfo info = log.appendAsLeader(original, 2);
+            LogAppendInfo info = appendAsLeader(log, original, 2);
 
             assertEquals(1, info.firstOffset());
             assertEquals(3, info.lastOffset());
@@ -167,7 +168,7 @@ class TopicConfigsTest {
                 "compression.gzip.level", "1")))) {
             ByteBuffer sent = batch(Compression.gzip().level(9).build(), 10, "a", "b");
             ByteBuffer copy = ByteBuffer.allocate(sent.remaining()).put(sent.duplicate()).flip();
-            log.appendAsLeader(sent, 0);
+            appendAsLeader(log, sent, 0);
             ByteBuffer stored = readAllBytes(log);
             assertEquals(copy.remaining(), stored.remaining());
             assertEquals(copy.position(61), stored.position(61), "the same compressed bytes, not recompressed");
@@ -178,7 +179,7 @@ class TopicConfigsTest {
     void logAppendTimeAndRecompressionTogether() throws IOException {
         try (PartitionLog log = logs.open(dir, LogConfig.fromMap(Map.of("compression.type", "lz4",
                 "message.timestamp.type", "LogAppendTime")))) {
-            log.appendAsLeader(batch(3, "a", "b"), 0);
+            appendAsLeader(log, batch(3, "a", "b"), 0);
             MutableRecordBatch stored = onlyBatch(readAllBytes(log));
             stored.ensureValid();
             assertEquals(CompressionType.LZ4, stored.compressionType());
@@ -191,10 +192,10 @@ class TopicConfigsTest {
     @Test
     void maxDecompressedMessageBytesBoundsEachRecordOfACompressedBatch() throws IOException {
         try (PartitionLog log = logs.open(dir, LogConfig.fromMap(Map.of("max.decompressed.message.bytes", "100")))) {
-            log.appendAsLeader(batch(Compression.gzip().build(), 1, "small"), 0);
+            appendAsLeader(log, batch(Compression.gzip().build(), 1, "small"), 0);
             String big = "x".repeat(200);
             InvalidRecordException e = assertThrows(InvalidRecordException.class,
-                    () -> log.appendAsLeader(batch(Compression.gzip().build(), 1, big), 0));
+                    () -> appendAsLeader(log, batch(Compression.gzip().build(), 1, big), 0));
             assertTrue(e.getMessage().contains("max.decompressed.message.bytes (100)"), e.getMessage());
             assertEquals(1, log.logEndOffset());
         }
@@ -206,7 +207,7 @@ class TopicConfigsTest {
         PartitionLog log = logs.open(dir, config);
         Path first = dir.resolve(String.format("%020d.log", 0));
         assertEquals(4096, Files.size(first));
-        log.appendAsLeader(batch(1, "a"), 0);
+        appendAsLeader(log, batch(1, "a"), 0);
         long used = TestRecords.bytes(log.read(0, Integer.MAX_VALUE, FetchIsolation.LOG_END, true)).remaining();
         assertEquals(4096, Files.size(first));
 
@@ -214,12 +215,12 @@ class TopicConfigsTest {
         assertEquals(used, Files.size(first), "a rolled segment gives back what it did not use");
         Path second = dir.resolve(String.format("%020d.log", 1));
         assertEquals(4096, Files.size(second));
-        log.appendAsLeader(batch(2, "b"), 0);
+        appendAsLeader(log, batch(2, "b"), 0);
 
         PartitionLog reopened = logs.reopen(log);
         assertEquals(used, Files.size(second), "so does a closed one");
         assertEquals(List.of("a", "b"), TestLogs.readAll(reopened).stream().map(Rec::value).toList());
-        reopened.appendAsLeader(batch(3, "c"), 0);
+        appendAsLeader(reopened, batch(3, "c"), 0);
         reopened.close(); // no flush, and opened as after a crash: recovery cuts the zeros, keeps the batches
         try (PartitionLog recovered = logs.openAfterCrash(dir, config, 0)) {
             assertEquals(3, recovered.logEndOffset());
@@ -231,7 +232,7 @@ class TopicConfigsTest {
     void anUnflushedPreallocatedSegmentIsRecoveredAfterACrash() throws IOException {
         LogConfig config = LogConfig.fromMap(Map.of("preallocate", "true", "segment.bytes", "4096"));
         PartitionLog log = logs.open(dir, config);
-        log.appendAsLeader(batch(1, "a", "b"), 0);
+        appendAsLeader(log, batch(1, "a", "b"), 0);
         Path file = dir.resolve(String.format("%020d.log", 0));
         // A crash leaves the file as it is: copy it aside before close trims it, and put it back.
         byte[] crashed = Files.readAllBytes(file);
@@ -241,7 +242,7 @@ class TopicConfigsTest {
         try (PartitionLog recovered = logs.openAfterCrash(dir, config, 0)) {
             assertEquals(2, recovered.logEndOffset());
             assertEquals(List.of("a", "b"), TestLogs.readAll(recovered).stream().map(Rec::value).toList());
-            recovered.appendAsLeader(batch(2, "c"), 0);
+            appendAsLeader(recovered, batch(2, "c"), 0);
             assertEquals(List.of("a", "b", "c"), TestLogs.readAll(recovered).stream().map(Rec::value).toList());
         }
     }
@@ -253,11 +254,11 @@ class TopicConfigsTest {
         int rolledEarly = 0;
         for (int i = 0; i < 20; i++) {
             try (PartitionLog log = logs.open(dir.resolve("log-" + i), config)) {
-                log.appendAsLeader(batch(start, "a"), 0);
-                log.appendAsLeader(batch(start + 9000, "b"), 0);
+                appendAsLeader(log, batch(start, "a"), 0);
+                appendAsLeader(log, batch(start + 9000, "b"), 0);
                 int early = log.numberOfSegments() - 1;
                 rolledEarly += early;
-                log.appendAsLeader(batch(start + 19_001, "c"), 0);
+                appendAsLeader(log, batch(start + 19_001, "c"), 0);
                 assertEquals(2 + early, log.numberOfSegments(), "past segment.ms it rolls whatever the jitter");
             }
         }
@@ -271,13 +272,13 @@ class TopicConfigsTest {
                 "min.cleanable.dirty.ratio", "1.0"));
         try (PartitionLog log = logs.open(dir, config)) {
             long start = logs.clock.millis();
-            log.appendAsLeader(TestRecords.keyedBatch(Compression.NONE, start - 1, "k", "old", "j", "only"), 0);
-            log.appendAsLeader(TestRecords.keyedBatch(Compression.NONE, start + 5001, "k", "new"), 0);
+            appendAsLeader(log, TestRecords.keyedBatch(Compression.NONE, start - 1, "k", "old", "j", "only"), 0);
+            appendAsLeader(log, TestRecords.keyedBatch(Compression.NONE, start + 5001, "k", "new"), 0);
             assertEquals(2, log.numberOfSegments(), "the active segment rolls after max.compaction.lag.ms");
             log.updateHighWatermark(log.logEndOffset());
             LogCleaner cleaner = new LogCleaner(List.of(dir.getParent()), () -> List.of(log), logs.clock);
             cleaner.cleanLog(log).orElseThrow(); // the first segment is clean from now on
-            log.appendAsLeader(TestRecords.keyedBatch(Compression.NONE, start + 10_002, "k", "newest"), 0);
+            appendAsLeader(log, TestRecords.keyedBatch(Compression.NONE, start + 10_002, "k", "newest"), 0);
             assertEquals(3, log.numberOfSegments());
             log.updateHighWatermark(log.logEndOffset());
 

@@ -2,12 +2,9 @@ package io.skein.broker.replica;
 
 import io.skein.log.LeaderEpochCache;
 import io.skein.log.LeaderEpochCache.EpochEndOffset;
-import io.skein.log.LogAppendInfo;
+import io.skein.log.LeaderAppendResult;
 import io.skein.log.LogManager;
 import io.skein.log.PartitionLog;
-import io.skein.log.producer.ProducerStateManager.BatchMetadata;
-import io.skein.log.producer.ProducerStateManager.PendingAppend;
-import io.skein.log.record.RecordBatchView;
 import io.skein.metadata.image.PartitionRegistration;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,7 +17,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntPredicate;
@@ -188,9 +184,10 @@ public final class Partition {
     }
 
     /**
-     * Appends a producer's batches as leader: checks leadership, the ISR against
-     * {@code min.insync.replicas} for acks=all, and each idempotent batch against its producer's
-     * state. A retried batch is not written again: the answer names where it was written first.
+     * Appends a producer's batches as leader: checks leadership and the ISR against
+     * {@code min.insync.replicas} for acks=all, then hands them to the log, which checks each
+     * idempotent batch against its producer's state. A retried batch is not written again: the answer
+     * names where it was written first, once that is as durable as its first append asked.
      *
      * @param requiredAcks 0, 1 or -1 (all)
      * @throws NotLeaderOrFollowerException if this broker does not lead the partition
@@ -210,43 +207,19 @@ public final class Partition {
                         + " is insufficient to satisfy the min.isr requirement of " + minIsr + " for partition "
                         + topicPartition);
             }
-            Optional<BatchMetadata> duplicate = checkProducers(records);
-            if (duplicate.isPresent()) { // answered once the first append is as durable as it was asked to be
-                return new LeaderAppend(duplicate.get().firstOffset(), duplicate.get().lastOffset(),
-                        log.logStartOffset(), true, log.awaitPendingFlush(duplicate.get().lastOffset() + 1));
-            }
-            // The lock keeps other appends out: the log end offset brackets this one.
+            // The lock keeps other appends out: the log end offset brackets this one (even if empty).
             long firstOffset = log.logEndOffset();
-            CompletableFuture<LogAppendInfo> appended = log.appendAsLeaderAsync(records, current.leaderEpoch());
-            if (appended.isCompletedExceptionally()) { // rejected before any byte was written
-                try {
-                    appended.join();
-                } catch (CompletionException e) {
-                    throw (RuntimeException) e.getCause();
-                }
+            LeaderAppendResult appended = log.appendAsLeader(records, current.leaderEpoch());
+            if (appended.duplicate()) {
+                return new LeaderAppend(appended.info().firstOffset(), appended.info().lastOffset(),
+                        appended.info().logStartOffset(), true, appended.flushed());
             }
             maybeIncrementHighWatermark();
-            return new LeaderAppend(firstOffset, log.logEndOffset() - 1, log.logStartOffset(), false, appended);
+            return new LeaderAppend(firstOffset, log.logEndOffset() - 1, log.logStartOffset(), false,
+                    appended.flushed());
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Checks the batches against the log's producer state; the lock keeps them and the append together. */
-    private Optional<BatchMetadata> checkProducers(ByteBuffer records) {
-        RecordBatchView batch = new RecordBatchView();
-        PendingAppend pending = new PendingAppend();
-        for (int pos = records.position(); pos + RecordBatchView.HEADER_SIZE <= records.limit();
-             pos += Math.max(batch.sizeInBytes(), RecordBatchView.HEADER_SIZE)) {
-            batch.at(records, pos);
-            if (batch.magic() == RecordBatchView.MAGIC_V2 && batch.producerId() >= 0) {
-                Optional<BatchMetadata> duplicate = log.producerState().checkLeaderBatch(batch, pending);
-                if (duplicate.isPresent()) {
-                    return duplicate;
-                }
-            }
-        }
-        return Optional.empty();
     }
 
     /**
@@ -578,16 +551,6 @@ public final class Partition {
     /** Takes the leader's high watermark, as far as this replica has the data. */
     void updateFollowerHighWatermark(long leaderHighWatermark) {
         log.updateHighWatermark(Math.min(leaderHighWatermark, log.logEndOffset()));
-    }
-
-    /** Forgets idempotent producers silent for longer than {@code expirationMs}. */
-    void removeExpiredProducers(long nowMs, long expirationMs) {
-        lock.lock();
-        try {
-            log.producerState().removeExpired(nowMs, expirationMs);
-        } finally {
-            lock.unlock();
-        }
     }
 
     /**

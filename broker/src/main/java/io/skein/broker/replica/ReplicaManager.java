@@ -376,7 +376,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     /** Forgets idempotent producers of every partition that have been silent for {@code expirationMs}. */
     public void removeExpiredProducers(long expirationMs) {
         long now = clock.millis();
-        partitions.values().forEach(p -> p.removeExpiredProducers(now, expirationMs));
+        partitions.values().forEach(p -> p.log().removeExpiredProducers(now, expirationMs));
     }
 
     // ---------------------------------------------------------------- produce

@@ -2,6 +2,7 @@ package io.skein.log.producer;
 
 import io.skein.log.record.RecordBatchView;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -19,11 +20,11 @@ import org.apache.kafka.common.errors.OutOfOrderSequenceException;
  * that skips or repeats sequences otherwise is refused. Kafka's rules, from its
  * {@code ProducerStateManager}.
  *
- * <p>The partition's log owns it: it records every batch the log appends, and loads it from the
- * newest producer-state snapshot and the batches after it when the log is opened or truncated
- * ({@link ProducerStateLoader}). The partition checks a leader append against it under the
- * partition's lock, which keeps the check and the append together; its own monitor only makes the
- * log's snapshots of it consistent.
+ * <p>The partition's log owns it: it checks each batch of a leader append against it after
+ * validating the batch, and records every batch it appends, all under the log's lock, which keeps
+ * the check and the append together, as Kafka's {@code UnifiedLog} does; it loads it from the newest
+ * producer-state snapshot and the batches after it when the log is opened or truncated
+ * ({@link ProducerStateLoader}). Its own monitor only makes the log's snapshots of it consistent.
  */
 public final class ProducerStateManager {
     /** Kafka keeps five: a producer has at most five requests in flight per connection. */
@@ -129,11 +130,19 @@ public final class ProducerStateManager {
         return Optional.empty();
     }
 
-    /** Records a batch written to the log, by an append or found while rebuilding from the log. */
+    /** Records a batch written to the log, found while rebuilding from the log. */
     public synchronized void update(RecordBatchView batch) {
-        if (batch.producerId() < 0) {
-            return;
+        if (batch.producerId() >= 0) {
+            update(new Written(batch));
         }
+    }
+
+    /** Records the producers' batches of an append, once written. */
+    public synchronized void update(PendingAppend appended) {
+        appended.written.forEach(this::update);
+    }
+
+    private void update(Written batch) {
         ProducerEntry entry = producers.computeIfAbsent(batch.producerId(), id -> new ProducerEntry());
         if (batch.producerEpoch() != entry.epoch) {
             entry.epoch = batch.producerEpoch();
@@ -142,8 +151,7 @@ public final class ProducerStateManager {
         if (entry.batches.size() == BATCHES_TO_RETAIN) {
             entry.batches.removeFirst();
         }
-        entry.batches.addLast(new BatchMetadata(batch.baseSequence(), lastSequence(batch), batch.baseOffset(),
-                batch.lastOffset()));
+        entry.batches.addLast(batch.metadata());
         entry.lastTimestamp = batch.maxTimestamp();
     }
 
@@ -165,12 +173,29 @@ public final class ProducerStateManager {
         return nextSequence == lastSequence + 1L || (nextSequence == 0 && lastSequence == Integer.MAX_VALUE);
     }
 
+    /** A batch of a producer as the log writes it, read from its header. */
+    private record Written(long producerId, short producerEpoch, BatchMetadata metadata, long maxTimestamp) {
+        Written(RecordBatchView batch) {
+            this(batch.producerId(), batch.producerEpoch(), new BatchMetadata(batch.baseSequence(), lastSequence(batch),
+                    batch.baseOffset(), batch.lastOffset()), batch.maxTimestamp());
+        }
+    }
+
     /**
-     * The producers' positions as the batches of one append, checked but not yet written, leave them:
-     * a later batch of the same append must continue from an earlier one.
+     * The producers' batches of one append, checked but not yet written: a later batch of the same
+     * append must continue from an earlier one, and once the append is written they are recorded
+     * ({@link ProducerStateManager#update(PendingAppend)}).
      */
     public static final class PendingAppend {
         private Map<Long, long[]> positions; // producer id -> {epoch, last sequence}; rarely more than one
+        private final List<Written> written = new ArrayList<>();
+
+        /** Adds a batch as it will be written, with its offsets; a batch of no producer is left out. */
+        public void add(RecordBatchView batch) {
+            if (batch.producerId() >= 0) {
+                written.add(new Written(batch));
+            }
+        }
 
         short epochOf(long producerId, short current) {
             long[] position = positions == null ? null : positions.get(producerId);
