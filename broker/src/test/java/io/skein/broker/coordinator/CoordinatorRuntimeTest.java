@@ -129,7 +129,7 @@ class CoordinatorRuntimeTest {
     }
 
     private void append(List<KeyValue> records) {
-        log.appendAsLeaderAsync(LogRecords.batchOf(System.currentTimeMillis(), records), 0).join();
+        log.appendAsLeader(LogRecords.batchOf(System.currentTimeMillis(), records), 0).flushed().join();
         log.updateHighWatermark(log.logEndOffset());
     }
 

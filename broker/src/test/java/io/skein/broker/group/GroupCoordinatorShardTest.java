@@ -87,7 +87,7 @@ class GroupCoordinatorShardTest {
             if (writeOutcome != Errors.NONE) {
                 return CompletableFuture.completedFuture(writeOutcome);
             }
-            log.appendAsLeader(LogRecords.batchOf(System.currentTimeMillis(), records), 0);
+            log.appendAsLeader(LogRecords.batchOf(System.currentTimeMillis(), records), 0).flushed().join();
             log.updateHighWatermark(log.logEndOffset());
             return CompletableFuture.completedFuture(Errors.NONE);
         });
