@@ -19,12 +19,12 @@ import org.apache.kafka.common.errors.KafkaStorageException;
  * never be covered. At most one flusher task is queued or running.
  */
 final class GroupCommitFlusher {
-    private final PartitionLog log;
+    private final LocalLog log;
     private final ScheduledExecutorService scheduler;
     private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> waiters = new ConcurrentSkipListMap<>();
     private final AtomicBoolean flusherScheduled = new AtomicBoolean();
 
-    GroupCommitFlusher(PartitionLog log, ScheduledExecutorService scheduler) {
+    GroupCommitFlusher(LocalLog log, ScheduledExecutorService scheduler) {
         this.log = log;
         this.scheduler = scheduler;
     }
@@ -93,7 +93,7 @@ final class GroupCommitFlusher {
      */
     private void flushForWaiters() {
         try {
-            log.flush();
+            log.flush(log.logEndOffset());
             flushed(log.recoveryPoint()); // covered by an earlier fsync
         } catch (RuntimeException e) {
             complete(waiters, e);

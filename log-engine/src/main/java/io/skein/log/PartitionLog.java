@@ -1,9 +1,7 @@
 package io.skein.log;
 
 import io.skein.log.LeaderEpochCache.EpochEndOffset;
-import io.skein.log.checkpoint.AtomicFiles;
 import io.skein.log.checkpoint.PartitionMetadataFile;
-import io.skein.log.index.TimeIndex.TimestampOffset;
 import io.skein.log.producer.ProducerSnapshots;
 import io.skein.log.producer.ProducerStateLoader;
 import io.skein.log.producer.ProducerStateManager;
@@ -15,19 +13,13 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentNavigableMap;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
@@ -39,17 +31,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The log of one partition replica: an ordered set of segments, the last one active, with the log
- * start offset, log end offset, high watermark, recovery point, leader-epoch cache, and the state of
- * its idempotent producers with its snapshots (see {@link #producerState}).
+ * The log of one partition replica, as Kafka's {@code UnifiedLog}: its segments on disk
+ * ({@link LocalLog}: log end offset, recovery point, reads, fsyncs) with what replication and clients
+ * add to them: the log start offset, the high watermark, the leader-epoch cache, the state of its
+ * idempotent producers with its snapshots (see {@link #producerState}), validation of appends, retention
+ * and ListOffsets.
  *
  * <p>Threads: one writer at a time (appends, rolls, truncation, retention, high-watermark updates
  * hold {@code lock}); readers take no lock and see offsets published through volatile fields only
- * after the bytes they cover are written. fsyncs run outside the writer lock under
- * {@code flushLock}, so appends go on during an fsync; appends that must reach the disk wait for it in
- * the {@link GroupCommitFlusher}, sharing fsyncs. Lock order: {@code lock} before {@code flushLock}. The
- * {@link LogCleaner} reads inactive segments without a lock and swaps in their cleaned copy under
- * both locks ({@link #replaceSegments}).
+ * after the bytes they cover are written. fsyncs run outside {@code lock} (see {@link LocalLog}), so
+ * appends go on during an fsync; appends that must reach the disk wait for it in the
+ * {@link GroupCommitFlusher}, sharing fsyncs. The {@link LogCleaner} reads inactive segments without a
+ * lock and swaps in their cleaned copy under the lock ({@link #replaceSegments}).
  */
 public final class PartitionLog implements AutoCloseable {
     /** ListOffsets special timestamps, as Kafka numbers them. */
@@ -61,26 +54,12 @@ public final class PartitionLog implements AutoCloseable {
 
     private final TopicPartition topicPartition;
     private final Clock clock;
-    private final ScheduledExecutorService scheduler;
-    private final ConcurrentNavigableMap<Long, LogSegment> segments;
+    private final LocalLog localLog;
     private final LeaderEpochCache leaderEpochCache;
     private final ReentrantLock lock = new ReentrantLock();
-    private final ReentrantLock flushLock = new ReentrantLock();
-    private final GroupCommitFlusher flusher;
-    private volatile Path dir;
-    private volatile LogConfig config;
-    private volatile LogOffsetMetadata logEndOffset;
     private volatile LogOffsetMetadata highWatermark;
     private volatile long logStartOffset;
-    private volatile long recoveryPoint;
-    private volatile long lastFlushMs;
-    private final AtomicLong flushes = new AtomicLong();
     private volatile Optional<UUID> topicId;
-    /**
-     * How many truncations the log has had: a clean that saw another number may not swap its result in,
-     * nor a producer snapshot taken at a roll before it be written.
-     */
-    private volatile long truncations;
     /** Replaced whole by a load; checked and changed by appends and by producer expiry; all under {@code lock}. */
     private volatile ProducerStateManager producerState;
     /** The snapshot the last load of the producer state started from; empty if it scanned the whole log. */
@@ -88,20 +67,13 @@ public final class PartitionLog implements AutoCloseable {
 
     private PartitionLog(Path dir, TopicPartition topicPartition, LogConfig config, LogLoader.LoadedLog loaded,
                          ScheduledExecutorService scheduler, Clock clock) throws IOException {
-        this.dir = dir;
         this.topicPartition = topicPartition;
-        this.config = config;
-        this.scheduler = scheduler;
         this.clock = clock;
-        this.flusher = new GroupCommitFlusher(this, scheduler);
-        this.segments = loaded.segments();
+        this.localLog = new LocalLog(dir, topicPartition, config, loaded.segments(), loaded.logEndOffset(),
+                loaded.recoveryPoint(), scheduler, clock);
         this.leaderEpochCache = loaded.leaderEpochCache();
         this.logStartOffset = loaded.logStartOffset();
-        this.recoveryPoint = loaded.recoveryPoint();
-        this.lastFlushMs = clock.millis();
-        LogSegment active = segments.lastEntry().getValue();
-        this.logEndOffset = new LogOffsetMetadata(loaded.logEndOffset(), active.baseOffset(), active.size());
-        this.highWatermark = offsetMetadata(loaded.highWatermark());
+        this.highWatermark = localLog.offsetMetadata(loaded.highWatermark());
         this.topicId = PartitionMetadataFile.read(dir);
         loadProducerState();
     }
@@ -138,15 +110,15 @@ public final class PartitionLog implements AutoCloseable {
 
     /** Call from the constructor or with {@code lock} held, once the segments and offsets are final. */
     private void loadProducerState() throws IOException {
-        ProducerStateLoader.Loaded loaded = ProducerStateLoader.load(dir, topicPartition.toString(), segments.firstKey(),
-                logStartOffset, logEndOffset(), this::forEachBatchHeader);
+        ProducerStateLoader.Loaded loaded = ProducerStateLoader.load(dir(), topicPartition.toString(),
+                localLog.firstSegmentBaseOffset(), logStartOffset, logEndOffset(), this::forEachBatchHeader);
         producerState = loaded.state();
         producerSnapshotLoaded = loaded.snapshotOffset();
     }
 
     /**
      * Opens (recovering if needed) or creates the log in {@code dir}. The scheduler runs the flush
-     * after a roll and the deferred deletion of old segments.
+     * after a roll, the shared fsyncs and the deferred deletion of old segments.
      */
     static PartitionLog open(Path dir, TopicPartition topicPartition, LogConfig config,
                              LogLoader.Checkpoints checkpoints, boolean hadCleanShutdown,
@@ -171,7 +143,7 @@ public final class PartitionLog implements AutoCloseable {
     /** Records, durably, the id of the topic this log belongs to. */
     public void assignTopicId(UUID id) {
         try {
-            PartitionMetadataFile.write(dir, id);
+            PartitionMetadataFile.write(dir(), id);
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot write the topic id of " + topicPartition, e);
         }
@@ -179,16 +151,16 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     public Path dir() {
-        return dir;
+        return localLog.dir();
     }
 
     public LogConfig config() {
-        return config;
+        return localLog.config();
     }
 
     /** Applies new settings to future appends, rolls, flushes and retention. */
     public void updateConfig(LogConfig newConfig) {
-        this.config = newConfig;
+        localLog.updateConfig(newConfig);
     }
 
     public long logStartOffset() {
@@ -196,7 +168,7 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     public long logEndOffset() {
-        return logEndOffset.offset();
+        return localLog.logEndOffset();
     }
 
     public long highWatermark() {
@@ -205,7 +177,7 @@ public final class PartitionLog implements AutoCloseable {
 
     /** Offsets below this are on disk: recovery after a crash starts from here. */
     public long recoveryPoint() {
-        return recoveryPoint;
+        return localLog.recoveryPoint();
     }
 
     public LeaderEpochCache leaderEpochCache() {
@@ -218,21 +190,17 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     public int numberOfSegments() {
-        return segments.size();
+        return localLog.numberOfSegments();
     }
 
     /** Bytes in all segments. */
     public long size() {
-        long total = 0;
-        for (LogSegment segment : segments.values()) {
-            total += segment.size();
-        }
-        return total;
+        return localLog.size();
     }
 
     /** Base offsets of the segments, oldest first. */
     public List<Long> segmentBaseOffsets() {
-        return List.copyOf(segments.keySet());
+        return localLog.segmentBaseOffsets();
     }
 
     /**
@@ -266,11 +234,11 @@ public final class PartitionLog implements AutoCloseable {
         if (!records.hasRemaining()) {
             return new LeaderAppendResult(emptyAppend(), false, CompletableFuture.completedFuture(null));
         }
-        LogConfig config = this.config;
+        LogConfig config = config();
         LogValidator.Validated validated;
         lock.lock();
         try {
-            long firstOffset = logEndOffset.offset();
+            long firstOffset = logEndOffset();
             LogValidator.LeaderBatches batches = LogValidator.validateForLeader(records, config, topicPartition,
                     clock.millis(), firstOffset, leaderEpoch, producerState);
             if (batches instanceof LogValidator.Duplicate duplicate) {
@@ -279,20 +247,20 @@ public final class PartitionLog implements AutoCloseable {
             validated = (LogValidator.Validated) batches;
             checkEpochNotFenced(leaderEpoch);
             leaderEpochCache.assign(leaderEpoch, firstOffset);
-            write(validated, config);
+            write(validated);
         } finally {
             lock.unlock();
         }
         LogAppendInfo appended = appendInfo(validated.summary());
-        return new LeaderAppendResult(appended, false, flushDue()
-                ? flushAsync(appended.lastOffset() + 1) : CompletableFuture.completedFuture(null));
+        return new LeaderAppendResult(appended, false, localLog.flushDue()
+                ? localLog.flushAsync(appended.lastOffset() + 1) : CompletableFuture.completedFuture(null));
     }
 
     /** A retry is answered with where its batch was first written, once that is as durable as its append asked. */
     private LeaderAppendResult retried(BatchMetadata written) {
         LogAppendInfo info = new LogAppendInfo(written.firstOffset(), written.lastOffset(), RecordBatchView.NO_TIMESTAMP,
                 -1, 0, 0, logStartOffset);
-        return new LeaderAppendResult(info, true, awaitPendingFlush(written.lastOffset() + 1));
+        return new LeaderAppendResult(info, true, localLog.awaitPendingFlush(written.lastOffset() + 1));
     }
 
     /**
@@ -305,24 +273,23 @@ public final class PartitionLog implements AutoCloseable {
         if (!records.hasRemaining()) {
             return emptyAppend();
         }
-        LogConfig config = this.config;
-        LogValidator.Validated validated = LogValidator.validateForFollower(records, config);
+        LogValidator.Validated validated = LogValidator.validateForFollower(records, config());
         long firstOffset = validated.summary().firstOffset();
         lock.lock();
         try {
-            long nextOffset = logEndOffset.offset();
+            long nextOffset = logEndOffset();
             if (firstOffset < nextOffset) {
                 throw new UnexpectedAppendOffsetException("Append to " + topicPartition + " starts at offset "
                         + firstOffset + " but the log end offset is " + nextOffset, nextOffset, firstOffset);
             }
             assignEpochsOf(records);
-            write(validated, config);
+            write(validated);
         } finally {
             lock.unlock();
         }
         LogAppendInfo appended = appendInfo(validated.summary());
-        if (flushDue()) {
-            flush(appended.lastOffset() + 1);
+        if (localLog.flushDue()) {
+            localLog.flush(appended.lastOffset() + 1);
         }
         return appended;
     }
@@ -336,22 +303,16 @@ public final class PartitionLog implements AutoCloseable {
                 appended.offsetOfMaxTimestamp(), appended.recordCount(), appended.sizeInBytes(), logStartOffset);
     }
 
-    /** Whether the flush policy ({@code flush.messages}) wants the log on disk after an append. */
-    private boolean flushDue() {
-        return logEndOffset() - recoveryPoint >= config.flushMessages();
-    }
-
-    /** Writes validated batches at the log end, records their producers and publishes the new end; {@code lock} held. */
-    private void write(LogValidator.Validated validated, LogConfig config) {
-        LogValidator.Summary appended = validated.summary();
+    /** Writes validated batches at the log end, rolling first if due, and records their producers; {@code lock} held. */
+    private void write(LogValidator.Validated validated) {
         try {
-            LogSegment segment = activeSegmentFor(appended, config);
-            segment.append(validated.records(), appended.lastOffset(), appended.maxTimestamp(),
-                    appended.offsetOfMaxTimestamp());
+            if (localLog.shouldRoll(validated.summary())) {
+                rollLocked();
+            }
+            localLog.append(validated.records(), validated.summary());
             producerState.update(validated.producers());
-            logEndOffset = new LogOffsetMetadata(appended.lastOffset() + 1, segment.baseOffset(), segment.size());
         } catch (IOException e) {
-            throw new KafkaStorageException("Cannot append to " + topicPartition + " in " + dir, e);
+            throw new KafkaStorageException("Cannot append to " + topicPartition + " in " + dir(), e);
         }
     }
 
@@ -387,71 +348,38 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    private LogSegment activeSegmentFor(LogValidator.Summary append, LogConfig config) throws IOException {
-        LogSegment active = segments.lastEntry().getValue();
-        if (active.shouldRoll(config, append.sizeInBytes(), append.maxTimestamp(), append.lastOffset(), clock.millis())) {
-            return rollLocked();
-        }
-        return active;
-    }
-
     /** Starts a new active segment at the log end offset, unless the active segment is empty. */
     public void roll() {
         lock.lock();
         try {
             rollLocked();
         } catch (IOException e) {
-            throw new KafkaStorageException("Cannot roll " + topicPartition + " in " + dir, e);
+            throw new KafkaStorageException("Cannot roll " + topicPartition + " in " + dir(), e);
         } finally {
             lock.unlock();
         }
     }
 
-    private LogSegment rollLocked() throws IOException {
-        LogSegment previous = segments.lastEntry().getValue();
-        if (previous.size() == 0) {
-            return previous;
-        }
-        long newBaseOffset = logEndOffset.offset();
-        previous.onBecomeInactive();
-        LogSegment next = LogSegment.create(dir, newBaseOffset, config, clock.millis());
-        segments.put(newBaseOffset, next);
-        logEndOffset = new LogOffsetMetadata(newBaseOffset, newBaseOffset, 0);
-        List<ProducerStateEntry> producers = producerState.entries(); // as of the new base: appends wait on the lock
-        long truncationsAtRoll = truncations;
-        runLater(() -> flushRolled(previous, newBaseOffset, producers, truncationsAtRoll), 0);
-        return next;
-    }
-
     /**
-     * After a roll: the finished segment's bytes and indexes go to disk, and the producer snapshot taken
-     * at the roll is written, then the recovery point moves past the segment. Both fsyncs stay off the
-     * append path (Kafka learnt this in KAFKA-15046). The flush lock keeps truncations out while the
-     * snapshot is written, and one that came since the roll may have cut below its offset: it is dropped.
+     * Rolls, then, off the append path, writes the producer snapshot taken at the roll and flushes the
+     * finished segment ({@link LocalLog#flushRolled}); a truncation since the roll may have cut below the
+     * snapshot's offset, and drops it.
      */
-    private void flushRolled(LogSegment rolled, long newBaseOffset, List<ProducerStateEntry> producers,
-                             long truncationsAtRoll) {
-        flushLock.lock();
-        try {
-            if (truncations == truncationsAtRoll) {
-                writeProducerSnapshot(newBaseOffset, producers);
-            }
-            if (segments.get(rolled.baseOffset()) == rolled) { // else retention or the cleaner took it away
-                rolled.flush();
-            }
-        } catch (IOException e) {
-            log.error("Cannot flush {} after rolling {}", rolled, topicPartition, e);
-            return;
-        } finally {
-            flushLock.unlock();
+    private void rollLocked() throws IOException {
+        Optional<LogSegment> rolled = localLog.roll();
+        if (rolled.isPresent()) {
+            long newBaseOffset = logEndOffset();
+            List<ProducerStateEntry> producers = producerState.entries(); // as of the new base: appends wait on the lock
+            long truncationsAtRoll = localLog.truncations();
+            localLog.runLater(() -> localLog.flushRolled(rolled.get(), newBaseOffset, truncationsAtRoll,
+                    () -> writeProducerSnapshot(newBaseOffset, producers)), 0);
         }
-        flush(newBaseOffset);
     }
 
     /** A snapshot that cannot be written is only a longer replay at the next load. */
     private void writeProducerSnapshot(long offset, List<ProducerStateEntry> producers) {
         try {
-            ProducerSnapshots.write(dir, offset, producers);
+            ProducerSnapshots.write(dir(), offset, producers);
         } catch (IOException e) {
             log.warn("Cannot write the producer snapshot of {} at offset {}", topicPartition, offset, e);
         }
@@ -462,73 +390,17 @@ public final class PartitionLog implements AutoCloseable {
      * as Kafka's log flush rate counts them: fewer than appends when they share fsyncs.
      */
     public long flushCount() {
-        return flushes.get();
+        return localLog.flushCount();
     }
 
     /** Makes everything appended so far durable. */
     public void flush() {
-        flush(logEndOffset());
-    }
-
-    /**
-     * Makes the log durable at least up to {@code offset} (exclusive). One fsync at a time; it covers
-     * everything appended before it starts, so a caller that waited for another's fsync may find its
-     * offset already covered.
-     */
-    void flush(long offset) {
-        if (offset <= recoveryPoint) {
-            return;
-        }
-        flushLock.lock();
-        try {
-            if (offset <= recoveryPoint) {
-                return;
-            }
-            LogOffsetMetadata end = logEndOffset;
-            Long from = segments.floorKey(recoveryPoint);
-            LogSegment active = segments.lastEntry().getValue();
-            for (LogSegment segment : segments.subMap(from == null ? segments.firstKey() : from, true,
-                    end.segmentBaseOffset(), true).values()) {
-                if (segment == active) {
-                    segment.flushData(); // its indexes are rebuilt by recovery after a crash
-                } else {
-                    segment.flush();
-                }
-            }
-            recoveryPoint = Math.max(recoveryPoint, end.offset());
-            lastFlushMs = clock.millis();
-            flushes.incrementAndGet();
-            flusher.flushed(recoveryPoint);
-        } catch (IOException e) {
-            throw new KafkaStorageException("Cannot flush " + topicPartition + " in " + dir, e);
-        } finally {
-            flushLock.unlock();
-        }
-    }
-
-    /**
-     * A future that completes once the offsets below {@code offset} are as durable as their appends
-     * asked: when the flush already due for them, if any, is done; at once if none is pending (they are
-     * on disk, or the flush policy did not ask for it). For an answer about records written earlier,
-     * such as a retried idempotent batch, without forcing a flush the policy did not ask for.
-     */
-    CompletableFuture<Void> awaitPendingFlush(long offset) {
-        return flusher.pending(offset);
-    }
-
-    /**
-     * Completes once the log is durable up to {@code offset} (exclusive), by the fsyncs of the
-     * {@link GroupCommitFlusher}, which every waiter in between shares.
-     */
-    CompletableFuture<Void> flushAsync(long offset) {
-        return flusher.await(offset);
+        localLog.flush(logEndOffset());
     }
 
     /** Flushes if {@code flush.ms} has passed since the last flush and there is something to flush. */
     void flushIfDue() {
-        if (clock.millis() - lastFlushMs >= config.flushMs() && logEndOffset() > recoveryPoint) {
-            flush();
-        }
+        localLog.flushIfDue();
     }
 
     /**
@@ -537,22 +409,7 @@ public final class PartitionLog implements AutoCloseable {
      * The view is reused for each batch and covers only the 61-byte header.
      */
     public void forEachBatchHeader(long fromOffset, Consumer<RecordBatchView> visitor) {
-        long end = logEndOffset();
-        try {
-            Long first = segments.floorKey(Math.max(fromOffset, logStartOffset));
-            for (LogSegment segment : (first == null ? segments : segments.tailMap(first, true)).values()) {
-                if (segment.baseOffset() >= end) {
-                    break;
-                }
-                segment.forEachBatchHeader(batch -> {
-                    if (batch.lastOffset() >= fromOffset && batch.baseOffset() < end) {
-                        visitor.accept(batch);
-                    }
-                });
-            }
-        } catch (IOException e) {
-            throw new KafkaStorageException("Cannot read the batches of " + topicPartition, e);
-        }
+        localLog.forEachBatchHeader(fromOffset, logStartOffset, visitor);
     }
 
     /**
@@ -562,33 +419,13 @@ public final class PartitionLog implements AutoCloseable {
      * @throws OffsetOutOfRangeException if {@code startOffset} is below the log start or above the log end
      */
     public FileSlice read(long startOffset, int maxBytes, FetchIsolation isolation, boolean minOneBatch) {
-        LogOffsetMetadata end = isolation == FetchIsolation.HIGH_WATERMARK ? highWatermark : logEndOffset;
+        LogOffsetMetadata end = isolation == FetchIsolation.HIGH_WATERMARK ? highWatermark : localLog.logEndOffsetMetadata();
         long logEnd = logEndOffset();
         if (startOffset < logStartOffset || startOffset > logEnd) {
             throw new OffsetOutOfRangeException("Offset " + startOffset + " is out of range for " + topicPartition
                     + ": the log holds [" + logStartOffset + ", " + logEnd + ")");
         }
-        if (startOffset >= end.offset()) {
-            return FileSlice.EMPTY;
-        }
-        try {
-            Map.Entry<Long, LogSegment> entry = segments.floorEntry(startOffset);
-            if (entry == null) {
-                throw new OffsetOutOfRangeException("Offset " + startOffset + " of " + topicPartition
-                        + " was just deleted");
-            }
-            for (; entry != null && entry.getKey() <= end.segmentBaseOffset(); entry = segments.higherEntry(entry.getKey())) {
-                LogSegment segment = entry.getValue();
-                int maxPosition = segment.baseOffset() == end.segmentBaseOffset() ? end.position() : Integer.MAX_VALUE;
-                FileSlice slice = segment.read(startOffset, maxBytes, maxPosition, minOneBatch);
-                if (slice != null) {
-                    return slice;
-                }
-            }
-            return FileSlice.EMPTY;
-        } catch (IOException e) {
-            throw new KafkaStorageException("Cannot read " + topicPartition + " in " + dir, e);
-        }
+        return startOffset >= end.offset() ? FileSlice.EMPTY : localLog.read(startOffset, maxBytes, end, minOneBatch);
     }
 
     /**
@@ -606,32 +443,13 @@ public final class PartitionLog implements AutoCloseable {
             return Optional.of(new TimestampAndOffset(RecordBatchView.NO_TIMESTAMP, logEndOffset(),
                     epochOrUndefined(leaderEpochCache.latestEpoch())));
         }
-        try {
-            if (targetTimestamp == MAX_TIMESTAMP) {
-                LogSegment newest = null;
-                for (LogSegment segment : segments.values()) {
-                    if (newest == null || segment.maxTimestampSoFar().timestamp() > newest.maxTimestampSoFar().timestamp()) {
-                        newest = segment;
-                    }
-                }
-                TimestampOffset max = newest.maxTimestampSoFar();
-                return max.timestamp() < 0 ? Optional.empty() : newest.findOffsetByTimestamp(max.timestamp(), logStartOffset);
-            }
-            if (targetTimestamp < 0) {
-                throw new IllegalArgumentException("Invalid target timestamp " + targetTimestamp);
-            }
-            for (LogSegment segment : segments.values()) {
-                if (segment.maxTimestampSoFar().timestamp() >= targetTimestamp) {
-                    Optional<TimestampAndOffset> found = segment.findOffsetByTimestamp(targetTimestamp, logStartOffset);
-                    if (found.isPresent()) {
-                        return found; // else its matches all lie below the log start offset
-                    }
-                }
-            }
-            return Optional.empty();
-        } catch (IOException e) {
-            throw new KafkaStorageException("Cannot search " + topicPartition + " by timestamp", e);
+        if (targetTimestamp == MAX_TIMESTAMP) {
+            return localLog.findOffsetOfMaxTimestamp(logStartOffset);
         }
+        if (targetTimestamp < 0) {
+            throw new IllegalArgumentException("Invalid target timestamp " + targetTimestamp);
+        }
+        return localLog.findOffsetByTimestamp(targetTimestamp, logStartOffset);
     }
 
     private static int epochOrUndefined(OptionalInt epoch) {
@@ -647,24 +465,13 @@ public final class PartitionLog implements AutoCloseable {
     public long updateHighWatermark(long offset) {
         lock.lock();
         try {
-            highWatermark = offsetMetadata(Math.min(Math.max(offset, logStartOffset), logEndOffset()));
+            highWatermark = localLog.offsetMetadata(Math.min(Math.max(offset, logStartOffset), logEndOffset()));
             return highWatermark.offset();
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot locate offset " + offset + " in " + topicPartition, e);
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Where {@code offset}, a batch boundary within the log, sits. */
-    private LogOffsetMetadata offsetMetadata(long offset) throws IOException {
-        LogOffsetMetadata end = logEndOffset;
-        if (offset == end.offset()) {
-            return end;
-        }
-        LogSegment segment = segments.floorEntry(offset).getValue();
-        LogSegment.BatchPosition batch = segment.translateOffset(offset);
-        return new LogOffsetMetadata(offset, segment.baseOffset(), batch == null ? segment.size() : batch.position());
     }
 
     /**
@@ -703,7 +510,7 @@ public final class PartitionLog implements AutoCloseable {
      * @return how many segments were deleted
      */
     public int deleteOldSegments() {
-        LogConfig config = this.config;
+        LogConfig config = config();
         long now = clock.millis();
         int deleted = 0;
         if (config.delete() && config.retentionMs() >= 0) {
@@ -735,23 +542,14 @@ public final class PartitionLog implements AutoCloseable {
     private int deleteSegments(BiPredicate<LogSegment, LogSegment> deletable) {
         lock.lock();
         try {
-            List<LogSegment> deleting = new ArrayList<>();
-            List<LogSegment> ordered = new ArrayList<>(segments.values());
-            long highWatermark = highWatermark();
-            for (int i = 0; i < ordered.size() - 1; i++) {
-                LogSegment next = ordered.get(i + 1);
-                if (next.baseOffset() > highWatermark || !deletable.test(ordered.get(i), next)) {
-                    break;
-                }
-                deleting.add(ordered.get(i));
-            }
+            List<LogSegment> deleting = localLog.leadingSegments(highWatermark(), deletable);
             if (deleting.isEmpty()) {
                 return 0;
             }
-            advanceLogStartOffset(ordered.get(deleting.size()).baseOffset());
-            removeAndDeleteLater(deleting);
+            advanceLogStartOffset(localLog.nextBaseOffset(deleting.get(deleting.size() - 1)));
+            localLog.deleteSegments(deleting);
             // A snapshot below the first segment could only be replayed across batches that are gone.
-            ProducerSnapshots.deleteOutside(dir, segments.firstKey(), Long.MAX_VALUE);
+            ProducerSnapshots.deleteOutside(dir(), localLog.firstSegmentBaseOffset(), Long.MAX_VALUE);
             return deleting.size();
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot delete old segments of " + topicPartition, e);
@@ -774,35 +572,26 @@ public final class PartitionLog implements AutoCloseable {
             throw new IllegalArgumentException("Cannot truncate " + topicPartition + " to offset " + targetOffset);
         }
         lock.lock();
-        flushLock.lock();
         try {
             if (targetOffset >= logEndOffset()) {
                 leaderEpochCache.truncateFromEnd(logEndOffset());
                 return false;
             }
-            truncations++;
-            if (targetOffset < segments.firstKey()) {
+            if (targetOffset < localLog.firstSegmentBaseOffset()) {
                 truncateFullyAndStartAtLocked(targetOffset);
                 return true;
             }
-            removeAndDeleteLater(new ArrayList<>(segments.tailMap(targetOffset, false).values()));
-            LogSegment active = segments.lastEntry().getValue();
-            active.truncateTo(targetOffset, clock.millis());
-            logEndOffset = new LogOffsetMetadata(active.readNextOffset(), active.baseOffset(), active.size());
-            long newEnd = logEndOffset();
-            flusher.truncated(newEnd);
+            long newEnd = localLog.truncateTo(targetOffset);
             leaderEpochCache.truncateFromEnd(newEnd);
             logStartOffset = Math.min(logStartOffset, newEnd);
-            recoveryPoint = Math.min(recoveryPoint, newEnd);
             if (highWatermark() > newEnd) {
-                highWatermark = logEndOffset;
+                highWatermark = localLog.logEndOffsetMetadata();
             }
             loadProducerState(); // first deletes the snapshots above the new end
             return true;
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot truncate " + topicPartition + " to " + targetOffset, e);
         } finally {
-            flushLock.unlock();
             lock.unlock();
         }
     }
@@ -813,47 +602,32 @@ public final class PartitionLog implements AutoCloseable {
      */
     void truncateFullyAndStartAt(long newOffset) {
         lock.lock();
-        flushLock.lock();
         try {
             truncateFullyAndStartAtLocked(newOffset);
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot truncate " + topicPartition + " fully", e);
         } finally {
-            flushLock.unlock();
             lock.unlock();
         }
     }
 
     private void truncateFullyAndStartAtLocked(long newOffset) throws IOException {
-        truncations++;
-        List<LogSegment> old = new ArrayList<>(segments.values());
-        for (LogSegment segment : old) {
-            segment.markDeleted(); // frees the file names for the new segment
-        }
-        LogSegment fresh = LogSegment.create(dir, newOffset, config, clock.millis());
-        segments.put(newOffset, fresh);
-        for (LogSegment segment : old) {
-            segments.remove(segment.baseOffset(), segment);
-        }
+        localLog.truncateFullyAndStartAt(newOffset);
         leaderEpochCache.clear();
-        logEndOffset = new LogOffsetMetadata(newOffset, newOffset, 0);
-        flusher.truncated(newOffset);
         logStartOffset = newOffset;
-        recoveryPoint = newOffset;
-        highWatermark = logEndOffset;
-        deleteLater(old);
-        ProducerSnapshots.deleteAll(dir); // even one at the new start described this log, not the leader's
+        highWatermark = localLog.logEndOffsetMetadata();
+        ProducerSnapshots.deleteAll(dir()); // even one at the new start described this log, not the leader's
         loadProducerState();
     }
 
     /** The segments, oldest first; the last was the active one when this was called. */
     List<LogSegment> segmentsSnapshot() {
-        return List.copyOf(segments.values());
+        return localLog.segmentsSnapshot();
     }
 
     /** How many truncations the log has had so far; see {@link #replaceSegments}. */
     long truncations() {
-        return truncations;
+        return localLog.truncations();
     }
 
     /**
@@ -875,65 +649,22 @@ public final class PartitionLog implements AutoCloseable {
      */
     boolean replaceSegments(List<LogSegment> replaced, LogSegment cleaned, long truncationsSeen) {
         lock.lock();
-        flushLock.lock();
         try {
-            if (truncations != truncationsSeen || replaced.stream().anyMatch(s -> segments.get(s.baseOffset()) != s)) {
+            if (!localLog.replaceSegments(replaced, cleaned, truncationsSeen)) {
                 return false;
             }
-            cleaned.changeFileSuffixes(LogSegment.CLEANED_SUFFIX, LogSegment.SWAP_SUFFIX);
-            AtomicFiles.fsyncDirectory(dir);
-            for (LogSegment segment : replaced) {
-                segment.markDeleted();
-            }
-            segments.put(cleaned.baseOffset(), cleaned);
-            for (LogSegment segment : replaced.subList(1, replaced.size())) {
-                segments.remove(segment.baseOffset(), segment);
-            }
-            cleaned.changeFileSuffixes(LogSegment.SWAP_SUFFIX, "");
-            highWatermark = offsetMetadata(highWatermark.offset()); // its position may have been in a replaced file
-            deleteLater(replaced);
+            highWatermark = localLog.offsetMetadata(highWatermark.offset()); // its position may have been in a replaced file
             return true;
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot swap cleaned segments into " + topicPartition, e);
         } finally {
-            flushLock.unlock();
             lock.unlock();
-        }
-    }
-
-    private void removeAndDeleteLater(List<LogSegment> doomed) throws IOException {
-        for (LogSegment segment : doomed) {
-            segments.remove(segment.baseOffset(), segment);
-            segment.markDeleted();
-        }
-        deleteLater(doomed);
-    }
-
-    /** Readers may still hold slices of these segments: their files go after {@code file.delete.delay.ms}. */
-    private void deleteLater(List<LogSegment> doomed) {
-        runLater(() -> {
-            for (LogSegment segment : doomed) {
-                try {
-                    segment.delete();
-                } catch (IOException e) {
-                    log.warn("Cannot delete {}", segment, e);
-                }
-            }
-        }, config.fileDeleteDelayMs());
-    }
-
-    /** Schedules {@code task}, unless the scheduler has stopped. */
-    private void runLater(Runnable task, long delayMs) {
-        try {
-            scheduler.schedule(task, delayMs, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            log.debug("Scheduler stopped: {} will finish its deferred work at next start", topicPartition);
         }
     }
 
     /** Points the log at its directory's new name, after the directory was renamed for deletion. */
     void renamedTo(Path newDir) {
-        this.dir = newDir;
+        localLog.renamedTo(newDir);
     }
 
     /**
@@ -946,19 +677,8 @@ public final class PartitionLog implements AutoCloseable {
     public void close() throws IOException {
         lock.lock();
         try {
-            flusher.closed();
             writeProducerSnapshot(logEndOffset(), producerState.entries());
-            IOException failure = null;
-            for (LogSegment segment : segments.values()) {
-                try {
-                    segment.close();
-                } catch (IOException e) {
-                    failure = failure == null ? e : failure;
-                }
-            }
-            if (failure != null) {
-                throw failure;
-            }
+            localLog.close();
         } finally {
             lock.unlock();
         }
@@ -966,7 +686,7 @@ public final class PartitionLog implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "PartitionLog(" + topicPartition + ", " + dir + ", logStartOffset=" + logStartOffset
+        return "PartitionLog(" + topicPartition + ", " + dir() + ", logStartOffset=" + logStartOffset
                 + ", logEndOffset=" + logEndOffset() + ", highWatermark=" + highWatermark() + ")";
     }
 }

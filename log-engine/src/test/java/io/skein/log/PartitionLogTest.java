@@ -503,15 +503,13 @@ class PartitionLogTest {
     }
 
     @Test
-    void rejectedAppendsThrowAndFlushFailuresArriveThroughTheFuture() throws IOException {
+    void aRejectedAppendThrowsAndWritesNothing() throws IOException {
         try (PartitionLog log = logs.open(dir, LogConfig.DEFAULT)) {
             ByteBuffer corrupt = batch(1, "a");
             corrupt.put(corrupt.limit() - 1, (byte) (corrupt.get(corrupt.limit() - 1) ^ 1));
             assertThrows(CorruptRecordException.class, () -> log.appendAsLeader(corrupt, 0));
             assertEquals(0, log.logEndOffset());
-            ExecutionException beyondTheEnd = assertThrows(ExecutionException.class,
-                    () -> log.flushAsync(5).get(30, TimeUnit.SECONDS));
-            assertTrue(beyondTheEnd.getCause() instanceof org.apache.kafka.common.errors.KafkaStorageException);
+            assertEquals(0, log.size());
         }
     }
 
@@ -531,29 +529,6 @@ class PartitionLogTest {
             ExecutionException e = assertThrows(ExecutionException.class, () -> pending.get(30, TimeUnit.SECONDS));
             assertTrue(e.getCause() instanceof org.apache.kafka.common.errors.KafkaStorageException, e.toString());
             assertEquals(1, log.logEndOffset());
-        }
-    }
-
-    /** A retried batch is answered once its first append is as durable as the flush policy asked, not before. */
-    @Test
-    void aPendingFlushCoversEarlierAppendsAndNothingElseIsForced() throws Exception {
-        LogConfig config = LogConfig.fromMap(Map.of("flush.messages", 1));
-        try (PartitionLog log = logs.open(dir, config)) {
-            CountDownLatch release = new CountDownLatch(1);
-            logs.scheduler.execute(() -> awaitQuietly(release)); // the flusher queues behind this
-            CompletableFuture<Void> first = log.appendAsLeader(batch(1, "a", "b"), 0).flushed();
-
-            CompletableFuture<Void> retried = log.awaitPendingFlush(2);
-            assertFalse(retried.isDone(), "answered before the first append's flush");
-            release.countDown();
-            retried.get(30, TimeUnit.SECONDS);
-            assertTrue(first.isDone());
-            assertTrue(log.recoveryPoint() >= 2);
-        }
-        try (PartitionLog log = logs.open(dir.resolve("unflushed"), LogConfig.DEFAULT)) {
-            log.appendAsLeader(batch(1, "a"), 0).flushed().get();
-            assertTrue(log.awaitPendingFlush(1).isDone(), "no flush was due: none is waited for");
-            assertEquals(0, log.recoveryPoint());
         }
     }
 
