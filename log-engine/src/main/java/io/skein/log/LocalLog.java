@@ -59,6 +59,8 @@ final class LocalLog {
      * nor a producer snapshot taken at a roll before it be written.
      */
     private volatile long truncations;
+    /** Set by {@link #close} under {@code flushLock}: a roll's deferred work then writes nothing. */
+    private boolean closed;
 
     LocalLog(Path dir, TopicPartition topicPartition, LogConfig config, ConcurrentNavigableMap<Long, LogSegment> segments,
              long logEndOffset, long recoveryPoint, ScheduledExecutorService scheduler, Clock clock) {
@@ -173,12 +175,17 @@ final class LocalLog {
     /**
      * After a roll: runs {@code beforeFlush} unless a truncation came since the roll (counted in
      * {@code truncationsAtRoll}), flushes the finished segment's bytes and indexes, then moves the
-     * recovery point to {@code newBaseOffset}, where the next segment starts. The fsyncs stay off the append path (Kafka learnt this in KAFKA-15046);
-     * the flush lock keeps truncations out meanwhile.
+     * recovery point to {@code newBaseOffset}, where the next segment starts. The fsyncs stay off the
+     * append path (Kafka learnt this in KAFKA-15046); the flush lock keeps truncations out meanwhile.
+     * Once the log is closed it does nothing: the close wrote what is needed, and a log opened again on
+     * the same directory may have truncated since.
      */
     void flushRolled(LogSegment rolled, long newBaseOffset, long truncationsAtRoll, Runnable beforeFlush) {
         flushLock.lock();
         try {
+            if (closed) {
+                return;
+            }
             if (truncations == truncationsAtRoll) {
                 beforeFlush.run();
             }
@@ -478,6 +485,12 @@ final class LocalLog {
 
     /** Fails the flush waiters and closes every segment; the log takes no more appends. */
     void close() throws IOException {
+        flushLock.lock();
+        try {
+            closed = true;
+        } finally {
+            flushLock.unlock();
+        }
         flusher.closed();
         IOException failure = null;
         for (LogSegment segment : segments.values()) {

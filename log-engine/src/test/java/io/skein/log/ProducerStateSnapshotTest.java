@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -134,6 +135,41 @@ class ProducerStateSnapshotTest {
         assertEquals(Set.of(1L, 4L), producerIds(log));
         assertEquals(ProducerStateSnapshotModelTest.scan(log), log.producerState().entries());
         log.close();
+    }
+
+    /**
+     * A roll's snapshot is written later, on the scheduler. If the log closes first and is opened and
+     * truncated again, that late write must not put back a snapshot above the new end, which the next
+     * load would start from (found by ProducerStateSnapshotModelTest on a busy machine).
+     */
+    @Test
+    void aRollSnapshotDueAfterTheLogClosedIsNotWritten() throws Exception {
+        PartitionLog log = logs.open(dir.resolve("p-0"), CONFIG);
+        for (int sequence = 0; sequence < 3; sequence++) {
+            append(log, 1, sequence);
+        }
+        CountDownLatch release = new CountDownLatch(1);
+        logs.scheduler.execute(() -> awaitQuietly(release)); // the roll's work queues behind this
+        log.roll(); // its snapshot at 3 is due
+        append(log, 2, 0);
+        log = logs.reopen(log); // the close wrote its snapshot at 4
+        assertTrue(log.truncateTo(1));
+        assertEquals(Set.of(), ProducerSnapshots.offsets(log.dir()), "every snapshot was above the new end");
+
+        release.countDown();
+        logs.scheduler.submit(() -> { }).get();
+        assertEquals(Set.of(), ProducerSnapshots.offsets(log.dir()), "the closed log wrote its roll snapshot late");
+        log = logs.reopen(log);
+        assertEquals(ProducerStateSnapshotModelTest.scan(log), log.producerState().entries());
+        log.close();
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
