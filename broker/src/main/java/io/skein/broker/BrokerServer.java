@@ -9,6 +9,8 @@ import io.skein.broker.group.GroupConfig;
 import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.network.KafkaServer;
 import io.skein.broker.producer.ProducerIdManager;
+import io.skein.broker.txn.TransactionConfig;
+import io.skein.broker.txn.TransactionCoordinator;
 import io.skein.broker.replica.AlterPartitionSender;
 import io.skein.broker.replica.Partition;
 import io.skein.broker.replica.ReplicaManager;
@@ -66,6 +68,7 @@ public final class BrokerServer implements AutoCloseable {
     private LogManager logManager;
     private ReplicaManager replicaManager;
     private GroupCoordinator groupCoordinator;
+    private TransactionCoordinator transactionCoordinator;
     private KafkaApis apis;
     private AdminServer adminServer;
 
@@ -125,9 +128,13 @@ public final class BrokerServer implements AutoCloseable {
         ProducerIdManager producerIds = new ProducerIdManager(nodeId, controllerClient, lifecycle::brokerEpoch);
         ControllerRequests controller = new ControllerRequests(controllerClient);
         groupCoordinator = new GroupCoordinator(nodeId, groupConfig(config), replicaManager, clock);
-        apis = new KafkaApis(config, clusterId, replicaManager, controller, producerIds, groupCoordinator);
+        transactionCoordinator = new TransactionCoordinator(nodeId, transactionConfig(config), replicaManager, clock,
+                producerIds::generateProducerIdNow);
+        apis = new KafkaApis(config, clusterId, replicaManager, controller, producerIds, groupCoordinator,
+                transactionCoordinator);
         loader.addPublisher(replicaManager);
         loader.addPublisher(groupCoordinator); // after the replica manager, which opens the partitions it loads
+        loader.addPublisher(transactionCoordinator);
         loader.addPublisher(apis.metadata()); // last: clients see only what the parts above have applied
         replicaManager.awaitFirstImage();
         scheduler.scheduleWithFixedDelay(() -> replicaManager.removeExpiredProducers(config.producerIdExpirationMs()),
@@ -209,6 +216,7 @@ public final class BrokerServer implements AutoCloseable {
         servers.forEach(KafkaServer::close);
         closeQuietly(loader); // no more metadata changes: nothing restarts what is shut down below
         closeQuietly(groupCoordinator);
+        closeQuietly(transactionCoordinator);
         closeQuietly(replicaManager);
         shutDown(scheduler);
         shutDown(requestThreads);
@@ -237,6 +245,18 @@ public final class BrokerServer implements AutoCloseable {
                 TimeUnit.MINUTES.toMillis(config.getInt(NodeConfig.OFFSETS_RETENTION_MINUTES)),
                 (Long) config.get(NodeConfig.OFFSETS_RETENTION_CHECK_INTERVAL_MS),
                 config.getInt(NodeConfig.OFFSETS_COMMIT_TIMEOUT_MS), config.getInt(NodeConfig.OFFSET_METADATA_MAX_BYTES));
+    }
+
+    private static TransactionConfig transactionConfig(NodeConfig config) {
+        return new TransactionConfig(config.getInt(NodeConfig.TRANSACTION_STATE_LOG_NUM_PARTITIONS),
+                (Short) config.get(NodeConfig.TRANSACTION_STATE_LOG_REPLICATION_FACTOR),
+                config.getInt(NodeConfig.TRANSACTION_STATE_LOG_MIN_ISR),
+                config.getInt(NodeConfig.TRANSACTION_STATE_LOG_SEGMENT_BYTES),
+                config.getInt(NodeConfig.TRANSACTION_MAX_TIMEOUT_MS),
+                config.getInt(NodeConfig.TRANSACTIONAL_ID_EXPIRATION_MS),
+                config.getInt(NodeConfig.TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS),
+                config.getInt(NodeConfig.TRANSACTION_REMOVE_EXPIRED_TRANSACTION_CLEANUP_INTERVAL_MS),
+                config.getInt(NodeConfig.REQUEST_TIMEOUT_MS));
     }
 
     private static void shutDown(ExecutorService executor) {

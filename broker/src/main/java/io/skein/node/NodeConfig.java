@@ -93,6 +93,17 @@ public final class NodeConfig {
     public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
     public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
     public static final String GROUP_MAX_SIZE = "group.max.size";
+    public static final String TRANSACTION_STATE_LOG_NUM_PARTITIONS = "transaction.state.log.num.partitions";
+    public static final String TRANSACTION_STATE_LOG_REPLICATION_FACTOR = "transaction.state.log.replication.factor";
+    public static final String TRANSACTION_STATE_LOG_MIN_ISR = "transaction.state.log.min.isr";
+    public static final String TRANSACTION_STATE_LOG_SEGMENT_BYTES = "transaction.state.log.segment.bytes";
+    public static final String TRANSACTION_MAX_TIMEOUT_MS = "transaction.max.timeout.ms";
+    public static final String TRANSACTIONAL_ID_EXPIRATION_MS = "transactional.id.expiration.ms";
+    public static final String TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS =
+            "transaction.abort.timed.out.transaction.cleanup.interval.ms";
+    public static final String TRANSACTION_REMOVE_EXPIRED_TRANSACTION_CLEANUP_INTERVAL_MS =
+            "transaction.remove.expired.transaction.cleanup.interval.ms";
+    public static final String REQUEST_TIMEOUT_MS = "request.timeout.ms";
     public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
     public static final String NUM_RECOVERY_THREADS_PER_DATA_DIR = "num.recovery.threads.per.data.dir";
     public static final String BACKGROUND_THREADS = "background.threads";
@@ -162,8 +173,6 @@ public final class NodeConfig {
     private static final Map<String, String> UNSUPPORTED = Map.of(
             "controller.quorum.bootstrap.servers", "Skein's metadata quorum is static: list the controllers in "
                     + CONTROLLER_QUORUM_VOTERS + " as id@host:port",
-            "transaction.state.log.replication.factor", "Skein does not support transactions",
-            "transaction.state.log.min.isr", "Skein does not support transactions",
             "share.coordinator.state.topic.replication.factor", "Skein does not support share groups",
             "share.coordinator.state.topic.min.isr", "Skein does not support share groups");
 
@@ -312,6 +321,24 @@ public final class NodeConfig {
                 .define(GROUP_MAX_SESSION_TIMEOUT_MS, INT, 1_800_000, atLeast(1), MEDIUM,
                         "Longest session timeout a member may ask for")
                 .define(GROUP_MAX_SIZE, INT, Integer.MAX_VALUE, atLeast(1), MEDIUM, "Most members a group may have")
+                .define(TRANSACTION_STATE_LOG_NUM_PARTITIONS, INT, 50, atLeast(1), MEDIUM,
+                        "Partitions of __transaction_state")
+                .define(TRANSACTION_STATE_LOG_REPLICATION_FACTOR, SHORT, (short) 3, atLeast(1), MEDIUM,
+                        "Replication factor of __transaction_state, capped at the live brokers when it is created")
+                .define(TRANSACTION_STATE_LOG_MIN_ISR, INT, 2, atLeast(1), MEDIUM,
+                        "min.insync.replicas of __transaction_state")
+                .define(TRANSACTION_STATE_LOG_SEGMENT_BYTES, INT, 100 * 1024 * 1024, atLeast(1), LOW,
+                        "Segment size of __transaction_state, kept small so that it compacts quickly")
+                .define(TRANSACTION_MAX_TIMEOUT_MS, INT, 900_000, atLeast(1), MEDIUM,
+                        "The longest transaction timeout a producer may ask for")
+                .define(TRANSACTIONAL_ID_EXPIRATION_MS, INT, 604_800_000, atLeast(1), MEDIUM,
+                        "How long a transactional id with no transaction and no request is kept")
+                .define(TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS, INT, 10_000, atLeast(1), LOW,
+                        "How often transactions older than their timeout are looked for and aborted")
+                .define(TRANSACTION_REMOVE_EXPIRED_TRANSACTION_CLEANUP_INTERVAL_MS, INT, 3_600_000, atLeast(1), LOW,
+                        "How often expired transactional ids are removed")
+                .define(REQUEST_TIMEOUT_MS, INT, 30_000, atLeast(1), LOW,
+                        "How long a broker waits for another's answer, and a coordinator's write for the in-sync replicas")
                 .define(PRODUCER_ID_EXPIRATION_MS, INT, 86_400_000, atLeast(1), LOW,
                         "A partition forgets an idempotent producer silent for this long")
                 .define(NUM_RECOVERY_THREADS_PER_DATA_DIR, INT, 1, atLeast(1), LOW,

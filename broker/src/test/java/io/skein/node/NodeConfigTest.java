@@ -104,9 +104,11 @@ class NodeConfigTest {
     @Test
     void unknownKeysAreRejectedByName() {
         assertTrue(rejection(combined(Map.of("log.retention.hour", "1"))).contains("'log.retention.hour'"));
-        String unsupported = rejection(combined(Map.of("transaction.state.log.replication.factor", "1")));
-        assertTrue(unsupported.contains("transaction.state.log.replication.factor")
-                && unsupported.contains("does not support transactions"), unsupported);
+        String unsupported = rejection(combined(Map.of("share.coordinator.state.topic.replication.factor", "1")));
+        assertTrue(unsupported.contains("share.coordinator.state.topic.replication.factor")
+                && unsupported.contains("does not support share groups"), unsupported);
+        assertEquals((short) 1, NodeConfig.of(combined(Map.of("transaction.state.log.replication.factor", "1")))
+                .get("transaction.state.log.replication.factor"), "transactions are configured as in Kafka");
         assertTrue(rejection(combined(Map.of("controller.quorum.bootstrap.servers", "localhost:9093")))
                 .contains("controller.quorum.voters"));
     }

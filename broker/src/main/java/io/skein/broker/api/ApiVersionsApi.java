@@ -7,23 +7,34 @@ import java.util.regex.Pattern;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
+import org.apache.kafka.common.message.ApiVersionsResponseData.FinalizedFeatureKey;
+import org.apache.kafka.common.message.ApiVersionsResponseData.SupportedFeatureKey;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
  * ApiVersions: exactly the APIs this broker serves, each at every version kafka-clients' classes
- * parse (Produce from v0, see {@link #advertisedMinVersion}). A request in a version newer than those is answered at version 0 with UNSUPPORTED_VERSION and
+ * parse (Produce from v0, see {@link #advertisedMinVersion}), and the features clients read. A request in a version newer than those is answered at version 0 with UNSUPPORTED_VERSION and
  * the same list, so that the client retries with one it shares.
  */
 final class ApiVersionsApi implements Api {
     /** Kafka's rule for client software names and versions (KIP-511). */
     private static final Pattern SOFTWARE = Pattern.compile("[a-zA-Z0-9](?:[a-zA-Z0-9\\-.]*[a-zA-Z0-9])?");
 
-    private final Set<ApiKeys> served;
+    /** The feature that tells Kafka 4 producers to use KIP-890's transactions (TV2) at level 2. */
+    static final String TRANSACTION_VERSION = "transaction.version";
+    private static final short TRANSACTION_VERSION_LEVEL = 2;
+    /** The first version whose supported features may start at 0 (KAFKA-17011); older ones are told 1. */
+    private static final short FEATURES_FROM_ZERO = 4;
+    private static final short FEATURES_FROM = 3;
 
-    ApiVersionsApi(Set<ApiKeys> served) {
+    private final Set<ApiKeys> served;
+    private final ClusterView cluster;
+
+    ApiVersionsApi(Set<ApiKeys> served, ClusterView cluster) {
         this.served = served;
+        this.cluster = cluster;
     }
 
     @Override
@@ -35,11 +46,29 @@ final class ApiVersionsApi implements Api {
             return CompletableFuture.completedFuture(response.setErrorCode(Errors.UNSUPPORTED_VERSION.code()));
         }
         ApiVersionsRequestData request = (ApiVersionsRequestData) context.request().data();
-        if (context.request().apiVersion() >= 3 && !(SOFTWARE.matcher(request.clientSoftwareName()).matches()
+        short version = context.request().apiVersion();
+        if (version >= 3 && !(SOFTWARE.matcher(request.clientSoftwareName()).matches()
                 && SOFTWARE.matcher(request.clientSoftwareVersion()).matches())) {
             response.setErrorCode(Errors.INVALID_REQUEST.code());
         }
+        if (version >= FEATURES_FROM) {
+            addFeatures(response, version);
+        }
         return CompletableFuture.completedFuture(response);
+    }
+
+    /**
+     * The finalized feature {@code transaction.version} at level 2, which Kafka 4 producers read to
+     * use TV2: the epoch bumped at every EndTxn and partitions added by their leaders. Its epoch is
+     * the metadata offset, as Kafka's, so a client takes the newest it has seen.
+     */
+    private void addFeatures(ApiVersionsResponseData response, short version) {
+        response.supportedFeatures().add(new SupportedFeatureKey().setName(TRANSACTION_VERSION)
+                .setMinVersion(version >= FEATURES_FROM_ZERO ? (short) 0 : (short) 1)
+                .setMaxVersion(TRANSACTION_VERSION_LEVEL));
+        response.setFinalizedFeaturesEpoch(Math.max(0, cluster.image().offset()));
+        response.finalizedFeatures().add(new FinalizedFeatureKey().setName(TRANSACTION_VERSION)
+                .setMinVersionLevel(TRANSACTION_VERSION_LEVEL).setMaxVersionLevel(TRANSACTION_VERSION_LEVEL));
     }
 
     /**

@@ -1,16 +1,11 @@
 package io.skein.broker.api;
 
-import io.skein.broker.metadata.ControllerRequests;
-import io.skein.broker.metadata.TopicAdmin;
 import io.skein.broker.kafka.TopicIds;
 import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.group.OffsetCommits;
 import io.skein.broker.network.RequestContext;
 import io.skein.metadata.image.MetadataImage;
-import io.skein.metadata.image.PartitionRegistration;
 import io.skein.metadata.image.TopicImage;
-import io.skein.proto.controller.CreatableTopic;
-import io.skein.proto.controller.ErrorCode;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,20 +15,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData.DeletableGroupResult;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
-import org.apache.kafka.common.message.FindCoordinatorRequestData;
-import org.apache.kafka.common.message.FindCoordinatorResponseData;
-import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.LeaveGroupRequestData;
@@ -64,93 +54,15 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * The group APIs of the classic protocol, between Kafka's messages in all their versions and the
- * {@link GroupCoordinator}; and FindCoordinator, which creates {@code __consumer_offsets} on first use.
+ * {@link GroupCoordinator}.
  */
 final class GroupApis {
-    /** How long FindCoordinator waits for a new {@code __consumer_offsets} to have leaders before answering. */
-    private static final long OFFSETS_TOPIC_CREATION_WAIT_MS = 10_000;
-    private static final byte GROUP_KEY_TYPE = 0;
-
     private final ClusterView cluster;
-    private final TopicAdmin topicAdmin;
     private final GroupCoordinator coordinator;
-    private final AtomicReference<CompletableFuture<?>> offsetsTopicCreation = new AtomicReference<>();
 
-    GroupApis(ClusterView cluster, TopicAdmin topicAdmin, GroupCoordinator coordinator) {
+    GroupApis(ClusterView cluster, GroupCoordinator coordinator) {
         this.cluster = cluster;
-        this.topicAdmin = topicAdmin;
         this.coordinator = coordinator;
-    }
-
-    // ---------------------------------------------------------------- FindCoordinator
-
-    CompletableFuture<ApiMessage> findCoordinator(RequestContext context) {
-        FindCoordinatorRequestData request = (FindCoordinatorRequestData) context.request().data();
-        boolean batched = context.request().apiVersion() >= 4;
-        List<String> keys = batched ? request.coordinatorKeys() : List.of(request.key());
-        CompletableFuture<?> ready = request.keyType() == GROUP_KEY_TYPE ? offsetsTopicReady() : CompletableFuture.completedFuture(null);
-        return ready.handle((ignored, error) -> {
-            List<Coordinator> coordinators = keys.stream()
-                    .map(key -> coordinator(context.listenerName(), request.keyType(), key)).toList();
-            FindCoordinatorResponseData response = new FindCoordinatorResponseData();
-            if (batched) {
-                return response.setCoordinators(coordinators);
-            }
-            Coordinator only = coordinators.get(0);
-            return response.setErrorCode(only.errorCode()).setErrorMessage(only.errorMessage())
-                    .setNodeId(only.nodeId()).setHost(only.host()).setPort(only.port());
-        });
-    }
-
-    private Coordinator coordinator(String listenerName, byte keyType, String key) {
-        Coordinator coordinator = new Coordinator().setKey(key).setNodeId(-1).setHost("").setPort(-1);
-        if (keyType != GROUP_KEY_TYPE) {
-            return coordinator.setErrorCode(Errors.INVALID_REQUEST.code())
-                    .setErrorMessage("Skein coordinates consumer groups only; transactions and share groups are not supported");
-        }
-        MetadataImage image = cluster.image();
-        TopicImage topic = image.topic(GroupCoordinator.OFFSETS_TOPIC);
-        PartitionRegistration partition = topic == null ? null
-                : topic.partition(GroupCoordinator.partitionFor(key, topic.partitions().size()));
-        Optional<ClusterView.Node> leader = partition == null || !partition.hasLeader() ? Optional.empty()
-                : ClusterView.brokers(image, listenerName, false).stream().filter(n -> n.id() == partition.leader())
-                .findFirst();
-        if (leader.isEmpty()) {
-            return coordinator.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code())
-                    .setErrorMessage("The coordinator is not available.");
-        }
-        return coordinator.setNodeId(leader.get().id()).setHost(leader.get().host()).setPort(leader.get().port())
-                .setErrorCode(Errors.NONE.code());
-    }
-
-    /**
-     * Completes once {@code __consumer_offsets} exists (with leaders, or after the wait), creating it
-     * the first time: compacted, with its replication factor capped at the live brokers, as Kafka does.
-     */
-    private CompletableFuture<?> offsetsTopicReady() {
-        if (cluster.image().topic(GroupCoordinator.OFFSETS_TOPIC) != null) {
-            return CompletableFuture.completedFuture(null);
-        }
-        CompletableFuture<?> creating = offsetsTopicCreation.get();
-        if (creating != null && !creating.isDone()) {
-            return creating;
-        }
-        int liveBrokers = cluster.image().unfencedBrokerIds().size();
-        CreatableTopic topic = CreatableTopic.newBuilder().setName(GroupCoordinator.OFFSETS_TOPIC)
-                .setNumPartitions(coordinator.config().offsetsTopicPartitions())
-                .setReplicationFactor(Math.max(1, Math.min(coordinator.config().offsetsTopicReplicationFactor(), liveBrokers)))
-                .putConfigs(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)
-                .putConfigs(TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(coordinator.config().offsetsTopicSegmentBytes()))
-                .build();
-        CompletableFuture<?> created = topicAdmin.createTopics(List.of(topic), false, OFFSETS_TOPIC_CREATION_WAIT_MS)
-                .thenAccept(response -> response.getTopicsList().stream()
-                        .filter(t -> t.getError().getCode() != ErrorCode.NONE
-                                && t.getError().getCode() != ErrorCode.TOPIC_ALREADY_EXISTS)
-                        .findFirst().ifPresent(t -> {
-                            throw ControllerRequests.exception(t.getError());
-                        }));
-        offsetsTopicCreation.set(created);
-        return created;
     }
 
     // ---------------------------------------------------------------- membership

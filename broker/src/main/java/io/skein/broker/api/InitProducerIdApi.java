@@ -1,8 +1,9 @@
 package io.skein.broker.api;
 
-import io.skein.broker.util.Futures;
 import io.skein.broker.network.RequestContext;
 import io.skein.broker.producer.ProducerIdManager;
+import io.skein.broker.txn.TransactionCoordinator;
+import io.skein.broker.util.Futures;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
@@ -10,30 +11,45 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * InitProducerId for idempotent producers: a producer id never given before, with epoch 0. (A
+ * InitProducerId. An idempotent producer gets a producer id never given before, with epoch 0 (a
  * producer that asks again, for instance to reset its sequences, gets a new id, as Kafka gives it
- * one.) Transactional producers are refused: Skein has no transaction coordinator.
+ * one). A transactional producer goes to the transaction coordinator, which fences the producers of
+ * its transactional id before it.
  */
 final class InitProducerIdApi implements Api {
-    private final ProducerIdManager producerIds;
+    /** The first version that knows PRODUCER_FENCED. */
+    private static final short PRODUCER_FENCED_FROM = 4;
 
-    InitProducerIdApi(ProducerIdManager producerIds) {
+    private final ProducerIdManager producerIds;
+    private final TransactionCoordinator transactions;
+
+    InitProducerIdApi(ProducerIdManager producerIds, TransactionCoordinator transactions) {
         this.producerIds = producerIds;
+        this.transactions = transactions;
     }
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context) {
         InitProducerIdRequestData request = (InitProducerIdRequestData) context.request().data();
-        if (request.transactionalId() != null) {
-            return CompletableFuture.completedFuture(new InitProducerIdResponseData()
-                    .setErrorCode(Errors.INVALID_REQUEST.code()).setProducerId(-1).setProducerEpoch((short) -1));
+        short version = context.request().apiVersion();
+        if ((request.producerId() == -1) != (request.producerEpoch() == -1)) {
+            return CompletableFuture.completedFuture(error(Errors.INVALID_REQUEST));
         }
-        return producerIds.generateProducerId().handle((id, error) -> {
-            if (error != null) {
-                return new InitProducerIdResponseData().setErrorCode(Errors.forException(Futures.cause(error)).code())
-                        .setProducerId(-1).setProducerEpoch((short) -1);
+        if (request.transactionalId() != null) {
+            if (request.enable2Pc() || request.keepPreparedTxn()) {
+                // Kafka's answer while transaction.two.phase.commit.enable is off (KIP-939): Skein has no 2PC.
+                return CompletableFuture.completedFuture(error(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
             }
-            return new InitProducerIdResponseData().setProducerId(id).setProducerEpoch((short) 0);
-        });
+            return transactions.initProducerId(request.transactionalId(), request.transactionTimeoutMs(),
+                    request.producerId(), request.producerEpoch()).thenApply(response -> response.setErrorCode(
+                    TransactionApis.forVersion(Errors.forCode(response.errorCode()), version, PRODUCER_FENCED_FROM).code()));
+        }
+        return producerIds.generateProducerId().handle((id, error) -> error != null
+                ? error(Errors.forException(Futures.cause(error)))
+                : new InitProducerIdResponseData().setProducerId(id).setProducerEpoch((short) 0));
+    }
+
+    private static InitProducerIdResponseData error(Errors error) {
+        return new InitProducerIdResponseData().setErrorCode(error.code()).setProducerId(-1).setProducerEpoch((short) -1);
     }
 }

@@ -9,6 +9,7 @@ import io.skein.broker.network.RequestContext;
 import io.skein.broker.network.RequestHandler;
 import io.skein.broker.producer.ProducerIdManager;
 import io.skein.broker.replica.ReplicaManager;
+import io.skein.broker.txn.TransactionCoordinator;
 import io.skein.node.NodeConfig;
 import java.util.EnumMap;
 import java.util.Map;
@@ -19,7 +20,7 @@ import org.apache.kafka.common.protocol.ApiMessage;
 /**
  * The Kafka APIs a broker serves, each at every version kafka-clients' classes know; ApiVersions
  * advertises exactly these. Topic changes go to the active controller; group requests to the
- * group coordinator.
+ * group coordinator; transactional ones to the transaction coordinator.
  */
 public final class KafkaApis implements RequestHandler {
     private final Map<ApiKeys, Api> apis = new EnumMap<>(ApiKeys.class);
@@ -28,7 +29,8 @@ public final class KafkaApis implements RequestHandler {
     private final ConfigDescriber configs;
 
     public KafkaApis(NodeConfig config, String clusterId, ReplicaManager replicaManager,
-                     ControllerRequests controller, ProducerIdManager producerIds, GroupCoordinator groupCoordinator) {
+                     ControllerRequests controller, ProducerIdManager producerIds, GroupCoordinator groupCoordinator,
+                     TransactionCoordinator transactionCoordinator) {
         this.metadataWaiter = new MetadataWaiter();
         ClusterView cluster = new ClusterView(metadataWaiter::image, clusterId, config.nodeId());
         this.topicAdmin = new TopicAdmin(controller, metadataWaiter, config.deleteTopicEnable());
@@ -40,14 +42,15 @@ public final class KafkaApis implements RequestHandler {
         apis.put(ApiKeys.METADATA, new MetadataApi(cluster, topicAdmin, config.autoCreateTopicsEnable()));
         apis.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetsForLeaderEpochApi(replicaManager));
         apis.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsApi(cluster, replicaManager));
-        apis.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdApi(producerIds));
+        apis.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdApi(producerIds, transactionCoordinator));
         apis.put(ApiKeys.CREATE_TOPICS, topicApis::createTopics);
         apis.put(ApiKeys.DELETE_TOPICS, topicApis::deleteTopics);
         apis.put(ApiKeys.CREATE_PARTITIONS, topicApis::createPartitions);
         apis.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterApi(cluster));
         apis.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsApi(cluster, configs));
-        GroupApis groups = new GroupApis(cluster, topicAdmin, groupCoordinator);
-        apis.put(ApiKeys.FIND_COORDINATOR, groups::findCoordinator);
+        apis.put(ApiKeys.FIND_COORDINATOR, new FindCoordinatorApi(cluster, topicAdmin, groupCoordinator.config(),
+                transactionCoordinator.config()));
+        GroupApis groups = new GroupApis(cluster, groupCoordinator);
         apis.put(ApiKeys.JOIN_GROUP, groups::joinGroup);
         apis.put(ApiKeys.SYNC_GROUP, groups::syncGroup);
         apis.put(ApiKeys.HEARTBEAT, groups::heartbeat);
@@ -58,7 +61,11 @@ public final class KafkaApis implements RequestHandler {
         apis.put(ApiKeys.LIST_GROUPS, groups::listGroups);
         apis.put(ApiKeys.DESCRIBE_GROUPS, groups::describeGroups);
         apis.put(ApiKeys.DELETE_GROUPS, groups::deleteGroups);
-        apis.put(ApiKeys.API_VERSIONS, new ApiVersionsApi(apis.keySet()));
+        TransactionApis transactions = new TransactionApis(cluster, transactionCoordinator, groupCoordinator);
+        apis.put(ApiKeys.ADD_PARTITIONS_TO_TXN, transactions::addPartitionsToTxn);
+        apis.put(ApiKeys.ADD_OFFSETS_TO_TXN, transactions::addOffsetsToTxn);
+        apis.put(ApiKeys.END_TXN, transactions::endTxn);
+        apis.put(ApiKeys.API_VERSIONS, new ApiVersionsApi(apis.keySet(), cluster));
     }
 
     /**

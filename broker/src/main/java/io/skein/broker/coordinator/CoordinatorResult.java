@@ -28,4 +28,18 @@ public record CoordinatorResult<T>(List<KeyValue> records, Function<Errors, T> o
     public static <T> CoordinatorResult<T> of(T response) {
         return new CoordinatorResult<>(List.of(), error -> response);
     }
+
+    /**
+     * What a failed write of a coordinator's partition means to its clients (Kafka's mapping);
+     * {@code tooLarge} is the answer to records too large, which depends on the request.
+     */
+    public static Errors clientError(Errors appendError, Errors tooLarge) {
+        return switch (appendError) {
+            case UNKNOWN_TOPIC_OR_PARTITION, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT ->
+                    Errors.COORDINATOR_NOT_AVAILABLE;
+            case NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR -> Errors.NOT_COORDINATOR;
+            case MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_FETCH_SIZE -> tooLarge;
+            default -> appendError;
+        };
+    }
 }

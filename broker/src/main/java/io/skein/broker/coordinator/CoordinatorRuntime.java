@@ -64,6 +64,12 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
         this.timer.setRemoveOnCancelPolicy(true);
     }
 
+    /** The partition of a coordinator's internal topic that holds {@code key}: Kafka's hash, so tools agree. */
+    public static int partitionFor(String key, int partitions) {
+        int hash = key.hashCode();
+        return (hash == Integer.MIN_VALUE ? 0 : Math.abs(hash)) % partitions;
+    }
+
     /** Whether the shard of {@code partition} is loaded, or loading, for {@code leaderEpoch}. */
     public boolean isLoaded(TopicPartition partition, int leaderEpoch) {
         Context context = contexts.get(partition);

@@ -76,8 +76,7 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
 
     /** The partition of {@code __consumer_offsets} that holds a group: Kafka's hash, so tools agree. */
     public static int partitionFor(String groupId, int partitions) {
-        int hash = groupId.hashCode();
-        return (hash == Integer.MIN_VALUE ? 0 : Math.abs(hash)) % partitions;
+        return CoordinatorRuntime.partitionFor(groupId, partitions);
     }
 
     /** The partition of {@code __consumer_offsets} holding {@code groupId}, by the topic's partition count. */

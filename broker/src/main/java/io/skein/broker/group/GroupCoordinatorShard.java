@@ -153,20 +153,6 @@ final class GroupCoordinatorShard implements CoordinatorShard, GroupRecords.Repl
         }
     }
 
-    /**
-     * What a failed write of the offsets topic means to a group client (Kafka's mapping);
-     * {@code tooLarge} is the answer to records too large, which depends on the request.
-     */
-    static Errors clientError(Errors appendError, Errors tooLarge) {
-        return switch (appendError) {
-            case UNKNOWN_TOPIC_OR_PARTITION, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT ->
-                    Errors.COORDINATOR_NOT_AVAILABLE;
-            case NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR -> Errors.NOT_COORDINATOR;
-            case MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_FETCH_SIZE -> tooLarge;
-            default -> appendError;
-        };
-    }
-
     private static String emptyToNull(String value) {
         return value.isEmpty() ? null : value;
     }

@@ -203,7 +203,7 @@ final class MembershipProtocol {
                         Optional<ClassicGroup> replaced = shard.group(groupId).filter(g -> g.hasMember(newMemberId));
                         if (error != Errors.NONE || replaced.isEmpty()) {
                             // Not written, or a rebalance began meanwhile and the generation was not taken: join again.
-                            Errors answer = error != Errors.NONE ? GroupCoordinatorShard.clientError(error,
+                            Errors answer = error != Errors.NONE ? CoordinatorResult.clientError(error,
                                     Errors.UNKNOWN_SERVER_ERROR) : Errors.UNKNOWN_MEMBER_ID;
                             response.complete(joinError(UNKNOWN_MEMBER_ID, answer));
                             return response;
@@ -397,7 +397,7 @@ final class MembershipProtocol {
             if (error == Errors.NONE && current.is(GroupState.STABLE)) {
                 current.members().forEach(m -> m.completeSync(syncResponse(current, m)));
             } else if (error != Errors.NONE && current.is(GroupState.COMPLETING_REBALANCE)) {
-                Errors answer = GroupCoordinatorShard.clientError(error, Errors.UNKNOWN_SERVER_ERROR);
+                Errors answer = CoordinatorResult.clientError(error, Errors.UNKNOWN_SERVER_ERROR);
                 current.members().forEach(m -> m.completeSync(syncError(answer)));
                 // No member is waiting in JoinGroup now: the join phase ends with their rejoins or its timeout.
                 prepareRebalance(current, "the assignment could not be written: " + answer);

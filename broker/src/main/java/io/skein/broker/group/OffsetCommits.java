@@ -96,7 +96,7 @@ public final class OffsetCommits {
         });
         return new CoordinatorResult<>(records, error -> {
             if (error != Errors.NONE) {
-                Errors answer = GroupCoordinatorShard.clientError(error, Errors.INVALID_COMMIT_OFFSET_SIZE);
+                Errors answer = CoordinatorResult.clientError(error, Errors.INVALID_COMMIT_OFFSET_SIZE);
                 results.replaceAll((tp, result) -> result == Errors.NONE ? answer : result);
             }
             return results;
@@ -177,7 +177,7 @@ public final class OffsetCommits {
             }
         }
         return new CoordinatorResult<>(tombstones, error -> error == Errors.NONE ? new DeleteResult(Errors.NONE, results)
-                : new DeleteResult(GroupCoordinatorShard.clientError(error, Errors.INVALID_COMMIT_OFFSET_SIZE), Map.of()));
+                : new DeleteResult(CoordinatorResult.clientError(error, Errors.INVALID_COMMIT_OFFSET_SIZE), Map.of()));
     }
 
     private static Set<String> subscribedTopics(ClassicGroup group) {
@@ -206,7 +206,7 @@ public final class OffsetCommits {
         List<KeyValue> records = new ArrayList<>();
         removeGroup(group, group.offsets().keySet(), records);
         return new CoordinatorResult<>(records, error -> error == Errors.NONE ? Errors.NONE
-                : GroupCoordinatorShard.clientError(error, Errors.INVALID_COMMIT_OFFSET_SIZE));
+                : CoordinatorResult.clientError(error, Errors.INVALID_COMMIT_OFFSET_SIZE));
     }
 
     /** The tombstones of {@code offsets} and of the group. */

@@ -35,20 +35,42 @@ public final class ProducerIdManager {
 
     /** A producer id never handed out before, as soon as one is available. */
     public synchronized CompletableFuture<Long> generateProducerId() {
+        long id = takeProducerId();
+        return id >= 0 ? CompletableFuture.completedFuture(id)
+                : fetchNextBlock().thenCompose(ignored -> generateProducerId());
+    }
+
+    /**
+     * A producer id never handed out before, at once, for a caller that must not wait (the
+     * transaction coordinator's shards), as Kafka's coordinator takes them.
+     *
+     * @throws CoordinatorLoadInProgressException (retriable) if none is at hand; the next block is on its way
+     */
+    public synchronized long generateProducerIdNow() {
+        long id = takeProducerId();
+        if (id < 0) {
+            fetchNextBlock();
+            throw new CoordinatorLoadInProgressException("No producer id at hand yet: the next block is being fetched");
+        }
+        return id;
+    }
+
+    /** The next id of the blocks at hand, prefetching the next block when most are used; -1 if none. */
+    private long takeProducerId() {
         if (next >= end && nextBlockStart >= 0) {
             next = nextBlockStart;
             end = nextBlockEnd;
             prefetchAt = next + (end - next) * 9 / 10;
             nextBlockStart = -1;
         }
-        if (next < end) {
-            long id = next++;
-            if (next >= prefetchAt) {
-                fetchNextBlock();
-            }
-            return CompletableFuture.completedFuture(id);
+        if (next >= end) {
+            return -1;
         }
-        return fetchNextBlock().thenCompose(ignored -> generateProducerId());
+        long id = next++;
+        if (next >= prefetchAt) {
+            fetchNextBlock();
+        }
+        return id;
     }
 
     private CompletableFuture<Void> fetchNextBlock() {

@@ -179,7 +179,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     }
 
     /** Where a broker serves other brokers, as the metadata says. */
-    private Optional<InetSocketAddress> brokerAddress(int id) {
+    public Optional<InetSocketAddress> brokerAddress(int id) {
         BrokerRegistration broker = image.brokers().get(id);
         return broker == null ? Optional.empty() : broker.endpoints().stream()
                 .filter(e -> e.getName().equals(replication.interBrokerListenerName())).findFirst()

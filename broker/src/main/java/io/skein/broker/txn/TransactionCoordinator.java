@@ -1,0 +1,179 @@
+package io.skein.broker.txn;
+
+import io.skein.broker.coordinator.CoordinatorResult;
+import io.skein.broker.coordinator.CoordinatorRuntime;
+import io.skein.broker.kafka.LogRecords;
+import io.skein.broker.replica.Partition;
+import io.skein.broker.replica.ReplicaManager;
+import io.skein.metadata.image.MetadataDelta;
+import io.skein.metadata.image.MetadataImage;
+import io.skein.metadata.image.MetadataPublisher;
+import io.skein.metadata.image.PartitionRegistration;
+import io.skein.metadata.image.TopicImage;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.EndTxnResponseData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transaction coordinator of one broker: a transactional id belongs to the partition of
+ * {@code __transaction_state} its id hashes to, and the leader of that partition coordinates it.
+ * As the group coordinator, it follows the metadata log, loading a partition's transactional ids
+ * when this broker becomes its leader and unloading them when it stops; each partition is a
+ * {@link TransactionCoordinatorShard} on its own {@link CoordinatorRuntime}. The markers of prepared
+ * transactions go out through the {@link TransactionMarkerChannelManager}, whose completion comes
+ * back to the shard as an operation. Callers get futures and never wait.
+ */
+public final class TransactionCoordinator implements MetadataPublisher, AutoCloseable {
+    public static final String TRANSACTION_STATE_TOPIC = "__transaction_state";
+    private static final Logger log = LoggerFactory.getLogger(TransactionCoordinator.class);
+
+    private final int brokerId;
+    private final TransactionConfig config;
+    private final ReplicaManager replicaManager;
+    private final Clock clock;
+    private final ProducerIdGenerator producerIds;
+    private final CoordinatorRuntime<TransactionCoordinatorShard> runtime;
+    private final TransactionMarkerChannelManager markers;
+    private volatile int partitionCount;
+    private volatile MetadataImage image = MetadataImage.EMPTY;
+
+    public TransactionCoordinator(int brokerId, TransactionConfig config, ReplicaManager replicaManager, Clock clock,
+                                  ProducerIdGenerator producerIds) {
+        this.brokerId = brokerId;
+        this.config = config;
+        this.replicaManager = replicaManager;
+        this.clock = clock;
+        this.producerIds = producerIds;
+        this.partitionCount = config.transactionStateLogNumPartitions();
+        this.runtime = new CoordinatorRuntime<>("transaction-coordinator", this::append);
+        this.markers = new TransactionMarkerChannelManager(brokerId, () -> image, replicaManager::brokerAddress,
+                config.requestTimeoutMs());
+    }
+
+    public TransactionConfig config() {
+        return config;
+    }
+
+    /** The partition of {@code __transaction_state} holding {@code transactionalId}, by the topic's partition count. */
+    public int partitionFor(String transactionalId) {
+        return CoordinatorRuntime.partitionFor(transactionalId, partitionCount);
+    }
+
+    // ---------------------------------------------------------------- leadership
+
+    @Override
+    public void onMetadataUpdate(MetadataDelta delta, MetadataImage newImage) {
+        image = newImage;
+        TopicImage topic = newImage.topic(TRANSACTION_STATE_TOPIC);
+        Set<TopicPartition> led = new HashSet<>();
+        if (topic != null) {
+            partitionCount = topic.partitions().size();
+            topic.partitions().forEach((partitionId, registration) -> {
+                if (registration.leader() == brokerId) {
+                    TopicPartition tp = new TopicPartition(TRANSACTION_STATE_TOPIC, partitionId);
+                    led.add(tp);
+                    maybeLoad(tp, registration);
+                }
+            });
+        }
+        for (TopicPartition tp : runtime.partitions()) {
+            if (!led.contains(tp)) {
+                runtime.unload(tp);
+                markers.removeMarkersForTxnTopicPartition(tp);
+            }
+        }
+    }
+
+    private void maybeLoad(TopicPartition tp, PartitionRegistration registration) {
+        int coordinatorEpoch = registration.leaderEpoch();
+        if (runtime.isLoaded(tp, coordinatorEpoch)) {
+            return;
+        }
+        Optional<Partition> partition = replicaManager.partition(tp);
+        if (partition.isEmpty()) {
+            log.warn("Broker {} leads {} but holds no replica of it yet", brokerId, tp);
+            return;
+        }
+        // What an earlier epoch of this coordinator was sending, the new shard sends again under its own.
+        markers.removeMarkersForTxnTopicPartition(tp);
+        runtime.load(tp, coordinatorEpoch, partition.get().log(), timer -> new TransactionCoordinatorShard(config,
+                clock, coordinatorEpoch, producerIds, txn -> markers.addTxnMarkersToSend(tp, txn,
+                        () -> runtime.write(tp, error -> null, shard -> shard.completeTransaction(txn))), timer));
+    }
+
+    private CompletableFuture<Errors> append(TopicPartition tp, List<LogRecords.KeyValue> records) {
+        CompletableFuture<Errors> appended = new CompletableFuture<>();
+        replicaManager.appendRecords(config.requestTimeoutMs(), (short) -1,
+                Map.of(tp, LogRecords.batchOf(clock.millis(), records)),
+                results -> appended.complete(results.get(tp).error()));
+        return appended;
+    }
+
+    private <T> CompletableFuture<T> onShard(String transactionalId, Function<Errors, T> errorResponse,
+                                             Function<TransactionOperations, CoordinatorResult<T>> operation) {
+        TopicPartition tp = new TopicPartition(TRANSACTION_STATE_TOPIC, partitionFor(transactionalId));
+        return runtime.write(tp, errorResponse, shard -> operation.apply(shard.operations()));
+    }
+
+    // ---------------------------------------------------------------- operations
+
+    /** InitProducerId with a transactional id; see {@link TransactionOperations#initProducerId}. */
+    public CompletableFuture<InitProducerIdResponseData> initProducerId(String transactionalId, int timeoutMs,
+                                                                       long producerId, short producerEpoch) {
+        return onShard(transactionalId, error -> new InitProducerIdResponseData().setErrorCode(error.code())
+                        .setProducerId(TransactionMetadata.NO_PRODUCER_ID)
+                        .setProducerEpoch(TransactionMetadata.NO_PRODUCER_EPOCH),
+                o -> o.initProducerId(transactionalId, timeoutMs, producerId, producerEpoch));
+    }
+
+    /** Adds partitions to a transaction: the error for the transaction as a whole. */
+    public CompletableFuture<Errors> addPartitionsToTxn(String transactionalId, long producerId, short producerEpoch,
+                                                        Set<TopicPartition> partitions, short transactionVersion) {
+        return onShard(transactionalId, error -> error,
+                o -> o.addPartitions(transactionalId, producerId, producerEpoch, partitions, transactionVersion));
+    }
+
+    /** Whether the partitions are in the transaction, each; see {@link TransactionOperations#verifyPartitions}. */
+    public CompletableFuture<Map<TopicPartition, Errors>> verifyPartitionsInTxn(String transactionalId, long producerId,
+            short producerEpoch, Set<TopicPartition> partitions) {
+        Function<Errors, Map<TopicPartition, Errors>> all = error -> {
+            Map<TopicPartition, Errors> results = new LinkedHashMap<>();
+            partitions.forEach(tp -> results.put(tp, error));
+            return results;
+        };
+        return onShard(transactionalId, all, o -> CoordinatorResult.of(
+                o.verifyPartitions(transactionalId, producerId, producerEpoch, partitions)));
+    }
+
+    public CompletableFuture<EndTxnResponseData> endTxn(String transactionalId, long producerId, short producerEpoch,
+                                                        boolean commit, short transactionVersion) {
+        return onShard(transactionalId, error -> new EndTxnResponseData().setErrorCode(error.code())
+                        .setProducerId(TransactionMetadata.NO_PRODUCER_ID)
+                        .setProducerEpoch(TransactionMetadata.NO_PRODUCER_EPOCH),
+                o -> o.endTxn(transactionalId, producerId, producerEpoch, commit, transactionVersion));
+    }
+
+    /** Where a transactional id stands, as its coordinator has it; empty if unknown, or not coordinated here. */
+    public CompletableFuture<Optional<TransactionMetadata>> describe(String transactionalId) {
+        TopicPartition tp = new TopicPartition(TRANSACTION_STATE_TOPIC, partitionFor(transactionalId));
+        return runtime.read(tp, error -> Optional.empty(), shard -> shard.transaction(transactionalId));
+    }
+
+    @Override
+    public void close() {
+        markers.close();
+        runtime.close();
+    }
+}

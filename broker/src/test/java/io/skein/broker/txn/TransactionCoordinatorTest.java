@@ -1,0 +1,256 @@
+package io.skein.broker.txn;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.skein.broker.network.KafkaServer;
+import io.skein.broker.network.RequestContext;
+import io.skein.broker.network.RequestHandler;
+import io.skein.broker.replica.ReplicaManager;
+import io.skein.log.LogConfig;
+import io.skein.log.LogManager;
+import io.skein.log.LogManagerConfig;
+import io.skein.log.MetaProperties;
+import io.skein.metadata.image.MetadataDelta;
+import io.skein.metadata.image.MetadataImage;
+import io.skein.proto.Uuids;
+import io.skein.proto.metadata.Endpoint;
+import io.skein.proto.metadata.MetadataRecord;
+import io.skein.proto.metadata.PartitionChangeRecord;
+import io.skein.proto.metadata.PartitionRecord;
+import io.skein.proto.metadata.RegisterBrokerRecord;
+import io.skein.proto.metadata.TopicRecord;
+import io.skein.proto.metadata.UnfenceBrokerRecord;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
+import org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarker;
+import org.apache.kafka.common.message.WriteTxnMarkersResponseData;
+import org.apache.kafka.common.message.WriteTxnMarkersResponseData.WritableTxnMarkerPartitionResult;
+import org.apache.kafka.common.message.WriteTxnMarkersResponseData.WritableTxnMarkerResult;
+import org.apache.kafka.common.message.WriteTxnMarkersResponseData.WritableTxnMarkerTopicResult;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The transaction coordinator of broker 1 over its real replica manager and logs: it loads
+ * {@code __transaction_state-0} when the metadata makes it leader, writes there, and sends markers
+ * over the network to broker 2, which leads the data partitions. Broker 2 is Skein's network layer
+ * answering WriteTxnMarkers as a leader would (the leader's append is not built yet), failing the
+ * partitions a test asks it to. A new leader epoch is a new coordinator, which rebuilds its state
+ * from the log and resumes the markers of the transactions it finds prepared.
+ */
+@Timeout(60)
+class TransactionCoordinatorTest {
+    private static final int BROKER = 1;
+    private static final int LEADER = 2;
+    private static final TopicPartition STATE = new TopicPartition(TransactionCoordinator.TRANSACTION_STATE_TOPIC, 0);
+    private static final TopicPartition P0 = new TopicPartition("data", 0);
+    private static final TopicPartition P1 = new TopicPartition("data", 1);
+    private static final TransactionConfig CONFIG = new TransactionConfig(1, (short) 1, 1, 1024 * 1024, 900_000,
+            3_600_000, 10_000, 60_000, 5_000);
+    private static final UUID STATE_ID = UUID.randomUUID();
+    private static final UUID DATA_ID = UUID.randomUUID();
+
+    @TempDir
+    Path dir;
+    private LogManager logs;
+    private ReplicaManager replicas;
+    private TransactionCoordinator coordinator;
+    private KafkaServer leader;
+    private ExecutorService leaderThreads;
+    private MetadataImage image = MetadataImage.EMPTY;
+    private final AtomicLong producerIds = new AtomicLong(5000);
+    /** The markers broker 2 was sent, as they came. */
+    private final Queue<WritableTxnMarker> received = new ConcurrentLinkedQueue<>();
+    /** The errors broker 2 answers for a partition, one per request, before it writes its marker. */
+    private final Map<TopicPartition, Queue<Errors>> failures = new ConcurrentHashMap<>();
+    private volatile boolean leaderDown;
+
+    @BeforeEach
+    void start() throws Exception {
+        leaderThreads = Executors.newFixedThreadPool(2);
+        leader = KafkaServer.bind("PLAINTEXT", "127.0.0.1", 0, new KafkaServer.Settings(1, 1 << 20, -1, -1),
+                leaderThreads);
+        leader.startAccepting(new RequestHandler() {
+            @Override
+            public boolean supports(ApiKeys apiKey, short version) {
+                return apiKey == ApiKeys.WRITE_TXN_MARKERS;
+            }
+
+            @Override
+            public CompletableFuture<ApiMessage> handle(RequestContext context) {
+                return CompletableFuture.completedFuture(writeMarkers(
+                        (WriteTxnMarkersRequestData) context.request().data()));
+            }
+        });
+        Path logDir = dir.resolve("logs");
+        new MetaProperties("txn-test-cluster", BROKER).format(List.of(logDir));
+        logs = LogManager.start(LogManagerConfig.defaults(List.of(logDir), BROKER), topic -> LogConfig.DEFAULT,
+                Clock.systemUTC());
+        replicas = new ReplicaManager(BROKER, logs, LogConfig.DEFAULT, Clock.systemUTC(),
+                new ReplicaManager.Replication("PLAINTEXT", 30_000, 500, 1 << 20, 10 << 20, 1_000,
+                        (partition, proposal) -> {
+                            throw new AssertionError("a single replica proposes no ISR change");
+                        }, () -> 1L));
+        coordinator = new TransactionCoordinator(BROKER, CONFIG, replicas, Clock.systemUTC(),
+                producerIds::getAndIncrement);
+        publish(1, cluster());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        coordinator.close();
+        replicas.close();
+        logs.close();
+        leader.close();
+        leaderThreads.shutdownNow();
+    }
+
+    private WriteTxnMarkersResponseData writeMarkers(WriteTxnMarkersRequestData request) {
+        WriteTxnMarkersResponseData response = new WriteTxnMarkersResponseData();
+        for (WritableTxnMarker marker : request.markers()) {
+            WritableTxnMarkerResult result = new WritableTxnMarkerResult().setProducerId(marker.producerId());
+            marker.topics().forEach(topic -> {
+                WritableTxnMarkerTopicResult topicResult = new WritableTxnMarkerTopicResult().setName(topic.name());
+                topic.partitionIndexes().forEach(p -> {
+                    Errors error = leaderDown ? Errors.NOT_ENOUGH_REPLICAS : failures.getOrDefault(
+                            new TopicPartition(topic.name(), p), new ConcurrentLinkedQueue<>()).poll();
+                    topicResult.partitions().add(new WritableTxnMarkerPartitionResult().setPartitionIndex(p)
+                            .setErrorCode((error == null ? Errors.NONE : error).code()));
+                });
+                result.topics().add(topicResult);
+            });
+            if (!leaderDown) {
+                received.add(marker.duplicate());
+            }
+            response.markers().add(result);
+        }
+        return response;
+    }
+
+    /** Broker 1 (this coordinator) and broker 2, the leader of "data"; broker 1 leads the state partition. */
+    private List<MetadataRecord> cluster() {
+        List<MetadataRecord> records = new ArrayList<>();
+        for (int id : List.of(BROKER, LEADER)) {
+            int port = id == LEADER ? leader.port() : 1;
+            records.add(MetadataRecord.newBuilder().setRegisterBroker(RegisterBrokerRecord.newBuilder().setBrokerId(id)
+                    .setBrokerEpoch(1).setIncarnationId(Uuids.toProto(UUID.randomUUID()))
+                    .addEndpoints(Endpoint.newBuilder().setName("PLAINTEXT").setHost("127.0.0.1").setPort(port))).build());
+            records.add(MetadataRecord.newBuilder().setUnfenceBroker(UnfenceBrokerRecord.newBuilder().setBrokerId(id)
+                    .setBrokerEpoch(1)).build());
+        }
+        records.add(topic(STATE.topic(), STATE_ID));
+        records.add(partition(STATE_ID, 0, BROKER));
+        records.add(topic("data", DATA_ID));
+        records.add(partition(DATA_ID, 0, LEADER));
+        records.add(partition(DATA_ID, 1, LEADER));
+        return records;
+    }
+
+    private static MetadataRecord topic(String name, UUID id) {
+        return MetadataRecord.newBuilder().setTopic(TopicRecord.newBuilder().setName(name).setTopicId(Uuids.toProto(id)))
+                .build();
+    }
+
+    private static MetadataRecord partition(UUID topicId, int partition, int leader) {
+        return MetadataRecord.newBuilder().setPartition(PartitionRecord.newBuilder().setTopicId(Uuids.toProto(topicId))
+                .setPartitionId(partition).addReplicas(leader).addIsr(leader).setLeader(leader).setLastKnownLeader(-1))
+                .build();
+    }
+
+    /** A new leader epoch of the state partition, on the same broker: a new coordinator. */
+    private static MetadataRecord newCoordinatorEpoch(int leaderEpoch) {
+        return MetadataRecord.newBuilder().setPartitionChange(PartitionChangeRecord.newBuilder()
+                .setTopicId(Uuids.toProto(STATE_ID)).setPartitionId(0).addIsr(BROKER).setLeader(BROKER)
+                .setLeaderEpoch(leaderEpoch).setPartitionEpoch(leaderEpoch).setLastKnownLeader(-1)).build();
+    }
+
+    private void publish(long offset, List<MetadataRecord> records) {
+        MetadataDelta delta = new MetadataDelta(image);
+        records.forEach(delta::replay);
+        image = delta.apply(offset);
+        replicas.onMetadataUpdate(delta, image);
+        coordinator.onMetadataUpdate(delta, image);
+    }
+
+    private static <T> T get(CompletableFuture<T> future) throws Exception {
+        return future.get(10, TimeUnit.SECONDS);
+    }
+
+    /** A producer's first InitProducerId, once the coordinator has loaded. */
+    private long initProducerId(String transactionalId) {
+        AtomicLong producerId = new AtomicLong();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            var response = get(coordinator.initProducerId(transactionalId, 60_000, -1, (short) -1));
+            producerId.set(response.producerId());
+            return response.errorCode() == Errors.NONE.code();
+        });
+        return producerId.get();
+    }
+
+    @Test
+    void aCommitsMarkersReachTheLeaderDespiteErrorsAndTheTransactionCompletes() throws Exception {
+        long producerId = initProducerId("t1");
+        assertEquals(Errors.NONE, get(coordinator.addPartitionsToTxn("t1", producerId, (short) 0, Set.of(P0, P1),
+                TransactionMetadata.TV_2)));
+        failures.put(P1, new ConcurrentLinkedQueue<>(List.of(Errors.NOT_LEADER_OR_FOLLOWER, Errors.REQUEST_TIMED_OUT)));
+        var ended = get(coordinator.endTxn("t1", producerId, (short) 0, true, TransactionMetadata.TV_2));
+        assertEquals(Errors.NONE.code(), ended.errorCode());
+        assertEquals(1, ended.producerEpoch());
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> stateOf("t1") == TransactionState.COMPLETE_COMMIT);
+        assertTrue(failures.get(P1).isEmpty(), "P1's marker was sent until its leader took it");
+        WritableTxnMarker last = List.copyOf(received).get(received.size() - 1);
+        assertEquals(producerId, last.producerId());
+        assertEquals(1, last.producerEpoch(), "written with the bumped epoch");
+        assertTrue(last.transactionResult());
+        assertEquals(0, last.coordinatorEpoch());
+        assertEquals(TransactionMetadata.TV_2, last.transactionVersion());
+    }
+
+    @Test
+    void aNewCoordinatorRebuildsFromTheLogAndResumesTheMarkersItFindsPrepared() throws Exception {
+        long producerId = initProducerId("t2");
+        assertEquals(Errors.NONE, get(coordinator.addPartitionsToTxn("t2", producerId, (short) 0, Set.of(P0), (short) 0)));
+        leaderDown = true;
+        assertEquals(Errors.NONE.code(), get(coordinator.endTxn("t2", producerId, (short) 0, false, (short) 0)).errorCode());
+        assertEquals(TransactionState.PREPARE_ABORT, stateOf("t2"));
+
+        publish(2, List.of(newCoordinatorEpoch(1)));
+        leaderDown = false;
+        await().atMost(Duration.ofSeconds(10)).until(() -> stateOf("t2") == TransactionState.COMPLETE_ABORT);
+        // The deposed coordinator's last request may still land; the leader's coordinator epoch check refuses it.
+        assertTrue(received.stream().anyMatch(m -> m.coordinatorEpoch() == 1), "the new coordinator sent the markers");
+        assertTrue(received.stream().noneMatch(WritableTxnMarker::transactionResult), "aborts only: " + received);
+        assertEquals(Errors.PRODUCER_FENCED, get(coordinator.addPartitionsToTxn("t2", producerId, (short) 1, Set.of(P0),
+                (short) 0)), "the state was rebuilt: the epoch is still 0");
+        assertEquals(Errors.NONE, get(coordinator.addPartitionsToTxn("t2", producerId, (short) 0, Set.of(P1), (short) 0)));
+    }
+
+    private TransactionState stateOf(String transactionalId) throws Exception {
+        return get(coordinator.describe(transactionalId)).map(TransactionMetadata::state).orElse(null);
+    }
+}
