@@ -13,6 +13,7 @@ import io.skein.broker.txn.TransactionCoordinator;
 import io.skein.node.NodeConfig;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -42,14 +43,19 @@ public final class KafkaApis implements RequestHandler {
         apis.put(ApiKeys.METADATA, new MetadataApi(cluster, topicAdmin, config.autoCreateTopicsEnable()));
         apis.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetsForLeaderEpochApi(replicaManager));
         apis.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsApi(cluster, replicaManager));
-        apis.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdApi(producerIds, transactionCoordinator));
+        // Transactions are served only with Kafka's switch for APIs under development, until partition
+        // leaders write transaction markers and bound read_committed fetches (issue 15): without those, a
+        // transaction's records would be visible before its outcome, and never marked.
+        Optional<TransactionCoordinator> transactions = config.unstableApiVersionsEnable()
+                ? Optional.of(transactionCoordinator) : Optional.empty();
+        apis.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdApi(producerIds, transactions));
         apis.put(ApiKeys.CREATE_TOPICS, topicApis::createTopics);
         apis.put(ApiKeys.DELETE_TOPICS, topicApis::deleteTopics);
         apis.put(ApiKeys.CREATE_PARTITIONS, topicApis::createPartitions);
         apis.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterApi(cluster));
         apis.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsApi(cluster, configs));
         apis.put(ApiKeys.FIND_COORDINATOR, new FindCoordinatorApi(cluster, topicAdmin, groupCoordinator.config(),
-                transactionCoordinator.config()));
+                transactions.map(TransactionCoordinator::config)));
         GroupApis groups = new GroupApis(cluster, groupCoordinator);
         apis.put(ApiKeys.JOIN_GROUP, groups::joinGroup);
         apis.put(ApiKeys.SYNC_GROUP, groups::syncGroup);
@@ -61,10 +67,12 @@ public final class KafkaApis implements RequestHandler {
         apis.put(ApiKeys.LIST_GROUPS, groups::listGroups);
         apis.put(ApiKeys.DESCRIBE_GROUPS, groups::describeGroups);
         apis.put(ApiKeys.DELETE_GROUPS, groups::deleteGroups);
-        TransactionApis transactions = new TransactionApis(cluster, transactionCoordinator, groupCoordinator);
-        apis.put(ApiKeys.ADD_PARTITIONS_TO_TXN, transactions::addPartitionsToTxn);
-        apis.put(ApiKeys.ADD_OFFSETS_TO_TXN, transactions::addOffsetsToTxn);
-        apis.put(ApiKeys.END_TXN, transactions::endTxn);
+        if (transactions.isPresent()) {
+            TransactionApis transactionApis = new TransactionApis(cluster, transactionCoordinator, groupCoordinator);
+            apis.put(ApiKeys.ADD_PARTITIONS_TO_TXN, transactionApis::addPartitionsToTxn);
+            apis.put(ApiKeys.ADD_OFFSETS_TO_TXN, transactionApis::addOffsetsToTxn);
+            apis.put(ApiKeys.END_TXN, transactionApis::endTxn);
+        }
         apis.put(ApiKeys.API_VERSIONS, new ApiVersionsApi(apis.keySet(), cluster));
     }
 

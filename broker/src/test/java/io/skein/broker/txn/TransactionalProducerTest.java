@@ -1,6 +1,7 @@
 package io.skein.broker.txn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.skein.testing.TestNode;
@@ -15,6 +16,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -27,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Transactional producers of the project's kafka-clients against a real node, as far as the
  * coordinator alone takes them: they find the coordinator, read transaction.version 2 (TV2), get
  * their producer id, and a second producer of the same transactional id fences the first. A commit
- * that completes needs the leaders' side (markers appended, TV2 partitions added on produce).
+ * that completes needs the leaders' side (markers appended, TV2 partitions added on produce); until
+ * then transactions are served only with {@code unstable.api.versions.enable}.
  */
 @Timeout(120)
 class TransactionalProducerTest {
@@ -37,7 +40,8 @@ class TransactionalProducerTest {
 
     @BeforeAll
     static void startNode() throws Exception {
-        node = TestNode.start(dir, Map.of("transaction.state.log.num.partitions", "3"));
+        node = TestNode.start(dir.resolve("unstable"), Map.of("transaction.state.log.num.partitions", "3",
+                "unstable.api.versions.enable", "true"));
     }
 
     @AfterAll
@@ -50,6 +54,10 @@ class TransactionalProducerTest {
     }
 
     private static KafkaProducer<String, String> producer(String transactionalId) {
+        return producer(node, transactionalId);
+    }
+
+    private static KafkaProducer<String, String> producer(TestNode node, String transactionalId) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrap());
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
@@ -77,6 +85,18 @@ class TransactionalProducerTest {
             first.beginTransaction();
             first.send(new ProducerRecord<>("fenced", "k", "v"));
             assertThrows(ProducerFencedException.class, first::commitTransaction);
+        }
+    }
+
+    /** By default a node refuses transactional producers, as before it had a coordinator, and advertises no TV2. */
+    @Test
+    void withoutTheSwitchTransactionalProducersAreRefused() throws Exception {
+        try (TestNode defaults = TestNode.start(dir.resolve("defaults"), Map.of());
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, defaults.bootstrap()));
+             KafkaProducer<String, String> producer = producer(defaults, "refused")) {
+            assertFalse(admin.describeFeatures().featureMetadata().get().finalizedFeatures()
+                    .containsKey("transaction.version"));
+            assertThrows(KafkaException.class, producer::initTransactions);
         }
     }
 }
