@@ -355,10 +355,25 @@ final class LogSegment implements AutoCloseable {
         return scan(start, end, (batch, position) -> position + batch.sizeInBytes() <= limit);
     }
 
-    /** Hands the header of every batch, in order, to {@code visitor} (a view of a small buffer it may not keep). */
+    /**
+     * Hands the header of every batch, in order, to {@code visitor} (a view of a small buffer it may not
+     * keep); a control batch whole, as what it means to its producer is in its record (a marker is
+     * under a hundred bytes).
+     */
     void forEachBatchHeader(Consumer<RecordBatchView> visitor) throws IOException {
+        RecordBatchView control = new RecordBatchView();
+        ByteBuffer[] controlBytes = {ByteBuffer.allocate(128)};
         scan(0, size, (batch, position) -> {
-            visitor.accept(batch);
+            if (batch.isControlBatch()) {
+                int batchSize = batch.sizeInBytes();
+                if (controlBytes[0].capacity() < batchSize) {
+                    controlBytes[0] = ByteBuffer.allocate(batchSize);
+                }
+                readFully(controlBytes[0].clear().limit(batchSize), position);
+                visitor.accept(control.at(controlBytes[0], 0));
+            } else {
+                visitor.accept(batch);
+            }
             return true;
         });
     }
