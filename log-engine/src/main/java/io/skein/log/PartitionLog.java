@@ -8,6 +8,7 @@ import io.skein.log.producer.ProducerStateManager;
 import io.skein.log.producer.ProducerStateManager.BatchMetadata;
 import io.skein.log.producer.ProducerStateManager.ProducerStateEntry;
 import io.skein.log.record.RecordBatchView;
+import io.skein.log.record.TxnMarkers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -27,6 +28,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedLeaderEpochException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.requests.TransactionResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -224,10 +226,34 @@ public final class PartitionLog implements AutoCloseable {
      * @throws org.apache.kafka.common.errors.InvalidTimestampException for a timestamp the topic refuses
      * @throws org.apache.kafka.common.errors.InvalidProducerEpochException for a fenced producer epoch
      * @throws org.apache.kafka.common.errors.OutOfOrderSequenceException for a batch out of its producer's sequence
+     * @throws org.apache.kafka.common.errors.InvalidTxnStateException for a non-transactional batch of a producer
+     *         whose transaction is ongoing
      * @throws FencedLeaderEpochException if {@code leaderEpoch} is older than the log's latest epoch
      * @throws KafkaStorageException if the disk fails
      */
     public LeaderAppendResult appendAsLeader(ByteBuffer records, int leaderEpoch) {
+        return appendAsLeader(records, leaderEpoch, AppendOrigin.CLIENT);
+    }
+
+    /**
+     * Writes, as leader, the marker that ends a producer's transaction in this partition, for the
+     * transaction coordinator's WriteTxnMarkers: a control batch built here, appended as
+     * {@link #appendAsLeader} appends a client's batches. An ABORT goes to the transaction index.
+     *
+     * @throws org.apache.kafka.common.errors.InvalidProducerEpochException if {@code producerEpoch} is older
+     *         than the producer's
+     * @throws org.apache.kafka.common.errors.TransactionCoordinatorFencedException if {@code coordinatorEpoch}
+     *         is older than that of the producer's last marker
+     * @throws FencedLeaderEpochException if {@code leaderEpoch} is older than the log's latest epoch
+     */
+    public LeaderAppendResult appendMarker(long producerId, short producerEpoch, int coordinatorEpoch,
+                                           TransactionResult result, int leaderEpoch) {
+        ByteBuffer marker = TxnMarkers.build(producerId, producerEpoch, coordinatorEpoch,
+                result == TransactionResult.COMMIT, clock.millis(), leaderEpoch);
+        return appendAsLeader(marker, leaderEpoch, AppendOrigin.COORDINATOR);
+    }
+
+    private LeaderAppendResult appendAsLeader(ByteBuffer records, int leaderEpoch, AppendOrigin origin) {
         if (leaderEpoch < 0) {
             throw new IllegalArgumentException("A leader epoch is never negative: " + leaderEpoch);
         }
@@ -240,7 +266,7 @@ public final class PartitionLog implements AutoCloseable {
         try {
             long firstOffset = logEndOffset();
             LogValidator.LeaderBatches batches = LogValidator.validateForLeader(records, config, topicPartition,
-                    clock.millis(), firstOffset, leaderEpoch, producerState);
+                    clock.millis(), firstOffset, leaderEpoch, producerState, origin);
             if (batches instanceof LogValidator.Duplicate duplicate) {
                 return retried(duplicate.written());
             }
