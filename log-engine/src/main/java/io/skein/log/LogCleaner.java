@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * each key, as Kafka's log cleaner does.
  *
  * <p>The cleanable range of a log runs from its log start offset to the base offset of the first
- * segment that is active, reaches past the high watermark, or (if {@code min.compaction.lag.ms} is
+ * segment that is active, reaches past the last stable offset (the high watermark, unless a
+ * transaction is undecided), or (if {@code min.compaction.lag.ms} is
  * set) is dirty and holds a record younger than the lag. Its records from the first dirty offset on have not been
  * cleaned yet; the log is due for cleaning when their segments make up at least
  * {@code min.cleanable.dirty.ratio} of the range's bytes, when a dirty segment's first batch is older
@@ -184,7 +185,7 @@ public final class LogCleaner implements AutoCloseable {
         List<LogSegment> segments = partitionLog.segmentsSnapshot();
         LogConfig config = partitionLog.config();
         long logStart = partitionLog.logStartOffset();
-        long highWatermark = partitionLog.highWatermark();
+        long lastStableOffset = partitionLog.lastStableOffset(); // as Kafka: undecided transactions are not cleaned
         long firstDirty = firstDirtyOffset(partitionLog);
         List<LogSegment> cleanable = new ArrayList<>();
         long end = logStart;
@@ -198,7 +199,7 @@ public final class LogCleaner implements AutoCloseable {
                 continue; // retention deletes it
             }
             boolean dirty = next > firstDirty;
-            if (next > highWatermark || dirty && config.minCompactionLagMs() > 0
+            if (next > lastStableOffset || dirty && config.minCompactionLagMs() > 0
                     && segment.largestTimestamp() > now - config.minCompactionLagMs()) {
                 break;
             }

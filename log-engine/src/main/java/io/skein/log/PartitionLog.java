@@ -66,6 +66,8 @@ public final class PartitionLog implements AutoCloseable {
     private volatile ProducerStateManager producerState;
     /** The snapshot the last load of the producer state started from; empty if it scanned the whole log. */
     private volatile OptionalLong producerSnapshotLoaded = OptionalLong.empty();
+    /** Follows the producer state under {@code lock}: see {@link #lastStableOffset}. */
+    private final FirstUnstableOffset firstUnstableOffset = new FirstUnstableOffset();
 
     private PartitionLog(Path dir, TopicPartition topicPartition, LogConfig config, LogLoader.LoadedLog loaded,
                          ScheduledExecutorService scheduler, Clock clock) throws IOException {
@@ -116,6 +118,40 @@ public final class PartitionLog implements AutoCloseable {
                 localLog.firstSegmentBaseOffset(), logStartOffset, logEndOffset(), this::forEachBatchHeader);
         producerState = loaded.state();
         producerSnapshotLoaded = loaded.snapshotOffset();
+        producerState.onHighWatermarkUpdated(highWatermark());
+        firstUnstableOffset.segmentsChanged();
+        maybeIncrementFirstUnstableOffset();
+    }
+
+    /** {@code lock} held (or in the constructor). */
+    private void maybeIncrementFirstUnstableOffset() {
+        firstUnstableOffset.update(producerState.firstUnstableOffset(), logStartOffset);
+    }
+
+    /**
+     * The last stable offset (LSO), as Kafka defines it: the first offset such that every offset below
+     * it is decided: not part of a transaction, or of one whose COMMIT or ABORT marker is below the high
+     * watermark. At most the high watermark; equal to it when no transaction is open. A read_committed
+     * consumer reads up to it ({@link FetchIsolation#TXN_COMMITTED}), and ListOffsets LATEST answers it.
+     */
+    public long lastStableOffset() {
+        return firstUnstableOffset.lastStableOffset(highWatermark());
+    }
+
+    /** {@link #lastStableOffset} with its place in the log, looked up under the lock once after it moves. */
+    private LogOffsetMetadata lastStableOffsetMetadata() {
+        try {
+            return firstUnstableOffset.lastStableOffsetMetadata(highWatermark, offset -> {
+                lock.lock();
+                try {
+                    return localLog.offsetMetadata(offset);
+                } finally {
+                    lock.unlock();
+                }
+            });
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot locate the last stable offset of " + topicPartition, e);
+        }
     }
 
     /**
@@ -337,6 +373,7 @@ public final class PartitionLog implements AutoCloseable {
             }
             localLog.append(validated.records(), validated.summary());
             producerState.update(validated.producers());
+            maybeIncrementFirstUnstableOffset();
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot append to " + topicPartition + " in " + dir(), e);
         }
@@ -440,12 +477,17 @@ public final class PartitionLog implements AutoCloseable {
 
     /**
      * Whole batches from the one holding {@code startOffset}, up to {@code maxBytes} (at least one
-     * batch if {@code minOneBatch}), stopping at the log end offset or the high watermark.
+     * batch if {@code minOneBatch}), stopping at the log end offset, the high watermark or the last
+     * stable offset, as {@code isolation} says.
      *
      * @throws OffsetOutOfRangeException if {@code startOffset} is below the log start or above the log end
      */
     public FileSlice read(long startOffset, int maxBytes, FetchIsolation isolation, boolean minOneBatch) {
-        LogOffsetMetadata end = isolation == FetchIsolation.HIGH_WATERMARK ? highWatermark : localLog.logEndOffsetMetadata();
+        LogOffsetMetadata end = switch (isolation) {
+            case LOG_END -> localLog.logEndOffsetMetadata();
+            case HIGH_WATERMARK -> highWatermark;
+            case TXN_COMMITTED -> lastStableOffsetMetadata();
+        };
         long logEnd = logEndOffset();
         if (startOffset < logStartOffset || startOffset > logEnd) {
             throw new OffsetOutOfRangeException("Offset " + startOffset + " is out of range for " + topicPartition
@@ -492,6 +534,8 @@ public final class PartitionLog implements AutoCloseable {
         lock.lock();
         try {
             highWatermark = localLog.offsetMetadata(Math.min(Math.max(offset, logStartOffset), logEndOffset()));
+            producerState.onHighWatermarkUpdated(highWatermark.offset());
+            maybeIncrementFirstUnstableOffset();
             return highWatermark.offset();
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot locate offset " + offset + " in " + topicPartition, e);
@@ -524,6 +568,7 @@ public final class PartitionLog implements AutoCloseable {
         if (newLogStartOffset > logStartOffset) {
             logStartOffset = newLogStartOffset;
             leaderEpochCache.truncateFromStart(newLogStartOffset);
+            maybeIncrementFirstUnstableOffset();
         }
     }
 
@@ -680,6 +725,7 @@ public final class PartitionLog implements AutoCloseable {
                 return false;
             }
             highWatermark = localLog.offsetMetadata(highWatermark.offset()); // its position may have been in a replaced file
+            firstUnstableOffset.segmentsChanged();
             return true;
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot swap cleaned segments into " + topicPartition, e);

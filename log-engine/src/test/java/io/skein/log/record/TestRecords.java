@@ -149,11 +149,14 @@ public final class TestRecords {
         return slice.isEmpty() ? List.of() : records(bytes(slice));
     }
 
-    /** Parses every record with kafka-clients, checking each batch's CRC on the way. */
+    /** Parses every record a consumer sees (not markers) with kafka-clients, checking each batch's CRC on the way. */
     public static List<Rec> records(ByteBuffer buffer) {
         List<Rec> records = new ArrayList<>();
         for (MutableRecordBatch batch : MemoryRecords.readableRecords(buffer.duplicate()).batches()) {
             batch.ensureValid();
+            if (batch.isControlBatch()) {
+                continue;
+            }
             for (Record record : batch) {
                 records.add(new Rec(record.offset(), record.timestamp(), string(record.key()), string(record.value()),
                         batch.partitionLeaderEpoch()));
