@@ -1,6 +1,7 @@
 package io.skein.log;
 
 import io.skein.log.checkpoint.OffsetCheckpointFile;
+import io.skein.log.index.AbortedTxn;
 import io.skein.log.record.CompactionFilter;
 import io.skein.log.record.RecordBatchView;
 import java.io.IOException;
@@ -321,6 +322,11 @@ public final class LogCleaner implements AutoCloseable {
                     return kept.bytesRead();
                 });
                 totals.bytesRead += source.size();
+            }
+            for (LogSegment source : group) { // the markers stay, so do their transactions' entries
+                for (AbortedTxn aborted : source.txnIndex().allAbortedTxns()) {
+                    cleaned.updateTxnIndex(aborted);
+                }
             }
             cleaned.onBecomeInactive();
             cleaned.flush();

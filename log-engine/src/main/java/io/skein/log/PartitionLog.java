@@ -2,8 +2,10 @@ package io.skein.log;
 
 import io.skein.log.LeaderEpochCache.EpochEndOffset;
 import io.skein.log.checkpoint.PartitionMetadataFile;
+import io.skein.log.index.AbortedTxn;
 import io.skein.log.producer.ProducerSnapshots;
 import io.skein.log.producer.ProducerStateLoader;
+import io.skein.log.producer.ProducerStateLoader.TxnIndexRebuild;
 import io.skein.log.producer.ProducerStateManager;
 import io.skein.log.producer.ProducerStateManager.BatchMetadata;
 import io.skein.log.producer.ProducerStateManager.ProducerStateEntry;
@@ -79,7 +81,18 @@ public final class PartitionLog implements AutoCloseable {
         this.logStartOffset = loaded.logStartOffset();
         this.highWatermark = localLog.offsetMetadata(loaded.highWatermark());
         this.topicId = PartitionMetadataFile.read(dir);
-        loadProducerState();
+        loadProducerState(new TxnIndexRebuild(loaded.txnIndexRebuildFrom(), this::indexRebuilt));
+        if (loaded.txnIndexRebuildFrom() != Long.MAX_VALUE) {
+            localLog.flushTxnIndexes(loaded.txnIndexRebuildFrom()); // else a crash could leave them empty, unnoticed
+        }
+    }
+
+    private void indexRebuilt(AbortedTxn aborted) {
+        try {
+            localLog.updateTxnIndex(aborted);
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot rebuild the transaction index of " + topicPartition, e);
+        }
     }
 
     /**
@@ -112,10 +125,13 @@ public final class PartitionLog implements AutoCloseable {
         return producerSnapshotLoaded;
     }
 
-    /** Call from the constructor or with {@code lock} held, once the segments and offsets are final. */
-    private void loadProducerState() throws IOException {
+    /**
+     * Call from the constructor or with {@code lock} held, once the segments and offsets are final;
+     * {@code rebuild} names the transaction indexes recovery emptied.
+     */
+    private void loadProducerState(TxnIndexRebuild rebuild) throws IOException {
         ProducerStateLoader.Loaded loaded = ProducerStateLoader.load(dir(), topicPartition.toString(),
-                localLog.firstSegmentBaseOffset(), logStartOffset, logEndOffset(), this::forEachBatchHeader);
+                localLog.firstSegmentBaseOffset(), logStartOffset, logEndOffset(), this::forEachBatchHeader, rebuild);
         producerState = loaded.state();
         producerSnapshotLoaded = loaded.snapshotOffset();
         producerState.onHighWatermarkUpdated(highWatermark());
@@ -372,7 +388,9 @@ public final class PartitionLog implements AutoCloseable {
                 rollLocked();
             }
             localLog.append(validated.records(), validated.summary());
-            producerState.update(validated.producers());
+            for (AbortedTxn aborted : producerState.update(validated.producers())) {
+                localLog.updateTxnIndex(aborted);
+            }
             maybeIncrementFirstUnstableOffset();
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot append to " + topicPartition + " in " + dir(), e);
@@ -494,6 +512,16 @@ public final class PartitionLog implements AutoCloseable {
                     + ": the log holds [" + logStartOffset + ", " + logEnd + ")");
         }
         return startOffset >= end.offset() ? FileSlice.EMPTY : localLog.read(startOffset, maxBytes, end, minOneBatch);
+    }
+
+    /**
+     * The producer id and first offset of every aborted transaction that overlaps
+     * [{@code startOffset}, {@code upperBoundOffset}), for a read_committed Fetch response (its consumer
+     * drops their records), from the transaction indexes as Kafka collects them: {@code upperBoundOffset}
+     * is the offset after the last batch read, or the last stable offset.
+     */
+    public List<AbortedTxn> collectAbortedTransactions(long startOffset, long upperBoundOffset) {
+        return localLog.collectAbortedTransactions(startOffset, upperBoundOffset);
     }
 
     /**
@@ -658,7 +686,7 @@ public final class PartitionLog implements AutoCloseable {
             if (highWatermark() > newEnd) {
                 highWatermark = localLog.logEndOffsetMetadata();
             }
-            loadProducerState(); // first deletes the snapshots above the new end
+            loadProducerState(TxnIndexRebuild.NONE); // first deletes the snapshots above the new end
             return true;
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot truncate " + topicPartition + " to " + targetOffset, e);
@@ -688,7 +716,7 @@ public final class PartitionLog implements AutoCloseable {
         logStartOffset = newOffset;
         highWatermark = localLog.logEndOffsetMetadata();
         ProducerSnapshots.deleteAll(dir()); // even one at the new start described this log, not the leader's
-        loadProducerState();
+        loadProducerState(TxnIndexRebuild.NONE);
     }
 
     /** The segments, oldest first; the last was the active one when this was called. */
