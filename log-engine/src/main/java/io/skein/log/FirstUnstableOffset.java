@@ -27,7 +27,9 @@ final class FirstUnstableOffset {
     /** Follows the producer state's first unstable offset; the log's lock held. */
     void update(OptionalLong firstUnstable, long logStartOffset) {
         if (firstUnstable.isEmpty()) {
-            metadata.set(null);
+            if (metadata.get() != null) { // most appends: no transaction, and no write to share
+                metadata.set(null);
+            }
             return;
         }
         long offset = Math.max(firstUnstable.getAsLong(), logStartOffset);

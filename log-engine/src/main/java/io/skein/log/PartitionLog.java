@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * The log of one partition replica, as Kafka's {@code UnifiedLog}: its segments on disk
  * ({@link LocalLog}: log end offset, recovery point, reads, fsyncs) with what replication and clients
  * add to them: the log start offset, the high watermark, the leader-epoch cache, the state of its
- * idempotent producers with its snapshots (see {@link #producerState}), validation of appends, retention
- * and ListOffsets.
+ * idempotent and transactional producers with its snapshots (see {@link #producerState}), the last
+ * stable offset and the aborted transactions of read_committed fetches, validation of appends,
+ * retention and ListOffsets.
  *
  * <p>Threads: one writer at a time (appends, rolls, truncation, retention, high-watermark updates
  * hold {@code lock}); readers take no lock and see offsets published through volatile fields only
