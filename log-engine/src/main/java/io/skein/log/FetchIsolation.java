@@ -1,7 +1,11 @@
 package io.skein.log;
 
-/** How far a read may go: followers read to the log end offset, consumers to the high watermark. */
+/**
+ * How far a read may go, as Kafka's: followers read to the log end offset, read_uncommitted consumers
+ * to the high watermark, read_committed consumers to the last stable offset.
+ */
 public enum FetchIsolation {
     LOG_END,
-    HIGH_WATERMARK
+    HIGH_WATERMARK,
+    TXN_COMMITTED
 }

@@ -1,6 +1,8 @@
 package io.skein.log;
 
 import io.skein.log.checkpoint.AtomicFiles;
+import io.skein.log.index.AbortedTxn;
+import io.skein.log.index.TransactionIndex;
 import io.skein.log.index.TimeIndex.TimestampOffset;
 import io.skein.log.record.RecordBatchView;
 import java.io.IOException;
@@ -153,6 +155,39 @@ final class LocalLog {
         LogSegment segment = activeSegment();
         segment.append(records, appended.lastOffset(), appended.maxTimestamp(), appended.offsetOfMaxTimestamp());
         logEndOffset = new LogOffsetMetadata(appended.lastOffset() + 1, segment.baseOffset(), segment.size());
+    }
+
+    /** Records an aborted transaction in the transaction index of the segment holding its marker. */
+    void updateTxnIndex(AbortedTxn aborted) throws IOException {
+        segments.floorEntry(aborted.lastOffset()).getValue().updateTxnIndex(aborted);
+    }
+
+    /** Makes the transaction indexes of the segments from {@code fromOffset} on durable, once rebuilt. */
+    void flushTxnIndexes(long fromOffset) throws IOException {
+        for (LogSegment segment : segments.tailMap(fromOffset, true).values()) {
+            segment.txnIndex().flush();
+        }
+    }
+
+    /**
+     * The aborted transactions that overlap [{@code startOffset}, {@code upperBoundOffset}), from the
+     * transaction indexes of the segment holding {@code startOffset} and, as far as needed, later ones.
+     */
+    List<AbortedTxn> collectAbortedTransactions(long startOffset, long upperBoundOffset) {
+        List<AbortedTxn> aborted = new ArrayList<>();
+        Long first = segments.floorKey(startOffset);
+        try {
+            for (LogSegment segment : segments.tailMap(first == null ? startOffset : first, true).values()) {
+                TransactionIndex.SearchResult found = segment.txnIndex().collectAbortedTxns(startOffset, upperBoundOffset);
+                aborted.addAll(found.abortedTransactions());
+                if (found.complete()) {
+                    break;
+                }
+            }
+            return aborted;
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot read the transaction indexes of " + topicPartition, e);
+        }
     }
 
     /**

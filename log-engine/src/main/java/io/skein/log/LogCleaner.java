@@ -1,6 +1,7 @@
 package io.skein.log;
 
 import io.skein.log.checkpoint.OffsetCheckpointFile;
+import io.skein.log.record.CleanedTransactionMetadata;
 import io.skein.log.record.CompactionFilter;
 import io.skein.log.record.RecordBatchView;
 import java.io.IOException;
@@ -32,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * each key, as Kafka's log cleaner does.
  *
  * <p>The cleanable range of a log runs from its log start offset to the base offset of the first
- * segment that is active, reaches past the high watermark, or (if {@code min.compaction.lag.ms} is
+ * segment that is active, reaches past the last stable offset (the high watermark, unless a
+ * transaction is undecided), or (if {@code min.compaction.lag.ms} is
  * set) is dirty and holds a record younger than the lag. Its records from the first dirty offset on have not been
  * cleaned yet; the log is due for cleaning when their segments make up at least
  * {@code min.cleanable.dirty.ratio} of the range's bytes, when a dirty segment's first batch is older
@@ -42,7 +44,11 @@ import org.slf4j.LoggerFactory;
  * {@code segment.bytes}, each into one segment that {@link PartitionLog#replaceSegments} swaps in.
  * The last batch of a group stays at least as an empty header, so a cleaned segment still ends where
  * the next one starts, which the swap's recovery and the loader's checks rely on; so does the last
- * batch of each producer id, from which the broker rebuilds producer state. The first dirty offset
+ * batch of each producer id, from which the broker rebuilds producer state. Transactions, as in
+ * Kafka ({@link CleanedTransactionMetadata}): only decided offsets are cleaned (the range stops at the
+ * last stable offset); the records of aborted transactions go, whatever their keys; a marker stays
+ * while a batch of its transaction does, and then until its delete horizon ({@code delete.retention.ms});
+ * the cleaned segment's transaction index keeps the aborts whose markers stay. The first dirty offset
  * then moves to the end of the range, and is kept per log directory in Kafka's
  * {@code cleaner-offset-checkpoint}.
  *
@@ -184,7 +190,7 @@ public final class LogCleaner implements AutoCloseable {
         List<LogSegment> segments = partitionLog.segmentsSnapshot();
         LogConfig config = partitionLog.config();
         long logStart = partitionLog.logStartOffset();
-        long highWatermark = partitionLog.highWatermark();
+        long lastStableOffset = partitionLog.lastStableOffset(); // as Kafka: undecided transactions are not cleaned
         long firstDirty = firstDirtyOffset(partitionLog);
         List<LogSegment> cleanable = new ArrayList<>();
         long end = logStart;
@@ -198,7 +204,7 @@ public final class LogCleaner implements AutoCloseable {
                 continue; // retention deletes it
             }
             boolean dirty = next > firstDirty;
-            if (next > highWatermark || dirty && config.minCompactionLagMs() > 0
+            if (next > lastStableOffset || dirty && config.minCompactionLagMs() > 0
                     && segment.largestTimestamp() > now - config.minCompactionLagMs()) {
                 break;
             }
@@ -224,19 +230,23 @@ public final class LogCleaner implements AutoCloseable {
             throws IOException {
         List<LogSegment> segments = range.segments();
         CompactionFilter filter = new CompactionFilter();
+        CleanedTransactionMetadata mappedTxns = new CleanedTransactionMetadata();
+        mappedTxns.addAbortedTransactions(partitionLog.collectAbortedTransactions(range.firstDirty(), range.end()));
         for (int i = 0; i < segments.size(); i++) {
             if (nextBase(segments, i, range.end()) > range.firstDirty()) {
-                readBatches(segments.get(i), chunk -> filter.learnKeys(chunk, range.firstDirty()));
+                readBatches(segments.get(i), chunk -> filter.learnKeys(chunk, range.firstDirty(), mappedTxns));
             }
         }
         Set<Long> lastBatchOfProducers = lastBatchOfEachProducer(partitionLog);
+        CleanedTransactionMetadata txns = new CleanedTransactionMetadata(); // carried from group to group
         Totals totals = new Totals();
         int segmentsWritten = 0;
         for (int from = 0; from < segments.size(); ) {
             int to = groupEnd(segments, from, range.end(), partitionLog.config().segmentBytes());
             long groupEnd = nextBase(segments, to - 1, range.end());
             LongPredicate keepHeader = lastOffset -> lastOffset == groupEnd - 1 || lastBatchOfProducers.contains(lastOffset);
-            if (!cleanGroup(partitionLog, segments.subList(from, to), filter, keepHeader, truncations, now, totals)) {
+            if (!cleanGroup(partitionLog, segments.subList(from, to), groupEnd, filter, txns, keepHeader, truncations,
+                    now, totals)) {
                 log.info("Abandoned the clean of {}: the log changed meanwhile", partitionLog.topicPartition());
                 return Optional.empty();
             }
@@ -293,23 +303,36 @@ public final class LogCleaner implements AutoCloseable {
     }
 
     /**
-     * Writes what compaction keeps of {@code group} to one {@code .cleaned} segment with the base
-     * offset of its first segment, flushes it and has the log swap it in.
+     * Writes what compaction keeps of {@code group} (which ends at {@code groupEnd}) to one
+     * {@code .cleaned} segment with the base offset of its first segment, with the index entries of
+     * the aborted transactions whose markers it keeps, flushes it and has the log swap it in.
      *
      * @return false if the log changed meanwhile; the cleaned segment is then deleted (but not if the
      *         swap itself fails: what it left on disk is for recovery to finish)
      */
-    private boolean cleanGroup(PartitionLog partitionLog, List<LogSegment> group, CompactionFilter filter,
-                               LongPredicate keepHeader, long truncations, long now, Totals totals) throws IOException {
+    private boolean cleanGroup(PartitionLog partitionLog, List<LogSegment> group, long groupEnd, CompactionFilter filter,
+                               CleanedTransactionMetadata txns, LongPredicate keepHeader, long truncations, long now,
+                               Totals totals) throws IOException {
         LogConfig config = partitionLog.config();
         LogSegment cleaned = LogSegment.create(partitionLog.dir(), group.get(0).baseOffset(), LogSegment.CLEANED_SUFFIX,
                 config, now);
+        txns.cleanedIndex(aborted -> {
+            try {
+                cleaned.updateTxnIndex(aborted);
+            } catch (IOException e) {
+                throw new KafkaStorageException("Cannot write the transaction index of " + cleaned, e);
+            }
+        });
         boolean written = false;
         try {
-            for (LogSegment source : group) {
+            for (int i = 0; i < group.size(); i++) {
+                LogSegment source = group.get(i);
+                // The whole segment's range: a transaction aborted in a later segment may have batches here.
+                long upperBound = i + 1 < group.size() ? group.get(i + 1).baseOffset() : groupEnd;
+                txns.addAbortedTransactions(partitionLog.collectAbortedTransactions(source.baseOffset(), upperBound));
                 readBatches(source, chunk -> {
                     CompactionFilter.Filtered kept = filter.filter(chunk, writeBuffer, now, config.deleteRetentionMs(),
-                            keepHeader);
+                            keepHeader, txns);
                     if (kept.output().hasRemaining()) {
                         totals.bytesWritten += kept.output().remaining();
                         cleaned.appendBatches(kept.output());

@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * After an unclean one, every batch from the segment holding the recovery point onwards is
  * re-validated (framing, CRC, offsets going up, leader epoch against the checkpointed epoch cache)
  * and the log is cut at the first bad byte; later segments are removed. Missing or corrupt indexes
- * are rebuilt, and an unreadable epoch checkpoint is rebuilt from every batch. A cleaning that a crash
+ * are rebuilt, and an unreadable epoch checkpoint is rebuilt from every batch. The transaction indexes
+ * from the first segment recovered on are emptied: rebuilding them needs the producer state, which
+ * {@link PartitionLog} loads next ({@link LoadedLog#txnIndexRebuildFrom}). A cleaning that a crash
  * interrupted is finished or discarded first: a {@code .cleaned} segment was not complete and goes,
  * a {@code .swap} segment was (see {@link PartitionLog#replaceSegments}) and replaces the segments it
  * covers.
@@ -40,9 +42,13 @@ final class LogLoader {
         static final Checkpoints NONE = new Checkpoints(-1, -1, -1);
     }
 
-    /** A loaded log, ready for {@link PartitionLog}. */
+    /**
+     * A loaded log, ready for {@link PartitionLog}. The transaction indexes of the segments from
+     * {@code txnIndexRebuildFrom} on ({@link Long#MAX_VALUE} if none) are empty, to be rebuilt.
+     */
     record LoadedLog(ConcurrentSkipListMap<Long, LogSegment> segments, LeaderEpochCache leaderEpochCache,
-                     long logStartOffset, long recoveryPoint, long logEndOffset, long highWatermark) {
+                     long logStartOffset, long recoveryPoint, long logEndOffset, long highWatermark,
+                     long txnIndexRebuildFrom) {
     }
 
     private LogLoader() {
@@ -60,6 +66,7 @@ final class LogLoader {
 
         ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
         Set<Long> missingIndexes = new HashSet<>();
+        long txnIndexRebuildFrom;
         try {
             for (Map.Entry<Long, Path> entry : logFiles.entrySet()) {
                 long baseOffset = entry.getKey();
@@ -77,7 +84,11 @@ final class LogLoader {
             if (rebuildEpochs) {
                 recoverFrom = segments.firstKey();
             }
-            validate(segments, recoverFrom, missingIndexes, epochs, rebuildEpochs, checkpoints.logStartOffset());
+            txnIndexRebuildFrom = validate(segments, recoverFrom, missingIndexes, epochs, rebuildEpochs,
+                    checkpoints.logStartOffset());
+            for (LogSegment segment : segments.tailMap(txnIndexRebuildFrom).values()) {
+                segment.txnIndex().reset();
+            }
         } catch (IOException | RuntimeException e) {
             for (LogSegment segment : segments.values()) {
                 closeQuietly(segment);
@@ -93,24 +104,29 @@ final class LogLoader {
         epochs.truncateFromStart(logStartOffset);
         long recoveryPoint = hadCleanShutdown ? logEndOffset : Math.min(Math.max(0, checkpoints.recoveryPoint()), logEndOffset);
         long highWatermark = Math.min(Math.max(checkpoints.highWatermark(), logStartOffset), logEndOffset);
-        return new LoadedLog(segments, epochs, logStartOffset, recoveryPoint, logEndOffset, highWatermark);
+        return new LoadedLog(segments, epochs, logStartOffset, recoveryPoint, logEndOffset, highWatermark,
+                txnIndexRebuildFrom);
     }
 
     /**
      * Recovers the segments from {@code recoverFrom} on (none if null) and any whose indexes are
      * missing or corrupt; once a segment is cut short, the segments after it are removed.
+     *
+     * @return the base offset of the first segment recovered, {@link Long#MAX_VALUE} if none
      */
-    private static void validate(ConcurrentSkipListMap<Long, LogSegment> segments, Long recoverFrom,
+    private static long validate(ConcurrentSkipListMap<Long, LogSegment> segments, Long recoverFrom,
                                  Set<Long> missingIndexes, LeaderEpochCache epochs, boolean rebuildEpochs,
                                  long logStartOffset) throws IOException {
         LogSegment.BatchCheck epochCheck = batch -> checkEpoch(batch, epochs, rebuildEpochs, logStartOffset);
         List<LogSegment> ordered = new ArrayList<>(segments.values());
+        long firstRecovered = Long.MAX_VALUE;
         for (int i = 0; i < ordered.size(); i++) {
             LogSegment segment = ordered.get(i);
             boolean unflushed = recoverFrom != null && segment.baseOffset() >= recoverFrom;
             if (!unflushed && !missingIndexes.contains(segment.baseOffset()) && indexesUsable(segment)) {
                 continue;
             }
+            firstRecovered = Math.min(firstRecovered, segment.baseOffset());
             segment.recover(epochCheck);
             boolean last = i == ordered.size() - 1;
             if (!last && segment.readNextOffset() != ordered.get(i + 1).baseOffset()) {
@@ -119,9 +135,10 @@ final class LogLoader {
                     segments.remove(later.baseOffset());
                     later.delete();
                 }
-                return;
+                return firstRecovered;
             }
         }
+        return firstRecovered;
     }
 
     /**
@@ -159,6 +176,7 @@ final class LogLoader {
         try {
             segment.offsetIndex().sanityCheck(segment.size());
             segment.timeIndex().sanityCheck(segment.size());
+            segment.txnIndex().sanityCheck();
             return true;
         } catch (CorruptIndexException e) {
             log.warn("Rebuilding the indexes of {}: {}", segment.logFile(), e.getMessage());
@@ -218,6 +236,7 @@ final class LogLoader {
     private static void deleteIndexes(Path dir, long baseOffset, String fileSuffix) throws IOException {
         Files.deleteIfExists(LogSegment.file(dir, baseOffset, LogSegment.INDEX_SUFFIX + fileSuffix));
         Files.deleteIfExists(LogSegment.file(dir, baseOffset, LogSegment.TIME_INDEX_SUFFIX + fileSuffix));
+        Files.deleteIfExists(LogSegment.file(dir, baseOffset, LogSegment.TXN_INDEX_SUFFIX + fileSuffix));
     }
 
     /**
@@ -236,14 +255,15 @@ final class LogLoader {
                     Files.deleteIfExists(file);
                 } else if (name.endsWith(LogSegment.LOG_SUFFIX)) {
                     logFiles.put(baseOffsetOf(file, LogSegment.LOG_SUFFIX), file);
-                } else if (name.endsWith(LogSegment.INDEX_SUFFIX) || name.endsWith(LogSegment.TIME_INDEX_SUFFIX)) {
+                } else if (name.endsWith(LogSegment.INDEX_SUFFIX) || name.endsWith(LogSegment.TIME_INDEX_SUFFIX)
+                        || name.endsWith(LogSegment.TXN_INDEX_SUFFIX)) {
                     indexes.add(file);
                 }
             }
         }
         for (Path index : indexes) {
             String name = index.getFileName().toString();
-            String suffix = name.endsWith(LogSegment.INDEX_SUFFIX) ? LogSegment.INDEX_SUFFIX : LogSegment.TIME_INDEX_SUFFIX;
+            String suffix = name.substring(name.indexOf('.'));
             if (!logFiles.containsKey(baseOffsetOf(index, suffix))) {
                 log.warn("Deleting {}: its segment's log file is gone", index);
                 Files.delete(index);

@@ -3,9 +3,11 @@ package io.skein.log;
 import static io.skein.log.record.RecordBatchView.HEADER_SIZE;
 import static io.skein.log.record.RecordBatchView.NO_TIMESTAMP;
 
+import io.skein.log.index.AbortedTxn;
 import io.skein.log.index.OffsetIndex;
 import io.skein.log.index.TimeIndex;
 import io.skein.log.index.TimeIndex.TimestampOffset;
+import io.skein.log.index.TransactionIndex;
 import io.skein.log.record.BatchRecords;
 import io.skein.log.record.RecordBatchView;
 import java.io.EOFException;
@@ -28,7 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One segment of a partition log: a {@code .log} file of record batches stored verbatim, named by
- * the 20-digit offset of its first batch, with its {@code .index} and {@code .timeindex}.
+ * the 20-digit offset of its first batch, with its {@code .index}, {@code .timeindex} and, once a
+ * transaction is aborted in it, {@code .txnindex}.
  *
  * <p>Only the log's writer appends, truncates, recovers or rolls; readers run concurrently and see
  * the bytes up to {@link #size()}, which is published only after the bytes are written.
@@ -37,6 +40,7 @@ final class LogSegment implements AutoCloseable {
     static final String LOG_SUFFIX = ".log";
     static final String INDEX_SUFFIX = ".index";
     static final String TIME_INDEX_SUFFIX = ".timeindex";
+    static final String TXN_INDEX_SUFFIX = ".txnindex";
     static final String DELETED_SUFFIX = ".deleted";
     /** Added to the file names of a segment the cleaner is still writing. */
     static final String CLEANED_SUFFIX = ".cleaned";
@@ -51,6 +55,7 @@ final class LogSegment implements AutoCloseable {
     private final FileChannel channel;
     private final OffsetIndex offsetIndex;
     private final TimeIndex timeIndex;
+    private final TransactionIndex txnIndex;
     private final int indexIntervalBytes;
     private final int maxIndexSize;
     /** How much sooner than {@code segment.ms} this segment rolls: random, so that logs do not all roll at once. */
@@ -75,12 +80,13 @@ final class LogSegment implements AutoCloseable {
     }
 
     private LogSegment(long baseOffset, FileChannel channel, Path logFile, OffsetIndex offsetIndex, TimeIndex timeIndex,
-                       LogConfig config, long nowMs) throws IOException {
+                       TransactionIndex txnIndex, LogConfig config, long nowMs) throws IOException {
         this.baseOffset = baseOffset;
         this.channel = channel;
         this.logFile = logFile;
         this.offsetIndex = offsetIndex;
         this.timeIndex = timeIndex;
+        this.txnIndex = txnIndex;
         this.indexIntervalBytes = config.indexIntervalBytes();
         this.maxIndexSize = config.segmentIndexBytes();
         this.rollJitterMs = config.segmentJitterMs() == 0 ? 0
@@ -126,6 +132,7 @@ final class LogSegment implements AutoCloseable {
         }
         Files.deleteIfExists(file(dir, baseOffset, INDEX_SUFFIX + fileSuffix));
         Files.deleteIfExists(file(dir, baseOffset, TIME_INDEX_SUFFIX + fileSuffix));
+        Files.deleteIfExists(file(dir, baseOffset, TXN_INDEX_SUFFIX + fileSuffix));
         LogSegment segment = open(dir, baseOffset, fileSuffix, config, nowMs, StandardOpenOption.CREATE_NEW);
         if (config.preallocate() && fileSuffix.isEmpty()) {
             try {
@@ -176,7 +183,8 @@ final class LogSegment implements AutoCloseable {
                     config.segmentIndexBytes());
             TimeIndex timeIndex = new TimeIndex(file(dir, baseOffset, TIME_INDEX_SUFFIX + fileSuffix), baseOffset,
                     config.segmentIndexBytes());
-            return new LogSegment(baseOffset, channel, logFile, offsetIndex, timeIndex, config, nowMs);
+            TransactionIndex txnIndex = new TransactionIndex(baseOffset, file(dir, baseOffset, TXN_INDEX_SUFFIX + fileSuffix));
+            return new LogSegment(baseOffset, channel, logFile, offsetIndex, timeIndex, txnIndex, config, nowMs);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -205,6 +213,15 @@ final class LogSegment implements AutoCloseable {
 
     TimeIndex timeIndex() {
         return timeIndex;
+    }
+
+    TransactionIndex txnIndex() {
+        return txnIndex;
+    }
+
+    /** Records a transaction whose ABORT marker was just written to (or recovered in) this segment. Writer only. */
+    void updateTxnIndex(AbortedTxn aborted) throws IOException {
+        txnIndex.append(aborted);
     }
 
     /** Largest batch timestamp in the segment, or the file's modification time if it has none. */
@@ -355,10 +372,25 @@ final class LogSegment implements AutoCloseable {
         return scan(start, end, (batch, position) -> position + batch.sizeInBytes() <= limit);
     }
 
-    /** Hands the header of every batch, in order, to {@code visitor} (a view of a small buffer it may not keep). */
+    /**
+     * Hands the header of every batch, in order, to {@code visitor} (a view of a small buffer it may not
+     * keep); a control batch whole, as what it means to its producer is in its record (a marker is
+     * under a hundred bytes).
+     */
     void forEachBatchHeader(Consumer<RecordBatchView> visitor) throws IOException {
+        RecordBatchView control = new RecordBatchView();
+        ByteBuffer[] controlBytes = {ByteBuffer.allocate(128)};
         scan(0, size, (batch, position) -> {
-            visitor.accept(batch);
+            if (batch.isControlBatch()) {
+                int batchSize = batch.sizeInBytes();
+                if (controlBytes[0].capacity() < batchSize) {
+                    controlBytes[0] = ByteBuffer.allocate(batchSize);
+                }
+                readFully(controlBytes[0].clear().limit(batchSize), position);
+                visitor.accept(control.at(controlBytes[0], 0));
+            } else {
+                visitor.accept(batch);
+            }
             return true;
         });
     }
@@ -446,7 +478,8 @@ final class LogSegment implements AutoCloseable {
     }
 
     /**
-     * Re-validates every batch from the start of the file, rebuilding both indexes, and cuts the file at
+     * Re-validates every batch from the start of the file, rebuilding both indexes and emptying the
+     * transaction index (the log rebuilds it), and cuts the file at
      * the first batch that is torn, corrupt, out of sequence or rejected by {@code check}. Writer only.
      *
      * @return the number of bytes cut off
@@ -454,6 +487,7 @@ final class LogSegment implements AutoCloseable {
     int recover(BatchCheck check) throws IOException {
         offsetIndex.truncate();
         timeIndex.truncate();
+        txnIndex.reset(); // rebuilt by the producer-state load, which knows where transactions began
         resizeIndexes(maxIndexSize);
         maxTimestampSoFar = NO_MAX_TIMESTAMP;
         bytesSinceLastIndexEntry = 0;
@@ -560,6 +594,7 @@ final class LogSegment implements AutoCloseable {
         }
         offsetIndex.truncateTo(offset);
         timeIndex.truncateTo(offset);
+        txnIndex.truncateTo(offset);
         resizeIndexes(maxIndexSize);
         int removed = size - cut.position();
         size = cut.position();
@@ -591,11 +626,12 @@ final class LogSegment implements AutoCloseable {
         channel.force(false);
     }
 
-    /** Makes the bytes and both indexes durable. */
+    /** Makes the bytes and the indexes durable. */
     void flush() throws IOException {
         flushData();
         offsetIndex.flush();
         timeIndex.flush();
+        txnIndex.flush();
     }
 
     /** Renames the segment's files to {@code .deleted} ahead of their deletion; readers keep working. */
@@ -613,6 +649,7 @@ final class LogSegment implements AutoCloseable {
         logFile = renamed;
         offsetIndex.renameTo(withSuffix(offsetIndex.file(), oldSuffix, newSuffix));
         timeIndex.renameTo(withSuffix(timeIndex.file(), oldSuffix, newSuffix));
+        txnIndex.renameTo(withSuffix(txnIndex.file(), oldSuffix, newSuffix));
     }
 
     private static Path withSuffix(Path file, String oldSuffix, String newSuffix) {
@@ -629,6 +666,7 @@ final class LogSegment implements AutoCloseable {
         Files.deleteIfExists(logFile);
         offsetIndex.deleteIfExists();
         timeIndex.deleteIfExists();
+        txnIndex.deleteIfExists();
     }
 
     /** Closes the file after writing the final time index entry and trimming the indexes. */
@@ -640,6 +678,7 @@ final class LogSegment implements AutoCloseable {
                 appendFinalTimeIndexEntry();
                 offsetIndex.close();
                 timeIndex.close();
+                txnIndex.close();
             }
         } finally {
             channel.close();

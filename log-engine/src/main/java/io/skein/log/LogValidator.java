@@ -6,6 +6,8 @@ import io.skein.log.producer.ProducerStateManager.PendingAppend;
 import io.skein.log.record.BatchRecompressor;
 import io.skein.log.record.BatchRecords;
 import io.skein.log.record.RecordBatchView;
+import io.skein.log.record.TxnMarkers;
+import io.skein.log.record.TxnMarkers.TxnMarker;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +26,7 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
  * leaves the log untouched, and readies them to write, in one pass over their headers. Errors are
  * kafka-clients' own exception types, which the broker maps to Kafka error codes: CORRUPT_MESSAGE,
  * INVALID_RECORD, MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, and on the leader
- * OUT_OF_ORDER_SEQUENCE_NUMBER and INVALID_PRODUCER_EPOCH.
+ * OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, INVALID_TXN_STATE and TRANSACTION_COORDINATOR_FENCED.
  */
 final class LogValidator {
     private LogValidator() {
@@ -54,7 +56,7 @@ final class LogValidator {
      * A producer's batches, as Kafka's leader takes them; call with the log's lock held, as
      * {@code firstOffset} is its end and {@code producerState} must not change before they are written.
      * Each batch in turn is checked (magic v2, intact CRC, within {@code max.message.bytes}, not a control
-     * batch, record count and offset deltas consistent with the records actually present, on a
+     * batch unless the {@code origin} is the coordinator and it is a transaction marker, record count and offset deltas consistent with the records actually present, on a
      * compacted log a key on every record, the topic's timestamp rules), then against its producer's
      * state if it has one (after its own checks, so a corrupt batch never counts as a retry nor moves
      * its producer on), then given its offsets and {@code leaderEpoch} and the topic's
@@ -73,9 +75,14 @@ final class LogValidator {
      *                                       batch whose producer claimed the append time
      * @throws InvalidProducerEpochException if a batch's producer epoch is older than its producer's
      * @throws OutOfOrderSequenceException   if a batch does not continue its producer's sequence
+     * @throws org.apache.kafka.common.errors.InvalidTxnStateException if a producer's transaction is ongoing and
+     *                                       its batch is not transactional
+     * @throws org.apache.kafka.common.errors.TransactionCoordinatorFencedException for a marker of a
+     *                                       coordinator epoch older than its producer's last marker's
      */
     static LeaderBatches validateForLeader(ByteBuffer records, LogConfig config, TopicPartition topicPartition, long nowMs,
-                                       long firstOffset, int leaderEpoch, ProducerStateManager producerState) {
+                                           long firstOffset, int leaderEpoch, ProducerStateManager producerState,
+                                           AppendOrigin origin) {
         checkTotalSize(records, config);
         BatchRecompressor recompressor = config.compressionType().equals(LogConfig.COMPRESSION_PRODUCER) ? null
                 : new BatchRecompressor(config.compressionType(), config.compressionLevel());
@@ -91,7 +98,7 @@ final class LogValidator {
                 throw new RecordTooLargeException("The record batch is " + batch.sizeInBytes()
                         + " bytes, larger than max.message.bytes (" + config.maxMessageBytes() + ")");
             }
-            if (batch.isControlBatch()) {
+            if (batch.isControlBatch() && origin != AppendOrigin.COORDINATOR) {
                 throw new InvalidRecordException("Clients may not write control batches");
             }
             if (batch.isLogAppendTime()) {
@@ -104,7 +111,9 @@ final class LogValidator {
                         + batch.lastOffsetDelta());
             }
             long maxTimestamp = checkRecords(batch, config, topicPartition, nowMs);
-            if (batch.producerId() >= 0) {
+            if (batch.isControlBatch()) {
+                checkMarker(batch, producerState);
+            } else if (batch.producerId() >= 0) {
                 Optional<BatchMetadata> duplicate = producerState.checkLeaderBatch(batch, producers);
                 if (duplicate.isPresent()) {
                     return new Duplicate(duplicate.get());
@@ -119,7 +128,7 @@ final class LogValidator {
                 batch.setMaxTimestamp(maxTimestamp);
             }
             RecordBatchView written = batch;
-            if (recompressor != null && recompressor.mustRewrite(batch)) {
+            if (recompressor != null && !batch.isControlBatch() && recompressor.mustRewrite(batch)) { // as Kafka: markers stay as built
                 if (stored == null) {
                     stored = new ArrayList<>();
                     stored.add(slice(records, records.position(), pos)); // the batches before, as they are
@@ -137,6 +146,15 @@ final class LogValidator {
         }
         ByteBuffer toStore = stored == null ? records : concatenate(stored);
         return new Validated(toStore, summary.build(toStore.remaining()), producers);
+    }
+
+    /** A marker the coordinator has the leader write: one COMMIT or ABORT record, for a producer it may still end. */
+    private static void checkMarker(RecordBatchView batch, ProducerStateManager producerState) {
+        TxnMarker marker = batch.producerId() < 0 ? null : TxnMarkers.read(batch);
+        if (marker == null) {
+            throw new InvalidRecordException("A control batch from the coordinator must be a transaction marker");
+        }
+        producerState.checkMarker(batch.producerId(), batch.producerEpoch(), marker.coordinatorEpoch());
     }
 
     private static ByteBuffer slice(ByteBuffer records, int from, int to) {

@@ -2,12 +2,15 @@ package io.skein.log;
 
 import io.skein.log.LeaderEpochCache.EpochEndOffset;
 import io.skein.log.checkpoint.PartitionMetadataFile;
+import io.skein.log.index.AbortedTxn;
 import io.skein.log.producer.ProducerSnapshots;
 import io.skein.log.producer.ProducerStateLoader;
+import io.skein.log.producer.ProducerStateLoader.TxnIndexRebuild;
 import io.skein.log.producer.ProducerStateManager;
 import io.skein.log.producer.ProducerStateManager.BatchMetadata;
 import io.skein.log.producer.ProducerStateManager.ProducerStateEntry;
 import io.skein.log.record.RecordBatchView;
+import io.skein.log.record.TxnMarkers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -27,6 +30,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedLeaderEpochException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.requests.TransactionResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * The log of one partition replica, as Kafka's {@code UnifiedLog}: its segments on disk
  * ({@link LocalLog}: log end offset, recovery point, reads, fsyncs) with what replication and clients
  * add to them: the log start offset, the high watermark, the leader-epoch cache, the state of its
- * idempotent producers with its snapshots (see {@link #producerState}), validation of appends, retention
- * and ListOffsets.
+ * idempotent and transactional producers with its snapshots (see {@link #producerState}), the last
+ * stable offset and the aborted transactions of read_committed fetches, validation of appends,
+ * retention and ListOffsets.
  *
  * <p>Threads: one writer at a time (appends, rolls, truncation, retention, high-watermark updates
  * hold {@code lock}); readers take no lock and see offsets published through volatile fields only
@@ -64,6 +69,8 @@ public final class PartitionLog implements AutoCloseable {
     private volatile ProducerStateManager producerState;
     /** The snapshot the last load of the producer state started from; empty if it scanned the whole log. */
     private volatile OptionalLong producerSnapshotLoaded = OptionalLong.empty();
+    /** Follows the producer state under {@code lock}: see {@link #lastStableOffset}. */
+    private final FirstUnstableOffset firstUnstableOffset = new FirstUnstableOffset();
 
     private PartitionLog(Path dir, TopicPartition topicPartition, LogConfig config, LogLoader.LoadedLog loaded,
                          ScheduledExecutorService scheduler, Clock clock) throws IOException {
@@ -75,7 +82,18 @@ public final class PartitionLog implements AutoCloseable {
         this.logStartOffset = loaded.logStartOffset();
         this.highWatermark = localLog.offsetMetadata(loaded.highWatermark());
         this.topicId = PartitionMetadataFile.read(dir);
-        loadProducerState();
+        loadProducerState(new TxnIndexRebuild(loaded.txnIndexRebuildFrom(), this::indexRebuilt));
+        if (loaded.txnIndexRebuildFrom() != Long.MAX_VALUE) {
+            localLog.flushTxnIndexes(loaded.txnIndexRebuildFrom()); // else a crash could leave them empty, unnoticed
+        }
+    }
+
+    private void indexRebuilt(AbortedTxn aborted) {
+        try {
+            localLog.updateTxnIndex(aborted);
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot rebuild the transaction index of " + topicPartition, e);
+        }
     }
 
     /**
@@ -108,12 +126,49 @@ public final class PartitionLog implements AutoCloseable {
         return producerSnapshotLoaded;
     }
 
-    /** Call from the constructor or with {@code lock} held, once the segments and offsets are final. */
-    private void loadProducerState() throws IOException {
+    /**
+     * Call from the constructor or with {@code lock} held, once the segments and offsets are final;
+     * {@code rebuild} names the transaction indexes recovery emptied.
+     */
+    private void loadProducerState(TxnIndexRebuild rebuild) throws IOException {
         ProducerStateLoader.Loaded loaded = ProducerStateLoader.load(dir(), topicPartition.toString(),
-                localLog.firstSegmentBaseOffset(), logStartOffset, logEndOffset(), this::forEachBatchHeader);
+                localLog.firstSegmentBaseOffset(), logStartOffset, logEndOffset(), this::forEachBatchHeader, rebuild);
         producerState = loaded.state();
         producerSnapshotLoaded = loaded.snapshotOffset();
+        producerState.onHighWatermarkUpdated(highWatermark());
+        firstUnstableOffset.segmentsChanged();
+        maybeIncrementFirstUnstableOffset();
+    }
+
+    /** {@code lock} held (or in the constructor). */
+    private void maybeIncrementFirstUnstableOffset() {
+        firstUnstableOffset.update(producerState.firstUnstableOffset(), logStartOffset);
+    }
+
+    /**
+     * The last stable offset (LSO), as Kafka defines it: the first offset such that every offset below
+     * it is decided: not part of a transaction, or of one whose COMMIT or ABORT marker is below the high
+     * watermark. At most the high watermark; equal to it when no transaction is open. A read_committed
+     * consumer reads up to it ({@link FetchIsolation#TXN_COMMITTED}), and ListOffsets LATEST answers it.
+     */
+    public long lastStableOffset() {
+        return firstUnstableOffset.lastStableOffset(highWatermark());
+    }
+
+    /** {@link #lastStableOffset} with its place in the log, looked up under the lock once after it moves. */
+    private LogOffsetMetadata lastStableOffsetMetadata() {
+        try {
+            return firstUnstableOffset.lastStableOffsetMetadata(highWatermark, offset -> {
+                lock.lock();
+                try {
+                    return localLog.offsetMetadata(offset);
+                } finally {
+                    lock.unlock();
+                }
+            });
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot locate the last stable offset of " + topicPartition, e);
+        }
     }
 
     /**
@@ -224,10 +279,34 @@ public final class PartitionLog implements AutoCloseable {
      * @throws org.apache.kafka.common.errors.InvalidTimestampException for a timestamp the topic refuses
      * @throws org.apache.kafka.common.errors.InvalidProducerEpochException for a fenced producer epoch
      * @throws org.apache.kafka.common.errors.OutOfOrderSequenceException for a batch out of its producer's sequence
+     * @throws org.apache.kafka.common.errors.InvalidTxnStateException for a non-transactional batch of a producer
+     *         whose transaction is ongoing
      * @throws FencedLeaderEpochException if {@code leaderEpoch} is older than the log's latest epoch
      * @throws KafkaStorageException if the disk fails
      */
     public LeaderAppendResult appendAsLeader(ByteBuffer records, int leaderEpoch) {
+        return appendAsLeader(records, leaderEpoch, AppendOrigin.CLIENT);
+    }
+
+    /**
+     * Writes, as leader, the marker that ends a producer's transaction in this partition, for the
+     * transaction coordinator's WriteTxnMarkers: a control batch built here, appended as
+     * {@link #appendAsLeader} appends a client's batches. An ABORT goes to the transaction index.
+     *
+     * @throws org.apache.kafka.common.errors.InvalidProducerEpochException if {@code producerEpoch} is older
+     *         than the producer's
+     * @throws org.apache.kafka.common.errors.TransactionCoordinatorFencedException if {@code coordinatorEpoch}
+     *         is older than that of the producer's last marker
+     * @throws FencedLeaderEpochException if {@code leaderEpoch} is older than the log's latest epoch
+     */
+    public LeaderAppendResult appendMarker(long producerId, short producerEpoch, int coordinatorEpoch,
+                                           TransactionResult result, int leaderEpoch) {
+        ByteBuffer marker = TxnMarkers.build(producerId, producerEpoch, coordinatorEpoch,
+                result == TransactionResult.COMMIT, clock.millis(), leaderEpoch);
+        return appendAsLeader(marker, leaderEpoch, AppendOrigin.COORDINATOR);
+    }
+
+    private LeaderAppendResult appendAsLeader(ByteBuffer records, int leaderEpoch, AppendOrigin origin) {
         if (leaderEpoch < 0) {
             throw new IllegalArgumentException("A leader epoch is never negative: " + leaderEpoch);
         }
@@ -240,7 +319,7 @@ public final class PartitionLog implements AutoCloseable {
         try {
             long firstOffset = logEndOffset();
             LogValidator.LeaderBatches batches = LogValidator.validateForLeader(records, config, topicPartition,
-                    clock.millis(), firstOffset, leaderEpoch, producerState);
+                    clock.millis(), firstOffset, leaderEpoch, producerState, origin);
             if (batches instanceof LogValidator.Duplicate duplicate) {
                 return retried(duplicate.written());
             }
@@ -310,7 +389,10 @@ public final class PartitionLog implements AutoCloseable {
                 rollLocked();
             }
             localLog.append(validated.records(), validated.summary());
-            producerState.update(validated.producers());
+            for (AbortedTxn aborted : producerState.update(validated.producers())) {
+                localLog.updateTxnIndex(aborted);
+            }
+            maybeIncrementFirstUnstableOffset();
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot append to " + topicPartition + " in " + dir(), e);
         }
@@ -414,18 +496,33 @@ public final class PartitionLog implements AutoCloseable {
 
     /**
      * Whole batches from the one holding {@code startOffset}, up to {@code maxBytes} (at least one
-     * batch if {@code minOneBatch}), stopping at the log end offset or the high watermark.
+     * batch if {@code minOneBatch}), stopping at the log end offset, the high watermark or the last
+     * stable offset, as {@code isolation} says.
      *
      * @throws OffsetOutOfRangeException if {@code startOffset} is below the log start or above the log end
      */
     public FileSlice read(long startOffset, int maxBytes, FetchIsolation isolation, boolean minOneBatch) {
-        LogOffsetMetadata end = isolation == FetchIsolation.HIGH_WATERMARK ? highWatermark : localLog.logEndOffsetMetadata();
+        LogOffsetMetadata end = switch (isolation) {
+            case LOG_END -> localLog.logEndOffsetMetadata();
+            case HIGH_WATERMARK -> highWatermark;
+            case TXN_COMMITTED -> lastStableOffsetMetadata();
+        };
         long logEnd = logEndOffset();
         if (startOffset < logStartOffset || startOffset > logEnd) {
             throw new OffsetOutOfRangeException("Offset " + startOffset + " is out of range for " + topicPartition
                     + ": the log holds [" + logStartOffset + ", " + logEnd + ")");
         }
         return startOffset >= end.offset() ? FileSlice.EMPTY : localLog.read(startOffset, maxBytes, end, minOneBatch);
+    }
+
+    /**
+     * The producer id and first offset of every aborted transaction that overlaps
+     * [{@code startOffset}, {@code upperBoundOffset}), for a read_committed Fetch response (its consumer
+     * drops their records), from the transaction indexes as Kafka collects them: {@code upperBoundOffset}
+     * is the offset after the last batch read, or the last stable offset.
+     */
+    public List<AbortedTxn> collectAbortedTransactions(long startOffset, long upperBoundOffset) {
+        return localLog.collectAbortedTransactions(startOffset, upperBoundOffset);
     }
 
     /**
@@ -466,6 +563,8 @@ public final class PartitionLog implements AutoCloseable {
         lock.lock();
         try {
             highWatermark = localLog.offsetMetadata(Math.min(Math.max(offset, logStartOffset), logEndOffset()));
+            producerState.onHighWatermarkUpdated(highWatermark.offset());
+            maybeIncrementFirstUnstableOffset();
             return highWatermark.offset();
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot locate offset " + offset + " in " + topicPartition, e);
@@ -498,6 +597,7 @@ public final class PartitionLog implements AutoCloseable {
         if (newLogStartOffset > logStartOffset) {
             logStartOffset = newLogStartOffset;
             leaderEpochCache.truncateFromStart(newLogStartOffset);
+            maybeIncrementFirstUnstableOffset();
         }
     }
 
@@ -587,7 +687,7 @@ public final class PartitionLog implements AutoCloseable {
             if (highWatermark() > newEnd) {
                 highWatermark = localLog.logEndOffsetMetadata();
             }
-            loadProducerState(); // first deletes the snapshots above the new end
+            loadProducerState(TxnIndexRebuild.NONE); // first deletes the snapshots above the new end
             return true;
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot truncate " + topicPartition + " to " + targetOffset, e);
@@ -617,7 +717,7 @@ public final class PartitionLog implements AutoCloseable {
         logStartOffset = newOffset;
         highWatermark = localLog.logEndOffsetMetadata();
         ProducerSnapshots.deleteAll(dir()); // even one at the new start described this log, not the leader's
-        loadProducerState();
+        loadProducerState(TxnIndexRebuild.NONE);
     }
 
     /** The segments, oldest first; the last was the active one when this was called. */
@@ -654,6 +754,7 @@ public final class PartitionLog implements AutoCloseable {
                 return false;
             }
             highWatermark = localLog.offsetMetadata(highWatermark.offset()); // its position may have been in a replaced file
+            firstUnstableOffset.segmentsChanged();
             return true;
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot swap cleaned segments into " + topicPartition, e);

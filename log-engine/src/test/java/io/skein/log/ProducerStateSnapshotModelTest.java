@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.skein.log.index.AbortedTxn;
 import io.skein.log.producer.ProducerSnapshots;
 import io.skein.log.producer.ProducerStateManager;
 import io.skein.log.producer.ProducerStateManager.ProducerStateEntry;
@@ -21,17 +22,20 @@ import java.util.OptionalLong;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
+import org.apache.kafka.common.requests.TransactionResult;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Random appends from several idempotent producers (new epochs, sequences going on, batches of several
- * producers in one append, batches of no producer), rolls, truncations, clean reopens and crashes
- * (the directory as a killed process leaves it, sometimes with a torn tail): after every step the
- * log's producer state, however it was loaded (snapshot and tail, or a scan), must equal a scan of
- * the whole log from its start. Seeded: a failure names its seed and the steps before it.
+ * Random appends from several idempotent and transactional producers (new epochs, sequences going on,
+ * batches of several producers in one append, batches of no producer, transactions ended by COMMIT
+ * and ABORT markers), rolls, truncations, clean reopens and crashes (the directory as a killed process
+ * leaves it, sometimes with a torn tail): after every step the log's producer state, however it was
+ * loaded (snapshot and tail, or a scan), must equal a scan of the whole log from its start, and so must
+ * its transaction indexes, however recovery rebuilt them. Seeded: a failure names its seed and the
+ * steps before it.
  */
 class ProducerStateSnapshotModelTest {
     private static final int OPERATIONS = 200;
@@ -77,8 +81,10 @@ class ProducerStateSnapshotModelTest {
         try {
             for (int step = 0; step < OPERATIONS; step++) {
                 int choice = random.nextInt(100);
-                if (choice < 55) {
+                if (choice < 47) {
                     history.add(append(log, producers, random));
+                } else if (choice < 55) {
+                    history.add(endTransaction(log, random));
                 } else if (choice < 63) {
                     history.add("roll");
                     log.roll();
@@ -115,6 +121,7 @@ class ProducerStateSnapshotModelTest {
                     snapshotLoads += log.producerSnapshotLoaded().isPresent() ? 1 : 0;
                 }
                 assertEquals(scan(log), log.producerState().entries(), "producer state");
+                assertEquals(scanAborts(log), indexed(log), "transaction indexes");
                 for (long offset : ProducerSnapshots.offsets(log.dir())) {
                     assertTrue(offset <= log.logEndOffset(), "snapshot " + offset + " above the log end");
                 }
@@ -128,12 +135,20 @@ class ProducerStateSnapshotModelTest {
         }
     }
 
-    /** One or two idempotent batches, sometimes of a new epoch, sometimes with a batch of no producer. */
+    /**
+     * One or two idempotent batches, sometimes of a new epoch, sometimes with a batch of no producer;
+     * a producer's batches are transactional while its transaction is open, and sometimes open one.
+     */
     private String append(PartitionLog log, List<Producer> producers, Random random) {
+        List<Long> inTransaction = new ArrayList<>();
         for (ProducerStateEntry known : log.producerState().entries()) {
             Producer producer = producers.get((int) (known.producerId() - 1000));
             producer.epoch = known.producerEpoch();
-            producer.nextSequence = known.batches().get(known.batches().size() - 1).lastSequence() + 1;
+            producer.nextSequence = known.batches().isEmpty() ? 0
+                    : known.batches().get(known.batches().size() - 1).lastSequence() + 1;
+            if (known.currentTxnFirstOffset().isPresent()) {
+                inTransaction.add(known.producerId());
+            }
         }
         List<ByteBuffer> batches = new ArrayList<>();
         StringBuilder described = new StringBuilder("append");
@@ -154,15 +169,52 @@ class ProducerStateSnapshotModelTest {
                 keysAndValues[2 * r] = "k" + r;
                 keysAndValues[2 * r + 1] = "v" + producer.nextSequence + r;
             }
-            batches.add(TestRecords.idempotentBatch(producer.id, producer.epoch, producer.nextSequence,
-                    logs.clock.millis(), keysAndValues));
+            boolean transactional = inTransaction.contains(producer.id) || random.nextInt(3) == 0;
+            if (transactional) {
+                inTransaction.add(producer.id);
+            }
+            batches.add(transactional
+                    ? TestRecords.transactionalBatch(producer.id, producer.epoch, producer.nextSequence,
+                            logs.clock.millis(), keysAndValues)
+                    : TestRecords.idempotentBatch(producer.id, producer.epoch, producer.nextSequence,
+                            logs.clock.millis(), keysAndValues));
             described.append(" ").append(producer.id).append("/").append(producer.epoch).append("@")
-                    .append(producer.nextSequence).append("+").append(records);
+                    .append(producer.nextSequence).append("+").append(records).append(transactional ? "t" : "");
             producer.nextSequence += records;
         }
         logs.clock.advance(random.nextInt(50));
         appendAsLeader(log, TestRecords.concat(batches.toArray(ByteBuffer[]::new)), 0);
         return described.toString();
+    }
+
+    /** The leader writes a COMMIT or ABORT marker for a producer, whose transaction may be open or not. */
+    private String endTransaction(PartitionLog log, Random random) {
+        List<ProducerStateEntry> known = log.producerState().entries();
+        if (known.isEmpty()) {
+            return "no producer to end a transaction of";
+        }
+        ProducerStateEntry producer = known.get(random.nextInt(known.size()));
+        TransactionResult result = random.nextBoolean() ? TransactionResult.COMMIT : TransactionResult.ABORT;
+        log.appendMarker(producer.producerId(), producer.producerEpoch(), Math.max(0, producer.coordinatorEpoch()),
+                result, 0).flushed().join();
+        return result + " " + producer.producerId() + (producer.currentTxnFirstOffset().isPresent() ? "" : " (none open)");
+    }
+
+    /** Every entry of the log's transaction indexes, segment by segment. */
+    private static List<AbortedTxn> indexed(PartitionLog log) throws IOException {
+        List<AbortedTxn> all = new ArrayList<>();
+        for (LogSegment segment : log.segmentsSnapshot()) {
+            all.addAll(segment.txnIndex().allAbortedTxns());
+        }
+        return all;
+    }
+
+    /** The aborted transactions a scan of every batch from the log start finds. */
+    private static List<AbortedTxn> scanAborts(PartitionLog log) {
+        ProducerStateManager scanned = new ProducerStateManager("scan");
+        List<AbortedTxn> aborted = new ArrayList<>();
+        log.forEachBatchHeader(log.logStartOffset(), batch -> scanned.update(batch).ifPresent(aborted::add));
+        return aborted;
     }
 
     /** The producer state a scan of every batch header from the log start gives, as the broker did before snapshots. */

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.TreeSet;
 import java.util.zip.CRC32C;
 
@@ -19,18 +20,24 @@ import java.util.zip.CRC32C;
  * holds the producer state as it was when the log ended at that offset (20 digits in its name), so
  * that a load replays only the batches after it.
  *
- * <p>Format, big-endian: {@code version} int16 (1), {@code crc} uint32 (CRC-32C of every byte after
+ * <p>Format, big-endian: {@code version} int16 (2), {@code crc} uint32 (CRC-32C of every byte after
  * it), {@code offset} int64 (as in the name), {@code producer count} int32, then per producer
- * {@code producer id} int64, {@code epoch} int16, {@code last timestamp} int64, {@code batch count}
- * int8 (at most 5), and per batch, oldest first, {@code first sequence} int32, {@code last sequence}
- * int32, {@code first offset} int64, {@code last offset} int64. Written through a fsynced temp file
- * renamed into place, so a file under its final name is whole unless the disk corrupted it.
+ * {@code producer id} int64, {@code epoch} int16, {@code coordinator epoch} int32 (of its last marker,
+ * -1 before any), {@code current txn first offset} int64 (its ongoing transaction's, -1 if none; as
+ * in Kafka's snapshots, so a load knows the transactions still open), {@code last timestamp} int64,
+ * {@code batch count} int8 (at most 5), and per batch, oldest first, {@code first sequence} int32,
+ * {@code last sequence} int32, {@code first offset} int64, {@code last offset} int64. Version 1, from
+ * before transactions, lacks the two transaction fields and is still read. Written through a fsynced
+ * temp file renamed into place, so a file under its final name is whole unless the disk corrupted it.
  */
 public final class ProducerSnapshots {
     public static final String SUFFIX = ".snapshot";
-    static final short VERSION = 1;
+    static final short VERSION = 2;
+    /** Snapshots written before transactions: no coordinator epoch nor transaction first offset. */
+    private static final short VERSION_1 = 1;
     private static final int CRC_END = Short.BYTES + Integer.BYTES;
-    private static final int PRODUCER_BYTES = Long.BYTES + Short.BYTES + Long.BYTES + Byte.BYTES;
+    private static final int PRODUCER_BYTES_V1 = Long.BYTES + Short.BYTES + Long.BYTES + Byte.BYTES;
+    private static final int PRODUCER_BYTES = PRODUCER_BYTES_V1 + Integer.BYTES + Long.BYTES;
     private static final int BATCH_BYTES = 2 * Integer.BYTES + 2 * Long.BYTES;
 
     private ProducerSnapshots() {
@@ -75,7 +82,8 @@ public final class ProducerSnapshots {
         ByteBuffer buffer = ByteBuffer.allocate(size);
         buffer.putShort(VERSION).putInt(0).putLong(offset).putInt(entries.size());
         for (ProducerStateEntry entry : entries) {
-            buffer.putLong(entry.producerId()).putShort(entry.producerEpoch()).putLong(entry.lastTimestamp())
+            buffer.putLong(entry.producerId()).putShort(entry.producerEpoch()).putInt(entry.coordinatorEpoch())
+                    .putLong(entry.currentTxnFirstOffset().orElse(-1)).putLong(entry.lastTimestamp())
                     .put((byte) entry.batches().size());
             for (BatchMetadata batch : entry.batches()) {
                 buffer.putInt(batch.firstSequence()).putInt(batch.lastSequence()).putLong(batch.firstOffset())
@@ -97,7 +105,7 @@ public final class ProducerSnapshots {
         ByteBuffer buffer = ByteBuffer.wrap(Files.readAllBytes(file));
         try {
             short version = buffer.getShort();
-            if (version != VERSION) {
+            if (version != VERSION && version != VERSION_1) {
                 throw new CorruptSnapshotException(file + " has unknown version " + version);
             }
             long storedCrc = Integer.toUnsignedLong(buffer.getInt());
@@ -111,12 +119,12 @@ public final class ProducerSnapshots {
                 throw new CorruptSnapshotException(file + " holds the state at offset " + storedOffset);
             }
             int count = buffer.getInt();
-            if (count < 0 || (long) count * PRODUCER_BYTES > buffer.remaining()) {
+            if (count < 0 || (long) count * (version == VERSION_1 ? PRODUCER_BYTES_V1 : PRODUCER_BYTES) > buffer.remaining()) {
                 throw new CorruptSnapshotException(file + " claims " + count + " producers");
             }
             List<ProducerStateEntry> entries = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
-                entries.add(readEntry(buffer, file));
+                entries.add(readEntry(buffer, version, file));
             }
             if (buffer.hasRemaining()) {
                 throw new CorruptSnapshotException(file + " has " + buffer.remaining() + " bytes after its producers");
@@ -127,9 +135,16 @@ public final class ProducerSnapshots {
         }
     }
 
-    private static ProducerStateEntry readEntry(ByteBuffer buffer, Path file) throws CorruptSnapshotException {
+    private static ProducerStateEntry readEntry(ByteBuffer buffer, short version, Path file)
+            throws CorruptSnapshotException {
         long producerId = buffer.getLong();
         short epoch = buffer.getShort();
+        int coordinatorEpoch = version == VERSION_1 ? ProducerStateManager.NO_COORDINATOR_EPOCH : buffer.getInt();
+        long txnFirstOffset = version == VERSION_1 ? -1 : buffer.getLong();
+        if (txnFirstOffset < -1) {
+            throw new CorruptSnapshotException(file + " has transaction first offset " + txnFirstOffset + " for producer "
+                    + producerId);
+        }
         long lastTimestamp = buffer.getLong();
         int batchCount = buffer.get();
         if (batchCount < 0 || batchCount > ProducerStateManager.BATCHES_TO_RETAIN) {
@@ -139,7 +154,8 @@ public final class ProducerSnapshots {
         for (int j = 0; j < batchCount; j++) {
             batches.add(new BatchMetadata(buffer.getInt(), buffer.getInt(), buffer.getLong(), buffer.getLong()));
         }
-        return new ProducerStateEntry(producerId, epoch, lastTimestamp, batches);
+        return new ProducerStateEntry(producerId, epoch, coordinatorEpoch, lastTimestamp,
+                txnFirstOffset < 0 ? OptionalLong.empty() : OptionalLong.of(txnFirstOffset), batches);
     }
 
     private static long crc(byte[] bytes) {

@@ -23,7 +23,9 @@ import org.apache.kafka.common.utils.internals.CloseableIterator;
  *   <li>a tombstone (null value) is kept until its batch's delete horizon: the first filter that
  *       keeps it stamps the batch with now + {@code delete.retention.ms} ({@code filterTo} does);</li>
  *   <li>records without a key go: a compacted log refuses them, so they predate the policy;</li>
- *   <li>control batches stay whole;</li>
+ *   <li>the records of aborted transactions go, whatever their keys, and are never mapped;</li>
+ *   <li>a transaction marker stays until no batch of its transaction is left and then until its
+ *       batch's delete horizon (set by the first filter that finds it so, as for tombstones);</li>
  *   <li>a batch the caller names stays at least as an empty header, with its offsets, producer id,
  *       epoch and sequence numbers.</li>
  * </ul>
@@ -49,15 +51,20 @@ public final class CompactionFilter {
 
     /**
      * Maps the key of every record at or above {@code fromOffset} in the whole batches of
-     * {@code batches} to its offset, later records winning.
+     * {@code batches} to its offset, later records winning; records of aborted transactions
+     * ({@code txns}, which follows the walk) are left out.
      *
      * @return the bytes of the whole batches read; a trailing partial batch is left for the next call
      */
-    public int learnKeys(ByteBuffer batches, long fromOffset) {
+    public int learnKeys(ByteBuffer batches, long fromOffset, CleanedTransactionMetadata txns) {
         int bytesRead = 0;
         for (MutableRecordBatch batch : MemoryRecords.readableRecords(batches.slice()).batches()) {
             bytesRead += batch.sizeInBytes();
-            if (batch.isControlBatch() || batch.lastOffset() < fromOffset) {
+            if (batch.isControlBatch()) {
+                txns.onControlBatchRead(batch);
+                continue;
+            }
+            if (txns.onBatchRead(batch) || batch.lastOffset() < fromOffset) {
                 continue;
             }
             try (CloseableIterator<Record> records = batch.streamingIterator(decompression)) {
@@ -85,19 +92,37 @@ public final class CompactionFilter {
      * (or a larger buffer, if it does not fit).
      *
      * @param keepHeader whether a batch, named by its last offset, must stay at least as an empty header
+     * @param txns       the transactions of the walk, which reaches these batches next
      */
     public Filtered filter(ByteBuffer batches, ByteBuffer destination, long nowMs, long deleteRetentionMs,
-                           LongPredicate keepHeader) {
+                           LongPredicate keepHeader, CleanedTransactionMetadata txns) {
         long[] earliestDeleteHorizon = {Long.MAX_VALUE};
         MemoryRecords.RecordFilter rules = new MemoryRecords.RecordFilter(nowMs, deleteRetentionMs) {
+            /** Whether every record of the current batch goes: an aborted one's, or a marker past its horizon. */
+            private boolean discardBatchRecords;
+
             @Override
             protected BatchRetentionResult checkBatchRetention(RecordBatch batch) {
-                return new BatchRetentionResult(keepHeader.test(batch.lastOffset()) ? BatchRetention.RETAIN_EMPTY
-                        : BatchRetention.DELETE_EMPTY, false);
+                boolean canDiscard = batch.isControlBatch() ? txns.onControlBatchRead(batch) : txns.onBatchRead(batch);
+                discardBatchRecords = canDiscard;
+                if (canDiscard && batch.isControlBatch()) {
+                    long deleteHorizon = batch.deleteHorizonMs().orElse(currentTime + deleteRetentionMs);
+                    discardBatchRecords = deleteHorizon <= currentTime;
+                    if (!discardBatchRecords) {
+                        earliestDeleteHorizon[0] = Math.min(earliestDeleteHorizon[0], deleteHorizon);
+                    }
+                }
+                BatchRetention retention = keepHeader.test(batch.lastOffset()) ? BatchRetention.RETAIN_EMPTY
+                        : discardBatchRecords ? BatchRetention.DELETE : BatchRetention.DELETE_EMPTY;
+                // The second argument has filterTo stamp a marker's batch with its delete horizon.
+                return new BatchRetentionResult(retention, canDiscard && batch.isControlBatch());
             }
 
             @Override
             protected boolean shouldRetainRecord(RecordBatch batch, Record record) {
+                if (discardBatchRecords) {
+                    return false;
+                }
                 if (batch.isControlBatch()) {
                     return true;
                 }

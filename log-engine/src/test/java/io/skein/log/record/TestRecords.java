@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.ControlRecordType;
+import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
@@ -61,6 +63,22 @@ public final class TestRecords {
         return keyed(MemoryRecords.builder(ByteBuffer.allocate(1024), RecordBatch.CURRENT_MAGIC_VALUE, Compression.NONE,
                 TimestampType.CREATE_TIME, 0L, RecordBatch.NO_TIMESTAMP, producerId, producerEpoch, baseSequence),
                 firstTimestamp, keysAndValues);
+    }
+
+    /** {@link #idempotentBatch} in a transaction: the batch has the transactional flag. */
+    public static ByteBuffer transactionalBatch(long producerId, short producerEpoch, int baseSequence,
+                                                long firstTimestamp, String... keysAndValues) {
+        return keyed(MemoryRecords.builder(ByteBuffer.allocate(1024), RecordBatch.CURRENT_MAGIC_VALUE, Compression.NONE,
+                TimestampType.CREATE_TIME, 0L, RecordBatch.NO_TIMESTAMP, producerId, producerEpoch, baseSequence, true,
+                RecordBatch.NO_PARTITION_LEADER_EPOCH), firstTimestamp, keysAndValues);
+    }
+
+    /** A COMMIT or ABORT marker as Kafka's leader writes it for the coordinator, at offset {@code offset}. */
+    public static ByteBuffer marker(long offset, long producerId, short producerEpoch, int coordinatorEpoch,
+                                    boolean commit, long timestamp, int leaderEpoch) {
+        return MemoryRecords.withEndTransactionMarker(offset, timestamp, leaderEpoch, producerId, producerEpoch,
+                new EndTransactionMarker(commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT, coordinatorEpoch))
+                .buffer();
     }
 
     private static ByteBuffer keyed(MemoryRecordsBuilder builder, long firstTimestamp, String[] keysAndValues) {
@@ -131,11 +149,14 @@ public final class TestRecords {
         return slice.isEmpty() ? List.of() : records(bytes(slice));
     }
 
-    /** Parses every record with kafka-clients, checking each batch's CRC on the way. */
+    /** Parses every record a consumer sees (not markers) with kafka-clients, checking each batch's CRC on the way. */
     public static List<Rec> records(ByteBuffer buffer) {
         List<Rec> records = new ArrayList<>();
         for (MutableRecordBatch batch : MemoryRecords.readableRecords(buffer.duplicate()).batches()) {
             batch.ensureValid();
+            if (batch.isControlBatch()) {
+                continue;
+            }
             for (Record record : batch) {
                 records.add(new Rec(record.offset(), record.timestamp(), string(record.key()), string(record.value()),
                         batch.partitionLeaderEpoch()));
