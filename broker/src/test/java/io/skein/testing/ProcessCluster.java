@@ -73,7 +73,10 @@ public final class ProcessCluster implements AutoCloseable {
             return process != null && process.isAlive();
         }
 
-        /** Starts the process and returns once it serves. */
+        /**
+         * Starts the process and returns once it serves. The deadline is generous: a JVM with a Ratis
+         * quorum took over 90 s to serve on a 2-core machine running a chaos soak beside the build.
+         */
         public void start() throws IOException {
             process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xms128m", "-Xmx384m", "-cp", System.getProperty("java.class.path"), Skein.class.getName(),
@@ -81,7 +84,7 @@ public final class ProcessCluster implements AutoCloseable {
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))
                     .start();
             long startedAt = Files.size(output);
-            await().atMost(Duration.ofSeconds(90)).until(() -> {
+            await().atMost(Duration.ofSeconds(180)).until(() -> {
                 if (!process.isAlive()) {
                     throw new IllegalStateException("Node " + id + " exited: " + log());
                 }
