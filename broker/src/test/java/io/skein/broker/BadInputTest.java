@@ -32,6 +32,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
@@ -44,6 +45,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.requests.ResponseHeader;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
@@ -243,6 +245,19 @@ class BadInputTest {
             ProduceResponseData response = client.call(produce("records", 0, (short) -1, records),
                     (short) 12);
             assertEquals(Errors.CORRUPT_MESSAGE.code(), only(response).errorCode());
+            assertEquals(before, logEndOffset(client, "records"));
+        }
+    }
+
+    /** Transactions are off by default: a transaction no coordinator would end must not hold back the log. */
+    @Test
+    void aTransactionalBatchIsRefusedWhileTransactionsAreNotServed() throws Exception {
+        try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
+            long before = logEndOffset(client, "records");
+            MemoryRecords records = MemoryRecords.withTransactionalRecords(Compression.NONE, 4242L, (short) 0, 0,
+                    new SimpleRecord("in a transaction".getBytes(StandardCharsets.UTF_8)));
+            ProduceResponseData response = client.call(produce("records", 0, (short) -1, records), (short) 12);
+            assertEquals(Errors.INVALID_TXN_STATE.code(), only(response).errorCode());
             assertEquals(before, logEndOffset(client, "records"));
         }
     }

@@ -37,17 +37,17 @@ public final class KafkaApis implements RequestHandler {
         this.topicAdmin = new TopicAdmin(controller, metadataWaiter, config.deleteTopicEnable());
         this.configs = new ConfigDescriber(config);
         TopicAdminApis topicApis = new TopicAdminApis(cluster, topicAdmin, configs);
-        apis.put(ApiKeys.PRODUCE, new ProduceApi(cluster, replicaManager));
-        apis.put(ApiKeys.FETCH, new FetchApi(cluster, replicaManager));
-        apis.put(ApiKeys.LIST_OFFSETS, new ListOffsetsApi(replicaManager));
-        apis.put(ApiKeys.METADATA, new MetadataApi(cluster, topicAdmin, config.autoCreateTopicsEnable()));
-        apis.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetsForLeaderEpochApi(replicaManager));
-        apis.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsApi(cluster, replicaManager));
         // Transactions are served only with Kafka's switch for APIs under development, until partition
         // leaders write transaction markers and bound read_committed fetches (issue 15): without those, a
         // transaction's records would be visible before its outcome, and never marked.
         Optional<TransactionCoordinator> transactions = config.unstableApiVersionsEnable()
                 ? Optional.of(transactionCoordinator) : Optional.empty();
+        apis.put(ApiKeys.PRODUCE, new ProduceApi(cluster, replicaManager, transactions.isPresent()));
+        apis.put(ApiKeys.FETCH, new FetchApi(cluster, replicaManager));
+        apis.put(ApiKeys.LIST_OFFSETS, new ListOffsetsApi(replicaManager));
+        apis.put(ApiKeys.METADATA, new MetadataApi(cluster, topicAdmin, config.autoCreateTopicsEnable()));
+        apis.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetsForLeaderEpochApi(replicaManager));
+        apis.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsApi(cluster, replicaManager));
         apis.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdApi(producerIds, transactions));
         apis.put(ApiKeys.CREATE_TOPICS, topicApis::createTopics);
         apis.put(ApiKeys.DELETE_TOPICS, topicApis::deleteTopics);

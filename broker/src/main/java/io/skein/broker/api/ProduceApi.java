@@ -31,10 +31,13 @@ final class ProduceApi implements Api {
 
     private final ClusterView cluster;
     private final ReplicaManager replicaManager;
+    /** Off until leaders write transaction markers (see {@link KafkaApis}): transactional batches are refused. */
+    private final boolean transactionsServed;
 
-    ProduceApi(ClusterView cluster, ReplicaManager replicaManager) {
+    ProduceApi(ClusterView cluster, ReplicaManager replicaManager, boolean transactionsServed) {
         this.cluster = cluster;
         this.replicaManager = replicaManager;
+        this.transactionsServed = transactionsServed;
     }
 
     /** A partition of the request, by the position of its topic in the request. */
@@ -66,6 +69,9 @@ final class ProduceApi implements Api {
                 } else if (TopicImage.isInternal(found.name())) {
                     failed.put(target, error(Errors.INVALID_TOPIC_EXCEPTION, "Cannot append to internal topic "
                             + found.name()));
+                } else if (!transactionsServed && LogRecords.hasTransactionalBatch(partition.records())) {
+                    // A transaction that no coordinator ends would hold back the last stable offset for good.
+                    failed.put(target, error(Errors.INVALID_TXN_STATE, "This server does not serve transactions"));
                 } else {
                     TopicPartition tp = new TopicPartition(found.name(), partition.index());
                     resolved.put(target, tp);

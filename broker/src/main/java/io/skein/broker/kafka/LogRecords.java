@@ -46,6 +46,18 @@ public final class LogRecords {
         throw new IllegalArgumentException("Produce records are MemoryRecords, not " + produceRecords.getClass());
     }
 
+    /** Whether a produce request's records hold a transactional batch (headers only are read). */
+    public static boolean hasTransactionalBatch(BaseRecords produceRecords) {
+        if (produceRecords instanceof MemoryRecords records) {
+            for (RecordBatch batch : records.batches()) {
+                if (batch.isTransactional()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** Records read from the log, sent to the socket straight from the file. */
     public static BaseRecords of(FileSlice slice) {
         return slice.isEmpty() ? MemoryRecords.EMPTY : new FileSliceRecords(slice);
