@@ -7,10 +7,13 @@ import io.skein.broker.kafka.LogRecords.KeyValue;
 import io.skein.log.FetchIsolation;
 import io.skein.log.FileSlice;
 import io.skein.log.PartitionLog;
+import io.skein.metadata.image.TopicImage;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,6 +46,12 @@ import org.slf4j.LoggerFactory;
 public final class CoordinatorRuntime<S extends CoordinatorShard> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CoordinatorRuntime.class);
     private static final int LOAD_READ_BYTES = 1024 * 1024;
+
+    /** Makes the shard of a partition this broker has just come to lead, at the leader epoch given. */
+    @FunctionalInterface
+    public interface ShardFactory<S> {
+        S create(TopicPartition partition, int leaderEpoch, CoordinatorTimer timer);
+    }
 
     /** Appends records to a partition with acks=all; completes with the append's error, NONE once written. */
     public interface Writer {
@@ -88,6 +97,47 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
             previous.unload();
         }
         context.load(partitionLog, newShard);
+    }
+
+    /**
+     * Follows the leadership of {@code topic}'s partitions (null: the topic does not exist): loads a
+     * shard, from the partition's log, for each one {@code brokerId} leads at an epoch it has no shard
+     * for, and unloads those it no longer leads.
+     *
+     * @param logs the log of a partition, empty if this broker holds no replica of it yet
+     * @return the partitions whose shard was unloaded
+     */
+    public Set<TopicPartition> followLeadership(TopicImage topic, int brokerId,
+                                                Function<TopicPartition, Optional<PartitionLog>> logs,
+                                                ShardFactory<S> newShard) {
+        Set<TopicPartition> led = new HashSet<>();
+        if (topic != null) {
+            topic.partitions().forEach((partitionId, registration) -> {
+                if (registration.leader() != brokerId) {
+                    return;
+                }
+                TopicPartition tp = new TopicPartition(topic.name(), partitionId);
+                led.add(tp);
+                int epoch = registration.leaderEpoch();
+                if (isLoaded(tp, epoch)) {
+                    return;
+                }
+                Optional<PartitionLog> partitionLog = logs.apply(tp);
+                if (partitionLog.isEmpty()) {
+                    log.warn("Broker {} leads {} but holds no replica of it yet", brokerId, tp);
+                    return;
+                }
+                load(tp, epoch, partitionLog.get(), timer -> newShard.create(tp, epoch, timer));
+            });
+        }
+        Set<TopicPartition> unloaded = new HashSet<>();
+        for (TopicPartition tp : partitions()) {
+            if (!led.contains(tp)) {
+                unload(tp);
+                unloaded.add(tp);
+            }
+        }
+        return unloaded;
     }
 
     /** Unloads the shard of {@code partition}, if there is one. */

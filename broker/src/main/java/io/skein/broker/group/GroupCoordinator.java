@@ -12,15 +12,12 @@ import io.skein.broker.replica.ReplicaManager;
 import io.skein.metadata.image.MetadataDelta;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.MetadataPublisher;
-import io.skein.metadata.image.PartitionRegistration;
 import io.skein.metadata.image.TopicImage;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -39,8 +36,6 @@ import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The group coordinator of one broker (classic protocol): a group belongs to the partition of
@@ -54,7 +49,6 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
     public static final String OFFSETS_TOPIC = "__consumer_offsets";
     /** The group type ListGroups v5 and DescribeGroups report for groups of the classic protocol. */
     public static final String CLASSIC_GROUP_TYPE = "classic";
-    private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
 
     private final int brokerId;
     private final GroupConfig config;
@@ -94,22 +88,12 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
     public void onMetadataUpdate(MetadataDelta delta, MetadataImage newImage) {
         image = newImage; // before the shards learn of deleted topics: a commit checked after this sees them gone
         TopicImage topic = newImage.topic(OFFSETS_TOPIC);
-        Set<TopicPartition> led = new HashSet<>();
         if (topic != null) {
             partitionCount = topic.partitions().size();
-            topic.partitions().forEach((partitionId, registration) -> {
-                if (registration.leader() == brokerId) {
-                    TopicPartition tp = new TopicPartition(OFFSETS_TOPIC, partitionId);
-                    led.add(tp);
-                    maybeLoad(tp, registration);
-                }
-            });
         }
-        for (TopicPartition tp : runtime.partitions()) {
-            if (!led.contains(tp)) {
-                runtime.unload(tp);
-            }
-        }
+        runtime.followLeadership(topic, brokerId, tp -> replicaManager.partition(tp).map(Partition::log),
+                (tp, leaderEpoch, timer) -> new GroupCoordinatorShard(config, clock, name -> image.topic(name) != null,
+                        timer));
         Predicate<String> deleted = deletedTopics(delta, newImage);
         if (deleted != null) {
             // After the writes under way: a commit still being written is among the offsets to remove.
@@ -128,19 +112,6 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
         }
         Set<String> removed = delta.removedTopics().values().stream().map(TopicImage::name).collect(Collectors.toSet());
         return removed.isEmpty() ? null : removed::contains;
-    }
-
-    private void maybeLoad(TopicPartition tp, PartitionRegistration registration) {
-        if (runtime.isLoaded(tp, registration.leaderEpoch())) {
-            return;
-        }
-        Optional<Partition> partition = replicaManager.partition(tp);
-        if (partition.isEmpty()) {
-            log.warn("Broker {} leads {} but holds no replica of it yet", brokerId, tp);
-            return;
-        }
-        runtime.load(tp, registration.leaderEpoch(), partition.get().log(),
-                timer -> new GroupCoordinatorShard(config, clock, name -> image.topic(name) != null, timer));
     }
 
     private CompletableFuture<Errors> append(TopicPartition tp, List<LogRecords.KeyValue> records) {

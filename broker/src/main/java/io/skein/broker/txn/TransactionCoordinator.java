@@ -2,16 +2,15 @@ package io.skein.broker.txn;
 
 import io.skein.broker.coordinator.CoordinatorResult;
 import io.skein.broker.coordinator.CoordinatorRuntime;
+import io.skein.broker.coordinator.CoordinatorTimer;
 import io.skein.broker.kafka.LogRecords;
 import io.skein.broker.replica.Partition;
 import io.skein.broker.replica.ReplicaManager;
 import io.skein.metadata.image.MetadataDelta;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.MetadataPublisher;
-import io.skein.metadata.image.PartitionRegistration;
 import io.skein.metadata.image.TopicImage;
 import java.time.Clock;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +22,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.EndTxnResponseData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.protocol.Errors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The transaction coordinator of one broker: a transactional id belongs to the partition of
@@ -37,7 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TransactionCoordinator implements MetadataPublisher, AutoCloseable {
     public static final String TRANSACTION_STATE_TOPIC = "__transaction_state";
-    private static final Logger log = LoggerFactory.getLogger(TransactionCoordinator.class);
 
     private final int brokerId;
     private final TransactionConfig config;
@@ -77,40 +73,20 @@ public final class TransactionCoordinator implements MetadataPublisher, AutoClos
     public void onMetadataUpdate(MetadataDelta delta, MetadataImage newImage) {
         image = newImage;
         TopicImage topic = newImage.topic(TRANSACTION_STATE_TOPIC);
-        Set<TopicPartition> led = new HashSet<>();
         if (topic != null) {
             partitionCount = topic.partitions().size();
-            topic.partitions().forEach((partitionId, registration) -> {
-                if (registration.leader() == brokerId) {
-                    TopicPartition tp = new TopicPartition(TRANSACTION_STATE_TOPIC, partitionId);
-                    led.add(tp);
-                    maybeLoad(tp, registration);
-                }
-            });
         }
-        for (TopicPartition tp : runtime.partitions()) {
-            if (!led.contains(tp)) {
-                runtime.unload(tp);
-                markers.removeMarkersForTxnTopicPartition(tp);
-            }
-        }
+        runtime.followLeadership(topic, brokerId, tp -> replicaManager.partition(tp).map(Partition::log),
+                this::newShard).forEach(markers::removeMarkersForTxnTopicPartition);
     }
 
-    private void maybeLoad(TopicPartition tp, PartitionRegistration registration) {
-        int coordinatorEpoch = registration.leaderEpoch();
-        if (runtime.isLoaded(tp, coordinatorEpoch)) {
-            return;
-        }
-        Optional<Partition> partition = replicaManager.partition(tp);
-        if (partition.isEmpty()) {
-            log.warn("Broker {} leads {} but holds no replica of it yet", brokerId, tp);
-            return;
-        }
+    /** The leader epoch of its partition is the coordinator epoch, which the shard's markers carry. */
+    private TransactionCoordinatorShard newShard(TopicPartition tp, int coordinatorEpoch, CoordinatorTimer timer) {
         // What an earlier epoch of this coordinator was sending, the new shard sends again under its own.
         markers.removeMarkersForTxnTopicPartition(tp);
-        runtime.load(tp, coordinatorEpoch, partition.get().log(), timer -> new TransactionCoordinatorShard(config,
-                clock, coordinatorEpoch, producerIds, txn -> markers.addTxnMarkersToSend(tp, txn,
-                        () -> runtime.write(tp, error -> null, shard -> shard.completeTransaction(txn))), timer));
+        return new TransactionCoordinatorShard(config, clock, coordinatorEpoch, producerIds,
+                txn -> markers.addTxnMarkersToSend(tp, txn,
+                        () -> runtime.write(tp, error -> null, shard -> shard.completeTransaction(txn))), timer);
     }
 
     private CompletableFuture<Errors> append(TopicPartition tp, List<LogRecords.KeyValue> records) {
