@@ -14,6 +14,7 @@ import io.skein.log.record.TestRecords.Rec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -74,6 +75,40 @@ class IdempotentAppendTest {
             LeaderAppendResult next = log.appendAsLeader(batch((short) 0, 3, "d"), 0);
             assertFalse(next.duplicate());
             assertEquals(3, next.info().firstOffset());
+        }
+    }
+
+    /**
+     * A leader that took over from the one that wrote a producer's last five batches, before answering
+     * them, knows each of them when the producer retries it: the follower that copied them recorded them
+     * as the leader did, and so do a reopen and a truncation that reload the producer state.
+     */
+    @Test
+    void aNewLeaderRecognisesRetriesOfTheLastFiveBatchesItCopied() throws IOException {
+        List<ByteBuffer> sent = new ArrayList<>();
+        PartitionLog follower;
+        try (PartitionLog leader = logs.open(dir.resolve("leader"), LogConfig.DEFAULT)) {
+            for (int i = 0; i < 5; i++) {
+                sent.add(batch((short) 0, 3 * i, "v" + i, "w" + i, "x" + i));
+                appendAsLeader(leader, sent.get(i).duplicate(), 0);
+            }
+            FileSlice slice = leader.read(0, Integer.MAX_VALUE, FetchIsolation.LOG_END, true);
+            ByteBuffer copied = ByteBuffer.allocate(slice.length());
+            slice.channel().read(copied, slice.position());
+            follower = logs.open(dir.resolve("follower"), LogConfig.DEFAULT);
+            follower.appendAsFollower(copied.flip());
+        }
+        assertRetriesKnown(follower, sent);
+        follower = logs.reopen(follower);
+        assertRetriesKnown(follower, sent);
+        follower.close();
+    }
+
+    private static void assertRetriesKnown(PartitionLog newLeader, List<ByteBuffer> sent) {
+        for (int i = 0; i < sent.size(); i++) {
+            LeaderAppendResult retry = newLeader.appendAsLeader(sent.get(i).duplicate(), 1);
+            assertTrue(retry.duplicate(), "batch " + i + " on " + newLeader);
+            assertEquals(3L * i, retry.info().firstOffset());
         }
     }
 
