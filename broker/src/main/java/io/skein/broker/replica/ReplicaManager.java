@@ -25,6 +25,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -38,6 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.KafkaStorageException;
@@ -45,6 +47,7 @@ import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.TransactionResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -389,13 +392,37 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
      */
     public void appendRecords(long timeoutMs, short requiredAcks, Map<TopicPartition, ByteBuffer> entries,
                               Consumer<Map<TopicPartition, ProduceResult>> callback) {
+        Map<TopicPartition, Function<Partition, LeaderAppend>> appends = new LinkedHashMap<>();
+        entries.forEach((tp, records) -> appends.put(tp, partition -> partition.appendAsLeader(records, requiredAcks)));
+        append(timeoutMs, requiredAcks, appends, callback);
+    }
+
+    /** A transaction's marker, as its coordinator sends it (WriteTxnMarkers). */
+    public record TxnMarker(long producerId, short producerEpoch, int coordinatorEpoch, TransactionResult result) {
+    }
+
+    /**
+     * WriteTxnMarkers: appends {@code marker} to each of {@code partitions} as leader and answers
+     * through {@code callback} as an acks=all produce does: once each is below the high watermark, or
+     * with REQUEST_TIMED_OUT after {@code timeoutMs}.
+     */
+    public void appendMarkers(long timeoutMs, TxnMarker marker, Collection<TopicPartition> partitions,
+                              Consumer<Map<TopicPartition, ProduceResult>> callback) {
+        Map<TopicPartition, Function<Partition, LeaderAppend>> appends = new LinkedHashMap<>();
+        partitions.forEach(tp -> appends.put(tp, partition -> partition.appendMarkerAsLeader(marker.producerId(),
+                marker.producerEpoch(), marker.coordinatorEpoch(), marker.result())));
+        append(timeoutMs, Partition.ACKS_ALL, appends, callback);
+    }
+
+    private void append(long timeoutMs, short requiredAcks, Map<TopicPartition, Function<Partition, LeaderAppend>> appends,
+                        Consumer<Map<TopicPartition, ProduceResult>> callback) {
         Map<TopicPartition, ProduceResult> results = new LinkedHashMap<>();
         Map<TopicPartition, Long> awaitedOffsets = new HashMap<>();
         Map<TopicPartition, CompletableFuture<?>> flushes = new HashMap<>();
-        entries.forEach((tp, records) -> {
+        appends.forEach((tp, append) -> {
             try {
                 Partition partition = hostedPartition(tp);
-                LeaderAppend appended = partition.appendAsLeader(records, requiredAcks);
+                LeaderAppend appended = append.apply(partition);
                 results.put(tp, new ProduceResult(Errors.NONE, null, appended.firstOffset(), appended.logStartOffset()));
                 awaitedOffsets.put(tp, appended.lastOffset() + 1);
                 if (!appended.flushed().isDone() || appended.flushed().isCompletedExceptionally()) {

@@ -1,0 +1,131 @@
+package io.skein.broker.txn;
+
+import static io.skein.testing.RawKafkaClient.only;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.skein.log.PartitionLog;
+import io.skein.testing.RawKafkaClient;
+import io.skein.testing.TestNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
+import org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarker;
+import org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarkerTopic;
+import org.apache.kafka.common.message.WriteTxnMarkersResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A partition leader's side of transactions on a real node with transactions served: it appends
+ * the markers its coordinators send (WriteTxnMarkers), checked against the producer's epoch and
+ * the coordinator's epoch, and a marker ends the transaction in the log (its last stable offset).
+ */
+@Timeout(120)
+class TransactionLeaderTest {
+    private static final short PRODUCE_TV2 = 12;
+
+    @TempDir
+    static Path dir;
+    static TestNode node;
+
+    @BeforeAll
+    static void startNode() throws Exception {
+        node = TestNode.start(dir, Map.of("transaction.state.log.num.partitions", "1",
+                "unstable.api.versions.enable", "true"));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", node.bootstrap()))) {
+            admin.createTopics(List.of(new NewTopic("markers", 1, (short) 1))).all().get();
+        }
+    }
+
+    @AfterAll
+    static void stopNode() {
+        node.close();
+    }
+
+    /** A transactional producer's id, epoch 0, once the coordinator (which FindCoordinator creates) has loaded. */
+    private static long initProducerId(RawKafkaClient client, String transactionalId) {
+        AtomicReference<InitProducerIdResponseData> init = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            client.call(new FindCoordinatorRequestData().setKeyType(CoordinatorType.TRANSACTION.id())
+                    .setCoordinatorKeys(List.of(transactionalId)), ApiKeys.FIND_COORDINATOR.latestVersion());
+            init.set(client.call(new InitProducerIdRequestData().setTransactionalId(transactionalId)
+                    .setTransactionTimeoutMs(60_000), ApiKeys.INIT_PRODUCER_ID.latestVersion()));
+            return init.get().errorCode() == Errors.NONE.code();
+        });
+        return init.get().producerId();
+    }
+
+    private static ProduceResponseData.PartitionProduceResponse produceTransactional(
+            RawKafkaClient client, String transactionalId, long producerId, TopicPartition tp, String value)
+            throws Exception {
+        MemoryRecords records = MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, (short) 0, 0,
+                new SimpleRecord(value.getBytes()));
+        ProduceRequestData request = RawKafkaClient.produce(tp.topic(), tp.partition(), (short) -1, records)
+                .setTransactionalId(transactionalId);
+        return only(client.call(request, PRODUCE_TV2));
+    }
+
+    private static WriteTxnMarkersResponseData marker(RawKafkaClient client, long producerId, int producerEpoch,
+                                                      int coordinatorEpoch, boolean commit, TopicPartition... tps)
+            throws Exception {
+        WritableTxnMarker marker = new WritableTxnMarker().setProducerId(producerId).setProducerEpoch((short) producerEpoch)
+                .setCoordinatorEpoch(coordinatorEpoch).setTransactionResult(commit).setTransactionVersion((byte) 2);
+        for (TopicPartition tp : tps) {
+            marker.topics().add(new WritableTxnMarkerTopic().setName(tp.topic()).setPartitionIndexes(List.of(tp.partition())));
+        }
+        return client.call(new WriteTxnMarkersRequestData().setMarkers(List.of(marker)),
+                ApiKeys.WRITE_TXN_MARKERS.latestVersion());
+    }
+
+    private static Errors error(WriteTxnMarkersResponseData response, int topicIndex) {
+        return Errors.forCode(response.markers().get(0).topics().get(topicIndex).partitions().get(0).errorCode());
+    }
+
+    @Test
+    void theLeaderAppendsMarkersCheckedAgainstTheProducerAndCoordinatorEpochs() throws Exception {
+        TopicPartition tp = new TopicPartition("markers", 0);
+        PartitionLog log = node.replica(tp).orElseThrow();
+        try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
+            long producerId = initProducerId(client, "markers-txn");
+            long start = log.logEndOffset();
+            assertEquals(Errors.NONE.code(), produceTransactional(client, "markers-txn", producerId, tp, "a").errorCode());
+            await().atMost(Duration.ofSeconds(10)).until(() -> log.highWatermark() == start + 1);
+            assertEquals(start, log.lastStableOffset(), "the open transaction holds the last stable offset");
+
+            WriteTxnMarkersResponseData written = marker(client, producerId, 0, 5, true, tp,
+                    new TopicPartition("no-such-topic", 0));
+            assertEquals(Errors.NONE, error(written, 0));
+            assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION, error(written, 1));
+            assertEquals(start + 2, log.logEndOffset(), "the batch and its marker");
+            assertEquals(start + 2, log.highWatermark(), "answered once replicated as acks=all is");
+            assertEquals(start + 2, log.lastStableOffset(), "the marker ended the transaction");
+
+            assertEquals(Errors.NONE, error(marker(client, producerId, 1, 5, false, tp), 0),
+                    "a coordinator's bumped epoch is taken");
+            assertEquals(Errors.INVALID_PRODUCER_EPOCH, error(marker(client, producerId, 0, 5, false, tp), 0));
+            assertEquals(Errors.TRANSACTION_COORDINATOR_FENCED, error(marker(client, producerId, 1, 4, false, tp), 0));
+            assertEquals(start + 3, log.logEndOffset(), "refused markers are not written");
+        }
+    }
+}
