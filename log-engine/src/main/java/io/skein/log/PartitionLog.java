@@ -526,6 +526,20 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
+     * The aborted transactions a {@link FetchIsolation#TXN_COMMITTED} read from {@code startOffset}
+     * that returned {@code read} must report: those overlapping it, bounded by the end of the segment it
+     * came from or the last stable offset, whichever is lower (Kafka bounds them by the read too;
+     * reporting one that starts past the batches read is harmless). None for an empty read.
+     */
+    public List<AbortedTxn> abortedTransactionsForRead(long startOffset, FileSlice read) {
+        if (read.isEmpty()) {
+            return List.of();
+        }
+        long upperBound = Math.min(lastStableOffset(), localLog.nextSegmentBaseOffset(startOffset, read));
+        return collectAbortedTransactions(startOffset, upperBound);
+    }
+
+    /**
      * ListOffsets: the first record at or after the log start with a timestamp at least
      * {@code targetTimestamp}, or, for the special timestamps, the log start, the log end, or the
      * record with the largest timestamp. Empty if no record qualifies.

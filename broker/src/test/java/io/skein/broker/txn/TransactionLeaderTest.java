@@ -3,6 +3,8 @@ package io.skein.broker.txn;
 import static io.skein.testing.RawKafkaClient.only;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.log.PartitionLog;
 import io.skein.testing.RawKafkaClient;
@@ -14,11 +16,16 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
@@ -40,10 +47,13 @@ import org.junit.jupiter.api.io.TempDir;
  * A partition leader's side of transactions on a real node with transactions served: it appends
  * the markers its coordinators send (WriteTxnMarkers), checked against the producer's epoch and
  * the coordinator's epoch, and a marker ends the transaction in the log (its last stable offset).
+ * READ_COMMITTED fetches and ListOffsets stop at the last stable offset and name the aborted
+ * transactions among the records they return.
  */
 @Timeout(120)
 class TransactionLeaderTest {
     private static final short PRODUCE_TV2 = 12;
+    private static final short FETCH_WITH_NAMES = 12;
 
     @TempDir
     static Path dir;
@@ -54,7 +64,8 @@ class TransactionLeaderTest {
         node = TestNode.start(dir, Map.of("transaction.state.log.num.partitions", "1",
                 "unstable.api.versions.enable", "true"));
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", node.bootstrap()))) {
-            admin.createTopics(List.of(new NewTopic("markers", 1, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic("markers", 1, (short) 1), new NewTopic("isolation", 1, (short) 1)))
+                    .all().get();
         }
     }
 
@@ -126,6 +137,62 @@ class TransactionLeaderTest {
             assertEquals(Errors.INVALID_PRODUCER_EPOCH, error(marker(client, producerId, 0, 5, false, tp), 0));
             assertEquals(Errors.TRANSACTION_COORDINATOR_FENCED, error(marker(client, producerId, 1, 4, false, tp), 0));
             assertEquals(start + 3, log.logEndOffset(), "refused markers are not written");
+        }
+    }
+
+    private static FetchResponseData.PartitionData fetch(RawKafkaClient client, TopicPartition tp, long offset,
+                                                         IsolationLevel isolation) throws Exception {
+        FetchRequestData request = new FetchRequestData().setReplicaId(-1).setMaxWaitMs(0).setMinBytes(0)
+                .setMaxBytes(1 << 20).setIsolationLevel(isolation.id()).setSessionId(0).setSessionEpoch(-1)
+                .setTopics(List.of(new FetchRequestData.FetchTopic().setTopic(tp.topic()).setPartitions(List.of(
+                        new FetchRequestData.FetchPartition().setPartition(tp.partition()).setFetchOffset(offset)
+                                .setPartitionMaxBytes(1 << 20).setCurrentLeaderEpoch(-1).setLogStartOffset(-1)))));
+        FetchResponseData response = client.call(request, FETCH_WITH_NAMES);
+        return response.responses().get(0).partitions().get(0);
+    }
+
+    private static long latestOffset(RawKafkaClient client, TopicPartition tp, IsolationLevel isolation) throws Exception {
+        ListOffsetsRequestData request = new ListOffsetsRequestData().setReplicaId(-1).setIsolationLevel(isolation.id())
+                .setTopics(List.of(new ListOffsetsRequestData.ListOffsetsTopic().setName(tp.topic()).setPartitions(List.of(
+                        new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(tp.partition())
+                                .setTimestamp(-1).setCurrentLeaderEpoch(-1)))));
+        ListOffsetsResponseData response = client.call(request, ApiKeys.LIST_OFFSETS.latestVersion());
+        return response.topics().get(0).partitions().get(0).offset();
+    }
+
+    private static int bytes(FetchResponseData.PartitionData data) {
+        return data.records() == null ? 0 : data.records().sizeInBytes();
+    }
+
+    @Test
+    void readCommittedStopsAtTheLastStableOffsetAndNamesAbortedTransactions() throws Exception {
+        TopicPartition tp = new TopicPartition("isolation", 0);
+        PartitionLog log = node.replica(tp).orElseThrow();
+        try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
+            long producerId = initProducerId(client, "isolation-txn");
+            assertEquals(Errors.NONE.code(), produceTransactional(client, "isolation-txn", producerId, tp, "a").errorCode());
+            await().atMost(Duration.ofSeconds(10)).until(() -> log.highWatermark() == 1);
+
+            FetchResponseData.PartitionData committed = fetch(client, tp, 0, IsolationLevel.READ_COMMITTED);
+            assertEquals(0, bytes(committed), "the open transaction's batch is not stable");
+            assertEquals(0, committed.lastStableOffset());
+            assertEquals(1, committed.highWatermark());
+            assertEquals(List.of(), committed.abortedTransactions());
+            FetchResponseData.PartitionData uncommitted = fetch(client, tp, 0, IsolationLevel.READ_UNCOMMITTED);
+            assertTrue(bytes(uncommitted) > 0);
+            assertEquals(0, uncommitted.lastStableOffset());
+            assertNull(uncommitted.abortedTransactions(), "read_uncommitted is told of no aborted transactions");
+            assertEquals(0, latestOffset(client, tp, IsolationLevel.READ_COMMITTED));
+            assertEquals(1, latestOffset(client, tp, IsolationLevel.READ_UNCOMMITTED));
+
+            assertEquals(Errors.NONE, error(marker(client, producerId, 0, 0, false, tp), 0));
+            committed = fetch(client, tp, 0, IsolationLevel.READ_COMMITTED);
+            assertTrue(bytes(committed) > 0, "the aborted batch and its marker are stable");
+            assertEquals(2, committed.lastStableOffset());
+            assertEquals(List.of(new FetchResponseData.AbortedTransaction().setProducerId(producerId).setFirstOffset(0)),
+                    committed.abortedTransactions(), "its consumer drops the aborted records");
+            assertEquals(List.of(), fetch(client, tp, 2, IsolationLevel.READ_COMMITTED).abortedTransactions());
+            assertEquals(2, latestOffset(client, tp, IsolationLevel.READ_COMMITTED));
         }
     }
 }
