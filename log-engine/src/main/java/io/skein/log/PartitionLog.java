@@ -121,6 +121,11 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
+    /** Whether {@code producerId}, in {@code producerEpoch}, has a transaction ongoing in this log. */
+    public boolean hasOngoingTransaction(long producerId, short producerEpoch) {
+        return producerState.hasOngoingTransaction(producerId, producerEpoch);
+    }
+
     /** The snapshot the producer state was last loaded from, empty if from a scan of the whole log. */
     OptionalLong producerSnapshotLoaded() {
         return producerSnapshotLoaded;

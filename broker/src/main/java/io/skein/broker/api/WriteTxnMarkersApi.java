@@ -23,7 +23,6 @@ import org.apache.kafka.common.message.WriteTxnMarkersResponseData.WritableTxnMa
 import org.apache.kafka.common.message.WriteTxnMarkersResponseData.WritableTxnMarkerTopicResult;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.TransactionResult;
 
 /**
  * WriteTxnMarkers, from a transaction coordinator to this partition leader: appends each
@@ -76,7 +75,7 @@ final class WriteTxnMarkersApi implements Api {
         }
         CompletableFuture<WritableTxnMarkerResult> result = new CompletableFuture<>();
         TxnMarker txnMarker = new TxnMarker(marker.producerId(), marker.producerEpoch(), marker.coordinatorEpoch(),
-                TransactionResult.forId(marker.transactionResult()));
+                marker.transactionResult());
         replicaManager.appendMarkers(timeoutMs, txnMarker, appends, written -> {
             written.forEach((tp, produced) -> errors.put(tp, produced.error()));
             result.complete(result(marker, errors));

@@ -1,5 +1,6 @@
 package io.skein.broker.replica;
 
+import io.skein.broker.kafka.LogRecords;
 import io.skein.log.LeaderEpochCache;
 import io.skein.log.LeaderEpochCache.EpochEndOffset;
 import io.skein.log.LeaderAppendResult;
@@ -30,7 +31,6 @@ import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.PolicyViolationException;
 import org.apache.kafka.common.errors.UnknownLeaderEpochException;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.TransactionResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -214,9 +214,9 @@ public final class Partition {
      * @throws org.apache.kafka.common.errors.TransactionCoordinatorFencedException if a newer coordinator wrote here
      */
     public LeaderAppend appendMarkerAsLeader(long producerId, short producerEpoch, int coordinatorEpoch,
-                                             TransactionResult result) {
+                                             boolean commit) {
         return appendAsLeader(ACKS_ALL, leaderEpoch -> log.appendMarker(producerId, producerEpoch, coordinatorEpoch,
-                result, leaderEpoch));
+                LogRecords.transactionResult(commit), leaderEpoch));
     }
 
     private LeaderAppend appendAsLeader(short requiredAcks, IntFunction<LeaderAppendResult> append) {

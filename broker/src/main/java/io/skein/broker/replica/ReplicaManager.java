@@ -49,7 +49,6 @@ import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.TransactionResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -418,7 +417,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     }
 
     /** A transaction's marker, as its coordinator sends it (WriteTxnMarkers). */
-    public record TxnMarker(long producerId, short producerEpoch, int coordinatorEpoch, TransactionResult result) {
+    public record TxnMarker(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit) {
     }
 
     /**
@@ -430,7 +429,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
                               Consumer<Map<TopicPartition, ProduceResult>> callback) {
         Map<TopicPartition, Function<Partition, LeaderAppend>> appends = new LinkedHashMap<>();
         partitions.forEach(tp -> appends.put(tp, partition -> partition.appendMarkerAsLeader(marker.producerId(),
-                marker.producerEpoch(), marker.coordinatorEpoch(), marker.result())));
+                marker.producerEpoch(), marker.coordinatorEpoch(), marker.commit())));
         append(timeoutMs, Partition.ACKS_ALL, appends, callback);
     }
 

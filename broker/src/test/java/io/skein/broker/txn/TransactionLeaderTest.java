@@ -19,6 +19,10 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection;
+import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
@@ -48,7 +52,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the markers its coordinators send (WriteTxnMarkers), checked against the producer's epoch and
  * the coordinator's epoch, and a marker ends the transaction in the log (its last stable offset).
  * READ_COMMITTED fetches and ListOffsets stop at the last stable offset and name the aborted
- * transactions among the records they return.
+ * transactions among the records they return. A producer's transactional batch is appended only to
+ * partitions its coordinator confirms are in its transaction.
  */
 @Timeout(120)
 class TransactionLeaderTest {
@@ -64,7 +69,8 @@ class TransactionLeaderTest {
         node = TestNode.start(dir, Map.of("transaction.state.log.num.partitions", "1",
                 "unstable.api.versions.enable", "true"));
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", node.bootstrap()))) {
-            admin.createTopics(List.of(new NewTopic("markers", 1, (short) 1), new NewTopic("isolation", 1, (short) 1)))
+            admin.createTopics(List.of(new NewTopic("markers", 1, (short) 1), new NewTopic("isolation", 1, (short) 1),
+                    new NewTopic("verified", 1, (short) 1)))
                     .all().get();
         }
     }
@@ -87,14 +93,32 @@ class TransactionLeaderTest {
         return init.get().producerId();
     }
 
+    /** A producer's AddPartitionsToTxn (v3, as a client sends it). */
+    private static Errors addPartition(RawKafkaClient client, String transactionalId, long producerId, TopicPartition tp)
+            throws Exception {
+        AddPartitionsToTxnTopicCollection topics = new AddPartitionsToTxnTopicCollection();
+        topics.add(new AddPartitionsToTxnTopic().setName(tp.topic()).setPartitions(List.of(tp.partition())));
+        AddPartitionsToTxnResponseData response = client.call(new AddPartitionsToTxnRequestData()
+                .setV3AndBelowTransactionalId(transactionalId).setV3AndBelowProducerId(producerId)
+                .setV3AndBelowProducerEpoch((short) 0).setV3AndBelowTopics(topics), (short) 3);
+        return Errors.forCode(response.resultsByTopicV3AndBelow().find(tp.topic()).resultsByPartition()
+                .find(tp.partition()).partitionErrorCode());
+    }
+
     private static ProduceResponseData.PartitionProduceResponse produceTransactional(
             RawKafkaClient client, String transactionalId, long producerId, TopicPartition tp, String value)
             throws Exception {
+        return produceTransactional(client, transactionalId, producerId, tp, value, PRODUCE_TV2);
+    }
+
+    private static ProduceResponseData.PartitionProduceResponse produceTransactional(
+            RawKafkaClient client, String transactionalId, long producerId, TopicPartition tp, String value,
+            short version) throws Exception {
         MemoryRecords records = MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, (short) 0, 0,
                 new SimpleRecord(value.getBytes()));
         ProduceRequestData request = RawKafkaClient.produce(tp.topic(), tp.partition(), (short) -1, records)
                 .setTransactionalId(transactionalId);
-        return only(client.call(request, PRODUCE_TV2));
+        return only(client.call(request, version));
     }
 
     private static WriteTxnMarkersResponseData marker(RawKafkaClient client, long producerId, int producerEpoch,
@@ -119,6 +143,7 @@ class TransactionLeaderTest {
         PartitionLog log = node.replica(tp).orElseThrow();
         try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
             long producerId = initProducerId(client, "markers-txn");
+            assertEquals(Errors.NONE, addPartition(client, "markers-txn", producerId, tp));
             long start = log.logEndOffset();
             assertEquals(Errors.NONE.code(), produceTransactional(client, "markers-txn", producerId, tp, "a").errorCode());
             await().atMost(Duration.ofSeconds(10)).until(() -> log.highWatermark() == start + 1);
@@ -170,6 +195,7 @@ class TransactionLeaderTest {
         PartitionLog log = node.replica(tp).orElseThrow();
         try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
             long producerId = initProducerId(client, "isolation-txn");
+            assertEquals(Errors.NONE, addPartition(client, "isolation-txn", producerId, tp));
             assertEquals(Errors.NONE.code(), produceTransactional(client, "isolation-txn", producerId, tp, "a").errorCode());
             await().atMost(Duration.ofSeconds(10)).until(() -> log.highWatermark() == 1);
 
@@ -193,6 +219,30 @@ class TransactionLeaderTest {
                     committed.abortedTransactions(), "its consumer drops the aborted records");
             assertEquals(List.of(), fetch(client, tp, 2, IsolationLevel.READ_COMMITTED).abortedTransactions());
             assertEquals(2, latestOffset(client, tp, IsolationLevel.READ_COMMITTED));
+        }
+    }
+
+    @Test
+    void aTv2ProducersFirstWriteAddsThePartitionAndAnOlderProducersMustHaveAddedIt() throws Exception {
+        TopicPartition tp = new TopicPartition("verified", 0);
+        PartitionLog log = node.replica(tp).orElseThrow();
+        try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
+            long producerId = initProducerId(client, "verified-txn");
+            assertEquals(Errors.TRANSACTION_ABORTABLE.code(),
+                    produceTransactional(client, "verified-txn", producerId, tp, "stray", (short) 11).errorCode(),
+                    "before TV2 the producer adds its partitions itself; this one did not");
+            assertEquals(Errors.INVALID_TXN_STATE.code(),
+                    produceTransactional(client, "verified-txn", producerId, tp, "stray", (short) 10).errorCode(),
+                    "producers before Produce v11 do not know TRANSACTION_ABORTABLE");
+            assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING.code(),
+                    produceTransactional(client, "verified-txn", producerId + 1000, tp, "stray").errorCode(),
+                    "not this transactional id's producer");
+            assertEquals(0, log.logEndOffset(), "nothing was written");
+
+            assertEquals(Errors.NONE.code(), produceTransactional(client, "verified-txn", producerId, tp, "a").errorCode(),
+                    "a TV2 producer's write adds the partition");
+            assertEquals(1, log.logEndOffset());
+            assertEquals(0, log.lastStableOffset(), "its transaction is open");
         }
     }
 }

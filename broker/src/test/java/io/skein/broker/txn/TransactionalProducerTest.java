@@ -17,6 +17,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -84,7 +85,10 @@ class TransactionalProducerTest {
             second.initTransactions();
             first.beginTransaction();
             first.send(new ProducerRecord<>("fenced", "k", "v"));
-            assertThrows(ProducerFencedException.class, first::commitTransaction);
+            // The leader asks the coordinator to add the partition, which refuses the old epoch; as Kafka's
+            // leaders do, the producer is told INVALID_PRODUCER_EPOCH, an abortable error. Its abort is fenced.
+            assertThrows(InvalidProducerEpochException.class, first::commitTransaction);
+            assertThrows(ProducerFencedException.class, first::abortTransaction);
         }
     }
 
