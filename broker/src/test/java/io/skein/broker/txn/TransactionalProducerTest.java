@@ -27,11 +27,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Transactional producers of the project's kafka-clients against a real node, as far as the
- * coordinator alone takes them: they find the coordinator, read transaction.version 2 (TV2), get
- * their producer id, and a second producer of the same transactional id fences the first. A commit
- * that completes needs the leaders' side (markers appended, TV2 partitions added on produce); until
- * then transactions are served only with {@code unstable.api.versions.enable}.
+ * Transactional producers of the project's kafka-clients against a real node: they find the
+ * coordinator, read transaction.version 2 (TV2), get their producer id, and a second producer of the
+ * same transactional id fences the first. Transactions are served only with
+ * {@code unstable.api.versions.enable}; commits and aborts end to end are {@link TransactionsEndToEndTest}'s.
  */
 @Timeout(120)
 class TransactionalProducerTest {
