@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -33,7 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Transactions end to end with the project's kafka-clients on a real node serving them: a
  * transactional producer commits and aborts across three partitions; a read_committed consumer sees
  * exactly the committed records, a read_uncommitted one all of them; an open transaction holds
- * read_committed consumers back (even from later non-transactional records) until it ends.
+ * read_committed consumers back (even from later non-transactional records) until it ends. Across
+ * two brokers, the leaders that are not the coordinator add partitions and take markers over the
+ * network.
  */
 @Timeout(180)
 class TransactionsEndToEndTest {
@@ -60,13 +64,18 @@ class TransactionsEndToEndTest {
     }
 
     private static KafkaConsumer<String, String> consumer(String isolationLevel) {
+        return consumer(node, isolationLevel, PARTITIONS);
+    }
+
+    private static KafkaConsumer<String, String> consumer(TestNode node, String isolationLevel,
+                                                          List<TopicPartition> partitions) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrap());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolationLevel);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
                 new StringDeserializer());
-        consumer.assign(PARTITIONS);
+        consumer.assign(partitions);
         return consumer;
     }
 
@@ -75,14 +84,15 @@ class TransactionsEndToEndTest {
      * reaches the end offsets its isolation level allows (the last stable offset for read_committed).
      */
     private static List<String> readAll(KafkaConsumer<String, String> consumer) {
-        consumer.seekToBeginning(PARTITIONS);
-        Map<TopicPartition, Long> ends = consumer.endOffsets(PARTITIONS);
+        Set<TopicPartition> partitions = consumer.assignment();
+        consumer.seekToBeginning(partitions);
+        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
         List<String> values = new ArrayList<>();
         await().atMost(Duration.ofSeconds(60)).until(() -> {
             for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(100))) {
                 values.add(record.value());
             }
-            return PARTITIONS.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp));
+            return partitions.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp));
         });
         return values.stream().sorted().toList();
     }
@@ -131,6 +141,46 @@ class TransactionsEndToEndTest {
             List<String> afterCommit = new ArrayList<>(committedValues);
             afterCommit.addAll(List.of("open", "plain"));
             assertEquals(afterCommit.stream().sorted().toList(), readAll(committed));
+        }
+    }
+
+    @Test
+    void leadersOnAnotherBrokerThanTheCoordinatorAddPartitionsAndTakeMarkersOverTheNetwork(@TempDir Path twoDir)
+            throws Exception {
+        Map<String, String> served = Map.of("transaction.state.log.num.partitions", "1",
+                "unstable.api.versions.enable", "true");
+        String topic = "spread";
+        List<TopicPartition> spread = IntStream.range(0, 4).mapToObj(p -> new TopicPartition(topic, p)).toList();
+        try (TestNode first = TestNode.start(twoDir.resolve("1"), served);
+             TestNode second = TestNode.startBroker(twoDir.resolve("2"), first, 2, served);
+             Admin admin = Admin.create(Map.of("bootstrap.servers", first.bootstrap()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 4, (short) 1))).all().get();
+            TestNode.awaitAll(List.of(first, second), "topic spread with every partition led", image ->
+                    image.topic(topic) != null && image.topic(topic).partitions().size() == 4
+                            && image.topic(topic).partitions().values().stream().allMatch(p -> p.hasLeader()));
+            assertEquals(Set.of(1, 2), admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                    .stream().map(p -> p.leader().id()).collect(Collectors.toSet()), "both brokers lead partitions");
+
+            try (KafkaProducer<String, String> producer = StringClients.producer(first.bootstrap(),
+                    Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "spread-txn", ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000"));
+                 KafkaConsumer<String, String> committed = consumer(first, "read_committed", spread)) {
+                producer.initTransactions();
+                for (String outcome : List.of("commit", "abort", "commit-again")) {
+                    producer.beginTransaction();
+                    spread.forEach(tp -> producer.send(new ProducerRecord<>(topic, tp.partition(), null,
+                            outcome + tp.partition())));
+                    producer.flush();
+                    if (outcome.equals("abort")) {
+                        producer.abortTransaction();
+                    } else {
+                        producer.commitTransaction();
+                    }
+                }
+                List<String> expected = IntStream.range(0, 4).boxed()
+                        .flatMap(p -> java.util.stream.Stream.of("commit" + p, "commit-again" + p)).sorted().toList();
+                // Once committed, every partition's marker is below its high watermark: nothing is left open.
+                assertEquals(expected, readAll(committed));
+            }
         }
     }
 }
