@@ -70,7 +70,7 @@ public final class TransactionCoordinator implements MetadataPublisher, AutoClos
     /** The broker that coordinates {@code transactionalId}: the leader of its partition, if it has one. */
     public OptionalInt coordinatorId(String transactionalId) {
         TopicImage topic = image.topic(TRANSACTION_STATE_TOPIC);
-        PartitionRegistration partition = topic == null ? null : topic.partition(partitionFor(transactionalId));
+        var partition = topic == null ? null : topic.partition(partitionFor(transactionalId));
         return partition != null && partition.hasLeader() ? OptionalInt.of(partition.leader()) : OptionalInt.empty();
     }
 
