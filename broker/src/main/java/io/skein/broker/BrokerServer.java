@@ -9,6 +9,7 @@ import io.skein.broker.group.GroupConfig;
 import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.network.KafkaServer;
 import io.skein.broker.producer.ProducerIdManager;
+import io.skein.broker.txn.AddPartitionsToTxnManager;
 import io.skein.broker.txn.TransactionConfig;
 import io.skein.broker.txn.TransactionCoordinator;
 import io.skein.broker.replica.AlterPartitionSender;
@@ -29,6 +30,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -69,6 +71,8 @@ public final class BrokerServer implements AutoCloseable {
     private ReplicaManager replicaManager;
     private GroupCoordinator groupCoordinator;
     private TransactionCoordinator transactionCoordinator;
+    /** Only while transactions are served. */
+    private AddPartitionsToTxnManager addPartitionsToTxn;
     private KafkaApis apis;
     private AdminServer adminServer;
 
@@ -130,8 +134,12 @@ public final class BrokerServer implements AutoCloseable {
         groupCoordinator = new GroupCoordinator(nodeId, groupConfig(config), replicaManager, clock);
         transactionCoordinator = new TransactionCoordinator(nodeId, transactionConfig(config), replicaManager, clock,
                 producerIds::generateProducerIdNow);
+        if (config.unstableApiVersionsEnable()) {
+            addPartitionsToTxn = new AddPartitionsToTxnManager(nodeId, transactionCoordinator,
+                    replicaManager::brokerAddress, config.getInt(NodeConfig.REQUEST_TIMEOUT_MS));
+        }
         apis = new KafkaApis(config, clusterId, replicaManager, controller, producerIds, groupCoordinator,
-                transactionCoordinator);
+                transactionCoordinator, Optional.ofNullable(addPartitionsToTxn));
         loader.addPublisher(replicaManager);
         loader.addPublisher(groupCoordinator); // after the replica manager, which opens the partitions it loads
         loader.addPublisher(transactionCoordinator);
@@ -216,6 +224,7 @@ public final class BrokerServer implements AutoCloseable {
         servers.forEach(KafkaServer::close);
         closeQuietly(loader); // no more metadata changes: nothing restarts what is shut down below
         closeQuietly(groupCoordinator);
+        closeQuietly(addPartitionsToTxn);
         closeQuietly(transactionCoordinator);
         closeQuietly(replicaManager);
         shutDown(scheduler);

@@ -46,6 +46,12 @@ public final class TestNode implements AutoCloseable {
 
     /** Starts a broker-only node {@code nodeId} in the cluster whose controller is {@code controller}. */
     public static TestNode startBroker(Path dir, TestNode controller, int nodeId) throws IOException, InterruptedException {
+        return startBroker(dir, controller, nodeId, Map.of());
+    }
+
+    /** {@link #startBroker(Path, TestNode, int)} with {@code overrides} on top of its settings. */
+    public static TestNode startBroker(Path dir, TestNode controller, int nodeId, Map<String, String> overrides)
+            throws IOException, InterruptedException {
         Map<String, String> settings = new HashMap<>();
         settings.put(NodeConfig.PROCESS_ROLES, "broker");
         settings.put(NodeConfig.NODE_ID, Integer.toString(nodeId));
@@ -53,6 +59,7 @@ public final class TestNode implements AutoCloseable {
         settings.put(NodeConfig.ADMIN_LISTENER, "127.0.0.1:" + FreePorts.one());
         settings.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, controller.settings.get(NodeConfig.CONTROLLER_QUORUM_VOTERS));
         settings.put(NodeConfig.LOG_DIRS, dir.resolve("data").toString());
+        settings.putAll(overrides);
         TestNode node = new TestNode(settings);
         String clusterId = MetaProperties.read(controller.config().logDirs().get(0)).orElseThrow().clusterId();
         NodeStorage.format(node.config(), clusterId, false);

@@ -173,6 +173,21 @@ final class LocalLog {
      * The aborted transactions that overlap [{@code startOffset}, {@code upperBoundOffset}), from the
      * transaction indexes of the segment holding {@code startOffset} and, as far as needed, later ones.
      */
+    /**
+     * The base offset of the segment after the one {@code read} (a read from {@code startOffset}) came
+     * from; {@link Long#MAX_VALUE} if none follows or the segment is gone.
+     */
+    long nextSegmentBaseOffset(long startOffset, FileSlice read) {
+        Long first = segments.floorKey(startOffset);
+        for (LogSegment segment : segments.tailMap(first == null ? startOffset : first, true).values()) {
+            if (segment.channel() == read.channel()) {
+                Long next = segments.higherKey(segment.baseOffset());
+                return next == null ? Long.MAX_VALUE : next;
+            }
+        }
+        return Long.MAX_VALUE;
+    }
+
     List<AbortedTxn> collectAbortedTransactions(long startOffset, long upperBoundOffset) {
         List<AbortedTxn> aborted = new ArrayList<>();
         Long first = segments.floorKey(startOffset);

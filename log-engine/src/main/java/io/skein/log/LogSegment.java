@@ -332,6 +332,11 @@ final class LogSegment implements AutoCloseable {
         timeIndex.resize(maxIndexSize);
     }
 
+    /** The file's channel, which the slices it reads name. */
+    FileChannel channel() {
+        return channel;
+    }
+
     /**
      * Whole batches from the first one whose last offset is at least {@code startOffset}, ending at or
      * before {@code maxPosition}, within {@code maxSize} bytes, or the first batch alone if it is larger

@@ -121,6 +121,11 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
+    /** Whether {@code producerId}, in {@code producerEpoch}, has a transaction ongoing in this log. */
+    public boolean hasOngoingTransaction(long producerId, short producerEpoch) {
+        return producerState.hasOngoingTransaction(producerId, producerEpoch);
+    }
+
     /** The snapshot the producer state was last loaded from, empty if from a scan of the whole log. */
     OptionalLong producerSnapshotLoaded() {
         return producerSnapshotLoaded;
@@ -523,6 +528,20 @@ public final class PartitionLog implements AutoCloseable {
      */
     public List<AbortedTxn> collectAbortedTransactions(long startOffset, long upperBoundOffset) {
         return localLog.collectAbortedTransactions(startOffset, upperBoundOffset);
+    }
+
+    /**
+     * The aborted transactions a {@link FetchIsolation#TXN_COMMITTED} read from {@code startOffset}
+     * that returned {@code read} must report: those overlapping it, bounded by the end of the segment it
+     * came from or the last stable offset, whichever is lower (Kafka bounds them by the read too;
+     * reporting one that starts past the batches read is harmless). None for an empty read.
+     */
+    public List<AbortedTxn> abortedTransactionsForRead(long startOffset, FileSlice read) {
+        if (read.isEmpty()) {
+            return List.of();
+        }
+        long upperBound = Math.min(lastStableOffset(), localLog.nextSegmentBaseOffset(startOffset, read));
+        return collectAbortedTransactions(startOffset, upperBound);
     }
 
     /**

@@ -106,6 +106,37 @@ class AbortedTransactionsTest {
         }
     }
 
+    /** A read returns one segment's batches: it is told of the aborts up to that segment's end, no further. */
+    @Test
+    void aReadCommittedReadIsToldOfTheAbortsUpToTheEndOfItsSegment() throws IOException {
+        try (PartitionLog log = logs.open(dir, TestLogs.smallSegments(150))) {
+            writeTransactions(log);
+            log.updateHighWatermark(log.logEndOffset());
+            List<Long> bases = log.segmentBaseOffsets();
+            assertTrue(bases.size() > 2 && bases.get(1) <= 4, "the second transaction starts past the first segment");
+
+            FileSlice first = log.read(0, Integer.MAX_VALUE, FetchIsolation.TXN_COMMITTED, true);
+            assertEquals(List.of(WRITTEN.get(0)), log.abortedTransactionsForRead(0, first));
+            FileSlice last = log.read(4, Integer.MAX_VALUE, FetchIsolation.TXN_COMMITTED, true);
+            assertEquals(List.of(WRITTEN.get(1)), log.abortedTransactionsForRead(4, last));
+            assertEquals(List.of(), log.abortedTransactionsForRead(6, log.read(6, Integer.MAX_VALUE,
+                    FetchIsolation.TXN_COMMITTED, true)), "an empty read is told of none");
+        }
+    }
+
+    @Test
+    void aProducersOngoingTransactionIsKnownUntilItsMarker() throws IOException {
+        try (PartitionLog log = logs.open(dir, LogConfig.DEFAULT)) {
+            assertFalse(log.hasOngoingTransaction(P1, (short) 0));
+            appendAsLeader(log, txn(P1, "a"), 0);
+            assertTrue(log.hasOngoingTransaction(P1, (short) 0));
+            assertFalse(log.hasOngoingTransaction(P1, (short) 1), "another epoch's transaction is not this one");
+            assertFalse(log.hasOngoingTransaction(P2, (short) 0));
+            end(log, P1, TransactionResult.ABORT);
+            assertFalse(log.hasOngoingTransaction(P1, (short) 0));
+        }
+    }
+
     @Test
     void aTruncationCutsTheIndexAndLaterAbortsGoOn() throws IOException {
         try (PartitionLog log = logs.open(dir, LogConfig.DEFAULT)) {

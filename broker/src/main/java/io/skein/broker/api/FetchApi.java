@@ -12,23 +12,27 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
 import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.FetchResponseData.AbortedTransaction;
 import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * Fetch, for consumers: each partition's batches from the fetch offset up to the high watermark,
+ * Fetch, for consumers: each partition's batches from the fetch offset up to the high watermark (with
+ * READ_COMMITTED, up to the last stable offset, with the aborted transactions among them),
  * sent from the log file with {@code sendfile}; the answer waits up to {@code maxWaitMs} for
  * {@code minBytes}. No fetch sessions: every response says session 0, so clients send full fetches
  * (a legal choice for a broker). From version 13, topics are named by id.
  */
 final class FetchApi implements Api {
     private static final short TOPIC_IDS_FROM = 13;
+    private static final short READ_COMMITTED_FROM = 4;
 
     private final ClusterView cluster;
     private final ReplicaManager replicaManager;
@@ -71,8 +75,11 @@ final class FetchApi implements Api {
         // A follower names itself: in the body up to v14, in the replica state, with its broker epoch, from v15.
         int replicaId = version >= 15 ? request.replicaState().replicaId() : request.replicaId();
         long replicaEpoch = version >= 15 ? request.replicaState().replicaEpoch() : -1;
+        // READ_COMMITTED from v4; a follower reads to the log end whatever it says.
+        IsolationLevel isolation = version >= READ_COMMITTED_FROM
+                ? IsolationLevel.forId(request.isolationLevel()) : IsolationLevel.READ_UNCOMMITTED;
         FetchParams params = new FetchParams(replicaId, replicaEpoch, request.maxWaitMs(), request.minBytes(),
-                request.maxBytes());
+                request.maxBytes(), isolation);
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
         replicaManager.fetch(params, reads, results -> response.complete(response(version, asked, results)));
         return response;
@@ -102,8 +109,11 @@ final class FetchApi implements Api {
                 FetchResult result = read.next();
                 data.setErrorCode(result.error().code())
                         .setHighWatermark(result.highWatermark())
-                        .setLastStableOffset(result.highWatermark()) // no transactions: everything below it is stable
+                        .setLastStableOffset(result.lastStableOffset())
                         .setLogStartOffset(result.logStartOffset())
+                        .setAbortedTransactions(result.abortedTransactions() == null ? null
+                                : result.abortedTransactions().stream().map(txn -> new AbortedTransaction()
+                                .setProducerId(txn.producerId()).setFirstOffset(txn.firstOffset())).toList())
                         .setRecords(LogRecords.of(result.records()));
                 result.divergingEpoch().ifPresent(end -> data.divergingEpoch()
                         .setEpoch(end.epoch()).setEndOffset(end.endOffset()));

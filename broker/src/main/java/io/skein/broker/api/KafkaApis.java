@@ -9,6 +9,7 @@ import io.skein.broker.network.RequestContext;
 import io.skein.broker.network.RequestHandler;
 import io.skein.broker.producer.ProducerIdManager;
 import io.skein.broker.replica.ReplicaManager;
+import io.skein.broker.txn.AddPartitionsToTxnManager;
 import io.skein.broker.txn.TransactionCoordinator;
 import io.skein.node.NodeConfig;
 import java.util.EnumMap;
@@ -31,18 +32,21 @@ public final class KafkaApis implements RequestHandler {
 
     public KafkaApis(NodeConfig config, String clusterId, ReplicaManager replicaManager,
                      ControllerRequests controller, ProducerIdManager producerIds, GroupCoordinator groupCoordinator,
-                     TransactionCoordinator transactionCoordinator) {
+                     TransactionCoordinator transactionCoordinator,
+                     Optional<AddPartitionsToTxnManager> addPartitionsToTxn) {
         this.metadataWaiter = new MetadataWaiter();
         ClusterView cluster = new ClusterView(metadataWaiter::image, clusterId, config.nodeId());
         this.topicAdmin = new TopicAdmin(controller, metadataWaiter, config.deleteTopicEnable());
         this.configs = new ConfigDescriber(config);
         TopicAdminApis topicApis = new TopicAdminApis(cluster, topicAdmin, configs);
-        // Transactions are served only with Kafka's switch for APIs under development, until partition
-        // leaders write transaction markers and bound read_committed fetches (issue 15): without those, a
-        // transaction's records would be visible before its outcome, and never marked.
+        // Transactions are served only with Kafka's switch for APIs under development (issue 15): the
+        // leaders' side is young (see docs/architecture.md). The broker starts their verification with them.
+        if (addPartitionsToTxn.isPresent() != config.unstableApiVersionsEnable()) {
+            throw new IllegalArgumentException("Leaders verify transactional writes exactly when transactions are served");
+        }
         Optional<TransactionCoordinator> transactions = config.unstableApiVersionsEnable()
                 ? Optional.of(transactionCoordinator) : Optional.empty();
-        apis.put(ApiKeys.PRODUCE, new ProduceApi(cluster, replicaManager, transactions.isPresent()));
+        apis.put(ApiKeys.PRODUCE, new ProduceApi(cluster, replicaManager, addPartitionsToTxn));
         apis.put(ApiKeys.FETCH, new FetchApi(cluster, replicaManager));
         apis.put(ApiKeys.LIST_OFFSETS, new ListOffsetsApi(replicaManager));
         apis.put(ApiKeys.METADATA, new MetadataApi(cluster, topicAdmin, config.autoCreateTopicsEnable()));
@@ -72,6 +76,8 @@ public final class KafkaApis implements RequestHandler {
             apis.put(ApiKeys.ADD_PARTITIONS_TO_TXN, transactionApis::addPartitionsToTxn);
             apis.put(ApiKeys.ADD_OFFSETS_TO_TXN, transactionApis::addOffsetsToTxn);
             apis.put(ApiKeys.END_TXN, transactionApis::endTxn);
+            apis.put(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersApi(cluster, replicaManager,
+                    config.getInt(NodeConfig.REQUEST_TIMEOUT_MS)));
         }
         apis.put(ApiKeys.API_VERSIONS, new ApiVersionsApi(apis.keySet(), cluster));
     }

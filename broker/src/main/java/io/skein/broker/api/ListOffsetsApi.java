@@ -7,6 +7,7 @@ import io.skein.log.PartitionLog;
 import io.skein.log.TimestampAndOffset;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.OffsetNotAvailableException;
@@ -21,7 +22,7 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * ListOffsets, from the leader: the earliest offset, the latest a consumer may read (the high
- * watermark), the first offset at or after a timestamp, or the record with the largest timestamp.
+ * watermark; for READ_COMMITTED, the last stable offset), the first offset at or after a timestamp, or the record with the largest timestamp.
  * Consumers never learn of offsets at or above the high watermark, nor of a newly elected leader's
  * high watermark before it has caught up with where its epoch began (OFFSET_NOT_AVAILABLE, retriable).
  */
@@ -32,6 +33,7 @@ final class ListOffsetsApi implements Api {
     static final long EARLIEST_LOCAL = -4;
     static final long LATEST_TIERED = -5;
     private static final short LEADER_EPOCH_FROM = 4;
+    private static final short READ_COMMITTED_FROM = 2;
 
     private final ReplicaManager replicaManager;
 
@@ -42,7 +44,8 @@ final class ListOffsetsApi implements Api {
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context) {
         ListOffsetsRequestData request = (ListOffsetsRequestData) context.request().data();
-        boolean withEpochs = context.request().apiVersion() >= LEADER_EPOCH_FROM;
+        short version = context.request().apiVersion();
+        boolean withEpochs = version >= LEADER_EPOCH_FROM;
         ListOffsetsResponseData response = new ListOffsetsResponseData();
         for (ListOffsetsTopic topic : request.topics()) {
             ListOffsetsTopicResponse topicResponse = new ListOffsetsTopicResponse().setName(topic.name());
@@ -51,7 +54,8 @@ final class ListOffsetsApi implements Api {
                         .setPartitionIndex(partition.partitionIndex()).setTimestamp(-1).setOffset(-1);
                 try {
                     Optional<TimestampAndOffset> found = lookUp(new TopicPartition(topic.name(),
-                            partition.partitionIndex()), partition, request.replicaId() >= 0);
+                            partition.partitionIndex()), partition, request.replicaId() >= 0,
+                            version >= READ_COMMITTED_FROM && request.isolationLevel() == IsolationLevel.READ_COMMITTED.id());
                     found.ifPresent(f -> {
                         answer.setTimestamp(f.timestamp()).setOffset(f.offset());
                         if (withEpochs) {
@@ -68,11 +72,15 @@ final class ListOffsetsApi implements Api {
         return CompletableFuture.completedFuture(response);
     }
 
-    /** @param replica the asker is a broker, which may see up to the log end offset */
-    private Optional<TimestampAndOffset> lookUp(TopicPartition tp, ListOffsetsPartition wanted, boolean replica) {
+    /**
+     * @param replica       the asker is a broker, which may see up to the log end offset
+     * @param readCommitted the asker reads committed records only: up to the last stable offset
+     */
+    private Optional<TimestampAndOffset> lookUp(TopicPartition tp, ListOffsetsPartition wanted, boolean replica,
+                                                boolean readCommitted) {
         Partition partition = replicaManager.leaderPartition(tp, wanted.currentLeaderEpoch());
         PartitionLog log = partition.log();
-        long lastReadable = replica ? log.logEndOffset() : log.highWatermark();
+        long lastReadable = replica ? log.logEndOffset() : readCommitted ? log.lastStableOffset() : log.highWatermark();
         long timestamp = wanted.timestamp();
         boolean lagging = !replica && partition.highWatermarkLagsEpochStart();
         if (timestamp == LATEST) {

@@ -1,15 +1,19 @@
 package io.skein.broker.api;
 
 import io.skein.broker.kafka.LogRecords;
+import io.skein.broker.kafka.LogRecords.TransactionalProducer;
 import io.skein.broker.network.RequestContext;
 import io.skein.broker.replica.ReplicaManager;
 import io.skein.broker.replica.ReplicaManager.ProduceResult;
+import io.skein.broker.txn.AddPartitionsToTxnManager;
 import io.skein.log.record.RecordBatchView;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.TopicImage;
 import java.nio.ByteBuffer;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.ProduceRequestData;
@@ -25,19 +29,32 @@ import org.apache.kafka.common.protocol.Errors;
  * Produce: appends each partition's batches as leader and answers per {@code acks}. With acks=0 no
  * response is sent; a failed write then closes the connection instead, as Kafka does, so that the
  * producer notices and refreshes its metadata. From version 13, topics are named by id.
+ *
+ * <p>With transactions served, a producer's first transactional batch of a transaction in a
+ * partition is appended only once its coordinator has the partition in the transaction (KIP-890): a
+ * TV2 producer's (Produce v12+) first write adds it; an older producer's is only verified, as it adds
+ * its partitions itself. A late or stray write cannot open a transaction no coordinator will end. What
+ * the coordinator answers reaches the producer as Kafka translates it.
+ * Not yet: Kafka's verification guard, which also refuses such a batch if the transaction ended
+ * between the answer and the append (with TV2 the epoch bump at its end fences it anyway).
  */
 final class ProduceApi implements Api {
     private static final short TOPIC_IDS_FROM = 13;
 
+    /** The first version of TV2 producers, whose first write to a partition adds it to their transaction (KIP-890). */
+    private static final short ADDS_PARTITIONS_FROM = 12;
+    /** The first version whose producers know TRANSACTION_ABORTABLE; older ones are told INVALID_TXN_STATE. */
+    private static final short TRANSACTION_ABORTABLE_FROM = 11;
+
     private final ClusterView cluster;
     private final ReplicaManager replicaManager;
-    /** Off until leaders write transaction markers (see {@link KafkaApis}): transactional batches are refused. */
-    private final boolean transactionsServed;
+    /** Empty while transactions are not served (see {@link KafkaApis}): transactional batches are refused. */
+    private final Optional<AddPartitionsToTxnManager> transactions;
 
-    ProduceApi(ClusterView cluster, ReplicaManager replicaManager, boolean transactionsServed) {
+    ProduceApi(ClusterView cluster, ReplicaManager replicaManager, Optional<AddPartitionsToTxnManager> transactions) {
         this.cluster = cluster;
         this.replicaManager = replicaManager;
-        this.transactionsServed = transactionsServed;
+        this.transactions = transactions;
     }
 
     /** A partition of the request, by the position of its topic in the request. */
@@ -53,6 +70,7 @@ final class ProduceApi implements Api {
         Map<Target, ProduceResult> failed = new LinkedHashMap<>();
         Map<Target, TopicPartition> resolved = new LinkedHashMap<>();
         Map<TopicPartition, ByteBuffer> entries = new LinkedHashMap<>();
+        Map<TopicPartition, TransactionalProducer> producers = new LinkedHashMap<>();
         int topicIndex = 0;
         for (TopicProduceData topic : request.topicData()) {
             topicIndex++;
@@ -69,17 +87,81 @@ final class ProduceApi implements Api {
                 } else if (TopicImage.isInternal(found.name())) {
                     failed.put(target, error(Errors.INVALID_TOPIC_EXCEPTION, "Cannot append to internal topic "
                             + found.name()));
-                } else if (!transactionsServed && LogRecords.hasTransactionalBatch(partition.records())) {
+                } else if (transactions.isEmpty() && LogRecords.hasTransactionalBatch(partition.records())) {
                     // A transaction that no coordinator ends would hold back the last stable offset for good.
                     failed.put(target, error(Errors.INVALID_TXN_STATE, "This server does not serve transactions"));
+                } else if (request.transactionalId() == null && LogRecords.hasTransactionalBatch(partition.records())) {
+                    failed.put(target, error(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+                            "Transactional records need the producer's transactional id"));
                 } else {
                     TopicPartition tp = new TopicPartition(found.name(), partition.index());
                     resolved.put(target, tp);
                     entries.put(tp, LogRecords.bufferOf(partition.records()));
+                    if (transactions.isPresent()) {
+                        LogRecords.transactionalProducer(partition.records()).ifPresent(p -> producers.put(tp, p));
+                    }
                 }
             }
         }
+        Map<TopicPartition, Target> targets = new HashMap<>();
+        resolved.forEach((target, tp) -> targets.put(tp, target));
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
+        Map<TopicPartition, TransactionalProducer> unverified = unverified(producers);
+        if (unverified.isEmpty()) {
+            append(context, request, failed, resolved, entries, response);
+        } else {
+            TransactionalProducer producer = unverified.values().iterator().next();
+            transactions.get().verifyTransaction(request.transactionalId(), producer.producerId(),
+                    producer.producerEpoch(), unverified.keySet(), version < ADDS_PARTITIONS_FROM)
+                    .whenComplete((errors, e) -> {
+                        unverified.keySet().forEach(tp -> {
+                            Errors error = e != null ? Errors.forException(e) : errors.getOrDefault(tp, Errors.NONE);
+                            if (error != Errors.NONE) {
+                                failed.put(targets.get(tp), verificationFailed(error, version));
+                                entries.remove(tp);
+                            }
+                        });
+                        append(context, request, failed, resolved, entries, response);
+                    });
+        }
+        return acks == 0 ? CompletableFuture.completedFuture(null) : response;
+    }
+
+    /**
+     * The partitions whose transactional batch must wait for the coordinator: those where its producer
+     * has no transaction ongoing yet (a partition not here fails its append anyway). A request carries
+     * one producer's batches, as Kafka takes it.
+     */
+    private Map<TopicPartition, TransactionalProducer> unverified(Map<TopicPartition, TransactionalProducer> producers) {
+        Map<TopicPartition, TransactionalProducer> unverified = new LinkedHashMap<>();
+        producers.forEach((tp, producer) -> {
+            if (replicaManager.partition(tp).map(partition -> !partition.log().hasOngoingTransaction(
+                    producer.producerId(), producer.producerEpoch())).orElse(false)) {
+                unverified.put(tp, producer);
+            }
+        });
+        return unverified;
+    }
+
+    /** A coordinator's answer as Kafka gives it to a producer: the retriable ones as one it retries without fuss. */
+    private static ProduceResult verificationFailed(Errors error, short version) {
+        return switch (error) {
+            case INVALID_TXN_STATE -> error(error, "Partition was not added to the transaction");
+            case TRANSACTION_ABORTABLE -> version >= TRANSACTION_ABORTABLE_FROM
+                    ? error(error, "Partition was not added to the transaction")
+                    : error(Errors.INVALID_TXN_STATE, "Partition was not added to the transaction");
+            case CONCURRENT_TRANSACTIONS, NETWORK_EXCEPTION, COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE,
+                 NOT_COORDINATOR -> error(Errors.NOT_ENOUGH_REPLICAS, "Unable to verify the partition has been added "
+                    + "to the transaction. Underlying error: " + error);
+            default -> error(error, error.message());
+        };
+    }
+
+    private void append(RequestContext context, ProduceRequestData request, Map<Target, ProduceResult> failed,
+                        Map<Target, TopicPartition> resolved, Map<TopicPartition, ByteBuffer> entries,
+                        CompletableFuture<ApiMessage> response) {
+        short version = context.request().apiVersion();
+        short acks = request.acks();
         replicaManager.appendRecords(request.timeoutMs(), acks, entries, results -> {
             if (acks == 0) {
                 if (!failed.isEmpty() || results.values().stream().anyMatch(r -> r.error() != Errors.NONE)) {
@@ -90,7 +172,6 @@ final class ProduceApi implements Api {
             }
             response.complete(response(version, request, failed, resolved, results, entries));
         });
-        return acks == 0 ? CompletableFuture.completedFuture(null) : response;
     }
 
     /**
@@ -126,12 +207,13 @@ final class ProduceApi implements Api {
             for (PartitionProduceData partition : topic.partitionData()) {
                 Target target = new Target(topicIndex, partition.index());
                 ProduceResult result = failed.containsKey(target) ? failed.get(target) : results.get(resolved.get(target));
+                boolean appended = resolved.containsKey(target) && !failed.containsKey(target);
                 topicResponse.partitionResponses().add(new PartitionProduceResponse()
                         .setIndex(partition.index())
                         .setErrorCode(result.error().code())
                         .setErrorMessage(result.error() == Errors.NONE ? null : result.message())
                         .setBaseOffset(result.baseOffset())
-                        .setLogAppendTimeMs(result.error() == Errors.NONE && resolved.containsKey(target)
+                        .setLogAppendTimeMs(result.error() == Errors.NONE && appended
                                 ? logAppendTime(entries.get(resolved.get(target))) : -1)
                         .setLogStartOffset(result.logStartOffset()));
             }

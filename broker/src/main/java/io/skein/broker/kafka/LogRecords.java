@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.compress.Compression;
@@ -15,6 +16,7 @@ import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.RecordsSend;
 import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.TransactionResult;
 import org.apache.kafka.common.utils.Utils;
 
 /** Record sets crossing between the protocol messages and the log. */
@@ -48,14 +50,28 @@ public final class LogRecords {
 
     /** Whether a produce request's records hold a transactional batch (headers only are read). */
     public static boolean hasTransactionalBatch(BaseRecords produceRecords) {
+        return transactionalProducer(produceRecords).isPresent();
+    }
+
+    /** A transactional producer, as its batches name it. */
+    public record TransactionalProducer(long producerId, short producerEpoch) {
+    }
+
+    /** The producer of the first transactional batch of a produce request's records, if any (headers only are read). */
+    public static Optional<TransactionalProducer> transactionalProducer(BaseRecords produceRecords) {
         if (produceRecords instanceof MemoryRecords records) {
             for (RecordBatch batch : records.batches()) {
                 if (batch.isTransactional()) {
-                    return true;
+                    return Optional.of(new TransactionalProducer(batch.producerId(), batch.producerEpoch()));
                 }
             }
         }
-        return false;
+        return Optional.empty();
+    }
+
+    /** A transaction's outcome as the log takes it: commit or abort. */
+    public static TransactionResult transactionResult(boolean commit) {
+        return TransactionResult.forId(commit);
     }
 
     /** Records read from the log, sent to the socket straight from the file. */

@@ -1,5 +1,6 @@
 package io.skein.broker.replica;
 
+import io.skein.broker.kafka.LogRecords;
 import io.skein.log.LeaderEpochCache;
 import io.skein.log.LeaderEpochCache.EpochEndOffset;
 import io.skein.log.LeaderAppendResult;
@@ -19,6 +20,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntFunction;
 import java.util.function.IntPredicate;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedLeaderEpochException;
@@ -51,6 +53,9 @@ public final class Partition {
 
     /** The offset of a DeleteRecords request that means "the high watermark". */
     public static final long DELETE_TO_HIGH_WATERMARK = -1;
+
+    /** {@code acks=all}. */
+    public static final short ACKS_ALL = -1;
 
     /**
      * Negative controls only: drops the two {@code min.insync.replicas} rules of a leader (the high
@@ -194,6 +199,27 @@ public final class Partition {
      * @throws NotEnoughReplicasException   for acks=all with fewer in-sync replicas than required
      */
     public LeaderAppend appendAsLeader(ByteBuffer records, short requiredAcks) {
+        return appendAsLeader(requiredAcks, leaderEpoch -> log.appendAsLeader(records, leaderEpoch));
+    }
+
+    /**
+     * Appends the COMMIT or ABORT marker of a producer's transaction, as its coordinator asks
+     * (WriteTxnMarkers), under the same checks as a producer's acks=all append: the coordinator
+     * counts it written once it is below the high watermark.
+     *
+     * @throws NotLeaderOrFollowerException if this broker does not lead the partition
+     * @throws NotEnoughReplicasException   with fewer in-sync replicas than required
+     * @throws org.apache.kafka.common.errors.InvalidProducerEpochException          if the producer has moved past
+     *                                                                               {@code producerEpoch}
+     * @throws org.apache.kafka.common.errors.TransactionCoordinatorFencedException if a newer coordinator wrote here
+     */
+    public LeaderAppend appendMarkerAsLeader(long producerId, short producerEpoch, int coordinatorEpoch,
+                                             boolean commit) {
+        return appendAsLeader(ACKS_ALL, leaderEpoch -> log.appendMarker(producerId, producerEpoch, coordinatorEpoch,
+                LogRecords.transactionResult(commit), leaderEpoch));
+    }
+
+    private LeaderAppend appendAsLeader(short requiredAcks, IntFunction<LeaderAppendResult> append) {
         lock.lock();
         try {
             PartitionRegistration current = registration;
@@ -202,14 +228,14 @@ public final class Partition {
                         + topicPartition);
             }
             int minIsr = effectiveMinIsr(current);
-            if (requiredAcks == -1 && current.isr().size() < minIsr) {
+            if (requiredAcks == ACKS_ALL && current.isr().size() < minIsr) {
                 throw new NotEnoughReplicasException("The size of the current ISR " + current.isr()
                         + " is insufficient to satisfy the min.isr requirement of " + minIsr + " for partition "
                         + topicPartition);
             }
             // The lock keeps other appends out: the log end offset brackets this one (even if empty).
             long firstOffset = log.logEndOffset();
-            LeaderAppendResult appended = log.appendAsLeader(records, current.leaderEpoch());
+            LeaderAppendResult appended = append.apply(current.leaderEpoch());
             if (appended.duplicate()) {
                 return new LeaderAppend(appended.info().firstOffset(), appended.info().lastOffset(),
                         appended.info().logStartOffset(), true, appended.flushed());

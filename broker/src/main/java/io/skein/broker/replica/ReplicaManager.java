@@ -11,6 +11,7 @@ import io.skein.log.LeaderEpochCache.EpochEndOffset;
 import io.skein.log.LogConfig;
 import io.skein.log.LogManager;
 import io.skein.log.PartitionLog;
+import io.skein.log.index.AbortedTxn;
 import io.skein.metadata.image.BrokerRegistration;
 import io.skein.metadata.image.ConfigResource;
 import io.skein.metadata.image.MetadataDelta;
@@ -25,6 +26,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -38,7 +40,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
@@ -87,9 +91,11 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     /**
      * How a fetch may wait: for {@code minBytes} at most {@code maxWaitMs}; at most {@code maxBytes} in
      * all. A follower ({@code replicaId} a broker id, not -1) reads up to the log end offset, and names
-     * its broker epoch from Fetch v15 ({@code replicaEpoch}, else -1).
+     * its broker epoch from Fetch v15 ({@code replicaEpoch}, else -1); a consumer up to the high
+     * watermark, or with READ_COMMITTED up to the last stable offset.
      */
-    public record FetchParams(int replicaId, long replicaEpoch, long maxWaitMs, int minBytes, int maxBytes) {
+    public record FetchParams(int replicaId, long replicaEpoch, long maxWaitMs, int minBytes, int maxBytes,
+                              IsolationLevel isolationLevel) {
         public static final int CONSUMER = -1;
 
         boolean fromFollower() {
@@ -97,7 +103,18 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         }
 
         FetchIsolation isolation() {
-            return fromFollower() ? FetchIsolation.LOG_END : FetchIsolation.HIGH_WATERMARK;
+            return fromFollower() ? FetchIsolation.LOG_END
+                    : isolationLevel == IsolationLevel.READ_COMMITTED ? FetchIsolation.TXN_COMMITTED
+                    : FetchIsolation.HIGH_WATERMARK;
+        }
+
+        /** The offset this fetch may read up to. */
+        long readableEnd(PartitionLog log) {
+            return switch (isolation()) {
+                case LOG_END -> log.logEndOffset();
+                case HIGH_WATERMARK -> log.highWatermark();
+                case TXN_COMMITTED -> log.lastStableOffset();
+            };
         }
     }
 
@@ -127,17 +144,22 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     }
 
     /**
-     * What a partition of a fetch got: records up to the high watermark, or an error. To a follower whose
-     * log diverged, instead of records, where its last fetched epoch ends on the leader.
+     * What a partition of a fetch got: records up to where its isolation reads, or an error. To a
+     * follower whose log diverged, instead of records, where its last fetched epoch ends on the leader.
+     * A READ_COMMITTED fetch also gets the aborted transactions among its records, whose records its
+     * consumer drops; the others get null there.
      */
-    public record FetchResult(Errors error, long highWatermark, long logStartOffset, FileSlice records,
-                              Optional<EpochEndOffset> divergingEpoch) {
-        FetchResult(Errors error, long highWatermark, long logStartOffset, FileSlice records) {
-            this(error, highWatermark, logStartOffset, records, Optional.empty());
+    public record FetchResult(Errors error, long highWatermark, long lastStableOffset, long logStartOffset,
+                              FileSlice records, Optional<EpochEndOffset> divergingEpoch,
+                              List<AbortedTxn> abortedTransactions) {
+        private FetchResult(Errors error, PartitionLog log, FileSlice records, Optional<EpochEndOffset> divergingEpoch,
+                            List<AbortedTxn> abortedTransactions) {
+            this(error, log.highWatermark(), log.lastStableOffset(), log.logStartOffset(), records, divergingEpoch,
+                    abortedTransactions);
         }
 
         static FetchResult failed(Throwable error) {
-            return new FetchResult(Errors.forException(error), -1, -1, FileSlice.EMPTY);
+            return new FetchResult(Errors.forException(error), -1, -1, -1, FileSlice.EMPTY, Optional.empty(), null);
         }
     }
 
@@ -389,13 +411,37 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
      */
     public void appendRecords(long timeoutMs, short requiredAcks, Map<TopicPartition, ByteBuffer> entries,
                               Consumer<Map<TopicPartition, ProduceResult>> callback) {
+        Map<TopicPartition, Function<Partition, LeaderAppend>> appends = new LinkedHashMap<>();
+        entries.forEach((tp, records) -> appends.put(tp, partition -> partition.appendAsLeader(records, requiredAcks)));
+        append(timeoutMs, requiredAcks, appends, callback);
+    }
+
+    /** A transaction's marker, as its coordinator sends it (WriteTxnMarkers). */
+    public record TxnMarker(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit) {
+    }
+
+    /**
+     * WriteTxnMarkers: appends {@code marker} to each of {@code partitions} as leader and answers
+     * through {@code callback} as an acks=all produce does: once each is below the high watermark, or
+     * with REQUEST_TIMED_OUT after {@code timeoutMs}.
+     */
+    public void appendMarkers(long timeoutMs, TxnMarker marker, Collection<TopicPartition> partitions,
+                              Consumer<Map<TopicPartition, ProduceResult>> callback) {
+        Map<TopicPartition, Function<Partition, LeaderAppend>> appends = new LinkedHashMap<>();
+        partitions.forEach(tp -> appends.put(tp, partition -> partition.appendMarkerAsLeader(marker.producerId(),
+                marker.producerEpoch(), marker.coordinatorEpoch(), marker.commit())));
+        append(timeoutMs, Partition.ACKS_ALL, appends, callback);
+    }
+
+    private void append(long timeoutMs, short requiredAcks, Map<TopicPartition, Function<Partition, LeaderAppend>> appends,
+                        Consumer<Map<TopicPartition, ProduceResult>> callback) {
         Map<TopicPartition, ProduceResult> results = new LinkedHashMap<>();
         Map<TopicPartition, Long> awaitedOffsets = new HashMap<>();
         Map<TopicPartition, CompletableFuture<?>> flushes = new HashMap<>();
-        entries.forEach((tp, records) -> {
+        appends.forEach((tp, append) -> {
             try {
                 Partition partition = hostedPartition(tp);
-                LeaderAppend appended = partition.appendAsLeader(records, requiredAcks);
+                LeaderAppend appended = append.apply(partition);
                 results.put(tp, new ProduceResult(Errors.NONE, null, appended.firstOffset(), appended.logStartOffset()));
                 awaitedOffsets.put(tp, appended.lastOffset() + 1);
                 if (!appended.flushed().isDone() || appended.flushed().isCompletedExceptionally()) {
@@ -521,8 +567,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
                     Optional<EpochEndOffset> diverging = partition.divergingEpoch(wanted.lastFetchedEpoch(),
                             wanted.fetchOffset());
                     if (diverging.isPresent()) { // its fetch offset means nothing yet: it must not count
-                        results.add(new FetchResult(Errors.NONE, partitionLog.highWatermark(),
-                                partitionLog.logStartOffset(), FileSlice.EMPTY, diverging));
+                        results.add(new FetchResult(Errors.NONE, partitionLog, FileSlice.EMPTY, diverging, null));
                         continue;
                     }
                 }
@@ -536,18 +581,22 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
                     }
                 }
                 long highWatermark = partitionLog.highWatermark();
+                long lastStableOffset = partitionLog.lastStableOffset();
                 FileSlice slice = partitionLog.read(wanted.fetchOffset(), Math.min(wanted.maxBytes(), budget),
                         params.isolation(), minOneBatch);
                 if (!slice.isEmpty()) {
                     minOneBatch = false;
                     budget = Math.max(0, budget - slice.length());
                 }
-                results.add(new FetchResult(Errors.NONE, highWatermark, partitionLog.logStartOffset(), slice));
+                List<AbortedTxn> aborted = params.isolation() == FetchIsolation.TXN_COMMITTED
+                        ? partitionLog.abortedTransactionsForRead(wanted.fetchOffset(), slice) : null;
+                results.add(new FetchResult(Errors.NONE, highWatermark, lastStableOffset, partitionLog.logStartOffset(),
+                        slice, Optional.empty(), aborted));
             } catch (OffsetOutOfRangeException e) {
                 // With the log's bounds, so that a follower behind the log start knows where to start over.
                 results.add(partition(wanted.topicPartition()).map(Partition::log)
-                        .map(log -> new FetchResult(Errors.OFFSET_OUT_OF_RANGE, log.highWatermark(), log.logStartOffset(),
-                                FileSlice.EMPTY))
+                        .map(log -> new FetchResult(Errors.OFFSET_OUT_OF_RANGE, log, FileSlice.EMPTY, Optional.empty(),
+                                null))
                         .orElseGet(() -> FetchResult.failed(e)));
             } catch (RuntimeException e) {
                 results.add(FetchResult.failed(e));
@@ -556,7 +605,10 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         return results;
     }
 
-    /** Waits for data to fetch: a partition's high watermark (a follower: log end offset) moving past its fetch offset. */
+    /**
+     * Waits for data to fetch: a partition's high watermark (a follower: log end offset; READ_COMMITTED:
+     * last stable offset) moving past its fetch offset.
+     */
     private final class DelayedFetch extends DelayedOperation {
         private final FetchParams params;
         private final List<FetchPartition> requested;
@@ -581,8 +633,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
                 if (wanted.fetchOffset() < partitionLog.logStartOffset() || wanted.fetchOffset() > partitionLog.logEndOffset()) {
                     return forceComplete(); // out of range: the read says so
                 }
-                long readable = params.fromFollower() ? partitionLog.logEndOffset() : partitionLog.highWatermark();
-                if (readable > wanted.fetchOffset()) {
+                if (params.readableEnd(partitionLog) > wanted.fetchOffset()) {
                     if (params.minBytes() <= 1) {
                         return forceComplete();
                     }

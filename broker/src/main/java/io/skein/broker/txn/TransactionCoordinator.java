@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -60,6 +61,13 @@ public final class TransactionCoordinator implements MetadataPublisher, AutoClos
 
     public TransactionConfig config() {
         return config;
+    }
+
+    /** The broker that coordinates {@code transactionalId}: the leader of its partition, if it has one. */
+    public OptionalInt coordinatorId(String transactionalId) {
+        TopicImage topic = image.topic(TRANSACTION_STATE_TOPIC);
+        var partition = topic == null ? null : topic.partition(partitionFor(transactionalId));
+        return partition != null && partition.hasLeader() ? OptionalInt.of(partition.leader()) : OptionalInt.empty();
     }
 
     /** The partition of {@code __transaction_state} holding {@code transactionalId}, by the topic's partition count. */

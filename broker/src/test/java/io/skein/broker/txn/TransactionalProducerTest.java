@@ -17,6 +17,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -26,11 +27,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Transactional producers of the project's kafka-clients against a real node, as far as the
- * coordinator alone takes them: they find the coordinator, read transaction.version 2 (TV2), get
- * their producer id, and a second producer of the same transactional id fences the first. A commit
- * that completes needs the leaders' side (markers appended, TV2 partitions added on produce); until
- * then transactions are served only with {@code unstable.api.versions.enable}.
+ * Transactional producers of the project's kafka-clients against a real node: they find the
+ * coordinator, read transaction.version 2 (TV2), get their producer id, and a second producer of the
+ * same transactional id fences the first. Transactions are served only with
+ * {@code unstable.api.versions.enable}; commits and aborts end to end are {@link TransactionsEndToEndTest}'s.
  */
 @Timeout(120)
 class TransactionalProducerTest {
@@ -84,7 +84,10 @@ class TransactionalProducerTest {
             second.initTransactions();
             first.beginTransaction();
             first.send(new ProducerRecord<>("fenced", "k", "v"));
-            assertThrows(ProducerFencedException.class, first::commitTransaction);
+            // The leader asks the coordinator to add the partition, which refuses the old epoch; as Kafka's
+            // leaders do, the producer is told INVALID_PRODUCER_EPOCH, an abortable error. Its abort is fenced.
+            assertThrows(InvalidProducerEpochException.class, first::commitTransaction);
+            assertThrows(ProducerFencedException.class, first::abortTransaction);
         }
     }
 

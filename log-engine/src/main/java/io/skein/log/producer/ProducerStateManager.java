@@ -270,6 +270,15 @@ public final class ProducerStateManager {
     }
 
     /**
+     * Whether {@code producerId}, in {@code producerEpoch}, has a transaction ongoing here: a leader
+     * asks its coordinator before a producer's first transactional batch of a transaction, not after.
+     */
+    public synchronized boolean hasOngoingTransaction(long producerId, short producerEpoch) {
+        ProducerEntry entry = producers.get(producerId);
+        return entry != null && entry.epoch == producerEpoch && entry.currentTxnFirstOffset >= 0;
+    }
+
+    /**
      * The first offset that is not yet stable, as Kafka defines it: the first offset of an ongoing
      * transaction, or of one whose marker is not yet below the high watermark. Empty if every offset is.
      */
