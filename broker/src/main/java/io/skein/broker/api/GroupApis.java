@@ -114,8 +114,7 @@ final class GroupApis {
         OffsetCommitRequestData request = (OffsetCommitRequestData) context.request().data();
         MetadataImage image = cluster.image();
         OffsetCommitResponseData response = new OffsetCommitResponseData();
-        Map<TopicPartition, OffsetCommitResponsePartition> answers = new LinkedHashMap<>();
-        Map<TopicPartition, OffsetCommits.Commit> commits = new LinkedHashMap<>();
+        RequestedCommits commits = new RequestedCommits();
         for (OffsetCommitRequestData.OffsetCommitRequestTopic topic : request.topics()) {
             Optional<TopicImage> found = cluster.topic(image, topic.name(), topic.topicId());
             OffsetCommitResponseTopic answered = new OffsetCommitResponseTopic().setName(topic.name())
@@ -125,23 +124,17 @@ final class GroupApis {
                 OffsetCommitResponsePartition answer = new OffsetCommitResponsePartition()
                         .setPartitionIndex(partition.partitionIndex());
                 answered.partitions().add(answer);
-                if (found.isEmpty() || found.get().partition(partition.partitionIndex()) == null) {
-                    answer.setErrorCode((found.isEmpty() && !ClusterView.isZero(topic.topicId()) ? Errors.UNKNOWN_TOPIC_ID
-                            : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
-                    continue;
-                }
-                TopicPartition tp = new TopicPartition(found.get().name(), partition.partitionIndex());
-                answers.put(tp, answer);
-                commits.put(tp, new OffsetCommits.Commit(partition.committedOffset(), partition.committedLeaderEpoch(),
-                        partition.committedMetadata()));
+                commits.add(found, topic.topicId(), partition.partitionIndex(), new OffsetCommits.Commit(
+                        partition.committedOffset(), partition.committedLeaderEpoch(), partition.committedMetadata()),
+                        error -> answer.setErrorCode(error.code()));
             }
         }
-        if (commits.isEmpty()) {
+        if (commits.commits().isEmpty()) {
             return CompletableFuture.completedFuture(response);
         }
         return coordinator.commitOffsets(request.groupId(), request.generationIdOrMemberEpoch(), request.memberId(),
-                request.groupInstanceId(), request.retentionTimeMs(), commits).thenApply(results -> {
-                    results.forEach((tp, error) -> answers.get(tp).setErrorCode(error.code()));
+                request.groupInstanceId(), request.retentionTimeMs(), commits.commits()).thenApply(results -> {
+                    commits.answer(results);
                     return response;
                 });
     }

@@ -9,8 +9,6 @@ import io.skein.broker.txn.AddPartitionsToTxnManager;
 import io.skein.broker.util.Futures;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.TopicImage;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -58,8 +56,7 @@ final class TxnOffsetCommitApi implements Api {
         short version = context.request().apiVersion();
         MetadataImage image = cluster.image();
         TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
-        Map<TopicPartition, TxnOffsetCommitResponsePartition> answers = new LinkedHashMap<>();
-        Map<TopicPartition, OffsetCommits.Commit> commits = new LinkedHashMap<>();
+        RequestedCommits commits = new RequestedCommits();
         for (TxnOffsetCommitRequestTopic topic : request.topics()) {
             Optional<TopicImage> found = cluster.topic(image, topic.name(), topic.topicId());
             TxnOffsetCommitResponseTopic answered = new TxnOffsetCommitResponseTopic().setName(topic.name())
@@ -69,25 +66,19 @@ final class TxnOffsetCommitApi implements Api {
                 TxnOffsetCommitResponsePartition answer = new TxnOffsetCommitResponsePartition()
                         .setPartitionIndex(partition.partitionIndex());
                 answered.partitions().add(answer);
-                if (found.isEmpty() || found.get().partition(partition.partitionIndex()) == null) {
-                    answer.setErrorCode((found.isEmpty() && !ClusterView.isZero(topic.topicId()) ? Errors.UNKNOWN_TOPIC_ID
-                            : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
-                    continue;
-                }
-                TopicPartition tp = new TopicPartition(found.get().name(), partition.partitionIndex());
-                answers.put(tp, answer);
-                commits.put(tp, new OffsetCommits.Commit(partition.committedOffset(), partition.committedLeaderEpoch(),
-                        partition.committedMetadata()));
+                commits.add(found, topic.topicId(), partition.partitionIndex(), new OffsetCommits.Commit(
+                        partition.committedOffset(), partition.committedLeaderEpoch(), partition.committedMetadata()),
+                        error -> answer.setErrorCode(forVersion(error, version).code()));
             }
         }
-        if (commits.isEmpty()) {
+        if (commits.commits().isEmpty()) {
             return CompletableFuture.completedFuture(response);
         }
         TransactionalProducer producer = new TransactionalProducer(request.producerId(), request.producerEpoch());
         return coordinator.commitTransactionalOffsets(request.groupId(), producer, request.generationIdOrMemberEpoch(),
-                request.memberId(), request.groupInstanceId(), commits,
+                request.memberId(), request.groupInstanceId(), commits.commits(),
                 offsets -> verify(request.transactionalId(), producer, offsets, version)).thenApply(results -> {
-                    results.forEach((tp, error) -> answers.get(tp).setErrorCode(forVersion(error, version).code()));
+                    commits.answer(results);
                     return response;
                 });
     }
