@@ -38,10 +38,13 @@ import org.slf4j.LoggerFactory;
  * Runs the shards of a coordinator, one per partition of its internal topic that this broker leads
  * (Kafka's {@code CoordinatorRuntime}, much reduced). A shard is loaded by replaying its partition
  * from log start, then runs operations: each returns records and an answer; the runtime appends the
- * records with acks=all, replays them into the shard once written, and answers. Answers of writes
- * come in the order the writes were made; an answer that writes nothing reads only written state, so
- * it need not wait. When leadership leaves, the shard is unloaded and whatever is pending is
- * answered {@code NOT_COORDINATOR}.
+ * records with acks=all, replays them into the shard once written, and answers. A transactional
+ * write's records go out as the producer's transactional batch and are replayed as its; the marker
+ * that ends the transaction in the partition is written by the runtime too, in order with the writes,
+ * and replayed once written. A load replays both as they are in the log, so a shard has one definition
+ * of them. Answers of writes come in the order the writes were made; an answer that writes nothing
+ * reads only written state, so it need not wait. When leadership leaves, the shard is unloaded and
+ * whatever is pending is answered {@code NOT_COORDINATOR}.
  *
  * <p>Threads: each shard has a serial executor on a pool of two threads: its state, its timers and
  * every write completion are touched there only. One timer thread hands due timers to the shards'
