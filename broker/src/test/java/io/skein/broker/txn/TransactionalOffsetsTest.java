@@ -35,10 +35,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.message.OffsetFetchRequestData;
-import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup;
-import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopics;
-import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -203,11 +199,7 @@ class TransactionalOffsetsTest {
 
     private static OffsetFetchResponsePartitions stableFetch(String groupId, TopicPartition tp) throws Exception {
         try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
-            OffsetFetchResponseData response = client.call(new OffsetFetchRequestData().setRequireStable(true)
-                    .setGroups(List.of(new OffsetFetchRequestGroup().setGroupId(groupId).setTopics(List.of(
-                            new OffsetFetchRequestTopics().setName(tp.topic()).setPartitionIndexes(List.of(tp.partition())))))),
-                    (short) 8);
-            return response.groups().get(0).topics().get(0).partitions().get(0);
+            return client.committedOffset(groupId, tp, true);
         }
     }
 
