@@ -19,6 +19,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic;
@@ -256,10 +257,18 @@ class TransactionLeaderTest {
 
     private static Errors txnOffsetCommit(RawKafkaClient client, String transactionalId, long producerId,
                                           String groupId, TopicPartition tp, long offset, short version) throws Exception {
+        return txnOffsetCommit(client, transactionalId, producerId, groupId,
+                new TxnOffsetCommitRequestTopic().setName(tp.topic()), tp.partition(), offset, version);
+    }
+
+    /** TxnOffsetCommit of one partition of {@code topic}, named by name (up to v5) or id (v6). */
+    private static Errors txnOffsetCommit(RawKafkaClient client, String transactionalId, long producerId,
+                                          String groupId, TxnOffsetCommitRequestTopic topic, int partition, long offset,
+                                          short version) throws Exception {
         TxnOffsetCommitResponseData response = client.call(new TxnOffsetCommitRequestData()
                 .setTransactionalId(transactionalId).setGroupId(groupId).setProducerId(producerId).setProducerEpoch((short) 0)
-                .setTopics(List.of(new TxnOffsetCommitRequestTopic().setName(tp.topic()).setPartitions(List.of(
-                        new TxnOffsetCommitRequestPartition().setPartitionIndex(tp.partition()).setCommittedOffset(offset))))),
+                .setTopics(List.of(topic.setPartitions(List.of(
+                        new TxnOffsetCommitRequestPartition().setPartitionIndex(partition).setCommittedOffset(offset))))),
                 version);
         return Errors.forCode(response.topics().get(0).partitions().get(0).errorCode());
     }
@@ -287,7 +296,15 @@ class TransactionLeaderTest {
             assertEquals(Errors.INVALID_TXN_STATE,
                     txnOffsetCommit(client, "offsets-txn", producerId, "consumers", consumed, 5, (short) 3));
             assertEquals(Errors.NONE,
-                    txnOffsetCommit(client, "offsets-txn", producerId, "consumers", consumed, 5, (short) 5));
+                    txnOffsetCommit(client, "offsets-txn", producerId, "consumers", consumed, 4, (short) 5));
+            Uuid topicId;
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", node.bootstrap()))) {
+                topicId = admin.describeTopics(List.of(consumed.topic())).allTopicNames().get().get(consumed.topic()).topicId();
+            }
+            assertEquals(Errors.NONE, txnOffsetCommit(client, "offsets-txn", producerId, "consumers",
+                    new TxnOffsetCommitRequestTopic().setTopicId(topicId), 0, 5, (short) 6), "v6 names topics by id");
+            assertEquals(Errors.UNKNOWN_TOPIC_ID, txnOffsetCommit(client, "offsets-txn", producerId, "consumers",
+                    new TxnOffsetCommitRequestTopic().setTopicId(Uuid.randomUuid()), 0, 5, (short) 6));
             assertEquals(Errors.UNSTABLE_OFFSET_COMMIT.code(), client.committedOffset("consumers", consumed, true).errorCode());
 
             EndTxnResponseData ended = client.call(new EndTxnRequestData().setTransactionalId("offsets-txn")
