@@ -1,7 +1,6 @@
 package io.skein.broker.api;
 
 import com.google.re2j.Pattern;
-import com.google.re2j.PatternSyntaxException;
 import io.skein.broker.network.RequestContext;
 import io.skein.broker.txn.TransactionCoordinator;
 import io.skein.broker.txn.TransactionFilter;
@@ -12,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.errors.InvalidRegularExpression;
 import org.apache.kafka.common.message.DescribeTransactionsRequestData;
 import org.apache.kafka.common.message.DescribeTransactionsResponseData;
 import org.apache.kafka.common.message.ListTransactionsRequestData;
@@ -56,9 +56,8 @@ final class TransactionAdminApis {
         }
         Optional<Pattern> pattern;
         try {
-            String wanted = request.transactionalIdPattern();
-            pattern = wanted == null || wanted.isEmpty() ? Optional.empty() : Optional.of(Pattern.compile(wanted));
-        } catch (PatternSyntaxException e) {
+            pattern = TransactionFilter.transactionalIdPattern(request.transactionalIdPattern());
+        } catch (InvalidRegularExpression e) {
             return CompletableFuture.completedFuture(new ListTransactionsResponseData()
                     .setErrorCode(Errors.INVALID_REGULAR_EXPRESSION.code()));
         }

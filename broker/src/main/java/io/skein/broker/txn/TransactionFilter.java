@@ -1,8 +1,10 @@
 package io.skein.broker.txn;
 
 import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.kafka.common.errors.InvalidRegularExpression;
 
 /**
  * Which transactional ids ListTransactions asks for, with Kafka's semantics: an empty set of producer
@@ -22,6 +24,23 @@ public record TransactionFilter(Set<Long> producerIds, Optional<Set<TransactionS
     public TransactionFilter {
         producerIds = Set.copyOf(producerIds);
         states = states.map(Set::copyOf);
+    }
+
+    /**
+     * A transactional id pattern as Kafka's brokers read it: none if null or empty, else RE2.
+     *
+     * @throws InvalidRegularExpression with Kafka's message if it does not compile
+     */
+    public static Optional<Pattern> transactionalIdPattern(String pattern) {
+        if (pattern == null || pattern.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Pattern.compile(pattern));
+        } catch (PatternSyntaxException e) {
+            throw new InvalidRegularExpression("Transaction ID pattern `" + pattern
+                    + "` is not a valid regular expression: " + e.getMessage() + ".");
+        }
     }
 
     boolean matches(TransactionMetadata transaction, long nowMs) {
