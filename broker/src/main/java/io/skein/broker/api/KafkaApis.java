@@ -78,6 +78,10 @@ public final class KafkaApis implements RequestHandler {
             apis.put(ApiKeys.END_TXN, transactionApis::endTxn);
             apis.put(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersApi(cluster, replicaManager,
                     config.getInt(NodeConfig.REQUEST_TIMEOUT_MS)));
+            TransactionAdminApis adminApis = new TransactionAdminApis(transactionCoordinator);
+            apis.put(ApiKeys.DESCRIBE_TRANSACTIONS, adminApis::describeTransactions);
+            apis.put(ApiKeys.LIST_TRANSACTIONS, adminApis::listTransactions);
+            apis.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersApi(cluster, replicaManager));
         }
         apis.put(ApiKeys.API_VERSIONS, new ApiVersionsApi(apis.keySet(), cluster));
     }
