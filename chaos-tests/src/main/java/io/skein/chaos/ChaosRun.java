@@ -7,9 +7,7 @@ import io.skein.chaos.cluster.ChaosNode;
 import io.skein.chaos.cluster.SkeinCluster;
 import io.skein.chaos.cluster.Topology;
 import io.skein.chaos.history.History;
-import io.skein.chaos.history.Op;
-import io.skein.chaos.history.Op.Fn;
-import io.skein.chaos.history.Op.Type;
+import io.skein.chaos.history.Op.Write;
 import io.skein.chaos.nemesis.Nemesis;
 import io.skein.chaos.nemesis.ProtocolWatch;
 import io.skein.chaos.nemesis.Target;
@@ -111,8 +109,8 @@ public record ChaosRun(Topology topology, List<String> nemeses, Duration timeLim
      */
     private void awaitWritesToEveryPartition(History history) throws InterruptedException {
         long deadline = System.nanoTime() + WARM_UP_BOUND.toNanos();
-        while (history.ops().stream().filter(op -> op.is(Type.OK, Fn.SEND)).map(Op::partition).distinct().count()
-                < partitions) {
+        while (history.ops().stream().flatMap(op -> op.acknowledgedWrites().stream()).map(Write::partition).distinct()
+                .count() < partitions) {
             if (System.nanoTime() >= deadline) {
                 throw new IllegalStateException("Not every partition of " + TOPIC + " took a write within "
                         + WARM_UP_BOUND.toSeconds() + " s: no run to judge");
