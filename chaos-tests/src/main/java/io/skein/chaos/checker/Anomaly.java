@@ -43,6 +43,11 @@ public record Anomaly(Kind kind, int partition, long offset, String value, Strin
          */
         TORN,
         /**
+         * A value consumed by two committed consume-transform-produce transactions: its offset, committed
+         * with the first, should have kept any later one from reading it (exactly-once processing, KIP-447).
+         */
+        REPROCESSED,
+        /**
          * Two in-sync replicas of a partition hold different batches below their high watermarks, as
          * their logs on disk show after the run ({@link io.skein.chaos.replica.DivergenceCheck}).
          */

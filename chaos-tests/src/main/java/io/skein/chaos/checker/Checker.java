@@ -130,6 +130,7 @@ public final class Checker {
             }
         });
         checkAbortedReads(history, written);
+        checkReprocessed(history);
         TornTransactions.check(written, ReaderView.of(history), this::add);
         checkSendOrder(acked);
         checkPollOrder(history, finalOffsets);
@@ -178,6 +179,28 @@ public final class Checker {
             add(Kind.ABORTED_READ, first.partition(), first.offset(), value, write.process(),
                     "written by a transaction that did not commit (history op " + write.completed() + "), read by "
                             + by.get(0) + (by.size() > 1 ? " and " + (by.size() - 1) + " more time(s)" : ""));
+        });
+    }
+
+    /** Values polled by more than one committed transaction (a consume-transform-produce member's). */
+    private void checkReprocessed(List<Op> history) {
+        Map<String, List<Op>> consumedBy = new LinkedHashMap<>();
+        Map<String, Read> firstRead = new HashMap<>();
+        for (Op op : history) {
+            if (op.is(Type.OK, Fn.TXN) && op.reads() != null) {
+                for (Read read : op.reads()) {
+                    firstRead.putIfAbsent(read.value(), read);
+                    consumedBy.computeIfAbsent(read.value(), v -> new ArrayList<>()).add(op);
+                }
+            }
+        }
+        consumedBy.forEach((value, transactions) -> {
+            if (transactions.size() > 1) {
+                Read read = firstRead.get(value);
+                add(Kind.REPROCESSED, read.partition(), read.offset(), value, transactions.get(1).process(),
+                        "consumed by the committed transactions of " + transactions.stream()
+                                .map(op -> op.process() + " (history op " + op.index() + ")").toList());
+            }
         });
     }
 

@@ -40,9 +40,14 @@ class CheckerTest {
 
     /** A transaction of {@code producer} that sent {@code writes} and came to {@code outcome}. */
     private void txn(String producer, Type outcome, Write... writes) {
+        consumeInTxn(producer, outcome, null, writes);
+    }
+
+    /** A transaction that polled {@code polled} as well. */
+    private void consumeInTxn(String producer, Type outcome, List<Read> polled, Write... writes) {
         List<Write> planned = java.util.Arrays.stream(writes).map(write -> new Write(write.partition(), write.value(),
                 null)).toList();
-        history.completeTxn(history.invokeTxn(producer, planned), outcome, List.of(writes), null,
+        history.completeTxn(history.invokeTxn(producer, planned), outcome, List.of(writes), polled,
                 outcome == Type.OK ? null : outcome == Type.FAIL ? "aborted" : "TimeoutException");
     }
 
@@ -322,6 +327,32 @@ class CheckerTest {
         finalRead(0, 3, "c", 5, "a");
         finalRead(1, 0, "b", 2, "d");
         assertOnly(Kind.NONMONOTONIC_SEND, 1, check());
+    }
+
+    /** A member turns "a" and commits; turns "b", aborts, goes back to its offsets and turns "b" again. */
+    @Test
+    void anInputTurnedAgainAfterAnAbortIsConsumedOnce() {
+        send("producer-1", 0, "a", 0);
+        send("producer-1", 0, "b", 1);
+        consumeInTxn("ctp-1", Type.OK, reads(0, 0, "a"), w(1, "ctp-1-1-0", 0));
+        consumeInTxn("ctp-1", Type.FAIL, reads(0, 1, "b"), w(1, "ctp-1-2-0", 1));
+        history.info("ctp-1", Fn.ASSIGN, "back to the group's committed offsets of [chaos-0]");
+        consumeInTxn("ctp-1", Type.OK, reads(0, 1, "b"), w(1, "ctp-1-3-0", 3));
+        finalRead(0, 0, "a", 1, "b");
+        finalRead(1, 0, "ctp-1-1-0", 3, "ctp-1-3-0");
+        assertTrue(check().valid(), check().anomalies().toString());
+    }
+
+    @Test
+    void anInputConsumedByTwoCommittedTransactionsIsReprocessed() {
+        send("producer-1", 0, "a", 0);
+        consumeInTxn("ctp-1", Type.OK, reads(0, 0, "a"), w(1, "ctp-1-1-0", 0));
+        consumeInTxn("ctp-2", Type.OK, reads(0, 0, "a"), w(1, "ctp-2-1-0", 1)); // a rebalance, offsets not kept
+        finalRead(0, 0, "a");
+        finalRead(1, 0, "ctp-1-1-0", 1, "ctp-2-1-0");
+        CheckResult result = check();
+        assertOnly(Kind.REPROCESSED, 1, result);
+        assertEquals("ctp-2", result.anomalies().get(Kind.REPROCESSED).get(0).process());
     }
 
     @Test
