@@ -62,10 +62,11 @@ abstract class TransactionalClient implements Runnable {
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, name);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, name);
-        // Short enough that a frozen coordinator or leader leaves commits of unknown outcome, and that a
-        // transaction an abandoned producer left open is aborted by the coordinator soon.
+        // A commit (and initTransactions) gives up after max.block.ms: shorter than a fault's hold, so that a
+        // frozen coordinator leaves commits of unknown outcome and their EndTxn in its socket. A transaction
+        // an abandoned producer left open is aborted by the coordinator soon after its timeout.
         props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "10000");
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "3000");
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "10000");
         props.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "100");
