@@ -105,13 +105,13 @@ public final class ChaosMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<String> faults = faults();
+        WorkloadMode mode = workloadMode();
         String why = SkeinCluster.unavailableBecause();
         if (why != null) {
             System.err.println("chaos: " + why);
             return 1;
         }
         Durability durability = unsafe ? Durability.UNSAFE : Durability.SAFE;
-        WorkloadMode mode = workloadMode();
         long firstSeed = seed != null ? seed : System.nanoTime();
         String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         if (runs == 1) {
