@@ -54,7 +54,7 @@ public final class Checker {
         Map<String, Set<Position>> positionsOf = new LinkedHashMap<>();
 
         for (Op op : history) {
-            if (op.f() == Fn.NEMESIS || op.f() == Fn.ASSIGN) {
+            if (op.f() == Fn.NEMESIS || op.f() == Fn.ASSIGN || op.f() == Fn.COMMIT) {
                 continue;
             }
             switch (op.type()) {

@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The record of a run, shared by every client thread and the nemesis: each entry gets the next
@@ -92,6 +94,16 @@ public final class History implements AutoCloseable {
             }
         }
         return op;
+    }
+
+    /** The latest entry {@code which} matches, found from the end without copying the history. */
+    public synchronized Optional<Op> latest(Predicate<Op> which) {
+        for (int i = ops.size() - 1; i >= 0; i--) {
+            if (which.test(ops.get(i))) {
+                return Optional.of(ops.get(i));
+            }
+        }
+        return Optional.empty();
     }
 
     public synchronized List<Op> ops() {

@@ -46,6 +46,11 @@ public record Op(long index, long timeNanos, String process, Type type, Fn f, In
          * if the commit's outcome is unknown.
          */
         TXN,
+        /**
+         * A transactional producer is about to commit its transaction under way (EndTxn, 100 ms later): a
+         * moment, recorded as info, for faults to strike at; the transaction's own op says how it ended.
+         */
+        COMMIT,
         /** A consumer's poll: the records it returned. */
         POLL,
         /** A consumer's partitions changed (subscribe, rebalance, assign): where it reads from restarts. */

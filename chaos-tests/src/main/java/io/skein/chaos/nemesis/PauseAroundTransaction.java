@@ -3,6 +3,7 @@ package io.skein.chaos.nemesis;
 import io.skein.broker.coordinator.CoordinatorRuntime;
 import io.skein.broker.txn.TransactionCoordinator;
 import io.skein.chaos.cluster.ChaosNode;
+import io.skein.chaos.history.History;
 import io.skein.chaos.history.Op;
 import io.skein.chaos.history.Op.Fn;
 import io.skein.chaos.history.Op.Type;
@@ -21,8 +22,9 @@ import java.util.Set;
  * classic protocol let a delayed EndTxn end a later transaction (KAFKA-17754). While a producer's
  * transaction is under way, the node that takes its EndTxn (the leader of its {@code __transaction_state}
  * partition: its coordinator), or the leader of a partition it writes to (which takes its records and
- * markers), is frozen (SIGSTOP). What the client and the coordinator send it waits in its sockets; the
- * commit times out, its outcome unknown, and the client goes on with a new producer of the same
+ * markers), is frozen (SIGSTOP) the moment the producer asks to commit it ({@code Fn.COMMIT} in the
+ * history; if no commit comes soon, during the transaction). What the client and the coordinator send
+ * it waits in its sockets; the commit times out, its outcome unknown, and the client goes on with a new producer of the same
  * transactional id; the frozen node is fenced and its partitions move. On healing it resumes and handles
  * what it was sent, late: a delayed EndTxn, delayed markers, a delayed produce.
  */
@@ -31,6 +33,8 @@ final class PauseAroundTransaction implements Fault {
 
     /** How long it waits for a transaction under way (every transactional producer reopening, say). */
     private static final Duration UNDER_WAY_BOUND = Duration.ofSeconds(20);
+    /** How long it then waits for that producer to ask for a commit (a commit's moment is milliseconds). */
+    private static final Duration COMMIT_BOUND = Duration.ofSeconds(10);
 
     private final Aim aim;
     private ChaosNode victim;
@@ -47,7 +51,9 @@ final class PauseAroundTransaction implements Fault {
         if (underWay.isEmpty()) {
             return name + ": no transaction under way within " + UNDER_WAY_BOUND.toSeconds() + " s";
         }
-        Op txn = underWay.get();
+        Optional<Op> committing = awaitCommit(target.history(), underWay.get().process())
+                .filter(op -> !op.writes().isEmpty());
+        Op txn = committing.orElse(underWay.get());
         String partition;
         int leader;
         if (aim == Aim.COORDINATOR) {
@@ -69,9 +75,27 @@ final class PauseAroundTransaction implements Fault {
         }
         victim = target.cluster().node(leader);
         victim.pause();
-        return String.format("pause node %d, %s of %s (leader of %s), during its transaction of history op %d",
-                leader, aim == Aim.COORDINATOR ? "the transaction coordinator" : "a partition leader", txn.process(),
-                partition, txn.index());
+        return String.format("pause node %d, %s of %s (leader of %s), %s of history op %d", leader,
+                aim == Aim.COORDINATOR ? "the transaction coordinator" : "a partition leader", txn.process(), partition,
+                committing.isPresent() ? "as it commits its transaction" : "during its transaction", txn.index());
+    }
+
+    /**
+     * Waits up to {@link #COMMIT_BOUND} for {@code process} to ask to commit a transaction, and returns that
+     * transaction's invocation then. Polled every millisecond: the moment is short, and the history is
+     * searched from its end.
+     */
+    private static Optional<Op> awaitCommit(History history, String process) throws InterruptedException {
+        long deadline = System.nanoTime() + COMMIT_BOUND.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<Op> latest = history.latest(op -> op.process().equals(process)
+                    && (op.f() == Fn.TXN || op.f() == Fn.COMMIT));
+            if (latest.isPresent() && latest.get().f() == Fn.COMMIT) {
+                return history.latest(op -> op.process().equals(process) && op.is(Type.INVOKE, Fn.TXN));
+            }
+            Thread.sleep(1);
+        }
+        return Optional.empty();
     }
 
     /** A transaction invoked and not completed, of a producer chosen at random among those with one. */

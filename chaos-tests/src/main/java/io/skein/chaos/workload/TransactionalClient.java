@@ -2,6 +2,7 @@ package io.skein.chaos.workload;
 
 import io.skein.chaos.history.History;
 import io.skein.chaos.history.Op;
+import io.skein.chaos.history.Op.Fn;
 import io.skein.chaos.history.Op.Read;
 import io.skein.chaos.history.Op.Type;
 import io.skein.chaos.history.Op.Write;
@@ -33,6 +34,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 abstract class TransactionalClient implements Runnable {
     private static final Duration REOPEN_BACKOFF = Duration.ofMillis(500);
+    /**
+     * Between a transaction's last acknowledgement and its commit, as an application at work would: long
+     * enough for a fault that sees the history's {@code commit} entry to freeze a node before the EndTxn
+     * (freezing takes milliseconds; a commit is answered in a few).
+     */
+    private static final Duration DWELL_BEFORE_COMMIT = Duration.ofMillis(100);
 
     protected final String name;
     protected final String topic;
@@ -150,6 +157,8 @@ abstract class TransactionalClient implements Runnable {
                 return true;
             }
             beforeCommit(producer);
+            history.info(name, Fn.COMMIT, "commit of history op " + invoked.index());
+            Thread.sleep(DWELL_BEFORE_COMMIT.toMillis());
             commitAsked = true;
             producer.commitTransaction();
             history.completeTxn(invoked, Type.OK, acknowledged(plan.writes(), sends), plan.reads(), null);
