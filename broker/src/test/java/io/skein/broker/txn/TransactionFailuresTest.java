@@ -16,10 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -74,18 +72,8 @@ class TransactionFailuresTest {
         cluster.close();
     }
 
-    private static String bootstrapWithout(Node excluded) {
-        return cluster.brokers().stream().filter(b -> b != excluded && b.isRunning()).map(Node::address)
-                .collect(Collectors.joining(","));
-    }
-
-    private static Admin admin(Node excluded) {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapWithout(excluded),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000));
-    }
-
     private static TopicPartitionInfo describe(String topic, int partition, Node excluded) throws Exception {
-        try (Admin admin = admin(excluded)) {
+        try (Admin admin = cluster.admin(excluded)) {
             return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().get(partition);
         }
     }
@@ -110,7 +98,7 @@ class TransactionFailuresTest {
     }
 
     private static void createTopic(String topic, int partitions) throws Exception {
-        try (Admin admin = admin(null)) {
+        try (Admin admin = cluster.admin(null)) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 3)
                     .configs(Map.of("min.insync.replicas", "2")))).all().get();
         }
@@ -120,7 +108,7 @@ class TransactionFailuresTest {
     }
 
     private static KafkaProducer<String, String> producer(String transactionalId) {
-        return StringClients.producer(bootstrapWithout(null), Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+        return StringClients.producer(cluster.bootstrap(), Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG,
                 transactionalId, ProducerConfig.MAX_BLOCK_MS_CONFIG, "120000",
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000", ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000"));
     }
@@ -146,7 +134,7 @@ class TransactionFailuresTest {
      */
     private static List<String> readCommitted(String topic, int partitions, int expected) {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapWithout(null));
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<TopicPartition> tps = IntStream.range(0, partitions).mapToObj(p -> new TopicPartition(topic, p)).toList();
         List<String> values = new ArrayList<>();
