@@ -4,7 +4,7 @@
 #
 #   scripts/bench-groups.sh BOOTSTRAP [MEMBERS] [SYNC_COMMITS] [ASYNC_COMMITS] [ROUNDS] [HEARTBEAT_INTERVAL_MS]
 #
-# Compare with Apache Kafka: ../shared/bench/run-kafka.sh start single, then run this against
+# Compare with Apache Kafka: bench/run-kafka.sh start single, then run this against
 # 127.0.0.1:19092 and against a Skein node (whose group.initial.rebalance.delay.ms should match
 # Kafka's bench config, 0).
 set -euo pipefail

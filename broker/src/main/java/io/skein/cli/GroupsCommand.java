@@ -26,13 +26,10 @@ import picocli.CommandLine.Parameters;
 final class GroupsCommand {
     private static Output.Table offsets(List<GroupOffset> offsets) {
         Output.Table table = new Output.Table("TOPIC", "PARTITION", "COMMITTED", "LOG-END", "LAG", "MEMBER");
-        offsets.forEach(o -> table.row(o.getTopic(), o.getPartition(), dash(o.getCommittedOffset()),
-                dash(o.getLogEndOffset()), dash(o.getLag()), o.getMemberId().isEmpty() ? "-" : o.getMemberId()));
+        offsets.forEach(o -> table.row(o.getTopic(), o.getPartition(), Output.dash(o.getCommittedOffset()),
+                Output.dash(o.getLogEndOffset()), Output.dash(o.getLag()),
+                o.getMemberId().isEmpty() ? "-" : o.getMemberId()));
         return table;
-    }
-
-    private static String dash(long value) {
-        return value < 0 ? "-" : Long.toString(value);
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List groups.")

@@ -85,6 +85,11 @@ final class Output {
         }
     }
 
+    /** A number, or "-" where the API says "none" with a negative one. */
+    static String dash(long value) {
+        return value < 0 ? "-" : Long.toString(value);
+    }
+
     /** {@code [1, 2, 3]} as {@code 1,2,3}. */
     static String list(List<?> values) {
         return values.stream().map(String::valueOf).collect(Collectors.joining(","));

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.testing.ChildJvm;
+import io.skein.testing.KafkaTools;
 import io.skein.testing.TestNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -26,14 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/**
- * Kafka's own command-line tools against a real node, each run as {@code kafka-topics.sh} and friends
- * would: their main class, in a JVM of their own with the kafka-clients release they were built with.
- */
+/** Kafka's own command-line tools against a real node, each run as a Kafka distribution's scripts run it ({@link KafkaTools}). */
 @Timeout(300)
 class KafkaToolsTest {
-    private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(90);
-
     @TempDir
     static Path dir;
     static TestNode node;
@@ -49,10 +44,7 @@ class KafkaToolsTest {
     }
 
     private static ChildJvm.Result tool(Path stdin, String mainClass, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of("--bootstrap-server", node.bootstrap()));
-        all.addAll(List.of(args));
-        return ChildJvm.run(System.getProperty("skein.kafka.tools.version"), stdin, TOOL_TIMEOUT, mainClass,
-                all.toArray(String[]::new));
+        return KafkaTools.run(node.bootstrap(), stdin, mainClass, args);
     }
 
     private static ChildJvm.Result topics(String... args) throws Exception {
@@ -72,8 +64,7 @@ class KafkaToolsTest {
     }
 
     private static String succeeded(ChildJvm.Result result) {
-        assertEquals(0, result.exitCode(), result.output());
-        return result.output();
+        return KafkaTools.succeeded(result);
     }
 
     @Test

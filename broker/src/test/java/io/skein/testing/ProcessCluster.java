@@ -23,6 +23,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataRequestData.MetadataRequestTopic;
 import org.apache.kafka.common.message.MetadataResponseData;
@@ -311,7 +313,19 @@ public final class ProcessCluster implements AutoCloseable {
 
     /** The client listeners of the running brokers. */
     public String bootstrap() {
-        return brokers.stream().filter(Node::isRunning).map(Node::address).collect(Collectors.joining(","));
+        return bootstrapWithout(null);
+    }
+
+    /** The client listeners of the running brokers but {@code excluded} (a frozen one, say); null for none. */
+    public String bootstrapWithout(Node excluded) {
+        return brokers.stream().filter(b -> b != excluded && b.isRunning()).map(Node::address)
+                .collect(Collectors.joining(","));
+    }
+
+    /** An Admin client of the running brokers but {@code excluded}, with timeouts that ride out a failover. */
+    public Admin admin(Node excluded) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapWithout(excluded),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000));
     }
 
 

@@ -3,6 +3,7 @@ package io.skein.chaos;
 import io.skein.chaos.cluster.SkeinCluster;
 import io.skein.chaos.cluster.Topology;
 import io.skein.chaos.nemesis.Fault;
+import io.skein.chaos.workload.WorkloadMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -36,10 +37,29 @@ public final class ChaosMain implements Callable<Integer> {
             + "--nodes brokers; 0: every node is both (default: ${DEFAULT-VALUE})")
     int controllers;
 
-    @Option(names = "--nemesis", split = ",", description = "Faults, taken in turn (default: all): kill, pause, "
-            + "partition, isolate-leader, isolate-controller, loss, torn-tail, pause-followers, isolate-new-leader, "
-            + "partition-leader-from-controller, lagging-voter; with --unsafe also unclean-election, bit-rot")
+    @Option(names = "--nemesis", split = ",", description = "Faults, taken in turn (default: all; with --workload txn "
+            + "a pause-heavy mix aimed at transactions' ends): kill, pause, partition, isolate-leader, isolate-controller, "
+            + "loss, torn-tail, pause-followers, isolate-new-leader, partition-leader-from-controller, lagging-voter; "
+            + "with --workload txn also pause-txn-coordinator, pause-txn-leader; with --unsafe also "
+            + "unclean-election, bit-rot")
     List<String> nemeses;
+
+    /** As typed after --workload. */
+    enum WorkloadName { queue, txn }
+
+    @Option(names = "--workload", defaultValue = "queue", description = "queue: sends acknowledged one by one; txn: "
+            + "transactions of sends over several partitions, committed or aborted, read read_committed; nodes "
+            + "serve transactions (unstable.api.versions.enable=true) (default: ${DEFAULT-VALUE})")
+    WorkloadName workload;
+
+    @Option(names = "--read-uncommitted", description = "With --workload txn, a negative control: the live consumers "
+            + "read read_uncommitted, so the checks must find aborted reads")
+    boolean readUncommitted;
+
+    @Option(names = "--consume-transform-produce", description = "With --workload txn, also 2 group members that "
+            + "turn what they poll into new values, committing their offsets in the transaction "
+            + "(sendOffsetsToTransaction: needs TxnOffsetCommit)")
+    boolean consumeTransformProduce;
 
     @Option(names = "--time-limit", description = "Seconds of workload under faults, per run (default: 120, "
             + "or 40 with --runs)")
@@ -85,6 +105,7 @@ public final class ChaosMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<String> faults = faults();
+        WorkloadMode mode = workloadMode();
         String why = SkeinCluster.unavailableBecause();
         if (why != null) {
             System.err.println("chaos: " + why);
@@ -95,19 +116,34 @@ public final class ChaosMain implements Callable<Integer> {
         String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         if (runs == 1) {
             Path dir = Objects.requireNonNullElse(reportDir, Path.of("chaos-tests", "target", "chaos", "run-" + time));
-            boolean valid = run(faults, durability, timeLimit != null ? timeLimit : 120, firstSeed, dir).run().valid();
+            boolean valid = run(faults, durability, mode, timeLimit != null ? timeLimit : 120, firstSeed, dir).run()
+                    .valid();
             System.out.println("report: " + dir.resolve("report.html").toAbsolutePath());
             return valid ? 0 : 1;
         }
         Path dir = Objects.requireNonNullElse(reportDir, Path.of("chaos-tests", "target", "chaos", "soak-" + time));
         long perRun = timeLimit != null ? timeLimit : 40;
-        return Soak.run(runs, dir, i -> run(Soak.mix(faults, mix, i), durability, perRun, firstSeed + i,
+        return Soak.run(runs, dir, i -> run(Soak.mix(faults, mix, i), durability, mode, perRun, firstSeed + i,
                 dir.resolve("run-" + (i + 1)))) ? 0 : 1;
     }
 
-    private ChaosRun run(List<String> faults, Durability durability, long seconds, long runSeed, Path dir) {
+    private ChaosRun run(List<String> faults, Durability durability, WorkloadMode mode, long seconds, long runSeed,
+                         Path dir) {
         return new ChaosRun(topology(), faults, Duration.ofSeconds(seconds), Duration.ofSeconds(quiet),
-                Duration.ofSeconds(hold), partitions, durability, clockSkew, runSeed, brokerTarget, dir);
+                Duration.ofSeconds(hold), partitions, durability, mode, clockSkew, runSeed, brokerTarget, dir);
+    }
+
+    private WorkloadMode workloadMode() {
+        if (workload != WorkloadName.txn) {
+            if (readUncommitted || consumeTransformProduce) {
+                throw new ParameterException(spec.commandLine(), "--read-uncommitted and --consume-transform-produce "
+                        + "go with --workload txn");
+            }
+            return WorkloadMode.QUEUE;
+        }
+        WorkloadMode mode = WorkloadMode.TXN;
+        mode = readUncommitted ? mode.withReadUncommitted() : mode;
+        return consumeTransformProduce ? mode.withConsumeTransformProduce() : mode;
     }
 
     /** The faults asked for, checked against the cluster size and the configuration. */
@@ -116,7 +152,8 @@ public final class ChaosMain implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--runs and --mix take a positive number, --nodes 3 or "
                     + "more (topics have 3 replicas), --controllers 0 or more");
         }
-        List<String> faults = new ArrayList<>(nemeses != null ? nemeses : Fault.NAMES);
+        boolean txn = workload == WorkloadName.txn;
+        List<String> faults = new ArrayList<>(nemeses != null ? nemeses : txn ? Fault.TXN_MIX : Fault.NAMES);
         if (nemeses == null && unsafe) {
             faults.addAll(Fault.UNSAFE_NAMES);
         }
@@ -125,6 +162,9 @@ public final class ChaosMain implements Callable<Integer> {
                 Fault.named(fault);
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+            if (Fault.TXN_NAMES.contains(fault) && !txn) {
+                throw new ParameterException(spec.commandLine(), fault + " strikes transactions: add --workload txn");
             }
             if (Fault.UNSAFE_NAMES.contains(fault) && !unsafe) {
                 throw new ParameterException(spec.commandLine(), fault + " is for an unsafe configuration only: "

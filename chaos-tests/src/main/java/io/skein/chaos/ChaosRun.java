@@ -7,9 +7,7 @@ import io.skein.chaos.cluster.ChaosNode;
 import io.skein.chaos.cluster.SkeinCluster;
 import io.skein.chaos.cluster.Topology;
 import io.skein.chaos.history.History;
-import io.skein.chaos.history.Op;
-import io.skein.chaos.history.Op.Fn;
-import io.skein.chaos.history.Op.Type;
+import io.skein.chaos.history.Op.Write;
 import io.skein.chaos.nemesis.Nemesis;
 import io.skein.chaos.nemesis.ProtocolWatch;
 import io.skein.chaos.nemesis.Target;
@@ -17,6 +15,7 @@ import io.skein.chaos.replica.CatchUpCheck;
 import io.skein.chaos.replica.DivergenceCheck;
 import io.skein.chaos.report.Report;
 import io.skein.chaos.workload.Workload;
+import io.skein.chaos.workload.WorkloadMode;
 import io.skein.metadata.image.PartitionRegistration;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,12 +41,13 @@ import org.apache.kafka.common.TopicPartition;
  * @param nemeses      fault names ({@link io.skein.chaos.nemesis.Fault#named})
  * @param timeLimit    how long the workload runs under faults
  * @param durability   the brokers' and producers' settings
+ * @param workload     the workload: sends of their own, or transactions read read_committed
  * @param clockSkew    whether some nodes' wall clocks are off by a fixed amount throughout
  * @param brokerTarget Skein's built broker module ({@code broker/target})
  */
 public record ChaosRun(Topology topology, List<String> nemeses, Duration timeLimit, Duration quiet, Duration hold,
-                       int partitions, Durability durability, boolean clockSkew, long seed, Path brokerTarget,
-                       Path reportDir) {
+                       int partitions, Durability durability, WorkloadMode workload, boolean clockSkew, long seed,
+                       Path brokerTarget, Path reportDir) {
     private static final String TOPIC = "chaos";
     /** With clock skew: node 1 runs 47 s behind, node 3 83 s ahead, for the whole run. */
     private static final Map<Integer, String> SKEW = Map.of(1, "-47s", 3, "+83s");
@@ -63,6 +63,7 @@ public record ChaosRun(Topology topology, List<String> nemeses, Duration timeLim
                 "broker.heartbeat.interval.ms", "500", "replica.lag.time.max.ms", "4000",
                 "group.initial.rebalance.delay.ms", "0"));
         overrides.putAll(durability.brokerConfig());
+        overrides.putAll(workload.brokerConfig());
         try (SkeinCluster cluster = SkeinCluster.start(topology, brokerTarget, overrides, clockSkew ? SKEW : Map.of(),
                 durability.nodeJvmOptions());
              History history = History.writingTo(reportDir.resolve("history.jsonl"));
@@ -79,40 +80,48 @@ public record ChaosRun(Topology topology, List<String> nemeses, Duration timeLim
 
     private CheckResult run(SkeinCluster cluster, History history, ProtocolWatch watch) throws Exception {
         watch.admin().createTopics(List.of(new NewTopic(TOPIC, partitions, (short) 3))).all().get(60, TimeUnit.SECONDS);
-        Workload workload = new Workload(cluster.bootstrap(), TOPIC, partitions, history, durability.producerConfig());
-        workload.startProducers(2, 100);
-        workload.startAssignedConsumer();
-        workload.startGroupConsumers(2, "chaos-group");
+        Workload clients = new Workload(cluster.bootstrap(), TOPIC, partitions, history, durability.producerConfig(),
+                workload);
+        if (workload.transactional()) {
+            clients.startTransactionalProducers(2, 20, seed);
+            if (workload.consumeTransformProduce()) {
+                clients.startConsumeTransformProduce(2, "chaos-ctp", seed);
+            }
+        } else {
+            clients.startProducers(2, 100);
+        }
+        clients.startAssignedConsumer();
+        clients.startGroupConsumers(2, "chaos-group");
         awaitWritesToEveryPartition(history);
         try (Nemesis nemesis = new Nemesis(new Target(cluster, watch, history), nemeses, quiet, hold, seed)) {
             Thread.sleep(timeLimit.toMillis());
         } finally {
-            workload.close();
+            clients.close();
         }
         // The final read is of the healed cluster, so every replica first rejoins its ISR: a broker that
         // was cut off from the active controller keeps the metadata it last heard until its stream
         // resumes, and until then it answers as the leader it was, with that leader's high watermark
         // (as a Kafka broker would): a new consumer reading from it sees an older prefix.
         List<Anomaly> underReplicated = CatchUpCheck.check(watch::partitions, CATCH_UP_BOUND);
-        workload.finalRead(Duration.ofSeconds(60));
+        clients.finalRead(Duration.ofSeconds(60));
         CheckResult result = Checker.check(history.ops())
                 .with(underReplicated)
                 .with(divergence(cluster, watch));
-        String title = String.format("Skein chaos run: %s, nemesis %s, %s%s, %d s, seed %d", topology,
-                String.join(",", nemeses), durability, clockSkew ? ", clock skew " + SKEW : "", timeLimit.toSeconds(),
+        String title = String.format("Skein chaos run: %s, workload %s, nemesis %s, %s%s, %d s, seed %d", topology,
+                workload, String.join(",", nemeses), durability, clockSkew ? ", clock skew " + SKEW : "", timeLimit.toSeconds(),
                 seed);
         System.out.print(Report.write(reportDir, title, history.ops(), result));
         return result;
     }
 
     /**
-     * Faults start once every partition has acknowledged a write, so that they strike a cluster at
+     * Faults start once every partition has acknowledged (or committed) a write, so that they strike a cluster at
      * work (five nodes starting on two busy cores have taken a minute to serve every partition).
      */
     private void awaitWritesToEveryPartition(History history) throws InterruptedException {
         long deadline = System.nanoTime() + WARM_UP_BOUND.toNanos();
-        while (history.ops().stream().filter(op -> op.is(Type.OK, Fn.SEND)).map(Op::partition).distinct().count()
-                < partitions) {
+        while (history.ops().stream().flatMap(op -> op.acknowledgedWrites().stream()).map(Write::partition).distinct()
+                .count() < partitions) {
             if (System.nanoTime() >= deadline) {
                 throw new IllegalStateException("Not every partition of " + TOPIC + " took a write within "
                         + WARM_UP_BOUND.toSeconds() + " s: no run to judge");

@@ -23,7 +23,8 @@ import java.util.stream.Collectors;
  * too, and counts as finding something.
  */
 final class Soak {
-    private static final Set<Kind> COLUMNS = EnumSet.of(Kind.LOST, Kind.DUPLICATED, Kind.DIVERGENT);
+    private static final Set<Kind> COLUMNS = EnumSet.of(Kind.LOST, Kind.DUPLICATED, Kind.DIVERGENT, Kind.ABORTED_READ,
+            Kind.TORN);
 
     private record Row(int run, long seed, List<String> faults, double seconds, CheckResult result, String error) {
         boolean valid() {
@@ -104,13 +105,14 @@ final class Soak {
 
     private static String table(List<Row> rows) {
         StringBuilder out = new StringBuilder("| run | seed | faults injected | duration | acked | lost | duplicated | divergent "
-                + "| other anomalies | valid |\n|---|---|---|---|---|---|---|---|---|---|\n");
+                + "| aborted read | torn | other anomalies | valid |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row row : rows) {
             CheckResult result = row.result();
-            out.append(String.format(Locale.ROOT, "| %d | %d | %s | %.0f s | %s | %s | %s | %s | %s | %s |%n",
+            out.append(String.format(Locale.ROOT, "| %d | %d | %s | %.0f s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
                     row.run(), row.seed(), String.join("; ", row.faults()).replace('|', '/'), row.seconds(),
                     result == null ? "-" : result.acked(), count(result, Kind.LOST), count(result, Kind.DUPLICATED),
-                    count(result, Kind.DIVERGENT), result == null ? "-" : others(result),
+                    count(result, Kind.DIVERGENT), count(result, Kind.ABORTED_READ), count(result, Kind.TORN),
+                    result == null ? "-" : others(result),
                     row.error() == null ? row.valid() : "error: " + row.error().replace('|', '/')));
         }
         long found = rows.stream().filter(row -> !row.valid()).count();

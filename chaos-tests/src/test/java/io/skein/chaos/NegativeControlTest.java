@@ -1,5 +1,6 @@
 package io.skein.chaos;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,7 @@ import io.skein.chaos.history.History;
 import io.skein.chaos.history.Op;
 import io.skein.chaos.history.Op.Fn;
 import io.skein.chaos.history.Op.Type;
+import io.skein.chaos.workload.WorkloadMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -40,7 +42,7 @@ class NegativeControlTest {
     @Test
     void anUncleanElectionLosesAcknowledgedWritesAndTheCheckerSaysSo() throws Exception {
         CheckResult result = new ChaosRun(Topology.split(3, 3), List.of("unclean-election"), Duration.ofSeconds(20),
-                Duration.ofSeconds(3), Duration.ofSeconds(5), 2, Durability.UNSAFE, false, 21,
+                Duration.ofSeconds(3), Duration.ofSeconds(5), 2, Durability.UNSAFE, WorkloadMode.QUEUE, false, 21,
                 ChaosScenariosTest.BROKER_TARGET, Path.of("target", "chaos", "negative-unclean-election")).run();
         assertTrue(result.count(Kind.LOST) > 0, result.resultLine());
         assertFalse(result.valid());
@@ -63,7 +65,8 @@ class NegativeControlTest {
         Path dir = Path.of("target", "chaos", "negative-min-isr-bit-rot");
         CheckResult result = new ChaosRun(Topology.split(3, 3), List.of("bit-rot", "pause-followers"),
                 Duration.ofSeconds(20), Duration.ofSeconds(3), Duration.ofSeconds(5), 3,
-                Durability.SAFE.withNodeJvmOptions("-Dskein.unsafe.skipMinIsrCheckOnCompletion=true"), false, 22,
+                Durability.SAFE.withNodeJvmOptions("-Dskein.unsafe.skipMinIsrCheckOnCompletion=true"), WorkloadMode.QUEUE,
+                false, 22,
                 ChaosScenariosTest.BROKER_TARGET, dir).run();
         assertTrue(result.count(Kind.LOST) > 0, result.resultLine());
 
@@ -76,5 +79,20 @@ class NegativeControlTest {
         List<Anomaly> divergent = result.anomalies().get(Kind.DIVERGENT);
         assertTrue(divergent.stream().anyMatch(anomaly -> anomaly.detail().startsWith("chaos-" + partition + " ")
                 && anomaly.offset() == offset && anomaly.detail().contains(node)), rot.group() + ": " + divergent);
+    }
+
+    /**
+     * The transactional workload with its live consumers reading read_uncommitted, as a reader that
+     * ignores transactions would: the transactions aborted on purpose (one in five) are in the log, so
+     * the checks must report aborted reads, while the read_committed final read keeps the rest valid
+     * (nothing committed lost, no transaction torn). A frozen transaction coordinator on the side.
+     */
+    @Test
+    void readersIgnoringTransactionsReadAbortedValuesAndTheCheckerSaysSo() throws Exception {
+        CheckResult result = ChaosScenariosTest.run(Topology.combined(3), List.of("pause-txn-coordinator"), 20, false,
+                WorkloadMode.TXN.withReadUncommitted(), 23, "negative-read-uncommitted");
+        assertTrue(result.count(Kind.ABORTED_READ) > 0, result.resultLine());
+        assertEquals(0, result.count(Kind.LOST) + result.count(Kind.TORN), result.resultLine());
+        assertFalse(result.valid());
     }
 }

@@ -121,6 +121,15 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
+    /**
+     * The producers this log knows, each with its epoch, last sequence, last timestamp, last marker's
+     * coordinator epoch and ongoing transaction: what DescribeProducers reports, and what an operator
+     * aborts a hanging transaction by. A consistent copy, as of the log end offset.
+     */
+    public List<ProducerStateEntry> activeProducers() {
+        return producerState.entries();
+    }
+
     /** Whether {@code producerId}, in {@code producerEpoch}, has a transaction ongoing in this log. */
     public boolean hasOngoingTransaction(long producerId, short producerEpoch) {
         return producerState.hasOngoingTransaction(producerId, producerEpoch);

@@ -1,6 +1,8 @@
 package io.skein.broker.admin;
 
 import io.grpc.stub.StreamObserver;
+import io.skein.proto.admin.AbortTransactionRequest;
+import io.skein.proto.admin.AbortTransactionResponse;
 import io.skein.proto.admin.AdminServiceGrpc;
 import io.skein.proto.admin.AlterTopicConfigsRequest;
 import io.skein.proto.admin.AlterTopicConfigsResponse;
@@ -18,18 +20,24 @@ import io.skein.proto.admin.DescribeClusterRequest;
 import io.skein.proto.admin.DescribeClusterResponse;
 import io.skein.proto.admin.DescribeGroupsRequest;
 import io.skein.proto.admin.DescribeGroupsResponse;
+import io.skein.proto.admin.DescribeProducersRequest;
+import io.skein.proto.admin.DescribeProducersResponse;
 import io.skein.proto.admin.DescribeQuorumRequest;
 import io.skein.proto.admin.DescribeQuorumResponse;
 import io.skein.proto.admin.DescribeTopicConfigsRequest;
 import io.skein.proto.admin.DescribeTopicConfigsResponse;
 import io.skein.proto.admin.DescribeTopicsRequest;
 import io.skein.proto.admin.DescribeTopicsResponse;
+import io.skein.proto.admin.DescribeTransactionsRequest;
+import io.skein.proto.admin.DescribeTransactionsResponse;
 import io.skein.proto.admin.ElectLeadersRequest;
 import io.skein.proto.admin.ElectLeadersResponse;
 import io.skein.proto.admin.ListGroupsRequest;
 import io.skein.proto.admin.ListGroupsResponse;
 import io.skein.proto.admin.ListTopicsRequest;
 import io.skein.proto.admin.ListTopicsResponse;
+import io.skein.proto.admin.ListTransactionsRequest;
+import io.skein.proto.admin.ListTransactionsResponse;
 import io.skein.proto.admin.ResetGroupOffsetsRequest;
 import io.skein.proto.admin.ResetGroupOffsetsResponse;
 import java.util.concurrent.CompletableFuture;
@@ -40,11 +48,13 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
     private final TopicRpcs topics;
     private final ClusterRpcs cluster;
     private final GroupRpcs groups;
+    private final TransactionRpcs transactions;
 
     AdminRpcService(AdminContext context) {
         this.topics = new TopicRpcs(context);
         this.cluster = new ClusterRpcs(context);
         this.groups = new GroupRpcs(context, topics);
+        this.transactions = new TransactionRpcs(context);
     }
 
     /** Sends the answer, or the failure (thrown at once or later) as a status with its Kafka error. */
@@ -141,5 +151,26 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
     @Override
     public void deleteRecords(DeleteRecordsRequest request, StreamObserver<DeleteRecordsResponse> observer) {
         reply(() -> topics.deleteRecords(request), observer);
+    }
+
+    @Override
+    public void listTransactions(ListTransactionsRequest request, StreamObserver<ListTransactionsResponse> observer) {
+        reply(() -> transactions.listTransactions(request), observer);
+    }
+
+    @Override
+    public void describeTransactions(DescribeTransactionsRequest request,
+                                     StreamObserver<DescribeTransactionsResponse> observer) {
+        reply(() -> transactions.describeTransactions(request), observer);
+    }
+
+    @Override
+    public void describeProducers(DescribeProducersRequest request, StreamObserver<DescribeProducersResponse> observer) {
+        reply(() -> transactions.describeProducers(request), observer);
+    }
+
+    @Override
+    public void abortTransaction(AbortTransactionRequest request, StreamObserver<AbortTransactionResponse> observer) {
+        reply(() -> transactions.abortTransaction(request), observer);
     }
 }

@@ -80,6 +80,10 @@ public final class KafkaApis implements RequestHandler {
                     addPartitionsToTxn.get()));
             apis.put(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersApi(cluster, replicaManager, groupCoordinator,
                     config.getInt(NodeConfig.REQUEST_TIMEOUT_MS)));
+            TransactionAdminApis adminApis = new TransactionAdminApis(transactionCoordinator);
+            apis.put(ApiKeys.DESCRIBE_TRANSACTIONS, adminApis::describeTransactions);
+            apis.put(ApiKeys.LIST_TRANSACTIONS, adminApis::listTransactions);
+            apis.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersApi(cluster, replicaManager));
         }
         apis.put(ApiKeys.API_VERSIONS, new ApiVersionsApi(apis.keySet(), cluster));
     }

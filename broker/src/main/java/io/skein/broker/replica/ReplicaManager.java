@@ -506,12 +506,12 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     }
 
     /**
-     * The partition, if this broker holds a replica of it.
+     * The partition, if this broker holds a replica of it, as leader or follower.
      *
      * @throws UnknownTopicOrPartitionException if the metadata log knows no such partition
      * @throws NotLeaderOrFollowerException     if it does, but not here (yet)
      */
-    private Partition hostedPartition(TopicPartition tp) {
+    public Partition hostedPartition(TopicPartition tp) {
         Partition partition = partitions.get(tp);
         if (partition != null) {
             return partition;

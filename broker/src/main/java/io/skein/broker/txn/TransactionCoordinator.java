@@ -11,7 +11,9 @@ import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.MetadataPublisher;
 import io.skein.metadata.image.TopicImage;
 import java.time.Clock;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -19,8 +21,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.DescribeTransactionsResponseData;
 import org.apache.kafka.common.message.EndTxnResponseData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.ListTransactionsResponseData;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
@@ -139,6 +143,80 @@ public final class TransactionCoordinator implements MetadataPublisher, AutoClos
                         .setProducerId(TransactionMetadata.NO_PRODUCER_ID)
                         .setProducerEpoch(TransactionMetadata.NO_PRODUCER_EPOCH),
                 o -> o.endTxn(transactionalId, producerId, producerEpoch, commit, transactionVersion));
+    }
+
+    // ---------------------------------------------------------------- administration
+
+    /**
+     * DescribeTransactions of one id, as Kafka answers it: its producer, state, timeout, start time and
+     * partitions (while it prepares to commit or abort, only those still without their marker);
+     * TRANSACTIONAL_ID_NOT_FOUND if this coordinator does not know it, NOT_COORDINATOR if another
+     * broker coordinates it, COORDINATOR_LOAD_IN_PROGRESS while its partition loads, INVALID_REQUEST
+     * for an empty id.
+     */
+    public CompletableFuture<DescribeTransactionsResponseData.TransactionState> describeTransaction(
+            String transactionalId) {
+        Function<Errors, DescribeTransactionsResponseData.TransactionState> failed = error ->
+                new DescribeTransactionsResponseData.TransactionState().setTransactionalId(transactionalId)
+                        .setErrorCode(error.code());
+        if (transactionalId.isEmpty()) {
+            return CompletableFuture.completedFuture(failed.apply(Errors.INVALID_REQUEST));
+        }
+        TopicPartition tp = new TopicPartition(TRANSACTION_STATE_TOPIC, partitionFor(transactionalId));
+        return runtime.read(tp, failed, shard -> shard.transaction(transactionalId)
+                .map(found -> description(found, found.state().isPrepared()
+                        ? markers.partitionsWithoutMarkers(shard.markersOf(found)) : found.topicPartitions()))
+                .orElseGet(() -> failed.apply(Errors.TRANSACTIONAL_ID_NOT_FOUND)));
+    }
+
+    private static DescribeTransactionsResponseData.TransactionState description(TransactionMetadata transaction,
+                                                                                 Set<TopicPartition> partitions) {
+        DescribeTransactionsResponseData.TransactionState described = new DescribeTransactionsResponseData
+                .TransactionState().setTransactionalId(transaction.transactionalId())
+                .setTransactionState(transaction.state().kafkaName()).setTransactionTimeoutMs(transaction.txnTimeoutMs())
+                .setTransactionStartTimeMs(transaction.txnStartTimestamp()).setProducerId(transaction.producerId())
+                .setProducerEpoch(transaction.producerEpoch());
+        partitions.stream().sorted(Comparator.comparing(TopicPartition::topic)
+                .thenComparingInt(TopicPartition::partition)).forEach(tp -> {
+            DescribeTransactionsResponseData.TopicData topic = described.topics().find(tp.topic());
+            if (topic == null) {
+                topic = new DescribeTransactionsResponseData.TopicData().setTopic(tp.topic());
+                described.topics().add(topic);
+            }
+            topic.partitions().add(tp.partition());
+        });
+        return described;
+    }
+
+    /**
+     * ListTransactions: the transactional ids {@code filter} lists among those this broker coordinates,
+     * or COORDINATOR_LOAD_IN_PROGRESS while any of its partitions loads, as Kafka answers.
+     */
+    public CompletableFuture<ListTransactionsResponseData> listTransactions(TransactionFilter filter) {
+        long now = clock.millis();
+        List<CompletableFuture<ShardListing>> shards = runtime.partitions().stream().map(tp -> runtime.read(tp,
+                ShardListing::failed, shard -> new ShardListing(Errors.NONE, shard.transactions(filter, now)))).toList();
+        return CompletableFuture.allOf(shards.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            ListTransactionsResponseData response = new ListTransactionsResponseData();
+            for (CompletableFuture<ShardListing> shard : shards) {
+                ShardListing listing = shard.join();
+                // A partition unloaded since it was listed is another broker's now: it answers for it.
+                if (listing.error() != Errors.NONE && listing.error() != Errors.NOT_COORDINATOR) {
+                    return new ListTransactionsResponseData().setErrorCode(listing.error().code());
+                }
+                listing.transactions().forEach(t -> response.transactionStates().add(
+                        new ListTransactionsResponseData.TransactionState().setTransactionalId(t.transactionalId())
+                                .setProducerId(t.producerId()).setTransactionState(t.state().kafkaName())));
+            }
+            return response;
+        });
+    }
+
+    /** One shard's part of a listing. */
+    private record ShardListing(Errors error, List<TransactionMetadata> transactions) {
+        static ShardListing failed(Errors error) {
+            return new ShardListing(error, List.of());
+        }
     }
 
     /** Where a transactional id stands, as its coordinator has it; empty if unknown, or not coordinated here. */

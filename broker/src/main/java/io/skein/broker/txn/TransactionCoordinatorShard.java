@@ -70,6 +70,16 @@ public final class TransactionCoordinatorShard implements CoordinatorShard, Tran
         return Optional.ofNullable(transactions.get(transactionalId));
     }
 
+    /** The transactional ids {@code filter} lists at {@code nowMs}. */
+    List<TransactionMetadata> transactions(TransactionFilter filter, long nowMs) {
+        return transactions.values().stream().filter(t -> filter.matches(t, nowMs)).toList();
+    }
+
+    /** The markers {@code prepared}, a transaction of this shard in PrepareCommit or PrepareAbort, is written with. */
+    PendingCompleteTxn markersOf(TransactionMetadata prepared) {
+        return PendingCompleteTxn.of(prepared, coordinatorEpoch);
+    }
+
     /** Whether a change of {@code transactionalId} is being written. */
     boolean hasPendingTransition(String transactionalId) {
         return pending.containsKey(transactionalId);
@@ -102,7 +112,7 @@ public final class TransactionCoordinatorShard implements CoordinatorShard, Tran
     }
 
     private void sendMarkers(TransactionMetadata prepared) {
-        markers.accept(PendingCompleteTxn.of(prepared, coordinatorEpoch));
+        markers.accept(markersOf(prepared));
     }
 
     /**

@@ -104,6 +104,16 @@ public final class TransactionMarkerChannelManager implements AutoCloseable {
         pending.values().removeIf(p -> p.coordinatorPartition.equals(coordinatorPartition));
     }
 
+    /**
+     * The partitions of {@code txn} still without their marker, as far as this sender knows: while it
+     * is not sending them (not handed over yet, or the last one written and the completion being
+     * written), all of them.
+     */
+    public Set<TopicPartition> partitionsWithoutMarkers(PendingCompleteTxn txn) {
+        PendingMarkers markers = pending.get(txn);
+        return markers == null ? txn.partitions() : Set.copyOf(markers.remaining);
+    }
+
     /** The transactions whose markers are still being written. */
     Set<PendingCompleteTxn> pendingTransactions() {
         return Set.copyOf(pending.keySet());

@@ -1,6 +1,8 @@
 package io.skein.broker.txn;
 
+import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -37,6 +39,11 @@ public enum TransactionState {
 
     public String kafkaName() {
         return kafkaName;
+    }
+
+    /** The state Kafka calls {@code name}, spelt exactly as Kafka spells it (ListTransactions' state filters). */
+    public static Optional<TransactionState> fromKafkaName(String name) {
+        return Arrays.stream(values()).filter(state -> state.kafkaName.equals(name)).findFirst();
     }
 
     /** The states this one may be entered from (Kafka's; TV2 may abort without a transaction, from Empty or Complete*). */

@@ -24,10 +24,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -76,25 +74,15 @@ class ReplicaFailuresTest {
         cluster.close();
     }
 
-    private static String bootstrapWithout(Node excluded) {
-        return cluster.brokers().stream().filter(b -> b != excluded && b.isRunning()).map(Node::address)
-                .collect(Collectors.joining(","));
-    }
-
-    private static Admin admin(Node excluded) {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapWithout(excluded),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000));
-    }
-
     private static TopicPartitionInfo describe(String topic, Node excluded) throws Exception {
-        try (Admin admin = admin(excluded)) {
+        try (Admin admin = cluster.admin(excluded)) {
             TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
             return description.partitions().get(0);
         }
     }
 
     private static void createTopic(String topic, int partitions, int replicas, int minIsr) throws Exception {
-        try (Admin admin = admin(null)) {
+        try (Admin admin = cluster.admin(null)) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) replicas)
                     .configs(Map.of("min.insync.replicas", Integer.toString(minIsr))))).all().get();
         }
@@ -121,7 +109,7 @@ class ReplicaFailuresTest {
     }
 
     private static void produce(String topic, String acks, String prefix, int count) throws Exception {
-        try (KafkaProducer<String, String> producer = AcksAllWriter.producer(bootstrapWithout(null), acks)) {
+        try (KafkaProducer<String, String> producer = AcksAllWriter.producer(cluster.bootstrap(), acks)) {
             for (int i = 0; i < count; i++) {
                 producer.send(new ProducerRecord<>(topic, 0, null, prefix + "-" + i));
             }
@@ -133,7 +121,7 @@ class ReplicaFailuresTest {
     void acksAllWritesSurviveKillingTheLeaderAgainAndAgain() throws Exception {
         String topic = "survivor";
         createTopic(topic, 3, 3, 2);
-        AcksAllWriter writer = new AcksAllWriter(bootstrapWithout(null), topic, 3);
+        AcksAllWriter writer = new AcksAllWriter(cluster.bootstrap(), topic, 3);
         for (int round = 0; round < 3; round++) {
             int leaderId = describe(topic, null).leader().id();
             Node leader = broker(leaderId);
@@ -163,7 +151,7 @@ class ReplicaFailuresTest {
     void aRollingRestartUnderAcksAllLoadFailsNoSend() throws Exception {
         String topic = "rolling";
         createTopic(topic, 3, 3, 2);
-        AcksAllWriter writer = new AcksAllWriter(bootstrapWithout(null), topic, 3);
+        AcksAllWriter writer = new AcksAllWriter(cluster.bootstrap(), topic, 3);
         for (Node broker : cluster.brokers()) {
             broker.stop(); // SIGTERM: the controller moves its leaderships away first
             broker.start();
@@ -190,7 +178,7 @@ class ReplicaFailuresTest {
         leader.kill();
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                 .until(() -> describe(topic, leader).leader().id() == follower.id());
-        List<String> read = AcksAllWriter.readAll(bootstrapWithout(null), topic, 1, 200).get(0);
+        List<String> read = AcksAllWriter.readAll(cluster.bootstrap(), topic, 1, 200).get(0);
         assertEquals(IntStream.range(0, 200).mapToObj(i -> "committed-" + i).toList(), read);
         // A follower logs only the truncations that removed something: none at all is the expected case.
         assertEquals(List.of(), truncations(follower, topic).stream().filter(offset -> offset < 200).toList(),
@@ -250,7 +238,7 @@ class ReplicaFailuresTest {
         List<String> expected = new ArrayList<>();
         IntStream.range(0, 11).forEach(i -> expected.add("committed-" + i));
         IntStream.range(0, 3).forEach(i -> expected.add("new-leader-" + i));
-        assertEquals(expected, AcksAllWriter.readAll(bootstrapWithout(null), topic, 1, 14).get(0));
+        assertEquals(expected, AcksAllWriter.readAll(cluster.bootstrap(), topic, 1, 14).get(0));
         assertTrue(truncations(first, topic).contains(11L), "the old leader cut at its divergence: "
                 + truncations(first, topic));
 
@@ -299,7 +287,7 @@ class ReplicaFailuresTest {
         produce(topic, "all", "record", 100);
         TopicPartition tp = new TopicPartition(topic, 0);
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapWithout(null));
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "survivors");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -316,7 +304,7 @@ class ReplicaFailuresTest {
         int offsetsPartition = GroupCoordinator.partitionFor("survivors", 50);
         // Replicated to all three: a follower a busy machine slowed past replica.lag.time.max.ms comes back.
         TopicPartitionInfo coordinatorPartition = await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
-            try (Admin admin = admin(null)) {
+            try (Admin admin = cluster.admin(null)) {
                 return admin.describeTopics(List.of(GroupCoordinator.OFFSETS_TOPIC)).allTopicNames().get()
                         .get(GroupCoordinator.OFFSETS_TOPIC).partitions().get(offsetsPartition);
             }
@@ -324,7 +312,7 @@ class ReplicaFailuresTest {
         Node coordinator = broker(coordinatorPartition.leader().id());
         coordinator.kill();
         try {
-            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapWithout(coordinator));
+            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapWithout(coordinator));
             List<ConsumerRecord<String, String>> resumed = new ArrayList<>();
             try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
                     new StringDeserializer())) {

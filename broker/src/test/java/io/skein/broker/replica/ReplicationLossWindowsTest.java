@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
@@ -207,11 +206,6 @@ class ReplicationLossWindowsTest {
         }
     }
 
-    private static Admin admin() {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap(),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000));
-    }
-
     /** Partition 0 of {@code topic} as the controller has committed it. */
     private static PartitionRegistration partition(String topic) {
         return cluster.controllerImage().topic(topic).partition(0);
@@ -224,7 +218,7 @@ class ReplicationLossWindowsTest {
     /** Creates a one-partition topic; its brokers, the leader first. */
     private static List<Node> createTopic(String topic, int replicationFactor, Map<String, String> configs)
             throws Exception {
-        try (Admin admin = admin()) {
+        try (Admin admin = cluster.admin(null)) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) replicationFactor).configs(configs))).all().get();
         }
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions()

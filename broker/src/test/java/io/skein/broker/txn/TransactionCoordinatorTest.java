@@ -26,6 +26,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -229,6 +231,35 @@ class TransactionCoordinatorTest {
         assertTrue(last.transactionResult());
         assertEquals(0, last.coordinatorEpoch());
         assertEquals(TransactionMetadata.TV_2, last.transactionVersion());
+    }
+
+    /** DescribeTransactions of a committing transaction names only the partitions its markers have still to reach. */
+    @Test
+    void whileMarkersAreWrittenADescriptionNamesThePartitionsStillWithoutTheirs() throws Exception {
+        long producerId = initProducerId("t3");
+        assertEquals(Errors.NONE, get(coordinator.addPartitionsToTxn("t3", producerId, (short) 0, Set.of(P0, P1),
+                TransactionMetadata.TV_2)));
+        assertEquals(Set.of(P0, P1), describedPartitions("t3"));
+        ConcurrentLinkedQueue<Errors> refusals = new ConcurrentLinkedQueue<>(
+                Collections.nCopies(100_000, Errors.NOT_ENOUGH_REPLICAS));
+        failures.put(P1, refusals);
+        assertEquals(Errors.NONE.code(), get(coordinator.endTxn("t3", producerId, (short) 0, true,
+                TransactionMetadata.TV_2)).errorCode());
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> describedPartitions("t3").equals(Set.of(P1)));
+        assertEquals("PrepareCommit", get(coordinator.describeTransaction("t3")).transactionState());
+        refusals.clear();
+        await().atMost(Duration.ofSeconds(10)).until(() -> get(coordinator.describeTransaction("t3"))
+                .transactionState().equals("CompleteCommit"));
+        assertEquals(Set.of(), describedPartitions("t3"));
+        assertEquals(Errors.TRANSACTIONAL_ID_NOT_FOUND.code(), get(coordinator.describeTransaction("t-none")).errorCode());
+    }
+
+    private Set<TopicPartition> describedPartitions(String transactionalId) throws Exception {
+        Set<TopicPartition> partitions = new HashSet<>();
+        get(coordinator.describeTransaction(transactionalId)).topics().forEach(topic -> topic.partitions()
+                .forEach(p -> partitions.add(new TopicPartition(topic.topic(), p))));
+        return partitions;
     }
 
     @Test

@@ -2,7 +2,9 @@ package io.skein.broker.txn;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.skein.testing.RawKafkaClient;
 import io.skein.testing.StringClients;
 import io.skein.testing.TestNode;
 import java.nio.file.Path;
@@ -16,6 +18,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -24,6 +27,10 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.DescribeProducersRequestData;
+import org.apache.kafka.common.message.DescribeProducersResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * exactly the committed records, a read_uncommitted one all of them; an open transaction holds
  * read_committed consumers back (even from later non-transactional records) until it ends. Across
  * two brokers, the leaders that are not the coordinator add partitions and take markers over the
- * network.
+ * network, and DescribeProducers reads their logs (NOT_LEADER_OR_FOLLOWER from a broker without a replica).
  */
 @Timeout(180)
 class TransactionsEndToEndTest {
@@ -180,6 +187,22 @@ class TransactionsEndToEndTest {
                         .flatMap(p -> java.util.stream.Stream.of("commit" + p, "commit-again" + p)).sorted().toList();
                 // Once committed, every partition's marker is below its high watermark: nothing is left open.
                 assertEquals(expected, readAll(committed));
+            }
+            // Each leader's log has the producer's markers from the coordinator on broker 1 (its epoch);
+            // a broker without a replica answers NOT_LEADER_OR_FOLLOWER, as Kafka's does.
+            TopicPartition onSecond = spread.stream().filter(tp -> first.image().topic(topic)
+                    .partition(tp.partition()).leader() == 2).findFirst().orElseThrow();
+            ProducerState producer = admin.describeProducers(List.of(onSecond)).partitionResult(onSecond).get()
+                    .activeProducers().get(0);
+            assertTrue(producer.currentTransactionStartOffset().isEmpty(), producer.toString());
+            assertTrue(producer.coordinatorEpoch().isPresent(), producer.toString());
+            // (Raw: the Admin client would send to the leader it has cached for the partition, whatever broker is named.)
+            try (RawKafkaClient raw = new RawKafkaClient(first.bootstrap())) {
+                DescribeProducersRequestData request = new DescribeProducersRequestData();
+                request.topics().add(new DescribeProducersRequestData.TopicRequest().setName(topic)
+                        .setPartitionIndexes(List.of(onSecond.partition())));
+                DescribeProducersResponseData notHere = raw.call(request, ApiKeys.DESCRIBE_PRODUCERS.latestVersion());
+                assertEquals(Errors.NOT_LEADER_OR_FOLLOWER.code(), notHere.topics().get(0).partitions().get(0).errorCode());
             }
         }
     }

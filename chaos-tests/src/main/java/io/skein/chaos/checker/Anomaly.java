@@ -12,7 +12,10 @@ import java.util.Locale;
  */
 public record Anomaly(Kind kind, int partition, long offset, String value, String process, String detail) {
     public enum Kind {
-        /** Acknowledged, but absent from the final read of its partition. */
+        /**
+         * Acknowledged (a send's acknowledgement, a transaction's commit), but absent from the final read
+         * of its partition: an assign() reader that read it to its end after every fault had healed.
+         */
         LOST,
         /** Acknowledged to a partition that no final read covered: neither kept nor lost is known. */
         UNREAD,
@@ -28,6 +31,22 @@ public record Anomaly(Kind kind, int partition, long offset, String value, Strin
         POLL_SKIP,
         /** A value read that no producer ever sent. */
         UNEXPECTED,
+        /**
+         * A value read whose write certainly did not happen: its transaction was aborted (or never asked to
+         * commit), yet a consumer saw it. Jepsen's G1a; read_committed consumers must never.
+         */
+        ABORTED_READ,
+        /**
+         * A transaction (committed, or of unknown outcome) that a reader saw in part: it read past every offset
+         * the transaction wrote, in every partition, yet saw some of its values and not the others. Either all
+         * of a transaction is visible or none of it.
+         */
+        TORN,
+        /**
+         * A value consumed by two committed consume-transform-produce transactions: its offset, committed
+         * with the first, should have kept any later one from reading it (exactly-once processing, KIP-447).
+         */
+        REPROCESSED,
         /**
          * Two in-sync replicas of a partition hold different batches below their high watermarks, as
          * their logs on disk show after the run ({@link io.skein.chaos.replica.DivergenceCheck}).

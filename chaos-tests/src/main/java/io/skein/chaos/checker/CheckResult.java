@@ -12,7 +12,7 @@ import java.util.Map;
  * @param ok            client operations that completed ok
  * @param failed        client operations that certainly did not happen
  * @param indeterminate client operations that may or may not have happened (timeouts, lost answers)
- * @param acked         acknowledged sends
+ * @param acked         acknowledged writes: sends acknowledged, sends of committed transactions
  */
 public record CheckResult(long ok, long failed, long indeterminate, long acked, Map<Kind, List<Anomaly>> anomalies) {
     public CheckResult {
@@ -45,6 +45,7 @@ public record CheckResult(long ok, long failed, long indeterminate, long acked, 
         return "RESULT valid=" + valid() + " acked=" + acked + " lost=" + count(Kind.LOST)
                 + " duplicated=" + count(Kind.DUPLICATED) + " inconsistent=" + count(Kind.INCONSISTENT)
                 + " nonmonotonic=" + (count(Kind.NONMONOTONIC_SEND) + count(Kind.NONMONOTONIC_POLL))
-                + " divergent=" + count(Kind.DIVERGENT);
+                + " divergent=" + count(Kind.DIVERGENT) + " aborted-read=" + count(Kind.ABORTED_READ)
+                + " torn=" + count(Kind.TORN);
     }
 }

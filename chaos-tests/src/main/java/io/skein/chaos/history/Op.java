@@ -15,12 +15,13 @@ import java.util.Locale;
  * @param partition the partition written (send) or read (final read); null otherwise
  * @param value     the value written (send), or what a nemesis did
  * @param offset    where an acknowledged send landed
- * @param reads     what a poll or a final read returned, in the order returned
- * @param error     why a send or poll failed, or was indeterminate
+ * @param reads     what a poll or a final read returned, in the order returned; what a transaction polled
+ * @param error     why a send, poll or transaction failed, or was indeterminate
+ * @param writes    a transaction's sends, in the order sent, with their offsets where they were acknowledged
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Op(long index, long timeNanos, String process, Type type, Fn f, Integer partition, String value,
-                 Long offset, List<Read> reads, String error) {
+                 Long offset, List<Read> reads, String error, List<Write> writes) {
 
     public enum Type {
         INVOKE, OK, FAIL, INFO;
@@ -39,6 +40,17 @@ public record Op(long index, long timeNanos, String process, Type type, Fn f, In
     public enum Fn {
         /** A producer's write of one unique value to one partition. */
         SEND,
+        /**
+         * A transaction: its sends (several unique values over several partitions) and, consuming, what it
+         * polled; ok if it committed, fail if it certainly did not (aborted, or never asked to commit), info
+         * if the commit's outcome is unknown.
+         */
+        TXN,
+        /**
+         * A transactional producer is about to commit its transaction under way (EndTxn, 100 ms later): a
+         * moment, recorded as info, for faults to strike at; the transaction's own op says how it ended.
+         */
+        COMMIT,
         /** A consumer's poll: the records it returned. */
         POLL,
         /** A consumer's partitions changed (subscribe, rebalance, assign): where it reads from restarts. */
@@ -63,7 +75,27 @@ public record Op(long index, long timeNanos, String process, Type type, Fn f, In
     public record Read(int partition, long offset, String value) {
     }
 
+    /** One send of a transaction; {@code offset} is null until (unless) it was acknowledged. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Write(int partition, String value, Long offset) {
+    }
+
     public boolean is(Type wanted, Fn fn) {
         return type == wanted && f == fn;
+    }
+
+    /**
+     * The writes this operation made durable and visible, as the producer was told: an acknowledged send's,
+     * a committed transaction's; none for anything else.
+     */
+    public List<Write> acknowledgedWrites() {
+        if (type != Type.OK) {
+            return List.of();
+        }
+        return switch (f) {
+            case SEND -> List.of(new Write(partition, value, offset));
+            case TXN -> writes;
+            default -> List.of();
+        };
     }
 }

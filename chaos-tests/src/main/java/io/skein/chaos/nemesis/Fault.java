@@ -33,6 +33,19 @@ public interface Fault {
             "torn-tail", "pause-followers", "isolate-new-leader", "partition-leader-from-controller", "lagging-voter");
 
     /**
+     * Faults aimed at transactions, for the transactional workload only ({@code --workload txn}): a frozen
+     * coordinator or partition leader while a transaction ends ({@link PauseAroundTransaction}).
+     */
+    List<String> TXN_NAMES = List.of("pause-txn-coordinator", "pause-txn-leader");
+
+    /**
+     * The transactional workload's faults by default, in the order a soak rotates: pause-heavy, aimed at
+     * delayed EndTxn requests and markers, with crashes and an isolated leader between.
+     */
+    List<String> TXN_MIX = List.of("pause-txn-coordinator", "pause-txn-leader", "pause", "kill",
+            "pause-txn-coordinator", "isolate-leader");
+
+    /**
      * Faults for negative controls only ({@code --unsafe}): what they lead to is allowed there (an
      * unclean election loses writes) or beyond what any replication protects against (bit rot).
      */
@@ -51,10 +64,13 @@ public interface Fault {
             case "isolate-new-leader" -> new IsolateNewLeader();
             case "partition-leader-from-controller" -> new PartitionLeaderFromController();
             case "lagging-voter" -> new LaggingVoter();
+            case "pause-txn-coordinator" -> new PauseAroundTransaction(PauseAroundTransaction.Aim.COORDINATOR);
+            case "pause-txn-leader" -> new PauseAroundTransaction(PauseAroundTransaction.Aim.LEADER);
             case "unclean-election" -> new UncleanElection();
             case "bit-rot" -> new BitRot();
-            default -> throw new IllegalArgumentException("Unknown nemesis '" + name + "': one of " + NAMES + " or, "
-                    + "with an unsafe configuration, " + UNSAFE_NAMES);
+            default -> throw new IllegalArgumentException("Unknown nemesis '" + name + "': one of " + NAMES + ", "
+                    + "with the transactional workload " + TXN_NAMES + " or, with an unsafe configuration, "
+                    + UNSAFE_NAMES);
         };
     }
 

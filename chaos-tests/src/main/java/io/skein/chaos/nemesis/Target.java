@@ -4,7 +4,6 @@ import io.skein.chaos.cluster.ChaosNode;
 import io.skein.chaos.cluster.SkeinCluster;
 import io.skein.chaos.history.History;
 import io.skein.chaos.history.Op.Fn;
-import io.skein.chaos.history.Op.Type;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
@@ -35,10 +34,10 @@ public record Target(SkeinCluster cluster, ProtocolWatch watch, History history)
         });
     }
 
-    /** How many writes to {@code partition} have been acknowledged since {@code mark}. */
+    /** How many writes to {@code partition} have been acknowledged (or committed) since {@code mark}. */
     public long ackedSince(int partition, long mark) {
-        return history.ops().stream().skip(mark).filter(op -> op.is(Type.OK, Fn.SEND) && op.partition() == partition)
-                .count();
+        return history.ops().stream().skip(mark).flatMap(op -> op.acknowledgedWrites().stream())
+                .filter(write -> write.partition() == partition).count();
     }
 
     /** Removes every network rule any fault added on any node. */

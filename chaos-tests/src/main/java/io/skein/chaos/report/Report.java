@@ -42,7 +42,7 @@ public final class Report {
     static String summary(String title, Timeline timeline, CheckResult result) {
         StringBuilder out = new StringBuilder();
         out.append(title).append('\n');
-        out.append(String.format(Locale.ROOT, "%d s; operations: %d ok, %d failed, %d indeterminate; %d sends acknowledged%n",
+        out.append(String.format(Locale.ROOT, "%d s; operations: %d ok, %d failed, %d indeterminate; %d writes acknowledged%n",
                 timeline.seconds(), result.ok(), result.failed(), result.indeterminate(), result.acked()));
         out.append("faults: ").append(timeline.faults().size()).append('\n');
         timeline.faults().stream().limit(8).forEach(fault -> out.append(String.format(Locale.ROOT,
@@ -100,7 +100,7 @@ public final class Report {
         }
         svg.append("<polyline fill=\"none\" stroke=\"#2a6fb0\" stroke-width=\"1.5\" points=\"").append(line)
                 .append("\"/>\n");
-        svg.append(label(tops[0], "acknowledged sends per second (max " + maxAcked + ")"));
+        svg.append(label(tops[0], "acknowledged writes per second (max " + maxAcked + ")"));
         double maxLatency = timeline.latencies().stream().mapToDouble(Timeline.Latency::tookMs).max().orElse(1);
         double logMax = Math.log10(Math.max(10, maxLatency));
         for (Timeline.Latency latency : timeline.latencies()) {
@@ -110,7 +110,7 @@ public final class Report {
                     MARGIN + latency.atMs() * msToX, y, color));
         }
         svg.append(label(tops[1], String.format(Locale.ROOT,
-                "send latency, log scale 1 ms to %.0f ms: ok blue, indeterminate orange, failed red", maxLatency)));
+                "send or transaction latency, log scale 1 ms to %.0f ms: ok blue, indeterminate orange, failed red", maxLatency)));
         svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">0 s</text><text x=\"%d\" y=\"%d\" "
                         + "text-anchor=\"end\">%d s</text>%n", MARGIN, height - 15, WIDTH - MARGIN, height - 15,
                 timeline.seconds()));

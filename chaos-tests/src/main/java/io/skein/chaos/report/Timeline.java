@@ -9,12 +9,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A history seen over time, for the report's picture: acknowledged sends per second, each send's
- * latency, and the windows during which a fault was in force.
+ * A history seen over time, for the report's picture: acknowledged writes per second, each send's (or
+ * transaction's) latency, and the windows during which a fault was in force.
  *
  * @param seconds       the run's length, rounded up
- * @param ackedPerSecond acknowledged sends completed in each second
- * @param latencies     each completed send: when it completed and how long it took, in ms
+ * @param ackedPerSecond writes acknowledged (sends acknowledged, transactions' sends committed) in each second
+ * @param latencies     each completed send or transaction: when it completed and how long it took, in ms
  * @param faults        each fault: what it was, when it started and healed (ms; healed = end of run if never)
  * @param notes         what faults observed besides (a broker that deleted a log, say)
  */
@@ -34,21 +34,21 @@ record Timeline(int seconds, long[] ackedPerSecond, List<Latency> latencies, Lis
         List<Latency> latencies = new ArrayList<>();
         List<Fault> faults = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        Map<String, Op> pendingSends = new HashMap<>(); // values are unique: they pair invocations and completions
+        // Values are unique: they pair a send's invocation and completion; a producer has one transaction at a time.
+        Map<String, Op> pending = new HashMap<>();
         Map<String, Op> activeFaults = new HashMap<>();
         for (Op op : history) {
             double atMs = op.timeNanos() / 1e6;
-            if (op.f() == Fn.SEND) {
+            if (op.f() == Fn.SEND || op.f() == Fn.TXN) {
+                String key = op.f() == Fn.SEND ? op.value() : op.process();
                 if (op.type() == Type.INVOKE) {
-                    pendingSends.put(op.value(), op);
+                    pending.put(key, op);
                 } else {
-                    Op invoked = pendingSends.remove(op.value());
+                    Op invoked = pending.remove(key);
                     if (invoked != null) {
                         latencies.add(new Latency(atMs, atMs - invoked.timeNanos() / 1e6, op.type()));
                     }
-                    if (op.type() == Type.OK) {
-                        acked[(int) (atMs / 1000)]++;
-                    }
+                    acked[(int) (atMs / 1000)] += op.acknowledgedWrites().size();
                 }
             } else if (op.f() == Fn.NEMESIS) {
                 if (op.type() == Type.INFO) {

@@ -27,8 +27,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Real kafka-clients at work while faults come and go, each on a thread of its own, recording
- * into the history: producers writing unique values round-robin over the partitions, a consumer
- * reading every partition by assign(), and consumers in a group that commit after every poll.
+ * into the history: producers writing unique values round-robin over the partitions (or, in the
+ * transactional workload, in transactions: {@link TransactionalProducer}), a consumer reading every
+ * partition by assign(), consumers in a group that commit after every poll, and optionally
+ * consume-transform-produce members ({@link ConsumeTransformProduce}). Consumers read as the
+ * {@link WorkloadMode} says: read_committed in the transactional workload.
  */
 public final class Workload implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(200);
@@ -38,25 +41,49 @@ public final class Workload implements AutoCloseable {
     private final int partitions;
     private final History history;
     private final Map<String, Object> producerOverrides;
+    private final WorkloadMode mode;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final List<Thread> threads = new ArrayList<>();
 
     /**
-     * @param producerOverrides on top of acks=all, idempotence and retries (the negative control uses acks=1)
+     * @param producerOverrides on top of acks=all, idempotence and retries (the negative control uses acks=1);
+     *                          not for transactional producers, which need acks=all
      */
     public Workload(String bootstrap, String topic, int partitions, History history,
-                    Map<String, Object> producerOverrides) {
+                    Map<String, Object> producerOverrides, WorkloadMode mode) {
         this.bootstrap = bootstrap;
         this.topic = topic;
         this.partitions = partitions;
         this.history = history;
         this.producerOverrides = producerOverrides;
+        this.mode = mode;
     }
 
     public void startProducers(int count, int sendsPerSecond) {
         for (int i = 1; i <= count; i++) {
             String name = "producer-" + i;
             start(name, () -> produce(name, sendsPerSecond));
+        }
+    }
+
+    /**
+     * Producers that send in transactions ({@link TransactionalProducer}), their transactional ids their
+     * names ("txn-producer-1"), at up to {@code transactionsPerSecond} each.
+     */
+    public void startTransactionalProducers(int count, int transactionsPerSecond, long seed) {
+        for (int i = 1; i <= count; i++) {
+            String name = "txn-producer-" + i;
+            start(name, new TransactionalProducer(name, bootstrap, topic, partitions, history, running::get,
+                    Duration.ofMillis(1000 / Math.max(1, transactionsPerSecond)), seed + i));
+        }
+    }
+
+    /** Members of {@code group} that consume, transform and produce exactly once ({@link ConsumeTransformProduce}). */
+    public void startConsumeTransformProduce(int count, String group, long seed) {
+        for (int i = 1; i <= count; i++) {
+            String name = ConsumeTransformProduce.PROCESS_PREFIX + i;
+            start(name, new ConsumeTransformProduce(name, bootstrap, topic, history, running::get,
+                    member -> subscribe(member, group), seed + 100 + i));
         }
     }
 
@@ -118,7 +145,12 @@ public final class Workload implements AutoCloseable {
     }
 
     private KafkaConsumer<String, String> consumer(String name, String group) {
+        return consumer(name, group, mode.consumerIsolation());
+    }
+
+    private KafkaConsumer<String, String> consumer(String name, String group, String isolation) {
         Properties props = new Properties();
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, name);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -144,23 +176,29 @@ public final class Workload implements AutoCloseable {
         }
     }
 
+    /** A consumer of {@code group} subscribed to the topic, its assignments noted in the history. */
+    private KafkaConsumer<String, String> subscribe(String name, String group) {
+        KafkaConsumer<String, String> consumer = consumer(name, group);
+        consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+                history.info(name, Fn.ASSIGN, assigned.toString());
+            }
+
+            @Override
+            public void onPartitionsLost(Collection<TopicPartition> lost) {
+                history.info(name, Fn.ASSIGN, "lost " + lost);
+            }
+        });
+        return consumer;
+    }
+
     private void consumeInGroup(String name, String group) {
-        try (KafkaConsumer<String, String> consumer = consumer(name, group)) {
-            consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
-                @Override
-                public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
-                }
-
-                @Override
-                public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
-                    history.info(name, Fn.ASSIGN, assigned.toString());
-                }
-
-                @Override
-                public void onPartitionsLost(Collection<TopicPartition> lost) {
-                    history.info(name, Fn.ASSIGN, "lost " + lost);
-                }
-            });
+        try (KafkaConsumer<String, String> consumer = subscribe(name, group)) {
             while (running.get()) {
                 if (poll(name, consumer)) {
                     try {
@@ -190,13 +228,17 @@ public final class Workload implements AutoCloseable {
         }
     }
 
-    /** After every fault has healed: each partition read whole, from its start to its end offset. */
-    public void finalRead(Duration timeout) {
-        try (KafkaConsumer<String, String> consumer = consumer("final-reader", null)) {
+    /**
+     * After every fault has healed: each partition read whole, from its start to its end offset (in the
+     * transactional workload, read_committed, once no transaction is open there: see {@link #stableEnd}).
+     */
+    public void finalRead(Duration timeout) throws InterruptedException {
+        try (KafkaConsumer<String, String> consumer = consumer("final-reader", null, mode.finalReadIsolation());
+             KafkaConsumer<String, String> uncommitted = consumer("final-reader-hw", null, "read_uncommitted")) {
             for (TopicPartition tp : allPartitions()) {
                 Op invoked = history.invoke("final-reader", Fn.FINAL_READ, tp.partition(), null);
                 try {
-                    long end = consumer.endOffsets(List.of(tp), timeout).get(tp);
+                    long end = stableEnd(consumer, uncommitted, tp, timeout);
                     consumer.assign(List.of(tp));
                     consumer.seekToBeginning(List.of(tp));
                     List<Read> reads = new ArrayList<>();
@@ -216,6 +258,31 @@ public final class Workload implements AutoCloseable {
                     history.complete(invoked, Type.FAIL, null, null, e.toString());
                 }
             }
+        }
+    }
+
+    /**
+     * Where the final read of {@code tp} ends: its end offset as {@code consumer} sees it. Read_committed,
+     * that is the last stable offset, below the high watermark while a transaction is open there: a
+     * committed one until its marker is written, one an abandoned producer left open until the
+     * coordinator aborts it on its timeout. Reading before they meet would miss committed records, so it
+     * waits for that, up to {@code timeout}; a transaction still open then never ended, and the partition
+     * is left unread.
+     */
+    private static long stableEnd(KafkaConsumer<String, String> consumer, KafkaConsumer<String, String> uncommitted,
+                                  TopicPartition tp, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long end = consumer.endOffsets(List.of(tp), timeout).get(tp);
+            long highWatermark = uncommitted.endOffsets(List.of(tp), timeout).get(tp);
+            if (end >= highWatermark) {
+                return end;
+            }
+            if (System.nanoTime() >= deadline) {
+                throw new IllegalStateException("the last stable offset " + end + " stayed below the high watermark "
+                        + highWatermark + " for " + timeout.toSeconds() + " s: a transaction never ended");
+            }
+            Thread.sleep(POLL.toMillis());
         }
     }
 

@@ -25,7 +25,7 @@ class ReportTest {
     private void add(double atSeconds, String process, Type type, Fn f, Integer partition, String value, Long offset,
                      List<Read> reads) {
         history.add(new Op(history.size(), (long) (atSeconds * 1e9), process, type, f, partition, value, offset, reads,
-                null));
+                null, null));
     }
 
     /** Three seconds: three sends acknowledged, one lost to a fault that heals, one that never does. */
@@ -64,7 +64,8 @@ class ReportTest {
         String summary = Report.write(dir, "test run", history, result);
 
         List<String> lines = Files.readAllLines(dir.resolve("summary.txt"));
-        assertEquals("RESULT valid=false acked=3 lost=1 duplicated=0 inconsistent=0 nonmonotonic=0 divergent=0",
+        assertEquals("RESULT valid=false acked=3 lost=1 duplicated=0 inconsistent=0 nonmonotonic=0 divergent=0"
+                + " aborted-read=0 torn=0",
                 lines.get(lines.size() - 1));
         assertTrue(summary.contains("LOST partition 0 offset 1 value b"), summary);
         JsonNode json = new ObjectMapper().readTree(dir.resolve("results.json").toFile());

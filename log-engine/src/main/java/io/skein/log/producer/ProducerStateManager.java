@@ -62,6 +62,11 @@ public final class ProducerStateManager {
                 throw new IllegalArgumentException("A producer keeps at most " + BATCHES_TO_RETAIN + " batches");
             }
         }
+
+        /** The last sequence number the producer wrote in its epoch; -1 if none (a new epoch, or only markers). */
+        public int lastSequence() {
+            return batches.isEmpty() ? -1 : batches.get(batches.size() - 1).lastSequence();
+        }
     }
 
     private static final class ProducerEntry {
