@@ -19,8 +19,10 @@ import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -71,6 +73,7 @@ public final class ClientWorkload {
             case "codecs" -> compressionCodecs();
             case "acks" -> acksZeroAndOne();
             case "admin" -> adminOperations();
+            case "txn-offsets" -> transactionalOffsets();
             default -> throw new IllegalArgumentException("No scenario " + scenario);
         }
     }
@@ -191,6 +194,37 @@ public final class ClientWorkload {
         }
     }
 
+    /**
+     * Offsets sent to transactions (needs a broker serving transactions): those of a committed
+     * transaction become the group's, those of an aborted one never do; a read_committed member of the
+     * group reads the committed ones once the transaction's markers are written.
+     */
+    public void transactionalOffsets() throws Exception {
+        String topic = prefix + "-txn-offsets";
+        String group = prefix + "-txn-group";
+        createTopic(topic, 1, Map.of());
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaProducer<String, String> producer = producer(Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                prefix + "-txn"))) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, "k", "committed"));
+            producer.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(4)), new ConsumerGroupMetadata(group));
+            producer.commitTransaction();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, "k", "aborted"));
+            producer.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(9)), new ConsumerGroupMetadata(group));
+            producer.abortTransaction();
+        }
+        Properties props = new Properties();
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<String, String> consumer = consumer(props)) {
+            OffsetAndMetadata committed = consumer.committed(Set.of(tp), Duration.ofSeconds(60)).get(tp);
+            check(committed != null && committed.offset() == 4, "the group's committed offset is " + committed);
+        }
+    }
+
     private void createTopic(String topic, int partitions, Map<String, String> configs) throws Exception {
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all().get();
@@ -201,7 +235,7 @@ public final class ClientWorkload {
     private Map<Integer, List<ConsumerRecord<String, String>>> readAll(String topic, int partitions, int count) {
         Map<Integer, List<ConsumerRecord<String, String>>> read = new HashMap<>();
         IntStream.range(0, partitions).forEach(p -> read.put(p, new ArrayList<>()));
-        try (KafkaConsumer<String, String> consumer = consumer()) {
+        try (KafkaConsumer<String, String> consumer = consumer(new Properties())) {
             List<TopicPartition> assigned = IntStream.range(0, partitions)
                     .mapToObj(p -> new TopicPartition(topic, p)).toList();
             consumer.assign(assigned);
@@ -228,8 +262,9 @@ public final class ClientWorkload {
         return new KafkaProducer<>(props);
     }
 
-    private KafkaConsumer<String, String> consumer() {
+    private KafkaConsumer<String, String> consumer(Properties overrides) {
         Properties props = new Properties();
+        props.putAll(overrides);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());

@@ -10,9 +10,16 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopics;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -102,6 +109,21 @@ public final class RawKafkaClient implements AutoCloseable {
                 new MetadataRequestData.MetadataRequestTopic().setName(topic))), (short) 12);
         return response.topics().find(topic).partitions().stream().filter(p -> p.partitionIndex() == partition)
                 .findFirst().orElseThrow();
+    }
+
+    /**
+     * The group's committed offset of one partition as OffsetFetch v8 answers it: a stable fetch
+     * ({@code requireStable}, as read_committed consumers ask) is refused while a transaction holds it.
+     */
+    public OffsetFetchResponsePartitions committedOffset(String groupId, TopicPartition tp, boolean requireStable)
+            throws IOException {
+        OffsetFetchResponseData response = call(new OffsetFetchRequestData().setRequireStable(requireStable)
+                .setGroups(List.of(new OffsetFetchRequestGroup().setGroupId(groupId).setTopics(List.of(
+                        new OffsetFetchRequestTopics().setName(tp.topic()).setPartitionIndexes(List.of(tp.partition())))))),
+                (short) 8);
+        OffsetFetchResponseGroup group = response.groups().get(0);
+        return group.errorCode() != 0 ? new OffsetFetchResponsePartitions().setErrorCode(group.errorCode())
+                : group.topics().get(0).partitions().get(0);
     }
 
     /** One partition's records in a Produce request of the current version (topics named by name). */

@@ -1,10 +1,12 @@
 package io.skein.log;
 
 /**
- * Who a leader append comes from, as in Kafka: clients write data batches only; the leader writes the
- * markers that end transactions on behalf of the transaction coordinator.
+ * Who a leader append comes from, as in Kafka: clients write data batches, checked against their
+ * producer's sequence; a coordinator writes its own partition's records (the group coordinator's
+ * transactional offsets among them, with no sequence) and has the leader write the markers that end
+ * transactions.
  */
-enum AppendOrigin {
+public enum AppendOrigin {
     CLIENT,
     COORDINATOR
 }

@@ -59,7 +59,8 @@ final class LogValidator {
      * batch unless the {@code origin} is the coordinator and it is a transaction marker, record count and offset deltas consistent with the records actually present, on a
      * compacted log a key on every record, the topic's timestamp rules), then against its producer's
      * state if it has one (after its own checks, so a corrupt batch never counts as a retry nor moves
-     * its producer on), then given its offsets and {@code leaderEpoch} and the topic's
+     * its producer on; a coordinator's batch carries no sequence and is checked by epoch and
+     * transaction only), then given its offsets and {@code leaderEpoch} and the topic's
      * {@code message.timestamp.type}: with {@code CreateTime} a wrong max timestamp is corrected in
      * place; with {@code LogAppendTime} the batch is stamped with {@code nowMs} in place. A batch in
      * another codec than {@code compression.type} names is rewritten. The first retried batch ends the
@@ -113,6 +114,8 @@ final class LogValidator {
             long maxTimestamp = checkRecords(batch, config, topicPartition, nowMs);
             if (batch.isControlBatch()) {
                 checkMarker(batch, producerState);
+            } else if (batch.producerId() >= 0 && origin == AppendOrigin.COORDINATOR) {
+                producerState.checkCoordinatorBatch(batch, producers);
             } else if (batch.producerId() >= 0) {
                 Optional<BatchMetadata> duplicate = producerState.checkLeaderBatch(batch, producers);
                 if (duplicate.isPresent()) {

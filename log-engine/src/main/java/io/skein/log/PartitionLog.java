@@ -320,7 +320,12 @@ public final class PartitionLog implements AutoCloseable {
         return appendAsLeader(marker, leaderEpoch, AppendOrigin.COORDINATOR);
     }
 
-    private LeaderAppendResult appendAsLeader(ByteBuffer records, int leaderEpoch, AppendOrigin origin) {
+    /**
+     * As {@link #appendAsLeader(ByteBuffer, int)}, for {@code origin}: a coordinator's batches to its
+     * own partition carry no sequence, so their producers' epochs and transactions are checked, not
+     * their sequences, and no batch of theirs is taken for a retry (Kafka's {@code AppendOrigin}).
+     */
+    public LeaderAppendResult appendAsLeader(ByteBuffer records, int leaderEpoch, AppendOrigin origin) {
         if (leaderEpoch < 0) {
             throw new IllegalArgumentException("A leader epoch is never negative: " + leaderEpoch);
         }

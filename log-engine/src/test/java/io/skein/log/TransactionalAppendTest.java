@@ -3,6 +3,7 @@ package io.skein.log;
 import static io.skein.log.TestLogs.appendAsLeader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.log.producer.ProducerStateManager.ProducerStateEntry;
 import io.skein.log.record.TestRecords;
@@ -108,6 +109,32 @@ class TransactionalAppendTest {
             assertThrows(TransactionCoordinatorFencedException.class,
                     () -> log.appendMarker(PRODUCER, (short) 1, 3, TransactionResult.COMMIT, 0));
             assertEquals(3, log.logEndOffset(), "nothing refused was written");
+        }
+    }
+
+    /**
+     * A coordinator's transactional batches to its own partition (the group coordinator's offsets)
+     * all carry sequence 0, as Kafka's do: several in one transaction are all written, none is taken
+     * for a retry, and the producer's epoch and transaction are checked as a client's. From a client,
+     * the same batch would be a retry.
+     */
+    @Test
+    void aCoordinatorWritesTransactionalBatchesWithoutSequenceChecks() throws IOException {
+        try (PartitionLog log = logs.open(dir, LogConfig.DEFAULT)) {
+            for (int i = 0; i < 3; i++) {
+                log.appendAsLeader(txn((short) 2, 0, "a", "b"), 0, AppendOrigin.COORDINATOR).flushed().join();
+            }
+            assertEquals(6, log.logEndOffset(), "three batches, none a retry");
+            assertEquals(OptionalLong.of(0), entry(log).currentTxnFirstOffset());
+            ByteBuffer plain = TestRecords.idempotentBatch(PRODUCER, (short) 2, 0, logs.clock.millis(), "k", "v");
+            assertThrows(InvalidTxnStateException.class, () -> log.appendAsLeader(plain, 0, AppendOrigin.COORDINATOR));
+            assertThrows(InvalidProducerEpochException.class,
+                    () -> log.appendAsLeader(txn((short) 1, 0, "c"), 0, AppendOrigin.COORDINATOR));
+            assertTrue(log.appendAsLeader(txn((short) 2, 0, "a", "b"), 0).duplicate(), "a client's retry");
+
+            marker(log, (short) 2, 0, TransactionResult.COMMIT);
+            assertEquals(OptionalLong.empty(), entry(log).currentTxnFirstOffset());
+            assertEquals(7, log.logEndOffset(), "nothing refused or retried was written");
         }
     }
 

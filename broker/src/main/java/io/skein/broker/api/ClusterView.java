@@ -55,5 +55,17 @@ record ClusterView(Supplier<MetadataImage> images, String clusterId, int brokerI
         return Optional.ofNullable(image.topic(TopicIds.fromKafka(id)));
     }
 
+    /** A topic named by name, or by id in the versions that name topics so (the offset APIs' latest). */
+    Optional<TopicImage> topic(MetadataImage image, String name, Uuid id) {
+        if (!isZero(id)) {
+            return topic(image, id);
+        }
+        return Optional.ofNullable(name == null ? null : image.topic(name));
+    }
+
+    /** Whether a request leaves a topic id out: versions before topic ids read it as zero. */
+    static boolean isZero(Uuid id) {
+        return id == null || Uuid.ZERO_UUID.equals(id);
+    }
 
 }

@@ -114,10 +114,9 @@ final class GroupApis {
         OffsetCommitRequestData request = (OffsetCommitRequestData) context.request().data();
         MetadataImage image = cluster.image();
         OffsetCommitResponseData response = new OffsetCommitResponseData();
-        Map<TopicPartition, OffsetCommitResponsePartition> answers = new LinkedHashMap<>();
-        Map<TopicPartition, OffsetCommits.Commit> commits = new LinkedHashMap<>();
+        RequestedCommits commits = new RequestedCommits();
         for (OffsetCommitRequestData.OffsetCommitRequestTopic topic : request.topics()) {
-            Optional<TopicImage> found = resolve(image, topic.name(), topic.topicId());
+            Optional<TopicImage> found = cluster.topic(image, topic.name(), topic.topicId());
             OffsetCommitResponseTopic answered = new OffsetCommitResponseTopic().setName(topic.name())
                     .setTopicId(topic.topicId());
             response.topics().add(answered);
@@ -125,37 +124,19 @@ final class GroupApis {
                 OffsetCommitResponsePartition answer = new OffsetCommitResponsePartition()
                         .setPartitionIndex(partition.partitionIndex());
                 answered.partitions().add(answer);
-                if (found.isEmpty() || found.get().partition(partition.partitionIndex()) == null) {
-                    answer.setErrorCode((found.isEmpty() && !isZero(topic.topicId()) ? Errors.UNKNOWN_TOPIC_ID
-                            : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
-                    continue;
-                }
-                TopicPartition tp = new TopicPartition(found.get().name(), partition.partitionIndex());
-                answers.put(tp, answer);
-                commits.put(tp, new OffsetCommits.Commit(partition.committedOffset(), partition.committedLeaderEpoch(),
-                        partition.committedMetadata()));
+                commits.add(found, topic.topicId(), partition.partitionIndex(), new OffsetCommits.Commit(
+                        partition.committedOffset(), partition.committedLeaderEpoch(), partition.committedMetadata()),
+                        error -> answer.setErrorCode(error.code()));
             }
         }
-        if (commits.isEmpty()) {
+        if (commits.commits().isEmpty()) {
             return CompletableFuture.completedFuture(response);
         }
         return coordinator.commitOffsets(request.groupId(), request.generationIdOrMemberEpoch(), request.memberId(),
-                request.groupInstanceId(), request.retentionTimeMs(), commits).thenApply(results -> {
-                    results.forEach((tp, error) -> answers.get(tp).setErrorCode(error.code()));
+                request.groupInstanceId(), request.retentionTimeMs(), commits.commits()).thenApply(results -> {
+                    commits.answer(results);
                     return response;
                 });
-    }
-
-    /** A topic named by name (up to v9) or id (v10 of the offset APIs). */
-    private Optional<TopicImage> resolve(MetadataImage image, String name, Uuid topicId) {
-        if (!isZero(topicId)) {
-            return cluster.topic(image, topicId);
-        }
-        return Optional.ofNullable(name == null ? null : image.topic(name));
-    }
-
-    private static boolean isZero(Uuid id) {
-        return id == null || Uuid.ZERO_UUID.equals(id);
     }
 
     CompletableFuture<ApiMessage> offsetFetch(RequestContext context) {
@@ -164,7 +145,7 @@ final class GroupApis {
         MetadataImage image = cluster.image();
         if (version >= 8) {
             List<CompletableFuture<OffsetFetchResponseGroup>> groups = request.groups().stream()
-                    .map(group -> fetchGroup(image, group)).toList();
+                    .map(group -> fetchGroup(image, group, request.requireStable())).toList();
             return CompletableFuture.allOf(groups.toArray(CompletableFuture[]::new)).thenApply(ignored ->
                     new OffsetFetchResponseData().setGroups(groups.stream().map(CompletableFuture::join)
                             .collect(Collectors.toList())));
@@ -174,7 +155,7 @@ final class GroupApis {
                 .setTopics(request.topics() == null ? null : request.topics().stream()
                         .map(t -> new OffsetFetchRequestTopics().setName(t.name()).setPartitionIndexes(t.partitionIndexes()))
                         .collect(Collectors.toList()));
-        return fetchGroup(image, single).thenApply(group -> {
+        return fetchGroup(image, single, request.requireStable()).thenApply(group -> {
             OffsetFetchResponseData response = new OffsetFetchResponseData().setErrorCode(group.errorCode());
             for (OffsetFetchResponseTopics topic : group.topics()) {
                 OffsetFetchResponseTopic old = new OffsetFetchResponseTopic().setName(topic.name());
@@ -190,15 +171,21 @@ final class GroupApis {
         });
     }
 
-    private CompletableFuture<OffsetFetchResponseGroup> fetchGroup(MetadataImage image, OffsetFetchRequestGroup group) {
+    /**
+     * One group's offsets. With {@code requireStable} (v7+, sent by read_committed consumers), a
+     * partition that an open transaction has written an offset for is UNSTABLE_OFFSET_COMMIT, which
+     * the consumer retries, as Kafka answers.
+     */
+    private CompletableFuture<OffsetFetchResponseGroup> fetchGroup(MetadataImage image, OffsetFetchRequestGroup group,
+                                                                   boolean requireStable) {
         List<TopicPartition> asked = null;
         Map<String, Uuid> ids = new LinkedHashMap<>();
         List<OffsetFetchResponseTopics> unknown = new ArrayList<>();
         if (group.topics() != null) {
             asked = new ArrayList<>();
             for (OffsetFetchRequestTopics topic : group.topics()) {
-                Optional<TopicImage> found = resolve(image, topic.name(), topic.topicId());
-                if (found.isEmpty() && !isZero(topic.topicId())) {
+                Optional<TopicImage> found = cluster.topic(image, topic.name(), topic.topicId());
+                if (found.isEmpty() && !ClusterView.isZero(topic.topicId())) {
                     OffsetFetchResponseTopics missing = new OffsetFetchResponseTopics().setTopicId(topic.topicId());
                     topic.partitionIndexes().forEach(p -> missing.partitions().add(noOffset(p)
                             .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code())));
@@ -206,28 +193,35 @@ final class GroupApis {
                     continue;
                 }
                 String name = found.map(TopicImage::name).orElse(topic.name());
-                ids.put(name, isZero(topic.topicId()) ? Uuid.ZERO_UUID : topic.topicId());
+                ids.put(name, ClusterView.isZero(topic.topicId()) ? Uuid.ZERO_UUID : topic.topicId());
                 for (int p : topic.partitionIndexes()) {
                     asked.add(new TopicPartition(name, p));
                 }
             }
         }
         List<TopicPartition> partitions = asked;
-        return coordinator.fetchOffsets(group.groupId(), partitions).thenApply(result -> {
+        return coordinator.fetchOffsets(group.groupId(), partitions, requireStable).thenApply(result -> {
             OffsetFetchResponseGroup response = new OffsetFetchResponseGroup().setGroupId(group.groupId())
                     .setErrorCode(result.error().code());
             if (result.error() != Errors.NONE) {
                 return response;
             }
             Map<String, OffsetFetchResponseTopics> topics = new LinkedHashMap<>();
-            List<TopicPartition> listed = partitions != null ? partitions : List.copyOf(result.offsets().keySet());
+            OffsetCommits.Fetched fetched = result.fetched();
+            List<TopicPartition> listed = partitions;
+            if (listed == null) {
+                listed = new ArrayList<>(fetched.offsets().keySet());
+                listed.addAll(fetched.unstable());
+            }
             for (TopicPartition tp : listed) {
                 OffsetFetchResponseTopics topic = topics.computeIfAbsent(tp.topic(), name -> new OffsetFetchResponseTopics()
                         .setName(name).setTopicId(ids.getOrDefault(name, Optional.ofNullable(image.topic(name))
                                 .map(t -> TopicIds.toKafka(t.id())).orElse(Uuid.ZERO_UUID))));
                 OffsetFetchResponsePartitions partition = noOffset(tp.partition());
-                var committed = result.offsets().get(tp);
-                if (committed != null) {
+                var committed = fetched.offsets().get(tp);
+                if (fetched.unstable().contains(tp)) {
+                    partition.setErrorCode(Errors.UNSTABLE_OFFSET_COMMIT.code());
+                } else if (committed != null) {
                     partition.setCommittedOffset(committed.offset()).setCommittedLeaderEpoch(committed.leaderEpoch())
                             .setMetadata(committed.metadata());
                 }

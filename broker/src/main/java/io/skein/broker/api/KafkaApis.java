@@ -76,7 +76,9 @@ public final class KafkaApis implements RequestHandler {
             apis.put(ApiKeys.ADD_PARTITIONS_TO_TXN, transactionApis::addPartitionsToTxn);
             apis.put(ApiKeys.ADD_OFFSETS_TO_TXN, transactionApis::addOffsetsToTxn);
             apis.put(ApiKeys.END_TXN, transactionApis::endTxn);
-            apis.put(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersApi(cluster, replicaManager,
+            apis.put(ApiKeys.TXN_OFFSET_COMMIT, new TxnOffsetCommitApi(cluster, groupCoordinator, replicaManager,
+                    addPartitionsToTxn.get()));
+            apis.put(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersApi(cluster, replicaManager, groupCoordinator,
                     config.getInt(NodeConfig.REQUEST_TIMEOUT_MS)));
             TransactionAdminApis adminApis = new TransactionAdminApis(transactionCoordinator);
             apis.put(ApiKeys.DESCRIBE_TRANSACTIONS, adminApis::describeTransactions);

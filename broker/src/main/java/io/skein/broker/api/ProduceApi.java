@@ -128,15 +128,13 @@ final class ProduceApi implements Api {
     }
 
     /**
-     * The partitions whose transactional batch must wait for the coordinator: those where its producer
-     * has no transaction ongoing yet (a partition not here fails its append anyway). A request carries
-     * one producer's batches, as Kafka takes it.
+     * The partitions whose transactional batch must wait for the coordinator. A request carries one
+     * producer's batches, as Kafka takes it.
      */
     private Map<TopicPartition, TransactionalProducer> unverified(Map<TopicPartition, TransactionalProducer> producers) {
         Map<TopicPartition, TransactionalProducer> unverified = new LinkedHashMap<>();
         producers.forEach((tp, producer) -> {
-            if (replicaManager.partition(tp).map(partition -> !partition.log().hasOngoingTransaction(
-                    producer.producerId(), producer.producerEpoch())).orElse(false)) {
+            if (replicaManager.needsTransactionVerification(tp, producer.producerId(), producer.producerEpoch())) {
                 unverified.put(tp, producer);
             }
         });

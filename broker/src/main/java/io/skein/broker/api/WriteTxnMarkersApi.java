@@ -1,5 +1,6 @@
 package io.skein.broker.api;
 
+import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.network.RequestContext;
 import io.skein.broker.replica.ReplicaManager;
 import io.skein.broker.replica.ReplicaManager.ProduceResult;
@@ -7,12 +8,12 @@ import io.skein.broker.replica.ReplicaManager.TxnMarker;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.TopicImage;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarker;
@@ -31,18 +32,22 @@ import org.apache.kafka.common.protocol.Errors;
  * refuses a marker of a producer epoch it has moved past (INVALID_PRODUCER_EPOCH) or from a deposed
  * coordinator (TRANSACTION_COORDINATOR_FENCED).
  *
- * <p>A marker for a {@code __consumer_offsets} partition is appended like any other: TxnOffsetCommit is
- * not served, so no transactional offsets wait there for the group coordinator to apply.
+ * <p>A marker for a {@code __consumer_offsets} partition goes to the group coordinator, which writes it
+ * after its own writes under way and then applies it to the offsets the transaction committed there
+ * (Kafka's {@code completeTransaction}); its errors of a coordinator not ready are
+ * NOT_LEADER_OR_FOLLOWER to the transaction coordinator, which retries.
  */
 final class WriteTxnMarkersApi implements Api {
     private final ClusterView cluster;
     private final ReplicaManager replicaManager;
+    private final GroupCoordinator groups;
     private final long timeoutMs;
 
     /** @param timeoutMs how long a marker may wait to be replicated ({@code request.timeout.ms}, as Kafka) */
-    WriteTxnMarkersApi(ClusterView cluster, ReplicaManager replicaManager, long timeoutMs) {
+    WriteTxnMarkersApi(ClusterView cluster, ReplicaManager replicaManager, GroupCoordinator groups, long timeoutMs) {
         this.cluster = cluster;
         this.replicaManager = replicaManager;
+        this.groups = groups;
         this.timeoutMs = timeoutMs;
     }
 
@@ -60,8 +65,9 @@ final class WriteTxnMarkersApi implements Api {
     }
 
     private CompletableFuture<WritableTxnMarkerResult> write(MetadataImage image, WritableTxnMarker marker) {
-        Map<TopicPartition, Errors> errors = new HashMap<>();
+        Map<TopicPartition, Errors> errors = new ConcurrentHashMap<>();
         Set<TopicPartition> appends = new LinkedHashSet<>();
+        Set<TopicPartition> offsets = new LinkedHashSet<>();
         for (WritableTxnMarkerTopic topic : marker.topics()) {
             TopicImage found = image.topic(topic.name());
             for (int partition : topic.partitionIndexes()) {
@@ -69,18 +75,31 @@ final class WriteTxnMarkersApi implements Api {
                 if (found == null || found.partition(partition) == null) {
                     errors.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
                 } else {
-                    appends.add(tp);
+                    (tp.topic().equals(GroupCoordinator.OFFSETS_TOPIC) ? offsets : appends).add(tp);
                 }
             }
         }
-        CompletableFuture<WritableTxnMarkerResult> result = new CompletableFuture<>();
         TxnMarker txnMarker = new TxnMarker(marker.producerId(), marker.producerEpoch(), marker.coordinatorEpoch(),
                 marker.transactionResult());
+        List<CompletableFuture<?>> writes = new ArrayList<>();
+        CompletableFuture<Void> appended = new CompletableFuture<>();
+        writes.add(appended);
         replicaManager.appendMarkers(timeoutMs, txnMarker, appends, written -> {
             written.forEach((tp, produced) -> errors.put(tp, produced.error()));
-            result.complete(result(marker, errors));
+            appended.complete(null);
         });
-        return result;
+        offsets.forEach(tp -> writes.add(groups.completeTransaction(tp, txnMarker)
+                .thenAccept(error -> errors.put(tp, notReadyIsNotLeader(error)))));
+        return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> result(marker, errors));
+    }
+
+    /** A group coordinator not (yet) ready for the partition is, to the transaction coordinator, not its leader. */
+    private static Errors notReadyIsNotLeader(Errors error) {
+        return switch (error) {
+            case COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS, NOT_COORDINATOR -> Errors.NOT_LEADER_OR_FOLLOWER;
+            default -> error;
+        };
     }
 
     private static WritableTxnMarkerResult result(WritableTxnMarker marker, Map<TopicPartition, Errors> errors) {

@@ -30,11 +30,15 @@ public record CoordinatorResult<T>(List<KeyValue> records, Function<Errors, T> o
     }
 
     /**
-     * What a failed write of a coordinator's partition means to its clients (Kafka's mapping);
-     * {@code tooLarge} is the answer to records too large, which depends on the request.
+     * What a failed write of a coordinator's partition, or of its verification with a transaction
+     * coordinator, means to its clients (Kafka's mapping); {@code tooLarge} is the answer to records
+     * too large, which depends on the request.
      */
     public static Errors clientError(Errors appendError, Errors tooLarge) {
         return switch (appendError) {
+            // Kafka's answer to a verification that did not reach the transaction coordinator: older
+            // clients retry it without looking for the group coordinator again.
+            case NETWORK_EXCEPTION -> Errors.COORDINATOR_LOAD_IN_PROGRESS;
             case UNKNOWN_TOPIC_OR_PARTITION, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT ->
                     Errors.COORDINATOR_NOT_AVAILABLE;
             case NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR -> Errors.NOT_COORDINATOR;

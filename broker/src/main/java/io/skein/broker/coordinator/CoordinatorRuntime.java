@@ -4,6 +4,8 @@ import io.skein.broker.util.DaemonThreads;
 import io.skein.broker.util.SerialExecutor;
 import io.skein.broker.kafka.LogRecords;
 import io.skein.broker.kafka.LogRecords.KeyValue;
+import io.skein.broker.kafka.LogRecords.TransactionalProducer;
+import io.skein.broker.replica.ReplicaManager.TxnMarker;
 import io.skein.log.FetchIsolation;
 import io.skein.log.FileSlice;
 import io.skein.log.PartitionLog;
@@ -23,7 +25,9 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
@@ -34,10 +38,13 @@ import org.slf4j.LoggerFactory;
  * Runs the shards of a coordinator, one per partition of its internal topic that this broker leads
  * (Kafka's {@code CoordinatorRuntime}, much reduced). A shard is loaded by replaying its partition
  * from log start, then runs operations: each returns records and an answer; the runtime appends the
- * records with acks=all, replays them into the shard once written, and answers. Answers of writes
- * come in the order the writes were made; an answer that writes nothing reads only written state, so
- * it need not wait. When leadership leaves, the shard is unloaded and whatever is pending is
- * answered {@code NOT_COORDINATOR}.
+ * records with acks=all, replays them into the shard once written, and answers. A transactional
+ * write's records go out as the producer's transactional batch and are replayed as its; the marker
+ * that ends the transaction in the partition is written by the runtime too, in order with the writes,
+ * and replayed once written. A load replays both as they are in the log, so a shard has one definition
+ * of them. Answers of writes come in the order the writes were made; an answer that writes nothing
+ * reads only written state, so it need not wait. When leadership leaves, the shard is unloaded and
+ * whatever is pending is answered {@code NOT_COORDINATOR}.
  *
  * <p>Threads: each shard has a serial executor on a pool of two threads: its state, its timers and
  * every write completion are touched there only. One timer thread hands due timers to the shards'
@@ -53,9 +60,21 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
         S create(TopicPartition partition, int leaderEpoch, CoordinatorTimer timer);
     }
 
-    /** Appends records to a partition with acks=all; completes with the append's error, NONE once written. */
+    /** Appends to the partitions of a coordinator's topic, as their leader, with acks=all. */
     public interface Writer {
-        CompletableFuture<Errors> append(TopicPartition partition, List<KeyValue> records);
+        /** Appends {@code records} as one batch: a transactional batch of {@code producer}, unless it is null. */
+        CompletableFuture<Appended> append(TopicPartition partition, TransactionalProducer producer,
+                                           List<KeyValue> records);
+
+        /** Appends a transaction's marker, as a leader does for WriteTxnMarkers. */
+        CompletableFuture<Appended> appendMarker(TopicPartition partition, TxnMarker marker);
+    }
+
+    /** An append's outcome: NONE and the offset of its first record, or why nothing was written. */
+    public record Appended(Errors error, long firstOffset) {
+        public static Appended failed(Errors error) {
+            return new Appended(error, -1);
+        }
     }
 
     private enum Status { LOADING, ACTIVE, UNLOADED }
@@ -160,14 +179,37 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
      */
     public <T> CompletableFuture<T> write(TopicPartition partition, Function<Errors, T> errorResponse,
                                           Function<S, CoordinatorResult<T>> operation) {
-        return onShard(partition, errorResponse, (context, response) -> context.run(operation, errorResponse, response));
+        return onShard(partition, errorResponse,
+                (context, response) -> context.run(operation, null, errorResponse, response));
+    }
+
+    /**
+     * As {@link #write}, with the operation's records written as a transactional batch of
+     * {@code producer} (Kafka's transactional write operation): the shard replays them as the
+     * producer's, which count once the marker of its transaction commits them.
+     */
+    public <T> CompletableFuture<T> writeTransactional(TopicPartition partition, TransactionalProducer producer,
+                                                       Function<Errors, T> errorResponse,
+                                                       Function<S, CoordinatorResult<T>> operation) {
+        return onShard(partition, errorResponse,
+                (context, response) -> context.run(operation, producer, errorResponse, response));
+    }
+
+    /**
+     * Writes the marker of a producer's transaction to {@code partition}, after the writes made before,
+     * and once it is written replays it into the shard (Kafka's transaction completion): how a leader
+     * takes WriteTxnMarkers for a coordinator's partition, so that the shard learns of every marker
+     * there. Completes with the append's error, or NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS.
+     */
+    public CompletableFuture<Errors> completeTransaction(TopicPartition partition, TxnMarker marker) {
+        return onShard(partition, error -> error, (context, response) -> context.completeTransaction(marker, response));
     }
 
     /** As {@link #write}, once every write made before has completed: the operation sees their records. */
     public <T> CompletableFuture<T> writeAfterPendingWrites(TopicPartition partition, Function<Errors, T> errorResponse,
                                                             Function<S, CoordinatorResult<T>> operation) {
         return onShard(partition, errorResponse, (context, response) -> context.lastWrite.whenComplete(
-                (ignored, failure) -> context.executor.execute(() -> context.run(operation, errorResponse, response))));
+                (ignored, failure) -> context.executor.execute(() -> context.run(operation, null, errorResponse, response))));
     }
 
     /** Runs {@code task} on the shard's executor, or answers at once if the partition has no shard ready. */
@@ -187,6 +229,21 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
     public <T> CompletableFuture<T> read(TopicPartition partition, Function<Errors, T> errorResponse,
                                          Function<S, T> operation) {
         return write(partition, errorResponse, shard -> CoordinatorResult.of(operation.apply(shard)));
+    }
+
+    /** Replays what a load reads into {@code shard}. */
+    private static LogRecords.RecordVisitor replayInto(CoordinatorShard shard) {
+        return new LogRecords.RecordVisitor() {
+            @Override
+            public void record(long offset, long producerId, ByteBuffer key, ByteBuffer value) {
+                shard.replay(offset, producerId, key, value);
+            }
+
+            @Override
+            public void marker(long producerId, boolean commit) {
+                shard.replayEndTransactionMarker(producerId, commit);
+            }
+        };
     }
 
     @Override
@@ -231,7 +288,7 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
                         if (slice.isEmpty()) {
                             break;
                         }
-                        next = LogRecords.forEachRecord(slice, next, (offset, key, value) -> loading.replay(key, value));
+                        next = LogRecords.forEachRecord(slice, next, replayInto(loading));
                     }
                     if (status != Status.LOADING) {
                         return;
@@ -240,7 +297,7 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
                     status = Status.ACTIVE;
                     log.info("Loaded {} (epoch {}) in {} ms", partition, leaderEpoch,
                             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-                    write(shard.onLoaded(), error -> null, new CompletableFuture<>());
+                    write(shard.onLoaded(), null, error -> null, new CompletableFuture<>());
                 } catch (RuntimeException e) {
                     log.error("Cannot load {}: it stays loading", partition, e);
                 }
@@ -271,8 +328,8 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
             };
         }
 
-        <T> void run(Function<S, CoordinatorResult<T>> operation, Function<Errors, T> errorResponse,
-                     CompletableFuture<T> response) {
+        <T> void run(Function<S, CoordinatorResult<T>> operation, TransactionalProducer producer,
+                     Function<Errors, T> errorResponse, CompletableFuture<T> response) {
             Errors unavailable = unavailable(this);
             if (unavailable != Errors.NONE) {
                 response.complete(errorResponse.apply(unavailable));
@@ -286,44 +343,79 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
                 response.complete(errorResponse.apply(Errors.UNKNOWN_SERVER_ERROR));
                 return;
             }
-            write(result, errorResponse, response);
+            write(result, producer, errorResponse, response);
         }
 
-        private <T> void write(CoordinatorResult<T> result, Function<Errors, T> errorResponse,
-                               CompletableFuture<T> response) {
+        private <T> void write(CoordinatorResult<T> result, TransactionalProducer producer,
+                               Function<Errors, T> errorResponse, CompletableFuture<T> response) {
             if (result.records().isEmpty()) {
                 answer(result, Errors.NONE, errorResponse, response);
                 return;
             }
-            CompletableFuture<Errors> appended;
+            long producerId = producer == null ? LogRecords.NO_PRODUCER_ID : producer.producerId();
+            append(() -> writer.append(partition, producer, result.records()), firstOffset -> {
+                long offset = firstOffset;
+                for (KeyValue r : result.records()) {
+                    shard.replay(offset++, producerId, ByteBuffer.wrap(r.key()),
+                            r.value() == null ? null : ByteBuffer.wrap(r.value()));
+                }
+            }, outcome -> answer(result, outcome, errorResponse, response));
+        }
+
+        void completeTransaction(TxnMarker marker, CompletableFuture<Errors> response) {
+            Errors unavailable = unavailable(this);
+            if (unavailable != Errors.NONE) {
+                response.complete(unavailable);
+                return;
+            }
+            append(() -> writer.appendMarker(partition, marker),
+                    firstOffset -> shard.replayEndTransactionMarker(marker.producerId(), marker.commit()),
+                    response::complete);
+        }
+
+        /**
+         * Starts {@code append}; once it is written and every write before it answered, replays it
+         * into the shard and gives the outcome to {@code answer}, on this executor. A failed write
+         * replays nothing; one that completes after the shard unloaded is NOT_COORDINATOR.
+         */
+        private void append(Supplier<CompletableFuture<Appended>> append, LongConsumer replay, Consumer<Errors> answer) {
+            CompletableFuture<Appended> appended;
             try {
-                appended = writer.append(partition, result.records());
+                appended = append.get();
             } catch (RuntimeException e) {
                 appended = CompletableFuture.failedFuture(e);
             }
             CompletableFuture<Void> answered = new CompletableFuture<>();
             CompletableFuture<?> previous = lastWrite;
             lastWrite = answered;
-            previous.thenCombine(appended, (ignored, error) -> error).whenComplete((error, failure) ->
+            previous.thenCombine(appended, (ignored, outcome) -> outcome).whenComplete((outcome, failure) ->
                     executor.execute(() -> {
                         try {
-                            if (status != Status.ACTIVE) {
-                                response.complete(errorResponse.apply(Errors.NOT_COORDINATOR));
-                                return;
-                            }
-                            if (failure != null) {
-                                log.error("A write to {} failed", partition, failure);
-                            }
-                            Errors outcome = failure != null ? Errors.UNKNOWN_SERVER_ERROR : error;
-                            if (outcome == Errors.NONE) {
-                                result.records().forEach(r -> shard.replay(ByteBuffer.wrap(r.key()),
-                                        r.value() == null ? null : ByteBuffer.wrap(r.value())));
-                            }
-                            answer(result, outcome, errorResponse, response);
+                            answer.accept(replayed(outcome, failure, replay));
                         } finally {
                             answered.complete(null);
                         }
                     }));
+        }
+
+        /** Replays a write that succeeded; the outcome to answer. */
+        private Errors replayed(Appended outcome, Throwable failure, LongConsumer replay) {
+            if (status != Status.ACTIVE) {
+                return Errors.NOT_COORDINATOR;
+            }
+            if (failure != null) {
+                log.error("A write to {} failed", partition, failure);
+                return Errors.UNKNOWN_SERVER_ERROR;
+            }
+            if (outcome.error() == Errors.NONE) {
+                try {
+                    replay.accept(outcome.firstOffset());
+                } catch (RuntimeException e) {
+                    log.error("Replaying a write to {} failed", partition, e);
+                    return Errors.UNKNOWN_SERVER_ERROR;
+                }
+            }
+            return outcome.error();
         }
 
         private <T> void answer(CoordinatorResult<T> result, Errors outcome, Function<Errors, T> errorResponse,
@@ -343,7 +435,7 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
             ScheduledFuture<?> scheduled = timer.schedule(() -> executor.execute(() -> {
                 if (status == Status.ACTIVE && timers.get(key) == self[0]) {
                     timers.remove(key);
-                    run(ignored -> operation.get(), error -> null, new CompletableFuture<>());
+                    run(ignored -> operation.get(), null, error -> null, new CompletableFuture<>());
                 }
             }), delayMs, TimeUnit.MILLISECONDS);
             self[0] = scheduled;

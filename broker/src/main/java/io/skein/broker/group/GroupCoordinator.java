@@ -1,20 +1,23 @@
 package io.skein.broker.group;
 
+import io.skein.broker.coordinator.CoordinatorPartitionWriter;
 import io.skein.broker.coordinator.CoordinatorResult;
 import io.skein.broker.coordinator.CoordinatorRuntime;
 import io.skein.broker.group.MembershipProtocol.JoinContext;
 import io.skein.broker.group.OffsetCommits.Commit;
 import io.skein.broker.group.OffsetCommits.Committer;
 import io.skein.broker.group.OffsetCommits.DeleteResult;
-import io.skein.broker.kafka.LogRecords;
+import io.skein.broker.kafka.LogRecords.TransactionalProducer;
 import io.skein.broker.replica.Partition;
 import io.skein.broker.replica.ReplicaManager;
+import io.skein.broker.replica.ReplicaManager.TxnMarker;
 import io.skein.metadata.image.MetadataDelta;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.MetadataPublisher;
 import io.skein.metadata.image.TopicImage;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +68,8 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
         this.replicaManager = replicaManager;
         this.clock = clock;
         this.partitionCount = config.offsetsTopicPartitions();
-        this.runtime = new CoordinatorRuntime<>("group-coordinator", this::append);
+        this.runtime = new CoordinatorRuntime<>("group-coordinator",
+                new CoordinatorPartitionWriter(replicaManager, config.offsetCommitTimeoutMs(), clock));
     }
 
     /** The partition of {@code __consumer_offsets} that holds a group: Kafka's hash, so tools agree. */
@@ -114,14 +118,6 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
         return removed.isEmpty() ? null : removed::contains;
     }
 
-    private CompletableFuture<Errors> append(TopicPartition tp, List<LogRecords.KeyValue> records) {
-        CompletableFuture<Errors> appended = new CompletableFuture<>();
-        replicaManager.appendRecords(config.offsetCommitTimeoutMs(), (short) -1,
-                Map.of(tp, LogRecords.batchOf(clock.millis(), records)),
-                results -> appended.complete(results.get(tp).error()));
-        return appended;
-    }
-
     /** Runs {@code operation} on the shard of {@code groupId}; NOT_COORDINATOR if this broker has none. */
     private <T> CompletableFuture<T> onShard(String groupId, Function<Errors, T> errorResponse,
                                              Function<GroupCoordinatorShard, CoordinatorResult<T>> operation) {
@@ -140,7 +136,8 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
         return runtime.read(shardOf(groupId), errorResponse, operation);
     }
 
-    private TopicPartition shardOf(String groupId) {
+    /** The partition of {@code __consumer_offsets} whose shard holds {@code groupId}. */
+    public TopicPartition shardOf(String groupId) {
         return new TopicPartition(OFFSETS_TOPIC, partitionFor(groupId));
     }
 
@@ -181,25 +178,70 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
     public CompletableFuture<Map<TopicPartition, Errors>> commitOffsets(String groupId, int generationId,
             String memberId, String groupInstanceId, long retentionTimeMs, Map<TopicPartition, Commit> commits) {
         Committer committer = new Committer(generationId, memberId, groupInstanceId, retentionTimeMs);
-        Function<Errors, Map<TopicPartition, Errors>> failed = error -> {
-            Map<TopicPartition, Errors> all = new LinkedHashMap<>();
-            commits.keySet().forEach(tp -> all.put(tp, error));
-            return all;
-        };
+        Function<Errors, Map<TopicPartition, Errors>> failed = error -> allFailed(commits.keySet(), error);
         if (groupId.isEmpty()) {
             return CompletableFuture.completedFuture(failed.apply(Errors.INVALID_GROUP_ID));
         }
         return onShard(groupId, failed, shard -> shard.offsets().commit(groupId, committer, commits));
     }
 
-    /** OffsetFetch for one group: a group error, or its offsets (none where it has committed none). */
-    public record FetchResult(Errors error, Map<TopicPartition, CommittedOffset> offsets) {
+    /**
+     * TxnOffsetCommit for one group: once {@code verification} has the group's partition of
+     * {@code __consumer_offsets} in the producer's transaction (KIP-890), writes the commits as the
+     * producer's transactional batch there; every partition's answer. They count once the
+     * transaction's marker commits them (see {@link #completeTransaction}).
+     *
+     * @param verification the transaction coordinator's answer for that partition, as a producer expects it
+     */
+    public CompletableFuture<Map<TopicPartition, Errors>> commitTransactionalOffsets(String groupId,
+            TransactionalProducer producer, int generationId, String memberId, String groupInstanceId,
+            Map<TopicPartition, Commit> commits, Function<TopicPartition, CompletableFuture<Errors>> verification) {
+        Committer committer = new Committer(generationId, memberId, groupInstanceId, -1);
+        Function<Errors, Map<TopicPartition, Errors>> failed = error -> allFailed(commits.keySet(), error);
+        if (groupId.isEmpty()) {
+            return CompletableFuture.completedFuture(failed.apply(Errors.INVALID_GROUP_ID));
+        }
+        TopicPartition shard = shardOf(groupId);
+        return verification.apply(shard).thenCompose(error -> error != Errors.NONE
+                ? CompletableFuture.completedFuture(failed.apply(CoordinatorResult.clientError(error,
+                        Errors.UNKNOWN_SERVER_ERROR)))
+                : runtime.writeTransactional(shard, producer, failed,
+                        s -> s.offsets().commitTransactional(groupId, committer, commits)));
     }
 
-    /** @param partitions those asked for, or null for every partition the group has committed */
-    public CompletableFuture<FetchResult> fetchOffsets(String groupId, List<TopicPartition> partitions) {
-        return readShard(groupId, error -> new FetchResult(error, Map.of()),
-                shard -> new FetchResult(Errors.NONE, shard.offsets().fetch(groupId, partitions)));
+    private static Map<TopicPartition, Errors> allFailed(Collection<TopicPartition> partitions, Errors error) {
+        Map<TopicPartition, Errors> all = new LinkedHashMap<>();
+        partitions.forEach(tp -> all.put(tp, error));
+        return all;
+    }
+
+    /**
+     * WriteTxnMarkers for a partition of {@code __consumer_offsets}: the group coordinator writes the
+     * marker itself, after its writes under way, so that the offsets of the transaction it ends count
+     * (or go) as it is written (Kafka's {@code completeTransaction}). The append's error, or
+     * NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS if this broker's shard cannot take it.
+     */
+    public CompletableFuture<Errors> completeTransaction(TopicPartition partition, TxnMarker marker) {
+        return runtime.completeTransaction(partition, marker);
+    }
+
+    /** OffsetFetch for one group: a group error, or its offsets (none where it has committed none). */
+    public record FetchResult(Errors error, OffsetCommits.Fetched fetched) {
+    }
+
+    /**
+     * @param partitions    those asked for, or null for every partition the group has committed
+     * @param requireStable whether partitions with offsets of an open transaction are unstable rather
+     *                      than answered: then after the writes under way, so that a transaction's
+     *                      commit still being written counts as open
+     */
+    public CompletableFuture<FetchResult> fetchOffsets(String groupId, List<TopicPartition> partitions,
+                                                       boolean requireStable) {
+        Function<Errors, FetchResult> failed = error -> new FetchResult(error, new OffsetCommits.Fetched(Map.of(), Set.of()));
+        Function<GroupCoordinatorShard, FetchResult> fetch = shard -> new FetchResult(Errors.NONE,
+                shard.offsets().fetch(groupId, partitions, requireStable));
+        return requireStable ? runtime.writeAfterPendingWrites(shardOf(groupId), failed,
+                shard -> CoordinatorResult.of(fetch.apply(shard))) : readShard(groupId, failed, fetch);
     }
 
     public CompletableFuture<DeleteResult> deleteOffsets(String groupId, List<TopicPartition> partitions) {

@@ -3,6 +3,7 @@ package io.skein.broker.group;
 import io.skein.broker.coordinator.CoordinatorResult;
 import io.skein.broker.coordinator.CoordinatorShard;
 import io.skein.broker.coordinator.CoordinatorTimer;
+import io.skein.broker.kafka.LogRecords;
 import io.skein.proto.group.GroupValue;
 import io.skein.proto.group.MemberValue;
 import java.nio.ByteBuffer;
@@ -19,12 +20,15 @@ import org.apache.kafka.common.protocol.Errors;
 /**
  * The groups and offsets of one {@code __consumer_offsets} partition, which this broker leads, run
  * by the {@link io.skein.broker.coordinator.CoordinatorRuntime}. Their written state changes only
- * through {@link #replay}, at load and once an operation's records are written; the operations are
- * {@link MembershipProtocol}'s and {@link OffsetCommits}', which read the groups and return records.
+ * through {@link #replay} and {@link #replayEndTransactionMarker}, at load and once an operation's
+ * records or a transaction's marker are written; the operations are {@link MembershipProtocol}'s
+ * and {@link OffsetCommits}', which read the groups and return records. Offsets that transactions
+ * write wait in {@link PendingTransactionalOffsets} for their marker.
  */
 final class GroupCoordinatorShard implements CoordinatorShard, GroupRecords.Replay {
     private final Clock clock;
     private final Map<String, ClassicGroup> groups = new HashMap<>();
+    private final PendingTransactionalOffsets pendingOffsets = new PendingTransactionalOffsets();
     private final MembershipProtocol membership;
     private final OffsetCommits offsets;
 
@@ -51,6 +55,11 @@ final class GroupCoordinatorShard implements CoordinatorShard, GroupRecords.Repl
 
     Collection<ClassicGroup> groups() {
         return List.copyOf(groups.values());
+    }
+
+    /** The offsets of transactions not yet ended. */
+    PendingTransactionalOffsets pendingOffsets() {
+        return pendingOffsets;
     }
 
     /**
@@ -82,19 +91,50 @@ final class GroupCoordinatorShard implements CoordinatorShard, GroupRecords.Repl
     // ---------------------------------------------------------------- replay: what each record means
 
     @Override
-    public void replay(ByteBuffer key, ByteBuffer value) {
-        GroupRecords.replay(key, value, this);
+    public void replay(long offset, long producerId, ByteBuffer key, ByteBuffer value) {
+        GroupRecords.replay(offset, producerId, key, value, this);
     }
 
-    /** A committed offset; the first makes the group (a client may commit without joining). */
+    /**
+     * A committed offset, or a transaction's, pending until its marker; the first makes the group (a
+     * client may commit without joining), as in Kafka.
+     */
     @Override
-    public void offset(String groupId, TopicPartition tp, CommittedOffset offset) {
-        groups.computeIfAbsent(groupId, id -> new ClassicGroup(id, clock.millis())).putOffset(tp, offset);
+    public void offset(String groupId, TopicPartition tp, CommittedOffset offset, long producerId) {
+        ClassicGroup group = groups.computeIfAbsent(groupId, id -> new ClassicGroup(id, clock.millis()));
+        if (producerId == LogRecords.NO_PRODUCER_ID) {
+            group.putOffset(tp, offset);
+        } else {
+            pendingOffsets.add(producerId, groupId, tp, offset);
+        }
     }
 
+    /** The offset goes, and so does any that an open transaction wrote for the partition (Kafka's rule). */
     @Override
     public void offsetRemoved(String groupId, TopicPartition tp) {
         group(groupId).ifPresent(group -> group.removeOffset(tp));
+        pendingOffsets.remove(groupId, tp);
+    }
+
+    /**
+     * The end of a transaction: a COMMIT makes its offsets the groups', each unless a commit written
+     * after it replaced it (the later record counts, as compaction would leave it); an ABORT drops them.
+     */
+    @Override
+    public void replayEndTransactionMarker(long producerId, boolean commit) {
+        Map<String, Map<TopicPartition, CommittedOffset>> ended = pendingOffsets.end(producerId);
+        if (!commit) {
+            return;
+        }
+        ended.forEach((groupId, offsets) -> {
+            ClassicGroup group = groups.computeIfAbsent(groupId, id -> new ClassicGroup(id, clock.millis()));
+            offsets.forEach((tp, offset) -> {
+                CommittedOffset current = group.offsets().get(tp);
+                if (current == null || offset.recordOffset() > current.recordOffset()) {
+                    group.putOffset(tp, offset);
+                }
+            });
+        });
     }
 
     /**

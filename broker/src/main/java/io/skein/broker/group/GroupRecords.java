@@ -2,6 +2,7 @@ package io.skein.broker.group;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.skein.broker.kafka.LogRecords;
 import io.skein.broker.kafka.LogRecords.KeyValue;
 import io.skein.proto.group.GroupKey;
 import io.skein.proto.group.GroupRecordKey;
@@ -22,7 +23,11 @@ final class GroupRecords {
 
     /** Receives the records of an offsets partition, parsed. */
     interface Replay {
-        void offset(String groupId, TopicPartition tp, CommittedOffset offset);
+        /**
+         * A committed offset, or one a transaction wrote ({@code producerId} not
+         * {@link LogRecords#NO_PRODUCER_ID}), which counts once the transaction commits.
+         */
+        void offset(String groupId, TopicPartition tp, CommittedOffset offset, long producerId);
 
         void offsetRemoved(String groupId, TopicPartition tp);
 
@@ -90,11 +95,12 @@ final class GroupRecords {
     }
 
     /**
-     * Replays one record of the offsets topic.
+     * Replays one record of the offsets topic, at {@code offset} there, written by the transaction of
+     * {@code producerId} if not {@link LogRecords#NO_PRODUCER_ID}.
      *
      * @throws IllegalStateException for a record this coordinator did not write
      */
-    static void replay(ByteBuffer key, ByteBuffer value, Replay target) {
+    static void replay(long offset, long producerId, ByteBuffer key, ByteBuffer value, Replay target) {
         try {
             GroupRecordKey parsed = GroupRecordKey.parseFrom(key);
             switch (parsed.getKeyCase()) {
@@ -106,7 +112,7 @@ final class GroupRecords {
                     } else {
                         OffsetValue v = OffsetValue.parseFrom(value);
                         target.offset(k.getGroup(), tp, new CommittedOffset(v.getOffset(), v.getLeaderEpoch(),
-                                v.getMetadata(), v.getCommitTimestamp(), v.getExpireTimestamp()));
+                                v.getMetadata(), v.getCommitTimestamp(), v.getExpireTimestamp(), offset), producerId);
                     }
                 }
                 case GROUP -> {

@@ -23,10 +23,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Committed offsets on one shard's groups: commits (written before they are acknowledged),
- * fetches, deletions and expiry; and the deletion of whole groups, which is the deletion of their
- * offsets with them. Each operation reads the groups and returns the records of its change, which
- * the shard replays once they are written. Runs on the shard's thread only.
+ * Committed offsets on one shard's groups: commits (written before they are acknowledged), a
+ * transaction's commits (TxnOffsetCommit, which count once the transaction commits), fetches,
+ * deletions and expiry; and the deletion of whole groups, which is the deletion of their offsets
+ * with them. Offsets of open transactions are deleted with the committed ones and hold back expiry,
+ * as in Kafka. Each operation reads the groups and returns the records of its change, which the shard
+ * replays once they are written. Runs on the shard's thread only.
  */
 public final class OffsetCommits {
     private static final Logger log = LoggerFactory.getLogger(OffsetCommits.class);
@@ -54,7 +56,10 @@ public final class OffsetCommits {
     public record Commit(long offset, int leaderEpoch, String metadata) {
     }
 
-    /** Who commits: a member of a generation, or (generation -1, no member) a client managing its own partitions. */
+    /**
+     * Who commits: a member of a generation, or (generation -1, no member) a client managing its own
+     * partitions; {@code retentionTimeMs} -1 keeps the offsets as {@code offsets.retention.minutes} says.
+     */
     record Committer(int generationId, String memberId, String groupInstanceId, long retentionTimeMs) {
     }
 
@@ -64,15 +69,32 @@ public final class OffsetCommits {
      */
     CoordinatorResult<Map<TopicPartition, Errors>> commit(String groupId, Committer committer,
                                                           Map<TopicPartition, Commit> commits) {
+        return commit(groupId, committer, commits, false);
+    }
+
+    /**
+     * TxnOffsetCommit: the commits, which the runtime writes as the producer's transactional batch,
+     * answered per partition once written; they count once its transaction commits. The committer is
+     * checked against the group as for a commit, so that a zombie of an older generation is refused
+     * (KIP-447), but neither a rebalance in progress nor a commit without member id fails it.
+     */
+    CoordinatorResult<Map<TopicPartition, Errors>> commitTransactional(String groupId, Committer committer,
+                                                                       Map<TopicPartition, Commit> commits) {
+        return commit(groupId, committer, commits, true);
+    }
+
+    private CoordinatorResult<Map<TopicPartition, Errors>> commit(String groupId, Committer committer,
+                                                                  Map<TopicPartition, Commit> commits,
+                                                                  boolean transactional) {
         Optional<ClassicGroup> found = shard.group(groupId);
         if (found.isEmpty() && committer.generationId() >= 0) {
             return CoordinatorResult.of(allFailed(commits.keySet(), Errors.ILLEGAL_GENERATION));
         }
-        Errors invalid = found.map(group -> validate(group, committer)).orElse(Errors.NONE);
+        Errors invalid = found.map(group -> validate(group, committer, transactional)).orElse(Errors.NONE);
         if (invalid != Errors.NONE) {
             return CoordinatorResult.of(allFailed(commits.keySet(), invalid));
         }
-        if (committer.generationId() >= 0) {
+        if (committer.generationId() >= 0 && !transactional) { // a member's commit is a sign of life; a producer's is not
             ClassicGroup group = found.get();
             group.member(committer.memberId()).ifPresent(m -> membership.scheduleSessionExpiry(group, m));
         }
@@ -91,7 +113,7 @@ public final class OffsetCommits {
                 return;
             }
             records.add(GroupRecords.offset(groupId, tp,
-                    new CommittedOffset(commit.offset(), commit.leaderEpoch(), metadata, now, expireTimestamp)));
+                    CommittedOffset.toWrite(commit.offset(), commit.leaderEpoch(), metadata, now, expireTimestamp)));
             results.put(tp, Errors.NONE);
         });
         return new CoordinatorResult<>(records, error -> {
@@ -103,8 +125,12 @@ public final class OffsetCommits {
         });
     }
 
-    /** Kafka's checks of a commit against the group's generation and members. */
-    private static Errors validate(ClassicGroup group, Committer committer) {
+    /**
+     * Kafka's checks of a commit against the group's generation and members. A transaction's commit
+     * without member and generation (TxnOffsetCommit before v3) is not checked, nor refused during a
+     * rebalance: the group's state is not the transaction's concern.
+     */
+    private static Errors validate(ClassicGroup group, Committer committer, boolean transactional) {
         if (group.is(GroupState.DEAD)) {
             return Errors.COORDINATOR_NOT_AVAILABLE;
         }
@@ -119,10 +145,10 @@ public final class OffsetCommits {
             if (committer.generationId() != group.generationId()) {
                 return Errors.ILLEGAL_GENERATION;
             }
-        } else if (!group.is(GroupState.EMPTY)) {
+        } else if (!transactional && !group.is(GroupState.EMPTY)) {
             return Errors.UNKNOWN_MEMBER_ID;
         }
-        return group.is(GroupState.COMPLETING_REBALANCE) ? Errors.REBALANCE_IN_PROGRESS : Errors.NONE;
+        return !transactional && group.is(GroupState.COMPLETING_REBALANCE) ? Errors.REBALANCE_IN_PROGRESS : Errors.NONE;
     }
 
     private static Map<TopicPartition, Errors> allFailed(Collection<TopicPartition> partitions, Errors error) {
@@ -132,22 +158,32 @@ public final class OffsetCommits {
     }
 
     /**
-     * The group's committed offsets for {@code partitions} (null: every partition it has committed),
-     * absent where it has none.
+     * OffsetFetch's answer: the committed offsets, absent where the group has none; and the
+     * partitions that are unstable instead, for a fetch that asked for stable offsets.
      */
-    Map<TopicPartition, CommittedOffset> fetch(String groupId, List<TopicPartition> partitions) {
+    public record Fetched(Map<TopicPartition, CommittedOffset> offsets, Set<TopicPartition> unstable) {
+    }
+
+    /**
+     * The group's committed offsets for {@code partitions} (null: every partition it has committed).
+     * With {@code requireStable}, a partition an open transaction has written an offset for is
+     * unstable (UNSTABLE_OFFSET_COMMIT: a read_committed consumer waits for the transaction to end
+     * rather than start from an offset it may be about to move).
+     */
+    Fetched fetch(String groupId, List<TopicPartition> partitions, boolean requireStable) {
         Map<TopicPartition, CommittedOffset> offsets = shard.group(groupId).map(ClassicGroup::offsets).orElse(Map.of());
-        if (partitions == null) {
-            return new HashMap<>(offsets);
-        }
         Map<TopicPartition, CommittedOffset> found = new HashMap<>();
-        partitions.forEach(tp -> {
+        Set<TopicPartition> unstable = new HashSet<>();
+        PendingTransactionalOffsets pending = shard.pendingOffsets();
+        for (TopicPartition tp : partitions == null ? offsets.keySet() : partitions) {
             CommittedOffset offset = offsets.get(tp);
-            if (offset != null) {
+            if (requireStable && pending.has(groupId, tp)) {
+                unstable.add(tp);
+            } else if (offset != null) {
                 found.put(tp, offset);
             }
-        });
-        return found;
+        }
+        return new Fetched(found, unstable);
     }
 
     /** OffsetDelete: a group error, or per partition NONE or GROUP_SUBSCRIBED_TO_TOPIC. */
@@ -171,7 +207,7 @@ public final class OffsetCommits {
                 results.put(tp, Errors.GROUP_SUBSCRIBED_TO_TOPIC);
             } else {
                 results.put(tp, Errors.NONE);
-                if (group.offsets().containsKey(tp)) {
+                if (group.offsets().containsKey(tp) || shard.pendingOffsets().has(groupId, tp)) {
                     tombstones.add(GroupRecords.offsetTombstone(groupId, tp));
                 }
             }
@@ -204,7 +240,9 @@ public final class OffsetCommits {
             return CoordinatorResult.of(Errors.NON_EMPTY_GROUP);
         }
         List<KeyValue> records = new ArrayList<>();
-        removeGroup(group, group.offsets().keySet(), records);
+        Set<TopicPartition> offsets = new HashSet<>(group.offsets().keySet());
+        offsets.addAll(shard.pendingOffsets().partitions(groupId));
+        removeGroup(group, offsets, records);
         return new CoordinatorResult<>(records, error -> error == Errors.NONE ? Errors.NONE
                 : CoordinatorResult.clientError(error, Errors.INVALID_COMMIT_OFFSET_SIZE));
     }
@@ -229,11 +267,16 @@ public final class OffsetCommits {
      * topic went, but there may have been none then, or its write may have failed.)
      */
     CoordinatorResult<Void> removeOffsetsOf(Predicate<String> deleted) {
-        List<KeyValue> tombstones = new ArrayList<>();
+        Map<String, Set<TopicPartition>> offsets = new HashMap<>();
         for (ClassicGroup group : shard.groups()) {
-            group.offsets().keySet().stream().filter(tp -> deleted.test(tp.topic()))
-                    .forEach(tp -> tombstones.add(GroupRecords.offsetTombstone(group.groupId(), tp)));
+            offsets.computeIfAbsent(group.groupId(), id -> new HashSet<>()).addAll(group.offsets().keySet());
         }
+        PendingTransactionalOffsets pending = shard.pendingOffsets();
+        pending.groupIds().forEach(groupId -> offsets.computeIfAbsent(groupId, id -> new HashSet<>())
+                .addAll(pending.partitions(groupId)));
+        List<KeyValue> tombstones = new ArrayList<>();
+        offsets.forEach((groupId, partitions) -> partitions.stream().filter(tp -> deleted.test(tp.topic()))
+                .forEach(tp -> tombstones.add(GroupRecords.offsetTombstone(groupId, tp))));
         if (!tombstones.isEmpty()) {
             log.info("Removing {} committed offsets of deleted topics", tombstones.size());
         }
@@ -256,7 +299,8 @@ public final class OffsetCommits {
      * Removes offsets past their retention (KIP-211): an empty group's once it has been empty for
      * {@code offsets.retention.minutes}, a consumer group's for topics it no longer subscribes to,
      * counted from their commit; and an explicit expiry time always. An empty group left with no
-     * offsets is deleted.
+     * offsets is deleted. As in Kafka, an offset an open transaction is about to replace stays, and
+     * so does a group with open transactions.
      */
     CoordinatorResult<Void> expire() {
         long now = clock.millis();
@@ -278,11 +322,11 @@ public final class OffsetCommits {
                 } else {
                     due = !subscribed.contains(tp.topic()) && now - offset.commitTimestamp() >= retention;
                 }
-                if (due) {
+                if (due && !shard.pendingOffsets().has(group.groupId(), tp)) {
                     expired.add(tp);
                 }
             });
-            if (empty && expired.size() == group.offsets().size()) {
+            if (empty && expired.size() == group.offsets().size() && !shard.pendingOffsets().hasAny(group.groupId())) {
                 log.info("Deleting group {}: it is empty and has no unexpired offsets", group.groupId());
                 removeGroup(group, expired, records);
             } else {

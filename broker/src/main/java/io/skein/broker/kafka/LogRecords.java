@@ -11,6 +11,7 @@ import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.network.TransferableChannel;
 import org.apache.kafka.common.record.internal.BaseRecords;
+import org.apache.kafka.common.record.internal.ControlRecordType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -28,11 +29,25 @@ public final class LogRecords {
     public record KeyValue(byte[] key, byte[] value) {
     }
 
-    /** Receives the data records of a read, in offset order; a tombstone's value is null. */
-    @FunctionalInterface
+    /**
+     * Receives a read of a coordinator's partition, in offset order: its data records and the markers
+     * that end the transactions among them.
+     */
     public interface RecordVisitor {
-        void visit(long offset, ByteBuffer key, ByteBuffer value);
+        /**
+         * A data record; a tombstone's value is null.
+         *
+         * @param producerId the producer of the record's batch if the batch is transactional, else
+         *                   {@link #NO_PRODUCER_ID}
+         */
+        void record(long offset, long producerId, ByteBuffer key, ByteBuffer value);
+
+        /** A COMMIT ({@code commit}) or ABORT marker of the producer's transaction. */
+        void marker(long producerId, boolean commit);
     }
+
+    /** The producer id of records written by no producer, as Kafka's batches say it. */
+    public static final long NO_PRODUCER_ID = RecordBatch.NO_PRODUCER_ID;
 
     /**
      * The bytes of a produce request's records, a view of the request buffer: the log validates
@@ -92,7 +107,20 @@ public final class LogRecords {
     }
 
     /**
-     * Visits the data records of {@code slice}, read from the log (control batches are skipped).
+     * One uncompressed transactional batch of {@code records} by {@code producer}, for the log to
+     * assign offsets to as a coordinator writes it: with sequence 0, as Kafka's coordinators write
+     * theirs, which the log does not check for a coordinator.
+     */
+    public static ByteBuffer transactionalBatchOf(long timestamp, TransactionalProducer producer, List<KeyValue> records) {
+        SimpleRecord[] simple = records.stream().map(r -> new SimpleRecord(timestamp, r.key(), r.value()))
+                .toArray(SimpleRecord[]::new);
+        return MemoryRecords.withTransactionalRecords(Compression.NONE, producer.producerId(), producer.producerEpoch(),
+                0, simple).buffer();
+    }
+
+    /**
+     * Visits the records and transaction markers of {@code slice}, read from the log; other control
+     * batches are skipped.
      *
      * @return the offset after the last batch read
      */
@@ -105,10 +133,17 @@ public final class LogRecords {
         }
         bytes.flip();
         for (RecordBatch batch : MemoryRecords.readableRecords(bytes).batches()) {
-            if (!batch.isControlBatch()) {
-                for (Record record : batch) {
-                    if (record.offset() >= nextOffset) {
-                        visitor.visit(record.offset(), record.key(), record.hasValue() ? record.value() : null);
+            long producerId = batch.isTransactional() ? batch.producerId() : NO_PRODUCER_ID;
+            for (Record record : batch) {
+                if (record.offset() < nextOffset) {
+                    continue;
+                }
+                if (!batch.isControlBatch()) {
+                    visitor.record(record.offset(), producerId, record.key(), record.hasValue() ? record.value() : null);
+                } else if (batch.isTransactional()) {
+                    ControlRecordType type = ControlRecordType.parse(record.key());
+                    if (type == ControlRecordType.COMMIT || type == ControlRecordType.ABORT) {
+                        visitor.marker(producerId, type == ControlRecordType.COMMIT);
                     }
                 }
             }

@@ -1,6 +1,7 @@
 package io.skein.broker.replica;
 
 import io.skein.broker.kafka.LogRecords;
+import io.skein.log.AppendOrigin;
 import io.skein.log.LeaderEpochCache;
 import io.skein.log.LeaderEpochCache.EpochEndOffset;
 import io.skein.log.LeaderAppendResult;
@@ -200,6 +201,18 @@ public final class Partition {
      */
     public LeaderAppend appendAsLeader(ByteBuffer records, short requiredAcks) {
         return appendAsLeader(requiredAcks, leaderEpoch -> log.appendAsLeader(records, leaderEpoch));
+    }
+
+    /**
+     * Appends a coordinator's records to its own partition, under the same checks as a producer's
+     * acks=all append; its transactional batches carry no sequence, so the log checks their
+     * producer's epoch and transaction only (Kafka's {@code AppendOrigin.COORDINATOR}).
+     *
+     * @throws NotLeaderOrFollowerException if this broker does not lead the partition
+     * @throws NotEnoughReplicasException   with fewer in-sync replicas than required
+     */
+    public LeaderAppend appendAsCoordinator(ByteBuffer records) {
+        return appendAsLeader(ACKS_ALL, leaderEpoch -> log.appendAsLeader(records, leaderEpoch, AppendOrigin.COORDINATOR));
     }
 
     /**

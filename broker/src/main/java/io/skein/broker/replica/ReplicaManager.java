@@ -416,6 +416,27 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         append(timeoutMs, requiredAcks, appends, callback);
     }
 
+    /**
+     * Whether a transactional write of the producer to {@code tp} must wait for its transaction
+     * coordinator (KIP-890): the producer has no transaction ongoing there in this epoch yet, so the
+     * write would start one. A partition not hosted here fails its append anyway.
+     */
+    public boolean needsTransactionVerification(TopicPartition tp, long producerId, short producerEpoch) {
+        Partition partition = partitions.get(tp);
+        return partition != null && !partition.log().hasOngoingTransaction(producerId, producerEpoch);
+    }
+
+    /**
+     * A coordinator's write to its own partition, answered through {@code callback} as an acks=all
+     * produce is; its transactional batches (the group coordinator's offsets of a transaction) are
+     * checked as Kafka checks a coordinator's, without sequences.
+     */
+    public void appendCoordinatorRecords(long timeoutMs, TopicPartition tp, ByteBuffer records,
+                                         Consumer<ProduceResult> callback) {
+        append(timeoutMs, Partition.ACKS_ALL, Map.of(tp, partition -> partition.appendAsCoordinator(records)),
+                results -> callback.accept(results.get(tp)));
+    }
+
     /** A transaction's marker, as its coordinator sends it (WriteTxnMarkers). */
     public record TxnMarker(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit) {
     }

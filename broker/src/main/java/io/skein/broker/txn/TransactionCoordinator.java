@@ -1,9 +1,9 @@
 package io.skein.broker.txn;
 
+import io.skein.broker.coordinator.CoordinatorPartitionWriter;
 import io.skein.broker.coordinator.CoordinatorResult;
 import io.skein.broker.coordinator.CoordinatorRuntime;
 import io.skein.broker.coordinator.CoordinatorTimer;
-import io.skein.broker.kafka.LogRecords;
 import io.skein.broker.replica.Partition;
 import io.skein.broker.replica.ReplicaManager;
 import io.skein.metadata.image.MetadataDelta;
@@ -57,7 +57,8 @@ public final class TransactionCoordinator implements MetadataPublisher, AutoClos
         this.clock = clock;
         this.producerIds = producerIds;
         this.partitionCount = config.transactionStateLogNumPartitions();
-        this.runtime = new CoordinatorRuntime<>("transaction-coordinator", this::append);
+        this.runtime = new CoordinatorRuntime<>("transaction-coordinator",
+                new CoordinatorPartitionWriter(replicaManager, config.requestTimeoutMs(), clock));
         this.markers = new TransactionMarkerChannelManager(brokerId, () -> image, replicaManager::brokerAddress,
                 config.requestTimeoutMs());
     }
@@ -98,14 +99,6 @@ public final class TransactionCoordinator implements MetadataPublisher, AutoClos
         return new TransactionCoordinatorShard(config, clock, coordinatorEpoch, producerIds,
                 txn -> markers.addTxnMarkersToSend(tp, txn,
                         () -> runtime.write(tp, error -> null, shard -> shard.completeTransaction(txn))), timer);
-    }
-
-    private CompletableFuture<Errors> append(TopicPartition tp, List<LogRecords.KeyValue> records) {
-        CompletableFuture<Errors> appended = new CompletableFuture<>();
-        replicaManager.appendRecords(config.requestTimeoutMs(), (short) -1,
-                Map.of(tp, LogRecords.batchOf(clock.millis(), records)),
-                results -> appended.complete(results.get(tp).error()));
-        return appended;
     }
 
     private <T> CompletableFuture<T> onShard(String transactionalId, Function<Errors, T> errorResponse,

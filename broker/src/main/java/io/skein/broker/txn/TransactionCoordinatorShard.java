@@ -193,9 +193,15 @@ public final class TransactionCoordinatorShard implements CoordinatorShard, Tran
 
     // ---------------------------------------------------------------- replay: what each record means
 
+    /** The coordinator writes no transactions of its own: every record counts as it is read. */
     @Override
-    public void replay(ByteBuffer key, ByteBuffer value) {
+    public void replay(long offset, long producerId, ByteBuffer key, ByteBuffer value) {
         TransactionRecords.replay(key, value, this);
+    }
+
+    /** No transaction writes here, so a marker (which WriteTxnMarkers could name this partition for) ends none. */
+    @Override
+    public void replayEndTransactionMarker(long producerId, boolean commit) {
     }
 
     /** The whole state of a transactional id, as of this record. */

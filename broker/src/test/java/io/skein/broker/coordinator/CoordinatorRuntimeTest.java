@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.broker.kafka.LogRecords;
 import io.skein.broker.kafka.LogRecords.KeyValue;
+import io.skein.broker.kafka.LogRecords.TransactionalProducer;
+import io.skein.broker.replica.ReplicaManager.TxnMarker;
 import io.skein.log.LogConfig;
 import io.skein.log.LogManager;
 import io.skein.log.LogManagerConfig;
@@ -23,7 +25,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -50,16 +51,16 @@ class CoordinatorRuntimeTest {
     private LogManager logs;
     private PartitionLog log;
     private CoordinatorRuntime<MapShard> runtime;
-    /** The outcome of the next appends: NONE writes them to the log, any other error writes nothing. */
-    private volatile Errors writeOutcome = Errors.NONE;
-    /** While set, appends are written to the log but acknowledged only when the test completes them. */
-    private volatile boolean holdAcks;
-    private final ConcurrentLinkedQueue<CompletableFuture<Errors>> heldAcks = new ConcurrentLinkedQueue<>();
+    private LogWriter writer;
     private int nextEpoch;
 
-    /** A map of strings, replayed from records whose key and value are the entry's. */
+    /**
+     * A map of strings, replayed from records whose key and value are the entry's; a transaction's
+     * entries wait for its marker and carry their record's offset.
+     */
     static final class MapShard implements CoordinatorShard {
         final Map<String, String> entries = new HashMap<>();
+        final Map<Long, Map<String, String>> pending = new HashMap<>();
         final CoordinatorTimer timer;
         final AtomicBoolean unloaded = new AtomicBoolean();
 
@@ -68,11 +69,22 @@ class CoordinatorRuntimeTest {
         }
 
         @Override
-        public void replay(ByteBuffer key, ByteBuffer value) {
-            if (value == null) {
+        public void replay(long offset, long producerId, ByteBuffer key, ByteBuffer value) {
+            if (producerId != LogRecords.NO_PRODUCER_ID) {
+                pending.computeIfAbsent(producerId, id -> new HashMap<>()).put(string(key), value == null ? null
+                        : string(value) + "@" + offset);
+            } else if (value == null) {
                 entries.remove(string(key));
             } else {
                 entries.put(string(key), string(value));
+            }
+        }
+
+        @Override
+        public void replayEndTransactionMarker(long producerId, boolean commit) {
+            Map<String, String> ended = pending.remove(producerId);
+            if (commit && ended != null) {
+                entries.putAll(ended);
             }
         }
 
@@ -108,18 +120,8 @@ class CoordinatorRuntimeTest {
         logs = LogManager.start(LogManagerConfig.defaults(List.of(logDir), 1), topic -> LogConfig.DEFAULT,
                 Clock.systemUTC());
         log = logs.getOrCreateLog(PARTITION, LogConfig.DEFAULT);
-        runtime = new CoordinatorRuntime<>("runtime-test", (tp, records) -> {
-            if (writeOutcome != Errors.NONE) {
-                return CompletableFuture.completedFuture(writeOutcome);
-            }
-            append(records);
-            if (!holdAcks) {
-                return CompletableFuture.completedFuture(Errors.NONE);
-            }
-            CompletableFuture<Errors> ack = new CompletableFuture<>();
-            heldAcks.add(ack);
-            return ack;
-        });
+        writer = new LogWriter(log);
+        runtime = new CoordinatorRuntime<>("runtime-test", writer);
     }
 
     @AfterEach
@@ -129,8 +131,7 @@ class CoordinatorRuntimeTest {
     }
 
     private void append(List<KeyValue> records) {
-        log.appendAsLeader(LogRecords.batchOf(System.currentTimeMillis(), records), 0).flushed().join();
-        log.updateHighWatermark(log.logEndOffset());
+        writer.append(PARTITION, null, records).join();
     }
 
     private void load(Function<CoordinatorTimer, MapShard> newShard) {
@@ -187,13 +188,13 @@ class CoordinatorRuntimeTest {
     @Test
     void aRecordChangesTheShardOnlyOnceWritten() throws Exception {
         load(MapShard::new);
-        holdAcks = true;
+        writer.holdAcks(true);
         CompletableFuture<Errors> answer = put("a", "1");
-        await().atMost(Duration.ofSeconds(10)).until(() -> heldAcks.size() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> writer.heldAcks().size() == 1);
         assertEquals(Map.of(), entries(), "in the log, not yet acknowledged by the replicas");
         assertFalse(answer.isDone());
 
-        heldAcks.poll().complete(Errors.NONE);
+        writer.heldAcks().poll().complete(Errors.NONE);
         assertEquals(Errors.NONE, answer.get(10, TimeUnit.SECONDS));
         assertEquals(Map.of("a", "1"), entries());
     }
@@ -202,12 +203,12 @@ class CoordinatorRuntimeTest {
     void aWriteThatFailsChangesNothing() throws Exception {
         load(MapShard::new);
         assertEquals(Errors.NONE, put("a", "1").get(10, TimeUnit.SECONDS));
-        writeOutcome = Errors.NOT_ENOUGH_REPLICAS;
+        writer.failWith(Errors.NOT_ENOUGH_REPLICAS);
         assertEquals(Errors.NOT_ENOUGH_REPLICAS, put("a", "2").get(10, TimeUnit.SECONDS));
         assertEquals(Errors.NOT_ENOUGH_REPLICAS, put("b", "3").get(10, TimeUnit.SECONDS));
         assertEquals(Map.of("a", "1"), entries());
 
-        writeOutcome = Errors.NONE;
+        writer.failWith(Errors.NONE);
         runtime.unload(PARTITION);
         load(MapShard::new);
         assertEquals(Map.of("a", "1"), entries());
@@ -216,13 +217,13 @@ class CoordinatorRuntimeTest {
     @Test
     void writesAreAnsweredInTheOrderTheyWereMade() throws Exception {
         load(MapShard::new);
-        holdAcks = true;
+        writer.holdAcks(true);
         List<String> answered = Collections.synchronizedList(new ArrayList<>());
         CompletableFuture<Errors> first = put("a", "1").whenComplete((error, failure) -> answered.add("first"));
         CompletableFuture<Errors> second = put("a", "2").whenComplete((error, failure) -> answered.add("second"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> heldAcks.size() == 2);
-        CompletableFuture<Errors> firstAck = heldAcks.poll();
-        heldAcks.poll().complete(Errors.NONE);
+        await().atMost(Duration.ofSeconds(10)).until(() -> writer.heldAcks().size() == 2);
+        CompletableFuture<Errors> firstAck = writer.heldAcks().poll();
+        writer.heldAcks().poll().complete(Errors.NONE);
         assertEquals(Map.of(), entries(), "the second write is acknowledged, but the first is not");
         assertFalse(second.isDone());
 
@@ -237,16 +238,69 @@ class CoordinatorRuntimeTest {
     void unloadingAnswersPendingWritesNotCoordinatorAndAppliesNothing() throws Exception {
         load(MapShard::new);
         MapShard loaded = read(shard -> shard);
-        holdAcks = true;
+        writer.holdAcks(true);
         CompletableFuture<Errors> pending = put("a", "1");
-        await().atMost(Duration.ofSeconds(10)).until(() -> heldAcks.size() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> writer.heldAcks().size() == 1);
 
         runtime.unload(PARTITION);
         await().atMost(Duration.ofSeconds(10)).until(loaded.unloaded::get);
-        heldAcks.poll().complete(Errors.NONE);
+        writer.heldAcks().poll().complete(Errors.NONE);
         assertEquals(Errors.NOT_COORDINATOR, pending.get(10, TimeUnit.SECONDS));
         assertEquals(Errors.NOT_COORDINATOR, put("b", "2").get(10, TimeUnit.SECONDS));
         assertEquals(Map.of(), loaded.entries, "read after the unload task, which ran on the shard's thread");
+    }
+
+    private CompletableFuture<Errors> putInTransaction(long producerId, String key, String value) {
+        return runtime.writeTransactional(PARTITION, new TransactionalProducer(producerId, (short) 0), error -> error,
+                shard -> shard.put(key, value));
+    }
+
+    private CompletableFuture<Errors> endTransaction(long producerId, boolean commit) {
+        return runtime.completeTransaction(PARTITION, new TxnMarker(producerId, (short) 0, 0, commit));
+    }
+
+    /**
+     * A transaction's records reach the shard as its producer's, with their offsets, and count only
+     * once the marker the runtime writes for it commits them; a load replays records and markers
+     * the same way, and a transaction still open then stays open.
+     */
+    @Test
+    void aTransactionsRecordsWaitForItsMarkerLiveAndOnLoad() throws Exception {
+        load(MapShard::new);
+        assertEquals(Errors.NONE, putInTransaction(7, "a", "1").get(10, TimeUnit.SECONDS)); // offset 0
+        assertEquals(Errors.NONE, putInTransaction(8, "b", "2").get(10, TimeUnit.SECONDS)); // offset 1
+        assertEquals(Map.of(), entries(), "pending until their markers");
+
+        assertEquals(Errors.NONE, endTransaction(7, true).get(10, TimeUnit.SECONDS)); // offset 2
+        assertEquals(Errors.NONE, endTransaction(8, false).get(10, TimeUnit.SECONDS)); // offset 3
+        assertEquals(Map.of("a", "1@0"), entries(), "committed, and the aborted one dropped");
+        assertEquals(Errors.NONE, putInTransaction(7, "c", "3").get(10, TimeUnit.SECONDS)); // offset 4
+
+        runtime.unload(PARTITION);
+        load(MapShard::new);
+        assertEquals(Map.of("a", "1@0"), entries());
+        assertEquals(Map.of(7L, Map.of("c", "3@4")), read(shard -> Map.copyOf(shard.pending)), "still open");
+        assertEquals(Errors.NONE, endTransaction(7, true).get(10, TimeUnit.SECONDS));
+        assertEquals(Map.of("a", "1@0", "c", "3@4"), entries());
+    }
+
+    /** A marker is written after the writes made before it, and reaches the shard once it is written. */
+    @Test
+    void aMarkerWaitsForTheWritesBeforeIt() throws Exception {
+        load(MapShard::new);
+        writer.holdAcks(true);
+        CompletableFuture<Errors> write = putInTransaction(7, "a", "1");
+        CompletableFuture<Errors> marker = endTransaction(7, true);
+        await().atMost(Duration.ofSeconds(10)).until(() -> writer.heldAcks().size() == 2);
+        CompletableFuture<Errors> writeAck = writer.heldAcks().poll();
+        writer.heldAcks().poll().complete(Errors.NONE);
+        assertEquals(Map.of(), entries());
+        assertFalse(marker.isDone(), "the write before it is not acknowledged yet");
+
+        writeAck.complete(Errors.NONE);
+        assertEquals(Errors.NONE, marker.get(10, TimeUnit.SECONDS));
+        assertTrue(write.isDone());
+        assertEquals(Map.of("a", "1@0"), entries());
     }
 
     @Test

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.broker.coordinator.CoordinatorResult;
 import io.skein.broker.coordinator.CoordinatorRuntime;
-import io.skein.broker.kafka.LogRecords;
+import io.skein.broker.coordinator.LogWriter;
+import io.skein.broker.kafka.LogRecords.TransactionalProducer;
+import io.skein.broker.replica.ReplicaManager.TxnMarker;
 import io.skein.log.LogConfig;
 import io.skein.log.LogManager;
 import io.skein.log.LogManagerConfig;
@@ -40,6 +42,7 @@ import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,8 +69,7 @@ class GroupCoordinatorShardTest {
     /** The leader epoch of the next load: each load is a new shard. */
     private int nextEpoch;
     private GroupConfig config = config(60_000);
-    /** The outcome of the shard's next writes: NONE writes them to the log, any other error writes nothing. */
-    private volatile Errors writeOutcome = Errors.NONE;
+    private LogWriter writer;
     /** The topics the broker's metadata shows. */
     private final Set<String> topics = ConcurrentHashMap.newKeySet();
 
@@ -83,14 +85,8 @@ class GroupCoordinatorShardTest {
         LogConfig compacted = LogConfig.DEFAULT.with(Map.of("cleanup.policy", "compact"));
         logs = LogManager.start(LogManagerConfig.defaults(List.of(logDir), 1), topic -> compacted, Clock.systemUTC());
         log = logs.getOrCreateLog(PARTITION, compacted);
-        runtime = new CoordinatorRuntime<>("shard-test", (tp, records) -> {
-            if (writeOutcome != Errors.NONE) {
-                return CompletableFuture.completedFuture(writeOutcome);
-            }
-            log.appendAsLeader(LogRecords.batchOf(System.currentTimeMillis(), records), 0).flushed().join();
-            log.updateHighWatermark(log.logEndOffset());
-            return CompletableFuture.completedFuture(Errors.NONE);
-        });
+        writer = new LogWriter(log);
+        runtime = new CoordinatorRuntime<>("shard-test", writer);
     }
 
     @AfterEach
@@ -101,7 +97,7 @@ class GroupCoordinatorShardTest {
 
     /**
      * The shard of the test's partition in the runtime, whose writes go to the real log,
-     * acknowledged as a single replica would; or, while {@link #writeOutcome} is an error, fail with
+     * acknowledged as a single replica would; or, while {@link LogWriter#failWith} names an error, fail with
      * it as the replica manager's append would. Each load is a new shard, replaying the log.
      */
     private final class Shard {
@@ -287,11 +283,11 @@ class GroupCoordinatorShardTest {
 
         Shard reloaded = loaded(shard(), log);
         CommittedOffset offset = read(reloaded, s -> (
-                s.offsets().fetch("g", List.of(DATA)).get(DATA)));
-        assertEquals(new CommittedOffset(42, 3, "meta", offset.commitTimestamp(), -1), offset);
+                s.offsets().fetch("g", List.of(DATA), false).offsets().get(DATA)));
+        assertEquals(new CommittedOffset(42, 3, "meta", offset.commitTimestamp(), -1, offset.recordOffset()), offset);
         assertEquals(5, read(reloaded, s -> (
-                s.offsets().fetch("simple", null).get(DATA))).offset());
-        assertEquals(Map.of(), read(reloaded, s -> (s.offsets().fetch("deleted", null))));
+                s.offsets().fetch("simple", null, false).offsets().get(DATA))).offset());
+        assertEquals(Map.of(), read(reloaded, s -> (s.offsets().fetch("deleted", null, false).offsets())));
         // The member is back, Stable in its generation with its assignment, and keeps heartbeating.
         assertEquals(Errors.NONE, heartbeat(reloaded, member.memberId(), 1));
         assertArrayEquals(new byte[] {9}, sync(reloaded, member.memberId(), 1, null).assignment());
@@ -330,7 +326,7 @@ class GroupCoordinatorShardTest {
             on(shard, s -> s.offsets().expire());
             return read(shard, s -> s.group("old").isEmpty());
         });
-        assertEquals(6, read(shard, s -> (s.offsets().fetch("kept", null).get(DATA)))
+        assertEquals(6, read(shard, s -> (s.offsets().fetch("kept", null, false).offsets().get(DATA)))
                 .offset(), "an explicit retention time outlives offsets.retention.minutes");
         shard.unload();
         Shard reloaded = loaded(shard(), log);
@@ -345,7 +341,7 @@ class GroupCoordinatorShardTest {
 
     private Optional<Long> committed(Shard shard, String groupId) throws Exception {
         return read(shard, s -> (Optional.ofNullable(
-                s.offsets().fetch(groupId, List.of(DATA)).get(DATA)).map(CommittedOffset::offset)));
+                s.offsets().fetch(groupId, List.of(DATA), false).offsets().get(DATA)).map(CommittedOffset::offset)));
     }
 
     private Set<String> groupIds(Shard shard) throws Exception {
@@ -366,14 +362,14 @@ class GroupCoordinatorShardTest {
         OffsetCommits.Committer inGeneration = new OffsetCommits.Committer(1, member.memberId(), null, -1);
         assertEquals(Map.of(DATA, Errors.NONE), commit(shard, "g", inGeneration, 42));
 
-        writeOutcome = appendError;
+        writer.failWith(appendError);
         assertEquals(Map.of(DATA, answered), commit(shard, "g", inGeneration, 43));
         assertEquals(Map.of(DATA, answered), commit(shard, "simple", new OffsetCommits.Committer(-1, "", null, -1), 5));
         assertEquals(Optional.of(42L), committed(shard, "g"), "the commit that failed is not served");
         assertEquals(Set.of("g"), groupIds(shard), "no group is left behind by a commit that did not happen");
         assertEquals(Errors.NONE, heartbeat(shard, member.memberId(), 1), "the member is still in its generation");
 
-        writeOutcome = Errors.NONE;
+        writer.failWith(Errors.NONE);
         shard.unload();
         Shard reloaded = loaded(shard(), log);
         assertEquals(Optional.of(42L), committed(reloaded, "g"));
@@ -389,13 +385,13 @@ class GroupCoordinatorShardTest {
         Shard shard = loaded(shard(), log);
         JoinGroupResponseData leader = joinNew(shard, "metadata");
 
-        writeOutcome = appendError;
+        writer.failWith(appendError);
         SyncGroupResponseData refused = sync(shard, leader.memberId(), 1, new byte[] {1});
         assertEquals(answered.code(), refused.errorCode());
         assertArrayEquals(new byte[0], refused.assignment());
         assertEquals(Errors.REBALANCE_IN_PROGRESS, heartbeat(shard, leader.memberId(), 1));
 
-        writeOutcome = Errors.NONE;
+        writer.failWith(Errors.NONE);
         JoinGroupResponseData rejoined = onParked(shard, s -> s.membership().join(context(),
                 join(leader.memberId(), "metadata")));
         assertEquals(2, rejoined.generationId());
@@ -419,7 +415,7 @@ class GroupCoordinatorShardTest {
         assertEquals(Errors.NONE.code(), first.errorCode());
         sync(shard, first.memberId(), 1, new byte[] {7});
 
-        writeOutcome = Errors.NOT_ENOUGH_REPLICAS;
+        writer.failWith(Errors.NOT_ENOUGH_REPLICAS);
         JoinGroupResponseData refused = onParked(shard, s -> s.membership().join(context(), staticJoin));
         assertEquals(Errors.COORDINATOR_NOT_AVAILABLE.code(), refused.errorCode());
         // No heartbeat from here on: one would restart the old member's session whatever the shard did.
@@ -428,7 +424,7 @@ class GroupCoordinatorShardTest {
         assertTrue(this.<Boolean>read(shard, s -> (s.group("g").orElseThrow()
                 .isLeader(first.memberId()))), "and still the leader");
 
-        writeOutcome = Errors.NONE;
+        writer.failWith(Errors.NONE);
         await("the old member leaves once its session ends").atMost(Duration.ofSeconds(90)).until(() -> read(shard,
                 s -> !s.group("g").orElseThrow().hasMember(first.memberId())));
     }
@@ -441,7 +437,7 @@ class GroupCoordinatorShardTest {
         OffsetCommits.Committer simple = new OffsetCommits.Committer(-1, "", null, -1);
         assertEquals(Map.of(DATA, Errors.NONE), commit(shard, "kept", simple, 5));
 
-        writeOutcome = Errors.NOT_LEADER_OR_FOLLOWER;
+        writer.failWith(Errors.NOT_LEADER_OR_FOLLOWER);
         assertEquals(Errors.NOT_COORDINATOR, on(shard, s -> s.offsets().deleteGroup("kept")));
         assertEquals(Errors.NOT_COORDINATOR, on(shard, s -> s.offsets().deleteOffsets("kept", List.of(DATA)))
                 .groupError());
@@ -449,14 +445,14 @@ class GroupCoordinatorShardTest {
         assertEquals(Optional.of(5L), committed(shard, "kept"));
         assertEquals(Set.of("kept"), groupIds(shard));
 
-        writeOutcome = Errors.NONE;
+        writer.failWith(Errors.NONE);
         shard.unload();
         assertEquals(Optional.of(5L), committed(loaded(shard(), log), "kept"), "no tombstone reached the log");
     }
 
     private Map<TopicPartition, CommittedOffset> fetch(Shard shard, String groupId)
             throws Exception {
-        return read(shard, s -> (s.offsets().fetch(groupId, null)));
+        return read(shard, s -> (s.offsets().fetch(groupId, null, false).offsets()));
     }
 
     private Errors simpleCommit(Shard shard, String groupId, TopicPartition tp, long offset)
@@ -502,5 +498,155 @@ class GroupCoordinatorShardTest {
         topics.add(DATA.topic());
         Shard recreated = loaded(shard(), log);
         assertEquals(Set.of(OTHER), fetch(recreated, "g").keySet(), "the load wrote tombstones, not only forgot");
+    }
+
+    /**
+     * TxnOffsetCommit on the shard: a transaction's offsets wait, per producer, for the marker the
+     * runtime writes for it, which commits or drops them, live and when the partition is loaded
+     * again; the committer is checked against the group as Kafka does (KIP-447); a stable fetch
+     * finds the partitions open transactions hold; deletions and expiry take them into account.
+     */
+    @Nested
+    class TransactionalOffsets {
+        private static final OffsetCommits.Committer SIMPLE = new OffsetCommits.Committer(-1, "", null, -1);
+
+        private Map<TopicPartition, Errors> txnCommit(String groupId, long producerId, OffsetCommits.Committer committer,
+                                                      long offset) throws Exception {
+            return runtime.writeTransactional(PARTITION, new TransactionalProducer(producerId, (short) 0),
+                    error -> Map.of(DATA, error), s -> s.offsets().commitTransactional(groupId, committer,
+                            Map.of(DATA, new OffsetCommits.Commit(offset, -1, "")))).get(10, TimeUnit.SECONDS);
+        }
+
+        private Errors endTransaction(long producerId, boolean commit) throws Exception {
+            return runtime.completeTransaction(PARTITION, new TxnMarker(producerId, (short) 0, 0, commit))
+                    .get(10, TimeUnit.SECONDS);
+        }
+
+        private OffsetCommits.Fetched fetchStable(Shard shard, String groupId) throws Exception {
+            return read(shard, s -> s.offsets().fetch(groupId, List.of(DATA), true));
+        }
+
+        @Test
+        void aTransactionsOffsetsCountOnlyOnceItCommits() throws Exception {
+            Shard shard = loaded(shard(), log);
+            assertEquals(Map.of(DATA, Errors.NONE), commit(shard, "g", SIMPLE, 3));
+            assertEquals(Map.of(DATA, Errors.NONE), txnCommit("g", 7, SIMPLE, 5));
+            assertEquals(Optional.of(3L), committed(shard, "g"), "pending until the marker");
+            assertEquals(new OffsetCommits.Fetched(Map.of(), Set.of(DATA)), fetchStable(shard, "g"));
+
+            assertEquals(Errors.NONE, endTransaction(7, true));
+            assertEquals(Optional.of(5L), committed(shard, "g"));
+            assertEquals(Set.of(), fetchStable(shard, "g").unstable());
+
+            assertEquals(Map.of(DATA, Errors.NONE), txnCommit("g", 7, SIMPLE, 8));
+            assertEquals(Errors.NONE, endTransaction(7, false));
+            assertEquals(Optional.of(5L), committed(shard, "g"), "an abort drops them");
+            assertEquals(Set.of(), fetchStable(shard, "g").unstable());
+        }
+
+        @Test
+        void committedAbortedAndOpenTransactionsAreRebuiltFromTheLog() throws Exception {
+            Shard shard = loaded(shard(), log);
+            txnCommit("committed", 1, SIMPLE, 10);
+            endTransaction(1, true);
+            txnCommit("aborted", 2, SIMPLE, 20);
+            endTransaction(2, false);
+            assertEquals(Map.of(DATA, Errors.NONE), txnCommit("open", 3, SIMPLE, 30));
+            shard.unload();
+
+            Shard reloaded = loaded(shard(), log);
+            assertEquals(Optional.of(10L), committed(reloaded, "committed"));
+            assertEquals(Optional.empty(), committed(reloaded, "aborted"));
+            assertEquals(Optional.empty(), committed(reloaded, "open"));
+            assertEquals(Set.of(DATA), fetchStable(reloaded, "open").unstable(), "still open after the load");
+            assertEquals(Errors.NONE, endTransaction(3, true));
+            assertEquals(Optional.of(30L), committed(reloaded, "open"));
+        }
+
+        /** The later record counts, live as after a load (or after compaction, which keeps only it). */
+        @Test
+        void aCommitWrittenAfterATransactionsOffsetOutlivesTheTransactionsCommit() throws Exception {
+            Shard shard = loaded(shard(), log);
+            txnCommit("g", 7, SIMPLE, 5);
+            commit(shard, "g", SIMPLE, 9);
+            assertEquals(Errors.NONE, endTransaction(7, true));
+            assertEquals(Optional.of(9L), committed(shard, "g"));
+            shard.unload();
+            assertEquals(Optional.of(9L), committed(loaded(shard(), log), "g"));
+        }
+
+        /**
+         * KIP-447: a producer commits for the consumer generation it read in; a zombie of an older
+         * generation, an unknown member or a fenced static instance is refused. Without member and
+         * generation (clients before TxnOffsetCommit v3) nothing is checked, and a rebalance in
+         * progress does not refuse a transaction's commit.
+         */
+        @Test
+        void theCommitterIsCheckedAgainstTheGroup() throws Exception {
+            Shard shard = loaded(shard(), log);
+            JoinGroupResponseData member = onParked(shard, s -> s.membership().join(context(),
+                    join("", "metadata").setGroupInstanceId("instance")));
+            String memberId = member.memberId();
+            assertEquals(Map.of(DATA, Errors.REBALANCE_IN_PROGRESS),
+                    commit(shard, "g", new OffsetCommits.Committer(1, memberId, "instance", -1), 1));
+            assertEquals(Map.of(DATA, Errors.NONE),
+                    txnCommit("g", 7, new OffsetCommits.Committer(1, memberId, "instance", -1), 1));
+            sync(shard, memberId, 1, new byte[0]);
+
+            assertEquals(Map.of(DATA, Errors.ILLEGAL_GENERATION),
+                    txnCommit("g", 7, new OffsetCommits.Committer(0, memberId, "instance", -1), 2));
+            assertEquals(Map.of(DATA, Errors.UNKNOWN_MEMBER_ID),
+                    txnCommit("g", 7, new OffsetCommits.Committer(1, "zombie", null, -1), 2));
+            assertEquals(Map.of(DATA, Errors.FENCED_INSTANCE_ID),
+                    txnCommit("g", 7, new OffsetCommits.Committer(1, "zombie", "instance", -1), 2));
+            assertEquals(Map.of(DATA, Errors.ILLEGAL_GENERATION),
+                    txnCommit("unknown", 7, new OffsetCommits.Committer(1, memberId, null, -1), 2));
+            assertEquals(Map.of(DATA, Errors.NONE), txnCommit("g", 7, SIMPLE, 2), "an older client's");
+            assertEquals(Map.of(DATA, Errors.NONE),
+                    txnCommit("g", 7, new OffsetCommits.Committer(1, memberId, "instance", -1), 3));
+            endTransaction(7, true);
+            assertEquals(Optional.of(3L), committed(shard, "g"));
+        }
+
+        /** As in Kafka: an offset an open transaction will replace does not expire, nor does its group go. */
+        @Test
+        void anOpenTransactionHoldsItsGroupAndOffsetsAgainstExpiry() throws Exception {
+            config = config(200);
+            Shard shard = loaded(shard(), log);
+            assertEquals(Errors.NONE, simpleCommit(shard, "g", DATA, 4));
+            assertEquals(Errors.NONE, simpleCommit(shard, "g", OTHER, 6));
+            txnCommit("g", 7, SIMPLE, 5);
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                on(shard, s -> s.offsets().expire());
+                return !fetch(shard, "g").containsKey(OTHER);
+            });
+            assertEquals(Set.of(DATA), fetch(shard, "g").keySet(), "DATA is held by the open transaction");
+
+            endTransaction(7, true);
+            assertEquals(Optional.of(5L), committed(shard, "g"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                on(shard, s -> s.offsets().expire());
+                return groupIds(shard).isEmpty();
+            });
+        }
+
+        /** Deleting a group or its offsets writes tombstones for what open transactions wrote, which they then cannot commit. */
+        @Test
+        void deletingAGroupOrItsOffsetsTakesOpenTransactionsOffsetsToo() throws Exception {
+            Shard shard = loaded(shard(), log);
+            txnCommit("deleted", 7, SIMPLE, 5);
+            assertEquals(Errors.NONE, on(shard, s -> s.offsets().deleteGroup("deleted")));
+            txnCommit("offset-deleted", 8, SIMPLE, 6);
+            assertEquals(Map.of(DATA, Errors.NONE),
+                    on(shard, s -> s.offsets().deleteOffsets("offset-deleted", List.of(DATA))).partitions());
+            endTransaction(7, true);
+            endTransaction(8, true);
+            assertEquals(Optional.empty(), committed(shard, "deleted"));
+            assertEquals(Optional.empty(), committed(shard, "offset-deleted"));
+            shard.unload();
+            Shard reloaded = loaded(shard(), log);
+            assertEquals(Optional.empty(), committed(reloaded, "deleted"));
+            assertEquals(Optional.empty(), committed(reloaded, "offset-deleted"));
+        }
     }
 }

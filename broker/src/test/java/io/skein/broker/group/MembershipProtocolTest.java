@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.skein.broker.coordinator.CoordinatorResult;
 import io.skein.broker.coordinator.CoordinatorTimer;
+import io.skein.broker.kafka.LogRecords;
 import io.skein.broker.kafka.LogRecords.KeyValue;
 import io.skein.proto.group.GroupKey;
 import io.skein.proto.group.GroupRecordKey;
@@ -105,8 +106,7 @@ class MembershipProtocolTest {
     private GroupCoordinatorShard load(List<KeyValue> records) {
         timer.scheduled.clear();
         shard = new GroupCoordinatorShard(CONFIG, Clock.systemUTC(), topic -> true, timer);
-        records.forEach(this::replay);
-        written.addAll(records);
+        records.forEach(this::append);
         write(shard.onLoaded());
         return shard;
     }
@@ -118,14 +118,16 @@ class MembershipProtocolTest {
         return load(log);
     }
 
-    private void replay(KeyValue record) {
-        shard.replay(ByteBuffer.wrap(record.key()), record.value() == null ? null : ByteBuffer.wrap(record.value()));
+    /** The record is written after the others, and replayed. */
+    private void append(KeyValue record) {
+        shard.replay(written.size(), LogRecords.NO_PRODUCER_ID, ByteBuffer.wrap(record.key()),
+                record.value() == null ? null : ByteBuffer.wrap(record.value()));
+        written.add(record);
     }
 
     /** What the runtime does once the records are written: replays them, then answers. */
     private <T> T write(CoordinatorResult<T> result) {
-        written.addAll(result.records());
-        result.records().forEach(this::replay);
+        result.records().forEach(this::append);
         return result.onWritten().apply(Errors.NONE);
     }
 

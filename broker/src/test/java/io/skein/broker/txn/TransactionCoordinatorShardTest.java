@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.broker.coordinator.CoordinatorResult;
 import io.skein.broker.coordinator.CoordinatorTimer;
+import io.skein.broker.kafka.LogRecords;
 import io.skein.broker.kafka.LogRecords.KeyValue;
 import java.nio.ByteBuffer;
 import java.time.Clock;
@@ -78,10 +79,16 @@ class TransactionCoordinatorShardTest {
 
     /** The records are in the log: they are replayed, then the answer is given. */
     private <T> T write(CoordinatorResult<T> result) {
-        log.addAll(result.records());
-        result.records().forEach(r -> shard.replay(ByteBuffer.wrap(r.key()),
-                r.value() == null ? null : ByteBuffer.wrap(r.value())));
+        for (KeyValue record : result.records()) {
+            replay(log.size(), record);
+            log.add(record);
+        }
         return result.onWritten().apply(Errors.NONE);
+    }
+
+    private void replay(long offset, KeyValue record) {
+        shard.replay(offset, LogRecords.NO_PRODUCER_ID, ByteBuffer.wrap(record.key()),
+                record.value() == null ? null : ByteBuffer.wrap(record.value()));
     }
 
     private <T> T fail(CoordinatorResult<T> result, Errors appendError) {
@@ -92,7 +99,9 @@ class TransactionCoordinatorShardTest {
     private void failover(int coordinatorEpoch) {
         shard.onUnloaded();
         shard = newShard(coordinatorEpoch);
-        log.forEach(r -> shard.replay(ByteBuffer.wrap(r.key()), r.value() == null ? null : ByteBuffer.wrap(r.value())));
+        for (int offset = 0; offset < log.size(); offset++) {
+            replay(offset, log.get(offset));
+        }
         write(shard.onLoaded());
     }
 

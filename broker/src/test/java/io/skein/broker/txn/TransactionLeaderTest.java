@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.skein.broker.group.GroupCoordinator;
 import io.skein.log.PartitionLog;
 import io.skein.testing.RawKafkaClient;
 import io.skein.testing.TestNode;
@@ -18,11 +19,14 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
+import org.apache.kafka.common.message.EndTxnRequestData;
+import org.apache.kafka.common.message.EndTxnResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
@@ -32,6 +36,10 @@ import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarker;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarkerTopic;
@@ -53,7 +61,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the coordinator's epoch, and a marker ends the transaction in the log (its last stable offset).
  * READ_COMMITTED fetches and ListOffsets stop at the last stable offset and name the aborted
  * transactions among the records they return. A producer's transactional batch is appended only to
- * partitions its coordinator confirms are in its transaction.
+ * partitions its coordinator confirms are in its transaction, and so are its offsets (TxnOffsetCommit),
+ * whose marker the group coordinator writes.
  */
 @Timeout(120)
 class TransactionLeaderTest {
@@ -67,10 +76,10 @@ class TransactionLeaderTest {
     @BeforeAll
     static void startNode() throws Exception {
         node = TestNode.start(dir, Map.of("transaction.state.log.num.partitions", "1",
-                "unstable.api.versions.enable", "true"));
+                "offsets.topic.num.partitions", "1", "unstable.api.versions.enable", "true"));
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", node.bootstrap()))) {
             admin.createTopics(List.of(new NewTopic("markers", 1, (short) 1), new NewTopic("isolation", 1, (short) 1),
-                    new NewTopic("verified", 1, (short) 1)))
+                    new NewTopic("verified", 1, (short) 1), new NewTopic("consumed", 1, (short) 1)))
                     .all().get();
         }
     }
@@ -243,6 +252,74 @@ class TransactionLeaderTest {
                     "a TV2 producer's write adds the partition");
             assertEquals(1, log.logEndOffset());
             assertEquals(0, log.lastStableOffset(), "its transaction is open");
+        }
+    }
+
+    private static Errors txnOffsetCommit(RawKafkaClient client, String transactionalId, long producerId,
+                                          String groupId, TopicPartition tp, long offset, short version) throws Exception {
+        return txnOffsetCommit(client, transactionalId, producerId, groupId,
+                new TxnOffsetCommitRequestTopic().setName(tp.topic()), tp.partition(), offset, version);
+    }
+
+    /** TxnOffsetCommit of one partition of {@code topic}, named by name (up to v5) or id (v6). */
+    private static Errors txnOffsetCommit(RawKafkaClient client, String transactionalId, long producerId,
+                                          String groupId, TxnOffsetCommitRequestTopic topic, int partition, long offset,
+                                          short version) throws Exception {
+        TxnOffsetCommitResponseData response = client.call(new TxnOffsetCommitRequestData()
+                .setTransactionalId(transactionalId).setGroupId(groupId).setProducerId(producerId).setProducerEpoch((short) 0)
+                .setTopics(List.of(topic.setPartitions(List.of(
+                        new TxnOffsetCommitRequestPartition().setPartitionIndex(partition).setCommittedOffset(offset))))),
+                version);
+        return Errors.forCode(response.topics().get(0).partitions().get(0).errorCode());
+    }
+
+    /**
+     * The leader of a group's offsets partition has the coordinator verify a TxnOffsetCommit as a
+     * produce: before v5 the producer must have added the partition (AddOffsetsToTxn), from v5 the
+     * commit adds it. The transaction's marker there is the group coordinator's to write, under the
+     * log's checks, and it makes the offsets the group's.
+     */
+    @Test
+    void aTransactionsOffsetsAreVerifiedThenEndedByTheMarkerTheGroupCoordinatorWrites() throws Exception {
+        TopicPartition consumed = new TopicPartition("consumed", 0);
+        TopicPartition offsets = new TopicPartition(GroupCoordinator.OFFSETS_TOPIC, 0);
+        try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
+            long producerId = initProducerId(client, "offsets-txn");
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                client.call(new FindCoordinatorRequestData().setKeyType(CoordinatorType.GROUP.id())
+                        .setCoordinatorKeys(List.of("consumers")), ApiKeys.FIND_COORDINATOR.latestVersion());
+                return client.committedOffset("consumers", consumed, false).errorCode() == Errors.NONE.code();
+            });
+            assertEquals(Errors.TRANSACTION_ABORTABLE,
+                    txnOffsetCommit(client, "offsets-txn", producerId, "consumers", consumed, 5, (short) 4),
+                    "before TV2 the producer adds the offsets partition itself; this one did not");
+            assertEquals(Errors.INVALID_TXN_STATE,
+                    txnOffsetCommit(client, "offsets-txn", producerId, "consumers", consumed, 5, (short) 3));
+            assertEquals(Errors.NONE,
+                    txnOffsetCommit(client, "offsets-txn", producerId, "consumers", consumed, 4, (short) 5));
+            Uuid topicId;
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", node.bootstrap()))) {
+                topicId = admin.describeTopics(List.of(consumed.topic())).allTopicNames().get().get(consumed.topic()).topicId();
+            }
+            assertEquals(Errors.NONE, txnOffsetCommit(client, "offsets-txn", producerId, "consumers",
+                    new TxnOffsetCommitRequestTopic().setTopicId(topicId), 0, 5, (short) 6), "v6 names topics by id");
+            assertEquals(Errors.UNKNOWN_TOPIC_ID, txnOffsetCommit(client, "offsets-txn", producerId, "consumers",
+                    new TxnOffsetCommitRequestTopic().setTopicId(Uuid.randomUuid()), 0, 5, (short) 6));
+            assertEquals(Errors.UNSTABLE_OFFSET_COMMIT.code(), client.committedOffset("consumers", consumed, true).errorCode());
+
+            EndTxnResponseData ended = client.call(new EndTxnRequestData().setTransactionalId("offsets-txn")
+                    .setProducerId(producerId).setProducerEpoch((short) 0).setCommitted(true), (short) 5);
+            assertEquals(Errors.NONE.code(), ended.errorCode());
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    client.committedOffset("consumers", consumed, true).errorCode() == Errors.NONE.code());
+            assertEquals(5, client.committedOffset("consumers", consumed, true).committedOffset());
+
+            PartitionLog log = node.replica(offsets).orElseThrow();
+            long end = log.logEndOffset();
+            assertEquals(Errors.INVALID_PRODUCER_EPOCH, error(marker(client, producerId, 0, 100, false, offsets), 0),
+                    "the transaction's marker bumped the epoch past it");
+            assertEquals(end, log.logEndOffset(), "a refused marker is not written");
+            assertEquals(5, client.committedOffset("consumers", consumed, true).committedOffset());
         }
     }
 }

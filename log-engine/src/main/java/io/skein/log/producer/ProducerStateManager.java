@@ -144,11 +144,7 @@ public final class ProducerStateManager {
                 }
             }
         }
-        short currentEpoch = pending.epochOf(producerId, entry == null ? NO_EPOCH : entry.epoch);
-        if (epoch < currentEpoch) {
-            throw new InvalidProducerEpochException("Epoch of producer " + producerId + " in " + partition
-                    + " is " + epoch + ", which is smaller than the last seen epoch " + currentEpoch);
-        }
+        short currentEpoch = checkEpoch(batch, pending, entry);
         if (epoch != currentEpoch) {
             if (firstSequence != 0 && currentEpoch != NO_EPOCH) {
                 throw new OutOfOrderSequenceException("Invalid sequence number for new epoch of producer " + producerId
@@ -164,13 +160,44 @@ public final class ProducerStateManager {
                         + currentLastSequence + " (current end sequence number)");
             }
         }
+        recordChecked(batch, pending, entry, lastSequence);
+        return Optional.empty();
+    }
+
+    /**
+     * Checks a data batch a coordinator writes to its own partition for a producer (Kafka's
+     * {@code AppendOrigin.COORDINATOR}: the group coordinator's transactional offsets). It carries no
+     * sequence, as in Kafka, so it is neither a retry nor out of sequence; its epoch and transaction
+     * are checked as a producer's own batch's.
+     *
+     * @throws InvalidProducerEpochException if the producer's epoch is older than one already seen
+     * @throws InvalidTxnStateException      if the batch is not transactional but its producer's transaction is ongoing
+     */
+    public synchronized void checkCoordinatorBatch(RecordBatchView batch, PendingAppend pending) {
+        ProducerEntry entry = producers.get(batch.producerId());
+        checkEpoch(batch, pending, entry);
+        recordChecked(batch, pending, entry, lastSequence(batch));
+    }
+
+    /** The producer's epoch before {@code batch}; throws if the batch's is older. */
+    private short checkEpoch(RecordBatchView batch, PendingAppend pending, ProducerEntry entry) {
+        short currentEpoch = pending.epochOf(batch.producerId(), entry == null ? NO_EPOCH : entry.epoch);
+        if (batch.producerEpoch() < currentEpoch) {
+            throw new InvalidProducerEpochException("Epoch of producer " + batch.producerId() + " in " + partition
+                    + " is " + batch.producerEpoch() + ", which is smaller than the last seen epoch " + currentEpoch);
+        }
+        return currentEpoch;
+    }
+
+    /** Refuses a plain batch in an ongoing transaction, else counts the batch in {@code pending}. */
+    private void recordChecked(RecordBatchView batch, PendingAppend pending, ProducerEntry entry, int lastSequence) {
+        long producerId = batch.producerId();
         boolean inTransaction = pending.inTransaction(producerId, entry != null && entry.currentTxnFirstOffset >= 0);
         if (inTransaction && !batch.isTransactional()) {
             throw new InvalidTxnStateException("Expected transactional write from producer " + producerId
                     + " at offset " + batch.baseOffset() + " in partition " + partition);
         }
-        pending.record(producerId, epoch, lastSequence, inTransaction || batch.isTransactional());
-        return Optional.empty();
+        pending.record(producerId, batch.producerEpoch(), lastSequence, inTransaction || batch.isTransactional());
     }
 
     /**
