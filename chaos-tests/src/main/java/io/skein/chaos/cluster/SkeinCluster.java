@@ -75,10 +75,25 @@ public final class SkeinCluster implements AutoCloseable {
         if (!Files.exists(brokerTarget.resolve("skein-broker.jar"))) {
             throw new IllegalStateException("No " + brokerTarget.resolve("skein-broker.jar") + ": build Skein first");
         }
-        // A subnet per cluster, so that a cluster left behind by a killed run cannot collide.
-        String prefix = "10.201." + ThreadLocalRandom.current().nextInt(1, 255);
-        Network network = Network.builder().createNetworkCmdModifier(cmd -> cmd.withInternal(true)
-                .withIpam(new Ipam().withConfig(new Ipam.Config().withSubnet(prefix + ".0/24")))).build();
+        String chosen = null;
+        Network network = null;
+        // A subnet per cluster, so that a cluster left behind by a killed run cannot collide; another
+        // one if Docker finds it taken (by a cluster of a run beside this one).
+        for (int attempt = 1; network == null; attempt++) {
+            String subnet = "10.201." + ThreadLocalRandom.current().nextInt(1, 255);
+            Network candidate = Network.builder().createNetworkCmdModifier(cmd -> cmd.withInternal(true)
+                    .withIpam(new Ipam().withConfig(new Ipam.Config().withSubnet(subnet + ".0/24")))).build();
+            try {
+                candidate.getId(); // creates it now, not when the first container starts
+                network = candidate;
+                chosen = subnet;
+            } catch (RuntimeException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+        String prefix = chosen;
         String voters = topology.voterIds().mapToObj(id -> id + "@" + ip(prefix, id) + ":" + CONTROLLER_PORT)
                 .collect(Collectors.joining(","));
         String clusterId = NodeStorage.randomClusterId();
