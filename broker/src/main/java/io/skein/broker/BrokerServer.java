@@ -30,7 +30,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -71,7 +70,6 @@ public final class BrokerServer implements AutoCloseable {
     private ReplicaManager replicaManager;
     private GroupCoordinator groupCoordinator;
     private TransactionCoordinator transactionCoordinator;
-    /** Only while transactions are served. */
     private AddPartitionsToTxnManager addPartitionsToTxn;
     private KafkaApis apis;
     private AdminServer adminServer;
@@ -134,12 +132,10 @@ public final class BrokerServer implements AutoCloseable {
         groupCoordinator = new GroupCoordinator(nodeId, groupConfig(config), replicaManager, clock);
         transactionCoordinator = new TransactionCoordinator(nodeId, transactionConfig(config), replicaManager, clock,
                 producerIds::generateProducerIdNow);
-        if (config.unstableApiVersionsEnable()) {
-            addPartitionsToTxn = new AddPartitionsToTxnManager(nodeId, transactionCoordinator,
-                    replicaManager::brokerAddress, config.getInt(NodeConfig.REQUEST_TIMEOUT_MS));
-        }
+        addPartitionsToTxn = new AddPartitionsToTxnManager(nodeId, transactionCoordinator,
+                replicaManager::brokerAddress, config.getInt(NodeConfig.REQUEST_TIMEOUT_MS));
         apis = new KafkaApis(config, clusterId, replicaManager, controller, producerIds, groupCoordinator,
-                transactionCoordinator, Optional.ofNullable(addPartitionsToTxn));
+                transactionCoordinator, addPartitionsToTxn);
         loader.addPublisher(replicaManager);
         loader.addPublisher(groupCoordinator); // after the replica manager, which opens the partitions it loads
         loader.addPublisher(transactionCoordinator);

@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code skein transactions}: transactions as their coordinators have them, and the abort of a hanging one. */
 @Command(name = "transactions", description = "List and describe transactions, describe a partition's producers, "
-        + "abort a hanging transaction. The nodes must serve transactions (unstable.api.versions.enable=true).",
+        + "abort a hanging transaction.",
         mixinStandardHelpOptions = true, subcommands = {TransactionsCommand.ListTransactions.class,
         TransactionsCommand.Describe.class, TransactionsCommand.Producers.class, TransactionsCommand.Abort.class})
 final class TransactionsCommand {

@@ -73,7 +73,6 @@ public final class NodeConfig {
     public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
     public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
     public static final String DELETE_TOPIC_ENABLE = "delete.topic.enable";
-    public static final String UNSTABLE_API_VERSIONS_ENABLE = "unstable.api.versions.enable";
     public static final String NUM_PARTITIONS = "num.partitions";
     public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
     public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
@@ -283,9 +282,6 @@ public final class NodeConfig {
                 .define(AUTO_CREATE_TOPICS_ENABLE, BOOLEAN, true, HIGH,
                         "Create a topic when a client asks for its metadata")
                 .define(DELETE_TOPIC_ENABLE, BOOLEAN, true, HIGH, "Allow deleting topics")
-                .define(UNSTABLE_API_VERSIONS_ENABLE, BOOLEAN, false, LOW,
-                        "Serve APIs still under development, as Kafka's internal switch of this name: today "
-                                + "transactions, whose partition leaders do not write markers yet (not for production)")
                 .define(NUM_PARTITIONS, INT, 1, atLeast(1), MEDIUM, "Partitions of a topic created without a count")
                 .define(DEFAULT_REPLICATION_FACTOR, SHORT, (short) 1, atLeast(1), MEDIUM,
                         "Replication factor of a topic created without one")
@@ -643,10 +639,6 @@ public final class NodeConfig {
 
     public boolean autoCreateTopicsEnable() {
         return (Boolean) get(AUTO_CREATE_TOPICS_ENABLE);
-    }
-
-    public boolean unstableApiVersionsEnable() {
-        return (Boolean) get(UNSTABLE_API_VERSIONS_ENABLE);
     }
 
     public boolean deleteTopicEnable() {

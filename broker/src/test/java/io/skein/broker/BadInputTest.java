@@ -249,15 +249,18 @@ class BadInputTest {
         }
     }
 
-    /** Transactions are off by default: a transaction no coordinator would end must not hold back the log. */
+    /**
+     * Transactional records in a request that names no transactional id: no coordinator would end
+     * their transaction, which would hold back the last stable offset for good. Kafka's answer.
+     */
     @Test
-    void aTransactionalBatchIsRefusedWhileTransactionsAreNotServed() throws Exception {
+    void aTransactionalBatchWithoutATransactionalIdIsRefused() throws Exception {
         try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
             long before = logEndOffset(client, "records");
             MemoryRecords records = MemoryRecords.withTransactionalRecords(Compression.NONE, 4242L, (short) 0, 0,
                     new SimpleRecord("in a transaction".getBytes(StandardCharsets.UTF_8)));
             ProduceResponseData response = client.call(produce("records", 0, (short) -1, records), (short) 12);
-            assertEquals(Errors.INVALID_TXN_STATE.code(), only(response).errorCode());
+            assertEquals(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code(), only(response).errorCode());
             assertEquals(before, logEndOffset(client, "records"));
         }
     }

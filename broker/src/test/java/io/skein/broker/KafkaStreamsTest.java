@@ -90,7 +90,7 @@ class KafkaStreamsTest {
     void exactlyOnceWordCountIsExactAcrossTheCrashOfItsGroupCoordinator() throws Exception {
         try (ProcessCluster cluster = ProcessCluster.start(dir.resolve("processes"), 3,
                 Map.of("broker.session.timeout.ms", "6000"),
-                Map.of("unstable.api.versions.enable", "true", "broker.heartbeat.interval.ms", "500",
+                Map.of("broker.heartbeat.interval.ms", "500",
                         "replica.lag.time.max.ms", "2000", "group.initial.rebalance.delay.ms", "0",
                         "offsets.topic.num.partitions", "5", "transaction.state.log.num.partitions", "5"))) {
             String bootstrap = cluster.bootstrap();

@@ -38,8 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(300)
 class KafkaTransactionsToolTest {
     private static final String TOOL = "org.apache.kafka.tools.TransactionsCommand";
-    private static final Map<String, String> SERVED = Map.of("transaction.state.log.num.partitions", "3",
-            "unstable.api.versions.enable", "true");
+    private static final Map<String, String> SERVED = Map.of("transaction.state.log.num.partitions", "3");
 
     @TempDir
     static Path dir;

@@ -36,8 +36,7 @@ class OlderClientsTest {
     /** The classic transaction protocol of 3.9's producers: AddOffsetsToTxn, then TxnOffsetCommit verified, not added. */
     @Test
     void kafkaClients39TransactionalOffsets() throws Exception {
-        try (TestNode node = TestNode.start(dir, Map.of("unstable.api.versions.enable", "true",
-                "transaction.state.log.num.partitions", "3", "offsets.topic.num.partitions", "3"))) {
+        try (TestNode node = TestNode.start(dir, Map.of("transaction.state.log.num.partitions", "3", "offsets.topic.num.partitions", "3"))) {
             String version = System.getProperty("skein.kafka.compat.clients.version");
             ChildJvm.Result result = ChildJvm.run(version, null, Duration.ofMinutes(4), ClientWorkload.class.getName(),
                     node.bootstrap(), "v39", "txn-offsets");

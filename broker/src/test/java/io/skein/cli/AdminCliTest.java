@@ -175,15 +175,6 @@ class AdminCliTest {
         assertTrue(unknown.err().contains("UNKNOWN_TOPIC_OR_PARTITION"), unknown.err());
     }
 
-    /** This node does not serve transactions: the transaction commands say how to turn them on. */
-    @Test
-    void transactionCommandsNeedTheNodesToServeTransactions() {
-        CliRun list = skein("transactions", "list");
-        assertEquals(1, list.exitCode(), list.out());
-        assertTrue(list.err().startsWith("Error: UNSUPPORTED_VERSION: ") && list.err().contains(
-                "unstable.api.versions.enable=true"), list.err());
-    }
-
     @Test
     void anUnreachableAdminApiFailsWithExitCodeOne() {
         CliRun run = CliRun.skein("topics", "list", "--admin", "127.0.0.1:" + FreePorts.one());

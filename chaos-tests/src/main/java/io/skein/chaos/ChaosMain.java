@@ -48,8 +48,8 @@ public final class ChaosMain implements Callable<Integer> {
     enum WorkloadName { queue, txn }
 
     @Option(names = "--workload", defaultValue = "queue", description = "queue: sends acknowledged one by one; txn: "
-            + "transactions of sends over several partitions, committed or aborted, read read_committed; nodes "
-            + "serve transactions (unstable.api.versions.enable=true) (default: ${DEFAULT-VALUE})")
+            + "transactions of sends over several partitions, committed or aborted, read read_committed "
+            + "(default: ${DEFAULT-VALUE})")
     WorkloadName workload;
 
     @Option(names = "--read-uncommitted", description = "With --workload txn, a negative control: the live consumers "

@@ -29,7 +29,6 @@ import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.apache.kafka.common.errors.UnsupportedVersionException;
 
 /**
  * The transaction RPCs, through this broker's Kafka admin client as {@code kafka-transactions.sh}
@@ -56,7 +55,7 @@ final class TransactionRpcs {
         // Checked here as the brokers check it, to say what is wrong with it: their answer cannot.
         TransactionFilter.transactionalIdPattern(request.getTransactionalIdPattern())
                 .ifPresent(valid -> options.filterOnTransactionalIdPattern(request.getTransactionalIdPattern()));
-        return served(future(context.kafka().listTransactions(options).allByBrokerId())).thenApply(byCoordinator -> {
+        return future(context.kafka().listTransactions(options).allByBrokerId()).thenApply(byCoordinator -> {
             ListTransactionsResponse.Builder response = ListTransactionsResponse.newBuilder();
             byCoordinator.forEach((coordinator, listings) -> listings.forEach(listing -> response.addTransactions(
                     TransactionSummary.newBuilder().setTransactionalId(listing.transactionalId())
@@ -83,7 +82,7 @@ final class TransactionRpcs {
         if (request.getTransactionalIdsCount() == 0) {
             throw new InvalidRequestException("Name at least one transactional id to describe");
         }
-        return served(future(context.kafka().describeTransactions(request.getTransactionalIdsList()).all()))
+        return future(context.kafka().describeTransactions(request.getTransactionalIdsList()).all())
                 .thenApply(described -> {
                     DescribeTransactionsResponse.Builder response = DescribeTransactionsResponse.newBuilder();
                     for (String id : request.getTransactionalIdsList()) {
@@ -112,7 +111,7 @@ final class TransactionRpcs {
 
     /** The leader's producers of {@code tp}, sorted by producer id. */
     private CompletableFuture<List<ProducerDescription>> producers(TopicPartition tp) {
-        return served(future(context.kafka().describeProducers(List.of(tp)).partitionResult(tp)))
+        return future(context.kafka().describeProducers(List.of(tp)).partitionResult(tp))
                 .thenApply(state -> state.activeProducers().stream()
                         .sorted(Comparator.comparingLong(ProducerState::producerId))
                         .map(TransactionRpcs::producer).toList());
@@ -139,7 +138,7 @@ final class TransactionRpcs {
                             + request.getStartOffset() + " of " + tp));
             AbortTransactionSpec spec = new AbortTransactionSpec(tp, open.getProducerId(),
                     (short) open.getProducerEpoch(), Math.max(0, open.getCoordinatorEpoch()));
-            return served(future(context.kafka().abortTransaction(spec).all()))
+            return future(context.kafka().abortTransaction(spec).all())
                     .thenApply(v -> AbortTransactionResponse.newBuilder().setProducer(open).build());
         });
     }
@@ -151,13 +150,5 @@ final class TransactionRpcs {
             throw new UnknownTopicOrPartitionException("Topic '" + topic + "' has no partition " + partition);
         }
         return new TopicPartition(topic, partition);
-    }
-
-    /** Says how to serve transactions when the brokers do not. */
-    private static <T> CompletableFuture<T> served(CompletableFuture<T> call) {
-        return call.exceptionallyCompose(failure -> CompletableFuture.failedFuture(
-                AdminErrors.cause(failure) instanceof UnsupportedVersionException
-                        ? new UnsupportedVersionException("Transactions are not served: the nodes need "
-                        + "unstable.api.versions.enable=true") : failure));
     }
 }

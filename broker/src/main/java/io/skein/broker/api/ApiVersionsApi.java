@@ -51,7 +51,7 @@ final class ApiVersionsApi implements Api {
                 && SOFTWARE.matcher(request.clientSoftwareVersion()).matches())) {
             response.setErrorCode(Errors.INVALID_REQUEST.code());
         }
-        if (version >= FEATURES_FROM && served.contains(ApiKeys.END_TXN)) { // only while transactions are served
+        if (version >= FEATURES_FROM) {
             addFeatures(response, version);
         }
         return CompletableFuture.completedFuture(response);

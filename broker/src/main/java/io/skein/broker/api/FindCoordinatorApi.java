@@ -43,24 +43,22 @@ final class FindCoordinatorApi implements Api {
     private final ClusterView cluster;
     private final TopicAdmin topicAdmin;
     private final InternalTopic offsetsTopic;
-    /** Null while transactions are off (see {@link KafkaApis}). */
     private final InternalTopic transactionStateTopic;
     private final Map<String, CompletableFuture<?>> creations = new ConcurrentHashMap<>();
 
     FindCoordinatorApi(ClusterView cluster, TopicAdmin topicAdmin, GroupConfig groups,
-                       Optional<TransactionConfig> transactions) {
+                       TransactionConfig transactions) {
         this.cluster = cluster;
         this.topicAdmin = topicAdmin;
         this.offsetsTopic = new InternalTopic(GroupCoordinator.OFFSETS_TOPIC, groups.offsetsTopicPartitions(),
                 groups.offsetsTopicReplicationFactor(), Map.of(
                         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                         TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(groups.offsetsTopicSegmentBytes())));
-        this.transactionStateTopic = transactions.map(txn -> new InternalTopic(TransactionCoordinator.TRANSACTION_STATE_TOPIC,
-                txn.transactionStateLogNumPartitions(), txn.transactionStateLogReplicationFactor(),
+        this.transactionStateTopic = new InternalTopic(TransactionCoordinator.TRANSACTION_STATE_TOPIC,
+                transactions.transactionStateLogNumPartitions(), transactions.transactionStateLogReplicationFactor(),
                 Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                        TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(txn.transactionStateLogSegmentBytes()),
-                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(txn.transactionStateLogMinIsr()))))
-                .orElse(null);
+                        TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(transactions.transactionStateLogSegmentBytes()),
+                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(transactions.transactionStateLogMinIsr())));
     }
 
     @Override
@@ -91,9 +89,7 @@ final class FindCoordinatorApi implements Api {
         Coordinator coordinator = new Coordinator().setKey(key).setNodeId(-1).setHost("").setPort(-1);
         if (internal == null) {
             return coordinator.setErrorCode(Errors.INVALID_REQUEST.code())
-                    .setErrorMessage(transactionStateTopic == null
-                            ? "Skein coordinates consumer groups; transactions are not served yet"
-                            : "Skein coordinates consumer groups and transactions; share groups are not supported");
+                    .setErrorMessage("Skein coordinates consumer groups and transactions; share groups are not supported");
         }
         MetadataImage image = cluster.image();
         TopicImage topic = image.topic(internal.name());

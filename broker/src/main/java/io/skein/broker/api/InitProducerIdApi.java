@@ -4,7 +4,6 @@ import io.skein.broker.network.RequestContext;
 import io.skein.broker.producer.ProducerIdManager;
 import io.skein.broker.txn.TransactionCoordinator;
 import io.skein.broker.util.Futures;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
@@ -22,10 +21,9 @@ final class InitProducerIdApi implements Api {
     private static final short PRODUCER_FENCED_FROM = 4;
 
     private final ProducerIdManager producerIds;
-    /** Empty while transactions are off (see {@link KafkaApis}): transactional producers are refused. */
-    private final Optional<TransactionCoordinator> transactions;
+    private final TransactionCoordinator transactions;
 
-    InitProducerIdApi(ProducerIdManager producerIds, Optional<TransactionCoordinator> transactions) {
+    InitProducerIdApi(ProducerIdManager producerIds, TransactionCoordinator transactions) {
         this.producerIds = producerIds;
         this.transactions = transactions;
     }
@@ -38,14 +36,11 @@ final class InitProducerIdApi implements Api {
             return CompletableFuture.completedFuture(error(Errors.INVALID_REQUEST));
         }
         if (request.transactionalId() != null) {
-            if (transactions.isEmpty()) {
-                return CompletableFuture.completedFuture(error(Errors.INVALID_REQUEST));
-            }
             if (request.enable2Pc() || request.keepPreparedTxn()) {
                 // Kafka's answer while transaction.two.phase.commit.enable is off (KIP-939): Skein has no 2PC.
                 return CompletableFuture.completedFuture(error(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
             }
-            return transactions.get().initProducerId(request.transactionalId(), request.transactionTimeoutMs(),
+            return transactions.initProducerId(request.transactionalId(), request.transactionTimeoutMs(),
                     request.producerId(), request.producerEpoch()).thenApply(response -> response.setErrorCode(
                     TransactionApis.forVersion(Errors.forCode(response.errorCode()), version, PRODUCER_FENCED_FROM).code()));
         }

@@ -14,7 +14,6 @@ import io.skein.broker.txn.TransactionCoordinator;
 import io.skein.node.NodeConfig;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -33,33 +32,26 @@ public final class KafkaApis implements RequestHandler {
     public KafkaApis(NodeConfig config, String clusterId, ReplicaManager replicaManager,
                      ControllerRequests controller, ProducerIdManager producerIds, GroupCoordinator groupCoordinator,
                      TransactionCoordinator transactionCoordinator,
-                     Optional<AddPartitionsToTxnManager> addPartitionsToTxn) {
+                     AddPartitionsToTxnManager addPartitionsToTxn) {
         this.metadataWaiter = new MetadataWaiter();
         ClusterView cluster = new ClusterView(metadataWaiter::image, clusterId, config.nodeId());
         this.topicAdmin = new TopicAdmin(controller, metadataWaiter, config.deleteTopicEnable());
         this.configs = new ConfigDescriber(config);
         TopicAdminApis topicApis = new TopicAdminApis(cluster, topicAdmin, configs);
-        // Transactions are served only with Kafka's switch for APIs under development (issue 15): the
-        // leaders' side is young (see docs/architecture.md). The broker starts their verification with them.
-        if (addPartitionsToTxn.isPresent() != config.unstableApiVersionsEnable()) {
-            throw new IllegalArgumentException("Leaders verify transactional writes exactly when transactions are served");
-        }
-        Optional<TransactionCoordinator> transactions = config.unstableApiVersionsEnable()
-                ? Optional.of(transactionCoordinator) : Optional.empty();
         apis.put(ApiKeys.PRODUCE, new ProduceApi(cluster, replicaManager, addPartitionsToTxn));
         apis.put(ApiKeys.FETCH, new FetchApi(cluster, replicaManager));
         apis.put(ApiKeys.LIST_OFFSETS, new ListOffsetsApi(replicaManager));
         apis.put(ApiKeys.METADATA, new MetadataApi(cluster, topicAdmin, config.autoCreateTopicsEnable()));
         apis.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetsForLeaderEpochApi(replicaManager));
         apis.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsApi(cluster, replicaManager));
-        apis.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdApi(producerIds, transactions));
+        apis.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdApi(producerIds, transactionCoordinator));
         apis.put(ApiKeys.CREATE_TOPICS, topicApis::createTopics);
         apis.put(ApiKeys.DELETE_TOPICS, topicApis::deleteTopics);
         apis.put(ApiKeys.CREATE_PARTITIONS, topicApis::createPartitions);
         apis.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterApi(cluster));
         apis.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsApi(cluster, configs));
         apis.put(ApiKeys.FIND_COORDINATOR, new FindCoordinatorApi(cluster, topicAdmin, groupCoordinator.config(),
-                transactions.map(TransactionCoordinator::config)));
+                transactionCoordinator.config()));
         GroupApis groups = new GroupApis(cluster, groupCoordinator);
         apis.put(ApiKeys.JOIN_GROUP, groups::joinGroup);
         apis.put(ApiKeys.SYNC_GROUP, groups::syncGroup);
@@ -71,20 +63,18 @@ public final class KafkaApis implements RequestHandler {
         apis.put(ApiKeys.LIST_GROUPS, groups::listGroups);
         apis.put(ApiKeys.DESCRIBE_GROUPS, groups::describeGroups);
         apis.put(ApiKeys.DELETE_GROUPS, groups::deleteGroups);
-        if (transactions.isPresent()) {
-            TransactionApis transactionApis = new TransactionApis(cluster, transactionCoordinator, groupCoordinator);
-            apis.put(ApiKeys.ADD_PARTITIONS_TO_TXN, transactionApis::addPartitionsToTxn);
-            apis.put(ApiKeys.ADD_OFFSETS_TO_TXN, transactionApis::addOffsetsToTxn);
-            apis.put(ApiKeys.END_TXN, transactionApis::endTxn);
-            apis.put(ApiKeys.TXN_OFFSET_COMMIT, new TxnOffsetCommitApi(cluster, groupCoordinator, replicaManager,
-                    addPartitionsToTxn.get()));
-            apis.put(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersApi(cluster, replicaManager, groupCoordinator,
-                    config.getInt(NodeConfig.REQUEST_TIMEOUT_MS)));
-            TransactionAdminApis adminApis = new TransactionAdminApis(transactionCoordinator);
-            apis.put(ApiKeys.DESCRIBE_TRANSACTIONS, adminApis::describeTransactions);
-            apis.put(ApiKeys.LIST_TRANSACTIONS, adminApis::listTransactions);
-            apis.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersApi(cluster, replicaManager));
-        }
+        TransactionApis transactionApis = new TransactionApis(cluster, transactionCoordinator, groupCoordinator);
+        apis.put(ApiKeys.ADD_PARTITIONS_TO_TXN, transactionApis::addPartitionsToTxn);
+        apis.put(ApiKeys.ADD_OFFSETS_TO_TXN, transactionApis::addOffsetsToTxn);
+        apis.put(ApiKeys.END_TXN, transactionApis::endTxn);
+        apis.put(ApiKeys.TXN_OFFSET_COMMIT, new TxnOffsetCommitApi(cluster, groupCoordinator, replicaManager,
+                addPartitionsToTxn));
+        apis.put(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersApi(cluster, replicaManager, groupCoordinator,
+                config.getInt(NodeConfig.REQUEST_TIMEOUT_MS)));
+        TransactionAdminApis adminApis = new TransactionAdminApis(transactionCoordinator);
+        apis.put(ApiKeys.DESCRIBE_TRANSACTIONS, adminApis::describeTransactions);
+        apis.put(ApiKeys.LIST_TRANSACTIONS, adminApis::listTransactions);
+        apis.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersApi(cluster, replicaManager));
         apis.put(ApiKeys.API_VERSIONS, new ApiVersionsApi(apis.keySet(), cluster));
     }
 

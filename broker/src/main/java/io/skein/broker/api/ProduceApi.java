@@ -13,7 +13,6 @@ import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.ProduceRequestData;
@@ -30,7 +29,7 @@ import org.apache.kafka.common.protocol.Errors;
  * response is sent; a failed write then closes the connection instead, as Kafka does, so that the
  * producer notices and refreshes its metadata. From version 13, topics are named by id.
  *
- * <p>With transactions served, a producer's first transactional batch of a transaction in a
+ * <p>A producer's first transactional batch of a transaction in a
  * partition is appended only once its coordinator has the partition in the transaction (KIP-890): a
  * TV2 producer's (Produce v12+) first write adds it; an older producer's is only verified, as it adds
  * its partitions itself. A late or stray write cannot open a transaction no coordinator will end. What
@@ -48,10 +47,9 @@ final class ProduceApi implements Api {
 
     private final ClusterView cluster;
     private final ReplicaManager replicaManager;
-    /** Empty while transactions are not served (see {@link KafkaApis}): transactional batches are refused. */
-    private final Optional<AddPartitionsToTxnManager> transactions;
+    private final AddPartitionsToTxnManager transactions;
 
-    ProduceApi(ClusterView cluster, ReplicaManager replicaManager, Optional<AddPartitionsToTxnManager> transactions) {
+    ProduceApi(ClusterView cluster, ReplicaManager replicaManager, AddPartitionsToTxnManager transactions) {
         this.cluster = cluster;
         this.replicaManager = replicaManager;
         this.transactions = transactions;
@@ -87,9 +85,6 @@ final class ProduceApi implements Api {
                 } else if (TopicImage.isInternal(found.name())) {
                     failed.put(target, error(Errors.INVALID_TOPIC_EXCEPTION, "Cannot append to internal topic "
                             + found.name()));
-                } else if (transactions.isEmpty() && LogRecords.hasTransactionalBatch(partition.records())) {
-                    // A transaction that no coordinator ends would hold back the last stable offset for good.
-                    failed.put(target, error(Errors.INVALID_TXN_STATE, "This server does not serve transactions"));
                 } else if (request.transactionalId() == null && LogRecords.hasTransactionalBatch(partition.records())) {
                     failed.put(target, error(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
                             "Transactional records need the producer's transactional id"));
@@ -97,9 +92,7 @@ final class ProduceApi implements Api {
                     TopicPartition tp = new TopicPartition(found.name(), partition.index());
                     resolved.put(target, tp);
                     entries.put(tp, LogRecords.bufferOf(partition.records()));
-                    if (transactions.isPresent()) {
-                        LogRecords.transactionalProducer(partition.records()).ifPresent(p -> producers.put(tp, p));
-                    }
+                    LogRecords.transactionalProducer(partition.records()).ifPresent(p -> producers.put(tp, p));
                 }
             }
         }
@@ -111,7 +104,7 @@ final class ProduceApi implements Api {
             append(context, request, failed, resolved, entries, response);
         } else {
             TransactionalProducer producer = unverified.values().iterator().next();
-            transactions.get().verifyTransaction(request.transactionalId(), producer.producerId(),
+            transactions.verifyTransaction(request.transactionalId(), producer.producerId(),
                     producer.producerEpoch(), unverified.keySet(), version < ADDS_PARTITIONS_FROM)
                     .whenComplete((errors, e) -> {
                         unverified.keySet().forEach(tp -> {

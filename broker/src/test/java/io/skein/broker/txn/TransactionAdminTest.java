@@ -65,8 +65,7 @@ class TransactionAdminTest {
 
     @BeforeAll
     static void startNode() throws Exception {
-        node = TestNode.start(dir, Map.of("transaction.state.log.num.partitions", "3",
-                "unstable.api.versions.enable", "true"));
+        node = TestNode.start(dir, Map.of("transaction.state.log.num.partitions", "3"));
         admin = Admin.create(Map.of("bootstrap.servers", node.bootstrap()));
         admin.createTopics(List.of(new NewTopic(TOPIC, 2, (short) 1))).all().get();
     }

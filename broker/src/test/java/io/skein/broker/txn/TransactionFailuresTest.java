@@ -53,8 +53,7 @@ class TransactionFailuresTest {
     static void startCluster() throws Exception {
         cluster = ProcessCluster.start(dir, 3, Map.of("broker.session.timeout.ms", "6000",
                         "auto.leader.rebalance.enable", "false"),
-                Map.of("unstable.api.versions.enable", "true",
-                        "transaction.state.log.num.partitions", Integer.toString(TXN_PARTITIONS),
+                Map.of("transaction.state.log.num.partitions", Integer.toString(TXN_PARTITIONS),
                         "broker.heartbeat.interval.ms", "500", "replica.lag.time.max.ms", "2000",
                         "replica.fetch.backoff.ms", "200"));
         // The state topic is made by the first transactional producer, as in Kafka; the tests need it

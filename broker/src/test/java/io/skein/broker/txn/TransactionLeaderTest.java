@@ -76,7 +76,7 @@ class TransactionLeaderTest {
     @BeforeAll
     static void startNode() throws Exception {
         node = TestNode.start(dir, Map.of("transaction.state.log.num.partitions", "1",
-                "offsets.topic.num.partitions", "1", "unstable.api.versions.enable", "true"));
+                "offsets.topic.num.partitions", "1"));
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", node.bootstrap()))) {
             admin.createTopics(List.of(new NewTopic("markers", 1, (short) 1), new NewTopic("isolation", 1, (short) 1),
                     new NewTopic("verified", 1, (short) 1), new NewTopic("consumed", 1, (short) 1)))

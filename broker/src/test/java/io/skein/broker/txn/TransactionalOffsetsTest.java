@@ -63,8 +63,7 @@ class TransactionalOffsetsTest {
 
     @BeforeAll
     static void startNode() throws Exception {
-        node = TestNode.start(dir, Map.of("unstable.api.versions.enable", "true",
-                "transaction.state.log.num.partitions", "3", "offsets.topic.num.partitions", "3",
+        node = TestNode.start(dir, Map.of("transaction.state.log.num.partitions", "3", "offsets.topic.num.partitions", "3",
                 "group.initial.rebalance.delay.ms", "0"));
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", node.bootstrap()))) {
             admin.createTopics(List.of(new NewTopic(INPUT, 3, (short) 1), new NewTopic(OUTPUT, 3, (short) 1),

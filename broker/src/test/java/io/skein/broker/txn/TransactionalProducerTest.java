@@ -1,7 +1,6 @@
 package io.skein.broker.txn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.skein.testing.TestNode;
@@ -16,7 +15,6 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -29,8 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Transactional producers of the project's kafka-clients against a real node: they find the
  * coordinator, read transaction.version 2 (TV2), get their producer id, and a second producer of the
- * same transactional id fences the first. Transactions are served only with
- * {@code unstable.api.versions.enable}; commits and aborts end to end are {@link TransactionsEndToEndTest}'s.
+ * same transactional id fences the first. Commits and aborts end to end are {@link TransactionsEndToEndTest}'s.
  */
 @Timeout(120)
 class TransactionalProducerTest {
@@ -40,8 +37,7 @@ class TransactionalProducerTest {
 
     @BeforeAll
     static void startNode() throws Exception {
-        node = TestNode.start(dir.resolve("unstable"), Map.of("transaction.state.log.num.partitions", "3",
-                "unstable.api.versions.enable", "true"));
+        node = TestNode.start(dir, Map.of("transaction.state.log.num.partitions", "3"));
     }
 
     @AfterAll
@@ -54,10 +50,6 @@ class TransactionalProducerTest {
     }
 
     private static KafkaProducer<String, String> producer(String transactionalId) {
-        return producer(node, transactionalId);
-    }
-
-    private static KafkaProducer<String, String> producer(TestNode node, String transactionalId) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrap());
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
@@ -88,18 +80,6 @@ class TransactionalProducerTest {
             // leaders do, the producer is told INVALID_PRODUCER_EPOCH, an abortable error. Its abort is fenced.
             assertThrows(InvalidProducerEpochException.class, first::commitTransaction);
             assertThrows(ProducerFencedException.class, first::abortTransaction);
-        }
-    }
-
-    /** By default a node refuses transactional producers, as before it had a coordinator, and advertises no TV2. */
-    @Test
-    void withoutTheSwitchTransactionalProducersAreRefused() throws Exception {
-        try (TestNode defaults = TestNode.start(dir.resolve("defaults"), Map.of());
-             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, defaults.bootstrap()));
-             KafkaProducer<String, String> producer = producer(defaults, "refused")) {
-            assertFalse(admin.describeFeatures().featureMetadata().get().finalizedFeatures()
-                    .containsKey("transaction.version"));
-            assertThrows(KafkaException.class, producer::initTransactions);
         }
     }
 }

@@ -58,8 +58,7 @@ class TransactionsEndToEndTest {
 
     @BeforeAll
     static void startNode() throws Exception {
-        node = TestNode.start(dir, Map.of("transaction.state.log.num.partitions", "3",
-                "unstable.api.versions.enable", "true"));
+        node = TestNode.start(dir, Map.of("transaction.state.log.num.partitions", "3"));
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", node.bootstrap()))) {
             admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 1))).all().get();
         }
@@ -154,8 +153,7 @@ class TransactionsEndToEndTest {
     @Test
     void leadersOnAnotherBrokerThanTheCoordinatorAddPartitionsAndTakeMarkersOverTheNetwork(@TempDir Path twoDir)
             throws Exception {
-        Map<String, String> served = Map.of("transaction.state.log.num.partitions", "1",
-                "unstable.api.versions.enable", "true");
+        Map<String, String> served = Map.of("transaction.state.log.num.partitions", "1");
         String topic = "spread";
         List<TopicPartition> spread = IntStream.range(0, 4).mapToObj(p -> new TopicPartition(topic, p)).toList();
         try (TestNode first = TestNode.start(twoDir.resolve("1"), served);

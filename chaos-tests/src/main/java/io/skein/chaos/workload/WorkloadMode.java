@@ -43,14 +43,12 @@ public record WorkloadMode(boolean transactional, boolean readUncommitted, boole
     }
 
     /**
-     * What the nodes need for it: transactions are served only behind Kafka's development switch; few
-     * {@code __transaction_state} partitions spare busy cores; a transaction left open by an abandoned
+     * What the nodes need for it: few {@code __transaction_state} partitions spare busy cores; a transaction left open by an abandoned
      * producer is aborted within a second of its timeout, so that the final read's wait for the last
      * stable offset ends soon.
      */
     public Map<String, String> brokerConfig() {
-        return transactional ? Map.of("unstable.api.versions.enable", "true",
-                "transaction.state.log.num.partitions", "10",
+        return transactional ? Map.of("transaction.state.log.num.partitions", "10",
                 "transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000") : Map.of();
     }
 
