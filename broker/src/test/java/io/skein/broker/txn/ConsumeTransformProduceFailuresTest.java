@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -27,8 +28,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -62,49 +64,36 @@ class ConsumeTransformProduceFailuresTest {
         cluster.close();
     }
 
-    @Test
-    void anOutputPartitionsLeaderKilledMidRun() throws Exception {
-        String name = "leader-kill";
-        createTopics(name);
-        Node victim = cluster.processes.broker(cluster.leader(name + "-out", 0));
-        String transactionalId = TransactionalProcessCluster.idNotCoordinatedBy(name + "-txn", victim.id(),
-                cluster::transactionCoordinator);
-        String groupId = TransactionalProcessCluster.idNotCoordinatedBy(name + "-group", victim.id(),
-                cluster::groupCoordinator);
-        exactlyOnceThroughACrashOf(victim, name, transactionalId, groupId);
-    }
+    /** The process a test kills: by what it is to the application. */
+    enum Victim { OUTPUT_LEADER, TRANSACTION_COORDINATOR, GROUP_COORDINATOR }
 
-    @Test
-    void theTransactionCoordinatorKilledMidRun() throws Exception {
-        String name = "coordinator-kill";
-        createTopics(name);
-        String transactionalId = name + "-txn";
-        Node victim = cluster.processes.broker(cluster.transactionCoordinator(transactionalId));
-        String groupId = TransactionalProcessCluster.idNotCoordinatedBy(name + "-group", victim.id(),
-                cluster::groupCoordinator);
-        exactlyOnceThroughACrashOf(victim, name, transactionalId, groupId);
-    }
-
-    @Test
-    void theGroupCoordinatorKilledMidRun() throws Exception {
-        String name = "group-coordinator-kill";
-        createTopics(name);
-        String groupId = name + "-group";
-        Node victim = cluster.processes.broker(cluster.groupCoordinator(groupId));
-        String transactionalId = TransactionalProcessCluster.idNotCoordinatedBy(name + "-txn", victim.id(),
-                cluster::transactionCoordinator);
-        exactlyOnceThroughACrashOf(victim, name, transactionalId, groupId);
-    }
-
-    private static void createTopics(String name) throws Exception {
-        cluster.createTopic(name + "-in", PARTITIONS);
-        cluster.createTopic(name + "-out", PARTITIONS);
-    }
-
-    private static void exactlyOnceThroughACrashOf(Node victim, String name, String transactionalId, String groupId)
-            throws Exception {
+    /**
+     * The victim is chosen first, then the application's transactional id and group such that
+     * their coordinators are elsewhere, unless the victim is that coordinator: each crash hits the
+     * one role it names (and, as any broker here leads something, some input or output partitions).
+     */
+    @ParameterizedTest
+    @EnumSource(Victim.class)
+    void everyInputIsTransformedExactlyOnceThroughACrashOfThe(Victim role) throws Exception {
+        String name = role.name().toLowerCase(Locale.ROOT).replace('_', '-');
         String input = name + "-in";
         String output = name + "-out";
+        cluster.createTopic(input, PARTITIONS);
+        cluster.createTopic(output, PARTITIONS);
+        Node victim = cluster.processes.broker(switch (role) {
+            case OUTPUT_LEADER -> cluster.leader(output, 0);
+            case TRANSACTION_COORDINATOR -> cluster.transactionCoordinator(name + "-txn-0");
+            case GROUP_COORDINATOR -> cluster.groupCoordinator(name + "-group-0");
+        });
+        String transactionalId = role == Victim.TRANSACTION_COORDINATOR ? name + "-txn-0"
+                : TransactionalProcessCluster.idNotCoordinatedBy(name + "-txn", victim.id(), cluster::transactionCoordinator);
+        String groupId = role == Victim.GROUP_COORDINATOR ? name + "-group-0"
+                : TransactionalProcessCluster.idNotCoordinatedBy(name + "-group", victim.id(), cluster::groupCoordinator);
+        exactlyOnceThroughACrashOf(victim, input, output, transactionalId, groupId);
+    }
+
+    private static void exactlyOnceThroughACrashOf(Node victim, String input, String output, String transactionalId,
+                                                   String groupId) throws Exception {
         Map<String, Integer> recoveries = new HashMap<>();
         try (Inputs inputs = new Inputs(input)) {
             await("inputs prefilled").atMost(STAGE).until(() -> inputs.acknowledged() >= PREFILLED);
@@ -136,7 +125,7 @@ class ConsumeTransformProduceFailuresTest {
                     "the group's committed offsets are the inputs' ends");
         }
         // What the crash cost: aborted transactions and replaced producers, by the error that caused them.
-        System.out.println(name + ": recoveries " + recoveries);
+        System.out.println("crash of " + victim + " under " + transactionalId + ": recoveries " + recoveries);
     }
 
     private static ConsumeTransformProduce application(String groupId, String transactionalId, String input,
