@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.skein.broker.coordinator.CoordinatorRuntime;
-import io.skein.testing.ProcessCluster;
 import io.skein.testing.ProcessCluster.Node;
 import io.skein.testing.SegmentFiles;
-import io.skein.testing.StringClients;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,16 +14,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,27 +36,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(300)
 class TransactionFailuresTest {
-    private static final int TXN_PARTITIONS = 5;
-
     @TempDir
     static Path dir;
-    static ProcessCluster cluster;
+    static TransactionalProcessCluster cluster;
 
     @BeforeAll
     static void startCluster() throws Exception {
-        cluster = ProcessCluster.start(dir, 3, Map.of("broker.session.timeout.ms", "6000",
-                        "auto.leader.rebalance.enable", "false"),
-                Map.of("transaction.state.log.num.partitions", Integer.toString(TXN_PARTITIONS),
-                        "broker.heartbeat.interval.ms", "500", "replica.lag.time.max.ms", "2000",
-                        "replica.fetch.backoff.ms", "200"));
-        // The state topic is made by the first transactional producer, as in Kafka; the tests need it
-        // whole beforehand, to know each transactional id's coordinator.
-        try (KafkaProducer<String, String> first = producer("first")) {
-            first.initTransactions();
-        }
-        for (int p = 0; p < TXN_PARTITIONS; p++) {
-            cluster.awaitAll("an ISR of 3", null, "__transaction_state", p, partition -> partition.isrNodes().size() == 3);
-        }
+        cluster = TransactionalProcessCluster.start(dir);
     }
 
     @AfterAll
@@ -71,45 +50,8 @@ class TransactionFailuresTest {
         cluster.close();
     }
 
-    private static TopicPartitionInfo describe(String topic, int partition, Node excluded) throws Exception {
-        try (Admin admin = cluster.admin(excluded)) {
-            return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().get(partition);
-        }
-    }
-
-    private static int leader(String topic, int partition) throws Exception {
-        return describe(topic, partition, null).leader().id();
-    }
-
-    /** The broker that coordinates {@code transactionalId}: the leader of its partition of the state topic. */
-    private static int coordinator(String transactionalId) throws Exception {
-        return leader("__transaction_state", CoordinatorRuntime.partitionFor(transactionalId, TXN_PARTITIONS));
-    }
-
-    /** A transactional id whose coordinator is not {@code broker}, so that a fault can hit one and not the other. */
     private static String transactionalIdNotCoordinatedBy(String prefix, int broker) throws Exception {
-        for (int i = 0; ; i++) {
-            String id = prefix + "-" + i;
-            if (coordinator(id) != broker) {
-                return id;
-            }
-        }
-    }
-
-    private static void createTopic(String topic, int partitions) throws Exception {
-        try (Admin admin = cluster.admin(null)) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 3)
-                    .configs(Map.of("min.insync.replicas", "2")))).all().get();
-        }
-        for (int p = 0; p < partitions; p++) {
-            cluster.awaitAll("an ISR of 3", null, topic, p, partition -> partition.isrNodes().size() == 3);
-        }
-    }
-
-    private static KafkaProducer<String, String> producer(String transactionalId) {
-        return StringClients.producer(cluster.bootstrap(), Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-                transactionalId, ProducerConfig.MAX_BLOCK_MS_CONFIG, "120000",
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000", ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000"));
+        return TransactionalProcessCluster.idNotCoordinatedBy(prefix, broker, cluster::transactionCoordinator);
     }
 
     /** Writes {@code count} values to each partition in one transaction, and waits until they are written (not committed). */
@@ -133,7 +75,7 @@ class TransactionFailuresTest {
      */
     private static List<String> readCommitted(String topic, int partitions, int expected) {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.processes.bootstrap());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<TopicPartition> tps = IntStream.range(0, partitions).mapToObj(p -> new TopicPartition(topic, p)).toList();
         List<String> values = new ArrayList<>();
@@ -160,8 +102,8 @@ class TransactionFailuresTest {
         for (int p = 0; p < partitions; p++) {
             int partition = p;
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-                byte[] first = SegmentFiles.bytes(cluster.broker(1).logDir(), topic, partition);
-                for (Node other : List.of(cluster.broker(2), cluster.broker(3))) {
+                byte[] first = SegmentFiles.bytes(cluster.processes.broker(1).logDir(), topic, partition);
+                for (Node other : List.of(cluster.processes.broker(2), cluster.processes.broker(3))) {
                     assertArrayEquals(first, SegmentFiles.bytes(other.logDir(), topic, partition),
                             "replicas of " + topic + "-" + partition + " on brokers 1 and " + other.id() + " differ");
                 }
@@ -172,11 +114,11 @@ class TransactionFailuresTest {
     @Test
     void aLeaderThatDiesBetweenTheDataAndTheMarkerLeavesTheMarkerToTheNextLeader() throws Exception {
         String topic = "txn-leader-crash";
-        createTopic(topic, 2);
-        Node leader = cluster.broker(leader(topic, 0));
+        cluster.createTopic(topic, 2);
+        Node leader = cluster.processes.broker(cluster.leader(topic, 0));
         String transactionalId = transactionalIdNotCoordinatedBy("leader-crash", leader.id());
         List<String> committed;
-        try (KafkaProducer<String, String> producer = producer(transactionalId)) {
+        try (KafkaProducer<String, String> producer = cluster.producer(transactionalId)) {
             producer.initTransactions();
             producer.beginTransaction();
             committed = sendToEachPartition(producer, topic, 2, "before", 50);
@@ -185,7 +127,7 @@ class TransactionFailuresTest {
             producer.commitTransaction(); // answered once PrepareCommit is written; the markers follow
             leader.kill();
             await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-                    .until(() -> describe(topic, 0, leader).leader().id() != leader.id());
+                    .until(() -> cluster.describe(topic, 0, leader).leader().id() != leader.id());
             assertEquals(committed.stream().sorted().toList(), readCommitted(topic, 2, committed.size()),
                     "the committed transaction, whole");
 
@@ -198,7 +140,7 @@ class TransactionFailuresTest {
             committed.addAll(after);
         }
         committed.sort(null);
-        cluster.awaitAll("an ISR of 3", null, topic, 0, partition -> partition.isrNodes().size() == 3);
+        cluster.processes.awaitAll("an ISR of 3", null, topic, 0, partition -> partition.isrNodes().size() == 3);
         assertEquals(committed, readCommitted(topic, 2, committed.size()));
         awaitIdenticalReplicas(topic, 2);
     }
@@ -206,12 +148,12 @@ class TransactionFailuresTest {
     @Test
     void aCoordinatorThatDiesInPrepareCommitLeavesTheCommitToTheNextCoordinator() throws Exception {
         String topic = "txn-coordinator-crash";
-        createTopic(topic, 2);
-        Node leader = cluster.broker(leader(topic, 0));
+        cluster.createTopic(topic, 2);
+        Node leader = cluster.processes.broker(cluster.leader(topic, 0));
         String transactionalId = transactionalIdNotCoordinatedBy("coordinator-crash", leader.id());
-        Node coordinator = cluster.broker(coordinator(transactionalId));
+        Node coordinator = cluster.processes.broker(cluster.transactionCoordinator(transactionalId));
         List<String> committed;
-        try (KafkaProducer<String, String> producer = producer(transactionalId)) {
+        try (KafkaProducer<String, String> producer = cluster.producer(transactionalId)) {
             producer.initTransactions();
             producer.beginTransaction();
             committed = sendToEachPartition(producer, topic, 2, "prepared", 50);
@@ -221,14 +163,14 @@ class TransactionFailuresTest {
             coordinator.kill();
             leader.resume();
             await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-                    .until(() -> coordinator(transactionalId) != coordinator.id());
+                    .until(() -> cluster.transactionCoordinator(transactionalId) != coordinator.id());
             assertEquals(committed.stream().sorted().toList(), readCommitted(topic, 2, committed.size()),
                     "the next coordinator completes the commit it finds prepared");
         }
 
         // The transactional id goes on with a new producer, whose initialisation finds nothing left open.
         coordinator.start();
-        try (KafkaProducer<String, String> next = producer(transactionalId)) {
+        try (KafkaProducer<String, String> next = cluster.producer(transactionalId)) {
             next.initTransactions();
             next.beginTransaction();
             List<String> after = sendToEachPartition(next, topic, 2, "next", 10);
@@ -237,7 +179,7 @@ class TransactionFailuresTest {
             committed.addAll(after);
         }
         committed.sort(null);
-        cluster.awaitAll("an ISR of 3", null, topic, 0, partition -> partition.isrNodes().size() == 3);
+        cluster.processes.awaitAll("an ISR of 3", null, topic, 0, partition -> partition.isrNodes().size() == 3);
         assertEquals(committed, readCommitted(topic, 2, committed.size()));
         assertTrue(coordinator.isRunning());
         awaitIdenticalReplicas(topic, 2);
