@@ -87,7 +87,11 @@ abstract class TransactionalClient implements Runnable {
     protected void beforeCommit(KafkaProducer<String, String> producer) {
     }
 
-    /** The transaction did not commit, or may not have: a consumer goes back to its group's offsets. */
+    /**
+     * The transaction did not commit, or may not have: a consumer goes back to its group's offsets. Called
+     * once the transaction is recorded, so that the history has its polls before the move back (which
+     * starts a new assignment for the poll-order check) and not after it.
+     */
     protected void notCommitted() {
     }
 
@@ -151,9 +155,9 @@ abstract class TransactionalClient implements Runnable {
             }
             if (plan.abort()) {
                 producer.abortTransaction();
-                notCommitted();
                 history.completeTxn(invoked, Type.FAIL, acknowledged(plan.writes(), sends), plan.reads(),
                         "aborted on purpose");
+                notCommitted();
                 return true;
             }
             beforeCommit(producer);
@@ -166,9 +170,9 @@ abstract class TransactionalClient implements Runnable {
         } catch (ExecutionException | RuntimeException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             boolean usable = !commitAsked && abort(producer, cause);
-            notCommitted();
             history.completeTxn(invoked, commitAsked ? Type.INFO : Type.FAIL, acknowledged(plan.writes(), sends),
                     plan.reads(), cause.toString());
+            notCommitted();
             return usable;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

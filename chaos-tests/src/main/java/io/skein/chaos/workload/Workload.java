@@ -78,12 +78,16 @@ public final class Workload implements AutoCloseable {
         }
     }
 
-    /** Members of {@code group} that consume, transform and produce exactly once ({@link ConsumeTransformProduce}). */
+    /**
+     * Members of {@code group} that consume, transform and produce exactly once ({@link ConsumeTransformProduce}).
+     * They read read_committed whatever the mode, as exactly-once processing must (in the read_uncommitted
+     * negative control too: its aborted reads are the live consumers').
+     */
     public void startConsumeTransformProduce(int count, String group, long seed) {
         for (int i = 1; i <= count; i++) {
             String name = ConsumeTransformProduce.PROCESS_PREFIX + i;
             start(name, new ConsumeTransformProduce(name, bootstrap, topic, history, running::get,
-                    member -> subscribe(member, group), seed + 100 + i));
+                    member -> subscribe(member, group, "read_committed"), seed + 100 + i));
         }
     }
 
@@ -177,8 +181,8 @@ public final class Workload implements AutoCloseable {
     }
 
     /** A consumer of {@code group} subscribed to the topic, its assignments noted in the history. */
-    private KafkaConsumer<String, String> subscribe(String name, String group) {
-        KafkaConsumer<String, String> consumer = consumer(name, group);
+    private KafkaConsumer<String, String> subscribe(String name, String group, String isolation) {
+        KafkaConsumer<String, String> consumer = consumer(name, group, isolation);
         consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
@@ -198,7 +202,7 @@ public final class Workload implements AutoCloseable {
     }
 
     private void consumeInGroup(String name, String group) {
-        try (KafkaConsumer<String, String> consumer = subscribe(name, group)) {
+        try (KafkaConsumer<String, String> consumer = subscribe(name, group, mode.consumerIsolation())) {
             while (running.get()) {
                 if (poll(name, consumer)) {
                     try {
