@@ -215,9 +215,9 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
     /**
      * A read once every write made before has completed, answered only if {@code leased} holds when
      * it runs, else NOT_COORDINATOR: for a read that must not come from a shard another broker may
-     * have taken over unseen. The lease is asked before the shard's status: a lease holds only once
-     * the metadata that would unload the shard has been applied, so a shard still active after it
-     * was not taken away.
+     * have taken over unseen. The lease is asked before the shard's status: it holds only once the
+     * metadata that would unload the shard has been applied, so a shard found active after a lease
+     * that holds has not been taken away.
      */
     public <T> CompletableFuture<T> readAfterPendingWrites(TopicPartition partition, BooleanSupplier leased,
                                                            Function<Errors, T> errorResponse, Function<S, T> operation) {
