@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A broker's standing with the active controller: it registers (a new incarnation each start),
  * heartbeats with the metadata offset it has applied, stays fenced until it is ready to serve, and on
- * shutdown asks the controller to move its leaderships away first (controlled shutdown).
+ * shutdown asks the controller to move its leaderships away first (controlled shutdown). Each
+ * heartbeat's answer renews or revokes the broker's {@link BrokerLease}.
  *
  * <p>One thread, owned here, makes every call and handles its answer (the controller client does not
  * block it); calls never overlap, and the futures report the milestones of a start.
@@ -42,6 +43,7 @@ public final class BrokerLifecycleManager implements AutoCloseable {
     private final ControllerClient controller;
     private final LongSupplier metadataOffset;
     private final long heartbeatIntervalMs;
+    private final BrokerLease lease;
     private final ScheduledExecutorService thread;
     private final CompletableFuture<Void> caughtUp = new CompletableFuture<>();
     private final CompletableFuture<Void> unfenced = new CompletableFuture<>();
@@ -55,14 +57,16 @@ public final class BrokerLifecycleManager implements AutoCloseable {
 
     /**
      * @param metadataOffset the offset of the last metadata record the broker has applied
+     * @param lease          the lease the answers to heartbeats grant
      */
     public BrokerLifecycleManager(int brokerId, String clusterId, ControllerClient controller,
-                                  LongSupplier metadataOffset, long heartbeatIntervalMs) {
+                                  LongSupplier metadataOffset, long heartbeatIntervalMs, BrokerLease lease) {
         this.brokerId = brokerId;
         this.clusterId = clusterId;
         this.controller = controller;
         this.metadataOffset = metadataOffset;
         this.heartbeatIntervalMs = heartbeatIntervalMs;
+        this.lease = lease;
         this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread t = new Thread(runnable, "broker-lifecycle-" + brokerId);
             t.setDaemon(true);
@@ -121,9 +125,11 @@ public final class BrokerLifecycleManager implements AutoCloseable {
 
     /** One call to the controller; its answer is handled, and the next call scheduled, on this manager's thread. */
     private void tick() {
+        long sentAt = lease.now(); // before the heartbeat leaves: the lease counts from no later than the controller
         CompletableFuture<Long> delay = brokerEpoch < 0
                 ? controller.registerBroker(registration()).thenApplyAsync(this::registered, this::onThread)
-                : controller.brokerHeartbeat(heartbeat()).thenApplyAsync(this::heartbeatAnswered, this::onThread);
+                : controller.brokerHeartbeat(heartbeat()).thenApplyAsync(
+                        response -> heartbeatAnswered(sentAt, response), this::onThread);
         delay.whenComplete((next, failure) -> onThread(() -> scheduleNext(next, failure)));
     }
 
@@ -182,7 +188,8 @@ public final class BrokerLifecycleManager implements AutoCloseable {
                 .setWantFence(!readyToUnfence).setWantShutDown(wantShutDown).build();
     }
 
-    private long heartbeatAnswered(BrokerHeartbeatResponse response) {
+    private long heartbeatAnswered(long sentAt, BrokerHeartbeatResponse response) {
+        lease.heartbeatAnswered(sentAt, response);
         ErrorCode code = response.getError().getCode();
         if (code == ErrorCode.STALE_BROKER_EPOCH || code == ErrorCode.BROKER_ID_NOT_REGISTERED) {
             log.warn("Broker {}: the controller no longer knows epoch {} ({}); registering again", brokerId,

@@ -117,8 +117,9 @@ public final class BrokerServer implements AutoCloseable {
         controllerClient = new ControllerClient(controllers, CONTROLLER_CALL_TIMEOUT);
         lifecycleClient = new ControllerClient(controllers, Duration.ofMillis(config.brokerHeartbeatIntervalMs()));
         loader = MetadataLoader.start(nodeId, controllers);
+        BrokerLease lease = new BrokerLease(System::nanoTime);
         lifecycle = new BrokerLifecycleManager(nodeId, clusterId, lifecycleClient, () -> loader.image().offset(),
-                config.brokerHeartbeatIntervalMs());
+                config.brokerHeartbeatIntervalMs(), lease);
         lifecycle.start(endpoints, NodeStorage.logDirIds(config));
         await(lifecycle.caughtUp(), "catching up with the metadata log");
 
@@ -129,7 +130,7 @@ public final class BrokerServer implements AutoCloseable {
                 lifecycle::brokerEpoch));
         ProducerIdManager producerIds = new ProducerIdManager(nodeId, controllerClient, lifecycle::brokerEpoch);
         ControllerRequests controller = new ControllerRequests(controllerClient);
-        groupCoordinator = new GroupCoordinator(nodeId, groupConfig(config), replicaManager, clock);
+        groupCoordinator = new GroupCoordinator(nodeId, groupConfig(config), replicaManager, clock, lease::isValid);
         transactionCoordinator = new TransactionCoordinator(nodeId, transactionConfig(config), replicaManager, clock,
                 producerIds::generateProducerIdNow);
         addPartitionsToTxn = new AddPartitionsToTxnManager(nodeId, transactionCoordinator,
@@ -139,6 +140,7 @@ public final class BrokerServer implements AutoCloseable {
         loader.addPublisher(replicaManager);
         loader.addPublisher(groupCoordinator); // after the replica manager, which opens the partitions it loads
         loader.addPublisher(transactionCoordinator);
+        loader.addPublisher(lease); // after the coordinators: its offset counts once they gave up what it took away
         loader.addPublisher(apis.metadata()); // last: clients see only what the parts above have applied
         replicaManager.awaitFirstImage();
         scheduler.scheduleWithFixedDelay(() -> replicaManager.removeExpiredProducers(config.producerIdExpirationMs()),

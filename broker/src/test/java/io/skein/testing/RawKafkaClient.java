@@ -33,6 +33,9 @@ import org.apache.kafka.common.record.internal.SimpleRecord;
  * are encoded with kafka-clients' own classes.
  */
 public final class RawKafkaClient implements AutoCloseable {
+    /** The version of OffsetFetch {@link #offsetFetch} is for: v8, groups in a list. */
+    public static final short OFFSET_FETCH_VERSION = 8;
+
     /** How long a Produce built here lets the broker wait for its acknowledgements. */
     private static final int PRODUCE_TIMEOUT_MS = 30_000;
     /**
@@ -117,10 +120,18 @@ public final class RawKafkaClient implements AutoCloseable {
      */
     public OffsetFetchResponsePartitions committedOffset(String groupId, TopicPartition tp, boolean requireStable)
             throws IOException {
-        OffsetFetchResponseData response = call(new OffsetFetchRequestData().setRequireStable(requireStable)
+        return onlyOffset(call(offsetFetch(groupId, tp, requireStable), OFFSET_FETCH_VERSION));
+    }
+
+    /** An OffsetFetch of one partition's committed offset. */
+    public static OffsetFetchRequestData offsetFetch(String groupId, TopicPartition tp, boolean requireStable) {
+        return new OffsetFetchRequestData().setRequireStable(requireStable)
                 .setGroups(List.of(new OffsetFetchRequestGroup().setGroupId(groupId).setTopics(List.of(
-                        new OffsetFetchRequestTopics().setName(tp.topic()).setPartitionIndexes(List.of(tp.partition())))))),
-                (short) 8);
+                        new OffsetFetchRequestTopics().setName(tp.topic()).setPartitionIndexes(List.of(tp.partition()))))));
+    }
+
+    /** The answer to {@link #offsetFetch}: the partition's, or the group's error on a partition of its own. */
+    public static OffsetFetchResponsePartitions onlyOffset(OffsetFetchResponseData response) {
         OffsetFetchResponseGroup group = response.groups().get(0);
         return group.errorCode() != 0 ? new OffsetFetchResponsePartitions().setErrorCode(group.errorCode())
                 : group.topics().get(0).partitions().get(0);

@@ -25,6 +25,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
@@ -208,8 +209,32 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
     /** As {@link #write}, once every write made before has completed: the operation sees their records. */
     public <T> CompletableFuture<T> writeAfterPendingWrites(TopicPartition partition, Function<Errors, T> errorResponse,
                                                             Function<S, CoordinatorResult<T>> operation) {
+        return afterPendingWrites(partition, () -> true, errorResponse, operation);
+    }
+
+    /**
+     * A read once every write made before has completed, answered only if {@code leased} holds when
+     * it runs, else NOT_COORDINATOR: for a read that must not come from a shard another broker may
+     * have taken over unseen. The lease is asked before the shard's status: it holds only once the
+     * metadata that would unload the shard has been applied, so a shard found active after a lease
+     * that holds has not been taken away.
+     */
+    public <T> CompletableFuture<T> readAfterPendingWrites(TopicPartition partition, BooleanSupplier leased,
+                                                           Function<Errors, T> errorResponse, Function<S, T> operation) {
+        return afterPendingWrites(partition, leased, errorResponse, shard -> CoordinatorResult.of(operation.apply(shard)));
+    }
+
+    private <T> CompletableFuture<T> afterPendingWrites(TopicPartition partition, BooleanSupplier leased,
+                                                        Function<Errors, T> errorResponse,
+                                                        Function<S, CoordinatorResult<T>> operation) {
         return onShard(partition, errorResponse, (context, response) -> context.lastWrite.whenComplete(
-                (ignored, failure) -> context.executor.execute(() -> context.run(operation, null, errorResponse, response))));
+                (ignored, failure) -> context.executor.execute(() -> {
+                    if (leased.getAsBoolean()) {
+                        context.run(operation, null, errorResponse, response);
+                    } else {
+                        response.complete(errorResponse.apply(Errors.NOT_COORDINATOR));
+                    }
+                })));
     }
 
     /** Runs {@code task} on the shard's executor, or answers at once if the partition has no shard ready. */

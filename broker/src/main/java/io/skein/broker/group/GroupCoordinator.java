@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -58,12 +59,19 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
     private final ReplicaManager replicaManager;
     private final Clock clock;
     private final CoordinatorRuntime<GroupCoordinatorShard> runtime;
+    private final BooleanSupplier leased;
     private volatile int partitionCount;
     /** The latest metadata, for the topics committed offsets may name. */
     private volatile MetadataImage image = MetadataImage.EMPTY;
 
-    public GroupCoordinator(int brokerId, GroupConfig config, ReplicaManager replicaManager, Clock clock) {
+    /**
+     * @param leased whether this broker's lease from the controller holds (see {@code BrokerLease}): a
+     *               stable OffsetFetch is answered only then
+     */
+    public GroupCoordinator(int brokerId, GroupConfig config, ReplicaManager replicaManager, Clock clock,
+                            BooleanSupplier leased) {
         this.brokerId = brokerId;
+        this.leased = leased;
         this.config = config;
         this.replicaManager = replicaManager;
         this.clock = clock;
@@ -230,6 +238,11 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
     }
 
     /**
+     * A stable fetch (a read_committed consumer's, which goes back to the offsets its transactions
+     * committed) is answered only while this broker's lease holds, else NOT_COORDINATOR, on which
+     * the client looks the coordinator up again: a broker frozen past its session may already have
+     * been replaced, and newer offsets committed on the new coordinator, before it learns so.
+     *
      * @param partitions    those asked for, or null for every partition the group has committed
      * @param requireStable whether partitions with offsets of an open transaction are unstable rather
      *                      than answered: then after the writes under way, so that a transaction's
@@ -240,8 +253,8 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
         Function<Errors, FetchResult> failed = error -> new FetchResult(error, new OffsetCommits.Fetched(Map.of(), Set.of()));
         Function<GroupCoordinatorShard, FetchResult> fetch = shard -> new FetchResult(Errors.NONE,
                 shard.offsets().fetch(groupId, partitions, requireStable));
-        return requireStable ? runtime.writeAfterPendingWrites(shardOf(groupId), failed,
-                shard -> CoordinatorResult.of(fetch.apply(shard))) : readShard(groupId, failed, fetch);
+        return requireStable ? runtime.readAfterPendingWrites(shardOf(groupId), leased, failed, fetch)
+                : readShard(groupId, failed, fetch);
     }
 
     public CompletableFuture<DeleteResult> deleteOffsets(String groupId, List<TopicPartition> partitions) {

@@ -108,10 +108,15 @@ final class BrokerControlManager {
      * A heartbeat renews the broker's session. It unfences a fenced broker that has applied the
      * metadata log up to its own registration (or, registered before this controller became active,
      * up to where this controller started) and does not ask to stay fenced; a shutdown heartbeat
-     * fences it, moving its leaderships first.
+     * fences it, moving its leaderships first. The answer carries {@code committedOffset} and the
+     * session timeout, from which the broker bounds its lease; if records are written, the offset
+     * they commit at is to replace it.
+     *
+     * @param committedOffset the metadata offset committed now (see {@link
+     *                        io.skein.metadata.quorum.ControllerQuorum#metadataOffset})
      */
     ControllerResult<BrokerHeartbeatResponse> brokerHeartbeat(MetadataImage view, BrokerHeartbeatRequest request,
-                                                              long nowMs) {
+                                                              long nowMs, long committedOffset) {
         int id = request.getBrokerId();
         Error stale = brokerEpochError(view, id, request.getBrokerEpoch());
         if (stale != null) {
@@ -136,7 +141,8 @@ final class BrokerControlManager {
             fenced = false;
         }
         return ControllerResult.of(records, BrokerHeartbeatResponse.newBuilder().setError(none())
-                .setIsCaughtUp(caughtUp).setIsFenced(fenced).setShouldShutDown(request.getWantShutDown()).build());
+                .setIsCaughtUp(caughtUp).setIsFenced(fenced).setShouldShutDown(request.getWantShutDown())
+                .setMetadataOffset(committedOffset).setSessionTimeoutMs(sessionTimeoutMs).build());
     }
 
     /** Unfenced brokers with no heartbeat for a session timeout ({@code broker.session.timeout.ms}) by {@code nowMs}. */

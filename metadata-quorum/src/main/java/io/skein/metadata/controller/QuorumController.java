@@ -211,8 +211,9 @@ public final class QuorumController implements AutoCloseable {
     }
 
     public CompletableFuture<BrokerHeartbeatResponse> brokerHeartbeat(BrokerHeartbeatRequest request) {
-        return submit(v -> brokers.brokerHeartbeat(v, request, clock.millis()),
-                e -> BrokerHeartbeatResponse.newBuilder().setError(e).setIsFenced(true).build());
+        return submit(v -> brokers.brokerHeartbeat(v, request, clock.millis(), quorum.metadataOffset()),
+                e -> BrokerHeartbeatResponse.newBuilder().setError(e).setIsFenced(true).build(),
+                (response, offset) -> response.toBuilder().setMetadataOffset(offset).build());
     }
 
     public CompletableFuture<AlterPartitionResponse> alterPartition(AlterPartitionRequest request) {

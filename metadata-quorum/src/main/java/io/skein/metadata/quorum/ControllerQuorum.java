@@ -18,6 +18,13 @@ public interface ControllerQuorum {
     /** The latest committed and applied image. */
     MetadataImage image();
 
+    /**
+     * The offset of the latest committed metadata a broker can reach: of the last batch applied or
+     * snapshot loaded here. Unlike {@link #image()}'s, it skips entries without metadata (a new
+     * leader's first entry), which no broker is ever sent.
+     */
+    long metadataOffset();
+
     /** Whether this node leads and has applied every entry before its term. */
     boolean isLeader();
 

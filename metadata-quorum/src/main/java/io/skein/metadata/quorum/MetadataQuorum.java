@@ -116,6 +116,11 @@ public final class MetadataQuorum implements ControllerQuorum, AutoCloseable {
         return stateMachine.image();
     }
 
+    @Override
+    public long metadataOffset() {
+        return stateMachine.metadataOffset();
+    }
+
     /** Adds a publisher; it sees every batch applied from now on. */
     public void addPublisher(MetadataPublisher publisher) {
         stateMachine.addPublisher(publisher);

@@ -56,9 +56,15 @@ final class MetadataStateMachine extends BaseStateMachine {
     private final MetadataPublishers publishers = new MetadataPublishers();
     private final List<LeadershipListener> leadershipListeners = new CopyOnWriteArrayList<>();
     private volatile MetadataImage image = MetadataImage.EMPTY;
+    /** The offset of the last image published: entries without metadata move {@link #image}'s only. */
+    private volatile long metadataOffset;
 
     MetadataImage image() {
         return image;
+    }
+
+    long metadataOffset() {
+        return metadataOffset;
     }
 
     /** Adds a publisher: it gets the current image as a replacement, then every batch after it. */
@@ -127,6 +133,7 @@ final class MetadataStateMachine extends BaseStateMachine {
 
     private synchronized void publish(MetadataDelta delta, MetadataImage newImage) {
         image = newImage;
+        metadataOffset = newImage.offset();
         publishers.publish(delta, newImage);
     }
 

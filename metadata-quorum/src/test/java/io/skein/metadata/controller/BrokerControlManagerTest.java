@@ -33,6 +33,8 @@ import org.junit.jupiter.api.Test;
 /** Registration, sessions, fencing and unfencing, from records alone. */
 class BrokerControlManagerTest {
     private static final long SESSION_MS = 1_000;
+    /** What the quorum says it has committed, as the controller passes it in. */
+    private static final long COMMITTED_OFFSET = 77;
     private static final UUID ORDERS = new UUID(2, 1);
     private static final UUID EVENTS = new UUID(2, 2);
 
@@ -61,7 +63,7 @@ class BrokerControlManagerTest {
     }
 
     private ControllerResult<BrokerHeartbeatResponse> heartbeat(MetadataImage view, int id, long nowMs) {
-        return brokers.brokerHeartbeat(view, heartbeat(id, epoch(id), view.offset()).build(), nowMs);
+        return brokers.brokerHeartbeat(view, heartbeat(id, epoch(id), view.offset()).build(), nowMs, COMMITTED_OFFSET);
     }
 
     private static List<Integer> ids(List<BrokerRegistration> registrations) {
@@ -98,14 +100,25 @@ class BrokerControlManagerTest {
         brokers.activate(view, 0);
 
         ControllerResult<BrokerHeartbeatResponse> stale = brokers.brokerHeartbeat(view,
-                heartbeat(1, epoch(1) - 1, view.offset()).build(), 900);
+                heartbeat(1, epoch(1) - 1, view.offset()).build(), 900, COMMITTED_OFFSET);
         assertEquals(ErrorCode.STALE_BROKER_EPOCH, stale.response().getError().getCode());
         assertTrue(stale.response().getIsFenced());
         assertEquals(List.of(), stale.records());
         ControllerResult<BrokerHeartbeatResponse> unknown = brokers.brokerHeartbeat(view,
-                heartbeat(9, 1, view.offset()).build(), 900);
+                heartbeat(9, 1, view.offset()).build(), 900, COMMITTED_OFFSET);
         assertEquals(ErrorCode.BROKER_ID_NOT_REGISTERED, unknown.response().getError().getCode());
         assertTrue(brokers.expiredSessions(view, SESSION_MS).stream().anyMatch(b -> b.id() == 1));
+    }
+
+    @Test
+    void aHeartbeatIsAnsweredWithTheCommittedOffsetAndTheSessionTimeoutThatBoundTheBrokersLease() {
+        MetadataImage view = cluster();
+        brokers.activate(view, 0);
+
+        BrokerHeartbeatResponse answer = heartbeat(view, 1, 10).response();
+        assertFalse(answer.getIsFenced());
+        assertEquals(COMMITTED_OFFSET, answer.getMetadataOffset());
+        assertEquals(SESSION_MS, answer.getSessionTimeoutMs());
     }
 
     @Test
@@ -171,7 +184,7 @@ class BrokerControlManagerTest {
         brokers.activate(view, 0);
 
         ControllerResult<BrokerHeartbeatResponse> shutdown = brokers.brokerHeartbeat(view,
-                heartbeat(1, epoch(1), view.offset()).setWantShutDown(true).build(), 10);
+                heartbeat(1, epoch(1), view.offset()).setWantShutDown(true).build(), 10, COMMITTED_OFFSET);
         assertTrue(shutdown.response().getIsFenced());
         assertTrue(shutdown.response().getShouldShutDown());
         MetadataImage after = apply(view, shutdown);
@@ -180,7 +193,7 @@ class BrokerControlManagerTest {
         assertEquals(3, after.topic(ORDERS).partition(0).leader());
 
         ControllerResult<BrokerHeartbeatResponse> again = brokers.brokerHeartbeat(after,
-                heartbeat(1, epoch(1), view.offset()).setWantShutDown(true).build(), 20);
+                heartbeat(1, epoch(1), view.offset()).setWantShutDown(true).build(), 20, COMMITTED_OFFSET);
         assertEquals(List.of(), again.records());
         assertTrue(again.response().getShouldShutDown());
     }
@@ -264,16 +277,18 @@ class BrokerControlManagerTest {
         MetadataImage after = apply(view, registered);
         long epoch = registered.response().getBrokerEpoch();
 
-        ControllerResult<BrokerHeartbeatResponse> behind = brokers.brokerHeartbeat(after, heartbeat(4, epoch, 149).build(), 1);
+        ControllerResult<BrokerHeartbeatResponse> behind = brokers.brokerHeartbeat(after,
+                heartbeat(4, epoch, 149).build(), 1, COMMITTED_OFFSET);
         assertFalse(behind.response().getIsCaughtUp());
         assertTrue(behind.response().getIsFenced());
         assertEquals(List.of(), behind.records());
         ControllerResult<BrokerHeartbeatResponse> loading = brokers.brokerHeartbeat(after,
-                heartbeat(4, epoch, 150).setWantFence(true).build(), 2);
+                heartbeat(4, epoch, 150).setWantFence(true).build(), 2, COMMITTED_OFFSET);
         assertTrue(loading.response().getIsCaughtUp());
         assertTrue(loading.response().getIsFenced());
         assertEquals(List.of(), loading.records());
-        ControllerResult<BrokerHeartbeatResponse> ready = brokers.brokerHeartbeat(after, heartbeat(4, epoch, 150).build(), 3);
+        ControllerResult<BrokerHeartbeatResponse> ready = brokers.brokerHeartbeat(after,
+                heartbeat(4, epoch, 150).build(), 3, COMMITTED_OFFSET);
         assertFalse(ready.response().getIsFenced());
         assertFalse(apply(after, ready).broker(4).fenced());
     }
@@ -283,10 +298,10 @@ class BrokerControlManagerTest {
         MetadataImage view = image(List.of(registerBroker(1, epoch(1))));
         brokers.activate(view, 0);
 
-        assertFalse(brokers.brokerHeartbeat(view, heartbeat(1, epoch(1), view.offset() - 1).build(), 1).response()
-                .getIsCaughtUp());
-        assertTrue(brokers.brokerHeartbeat(view, heartbeat(1, epoch(1), view.offset()).build(), 2).response()
-                .getIsCaughtUp());
+        assertFalse(brokers.brokerHeartbeat(view, heartbeat(1, epoch(1), view.offset() - 1).build(), 1,
+                COMMITTED_OFFSET).response().getIsCaughtUp());
+        assertTrue(brokers.brokerHeartbeat(view, heartbeat(1, epoch(1), view.offset()).build(), 2,
+                COMMITTED_OFFSET).response().getIsCaughtUp());
     }
 
     @Test

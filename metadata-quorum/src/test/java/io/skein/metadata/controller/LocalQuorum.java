@@ -104,6 +104,12 @@ final class LocalQuorum implements ControllerQuorum {
         return image;
     }
 
+    /** Every entry here holds metadata. */
+    @Override
+    public synchronized long metadataOffset() {
+        return image.offset();
+    }
+
     @Override
     public synchronized boolean isLeader() {
         return leaderId == nodeId;

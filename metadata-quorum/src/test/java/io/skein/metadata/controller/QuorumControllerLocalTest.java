@@ -9,6 +9,7 @@ import io.skein.proto.Uuids;
 import io.skein.proto.controller.AlterConfigsRequest;
 import io.skein.proto.controller.AlterConfigsResponse;
 import io.skein.proto.controller.BrokerHeartbeatRequest;
+import io.skein.proto.controller.BrokerHeartbeatResponse;
 import io.skein.proto.controller.ConfigChange;
 import io.skein.proto.controller.CreatableTopic;
 import io.skein.proto.controller.CreateTopicsRequest;
@@ -63,13 +64,19 @@ class QuorumControllerLocalTest {
                 .setName(name).setNumPartitions(1).setReplicationFactor(1)).build());
     }
 
-    /** Registers broker 1 and unfences it, committing each step. */
-    private void joinBroker() throws Exception {
+    /** Registers broker 1 and unfences it, committing each step; the answer that unfenced it. */
+    private BrokerHeartbeatResponse joinBroker() throws Exception {
         long epoch = committed(controller.registerBroker(RegisterBrokerRequest.newBuilder().setBrokerId(1)
                 .setClusterId("cluster").setIncarnationId(Uuids.toProto(UUID.randomUUID()))
                 .addLogDirIds(Uuids.toProto(UUID.randomUUID())).build())).getBrokerEpoch();
-        assertFalse(committed(controller.brokerHeartbeat(BrokerHeartbeatRequest.newBuilder().setBrokerId(1)
-                .setBrokerEpoch(epoch).setCurrentMetadataOffset(quorum.image().offset()).build())).getIsFenced());
+        BrokerHeartbeatResponse unfenced = committed(controller.brokerHeartbeat(heartbeat(epoch)));
+        assertFalse(unfenced.getIsFenced());
+        return unfenced;
+    }
+
+    private BrokerHeartbeatRequest heartbeat(long epoch) {
+        return BrokerHeartbeatRequest.newBuilder().setBrokerId(1).setBrokerEpoch(epoch)
+                .setCurrentMetadataOffset(quorum.image().offset()).build();
     }
 
     @Test
@@ -100,6 +107,22 @@ class QuorumControllerLocalTest {
         CreateTopicsResponse created = first.get(30, TimeUnit.SECONDS);
         assertEquals(ErrorCode.NONE, created.getTopics(0).getError().getCode());
         assertEquals(quorum.image().offset(), created.getMetadataOffset(), "the offset its records committed at");
+    }
+
+    @Test
+    void aHeartbeatCarriesTheOffsetItsRecordsCommittedAtOrElseTheOffsetCommittedWhenItWasAnswered()
+            throws Exception {
+        quorum.lead();
+        BrokerHeartbeatResponse unfenced = joinBroker();
+        assertEquals(quorum.image().offset(), unfenced.getMetadataOffset(), "the offset its unfencing committed at");
+        long epoch = quorum.image().broker(1).epoch();
+        committed(createTopic("orders"));
+
+        BrokerHeartbeatResponse renewed = controller.brokerHeartbeat(heartbeat(epoch)).get(30, TimeUnit.SECONDS);
+        assertFalse(renewed.getIsFenced());
+        assertEquals(quorum.image().offset(), renewed.getMetadataOffset());
+        assertTrue(renewed.getMetadataOffset() > unfenced.getMetadataOffset());
+        assertEquals(1_000, renewed.getSessionTimeoutMs());
     }
 
     @Test
