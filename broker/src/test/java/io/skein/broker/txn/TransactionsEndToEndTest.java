@@ -2,6 +2,7 @@ package io.skein.broker.txn;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.testing.RawKafkaClient;
@@ -26,6 +27,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.DescribeProducersRequestData;
 import org.apache.kafka.common.message.DescribeProducersResponseData;
@@ -147,6 +149,33 @@ class TransactionsEndToEndTest {
             List<String> afterCommit = new ArrayList<>(committedValues);
             afterCommit.addAll(List.of("open", "plain"));
             assertEquals(afterCommit.stream().sorted().toList(), readAll(committed));
+        }
+    }
+
+    /**
+     * A transaction left open past its {@code transaction.timeout.ms} is aborted by its coordinator (at
+     * its next check, every 10 s by default): read_committed consumers move past it without seeing it,
+     * and its producer, whose epoch the abort bumped, cannot commit it late.
+     */
+    @Test
+    void aTransactionOpenPastItsTimeoutIsAbortedAndItsProducerCannotCommitIt() throws Exception {
+        String topic = "txn-timeout";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", node.bootstrap()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+        }
+        try (KafkaProducer<String, String> producer = StringClients.producer(node.bootstrap(),
+                Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "timeout", ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "1000",
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000"));
+             KafkaConsumer<String, String> committed = consumer(node, "read_committed", List.of(tp))) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            RecordMetadata open = producer.send(new ProducerRecord<>(topic, 0, null, "abandoned")).get();
+            assertEquals(open.offset(), committed.endOffsets(List.of(tp)).get(tp), "held at the open transaction");
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> committed.endOffsets(List.of(tp)).get(tp) > open.offset());
+            assertEquals(List.of(), readAll(committed), "the abandoned record, aborted");
+            assertThrows(KafkaException.class, producer::commitTransaction);
         }
     }
 
