@@ -45,6 +45,8 @@ final class BrokerControlManager {
     private final ConfigControlManager configs;
     private final Map<Integer, Long> lastHeartbeatMs = new HashMap<>();
     private final Map<Integer, Long> registrationOffsets = new HashMap<>();
+    /** Where this controller started: what a broker registered before it must have applied to be unfenced. */
+    private long activationOffset;
 
     BrokerControlManager(String clusterId, long sessionTimeoutMs, ConfigControlManager configs) {
         this.clusterId = clusterId;
@@ -52,11 +54,16 @@ final class BrokerControlManager {
         this.configs = configs;
     }
 
-    /** Gives every registered broker a fresh session, as of {@code nowMs}, when this node becomes active. */
-    void activate(MetadataImage image, long nowMs) {
+    /**
+     * Gives every registered broker a fresh session, as of {@code nowMs}, when this node becomes active
+     * with {@code metadataOffset} committed (the quorum's metadata offset: the image's may be a new
+     * leader's entry without metadata, which no broker is sent, so a broker could never reach it).
+     */
+    void activate(MetadataImage image, long nowMs, long metadataOffset) {
         lastHeartbeatMs.clear();
         image.brokers().keySet().forEach(id -> lastHeartbeatMs.put(id, nowMs));
         registrationOffsets.clear();
+        activationOffset = metadataOffset;
     }
 
     ControllerResult<RegisterBrokerResponse> registerBroker(MetadataImage view, RegisterBrokerRequest request,
@@ -125,7 +132,7 @@ final class BrokerControlManager {
         }
         BrokerRegistration broker = view.broker(id);
         lastHeartbeatMs.put(id, nowMs);
-        boolean caughtUp = request.getCurrentMetadataOffset() >= registrationOffsets.getOrDefault(id, view.offset());
+        boolean caughtUp = request.getCurrentMetadataOffset() >= registrationOffsets.getOrDefault(id, activationOffset);
         List<MetadataRecord> records = new ArrayList<>();
         boolean fenced = broker.fenced();
         if (request.getWantShutDown()) {

@@ -117,7 +117,7 @@ public final class QuorumController implements AutoCloseable {
             return;
         }
         view = quorum.image();
-        brokers.activate(view, clock.millis());
+        brokers.activate(view, clock.millis(), quorum.metadataOffset());
         active = true;
         log.info("Node {} is the active controller at term {} from metadata offset {}", quorum.nodeId(), term,
                 view.offset());

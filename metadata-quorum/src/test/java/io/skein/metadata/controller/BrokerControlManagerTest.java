@@ -23,6 +23,7 @@ import io.skein.proto.controller.BrokerHeartbeatResponse;
 import io.skein.proto.controller.ErrorCode;
 import io.skein.proto.controller.RegisterBrokerRequest;
 import io.skein.proto.controller.RegisterBrokerResponse;
+import io.skein.proto.metadata.FenceBrokerRecord;
 import io.skein.proto.metadata.MetadataRecord;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,7 +76,7 @@ class BrokerControlManagerTest {
     @Test
     void aBrokerSilentForASessionTimeoutExpiresAndOthersDoNot() {
         MetadataImage view = cluster();
-        brokers.activate(view, 0);
+        brokers.activate(view, 0, view.offset());
         heartbeat(view, 2, 600);
         heartbeat(view, 3, 600);
 
@@ -87,17 +88,17 @@ class BrokerControlManagerTest {
     @Test
     void activationGivesEveryBrokerAFreshSession() {
         MetadataImage view = cluster();
-        brokers.activate(view, 0);
+        brokers.activate(view, 0, view.offset());
         assertEquals(3, brokers.expiredSessions(view, 5_000).size());
 
-        brokers.activate(view, 5_000);
+        brokers.activate(view, 5_000, view.offset());
         assertEquals(List.of(), ids(brokers.expiredSessions(view, 5_000 + SESSION_MS - 1)));
     }
 
     @Test
     void aStaleHeartbeatIsRefusedAndDoesNotRenewTheSession() {
         MetadataImage view = cluster();
-        brokers.activate(view, 0);
+        brokers.activate(view, 0, view.offset());
 
         ControllerResult<BrokerHeartbeatResponse> stale = brokers.brokerHeartbeat(view,
                 heartbeat(1, epoch(1) - 1, view.offset()).build(), 900, COMMITTED_OFFSET);
@@ -113,7 +114,7 @@ class BrokerControlManagerTest {
     @Test
     void aHeartbeatIsAnsweredWithTheCommittedOffsetAndTheSessionTimeoutThatBoundTheBrokersLease() {
         MetadataImage view = cluster();
-        brokers.activate(view, 0);
+        brokers.activate(view, 0, view.offset());
 
         BrokerHeartbeatResponse answer = heartbeat(view, 1, 10).response();
         assertFalse(answer.getIsFenced());
@@ -124,7 +125,7 @@ class BrokerControlManagerTest {
     @Test
     void aFencedBrokerLeavesEveryIsrAndItsLeadershipsGoToTheNextIsrMemberInReplicaOrder() {
         MetadataImage view = cluster();
-        brokers.activate(view, 0);
+        brokers.activate(view, 0, view.offset());
         heartbeat(view, 2, 600);
         heartbeat(view, 3, 600);
         List<BrokerRegistration> expired = brokers.expiredSessions(view, SESSION_MS);
@@ -154,7 +155,7 @@ class BrokerControlManagerTest {
     void anOfflinePartitionGoesToALiveReplicaOutsideTheIsrOnlyWhereUncleanElectionIsAllowed() {
         MetadataImage view = cluster(topic("events", EVENTS), partition(EVENTS, 0, List.of(1, 2), List.of(1), 1),
                 topicConfig("events", "unclean.leader.election.enable", "true"));
-        brokers.activate(view, 0);
+        brokers.activate(view, 0, view.offset());
 
         MetadataImage after = apply(view, brokers.fenceExpired(view, view.broker(1)));
 
@@ -168,7 +169,7 @@ class BrokerControlManagerTest {
     @Test
     void anExpiredSessionOfAnEarlierRegistrationOrAFencedBrokerFencesNothing() {
         MetadataImage view = cluster();
-        brokers.activate(view, 0);
+        brokers.activate(view, 0, view.offset());
         BrokerRegistration expired = view.broker(1);
 
         MetadataImage registeredAgain = apply(view, ControllerResult.of(List.of(registerBroker(1, 500),
@@ -181,7 +182,7 @@ class BrokerControlManagerTest {
     @Test
     void aControlledShutdownMovesLeadershipsAndFencesWithTheFlag() {
         MetadataImage view = cluster();
-        brokers.activate(view, 0);
+        brokers.activate(view, 0, view.offset());
 
         ControllerResult<BrokerHeartbeatResponse> shutdown = brokers.brokerHeartbeat(view,
                 heartbeat(1, epoch(1), view.offset()).setWantShutDown(true).build(), 10, COMMITTED_OFFSET);
@@ -203,7 +204,7 @@ class BrokerControlManagerTest {
     @Test
     void aNewBrokerStartsFencedWithAnEpochAboveEveryEpochAndOffset() {
         MetadataImage view = cluster();
-        brokers.activate(view, 0);
+        brokers.activate(view, 0, view.offset());
 
         ControllerResult<RegisterBrokerResponse> result = brokers.registerBroker(view,
                 registration(4, UUID.randomUUID(), UUID.randomUUID()), 0);
@@ -219,7 +220,7 @@ class BrokerControlManagerTest {
     @Test
     void aRetryOfARegistrationGetsItsEpochAndABrokerOfAnotherClusterIsRefused() {
         MetadataImage view = cluster();
-        brokers.activate(view, 0);
+        brokers.activate(view, 0, view.offset());
 
         ControllerResult<RegisterBrokerResponse> retry = brokers.registerBroker(view,
                 registration(1, incarnation(1), logDir(1)), 0);
@@ -234,7 +235,7 @@ class BrokerControlManagerTest {
     @Test
     void aRestartOnTheSameLogDirectoriesReplacesTheRegistrationAndMovesItsPartitionsAtOnce() {
         MetadataImage view = cluster();
-        brokers.activate(view, 0);
+        brokers.activate(view, 0, view.offset());
 
         ControllerResult<RegisterBrokerResponse> restart = brokers.registerBroker(view,
                 registration(1, UUID.randomUUID(), logDir(1)), 10);
@@ -249,7 +250,7 @@ class BrokerControlManagerTest {
     @Test
     void anotherProcessWithOtherLogDirectoriesIsRefusedWhileTheOldSessionLivesAndForgetsItsDataAfter() {
         MetadataImage view = cluster();
-        brokers.activate(view, 0);
+        brokers.activate(view, 0, view.offset());
         RegisterBrokerRequest impostor = registration(1, UUID.randomUUID(), UUID.randomUUID());
         assertEquals(ErrorCode.DUPLICATE_BROKER_REGISTRATION,
                 brokers.registerBroker(view, impostor, 0).response().getError().getCode(), "broker 1 is unfenced");
@@ -267,10 +268,30 @@ class BrokerControlManagerTest {
                 "the new process does not have the data broker 1 last led");
     }
 
+    /**
+     * A broker registered before this controller became active is unfenced once it has applied what
+     * was committed then, not the image's offset, which after a failover is the new leader's entry
+     * without metadata: no broker is sent it, so none could ever reach it.
+     */
+    @Test
+    void aBrokerRegisteredBeforeActivationNeedsOnlyWhatWasCommittedThen() {
+        MetadataImage view = cluster(MetadataRecord.newBuilder().setFenceBroker(FenceBrokerRecord.newBuilder()
+                .setBrokerId(3).setBrokerEpoch(epoch(3))).build());
+        long committed = view.offset();
+        MetadataImage afterFailover = view.withOffset(committed + 1); // the new Ratis leader's empty entry
+        brokers.activate(afterFailover, 0, committed);
+
+        ControllerResult<BrokerHeartbeatResponse> answer = brokers.brokerHeartbeat(afterFailover,
+                heartbeat(3, epoch(3), committed).build(), 1, committed);
+        assertTrue(answer.response().getIsCaughtUp());
+        assertFalse(answer.response().getIsFenced());
+        assertFalse(apply(afterFailover, answer).broker(3).fenced());
+    }
+
     @Test
     void aBrokerIsUnfencedOnceItHasAppliedItsOwnRegistrationAndIsReady() {
         MetadataImage view = cluster();
-        brokers.activate(view, 0);
+        brokers.activate(view, 0, view.offset());
         ControllerResult<RegisterBrokerResponse> registered = brokers.registerBroker(view,
                 registration(4, UUID.randomUUID(), UUID.randomUUID()), 0);
         registered.onCommit().accept(150);
@@ -296,7 +317,7 @@ class BrokerControlManagerTest {
     @Test
     void aBrokerRegisteredBeforeThisControllerMustReachTheOffsetItTookOverAt() {
         MetadataImage view = image(List.of(registerBroker(1, epoch(1))));
-        brokers.activate(view, 0);
+        brokers.activate(view, 0, view.offset());
 
         assertFalse(brokers.brokerHeartbeat(view, heartbeat(1, epoch(1), view.offset() - 1).build(), 1,
                 COMMITTED_OFFSET).response().getIsCaughtUp());
@@ -311,7 +332,7 @@ class BrokerControlManagerTest {
                 partition(ORDERS, 1, List.of(1, 2), List.of(), -1, 2),
                 topic("events", EVENTS), partition(EVENTS, 0, List.of(2, 1), List.of(), -1, 2),
                 topicConfig("events", "unclean.leader.election.enable", "true")));
-        brokers.activate(view, 0);
+        brokers.activate(view, 0, view.offset());
 
         MetadataImage after = apply(view, heartbeat(view, 1, 1));
 
