@@ -56,10 +56,11 @@ public final class ChaosMain implements Callable<Integer> {
             + "read read_uncommitted, so the checks must find aborted reads")
     boolean readUncommitted;
 
-    @Option(names = "--consume-transform-produce", description = "With --workload txn, also 2 group members that "
-            + "turn what they poll into new values, committing their offsets in the transaction "
-            + "(sendOffsetsToTransaction: needs TxnOffsetCommit)")
-    boolean consumeTransformProduce;
+    /** Null unless typed: on with --workload txn, and only there. */
+    @Option(names = "--consume-transform-produce", negatable = true, description = "With --workload txn, where it is "
+            + "on unless --no-consume-transform-produce: also 2 group members that turn what they poll into new "
+            + "values, committing their offsets in the transaction (sendOffsetsToTransaction)")
+    Boolean consumeTransformProduce;
 
     @Option(names = "--time-limit", description = "Seconds of workload under faults, per run (default: 120, "
             + "or 40 with --runs)")
@@ -135,7 +136,7 @@ public final class ChaosMain implements Callable<Integer> {
 
     private WorkloadMode workloadMode() {
         if (workload != WorkloadName.txn) {
-            if (readUncommitted || consumeTransformProduce) {
+            if (readUncommitted || Boolean.TRUE.equals(consumeTransformProduce)) {
                 throw new ParameterException(spec.commandLine(), "--read-uncommitted and --consume-transform-produce "
                         + "go with --workload txn");
             }
@@ -143,7 +144,7 @@ public final class ChaosMain implements Callable<Integer> {
         }
         WorkloadMode mode = WorkloadMode.TXN;
         mode = readUncommitted ? mode.withReadUncommitted() : mode;
-        return consumeTransformProduce ? mode.withConsumeTransformProduce() : mode;
+        return Boolean.FALSE.equals(consumeTransformProduce) ? mode.withoutConsumeTransformProduce() : mode;
     }
 
     /** The faults asked for, checked against the cluster size and the configuration. */

@@ -29,9 +29,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Real kafka-clients at work while faults come and go, each on a thread of its own, recording
  * into the history: producers writing unique values round-robin over the partitions (or, in the
  * transactional workload, in transactions: {@link TransactionalProducer}), a consumer reading every
- * partition by assign(), consumers in a group that commit after every poll, and optionally
- * consume-transform-produce members ({@link ConsumeTransformProduce}). Consumers read as the
- * {@link WorkloadMode} says: read_committed in the transactional workload.
+ * partition by assign(), consumers in a group that commit after every poll, and (in the transactional
+ * workload, unless left out) consume-transform-produce members ({@link ConsumeTransformProduce}).
+ * Consumers read as the {@link WorkloadMode} says: read_committed in the transactional workload.
  */
 public final class Workload implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(200);

@@ -11,11 +11,12 @@ import java.util.Map;
  *                                aborted transactions' values must show as aborted reads (the final read
  *                                stays read_committed)
  * @param consumeTransformProduce besides, consumers of a group that turn what they poll into new values
- *                                in transactions, committing their offsets with them (TxnOffsetCommit)
+ *                                in transactions, committing their offsets with them (TxnOffsetCommit);
+ *                                part of the transactional workload unless left out
  */
 public record WorkloadMode(boolean transactional, boolean readUncommitted, boolean consumeTransformProduce) {
     public static final WorkloadMode QUEUE = new WorkloadMode(false, false, false);
-    public static final WorkloadMode TXN = new WorkloadMode(true, false, false);
+    public static final WorkloadMode TXN = new WorkloadMode(true, false, true);
 
     public WorkloadMode {
         if (!transactional && (readUncommitted || consumeTransformProduce)) {
@@ -28,8 +29,8 @@ public record WorkloadMode(boolean transactional, boolean readUncommitted, boole
         return new WorkloadMode(transactional, true, consumeTransformProduce);
     }
 
-    public WorkloadMode withConsumeTransformProduce() {
-        return new WorkloadMode(transactional, readUncommitted, true);
+    public WorkloadMode withoutConsumeTransformProduce() {
+        return new WorkloadMode(transactional, readUncommitted, false);
     }
 
     /** The live consumers' {@code isolation.level}. */
