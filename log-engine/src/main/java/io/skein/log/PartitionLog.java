@@ -130,6 +130,11 @@ public final class PartitionLog implements AutoCloseable {
         return producerState.entries();
     }
 
+    /** See {@link ProducerStateManager#beginVerification}. */
+    public boolean beginTransactionVerification(long producerId, short producerEpoch, int baseSequence) {
+        return producerState.beginVerification(producerId, producerEpoch, baseSequence);
+    }
+
     /** Whether {@code producerId}, in {@code producerEpoch}, has a transaction ongoing in this log. */
     public boolean hasOngoingTransaction(long producerId, short producerEpoch) {
         return producerState.hasOngoingTransaction(producerId, producerEpoch);

@@ -34,11 +34,14 @@ import org.apache.kafka.common.protocol.Errors;
  * TV2 producer's (Produce v12+) first write adds it; an older producer's is only verified, as it adds
  * its partitions itself. A late or stray write cannot open a transaction no coordinator will end. What
  * the coordinator answers reaches the producer as Kafka translates it.
- * Not yet: Kafka's verification guard, which also refuses such a batch if the transaction ended
- * between the answer and the append (with TV2 the epoch bump at its end fences it anyway).
+ * While the batch waits, the log holds back the producer's later batches there (Kafka's verification
+ * guard, see {@link ReplicaManager#beginTransactionVerification}). Not yet: the guard's other half,
+ * which refuses the batch if the transaction ended between the answer and the append (with TV2 the
+ * epoch bump at its end fences it anyway).
  */
 final class ProduceApi implements Api {
     private static final short TOPIC_IDS_FROM = 13;
+    private static final CompletableFuture<Void> VERIFIED = CompletableFuture.completedFuture(null);
 
     /** The first version of TV2 producers, whose first write to a partition adds it to their transaction (KIP-890). */
     private static final short ADDS_PARTITIONS_FROM = 12;
@@ -100,13 +103,12 @@ final class ProduceApi implements Api {
         resolved.forEach((target, tp) -> targets.put(tp, target));
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
         Map<TopicPartition, TransactionalProducer> unverified = unverified(producers);
-        if (unverified.isEmpty()) {
-            append(context, request, failed, resolved, entries, response);
-        } else {
+        CompletableFuture<Void> verified = VERIFIED;
+        if (!unverified.isEmpty()) {
             TransactionalProducer producer = unverified.values().iterator().next();
-            transactions.verifyTransaction(request.transactionalId(), producer.producerId(),
+            verified = transactions.verifyTransaction(request.transactionalId(), producer.producerId(),
                     producer.producerEpoch(), unverified.keySet(), version < ADDS_PARTITIONS_FROM)
-                    .whenComplete((errors, e) -> {
+                    .handle((errors, e) -> {
                         unverified.keySet().forEach(tp -> {
                             Errors error = e != null ? Errors.forException(e) : errors.getOrDefault(tp, Errors.NONE);
                             if (error != Errors.NONE) {
@@ -114,9 +116,11 @@ final class ProduceApi implements Api {
                                 entries.remove(tp);
                             }
                         });
-                        append(context, request, failed, resolved, entries, response);
+                        return null;
                     });
         }
+        // Later requests of the connection append after this one, even while it waits for its coordinator.
+        context.appendOrder().submit(verified, () -> append(context, request, failed, resolved, entries, response));
         return acks == 0 ? CompletableFuture.completedFuture(null) : response;
     }
 
@@ -127,7 +131,8 @@ final class ProduceApi implements Api {
     private Map<TopicPartition, TransactionalProducer> unverified(Map<TopicPartition, TransactionalProducer> producers) {
         Map<TopicPartition, TransactionalProducer> unverified = new LinkedHashMap<>();
         producers.forEach((tp, producer) -> {
-            if (replicaManager.needsTransactionVerification(tp, producer.producerId(), producer.producerEpoch())) {
+            if (replicaManager.beginTransactionVerification(tp, producer.producerId(), producer.producerEpoch(),
+                    producer.baseSequence())) {
                 unverified.put(tp, producer);
             }
         });

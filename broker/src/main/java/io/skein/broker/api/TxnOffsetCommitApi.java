@@ -89,7 +89,8 @@ final class TxnOffsetCommitApi implements Api {
      */
     private CompletableFuture<Errors> verify(String transactionalId, TransactionalProducer producer,
                                              TopicPartition offsets, short version) {
-        if (!replicaManager.needsTransactionVerification(offsets, producer.producerId(), producer.producerEpoch())) {
+        if (!replicaManager.beginTransactionVerification(offsets, producer.producerId(), producer.producerEpoch(),
+                producer.baseSequence())) {
             return CompletableFuture.completedFuture(Errors.NONE);
         }
         return transactions.verifyTransaction(transactionalId, producer.producerId(), producer.producerEpoch(),

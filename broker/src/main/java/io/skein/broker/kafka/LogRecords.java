@@ -68,8 +68,12 @@ public final class LogRecords {
         return transactionalProducer(produceRecords).isPresent();
     }
 
-    /** A transactional producer, as its batches name it. */
-    public record TransactionalProducer(long producerId, short producerEpoch) {
+    /** A transactional producer, as its batches name it, and the sequence its batch starts at. */
+    public record TransactionalProducer(long producerId, short producerEpoch, int baseSequence) {
+        /** A coordinator's own transactional write, which starts at sequence 0 as Kafka's do. */
+        public TransactionalProducer(long producerId, short producerEpoch) {
+            this(producerId, producerEpoch, 0);
+        }
     }
 
     /** The producer of the first transactional batch of a produce request's records, if any (headers only are read). */
@@ -77,7 +81,8 @@ public final class LogRecords {
         if (produceRecords instanceof MemoryRecords records) {
             for (RecordBatch batch : records.batches()) {
                 if (batch.isTransactional()) {
-                    return Optional.of(new TransactionalProducer(batch.producerId(), batch.producerEpoch()));
+                    return Optional.of(new TransactionalProducer(batch.producerId(), batch.producerEpoch(),
+                            batch.baseSequence()));
                 }
             }
         }

@@ -37,6 +37,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private final RequestHandler handler;
     private final Executor requests;
     private final ArrayDeque<Slot> queued = new ArrayDeque<>();
+    private final AppendOrder appendOrder = new AppendOrder();
     private ChannelHandlerContext ctx;
     private SocketAddress client;
     private boolean closed;
@@ -92,7 +93,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         }
         CompletableFuture<ApiMessage> response;
         try {
-            response = handler.handle(new RequestContext(request, listenerName, client, this::close));
+            response = handler.handle(new RequestContext(request, listenerName, client, this::close, appendOrder));
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e);
         }

@@ -8,7 +8,8 @@ import java.net.SocketAddress;
  *
  * @param listenerName    the listener the client connected to: its Metadata answers name brokers by it
  * @param closeConnection closes the client's connection, for errors that have no response (acks=0)
+ * @param appendOrder     the connection's produce appends, in the order of its requests
  */
 public record RequestContext(KafkaRequest request, String listenerName, SocketAddress clientAddress,
-                             Runnable closeConnection) {
+                             Runnable closeConnection, AppendOrder appendOrder) {
 }

@@ -417,13 +417,17 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     }
 
     /**
-     * Whether a transactional write of the producer to {@code tp} must wait for its transaction
-     * coordinator (KIP-890): the producer has no transaction ongoing there in this epoch yet, so the
-     * write would start one. A partition not hosted here fails its append anyway.
+     * Whether a transactional write of the producer to {@code tp}, its first batch at
+     * {@code baseSequence}, must wait for its transaction coordinator (KIP-890): the producer has no
+     * transaction ongoing there in this epoch yet, so the write would start one; the log then holds
+     * back the producer's later batches until this one is written (Kafka's verification guard). A
+     * partition not hosted here fails its append anyway.
      */
-    public boolean needsTransactionVerification(TopicPartition tp, long producerId, short producerEpoch) {
+    public boolean beginTransactionVerification(TopicPartition tp, long producerId, short producerEpoch,
+                                                int baseSequence) {
         Partition partition = partitions.get(tp);
-        return partition != null && !partition.log().hasOngoingTransaction(producerId, producerEpoch);
+        return partition != null && partition.log().beginTransactionVerification(producerId, producerEpoch,
+                baseSequence);
     }
 
     /**

@@ -153,6 +153,41 @@ class TransactionsEndToEndTest {
     }
 
     /**
+     * A producer that keeps several produce requests in flight from the start of each transaction, as
+     * ProducerPerformance does: the first batches of a transaction wait for their coordinator
+     * (sometimes answered CONCURRENT_TRANSACTIONS and retried) while later ones arrive. Each
+     * partition must still take the batches in their order: a later batch may neither overtake an
+     * earlier one of the same connection nor start the transaction before it (Kafka's verification
+     * guard), or the producer's retries are refused as out of sequence until it gives up.
+     */
+    @Test
+    void aProducerWithManyRequestsInFlightCommitsTransactionAfterTransaction() throws Exception {
+        String topic = "txn-pipelined";
+        List<TopicPartition> partitions = IntStream.range(0, 6).mapToObj(p -> new TopicPartition(topic, p)).toList();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", node.bootstrap()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 6, (short) 1))).all().get();
+        }
+        List<String> sent = new ArrayList<>();
+        try (KafkaProducer<String, String> producer = StringClients.producer(node.bootstrap(),
+                Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "pipelined", ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000",
+                        ProducerConfig.LINGER_MS_CONFIG, "0", ProducerConfig.BATCH_SIZE_CONFIG, "512"))) {
+            producer.initTransactions();
+            for (int txn = 0; txn < 10; txn++) {
+                producer.beginTransaction();
+                for (int i = 0; i < 1_000; i++) {
+                    String value = "t" + txn + "-" + i;
+                    producer.send(new ProducerRecord<>(topic, i % 6, null, value));
+                    sent.add(value);
+                }
+                producer.commitTransaction();
+            }
+        }
+        try (KafkaConsumer<String, String> committed = consumer(node, "read_committed", partitions)) {
+            assertEquals(sent.stream().sorted().toList(), readAll(committed));
+        }
+    }
+
+    /**
      * A transaction left open past its {@code transaction.timeout.ms} is aborted by its coordinator (at
      * its next check, every 10 s by default): read_committed consumers move past it without seeing it,
      * and its producer, whose epoch the abort bumped, cannot commit it late.

@@ -88,6 +88,12 @@ public final class ProducerStateManager {
     private final TreeMap<Long, Long> ongoingTxns = new TreeMap<>();
     /** The transactions ended by a marker not yet below the high watermark: first offset to the marker's offset. */
     private final TreeMap<Long, Long> unreplicatedTxns = new TreeMap<>();
+    /** Producers whose transaction the leader is asking the coordinator about (Kafka's verification guard). */
+    private final Map<Long, Verification> verifications = new HashMap<>();
+
+    /** The epoch and the lowest sequence of a producer's batches waiting for their transaction's verification. */
+    private record Verification(short epoch, int lowestSequence) {
+    }
 
     public ProducerStateManager(String partition) {
         this.partition = partition;
@@ -159,6 +165,14 @@ public final class ProducerStateManager {
                         + " in partition " + partition + ": " + firstSequence + " (incoming seq. number), "
                         + currentLastSequence + " (current end sequence number)");
             }
+        }
+        Verification verifying = verifications.get(producerId);
+        if (verifying != null && verifying.epoch() == epoch && firstSequence > verifying.lowestSequence()
+                && batch.isTransactional()
+                && !pending.inTransaction(producerId, entry != null && entry.currentTxnFirstOffset >= 0)) {
+            throw new OutOfOrderSequenceException("Batch of producer " + producerId + " in " + partition
+                    + " at sequence " + firstSequence + " waits for its batch at sequence "
+                    + verifying.lowestSequence() + ", whose transaction is being verified");
         }
         recordChecked(batch, pending, entry, lastSequence);
         return Optional.empty();
@@ -275,6 +289,7 @@ public final class ProducerStateManager {
         if (batch.transactional() && entry.currentTxnFirstOffset < 0) {
             entry.currentTxnFirstOffset = batch.metadata().firstOffset();
             ongoingTxns.put(entry.currentTxnFirstOffset, batch.producerId());
+            verifications.remove(batch.producerId());
         }
         return null;
     }
@@ -299,6 +314,25 @@ public final class ProducerStateManager {
         // Stable from here once the marker is: unless another producer's transaction began earlier.
         long lastStableOffset = ongoingTxns.isEmpty() ? markerOffset + 1 : ongoingTxns.firstKey();
         return new AbortedTxn(producerId, firstOffset, markerOffset, lastStableOffset);
+    }
+
+    /**
+     * Whether a transactional batch of {@code producerId} at {@code baseSequence} must wait for its
+     * transaction coordinator, because it would start a transaction here (KIP-890); if so, it is
+     * remembered, as Kafka's verification guard does: until a batch starts the producer's transaction,
+     * none of its batches with a higher sequence may. A producer new to this log may start at any
+     * sequence, so without the guard a later batch that was verified first would be written, and the
+     * retry of the earlier one refused as out of order for good.
+     */
+    public synchronized boolean beginVerification(long producerId, short producerEpoch, int baseSequence) {
+        if (hasOngoingTransaction(producerId, producerEpoch)) {
+            return false;
+        }
+        Verification verifying = verifications.get(producerId);
+        int lowest = verifying != null && verifying.epoch() == producerEpoch
+                ? Math.min(verifying.lowestSequence(), baseSequence) : baseSequence;
+        verifications.put(producerId, new Verification(producerEpoch, lowest));
+        return true;
     }
 
     /**
@@ -339,6 +373,7 @@ public final class ProducerStateManager {
                 it.remove();
             }
         }
+        verifications.keySet().retainAll(producers.keySet());
     }
 
     private static int lastSequence(RecordBatchView batch) {

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.TransactionCoordinatorFencedException;
 import org.junit.jupiter.api.Test;
 
@@ -62,6 +63,33 @@ class ProducerStateManagerTxnTest {
 
     private static int coordinatorEpochOf(RecordBatchView marker) {
         return io.skein.log.record.TxnMarkers.read(marker).coordinatorEpoch();
+    }
+
+    /**
+     * Kafka's verification guard. A new producer's first transactional batch (sequence 0) waits for
+     * its coordinator and fails (say CONCURRENT_TRANSACTIONS); its next batch (sequence 5), verified
+     * first, must not start the transaction: a producer new to the log may start at any sequence, so it
+     * would be written, and every retry of the first refused as out of order (seen with
+     * ProducerPerformance against a fresh node).
+     */
+    @Test
+    void aLaterBatchMayNotStartTheTransactionWhileAnEarlierOneIsBeingVerified() {
+        assertTrue(state.beginVerification(P1, (short) 0, 0));
+        assertTrue(state.beginVerification(P1, (short) 0, 5));
+
+        RecordBatchView later = txnBatch(P1, (short) 0, 5);
+        assertThrows(OutOfOrderSequenceException.class, () -> state.checkLeaderBatch(later, new PendingAppend()));
+
+        RecordBatchView first = txnBatch(P1, (short) 0, 0);
+        appendAsLeader(first); // the retry of the first starts the transaction
+        assertEquals(OptionalLong.of(first.baseOffset()), txnFirstOffset(P1));
+        assertTrue(!state.beginVerification(P1, (short) 0, 1), "ongoing: nothing to verify");
+        for (int sequence = 1; sequence <= 5; sequence++) {
+            appendAsLeader(txnBatch(P1, (short) 0, sequence));
+        }
+        // A new epoch starts over: the guard of the old one does not hold the new one's batches back.
+        assertTrue(state.beginVerification(P2, (short) 0, 0));
+        appendAsLeader(txnBatch(P2, (short) 1, 0));
     }
 
     @Test
