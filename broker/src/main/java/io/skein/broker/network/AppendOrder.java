@@ -22,12 +22,14 @@ public final class AppendOrder {
      */
     public void submit(CompletableFuture<Void> ready, Runnable append) {
         CompletableFuture<Void> previous;
-        CompletableFuture<Void> done = new CompletableFuture<>();
+        CompletableFuture<Void> done;
         synchronized (this) {
             if (tail.isDone() && ready.isDone()) {
                 previous = null;
-            } else {
+                done = null;
+            } else { // only a request that must wait pays for a future of its own
                 previous = tail;
+                done = new CompletableFuture<>();
                 tail = done;
             }
         }
