@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.chaos.DockerScenarios;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -13,7 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
@@ -26,6 +29,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -39,6 +43,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(300)
 @ExtendWith(DockerScenarios.class)
 class SkeinClusterTest {
+    private static final Pattern STATE_CHANGE = Pattern.compile(" (WARN|ERROR) |[Ff]enc|[Ll]eader|ISR|[Ee]lect");
     private static final Pattern LOG_TIME = Pattern.compile("(?m)^(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}) ");
 
     @Test
@@ -56,11 +61,11 @@ class SkeinClusterTest {
             props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
             try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(),
                     new StringSerializer())) {
-                producer.send(new ProducerRecord<>("smoke", "before")).get(60, TimeUnit.SECONDS);
+                acknowledged(cluster, producer, "before", 60);
                 cluster.node(1).kill();
-                producer.send(new ProducerRecord<>("smoke", "while-down")).get(120, TimeUnit.SECONDS);
+                acknowledged(cluster, producer, "while-down", 120);
                 cluster.node(1).restart();
-                producer.send(new ProducerRecord<>("smoke", "after")).get(60, TimeUnit.SECONDS);
+                acknowledged(cluster, producer, "after", 60);
             }
             Properties consumerProps = new Properties();
             consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.node(1).bootstrap());
@@ -78,6 +83,47 @@ class SkeinClusterTest {
                 }
             }
             assertEquals(List.of("before", "while-down", "after"), values);
+        }
+    }
+
+    /**
+     * Sends {@code value} and waits for its acknowledgement; if none comes, fails with what the live
+     * nodes say of the partition and what their logs said last, and keeps their whole logs in
+     * {@code target/chaos-reports/SkeinClusterTest} (a CI run shows only the failure's message).
+     */
+    private static void acknowledged(SkeinCluster cluster, KafkaProducer<String, String> producer, String value,
+                                     int seconds) throws Exception {
+        try {
+            producer.send(new ProducerRecord<>("smoke", value)).get(seconds, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            Path reports = Files.createDirectories(Path.of("target", "chaos-reports", "SkeinClusterTest"));
+            StringBuilder why = new StringBuilder("'" + value + "' not acknowledged within " + seconds + " s (" + e
+                    + "); smoke-0 as the nodes see it:");
+            StringBuilder logs = new StringBuilder();
+            for (ChaosNode node : cluster.nodes()) {
+                String nodeLogs = node.logs();
+                Files.writeString(reports.resolve("node-" + node.id() + ".log"), nodeLogs);
+                why.append(" node ").append(node.id()).append(": ").append(partitionSeenBy(node));
+                logs.append("\n--- node ").append(node.id()).append(", last warnings and state changes:\n");
+                List<String> changes = nodeLogs.lines().filter(line -> STATE_CHANGE.matcher(line).find()).toList();
+                changes.subList(Math.max(0, changes.size() - 15), changes.size())
+                        .forEach(line -> logs.append(line).append('\n'));
+            }
+            throw new AssertionError(why.append(logs).toString(), e);
+        }
+    }
+
+    /** Leader and ISR of smoke-0 in the node's own metadata, or why it could not say. */
+    private static String partitionSeenBy(ChaosNode node) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrap(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000", AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                "5000"))) {
+            TopicPartitionInfo info = admin.describeTopics(List.of("smoke")).allTopicNames().get(10, TimeUnit.SECONDS)
+                    .get("smoke").partitions().get(0);
+            return "leader " + (info.leader() == null ? "none" : info.leader().id()) + " isr "
+                    + info.isr().stream().map(n -> n.id()).toList() + ";";
+        } catch (Exception e) {
+            return "no answer (" + e.getClass().getSimpleName() + ");";
         }
     }
 
