@@ -40,6 +40,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarker;
@@ -279,6 +280,23 @@ class TransactionCoordinatorTest {
         assertEquals(Errors.PRODUCER_FENCED, get(coordinator.addPartitionsToTxn("t2", producerId, (short) 1, Set.of(P0),
                 (short) 0)), "the state was rebuilt: the epoch is still 0");
         assertEquals(Errors.NONE, get(coordinator.addPartitionsToTxn("t2", producerId, (short) 0, Set.of(P1), (short) 0)));
+    }
+
+    /**
+     * Leaders' adds of one transaction that reach the coordinator together (a producer's first batches
+     * to many partitions) each wait for the one being written instead of being refused
+     * CONCURRENT_TRANSACTIONS: all are added.
+     */
+    @Test
+    void addsOfOneTransactionArrivingTogetherAreAllAdded() throws Exception {
+        long producerId = initProducerId("t4");
+        List<TopicPartition> partitions = IntStream.range(0, 10).mapToObj(p -> new TopicPartition("data", p)).toList();
+        List<CompletableFuture<Errors>> adds = partitions.stream().map(tp -> coordinator.addPartitionsToTxn("t4",
+                producerId, (short) 0, Set.of(tp), TransactionMetadata.TV_2)).toList();
+        for (CompletableFuture<Errors> add : adds) {
+            assertEquals(Errors.NONE, get(add));
+        }
+        assertEquals(Set.copyOf(partitions), get(coordinator.describe("t4")).orElseThrow().topicPartitions());
     }
 
     private TransactionState stateOf(String transactionalId) throws Exception {
