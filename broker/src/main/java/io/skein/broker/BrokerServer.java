@@ -134,7 +134,9 @@ public final class BrokerServer implements AutoCloseable {
         transactionCoordinator = new TransactionCoordinator(nodeId, transactionConfig(config), replicaManager, clock,
                 producerIds::generateProducerIdNow);
         addPartitionsToTxn = new AddPartitionsToTxnManager(nodeId, transactionCoordinator,
-                replicaManager::brokerAddress, config.getInt(NodeConfig.REQUEST_TIMEOUT_MS));
+                replicaManager::brokerAddress, config.getInt(NodeConfig.REQUEST_TIMEOUT_MS),
+                config.getInt(NodeConfig.ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MS),
+                config.getInt(NodeConfig.ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MAX_MS));
         apis = new KafkaApis(config, clusterId, replicaManager, controller, producerIds, groupCoordinator,
                 transactionCoordinator, addPartitionsToTxn);
         loader.addPublisher(replicaManager);

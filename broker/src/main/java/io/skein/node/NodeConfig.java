@@ -103,6 +103,8 @@ public final class NodeConfig {
             "transaction.abort.timed.out.transaction.cleanup.interval.ms";
     public static final String TRANSACTION_REMOVE_EXPIRED_TRANSACTION_CLEANUP_INTERVAL_MS =
             "transaction.remove.expired.transaction.cleanup.interval.ms";
+    public static final String ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MS = "add.partitions.to.txn.retry.backoff.ms";
+    public static final String ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MAX_MS = "add.partitions.to.txn.retry.backoff.max.ms";
     public static final String REQUEST_TIMEOUT_MS = "request.timeout.ms";
     public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
     public static final String NUM_RECOVERY_THREADS_PER_DATA_DIR = "num.recovery.threads.per.data.dir";
@@ -337,6 +339,11 @@ public final class NodeConfig {
                         "How often transactions older than their timeout are looked for and aborted")
                 .define(TRANSACTION_REMOVE_EXPIRED_TRANSACTION_CLEANUP_INTERVAL_MS, INT, 3_600_000, atLeast(1), LOW,
                         "How often expired transactional ids are removed")
+                .define(ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MS, INT, 20, atLeast(1), LOW,
+                        "How long a leader waits before it asks a transaction coordinator again to add a partition "
+                                + "it refused with CONCURRENT_TRANSACTIONS")
+                .define(ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MAX_MS, INT, 100, atLeast(0), LOW,
+                        "For how long a leader asks again (at most request.timeout.ms) before the producer is told")
                 .define(REQUEST_TIMEOUT_MS, INT, 30_000, atLeast(1), LOW,
                         "How long a broker waits for another's answer, and a coordinator's write for the in-sync replicas")
                 .define(PRODUCER_ID_EXPIRATION_MS, INT, 86_400_000, atLeast(1), LOW,

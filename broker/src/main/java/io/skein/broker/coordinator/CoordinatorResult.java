@@ -13,15 +13,34 @@ import org.apache.kafka.common.protocol.Errors;
  * @param onWritten the answer, given the write's outcome: NONE once every record is written and
  *                  replayed, else the append's error and nothing replayed. Runs on the shard's thread
  *                  and may settle what lives only in memory (requests parked in the shard).
+ * @param retryAfterPendingWrites no answer yet: the operation depends on a write under way, and is to
+ *                  run again once the writes made before it are answered (see {@link #afterPendingWrites()})
  */
-public record CoordinatorResult<T>(List<KeyValue> records, Function<Errors, T> onWritten) {
+public record CoordinatorResult<T>(List<KeyValue> records, Function<Errors, T> onWritten,
+                                   boolean retryAfterPendingWrites) {
     public CoordinatorResult {
         records = List.copyOf(records);
     }
 
+    public CoordinatorResult(List<KeyValue> records, Function<Errors, T> onWritten) {
+        this(records, onWritten, false);
+    }
+
     /** The same records, with {@code answer} made of this result's answer. */
     public <U> CoordinatorResult<U> map(Function<T, U> answer) {
-        return new CoordinatorResult<>(records, onWritten.andThen(answer));
+        return new CoordinatorResult<>(records, onWritten.andThen(answer), retryAfterPendingWrites);
+    }
+
+    /**
+     * Not yet: the operation's answer depends on a write still under way, so the runtime runs it again
+     * once the writes made before it have been answered, instead of the client asking again later.
+     * Only for an operation that knows such a write is under way (a change being written for the
+     * same key), which bounds the wait by that write's; it writes nothing now.
+     */
+    public static <T> CoordinatorResult<T> afterPendingWrites() {
+        return new CoordinatorResult<>(List.of(), error -> {
+            throw new IllegalStateException("an operation to run again has no answer");
+        }, true);
     }
 
     /** An answer that writes nothing. */

@@ -368,7 +368,28 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
                 response.complete(errorResponse.apply(Errors.UNKNOWN_SERVER_ERROR));
                 return;
             }
+            if (result.retryAfterPendingWrites()) {
+                retryAfterPendingWrites(operation, producer, errorResponse, response);
+                return;
+            }
             write(result, producer, errorResponse, response);
+        }
+
+        /**
+         * Runs {@code operation} again once the latest write has been answered (and so replayed), on
+         * this executor. With no write under way it could only spin: that is a bug of the operation,
+         * answered UNKNOWN_SERVER_ERROR.
+         */
+        private <T> void retryAfterPendingWrites(Function<S, CoordinatorResult<T>> operation,
+                                                 TransactionalProducer producer, Function<Errors, T> errorResponse,
+                                                 CompletableFuture<T> response) {
+            if (lastWrite.isDone()) {
+                log.error("An operation on {} waits for a write, but none is under way", partition);
+                response.complete(errorResponse.apply(Errors.UNKNOWN_SERVER_ERROR));
+                return;
+            }
+            lastWrite.whenComplete((ignored, failure) -> executor.execute(
+                    () -> run(operation, producer, errorResponse, response)));
         }
 
         private <T> void write(CoordinatorResult<T> result, TransactionalProducer producer,

@@ -11,8 +11,9 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import org.apache.kafka.common.TopicPartition;
@@ -34,6 +35,13 @@ import org.slf4j.LoggerFactory;
  * adds its partitions itself, verify that it did. The local coordinator is asked directly; another
  * broker's is sent AddPartitionsToTxn v5, one request at a time from this manager's thread. Answers
  * complete on that thread, so that the append that follows never runs on a coordinator's thread.
+ *
+ * <p>An add refused CONCURRENT_TRANSACTIONS is asked again here, every
+ * {@code add.partitions.to.txn.retry.backoff.ms}, for up to {@code add.partitions.to.txn.retry.backoff.max.ms}
+ * (at most {@code request.timeout.ms}), before the refusal goes to the producer (Kafka 4's leader does
+ * the same): the transaction's previous commit is usually still writing its markers, which takes
+ * milliseconds, while the producer would wait its own {@code retry.backoff.ms} and send the batch again.
+ * A transaction that stays prepared longer is still answered CONCURRENT_TRANSACTIONS.
  */
 public final class AddPartitionsToTxnManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AddPartitionsToTxnManager.class);
@@ -44,21 +52,28 @@ public final class AddPartitionsToTxnManager implements AutoCloseable {
     private final TransactionCoordinator coordinator;
     private final IntFunction<Optional<InetSocketAddress>> addresses;
     private final int requestTimeoutMs;
-    private final ExecutorService thread;
+    private final int retryBackoffMs;
+    private final long retryWindowNanos;
+    private final ScheduledExecutorService thread;
     /** Owned by {@link #thread}. */
     private final Map<Integer, BrokerConnection> connections = new HashMap<>();
 
     /**
      * @param coordinator this broker's transaction coordinator, which also says where each transactional id's is
      * @param addresses   where a broker serves other brokers
+     * @param retryBackoffMs    how long an add refused CONCURRENT_TRANSACTIONS waits before it is asked again
+     * @param retryBackoffMaxMs how long after the first answer an add is asked again at most
      */
     public AddPartitionsToTxnManager(int brokerId, TransactionCoordinator coordinator,
-                                     IntFunction<Optional<InetSocketAddress>> addresses, int requestTimeoutMs) {
+                                     IntFunction<Optional<InetSocketAddress>> addresses, int requestTimeoutMs,
+                                     int retryBackoffMs, int retryBackoffMaxMs) {
         this.brokerId = brokerId;
         this.coordinator = coordinator;
         this.addresses = addresses;
         this.requestTimeoutMs = requestTimeoutMs;
-        this.thread = Executors.newSingleThreadExecutor(r -> {
+        this.retryBackoffMs = retryBackoffMs;
+        this.retryWindowNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(retryBackoffMaxMs, requestTimeoutMs));
+        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "add-partitions-to-txn-" + brokerId);
             t.setDaemon(true);
             return t;
@@ -69,12 +84,52 @@ public final class AddPartitionsToTxnManager implements AutoCloseable {
      * Asks the coordinator of {@code transactionalId} to add the partitions to the producer's ongoing
      * transaction (TV2), or, {@code verifyOnly}, whether they are in it (TRANSACTION_ABORTABLE if not):
      * the coordinator's error for each, as a producer expects it (PRODUCER_FENCED becomes
-     * INVALID_PRODUCER_EPOCH, as Kafka's leaders answer).
+     * INVALID_PRODUCER_EPOCH, as Kafka's leaders answer). An add refused CONCURRENT_TRANSACTIONS is
+     * asked again for a while first; a verification is not, as in Kafka (a TV1 producer added the
+     * partitions itself, so a refusal means its transaction is ending).
      */
     public CompletableFuture<Map<TopicPartition, Errors>> verifyTransaction(String transactionalId, long producerId,
                                                                           short producerEpoch,
                                                                           Set<TopicPartition> partitions,
                                                                           boolean verifyOnly) {
+        if (verifyOnly) {
+            return ask(transactionalId, producerId, producerEpoch, partitions, true);
+        }
+        CompletableFuture<Map<TopicPartition, Errors>> answer = new CompletableFuture<>();
+        addOrRetry(transactionalId, producerId, producerEpoch, partitions, System.nanoTime(), answer);
+        return answer;
+    }
+
+    /**
+     * Asks the coordinator to add the partitions and answers, unless it refused CONCURRENT_TRANSACTIONS
+     * within the retry window of {@code startedNanos}: then asks again after the back-off. Runs on
+     * the caller's thread first, then on {@link #thread}.
+     */
+    private void addOrRetry(String transactionalId, long producerId, short producerEpoch, Set<TopicPartition> partitions,
+                            long startedNanos, CompletableFuture<Map<TopicPartition, Errors>> answer) {
+        ask(transactionalId, producerId, producerEpoch, partitions, false).whenComplete((errors, failure) -> {
+            if (failure != null) {
+                answer.completeExceptionally(failure);
+                return;
+            }
+            if (!errors.containsValue(Errors.CONCURRENT_TRANSACTIONS)
+                    || System.nanoTime() - startedNanos >= retryWindowNanos) {
+                answer.complete(errors);
+                return;
+            }
+            try {
+                thread.schedule(() -> addOrRetry(transactionalId, producerId, producerEpoch, partitions, startedNanos,
+                        answer), retryBackoffMs, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException closing) {
+                answer.complete(errors);
+            }
+        });
+    }
+
+    /** One question to the coordinator; the answer completes on {@link #thread}. */
+    private CompletableFuture<Map<TopicPartition, Errors>> ask(String transactionalId, long producerId,
+                                                               short producerEpoch, Set<TopicPartition> partitions,
+                                                               boolean verifyOnly) {
         OptionalInt coordinatorId = coordinator.coordinatorId(transactionalId);
         CompletableFuture<Map<TopicPartition, Errors>> answer;
         if (coordinatorId.isEmpty()) {

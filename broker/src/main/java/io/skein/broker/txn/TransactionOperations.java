@@ -108,11 +108,23 @@ public final class TransactionOperations {
      * Adds partitions to the producer's transaction, starting one if none is ongoing: from the client
      * (AddPartitionsToTxn v3 and older, AddOffsetsToTxn) or, with TV2, from the leader of a partition
      * the producer first writes to.
+     *
+     * <p>While a change of the transactional id is being written, the add runs again once it is,
+     * where Kafka answers CONCURRENT_TRANSACTIONS: with TV2 a producer's first batches to several
+     * partitions reach their leaders together, and each leader's add would otherwise be refused
+     * while the first is written, costing the producer a retry (and its later batches with it). The
+     * change is usually that add, or the transaction's completion; whatever it is, the add is then
+     * judged on what was written (and a prepared transaction still answers CONCURRENT_TRANSACTIONS).
+     * This comes before the producer's checks, as in Kafka: the change may be the one that gives the
+     * producer the id it names (a completion after TV2's epochs ran out moves it to its next id).
      */
     public CoordinatorResult<Errors> addPartitions(String transactionalId, long producerId, short producerEpoch,
                                                    Set<TopicPartition> partitions, short transactionVersion) {
         if (transactionalId.isEmpty()) {
             return CoordinatorResult.of(Errors.INVALID_REQUEST);
+        }
+        if (shard.hasPendingTransition(transactionalId)) {
+            return CoordinatorResult.afterPendingWrites();
         }
         Optional<TransactionMetadata> found = shard.transaction(transactionalId);
         if (found.isEmpty() || found.get().producerId() != producerId) {
@@ -122,7 +134,7 @@ public final class TransactionOperations {
         if (current.producerEpoch() != producerEpoch) {
             return CoordinatorResult.of(Errors.PRODUCER_FENCED);
         }
-        if (shard.hasPendingTransition(transactionalId) || current.state().isPrepared()) {
+        if (current.state().isPrepared()) {
             return CoordinatorResult.of(Errors.CONCURRENT_TRANSACTIONS);
         }
         if (current.state() == TransactionState.ONGOING && current.topicPartitions().containsAll(partitions)) {

@@ -234,6 +234,36 @@ class CoordinatorRuntimeTest {
         assertTrue(first.isDone());
     }
 
+    /**
+     * An operation whose answer depends on a write under way runs again once that write is answered,
+     * and sees it; one that asks to wait with no write under way would spin, and is refused.
+     */
+    @Test
+    void anOperationThatWaitsForAWriteRunsAgainOnceItIsAnswered() throws Exception {
+        load(MapShard::new);
+        writer.holdAcks(true);
+        CompletableFuture<Errors> first = put("a", "1");
+        await().atMost(Duration.ofSeconds(10)).until(() -> writer.heldAcks().size() == 1);
+        List<Map<String, String>> seen = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<Errors> dependent = runtime.write(PARTITION, error -> error, shard -> {
+            seen.add(Map.copyOf(shard.entries));
+            return shard.entries.containsKey("a") ? shard.put("b", "2") : CoordinatorResult.afterPendingWrites();
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 1);
+        assertFalse(dependent.isDone());
+
+        writer.heldAcks().poll().complete(Errors.NONE);
+        assertEquals(Errors.NONE, first.get(10, TimeUnit.SECONDS));
+        await().atMost(Duration.ofSeconds(10)).until(() -> writer.heldAcks().size() == 1);
+        writer.heldAcks().poll().complete(Errors.NONE);
+        assertEquals(Errors.NONE, dependent.get(10, TimeUnit.SECONDS));
+        assertEquals(List.of(Map.of(), Map.of("a", "1")), seen, "run again once the write it waited for was replayed");
+        assertEquals(Map.of("a", "1", "b", "2"), entries());
+
+        assertEquals(Errors.UNKNOWN_SERVER_ERROR, runtime.write(PARTITION, error -> error,
+                shard -> CoordinatorResult.<Errors>afterPendingWrites()).get(10, TimeUnit.SECONDS));
+    }
+
     @Test
     void unloadingAnswersPendingWritesNotCoordinatorAndAppliesNothing() throws Exception {
         load(MapShard::new);

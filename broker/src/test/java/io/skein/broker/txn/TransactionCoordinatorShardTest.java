@@ -291,7 +291,8 @@ class TransactionCoordinatorShardTest {
     void aChangeBeingWrittenBlocksTheNextAndAFailedWriteChangesNothing() {
         init();
         CoordinatorResult<Errors> adding = shard.operations().addPartitions(TXN, 1000, (short) 0, Set.of(P0), TV1);
-        assertEquals(Errors.CONCURRENT_TRANSACTIONS, add(1000, 0, TV1, P1));
+        assertTrue(shard.operations().addPartitions(TXN, 1000, (short) 0, Set.of(P1), TV1).retryAfterPendingWrites(),
+                "an add waits for it");
         assertEquals(Errors.CONCURRENT_TRANSACTIONS, initError(init()));
         assertEquals(Errors.CONCURRENT_TRANSACTIONS, error(end(1000, 0, true, TV1)));
         assertEquals(Errors.COORDINATOR_NOT_AVAILABLE, fail(adding, Errors.NOT_ENOUGH_REPLICAS));
@@ -303,6 +304,31 @@ class TransactionCoordinatorShardTest {
                 Errors.REQUEST_TIMED_OUT)));
         assertEquals(List.of(), markers, "no markers for a Prepare that was not written");
         assertEquals(TransactionState.ONGOING, state().state());
+    }
+
+    /**
+     * An add that meets a change of its transactional id being written waits for it and is then judged
+     * on what was written: another leader's add of the same transaction, or the completion of the one
+     * before, lets it through; a transaction still prepared is refused CONCURRENT_TRANSACTIONS at once.
+     */
+    @Test
+    void anAddThatMeetsAChangeBeingWrittenIsJudgedOnceItIsWritten() {
+        init();
+        CoordinatorResult<Errors> first = shard.operations().addPartitions(TXN, 1000, (short) 0, Set.of(P0), TV2);
+        assertTrue(shard.operations().addPartitions(TXN, 1000, (short) 0, Set.of(P1), TV2).retryAfterPendingWrites());
+        assertEquals(Errors.NONE, write(first));
+        assertEquals(Errors.NONE, add(1000, 0, TV2, P1), "run again, it joins the ongoing transaction");
+        assertEquals(Set.of(P0, P1), state().topicPartitions());
+
+        assertEquals(1, end(1000, 0, true, TV2).producerEpoch());
+        assertEquals(Errors.CONCURRENT_TRANSACTIONS, add(1000, 1, TV2, P0), "prepared, its markers not yet written");
+        CoordinatorResult<Void> completing = shard.completeTransaction(markers.get(0));
+        assertTrue(shard.operations().addPartitions(TXN, 1000, (short) 1, Set.of(P0), TV2).retryAfterPendingWrites(),
+                "the completion is being written");
+        write(completing);
+        assertEquals(Errors.NONE, add(1000, 1, TV2, P0), "run again, it starts the next transaction");
+        assertEquals(TransactionState.ONGOING, state().state());
+        assertEquals(Set.of(P0), state().topicPartitions());
     }
 
     @Test

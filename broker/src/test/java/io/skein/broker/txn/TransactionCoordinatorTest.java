@@ -30,6 +30,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.UUID;
@@ -40,6 +41,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarker;
@@ -279,6 +281,72 @@ class TransactionCoordinatorTest {
         assertEquals(Errors.PRODUCER_FENCED, get(coordinator.addPartitionsToTxn("t2", producerId, (short) 1, Set.of(P0),
                 (short) 0)), "the state was rebuilt: the epoch is still 0");
         assertEquals(Errors.NONE, get(coordinator.addPartitionsToTxn("t2", producerId, (short) 0, Set.of(P1), (short) 0)));
+    }
+
+    /**
+     * Leaders' adds of one transaction that reach the coordinator together (a producer's first batches
+     * to many partitions) each wait for the one being written instead of being refused
+     * CONCURRENT_TRANSACTIONS: all are added.
+     */
+    @Test
+    void addsOfOneTransactionArrivingTogetherAreAllAdded() throws Exception {
+        long producerId = initProducerId("t4");
+        List<TopicPartition> partitions = IntStream.range(0, 10).mapToObj(p -> new TopicPartition("data", p)).toList();
+        List<CompletableFuture<Errors>> adds = partitions.stream().map(tp -> coordinator.addPartitionsToTxn("t4",
+                producerId, (short) 0, Set.of(tp), TransactionMetadata.TV_2)).toList();
+        for (CompletableFuture<Errors> add : adds) {
+            assertEquals(Errors.NONE, get(add));
+        }
+        assertEquals(Set.copyOf(partitions), get(coordinator.describe("t4")).orElseThrow().topicPartitions());
+    }
+
+    /** A transaction committed (TV2: its producer goes on at epoch 1) whose markers the leader refuses for now. */
+    private long preparedWhileTheLeaderIsDown(String transactionalId) throws Exception {
+        long producerId = initProducerId(transactionalId);
+        assertEquals(Errors.NONE, get(coordinator.addPartitionsToTxn(transactionalId, producerId, (short) 0, Set.of(P0),
+                TransactionMetadata.TV_2)));
+        leaderDown = true;
+        assertEquals(1, get(coordinator.endTxn(transactionalId, producerId, (short) 0, true, TransactionMetadata.TV_2))
+                .producerEpoch());
+        return producerId;
+    }
+
+    private AddPartitionsToTxnManager leaderSide(int retryBackoffMaxMs) {
+        return new AddPartitionsToTxnManager(BROKER, coordinator, id -> Optional.empty(), 30_000, 20, retryBackoffMaxMs);
+    }
+
+    /**
+     * A leader's add for the producer's next transaction, refused CONCURRENT_TRANSACTIONS while the
+     * previous one's markers are written, is asked again by the leader until it goes through.
+     */
+    @Test
+    void aLeadersAddIsAskedAgainWhileThePreviousTransactionCompletes() throws Exception {
+        long producerId = preparedWhileTheLeaderIsDown("t5");
+        try (AddPartitionsToTxnManager leaderSide = leaderSide(30_000)) {
+            CompletableFuture<Map<TopicPartition, Errors>> adding = leaderSide.verifyTransaction("t5", producerId,
+                    (short) 1, Set.of(P1), false);
+            // Operations on the shard run in order: the add was asked, and refused, while this one saw it prepared.
+            assertEquals(TransactionState.PREPARE_COMMIT, stateOf("t5"));
+            leaderDown = false;
+            assertEquals(Map.of(P1, Errors.NONE), get(adding));
+        }
+        assertEquals(TransactionState.ONGOING, stateOf("t5"));
+    }
+
+    /**
+     * A transaction that stays prepared longer than {@code add.partitions.to.txn.retry.backoff.max.ms}
+     * is still refused CONCURRENT_TRANSACTIONS, once that window has passed, as in Kafka.
+     */
+    @Test
+    void aLeadersAddToATransactionThatStaysPreparedIsRefusedWhenTheWindowEnds() throws Exception {
+        long producerId = preparedWhileTheLeaderIsDown("t6");
+        try (AddPartitionsToTxnManager leaderSide = leaderSide(200)) {
+            long started = System.nanoTime();
+            assertEquals(Map.of(P1, Errors.CONCURRENT_TRANSACTIONS), get(leaderSide.verifyTransaction("t6", producerId,
+                    (short) 1, Set.of(P1), false)));
+            assertTrue(System.nanoTime() - started >= TimeUnit.MILLISECONDS.toNanos(200), "asked again until then");
+        }
+        assertEquals(TransactionState.PREPARE_COMMIT, stateOf("t6"));
     }
 
     private TransactionState stateOf(String transactionalId) throws Exception {
