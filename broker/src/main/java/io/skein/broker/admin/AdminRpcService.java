@@ -61,6 +61,10 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
         this.messages = new MessageBrowser(context);
     }
 
+    GroupRpcs groups() {
+        return groups;
+    }
+
     MessageBrowser messages() {
         return messages;
     }

@@ -77,6 +77,11 @@ public final class AdminServer implements AutoCloseable {
         return service.messages();
     }
 
+    /** Consumer groups, their offsets and lag, as the group RPCs: for the console, which shares the code. */
+    public GroupRpcs groups() {
+        return service.groups();
+    }
+
     public int port() {
         return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
     }

@@ -17,6 +17,9 @@ import io.skein.proto.admin.BrowseMessagesRequest;
 import io.skein.proto.admin.BrowseMessagesResponse;
 import io.skein.proto.admin.BrowsedRecord;
 import io.skein.proto.admin.CreateTopicsRequest;
+import io.skein.proto.admin.DescribeGroupsRequest;
+import io.skein.proto.admin.GroupDescription;
+import io.skein.proto.admin.GroupOffset;
 import io.skein.proto.admin.IsolationLevel;
 import io.skein.proto.admin.RecordBytes;
 import io.skein.proto.admin.TimestampType;
@@ -25,18 +28,27 @@ import io.skein.testing.StringClients;
 import io.skein.testing.TestCluster;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,7 +56,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * BrowseMessages through the admin API of every node of a real three-node cluster,
+ * BrowseMessages and lag in time through the admin API of every node of a real three-node cluster,
  * over records real Kafka clients wrote: keys, headers, timestamps an hour old, a 5 MB value, and an
  * aborted and a committed transaction. The browsed partition has two replicas, so one node reads it
  * as its leader, one beside a follower replica, and one from another broker altogether.
@@ -302,5 +314,71 @@ class MessageBrowserTest {
         assertFails(Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST", () -> browse(request().setLimit(10_001)));
         assertFails(Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST", () -> browse(request().setMaxValueBytes(-1)));
         assertFails(Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST", () -> browse(request().setTimestampMs(-5)));
+    }
+
+    /**
+     * Lag in time is the age of the first record a group has not consumed: an hour-old record's
+     * age while the group is behind it, then 0 once a consumer has caught up. Each age is bounded by
+     * clock readings taken around the call, not by a tolerance.
+     */
+    @Test
+    void lagInTimeIsTheAgeOfTheOldestRecordNotConsumed() throws Exception {
+        String topic = "lagged";
+        String group = "slow";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        create(topic, 3, Map.of());
+        long first = System.currentTimeMillis() - 3_600_000;
+        try (KafkaProducer<String, String> producer = StringClients.producer(cluster.bootstrap(), Map.of())) {
+            for (int i = 0; i < 10; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, first + i * 1000L, null, "v" + i)).get();
+            }
+        }
+        try (Admin kafka = cluster.admin()) {
+            kafka.alterConsumerGroupOffsets(group, Map.of(tp, new OffsetAndMetadata(3))).all().get();
+            assertLagIsTheAgeOf(first + 3000, 7, group);
+
+            // Retention took the record at the committed offset: the oldest left is the oldest not consumed.
+            kafka.deleteRecords(Map.of(tp, RecordsToDelete.beforeOffset(5))).all().get();
+            assertLagIsTheAgeOf(first + 5000, 7, group);
+        }
+
+        Properties config = new Properties();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
+                new StringDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (consumer.assignment().isEmpty() || consumer.position(tp) < 10) {
+                assertTrue(System.nanoTime() < deadline, "the consumer did not catch up within 60 s");
+                consumer.poll(Duration.ofMillis(100));
+            }
+            consumer.commitSync();
+            GroupDescription caughtUp = describe(group);
+            GroupOffset offset = caughtUp.getOffsets(0);
+            assertEquals(0, offset.getLag());
+            assertEquals(0, offset.getLagMs());
+            assertEquals(0, caughtUp.getMaxLagMs());
+            assertEquals(0, caughtUp.getTotalLag());
+        }
+    }
+
+    private static void assertLagIsTheAgeOf(long timestamp, long lag, String group) {
+        long before = System.currentTimeMillis();
+        GroupDescription description = describe(group);
+        long after = System.currentTimeMillis();
+        GroupOffset offset = description.getOffsets(0);
+        assertEquals(lag, offset.getLag());
+        assertTrue(offset.getLagMs() >= before - timestamp && offset.getLagMs() <= after - timestamp,
+                "lag " + offset.getLagMs() + " ms, the record's age between " + (before - timestamp) + " and "
+                        + (after - timestamp));
+        assertEquals(lag, description.getTotalLag());
+        assertEquals(offset.getLagMs(), description.getMaxLagMs());
+    }
+
+    private static GroupDescription describe(String group) {
+        return admin(2).describeGroups(DescribeGroupsRequest.newBuilder().addGroupIds(group).build()).getGroups(0);
     }
 }
