@@ -25,9 +25,10 @@ import picocli.CommandLine.Parameters;
         GroupsCommand.ResetOffsets.class, GroupsCommand.Delete.class})
 final class GroupsCommand {
     private static Output.Table offsets(List<GroupOffset> offsets) {
-        Output.Table table = new Output.Table("TOPIC", "PARTITION", "COMMITTED", "LOG-END", "LAG", "MEMBER");
+        Output.Table table = new Output.Table("TOPIC", "PARTITION", "COMMITTED", "LOG-END", "LAG", "LAG-SECONDS",
+                "MEMBER");
         offsets.forEach(o -> table.row(o.getTopic(), o.getPartition(), Output.dash(o.getCommittedOffset()),
-                Output.dash(o.getLogEndOffset()), Output.dash(o.getLag()),
+                Output.dash(o.getLogEndOffset()), Output.dash(o.getLag()), Output.seconds(o.getLagMs()),
                 o.getMemberId().isEmpty() ? "-" : o.getMemberId()));
         return table;
     }
@@ -44,7 +45,9 @@ final class GroupsCommand {
     }
 
     @Command(name = "describe", mixinStandardHelpOptions = true,
-            description = "Describe groups: members, assignments, committed offsets and lag.")
+            description = {"Describe groups: members, assignments, committed offsets and lag.",
+                    "LAG-SECONDS is the age of the oldest record not consumed: now minus the timestamp of the record at "
+                            + "the committed offset, 0 when caught up."})
     static final class Describe extends AdminCommand {
         @Parameters(arity = "1..*", paramLabel = "GROUP")
         List<String> groups;
@@ -57,7 +60,9 @@ final class GroupsCommand {
             for (GroupDescription group : response.getGroupsList()) {
                 text.append("Group: ").append(group.getGroupId()).append("  State: ").append(group.getState())
                         .append("  Assignor: ").append(group.getProtocol().isEmpty() ? "-" : group.getProtocol())
-                        .append("  Coordinator: ").append(group.getCoordinator()).append("\n");
+                        .append("  Coordinator: ").append(group.getCoordinator())
+                        .append("  Lag: ").append(group.getTotalLag())
+                        .append("  Max lag: ").append(Output.seconds(group.getMaxLagMs())).append(" s\n");
                 if (group.getMembersCount() > 0) {
                     Output.Table members = new Output.Table("MEMBER", "CLIENT", "HOST", "ASSIGNMENT");
                     for (GroupMember m : group.getMembersList()) {

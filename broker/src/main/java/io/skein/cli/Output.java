@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
@@ -88,6 +89,11 @@ final class Output {
     /** A number, or "-" where the API says "none" with a negative one. */
     static String dash(long value) {
         return value < 0 ? "-" : Long.toString(value);
+    }
+
+    /** Milliseconds as seconds (12.345), or "-" where the API says "unknown" with a negative number. */
+    static String seconds(long ms) {
+        return ms < 0 ? "-" : String.format(Locale.ROOT, "%.3f", ms / 1000.0);
     }
 
     /** {@code [1, 2, 3]} as {@code 1,2,3}. */

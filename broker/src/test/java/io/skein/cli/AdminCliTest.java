@@ -6,15 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.skein.testing.FreePorts;
+import io.skein.testing.StringClients;
 import io.skein.testing.TestNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -149,6 +153,79 @@ class AdminCliTest {
         CliRun unknown = skein("groups", "describe", "readers");
         assertEquals(1, unknown.exitCode());
         assertTrue(unknown.err().contains("GROUP_ID_NOT_FOUND"), unknown.err());
+    }
+
+    @Test
+    void messagesAreFoundByOffsetTimeAndTextAndGroupsShowLagInTime() throws Exception {
+        assertEquals(0, skein("topics", "create", "shelf", "-p", "1").exitCode());
+        long base = System.currentTimeMillis() - 60_000;
+        String[] values = {"{\"kind\":\"click\",\"n\":0}", "two\nlines", "{\"kind\":\"view\"}", "plain"};
+        try (KafkaProducer<String, String> producer = StringClients.producer(node.bootstrap(), Map.of())) {
+            for (int i = 0; i < values.length; i++) {
+                ProducerRecord<String, String> record = new ProducerRecord<>("shelf", 0, base + i * 1000L, "k" + i,
+                        values[i]);
+                record.headers().add("source", "cli".getBytes(StandardCharsets.UTF_8));
+                producer.send(record).get();
+            }
+        }
+        CliRun all = skein("messages", "shelf");
+        assertEquals(0, all.exitCode(), all.err());
+        List<String> rows = all.out().lines().toList();
+        assertEquals(5, rows.size(), all.out());
+        assertTrue(rows.get(0).matches("OFFSET +TIMESTAMP +KEY +HEADERS +VALUE"), rows.get(0));
+        assertTrue(rows.get(2).matches("1 +" + Instant.ofEpochMilli(base + 1000) + " +k1 +source=cli +two\\\\nlines"),
+                "one line per record: " + rows.get(2));
+        assertTrue(all.err().contains("4 records; no more before the end (offsets 0 to 4)"), all.err());
+
+        CliRun newest = skein("messages", "shelf", "--newest", "-n", "2");
+        assertEquals(List.of("3", "2"), firstColumn(newest));
+        assertTrue(newest.err().contains("the next page: --offset 2 --newest"), newest.err());
+        assertEquals(List.of("2"), firstColumn(skein("messages", "shelf", "-n", "1", "--time",
+                Instant.ofEpochMilli(base + 1500).toString())));
+        assertEquals(List.of("1", "3"), firstColumn(skein("messages", "shelf", "--key", "^k[13]$", "--regex")));
+        assertTrue(skein("messages", "shelf", "--offset", "3", "--format", "hex").out().contains(" 706c61696e\n"));
+        assertTrue(skein("messages", "shelf", "--offset", "3", "--max-value-bytes", "2").out()
+                .contains(" pl...[cut from 5 bytes]\n"));
+
+        JsonNode clicks = json(skein("messages", "shelf", "--value", "\"kind\"", "--format", "json", "-o", "json"));
+        assertEquals(2, clicks.get("records").size(), clicks.toString());
+        JsonNode click = clicks.get("records").get(0);
+        assertEquals("click", click.get("value").get("data").get("kind").asText(), "JSON values stay JSON");
+        assertEquals("k0", click.get("key").get("data").asText());
+        assertEquals("cli", click.get("headers").get(0).get("value").get("data").asText());
+        assertEquals(base, click.get("timestampMs").asLong());
+        assertEquals("END", clicks.get("ended").asText());
+
+        CliRun badRegex = skein("messages", "shelf", "--value", "(", "--regex");
+        assertEquals(1, badRegex.exitCode());
+        assertTrue(badRegex.err().contains("Error: INVALID_REQUEST: "), badRegex.err());
+        CliRun outOfRange = skein("messages", "shelf", "--offset", "99");
+        assertEquals(1, outOfRange.exitCode());
+        assertTrue(outOfRange.err().contains("Error: OFFSET_OUT_OF_RANGE: ") && outOfRange.err().contains("0 to 4"),
+                outOfRange.err());
+        assertTrue(skein("messages", "nothing").err().contains("UNKNOWN_TOPIC_OR_PARTITION"));
+        assertEquals(2, skein("messages", "shelf", "--offset", "1", "--time", "5").exitCode());
+        assertEquals(2, skein("messages", "shelf", "--time", "yesterday").exitCode());
+
+        CliRun consumed = CliRun.skein("consume", "shelf", "--bootstrap", node.bootstrap(), "--from-beginning",
+                "--group", "behind", "--max-messages", "2");
+        assertEquals(0, consumed.exitCode(), consumed.err());
+        long before = System.currentTimeMillis();
+        JsonNode offset = json(skein("groups", "describe", "behind", "-o", "json")).get("groups").get(0)
+                .get("offsets").get(0);
+        long after = System.currentTimeMillis();
+        assertEquals(2, offset.get("lag").asLong());
+        long lagMs = offset.get("lagMs").asLong();
+        long age = base + 2000; // the record at the committed offset 2
+        assertTrue(lagMs >= before - age && lagMs <= after - age, lagMs + " ms");
+        CliRun table = skein("groups", "describe", "behind");
+        assertTrue(table.out().contains("  Lag: 2  Max lag: ") && table.out().contains(" LAG-SECONDS "), table.out());
+    }
+
+    /** The first column of a table's rows. */
+    private static List<String> firstColumn(CliRun run) {
+        assertEquals(0, run.exitCode(), run.err());
+        return run.out().lines().skip(1).map(line -> line.split(" +")[0]).toList();
     }
 
     @Test

@@ -6,6 +6,8 @@ import io.skein.proto.admin.AbortTransactionResponse;
 import io.skein.proto.admin.AdminServiceGrpc;
 import io.skein.proto.admin.AlterTopicConfigsRequest;
 import io.skein.proto.admin.AlterTopicConfigsResponse;
+import io.skein.proto.admin.BrowseMessagesRequest;
+import io.skein.proto.admin.BrowseMessagesResponse;
 import io.skein.proto.admin.CreatePartitionsRequest;
 import io.skein.proto.admin.CreatePartitionsResponse;
 import io.skein.proto.admin.CreateTopicsRequest;
@@ -49,12 +51,22 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
     private final ClusterRpcs cluster;
     private final GroupRpcs groups;
     private final TransactionRpcs transactions;
+    private final MessageBrowser messages;
 
     AdminRpcService(AdminContext context) {
         this.topics = new TopicRpcs(context);
         this.cluster = new ClusterRpcs(context);
         this.groups = new GroupRpcs(context, topics);
         this.transactions = new TransactionRpcs(context);
+        this.messages = new MessageBrowser(context);
+    }
+
+    GroupRpcs groups() {
+        return groups;
+    }
+
+    MessageBrowser messages() {
+        return messages;
     }
 
     /** Sends the answer, or the failure (thrown at once or later) as a status with its Kafka error. */
@@ -172,5 +184,10 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
     @Override
     public void abortTransaction(AbortTransactionRequest request, StreamObserver<AbortTransactionResponse> observer) {
         reply(() -> transactions.abortTransaction(request), observer);
+    }
+
+    @Override
+    public void browseMessages(BrowseMessagesRequest request, StreamObserver<BrowseMessagesResponse> observer) {
+        reply(() -> messages.browse(request), observer);
     }
 }

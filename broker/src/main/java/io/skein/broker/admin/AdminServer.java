@@ -21,15 +21,19 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 /**
  * The broker's gRPC admin API on {@code admin.listener}, with server reflection so that generic
  * gRPC tools can list and call it. It owns the Kafka admin client the RPCs use, connected to this
- * broker's own inter-broker listener.
+ * broker's own inter-broker listener, and the threads that read records from partition leaders.
  */
 public final class AdminServer implements AutoCloseable {
     private final Server server;
     private final Admin kafka;
+    private final LeaderReads reads;
+    private final AdminRpcService service;
 
-    private AdminServer(Server server, Admin kafka) {
+    private AdminServer(Server server, Admin kafka, LeaderReads reads, AdminRpcService service) {
         this.server = server;
         this.kafka = kafka;
+        this.reads = reads;
+        this.service = service;
     }
 
     /**
@@ -47,22 +51,35 @@ public final class AdminServer implements AutoCloseable {
             throws IOException {
         Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.CLIENT_ID_CONFIG, "skein-admin-api-" + nodeId));
-        AdminContext context = new AdminContext(clusterId, metadata, controller, topicAdmin, configs, kafka, voters,
-                listenerName);
+        LeaderReads reads = new LeaderReads(listenerName, "skein-admin-api-" + nodeId);
+        AdminContext context = new AdminContext(clusterId, metadata, controller, topicAdmin, configs, kafka, reads,
+                voters, listenerName);
+        AdminRpcService service = new AdminRpcService(context);
         String host = listener.host().isEmpty() ? "0.0.0.0" : listener.host();
         try {
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, listener.port()),
                             InsecureServerCredentials.create())
-                    .addService(new AdminRpcService(context))
+                    .addService(service)
                     .addService(ProtoReflectionServiceV1.newInstance())
                     .build()
                     .start();
-            return new AdminServer(server, kafka);
+            return new AdminServer(server, kafka, reads, service);
         } catch (IOException e) {
+            reads.close();
             kafka.close();
             throw new IOException("Cannot serve the admin API on " + listener.host() + ":" + listener.port()
                     + " (" + e.getMessage() + "): set admin.listener to a free address", e);
         }
+    }
+
+    /** Browsing a partition's records, as BrowseMessages does: for the console, which shares the code. */
+    public MessageBrowser messages() {
+        return service.messages();
+    }
+
+    /** Consumer groups, their offsets and lag, as the group RPCs: for the console, which shares the code. */
+    public GroupRpcs groups() {
+        return service.groups();
     }
 
     public int port() {
@@ -77,6 +94,7 @@ public final class AdminServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        reads.close();
         kafka.close();
     }
 }

@@ -38,15 +38,19 @@ import org.apache.kafka.common.errors.InvalidRequestException;
 
 /**
  * The consumer group RPCs, through this broker's Kafka admin client, which asks each group's
- * coordinator; lag comes from the partition leaders' high watermarks.
+ * coordinator; lag comes from the partition leaders' high watermarks, lag in time from the records
+ * at the committed offsets ({@link RecordTimes}). Public for the console, which describes groups
+ * through the same code.
  */
-final class GroupRpcs {
+public final class GroupRpcs {
     private final AdminContext context;
     private final TopicRpcs topics;
+    private final RecordTimes recordTimes;
 
     GroupRpcs(AdminContext context, TopicRpcs topics) {
         this.context = context;
         this.topics = topics;
+        this.recordTimes = new RecordTimes(context);
     }
 
     CompletableFuture<ListGroupsResponse> listGroups() {
@@ -59,7 +63,8 @@ final class GroupRpcs {
         });
     }
 
-    CompletableFuture<DescribeGroupsResponse> describeGroups(DescribeGroupsRequest request) {
+    /** Groups with their members, committed offsets and lag; GROUP_ID_NOT_FOUND for one that does not exist. */
+    public CompletableFuture<DescribeGroupsResponse> describeGroups(DescribeGroupsRequest request) {
         if (request.getGroupIdsCount() == 0) {
             throw new InvalidRequestException("Name at least one group to describe");
         }
@@ -82,7 +87,10 @@ final class GroupRpcs {
                                 ? "" : "consumer")
                         .setProtocol(group.partitionAssignor() == null ? "" : group.partitionAssignor())
                         .setCoordinator(group.coordinator() == null ? -1 : group.coordinator().id())
-                        .addAllOffsets(offsets);
+                        .addAllOffsets(offsets)
+                        .setTotalLag(offsets.stream().mapToLong(GroupOffset::getLag).filter(lag -> lag > 0).sum())
+                        .setMaxLagMs(offsets.stream().mapToLong(GroupOffset::getLagMs).filter(lag -> lag >= 0).max()
+                                .orElse(-1));
                 group.members().stream().sorted(Comparator.comparing(MemberDescription::consumerId))
                         .forEach(m -> description.addMembers(member(m)));
                 return description.build();
@@ -126,21 +134,39 @@ final class GroupRpcs {
                 });
     }
 
-    /** Offsets with each partition's high watermark and lag, sorted by topic and partition. */
+    /**
+     * Offsets with each partition's high watermark and lag, in offsets and in time, sorted by topic
+     * and partition.
+     */
     private CompletableFuture<List<GroupOffset>> groupOffsets(List<TopicPartition> partitions,
                                                              Map<TopicPartition, OffsetAndMetadata> committed,
                                                              Map<TopicPartition, String> owners) {
-        return topics.offsets(partitions, OffsetSpec.latest()).thenApply(ends -> partitions.stream()
-                .sorted(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition))
-                .map(tp -> {
-                    OffsetAndMetadata offset = committed.get(tp);
-                    long position = offset == null ? -1 : offset.offset();
-                    long end = ends.getOrDefault(tp, -1L);
-                    return GroupOffset.newBuilder().setTopic(tp.topic()).setPartition(tp.partition())
-                            .setCommittedOffset(position).setMetadata(offset == null ? "" : offset.metadata())
-                            .setLogEndOffset(end).setLag(position >= 0 && end >= 0 ? Math.max(0, end - position) : -1)
-                            .setMemberId(owners.getOrDefault(tp, "")).build();
-                }).toList());
+        return topics.offsets(partitions, OffsetSpec.latest()).thenCompose(ends -> {
+            Map<TopicPartition, Long> behind = new HashMap<>();
+            committed.forEach((tp, offset) -> {
+                if (offset.offset() < ends.getOrDefault(tp, -1L)) {
+                    behind.put(tp, offset.offset());
+                }
+            });
+            return recordTimes.at(behind).thenApply(timestamps -> {
+                long now = System.currentTimeMillis();
+                return partitions.stream()
+                        .sorted(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition))
+                        .map(tp -> {
+                            OffsetAndMetadata offset = committed.get(tp);
+                            long position = offset == null ? -1 : offset.offset();
+                            long end = ends.getOrDefault(tp, -1L);
+                            boolean known = position >= 0 && end >= 0;
+                            Long timestamp = timestamps.get(tp);
+                            long lagMs = !known ? -1 : position >= end ? 0
+                                    : timestamp == null ? -1 : Math.max(0, now - timestamp);
+                            return GroupOffset.newBuilder().setTopic(tp.topic()).setPartition(tp.partition())
+                                    .setCommittedOffset(position).setMetadata(offset == null ? "" : offset.metadata())
+                                    .setLogEndOffset(end).setLag(known ? Math.max(0, end - position) : -1)
+                                    .setLagMs(lagMs).setMemberId(owners.getOrDefault(tp, "")).build();
+                        }).toList();
+            });
+        });
     }
 
     CompletableFuture<ResetGroupOffsetsResponse> resetGroupOffsets(ResetGroupOffsetsRequest request) {

@@ -200,7 +200,7 @@ final class TopicRpcs {
         return partition != null && !offline(image, partition);
     }
 
-    private static boolean offline(MetadataImage image, PartitionRegistration partition) {
+    static boolean offline(MetadataImage image, PartitionRegistration partition) {
         BrokerRegistration leader = partition.hasLeader() ? image.broker(partition.leader()) : null;
         return leader == null || leader.fenced();
     }

@@ -1,20 +1,17 @@
 package io.skein.broker.admin;
 
+import static io.skein.broker.admin.AdminAssertions.assertFails;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.util.concurrent.ListenableFuture;
-import com.google.protobuf.Any;
-import com.google.rpc.ErrorInfo;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.protobuf.StatusProto;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
@@ -68,7 +65,6 @@ import io.skein.testing.TestCluster;
 import io.skein.testing.TestNode;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -95,7 +91,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Every AdminService RPC, through the generated stubs, against a real three-node cluster. */
@@ -126,27 +121,6 @@ class AdminServiceTest {
 
     private static AdminServiceBlockingStub admin() {
         return admin.withDeadlineAfter(60, TimeUnit.SECONDS);
-    }
-
-    /** The call fails with {@code code}, and its ErrorInfo names the Kafka error {@code reason}. */
-    private static StatusRuntimeException assertFails(Status.Code code, String reason, Executable call) {
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
-        assertEquals(code, e.getStatus().getCode(), e.toString());
-        com.google.rpc.Status status = StatusProto.fromThrowable(e);
-        assertNotNull(status, "no status details in " + e);
-        List<String> reasons = new ArrayList<>();
-        for (Any detail : status.getDetailsList()) {
-            try {
-                ErrorInfo info = detail.unpack(ErrorInfo.class);
-                assertEquals("skein.io", info.getDomain());
-                reasons.add(info.getReason());
-            } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
-                throw new AssertionError(ex);
-            }
-        }
-        assertEquals(List.of(reason), reasons, e.toString());
-        assertFalse(e.getStatus().getDescription().isBlank());
-        return e;
     }
 
     private static CreateTopicsResponse create(String name, int partitions, int replicas, Map<String, String> configs) {
