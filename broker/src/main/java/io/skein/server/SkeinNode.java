@@ -2,6 +2,7 @@ package io.skein.server;
 
 import io.skein.broker.BrokerServer;
 import io.skein.http.HttpServer;
+import io.skein.server.metrics.NodeMetrics;
 import io.skein.node.Listener;
 import io.skein.node.NodeConfig;
 import io.skein.node.NodeStorage;
@@ -29,13 +30,16 @@ public final class SkeinNode implements AutoCloseable {
 
     private final int nodeId;
     private final HttpServer http;
+    private final NodeMetrics metrics;
     private final ControllerServer controller;
     private final BrokerServer broker;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private SkeinNode(int nodeId, HttpServer http, ControllerServer controller, BrokerServer broker) {
+    private SkeinNode(int nodeId, HttpServer http, NodeMetrics metrics, ControllerServer controller,
+                      BrokerServer broker) {
         this.nodeId = nodeId;
         this.http = http;
+        this.metrics = metrics;
         this.controller = controller;
         this.broker = broker;
     }
@@ -53,6 +57,7 @@ public final class SkeinNode implements AutoCloseable {
         // First: a taken port fails the node before it joins the cluster.
         HttpServer http = HttpServer.start(config.httpListener());
         log.info("Node {} serves HTTP on {}:{}", config.nodeId(), config.httpListener().host(), http.port());
+        NodeMetrics metrics = new NodeMetrics(http, config.nodeId());
         ControllerServer controller = null;
         try {
             if (config.hasRole(NodeConfig.Role.CONTROLLER)) {
@@ -62,15 +67,20 @@ public final class SkeinNode implements AutoCloseable {
                         listener.port() + BrokerServer.CONTROLLER_SERVICE_PORT_OFFSET, SkeinNode::validateConfigs,
                         new MonotonicClock());
                 log.info("Controller {} of cluster {} is a voter of {}", config.nodeId(), clusterId, config.voters());
+                metrics.addController(controller);
             }
-            BrokerServer broker = config.hasRole(NodeConfig.Role.BROKER)
-                    ? BrokerServer.start(config, clusterId, clock) : null;
-            return new SkeinNode(config.nodeId(), http, controller, broker);
+            BrokerServer broker = null;
+            if (config.hasRole(NodeConfig.Role.BROKER)) {
+                broker = BrokerServer.start(config, clusterId, clock, metrics.brokerMeters());
+                metrics.addBroker(broker, clock);
+            }
+            return new SkeinNode(config.nodeId(), http, metrics, controller, broker);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (controller != null) {
                 controller.close();
             }
             http.close();
+            metrics.close();
             throw e;
         }
     }
@@ -112,6 +122,7 @@ public final class SkeinNode implements AutoCloseable {
         log.info("Node {} is stopping", nodeId);
         try {
             http.close(); // first, as the admin API: nothing reads the parts while they stop
+            metrics.close();
             if (broker != null) {
                 broker.close();
             }

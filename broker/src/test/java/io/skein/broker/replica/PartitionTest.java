@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.skein.broker.metrics.BrokerMetrics;
 import io.skein.broker.replica.Partition.IsrProposal;
 import io.skein.log.LogConfig;
 import io.skein.log.LogManager;
@@ -62,7 +64,7 @@ class PartitionTest {
         logs = LogManager.start(LogManagerConfig.defaults(List.of(logDir), LEADER), topic -> config, Clock.systemUTC());
         PartitionLog log = logs.getOrCreateLog(TP, config);
         partition = new Partition(LEADER, TP, UUID.randomUUID(), logs, log,
-                (p, proposal) -> proposals.add(proposal), alive::contains);
+                (p, proposal) -> proposals.add(proposal), alive::contains, BrokerMetrics.register(new PrometheusRegistry()));
     }
 
     @AfterEach
