@@ -3,6 +3,7 @@ package io.skein.broker;
 import io.skein.broker.util.DaemonThreads;
 import io.skein.broker.admin.AdminServer;
 import io.skein.broker.metadata.ControllerRequests;
+import io.skein.broker.metrics.BrokerMetrics;
 import io.skein.broker.api.KafkaApis;
 import io.skein.broker.metadata.MetadataWaiter;
 import io.skein.broker.group.GroupConfig;
@@ -59,6 +60,7 @@ public final class BrokerServer implements AutoCloseable {
     private static final long PRODUCER_EXPIRATION_CHECK_MS = 600_000;
 
     private final NodeConfig config;
+    private final BrokerMetrics metrics;
     private final List<KafkaServer> servers = new ArrayList<>();
     private final ExecutorService requestThreads;
     private final ScheduledExecutorService scheduler;
@@ -73,9 +75,12 @@ public final class BrokerServer implements AutoCloseable {
     private AddPartitionsToTxnManager addPartitionsToTxn;
     private KafkaApis apis;
     private AdminServer adminServer;
+    /** This broker's inter-broker address, host:port, once bound. */
+    private String selfAddress;
 
-    private BrokerServer(NodeConfig config) {
+    private BrokerServer(NodeConfig config, BrokerMetrics metrics) {
         this.config = config;
+        this.metrics = metrics;
         this.requestThreads = Executors.newFixedThreadPool(config.numIoThreads(), DaemonThreads.named("kafka-request-handler"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("broker-scheduler"));
     }
@@ -84,11 +89,12 @@ public final class BrokerServer implements AutoCloseable {
      * Starts the broker and returns once it serves clients.
      *
      * @throws IOException if a listener cannot be bound or a log cannot be opened
+     * @param metrics where its parts count what they do
      * @throws IllegalStateException if the controller refuses this broker (another process holds its id)
      */
-    public static BrokerServer start(NodeConfig config, String clusterId, Clock clock)
+    public static BrokerServer start(NodeConfig config, String clusterId, Clock clock, BrokerMetrics metrics)
             throws IOException, InterruptedException {
-        BrokerServer broker = new BrokerServer(config);
+        BrokerServer broker = new BrokerServer(config, metrics);
         try {
             broker.startParts(clusterId, clock);
             return broker;
@@ -105,7 +111,7 @@ public final class BrokerServer implements AutoCloseable {
         List<Endpoint> endpoints = new ArrayList<>();
         for (Listener listener : config.clientListeners()) {
             KafkaServer server = KafkaServer.bind(listener.name(), listener.host(), listener.port(), settings,
-                    requestThreads);
+                    requestThreads, metrics.requests());
             servers.add(server);
             Listener advertised = config.advertised(listener);
             endpoints.add(Endpoint.newBuilder().setName(listener.name()).setHost(advertised.host())
@@ -127,7 +133,7 @@ public final class BrokerServer implements AutoCloseable {
                 topic -> ReplicaManager.topicConfig(config.topicDefaults(), loader.image(), topic), clock);
         replicaManager = new ReplicaManager(nodeId, logManager, config.topicDefaults(), clock, replication(config,
                 new AlterPartitionSender(nodeId, lifecycle::brokerEpoch, controllerClient, scheduler),
-                lifecycle::brokerEpoch));
+                lifecycle::brokerEpoch), metrics);
         ProducerIdManager producerIds = new ProducerIdManager(nodeId, controllerClient, lifecycle::brokerEpoch);
         ControllerRequests controller = new ControllerRequests(controllerClient);
         groupCoordinator = new GroupCoordinator(nodeId, groupConfig(config), replicaManager, clock, lease::isValid);
@@ -154,8 +160,8 @@ public final class BrokerServer implements AutoCloseable {
         await(lifecycle.unfenced(), "being unfenced by the controller");
         Endpoint self = endpoints.stream().filter(e -> e.getName().equals(config.interBrokerListenerName()))
                 .findFirst().orElse(endpoints.get(0));
-        adminServer = AdminServer.start(config.adminListener(), clusterId, nodeId,
-                self.getHost() + ":" + self.getPort(), self.getName(), apis.metadata(), controller, apis.topicAdmin(),
+        selfAddress = self.getHost() + ":" + self.getPort();
+        adminServer = AdminServer.start(config.adminListener(), clusterId, nodeId, selfAddress, self.getName(), apis.metadata(), controller, apis.topicAdmin(),
                 apis.configs(), config.voters());
         log.info("Broker {} serves the admin API on {}:{}", nodeId, config.adminListener().host(), adminServer.port());
         for (KafkaServer server : servers) {
@@ -196,8 +202,21 @@ public final class BrokerServer implements AutoCloseable {
         return adminServer.port();
     }
 
+    /** How this broker's own clients reach it: its inter-broker listener, as host:port. */
+    public String selfAddress() {
+        return selfAddress;
+    }
+
     public ReplicaManager replicaManager() {
         return replicaManager;
+    }
+
+    public GroupCoordinator groupCoordinator() {
+        return groupCoordinator;
+    }
+
+    public TransactionCoordinator transactionCoordinator() {
+        return transactionCoordinator;
     }
 
     public MetadataLoader metadataLoader() {

@@ -28,7 +28,7 @@ final class ServerCommand {
     @Command(name = "start", mixinStandardHelpOptions = true,
             description = {"Start a node in the foreground; SIGTERM or Ctrl-C stops it cleanly.",
                     "Without --config: a single combined node on 127.0.0.1:9092 (the admin API on 9093, its "
-                            + "controller on 9094 and 9095) with data in ./data, formatted on first start."})
+                            + "controller on 9094 and 9095, metrics on http://127.0.0.1:9096/metrics) with data in ./data, formatted on first start."})
     static final class Start implements Callable<Integer> {
         @Option(names = "--config", paramLabel = "FILE",
                 description = "server.properties, with Kafka's broker config names")

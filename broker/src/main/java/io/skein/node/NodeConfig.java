@@ -59,6 +59,7 @@ public final class NodeConfig {
     public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
     public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
     public static final String ADMIN_LISTENER = "admin.listener";
+    public static final String HTTP_LISTENER = "http.listener";
     public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
     public static final String CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS = "controller.quorum.election.timeout.ms";
     public static final String LOG_DIRS = "log.dirs";
@@ -262,6 +263,11 @@ public final class NodeConfig {
                 // Loopback by default: the admin API has no authentication, so exposing it is the operator's choice.
                 .define(ADMIN_LISTENER, STRING, "127.0.0.1:9093", HIGH,
                         "host:port of the gRPC admin API a broker serves (the `skein` tool's --admin); "
+                                + "an empty host binds every interface, port 0 any free port")
+                // Loopback too: the metrics and the console have no authentication either. The port is the first
+                // above the quickstart's Kafka (9092), admin API (9093) and controller (9094, 9095) ports.
+                .define(HTTP_LISTENER, STRING, "127.0.0.1:9096", HIGH,
+                        "host:port of the node's HTTP server: Prometheus metrics on /metrics; "
                                 + "an empty host binds every interface, port 0 any free port")
                 .define(CONTROLLER_QUORUM_VOTERS, LIST, NO_DEFAULT_VALUE, HIGH,
                         "The controllers, as id@host:port with each controller listener's address")
@@ -499,6 +505,7 @@ public final class NodeConfig {
                     "a broker needs a listener for clients, one not named in " + CONTROLLER_LISTENER_NAMES);
         }
         adminListener();
+        httpListener();
         Optional<Voter> self = voters.stream().filter(v -> v.id() == nodeId()).findFirst();
         if (roles.contains(Role.CONTROLLER)) {
             Listener controller = controllerListener().orElseThrow(() -> new ConfigException(LISTENERS,
@@ -594,10 +601,20 @@ public final class NodeConfig {
 
     /** Where a broker serves the gRPC admin API. */
     public Listener adminListener() {
+        return hostPort(ADMIN_LISTENER, "ADMIN");
+    }
+
+    /** Where the node serves HTTP: metrics and the console. */
+    public Listener httpListener() {
+        return hostPort(HTTP_LISTENER, "HTTP");
+    }
+
+    /** A {@code host:port} setting as a listener named {@code name}. */
+    private Listener hostPort(String key, String name) {
         try {
-            return Listener.parse("ADMIN://" + getString(ADMIN_LISTENER));
+            return Listener.parse(name + "://" + getString(key));
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(ADMIN_LISTENER, getString(ADMIN_LISTENER), "expected host:port");
+            throw new ConfigException(key, getString(key), "expected host:port");
         }
     }
 

@@ -1,6 +1,8 @@
 package io.skein.server;
 
 import io.skein.broker.BrokerServer;
+import io.skein.http.HttpServer;
+import io.skein.server.metrics.NodeMetrics;
 import io.skein.node.Listener;
 import io.skein.node.NodeConfig;
 import io.skein.node.NodeStorage;
@@ -27,12 +29,17 @@ public final class SkeinNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SkeinNode.class);
 
     private final int nodeId;
+    private final HttpServer http;
+    private final NodeMetrics metrics;
     private final ControllerServer controller;
     private final BrokerServer broker;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private SkeinNode(int nodeId, ControllerServer controller, BrokerServer broker) {
+    private SkeinNode(int nodeId, HttpServer http, NodeMetrics metrics, ControllerServer controller,
+                      BrokerServer broker) {
         this.nodeId = nodeId;
+        this.http = http;
+        this.metrics = metrics;
         this.controller = controller;
         this.broker = broker;
     }
@@ -47,23 +54,33 @@ public final class SkeinNode implements AutoCloseable {
         MetaProperties identity = NodeStorage.verify(config);
         String clusterId = identity.clusterId();
         Clock clock = Clock.systemUTC();
+        // First: a taken port fails the node before it joins the cluster.
+        HttpServer http = HttpServer.start(config.httpListener());
+        log.info("Node {} serves HTTP on {}:{}", config.nodeId(), config.httpListener().host(), http.port());
+        NodeMetrics metrics = new NodeMetrics(http, config.nodeId());
         ControllerServer controller = null;
-        if (config.hasRole(NodeConfig.Role.CONTROLLER)) {
-            Listener listener = config.controllerListener().orElseThrow();
-            controller = ControllerServer.start(config.quorumSettings(clusterId), config.controllerSettings(clusterId),
-                    listener.host().isEmpty() ? "0.0.0.0" : listener.host(),
-                    listener.port() + BrokerServer.CONTROLLER_SERVICE_PORT_OFFSET, SkeinNode::validateConfigs,
-                    new MonotonicClock());
-            log.info("Controller {} of cluster {} is a voter of {}", config.nodeId(), clusterId, config.voters());
-        }
         try {
-            BrokerServer broker = config.hasRole(NodeConfig.Role.BROKER)
-                    ? BrokerServer.start(config, clusterId, clock) : null;
-            return new SkeinNode(config.nodeId(), controller, broker);
+            if (config.hasRole(NodeConfig.Role.CONTROLLER)) {
+                Listener listener = config.controllerListener().orElseThrow();
+                controller = ControllerServer.start(config.quorumSettings(clusterId),
+                        config.controllerSettings(clusterId), listener.host().isEmpty() ? "0.0.0.0" : listener.host(),
+                        listener.port() + BrokerServer.CONTROLLER_SERVICE_PORT_OFFSET, SkeinNode::validateConfigs,
+                        new MonotonicClock());
+                log.info("Controller {} of cluster {} is a voter of {}", config.nodeId(), clusterId, config.voters());
+                metrics.addController(controller);
+            }
+            BrokerServer broker = null;
+            if (config.hasRole(NodeConfig.Role.BROKER)) {
+                broker = BrokerServer.start(config, clusterId, clock, metrics.brokerMeters());
+                metrics.addBroker(broker, clock);
+            }
+            return new SkeinNode(config.nodeId(), http, metrics, controller, broker);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (controller != null) {
                 controller.close();
             }
+            http.close();
+            metrics.close();
             throw e;
         }
     }
@@ -89,16 +106,23 @@ public final class SkeinNode implements AutoCloseable {
         return Optional.ofNullable(controller);
     }
 
+    /** The port the HTTP server is bound to. */
+    public int httpPort() {
+        return http.port();
+    }
+
     /** Blocks until {@link #close()} has finished. */
     public void awaitStop() throws InterruptedException {
         stopped.await();
     }
 
-    /** Stops the broker (after a controlled shutdown) and then the controller. */
+    /** Stops the HTTP server, the broker (after a controlled shutdown) and then the controller. */
     @Override
     public void close() {
         log.info("Node {} is stopping", nodeId);
         try {
+            http.close(); // first, as the admin API: nothing reads the parts while they stop
+            metrics.close();
             if (broker != null) {
                 broker.close();
             }

@@ -44,6 +44,8 @@ class NodeConfigTest {
         assertEquals(1, config.nodeId());
         assertEquals(List.of(new Listener("PLAINTEXT", "127.0.0.1", 9092)), config.clientListeners());
         assertEquals(new Listener("CONTROLLER", "127.0.0.1", 9094), config.controllerListener().orElseThrow());
+        assertEquals(new Listener("ADMIN", "127.0.0.1", 9093), config.adminListener());
+        assertEquals(new Listener("HTTP", "127.0.0.1", 9096), config.httpListener()); // loopback: no authentication
         assertEquals(List.of(Path.of("/var/skein/a"), Path.of("/var/skein/b")), config.logDirs());
         assertEquals(Path.of("/var/skein/a"), config.metadataLogDir());
         assertEquals(100 * 1024 * 1024, config.socketRequestMaxBytes());
@@ -122,6 +124,7 @@ class NodeConfigTest {
         assertTrue(rejection(combined(Map.of("process.roles", "broker,dancer"))).contains("process.roles"));
         assertTrue(rejection(combined(Map.of("log.segment.bytes", "ten"))).contains("segment.bytes"));
         assertTrue(rejection(combined(Map.of("listeners", "PLAINTEXT:9092"))).contains("NAME://host:port"));
+        assertTrue(rejection(combined(Map.of("http.listener", "9096"))).contains("http.listener"));
     }
 
     @Test

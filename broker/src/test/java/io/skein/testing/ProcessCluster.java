@@ -230,7 +230,7 @@ public final class ProcessCluster implements AutoCloseable {
     private static Map<String, String> controllerSettings(int id, int port, String voters, Path dir) {
         return Map.of(NodeConfig.PROCESS_ROLES, "controller", NodeConfig.NODE_ID, Integer.toString(id),
                 NodeConfig.LISTENERS, "CONTROLLER://127.0.0.1:" + port, NodeConfig.CONTROLLER_QUORUM_VOTERS, voters,
-                NodeConfig.LOG_DIRS, dir.resolve("node-" + id).toString());
+                NodeConfig.HTTP_LISTENER, TestNode.ANY_HTTP_PORT, NodeConfig.LOG_DIRS, dir.resolve("node-" + id).toString());
     }
 
     private static Node brokerProcess(int id, String voters, Map<String, String> overrides, String clusterId,
@@ -241,6 +241,7 @@ public final class ProcessCluster implements AutoCloseable {
         settings.put(NodeConfig.NODE_ID, Integer.toString(id));
         settings.put(NodeConfig.LISTENERS, "PLAINTEXT://127.0.0.1:" + port);
         settings.put(NodeConfig.ADMIN_LISTENER, "127.0.0.1:" + FreePorts.one());
+        settings.put(NodeConfig.HTTP_LISTENER, TestNode.ANY_HTTP_PORT);
         settings.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, voters);
         settings.put(NodeConfig.LOG_DIRS, dir.resolve("node-" + id).toString());
         return process(id, port, settings, clusterId, dir, "serves Kafka clients");

@@ -50,6 +50,7 @@ public final class TestCluster implements AutoCloseable {
                     + ",CONTROLLER://127.0.0.1:" + controllerPorts.get(i));
             settings.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, voters);
             settings.put(NodeConfig.ADMIN_LISTENER, "127.0.0.1:" + FreePorts.one());
+            settings.put(NodeConfig.HTTP_LISTENER, TestNode.ANY_HTTP_PORT);
             settings.put(NodeConfig.LOG_DIRS, dir.resolve("node-" + (i + 1)).toString());
             settings.putAll(overrides);
             TestNode node = TestNode.of(settings);

@@ -24,6 +24,9 @@ import org.apache.kafka.common.TopicPartition;
  * on a free port of 127.0.0.1, its controller on two more.
  */
 public final class TestNode implements AutoCloseable {
+    /** A test node's HTTP server takes any free port of loopback: {@link #httpPort()} tells which. */
+    public static final String ANY_HTTP_PORT = "127.0.0.1:0";
+
     private final Map<String, String> settings;
     private SkeinNode node;
 
@@ -57,6 +60,7 @@ public final class TestNode implements AutoCloseable {
         settings.put(NodeConfig.NODE_ID, Integer.toString(nodeId));
         settings.put(NodeConfig.LISTENERS, "PLAINTEXT://127.0.0.1:" + FreePorts.one());
         settings.put(NodeConfig.ADMIN_LISTENER, "127.0.0.1:" + FreePorts.one());
+        settings.put(NodeConfig.HTTP_LISTENER, ANY_HTTP_PORT);
         settings.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, controller.settings.get(NodeConfig.CONTROLLER_QUORUM_VOTERS));
         settings.put(NodeConfig.LOG_DIRS, dir.resolve("data").toString());
         settings.putAll(overrides);
@@ -128,9 +132,15 @@ public final class TestNode implements AutoCloseable {
                 + ",CONTROLLER://127.0.0.1:" + controllerPort);
         settings.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, "1@127.0.0.1:" + controllerPort);
         settings.put(NodeConfig.ADMIN_LISTENER, "127.0.0.1:" + FreePorts.one());
+        settings.put(NodeConfig.HTTP_LISTENER, ANY_HTTP_PORT);
         settings.put(NodeConfig.LOG_DIRS, dir.resolve("data").toString());
         settings.putAll(overrides);
         return settings;
+    }
+
+    /** The port this node serves HTTP on (metrics). */
+    public int httpPort() {
+        return node.httpPort();
     }
 
     public NodeConfig config() {

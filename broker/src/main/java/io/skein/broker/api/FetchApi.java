@@ -72,8 +72,8 @@ final class FetchApi implements Api {
                         partition.currentLeaderEpoch(), partition.logStartOffset(), partition.lastFetchedEpoch()));
             }
         }
-        // A follower names itself: in the body up to v14, in the replica state, with its broker epoch, from v15.
-        int replicaId = version >= 15 ? request.replicaState().replicaId() : request.replicaId();
+        // A follower names itself, and from v15 its broker epoch too, in its replica state.
+        int replicaId = context.request().fetchReplicaId();
         long replicaEpoch = version >= 15 ? request.replicaState().replicaEpoch() : -1;
         // READ_COMMITTED from v4; a follower reads to the log end whatever it says.
         IsolationLevel isolation = version >= READ_COMMITTED_FROM

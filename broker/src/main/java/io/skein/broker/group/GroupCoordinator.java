@@ -322,6 +322,11 @@ public final class GroupCoordinator implements MetadataPublisher, AutoCloseable 
         return described;
     }
 
+    /** The partitions of its topic this broker coordinates now: the shards whose groups it has loaded. */
+    public int loadedShards() {
+        return runtime.partitions().size();
+    }
+
     @Override
     public void close() {
         runtime.close();

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -78,7 +79,19 @@ public final class KafkaRequest {
         return header.clientId();
     }
 
-    /** An ApiVersions request in a version this library does not know: answer with {@link #unsupportedApiVersions}. */
+    /**
+     * For a fetch, the broker id of the follower that sent it (in the body up to v14, in its replica
+     * state from v15); -1 for a consumer's fetch and any other request.
+     */
+    public int fetchReplicaId() {
+        if (apiKey() != ApiKeys.FETCH) {
+            return -1;
+        }
+        FetchRequestData fetch = (FetchRequestData) body.data();
+        return apiVersion() >= 15 ? fetch.replicaState().replicaId() : fetch.replicaId();
+    }
+
+        /** An ApiVersions request in a version this library does not know: answer with {@link #unsupportedApiVersions}. */
     public boolean isUnknownApiVersionsVersion() {
         return body == null;
     }

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.ReferenceCountUtil;
+import io.skein.broker.metrics.RequestMetrics;
 import io.skein.broker.util.Futures;
 import io.skein.broker.util.SerialExecutor;
 import io.skein.broker.kafka.KafkaRequest;
@@ -36,6 +37,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private final String listenerName;
     private final RequestHandler handler;
     private final Executor requests;
+    private final RequestMetrics metrics;
     private final ArrayDeque<Slot> queued = new ArrayDeque<>();
     private final AppendOrder appendOrder = new AppendOrder();
     private ChannelHandlerContext ctx;
@@ -45,6 +47,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     /** A request's place in line, and its response once ready (null: none is due). */
     private static final class Slot {
         final ByteBuf frame;
+        /** When the frame came off the socket: Kafka's total time of a request starts there. */
+        final long receivedNanos = System.nanoTime();
         boolean done;
         List<Object> response;
 
@@ -53,10 +57,11 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    KafkaConnection(String listenerName, RequestHandler handler, Executor requestThreads) {
+    KafkaConnection(String listenerName, RequestHandler handler, Executor requestThreads, RequestMetrics metrics) {
         this.listenerName = listenerName;
         this.handler = handler;
         this.requests = new SerialExecutor(requestThreads);
+        this.metrics = metrics;
     }
 
     @Override
@@ -98,6 +103,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             response = CompletableFuture.failedFuture(e);
         }
         response.whenComplete((message, error) -> {
+            metrics.completed(request.apiKey(), request.apiVersion(), request.fetchReplicaId() >= 0,
+                    System.nanoTime() - slot.receivedNanos);
             if (message == null && error == null) { // nothing to send
                 ctx.executor().execute(() -> complete(slot, null));
                 return;

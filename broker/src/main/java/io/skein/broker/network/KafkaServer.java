@@ -1,5 +1,6 @@
 package io.skein.broker.network;
 
+import io.skein.broker.metrics.RequestMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -53,10 +54,10 @@ public final class KafkaServer implements AutoCloseable {
 
     /**
      * Binds {@code host:port} (an empty host: every interface; port 0: any free port) for the listener
-     * named {@code listenerName}.
+     * named {@code listenerName}; its requests count in {@code metrics}.
      */
     public static KafkaServer bind(String listenerName, String host, int port, Settings settings,
-                                   Executor requestThreads) throws IOException {
+                                   Executor requestThreads, RequestMetrics metrics) throws IOException {
         AtomicReference<RequestHandler> handler = new AtomicReference<>();
         String name = listenerName.toLowerCase();
         EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(name + "-acceptor"),
@@ -81,7 +82,8 @@ public final class KafkaServer implements AutoCloseable {
                         // The size prefix counts the bytes after it; Netty's limit counts it too.
                         channel.pipeline().addLast(new LengthFieldBasedFrameDecoder(
                                 settings.requestMaxBytes() + 4, 0, 4, 0, 4, true));
-                        channel.pipeline().addLast(new KafkaConnection(listenerName, handler.get(), requestThreads));
+                        channel.pipeline().addLast(new KafkaConnection(listenerName, handler.get(), requestThreads,
+                                metrics));
                     }
                 });
         InetSocketAddress address = host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);

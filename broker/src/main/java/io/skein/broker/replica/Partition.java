@@ -1,6 +1,8 @@
 package io.skein.broker.replica;
 
 import io.skein.broker.kafka.LogRecords;
+import io.skein.broker.metrics.BrokerMetrics;
+import io.skein.broker.metrics.BrokerTopicMetrics;
 import io.skein.log.AppendOrigin;
 import io.skein.log.LeaderEpochCache;
 import io.skein.log.LeaderEpochCache.EpochEndOffset;
@@ -73,6 +75,9 @@ public final class Partition {
     private final PartitionLog log;
     private final IsrChanges isrChanges;
     private final IntPredicate brokerAlive;
+    private final BrokerMetrics metrics;
+    /** Its topic's meters, found once: an append only adds to them. */
+    private final BrokerTopicMetrics.Topic topicMetrics;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile PartitionRegistration registration;
     /** As leader: what each follower's fetches have shown of it. */
@@ -124,9 +129,10 @@ public final class Partition {
      *                    broker shutting down is fenced at once). Only live brokers may join an ISR, as the
      *                    controller would refuse any other (KIP-841), and only their replicas hold the low
      *                    watermark back
+     * @param metrics     the broker's meters of appends and ISR changes
      */
     Partition(int localBrokerId, TopicPartition topicPartition, UUID topicId, LogManager logManager, PartitionLog log,
-              IsrChanges isrChanges, IntPredicate brokerAlive) {
+              IsrChanges isrChanges, IntPredicate brokerAlive, BrokerMetrics metrics) {
         this.localBrokerId = localBrokerId;
         this.topicPartition = topicPartition;
         this.topicId = topicId;
@@ -134,6 +140,8 @@ public final class Partition {
         this.log = log;
         this.isrChanges = isrChanges;
         this.brokerAlive = brokerAlive;
+        this.metrics = metrics;
+        this.topicMetrics = metrics.topics().topic(topicPartition.topic());
     }
 
     public TopicPartition topicPartition() {
@@ -153,6 +161,11 @@ public final class Partition {
         return current != null && current.leader() == localBrokerId;
     }
 
+    /** The partition's state as the metadata log last stated it, null before any. */
+    public PartitionRegistration registration() {
+        return registration;
+    }
+
     /** The leader epoch the metadata log last stated, -1 before any. */
     public int leaderEpoch() {
         PartitionRegistration current = registration;
@@ -168,6 +181,7 @@ public final class Partition {
         try {
             PartitionRegistration old = registration;
             registration = newRegistration;
+            countIsrChange(old, newRegistration);
             boolean newLeaderEpoch = old == null || old.leaderEpoch() != newRegistration.leaderEpoch();
             if (old == null || old.partitionEpoch() != newRegistration.partitionEpoch() || newLeaderEpoch) {
                 inFlightIsr = null; // the controller has spoken: no change built on the old epochs can apply now
@@ -186,6 +200,20 @@ public final class Partition {
             maybeIncrementHighWatermark();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Kafka's ISR meters: the ISR of a partition this broker leads, before and after, shrank or grew. */
+    private void countIsrChange(PartitionRegistration old, PartitionRegistration updated) {
+        if (old == null || old.leader() != localBrokerId || updated.leader() != localBrokerId
+                || old.isr().equals(updated.isr())) {
+            return;
+        }
+        if (!updated.isr().containsAll(old.isr())) {
+            metrics.isr().shrunk();
+        }
+        if (!old.isr().containsAll(updated.isr())) {
+            metrics.isr().expanded();
         }
     }
 
@@ -253,6 +281,7 @@ public final class Partition {
                 return new LeaderAppend(appended.info().firstOffset(), appended.info().lastOffset(),
                         appended.info().logStartOffset(), true, appended.flushed());
             }
+            topicMetrics.appended(appended.info().recordCount(), appended.info().sizeInBytes());
             maybeIncrementHighWatermark();
             return new LeaderAppend(firstOffset, log.logEndOffset() - 1, log.logStartOffset(), false,
                     appended.flushed());
@@ -289,6 +318,12 @@ public final class Partition {
     }
 
     /** {@code min.insync.replicas}, but never more than the partition has replicas, as Kafka takes it. */
+    /** {@code min.insync.replicas}, capped at the replication factor as in Kafka 3.7+; 0 before any state. */
+    public int effectiveMinIsr() {
+        PartitionRegistration current = registration;
+        return current == null ? 0 : effectiveMinIsr(current);
+    }
+
     private int effectiveMinIsr(PartitionRegistration current) {
         return Math.min(log.config().minInSyncReplicas(), current.replicas().size());
     }
@@ -527,7 +562,8 @@ public final class Partition {
      * @return false if this replica no longer follows in that epoch: nothing was written
      */
     boolean appendAsFollower(int leaderEpoch, ByteBuffer records) {
-        return changeAsFollower(leaderEpoch, () -> log.appendAsFollower(records));
+        return changeAsFollower(leaderEpoch, () -> metrics.topics().replicatedIn(log.appendAsFollower(records)
+                .sizeInBytes()));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.skein.broker.replica;
 
+import io.skein.broker.metrics.BrokerMetrics;
 import io.skein.broker.util.Futures;
 import io.skein.broker.purgatory.DelayedOperation;
 import io.skein.broker.purgatory.DelayedOperationPurgatory;
@@ -27,6 +28,7 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -68,6 +70,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     private final LogConfig topicDefaults;
     private final Clock clock;
     private final Replication replication;
+    private final BrokerMetrics metrics;
     private final ReplicaFetcherManager fetchers;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final DelayedOperationPurgatory<TopicPartition> producePurgatory = new DelayedOperationPurgatory<>("produce");
@@ -174,12 +177,14 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
      * @param topicDefaults the settings of topics that set none of their own (from the broker's config)
      */
     public ReplicaManager(int brokerId, LogManager logManager, LogConfig topicDefaults, Clock clock,
-                          Replication replication) throws IOException {
+                          Replication replication,
+                          BrokerMetrics metrics) throws IOException {
         this.brokerId = brokerId;
         this.logManager = logManager;
         this.topicDefaults = topicDefaults;
         this.clock = clock;
         this.replication = replication;
+        this.metrics = metrics;
         this.logCreations = LogCreationCheckpoint.load(logManager.logDirs().get(0));
         this.fetchers = new ReplicaFetcherManager(brokerId, this::brokerAddress, new ReplicaFetcher.Settings(
                 replication.fetchWaitMaxMs(), replication.fetchMaxBytes(), replication.fetchResponseMaxBytes(),
@@ -222,6 +227,11 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     /** Waits until the first image has been applied: logs exist for every partition this broker holds. */
     public void awaitFirstImage() throws InterruptedException {
         firstImageApplied.await();
+    }
+
+    /** Every partition this broker holds a replica of, as leader or follower: a live view. */
+    public Collection<Partition> partitions() {
+        return Collections.unmodifiableCollection(partitions.values());
     }
 
     public Optional<Partition> partition(TopicPartition topicPartition) {
@@ -370,7 +380,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
             partitionLog.assignTopicId(topic.id());
         }
         Partition partition = new Partition(brokerId, tp, topic.id(), logManager, partitionLog,
-                replication.isrChanges(), this::isAlive);
+                replication.isrChanges(), this::isAlive, metrics);
         partitions.put(tp, partition);
         return partition;
     }
@@ -387,6 +397,9 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         fetchers.unfollow(tp);
         partitions.remove(tp);
         logManager.deleteLog(tp);
+        if (partitions.keySet().stream().noneMatch(held -> held.topic().equals(tp.topic()))) {
+            metrics.topics().remove(tp.topic()); // as Kafka: a topic's meters live while the broker holds it
+        }
     }
 
     private void updateTopicConfig(MetadataImage newImage, String topic) {
@@ -569,11 +582,28 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         long bytes = results.stream().mapToLong(r -> r.records().length()).sum();
         boolean mustAnswer = results.stream().anyMatch(r -> r.error() != Errors.NONE || r.divergingEpoch().isPresent());
         if (params.maxWaitMs() <= 0 || requested.isEmpty() || bytes >= params.minBytes() || mustAnswer) {
-            callback.accept(results);
+            answer(params, requested, results, callback);
             return;
         }
         DelayedFetch delayed = new DelayedFetch(params, requested, callback);
         fetchPurgatory.tryCompleteElseWatch(delayed, requested.stream().map(FetchPartition::topicPartition).toList());
+    }
+
+    /** Answers a fetch with what was read for it, counted as Kafka's bytes out (a follower's as replication). */
+    private void answer(FetchParams params, List<FetchPartition> requested, List<FetchResult> results,
+                        Consumer<List<FetchResult>> callback) {
+        for (int i = 0; i < results.size(); i++) {
+            long bytes = results.get(i).records().length();
+            if (bytes == 0) {
+                continue;
+            }
+            if (params.fromFollower()) {
+                metrics.topics().replicatedOut(bytes);
+            } else {
+                metrics.topics().topic(requested.get(i).topicPartition().topic()).fetched(bytes);
+            }
+        }
+        callback.accept(results);
     }
 
     /**
@@ -670,7 +700,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
 
         @Override
         protected void onComplete() {
-            callback.accept(read(params, requested));
+            answer(params, requested, read(params, requested), callback);
         }
     }
 

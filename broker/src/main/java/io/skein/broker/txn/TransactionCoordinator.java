@@ -225,6 +225,11 @@ public final class TransactionCoordinator implements MetadataPublisher, AutoClos
         return runtime.read(tp, error -> Optional.empty(), shard -> shard.transaction(transactionalId));
     }
 
+    /** The partitions of its topic this broker coordinates now: the shards whose transactional ids it has loaded. */
+    public int loadedShards() {
+        return runtime.partitions().size();
+    }
+
     @Override
     public void close() {
         markers.close();

@@ -4,6 +4,8 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.skein.broker.metrics.RequestMetrics;
 import io.skein.testing.RawKafkaClient;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,7 +50,7 @@ class KafkaServerTest {
     @BeforeEach
     void start() throws Exception {
         server = KafkaServer.bind("PLAINTEXT", "127.0.0.1", 0, new KafkaServer.Settings(2, 1 << 20, -1, -1),
-                requestThreads);
+                requestThreads, new RequestMetrics(new PrometheusRegistry()));
         server.startAccepting(handler);
     }
 

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.skein.broker.metrics.BrokerMetrics;
 import io.skein.broker.replica.Partition.IsrProposal;
 import io.skein.log.LogConfig;
 import io.skein.log.LogManager;
@@ -53,6 +56,7 @@ class PartitionTest {
     private Partition partition;
     private final List<IsrProposal> proposals = new ArrayList<>();
     private final Set<Integer> alive = new HashSet<>(Set.of(1, 2, 3));
+    private final PrometheusRegistry registry = new PrometheusRegistry();
 
     @BeforeEach
     void open() throws Exception {
@@ -62,7 +66,7 @@ class PartitionTest {
         logs = LogManager.start(LogManagerConfig.defaults(List.of(logDir), LEADER), topic -> config, Clock.systemUTC());
         PartitionLog log = logs.getOrCreateLog(TP, config);
         partition = new Partition(LEADER, TP, UUID.randomUUID(), logs, log,
-                (p, proposal) -> proposals.add(proposal), alive::contains);
+                (p, proposal) -> proposals.add(proposal), alive::contains, BrokerMetrics.register(registry));
     }
 
     @AfterEach
@@ -234,6 +238,29 @@ class PartitionTest {
         assertEquals(2, highWatermark(), "3 may already be in the controller's ISR, and electable");
         partition.updateFollowerFetch(3, 7, 4, 0, 3);
         assertEquals(4, highWatermark());
+    }
+
+    /** A counter's broker-wide value (its unlabelled series) in the broker's registry. */
+    private double counted(String name) {
+        return registry.scrape().stream().filter(m -> m.getMetadata().getName().equals(name))
+                .flatMap(m -> m.getDataPoints().stream()).filter(p -> p.getLabels().isEmpty())
+                .mapToDouble(p -> ((CounterSnapshot.CounterDataPointSnapshot) p).getValue()).sum();
+    }
+
+    @Test
+    void appendsAndIsrChangesAreCountedAsKafkaCountsThem() {
+        partition.update(leading(List.of(1, 2, 3), 0), 0);
+        partition.appendAsLeader(batch(5), (short) 1);
+        partition.appendAsLeader(batch(2), (short) 1);
+        assertEquals(7, counted("kafka_server_brokertopicmetrics_messagesin"), "records, batch by batch");
+        assertEquals(partition.log().size(), counted("kafka_server_brokertopicmetrics_bytesin"));
+        partition.update(leading(List.of(1, 2), 1), 0);
+        assertEquals(1, counted("kafka_server_replicamanager_isrshrinks"));
+        assertEquals(0, counted("kafka_server_replicamanager_isrexpands"));
+        partition.update(leading(List.of(1, 2, 3), 2), 0);
+        assertEquals(1, counted("kafka_server_replicamanager_isrexpands"));
+        partition.update(new PartitionRegistration(List.of(1, 2, 3), List.of(2, 3), 2, 2, 3, LEADER), 0);
+        assertEquals(1, counted("kafka_server_replicamanager_isrshrinks"), "no longer the leader: not ours to count");
     }
 
     @Test

@@ -4,6 +4,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.skein.broker.metrics.BrokerMetrics;
+import io.skein.broker.metrics.RequestMetrics;
 import io.skein.broker.network.KafkaServer;
 import io.skein.broker.network.RequestContext;
 import io.skein.broker.network.RequestHandler;
@@ -97,7 +100,7 @@ class TransactionCoordinatorTest {
     void start() throws Exception {
         leaderThreads = Executors.newFixedThreadPool(2);
         leader = KafkaServer.bind("PLAINTEXT", "127.0.0.1", 0, new KafkaServer.Settings(1, 1 << 20, -1, -1),
-                leaderThreads);
+                leaderThreads, new RequestMetrics(new PrometheusRegistry()));
         leader.startAccepting(new RequestHandler() {
             @Override
             public boolean supports(ApiKeys apiKey, short version) {
@@ -118,7 +121,7 @@ class TransactionCoordinatorTest {
                 new ReplicaManager.Replication("PLAINTEXT", 30_000, 500, 1 << 20, 10 << 20, 1_000,
                         (partition, proposal) -> {
                             throw new AssertionError("a single replica proposes no ISR change");
-                        }, () -> 1L));
+                        }, () -> 1L), BrokerMetrics.register(new PrometheusRegistry()));
         coordinator = new TransactionCoordinator(BROKER, CONFIG, replicas, Clock.systemUTC(),
                 producerIds::getAndIncrement);
         publish(1, cluster());
