@@ -200,6 +200,10 @@ public final class BrokerServer implements AutoCloseable {
         return replicaManager;
     }
 
+    public TransactionCoordinator transactionCoordinator() {
+        return transactionCoordinator;
+    }
+
     public MetadataLoader metadataLoader() {
         return loader;
     }
