@@ -1,5 +1,8 @@
 package io.skein.testing;
 
+import io.skein.broker.kafka.BrokerConnection;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,22 +13,36 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * A user-space TCP proxy on loopback, for faults iptables cannot aim at one process: it forwards
  * connections to {@code target} and can swallow every answer while the requests still get through,
- * so a node's calls take effect but it never hears how they went.
+ * so a node's calls take effect but it never hears how they went. Between Kafka nodes it may also
+ * show each request to the test before passing it on, and hold it there.
  */
 public final class TcpProxy implements AutoCloseable {
     private final InetSocketAddress target;
     private final ServerSocket server;
+    /** Sees each request frame before it is forwarded; null: bytes pass as they come. */
+    private final Consumer<byte[]> requests;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private volatile boolean swallowingAnswers;
     private volatile boolean closed;
 
     /** Listens on {@code port} of the loopback address (0: any free port) and forwards to {@code target}. */
     public TcpProxy(int port, InetSocketAddress target) {
+        this(port, target, null);
+    }
+
+    /**
+     * A proxy for Kafka connections: each request (a size-prefixed frame, without its size) from a
+     * client is given to {@code requests} before it is forwarded; blocking there holds it, and the
+     * requests after it on its connection.
+     */
+    public TcpProxy(int port, InetSocketAddress target, Consumer<byte[]> requests) {
         this.target = target;
+        this.requests = requests;
         try {
             this.server = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
         } catch (IOException e) {
@@ -70,22 +87,47 @@ public final class TcpProxy implements AutoCloseable {
             }
             open.add(client);
             open.add(upstream);
-            pump(client, upstream, false);
-            pump(upstream, client, true);
+            pump(client, upstream, requests == null ? TcpProxy::copy : this::copyRequests);
+            pump(upstream, client, this::copyAnswers);
         }
     }
 
-    private void pump(Socket from, Socket to, boolean answers) {
+    /** What one direction of a connection does with its bytes, until its input ends. */
+    private interface Forwarding {
+        void run(InputStream in, OutputStream out) throws IOException;
+    }
+
+    private static void copy(InputStream in, OutputStream out) throws IOException {
+        in.transferTo(out);
+    }
+
+    private void copyAnswers(InputStream in, OutputStream out) throws IOException {
+        byte[] buffer = new byte[16 * 1024];
+        int read;
+        while ((read = in.read(buffer)) >= 0) {
+            if (!swallowingAnswers) {
+                out.write(buffer, 0, read);
+                out.flush();
+            }
+        }
+    }
+
+    private void copyRequests(InputStream in, OutputStream out) throws IOException {
+        DataInputStream frames = new DataInputStream(in);
+        DataOutputStream forwarded = new DataOutputStream(out);
+        while (true) {
+            byte[] frame = BrokerConnection.readFrame(frames);
+            requests.accept(frame);
+            forwarded.writeInt(frame.length);
+            forwarded.write(frame);
+            forwarded.flush();
+        }
+    }
+
+    private void pump(Socket from, Socket to, Forwarding forwarding) {
         Thread thread = new Thread(() -> {
-            byte[] buffer = new byte[16 * 1024];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                int read;
-                while ((read = in.read(buffer)) >= 0) {
-                    if (!(answers && swallowingAnswers)) {
-                        out.write(buffer, 0, read);
-                        out.flush();
-                    }
-                }
+                forwarding.run(in, out);
             } catch (IOException e) {
                 // one side closed
             } finally {

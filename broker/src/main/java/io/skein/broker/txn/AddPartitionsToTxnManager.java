@@ -1,11 +1,8 @@
 package io.skein.broker.txn;
 
-import io.skein.broker.kafka.BrokerConnection;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -17,24 +14,16 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
-import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic;
-import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection;
-import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTransaction;
-import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTransactionCollection;
-import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
-import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A partition leader's request to a producer's transaction coordinator before it appends the
  * producer's first transactional batch of a transaction here (Kafka's {@code AddPartitionsToTxnManager},
  * KIP-890): for a TV2 producer, add the partition to its ongoing transaction; for an older one, which
  * adds its partitions itself, verify that it did. The local coordinator is asked directly; another
- * broker's is sent AddPartitionsToTxn v5, one request at a time from this manager's thread. Answers
- * complete on that thread, so that the append that follows never runs on a coordinator's thread.
+ * broker's is sent AddPartitionsToTxn v5 by that broker's {@link AddPartitionsToTxnSender}, which
+ * batches what waits for it, as Kafka's leader does. Answers complete on this manager's thread, so
+ * that the append that follows never runs on a coordinator's thread, nor holds up a sender.
  *
  * <p>An add refused CONCURRENT_TRANSACTIONS is asked again here, every
  * {@code add.partitions.to.txn.retry.backoff.ms}, for up to {@code add.partitions.to.txn.retry.backoff.max.ms}
@@ -44,10 +33,6 @@ import org.slf4j.LoggerFactory;
  * A transaction that stays prepared longer is still answered CONCURRENT_TRANSACTIONS.
  */
 public final class AddPartitionsToTxnManager implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(AddPartitionsToTxnManager.class);
-    private static final int CONNECT_TIMEOUT_MS = 5_000;
-    private static final short BROKER_VERSION = 5;
-
     private final int brokerId;
     private final TransactionCoordinator coordinator;
     private final IntFunction<Optional<InetSocketAddress>> addresses;
@@ -55,8 +40,9 @@ public final class AddPartitionsToTxnManager implements AutoCloseable {
     private final int retryBackoffMs;
     private final long retryWindowNanos;
     private final ScheduledExecutorService thread;
-    /** Owned by {@link #thread}. */
-    private final Map<Integer, BrokerConnection> connections = new HashMap<>();
+    /** Each other broker's coordinator asked so far. Guarded by this, as is {@link #closed}. */
+    private final Map<Integer, AddPartitionsToTxnSender> senders = new HashMap<>();
+    private boolean closed;
 
     /**
      * @param coordinator this broker's transaction coordinator, which also says where each transactional id's is
@@ -133,16 +119,18 @@ public final class AddPartitionsToTxnManager implements AutoCloseable {
         OptionalInt coordinatorId = coordinator.coordinatorId(transactionalId);
         CompletableFuture<Map<TopicPartition, Errors>> answer;
         if (coordinatorId.isEmpty()) {
-            answer = CompletableFuture.completedFuture(all(partitions, Errors.COORDINATOR_NOT_AVAILABLE));
+            answer = CompletableFuture.completedFuture(
+                    AddPartitionsToTxnBatch.all(partitions, Errors.COORDINATOR_NOT_AVAILABLE));
         } else if (coordinatorId.getAsInt() == brokerId) {
             answer = verifyOnly
                     ? coordinator.verifyPartitionsInTxn(transactionalId, producerId, producerEpoch, partitions)
                     : coordinator.addPartitionsToTxn(transactionalId, producerId, producerEpoch, partitions,
-                    TransactionMetadata.TV_2).thenApply(error -> all(partitions, error));
+                    TransactionMetadata.TV_2).thenApply(error -> AddPartitionsToTxnBatch.all(partitions, error));
         } else {
-            int remote = coordinatorId.getAsInt();
-            answer = CompletableFuture.supplyAsync(() -> send(remote, transactionalId, producerId, producerEpoch,
-                    partitions, verifyOnly), thread);
+            AddPartitionsToTxnSender sender = sender(coordinatorId.getAsInt());
+            answer = sender != null ? sender.send(transactionalId, producerId, producerEpoch, partitions, verifyOnly)
+                    : CompletableFuture.completedFuture(
+                    AddPartitionsToTxnBatch.all(partitions, Errors.NETWORK_EXCEPTION));
         }
         return answer.thenApplyAsync(errors -> {
             Map<TopicPartition, Errors> mapped = new LinkedHashMap<>();
@@ -152,73 +140,18 @@ public final class AddPartitionsToTxnManager implements AutoCloseable {
         }, thread);
     }
 
-    private static Map<TopicPartition, Errors> all(Set<TopicPartition> partitions, Errors error) {
-        Map<TopicPartition, Errors> errors = new LinkedHashMap<>();
-        partitions.forEach(tp -> errors.put(tp, error));
-        return errors;
-    }
-
-    /** Runs on {@link #thread}. */
-    private Map<TopicPartition, Errors> send(int coordinatorId, String transactionalId, long producerId,
-                                             short producerEpoch, Set<TopicPartition> partitions, boolean verifyOnly) {
-        AddPartitionsToTxnTopicCollection topics = new AddPartitionsToTxnTopicCollection();
-        partitions.forEach(tp -> {
-            AddPartitionsToTxnTopic topic = topics.find(tp.topic());
-            if (topic == null) {
-                topic = new AddPartitionsToTxnTopic().setName(tp.topic());
-                topics.add(topic);
-            }
-            topic.partitions().add(tp.partition());
-        });
-        AddPartitionsToTxnTransactionCollection transactions = new AddPartitionsToTxnTransactionCollection();
-        transactions.add(new AddPartitionsToTxnTransaction().setTransactionalId(transactionalId)
-                .setProducerId(producerId).setProducerEpoch(producerEpoch).setVerifyOnly(verifyOnly).setTopics(topics));
-        AddPartitionsToTxnResponseData response;
-        try {
-            response = connection(coordinatorId).call(new AddPartitionsToTxnRequestData().setTransactions(transactions),
-                    BROKER_VERSION);
-        } catch (IOException e) {
-            log.debug("Cannot reach transaction coordinator {}: {}", coordinatorId, e.toString());
-            closeConnection(coordinatorId);
-            return all(partitions, Errors.NETWORK_EXCEPTION);
-        }
-        if (response.errorCode() != Errors.NONE.code()) {
-            return all(partitions, Errors.forCode(response.errorCode()));
-        }
-        Map<TopicPartition, Errors> errors = all(partitions, Errors.UNKNOWN_SERVER_ERROR);
-        response.resultsByTransaction().forEach(result -> result.topicResults().forEach(topic ->
-                topic.resultsByPartition().forEach(partition -> errors.put(
-                        new TopicPartition(topic.name(), partition.partitionIndex()),
-                        Errors.forCode(partition.partitionErrorCode())))));
-        return errors;
-    }
-
-    private BrokerConnection connection(int id) throws IOException {
-        BrokerConnection connection = connections.get(id);
-        if (connection == null) {
-            InetSocketAddress address = addresses.apply(id)
-                    .orElseThrow(() -> new IOException("Broker " + id + " has no inter-broker endpoint"));
-            connection = new BrokerConnection(address, "add-partitions-to-txn-" + brokerId, CONNECT_TIMEOUT_MS,
-                    requestTimeoutMs);
-            connections.put(id, connection);
-        }
-        return connection;
-    }
-
-    private void closeConnection(int id) {
-        BrokerConnection connection = connections.remove(id);
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (IOException e) {
-                // a broken connection
-            }
-        }
+    /** The sender to another broker's coordinator, started on first use; null once this manager is closed. */
+    private synchronized AddPartitionsToTxnSender sender(int nodeId) {
+        return closed ? null : senders.computeIfAbsent(nodeId, id -> new AddPartitionsToTxnSender(brokerId, id,
+                addresses, requestTimeoutMs));
     }
 
     @Override
     public void close() {
-        thread.execute(() -> List.copyOf(connections.keySet()).forEach(this::closeConnection));
+        synchronized (this) {
+            closed = true;
+        }
+        senders.values().forEach(AddPartitionsToTxnSender::close);
         thread.shutdown();
         try {
             thread.awaitTermination(10, TimeUnit.SECONDS);
