@@ -79,15 +79,12 @@ final class ConsoleHandler implements Request.Handler {
     }
 
     private CompletableFuture<Reply> ask(Fields fields) {
-        try {
-            return page.answer(new Params(fields));
-        } catch (RuntimeException e) { // the admin calls check their input before they return a future
-            return CompletableFuture.failedFuture(e);
-        }
+        return Async.call(() -> page.answer(new Params(fields)));
     }
 
     private static Fields merged(Fields query, Fields form) {
-        Fields all = new Fields(query);
+        Fields all = new Fields();
+        query.forEach(field -> field.getValues().forEach(value -> all.add(field.getName(), value)));
         form.forEach(field -> field.getValues().forEach(value -> all.add(field.getName(), value)));
         return all;
     }

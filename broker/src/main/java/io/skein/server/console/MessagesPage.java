@@ -81,7 +81,7 @@ final class MessagesPage {
         } catch (BadInput e) {
             return CompletableFuture.completedFuture(refused(query, topic, e.getMessage()));
         }
-        return browser.browse(request).handle((page, failure) -> {
+        return Async.call(() -> browser.browse(request)).handle((page, failure) -> {
             if (failure != null) {
                 Failures.Shown shown = Failures.shown(failure);
                 if (shown.status() == HttpStatus.BAD_REQUEST_400) {
