@@ -45,14 +45,19 @@ import io.skein.proto.controller.PartitionCount;
 import io.skein.proto.controller.TopicResult;
 import io.skein.proto.metadata.ConfigResourceType;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.DescribeLogDirsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.common.KafkaFuture;
@@ -70,6 +75,9 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * Public for the console, which calls the same code.
  */
 public final class TopicRpcs {
+    /** How long sizes wait for a leader's answer: a page shows "unknown" rather than wait longer. */
+    private static final int SIZES_WITHIN_MS = 5_000;
+
     private final AdminContext context;
 
     TopicRpcs(AdminContext context) {
@@ -184,7 +192,11 @@ public final class TopicRpcs {
         }
         CompletableFuture<Map<TopicPartition, Long>> starts = offsets(partitions, OffsetSpec.earliest());
         CompletableFuture<Map<TopicPartition, Long>> ends = offsets(partitions, OffsetSpec.latest());
-        return starts.thenCombine(ends, (start, end) -> {
+        CompletableFuture<Map<TopicPartition, Long>> sizes = sizes(partitions);
+        return CompletableFuture.allOf(starts, ends, sizes).thenApply(all -> {
+            Map<TopicPartition, Long> start = starts.join();
+            Map<TopicPartition, Long> end = ends.join();
+            Map<TopicPartition, Long> size = sizes.join();
             DescribeTopicsResponse.Builder response = DescribeTopicsResponse.newBuilder();
             described.forEach((topic, ids) -> {
                 TopicDescription.Builder description = TopicDescription.newBuilder().setName(topic.name())
@@ -198,7 +210,8 @@ public final class TopicRpcs {
                             .addAllReplicas(p.replicas()).addAllIsr(p.isr())
                             .setOffline(offline(image, p)).setUnderReplicated(p.isr().size() < p.replicas().size())
                             .setLogStartOffset(start.getOrDefault(tp, -1L))
-                            .setLogEndOffset(end.getOrDefault(tp, -1L)));
+                            .setLogEndOffset(end.getOrDefault(tp, -1L))
+                            .setSizeBytes(size.getOrDefault(tp, -1L)));
                 });
                 response.addTopics(description);
             });
@@ -242,6 +255,42 @@ public final class TopicRpcs {
                 }
             });
             return offsets;
+        });
+    }
+
+    /**
+     * The size on disk of each partition's leader replica, as the leaders answer DescribeLogDirs (as
+     * {@code kafka-log-dirs} asks them), in parallel. Partitions without a live leader are not asked
+     * about, and those of a leader that does not answer within {@link #SIZES_WITHIN_MS} are left out.
+     */
+    public CompletableFuture<Map<TopicPartition, Long>> sizes(Collection<TopicPartition> partitions) {
+        MetadataImage image = context.image();
+        Map<Integer, Set<TopicPartition>> byLeader = new HashMap<>();
+        partitions.stream().filter(tp -> online(image, tp)).forEach(tp -> byLeader
+                .computeIfAbsent(image.topic(tp.topic()).partition(tp.partition()).leader(), id -> new HashSet<>())
+                .add(tp));
+        if (byLeader.isEmpty()) {
+            return CompletableFuture.completedFuture(Map.of());
+        }
+        Map<Integer, KafkaFuture<Map<String, LogDirDescription>>> answers = context.kafka()
+                .describeLogDirs(byLeader.keySet(), new DescribeLogDirsOptions().timeoutMs(SIZES_WITHIN_MS))
+                .descriptions();
+        List<CompletableFuture<Map<TopicPartition, Long>>> each = new ArrayList<>();
+        answers.forEach((leader, answer) -> each.add(future(answer).handle((dirs, failure) -> {
+            Map<TopicPartition, Long> sizes = new HashMap<>();
+            if (failure == null) {
+                dirs.values().forEach(dir -> dir.replicaInfos().forEach((tp, replica) -> {
+                    if (byLeader.get(leader).contains(tp) && !replica.isFuture()) {
+                        sizes.put(tp, replica.size());
+                    }
+                }));
+            }
+            return sizes;
+        })));
+        return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Map<TopicPartition, Long> sizes = new HashMap<>();
+            each.forEach(answer -> sizes.putAll(answer.join()));
+            return sizes;
         });
     }
 

@@ -82,7 +82,7 @@ final class TopicPage {
 
     private static void partitions(Html html, TopicDescription topic) {
         html.raw("<table id=\"partitions\"><thead><tr><th>Partition</th><th>Leader</th><th>Leader epoch</th>")
-                .raw("<th>Replicas</th><th>ISR</th><th>Start offset</th><th>End offset</th><th>State</th>")
+                .raw("<th>Replicas</th><th>ISR</th><th>Start offset</th><th>End offset</th><th>Size</th><th>State</th>")
                 .raw("<th></th></tr></thead><tbody>");
         for (PartitionDescription p : topic.getPartitionsList()) {
             String state = p.getOffline() ? "offline" : p.getUnderReplicated() ? "under-replicated" : "in sync";
@@ -92,6 +92,7 @@ final class TopicPage {
                     .element("td", Format.ids(p.getReplicasList())).element("td", Format.ids(p.getIsrList()))
                     .element("td class=\"num\"", p.getLogStartOffset() < 0 ? "—" : Format.count(p.getLogStartOffset()))
                     .element("td class=\"num\"", p.getLogEndOffset() < 0 ? "—" : Format.count(p.getLogEndOffset()))
+                    .element("td class=\"num\"", p.getSizeBytes() < 0 ? "unknown" : Format.bytes(p.getSizeBytes()))
                     .raw(p.getOffline() || p.getUnderReplicated() ? "<td class=\"state bad\">" : "<td class=\"state good\">")
                     .text(state).raw("</td><td>")
                     .link(Link.to("/ui/messages").with("topic", topic.getName()).with("partition", p.getPartition()),

@@ -165,7 +165,7 @@ class ConsoleBrowserTest {
         assertEquals(3, browser.findElements(By.cssSelector("#partitions tbody tr")).size());
 
         open("/ui/topics?q=console-");
-        assertTrue(text(By.id("topics")).contains(topic));
+        assertTrue(text(By.id("topics")).contains(topic + " 3 2 0 B"), text(By.id("topics")));
         assertFalse(text(By.id("topics")).contains("__consumer_offsets"), "internal topics only when asked");
         Browser.screenshot(browser, "topics");
 
@@ -208,6 +208,9 @@ class ConsoleBrowserTest {
 
         open("/ui/topic?name=" + topic);
         assertEquals("31", browser.findElements(By.cssSelector("#p-1 td")).get(6).getText(), "the end offset");
+        String size = browser.findElements(By.cssSelector("#p-1 td")).get(7).getText();
+        assertTrue(size.matches("[0-9.]+ (B|KiB)"), "the leader's replica's size: " + size);
+        assertEquals("0 B", browser.findElements(By.cssSelector("#p-0 td")).get(7).getText());
         Browser.screenshot(browser, "topic");
     }
 
