@@ -1,6 +1,7 @@
 package io.skein.server.console;
 
 import io.skein.broker.admin.MessageBrowser;
+import io.skein.broker.admin.TimeArgument;
 import io.skein.broker.admin.TopicRpcs;
 import io.skein.proto.admin.BrowseEnd;
 import io.skein.proto.admin.BrowseMessagesRequest;
@@ -10,11 +11,6 @@ import io.skein.proto.admin.RecordBytes;
 import io.skein.proto.admin.RecordHeader;
 import io.skein.proto.admin.TimestampType;
 import io.skein.proto.admin.TopicSummary;
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -134,20 +130,12 @@ final class MessagesPage {
         return request.build();
     }
 
-    /** A time as ms since the epoch, an ISO-8601 instant or date-time with an offset, or a date-time in UTC. */
+    /** A time as {@link TimeArgument} reads it; {@link BadInput} saying what is expected. */
     static long time(String value) {
-        if (value.chars().allMatch(Character::isDigit)) {
-            return Long.parseLong(value);
-        }
         try {
-            return OffsetDateTime.parse(value).toInstant().toEpochMilli();
-        } catch (DateTimeParseException notWithOffset) {
-            try {
-                return LocalDateTime.parse(value).toInstant(ZoneOffset.UTC).toEpochMilli();
-            } catch (DateTimeParseException e) {
-                throw new BadInput("'" + value + "' is not a time: give ms since the epoch or an ISO-8601 time such as "
-                        + Instant.ofEpochSecond(1_700_000_000) + " (UTC unless it has an offset).");
-            }
+            return TimeArgument.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new BadInput(e.getMessage() + ".");
         }
     }
 

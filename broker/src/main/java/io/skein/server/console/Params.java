@@ -1,5 +1,8 @@
 package io.skein.server.console;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.eclipse.jetty.util.Fields;
 
 /**
@@ -80,5 +83,24 @@ final class Params {
             }
         }
         throw new BadInput("'" + value + "' is not a choice for " + name + ": " + String.join(", ", allowed) + ".");
+    }
+
+    /**
+     * The value as {@code name=value} lines, in order (a name may repeat), each side trimmed; blank lines
+     * are skipped. {@code what} names a line in the message for one that is not {@code name=value}.
+     */
+    List<Map.Entry<String, String>> pairs(String name, String what) {
+        List<Map.Entry<String, String>> pairs = new ArrayList<>();
+        for (String line : exact(name).split("\\R")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            int equals = line.indexOf('=');
+            if (equals <= 0) {
+                throw new BadInput("The " + what + " '" + line.strip() + "' is not name=value.");
+            }
+            pairs.add(Map.entry(line.substring(0, equals).strip(), line.substring(equals + 1).strip()));
+        }
+        return pairs;
     }
 }

@@ -32,25 +32,12 @@ final class ProduceAction {
         }
         byte[] key = params.exact("key").isEmpty() ? null : utf8(params.exact("key"));
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, partition, key, utf8(params.exact("value")));
-        addHeaders(record, params.exact("headers"));
+        params.pairs("headers", "header")
+                .forEach(header -> record.headers().add(header.getKey(), utf8(header.getValue())));
         return producer.send(record)
                 .thenApply(written -> Reply.seeOther(Link.to("/ui/messages").with("topic", topic)
                         .with("partition", written.partition()).with("order", "oldest")
                         .with("offset", written.offset()).with("limit", 1).with("done", "produced")));
-    }
-
-    /** {@code name=value} lines, in order (a name may repeat); blank lines are skipped. */
-    private static void addHeaders(ProducerRecord<byte[], byte[]> record, String lines) {
-        for (String line : lines.split("\\R")) {
-            if (line.isBlank()) {
-                continue;
-            }
-            int equals = line.indexOf('=');
-            if (equals <= 0) {
-                throw new BadInput("The header '" + line.strip() + "' is not name=value.");
-            }
-            record.headers().add(line.substring(0, equals).strip(), utf8(line.substring(equals + 1)));
-        }
     }
 
     private static byte[] utf8(String text) {

@@ -29,7 +29,7 @@ final class TopicActions {
         TopicSpec spec = TopicSpec.newBuilder().setName(name)
                 .setPartitions(params.integer("partitions", "The number of partitions", 0, 1))
                 .setReplicationFactor(params.integer("replication", "The replication factor", 0, 1))
-                .putAllConfigs(settings(params.exact("configs"))).build();
+                .putAllConfigs(settings(params, "configs")).build();
         return topics.createTopics(CreateTopicsRequest.newBuilder().addTopics(spec).build())
                 .thenApply(created -> Reply.seeOther(TopicPage.link(name).with("done", "created")));
     }
@@ -47,7 +47,7 @@ final class TopicActions {
     CompletableFuture<Reply> alterConfigs(Params params) {
         String name = params.required("name", "the topic's name");
         AlterTopicConfigsRequest.Builder request = AlterTopicConfigsRequest.newBuilder().setTopic(name)
-                .putAllSet(settings(params.exact("set")));
+                .putAllSet(settings(params, "set"));
         Arrays.stream(params.text("delete").split("[,\\s]+")).filter(key -> !key.isEmpty())
                 .forEach(request::addDelete);
         return topics.alterTopicConfigs(request.build())
@@ -72,19 +72,10 @@ final class TopicActions {
                 .thenApply(deleted -> Reply.seeOther(Link.to("/ui/topics").with("done", "deleted").with("topic", name)));
     }
 
-    /** {@code key=value} lines; blank lines are skipped. */
-    static Map<String, String> settings(String lines) {
+    /** The configs of {@code name}'s lines; a key given twice takes its last value. */
+    private static Map<String, String> settings(Params params, String name) {
         Map<String, String> settings = new LinkedHashMap<>();
-        for (String line : lines.split("\\R")) {
-            if (line.isBlank()) {
-                continue;
-            }
-            int equals = line.indexOf('=');
-            if (equals <= 0) {
-                throw new BadInput("'" + line.strip() + "' is not key=value.");
-            }
-            settings.put(line.substring(0, equals).strip(), line.substring(equals + 1).strip());
-        }
+        params.pairs(name, "config").forEach(pair -> settings.put(pair.getKey(), pair.getValue()));
         return settings;
     }
 }
