@@ -197,6 +197,11 @@ public final class BrokerServer implements AutoCloseable {
         return servers.stream().map(KafkaServer::port).toList();
     }
 
+    /** The admin API's services, which the console calls too. */
+    public AdminServer admin() {
+        return adminServer;
+    }
+
     /** The port the admin API is bound to. */
     public int adminPort() {
         return adminServer.port();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.skein.broker.admin.TimeArgument;
 import io.skein.proto.admin.AdminServiceGrpc.AdminServiceBlockingStub;
 import io.skein.proto.admin.BrowseEnd;
 import io.skein.proto.admin.BrowseMessagesRequest;
@@ -16,8 +17,6 @@ import io.skein.proto.admin.TimestampType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -213,18 +212,14 @@ final class MessagesCommand extends AdminCommand {
         return HexFormat.of().formatHex(bytes.getData().toByteArray());
     }
 
-    /** A time as ms since the epoch, or as an ISO-8601 instant or date-time with an offset. */
+    /** A time as {@link TimeArgument} reads it. */
     static final class TimeConverter implements ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
-            if (value.chars().allMatch(Character::isDigit)) {
-                return Long.parseLong(value);
-            }
             try {
-                return OffsetDateTime.parse(value).toInstant().toEpochMilli();
-            } catch (DateTimeParseException e) {
-                throw new TypeConversionException("'" + value + "' is neither ms since the epoch nor an ISO-8601 time "
-                        + "such as 2024-05-01T12:00:00Z");
+                return TimeArgument.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
             }
         }
     }

@@ -111,10 +111,10 @@ final class TopicsCommand {
                 }
                 text.append('\n');
                 Output.Table table = new Output.Table("PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR", "LOG-START",
-                        "LOG-END", "STATUS");
+                        "LOG-END", "SIZE", "STATUS");
                 for (PartitionDescription p : topic.getPartitionsList()) {
                     table.row(p.getPartition(), p.getLeader(), p.getLeaderEpoch(), Output.list(p.getReplicasList()),
-                            Output.list(p.getIsrList()), p.getLogStartOffset(), p.getLogEndOffset(),
+                            Output.list(p.getIsrList()), p.getLogStartOffset(), p.getLogEndOffset(), p.getSizeBytes(),
                             p.getOffline() ? "offline" : p.getUnderReplicated() ? "under-replicated" : "ok");
                 }
                 text.append(table).append('\n');

@@ -76,6 +76,15 @@ public final class HttpServer implements AutoCloseable {
         routes.add(path, handler, methods);
     }
 
+    /**
+     * Answers requests for every path under {@code prefix} (which ends with {@code /}) that has no
+     * route of its own, with {@code handler}, for {@code methods} only; the longest matching prefix
+     * wins. A prefix has one handler.
+     */
+    public void routePrefix(String prefix, Request.Handler handler, String... methods) {
+        routes.addPrefix(prefix, handler, methods);
+    }
+
     /** The port bound (the listener's, or the one chosen for port 0). */
     public int port() {
         return connector.getLocalPort();

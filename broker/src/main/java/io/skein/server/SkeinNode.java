@@ -2,6 +2,7 @@ package io.skein.server;
 
 import io.skein.broker.BrokerServer;
 import io.skein.http.HttpServer;
+import io.skein.server.console.Console;
 import io.skein.server.metrics.NodeMetrics;
 import io.skein.node.Listener;
 import io.skein.node.NodeConfig;
@@ -33,15 +34,17 @@ public final class SkeinNode implements AutoCloseable {
     private final NodeMetrics metrics;
     private final ControllerServer controller;
     private final BrokerServer broker;
+    private final Console console;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private SkeinNode(int nodeId, HttpServer http, NodeMetrics metrics, ControllerServer controller,
-                      BrokerServer broker) {
+                      BrokerServer broker, Console console) {
         this.nodeId = nodeId;
         this.http = http;
         this.metrics = metrics;
         this.controller = controller;
         this.broker = broker;
+        this.console = console;
     }
 
     /**
@@ -70,11 +73,14 @@ public final class SkeinNode implements AutoCloseable {
                 metrics.addController(controller);
             }
             BrokerServer broker = null;
+            Console console = null;
             if (config.hasRole(NodeConfig.Role.BROKER)) {
                 broker = BrokerServer.start(config, clusterId, clock, metrics.brokerMeters());
                 metrics.addBroker(broker, clock);
+                // The console calls the admin API's services: a controller-only node has none.
+                console = Console.serve(http, broker.admin(), clusterId, config.nodeId(), broker.selfAddress());
             }
-            return new SkeinNode(config.nodeId(), http, metrics, controller, broker);
+            return new SkeinNode(config.nodeId(), http, metrics, controller, broker, console);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (controller != null) {
                 controller.close();
@@ -123,6 +129,9 @@ public final class SkeinNode implements AutoCloseable {
         try {
             http.close(); // first, as the admin API: nothing reads the parts while they stop
             metrics.close();
+            if (console != null) {
+                console.close();
+            }
             if (broker != null) {
                 broker.close();
             }

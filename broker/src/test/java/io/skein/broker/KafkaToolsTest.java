@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.skein.testing.ChildJvm;
 import io.skein.testing.KafkaTools;
 import io.skein.testing.TestNode;
@@ -113,6 +115,28 @@ class KafkaToolsTest {
                 "org.apache.kafka.tools.GetOffsetShell", "--topic", "counted"))));
         assertEquals(List.of("counted:0:0"), ChildJvm.printed(succeeded(tool(null,
                 "org.apache.kafka.tools.GetOffsetShell", "--topic", "counted", "--time", "earliest"))));
+    }
+
+    @Test
+    void kafkaLogDirsDescribesEachReplicasSizeInItsLogDir() throws Exception {
+        createAndProduce("sized", 2, "a line of some length ", 40);
+        String printed = succeeded(tool(null, "org.apache.kafka.tools.LogDirsCommand", "--describe",
+                "--broker-list", "1", "--topic-list", "sized"));
+        JsonNode brokers = new ObjectMapper().readTree(printed.substring(printed.indexOf('{'))).get("brokers");
+        assertEquals(1, brokers.size());
+        JsonNode logDir = brokers.get(0).get("logDirs").get(0);
+        assertEquals(node.config().logDirs().get(0).toAbsolutePath().normalize().toString(), logDir.get("logDir").asText());
+        assertEquals("null", logDir.get("error").asText());
+        long sizes = 0;
+        for (JsonNode partition : logDir.get("partitions")) {
+            TopicPartition tp = new TopicPartition("sized", Integer.parseInt(partition.get("partition").asText()
+                    .substring("sized-".length())));
+            assertEquals(node.replica(tp).orElseThrow().size(), partition.get("size").asLong(), tp.toString());
+            assertEquals(0, partition.get("offsetLag").asLong());
+            sizes += partition.get("size").asLong();
+        }
+        assertEquals(2, logDir.get("partitions").size(), "only the topic asked for");
+        assertTrue(sizes > 40 * "a line of some length ".length(), "the records' bytes: " + sizes);
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,6 +60,28 @@ class HttpServerTest {
         assertEquals(405, response.statusCode());
         assertEquals("GET", response.headers().firstValue("Allow").orElseThrow());
         assertEquals(405, send("DELETE", "/hello").statusCode());
+    }
+
+    private void answer(String prefix, String body) {
+        server.routePrefix(prefix, (request, response, callback) -> {
+            Content.Sink.write(response, true, body + " " + Request.getPathInContext(request), callback);
+            return true;
+        }, "GET");
+    }
+
+    @Test
+    void theLongestPrefixAnswersWhatNoExactPathDoes() throws Exception {
+        answer("/ui/", "console");
+        answer("/ui/static/", "assets");
+        assertEquals("console /ui/", send("GET", "/ui/").body());
+        assertEquals("console /ui/topics", send("GET", "/ui/topics").body());
+        assertEquals("assets /ui/static/console.css", send("GET", "/ui/static/console.css").body());
+        assertEquals("console /ui/staticky", send("GET", "/ui/staticky").body());
+        assertEquals("hello", send("GET", "/hello").body(), "an exact path comes first");
+        assertEquals(404, send("GET", "/ui").statusCode(), "a prefix is a folder: /ui is not under /ui/");
+        assertEquals(405, send("POST", "/ui/topics").statusCode());
+        assertThrows(IllegalStateException.class, () -> answer("/ui/", "again"));
+        assertThrows(IllegalArgumentException.class, () -> answer("/ui", "not a folder"));
     }
 
     @Test

@@ -61,6 +61,14 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
         this.messages = new MessageBrowser(context);
     }
 
+    TopicRpcs topics() {
+        return topics;
+    }
+
+    ClusterRpcs cluster() {
+        return cluster;
+    }
+
     GroupRpcs groups() {
         return groups;
     }

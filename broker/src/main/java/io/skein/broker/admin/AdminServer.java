@@ -72,6 +72,16 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
+    /** Topics, their partitions and configs, as the topic RPCs: for the console, which shares the code. */
+    public TopicRpcs topics() {
+        return service.topics();
+    }
+
+    /** Brokers, the quorum and the partitions' states, as the cluster RPCs: for the console, which shares the code. */
+    public ClusterRpcs cluster() {
+        return service.cluster();
+    }
+
     /** Browsing a partition's records, as BrowseMessages does: for the console, which shares the code. */
     public MessageBrowser messages() {
         return service.messages();

@@ -11,20 +11,27 @@ import io.skein.proto.admin.DescribeQuorumResponse;
 import io.skein.proto.admin.QuorumMember;
 import io.skein.proto.controller.DescribeVoterResponse;
 import io.skein.proto.controller.ErrorCode;
+import io.skein.metadata.image.PartitionRegistration;
+import io.skein.metadata.image.TopicImage;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.config.TopicConfig;
 
 /**
  * DescribeCluster and DescribeQuorum. Brokers come from this broker's metadata image; the quorum
  * from each voter itself (asked in parallel, so that one that is down only shows as unreachable)
- * and, for how far behind each voter is, from the leader.
+ * and, for how far behind each voter is, from the leader. Public for the console, which calls the
+ * same code, and also asks for the partitions' states.
  */
-final class ClusterRpcs {
+public final class ClusterRpcs {
     private static final Duration VOTER_TIMEOUT = Duration.ofSeconds(2);
 
     private final AdminContext context;
@@ -33,7 +40,7 @@ final class ClusterRpcs {
         this.context = context;
     }
 
-    CompletableFuture<DescribeClusterResponse> describeCluster() {
+    public CompletableFuture<DescribeClusterResponse> describeCluster() {
         MetadataImage image = context.image();
         return voters().thenApply(voters -> {
             DescribeClusterResponse.Builder response = DescribeClusterResponse.newBuilder()
@@ -54,7 +61,7 @@ final class ClusterRpcs {
         return answer.build();
     }
 
-    CompletableFuture<DescribeQuorumResponse> describeQuorum() {
+    public CompletableFuture<DescribeQuorumResponse> describeQuorum() {
         return voters().thenCompose(voters -> fromLeader(voters).thenApply(leader -> {
             Optional<io.skein.proto.controller.DescribeQuorumResponse> known = leader
                     .filter(l -> l.getError().getCode() == ErrorCode.NONE);
@@ -80,6 +87,42 @@ final class ClusterRpcs {
                     .setId(o.getReplicaId()).setRole("LISTENER").setLag(-1))));
             return response.build();
         }));
+    }
+
+    /**
+     * The partitions that need attention, as this broker's metadata shows them: offline (no live
+     * leader), and of the others those under-replicated (an ISR smaller than the replicas) and under
+     * min ISR (an ISR smaller than the topic's {@code min.insync.replicas}: acks=all writes fail).
+     * From the image alone, so cheap on any number of partitions.
+     */
+    public PartitionStates partitionStates() {
+        MetadataImage image = context.image();
+        List<PartitionStates.Partition> offline = new ArrayList<>();
+        List<PartitionStates.Partition> underReplicated = new ArrayList<>();
+        List<PartitionStates.Partition> underMinIsr = new ArrayList<>();
+        image.topicsById().values().stream().sorted(Comparator.comparing(TopicImage::name)).forEach(topic -> {
+            int minIsr = minIsr(image, topic.name());
+            topic.partitions().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+                PartitionRegistration p = e.getValue();
+                PartitionStates.Partition tp = new PartitionStates.Partition(topic.name(), e.getKey(), p);
+                if (TopicRpcs.offline(image, p)) {
+                    offline.add(tp);
+                    return;
+                }
+                if (p.isr().size() < p.replicas().size()) {
+                    underReplicated.add(tp);
+                }
+                if (p.isr().size() < minIsr) {
+                    underMinIsr.add(tp);
+                }
+            });
+        });
+        return new PartitionStates(offline, underReplicated, underMinIsr);
+    }
+
+    private int minIsr(MetadataImage image, String topic) {
+        return context.configs().topic(image, topic, Set.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG)).stream()
+                .findFirst().map(entry -> Integer.parseInt(entry.value())).orElse(1);
     }
 
     /**

@@ -39,8 +39,8 @@ import org.apache.kafka.common.errors.InvalidRequestException;
 /**
  * The consumer group RPCs, through this broker's Kafka admin client, which asks each group's
  * coordinator; lag comes from the partition leaders' high watermarks, lag in time from the records
- * at the committed offsets ({@link RecordTimes}). Public for the console, which describes groups
- * through the same code.
+ * at the committed offsets ({@link RecordTimes}). Public for the console, which lists, describes and
+ * resets groups through the same code.
  */
 public final class GroupRpcs {
     private final AdminContext context;
@@ -53,7 +53,7 @@ public final class GroupRpcs {
         this.recordTimes = new RecordTimes(context);
     }
 
-    CompletableFuture<ListGroupsResponse> listGroups() {
+    public CompletableFuture<ListGroupsResponse> listGroups() {
         return future(context.kafka().listGroups().all()).thenApply(groups -> {
             ListGroupsResponse.Builder response = ListGroupsResponse.newBuilder();
             groups.stream().sorted(Comparator.comparing(g -> g.groupId())).forEach(g -> response.addGroups(
@@ -169,7 +169,7 @@ public final class GroupRpcs {
         });
     }
 
-    CompletableFuture<ResetGroupOffsetsResponse> resetGroupOffsets(ResetGroupOffsetsRequest request) {
+    public CompletableFuture<ResetGroupOffsetsResponse> resetGroupOffsets(ResetGroupOffsetsRequest request) {
         String groupId = request.getGroupId();
         if (request.getTargetCase() == ResetGroupOffsetsRequest.TargetCase.TARGET_NOT_SET) {
             throw new InvalidRequestException("Choose where to reset to: earliest, latest, an offset, a timestamp "

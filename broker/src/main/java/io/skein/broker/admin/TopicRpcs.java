@@ -45,14 +45,19 @@ import io.skein.proto.controller.PartitionCount;
 import io.skein.proto.controller.TopicResult;
 import io.skein.proto.metadata.ConfigResourceType;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.DescribeLogDirsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.common.KafkaFuture;
@@ -67,15 +72,19 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * leaders. Changes go to the active controller (creation, deletion and new partitions as this
  * broker's Kafka API makes them, so with Kafka's errors), and each answers once this broker's
  * metadata has reached the offset the change committed at: a client reads its own writes here.
+ * Public for the console, which calls the same code.
  */
-final class TopicRpcs {
+public final class TopicRpcs {
+    /** How long sizes wait for a leader's answer: a page shows "unknown" rather than wait longer. */
+    private static final int SIZES_WITHIN_MS = 5_000;
+
     private final AdminContext context;
 
     TopicRpcs(AdminContext context) {
         this.context = context;
     }
 
-    CompletableFuture<CreateTopicsResponse> createTopics(CreateTopicsRequest request) {
+    public CompletableFuture<CreateTopicsResponse> createTopics(CreateTopicsRequest request) {
         if (request.getTopicsCount() == 0) {
             throw new InvalidRequestException("Name at least one topic to create");
         }
@@ -129,7 +138,7 @@ final class TopicRpcs {
         results.forEach(ControllerRequests::throwIfFailed);
     }
 
-    CompletableFuture<DeleteTopicsResponse> deleteTopics(DeleteTopicsRequest request) {
+    public CompletableFuture<DeleteTopicsResponse> deleteTopics(DeleteTopicsRequest request) {
         if (request.getNamesCount() == 0) {
             throw new InvalidRequestException("Name at least one topic to delete");
         }
@@ -141,10 +150,15 @@ final class TopicRpcs {
         }).thenApply(shown -> DeleteTopicsResponse.newBuilder().addAllNames(request.getNamesList()).build());
     }
 
-    ListTopicsResponse listTopics(ListTopicsRequest request) {
+    public ListTopicsResponse listTopics(ListTopicsRequest request) {
         ListTopicsResponse.Builder response = ListTopicsResponse.newBuilder();
         topics(context.image(), List.of(), request.getIncludeInternal()).forEach(t -> response.addTopics(summary(t)));
         return response.build();
+    }
+
+    /** The topic as this broker's metadata shows it; UNKNOWN_TOPIC_OR_PARTITION if there is none. */
+    public TopicSummary summary(String name) {
+        return summary(AdminContext.existing(context.image(), name));
     }
 
     private static List<TopicImage> topics(MetadataImage image, List<String> names, boolean includeInternal) {
@@ -164,32 +178,43 @@ final class TopicRpcs {
                 .setInternal(TopicImage.isInternal(topic.name())).build();
     }
 
-    CompletableFuture<DescribeTopicsResponse> describeTopics(DescribeTopicsRequest request) {
+    public CompletableFuture<DescribeTopicsResponse> describeTopics(DescribeTopicsRequest request) {
         MetadataImage image = context.image();
         List<TopicImage> topics = topics(image, request.getNamesList(), request.getIncludeInternal());
+        if (request.getPartitionsCount() > 0 && request.getNamesCount() != 1) {
+            throw new InvalidRequestException("Name one topic to describe some of its partitions");
+        }
+        Map<TopicImage, List<Integer>> described = new LinkedHashMap<>();
         List<TopicPartition> partitions = new ArrayList<>();
-        topics.forEach(topic -> topic.partitions().keySet()
-                .forEach(id -> partitions.add(new TopicPartition(topic.name(), id))));
+        for (TopicImage topic : topics) {
+            described.put(topic, partitions(topic, request.getPartitionsList()));
+            described.get(topic).forEach(id -> partitions.add(new TopicPartition(topic.name(), id)));
+        }
         CompletableFuture<Map<TopicPartition, Long>> starts = offsets(partitions, OffsetSpec.earliest());
         CompletableFuture<Map<TopicPartition, Long>> ends = offsets(partitions, OffsetSpec.latest());
-        return starts.thenCombine(ends, (start, end) -> {
+        CompletableFuture<Map<TopicPartition, Long>> sizes = sizes(partitions);
+        return CompletableFuture.allOf(starts, ends, sizes).thenApply(all -> {
+            Map<TopicPartition, Long> start = starts.join();
+            Map<TopicPartition, Long> end = ends.join();
+            Map<TopicPartition, Long> size = sizes.join();
             DescribeTopicsResponse.Builder response = DescribeTopicsResponse.newBuilder();
-            for (TopicImage topic : topics) {
+            described.forEach((topic, ids) -> {
                 TopicDescription.Builder description = TopicDescription.newBuilder().setName(topic.name())
                         .setTopicId(topic.id().toString()).setInternal(TopicImage.isInternal(topic.name()))
                         .putAllConfigs(image.configs(new ConfigResource(ConfigResourceType.TOPIC, topic.name())));
-                topic.partitions().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-                    PartitionRegistration p = e.getValue();
-                    TopicPartition tp = new TopicPartition(topic.name(), e.getKey());
-                    description.addPartitions(PartitionDescription.newBuilder().setPartition(e.getKey())
+                ids.forEach(id -> {
+                    PartitionRegistration p = topic.partition(id);
+                    TopicPartition tp = new TopicPartition(topic.name(), id);
+                    description.addPartitions(PartitionDescription.newBuilder().setPartition(id)
                             .setLeader(p.leader()).setLeaderEpoch(p.leaderEpoch())
                             .addAllReplicas(p.replicas()).addAllIsr(p.isr())
                             .setOffline(offline(image, p)).setUnderReplicated(p.isr().size() < p.replicas().size())
                             .setLogStartOffset(start.getOrDefault(tp, -1L))
-                            .setLogEndOffset(end.getOrDefault(tp, -1L)));
+                            .setLogEndOffset(end.getOrDefault(tp, -1L))
+                            .setSizeBytes(size.getOrDefault(tp, -1L)));
                 });
                 response.addTopics(description);
-            }
+            });
             return response.build();
         });
     }
@@ -233,7 +258,43 @@ final class TopicRpcs {
         });
     }
 
-    CompletableFuture<CreatePartitionsResponse> createPartitions(CreatePartitionsRequest request) {
+    /**
+     * The size on disk of each partition's leader replica, as the leaders answer DescribeLogDirs (as
+     * {@code kafka-log-dirs} asks them), in parallel. Partitions without a live leader are not asked
+     * about, and those of a leader that does not answer within {@link #SIZES_WITHIN_MS} are left out.
+     */
+    public CompletableFuture<Map<TopicPartition, Long>> sizes(Collection<TopicPartition> partitions) {
+        MetadataImage image = context.image();
+        Map<Integer, Set<TopicPartition>> byLeader = new HashMap<>();
+        partitions.stream().filter(tp -> online(image, tp)).forEach(tp -> byLeader
+                .computeIfAbsent(image.topic(tp.topic()).partition(tp.partition()).leader(), id -> new HashSet<>())
+                .add(tp));
+        if (byLeader.isEmpty()) {
+            return CompletableFuture.completedFuture(Map.of());
+        }
+        Map<Integer, KafkaFuture<Map<String, LogDirDescription>>> answers = context.kafka()
+                .describeLogDirs(byLeader.keySet(), new DescribeLogDirsOptions().timeoutMs(SIZES_WITHIN_MS))
+                .descriptions();
+        List<CompletableFuture<Map<TopicPartition, Long>>> each = new ArrayList<>();
+        answers.forEach((leader, answer) -> each.add(future(answer).handle((dirs, failure) -> {
+            Map<TopicPartition, Long> sizes = new HashMap<>();
+            if (failure == null) {
+                dirs.values().forEach(dir -> dir.replicaInfos().forEach((tp, replica) -> {
+                    if (byLeader.get(leader).contains(tp) && !replica.isFuture()) {
+                        sizes.put(tp, replica.size());
+                    }
+                }));
+            }
+            return sizes;
+        })));
+        return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Map<TopicPartition, Long> sizes = new HashMap<>();
+            each.forEach(answer -> sizes.putAll(answer.join()));
+            return sizes;
+        });
+    }
+
+    public CompletableFuture<CreatePartitionsResponse> createPartitions(CreatePartitionsRequest request) {
         AdminContext.existing(context.image(), request.getTopic());
         PartitionCount count = PartitionCount.newBuilder().setName(request.getTopic())
                 .setCount(request.getPartitions()).build();
@@ -246,7 +307,7 @@ final class TopicRpcs {
                         .setTopic(summary(AdminContext.existing(image, request.getTopic()))).build());
     }
 
-    CompletableFuture<AlterTopicConfigsResponse> alterTopicConfigs(AlterTopicConfigsRequest request) {
+    public CompletableFuture<AlterTopicConfigsResponse> alterTopicConfigs(AlterTopicConfigsRequest request) {
         ConfigResource resource = new ConfigResource(ConfigResourceType.TOPIC, request.getTopic());
         AdminContext.existing(context.image(), request.getTopic());
         AlterConfigsRequest.Builder changes = AlterConfigsRequest.newBuilder().setValidateOnly(request.getValidateOnly());
@@ -272,7 +333,7 @@ final class TopicRpcs {
     }
 
     /** From this broker's image, as its Kafka API's DescribeConfigs answers: what this client wrote, it reads. */
-    DescribeTopicConfigsResponse describeTopicConfigs(DescribeTopicConfigsRequest request) {
+    public DescribeTopicConfigsResponse describeTopicConfigs(DescribeTopicConfigsRequest request) {
         MetadataImage image = context.image();
         AdminContext.existing(image, request.getTopic());
         DescribeTopicConfigsResponse.Builder response = DescribeTopicConfigsResponse.newBuilder();

@@ -50,6 +50,7 @@ public final class KafkaApis implements RequestHandler {
         apis.put(ApiKeys.CREATE_PARTITIONS, topicApis::createPartitions);
         apis.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterApi(cluster));
         apis.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsApi(cluster, configs));
+        apis.put(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsApi(replicaManager, config.logDirs()));
         apis.put(ApiKeys.FIND_COORDINATOR, new FindCoordinatorApi(cluster, topicAdmin, groupCoordinator.config(),
                 transactionCoordinator.config()));
         GroupApis groups = new GroupApis(cluster, groupCoordinator);

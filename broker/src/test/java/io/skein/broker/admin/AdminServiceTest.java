@@ -164,8 +164,16 @@ class AdminServiceTest {
             assertFalse(p.getUnderReplicated());
             assertEquals(0, p.getLogStartOffset());
             records += p.getLogEndOffset();
+            int leader = p.getLeader();
+            assertEquals(cluster.node(leader).replica(new TopicPartition("orders", p.getPartition())).orElseThrow().size(),
+                    p.getSizeBytes(), "the leader's replica, as it answers DescribeLogDirs");
         }
         assertEquals(30, records);
+        PartitionDescription second = admin().describeTopics(DescribeTopicsRequest.newBuilder().addNames("orders")
+                .addPartitions(1).build()).getTopics(0).getPartitions(0);
+        assertEquals(orders.getPartitions(1), second, "one partition of a topic, as described with all");
+        assertFails(Status.Code.NOT_FOUND, "UNKNOWN_TOPIC_OR_PARTITION", () -> admin().describeTopics(
+                DescribeTopicsRequest.newBuilder().addNames("orders").addPartitions(3).build()));
 
         List<String> listed = admin().listTopics(ListTopicsRequest.getDefaultInstance()).getTopicsList().stream()
                 .map(TopicSummary::getName).toList();

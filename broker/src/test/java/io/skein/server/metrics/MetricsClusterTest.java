@@ -249,7 +249,7 @@ class MetricsClusterTest {
         HttpResponse<String> text = Scrape.get(port, "/metrics", null);
         assertTrue(text.headers().firstValue("Content-Type").orElseThrow().startsWith("text/plain; version=0.0.4"));
         assertEquals(404, Scrape.get(port, "/metrics/extra", null).statusCode());
-        assertEquals(404, Scrape.get(port, "/", null).statusCode());
+        assertEquals(404, Scrape.get(port, "/nothing-here", null).statusCode());
         HttpResponse<String> post = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + port + "/metrics")).POST(HttpRequest.BodyPublishers.ofString("x"))
                 .build(), HttpResponse.BodyHandlers.ofString());

@@ -1,12 +1,10 @@
 package io.skein.server.metrics;
 
-import java.io.File;
+import io.skein.testing.Executables;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
@@ -26,7 +24,7 @@ final class Promtool {
     }
 
     static Verdict checkMetrics(String exposition) throws IOException, InterruptedException {
-        Path promtool = find().orElseGet(() -> {
+        Path promtool = Executables.onPath("promtool").orElseGet(() -> {
             String why = "promtool is not on the PATH: install Debian's prometheus package (apt-get install -y "
                     + "prometheus) to lint the metrics";
             if (Boolean.getBoolean(REQUIRED)) {
@@ -45,15 +43,5 @@ final class Promtool {
             throw new AssertionError("promtool did not finish within 60 s");
         }
         return new Verdict(process.exitValue(), output);
-    }
-
-    private static Optional<Path> find() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path candidate = Path.of(dir, "promtool");
-            if (Files.isExecutable(candidate)) {
-                return Optional.of(candidate);
-            }
-        }
-        return Optional.empty();
     }
 }

@@ -1,0 +1,109 @@
+package io.skein.server.console;
+
+import io.skein.broker.admin.ClusterRpcs;
+import io.skein.broker.admin.PartitionStates;
+import io.skein.broker.admin.TopicRpcs;
+import io.skein.proto.admin.Broker;
+import io.skein.proto.admin.DescribeClusterResponse;
+import io.skein.proto.admin.DescribeQuorumResponse;
+import io.skein.proto.admin.ListTopicsRequest;
+import io.skein.proto.admin.ListTopicsResponse;
+import io.skein.proto.admin.QuorumMember;
+import io.skein.proto.admin.TopicSummary;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The cluster at a glance: its brokers and their states, the active controller, the metadata
+ * quorum's voters and how far each is behind, and how many partitions need attention, each count
+ * linking to its list.
+ */
+final class OverviewPage {
+    private final Layout layout;
+    private final ClusterRpcs cluster;
+    private final TopicRpcs topics;
+
+    OverviewPage(Layout layout, ClusterRpcs cluster, TopicRpcs topics) {
+        this.layout = layout;
+        this.cluster = cluster;
+        this.topics = topics;
+    }
+
+    CompletableFuture<Reply> answer(Params params) {
+        PartitionStates states = cluster.partitionStates();
+        ListTopicsResponse all = topics.listTopics(ListTopicsRequest.newBuilder().setIncludeInternal(true).build());
+        return cluster.describeCluster().thenCombine(cluster.describeQuorum(), (brokers, quorum) ->
+                Reply.page(layout.page("Overview", Layout.Section.OVERVIEW, null, html -> {
+                    summary(html, brokers, all);
+                    health(html, states);
+                    brokers(html, brokers);
+                    quorum(html, quorum);
+                })));
+    }
+
+    private static void summary(Html html, DescribeClusterResponse brokers, ListTopicsResponse all) {
+        long partitions = all.getTopicsList().stream().mapToLong(TopicSummary::getPartitions).sum();
+        html.raw("<dl class=\"facts\">")
+                .element("dt", "Active controller").raw("<dd id=\"active-controller\">")
+                .text(brokers.getActiveController() < 0 ? "none elected" : "node " + brokers.getActiveController())
+                .raw("</dd>").element("dt", "Topics").raw("<dd>").link("/ui/topics", Format.count(all.getTopicsCount()))
+                .raw("</dd>").element("dt", "Partitions").element("dd", Format.count(partitions))
+                .raw("</dl>");
+    }
+
+    private static void health(Html html, PartitionStates states) {
+        html.element("h2", "Partitions needing attention").raw("<ul class=\"tiles\">");
+        tile(html, PartitionsPage.State.OFFLINE, states.offline().size());
+        tile(html, PartitionsPage.State.UNDER_REPLICATED, states.underReplicated().size());
+        tile(html, PartitionsPage.State.UNDER_MIN_ISR, states.underMinIsr().size());
+        html.raw("</ul>");
+    }
+
+    private static void tile(Html html, PartitionsPage.State state, int count) {
+        html.raw(count == 0 ? "<li class=\"ok\">" : "<li class=\"bad\">")
+                .raw("<a id=\"").text(state.param + "-count").raw("\" href=\"")
+                .text(Link.to("/ui/partitions").with("state", state.param)).raw("\"><span class=\"count\">")
+                .text(Format.count(count)).raw("</span> ").text(state.title.toLowerCase(Locale.ROOT)).raw("</a></li>");
+    }
+
+    private static void brokers(Html html, DescribeClusterResponse cluster) {
+        html.element("h2", "Brokers").raw("<table id=\"brokers\"><thead><tr><th>Id</th><th>Endpoint</th><th>Rack</th>")
+                .raw("<th>State</th></tr></thead><tbody>");
+        for (Broker broker : cluster.getBrokersList()) {
+            String state = switch (broker.getState()) {
+                case UNFENCED -> "unfenced";
+                case FENCED -> "fenced";
+                case SHUTTING_DOWN -> "shutting down";
+                case UNRECOGNIZED -> "unknown";
+            };
+            html.raw("<tr id=\"broker-").text(broker.getId()).raw("\">").element("td class=\"num\"", broker.getId())
+                    .element("td", broker.getHost() + ":" + broker.getPort())
+                    .element("td", broker.getRack().isEmpty() ? "—" : broker.getRack())
+                    .raw("<td class=\"state ").text(broker.getState() == io.skein.proto.admin.BrokerState.UNFENCED
+                            ? "good" : "bad").raw("\">").text(state).raw("</td></tr>");
+        }
+        html.raw("</tbody></table>");
+    }
+
+    private static void quorum(Html html, DescribeQuorumResponse quorum) {
+        html.element("h2", "Metadata quorum").raw("<dl class=\"facts\">").element("dt", "Leader")
+                .element("dd", quorum.getLeaderId() < 0 ? "none elected" : "node " + quorum.getLeaderId())
+                .element("dt", "Term").element("dd", quorum.getTerm())
+                .element("dt", "Commit index").element("dd", quorum.getCommitIndex()).raw("</dl>")
+                .raw("<table id=\"voters\"><thead><tr><th>Voter</th><th>Address</th><th>Role</th><th>Term</th>")
+                .raw("<th>Commit index</th><th>Applied index</th><th>Lag</th></tr></thead><tbody>");
+        for (QuorumMember voter : quorum.getVotersList()) {
+            boolean reachable = !voter.getRole().equals("UNREACHABLE");
+            html.raw("<tr id=\"voter-").text(voter.getId()).raw("\">").element("td class=\"num\"", voter.getId())
+                    .element("td", voter.getHost() + ":" + voter.getPort())
+                    .raw(reachable ? "<td class=\"state good\">" : "<td class=\"state bad\">")
+                    .text(voter.getRole().toLowerCase(Locale.ROOT)).raw("</td>")
+                    .element("td class=\"num\"", reachable ? voter.getTerm() : "—")
+                    .element("td class=\"num\"", reachable ? voter.getCommitIndex() : "—")
+                    .element("td class=\"num\"", reachable ? voter.getAppliedIndex() : "—")
+                    .element("td class=\"num\"", voter.getLag() < 0 ? "unknown" : voter.getLag() + " entries")
+                    .raw("</tr>");
+        }
+        html.raw("</tbody></table>");
+    }
+}

@@ -1,0 +1,54 @@
+package io.skein.server.console;
+
+import io.skein.testing.Executables;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/**
+ * Debian's {@code chromium}, headless, driven through its {@code chromedriver} (both installed by
+ * {@code .ci/run}); Selenium is handed both, so it never looks for or downloads a browser of its
+ * own. Where they are missing the browser tests are skipped, saying how to get them; with
+ * {@code -Dskein.browser.required=true} (CI) they fail instead.
+ */
+final class Browser {
+    static final String REQUIRED = "skein.browser.required";
+    /** Where screenshots go: the module's target, kept by CI as test artifacts. */
+    static final Path SCREENSHOTS = Path.of("target", "console-screenshots");
+
+    private Browser() {
+    }
+
+    static ChromeDriver start() {
+        Optional<Path> chromium = Executables.onPath("chromium", "chromium-browser");
+        Optional<Path> driver = Executables.onPath("chromedriver");
+        if (chromium.isEmpty() || driver.isEmpty()) {
+            String why = "chromium and chromedriver are not on the PATH: install Debian's chromium and chromium-driver "
+                    + "(apt-get install -y --no-install-recommends chromium chromium-driver) to test the console in a browser";
+            if (Boolean.getBoolean(REQUIRED)) {
+                throw new AssertionError(why + " (" + REQUIRED + "=true)");
+            }
+            Assumptions.abort(why);
+        }
+        ChromeOptions options = new ChromeOptions().setBinary(chromium.get().toFile())
+                .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                        "--window-size=1280,1400", "--lang=en-US");
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.get().toFile())
+                .usingAnyFreePort().build();
+        return new ChromeDriver(service, options);
+    }
+
+    /** Saves what the browser shows as {@code target/console-screenshots/NAME.png}. */
+    static Path screenshot(ChromeDriver browser, String name) throws IOException {
+        Files.createDirectories(SCREENSHOTS);
+        Path file = SCREENSHOTS.resolve(name + ".png");
+        Files.write(file, browser.getScreenshotAs(OutputType.BYTES));
+        return file;
+    }
+}
