@@ -78,12 +78,16 @@ public final class RequestMetrics {
     }
 
     private void record(int name, short version, double ms) {
-        CounterDataPoint count = counts[name].get(version);
-        if (count == null) { // two first requests at once both ask: the counter keeps one series per labels
-            count = requests.labelValues(names[name], Short.toString(version));
-            counts[name].set(version, count);
+        // A version no Kafka release knows (a bad or newer client, answered UNSUPPORTED_VERSION) is timed
+        // but not counted: a series per version a client makes up would let it grow the scrape at will.
+        if (version >= 0 && version < counts[name].length()) {
+            CounterDataPoint count = counts[name].get(version);
+            if (count == null) { // two first requests at once both ask: the counter keeps one series per labels
+                count = requests.labelValues(names[name], Short.toString(version));
+                counts[name].set(version, count);
+            }
+            count.inc();
         }
-        count.inc();
         DistributionDataPoint time = times.get(name);
         if (time == null) {
             time = totalTime.labelValues(names[name]);
