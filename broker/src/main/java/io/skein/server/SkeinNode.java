@@ -71,7 +71,7 @@ public final class SkeinNode implements AutoCloseable {
             }
             BrokerServer broker = null;
             if (config.hasRole(NodeConfig.Role.BROKER)) {
-                broker = BrokerServer.start(config, clusterId, clock, metrics.brokerMeters());
+                broker = BrokerServer.start(config, clusterId, clock, metrics.brokerMeters(), http.address());
                 metrics.addBroker(broker, clock);
             }
             return new SkeinNode(config.nodeId(), http, metrics, controller, broker);
