@@ -42,6 +42,7 @@ import io.skein.proto.admin.ListTransactionsRequest;
 import io.skein.proto.admin.ListTransactionsResponse;
 import io.skein.proto.admin.ResetGroupOffsetsRequest;
 import io.skein.proto.admin.ResetGroupOffsetsResponse;
+import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
@@ -52,17 +53,23 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
     private final GroupRpcs groups;
     private final TransactionRpcs transactions;
     private final MessageBrowser messages;
+    private final GroupLag lag;
 
     AdminRpcService(AdminContext context) {
         this.topics = new TopicRpcs(context);
         this.cluster = new ClusterRpcs(context);
-        this.groups = new GroupRpcs(context, topics);
+        this.lag = new GroupLag(topics, new RecordTimes(context), Clock.systemUTC());
+        this.groups = new GroupRpcs(context, topics, lag);
         this.transactions = new TransactionRpcs(context);
         this.messages = new MessageBrowser(context);
     }
 
     GroupRpcs groups() {
         return groups;
+    }
+
+    GroupLag lag() {
+        return lag;
     }
 
     MessageBrowser messages() {

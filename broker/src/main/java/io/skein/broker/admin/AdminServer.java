@@ -82,6 +82,11 @@ public final class AdminServer implements AutoCloseable {
         return service.groups();
     }
 
+    /** Consumer group lag, as DescribeGroups gives it: for the node's metrics and history, which share the code. */
+    public GroupLag lag() {
+        return service.lag();
+    }
+
     public int port() {
         return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
     }
