@@ -2,6 +2,7 @@ package io.skein.server;
 
 import io.skein.broker.BrokerServer;
 import io.skein.http.HttpServer;
+import io.skein.server.history.History;
 import io.skein.server.metrics.NodeMetrics;
 import io.skein.node.Listener;
 import io.skein.node.NodeConfig;
@@ -30,18 +31,17 @@ public final class SkeinNode implements AutoCloseable {
 
     private final int nodeId;
     private final HttpServer http;
-    private final NodeMetrics metrics;
     private final ControllerServer controller;
     private final BrokerServer broker;
+    private final History history;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private SkeinNode(int nodeId, HttpServer http, NodeMetrics metrics, ControllerServer controller,
-                      BrokerServer broker) {
+    private SkeinNode(int nodeId, HttpServer http, ControllerServer controller, BrokerServer broker, History history) {
         this.nodeId = nodeId;
         this.http = http;
-        this.metrics = metrics;
         this.controller = controller;
         this.broker = broker;
+        this.history = history;
     }
 
     /**
@@ -57,8 +57,10 @@ public final class SkeinNode implements AutoCloseable {
         // First: a taken port fails the node before it joins the cluster.
         HttpServer http = HttpServer.start(config.httpListener());
         log.info("Node {} serves HTTP on {}:{}", config.nodeId(), config.httpListener().host(), http.port());
-        NodeMetrics metrics = new NodeMetrics(http, config.nodeId());
+        NodeMetrics metrics = new NodeMetrics(http);
         ControllerServer controller = null;
+        BrokerServer broker = null;
+        History history = null;
         try {
             if (config.hasRole(NodeConfig.Role.CONTROLLER)) {
                 Listener listener = config.controllerListener().orElseThrow();
@@ -69,18 +71,24 @@ public final class SkeinNode implements AutoCloseable {
                 log.info("Controller {} of cluster {} is a voter of {}", config.nodeId(), clusterId, config.voters());
                 metrics.addController(controller);
             }
-            BrokerServer broker = null;
             if (config.hasRole(NodeConfig.Role.BROKER)) {
                 broker = BrokerServer.start(config, clusterId, clock, metrics.brokerMeters(), http.address());
-                metrics.addBroker(broker, clock);
+                history = History.start(config.nodeId(), config.historySampleIntervalMs(), http, metrics.registry(),
+                        broker, clock);
+                metrics.addBroker(broker, history::latestGroupLag);
             }
-            return new SkeinNode(config.nodeId(), http, metrics, controller, broker);
+            return new SkeinNode(config.nodeId(), http, controller, broker, history);
         } catch (IOException | InterruptedException | RuntimeException e) {
+            if (history != null) {
+                history.close();
+            }
+            if (broker != null) {
+                broker.close();
+            }
             if (controller != null) {
                 controller.close();
             }
             http.close();
-            metrics.close();
             throw e;
         }
     }
@@ -122,7 +130,9 @@ public final class SkeinNode implements AutoCloseable {
         log.info("Node {} is stopping", nodeId);
         try {
             http.close(); // first, as the admin API: nothing reads the parts while they stop
-            metrics.close();
+            if (history != null) {
+                history.close();
+            }
             if (broker != null) {
                 broker.close();
             }

@@ -89,6 +89,11 @@ public final class AdminServer implements AutoCloseable {
         return service.lag();
     }
 
+    /** Serves the node's history through the history RPCs, which answer BROKER_NOT_AVAILABLE until then. */
+    public void serveHistory(HistoryRpcs history) {
+        service.serveHistory(history);
+    }
+
     public int port() {
         return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
     }
