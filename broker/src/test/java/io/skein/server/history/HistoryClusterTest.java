@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.skein.cli.CliRun;
 import io.skein.node.NodeConfig;
 import io.skein.proto.admin.AdminServiceGrpc;
 import io.skein.proto.admin.GetHistoryRequest;
@@ -59,7 +60,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The history of a real three-node cluster under real Kafka clients, read as the console and
- * the admin API read it: rates that add up to what the clients sent and to what {@code /metrics}
+ * {@code skein top} read it: rates that add up to what the clients sent and to what {@code /metrics}
  * counted over the same window, a group's lag falling to 0 as a consumer catches up, the timeline of a
  * node's stop and return, and the cluster-wide view naming a stopped node as missing. Samples every
  * 500 ms; every wait is for a condition, with a deadline.
@@ -227,13 +228,16 @@ class HistoryClusterTest {
 
     /**
      * A node stopped and started again: the timeline shows its partition's leader elected elsewhere,
-     * its replicas leaving and rejoining ISRs and its fencing, and the cluster's figures name it missing.
+     * its replicas leaving and rejoining ISRs and its fencing, the cluster's figures name it missing,
+     * and {@code skein top} shows the unhealthy partitions, the missing node and the laggiest group.
      */
     @Test
     @Order(3)
-    void aStoppedNodeShowsInTheTimelineAndTheViews() throws Exception {
+    void aStoppedNodeShowsInTheTimelineTheViewsAndTop() throws Exception {
         String topic = "elected";
         createTopic(topic, 1);
+        commitAtZero("stalled");
+        awaitGroup("stalled", h -> last(h, "lag") != null && last(h, "lag") == RECORDS);
         int stopped = cluster.node(1).image().topic(topic).partition(0).leader();
         int survivor = stopped == 1 ? 2 : 1;
         stoppedOnce = stopped;
@@ -260,6 +264,21 @@ class HistoryClusterTest {
         assertEquals(1, view.get("missing").size());
         assertEquals(stopped, view.get("missing").get(0).get("nodeId").asInt());
         assertTrue(view.get("missing").get(0).get("reason").asText().startsWith("cannot connect to"), view.toString());
+
+        // The group's coordinator may have been the stopped node: wait for the one taking over to sample it.
+        await("the stalled group sampled", () -> get(survivor, "/api/overview"),
+                o -> has(o.get("groups"), g -> g.get("groupId").asText().equals("stalled") && g.get("lag").asLong() == RECORDS));
+        CliRun top = CliRun.skein("top", "--once", "--admin=" + cluster.node(survivor).adminAddress());
+        assertEquals(0, top.exitCode(), top.err());
+        String out = top.out();
+        assertFalse(out.contains("\u001b["), "one frame, no terminal codes");
+        assertTrue(out.contains("Missing: broker " + stopped + ": cannot connect to"), out);
+        assertTrue(out.matches("(?s).*\\nbytes_in +\\S+ +\\S+ +\\S+ +bytes/s\\n.*"), out);
+        assertTrue(out.matches("(?s).*\\nunder_replicated +[\\d,-]+ .*"), out);
+        assertTrue(out.matches("(?s).*\\n" + stopped + " +127\\.0\\.0\\.1 +\\d+ +(FENCED|SHUTTING_DOWN)\\n.*"), out);
+        assertTrue(out.matches("(?s).*\\n" + topic + " +0 +\\d +[\\d,]+ +[\\d,]+ +under-replicated\\n.*"), out);
+        assertTrue(out.matches("(?s).*Groups furthest behind:\\nGROUP +LAG +LAG-SECONDS +CONSUMED/S +COORDINATOR\\n"
+                + "stalled +" + RECORDS + " +\\d+\\.\\d{3} .*"), "the stalled group first: " + out);
 
         long restartedAt = System.currentTimeMillis();
         cluster.node(stopped).start();
