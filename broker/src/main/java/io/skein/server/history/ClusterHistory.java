@@ -61,8 +61,8 @@ public final class ClusterHistory {
      * INVALID_REQUEST for an unknown series or broker.
      */
     public CompletableFuture<HistoryView> history(long sinceMs, List<String> series, Integer onlyNode) {
-        List<NodeSeries> wanted = NodeSeries.named(series);
-        List<String> labels = wanted.stream().map(NodeSeries::label).toList();
+        List<Series> wanted = Series.named(series);
+        List<String> labels = wanted.stream().map(Series::label).toList();
         if (onlyNode != null && image.get().broker(onlyNode) == null) {
             throw new InvalidRequestException("No broker " + onlyNode + " is registered");
         }
@@ -82,7 +82,7 @@ public final class ClusterHistory {
                         : " (brokers " + gathered.missing().stream().map(MissingNode::nodeId).toList()
                         + " did not answer)"));
             }
-            return merge(gathered, NodeAnswer::group, List.of(GroupSeries.values()));
+            return merge(gathered, NodeAnswer::group, Series.of(Series.Kind.GROUP));
         });
     }
 
@@ -123,7 +123,7 @@ public final class ClusterHistory {
                     .limit(groupLimit).toList();
             List<PartitionHealth> unhealthy = ClusterHealth.unhealthy(metadata);
             int offline = (int) unhealthy.stream().filter(PartitionHealth::offline).count();
-            return new Overview(merge(gathered, NodeAnswer::history, List.of(NodeSeries.values())), brokers(metadata),
+            return new Overview(merge(gathered, NodeAnswer::history, Series.of(Series.Kind.BROKER)), brokers(metadata),
                     unhealthy.size() - offline, offline, unhealthy.stream().limit(partitionLimit).toList(), laggiest);
         });
     }
@@ -183,11 +183,11 @@ public final class ClusterHistory {
 
     /**
      * The brokers' views of one kind as one: every sample time any has, and per series at each time
-     * the sum or the largest ({@link SeriesSpec#summed()}) of the brokers' values there, null if none
+     * the sum or the largest ({@link Series#summed()}) of the brokers' values there, null if none
      * has one. Views are those of the answers that hold one.
      */
     private HistoryView merge(Gathered gathered, Function<NodeAnswer, HistoryView> part,
-                              List<? extends SeriesSpec> wanted) {
+                              List<Series> wanted) {
         List<HistoryView> views = gathered.answers().stream().map(part).filter(Objects::nonNull).toList();
         TreeSet<Long> times = new TreeSet<>();
         views.forEach(view -> times.addAll(view.timestamps()));
@@ -197,7 +197,7 @@ public final class ClusterHistory {
             index.put(timestamps.get(i), i);
         }
         List<SeriesValues> series = new ArrayList<>();
-        for (SeriesSpec spec : wanted) {
+        for (Series spec : wanted) {
             Double[] values = new Double[timestamps.size()];
             for (HistoryView view : views) {
                 view.series().stream().filter(s -> s.name().equals(spec.label())).findFirst().ifPresent(s -> {

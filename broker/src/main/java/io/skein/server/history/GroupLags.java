@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Samples the lag of the groups this broker coordinates ({@link GroupSeries}), with {@link GroupLag}:
+ * Samples the lag of the groups this broker coordinates ({@link Series.Kind#GROUP}), with {@link GroupLag}:
  * committed offsets from the broker's own group shards, ends and record times from the partitions'
  * leaders. Keeps each group's ring (at most {@link #MAX_GROUPS}; a group's ring goes once its newest
  * sample has left the window) and the latest lag of every partition, which {@code /metrics} serves.
@@ -76,10 +76,10 @@ final class GroupLags {
             boolean anyKnown = partitions.values().stream().anyMatch(p -> p.lag() >= 0);
             long lagMs = partitions.values().stream().mapToLong(PartitionLag::lagMs).max().orElse(-1);
             double rate = consumeRate(group, committed.get(group), time);
-            double[] sample = new double[GroupSeries.values().length];
-            sample[GroupSeries.LAG.ordinal()] = anyKnown ? records : Double.NaN;
-            sample[GroupSeries.LAG_SECONDS.ordinal()] = lagMs >= 0 ? lagMs / 1000.0 : Double.NaN;
-            sample[GroupSeries.CONSUME_RATE.ordinal()] = rate;
+            double[] sample = new double[Series.of(Series.Kind.GROUP).size()];
+            sample[Series.LAG.index()] = anyKnown ? records : Double.NaN;
+            sample[Series.LAG_SECONDS.index()] = lagMs >= 0 ? lagMs / 1000.0 : Double.NaN;
+            sample[Series.CONSUME_RATE.index()] = rate;
             SampleRing ring = ring(group);
             if (ring != null) {
                 ring.add(time, sample);
@@ -110,7 +110,7 @@ final class GroupLags {
     private SampleRing ring(String group) {
         SampleRing ring = rings.get(group);
         if (ring == null && rings.size() < MAX_GROUPS) {
-            ring = new SampleRing(capacity, GroupSeries.values().length);
+            ring = new SampleRing(capacity, Series.of(Series.Kind.GROUP).size());
             rings.put(group, ring);
         } else if (ring == null && !warnedFull) {
             warnedFull = true;

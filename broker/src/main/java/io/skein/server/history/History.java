@@ -58,7 +58,7 @@ public final class History implements AutoCloseable {
      */
     public static History start(int nodeId, long intervalMs, HttpServer http, PrometheusRegistry registry,
                                 BrokerServer broker, Clock clock) {
-        SampleRing node = new SampleRing(SAMPLES, NodeSeries.values().length);
+        SampleRing node = new SampleRing(SAMPLES, Series.of(Series.Kind.BROKER).size());
         NodeRates rates = new NodeRates(registry, () -> broker.metadata().image(), node);
         GroupLags groups = new GroupLags(nodeId, broker.groupCoordinator(), broker.admin().lag(), SAMPLES);
         Timeline timeline = new Timeline(clock);

@@ -21,10 +21,10 @@ final class LocalHistory {
     }
 
     NodeAnswer answer(LocalQuery query) {
-        HistoryView history = query.history() ? view(node.since(query.sinceMs()), NodeSeries.named(query.series()))
+        HistoryView history = query.history() ? view(node.since(query.sinceMs()), Series.named(query.series()))
                 : null;
         HistoryView group = query.group().isEmpty() ? null : groups.history(query.group())
-                .map(ring -> view(ring.since(query.sinceMs()), List.of(GroupSeries.values()))).orElse(null);
+                .map(ring -> view(ring.since(query.sinceMs()), Series.of(Series.Kind.GROUP))).orElse(null);
         return new NodeAnswer(nodeId, history, group, query.groups() ? groups.latestGroups() : null,
                 query.timeline() ? timeline.events(e -> e.timeMs() > query.sinceMs()
                         && (query.topic().isEmpty() || e.topic().isEmpty() || e.topic().equals(query.topic())))
@@ -32,10 +32,10 @@ final class LocalHistory {
     }
 
     /** The ring's window as a view of the series {@code wanted} (a ring holds every series of its kind). */
-    private HistoryView view(SampleRing.Window window, List<? extends SeriesSpec> wanted) {
+    private HistoryView view(SampleRing.Window window, List<Series> wanted) {
         List<SeriesValues> series = new ArrayList<>();
-        for (SeriesSpec spec : wanted) {
-            double[] values = window.values()[spec.ordinal()];
+        for (Series spec : wanted) {
+            double[] values = window.values()[spec.index()];
             series.add(new SeriesValues(spec.label(), spec.unit(),
                     Arrays.stream(values).mapToObj(v -> Double.isNaN(v) ? null : v).toList()));
         }

@@ -14,7 +14,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Samples a broker's own figures ({@link NodeSeries}) into its ring: the counters and gauges
+ * Samples a broker's own figures ({@link Series.Kind#BROKER}) into its ring: the counters and gauges
  * {@code /metrics} serves, read from the node's registry by name (no second set of counters), and the
  * offline partitions from the broker's metadata. A rate is a counter's increase since the previous
  * sample over the time between the two samples' grid times, so that rates times those times add up
@@ -34,8 +34,7 @@ final class NodeRates {
     /** Kafka counts a fetch under Fetch and again under one of these: the request rate counts it once. */
     private static final Set<String> FETCH_KINDS = Set.of("FetchConsumer", "FetchFollower");
     /** The counters behind the rates, in this order. */
-    private static final NodeSeries[] RATES = {NodeSeries.BYTES_IN, NodeSeries.BYTES_OUT, NodeSeries.MESSAGES_IN,
-            NodeSeries.REQUESTS};
+    private static final Series[] RATES = {Series.BYTES_IN, Series.BYTES_OUT, Series.MESSAGES_IN, Series.REQUESTS};
 
     private final PrometheusRegistry registry;
     private final Supplier<MetadataImage> image;
@@ -52,7 +51,7 @@ final class NodeRates {
     /** Reads the figures now and adds them to the ring as the sample of grid time {@code time}. */
     void sample(long time) {
         double[] counts = new double[RATES.length];
-        double[] sample = new double[NodeSeries.values().length];
+        double[] sample = new double[Series.of(Series.Kind.BROKER).size()];
         Arrays.fill(sample, Double.NaN);
         for (MetricSnapshot snapshot : registry.scrape(READ::contains)) {
             switch (snapshot.getMetadata().getPrometheusName()) {
@@ -61,19 +60,19 @@ final class NodeRates {
                 case MESSAGES_IN -> counts[2] = brokerWide((CounterSnapshot) snapshot);
                 case REQUESTS -> counts[3] = requests((CounterSnapshot) snapshot);
                 case TOTAL_TIME -> {
-                    sample[NodeSeries.PRODUCE_P99_MS.ordinal()] = p99((SummarySnapshot) snapshot, "Produce");
-                    sample[NodeSeries.FETCH_P99_MS.ordinal()] = p99((SummarySnapshot) snapshot, "FetchConsumer");
+                    sample[Series.PRODUCE_P99_MS.index()] = p99((SummarySnapshot) snapshot, "Produce");
+                    sample[Series.FETCH_P99_MS.index()] = p99((SummarySnapshot) snapshot, "FetchConsumer");
                 }
-                case UNDER_REPLICATED -> sample[NodeSeries.UNDER_REPLICATED.ordinal()] = gauge(snapshot);
-                case UNDER_MIN_ISR -> sample[NodeSeries.UNDER_MIN_ISR.ordinal()] = gauge(snapshot);
+                case UNDER_REPLICATED -> sample[Series.UNDER_REPLICATED.index()] = gauge(snapshot);
+                case UNDER_MIN_ISR -> sample[Series.UNDER_MIN_ISR.index()] = gauge(snapshot);
                 default -> { }
             }
         }
-        sample[NodeSeries.OFFLINE.ordinal()] = ClusterHealth.offlineCount(image.get());
+        sample[Series.OFFLINE.index()] = ClusterHealth.offlineCount(image.get());
         if (lastTime != Long.MIN_VALUE) {
             double seconds = (time - lastTime) / 1000.0;
             for (int i = 0; i < RATES.length; i++) {
-                sample[RATES[i].ordinal()] = Math.max(0, counts[i] - lastCounts[i]) / seconds;
+                sample[RATES[i].index()] = Math.max(0, counts[i] - lastCounts[i]) / seconds;
             }
         }
         System.arraycopy(counts, 0, lastCounts, 0, counts.length);
