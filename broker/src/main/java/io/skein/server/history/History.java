@@ -1,5 +1,6 @@
 package io.skein.server.history;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.skein.broker.BrokerServer;
@@ -64,7 +65,8 @@ public final class History implements AutoCloseable {
         Timeline timeline = new Timeline(clock);
         broker.metadataLoader().addPublisher(timeline);
         LocalHistory local = new LocalHistory(nodeId, intervalMs, node, groups, timeline);
-        ObjectMapper json = new ObjectMapper();
+        // A broker of a later version may answer with more than this one knows: it reads what it knows.
+        ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
         ClusterHistory cluster = new ClusterHistory(nodeId, intervalMs, local, new Peers(json),
                 () -> broker.metadata().image(), clock);
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(
