@@ -19,7 +19,6 @@ import io.skein.proto.admin.GetTimelineResponse;
 import io.skein.proto.admin.TimelineEventType;
 import io.skein.testing.StringClients;
 import io.skein.testing.TestCluster;
-import io.skein.testing.TestNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
