@@ -50,6 +50,7 @@ public final class BrokerLifecycleManager implements AutoCloseable {
     private final CompletableFuture<Void> shutDownAllowed = new CompletableFuture<>();
 
     private List<Endpoint> endpoints;
+    private Endpoint http;
     private List<UUID> logDirIds;
     private volatile long brokerEpoch = -1;
     private volatile boolean readyToUnfence;
@@ -74,9 +75,13 @@ public final class BrokerLifecycleManager implements AutoCloseable {
         });
     }
 
-    /** Registers with {@code endpoints} and {@code logDirIds}, then heartbeats until closed. */
-    public void start(List<Endpoint> endpoints, List<UUID> logDirIds) {
+    /**
+     * Registers with {@code endpoints}, the node's {@code http} listener and {@code logDirIds}, then
+     * heartbeats until closed.
+     */
+    public void start(List<Endpoint> endpoints, Endpoint http, List<UUID> logDirIds) {
         this.endpoints = List.copyOf(endpoints);
+        this.http = http;
         this.logDirIds = List.copyOf(logDirIds);
         thread.execute(this::tick);
     }
@@ -159,7 +164,8 @@ public final class BrokerLifecycleManager implements AutoCloseable {
     private RegisterBrokerRequest registration() {
         return RegisterBrokerRequest.newBuilder()
                 .setBrokerId(brokerId).setClusterId(clusterId).setIncarnationId(Uuids.toProto(incarnationId))
-                .addAllEndpoints(endpoints).addAllLogDirIds(logDirIds.stream().map(Uuids::toProto).toList())
+                .addAllEndpoints(endpoints).setHttpEndpoint(http)
+                .addAllLogDirIds(logDirIds.stream().map(Uuids::toProto).toList())
                 .build();
     }
 

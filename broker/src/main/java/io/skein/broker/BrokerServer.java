@@ -90,13 +90,14 @@ public final class BrokerServer implements AutoCloseable {
      *
      * @throws IOException if a listener cannot be bound or a log cannot be opened
      * @param metrics where its parts count what they do
+     * @param http    the node's HTTP listener, registered for the other brokers to gather cluster-wide figures
      * @throws IllegalStateException if the controller refuses this broker (another process holds its id)
      */
-    public static BrokerServer start(NodeConfig config, String clusterId, Clock clock, BrokerMetrics metrics)
-            throws IOException, InterruptedException {
+    public static BrokerServer start(NodeConfig config, String clusterId, Clock clock, BrokerMetrics metrics,
+                                     InetSocketAddress http) throws IOException, InterruptedException {
         BrokerServer broker = new BrokerServer(config, metrics);
         try {
-            broker.startParts(clusterId, clock);
+            broker.startParts(clusterId, clock, http);
             return broker;
         } catch (IOException | InterruptedException | RuntimeException e) {
             broker.close();
@@ -104,7 +105,8 @@ public final class BrokerServer implements AutoCloseable {
         }
     }
 
-    private void startParts(String clusterId, Clock clock) throws IOException, InterruptedException {
+    private void startParts(String clusterId, Clock clock, InetSocketAddress http) throws IOException,
+            InterruptedException {
         int nodeId = config.nodeId();
         KafkaServer.Settings settings = new KafkaServer.Settings(config.numNetworkThreads(),
                 config.socketRequestMaxBytes(), config.socketSendBufferBytes(), config.socketReceiveBufferBytes());
@@ -126,7 +128,9 @@ public final class BrokerServer implements AutoCloseable {
         BrokerLease lease = new BrokerLease(System::nanoTime);
         lifecycle = new BrokerLifecycleManager(nodeId, clusterId, lifecycleClient, () -> loader.image().offset(),
                 config.brokerHeartbeatIntervalMs(), lease);
-        lifecycle.start(endpoints, NodeStorage.logDirIds(config));
+        Endpoint self = endpoints.stream().filter(e -> e.getName().equals(config.interBrokerListenerName()))
+                .findFirst().orElse(endpoints.get(0));
+        lifecycle.start(endpoints, httpEndpoint(http, self.getHost()), NodeStorage.logDirIds(config));
         await(lifecycle.caughtUp(), "catching up with the metadata log");
 
         logManager = LogManager.start(config.logManagerConfig(),
@@ -158,8 +162,6 @@ public final class BrokerServer implements AutoCloseable {
 
         lifecycle.setReadyToUnfence();
         await(lifecycle.unfenced(), "being unfenced by the controller");
-        Endpoint self = endpoints.stream().filter(e -> e.getName().equals(config.interBrokerListenerName()))
-                .findFirst().orElse(endpoints.get(0));
         selfAddress = self.getHost() + ":" + self.getPort();
         adminServer = AdminServer.start(config.adminListener(), clusterId, nodeId, selfAddress, self.getName(), apis.metadata(), controller, apis.topicAdmin(),
                 apis.configs(), config.voters());
@@ -169,6 +171,16 @@ public final class BrokerServer implements AutoCloseable {
         }
         log.info("Broker {} serves Kafka clients on {}", nodeId, endpoints.stream()
                 .map(e -> e.getName() + "://" + e.getHost() + ":" + e.getPort()).toList());
+    }
+
+    /**
+     * Where other brokers reach the node's HTTP listener: its host, or, if it binds every interface,
+     * the host this broker advertises to them.
+     */
+    private static Endpoint httpEndpoint(InetSocketAddress http, String interBrokerHost) {
+        boolean everyInterface = http.getAddress() != null && http.getAddress().isAnyLocalAddress();
+        return Endpoint.newBuilder().setName("HTTP").setSecurityProtocol("HTTP")
+                .setHost(everyInterface ? interBrokerHost : http.getHostString()).setPort(http.getPort()).build();
     }
 
     /** Each controller's ControllerService address: its voter host, on the port after its Raft port. */
@@ -197,7 +209,7 @@ public final class BrokerServer implements AutoCloseable {
         return servers.stream().map(KafkaServer::port).toList();
     }
 
-    /** The admin API's services, which the console calls too. */
+    /** The admin API, whose services the console and the node's HTTP endpoints share. */
     public AdminServer admin() {
         return adminServer;
     }

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
  * a message (or a JSON error) and exit code 1.
  */
 abstract class AdminCommand implements Callable<Integer> {
-    private static final long CALL_TIMEOUT_SECONDS = 60;
+    static final long CALL_TIMEOUT_SECONDS = 60;
 
     @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = "${env:SKEIN_ADMIN:-127.0.0.1:9093}",
             description = "A node's admin API (default: $SKEIN_ADMIN, else ${DEFAULT-VALUE})")
@@ -64,7 +64,8 @@ abstract class AdminCommand implements Callable<Integer> {
         System.err.println(line);
     }
 
-    private void printError(StatusRuntimeException e) {
+    /** What failed, for a person: the call's own message, or how to reach the admin API when it could not. */
+    String message(StatusRuntimeException e) {
         String reason = reason(e);
         String message = e.getStatus().getDescription() != null ? e.getStatus().getDescription() : e.getStatus().toString();
         if (e.getStatus().getCode() == Status.Code.UNAVAILABLE && reason.equals("UNAVAILABLE")) {
@@ -73,6 +74,12 @@ abstract class AdminCommand implements Callable<Integer> {
         } else if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED && reason.equals("DEADLINE_EXCEEDED")) {
             message = "No answer from " + admin + " within " + CALL_TIMEOUT_SECONDS + " s";
         }
+        return message;
+    }
+
+    private void printError(StatusRuntimeException e) {
+        String reason = reason(e);
+        String message = message(e);
         if (json()) {
             Map<String, String> error = new LinkedHashMap<>();
             error.put("code", e.getStatus().getCode().name());

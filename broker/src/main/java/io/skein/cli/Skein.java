@@ -13,14 +13,14 @@ import picocli.CommandLine.Command;
         description = "A ZooKeeper-free, Kafka-compatible message broker.",
         subcommands = {ServerCommand.class, StorageCommand.class, TopicsCommand.class, ProduceCommand.class,
                 ConsumeCommand.class, GroupsCommand.class, ClusterCommand.class, QuorumCommand.class,
-                LeadersCommand.class, TransactionsCommand.class, MessagesCommand.class})
+                LeadersCommand.class, TransactionsCommand.class, MessagesCommand.class, TopCommand.class})
 public final class Skein {
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
 
     /** The command line, with unexpected failures reported in one line and exit code 1. */
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
         return new CommandLine(new Skein()).setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
                     commandLine.getErr().println("Error: " + e);

@@ -60,6 +60,7 @@ public final class NodeConfig {
     public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
     public static final String ADMIN_LISTENER = "admin.listener";
     public static final String HTTP_LISTENER = "http.listener";
+    public static final String METRICS_HISTORY_SAMPLE_INTERVAL_MS = "metrics.history.sample.interval.ms";
     public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
     public static final String CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS = "controller.quorum.election.timeout.ms";
     public static final String LOG_DIRS = "log.dirs";
@@ -269,6 +270,11 @@ public final class NodeConfig {
                 .define(HTTP_LISTENER, STRING, "127.0.0.1:9096", HIGH,
                         "host:port of the node's HTTP server: Prometheus metrics on /metrics; "
                                 + "an empty host binds every interface, port 0 any free port")
+                // The history keeps 360 samples: an hour at 10 s. Every broker of a cluster should sample alike, as
+                // their samples are added up by sample time.
+                .define(METRICS_HISTORY_SAMPLE_INTERVAL_MS, INT, 10_000, atLeast(100), MEDIUM,
+                        "How often a broker samples its rates, latencies and groups' lag into its history "
+                                + "(the last 360 samples are kept)")
                 .define(CONTROLLER_QUORUM_VOTERS, LIST, NO_DEFAULT_VALUE, HIGH,
                         "The controllers, as id@host:port with each controller listener's address")
                 // Kafka's default. 100 ms made a quorum of two live voters lose its leader every few hundred
@@ -639,6 +645,10 @@ public final class NodeConfig {
             dirs.add(metadataLogDir());
         }
         return dirs;
+    }
+
+    public int historySampleIntervalMs() {
+        return getInt(METRICS_HISTORY_SAMPLE_INTERVAL_MS);
     }
 
     public int numNetworkThreads() {

@@ -3,6 +3,7 @@ package io.skein.server;
 import io.skein.broker.BrokerServer;
 import io.skein.http.HttpServer;
 import io.skein.server.console.Console;
+import io.skein.server.history.History;
 import io.skein.server.metrics.NodeMetrics;
 import io.skein.node.Listener;
 import io.skein.node.NodeConfig;
@@ -31,19 +32,19 @@ public final class SkeinNode implements AutoCloseable {
 
     private final int nodeId;
     private final HttpServer http;
-    private final NodeMetrics metrics;
     private final ControllerServer controller;
     private final BrokerServer broker;
+    private final History history;
     private final Console console;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private SkeinNode(int nodeId, HttpServer http, NodeMetrics metrics, ControllerServer controller,
-                      BrokerServer broker, Console console) {
+    private SkeinNode(int nodeId, HttpServer http, ControllerServer controller, BrokerServer broker, History history,
+                      Console console) {
         this.nodeId = nodeId;
         this.http = http;
-        this.metrics = metrics;
         this.controller = controller;
         this.broker = broker;
+        this.history = history;
         this.console = console;
     }
 
@@ -60,8 +61,11 @@ public final class SkeinNode implements AutoCloseable {
         // First: a taken port fails the node before it joins the cluster.
         HttpServer http = HttpServer.start(config.httpListener());
         log.info("Node {} serves HTTP on {}:{}", config.nodeId(), config.httpListener().host(), http.port());
-        NodeMetrics metrics = new NodeMetrics(http, config.nodeId());
+        NodeMetrics metrics = new NodeMetrics(http);
         ControllerServer controller = null;
+        BrokerServer broker = null;
+        History history = null;
+        Console console = null;
         try {
             if (config.hasRole(NodeConfig.Role.CONTROLLER)) {
                 Listener listener = config.controllerListener().orElseThrow();
@@ -72,21 +76,29 @@ public final class SkeinNode implements AutoCloseable {
                 log.info("Controller {} of cluster {} is a voter of {}", config.nodeId(), clusterId, config.voters());
                 metrics.addController(controller);
             }
-            BrokerServer broker = null;
-            Console console = null;
             if (config.hasRole(NodeConfig.Role.BROKER)) {
-                broker = BrokerServer.start(config, clusterId, clock, metrics.brokerMeters());
-                metrics.addBroker(broker, clock);
+                broker = BrokerServer.start(config, clusterId, clock, metrics.brokerMeters(), http.address());
+                history = History.start(config.nodeId(), config.historySampleIntervalMs(), http, metrics.registry(),
+                        broker, clock);
+                metrics.addBroker(broker, history::latestGroupLag);
                 // The console calls the admin API's services: a controller-only node has none.
                 console = Console.serve(http, broker.admin(), clusterId, config.nodeId(), broker.selfAddress());
             }
-            return new SkeinNode(config.nodeId(), http, metrics, controller, broker, console);
+            return new SkeinNode(config.nodeId(), http, controller, broker, history, console);
         } catch (IOException | InterruptedException | RuntimeException e) {
+            if (console != null) {
+                console.close();
+            }
+            if (history != null) {
+                history.close();
+            }
+            if (broker != null) {
+                broker.close();
+            }
             if (controller != null) {
                 controller.close();
             }
             http.close();
-            metrics.close();
             throw e;
         }
     }
@@ -128,9 +140,11 @@ public final class SkeinNode implements AutoCloseable {
         log.info("Node {} is stopping", nodeId);
         try {
             http.close(); // first, as the admin API: nothing reads the parts while they stop
-            metrics.close();
             if (console != null) {
                 console.close();
+            }
+            if (history != null) {
+                history.close();
             }
             if (broker != null) {
                 broker.close();

@@ -10,13 +10,13 @@ import java.nio.charset.StandardCharsets;
  * One run of the {@code skein} command in this JVM, as a user types it: arguments and standard
  * input in; what it printed and its exit code out.
  */
-record CliRun(int exitCode, String out, String err) {
-    static CliRun skein(String... args) {
+public record CliRun(int exitCode, String out, String err) {
+    public static CliRun skein(String... args) {
         return withInput("", args);
     }
 
     /** Runs with {@code stdin} as standard input; the process's streams are swapped for the run. */
-    static synchronized CliRun withInput(String stdin, String... args) {
+    public static synchronized CliRun withInput(String stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream originalOut = System.out;

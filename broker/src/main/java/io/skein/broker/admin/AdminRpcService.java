@@ -34,6 +34,13 @@ import io.skein.proto.admin.DescribeTransactionsRequest;
 import io.skein.proto.admin.DescribeTransactionsResponse;
 import io.skein.proto.admin.ElectLeadersRequest;
 import io.skein.proto.admin.ElectLeadersResponse;
+import io.skein.proto.admin.GetGroupHistoryRequest;
+import io.skein.proto.admin.GetHistoryRequest;
+import io.skein.proto.admin.GetHistoryResponse;
+import io.skein.proto.admin.GetOverviewRequest;
+import io.skein.proto.admin.GetOverviewResponse;
+import io.skein.proto.admin.GetTimelineRequest;
+import io.skein.proto.admin.GetTimelineResponse;
 import io.skein.proto.admin.ListGroupsRequest;
 import io.skein.proto.admin.ListGroupsResponse;
 import io.skein.proto.admin.ListTopicsRequest;
@@ -42,8 +49,10 @@ import io.skein.proto.admin.ListTransactionsRequest;
 import io.skein.proto.admin.ListTransactionsResponse;
 import io.skein.proto.admin.ResetGroupOffsetsRequest;
 import io.skein.proto.admin.ResetGroupOffsetsResponse;
+import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+import org.apache.kafka.common.errors.BrokerNotAvailableException;
 
 /** AdminService over gRPC: each call is answered asynchronously, never blocking a gRPC thread. */
 final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
@@ -52,11 +61,14 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
     private final GroupRpcs groups;
     private final TransactionRpcs transactions;
     private final MessageBrowser messages;
+    private final GroupLag lag;
+    private volatile HistoryRpcs history;
 
     AdminRpcService(AdminContext context) {
         this.topics = new TopicRpcs(context);
         this.cluster = new ClusterRpcs(context);
-        this.groups = new GroupRpcs(context, topics);
+        this.lag = new GroupLag(topics, new RecordTimes(context), Clock.systemUTC());
+        this.groups = new GroupRpcs(context, topics, lag);
         this.transactions = new TransactionRpcs(context);
         this.messages = new MessageBrowser(context);
     }
@@ -71,6 +83,23 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
 
     GroupRpcs groups() {
         return groups;
+    }
+
+    GroupLag lag() {
+        return lag;
+    }
+
+    void serveHistory(HistoryRpcs rpcs) {
+        history = rpcs;
+    }
+
+    /** The node's history; BROKER_NOT_AVAILABLE in the moment between the admin API starting and the node starting it. */
+    private HistoryRpcs history() {
+        HistoryRpcs rpcs = history;
+        if (rpcs == null) {
+            throw new BrokerNotAvailableException("This broker is still starting: its history is not sampled yet");
+        }
+        return rpcs;
     }
 
     MessageBrowser messages() {
@@ -197,5 +226,25 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
     @Override
     public void browseMessages(BrowseMessagesRequest request, StreamObserver<BrowseMessagesResponse> observer) {
         reply(() -> messages.browse(request), observer);
+    }
+
+    @Override
+    public void getHistory(GetHistoryRequest request, StreamObserver<GetHistoryResponse> observer) {
+        reply(() -> history().history(request), observer);
+    }
+
+    @Override
+    public void getGroupHistory(GetGroupHistoryRequest request, StreamObserver<GetHistoryResponse> observer) {
+        reply(() -> history().groupHistory(request), observer);
+    }
+
+    @Override
+    public void getTimeline(GetTimelineRequest request, StreamObserver<GetTimelineResponse> observer) {
+        reply(() -> history().timeline(request), observer);
+    }
+
+    @Override
+    public void getOverview(GetOverviewRequest request, StreamObserver<GetOverviewResponse> observer) {
+        reply(() -> history().overview(request), observer);
     }
 }

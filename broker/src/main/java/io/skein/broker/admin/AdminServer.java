@@ -8,6 +8,7 @@ import io.skein.broker.metadata.ConfigDescriber;
 import io.skein.broker.metadata.ControllerRequests;
 import io.skein.broker.metadata.MetadataWaiter;
 import io.skein.broker.metadata.TopicAdmin;
+import io.skein.broker.replica.ReplicaManager.FetchParams;
 import io.skein.metadata.quorum.Voter;
 import io.skein.node.Listener;
 import java.io.IOException;
@@ -49,9 +50,10 @@ public final class AdminServer implements AutoCloseable {
                                     String listenerName, MetadataWaiter metadata, ControllerRequests controller,
                                     TopicAdmin topicAdmin, ConfigDescriber configs, List<Voter> voters)
             throws IOException {
+        String clientId = FetchParams.ADMIN_CLIENT_ID_PREFIX + nodeId;
         Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.CLIENT_ID_CONFIG, "skein-admin-api-" + nodeId));
-        LeaderReads reads = new LeaderReads(listenerName, "skein-admin-api-" + nodeId);
+                AdminClientConfig.CLIENT_ID_CONFIG, clientId));
+        LeaderReads reads = new LeaderReads(listenerName, clientId);
         AdminContext context = new AdminContext(clusterId, metadata, controller, topicAdmin, configs, kafka, reads,
                 voters, listenerName);
         AdminRpcService service = new AdminRpcService(context);
@@ -90,6 +92,16 @@ public final class AdminServer implements AutoCloseable {
     /** Consumer groups, their offsets and lag, as the group RPCs: for the console, which shares the code. */
     public GroupRpcs groups() {
         return service.groups();
+    }
+
+    /** Consumer group lag, as DescribeGroups gives it: for the node's metrics and history, which share the code. */
+    public GroupLag lag() {
+        return service.lag();
+    }
+
+    /** Serves the node's history through the history RPCs, which answer BROKER_NOT_AVAILABLE until then. */
+    public void serveHistory(HistoryRpcs history) {
+        service.serveHistory(history);
     }
 
     public int port() {

@@ -38,19 +38,18 @@ import org.apache.kafka.common.errors.InvalidRequestException;
 
 /**
  * The consumer group RPCs, through this broker's Kafka admin client, which asks each group's
- * coordinator; lag comes from the partition leaders' high watermarks, lag in time from the records
- * at the committed offsets ({@link RecordTimes}). Public for the console, which lists, describes and
- * resets groups through the same code.
+ * coordinator; lag in offsets and in time is {@link GroupLag}'s. Public for the console, which
+ * lists, describes and resets groups through the same code.
  */
 public final class GroupRpcs {
     private final AdminContext context;
     private final TopicRpcs topics;
-    private final RecordTimes recordTimes;
+    private final GroupLag lag;
 
-    GroupRpcs(AdminContext context, TopicRpcs topics) {
+    GroupRpcs(AdminContext context, TopicRpcs topics, GroupLag lag) {
         this.context = context;
         this.topics = topics;
-        this.recordTimes = new RecordTimes(context);
+        this.lag = lag;
     }
 
     public CompletableFuture<ListGroupsResponse> listGroups() {
@@ -81,7 +80,7 @@ public final class GroupRpcs {
             group.members().forEach(m -> m.assignment().topicPartitions().forEach(tp -> owners.put(tp, m.consumerId())));
             List<TopicPartition> partitions = new ArrayList<>(committed.keySet());
             owners.keySet().stream().filter(tp -> !committed.containsKey(tp)).forEach(partitions::add);
-            return groupOffsets(partitions, committed, owners).thenApply(offsets -> {
+            return groupOffsets(groupId, partitions, committed, owners).thenApply(offsets -> {
                 GroupDescription.Builder description = GroupDescription.newBuilder().setGroupId(groupId)
                         .setState(group.groupState().toString()).setProtocolType(group.isSimpleConsumerGroup()
                                 ? "" : "consumer")
@@ -135,38 +134,25 @@ public final class GroupRpcs {
     }
 
     /**
-     * Offsets with each partition's high watermark and lag, in offsets and in time, sorted by topic
-     * and partition.
+     * Offsets with each partition's high watermark and lag, in offsets and in time ({@link GroupLag}),
+     * sorted by topic and partition.
      */
-    private CompletableFuture<List<GroupOffset>> groupOffsets(List<TopicPartition> partitions,
+    private CompletableFuture<List<GroupOffset>> groupOffsets(String groupId, List<TopicPartition> partitions,
                                                              Map<TopicPartition, OffsetAndMetadata> committed,
                                                              Map<TopicPartition, String> owners) {
-        return topics.offsets(partitions, OffsetSpec.latest()).thenCompose(ends -> {
-            Map<TopicPartition, Long> behind = new HashMap<>();
-            committed.forEach((tp, offset) -> {
-                if (offset.offset() < ends.getOrDefault(tp, -1L)) {
-                    behind.put(tp, offset.offset());
-                }
-            });
-            return recordTimes.at(behind).thenApply(timestamps -> {
-                long now = System.currentTimeMillis();
-                return partitions.stream()
-                        .sorted(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition))
-                        .map(tp -> {
-                            OffsetAndMetadata offset = committed.get(tp);
-                            long position = offset == null ? -1 : offset.offset();
-                            long end = ends.getOrDefault(tp, -1L);
-                            boolean known = position >= 0 && end >= 0;
-                            Long timestamp = timestamps.get(tp);
-                            long lagMs = !known ? -1 : position >= end ? 0
-                                    : timestamp == null ? -1 : Math.max(0, now - timestamp);
-                            return GroupOffset.newBuilder().setTopic(tp.topic()).setPartition(tp.partition())
-                                    .setCommittedOffset(position).setMetadata(offset == null ? "" : offset.metadata())
-                                    .setLogEndOffset(end).setLag(known ? Math.max(0, end - position) : -1)
-                                    .setLagMs(lagMs).setMemberId(owners.getOrDefault(tp, "")).build();
-                        }).toList();
-            });
-        });
+        Map<TopicPartition, Long> positions = new HashMap<>();
+        partitions.forEach(tp -> positions.put(tp, committed.containsKey(tp) ? committed.get(tp).offset() : -1L));
+        return lag.of(Map.of(groupId, positions)).thenApply(lags -> partitions.stream()
+                .sorted(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition))
+                .map(tp -> {
+                    GroupLag.PartitionLag partition = lags.get(groupId).get(tp);
+                    OffsetAndMetadata offset = committed.get(tp);
+                    return GroupOffset.newBuilder().setTopic(tp.topic()).setPartition(tp.partition())
+                            .setCommittedOffset(partition.committed())
+                            .setMetadata(offset == null ? "" : offset.metadata())
+                            .setLogEndOffset(partition.end()).setLag(partition.lag()).setLagMs(partition.lagMs())
+                            .setMemberId(owners.getOrDefault(tp, "")).build();
+                }).toList());
     }
 
     public CompletableFuture<ResetGroupOffsetsResponse> resetGroupOffsets(ResetGroupOffsetsRequest request) {
@@ -199,7 +185,7 @@ public final class GroupRpcs {
                 targets.forEach((tp, offset) -> commits.put(tp, new OffsetAndMetadata(offset)));
                 CompletableFuture<Void> done = request.getDryRun() ? CompletableFuture.completedFuture(null)
                         : future(context.kafka().alterConsumerGroupOffsets(groupId, commits).all());
-                return done.thenCompose(v -> groupOffsets(partitions, commits, Map.of()));
+                return done.thenCompose(v -> groupOffsets(groupId, partitions, commits, Map.of()));
             });
         }).thenApply(offsets -> ResetGroupOffsetsResponse.newBuilder().addAllOffsets(offsets).build());
     }

@@ -78,8 +78,10 @@ final class FetchApi implements Api {
         // READ_COMMITTED from v4; a follower reads to the log end whatever it says.
         IsolationLevel isolation = version >= READ_COMMITTED_FROM
                 ? IsolationLevel.forId(request.isolationLevel()) : IsolationLevel.READ_UNCOMMITTED;
+        String clientId = context.request().clientId();
+        boolean adminRead = clientId != null && clientId.startsWith(FetchParams.ADMIN_CLIENT_ID_PREFIX);
         FetchParams params = new FetchParams(replicaId, replicaEpoch, request.maxWaitMs(), request.minBytes(),
-                request.maxBytes(), isolation);
+                request.maxBytes(), isolation, adminRead);
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
         replicaManager.fetch(params, reads, results -> response.complete(response(version, asked, results)));
         return response;

@@ -95,11 +95,14 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
      * How a fetch may wait: for {@code minBytes} at most {@code maxWaitMs}; at most {@code maxBytes} in
      * all. A follower ({@code replicaId} a broker id, not -1) reads up to the log end offset, and names
      * its broker epoch from Fetch v15 ({@code replicaEpoch}, else -1); a consumer up to the high
-     * watermark, or with READ_COMMITTED up to the last stable offset.
+     * watermark, or with READ_COMMITTED up to the last stable offset. {@code adminRead}: the admin API's
+     * own read (browsing, lag in time), which is not client traffic, so not counted in bytes out.
      */
     public record FetchParams(int replicaId, long replicaEpoch, long maxWaitMs, int minBytes, int maxBytes,
-                              IsolationLevel isolationLevel) {
+                              IsolationLevel isolationLevel, boolean adminRead) {
         public static final int CONSUMER = -1;
+        /** The client id of every admin API's reads starts so: how a leader tells them from consumers'. */
+        public static final String ADMIN_CLIENT_ID_PREFIX = "skein-admin-api-";
 
         boolean fromFollower() {
             return replicaId >= 0;
@@ -589,7 +592,10 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         fetchPurgatory.tryCompleteElseWatch(delayed, requested.stream().map(FetchPartition::topicPartition).toList());
     }
 
-    /** Answers a fetch with what was read for it, counted as Kafka's bytes out (a follower's as replication). */
+    /**
+     * Answers a fetch with what was read for it, counted as Kafka's bytes out (a follower's as
+     * replication, the admin API's own reads not at all).
+     */
     private void answer(FetchParams params, List<FetchPartition> requested, List<FetchResult> results,
                         Consumer<List<FetchResult>> callback) {
         for (int i = 0; i < results.size(); i++) {
@@ -599,7 +605,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
             }
             if (params.fromFollower()) {
                 metrics.topics().replicatedOut(bytes);
-            } else {
+            } else if (!params.adminRead()) {
                 metrics.topics().topic(requested.get(i).topicPartition().topic()).fetched(bytes);
             }
         }

@@ -2,24 +2,29 @@ package io.skein.server.metrics;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.skein.broker.BrokerServer;
+import io.skein.broker.admin.GroupLag.PartitionLag;
 import io.skein.broker.metrics.BrokerMetrics;
 import io.skein.http.HttpServer;
 import io.skein.metadata.controller.ControllerServer;
-import java.time.Clock;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * A node's metrics: one registry (each node its own, so that nodes sharing a JVM in tests do not
  * mix), served on {@code /metrics} of the node's HTTP listener, which each role fills as it starts:
  * the meters its parts update, and collectors that read its state when scraped.
  */
-public final class NodeMetrics implements AutoCloseable {
+public final class NodeMetrics {
     private final PrometheusRegistry registry = new PrometheusRegistry();
-    private final int nodeId;
-    private LeaderEnds leaderEnds;
 
-    public NodeMetrics(HttpServer http, int nodeId) {
-        this.nodeId = nodeId;
+    public NodeMetrics(HttpServer http) {
         http.route("/metrics", new MetricsEndpoint(registry), "GET", "HEAD");
+    }
+
+    /** The registry, which the node's history samples from. */
+    public PrometheusRegistry registry() {
+        return registry;
     }
 
     /** A controller's gauges and election counts. */
@@ -33,18 +38,13 @@ public final class NodeMetrics implements AutoCloseable {
         return BrokerMetrics.register(registry);
     }
 
-    /** A started broker's partitions, coordinators and the lag of the groups it coordinates. */
-    public synchronized void addBroker(BrokerServer broker, Clock clock) {
+    /**
+     * A started broker's partitions and coordinators, and the lag of the groups it coordinates as its
+     * history last sampled it ({@code groupLag}).
+     */
+    public void addBroker(BrokerServer broker, Supplier<Map<String, Map<TopicPartition, PartitionLag>>> groupLag) {
         registry.register(new PartitionCollector(broker.replicaManager()));
         registry.register(new CoordinatorCollector(broker.groupCoordinator(), broker.transactionCoordinator()));
-        leaderEnds = new LeaderEnds(broker.selfAddress(), nodeId);
-        registry.register(new GroupLagCollector(broker.groupCoordinator(), broker.replicaManager(), leaderEnds, clock));
-    }
-
-    @Override
-    public synchronized void close() {
-        if (leaderEnds != null) {
-            leaderEnds.close();
-        }
+        registry.register(new GroupLagCollector(groupLag));
     }
 }

@@ -99,7 +99,8 @@ final class BrokerControlManager {
         long epoch = Math.max(view.maxBrokerEpoch(), view.offset()) + 1;
         records.add(MetadataRecord.newBuilder().setRegisterBroker(RegisterBrokerRecord.newBuilder()
                 .setBrokerId(id).setBrokerEpoch(epoch).setIncarnationId(request.getIncarnationId())
-                .addAllEndpoints(request.getEndpointsList()).setRack(request.getRack())
+                .addAllEndpoints(request.getEndpointsList()).setHttpEndpoint(request.getHttpEndpoint())
+                .setRack(request.getRack())
                 .addAllLogDirIds(request.getLogDirIdsList())).build());
         lastHeartbeatMs.put(id, nowMs);
         return new ControllerResult<>(records, RegisterBrokerResponse.newBuilder().setError(none())

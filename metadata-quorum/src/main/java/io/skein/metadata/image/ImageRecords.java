@@ -27,7 +27,8 @@ public final class ImageRecords {
             batch.addRecords(MetadataRecord.newBuilder().setRegisterBroker(RegisterBrokerRecord.newBuilder()
                     .setBrokerId(broker.id()).setBrokerEpoch(broker.epoch())
                     .setIncarnationId(Uuids.toProto(broker.incarnationId())).addAllEndpoints(broker.endpoints())
-                    .setRack(broker.rack()).addAllLogDirIds(broker.logDirIds().stream().map(Uuids::toProto).toList())));
+                    .setHttpEndpoint(broker.http()).setRack(broker.rack())
+                    .addAllLogDirIds(broker.logDirIds().stream().map(Uuids::toProto).toList())));
             if (!broker.fenced()) {
                 batch.addRecords(MetadataRecord.newBuilder().setUnfenceBroker(UnfenceBrokerRecord.newBuilder()
                         .setBrokerId(broker.id()).setBrokerEpoch(broker.epoch())));

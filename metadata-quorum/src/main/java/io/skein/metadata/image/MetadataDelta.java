@@ -91,8 +91,8 @@ public final class MetadataDelta {
 
     private void registerBroker(RegisterBrokerRecord record) {
         changedBrokers.put(record.getBrokerId(), new BrokerRegistration(record.getBrokerId(), record.getBrokerEpoch(),
-                Uuids.fromProto(record.getIncarnationId()), record.getEndpointsList(), record.getRack(),
-                record.getLogDirIdsList().stream().map(Uuids::fromProto).toList(), true, false));
+                Uuids.fromProto(record.getIncarnationId()), record.getEndpointsList(), record.getHttpEndpoint(),
+                record.getRack(), record.getLogDirIdsList().stream().map(Uuids::fromProto).toList(), true, false));
         maxBrokerEpoch = Math.max(maxBrokerEpoch, record.getBrokerEpoch());
     }
 

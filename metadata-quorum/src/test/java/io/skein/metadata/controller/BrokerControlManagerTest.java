@@ -23,6 +23,7 @@ import io.skein.proto.controller.BrokerHeartbeatResponse;
 import io.skein.proto.controller.ErrorCode;
 import io.skein.proto.controller.RegisterBrokerRequest;
 import io.skein.proto.controller.RegisterBrokerResponse;
+import io.skein.proto.metadata.Endpoint;
 import io.skein.proto.metadata.FenceBrokerRecord;
 import io.skein.proto.metadata.MetadataRecord;
 import java.util.ArrayList;
@@ -55,7 +56,8 @@ class BrokerControlManagerTest {
 
     private static RegisterBrokerRequest registration(int id, UUID incarnation, UUID logDir) {
         return RegisterBrokerRequest.newBuilder().setBrokerId(id).setClusterId("cluster")
-                .setIncarnationId(Uuids.toProto(incarnation)).addLogDirIds(Uuids.toProto(logDir)).build();
+                .setIncarnationId(Uuids.toProto(incarnation)).addLogDirIds(Uuids.toProto(logDir))
+                .setHttpEndpoint(Endpoint.newBuilder().setName("HTTP").setHost("10.0.0." + id).setPort(9096)).build();
     }
 
     private static BrokerHeartbeatRequest.Builder heartbeat(int id, long epoch, long metadataOffset) {
@@ -211,6 +213,7 @@ class BrokerControlManagerTest {
         assertEquals(ErrorCode.NONE, result.response().getError().getCode());
         assertEquals(view.offset() + 1, result.response().getBrokerEpoch(), "the offset is above every epoch");
         assertTrue(apply(view, result).broker(4).fenced());
+        assertEquals("10.0.0.4", apply(view, result).broker(4).http().getHost(), "where the others reach its history");
 
         MetadataImage highEpoch = cluster(registerBroker(5, 500));
         assertEquals(501, brokers.registerBroker(highEpoch, registration(6, UUID.randomUUID(), UUID.randomUUID()), 0)

@@ -31,7 +31,8 @@ class MetadataDeltaTest {
     private static MetadataRecord register(int id, long epoch) {
         return MetadataRecord.newBuilder().setRegisterBroker(RegisterBrokerRecord.newBuilder().setBrokerId(id)
                 .setBrokerEpoch(epoch).setIncarnationId(Uuids.toProto(UUID.randomUUID()))
-                .addEndpoints(Endpoint.newBuilder().setName("PLAINTEXT").setHost("localhost").setPort(9092 + id))).build();
+                .addEndpoints(Endpoint.newBuilder().setName("PLAINTEXT").setHost("localhost").setPort(9092 + id))
+                .setHttpEndpoint(Endpoint.newBuilder().setName("HTTP").setHost("localhost").setPort(9196 + id))).build();
     }
 
     private static MetadataRecord unfence(int id, long epoch) {
@@ -133,6 +134,7 @@ class MetadataDeltaTest {
         assertEquals(image.configs(), copy.configs());
         assertEquals(image.nextProducerId(), copy.nextProducerId());
         assertFalse(copy.broker(1).fenced());
+        assertEquals(9197, copy.broker(1).http().getPort());
         assertEquals(ImageRecords.of(image), ImageRecords.of(copy));
     }
 
