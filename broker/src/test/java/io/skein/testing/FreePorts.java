@@ -11,11 +11,16 @@ import java.util.concurrent.ThreadLocalRandom;
  * Ports free on the loopback interface right now, for nodes that bind them a moment later. They come
  * from below Linux's ephemeral range (32768-60999 by default): a port the kernel handed out for a
  * bind to port 0 is one it may hand to any outgoing connection before the node binds it, which on a
- * busy machine happened ("Address already in use"). None is given twice in one JVM.
+ * busy machine happened ("Address already in use"). None is given twice in one JVM, and test JVMs
+ * run side by side (surefire's forks, {@code skein.test.fork} of {@code skein.test.forks}) each take
+ * their own share of the range, so that two cannot pick the same port before either binds it.
  */
 public final class FreePorts {
-    private static final int LOWEST = 20_000;
-    private static final int BELOW_EPHEMERAL = 32_768;
+    private static final int FORK = Integer.getInteger("skein.test.fork", 1);
+    private static final int FORKS = Integer.getInteger("skein.test.forks", 1);
+    private static final int SHARE = (32_768 - 20_000) / FORKS;
+    private static final int LOWEST = 20_000 + (FORK - 1) * SHARE;
+    private static final int BELOW_EPHEMERAL = LOWEST + SHARE;
     private static final Set<Integer> GIVEN = ConcurrentHashMap.newKeySet();
 
     private FreePorts() {
