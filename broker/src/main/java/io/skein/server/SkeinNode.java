@@ -86,19 +86,7 @@ public final class SkeinNode implements AutoCloseable {
             }
             return new SkeinNode(config.nodeId(), http, controller, broker, history, console);
         } catch (IOException | InterruptedException | RuntimeException e) {
-            if (console != null) {
-                console.close();
-            }
-            if (history != null) {
-                history.close();
-            }
-            if (broker != null) {
-                broker.close();
-            }
-            if (controller != null) {
-                controller.close();
-            }
-            http.close();
+            new SkeinNode(config.nodeId(), http, controller, broker, history, console).close(); // what started stops
             throw e;
         }
     }
