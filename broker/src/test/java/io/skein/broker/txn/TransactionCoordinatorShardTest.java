@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.broker.coordinator.CoordinatorResult;
+import io.skein.broker.coordinator.CoordinatorResult.Wait;
 import io.skein.broker.coordinator.CoordinatorTimer;
 import io.skein.broker.kafka.LogRecords;
 import io.skein.broker.kafka.LogRecords.KeyValue;
@@ -291,7 +292,7 @@ class TransactionCoordinatorShardTest {
     void aChangeBeingWrittenBlocksTheNextAndAFailedWriteChangesNothing() {
         init();
         CoordinatorResult<Errors> adding = shard.operations().addPartitions(TXN, 1000, (short) 0, Set.of(P0), TV1);
-        assertTrue(shard.operations().addPartitions(TXN, 1000, (short) 0, Set.of(P1), TV1).retryAfterPendingWrites(),
+        assertEquals(Wait.PENDING_WRITES, shard.operations().addPartitions(TXN, 1000, (short) 0, Set.of(P1), TV1).waitsFor(),
                 "an add waits for it");
         assertEquals(Errors.CONCURRENT_TRANSACTIONS, initError(init()));
         assertEquals(Errors.CONCURRENT_TRANSACTIONS, error(end(1000, 0, true, TV1)));
@@ -315,7 +316,7 @@ class TransactionCoordinatorShardTest {
     void anAddThatMeetsAChangeBeingWrittenIsJudgedOnceItIsWritten() {
         init();
         CoordinatorResult<Errors> first = shard.operations().addPartitions(TXN, 1000, (short) 0, Set.of(P0), TV2);
-        assertTrue(shard.operations().addPartitions(TXN, 1000, (short) 0, Set.of(P1), TV2).retryAfterPendingWrites());
+        assertEquals(Wait.PENDING_WRITES, shard.operations().addPartitions(TXN, 1000, (short) 0, Set.of(P1), TV2).waitsFor());
         assertEquals(Errors.NONE, write(first));
         assertEquals(Errors.NONE, add(1000, 0, TV2, P1), "run again, it joins the ongoing transaction");
         assertEquals(Set.of(P0, P1), state().topicPartitions());
@@ -323,7 +324,7 @@ class TransactionCoordinatorShardTest {
         assertEquals(1, end(1000, 0, true, TV2).producerEpoch());
         assertEquals(Errors.CONCURRENT_TRANSACTIONS, add(1000, 1, TV2, P0), "prepared, its markers not yet written");
         CoordinatorResult<Void> completing = shard.completeTransaction(markers.get(0));
-        assertTrue(shard.operations().addPartitions(TXN, 1000, (short) 1, Set.of(P0), TV2).retryAfterPendingWrites(),
+        assertEquals(Wait.PENDING_WRITES, shard.operations().addPartitions(TXN, 1000, (short) 1, Set.of(P0), TV2).waitsFor(),
                 "the completion is being written");
         write(completing);
         assertEquals(Errors.NONE, add(1000, 1, TV2, P0), "run again, it starts the next transaction");
