@@ -29,8 +29,9 @@ import org.apache.kafka.common.protocol.Errors;
  * which takes milliseconds) is not refused to the producer at once, which would wait its own
  * {@code retry.backoff.ms} and send the batch again: it has until
  * {@code add.partitions.to.txn.retry.backoff.max.ms} (at most {@code request.timeout.ms}) from its
- * first question, one deadline for the coordinator and this leader. This broker's coordinator holds
- * the add until the transaction completes or the deadline comes; one that refuses it CONCURRENT_TRANSACTIONS
+ * first question, one deadline for the coordinator and this leader. The coordinator, this broker's or
+ * another Skein broker's (told what is left of the window in its request), holds the add until the
+ * transaction completes or the deadline comes; one that refuses it CONCURRENT_TRANSACTIONS
  * before (as Kafka's does at once) is asked again here every {@code add.partitions.to.txn.retry.backoff.ms}
  * until the deadline (Kafka 4's leader does the same). A transaction that stays prepared longer is
  * still answered CONCURRENT_TRANSACTIONS.
@@ -137,7 +138,8 @@ public final class AddPartitionsToTxnManager implements AutoCloseable {
                     .thenApply(error -> AddPartitionsToTxnBatch.all(partitions, error));
         } else {
             AddPartitionsToTxnSender sender = sender(coordinatorId.getAsInt());
-            answer = sender != null ? sender.send(transactionalId, producerId, producerEpoch, partitions, verifyOnly)
+            answer = sender != null ? sender.send(transactionalId, producerId, producerEpoch, partitions, verifyOnly,
+                    waitDeadlineNanos)
                     : CompletableFuture.completedFuture(
                     AddPartitionsToTxnBatch.all(partitions, Errors.NETWORK_EXCEPTION));
         }
