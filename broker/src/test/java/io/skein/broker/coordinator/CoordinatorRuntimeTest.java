@@ -277,6 +277,13 @@ class CoordinatorRuntimeTest {
         });
     }
 
+    /** {@link #awaitA} with a minute to wait, once it has run and waits. */
+    private CompletableFuture<Errors> waitingForA(AtomicInteger runs) {
+        CompletableFuture<Errors> waiting = awaitA(System.nanoTime() + TimeUnit.SECONDS.toNanos(60), runs);
+        await().atMost(Duration.ofSeconds(10)).until(() -> runs.get() == 1);
+        return waiting;
+    }
+
     /**
      * An operation that waits for a change no write under way carries runs again once the shard's
      * next write is answered, and after each one while it still waits, and answers once it sees it.
@@ -285,8 +292,7 @@ class CoordinatorRuntimeTest {
     void anOperationThatWaitsForTheNextWriteRunsAgainOnceOneIsAnswered() throws Exception {
         load(MapShard::new);
         AtomicInteger runs = new AtomicInteger();
-        CompletableFuture<Errors> waiting = awaitA(System.nanoTime() + TimeUnit.SECONDS.toNanos(60), runs);
-        await().atMost(Duration.ofSeconds(10)).until(() -> runs.get() == 1);
+        CompletableFuture<Errors> waiting = waitingForA(runs);
 
         assertEquals(Errors.NONE, put("b", "1").get(10, TimeUnit.SECONDS));
         await().atMost(Duration.ofSeconds(10)).until(() -> runs.get() == 2);
@@ -311,8 +317,7 @@ class CoordinatorRuntimeTest {
     void anOperationThatWaitsForTheNextWriteAnswersAtItsDeadline() throws Exception {
         load(MapShard::new);
         AtomicInteger runs = new AtomicInteger();
-        long started = System.nanoTime();
-        long deadline = started + TimeUnit.MILLISECONDS.toNanos(200);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
         assertEquals(Errors.REQUEST_TIMED_OUT, awaitA(deadline, runs).get(10, TimeUnit.SECONDS));
         assertTrue(System.nanoTime() - deadline >= 0, "answered at its deadline, not before");
         assertEquals(2, runs.get(), "run at once, then at its deadline");
@@ -327,8 +332,7 @@ class CoordinatorRuntimeTest {
     void unloadingAnswersOperationsWaitingForTheNextWriteNotCoordinator() throws Exception {
         load(MapShard::new);
         AtomicInteger runs = new AtomicInteger();
-        CompletableFuture<Errors> waiting = awaitA(System.nanoTime() + TimeUnit.SECONDS.toNanos(60), runs);
-        await().atMost(Duration.ofSeconds(10)).until(() -> runs.get() == 1);
+        CompletableFuture<Errors> waiting = waitingForA(runs);
         runtime.unload(PARTITION);
         assertEquals(Errors.NOT_COORDINATOR, waiting.get(10, TimeUnit.SECONDS));
         assertEquals(1, runs.get());
