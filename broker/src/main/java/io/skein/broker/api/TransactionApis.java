@@ -1,6 +1,7 @@
 package io.skein.broker.api;
 
 import io.skein.broker.group.GroupCoordinator;
+import io.skein.broker.kafka.AddPartitionsWait;
 import io.skein.broker.network.RequestContext;
 import io.skein.broker.txn.TransactionCoordinator;
 import io.skein.broker.txn.TransactionMetadata;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
 import org.apache.kafka.common.message.AddOffsetsToTxnResponseData;
@@ -105,10 +107,15 @@ final class TransactionApis {
             errors = coordinator.verifyPartitionsInTxn(transaction.transactionalId(), transaction.producerId(),
                     transaction.producerEpoch(), partitions);
         } else {
-            // From a leader (v4+, not verify-only) only for a TV2 producer, whose first write adds the partition.
-            short transactionVersion = version >= ADD_PARTITIONS_BROKER_FROM ? TransactionMetadata.TV_2 : 0;
+            // From a leader (v4+, not verify-only) only for a TV2 producer, whose first write adds the
+            // partition; a Skein leader says how long it may wait for the transaction before to complete.
+            boolean fromLeader = version >= ADD_PARTITIONS_BROKER_FROM;
+            short transactionVersion = fromLeader ? TransactionMetadata.TV_2 : 0;
+            int waitMs = fromLeader ? Math.min(AddPartitionsWait.of(transaction), coordinator.config().requestTimeoutMs())
+                    : 0;
             errors = coordinator.addPartitionsToTxn(transaction.transactionalId(), transaction.producerId(),
-                    transaction.producerEpoch(), partitions, transactionVersion).thenApply(error -> {
+                    transaction.producerEpoch(), partitions, transactionVersion,
+                    System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs)).thenApply(error -> {
                         Map<TopicPartition, Errors> all = new LinkedHashMap<>();
                         partitions.forEach(tp -> all.put(tp, forVersion(error, version, PRODUCER_FENCED_FROM)));
                         return all;

@@ -12,23 +12,35 @@ import org.apache.kafka.common.protocol.Errors;
  * @param records   to append to the shard's partition, with acks=all; none for an operation that only reads
  * @param onWritten the answer, given the write's outcome: NONE once every record is written and
  *                  replayed, else the append's error and nothing replayed. Runs on the shard's thread
- *                  and may settle what lives only in memory (requests parked in the shard).
- * @param retryAfterPendingWrites no answer yet: the operation depends on a write under way, and is to
- *                  run again once the writes made before it are answered (see {@link #afterPendingWrites()})
+ *                  and may settle what lives only in memory (requests parked in the shard). For a
+ *                  result that waits for the next write, the answer at its deadline (given NONE).
+ * @param waitsFor  what the operation waits for before it runs again, instead of answering now
+ * @param deadlineNanos for {@link Wait#NEXT_WRITE}: when it answers if it still waits, on the
+ *                  {@link System#nanoTime()} scale
  */
-public record CoordinatorResult<T>(List<KeyValue> records, Function<Errors, T> onWritten,
-                                   boolean retryAfterPendingWrites) {
+public record CoordinatorResult<T>(List<KeyValue> records, Function<Errors, T> onWritten, Wait waitsFor,
+                                   long deadlineNanos) {
+    /** What an operation without its answer yet waits for; the runtime then runs it again. */
+    public enum Wait {
+        /** Nothing: the result is its answer. */
+        NONE,
+        /** The writes made before it to be answered (see {@link #afterPendingWrites()}). */
+        PENDING_WRITES,
+        /** The shard's next write to be answered, or its deadline (see {@link #afterNextWrite}). */
+        NEXT_WRITE
+    }
+
     public CoordinatorResult {
         records = List.copyOf(records);
     }
 
     public CoordinatorResult(List<KeyValue> records, Function<Errors, T> onWritten) {
-        this(records, onWritten, false);
+        this(records, onWritten, Wait.NONE, 0);
     }
 
     /** The same records, with {@code answer} made of this result's answer. */
     public <U> CoordinatorResult<U> map(Function<T, U> answer) {
-        return new CoordinatorResult<>(records, onWritten.andThen(answer), retryAfterPendingWrites);
+        return new CoordinatorResult<>(records, onWritten.andThen(answer), waitsFor, deadlineNanos);
     }
 
     /**
@@ -40,7 +52,18 @@ public record CoordinatorResult<T>(List<KeyValue> records, Function<Errors, T> o
     public static <T> CoordinatorResult<T> afterPendingWrites() {
         return new CoordinatorResult<>(List.of(), error -> {
             throw new IllegalStateException("an operation to run again has no answer");
-        }, true);
+        }, Wait.PENDING_WRITES, 0);
+    }
+
+    /**
+     * Not yet: the operation's answer depends on a change that another operation will write (such as
+     * the completion of a transaction whose markers are being written), with no write of it under way
+     * yet. The runtime runs it again once the shard's next write is answered, and after each one
+     * while it still waits; if it still waits at {@code deadlineNanos} (on the {@link System#nanoTime()}
+     * scale) it answers {@code atDeadline}, at once if that has passed. It writes nothing now.
+     */
+    public static <T> CoordinatorResult<T> afterNextWrite(long deadlineNanos, T atDeadline) {
+        return new CoordinatorResult<>(List.of(), error -> atDeadline, Wait.NEXT_WRITE, deadlineNanos);
     }
 
     /** An answer that writes nothing. */

@@ -1,5 +1,6 @@
 package io.skein.broker.coordinator;
 
+import io.skein.broker.coordinator.CoordinatorResult.Wait;
 import io.skein.broker.util.DaemonThreads;
 import io.skein.broker.util.SerialExecutor;
 import io.skein.broker.kafka.LogRecords;
@@ -11,6 +12,7 @@ import io.skein.log.FileSlice;
 import io.skein.log.PartitionLog;
 import io.skein.metadata.image.TopicImage;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -44,8 +46,10 @@ import org.slf4j.LoggerFactory;
  * that ends the transaction in the partition is written by the runtime too, in order with the writes,
  * and replayed once written. A load replays both as they are in the log, so a shard has one definition
  * of them. Answers of writes come in the order the writes were made; an answer that writes nothing
- * reads only written state, so it need not wait. When leadership leaves, the shard is unloaded and
- * whatever is pending is answered {@code NOT_COORDINATOR}.
+ * reads only written state, so it need not wait. An operation whose answer depends on a change yet
+ * to be written may wait for it ({@link CoordinatorResult.Wait}): for the writes under way, or, until
+ * a deadline, for the shard's next write; it then runs again. When leadership leaves, the shard is
+ * unloaded and whatever is pending or waiting is answered {@code NOT_COORDINATOR}.
  *
  * <p>Threads: each shard has a serial executor on a pool of two threads: its state, its timers and
  * every write completion are touched there only. One timer thread hands due timers to the shards'
@@ -295,6 +299,8 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
         private S shard;
         /** Completes once the latest write has been answered: the next write's answer waits for it. */
         private CompletableFuture<?> lastWrite = CompletableFuture.completedFuture(null);
+        /** The operations waiting for the next write to be answered, or for their deadline. */
+        private List<Parked<?>> parked = new ArrayList<>();
 
         Context(TopicPartition partition, int leaderEpoch) {
             this.partition = partition;
@@ -334,6 +340,8 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
             executor.execute(() -> {
                 timers.values().forEach(t -> t.cancel(false));
                 timers.clear();
+                parked.forEach(Parked::unloaded);
+                parked.clear();
                 if (shard != null) {
                     shard.onUnloaded();
                 }
@@ -355,8 +363,15 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
 
         <T> void run(Function<S, CoordinatorResult<T>> operation, TransactionalProducer producer,
                      Function<Errors, T> errorResponse, CompletableFuture<T> response) {
+            run(operation, producer, errorResponse, response, null);
+        }
+
+        /** @param waiting the operation as it waited for a write, if it did: it waits again as it is */
+        private <T> void run(Function<S, CoordinatorResult<T>> operation, TransactionalProducer producer,
+                             Function<Errors, T> errorResponse, CompletableFuture<T> response, Parked<T> waiting) {
             Errors unavailable = unavailable(this);
             if (unavailable != Errors.NONE) {
+                settle(waiting);
                 response.complete(errorResponse.apply(unavailable));
                 return;
             }
@@ -365,14 +380,56 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
                 result = operation.apply(shard);
             } catch (RuntimeException e) {
                 log.error("An operation on {} failed", partition, e);
+                settle(waiting);
                 response.complete(errorResponse.apply(Errors.UNKNOWN_SERVER_ERROR));
                 return;
             }
-            if (result.retryAfterPendingWrites()) {
+            if (result.waitsFor() == Wait.NEXT_WRITE && System.nanoTime() - result.deadlineNanos() < 0) {
+                park(waiting != null ? waiting : new Parked<>(operation, producer, errorResponse, response),
+                        result.deadlineNanos());
+                return;
+            }
+            settle(waiting);
+            if (result.waitsFor() == Wait.PENDING_WRITES) {
                 retryAfterPendingWrites(operation, producer, errorResponse, response);
                 return;
             }
+            // A result that waited for the next write until its deadline writes nothing: it answers.
             write(result, producer, errorResponse, response);
+        }
+
+        /**
+         * {@code waiting} runs again once the next write is answered ({@link #rerunParked}), or at
+         * {@code deadlineNanos}, by a timer kept while it waits again for the same deadline.
+         */
+        private <T> void park(Parked<T> waiting, long deadlineNanos) {
+            if (waiting.timeout == null || waiting.timeout.isDone() || waiting.deadlineNanos != deadlineNanos) {
+                settle(waiting);
+                waiting.deadlineNanos = deadlineNanos;
+                waiting.timeout = timer.schedule(() -> executor.execute(() -> {
+                    if (parked.remove(waiting)) {
+                        waiting.rerun();
+                    }
+                }), deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+            }
+            parked.add(waiting);
+        }
+
+        /** An operation that waited for a write has its answer, or waits otherwise: its timer goes. */
+        private void settle(Parked<?> waiting) {
+            if (waiting != null && waiting.timeout != null) {
+                waiting.timeout.cancel(false);
+            }
+        }
+
+        /** A write has just been answered: the operations waiting for one run again, on this executor. */
+        private void rerunParked() {
+            if (parked.isEmpty()) {
+                return;
+            }
+            List<Parked<?>> due = parked;
+            parked = new ArrayList<>();
+            due.forEach(Parked::rerun);
         }
 
         /**
@@ -440,6 +497,7 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
                             answer.accept(replayed(outcome, failure, replay));
                         } finally {
                             answered.complete(null);
+                            rerunParked();
                         }
                     }));
         }
@@ -471,6 +529,34 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
             } catch (RuntimeException e) {
                 log.error("Answering an operation on {} failed", partition, e);
                 response.complete(errorResponse.apply(Errors.UNKNOWN_SERVER_ERROR));
+            }
+        }
+
+        /** An operation waiting for the shard's next write to be answered, or for its deadline. */
+        private final class Parked<T> {
+            private final Function<S, CoordinatorResult<T>> operation;
+            private final TransactionalProducer producer;
+            private final Function<Errors, T> errorResponse;
+            private final CompletableFuture<T> response;
+            private long deadlineNanos;
+            /** Runs it again at its deadline; null until it first waits. */
+            private ScheduledFuture<?> timeout;
+
+            Parked(Function<S, CoordinatorResult<T>> operation, TransactionalProducer producer,
+                   Function<Errors, T> errorResponse, CompletableFuture<T> response) {
+                this.operation = operation;
+                this.producer = producer;
+                this.errorResponse = errorResponse;
+                this.response = response;
+            }
+
+            void rerun() {
+                run(operation, producer, errorResponse, response, this);
+            }
+
+            void unloaded() {
+                settle(this);
+                response.complete(errorResponse.apply(Errors.NOT_COORDINATOR));
             }
         }
 

@@ -1,5 +1,6 @@
 package io.skein.broker.txn;
 
+import io.skein.broker.kafka.AddPartitionsWait;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -24,14 +25,17 @@ import org.apache.kafka.common.protocol.Errors;
  * and each asker is answered for its own partitions. Otherwise Kafka's rule says which stays: the
  * newer one, unless its epoch is lower (it is fenced: INVALID_PRODUCER_EPOCH at once); the older one
  * it replaces is answered at once INVALID_PRODUCER_EPOCH if its epoch is lower, NETWORK_EXCEPTION if
- * it is the same (the producer sends it again). Not thread-safe: its {@link AddPartitionsToTxnSender}
+ * it is the same (the producer sends it again). An add tells the coordinator how long it may wait
+ * there ({@link AddPartitionsWait}): until the earliest deadline of its askers, as the request goes
+ * out, so that the time it waited here counts. Not thread-safe: its {@link AddPartitionsToTxnSender}
  * guards it.
  */
 final class AddPartitionsToTxnBatch {
     private final Map<String, Entry> entries = new LinkedHashMap<>();
 
-    /** One asker: the partitions it asked for and where its answer goes. */
-    private record Asker(Set<TopicPartition> partitions, CompletableFuture<Map<TopicPartition, Errors>> answer) {
+    /** One asker: the partitions it asked for, where its answer goes, and until when it may wait for it. */
+    private record Asker(Set<TopicPartition> partitions, CompletableFuture<Map<TopicPartition, Errors>> answer,
+                         long waitDeadlineNanos) {
     }
 
     /** One transaction of the request: what it asks for, and everyone who asked. */
@@ -44,11 +48,28 @@ final class AddPartitionsToTxnBatch {
         void answerAll(Errors error) {
             askers.forEach(asker -> asker.answer.complete(all(asker.partitions, error)));
         }
+
+        /**
+         * How long the coordinator may hold it from {@code nowNanos}: until the first asker's deadline,
+         * rounded up, so that a refusal comes after the deadline and the asker does not ask again.
+         */
+        int waitMs(long nowNanos) {
+            long wait = Long.MAX_VALUE;
+            for (Asker asker : askers) {
+                wait = Math.min(wait, asker.waitDeadlineNanos - nowNanos);
+            }
+            return wait <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, (wait + 999_999) / 1_000_000);
+        }
     }
 
+    /**
+     * @param waitDeadlineNanos until when, on the {@link System#nanoTime()} scale, the add may wait at
+     *                          the coordinator for the transaction before to complete
+     */
     void add(String transactionalId, long producerId, short producerEpoch, boolean verifyOnly,
-             Set<TopicPartition> partitions, CompletableFuture<Map<TopicPartition, Errors>> answer) {
-        Asker asker = new Asker(partitions, answer);
+             Set<TopicPartition> partitions, long waitDeadlineNanos,
+             CompletableFuture<Map<TopicPartition, Errors>> answer) {
+        Asker asker = new Asker(partitions, answer, waitDeadlineNanos);
         Entry waiting = entries.get(transactionalId);
         if (waiting != null && waiting.joins(producerId, producerEpoch, verifyOnly)) {
             waiting.partitions.addAll(partitions);
@@ -78,7 +99,8 @@ final class AddPartitionsToTxnBatch {
         return entries.size();
     }
 
-    AddPartitionsToTxnRequestData request() {
+    /** The request, made at {@code nowNanos} ({@link System#nanoTime()}). */
+    AddPartitionsToTxnRequestData request(long nowNanos) {
         AddPartitionsToTxnTransactionCollection transactions = new AddPartitionsToTxnTransactionCollection(
                 entries.size());
         entries.forEach((transactionalId, entry) -> {
@@ -91,9 +113,13 @@ final class AddPartitionsToTxnBatch {
                 }
                 topic.partitions().add(tp.partition());
             });
-            transactions.add(new AddPartitionsToTxnTransaction().setTransactionalId(transactionalId)
-                    .setProducerId(entry.producerId).setProducerEpoch(entry.producerEpoch)
-                    .setVerifyOnly(entry.verifyOnly).setTopics(topics));
+            AddPartitionsToTxnTransaction transaction = new AddPartitionsToTxnTransaction()
+                    .setTransactionalId(transactionalId).setProducerId(entry.producerId)
+                    .setProducerEpoch(entry.producerEpoch).setVerifyOnly(entry.verifyOnly).setTopics(topics);
+            if (!entry.verifyOnly) {
+                AddPartitionsWait.set(transaction, entry.waitMs(nowNanos));
+            }
+            transactions.add(transaction);
         });
         return new AddPartitionsToTxnRequestData().setTransactions(transactions);
     }

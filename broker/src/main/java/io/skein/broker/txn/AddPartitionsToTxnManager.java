@@ -25,12 +25,16 @@ import org.apache.kafka.common.protocol.Errors;
  * batches what waits for it, as Kafka's leader does. Answers complete on this manager's thread, so
  * that the append that follows never runs on a coordinator's thread, nor holds up a sender.
  *
- * <p>An add refused CONCURRENT_TRANSACTIONS is asked again here, every
- * {@code add.partitions.to.txn.retry.backoff.ms}, for up to {@code add.partitions.to.txn.retry.backoff.max.ms}
- * (at most {@code request.timeout.ms}), before the refusal goes to the producer (Kafka 4's leader does
- * the same): the transaction's previous commit is usually still writing its markers, which takes
- * milliseconds, while the producer would wait its own {@code retry.backoff.ms} and send the batch again.
- * A transaction that stays prepared longer is still answered CONCURRENT_TRANSACTIONS.
+ * <p>An add that meets the producer's previous transaction still completing (writing its markers,
+ * which takes milliseconds) is not refused to the producer at once, which would wait its own
+ * {@code retry.backoff.ms} and send the batch again: it has until
+ * {@code add.partitions.to.txn.retry.backoff.max.ms} (at most {@code request.timeout.ms}) from its
+ * first question, one deadline for the coordinator and this leader. The coordinator, this broker's or
+ * another Skein broker's (told what is left of the window in its request), holds the add until the
+ * transaction completes or the deadline comes; one that refuses it CONCURRENT_TRANSACTIONS
+ * before (as Kafka's does at once) is asked again here every {@code add.partitions.to.txn.retry.backoff.ms}
+ * until the deadline (Kafka 4's leader does the same). A transaction that stays prepared longer is
+ * still answered CONCURRENT_TRANSACTIONS.
  */
 public final class AddPartitionsToTxnManager implements AutoCloseable {
     private final int brokerId;
@@ -48,7 +52,7 @@ public final class AddPartitionsToTxnManager implements AutoCloseable {
      * @param coordinator this broker's transaction coordinator, which also says where each transactional id's is
      * @param addresses   where a broker serves other brokers
      * @param retryBackoffMs    how long an add refused CONCURRENT_TRANSACTIONS waits before it is asked again
-     * @param retryBackoffMaxMs how long after the first answer an add is asked again at most
+     * @param retryBackoffMaxMs how long after it is first asked an add may wait, at the coordinator or here
      */
     public AddPartitionsToTxnManager(int brokerId, TransactionCoordinator coordinator,
                                      IntFunction<Optional<InetSocketAddress>> addresses, int requestTimeoutMs,
@@ -79,32 +83,34 @@ public final class AddPartitionsToTxnManager implements AutoCloseable {
                                                                           Set<TopicPartition> partitions,
                                                                           boolean verifyOnly) {
         if (verifyOnly) {
-            return ask(transactionalId, producerId, producerEpoch, partitions, true);
+            return ask(transactionalId, producerId, producerEpoch, partitions, true, System.nanoTime());
         }
         CompletableFuture<Map<TopicPartition, Errors>> answer = new CompletableFuture<>();
-        addOrRetry(transactionalId, producerId, producerEpoch, partitions, System.nanoTime(), answer);
+        addOrRetry(transactionalId, producerId, producerEpoch, partitions, System.nanoTime() + retryWindowNanos,
+                answer);
         return answer;
     }
 
     /**
-     * Asks the coordinator to add the partitions and answers, unless it refused CONCURRENT_TRANSACTIONS
-     * within the retry window of {@code startedNanos}: then asks again after the back-off. Runs on
-     * the caller's thread first, then on {@link #thread}.
+     * Asks the coordinator to add the partitions, waiting there until {@code deadlineNanos} at most,
+     * and answers, unless it refused CONCURRENT_TRANSACTIONS before the deadline: then asks again
+     * after the back-off. Runs on the caller's thread first, then on {@link #thread}.
      */
     private void addOrRetry(String transactionalId, long producerId, short producerEpoch, Set<TopicPartition> partitions,
-                            long startedNanos, CompletableFuture<Map<TopicPartition, Errors>> answer) {
-        ask(transactionalId, producerId, producerEpoch, partitions, false).whenComplete((errors, failure) -> {
+                            long deadlineNanos, CompletableFuture<Map<TopicPartition, Errors>> answer) {
+        CompletableFuture<Map<TopicPartition, Errors>> asked = ask(transactionalId, producerId, producerEpoch,
+                partitions, false, deadlineNanos);
+        asked.whenComplete((errors, failure) -> {
             if (failure != null) {
                 answer.completeExceptionally(failure);
                 return;
             }
-            if (!errors.containsValue(Errors.CONCURRENT_TRANSACTIONS)
-                    || System.nanoTime() - startedNanos >= retryWindowNanos) {
+            if (!errors.containsValue(Errors.CONCURRENT_TRANSACTIONS) || System.nanoTime() - deadlineNanos >= 0) {
                 answer.complete(errors);
                 return;
             }
             try {
-                thread.schedule(() -> addOrRetry(transactionalId, producerId, producerEpoch, partitions, startedNanos,
+                thread.schedule(() -> addOrRetry(transactionalId, producerId, producerEpoch, partitions, deadlineNanos,
                         answer), retryBackoffMs, TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException closing) {
                 answer.complete(errors);
@@ -112,10 +118,13 @@ public final class AddPartitionsToTxnManager implements AutoCloseable {
         });
     }
 
-    /** One question to the coordinator; the answer completes on {@link #thread}. */
+    /**
+     * One question to the coordinator, which an add may wait for until {@code waitDeadlineNanos}; the
+     * answer completes on {@link #thread}.
+     */
     private CompletableFuture<Map<TopicPartition, Errors>> ask(String transactionalId, long producerId,
                                                                short producerEpoch, Set<TopicPartition> partitions,
-                                                               boolean verifyOnly) {
+                                                               boolean verifyOnly, long waitDeadlineNanos) {
         OptionalInt coordinatorId = coordinator.coordinatorId(transactionalId);
         CompletableFuture<Map<TopicPartition, Errors>> answer;
         if (coordinatorId.isEmpty()) {
@@ -125,10 +134,12 @@ public final class AddPartitionsToTxnManager implements AutoCloseable {
             answer = verifyOnly
                     ? coordinator.verifyPartitionsInTxn(transactionalId, producerId, producerEpoch, partitions)
                     : coordinator.addPartitionsToTxn(transactionalId, producerId, producerEpoch, partitions,
-                    TransactionMetadata.TV_2).thenApply(error -> AddPartitionsToTxnBatch.all(partitions, error));
+                    TransactionMetadata.TV_2, waitDeadlineNanos)
+                    .thenApply(error -> AddPartitionsToTxnBatch.all(partitions, error));
         } else {
             AddPartitionsToTxnSender sender = sender(coordinatorId.getAsInt());
-            answer = sender != null ? sender.send(transactionalId, producerId, producerEpoch, partitions, verifyOnly)
+            answer = sender != null ? sender.send(transactionalId, producerId, producerEpoch, partitions, verifyOnly,
+                    waitDeadlineNanos)
                     : CompletableFuture.completedFuture(
                     AddPartitionsToTxnBatch.all(partitions, Errors.NETWORK_EXCEPTION));
         }

@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * A leader's AddPartitionsToTxn (v5) to one other broker's transaction coordinator, as Kafka's
  * leader sends them: at most one request in flight, and whatever arrives meanwhile waits in one
  * {@link AddPartitionsToTxnBatch} and goes out together in the next request. The coordinator may
- * hold an add until the transaction's write under way is replicated, so a request per add would
- * queue every producer's adds behind each other's writes.
+ * hold an add until the transaction's write under way is replicated, or until the transaction before
+ * completes (within what is left of the add's window, which the request carries), so a request per
+ * add would queue every producer's adds behind each other's.
  *
  * <p>It has its own thread because {@link BrokerConnection} blocks for the round trip: one thread
  * per coordinator node lets the nodes' requests run in parallel, and a node that does not answer
@@ -66,16 +67,20 @@ final class AddPartitionsToTxnSender implements AutoCloseable {
         });
     }
 
-    /** Sends the add (or verification) with the next request; the coordinator's errors, on this sender's thread. */
+    /**
+     * Sends the add (or verification) with the next request, an add to wait at the coordinator until
+     * {@code waitDeadlineNanos} at most; the coordinator's errors, on this sender's thread.
+     */
     CompletableFuture<Map<TopicPartition, Errors>> send(String transactionalId, long producerId, short producerEpoch,
-                                                        Set<TopicPartition> partitions, boolean verifyOnly) {
+                                                        Set<TopicPartition> partitions, boolean verifyOnly,
+                                                        long waitDeadlineNanos) {
         CompletableFuture<Map<TopicPartition, Errors>> answer = new CompletableFuture<>();
         synchronized (this) {
             if (closed) {
                 answer.complete(AddPartitionsToTxnBatch.all(partitions, Errors.NETWORK_EXCEPTION));
                 return answer;
             }
-            waiting.add(transactionalId, producerId, producerEpoch, verifyOnly, partitions, answer);
+            waiting.add(transactionalId, producerId, producerEpoch, verifyOnly, partitions, waitDeadlineNanos, answer);
             if (!sending) {
                 sending = true;
                 thread.execute(this::sendWaiting);
@@ -97,7 +102,7 @@ final class AddPartitionsToTxnSender implements AutoCloseable {
                 waiting = new AddPartitionsToTxnBatch();
             }
             try {
-                batch.answer(connection().call(batch.request(), BROKER_VERSION));
+                batch.answer(connection().call(batch.request(System.nanoTime()), BROKER_VERSION));
             } catch (IOException e) {
                 log.debug("Cannot reach transaction coordinator {} for {} transactions: {}", nodeId,
                         batch.transactions(), e.toString());

@@ -118,11 +118,26 @@ public final class TransactionCoordinator implements MetadataPublisher, AutoClos
                 o -> o.initProducerId(transactionalId, timeoutMs, producerId, producerEpoch));
     }
 
-    /** Adds partitions to a transaction: the error for the transaction as a whole. */
+    /**
+     * Adds partitions to a transaction, for a client: the error for the transaction as a whole, at
+     * once while the transaction before completes (the client asks again).
+     */
     public CompletableFuture<Errors> addPartitionsToTxn(String transactionalId, long producerId, short producerEpoch,
                                                         Set<TopicPartition> partitions, short transactionVersion) {
-        return onShard(transactionalId, error -> error,
-                o -> o.addPartitions(transactionalId, producerId, producerEpoch, partitions, transactionVersion));
+        return addPartitionsToTxn(transactionalId, producerId, producerEpoch, partitions, transactionVersion,
+                System.nanoTime());
+    }
+
+    /**
+     * Adds partitions to a transaction, for a partition leader: the error for the transaction as a
+     * whole, which waits until {@code waitDeadlineNanos} ({@link System#nanoTime()}) for the transaction
+     * before to complete; see {@link TransactionOperations#addPartitions}.
+     */
+    public CompletableFuture<Errors> addPartitionsToTxn(String transactionalId, long producerId, short producerEpoch,
+                                                        Set<TopicPartition> partitions, short transactionVersion,
+                                                        long waitDeadlineNanos) {
+        return onShard(transactionalId, error -> error, o -> o.addPartitions(transactionalId, producerId, producerEpoch,
+                partitions, transactionVersion, waitDeadlineNanos));
     }
 
     /** Whether the partitions are in the transaction, each; see {@link TransactionOperations#verifyPartitions}. */

@@ -60,6 +60,20 @@ public record TransactionMetadata(String transactionalId, long producerId, long 
         return supportsEpochBump(clientTransactionVersion);
     }
 
+    /** Whether the completion of this transaction moves its producer to {@link #nextProducerId}. */
+    private boolean rotatesOnCompletion() {
+        return supportsEpochBump() && nextProducerId != NO_PRODUCER_ID;
+    }
+
+    /**
+     * Whether {@code id} and {@code epoch} are the producer this prepared transaction's completion
+     * goes on with (what EndTxn answered: with TV2 the bumped epoch, or the next id at epoch 0).
+     */
+    boolean isProducerAfterCompletion(long id, short epoch) {
+        return rotatesOnCompletion() ? id == nextProducerId && epoch == 0
+                : id == producerId && epoch == producerEpoch;
+    }
+
     // ---------------------------------------------------------------- transitions
 
     /**
@@ -152,7 +166,7 @@ public record TransactionMetadata(String transactionalId, long producerId, long 
     TransactionMetadata prepareComplete(long now) {
         TransactionState complete = state == TransactionState.PREPARE_COMMIT
                 ? TransactionState.COMPLETE_COMMIT : TransactionState.COMPLETE_ABORT;
-        boolean rotate = supportsEpochBump() && nextProducerId != NO_PRODUCER_ID;
+        boolean rotate = rotatesOnCompletion();
         return transitionTo(complete, rotate ? nextProducerId : producerId, NO_PRODUCER_ID,
                 rotate ? 0 : producerEpoch, lastProducerEpoch, txnTimeoutMs, Set.of(), txnStartTimestamp, now,
                 clientTransactionVersion);

@@ -114,12 +114,25 @@ public final class TransactionOperations {
      * partitions reach their leaders together, and each leader's add would otherwise be refused
      * while the first is written, costing the producer a retry (and its later batches with it). The
      * change is usually that add, or the transaction's completion; whatever it is, the add is then
-     * judged on what was written (and a prepared transaction still answers CONCURRENT_TRANSACTIONS).
-     * This comes before the producer's checks, as in Kafka: the change may be the one that gives the
-     * producer the id it names (a completion after TV2's epochs ran out moves it to its next id).
+     * judged on what was written. This comes before the producer's checks, as in Kafka: the change
+     * may be the one that gives the producer the id it names (a completion after TV2's epochs ran out
+     * moves it to its next id).
+     *
+     * <p>Likewise an add that finds the previous transaction prepared, its markers being written, for
+     * the producer that transaction's completion goes on with, waits for the completion (the shard's
+     * next writes) until {@code waitDeadlineNanos}, and is then judged on it; if it has not come, it is
+     * refused CONCURRENT_TRANSACTIONS, as Kafka refuses it at once. A TV2 producer starts its next
+     * transaction as soon as EndTxn is answered, so the leaders of its first batches ask while the
+     * markers, which take milliseconds, are written; refused, they would ask again only after their
+     * back-off. The deadline is the leader's retry window, which it then need not use; a client's add,
+     * which the client retries itself, passes one already past and is answered at once.
+     *
+     * @param waitDeadlineNanos until when, on the {@link System#nanoTime()} scale, the add may wait for
+     *                          the completion of the transaction before
      */
     public CoordinatorResult<Errors> addPartitions(String transactionalId, long producerId, short producerEpoch,
-                                                   Set<TopicPartition> partitions, short transactionVersion) {
+                                                   Set<TopicPartition> partitions, short transactionVersion,
+                                                   long waitDeadlineNanos) {
         if (transactionalId.isEmpty()) {
             return CoordinatorResult.of(Errors.INVALID_REQUEST);
         }
@@ -127,10 +140,16 @@ public final class TransactionOperations {
             return CoordinatorResult.afterPendingWrites();
         }
         Optional<TransactionMetadata> found = shard.transaction(transactionalId);
-        if (found.isEmpty() || found.get().producerId() != producerId) {
+        if (found.isEmpty()) {
             return CoordinatorResult.of(Errors.INVALID_PRODUCER_ID_MAPPING);
         }
         TransactionMetadata current = found.get();
+        if (current.state().isPrepared() && current.isProducerAfterCompletion(producerId, producerEpoch)) {
+            return CoordinatorResult.afterNextWrite(waitDeadlineNanos, Errors.CONCURRENT_TRANSACTIONS);
+        }
+        if (current.producerId() != producerId) {
+            return CoordinatorResult.of(Errors.INVALID_PRODUCER_ID_MAPPING);
+        }
         if (current.producerEpoch() != producerEpoch) {
             return CoordinatorResult.of(Errors.PRODUCER_FENCED);
         }

@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
@@ -262,6 +263,79 @@ class CoordinatorRuntimeTest {
 
         assertEquals(Errors.UNKNOWN_SERVER_ERROR, runtime.write(PARTITION, error -> error,
                 shard -> CoordinatorResult.<Errors>afterPendingWrites()).get(10, TimeUnit.SECONDS));
+    }
+
+    /**
+     * Waits, until {@code deadlineNanos}, for key "a" to be written by another operation: NONE once it
+     * is, REQUEST_TIMED_OUT if it is not by then. Counts its runs.
+     */
+    private CompletableFuture<Errors> awaitA(long deadlineNanos, AtomicInteger runs) {
+        return runtime.write(PARTITION, error -> error, shard -> {
+            runs.incrementAndGet();
+            return shard.entries.containsKey("a") ? CoordinatorResult.of(Errors.NONE)
+                    : CoordinatorResult.afterNextWrite(deadlineNanos, Errors.REQUEST_TIMED_OUT);
+        });
+    }
+
+    /** {@link #awaitA} with a minute to wait, once it has run and waits. */
+    private CompletableFuture<Errors> waitingForA(AtomicInteger runs) {
+        CompletableFuture<Errors> waiting = awaitA(System.nanoTime() + TimeUnit.SECONDS.toNanos(60), runs);
+        await().atMost(Duration.ofSeconds(10)).until(() -> runs.get() == 1);
+        return waiting;
+    }
+
+    /**
+     * An operation that waits for a change no write under way carries runs again once the shard's
+     * next write is answered, and after each one while it still waits, and answers once it sees it.
+     */
+    @Test
+    void anOperationThatWaitsForTheNextWriteRunsAgainOnceOneIsAnswered() throws Exception {
+        load(MapShard::new);
+        AtomicInteger runs = new AtomicInteger();
+        CompletableFuture<Errors> waiting = waitingForA(runs);
+
+        assertEquals(Errors.NONE, put("b", "1").get(10, TimeUnit.SECONDS));
+        await().atMost(Duration.ofSeconds(10)).until(() -> runs.get() == 2);
+        assertEquals(Map.of("b", "1"), entries(), "a write answered; it ran again, saw no \"a\", and waits on");
+        assertFalse(waiting.isDone());
+
+        writer.holdAcks(true);
+        CompletableFuture<Errors> a = put("a", "2");
+        await().atMost(Duration.ofSeconds(10)).until(() -> writer.heldAcks().size() == 1);
+        assertEquals(2, runs.get(), "a write under way, not yet answered, runs nothing again");
+        writer.heldAcks().poll().complete(Errors.NONE);
+        assertEquals(Errors.NONE, a.get(10, TimeUnit.SECONDS));
+        assertEquals(Errors.NONE, waiting.get(10, TimeUnit.SECONDS));
+        assertEquals(3, runs.get());
+    }
+
+    /**
+     * With no write coming, an operation waiting for the next one answers at its deadline, and one
+     * whose deadline has passed answers at once, without waiting.
+     */
+    @Test
+    void anOperationThatWaitsForTheNextWriteAnswersAtItsDeadline() throws Exception {
+        load(MapShard::new);
+        AtomicInteger runs = new AtomicInteger();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+        assertEquals(Errors.REQUEST_TIMED_OUT, awaitA(deadline, runs).get(10, TimeUnit.SECONDS));
+        assertTrue(System.nanoTime() - deadline >= 0, "answered at its deadline, not before");
+        assertEquals(2, runs.get(), "run at once, then at its deadline");
+
+        runs.set(0);
+        assertEquals(Errors.REQUEST_TIMED_OUT, awaitA(System.nanoTime(), runs).get(10, TimeUnit.SECONDS));
+        assertEquals(1, runs.get(), "past its deadline: answered, not parked");
+    }
+
+    /** Unloading the shard answers the operations waiting for a write NOT_COORDINATOR. */
+    @Test
+    void unloadingAnswersOperationsWaitingForTheNextWriteNotCoordinator() throws Exception {
+        load(MapShard::new);
+        AtomicInteger runs = new AtomicInteger();
+        CompletableFuture<Errors> waiting = waitingForA(runs);
+        runtime.unload(PARTITION);
+        assertEquals(Errors.NOT_COORDINATOR, waiting.get(10, TimeUnit.SECONDS));
+        assertEquals(1, runs.get());
     }
 
     @Test

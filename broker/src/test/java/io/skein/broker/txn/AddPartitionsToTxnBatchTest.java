@@ -3,9 +3,11 @@ package io.skein.broker.txn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.skein.broker.kafka.AddPartitionsWait;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTransaction;
@@ -22,18 +24,33 @@ class AddPartitionsToTxnBatchTest {
     private static final TopicPartition A1 = new TopicPartition("a", 1);
     private static final TopicPartition B0 = new TopicPartition("b", 0);
 
+    /** When the request is made, on the {@link System#nanoTime()} scale. */
+    private static final long NOW = 5_000_000_000L;
+
     private final AddPartitionsToTxnBatch batch = new AddPartitionsToTxnBatch();
 
     private CompletableFuture<Map<TopicPartition, Errors>> add(String transactionalId, long producerId, int epoch,
                                                                boolean verifyOnly, TopicPartition... partitions) {
+        return addUntil(NOW, transactionalId, producerId, epoch, verifyOnly, partitions);
+    }
+
+    /** An add that may wait at the coordinator until {@code waitDeadlineNanos}. */
+    private CompletableFuture<Map<TopicPartition, Errors>> addUntil(long waitDeadlineNanos, String transactionalId,
+                                                                    long producerId, int epoch, boolean verifyOnly,
+                                                                    TopicPartition... partitions) {
         CompletableFuture<Map<TopicPartition, Errors>> answer = new CompletableFuture<>();
-        batch.add(transactionalId, producerId, (short) epoch, verifyOnly, Set.of(partitions), answer);
+        batch.add(transactionalId, producerId, (short) epoch, verifyOnly, Set.of(partitions), waitDeadlineNanos,
+                answer);
         return answer;
+    }
+
+    private AddPartitionsToTxnTransaction requestedTransaction(String transactionalId) {
+        return batch.request(NOW).transactions().find(transactionalId);
     }
 
     /** The request's transaction for {@code transactionalId}: its partitions, or null if it has none. */
     private Set<TopicPartition> requested(String transactionalId) {
-        AddPartitionsToTxnTransaction transaction = batch.request().transactions().find(transactionalId);
+        AddPartitionsToTxnTransaction transaction = requestedTransaction(transactionalId);
         if (transaction == null) {
             return null;
         }
@@ -84,7 +101,7 @@ class AddPartitionsToTxnBatchTest {
         assertEquals(Map.of(A0, Errors.NETWORK_EXCEPTION), older.join());
         assertFalse(retry.isDone());
         assertEquals(Set.of(A1), requested("t"));
-        assertEquals(9, batch.request().transactions().find("t").producerId());
+        assertEquals(9, requestedTransaction("t").producerId());
     }
 
     @Test
@@ -94,7 +111,7 @@ class AddPartitionsToTxnBatchTest {
 
         assertEquals(Map.of(A0, Errors.NETWORK_EXCEPTION), verification.join());
         assertFalse(addition.isDone());
-        assertFalse(batch.request().transactions().find("t").verifyOnly());
+        assertFalse(requestedTransaction("t").verifyOnly());
     }
 
     @Test
@@ -107,7 +124,24 @@ class AddPartitionsToTxnBatchTest {
         assertEquals(Map.of(B0, Errors.INVALID_PRODUCER_EPOCH), late.join());
         assertFalse(newer.isDone());
         assertEquals(Set.of(A1), requested("t"));
-        assertEquals(4, batch.request().transactions().find("t").producerEpoch());
+        assertEquals(4, requestedTransaction("t").producerEpoch());
+    }
+
+    /**
+     * An add tells the coordinator how long it may wait, from when the request is made: until the
+     * earliest deadline of those who asked, rounded up to the millisecond. A verification, or an add
+     * whose deadline has passed, says nothing.
+     */
+    @Test
+    void anAddMayWaitAtTheCoordinatorUntilItsFirstAskersDeadline() {
+        addUntil(NOW + TimeUnit.MILLISECONDS.toNanos(80), "t", 7, 3, false, A0);
+        addUntil(NOW + TimeUnit.MICROSECONDS.toNanos(29_500), "t", 7, 3, false, A1);
+        addUntil(NOW + TimeUnit.MILLISECONDS.toNanos(80), "u", 8, 0, true, A0);
+        addUntil(NOW - 1, "v", 9, 0, false, A0);
+
+        assertEquals(30, AddPartitionsWait.of(requestedTransaction("t")));
+        assertEquals(0, AddPartitionsWait.of(requestedTransaction("u")));
+        assertEquals(0, AddPartitionsWait.of(requestedTransaction("v")));
     }
 
     @Test

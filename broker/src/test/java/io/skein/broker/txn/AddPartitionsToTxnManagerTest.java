@@ -3,7 +3,9 @@ package io.skein.broker.txn;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.skein.broker.kafka.AddPartitionsWait;
 import io.skein.broker.kafka.KafkaRequest;
 import io.skein.testing.StringClients;
 import io.skein.testing.TcpProxy;
@@ -120,6 +122,16 @@ class AddPartitionsToTxnManagerTest {
                 30_000, 20, 100);
     }
 
+    /**
+     * A leader whose own retry of an add refused CONCURRENT_TRANSACTIONS would come only after a
+     * minute, longer than any test waits for an answer: an add answered is one the coordinator
+     * answered when first asked.
+     */
+    private static AddPartitionsToTxnManager leaderThatDoesNotRetry(InetSocketAddress toFirst, int retryBackoffMaxMs) {
+        return new AddPartitionsToTxnManager(LEADER, coordinator(1), id -> Optional.of(toFirst), 30_000, 60_000,
+                retryBackoffMaxMs);
+    }
+
     private static CompletableFuture<Map<TopicPartition, Errors>> add(AddPartitionsToTxnManager leader,
                                                                       Producer producer, TopicPartition tp) {
         return leader.verifyTransaction(producer.transactionalId(), producer.producerId(), producer.epoch(), Set.of(tp),
@@ -183,6 +195,58 @@ class AddPartitionsToTxnManagerTest {
         assertEquals(Set.of(P0, P1), partitionsAt(1, producers.get(1)));
         for (Producer producer : producers.subList(2, producers.size())) {
             assertEquals(Set.of(P0), partitionsAt(1, producer));
+        }
+    }
+
+    /**
+     * An add for a producer whose previous transaction cannot complete (its partition has no leader:
+     * its broker is down) waits at the coordinator, another broker, for the rest of the leader's
+     * window, which its request carries, and is refused CONCURRENT_TRANSACTIONS at its end. The next
+     * one, asked while the broker comes back, waits there until the transaction completes and is
+     * added. The leader never asks twice: its back-off is longer than the test waits.
+     */
+    @Test
+    void anAddWaitsAtAnotherBrokersCoordinatorForThePreviousTransactionToComplete() throws Exception {
+        Producer producer = producers(1, "parked-", 1).get(0);
+        TestNode fourth = TestNode.startBroker(dir.resolve("4"), first, 4, SERVED);
+        List<AddPartitionsToTxnRequestData> reached = new CopyOnWriteArrayList<>();
+        try (TcpProxy toFirst = new TcpProxy(0, address(1), frame -> reached.add(parse(frame)))) {
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", first.bootstrap()))) {
+                admin.createTopics(List.of(new NewTopic("parked", 6, (short) 1))).all().get();
+            }
+            TestNode.awaitAll(List.of(first), "every partition of parked led", image -> image.topic("parked") != null
+                    && image.topic("parked").partitions().values().stream().allMatch(p -> p.hasLeader()));
+            int onFourth = first.image().topic("parked").partitions().entrySet().stream()
+                    .filter(p -> p.getValue().leader() == 4).map(Map.Entry::getKey).findFirst().orElseThrow();
+            TopicPartition parked = new TopicPartition("parked", onFourth);
+            assertEquals(Errors.NONE, get(coordinator(1).addPartitionsToTxn(producer.transactionalId(),
+                    producer.producerId(), producer.epoch(), Set.of(parked), TransactionMetadata.TV_2)));
+            fourth.close();
+            TestNode.awaitAll(List.of(first), parked + " without a leader",
+                    image -> !image.topic("parked").partition(onFourth).hasLeader());
+            Producer next = new Producer(producer.transactionalId(), producer.producerId(),
+                    get(coordinator(1).endTxn(producer.transactionalId(), producer.producerId(), producer.epoch(), true,
+                            TransactionMetadata.TV_2)).producerEpoch());
+            InetSocketAddress proxied = new InetSocketAddress("127.0.0.1", toFirst.port());
+
+            try (AddPartitionsToTxnManager leader = leaderThatDoesNotRetry(proxied, 300)) {
+                long started = System.nanoTime();
+                assertEquals(Map.of(P0, Errors.CONCURRENT_TRANSACTIONS), get(add(leader, next, P0)));
+                assertTrue(System.nanoTime() - started >= TimeUnit.MILLISECONDS.toNanos(300), "held until then");
+            }
+            int carried = AddPartitionsWait.of(reached.get(0).transactions().find(producer.transactionalId()));
+            assertTrue(carried > 0 && carried <= 300, "the rest of the window, in the request: " + carried);
+
+            try (AddPartitionsToTxnManager leader = leaderThatDoesNotRetry(proxied, 30_000)) {
+                CompletableFuture<Map<TopicPartition, Errors>> adding = add(leader, next, P0);
+                await().atMost(Duration.ofSeconds(30)).until(() -> reached.size() == 2);
+                fourth.start();
+                assertEquals(Map.of(P0, Errors.NONE), get(adding));
+            }
+            assertEquals(1, reached.get(1).transactions().size());
+            assertEquals(Set.of(P0), partitionsAt(1, next));
+        } finally {
+            fourth.close();
         }
     }
 

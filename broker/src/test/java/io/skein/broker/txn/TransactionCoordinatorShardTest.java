@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.broker.coordinator.CoordinatorResult;
+import io.skein.broker.coordinator.CoordinatorResult.Wait;
 import io.skein.broker.coordinator.CoordinatorTimer;
 import io.skein.broker.kafka.LogRecords;
 import io.skein.broker.kafka.LogRecords.KeyValue;
@@ -41,6 +42,8 @@ class TransactionCoordinatorShardTest {
     private static final short TV1 = 0;
     private static final short TV2 = TransactionMetadata.TV_2;
     private static final int TIMEOUT_MS = 60_000;
+    /** Until when an add may wait for a transaction's completion: the shard hands it to the runtime unread. */
+    private static final long DEADLINE = 1_234_567_890L;
     private static final TransactionConfig CONFIG = new TransactionConfig(50, (short) 1, 1, 1024 * 1024, 900_000,
             3_600_000, 10_000, 60_000, 30_000);
 
@@ -114,7 +117,11 @@ class TransactionCoordinatorShardTest {
     }
 
     private Errors add(long producerId, int epoch, short version, TopicPartition... partitions) {
-        return on(o -> o.addPartitions(TXN, producerId, (short) epoch, Set.of(partitions), version));
+        return write(adding(producerId, epoch, version, partitions));
+    }
+
+    private CoordinatorResult<Errors> adding(long producerId, int epoch, short version, TopicPartition... partitions) {
+        return shard.operations().addPartitions(TXN, producerId, (short) epoch, Set.of(partitions), version, DEADLINE);
     }
 
     private EndTxnResponseData end(long producerId, int epoch, boolean commit, short version) {
@@ -170,6 +177,7 @@ class TransactionCoordinatorShardTest {
         assertEquals(List.of(new PendingCompleteTxn(TXN, 7, 1000, (short) 2, false, TV2, Set.of(P0, P1))), markers);
         assertEquals(Errors.CONCURRENT_TRANSACTIONS, initError(init()), "until the markers are written");
         assertEquals(Errors.PRODUCER_FENCED, error(end(1000, 0, true, TV1)), "the old producer is fenced");
+        assertEquals(Errors.PRODUCER_FENCED, add(1000, 0, TV1, P0), "and does not wait for the abort");
 
         completeMarkers();
         assertEquals(TransactionState.COMPLETE_ABORT, state().state());
@@ -258,12 +266,15 @@ class TransactionCoordinatorShardTest {
         assertEquals(1002, ended.producerId(), "the epoch ran out: the producer goes on as a new id");
         assertEquals(0, ended.producerEpoch());
         assertEquals(Short.MAX_VALUE, markers.get(0).producerEpoch(), "the old id's markers use the last epoch");
+        assertEquals(Wait.NEXT_WRITE, adding(1002, 0, TV2, P1).waitsFor(),
+                "the new id's first add waits for the completion that gives the producer that id");
         completeMarkers();
         assertEquals(1002, state().producerId());
         assertEquals(1001, state().previousProducerId());
         EndTxnResponseData retried = end(1001, 32766, true, TV2);
         assertEquals(Errors.NONE, error(retried), "a retry across the rotation is recognised");
         assertEquals(1002, retried.producerId());
+        assertEquals(Errors.NONE, add(1002, 0, TV2, P1));
     }
 
     /** Puts {@code metadata}, with {@code epoch}, in the log as if the coordinator had written it. */
@@ -290,15 +301,13 @@ class TransactionCoordinatorShardTest {
     @Test
     void aChangeBeingWrittenBlocksTheNextAndAFailedWriteChangesNothing() {
         init();
-        CoordinatorResult<Errors> adding = shard.operations().addPartitions(TXN, 1000, (short) 0, Set.of(P0), TV1);
-        assertTrue(shard.operations().addPartitions(TXN, 1000, (short) 0, Set.of(P1), TV1).retryAfterPendingWrites(),
-                "an add waits for it");
+        CoordinatorResult<Errors> adding = adding(1000, 0, TV1, P0);
+        assertEquals(Wait.PENDING_WRITES, adding(1000, 0, TV1, P1).waitsFor(), "an add waits for it");
         assertEquals(Errors.CONCURRENT_TRANSACTIONS, initError(init()));
         assertEquals(Errors.CONCURRENT_TRANSACTIONS, error(end(1000, 0, true, TV1)));
         assertEquals(Errors.COORDINATOR_NOT_AVAILABLE, fail(adding, Errors.NOT_ENOUGH_REPLICAS));
         assertEquals(TransactionState.EMPTY, state().state());
-        assertEquals(Errors.NOT_COORDINATOR, fail(shard.operations().addPartitions(TXN, 1000, (short) 0, Set.of(P0), TV1),
-                Errors.NOT_LEADER_OR_FOLLOWER));
+        assertEquals(Errors.NOT_COORDINATOR, fail(adding(1000, 0, TV1, P0), Errors.NOT_LEADER_OR_FOLLOWER));
         assertEquals(Errors.NONE, add(1000, 0, TV1, P0), "the next attempt starts from the written state");
         assertEquals(Errors.COORDINATOR_NOT_AVAILABLE, error(fail(shard.operations().endTxn(TXN, 1000, (short) 0, true, TV1),
                 Errors.REQUEST_TIMED_OUT)));
@@ -309,22 +318,26 @@ class TransactionCoordinatorShardTest {
     /**
      * An add that meets a change of its transactional id being written waits for it and is then judged
      * on what was written: another leader's add of the same transaction, or the completion of the one
-     * before, lets it through; a transaction still prepared is refused CONCURRENT_TRANSACTIONS at once.
+     * before, lets it through. One that meets the transaction before prepared, with no change being
+     * written (its markers are), waits for the shard's next write until the deadline it was given,
+     * and is refused CONCURRENT_TRANSACTIONS then.
      */
     @Test
     void anAddThatMeetsAChangeBeingWrittenIsJudgedOnceItIsWritten() {
         init();
-        CoordinatorResult<Errors> first = shard.operations().addPartitions(TXN, 1000, (short) 0, Set.of(P0), TV2);
-        assertTrue(shard.operations().addPartitions(TXN, 1000, (short) 0, Set.of(P1), TV2).retryAfterPendingWrites());
+        CoordinatorResult<Errors> first = adding(1000, 0, TV2, P0);
+        assertEquals(Wait.PENDING_WRITES, adding(1000, 0, TV2, P1).waitsFor());
         assertEquals(Errors.NONE, write(first));
         assertEquals(Errors.NONE, add(1000, 0, TV2, P1), "run again, it joins the ongoing transaction");
         assertEquals(Set.of(P0, P1), state().topicPartitions());
 
         assertEquals(1, end(1000, 0, true, TV2).producerEpoch());
-        assertEquals(Errors.CONCURRENT_TRANSACTIONS, add(1000, 1, TV2, P0), "prepared, its markers not yet written");
+        CoordinatorResult<Errors> early = adding(1000, 1, TV2, P0);
+        assertEquals(Wait.NEXT_WRITE, early.waitsFor(), "prepared, its markers not yet written");
+        assertEquals(DEADLINE, early.deadlineNanos());
+        assertEquals(Errors.CONCURRENT_TRANSACTIONS, write(early), "its answer at the deadline");
         CoordinatorResult<Void> completing = shard.completeTransaction(markers.get(0));
-        assertTrue(shard.operations().addPartitions(TXN, 1000, (short) 1, Set.of(P0), TV2).retryAfterPendingWrites(),
-                "the completion is being written");
+        assertEquals(Wait.PENDING_WRITES, adding(1000, 1, TV2, P0).waitsFor(), "the completion is being written");
         write(completing);
         assertEquals(Errors.NONE, add(1000, 1, TV2, P0), "run again, it starts the next transaction");
         assertEquals(TransactionState.ONGOING, state().state());
@@ -351,7 +364,7 @@ class TransactionCoordinatorShardTest {
         add(1000, 0, TV1, P0);
         on(o -> o.initProducerId("young", TIMEOUT_MS, -1, (short) -1));
         clock.advance(TIMEOUT_MS + 1);
-        on(o -> o.addPartitions("young", 1001, (short) 0, Set.of(P1), TV1));
+        on(o -> o.addPartitions("young", 1001, (short) 0, Set.of(P1), TV1, DEADLINE));
         write(timers.get(TransactionCoordinatorShard.ABORT_TIMED_OUT_TIMER).get());
         assertEquals(TransactionState.PREPARE_ABORT, state().state());
         assertEquals(TransactionState.ONGOING, shard.transaction("young").orElseThrow().state());
@@ -366,7 +379,7 @@ class TransactionCoordinatorShardTest {
     void anIdleTransactionalIdExpiresButNotOneInATransaction() {
         init();
         on(o -> o.initProducerId("busy", TIMEOUT_MS, -1, (short) -1));
-        on(o -> o.addPartitions("busy", 1001, (short) 0, Set.of(P0), TV1));
+        on(o -> o.addPartitions("busy", 1001, (short) 0, Set.of(P0), TV1, DEADLINE));
         clock.advance(CONFIG.transactionalIdExpirationMs());
         write(timers.get(TransactionCoordinatorShard.EXPIRE_TIMER).get());
         assertFalse(shard.transaction(TXN).isPresent());

@@ -2,6 +2,7 @@ package io.skein.broker.txn;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -314,42 +315,61 @@ class TransactionCoordinatorTest {
         return producerId;
     }
 
-    private AddPartitionsToTxnManager leaderSide(int retryBackoffMaxMs) {
-        return new AddPartitionsToTxnManager(BROKER, coordinator, id -> Optional.empty(), 30_000, 20, retryBackoffMaxMs);
+    /**
+     * A leader whose own retry of an add refused CONCURRENT_TRANSACTIONS would come only after a minute,
+     * longer than any test waits for an answer: an add answered is one the coordinator answered when
+     * first asked.
+     */
+    private AddPartitionsToTxnManager leaderThatDoesNotRetry(int retryBackoffMaxMs) {
+        return new AddPartitionsToTxnManager(BROKER, coordinator, id -> Optional.empty(), 30_000, 60_000,
+                retryBackoffMaxMs);
     }
 
     /**
-     * A leader's add for the producer's next transaction, refused CONCURRENT_TRANSACTIONS while the
-     * previous one's markers are written, is asked again by the leader until it goes through.
+     * A leader's add for the producer's next transaction, which arrives while the previous one's
+     * markers are being written, waits at the coordinator for the transaction to complete and is
+     * then added, without the leader asking again.
      */
     @Test
-    void aLeadersAddIsAskedAgainWhileThePreviousTransactionCompletes() throws Exception {
+    void aLeadersAddWaitsAtTheCoordinatorWhileThePreviousTransactionCompletes() throws Exception {
         long producerId = preparedWhileTheLeaderIsDown("t5");
-        try (AddPartitionsToTxnManager leaderSide = leaderSide(30_000)) {
+        try (AddPartitionsToTxnManager leaderSide = leaderThatDoesNotRetry(30_000)) {
             CompletableFuture<Map<TopicPartition, Errors>> adding = leaderSide.verifyTransaction("t5", producerId,
                     (short) 1, Set.of(P1), false);
-            // Operations on the shard run in order: the add was asked, and refused, while this one saw it prepared.
+            // Operations on the shard run in order: the add was asked, and is waiting, when this one sees it prepared.
             assertEquals(TransactionState.PREPARE_COMMIT, stateOf("t5"));
+            assertFalse(adding.isDone(), "waiting for the markers");
             leaderDown = false;
             assertEquals(Map.of(P1, Errors.NONE), get(adding));
         }
         assertEquals(TransactionState.ONGOING, stateOf("t5"));
+        assertEquals(Set.of(P1), get(coordinator.describe("t5")).orElseThrow().topicPartitions());
     }
 
     /**
      * A transaction that stays prepared longer than {@code add.partitions.to.txn.retry.backoff.max.ms}
-     * is still refused CONCURRENT_TRANSACTIONS, once that window has passed, as in Kafka.
+     * is still refused CONCURRENT_TRANSACTIONS, as in Kafka: the coordinator answers when that window,
+     * which it shares with the leader, has passed.
      */
     @Test
     void aLeadersAddToATransactionThatStaysPreparedIsRefusedWhenTheWindowEnds() throws Exception {
         long producerId = preparedWhileTheLeaderIsDown("t6");
-        try (AddPartitionsToTxnManager leaderSide = leaderSide(200)) {
+        try (AddPartitionsToTxnManager leaderSide = leaderThatDoesNotRetry(200)) {
             long started = System.nanoTime();
             assertEquals(Map.of(P1, Errors.CONCURRENT_TRANSACTIONS), get(leaderSide.verifyTransaction("t6", producerId,
                     (short) 1, Set.of(P1), false)));
-            assertTrue(System.nanoTime() - started >= TimeUnit.MILLISECONDS.toNanos(200), "asked again until then");
+            assertTrue(System.nanoTime() - started >= TimeUnit.MILLISECONDS.toNanos(200), "held until then");
         }
         assertEquals(TransactionState.PREPARE_COMMIT, stateOf("t6"));
+    }
+
+    /** A client's add (AddPartitionsToTxn v3 and older) is refused at once while the transaction completes. */
+    @Test
+    void aClientsAddToATransactionStillPreparedIsRefusedAtOnce() throws Exception {
+        long producerId = preparedWhileTheLeaderIsDown("t7");
+        assertEquals(Errors.CONCURRENT_TRANSACTIONS, get(coordinator.addPartitionsToTxn("t7", producerId, (short) 1,
+                Set.of(P1), (short) 0)));
+        assertEquals(TransactionState.PREPARE_COMMIT, stateOf("t7"));
     }
 
     private TransactionState stateOf(String transactionalId) throws Exception {

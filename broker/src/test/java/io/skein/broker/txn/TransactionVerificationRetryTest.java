@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * flight from the start of every transaction. Their first batches of a transaction reach the
  * coordinator together, often while the previous transaction's markers are still being written;
  * the brokers must sort that out among themselves (the coordinator lets an add wait for the one
- * being written, a leader asks again while the previous transaction completes), so that no
- * producer has a batch refused and sends it again, as with Kafka.
+ * being written, and for the previous transaction to complete), so that no producer has a batch
+ * refused and sends it again, as with Kafka.
  */
 @Timeout(300)
 class TransactionVerificationRetryTest {
