@@ -40,7 +40,13 @@ class TransactionVerificationRetryTest {
     private static final int TRANSACTIONS = 30;
     private static final int RECORDS_PER_TRANSACTION = 300;
     private static final String VALUE = "x".repeat(1024);
-    private static final Map<String, String> SERVED = Map.of("transaction.state.log.num.partitions", "5");
+    /**
+     * The leaders' window for an add to wait in is as long as a request may take: on a busy machine
+     * markers can take longer than the default 100 ms, and the test is of where the wait happens (the
+     * brokers, not the producer), not of how long markers take.
+     */
+    private static final Map<String, String> SERVED = Map.of("transaction.state.log.num.partitions", "5",
+            "add.partitions.to.txn.retry.backoff.max.ms", "30000");
 
     @Test
     void producersOnOneBrokerSendNoBatchTwice(@TempDir Path dir) throws Exception {
