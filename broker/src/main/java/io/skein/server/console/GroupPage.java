@@ -54,7 +54,7 @@ final class GroupPage {
         Paging paging = Paging.of(page, PAGE_SIZE, group.getOffsetsCount());
         return Reply.page(layout.page("Group " + id, Layout.Section.GROUPS, notice, html -> {
             facts(html, group);
-            html.element("h2", "Over " + charts.span());
+            html.element("h2", charts.heading());
             HistoryCharts.write(html, history, CHARTS);
             members(html, group);
             html.element("h2", "Offsets and lag");

@@ -62,8 +62,12 @@ final class HistoryCharts {
                 : new Sampled(null, Failures.shown(failure).message(), from, to));
     }
 
-    /** "the last hour", or as long as the brokers' samples go back at their interval: "the last 3 minutes". */
-    String span() {
+    /** A heading for charts: "Over the last hour (UTC)", or as far as the samples go back: "the last 3 minutes". */
+    String heading() {
+        return "Over " + span() + " (UTC)";
+    }
+
+    private String span() {
         long span = history.spanMs();
         if (span == HOUR_MS) {
             return "the last hour";

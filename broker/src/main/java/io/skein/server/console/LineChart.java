@@ -9,7 +9,8 @@ import java.util.Locale;
 
 /**
  * A line chart of sampled series over a time window, as inline SVG: written on the server, so the
- * console's pages stay without scripts. Time runs along the bottom (UTC labels at round times), values
+ * console's pages stay without scripts. Time runs along the bottom (labels at round times, in UTC as
+ * the console's every time; its pages say so), values
  * up the left from a round lower bound to a round top in the unit's scale; each series is a line
  * broken where it has no value or where samples are missing (more than one and a half intervals
  * apart: a sampler that stalled, a broker that was down), a lone sample a dot. Its title (also its
@@ -78,7 +79,7 @@ final class LineChart {
         html.raw("<figure class=\"chart\" id=\"").text(id).raw("\"><figcaption>").text(title).raw("</figcaption>")
                 .raw("<svg viewBox=\"0 0 " + WIDTH + " " + HEIGHT + "\" role=\"img\" aria-label=\"").text(described)
                 .raw("\"><title>").text(described).raw("</title>");
-        valueAxis(html, axis);
+        valueAxis(html, axis, unit);
         timeAxis(html);
         boolean any = false;
         for (int i = 0; i < lines.size(); i++) {
@@ -159,7 +160,8 @@ final class LineChart {
         return 10 * magnitude;
     }
 
-    private static void valueAxis(Html html, Axis axis) {
+    /** Round values across the plot, labelled in the top's scale; 0 in the unit's first ("0 records", not "0k"). */
+    private static void valueAxis(Html html, Axis axis, ChartUnit unit) {
         html.raw("<g class=\"axis values\">");
         int count = (int) Math.round((axis.high() - axis.low()) / axis.step());
         for (int i = 0; i <= count; i++) {
@@ -167,7 +169,7 @@ final class LineChart {
             String y = coordinate(axis.y(value));
             html.raw("<line x1=\"" + LEFT + "\" x2=\"" + RIGHT + "\" y1=\"" + y + "\" y2=\"" + y + "\"></line>")
                     .raw("<text x=\"" + (LEFT - 6) + "\" y=\"" + y + "\" text-anchor=\"end\" dominant-baseline=\"middle\">")
-                    .text(axis.scale().format(value)).raw("</text>");
+                    .text(value == 0 ? unit.format(0) : axis.scale().format(value)).raw("</text>");
         }
         html.raw("</g>");
     }
@@ -182,7 +184,7 @@ final class LineChart {
                     .raw("<text x=\"" + x + "\" y=\"" + (HEIGHT - 8) + "\" text-anchor=\"middle\">")
                     .text(format.format(Instant.ofEpochMilli(tick))).raw("</text>");
         }
-        html.raw("<text class=\"zone\" x=\"" + (LEFT - 6) + "\" y=\"" + (HEIGHT - 8) + "\" text-anchor=\"end\">UTC</text></g>");
+        html.raw("</g>");
     }
 
     /** The smallest round step that cuts the window into at most six. */

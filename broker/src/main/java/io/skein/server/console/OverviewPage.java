@@ -78,7 +78,7 @@ final class OverviewPage {
             }
             html.raw("</ul>");
         }
-        html.element("h3", "Over " + charts.span());
+        html.element("h3", charts.heading());
         HistoryCharts.write(html, history, CHARTS);
         if (history.view() != null) {
             HistoryCharts.sources(html, "samples", history.view().nodes(), history.view().missing());
