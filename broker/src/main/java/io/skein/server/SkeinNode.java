@@ -82,7 +82,8 @@ public final class SkeinNode implements AutoCloseable {
                         broker, clock);
                 metrics.addBroker(broker, history::latestGroupLag);
                 // The console calls the admin API's services: a controller-only node has none.
-                console = Console.serve(http, broker.admin(), clusterId, config.nodeId(), broker.selfAddress());
+                console = Console.serve(http, broker.admin(), history.cluster(), clock, clusterId, config.nodeId(),
+                        broker.selfAddress());
             }
             return new SkeinNode(config.nodeId(), http, controller, broker, history, console);
         } catch (IOException | InterruptedException | RuntimeException e) {

@@ -49,14 +49,16 @@ public final class ProcessCluster implements AutoCloseable {
     public static final class Node {
         private final int id;
         private final int port;
+        private final int httpPort;
         private final Path config;
         private final Path output;
         private final String readyLine;
         private Process process;
 
-        private Node(int id, int port, Path config, Path output, String readyLine) {
+        private Node(int id, int port, int httpPort, Path config, Path output, String readyLine) {
             this.id = id;
             this.port = port;
+            this.httpPort = httpPort;
             this.config = config;
             this.output = output;
             this.readyLine = readyLine;
@@ -69,6 +71,11 @@ public final class ProcessCluster implements AutoCloseable {
         /** Its Kafka listener if it is a broker, its controller listener otherwise. */
         public String address() {
             return "127.0.0.1:" + port;
+        }
+
+        /** Its HTTP listener: {@code /metrics}, and a broker's console and history. */
+        public String httpAddress() {
+            return "127.0.0.1:" + httpPort;
         }
 
         public boolean isRunning() {
@@ -212,6 +219,8 @@ public final class ProcessCluster implements AutoCloseable {
                 int id = FIRST_CONTROLLER_PROCESS_ID + i;
                 Map<String, String> settings = new HashMap<>(overrides);
                 settings.putAll(controllerSettings(id, controllerPorts.get(id), voters, dir));
+                // A process cannot tell the test which port it took: it is given one.
+                settings.put(NodeConfig.HTTP_LISTENER, "127.0.0.1:" + FreePorts.one());
                 cluster.controllers.add(process(id, controllerPorts.get(id), settings, clusterId, dir,
                         "is a voter of"));
             }
@@ -241,7 +250,7 @@ public final class ProcessCluster implements AutoCloseable {
         settings.put(NodeConfig.NODE_ID, Integer.toString(id));
         settings.put(NodeConfig.LISTENERS, "PLAINTEXT://127.0.0.1:" + port);
         settings.put(NodeConfig.ADMIN_LISTENER, "127.0.0.1:" + FreePorts.one());
-        settings.put(NodeConfig.HTTP_LISTENER, TestNode.ANY_HTTP_PORT);
+        settings.put(NodeConfig.HTTP_LISTENER, "127.0.0.1:" + FreePorts.one());
         settings.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, voters);
         settings.put(NodeConfig.LOG_DIRS, dir.resolve("node-" + id).toString());
         return process(id, port, settings, clusterId, dir, "serves Kafka clients");
@@ -258,7 +267,7 @@ public final class ProcessCluster implements AutoCloseable {
             properties.store(out, "node " + id);
         }
         Path output = Files.createFile(dir.resolve("node-" + id + ".out"));
-        return new Node(id, port, config, output, readyLine);
+        return new Node(id, port, NodeConfig.of(settings).httpListener().port(), config, output, readyLine);
     }
 
     /** Starts the nodes together: a quorum of controller processes needs a majority up to serve any. */

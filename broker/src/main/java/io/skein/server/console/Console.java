@@ -2,6 +2,8 @@ package io.skein.server.console;
 
 import io.skein.broker.admin.AdminServer;
 import io.skein.http.HttpServer;
+import io.skein.server.history.ClusterHistory;
+import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
@@ -9,9 +11,10 @@ import org.eclipse.jetty.server.Response;
 
 /**
  * The web console a broker serves on its HTTP listener under {@code /ui/} ({@code /} leads there):
- * pages rendered on the server from the admin API's own Java services, so that the console, the
- * gRPC admin API and {@code skein} share one implementation; actions by POST from its own pages
- * only ({@link SameOrigin}). It holds the producer of its test messages, closed with it.
+ * pages rendered on the server from the admin API's own Java services and the node's history, so
+ * that the console, the gRPC admin API and {@code skein} share one implementation; actions by POST
+ * from its own pages only ({@link SameOrigin}). It holds the producer of its test messages, closed
+ * with it.
  */
 public final class Console implements AutoCloseable {
     private final TestProducer producer;
@@ -23,16 +26,19 @@ public final class Console implements AutoCloseable {
     /**
      * Adds the console's routes to {@code http}.
      *
+     * @param history   the cluster's history, for charts and the timeline
      * @param bootstrap this broker's own Kafka address, for test messages
      */
-    public static Console serve(HttpServer http, AdminServer admin, String clusterId, int nodeId, String bootstrap) {
+    public static Console serve(HttpServer http, AdminServer admin, ClusterHistory history, Clock clock,
+                                String clusterId, int nodeId, String bootstrap) {
         Assets assets = new Assets("console.css");
         Layout layout = new Layout(clusterId, nodeId, assets.link("console.css"));
         TestProducer producer = new TestProducer(bootstrap, nodeId);
         TopicActions topicActions = new TopicActions(layout, admin.topics());
+        HistoryCharts charts = new HistoryCharts(history, clock);
         http.route("/", redirect("/ui/"), "GET");
         http.route("/ui", redirect("/ui/"), "GET");
-        view(http, "/ui/", layout, Layout.Section.OVERVIEW, new OverviewPage(layout, admin.cluster(), admin.topics())::answer);
+        view(http, "/ui/", layout, Layout.Section.OVERVIEW, new OverviewPage(layout, admin.cluster(), admin.topics(), charts)::answer);
         view(http, "/ui/partitions", layout, Layout.Section.OVERVIEW, new PartitionsPage(layout, admin.cluster())::answer);
         view(http, "/ui/topics", layout, Layout.Section.TOPICS, new TopicsPage(layout, admin.topics())::answer);
         action(http, "/ui/topics/create", layout, Layout.Section.TOPICS, topicActions::create);
@@ -45,7 +51,8 @@ public final class Console implements AutoCloseable {
         action(http, "/ui/messages/produce", layout, Layout.Section.TOPICS,
                 new ProduceAction(admin.topics(), producer)::answer);
         view(http, "/ui/groups", layout, Layout.Section.GROUPS, new GroupsPage(layout, admin.groups())::answer);
-        view(http, "/ui/group", layout, Layout.Section.GROUPS, new GroupPage(layout, admin.groups())::answer);
+        view(http, "/ui/group", layout, Layout.Section.GROUPS, new GroupPage(layout, admin.groups(), charts)::answer);
+        view(http, "/ui/timeline", layout, Layout.Section.TIMELINE, new TimelinePage(layout, history)::answer);
         action(http, "/ui/group/reset", layout, Layout.Section.GROUPS, new ResetOffsetsAction(layout, admin.groups())::answer);
         http.routePrefix(Assets.PREFIX, assets, "GET");
         // Any other path under /ui/: a page of the console's own that says so.

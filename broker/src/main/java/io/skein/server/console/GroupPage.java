@@ -6,24 +6,34 @@ import io.skein.proto.admin.GroupDescription;
 import io.skein.proto.admin.GroupMember;
 import io.skein.proto.admin.GroupOffset;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
 /**
- * One consumer group: its state, protocol, members and their assignments, and per partition its
- * committed offset and lag in offsets and in time (a page at a time), with the form that resets
- * its offsets.
+ * One consumer group: its state, protocol, members and their assignments, charts of its lag and
+ * consume rate over the history's span, and per partition its committed offset and lag in offsets
+ * and in time (a page at a time), with the form that resets its offsets.
  */
 final class GroupPage {
     static final int PAGE_SIZE = 100;
+    private static final List<HistoryCharts.Chart> CHARTS = List.of(
+            new HistoryCharts.Chart("chart-lag", "Total lag", List.of(
+                    new HistoryCharts.Plotted("lag", "records not consumed"))),
+            new HistoryCharts.Chart("chart-lag-time", "Lag in time", List.of(
+                    new HistoryCharts.Plotted("lag_seconds", "age of the oldest record not consumed"))),
+            new HistoryCharts.Chart("chart-consume-rate", "Consume rate", List.of(
+                    new HistoryCharts.Plotted("consume_rate", "committed offsets' advance"))));
 
     private final Layout layout;
     private final GroupRpcs groups;
+    private final HistoryCharts charts;
 
-    GroupPage(Layout layout, GroupRpcs groups) {
+    GroupPage(Layout layout, GroupRpcs groups, HistoryCharts charts) {
         this.layout = layout;
         this.groups = groups;
+        this.charts = charts;
     }
 
     static Link link(String groupId) {
@@ -34,18 +44,24 @@ final class GroupPage {
         String id = params.required("id", "a group's id");
         int page = Paging.requested(params);
         Layout.Notice notice = params.text("done").equals("reset") ? Layout.Notice.info("Offsets reset.") : null;
-        return groups.describeGroups(DescribeGroupsRequest.newBuilder().addGroupIds(id).build()).thenApply(described -> {
-            GroupDescription group = described.getGroups(0);
-            Paging paging = Paging.of(page, PAGE_SIZE, group.getOffsetsCount());
-            return Reply.page(layout.page("Group " + id, Layout.Section.GROUPS, notice, html -> {
-                facts(html, group);
-                members(html, group);
-                html.element("h2", "Offsets and lag");
-                paging.write(html, "partitions", p -> link(id).with("page", p));
-                offsets(html, group, paging);
-                resetForm(html, group);
-            }));
-        });
+        CompletableFuture<HistoryCharts.Sampled> history = charts.group(id);
+        return groups.describeGroups(DescribeGroupsRequest.newBuilder().addGroupIds(id).build())
+                .thenCombine(history, (described, sampled) -> page(id, described.getGroups(0), sampled, page, notice));
+    }
+
+    private Reply page(String id, GroupDescription group, HistoryCharts.Sampled history, int page,
+                       Layout.Notice notice) {
+        Paging paging = Paging.of(page, PAGE_SIZE, group.getOffsetsCount());
+        return Reply.page(layout.page("Group " + id, Layout.Section.GROUPS, notice, html -> {
+            facts(html, group);
+            html.element("h2", charts.heading());
+            HistoryCharts.write(html, history, CHARTS);
+            members(html, group);
+            html.element("h2", "Offsets and lag");
+            paging.write(html, "partitions", p -> link(id).with("page", p));
+            offsets(html, group, paging);
+            resetForm(html, group);
+        }));
     }
 
     private static void facts(Html html, GroupDescription group) {

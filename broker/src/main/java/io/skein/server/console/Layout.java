@@ -11,7 +11,8 @@ final class Layout {
     enum Section {
         OVERVIEW("Overview", "/ui/"),
         TOPICS("Topics", "/ui/topics"),
-        GROUPS("Consumer groups", "/ui/groups");
+        GROUPS("Consumer groups", "/ui/groups"),
+        TIMELINE("Timeline", "/ui/timeline");
 
         final String title;
         final String path;

@@ -10,35 +10,79 @@ import io.skein.proto.admin.ListTopicsRequest;
 import io.skein.proto.admin.ListTopicsResponse;
 import io.skein.proto.admin.QuorumMember;
 import io.skein.proto.admin.TopicSummary;
+import io.skein.server.history.SeriesValues;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * The cluster at a glance: its brokers and their states, the active controller, the metadata
- * quorum's voters and how far each is behind, and how many partitions need attention, each count
- * linking to its list.
+ * quorum's voters and how far each is behind, how many partitions need attention, each count
+ * linking to its list, and its rates now and as charts over the history's span, with the brokers
+ * missing from them.
  */
 final class OverviewPage {
+    /** The figures shown now, in this order, and their names. */
+    private static final List<HistoryCharts.Plotted> NOW = List.of(new HistoryCharts.Plotted("bytes_in", "bytes in"),
+            new HistoryCharts.Plotted("bytes_out", "bytes out"), new HistoryCharts.Plotted("messages_in", "messages in"),
+            new HistoryCharts.Plotted("requests", "requests"),
+            new HistoryCharts.Plotted("produce_p99_ms", "produce latency (p99)"),
+            new HistoryCharts.Plotted("fetch_p99_ms", "consumer fetch latency (p99)"));
+    private static final List<HistoryCharts.Chart> CHARTS = List.of(
+            new HistoryCharts.Chart("chart-bytes", "Bytes in and out", List.of(
+                    new HistoryCharts.Plotted("bytes_in", "in"), new HistoryCharts.Plotted("bytes_out", "out"))),
+            new HistoryCharts.Chart("chart-messages", "Messages in", List.of(
+                    new HistoryCharts.Plotted("messages_in", "messages in"))),
+            new HistoryCharts.Chart("chart-latency", "Request latency, 99th percentile", List.of(
+                    new HistoryCharts.Plotted("produce_p99_ms", "produce"),
+                    new HistoryCharts.Plotted("fetch_p99_ms", "consumer fetch"))));
+
     private final Layout layout;
     private final ClusterRpcs cluster;
     private final TopicRpcs topics;
+    private final HistoryCharts charts;
 
-    OverviewPage(Layout layout, ClusterRpcs cluster, TopicRpcs topics) {
+    OverviewPage(Layout layout, ClusterRpcs cluster, TopicRpcs topics, HistoryCharts charts) {
         this.layout = layout;
         this.cluster = cluster;
         this.topics = topics;
+        this.charts = charts;
     }
 
     CompletableFuture<Reply> answer(Params params) {
         PartitionStates states = cluster.partitionStates();
         ListTopicsResponse all = topics.listTopics(ListTopicsRequest.newBuilder().setIncludeInternal(true).build());
+        CompletableFuture<HistoryCharts.Sampled> sampled = charts.cluster(
+                NOW.stream().map(HistoryCharts.Plotted::series).toList());
         return cluster.describeCluster().thenCombine(cluster.describeQuorum(), (brokers, quorum) ->
-                Reply.page(layout.page("Overview", Layout.Section.OVERVIEW, null, html -> {
+                sampled.thenApply(history -> Reply.page(layout.page("Overview", Layout.Section.OVERVIEW, null, html -> {
                     summary(html, brokers, all);
                     health(html, states);
+                    rates(html, history);
                     brokers(html, brokers);
                     quorum(html, quorum);
-                })));
+                })))).thenCompose(page -> page);
+    }
+
+    /** The cluster's latest rates and latencies, their charts, and whose samples they are. */
+    private void rates(Html html, HistoryCharts.Sampled history) {
+        html.element("h2", "Cluster rates");
+        if (history.view() != null) {
+            html.raw("<ul class=\"figures\" id=\"rates\">");
+            for (HistoryCharts.Plotted figure : NOW) {
+                SeriesValues series = history.series(figure.series()).orElseThrow();
+                LineChart.Latest latest = LineChart.latest(history.view().timestamps(), series.values());
+                html.raw("<li id=\"now-").text(figure.series()).raw("\"><span class=\"figure\">")
+                        .text(latest == null ? "—" : ChartUnit.of(series.unit()).format(latest.value()))
+                        .raw("</span> ").text(figure.label()).raw("</li>");
+            }
+            html.raw("</ul>");
+        }
+        html.element("h3", charts.heading());
+        HistoryCharts.write(html, history, CHARTS);
+        if (history.view() != null) {
+            HistoryCharts.sources(html, "samples", history.view().nodes(), history.view().missing());
+        }
     }
 
     private static void summary(Html html, DescribeClusterResponse brokers, ListTopicsResponse all) {

@@ -56,6 +56,11 @@ public final class ClusterHistory {
         this.clock = clock;
     }
 
+    /** How far back a broker's samples go: {@link History#SAMPLES} intervals, an hour at the default interval. */
+    public long spanMs() {
+        return History.SAMPLES * intervalMs;
+    }
+
     /**
      * The cluster's figures after {@code sinceMs}, or broker {@code onlyNode}'s (null for the cluster);
      * INVALID_REQUEST for an unknown series or broker.

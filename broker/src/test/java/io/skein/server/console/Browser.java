@@ -4,8 +4,13 @@ import io.skein.testing.Executables;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Assumptions;
+import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -42,6 +47,22 @@ final class Browser {
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.get().toFile())
                 .usingAnyFreePort().build();
         return new ChromeDriver(service, options);
+    }
+
+    /**
+     * Reloads the page until {@code holds} says yes of it (an element it looks for may be missing
+     * meanwhile); fails at {@code within}, saying what the page showed.
+     */
+    static void reloadUntil(ChromeDriver browser, String what, Duration within, Callable<Boolean> holds) {
+        try {
+            Awaitility.await(what).atMost(within).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {
+                browser.navigate().refresh();
+                return holds.call();
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(what + " within " + within + "; the page showed:\n"
+                    + browser.findElement(By.tagName("main")).getText(), e);
+        }
     }
 
     /** Saves what the browser shows as {@code target/console-screenshots/NAME.png}. */

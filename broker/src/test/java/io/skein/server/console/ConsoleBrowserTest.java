@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.skein.node.NodeConfig;
 import io.skein.testing.StringClients;
 import io.skein.testing.TestCluster;
@@ -18,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
@@ -29,8 +32,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -50,15 +51,17 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The console in a real browser (headless chromium through Selenium) against a real three-node
  * cluster: every page, the forms that create a topic, produce, browse, reset offsets and delete,
- * a group's lag falling to zero as a real consumer catches up, a stopped node reported, and bad
- * input shown as messages on the page. Screenshots go to {@code target/console-screenshots}. The
- * test that stops a node runs last; the others share the cluster and the browser.
+ * a group's lag falling to zero as a real consumer catches up, the charts drawing the history's
+ * series, a stopped node reported and its elections in the timeline, and bad input shown as
+ * messages on the page. Screenshots go to {@code target/console-screenshots}. The test that stops a
+ * node runs last; the others share the cluster and the browser. The brokers sample every 500 ms.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleBrowserTest {
     private static final Duration WITHIN = Duration.ofSeconds(60);
     private static final String REPLICATED = "console-replicated";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private TestCluster cluster;
     private ChromeDriver browser;
@@ -68,7 +71,7 @@ class ConsoleBrowserTest {
     void start(@TempDir Path dir) throws Exception {
         browser = Browser.start();
         cluster = TestCluster.start(dir, 3, Map.of(NodeConfig.BROKER_SESSION_TIMEOUT_MS, "3000",
-                NodeConfig.GROUP_INITIAL_REBALANCE_DELAY_MS, "0"));
+                NodeConfig.GROUP_INITIAL_REBALANCE_DELAY_MS, "0", NodeConfig.METRICS_HISTORY_SAMPLE_INTERVAL_MS, "500"));
         console = "http://127.0.0.1:" + cluster.node(1).httpPort();
         try (Admin admin = cluster.admin()) {
             admin.createTopics(List.of(new NewTopic(REPLICATED, 6, (short) 3))).all().get();
@@ -117,17 +120,8 @@ class ConsoleBrowserTest {
         new WebDriverWait(browser, WITHIN).until(ExpectedConditions.stalenessOf(page));
     }
 
-    /** Reloads the page until {@code holds} says yes of it; fails at {@link #WITHIN}, saying what the page showed. */
-    private void reloadUntil(String what, java.util.function.BooleanSupplier holds) {
-        try {
-            Awaitility.await(what).atMost(WITHIN).pollInterval(Duration.ofMillis(500)).until(() -> {
-                browser.navigate().refresh();
-                return holds.getAsBoolean();
-            });
-        } catch (ConditionTimeoutException e) {
-            throw new AssertionError(what + " within " + WITHIN + "; the page showed:\n"
-                    + text(By.tagName("main")), e);
-        }
+    private void reloadUntil(String what, Callable<Boolean> holds) {
+        Browser.reloadUntil(browser, what, WITHIN, holds);
     }
 
     @Test
@@ -144,7 +138,19 @@ class ConsoleBrowserTest {
         assertEquals("0", text(By.cssSelector("#offline-count .count")));
         assertEquals("0", text(By.cssSelector("#under-replicated-count .count")));
         assertEquals("0", text(By.cssSelector("#under-min-isr-count .count")));
+        assertEquals(List.of("bytes_in", "bytes_out"), series("chart-bytes"));
+        assertEquals(List.of("messages_in"), series("chart-messages"));
+        assertEquals(List.of("produce_p99_ms", "fetch_p99_ms"), series("chart-latency"));
+        assertEquals(6, browser.findElements(By.cssSelector("#rates li")).size(), text(By.id("rates")));
+        assertEquals("/ui/timeline", URI.create(browser.findElement(By.linkText("Timeline")).getAttribute("href"))
+                .getPath());
         Browser.screenshot(browser, "overview");
+    }
+
+    /** The series chart {@code id} draws, in order. */
+    private List<String> series(String id) {
+        return browser.findElements(By.cssSelector("#" + id + " [data-series]")).stream()
+                .map(e -> e.getAttribute("data-series")).toList();
     }
 
     @Test
@@ -347,6 +353,11 @@ class ConsoleBrowserTest {
             open("/ui/group?id=" + group);
             reloadUntil("the lag fell to zero", () -> text(By.id("total-lag")).equals("0 messages"));
             assertTrue(text(By.id("offsets")).contains("0 ms"), "caught up: no lag in time either");
+            assertEquals(List.of("lag"), series("chart-lag"));
+            assertEquals(List.of("lag_seconds"), series("chart-lag-time"));
+            assertEquals(List.of("consume_rate"), series("chart-consume-rate"));
+            reloadUntil("the lag chart drawn down to 0", () -> "0".equals(latest("chart-lag", "lag")[1])
+                    && !browser.findElements(By.cssSelector("#chart-lag polyline")).isEmpty());
             Browser.screenshot(browser, "group");
             open("/ui/topics?internal=1&q=__consumer");
             assertTrue(text(By.id("topics")).contains("__consumer_offsets internal"), text(By.id("topics")));
@@ -369,8 +380,57 @@ class ConsoleBrowserTest {
         }
     }
 
+    /** The {@code data-latest-time} and {@code data-latest} of a chart's series, nulls if it has none. */
+    private String[] latest(String chart, String series) {
+        WebElement drawn = browser.findElement(By.cssSelector("#" + chart + " [data-series=" + series + "]"));
+        String value = drawn.getAttribute("data-latest");
+        return new String[] {drawn.getAttribute("data-latest-time"),
+                value == null ? null : ChartUnit.number(Double.parseDouble(value))};
+    }
+
     @Test
     @Order(7)
+    void theOverviewsChartsDrawWhatTheHistoryAnswers() throws Exception {
+        AtomicBoolean running = new AtomicBoolean(true);
+        CompletableFuture<Void> producing = CompletableFuture.runAsync(() -> {
+            try (KafkaProducer<String, String> producer = StringClients.producer(cluster.bootstrap(), Map.of())) {
+                while (running.get()) {
+                    producer.send(new ProducerRecord<>(REPLICATED, "k", "v".repeat(100))).get();
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            open("/ui/");
+            // A sample of the page's may be a moment older or newer than the one asked after it: wait for one both hold.
+            reloadUntil("the bytes-in chart's latest value, above 0, is the history's at its time", () -> {
+                WebElement in = browser.findElement(By.cssSelector("#chart-bytes [data-series=bytes_in]"));
+                if (in.getAttribute("data-latest") == null) {
+                    return false;
+                }
+                double drawn = Double.parseDouble(in.getAttribute("data-latest"));
+                long time = Long.parseLong(in.getAttribute("data-latest-time"));
+                JsonNode history = JSON.readTree(get("/api/history?series=bytes_in&since=" + (time - 1)).body());
+                JsonNode values = history.get("series").get(0).get("values");
+                return drawn > 0 && history.get("timestamps").get(0).asLong() == time
+                        && values.get(0).asDouble() == drawn;
+            });
+            String legend = text(By.cssSelector("#chart-bytes .legend li:first-child .latest"));
+            assertTrue(legend.matches("[0-9.]+ (B|KiB|MiB)/s"), legend);
+            assertEquals(legend, text(By.cssSelector("#now-bytes_in .figure")), "the figure now is the chart's latest");
+            assertTrue(browser.findElement(By.cssSelector("#chart-bytes svg")).getAttribute("aria-label")
+                    .startsWith("Bytes in and out: in " + legend + ", out "));
+            assertEquals("From the samples of brokers 1, 2, 3.", text(By.id("history-nodes")));
+            Browser.screenshot(browser, "overview-charts");
+        } finally {
+            running.set(false);
+            producing.join();
+        }
+    }
+
+    @Test
+    @Order(8)
     void twoDeletesOfOneTopicOneSucceedsTheOtherSaysWhy() throws Exception {
         String topic = "console-doomed";
         try (Admin admin = cluster.admin()) {
@@ -399,8 +459,15 @@ class ConsoleBrowserTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aStoppedNodeAndItsPartitionsAreReported() throws Exception {
+        List<Integer> ledBy3 = new ArrayList<>();
+        cluster.node(1).image().topic(REPLICATED).partitions().forEach((partition, registration) -> {
+            if (registration.leader() == 3) {
+                ledBy3.add(partition);
+            }
+        });
+        assertFalse(ledBy3.isEmpty(), "node 3 leads some of " + REPLICATED);
         cluster.node(3).close();
         open("/ui/");
         // Stopped cleanly, it stays "shutting down" (fenced by its own controlled shutdown); killed, "fenced".
@@ -423,6 +490,22 @@ class ConsoleBrowserTest {
             assertTrue(List.of(cells.get(4).getText().split(", ")).contains("3"), row.getText());
             assertFalse(List.of(cells.get(5).getText().split(", ")).contains("3"), "node 3 left the ISR: " + row.getText());
         }
+        open("/ui/");
+        reloadUntil("node 3 missing from the history", () -> !browser.findElements(By.id("missing-3")).isEmpty());
+        assertTrue(text(By.id("missing-3")).startsWith("Broker 3 is missing: cannot connect to"), text(By.id("missing-3")));
+
+        open("/ui/timeline?topic=" + REPLICATED);
+        for (int partition : ledBy3) {
+            List<String> election = browser.findElements(By.cssSelector("#timeline tr.leader-elected")).stream()
+                    .map(WebElement::getText).filter(row -> row.contains(REPLICATED + "-" + partition + " 3 → ")).toList();
+            assertEquals(1, election.size(), "the election of " + REPLICATED + "-" + partition + "'s new leader: "
+                    + text(By.id("timeline")));
+        }
+        String fenced = text(By.cssSelector("#timeline tr.broker-fenced"));
+        assertTrue(fenced.contains("broker 3") && fenced.endsWith("controlled shutdown"), fenced);
+        assertTrue(text(By.id("timeline")).lines().skip(1).allMatch(row -> row.contains(REPLICATED + "-")
+                || row.contains(" broker ")), "only the topic's events and the brokers': " + text(By.id("timeline")));
+        Browser.screenshot(browser, "timeline");
     }
 
     private HttpResponse<String> get(String path) throws Exception {
