@@ -18,6 +18,7 @@ import java.util.concurrent.Executor;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,7 +99,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         }
         CompletableFuture<ApiMessage> response;
         try {
-            response = handler.handle(new RequestContext(request, listenerName, client, this::close, appendOrder));
+            response = handler.handle(new RequestContext(request, listenerName, KafkaPrincipal.ANONYMOUS, client,
+                    this::close, appendOrder));
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e);
         }

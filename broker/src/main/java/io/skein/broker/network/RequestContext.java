@@ -2,14 +2,17 @@ package io.skein.broker.network;
 
 import io.skein.broker.kafka.KafkaRequest;
 import java.net.SocketAddress;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
 
 /**
  * A request with where it came from.
  *
  * @param listenerName    the listener the client connected to: its Metadata answers name brokers by it
+ * @param principal       who the connection authenticated as: {@code User:ANONYMOUS} on a PLAINTEXT listener
  * @param closeConnection closes the client's connection, for errors that have no response (acks=0)
  * @param appendOrder     the connection's produce appends, in the order of its requests
  */
-public record RequestContext(KafkaRequest request, String listenerName, SocketAddress clientAddress,
+public record RequestContext(KafkaRequest request, String listenerName, KafkaPrincipal principal,
+                             SocketAddress clientAddress,
                              Runnable closeConnection, AppendOrder appendOrder) {
 }
