@@ -14,6 +14,8 @@ import io.skein.proto.controller.AlterConfigsRequest;
 import io.skein.proto.controller.AlterConfigsResponse;
 import io.skein.proto.controller.AlterPartitionRequest;
 import io.skein.proto.controller.AlterPartitionResponse;
+import io.skein.proto.controller.AlterUserScramCredentialsRequest;
+import io.skein.proto.controller.AlterUserScramCredentialsResponse;
 import io.skein.proto.controller.BrokerHeartbeatRequest;
 import io.skein.proto.controller.BrokerHeartbeatResponse;
 import io.skein.proto.controller.CreatePartitionsRequest;
@@ -52,7 +54,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class only sequences: each request goes to the manager whose job it is ({@link
  * BrokerControlManager}, {@link ReplicationControlManager}, {@link ConfigControlManager}, {@link
- * ProducerIdControlManager}), which turns the view into a {@link ControllerResult} on the event-loop
+ * ProducerIdControlManager}, {@link ScramControlManager}), which turns the view into a {@link ControllerResult} on the event-loop
  * thread, the only thread that calls a manager.
  *
  * <p>It acts only from the moment this voter leads and has applied every entry before its term,
@@ -70,6 +72,7 @@ public final class QuorumController implements AutoCloseable {
     private final ReplicationControlManager replication;
     private final ConfigControlManager configs;
     private final ProducerIdControlManager producerIds;
+    private final ScramControlManager scram = new ScramControlManager();
 
     // Owned by the event loop thread.
     private boolean active;
@@ -248,6 +251,13 @@ public final class QuorumController implements AutoCloseable {
     public CompletableFuture<AlterConfigsResponse> alterConfigs(AlterConfigsRequest request) {
         return submit(v -> configs.alterConfigs(v, request),
                 e -> AlterConfigsResponse.newBuilder().setError(e).build(),
+                (response, offset) -> response.toBuilder().setMetadataOffset(offset).build());
+    }
+
+    public CompletableFuture<AlterUserScramCredentialsResponse> alterUserScramCredentials(
+            AlterUserScramCredentialsRequest request) {
+        return submit(v -> scram.alterCredentials(v, request),
+                e -> AlterUserScramCredentialsResponse.newBuilder().setError(e).build(),
                 (response, offset) -> response.toBuilder().setMetadataOffset(offset).build());
     }
 

@@ -7,8 +7,12 @@ import io.skein.proto.metadata.MetadataRecordBatch;
 import io.skein.proto.metadata.PartitionChangeRecord;
 import io.skein.proto.metadata.PartitionRecord;
 import io.skein.proto.metadata.RegisterBrokerRecord;
+import io.skein.proto.metadata.RemoveUserScramCredentialRecord;
+import io.skein.proto.metadata.ScramMechanism;
 import io.skein.proto.metadata.TopicRecord;
+import io.skein.proto.metadata.UserScramCredentialRecord;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +34,8 @@ public final class MetadataDelta {
     private final Map<UUID, TopicDelta> changedTopics = new LinkedHashMap<>();
     private final Map<UUID, TopicImage> removedTopics = new HashMap<>();
     private final Map<ConfigResource, Map<String, String>> changedConfigs = new HashMap<>();
+    /** Users whose SCRAM credentials changed, with all of theirs afterwards (none: the user is gone). */
+    private final Map<String, Map<ScramMechanism, ScramCredentialData>> changedScramUsers = new HashMap<>();
     private final List<MetadataRecord> records = new ArrayList<>();
     private long maxBrokerEpoch;
     private long nextProducerId;
@@ -85,6 +91,8 @@ public final class MetadataDelta {
                 check(next > nextProducerId, "producer ids must move forward: " + next + " after " + nextProducerId);
                 nextProducerId = next;
             }
+            case USER_SCRAM_CREDENTIAL -> putScramCredential(record.getUserScramCredential());
+            case REMOVE_USER_SCRAM_CREDENTIAL -> removeScramCredential(record.getRemoveUserScramCredential());
             case RECORD_NOT_SET -> throw new IllegalStateException("Empty metadata record");
         }
     }
@@ -152,6 +160,27 @@ public final class MetadataDelta {
         }
     }
 
+    private void putScramCredential(UserScramCredentialRecord record) {
+        check(!record.getName().isEmpty(), "a SCRAM credential needs a user name");
+        check(record.getMechanism() == ScramMechanism.SCRAM_SHA_256 || record.getMechanism() == ScramMechanism.SCRAM_SHA_512,
+                "unknown SCRAM mechanism " + record.getMechanismValue() + " for user " + record.getName());
+        scramUser(record.getName()).put(record.getMechanism(), new ScramCredentialData(record.getSalt(),
+                record.getStoredKey(), record.getServerKey(), record.getIterations()));
+    }
+
+    private void removeScramCredential(RemoveUserScramCredentialRecord record) {
+        check(scramUser(record.getName()).remove(record.getMechanism()) != null, "user " + record.getName()
+                + " has no " + record.getMechanism() + " credential");
+    }
+
+    private Map<ScramMechanism, ScramCredentialData> scramUser(String name) {
+        return changedScramUsers.computeIfAbsent(name, user -> {
+            Map<ScramMechanism, ScramCredentialData> credentials = new EnumMap<>(ScramMechanism.class);
+            credentials.putAll(image.scramCredentials().getOrDefault(user, Map.of()));
+            return credentials;
+        });
+    }
+
     private TopicDelta topicDelta(UUID id) {
         TopicDelta delta = changedTopics.get(id);
         if (delta == null) {
@@ -213,6 +242,11 @@ public final class MetadataDelta {
         return changedConfigs;
     }
 
+    /** Users whose SCRAM credentials changed, each with all of its credentials afterwards (empty: removed). */
+    public Map<String, Map<ScramMechanism, ScramCredentialData>> changedScramUsers() {
+        return changedScramUsers;
+    }
+
     /** The image these changes lead to, as of {@code offset}. */
     public MetadataImage apply(long offset) {
         Map<Integer, BrokerRegistration> brokers = new HashMap<>(image.brokers());
@@ -248,6 +282,18 @@ public final class MetadataDelta {
                 }
             }
         }
-        return new MetadataImage(offset, brokers, maxBrokerEpoch, topicsById, topicIdsByName, configs, nextProducerId);
+        Map<String, Map<ScramMechanism, ScramCredentialData>> scramCredentials = image.scramCredentials();
+        if (!changedScramUsers.isEmpty()) {
+            scramCredentials = new HashMap<>(scramCredentials);
+            for (Map.Entry<String, Map<ScramMechanism, ScramCredentialData>> changed : changedScramUsers.entrySet()) {
+                if (changed.getValue().isEmpty()) {
+                    scramCredentials.remove(changed.getKey());
+                } else {
+                    scramCredentials.put(changed.getKey(), Map.copyOf(changed.getValue()));
+                }
+            }
+        }
+        return new MetadataImage(offset, brokers, maxBrokerEpoch, topicsById, topicIdsByName, configs, nextProducerId,
+                scramCredentials);
     }
 }
