@@ -4,6 +4,7 @@ import io.skein.broker.metadata.MetadataWaiter;
 import io.skein.broker.metadata.ControllerRequests;
 import io.skein.broker.metadata.TopicAdmin;
 import io.skein.broker.metadata.ConfigDescriber;
+import io.skein.broker.metadata.ScramAdmin;
 import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.network.RequestContext;
 import io.skein.broker.network.RequestHandler;
@@ -15,6 +16,7 @@ import io.skein.node.NodeConfig;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.DescribeClientQuotasResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 
@@ -28,6 +30,7 @@ public final class KafkaApis implements RequestHandler {
     private final MetadataWaiter metadataWaiter;
     private final TopicAdmin topicAdmin;
     private final ConfigDescriber configs;
+    private final ScramAdmin scramAdmin;
 
     public KafkaApis(NodeConfig config, String clusterId, ReplicaManager replicaManager,
                      ControllerRequests controller, ProducerIdManager producerIds, GroupCoordinator groupCoordinator,
@@ -37,6 +40,7 @@ public final class KafkaApis implements RequestHandler {
         ClusterView cluster = new ClusterView(metadataWaiter::image, clusterId, config.nodeId());
         this.topicAdmin = new TopicAdmin(controller, metadataWaiter, config.deleteTopicEnable());
         this.configs = new ConfigDescriber(config);
+        this.scramAdmin = new ScramAdmin(controller, metadataWaiter, config.getInt(NodeConfig.REQUEST_TIMEOUT_MS));
         TopicAdminApis topicApis = new TopicAdminApis(cluster, topicAdmin, configs);
         apis.put(ApiKeys.PRODUCE, new ProduceApi(cluster, replicaManager, addPartitionsToTxn));
         apis.put(ApiKeys.FETCH, new FetchApi(cluster, replicaManager));
@@ -76,6 +80,12 @@ public final class KafkaApis implements RequestHandler {
         apis.put(ApiKeys.DESCRIBE_TRANSACTIONS, adminApis::describeTransactions);
         apis.put(ApiKeys.LIST_TRANSACTIONS, adminApis::listTransactions);
         apis.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersApi(cluster, replicaManager));
+        ScramApis scramApis = new ScramApis(cluster, scramAdmin);
+        apis.put(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, scramApis::alterUserScramCredentials);
+        apis.put(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, scramApis::describeUserScramCredentials);
+        // Skein has no client quotas: none to describe, which lets kafka-configs describe users.
+        apis.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, context -> CompletableFuture.completedFuture(
+                new DescribeClientQuotasResponseData()));
         apis.put(ApiKeys.API_VERSIONS, new ApiVersionsApi(apis.keySet(), cluster));
     }
 
@@ -90,6 +100,11 @@ public final class KafkaApis implements RequestHandler {
     /** Topic changes through the controller, as this broker's Kafka API makes them (the admin API's too). */
     public TopicAdmin topicAdmin() {
         return topicAdmin;
+    }
+
+    /** SCRAM credential changes through the controller, as this broker's Kafka API makes them (the admin API's too). */
+    public ScramAdmin scramAdmin() {
+        return scramAdmin;
     }
 
     /** Configs as DescribeConfigs describes them (the admin API's too). */

@@ -51,6 +51,17 @@ public final class MetadataWaiter implements MetadataPublisher {
                 });
     }
 
+    /**
+     * {@code response} once this broker's metadata reaches {@code offset}, or after {@code waitMs}
+     * regardless (0: at once): the change is committed, which is all a Kafka answer says.
+     */
+    public <T> CompletableFuture<T> visible(long offset, long waitMs, T response) {
+        if (waitMs <= 0) {
+            return CompletableFuture.completedFuture(response);
+        }
+        return await(offset, waitMs).handle((image, notYetShown) -> response);
+    }
+
     @Override
     public void onMetadataUpdate(MetadataDelta delta, MetadataImage newImage) {
         image = newImage;
