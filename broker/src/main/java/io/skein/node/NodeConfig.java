@@ -28,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -125,6 +126,14 @@ public final class NodeConfig {
     public static final String LOG_ROLL_MS = "log.roll.ms";
     public static final String LOG_ROLL_JITTER_HOURS = "log.roll.jitter.hours";
     public static final String LOG_ROLL_JITTER_MS = "log.roll.jitter.ms";
+    public static final String SASL_ENABLED_MECHANISMS = ListenerKeys.SASL_ENABLED_MECHANISMS;
+    public static final String SASL_MECHANISM_INTER_BROKER_PROTOCOL = "sasl.mechanism.inter.broker.protocol";
+    public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
+    public static final String CONNECTION_FAILED_AUTHENTICATION_DELAY_MS = "connection.failed.authentication.delay.ms";
+    public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
+
+    public static final String PLAINTEXT = "PLAINTEXT";
+    public static final String SASL_PLAINTEXT = "SASL_PLAINTEXT";
 
     /** The listener a controller serves on; its port is the Raft port and port + 1 serves ControllerService. */
     public static final String DEFAULT_CONTROLLER_LISTENER = "CONTROLLER";
@@ -221,7 +230,12 @@ public final class NodeConfig {
                 throw new ConfigException("Configuration key '" + key + "' is not supported: " + UNSUPPORTED.get(key)
                         + ". Remove it.");
             }
-            if (!DEFINITION.names().contains(key)) {
+            if (ListenerKeys.isListenerKey(key)) {
+                Optional<String> problem = ListenerKeys.problemWith(key);
+                if (problem.isPresent()) {
+                    throw new ConfigException("Configuration key '" + key + "' is not supported: " + problem.get());
+                }
+            } else if (!DEFINITION.names().contains(key)) {
                 throw new ConfigException("Unknown configuration key '" + key + "'. Skein takes Kafka's broker "
                         + "config names; see `skein server start --help` for the list.");
             }
@@ -256,7 +270,8 @@ public final class NodeConfig {
                 .define(ADVERTISED_LISTENERS, LIST, null, HIGH, "Addresses given to clients; default: listeners")
                 .define(LISTENER_SECURITY_PROTOCOL_MAP, LIST,
                         "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
-                        LOW, "Security protocol of each listener name; Skein serves PLAINTEXT only")
+                        LOW, "Security protocol of each listener name; Skein serves PLAINTEXT, and SASL_PLAINTEXT "
+                                + "on the listeners for clients")
                 .define(CONTROLLER_LISTENER_NAMES, LIST, DEFAULT_CONTROLLER_LISTENER, HIGH,
                         "Names of the listeners controllers serve on")
                 .define(INTER_BROKER_LISTENER_NAME, STRING, "PLAINTEXT", MEDIUM,
@@ -380,7 +395,23 @@ public final class NodeConfig {
                 .define(LOG_ROLL_HOURS, INT, 168, between(1, Integer.MAX_VALUE), MEDIUM, "Default segment.ms, in hours")
                 .define(LOG_ROLL_MS, LONG, null, nullOrAtLeast(1), MEDIUM, "Default segment.ms")
                 .define(LOG_ROLL_JITTER_HOURS, INT, 0, atLeast(0), MEDIUM, "Default segment.jitter.ms, in hours")
-                .define(LOG_ROLL_JITTER_MS, LONG, null, nullOrAtLeast(0), MEDIUM, "Default segment.jitter.ms");
+                .define(LOG_ROLL_JITTER_MS, LONG, null, nullOrAtLeast(0), MEDIUM, "Default segment.jitter.ms")
+                // Kafka's default, GSSAPI, which Skein does not serve: a SASL listener names its mechanisms.
+                .define(SASL_ENABLED_MECHANISMS, LIST, "GSSAPI", MEDIUM,
+                        "SASL mechanisms a SASL listener enables unless listener.name.<listener>."
+                                + SASL_ENABLED_MECHANISMS + " says otherwise: of " + ListenerSasl.MECHANISMS)
+                .define(SASL_MECHANISM_INTER_BROKER_PROTOCOL, STRING, "GSSAPI", MEDIUM,
+                        "SASL mechanism brokers authenticate to each other with, when the inter-broker listener is "
+                                + "SASL; the broker's username and password are in that listener's "
+                                + "listener.name.<listener>.<mechanism>.sasl.jaas.config")
+                .define(CONNECTIONS_MAX_REAUTH_MS, LONG, 0L, atLeast(0), MEDIUM,
+                        "How long a SASL session lasts before the client must authenticate again on its connection "
+                                + "(KIP-368); 0: for ever")
+                .define(CONNECTION_FAILED_AUTHENTICATION_DELAY_MS, INT, 100, atLeast(0), LOW,
+                        "How long a failed authentication waits before it is answered and its connection closed, "
+                                + "against password guessing")
+                .define(SASL_SERVER_MAX_RECEIVE_SIZE, INT, 524288, atLeast(1), LOW,
+                        "Largest request accepted on a SASL listener before the client has authenticated");
         Map<String, ConfigDef.ConfigKey> topicKeys = LogConfig.keys();
         TOPIC_SYNONYMS.forEach((brokerName, topicName) -> {
             ConfigDef.ConfigKey topicKey = topicKeys.get(topicName);
@@ -484,18 +515,8 @@ public final class NodeConfig {
     }
 
     private void validate() {
-        for (String entry : getList(LISTENER_SECURITY_PROTOCOL_MAP)) {
-            String[] parts = entry.split(":");
-            if (parts.length != 2) {
-                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, entry, "an entry is NAME:PROTOCOL");
-            }
-            String name = parts[0].trim().toUpperCase(Locale.ROOT);
-            boolean used = listeners.stream().anyMatch(l -> l.name().equals(name));
-            if (used && !parts[1].trim().equalsIgnoreCase("PLAINTEXT")) {
-                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, entry,
-                        "listener " + name + " would need " + parts[1].trim() + "; Skein serves PLAINTEXT only");
-            }
-        }
+        checkSecurityProtocols();
+        checkSasl();
         for (Listener advertised : advertisedListeners) {
             if (advertised.host().equals("0.0.0.0")) {
                 throw new ConfigException(ADVERTISED_LISTENERS, advertised.toString(),
@@ -528,6 +549,87 @@ public final class NodeConfig {
         } else if (self.isPresent()) {
             throw new ConfigException(CONTROLLER_QUORUM_VOTERS, self.get().toString(),
                     "this node is listed as a voter but " + PROCESS_ROLES + " does not include controller");
+        }
+    }
+
+    /**
+     * Each listener's protocol must be one Skein serves: PLAINTEXT anywhere, SASL_PLAINTEXT on the
+     * listeners for clients (the controllers' listener carries Raft and gRPC, not the Kafka protocol).
+     */
+    private void checkSecurityProtocols() {
+        Map<String, String> protocols = securityProtocols();
+        for (Listener listener : listeners) {
+            String protocol = securityProtocol(listener.name());
+            boolean served = protocol.equals(PLAINTEXT)
+                    || protocol.equals(SASL_PLAINTEXT) && !controllerListenerNames.contains(listener.name());
+            if (!served) {
+                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, listener.name() + ":" + protocols.get(listener.name()),
+                        "listener " + listener.name() + " would need " + protocol + "; Skein serves PLAINTEXT, and "
+                                + SASL_PLAINTEXT + " on the listeners for clients");
+            }
+        }
+    }
+
+    /** The protocol of each listener name in {@code listener.security.protocol.map}, upper case. */
+    private Map<String, String> securityProtocols() {
+        Map<String, String> protocols = new HashMap<>();
+        for (String entry : getList(LISTENER_SECURITY_PROTOCOL_MAP)) {
+            String[] parts = entry.split(":");
+            if (parts.length != 2) {
+                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, entry, "an entry is NAME:PROTOCOL");
+            }
+            protocols.put(parts[0].trim().toUpperCase(Locale.ROOT), parts[1].trim().toUpperCase(Locale.ROOT));
+        }
+        return protocols;
+    }
+
+    /**
+     * Every SASL listener names mechanisms Skein serves, with PLAIN's users in its JAAS config; the
+     * inter-broker listener, if SASL, enables the inter-broker mechanism and holds the broker's own
+     * credentials for it; per-listener keys name listeners that exist.
+     */
+    private void checkSasl() {
+        for (String key : originals.keySet()) {
+            if (ListenerKeys.isListenerKey(key)
+                    && listeners.stream().noneMatch(l -> l.name().equals(ListenerKeys.listener(key)))) {
+                throw new ConfigException(key, "[hidden]", "there is no listener named "
+                        + ListenerKeys.listener(key) + " in " + LISTENERS);
+            }
+        }
+        for (Listener listener : clientListeners()) {
+            Optional<ListenerSasl> sasl = listenerSasl(listener);
+            if (sasl.isEmpty()) {
+                continue;
+            }
+            String mechanismsKey = originals.containsKey(ListenerKeys.key(listener.name(), SASL_ENABLED_MECHANISMS))
+                    ? ListenerKeys.key(listener.name(), SASL_ENABLED_MECHANISMS) : SASL_ENABLED_MECHANISMS;
+            List<String> mechanisms = sasl.get().mechanisms();
+            if (mechanisms.isEmpty() || !ListenerSasl.MECHANISMS.containsAll(mechanisms)) {
+                throw new ConfigException(mechanismsKey, mechanisms, "SASL listener " + listener.name()
+                        + " needs mechanisms Skein serves: " + ListenerSasl.MECHANISMS);
+            }
+            if (mechanisms.contains("PLAIN") && !sasl.get().jaasConfigs().containsKey("PLAIN")) {
+                throw new ConfigException(ListenerKeys.jaasConfig(listener.name(), "PLAIN"), null,
+                        "PLAIN on listener " + listener.name() + " needs its users, as PlainLoginModule's "
+                                + "user_<name>=\"<password>\" options");
+            }
+        }
+        if (roles.contains(Role.BROKER)) {
+            Optional<Listener> interBroker = clientListeners().stream()
+                    .filter(l -> l.name().equals(interBrokerListenerName())).findFirst();
+            Optional<ListenerSasl> sasl = interBroker.flatMap(this::listenerSasl);
+            if (sasl.isPresent()) {
+                String mechanism = getString(SASL_MECHANISM_INTER_BROKER_PROTOCOL);
+                if (!sasl.get().mechanisms().contains(mechanism)) {
+                    throw new ConfigException(SASL_MECHANISM_INTER_BROKER_PROTOCOL, mechanism, "the inter-broker "
+                            + "listener " + sasl.get().listenerName() + " enables " + sasl.get().mechanisms());
+                }
+                if (!sasl.get().jaasConfigs().containsKey(mechanism)) {
+                    throw new ConfigException(ListenerKeys.jaasConfig(sasl.get().listenerName(), mechanism), null,
+                            "brokers authenticate to each other with " + mechanism + ": give this broker's username "
+                                    + "and password in its login module's options");
+                }
+            }
         }
     }
 
@@ -603,6 +705,42 @@ public final class NodeConfig {
 
     public String interBrokerListenerName() {
         return getString(INTER_BROKER_LISTENER_NAME).toUpperCase(Locale.ROOT);
+    }
+
+    /**
+     * The security protocol of the listener named {@code listenerName}, as
+     * {@code listener.security.protocol.map} gives it; PLAINTEXT for a name the map does not hold.
+     */
+    public String securityProtocol(String listenerName) {
+        return securityProtocols().getOrDefault(listenerName, PLAINTEXT);
+    }
+
+    /** How {@code listener} authenticates clients, if it is a SASL listener. */
+    public Optional<ListenerSasl> listenerSasl(Listener listener) {
+        if (!securityProtocol(listener.name()).equals(SASL_PLAINTEXT)) {
+            return Optional.empty();
+        }
+        String listenerMechanisms = originals.get(ListenerKeys.key(listener.name(), SASL_ENABLED_MECHANISMS));
+        List<String> mechanisms = listenerMechanisms == null ? getList(SASL_ENABLED_MECHANISMS)
+                : Arrays.stream(listenerMechanisms.split(",")).map(String::trim).filter(m -> !m.isEmpty()).toList();
+        Map<String, String> jaasConfigs = new HashMap<>();
+        ListenerSasl.MECHANISMS.forEach(mechanism -> {
+            String jaas = originals.get(ListenerKeys.jaasConfig(listener.name(), mechanism));
+            if (jaas != null) {
+                jaasConfigs.put(mechanism, jaas);
+            }
+        });
+        return Optional.of(new ListenerSasl(listener.name(), mechanisms, jaasConfigs,
+                (Long) get(CONNECTIONS_MAX_REAUTH_MS), getInt(CONNECTION_FAILED_AUTHENTICATION_DELAY_MS),
+                getInt(SASL_SERVER_MAX_RECEIVE_SIZE)));
+    }
+
+    /** How this broker authenticates to the others, if the inter-broker listener is SASL. */
+    public Optional<InterBrokerSasl> interBrokerSasl() {
+        String mechanism = getString(SASL_MECHANISM_INTER_BROKER_PROTOCOL);
+        return clientListeners().stream().filter(l -> l.name().equals(interBrokerListenerName())).findFirst()
+                .flatMap(this::listenerSasl)
+                .map(sasl -> new InterBrokerSasl(mechanism, sasl.jaasConfigs().get(mechanism)));
     }
 
     /** Where a broker serves the gRPC admin API. */
@@ -766,6 +904,8 @@ public final class NodeConfig {
 
     @Override
     public String toString() {
-        return "NodeConfig" + new TreeMap<>(originals);
+        Map<String, String> shown = new TreeMap<>(originals);
+        shown.replaceAll((key, value) -> key.endsWith(ListenerKeys.SASL_JAAS_CONFIG) ? "[hidden]" : value);
+        return "NodeConfig" + shown;
     }
 }

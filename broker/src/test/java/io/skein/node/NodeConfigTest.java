@@ -137,7 +137,9 @@ class NodeConfigTest {
                 .contains("a broker needs a listener for clients"));
         assertTrue(rejection(combined(Map.of("process.roles", "broker"))).contains("does not include controller"));
         assertTrue(rejection(combined(Map.of("listener.security.protocol.map", "PLAINTEXT:SSL,CONTROLLER:PLAINTEXT")))
-                .contains("PLAINTEXT only"));
+                .contains("Skein serves PLAINTEXT, and SASL_PLAINTEXT on the listeners for clients"));
+        assertTrue(rejection(combined(Map.of("listener.security.protocol.map",
+                "PLAINTEXT:PLAINTEXT,CONTROLLER:SASL_PLAINTEXT"))).contains("listener CONTROLLER would need SASL_PLAINTEXT"));
         assertTrue(rejection(combined(Map.of("advertised.listeners", "PLAINTEXT://0.0.0.0:9092"))).contains("0.0.0.0"));
 
         NodeConfig broker = NodeConfig.of(Map.of("process.roles", "broker", "node.id", "4",
@@ -147,6 +149,73 @@ class NodeConfigTest {
                 broker.advertised(broker.clientListeners().get(0)));
         assertTrue(broker.controllerListener().isEmpty());
         assertEquals(3, broker.voters().size());
+    }
+
+    private static final String SCRAM_JAAS = "org.apache.kafka.common.security.scram.ScramLoginModule required "
+            + "username=\"broker\" password=\"broker-secret\";";
+
+    /** A node whose clients' listener is SASL_PLAINTEXT and brokers talk over PLAINTEXT, with {@code extra}. */
+    private static Map<String, String> sasl(Map<String, String> extra) {
+        Map<String, String> settings = combined(Map.of(
+                "listeners", "PLAINTEXT://127.0.0.1:9092,SASL_PLAINTEXT://127.0.0.1:9093,CONTROLLER://127.0.0.1:9094",
+                "admin.listener", "127.0.0.1:9095"));
+        settings.putAll(extra);
+        return settings;
+    }
+
+    @Test
+    void saslListenersTakeKafkasSettingsGloballyAndPerListener() {
+        NodeConfig config = NodeConfig.of(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"a\";",
+                "connections.max.reauth.ms", "60000")));
+        Listener plaintext = config.clientListeners().get(0);
+        Listener sasl = config.clientListeners().get(1);
+        assertTrue(config.listenerSasl(plaintext).isEmpty());
+        ListenerSasl settings = config.listenerSasl(sasl).orElseThrow();
+        assertEquals(List.of("SCRAM-SHA-512"), settings.mechanisms());
+        assertEquals(60_000, settings.maxReauthMs());
+        assertEquals(100, settings.failedAuthenticationDelayMs(), "Kafka's default");
+        assertTrue(config.interBrokerSasl().isEmpty(), "brokers talk over PLAINTEXT");
+        assertTrue(!config.toString().contains("user_alice"), "JAAS configs hold passwords: " + config);
+
+        ListenerSasl both = NodeConfig.of(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "listener.name.sasl_plaintext.sasl.enabled.mechanisms", "SCRAM-SHA-256,PLAIN",
+                "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"a\";")))
+                .listenerSasl(sasl).orElseThrow();
+        assertEquals(List.of("SCRAM-SHA-256", "PLAIN"), both.mechanisms(), "the listener's own list wins");
+        assertTrue(both.jaasConfigs().get("PLAIN").contains("user_alice"));
+
+        NodeConfig interBroker = NodeConfig.of(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "inter.broker.listener.name", "SASL_PLAINTEXT", "sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512",
+                "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config", SCRAM_JAAS)));
+        assertEquals(new InterBrokerSasl("SCRAM-SHA-512", SCRAM_JAAS), interBroker.interBrokerSasl().orElseThrow());
+        assertEquals("SASL_PLAINTEXT", interBroker.securityProtocol("SASL_PLAINTEXT"));
+    }
+
+    @Test
+    void saslSettingsSkeinCannotServeAreRefusedByName() {
+        assertTrue(rejection(sasl(Map.of())).contains("sasl.enabled.mechanisms"), "Kafka's default is GSSAPI");
+        assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512,OAUTHBEARER")))
+                .contains("needs mechanisms Skein serves"));
+        assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "PLAIN"))).contains(
+                "listener.name.sasl_plaintext.plain.sasl.jaas.config"), "PLAIN needs its users");
+        assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "listener.name.sasl_plaintext.gssapi.sasl.jaas.config", "x required;"))).contains("not GSSAPI"));
+        assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "listener.name.sasl_plaintext.ssl.keystore.location", "/k"))).contains("ssl.keystore.location"));
+        assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "listener.name.SASL_PLAINTEXT.sasl.enabled.mechanisms", "PLAIN"))).contains("lower case"));
+        assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "listener.name.external.sasl.enabled.mechanisms", "PLAIN"))).contains("no listener named EXTERNAL"));
+        assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "inter.broker.listener.name", "SASL_PLAINTEXT", "sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-256",
+                "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config", SCRAM_JAAS)))
+                .contains("sasl.mechanism.inter.broker.protocol"), "a mechanism the listener does not enable");
+        assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "inter.broker.listener.name", "SASL_PLAINTEXT", "sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512")))
+                .contains("listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config"), "no credentials of its own");
     }
 
     @Test
