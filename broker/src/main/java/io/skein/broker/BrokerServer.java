@@ -7,6 +7,8 @@ import io.skein.broker.metrics.BrokerMetrics;
 import io.skein.broker.api.KafkaApis;
 import io.skein.broker.metadata.MetadataWaiter;
 import io.skein.broker.group.GroupConfig;
+import io.skein.broker.kafka.BrokerConnector;
+import io.skein.broker.kafka.SaslServers;
 import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.network.KafkaServer;
 import io.skein.broker.producer.ProducerIdManager;
@@ -29,6 +31,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -40,6 +43,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +66,12 @@ public final class BrokerServer implements AutoCloseable {
     private final NodeConfig config;
     private final BrokerMetrics metrics;
     private final List<KafkaServer> servers = new ArrayList<>();
+    /** The SASL servers of each SASL listener's {@link KafkaServer}. */
+    private final Map<KafkaServer, SaslServers> saslServers = new HashMap<>();
+    /** The metadata clients are answered from, SASL logins included. */
+    private final MetadataWaiter metadata = new MetadataWaiter();
+    /** How this broker reaches the others' (and its own) inter-broker listener. */
+    private final BrokerConnector connector;
     private final ExecutorService requestThreads;
     private final ScheduledExecutorService scheduler;
     private ControllerClient controllerClient;
@@ -81,6 +91,7 @@ public final class BrokerServer implements AutoCloseable {
     private BrokerServer(NodeConfig config, BrokerMetrics metrics) {
         this.config = config;
         this.metrics = metrics;
+        this.connector = new BrokerConnector(config.interBrokerSasl());
         this.requestThreads = Executors.newFixedThreadPool(config.numIoThreads(), DaemonThreads.named("kafka-request-handler"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("broker-scheduler"));
     }
@@ -115,10 +126,13 @@ public final class BrokerServer implements AutoCloseable {
             KafkaServer server = KafkaServer.bind(listener.name(), listener.host(), listener.port(), settings,
                     requestThreads, metrics.requests());
             servers.add(server);
+            // Made now, so that a JAAS config it cannot read fails the broker before it registers.
+            config.listenerSasl(listener).ifPresent(sasl -> saslServers.put(server, new SaslServers(sasl,
+                    metadata::image)));
             Listener advertised = config.advertised(listener);
             endpoints.add(Endpoint.newBuilder().setName(listener.name()).setHost(advertised.host())
                     .setPort(advertised.port() == 0 ? server.port() : advertised.port())
-                    .setSecurityProtocol("PLAINTEXT").build());
+                    .setSecurityProtocol(config.securityProtocol(listener.name())).build());
         }
 
         Map<Integer, InetSocketAddress> controllers = controllerServices(config.voters());
@@ -137,17 +151,17 @@ public final class BrokerServer implements AutoCloseable {
                 topic -> ReplicaManager.topicConfig(config.topicDefaults(), loader.image(), topic), clock);
         replicaManager = new ReplicaManager(nodeId, logManager, config.topicDefaults(), clock, replication(config,
                 new AlterPartitionSender(nodeId, lifecycle::brokerEpoch, controllerClient, scheduler),
-                lifecycle::brokerEpoch), metrics);
+                lifecycle::brokerEpoch, connector), metrics);
         ProducerIdManager producerIds = new ProducerIdManager(nodeId, controllerClient, lifecycle::brokerEpoch);
         ControllerRequests controller = new ControllerRequests(controllerClient);
         groupCoordinator = new GroupCoordinator(nodeId, groupConfig(config), replicaManager, clock, lease::isValid);
         transactionCoordinator = new TransactionCoordinator(nodeId, transactionConfig(config), replicaManager, clock,
                 producerIds::generateProducerIdNow);
         addPartitionsToTxn = new AddPartitionsToTxnManager(nodeId, transactionCoordinator,
-                replicaManager::brokerAddress, config.getInt(NodeConfig.REQUEST_TIMEOUT_MS),
+                replicaManager::brokerAddress, connector, config.getInt(NodeConfig.REQUEST_TIMEOUT_MS),
                 config.getInt(NodeConfig.ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MS),
                 config.getInt(NodeConfig.ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MAX_MS));
-        apis = new KafkaApis(config, clusterId, replicaManager, controller, producerIds, groupCoordinator,
+        apis = new KafkaApis(config, clusterId, metadata, replicaManager, controller, producerIds, groupCoordinator,
                 transactionCoordinator, addPartitionsToTxn);
         loader.addPublisher(replicaManager);
         loader.addPublisher(groupCoordinator); // after the replica manager, which opens the partitions it loads
@@ -164,10 +178,15 @@ public final class BrokerServer implements AutoCloseable {
         await(lifecycle.unfenced(), "being unfenced by the controller");
         selfAddress = self.getHost() + ":" + self.getPort();
         adminServer = AdminServer.start(config.adminListener(), clusterId, nodeId, selfAddress, self.getName(), apis.metadata(), controller, apis.topicAdmin(),
-                apis.configs(), config.voters());
+                apis.configs(), config.voters(), connector);
         log.info("Broker {} serves the admin API on {}:{}", nodeId, config.adminListener().host(), adminServer.port());
         for (KafkaServer server : servers) {
-            server.startAccepting(apis);
+            SaslServers sasl = saslServers.get(server);
+            if (sasl == null) {
+                server.startAccepting(apis);
+            } else {
+                server.startAccepting(apis, sasl);
+            }
         }
         log.info("Broker {} serves Kafka clients on {}", nodeId, endpoints.stream()
                 .map(e -> e.getName() + "://" + e.getHost() + ":" + e.getPort()).toList());
@@ -219,9 +238,14 @@ public final class BrokerServer implements AutoCloseable {
         return adminServer.port();
     }
 
-    /** How this broker's own clients reach it: its inter-broker listener, as host:port. */
-    public String selfAddress() {
-        return selfAddress;
+    /**
+     * What a Kafka client of this broker's own needs to reach it: the address of its inter-broker
+     * listener, and the broker's login if that listener is SASL.
+     */
+    public Map<String, Object> selfClient() {
+        Map<String, Object> client = new HashMap<>(connector.clientProperties());
+        client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, selfAddress);
+        return client;
     }
 
     public ReplicaManager replicaManager() {
@@ -273,11 +297,11 @@ public final class BrokerServer implements AutoCloseable {
 
     /** How this broker replicates; ISR changes go to {@code isrChanges}; {@code brokerEpoch} is its registration's. */
     private static ReplicaManager.Replication replication(NodeConfig config, Partition.IsrChanges isrChanges,
-                                                          LongSupplier brokerEpoch) {
+                                                          LongSupplier brokerEpoch, BrokerConnector connector) {
         return new ReplicaManager.Replication(config.interBrokerListenerName(), config.replicaLagTimeMaxMs(),
                 config.getInt(NodeConfig.REPLICA_FETCH_WAIT_MAX_MS), config.getInt(NodeConfig.REPLICA_FETCH_MAX_BYTES),
                 config.getInt(NodeConfig.REPLICA_FETCH_RESPONSE_MAX_BYTES),
-                config.getInt(NodeConfig.REPLICA_FETCH_BACKOFF_MS), isrChanges, brokerEpoch);
+                config.getInt(NodeConfig.REPLICA_FETCH_BACKOFF_MS), isrChanges, brokerEpoch, connector);
     }
 
     private static GroupConfig groupConfig(NodeConfig config) {

@@ -32,6 +32,15 @@ public final class TestCluster implements AutoCloseable {
 
     /** Formats and starts {@code size} nodes (ids 1..size) with {@code overrides} on each. */
     public static TestCluster start(Path dir, int size, Map<String, String> overrides) throws Exception {
+        return start(dir, size, overrides, List.of());
+    }
+
+    /**
+     * {@link #start(Path, int, Map)} with {@code extraListeners} on each node after its PLAINTEXT one
+     * (port 0: any free port; see {@link TestNode#bootstrap(String)}).
+     */
+    public static TestCluster start(Path dir, int size, Map<String, String> overrides, List<String> extraListeners)
+            throws Exception {
         List<Integer> clientPorts = new ArrayList<>();
         List<Integer> controllerPorts = new ArrayList<>();
         for (int i = 0; i < size; i++) {
@@ -46,7 +55,7 @@ public final class TestCluster implements AutoCloseable {
             Map<String, String> settings = new HashMap<>();
             settings.put(NodeConfig.PROCESS_ROLES, "broker,controller");
             settings.put(NodeConfig.NODE_ID, Integer.toString(i + 1));
-            settings.put(NodeConfig.LISTENERS, "PLAINTEXT://127.0.0.1:" + clientPorts.get(i)
+            settings.put(NodeConfig.LISTENERS, TestNode.listeners(clientPorts.get(i), extraListeners)
                     + ",CONTROLLER://127.0.0.1:" + controllerPorts.get(i));
             settings.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, voters);
             settings.put(NodeConfig.ADMIN_LISTENER, "127.0.0.1:" + FreePorts.one());

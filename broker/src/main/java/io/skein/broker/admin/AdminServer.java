@@ -4,6 +4,7 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.skein.broker.kafka.BrokerConnector;
 import io.skein.broker.metadata.ConfigDescriber;
 import io.skein.broker.metadata.ControllerRequests;
 import io.skein.broker.metadata.MetadataWaiter;
@@ -13,6 +14,7 @@ import io.skein.metadata.quorum.Voter;
 import io.skein.node.Listener;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -45,15 +47,18 @@ public final class AdminServer implements AutoCloseable {
      * @param controller    the route to the active controller, shared with the Kafka API
      * @param topicAdmin    topic changes, as the Kafka API makes them
      * @param configs       config descriptions, as the Kafka API gives them
+     * @param connector     how the admin API's clients reach the brokers' inter-broker listener
      */
     public static AdminServer start(Listener listener, String clusterId, int nodeId, String bootstrap,
                                     String listenerName, MetadataWaiter metadata, ControllerRequests controller,
-                                    TopicAdmin topicAdmin, ConfigDescriber configs, List<Voter> voters)
-            throws IOException {
+                                    TopicAdmin topicAdmin, ConfigDescriber configs, List<Voter> voters,
+                                    BrokerConnector connector) throws IOException {
         String clientId = FetchParams.ADMIN_CLIENT_ID_PREFIX + nodeId;
-        Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.CLIENT_ID_CONFIG, clientId));
-        LeaderReads reads = new LeaderReads(listenerName, clientId);
+        Map<String, Object> kafkaConfig = new HashMap<>(connector.clientProperties());
+        kafkaConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        kafkaConfig.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
+        Admin kafka = Admin.create(kafkaConfig);
+        LeaderReads reads = new LeaderReads(listenerName, clientId, connector);
         AdminContext context = new AdminContext(clusterId, metadata, controller, topicAdmin, configs, kafka, reads,
                 voters, listenerName);
         AdminRpcService service = new AdminRpcService(context);

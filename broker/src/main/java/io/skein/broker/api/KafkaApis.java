@@ -17,8 +17,11 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.DescribeClientQuotasResponseData;
+import org.apache.kafka.common.message.SaslAuthenticateResponseData;
+import org.apache.kafka.common.message.SaslHandshakeResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
 
 /**
  * The Kafka APIs a broker serves, each at every version kafka-clients' classes know; ApiVersions
@@ -32,11 +35,12 @@ public final class KafkaApis implements RequestHandler {
     private final ConfigDescriber configs;
     private final ScramAdmin scramAdmin;
 
-    public KafkaApis(NodeConfig config, String clusterId, ReplicaManager replicaManager,
+    /** @param metadataWaiter the metadata requests are answered from, which this follows (see {@link #metadata()}) */
+    public KafkaApis(NodeConfig config, String clusterId, MetadataWaiter metadataWaiter, ReplicaManager replicaManager,
                      ControllerRequests controller, ProducerIdManager producerIds, GroupCoordinator groupCoordinator,
                      TransactionCoordinator transactionCoordinator,
                      AddPartitionsToTxnManager addPartitionsToTxn) {
-        this.metadataWaiter = new MetadataWaiter();
+        this.metadataWaiter = metadataWaiter;
         ClusterView cluster = new ClusterView(metadataWaiter::image, clusterId, config.nodeId());
         this.topicAdmin = new TopicAdmin(controller, metadataWaiter, config.deleteTopicEnable());
         this.configs = new ConfigDescriber(config);
@@ -86,6 +90,12 @@ public final class KafkaApis implements RequestHandler {
         // Skein has no client quotas: none to describe, which lets kafka-configs describe users.
         apis.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, context -> CompletableFuture.completedFuture(
                 new DescribeClientQuotasResponseData()));
+        // Reached only outside a SASL authentication: on other listeners, or once authenticated, as in Kafka.
+        apis.put(ApiKeys.SASL_HANDSHAKE, context -> CompletableFuture.completedFuture(new SaslHandshakeResponseData()
+                .setErrorCode(Errors.ILLEGAL_SASL_STATE.code())));
+        apis.put(ApiKeys.SASL_AUTHENTICATE, context -> CompletableFuture.completedFuture(
+                new SaslAuthenticateResponseData().setErrorCode(Errors.ILLEGAL_SASL_STATE.code())
+                        .setErrorMessage("SaslAuthenticate request received after successful authentication")));
         apis.put(ApiKeys.API_VERSIONS, new ApiVersionsApi(apis.keySet(), cluster));
     }
 
@@ -114,7 +124,8 @@ public final class KafkaApis implements RequestHandler {
 
     @Override
     public boolean supports(ApiKeys apiKey, short version) {
-        return apis.containsKey(apiKey) && apiKey.isVersionSupported(version);
+        return apis.containsKey(apiKey) && apiKey.isVersionSupported(version)
+                && (apiKey != ApiKeys.SASL_HANDSHAKE || version >= ApiVersionsApi.SASL_HANDSHAKE_MIN_VERSION);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.skein.broker.network;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
@@ -15,6 +17,7 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -36,6 +39,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     static final int MAX_QUEUED = 64;
 
     private final String listenerName;
+    /** Null on a listener without authentication. */
+    private final SaslAuthenticator sasl;
     private final RequestHandler handler;
     private final Executor requests;
     private final RequestMetrics metrics;
@@ -52,14 +57,19 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         final long receivedNanos = System.nanoTime();
         boolean done;
         List<Object> response;
+        /** The connection closes once the response is written. */
+        boolean thenClose;
 
         Slot(ByteBuf frame) {
             this.frame = frame;
         }
     }
 
-    KafkaConnection(String listenerName, RequestHandler handler, Executor requestThreads, RequestMetrics metrics) {
+    /** @param sasl authenticates the client first, on a SASL listener; null on others */
+    KafkaConnection(String listenerName, SaslAuthenticator sasl, RequestHandler handler, Executor requestThreads,
+                    RequestMetrics metrics) {
         this.listenerName = listenerName;
+        this.sasl = sasl;
         this.handler = handler;
         this.requests = new SerialExecutor(requestThreads);
         this.metrics = metrics;
@@ -97,18 +107,42 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             abandon(slot);
             return;
         }
-        CompletableFuture<ApiMessage> response;
-        try {
-            response = handler.handle(new RequestContext(request, listenerName, KafkaPrincipal.ANONYMOUS, client,
-                    this::close, appendOrder));
-        } catch (RuntimeException e) {
-            response = CompletableFuture.failedFuture(e);
+        KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
+        CompletableFuture<ApiMessage> response = null;
+        long delayMs = 0;
+        boolean thenClose = false;
+        if (sasl != null) {
+            SaslAuthenticator.Step step = sasl.step(request, slot.receivedNanos);
+            if (step instanceof SaslAuthenticator.Close close) {
+                log.info("Closing the connection from {}: {}", client, close.why());
+                abandon(slot);
+                return;
+            } else if (step instanceof SaslAuthenticator.Ignore) {
+                ctx.executor().execute(() -> complete(slot, null, false));
+                return;
+            } else if (step instanceof SaslAuthenticator.Answer answer) {
+                response = CompletableFuture.completedFuture(answer.response());
+                delayMs = answer.delayMs();
+                thenClose = answer.thenClose();
+            } else {
+                principal = ((SaslAuthenticator.Handle) step).principal();
+            }
         }
+        if (response == null) {
+            try {
+                response = handler.handle(new RequestContext(request, listenerName, principal, client, this::close,
+                        appendOrder));
+            } catch (RuntimeException e) {
+                response = CompletableFuture.failedFuture(e);
+            }
+        }
+        long delay = delayMs;
+        boolean closeAfter = thenClose;
         response.whenComplete((message, error) -> {
             metrics.completed(request.apiKey(), request.apiVersion(), request.fetchReplicaId() >= 0,
                     System.nanoTime() - slot.receivedNanos);
             if (message == null && error == null) { // nothing to send
-                ctx.executor().execute(() -> complete(slot, null));
+                finish(slot, null, delay, closeAfter);
                 return;
             }
             List<Object> encoded;
@@ -119,14 +153,23 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 abandon(slot);
                 return;
             }
-            ctx.executor().execute(() -> complete(slot, encoded));
+            finish(slot, encoded, delay, closeAfter);
         });
+    }
+
+    /** Hands the response to the event loop, at once or after {@code delayMs} (which holds no thread). */
+    private void finish(Slot slot, List<Object> encoded, long delayMs, boolean thenClose) {
+        if (delayMs > 0) {
+            ctx.executor().schedule(() -> complete(slot, encoded, thenClose), delayMs, TimeUnit.MILLISECONDS);
+        } else {
+            ctx.executor().execute(() -> complete(slot, encoded, thenClose));
+        }
     }
 
     /** Gives up on a request that cannot be answered: the client learns of it by the connection closing. */
     private void abandon(Slot slot) {
         ctx.executor().execute(() -> {
-            complete(slot, null);
+            complete(slot, null, false);
             close();
         });
     }
@@ -142,10 +185,14 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 : request.encode(message);
     }
 
-    /** On the event loop: records a response and writes every response now at the head of the line. */
-    private void complete(Slot slot, List<Object> response) {
+    /**
+     * On the event loop: records a response and writes every response now at the head of the line,
+     * closing the connection after one that ends it.
+     */
+    private void complete(Slot slot, List<Object> response, boolean thenClose) {
         slot.done = true;
         slot.response = response;
+        slot.thenClose = thenClose;
         slot.frame.release();
         if (closed) {
             release(response);
@@ -157,6 +204,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             if (head.response != null) {
                 head.response.forEach(ctx::write);
                 wrote = true;
+            }
+            if (head.thenClose) {
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                return;
             }
         }
         if (wrote) {
@@ -192,7 +243,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
         if (cause instanceof TooLongFrameException) {
-            log.info("Closing the connection from {}: {} (socket.request.max.bytes)", client, cause.getMessage());
+            log.info("Closing the connection from {}: {}", client, cause.getMessage());
         } else if (cause instanceof IOException) {
             log.debug("Connection from {} failed: {}", client, cause.toString());
         } else {

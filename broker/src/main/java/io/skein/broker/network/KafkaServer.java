@@ -1,5 +1,6 @@
 package io.skein.broker.network;
 
+import io.skein.broker.kafka.SaslServers;
 import io.skein.broker.metrics.RequestMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -10,7 +11,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Serves the Kafka protocol on one listener: size-prefixed frames, each at most
- * {@code socket.request.max.bytes}, handed to a {@link RequestHandler} on the request threads.
+ * {@code socket.request.max.bytes}, handed to a {@link RequestHandler} on the request threads; on a
+ * SASL listener, once the client has authenticated ({@link SaslAuthenticator}).
  * Netty's NIO transport writes log slices with {@code FileChannel.transferTo}, that is {@code sendfile}.
  *
  * <p>It binds at once, so that the port is known before the broker registers, but accepts
@@ -32,6 +33,8 @@ public final class KafkaServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final Channel serverChannel;
     private final AtomicReference<RequestHandler> handler;
+    /** The listener's SASL servers, once it accepts: none on a listener without authentication. */
+    private final AtomicReference<SaslServers> sasl;
 
     /**
      * Socket settings, under Kafka's names.
@@ -45,11 +48,12 @@ public final class KafkaServer implements AutoCloseable {
     }
 
     private KafkaServer(EventLoopGroup acceptor, EventLoopGroup workers, Channel serverChannel,
-                        AtomicReference<RequestHandler> handler) {
+                        AtomicReference<RequestHandler> handler, AtomicReference<SaslServers> sasl) {
         this.acceptor = acceptor;
         this.workers = workers;
         this.serverChannel = serverChannel;
         this.handler = handler;
+        this.sasl = sasl;
     }
 
     /**
@@ -59,6 +63,7 @@ public final class KafkaServer implements AutoCloseable {
     public static KafkaServer bind(String listenerName, String host, int port, Settings settings,
                                    Executor requestThreads, RequestMetrics metrics) throws IOException {
         AtomicReference<RequestHandler> handler = new AtomicReference<>();
+        AtomicReference<SaslServers> sasl = new AtomicReference<>();
         String name = listenerName.toLowerCase();
         EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(name + "-acceptor"),
                 NioIoHandler.newFactory());
@@ -79,17 +84,24 @@ public final class KafkaServer implements AutoCloseable {
                         if (settings.receiveBufferBytes() > 0) {
                             channel.config().setReceiveBufferSize(settings.receiveBufferBytes());
                         }
-                        // The size prefix counts the bytes after it; Netty's limit counts it too.
-                        channel.pipeline().addLast(new LengthFieldBasedFrameDecoder(
-                                settings.requestMaxBytes() + 4, 0, 4, 0, 4, true));
-                        channel.pipeline().addLast(new KafkaConnection(listenerName, handler.get(), requestThreads,
-                                metrics));
+                        SaslServers servers = sasl.get();
+                        if (servers == null) {
+                            channel.pipeline().addLast(new FrameDecoder(settings.requestMaxBytes()));
+                            channel.pipeline().addLast(new KafkaConnection(listenerName, null, handler.get(),
+                                    requestThreads, metrics));
+                        } else {
+                            SaslAuthenticator authenticator = new SaslAuthenticator(servers, channel.remoteAddress());
+                            channel.pipeline().addLast(new FrameDecoder(settings.requestMaxBytes(),
+                                    servers.settings().maxReceiveSize(), authenticator::hasAuthenticated));
+                            channel.pipeline().addLast(new KafkaConnection(listenerName, authenticator, handler.get(),
+                                    requestThreads, metrics));
+                        }
                     }
                 });
         InetSocketAddress address = host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
         try {
             Channel channel = bootstrap.bind(address).sync().channel();
-            return new KafkaServer(acceptor, workers, channel, handler);
+            return new KafkaServer(acceptor, workers, channel, handler, sasl);
         } catch (Exception e) {
             acceptor.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -110,6 +122,15 @@ public final class KafkaServer implements AutoCloseable {
         handler.set(apis);
         serverChannel.config().setAutoRead(true);
         serverChannel.read();
+    }
+
+    /**
+     * {@link #startAccepting(RequestHandler)} on a SASL listener: each client authenticates with one of
+     * {@code servers} before {@code apis} answer it.
+     */
+    public void startAccepting(RequestHandler apis, SaslServers servers) {
+        sasl.set(servers);
+        startAccepting(apis);
     }
 
     /** Stops accepting, closes every connection and stops the event loops. */

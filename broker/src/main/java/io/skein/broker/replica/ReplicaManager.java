@@ -1,5 +1,6 @@
 package io.skein.broker.replica;
 
+import io.skein.broker.kafka.BrokerConnector;
 import io.skein.broker.metrics.BrokerMetrics;
 import io.skein.broker.util.Futures;
 import io.skein.broker.purgatory.DelayedOperation;
@@ -134,11 +135,12 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
      * @param fetchResponseMaxBytes   {@code replica.fetch.response.max.bytes}
      * @param fetchBackoffMs          {@code replica.fetch.backoff.ms}
      * @param isrChanges              where leaders send ISR changes (the controller)
+     * @param connector               how this broker connects to the others' inter-broker listener
      * @param brokerEpoch             this broker's epoch, which its followers' fetches name
      */
     public record Replication(String interBrokerListenerName, long replicaLagTimeMaxMs, int fetchWaitMaxMs,
                               int fetchMaxBytes, int fetchResponseMaxBytes, int fetchBackoffMs,
-                              Partition.IsrChanges isrChanges, LongSupplier brokerEpoch) {
+                              Partition.IsrChanges isrChanges, LongSupplier brokerEpoch, BrokerConnector connector) {
     }
 
     /**
@@ -191,7 +193,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         this.logCreations = LogCreationCheckpoint.load(logManager.logDirs().get(0));
         this.fetchers = new ReplicaFetcherManager(brokerId, this::brokerAddress, new ReplicaFetcher.Settings(
                 replication.fetchWaitMaxMs(), replication.fetchMaxBytes(), replication.fetchResponseMaxBytes(),
-                replication.fetchBackoffMs(), replication.brokerEpoch()));
+                replication.fetchBackoffMs(), replication.brokerEpoch(), replication.connector()));
     }
 
     /**
@@ -214,6 +216,11 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         return broker == null ? Optional.empty() : broker.endpoints().stream()
                 .filter(e -> e.getName().equals(replication.interBrokerListenerName())).findFirst()
                 .map(e -> new InetSocketAddress(e.getHost(), e.getPort()));
+    }
+
+    /** How this broker connects to the others' inter-broker listener, authenticated if it is SASL. */
+    public BrokerConnector brokerConnector() {
+        return replication.connector();
     }
 
     /** Followers that have not caught up for {@code replica.lag.time.max.ms} leave the ISRs this broker leads. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.skein.broker.kafka.BrokerConnector;
 import io.skein.broker.metrics.BrokerMetrics;
 import io.skein.broker.metrics.RequestMetrics;
 import io.skein.broker.network.KafkaServer;
@@ -122,7 +123,7 @@ class TransactionCoordinatorTest {
                 new ReplicaManager.Replication("PLAINTEXT", 30_000, 500, 1 << 20, 10 << 20, 1_000,
                         (partition, proposal) -> {
                             throw new AssertionError("a single replica proposes no ISR change");
-                        }, () -> 1L), BrokerMetrics.register(new PrometheusRegistry()));
+                        }, () -> 1L, BrokerConnector.PLAINTEXT), BrokerMetrics.register(new PrometheusRegistry()));
         coordinator = new TransactionCoordinator(BROKER, CONFIG, replicas, Clock.systemUTC(),
                 producerIds::getAndIncrement);
         publish(1, cluster());
@@ -321,7 +322,7 @@ class TransactionCoordinatorTest {
      * first asked.
      */
     private AddPartitionsToTxnManager leaderThatDoesNotRetry(int retryBackoffMaxMs) {
-        return new AddPartitionsToTxnManager(BROKER, coordinator, id -> Optional.empty(), 30_000, 60_000,
+        return new AddPartitionsToTxnManager(BROKER, coordinator, id -> Optional.empty(), BrokerConnector.PLAINTEXT, 30_000, 60_000,
                 retryBackoffMaxMs);
     }
 
