@@ -3,6 +3,7 @@ package io.skein.testing;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.node.NodeConfig;
 import io.skein.node.NodeStorage;
+import io.skein.proto.metadata.MetadataRecordBatch;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,15 +33,16 @@ public final class TestCluster implements AutoCloseable {
 
     /** Formats and starts {@code size} nodes (ids 1..size) with {@code overrides} on each. */
     public static TestCluster start(Path dir, int size, Map<String, String> overrides) throws Exception {
-        return start(dir, size, overrides, List.of());
+        return start(dir, size, overrides, List.of(), MetadataRecordBatch.getDefaultInstance());
     }
 
     /**
      * {@link #start(Path, int, Map)} with {@code extraListeners} on each node after its PLAINTEXT one
-     * (port 0: any free port; see {@link TestNode#bootstrap(String)}).
+     * (port 0: any free port; see {@link TestNode#bootstrap(String)}), and {@code bootstrap} as the new
+     * cluster's first metadata records, as {@code skein storage format --add-scram} gives them.
      */
-    public static TestCluster start(Path dir, int size, Map<String, String> overrides, List<String> extraListeners)
-            throws Exception {
+    public static TestCluster start(Path dir, int size, Map<String, String> overrides, List<String> extraListeners,
+                                    MetadataRecordBatch bootstrap) throws Exception {
         List<Integer> clientPorts = new ArrayList<>();
         List<Integer> controllerPorts = new ArrayList<>();
         for (int i = 0; i < size; i++) {
@@ -63,7 +65,7 @@ public final class TestCluster implements AutoCloseable {
             settings.put(NodeConfig.LOG_DIRS, dir.resolve("node-" + (i + 1)).toString());
             settings.putAll(overrides);
             TestNode node = TestNode.of(settings);
-            NodeStorage.format(node.config(), clusterId, false);
+            NodeStorage.format(node.config(), clusterId, false, bootstrap);
             nodes.add(node);
         }
         TestCluster cluster = new TestCluster(nodes);

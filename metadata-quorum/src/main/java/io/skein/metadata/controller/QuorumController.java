@@ -73,6 +73,7 @@ public final class QuorumController implements AutoCloseable {
     private final ConfigControlManager configs;
     private final ProducerIdControlManager producerIds;
     private final ScramControlManager scram = new ScramControlManager();
+    private final MetadataRecordBatch bootstrap;
 
     // Owned by the event loop thread.
     private boolean active;
@@ -88,6 +89,7 @@ public final class QuorumController implements AutoCloseable {
         this.replication = new ReplicationControlManager(settings.defaultPartitions(),
                 settings.defaultReplicationFactor(), configs);
         this.producerIds = new ProducerIdControlManager(settings.producerIdBlockSize());
+        this.bootstrap = settings.bootstrap();
         this.eventLoop = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "controller-event-loop-" + quorum.nodeId());
             thread.setDaemon(true);
@@ -124,6 +126,13 @@ public final class QuorumController implements AutoCloseable {
         active = true;
         log.info("Node {} is the active controller at term {} from metadata offset {}", quorum.nodeId(), term,
                 view.offset());
+        if (quorum.metadataOffset() == 0 && bootstrap.getRecordsCount() > 0) {
+            // No metadata was ever committed: this cluster is new, and its first records are the bootstrap's,
+            // ahead of any request. A leader that loses them uncommitted leaves the next one to write its own.
+            log.info("Writing the {} bootstrap records of a new cluster", bootstrap.getRecordsCount());
+            handle(v -> ControllerResult.of(bootstrap.getRecordsList(), null), e -> null, (response, offset) -> response,
+                    new CompletableFuture<Void>());
+        }
     }
 
     private void renounce(String why) {
@@ -151,36 +160,40 @@ public final class QuorumController implements AutoCloseable {
     private <T> CompletableFuture<T> submit(Function<MetadataImage, ControllerResult<T>> handler,
                                             Function<Error, T> failed, BiFunction<T, Long, T> committedAt) {
         CompletableFuture<T> answer = new CompletableFuture<>();
-        eventLoop.execute(() -> {
-            if (!active) {
-                answer.complete(failed.apply(notController()));
-                return;
-            }
-            ControllerResult<T> result;
-            try {
-                result = handler.apply(view);
-            } catch (RuntimeException e) {
-                log.error("Controller request failed", e);
-                answer.complete(failed.apply(error(ErrorCode.UNKNOWN_SERVER_ERROR, e.toString())));
-                return;
-            }
-            if (result.records().isEmpty()) {
-                answer.complete(result.response());
-                return;
-            }
-            view = MetadataDelta.replayed(view, result.records());
-            quorum.append(MetadataRecordBatch.newBuilder().addAllRecords(result.records()).build())
-                    .whenCompleteAsync((offset, failure) -> {
-                        if (failure != null) {
-                            renounce("an append failed: " + failure);
-                            answer.complete(failed.apply(notController()));
-                        } else {
-                            result.onCommit().accept(offset);
-                            answer.complete(committedAt.apply(result.response(), offset));
-                        }
-                    }, eventLoop);
-        });
+        eventLoop.execute(() -> handle(handler, failed, committedAt, answer));
         return answer;
+    }
+
+    /** {@link #submit}'s work, on the event loop: completes {@code answer}. */
+    private <T> void handle(Function<MetadataImage, ControllerResult<T>> handler, Function<Error, T> failed,
+                            BiFunction<T, Long, T> committedAt, CompletableFuture<T> answer) {
+        if (!active) {
+            answer.complete(failed.apply(notController()));
+            return;
+        }
+        ControllerResult<T> result;
+        try {
+            result = handler.apply(view);
+        } catch (RuntimeException e) {
+            log.error("Controller request failed", e);
+            answer.complete(failed.apply(error(ErrorCode.UNKNOWN_SERVER_ERROR, e.toString())));
+            return;
+        }
+        if (result.records().isEmpty()) {
+            answer.complete(result.response());
+            return;
+        }
+        view = MetadataDelta.replayed(view, result.records());
+        quorum.append(MetadataRecordBatch.newBuilder().addAllRecords(result.records()).build())
+                .whenCompleteAsync((offset, failure) -> {
+                    if (failure != null) {
+                        renounce("an append failed: " + failure);
+                        answer.complete(failed.apply(notController()));
+                    } else {
+                        result.onCommit().accept(offset);
+                        answer.complete(committedAt.apply(result.response(), offset));
+                    }
+                }, eventLoop);
     }
 
     private Error notController() {
