@@ -8,6 +8,7 @@ import io.skein.broker.kafka.BrokerConnector;
 import io.skein.broker.metadata.ConfigDescriber;
 import io.skein.broker.metadata.ControllerRequests;
 import io.skein.broker.metadata.MetadataWaiter;
+import io.skein.broker.metadata.ScramAdmin;
 import io.skein.broker.metadata.TopicAdmin;
 import io.skein.broker.replica.ReplicaManager.FetchParams;
 import io.skein.metadata.quorum.Voter;
@@ -46,12 +47,13 @@ public final class AdminServer implements AutoCloseable {
      * @param metadata      this broker's metadata, as its Kafka API answers from it
      * @param controller    the route to the active controller, shared with the Kafka API
      * @param topicAdmin    topic changes, as the Kafka API makes them
+     * @param scram         SCRAM credential changes, as the Kafka API makes them
      * @param configs       config descriptions, as the Kafka API gives them
      * @param connector     how the admin API's clients reach the brokers' inter-broker listener
      */
     public static AdminServer start(Listener listener, String clusterId, int nodeId, String bootstrap,
                                     String listenerName, MetadataWaiter metadata, ControllerRequests controller,
-                                    TopicAdmin topicAdmin, ConfigDescriber configs, List<Voter> voters,
+                                    TopicAdmin topicAdmin, ScramAdmin scram, ConfigDescriber configs, List<Voter> voters,
                                     BrokerConnector connector) throws IOException {
         String clientId = FetchParams.ADMIN_CLIENT_ID_PREFIX + nodeId;
         Map<String, Object> kafkaConfig = new HashMap<>(connector.clientProperties());
@@ -59,7 +61,7 @@ public final class AdminServer implements AutoCloseable {
         kafkaConfig.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
         Admin kafka = Admin.create(kafkaConfig);
         LeaderReads reads = new LeaderReads(listenerName, clientId, connector);
-        AdminContext context = new AdminContext(clusterId, metadata, controller, topicAdmin, configs, kafka, reads,
+        AdminContext context = new AdminContext(clusterId, metadata, controller, topicAdmin, scram, configs, kafka, reads,
                 voters, listenerName);
         AdminRpcService service = new AdminRpcService(context);
         String host = listener.host().isEmpty() ? "0.0.0.0" : listener.host();

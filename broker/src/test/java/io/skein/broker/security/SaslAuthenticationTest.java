@@ -6,9 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.skein.cli.CliRun;
 import io.skein.testing.EveryBroker;
 import io.skein.testing.KafkaTools;
 import io.skein.testing.RawKafkaClient;
+import io.skein.testing.SaslLogin;
 import io.skein.testing.StringClients;
 import io.skein.testing.TestNode;
 import java.nio.ByteBuffer;
@@ -21,11 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import javax.security.auth.callback.Callback;
-import javax.security.auth.callback.CallbackHandler;
-import javax.security.auth.callback.NameCallback;
-import javax.security.auth.callback.PasswordCallback;
-import javax.security.auth.callback.UnsupportedCallbackException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -50,10 +49,8 @@ import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.SaslAuthenticateRequestData;
 import org.apache.kafka.common.message.SaslAuthenticateResponseData;
 import org.apache.kafka.common.message.SaslHandshakeRequestData;
-import org.apache.kafka.common.message.SaslHandshakeResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.security.scram.internals.ScramSaslClient;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -276,34 +273,6 @@ class SaslAuthenticationTest {
         assertEquals(1, endOffset(new TopicPartition("sasl-plain", 0)));
     }
 
-    /** Performs SaslHandshake and the first SaslAuthenticate of SCRAM-SHA-512 as alice on a raw connection. */
-    private static SaslAuthenticateResponseData scramAsAlice(RawKafkaClient raw, short version) throws Exception {
-        SaslHandshakeResponseData handshake = raw.call(new SaslHandshakeRequestData().setMechanism("SCRAM-SHA-512"),
-                (short) 1);
-        assertEquals(Errors.NONE.code(), handshake.errorCode());
-        CallbackHandler login = callbacks -> {
-            for (Callback callback : callbacks) {
-                if (callback instanceof NameCallback name) {
-                    name.setName("alice");
-                } else if (callback instanceof PasswordCallback password) {
-                    password.setPassword("alice-secret".toCharArray());
-                } else {
-                    throw new UnsupportedCallbackException(callback);
-                }
-            }
-        };
-        ScramSaslClient client = new ScramSaslClient(
-                org.apache.kafka.common.security.scram.internals.ScramMechanism.SCRAM_SHA_512, login);
-        byte[] token = client.evaluateChallenge(new byte[0]);
-        SaslAuthenticateResponseData response = null;
-        while (!client.isComplete()) {
-            response = raw.call(new SaslAuthenticateRequestData().setAuthBytes(token), version);
-            assertEquals(Errors.NONE.code(), response.errorCode(), response.errorMessage());
-            token = client.evaluateChallenge(response.authBytes());
-        }
-        return response;
-    }
-
     @Test
     void garbageWhereSaslBytesShouldBeClosesOnlyItsOwnConnection() throws Exception {
         createTopic("sasl-garbage", 1);
@@ -350,7 +319,48 @@ class SaslAuthenticationTest {
         }
     }
 
-    private static double metric(KafkaProducer<?, ?> producer, String name) {
+    @Test
+    void skeinUsersAddsListsAndRemovesUsersWhoThenLogInOrNot() throws Exception {
+        String adminApi = node.adminAddress();
+        CliRun added = CliRun.withInput("", "users", "add", "erin", "--mechanism", "SCRAM-SHA-256", "--password",
+                "erin-secret", "--iterations", "8192", "--admin", adminApi);
+        assertEquals(0, added.exitCode(), added.err());
+        assertTrue(added.out().matches("(?s)USER\\s+MECHANISM\\s+ITERATIONS\\s+erin\\s+SCRAM-SHA-256\\s+8192\\s*"),
+                added.out());
+        createTopic("sasl-erin", 1);
+        produceAs(login(SASL, "SCRAM-SHA-256", "erin", "erin-secret"), "sasl-erin", "from erin");
+
+        Path passwordFile = dir.resolve("erin.password");
+        java.nio.file.Files.writeString(passwordFile, "erin-512-secret\n");
+        assertEquals(0, CliRun.skein("users", "update", "erin", "--password-file", passwordFile.toString(),
+                "--admin", adminApi).exitCode());
+        CliRun listed = CliRun.skein("users", "list", "erin", "-o", "json", "--admin", adminApi);
+        assertEquals(0, listed.exitCode(), listed.err());
+        JsonNode erin = new ObjectMapper().readTree(listed.out()).get("users").get(0);
+        assertEquals("erin", erin.get("name").asText());
+        assertEquals("[{\"mechanism\":\"SCRAM-SHA-256\",\"iterations\":8192},{\"mechanism\":\"SCRAM-SHA-512\","
+                + "\"iterations\":4096}]", erin.get("credentials").toString());
+        assertTrue(CliRun.skein("users", "list", "--admin", adminApi).out().contains("alice"), "every user");
+        produceAs(login(SASL, "SCRAM-SHA-512", "erin", "erin-512-secret"), "sasl-erin", "from erin, with SHA-512");
+
+        assertEquals(0, CliRun.skein("users", "remove", "erin", "--mechanism", "SCRAM-SHA-256", "--admin", adminApi)
+                .exitCode());
+        assertInstanceOf(SaslAuthenticationException.class, loginFailure(login(SASL, "SCRAM-SHA-256", "erin",
+                "erin-secret")));
+        assertEquals(0, CliRun.skein("users", "remove", "erin", "--admin", adminApi).exitCode());
+        CliRun gone = CliRun.skein("users", "list", "erin", "--admin", adminApi);
+        assertEquals(1, gone.exitCode());
+        assertTrue(gone.err().contains("RESOURCE_NOT_FOUND"), gone.err());
+        CliRun tooFew = CliRun.skein("users", "add", "frank", "--password", "x", "--iterations", "10", "--admin",
+                adminApi);
+        assertEquals(1, tooFew.exitCode());
+        assertTrue(tooFew.err().contains("UNACCEPTABLE_CREDENTIAL"), tooFew.err());
+        assertEquals(2, CliRun.skein("users", "add", "frank", "--password", "x", "--mechanism", "PLAIN", "--admin",
+                adminApi).exitCode(), "a mechanism SCRAM users cannot have is bad usage");
+        assertEquals(2, endOffset(new TopicPartition("sasl-erin", 0)));
+    }
+
+    static double metric(KafkaProducer<?, ?> producer, String name) {
         for (Map.Entry<MetricName, ? extends Metric> metric : producer.metrics().entrySet()) {
             if (metric.getKey().name().equals(name) && metric.getKey().group().equals("producer-metrics")) {
                 return ((Number) metric.getValue().metricValue()).doubleValue();
@@ -378,7 +388,8 @@ class SaslAuthenticationTest {
             assertEquals(sent[0], endOffset(new TopicPartition("sasl-sessions", 0)));
         }
         try (RawKafkaClient raw = new RawKafkaClient(node.bootstrap(SASL))) {
-            SaslAuthenticateResponseData done = scramAsAlice(raw, (short) 2);
+            SaslAuthenticateResponseData done = SaslLogin.scram(raw, "SCRAM-SHA-512", "alice", "alice-secret", (short) 2);
+            assertEquals(Errors.NONE.code(), done.errorCode());
             assertEquals(SESSION_MS, done.sessionLifetimeMs());
             raw.call(new MetadataRequestData(), (short) 12); // within the session
             long ends = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(done.sessionLifetimeMs());
