@@ -271,29 +271,24 @@ public final class MetadataDelta {
                 topicIdsByName.put(changed.name(), changed.id());
             }
         }
-        Map<ConfigResource, Map<String, String>> configs = image.configs();
-        if (!changedConfigs.isEmpty()) {
-            configs = new HashMap<>(configs);
-            for (Map.Entry<ConfigResource, Map<String, String>> changed : changedConfigs.entrySet()) {
-                if (changed.getValue().isEmpty()) {
-                    configs.remove(changed.getKey());
-                } else {
-                    configs.put(changed.getKey(), Map.copyOf(changed.getValue()));
-                }
-            }
+        return new MetadataImage(offset, brokers, maxBrokerEpoch, topicsById, topicIdsByName,
+                withChanges(image.configs(), changedConfigs), nextProducerId,
+                withChanges(image.scramCredentials(), changedScramUsers));
+    }
+
+    /** {@code current} with each of {@code changed}'s entries put in its place, or removed if it is empty. */
+    private static <K, X, Y> Map<K, Map<X, Y>> withChanges(Map<K, Map<X, Y>> current, Map<K, Map<X, Y>> changed) {
+        if (changed.isEmpty()) {
+            return current;
         }
-        Map<String, Map<ScramMechanism, ScramCredentialData>> scramCredentials = image.scramCredentials();
-        if (!changedScramUsers.isEmpty()) {
-            scramCredentials = new HashMap<>(scramCredentials);
-            for (Map.Entry<String, Map<ScramMechanism, ScramCredentialData>> changed : changedScramUsers.entrySet()) {
-                if (changed.getValue().isEmpty()) {
-                    scramCredentials.remove(changed.getKey());
-                } else {
-                    scramCredentials.put(changed.getKey(), Map.copyOf(changed.getValue()));
-                }
+        Map<K, Map<X, Y>> result = new HashMap<>(current);
+        changed.forEach((key, entries) -> {
+            if (entries.isEmpty()) {
+                result.remove(key);
+            } else {
+                result.put(key, Map.copyOf(entries));
             }
-        }
-        return new MetadataImage(offset, brokers, maxBrokerEpoch, topicsById, topicIdsByName, configs, nextProducerId,
-                scramCredentials);
+        });
+        return result;
     }
 }
