@@ -191,6 +191,35 @@ class SaslAuthenticationTest {
     }
 
     @Test
+    void theBrokersOwnConnectionsLogInOnTheSaslInterBrokerListener() throws Exception {
+        createTopic("sasl-txn", 1);
+        Map<String, String> transactional = new HashMap<>(alice());
+        transactional.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "sasl-txn-alice");
+        try (KafkaProducer<String, String> producer = producerAs(transactional)) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>("sasl-txn", "committed")).get();
+            producer.commitTransaction(); // the coordinator's markers reach the leader over SASL, as the broker
+        }
+        Map<String, String> reader = new HashMap<>(alice());
+        reader.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        reader.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (KafkaConsumer<String, String> consumer = StringClients.consumer(node.bootstrap(SASL), reader)) {
+            consumer.assign(List.of(new TopicPartition("sasl-txn", 0)));
+            List<String> read = new ArrayList<>();
+            Awaitility.await("the committed record is readable").atMost(EveryBroker.WITHIN).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(record -> read.add(record.value()));
+                return !read.isEmpty();
+            });
+            assertEquals(List.of("committed"), read);
+        }
+        // The admin API reads records from the leader over the inter-broker listener, as the broker.
+        CliRun browsed = CliRun.skein("messages", "sasl-txn", "-p", "0", "--admin", node.adminAddress());
+        assertEquals(0, browsed.exitCode(), browsed.err());
+        assertTrue(browsed.out().contains("committed"), browsed.out());
+    }
+
+    @Test
     void aUserMadeWithKafkaConfigsLogsIn() throws Exception {
         KafkaTools.succeeded(KafkaTools.run(node.bootstrap(), null, "kafka.admin.ConfigCommand", "--alter",
                 "--add-config", "SCRAM-SHA-256=[password=carol-secret]", "--entity-type", "users",
