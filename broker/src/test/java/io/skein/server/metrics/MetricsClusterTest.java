@@ -44,8 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code /metrics} of a real three-node cluster while real Kafka clients produce and consume: the
  * counters move by what the clients say they sent and received, the group lag is what a Kafka admin
  * client computes, acks=all sends to a topic flushed on every message move the log flush series,
- * every scrape passes Prometheus' own {@code promtool check metrics}, and the endpoint speaks
- * OpenMetrics to a scraper that asks for it.
+ * the JVM's series are there, every scrape passes Prometheus' own {@code promtool check metrics},
+ * and the endpoint speaks OpenMetrics to a scraper that asks for it.
  *
  * <p>The topic has one replica per partition, one partition per broker, so that the group's
  * coordinator holds one of them and asks the others' leaders for their ends and record times.
@@ -261,6 +261,19 @@ class MetricsClusterTest {
         for (Scrape scrape : after) {
             List<Scrape.Sample> quantiles = scrape.find(flushes, Map.of());
             assertEquals(6, quantiles.size(), "Kafka's six percentiles: " + quantiles);
+        }
+    }
+
+    @Test
+    void theJvmsSeriesAreServedAsJmxExportersAgentServesThem() throws Exception {
+        for (Scrape scrape : scrapeAll()) {
+            assertTrue(scrape.sum("jvm_memory_used_bytes", Map.of("area", "heap")) > 0);
+            assertTrue(scrape.find("jvm_memory_pool_used_bytes", Map.of()).size() > 1, "a series per memory pool");
+            assertTrue(scrape.find("jvm_gc_collection_seconds_count", Map.of()).size() >= 1, "a series per collector");
+            assertTrue(scrape.value("jvm_threads_current") > 0);
+            assertTrue(scrape.value("jvm_classes_currently_loaded") > 0);
+            assertTrue(scrape.value("process_cpu_seconds_total") > 0);
+            assertTrue(scrape.value("process_open_fds") > 0);
         }
     }
 
