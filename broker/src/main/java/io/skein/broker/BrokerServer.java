@@ -134,7 +134,8 @@ public final class BrokerServer implements AutoCloseable {
         await(lifecycle.caughtUp(), "catching up with the metadata log");
 
         logManager = LogManager.start(config.logManagerConfig(),
-                topic -> ReplicaManager.topicConfig(config.topicDefaults(), loader.image(), topic), clock);
+                topic -> ReplicaManager.topicConfig(config.topicDefaults(), loader.image(), topic), clock,
+                metrics.logFlushes());
         replicaManager = new ReplicaManager(nodeId, logManager, config.topicDefaults(), clock, replication(config,
                 new AlterPartitionSender(nodeId, lifecycle::brokerEpoch, controllerClient, scheduler),
                 lifecycle::brokerEpoch), metrics);
