@@ -133,14 +133,29 @@ final class ListenerTls implements AutoCloseable {
             return build.get();
         } catch (KafkaException e) {
             String reason = reason(e);
-            String lower = reason.toLowerCase(Locale.ROOT);
-            List<String> keys = lower.contains("trust") ? TRUSTSTORE_KEYS
-                    : lower.contains("key") ? KEYSTORE_KEYS : List.of();
+            List<String> keys = storeKeys(security, reason);
             List<String> named = keys.stream().filter(key -> security.ssl().get(key) != null)
                     .map(key -> config.listenerKeyName(security.listenerName(), key)).toList();
             throw new ConfigException("TLS of listener " + security.listenerName() + " cannot start"
                     + (named.isEmpty() ? "" : " with " + String.join(", ", named)) + ": " + reason);
         }
+    }
+
+    /**
+     * The keys of the store a failure is about: the one whose file it names (Kafka's messages say
+     * "keystore" for a PEM truststore too), else the one it names in words.
+     */
+    private static List<String> storeKeys(ListenerSecurity security, String reason) {
+        Object truststore = security.ssl().get(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG);
+        Object keystore = security.ssl().get(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG);
+        if (truststore != null && reason.contains(truststore.toString())) {
+            return TRUSTSTORE_KEYS;
+        }
+        if (keystore != null && reason.contains(keystore.toString())) {
+            return KEYSTORE_KEYS;
+        }
+        String lower = reason.toLowerCase(Locale.ROOT);
+        return lower.contains("trust") ? TRUSTSTORE_KEYS : lower.contains("key") ? KEYSTORE_KEYS : List.of();
     }
 
     /** Every message of a failure and its causes: Kafka's says what it was doing, the JDK's what went wrong. */

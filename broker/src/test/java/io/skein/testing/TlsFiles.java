@@ -6,11 +6,16 @@ import io.skein.node.NodeConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Certificates for TLS tests, made by {@code skein certs}'s own code: a CA in a test directory, node
@@ -96,6 +101,32 @@ public final class TlsFiles {
                     "ssl.keystore.password", PASSWORD, "ssl.key.password", PASSWORD));
         }
         return settings;
+    }
+
+    /**
+     * The {@code ssl.*} settings of listener SSL of a node with {@code name}'s certificate and
+     * {@code extra}, typed as the node reads them.
+     */
+    public Map<String, Object> listenerSsl(String name, Map<String, String> extra) {
+        Map<String, String> settings = new HashMap<>(node(name));
+        settings.putAll(Map.of(NodeConfig.PROCESS_ROLES, "broker,controller", NodeConfig.NODE_ID, "1"));
+        settings.putAll(extra);
+        return NodeConfig.of(settings).listenerSecurity("SSL").ssl();
+    }
+
+    /** The certificate a new TLS connection to {@code host:port} is served, checked against the CA. */
+    public X509Certificate servedCertificate(String host, int port) throws Exception {
+        KeyStore trusted = KeyStore.getInstance("PKCS12");
+        trusted.load(null, null);
+        trusted.setCertificateEntry("ca", files.ca().certificate());
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(trusted);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(host, port)) {
+            socket.startHandshake();
+            return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+        }
     }
 
     private Path truststore() {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSocket;
@@ -154,6 +155,6 @@ public final class SslEngines implements AutoCloseable {
 
     @Override
     public String toString() {
-        return name + " (" + mode.name().toLowerCase() + ")";
+        return name + " (" + mode.name().toLowerCase(Locale.ROOT) + ")";
     }
 }

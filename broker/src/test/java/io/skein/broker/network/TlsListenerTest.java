@@ -1,7 +1,9 @@
 package io.skein.broker.network;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.skein.broker.kafka.BrokerConnection;
@@ -10,7 +12,6 @@ import io.skein.broker.kafka.SslEngines;
 import io.skein.broker.kafka.SslPrincipals;
 import io.skein.broker.metrics.RequestMetrics;
 import io.skein.certs.CertificateAuthority;
-import io.skein.node.ListenerSecurity;
 import io.skein.node.NodeConfig;
 import io.skein.testing.RawKafkaClient;
 import io.skein.testing.TlsFiles;
@@ -18,7 +19,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.math.BigInteger;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.message.MetadataRequestData;
@@ -54,6 +59,7 @@ class TlsListenerTest {
     private final ExecutorService requestThreads = Executors.newFixedThreadPool(4);
     private final List<KafkaPrincipal> principals = new CopyOnWriteArrayList<>();
     private KafkaServer server;
+    private SslEngines engines;
     private TlsFiles certificates;
 
     /** Answers Metadata requests at once, recording the principal of each. */
@@ -73,15 +79,11 @@ class TlsListenerTest {
     /** Serves an SSL listener with the node settings of {@code broker} plus {@code extra}. */
     private void serve(Map<String, String> extra) throws IOException {
         certificates = TlsFiles.in(dir.resolve("certs"));
-        Map<String, String> settings = new HashMap<>(certificates.node("broker"));
-        settings.putAll(Map.of(NodeConfig.PROCESS_ROLES, "broker,controller", NodeConfig.NODE_ID, "1",
-                NodeConfig.LOG_DIRS, dir.resolve("data").toString()));
-        settings.putAll(extra);
-        ListenerSecurity security = NodeConfig.of(settings).listenerSecurity("SSL");
+        Map<String, Object> ssl = certificates.listenerSsl("broker", extra);
+        engines = SslEngines.server("SSL", ssl, false);
         server = KafkaServer.bind("SSL", "127.0.0.1", 0, new KafkaServer.Settings(2, 1 << 20, -1, -1), requestThreads,
-                new RequestMetrics(new PrometheusRegistry()), new KafkaServer.Tls(
-                        SslEngines.server("SSL", security.ssl(), false),
-                        new SslPrincipals("SSL", (String) security.ssl().get(NodeConfig.SSL_PRINCIPAL_MAPPING_RULES))));
+                new RequestMetrics(new PrometheusRegistry()), new KafkaServer.Tls(engines,
+                        new SslPrincipals("SSL", (String) ssl.get(NodeConfig.SSL_PRINCIPAL_MAPPING_RULES))));
         server.startAccepting(handler);
     }
 
@@ -202,6 +204,45 @@ class TlsListenerTest {
             assertEquals(-1, readUntilClosed(truncated), "the truncated handshake is given up");
         }
         assertEquals(3, principals.size());
+    }
+
+    @Test
+    void aChangedKeystoreIsReadForNewConnectionsAndOneThatCannotBeUsedKeepsTheOld() throws Exception {
+        serve(Map.of());
+        Path keystore = certificates.directory().pem("broker");
+        BigInteger first = servedSerial();
+        try (BrokerConnection open = connect((String) null)) {
+            assertFalse(engines.reloadIfChanged(), "nothing changed");
+
+            Files.writeString(keystore, "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n");
+            touch(keystore, 1);
+            KafkaException broken = assertThrows(KafkaException.class, engines::reloadIfChanged);
+            assertTrue(broken.getMessage().contains(keystore.toString()), broken.getMessage());
+            assertEquals(first, servedSerial(), "the previous keystore stays in use");
+            assertFalse(engines.reloadIfChanged(), "the same broken file is tried once");
+
+            BigInteger renewed = certificates.issue("broker").certificate().getSerialNumber();
+            touch(keystore, 2);
+            assertTrue(engines.reloadIfChanged());
+            assertEquals(renewed, servedSerial(), "new connections get the renewed certificate");
+            metadata(open); // and the open one goes on with the one it has
+
+            certificates.directory().ca().issue("intruder", List.of("localhost", "127.0.0.1"),
+                    Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1))).writePem(keystore);
+            touch(keystore, 3);
+            KafkaException renamed = assertThrows(KafkaException.class, engines::reloadIfChanged);
+            assertTrue(renamed.getMessage().contains("DistinguishedName does not match"), renamed.getMessage());
+            assertEquals(renewed, servedSerial(), "a certificate of another name is refused, as Kafka refuses it");
+        }
+    }
+
+    /** Moves the file's modification time {@code step} minutes on: a change whatever the clock's resolution. */
+    private static void touch(Path file, int step) throws IOException {
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().plus(Duration.ofMinutes(step))));
+    }
+
+    private BigInteger servedSerial() throws Exception {
+        return certificates.servedCertificate("127.0.0.1", server.port()).getSerialNumber();
     }
 
     /** Reads until the server closes the connection: -1, or throws if it does not within the test's time. */
