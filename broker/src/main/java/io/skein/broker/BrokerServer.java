@@ -8,6 +8,7 @@ import io.skein.broker.api.KafkaApis;
 import io.skein.broker.metadata.MetadataWaiter;
 import io.skein.broker.group.GroupConfig;
 import io.skein.broker.group.GroupCoordinator;
+import io.skein.broker.kafka.BrokerConnector;
 import io.skein.broker.network.KafkaServer;
 import io.skein.broker.producer.ProducerIdManager;
 import io.skein.broker.txn.AddPartitionsToTxnManager;
@@ -29,6 +30,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -40,6 +42,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,8 +78,9 @@ public final class BrokerServer implements AutoCloseable {
     private AddPartitionsToTxnManager addPartitionsToTxn;
     private KafkaApis apis;
     private AdminServer adminServer;
-    /** This broker's inter-broker address, host:port, once bound. */
-    private String selfAddress;
+    private ListenerTls tls;
+    /** How this broker's own Kafka clients reach it: its inter-broker listener, once bound. */
+    private Map<String, Object> selfClient;
 
     private BrokerServer(NodeConfig config, BrokerMetrics metrics) {
         this.config = config;
@@ -110,16 +114,18 @@ public final class BrokerServer implements AutoCloseable {
         int nodeId = config.nodeId();
         KafkaServer.Settings settings = new KafkaServer.Settings(config.numNetworkThreads(),
                 config.socketRequestMaxBytes(), config.socketSendBufferBytes(), config.socketReceiveBufferBytes());
+        tls = ListenerTls.of(config); // before binding anything: bad TLS settings fail the start
         List<Endpoint> endpoints = new ArrayList<>();
         for (Listener listener : config.clientListeners()) {
             KafkaServer server = KafkaServer.bind(listener.name(), listener.host(), listener.port(), settings,
-                    requestThreads, metrics.requests());
+                    requestThreads, metrics.requests(), tls.server(listener.name()));
             servers.add(server);
             Listener advertised = config.advertised(listener);
             endpoints.add(Endpoint.newBuilder().setName(listener.name()).setHost(advertised.host())
                     .setPort(advertised.port() == 0 ? server.port() : advertised.port())
-                    .setSecurityProtocol("PLAINTEXT").build());
+                    .setSecurityProtocol(config.securityProtocol(listener.name()).name).build());
         }
+        tls.reloadEvery(config.sslReloadCheckIntervalMs(), scheduler);
 
         Map<Integer, InetSocketAddress> controllers = controllerServices(config.voters());
         controllerClient = new ControllerClient(controllers, CONTROLLER_CALL_TIMEOUT);
@@ -137,7 +143,7 @@ public final class BrokerServer implements AutoCloseable {
                 topic -> ReplicaManager.topicConfig(config.topicDefaults(), loader.image(), topic), clock,
                 metrics.logFlushes());
         replicaManager = new ReplicaManager(nodeId, logManager, config.topicDefaults(), clock, replication(config,
-                new AlterPartitionSender(nodeId, lifecycle::brokerEpoch, controllerClient, scheduler),
+                tls.connector(), new AlterPartitionSender(nodeId, lifecycle::brokerEpoch, controllerClient, scheduler),
                 lifecycle::brokerEpoch), metrics);
         ProducerIdManager producerIds = new ProducerIdManager(nodeId, controllerClient, lifecycle::brokerEpoch);
         ControllerRequests controller = new ControllerRequests(controllerClient);
@@ -145,7 +151,7 @@ public final class BrokerServer implements AutoCloseable {
         transactionCoordinator = new TransactionCoordinator(nodeId, transactionConfig(config), replicaManager, clock,
                 producerIds::generateProducerIdNow);
         addPartitionsToTxn = new AddPartitionsToTxnManager(nodeId, transactionCoordinator,
-                replicaManager::brokerAddress, config.getInt(NodeConfig.REQUEST_TIMEOUT_MS),
+                replicaManager::brokerAddress, tls.connector(), config.getInt(NodeConfig.REQUEST_TIMEOUT_MS),
                 config.getInt(NodeConfig.ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MS),
                 config.getInt(NodeConfig.ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MAX_MS));
         apis = new KafkaApis(config, clusterId, replicaManager, controller, producerIds, groupCoordinator,
@@ -163,9 +169,10 @@ public final class BrokerServer implements AutoCloseable {
 
         lifecycle.setReadyToUnfence();
         await(lifecycle.unfenced(), "being unfenced by the controller");
-        selfAddress = self.getHost() + ":" + self.getPort();
-        adminServer = AdminServer.start(config.adminListener(), clusterId, nodeId, selfAddress, self.getName(), apis.metadata(), controller, apis.topicAdmin(),
-                apis.configs(), config.voters());
+        selfClient = new HashMap<>(config.interBrokerSecurity().clientProperties());
+        selfClient.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, self.getHost() + ":" + self.getPort());
+        adminServer = AdminServer.start(config.adminListener(), clusterId, nodeId, selfClient(), self.getName(),
+                tls.connector(), apis.metadata(), controller, apis.topicAdmin(), apis.configs(), config.voters());
         log.info("Broker {} serves the admin API on {}:{}", nodeId, config.adminListener().host(), adminServer.port());
         for (KafkaServer server : servers) {
             server.startAccepting(apis);
@@ -220,9 +227,13 @@ public final class BrokerServer implements AutoCloseable {
         return adminServer.port();
     }
 
-    /** How this broker's own clients reach it: its inter-broker listener, as host:port. */
-    public String selfAddress() {
-        return selfAddress;
+    /**
+     * How this broker's own Kafka clients reach it: kafka-clients properties for its inter-broker
+     * listener ({@code bootstrap.servers}, {@code security.protocol} and, over TLS, the listener's
+     * {@code ssl.*} settings).
+     */
+    public Map<String, Object> selfClient() {
+        return Map.copyOf(selfClient);
     }
 
     public ReplicaManager replicaManager() {
@@ -270,12 +281,13 @@ public final class BrokerServer implements AutoCloseable {
         closeQuietly(lifecycle);
         closeQuietly(lifecycleClient);
         closeQuietly(controllerClient);
+        closeQuietly(tls);
     }
 
     /** How this broker replicates; ISR changes go to {@code isrChanges}; {@code brokerEpoch} is its registration's. */
-    private static ReplicaManager.Replication replication(NodeConfig config, Partition.IsrChanges isrChanges,
-                                                          LongSupplier brokerEpoch) {
-        return new ReplicaManager.Replication(config.interBrokerListenerName(), config.replicaLagTimeMaxMs(),
+    private static ReplicaManager.Replication replication(NodeConfig config, BrokerConnector connector,
+                                                          Partition.IsrChanges isrChanges, LongSupplier brokerEpoch) {
+        return new ReplicaManager.Replication(config.interBrokerListenerName(), connector, config.replicaLagTimeMaxMs(),
                 config.getInt(NodeConfig.REPLICA_FETCH_WAIT_MAX_MS), config.getInt(NodeConfig.REPLICA_FETCH_MAX_BYTES),
                 config.getInt(NodeConfig.REPLICA_FETCH_RESPONSE_MAX_BYTES),
                 config.getInt(NodeConfig.REPLICA_FETCH_BACKOFF_MS), isrChanges, brokerEpoch);

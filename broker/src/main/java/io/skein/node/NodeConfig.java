@@ -39,9 +39,13 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.SslClientAuth;
+import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 
 /**
  * A node's settings, under Kafka's broker config names ({@code server.properties}). Every key is
@@ -125,6 +129,13 @@ public final class NodeConfig {
     public static final String LOG_ROLL_MS = "log.roll.ms";
     public static final String LOG_ROLL_JITTER_HOURS = "log.roll.jitter.hours";
     public static final String LOG_ROLL_JITTER_MS = "log.roll.jitter.ms";
+    public static final String SSL_CLIENT_AUTH = "ssl.client.auth";
+    public static final String SSL_PRINCIPAL_MAPPING_RULES = "ssl.principal.mapping.rules";
+    public static final String SSL_ALLOW_DN_CHANGES = "ssl.allow.dn.changes";
+    public static final String SSL_ALLOW_SAN_CHANGES = "ssl.allow.san.changes";
+    public static final String SSL_RELOAD_CHECK_INTERVAL_MS = "ssl.reload.check.interval.ms";
+    /** Kafka's prefix of a listener's own settings: {@code listener.name.<name in lower case>.<key>}. */
+    public static final String LISTENER_NAME_PREFIX = "listener.name.";
 
     /** The listener a controller serves on; its port is the Raft port and port + 1 serves ControllerService. */
     public static final String DEFAULT_CONTROLLER_LISTENER = "CONTROLLER";
@@ -173,19 +184,43 @@ public final class NodeConfig {
             new TimeFamily(TopicConfig.SEGMENT_JITTER_MS_CONFIG, List.of(LOG_ROLL_JITTER_MS, LOG_ROLL_JITTER_HOURS),
                     List.of(TimeUnit.MILLISECONDS, TimeUnit.HOURS)));
 
+    /**
+     * The security protocols Skein's listeners serve. SASL_PLAINTEXT and SASL_SSL join them here once
+     * listeners authenticate with SASL; until then a listener mapped to one is refused.
+     */
+    private static final Set<SecurityProtocol> SERVED_PROTOCOLS = EnumSet.of(SecurityProtocol.PLAINTEXT,
+            SecurityProtocol.SSL);
+
     /** Kafka keys for features Skein does not have: refused with the reason rather than as unknown. */
     private static final Map<String, String> UNSUPPORTED = Map.of(
+            SslConfigs.SSL_ENGINE_FACTORY_CLASS_CONFIG, "Skein's TLS engines are Kafka's DefaultSslEngineFactory's, "
+                    + "set with the other ssl.* keys",
             "controller.quorum.bootstrap.servers", "Skein's metadata quorum is static: list the controllers in "
                     + CONTROLLER_QUORUM_VOTERS + " as id@host:port",
             "share.coordinator.state.topic.replication.factor", "Skein does not support share groups",
             "share.coordinator.state.topic.min.isr", "Skein does not support share groups");
 
+    /** Kafka's default map: each protocol's name is a listener name of that protocol. */
+    private static final String KAFKA_DEFAULT_PROTOCOL_MAP = "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,"
+            + "SASL_SSL:SASL_SSL";
+
     private static final ConfigDef DEFINITION = definition();
+
+    /**
+     * Keys a listener may set for itself as {@code listener.name.<name>.<key>}: the TLS settings, as
+     * Kafka's listeners take them (the reload interval is the node's).
+     */
+    private static final Set<String> LISTENER_KEYS = DEFINITION.names().stream()
+            .filter(key -> key.startsWith("ssl.") && !key.equals(SSL_RELOAD_CHECK_INTERVAL_MS))
+            .collect(Collectors.toUnmodifiableSet());
 
     private final Map<String, String> originals;
     private final Map<String, Object> values;
     private final EnumSet<Role> roles;
     private final List<Listener> listeners;
+    private final Map<String, SecurityProtocol> securityProtocols;
+    /** Each listener's own settings ({@code listener.name.<name>.*}), parsed, by listener name. */
+    private final Map<String, Map<String, Object>> listenerOverrides;
     private final List<Listener> advertisedListeners;
     private final List<String> controllerListenerNames;
     private final List<Voter> voters;
@@ -199,6 +234,8 @@ public final class NodeConfig {
         this.controllerListenerNames = getList(CONTROLLER_LISTENER_NAMES).stream()
                 .map(name -> name.toUpperCase(Locale.ROOT)).toList();
         this.listeners = parseListeners(LISTENERS, getList(LISTENERS));
+        this.securityProtocols = parseSecurityProtocols();
+        this.listenerOverrides = parseListenerOverrides();
         List<String> advertised = getList(ADVERTISED_LISTENERS);
         this.advertisedListeners = advertised == null ? advertise(listeners) : parseListeners(ADVERTISED_LISTENERS, advertised);
         this.voters = parseVoters(getList(CONTROLLER_QUORUM_VOTERS));
@@ -221,7 +258,12 @@ public final class NodeConfig {
                 throw new ConfigException("Configuration key '" + key + "' is not supported: " + UNSUPPORTED.get(key)
                         + ". Remove it.");
             }
-            if (!DEFINITION.names().contains(key)) {
+            String own = listenerKey(key);
+            if (own != null && UNSUPPORTED.containsKey(own)) {
+                throw new ConfigException("Configuration key '" + key + "' is not supported: " + UNSUPPORTED.get(own)
+                        + ". Remove it.");
+            }
+            if (own == null && !DEFINITION.names().contains(key)) {
                 throw new ConfigException("Unknown configuration key '" + key + "'. Skein takes Kafka's broker "
                         + "config names; see `skein server start --help` for the list.");
             }
@@ -254,9 +296,10 @@ public final class NodeConfig {
                                 + "listener (see " + CONTROLLER_LISTENER_NAMES + ") uses its port for the metadata "
                                 + "quorum and the next port for the controller service")
                 .define(ADVERTISED_LISTENERS, LIST, null, HIGH, "Addresses given to clients; default: listeners")
-                .define(LISTENER_SECURITY_PROTOCOL_MAP, LIST,
-                        "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
-                        LOW, "Security protocol of each listener name; Skein serves PLAINTEXT only")
+                .define(LISTENER_SECURITY_PROTOCOL_MAP, LIST, KAFKA_DEFAULT_PROTOCOL_MAP, LOW,
+                        "Security protocol of each listener name, NAME:PROTOCOL. Left unset, a listener named after "
+                                + "a protocol has it, and the controller listeners are PLAINTEXT unless a listener "
+                                + "uses SSL or SASL (then map them), as in Kafka. Skein serves PLAINTEXT and SSL")
                 .define(CONTROLLER_LISTENER_NAMES, LIST, DEFAULT_CONTROLLER_LISTENER, HIGH,
                         "Names of the listeners controllers serve on")
                 .define(INTER_BROKER_LISTENER_NAME, STRING, "PLAINTEXT", MEDIUM,
@@ -380,7 +423,23 @@ public final class NodeConfig {
                 .define(LOG_ROLL_HOURS, INT, 168, between(1, Integer.MAX_VALUE), MEDIUM, "Default segment.ms, in hours")
                 .define(LOG_ROLL_MS, LONG, null, nullOrAtLeast(1), MEDIUM, "Default segment.ms")
                 .define(LOG_ROLL_JITTER_HOURS, INT, 0, atLeast(0), MEDIUM, "Default segment.jitter.ms, in hours")
-                .define(LOG_ROLL_JITTER_MS, LONG, null, nullOrAtLeast(0), MEDIUM, "Default segment.jitter.ms");
+                .define(LOG_ROLL_JITTER_MS, LONG, null, nullOrAtLeast(0), MEDIUM, "Default segment.jitter.ms")
+                .define(SSL_CLIENT_AUTH, STRING, SslClientAuth.NONE.name().toLowerCase(Locale.ROOT),
+                        ConfigDef.CaseInsensitiveValidString.in("none", "requested", "required"), MEDIUM,
+                        "Whether an SSL listener asks clients for a certificate (requested) or refuses those "
+                                + "without a trusted one (required); the principal is the certificate's name")
+                .define(SSL_PRINCIPAL_MAPPING_RULES, STRING, "DEFAULT", LOW,
+                        "Rules mapping a client certificate's distinguished name to the principal's name, as "
+                                + "Kafka's; DEFAULT keeps the whole name")
+                .define(SSL_ALLOW_DN_CHANGES, BOOLEAN, false, LOW,
+                        "Whether a reloaded keystore may change its certificate's distinguished name")
+                .define(SSL_ALLOW_SAN_CHANGES, BOOLEAN, false, LOW,
+                        "Whether a reloaded keystore may drop subject alternative names of its certificate")
+                // Skein's own: Kafka reloads a keystore when kafka-configs sets its path again; Skein watches the files.
+                .define(SSL_RELOAD_CHECK_INTERVAL_MS, LONG, 15_000L, atLeast(0), LOW,
+                        "How often TLS listeners check whether their keystore and truststore files changed, and "
+                                + "re-read them for new connections if so; 0: never");
+        SslConfigs.addClientSslSupport(def);
         Map<String, ConfigDef.ConfigKey> topicKeys = LogConfig.keys();
         TOPIC_SYNONYMS.forEach((brokerName, topicName) -> {
             ConfigDef.ConfigKey topicKey = topicKeys.get(topicName);
@@ -483,17 +542,111 @@ public final class NodeConfig {
         }
     }
 
-    private void validate() {
+    /**
+     * {@code listener.security.protocol.map} as Kafka reads it: every listener name must be in it.
+     * Left unset, it is Kafka's default (each protocol's own name), and in a cluster where no listener
+     * uses SSL or SASL the controller listeners are PLAINTEXT too.
+     */
+    private Map<String, SecurityProtocol> parseSecurityProtocols() {
+        Map<String, SecurityProtocol> map = new HashMap<>();
         for (String entry : getList(LISTENER_SECURITY_PROTOCOL_MAP)) {
             String[] parts = entry.split(":");
             if (parts.length != 2) {
                 throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, entry, "an entry is NAME:PROTOCOL");
             }
             String name = parts[0].trim().toUpperCase(Locale.ROOT);
-            boolean used = listeners.stream().anyMatch(l -> l.name().equals(name));
-            if (used && !parts[1].trim().equalsIgnoreCase("PLAINTEXT")) {
-                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, entry,
-                        "listener " + name + " would need " + parts[1].trim() + "; Skein serves PLAINTEXT only");
+            try {
+                map.put(name, SecurityProtocol.forName(parts[1].trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, entry, "unknown security protocol "
+                        + parts[1].trim() + "; Kafka's are " + SecurityProtocol.names());
+            }
+        }
+        if (!originals.containsKey(LISTENER_SECURITY_PROTOCOL_MAP)) {
+            boolean secured = listeners.stream().map(Listener::name).anyMatch(NodeConfig::namesSecuredProtocol)
+                    || controllerListenerNames.stream().anyMatch(NodeConfig::namesSecuredProtocol);
+            if (!secured) {
+                controllerListenerNames.forEach(name -> map.putIfAbsent(name, SecurityProtocol.PLAINTEXT));
+            }
+        }
+        for (Listener listener : listeners) {
+            if (!map.containsKey(listener.name())) {
+                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, getList(LISTENER_SECURITY_PROTOCOL_MAP),
+                        "no security protocol for listener " + listener.name() + ": add " + listener.name()
+                                + ":PROTOCOL (once a listener uses SSL or SASL, or the map is set, every listener, "
+                                + "the controller's too, needs an entry, as in Kafka)");
+            }
+        }
+        return Map.copyOf(map);
+    }
+
+    private static boolean namesSecuredProtocol(String listenerName) {
+        return listenerName.equals("SSL") || listenerName.startsWith("SASL_");
+    }
+
+    /** The key under a {@code listener.name.<name>.} prefix, if {@code key} is a listener's own setting Skein takes. */
+    private static String listenerKey(String key) {
+        if (!key.startsWith(LISTENER_NAME_PREFIX)) {
+            return null;
+        }
+        int dot = key.indexOf('.', LISTENER_NAME_PREFIX.length());
+        if (dot < 0) {
+            return null;
+        }
+        String own = key.substring(dot + 1);
+        return LISTENER_KEYS.contains(own) || UNSUPPORTED.containsKey(own) ? own : null;
+    }
+
+    private Map<String, Map<String, Object>> parseListenerOverrides() {
+        Map<String, Map<String, Object>> overrides = new HashMap<>();
+        for (String key : new TreeSet<>(originals.keySet())) {
+            String own = listenerKey(key);
+            if (own == null) {
+                continue;
+            }
+            String name = key.substring(LISTENER_NAME_PREFIX.length(), key.length() - own.length() - 1);
+            Optional<Listener> listener = listeners.stream().filter(l -> l.name().toLowerCase(Locale.ROOT).equals(name))
+                    .findFirst();
+            if (listener.isEmpty()) {
+                throw new ConfigException(key, originals.get(key), "there is no listener " + name + " in " + LISTENERS
+                        + " (a listener's own keys name it in lower case, as Kafka's do)");
+            }
+            ConfigDef.ConfigKey definition = DEFINITION.configKeys().get(own);
+            Object value = ConfigDef.parseType(key, originals.get(key), definition.type);
+            if (definition.validator != null) {
+                definition.validator.ensureValid(key, value);
+            }
+            overrides.computeIfAbsent(listener.get().name(), n -> new HashMap<>()).put(own, value);
+        }
+        return overrides;
+    }
+
+    private void validate() {
+        for (Listener listener : listeners) {
+            SecurityProtocol protocol = securityProtocol(listener.name());
+            if (controllerListenerNames.contains(listener.name()) && protocol != SecurityProtocol.PLAINTEXT) {
+                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, getList(LISTENER_SECURITY_PROTOCOL_MAP),
+                        "controller listener " + listener.name() + " would be " + protocol + ", but Skein's "
+                                + "controllers (the metadata quorum and the controller service) serve PLAINTEXT only");
+            }
+            if (!SERVED_PROTOCOLS.contains(protocol)) {
+                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, getList(LISTENER_SECURITY_PROTOCOL_MAP),
+                        "listener " + listener.name() + " would be " + protocol + ", which Skein does not serve: "
+                                + "its listeners serve " + SERVED_PROTOCOLS);
+            }
+            if (protocol == SecurityProtocol.SSL && !listenerSecurity(listener.name()).hasKeystore()) {
+                throw new ConfigException(listenerKeyName(listener.name(), SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG),
+                        null, "SSL listener " + listener.name() + " needs a keystore: set "
+                                + SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG + " (or " + SslConfigs.SSL_KEYSTORE_KEY_CONFIG
+                                + " and " + SslConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN_CONFIG + "), or its "
+                                + LISTENER_NAME_PREFIX + listener.name().toLowerCase(Locale.ROOT) + ". form");
+            }
+        }
+        for (String name : controllerListenerNames) {
+            if (!securityProtocols.containsKey(name)) {
+                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, getList(LISTENER_SECURITY_PROTOCOL_MAP),
+                        "controller listener " + name + " (" + CONTROLLER_LISTENER_NAMES + ") needs an entry, "
+                                + name + ":PLAINTEXT");
             }
         }
         for (Listener advertised : advertisedListeners) {
@@ -509,6 +662,12 @@ public final class NodeConfig {
         if (roles.contains(Role.BROKER) && clientListeners().isEmpty()) {
             throw new ConfigException(LISTENERS, listeners.toString(),
                     "a broker needs a listener for clients, one not named in " + CONTROLLER_LISTENER_NAMES);
+        }
+        if (roles.contains(Role.BROKER) && clientListeners().stream()
+                .noneMatch(l -> l.name().equals(interBrokerListenerName()))) {
+            throw new ConfigException(INTER_BROKER_LISTENER_NAME, getString(INTER_BROKER_LISTENER_NAME),
+                    "brokers reach each other on a listener of this node's: one of "
+                            + clientListeners().stream().map(Listener::name).toList());
         }
         adminListener();
         httpListener();
@@ -603,6 +762,44 @@ public final class NodeConfig {
 
     public String interBrokerListenerName() {
         return getString(INTER_BROKER_LISTENER_NAME).toUpperCase(Locale.ROOT);
+    }
+
+    /** The security protocol of the listener named {@code listenerName}, as {@code listener.security.protocol.map} says. */
+    public SecurityProtocol securityProtocol(String listenerName) {
+        SecurityProtocol protocol = securityProtocols.get(listenerName.toUpperCase(Locale.ROOT));
+        if (protocol == null) {
+            throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, getList(LISTENER_SECURITY_PROTOCOL_MAP),
+                    "no security protocol for listener " + listenerName + ": add " + listenerName + ":PROTOCOL");
+        }
+        return protocol;
+    }
+
+    /** How the listener named {@code listenerName} secures its connections, its own settings over the node's. */
+    public ListenerSecurity listenerSecurity(String listenerName) {
+        String name = listenerName.toUpperCase(Locale.ROOT);
+        Map<String, Object> ssl = new HashMap<>();
+        LISTENER_KEYS.forEach(key -> ssl.put(key, values.get(key)));
+        ssl.putAll(listenerOverrides.getOrDefault(name, Map.of()));
+        return new ListenerSecurity(name, securityProtocol(name), ssl);
+    }
+
+    /** How brokers reach each other: the security of {@link #interBrokerListenerName()}. */
+    public ListenerSecurity interBrokerSecurity() {
+        return listenerSecurity(interBrokerListenerName());
+    }
+
+    /** {@code ssl.reload.check.interval.ms}: how often TLS listeners look for changed keystore and truststore files. */
+    public long sslReloadCheckIntervalMs() {
+        return (Long) get(SSL_RELOAD_CHECK_INTERVAL_MS);
+    }
+
+    /**
+     * The key a listener's own setting has ({@code listener.name.ssl.ssl.keystore.location}) if it sets
+     * one, else the node's ({@code ssl.keystore.location}): the one to name when the value is wrong.
+     */
+    public String listenerKeyName(String listenerName, String key) {
+        String own = LISTENER_NAME_PREFIX + listenerName.toLowerCase(Locale.ROOT) + "." + key;
+        return originals.containsKey(own) ? own : key;
     }
 
     /** Where a broker serves the gRPC admin API. */

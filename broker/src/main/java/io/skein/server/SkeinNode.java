@@ -83,7 +83,7 @@ public final class SkeinNode implements AutoCloseable {
                 metrics.addBroker(broker, history::latestGroupLag);
                 // The console calls the admin API's services: a controller-only node has none.
                 console = Console.serve(http, broker.admin(), history.cluster(), clock, clusterId, config.nodeId(),
-                        broker.selfAddress());
+                        broker.selfClient());
             }
             return new SkeinNode(config.nodeId(), http, controller, broker, history, console);
         } catch (IOException | InterruptedException | RuntimeException e) {

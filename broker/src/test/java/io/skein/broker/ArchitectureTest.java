@@ -55,7 +55,8 @@ class ArchitectureTest {
     private static final Path MAIN = Path.of("src/main/java");
     private static final Pattern INTERNAL = Pattern.compile(
             "^import (static )?org\\.apache\\.kafka\\.(clients\\.consumer\\.internals|common\\.(requests|record|network"
-                    + "|utils|internals|protocol\\.(?!Errors;|ApiKeys;|ApiMessage;)))", Pattern.MULTILINE);
+                    + "|utils|internals|security\\.(ssl|authenticator)|protocol\\.(?!Errors;|ApiKeys;|ApiMessage;)))",
+            Pattern.MULTILINE);
 
     @Test
     void onlyTheAdapterPackageImportsKafkaClientsInternals() throws IOException {

@@ -4,6 +4,7 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.skein.broker.kafka.BrokerConnector;
 import io.skein.broker.metadata.ConfigDescriber;
 import io.skein.broker.metadata.ControllerRequests;
 import io.skein.broker.metadata.MetadataWaiter;
@@ -13,6 +14,7 @@ import io.skein.metadata.quorum.Voter;
 import io.skein.node.Listener;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -40,20 +42,23 @@ public final class AdminServer implements AutoCloseable {
     /**
      * Serves the admin API on {@code listener}.
      *
-     * @param bootstrap     this broker's own Kafka address
+     * @param selfClient    kafka-clients properties of a client of this broker's own Kafka listener
+     * @param connector     how to connect to the brokers' listener named {@code listenerName}
      * @param metadata      this broker's metadata, as its Kafka API answers from it
      * @param controller    the route to the active controller, shared with the Kafka API
      * @param topicAdmin    topic changes, as the Kafka API makes them
      * @param configs       config descriptions, as the Kafka API gives them
      */
-    public static AdminServer start(Listener listener, String clusterId, int nodeId, String bootstrap,
-                                    String listenerName, MetadataWaiter metadata, ControllerRequests controller,
+    public static AdminServer start(Listener listener, String clusterId, int nodeId, Map<String, Object> selfClient,
+                                    String listenerName, BrokerConnector connector, MetadataWaiter metadata,
+                                    ControllerRequests controller,
                                     TopicAdmin topicAdmin, ConfigDescriber configs, List<Voter> voters)
             throws IOException {
         String clientId = FetchParams.ADMIN_CLIENT_ID_PREFIX + nodeId;
-        Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.CLIENT_ID_CONFIG, clientId));
-        LeaderReads reads = new LeaderReads(listenerName, clientId);
+        Map<String, Object> kafkaConfig = new HashMap<>(selfClient);
+        kafkaConfig.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
+        Admin kafka = Admin.create(kafkaConfig);
+        LeaderReads reads = new LeaderReads(listenerName, connector, clientId);
         AdminContext context = new AdminContext(clusterId, metadata, controller, topicAdmin, configs, kafka, reads,
                 voters, listenerName);
         AdminRpcService service = new AdminRpcService(context);

@@ -1,6 +1,6 @@
 package io.skein.broker.admin;
 
-import io.skein.broker.kafka.BrokerConnection;
+import io.skein.broker.kafka.BrokerConnector;
 import io.skein.broker.util.DaemonThreads;
 import io.skein.metadata.image.BrokerRegistration;
 import io.skein.metadata.image.MetadataImage;
@@ -31,14 +31,17 @@ final class LeaderReads implements AutoCloseable {
     private static final int READ_TIMEOUT_MS = 30_000;
 
     private final String listenerName;
+    private final BrokerConnector connector;
     private final String clientId;
     private final ExecutorService threads = Executors.newFixedThreadPool(THREADS, DaemonThreads.named("admin-reads"));
 
     /**
      * @param listenerName the listener of the brokers to connect to
+     * @param connector    how to connect to it
      */
-    LeaderReads(String listenerName, String clientId) {
+    LeaderReads(String listenerName, BrokerConnector connector, String clientId) {
         this.listenerName = listenerName;
+        this.connector = connector;
         this.clientId = clientId;
     }
 
@@ -72,7 +75,7 @@ final class LeaderReads implements AutoCloseable {
         InetSocketAddress address = address(image, brokerId);
         return CompletableFuture.supplyAsync(() -> {
             try (LeaderConnection leader = new LeaderConnection(brokerId,
-                    new BrokerConnection(address, clientId, CONNECT_TIMEOUT_MS, READ_TIMEOUT_MS))) {
+                    connector.connect(address, clientId, CONNECT_TIMEOUT_MS, READ_TIMEOUT_MS))) {
                 return read.apply(leader);
             } catch (IOException e) {
                 throw new NetworkException("Cannot read from broker " + brokerId + " at " + address + ": " + e, e);

@@ -65,7 +65,7 @@ final class DescribeConfigsApi implements Api {
                                                                 DescribeConfigsRequestData request) {
         DescribeConfigsResourceResult result = new DescribeConfigsResourceResult().setName(entry.name())
                 .setValue(entry.value()).setReadOnly(entry.readOnly()).setConfigSource(entry.source())
-                .setIsSensitive(false).setConfigType(entry.type());
+                .setIsSensitive(entry.sensitive()).setConfigType(entry.type());
         if (request.includeSynonyms()) {
             entry.synonyms().forEach(synonym -> result.synonyms().add(new DescribeConfigsSynonym()
                     .setName(synonym.name()).setValue(synonym.value()).setSource(synonym.source())));

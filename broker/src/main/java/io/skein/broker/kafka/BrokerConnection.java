@@ -1,5 +1,6 @@
 package io.skein.broker.kafka;
 
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,7 +17,8 @@ import org.apache.kafka.common.requests.ResponseHeader;
 
 /**
  * A blocking connection to another broker's Kafka listener, one request at a time: what a follower's
- * fetcher thread needs. Requests and responses are encoded by kafka-clients' own classes.
+ * fetcher thread needs. Requests and responses are encoded by kafka-clients' own classes. Made by a
+ * {@link BrokerConnector}, which knows whether the listener is TLS.
  */
 public final class BrokerConnection implements AutoCloseable {
     private final Socket socket;
@@ -25,23 +27,35 @@ public final class BrokerConnection implements AutoCloseable {
     private final String clientId;
     private int correlationId;
 
+    private BrokerConnection(Socket socket, String clientId) throws IOException {
+        this.socket = socket;
+        this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
+        this.out = socket.getOutputStream();
+        this.clientId = clientId;
+    }
+
     /**
+     * Connects to {@code address}, over TLS if {@code tls} is given (its handshake within the connect
+     * timeout).
+     *
      * @param readTimeoutMs how long a response may take; a long-poll fetch needs its wait and more
      */
-    public BrokerConnection(InetSocketAddress address, String clientId, int connectTimeoutMs, int readTimeoutMs)
-            throws IOException {
-        this.socket = new Socket();
+    static BrokerConnection open(InetSocketAddress address, String clientId, int connectTimeoutMs, int readTimeoutMs,
+                                 SslEngines tls) throws IOException {
+        Socket socket = new Socket();
         try {
             socket.connect(address, connectTimeoutMs);
-            socket.setSoTimeout(readTimeoutMs);
             socket.setTcpNoDelay(true);
-            this.in = new DataInputStream(socket.getInputStream());
-            this.out = socket.getOutputStream();
-        } catch (IOException e) {
+            if (tls != null) {
+                socket.setSoTimeout(connectTimeoutMs);
+                socket = tls.connect(socket, address.getHostString(), address.getPort());
+            }
+            socket.setSoTimeout(readTimeoutMs);
+            return new BrokerConnection(socket, clientId);
+        } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;
         }
-        this.clientId = clientId;
     }
 
     /** Sends {@code request} at {@code version} and waits for its response. */

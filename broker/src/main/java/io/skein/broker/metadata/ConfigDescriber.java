@@ -29,10 +29,11 @@ public final class ConfigDescriber {
     /**
      * One described key. {@code synonyms} lists every source that sets it, the one in force first.
      *
-     * @param type Kafka's wire code for the type ({@code DescribeConfigsResponse.ConfigType})
+     * @param type      Kafka's wire code for the type ({@code DescribeConfigsResponse.ConfigType})
+     * @param sensitive a password: its value and its synonyms' values are null, as Kafka describes them
      */
     public record Entry(String name, String value, byte source, boolean readOnly, List<Synonym> synonyms, byte type,
-                 String documentation) {
+                 String documentation, boolean sensitive) {
     }
 
     private final NodeConfig nodeConfig;
@@ -63,7 +64,7 @@ public final class ConfigDescriber {
             String value = inForce.source() == DEFAULT_CONFIG ? inForce.value()
                     : own.getOrDefault(name, brokerDefaults.get(name));
             entries.add(new Entry(name, value, inForce.source(), false, synonyms, typeCode(key.type),
-                    key.documentation));
+                    key.documentation, false));
         });
         return entries;
     }
@@ -88,8 +89,13 @@ public final class ConfigDescriber {
                     .ifPresent(n -> synonyms.add(new Synonym(n, ConfigDef.convertToString(definitions.get(n).defaultValue,
                             definitions.get(n).type), DEFAULT_CONFIG)));
             byte source = synonyms.isEmpty() ? DEFAULT_CONFIG : synonyms.get(0).source();
+            if (key.type == ConfigDef.Type.PASSWORD) {
+                List<Synonym> hidden = synonyms.stream().map(s -> new Synonym(s.name(), null, s.source())).toList();
+                entries.add(new Entry(name, null, source, true, hidden, typeCode(key.type), key.documentation, true));
+                return;
+            }
             String value = values.containsKey(name) ? ConfigDef.convertToString(values.get(name), key.type) : null;
-            entries.add(new Entry(name, value, source, true, synonyms, typeCode(key.type), key.documentation));
+            entries.add(new Entry(name, value, source, true, synonyms, typeCode(key.type), key.documentation, false));
         });
         return entries;
     }

@@ -3,20 +3,30 @@ package io.skein.broker.network;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.skein.broker.metrics.RequestMetrics;
 import io.skein.broker.util.Futures;
 import io.skein.broker.util.SerialExecutor;
 import io.skein.broker.kafka.KafkaRequest;
+import io.skein.broker.kafka.SslPrincipals;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSession;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.slf4j.Logger;
@@ -28,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * the order their requests came, as Kafka clients require. A client that does not read its responses
  * stops being read from once too many are queued.
  *
+ * <p>On a TLS listener the connection's principal comes from its handshake, which completes before
+ * any request is read; responses carrying records are encoded on the request threads, as their bytes
+ * are read from the log into buffers for TLS to encrypt.
+ *
  * <p>The queue of responses is touched only on the connection's event loop.
  */
 final class KafkaConnection extends ChannelInboundHandlerAdapter {
@@ -37,8 +51,13 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
     private final String listenerName;
     private final RequestHandler handler;
+    private final Executor requestThreads;
     private final Executor requests;
     private final RequestMetrics metrics;
+    /** Null on a plaintext listener. */
+    private final SslPrincipals tlsPrincipals;
+    /** Set on the event loop before the first request is read, and read by the request threads it hands them to. */
+    private volatile KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
     private final ArrayDeque<Slot> queued = new ArrayDeque<>();
     private final AppendOrder appendOrder = new AppendOrder();
     private ChannelHandlerContext ctx;
@@ -58,11 +77,15 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    KafkaConnection(String listenerName, RequestHandler handler, Executor requestThreads, RequestMetrics metrics) {
+    /** @param tlsPrincipals who a TLS connection is, from its handshake; null on a plaintext listener */
+    KafkaConnection(String listenerName, RequestHandler handler, Executor requestThreads, RequestMetrics metrics,
+                    SslPrincipals tlsPrincipals) {
         this.listenerName = listenerName;
         this.handler = handler;
+        this.requestThreads = requestThreads;
         this.requests = new SerialExecutor(requestThreads);
         this.metrics = metrics;
+        this.tlsPrincipals = tlsPrincipals;
     }
 
     @Override
@@ -99,7 +122,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         }
         CompletableFuture<ApiMessage> response;
         try {
-            response = handler.handle(new RequestContext(request, listenerName, KafkaPrincipal.ANONYMOUS, client,
+            response = handler.handle(new RequestContext(request, listenerName, principal, client,
                     this::close, appendOrder));
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e);
@@ -109,18 +132,31 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                     System.nanoTime() - slot.receivedNanos);
             if (message == null && error == null) { // nothing to send
                 ctx.executor().execute(() -> complete(slot, null));
-                return;
+            } else if (tlsPrincipals != null && request.apiKey() == ApiKeys.FETCH) {
+                // It may have completed on a purgatory's timer thread: reading the log is a request thread's work.
+                requestThreads.execute(() -> respond(slot, request, message, error));
+            } else {
+                respond(slot, request, message, error);
             }
-            List<Object> encoded;
-            try {
-                encoded = encode(request, message, error);
-            } catch (RuntimeException e) {
-                log.error("Cannot encode the response to {} from {}: closing the connection", request, client, e);
-                abandon(slot);
-                return;
-            }
-            ctx.executor().execute(() -> complete(slot, encoded));
         });
+    }
+
+    /** Encodes the response and hands it to the event loop. */
+    private void respond(Slot slot, KafkaRequest request, ApiMessage message, Throwable error) {
+        List<Object> encoded;
+        try {
+            encoded = encode(request, message, error);
+        } catch (UncheckedIOException e) {
+            log.info("Closing the connection from {}: cannot read the records of the response to {}: {}", client,
+                    request, e.getCause().getMessage());
+            abandon(slot);
+            return;
+        } catch (RuntimeException e) {
+            log.error("Cannot encode the response to {} from {}: closing the connection", request, client, e);
+            abandon(slot);
+            return;
+        }
+        ctx.executor().execute(() -> complete(slot, encoded));
     }
 
     /** Gives up on a request that cannot be answered: the client learns of it by the connection closing. */
@@ -139,7 +175,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         }
         return request.isUnknownApiVersionsVersion()
                 ? request.unsupportedApiVersions((ApiVersionsResponseData) message)
-                : request.encode(message);
+                : request.encode(message, tlsPrincipals == null);
     }
 
     /** On the event loop: records a response and writes every response now at the head of the line. */
@@ -189,9 +225,38 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         context.fireChannelInactive();
     }
 
+    /** A TLS handshake's end: the connection's principal, or a line saying why the client was refused. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext context, Object event) {
+        if (event instanceof SslHandshakeCompletionEvent handshake) {
+            if (handshake.isSuccess()) {
+                SSLSession session = context.pipeline().get(SslHandler.class).engine().getSession();
+                principal = tlsPrincipals.of(session, ((InetSocketAddress) client).getAddress());
+                log.debug("TLS connection from {} on {} as {} ({}, {})", client, listenerName, principal,
+                        session.getProtocol(), session.getCipherSuite());
+            } else {
+                log.info("TLS handshake with {} on {} failed: {}", client, listenerName, reason(handshake.cause()));
+            }
+        }
+        context.fireUserEventTriggered(event);
+    }
+
+    /** The innermost message, which names what was wrong (an unknown certificate, a plaintext client...). */
+    private static String reason(Throwable failure) {
+        Throwable cause = failure;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause.toString();
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
-        if (cause instanceof TooLongFrameException) {
+        if (cause instanceof NotSslRecordException
+                || cause instanceof DecoderException && cause.getCause() instanceof SSLException) {
+            // The handshake's failure is logged once, when it ends; a failure later is the client's.
+            log.debug("TLS connection from {} failed: {}", client, reason(cause));
+        } else if (cause instanceof TooLongFrameException) {
             log.info("Closing the connection from {}: {} (socket.request.max.bytes)", client, cause.getMessage());
         } else if (cause instanceof IOException) {
             log.debug("Connection from {} failed: {}", client, cause.toString());

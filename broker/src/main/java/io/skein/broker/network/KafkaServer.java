@@ -11,6 +11,9 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.ssl.SslHandler;
+import io.skein.broker.kafka.SslEngines;
+import io.skein.broker.kafka.SslPrincipals;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -22,6 +25,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * Serves the Kafka protocol on one listener: size-prefixed frames, each at most
  * {@code socket.request.max.bytes}, handed to a {@link RequestHandler} on the request threads.
  * Netty's NIO transport writes log slices with {@code FileChannel.transferTo}, that is {@code sendfile}.
+ *
+ * <p>A TLS listener puts Netty's {@link SslHandler} first, over an engine from the listener's
+ * {@link SslEngines} per connection; its handshake's delegated tasks (key exchange, certificate
+ * checks) run on the request threads, not the event loop. Log slices cannot be sent with
+ * {@code sendfile} through TLS: they are read into buffers (see {@link KafkaConnection}).
  *
  * <p>It binds at once, so that the port is known before the broker registers, but accepts
  * connections only from {@link #startAccepting()}: clients queue in the backlog until the broker
@@ -44,6 +52,10 @@ public final class KafkaServer implements AutoCloseable {
     public record Settings(int networkThreads, int requestMaxBytes, int sendBufferBytes, int receiveBufferBytes) {
     }
 
+    /** A TLS listener's engines, and who its clients are from their certificates. */
+    public record Tls(SslEngines engines, SslPrincipals principals) {
+    }
+
     private KafkaServer(EventLoopGroup acceptor, EventLoopGroup workers, Channel serverChannel,
                         AtomicReference<RequestHandler> handler) {
         this.acceptor = acceptor;
@@ -58,6 +70,12 @@ public final class KafkaServer implements AutoCloseable {
      */
     public static KafkaServer bind(String listenerName, String host, int port, Settings settings,
                                    Executor requestThreads, RequestMetrics metrics) throws IOException {
+        return bind(listenerName, host, port, settings, requestThreads, metrics, null);
+    }
+
+    /** {@link #bind(String, String, int, Settings, Executor, RequestMetrics)} over TLS, unless {@code tls} is null. */
+    public static KafkaServer bind(String listenerName, String host, int port, Settings settings,
+                                   Executor requestThreads, RequestMetrics metrics, Tls tls) throws IOException {
         AtomicReference<RequestHandler> handler = new AtomicReference<>();
         String name = listenerName.toLowerCase();
         EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(name + "-acceptor"),
@@ -79,11 +97,16 @@ public final class KafkaServer implements AutoCloseable {
                         if (settings.receiveBufferBytes() > 0) {
                             channel.config().setReceiveBufferSize(settings.receiveBufferBytes());
                         }
+                        if (tls != null) {
+                            InetSocketAddress peer = channel.remoteAddress();
+                            channel.pipeline().addLast(new SslHandler(tls.engines().newEngine(
+                                    peer.getAddress().getHostAddress(), peer.getPort()), requestThreads));
+                        }
                         // The size prefix counts the bytes after it; Netty's limit counts it too.
                         channel.pipeline().addLast(new LengthFieldBasedFrameDecoder(
                                 settings.requestMaxBytes() + 4, 0, 4, 0, 4, true));
                         channel.pipeline().addLast(new KafkaConnection(listenerName, handler.get(), requestThreads,
-                                metrics));
+                                metrics, tls == null ? null : tls.principals()));
                     }
                 });
         InetSocketAddress address = host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);

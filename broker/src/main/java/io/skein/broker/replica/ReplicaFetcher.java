@@ -2,6 +2,7 @@ package io.skein.broker.replica;
 
 import io.skein.broker.kafka.TopicIds;
 import io.skein.broker.kafka.BrokerConnection;
+import io.skein.broker.kafka.BrokerConnector;
 import io.skein.broker.kafka.LogRecords;
 import io.skein.log.LeaderEpochCache;
 import io.skein.log.PartitionLog;
@@ -56,7 +57,8 @@ final class ReplicaFetcher implements AutoCloseable {
     private static final int CONNECT_TIMEOUT_MS = 5_000;
 
     /** How a follower fetches; its fetches name its broker's current epoch (KIP-903). */
-    record Settings(int maxWaitMs, int partitionMaxBytes, int responseMaxBytes, int backoffMs, LongSupplier brokerEpoch) {
+    record Settings(int maxWaitMs, int partitionMaxBytes, int responseMaxBytes, int backoffMs, LongSupplier brokerEpoch,
+                    BrokerConnector connector) {
     }
 
     /** Where a partition stands in its leader epoch. */
@@ -158,8 +160,8 @@ final class ReplicaFetcher implements AutoCloseable {
             if (address.isEmpty()) {
                 return null;
             }
-            connection = new BrokerConnection(address.get(), "replica-fetcher-" + localBrokerId, CONNECT_TIMEOUT_MS,
-                    settings.maxWaitMs() + 30_000);
+            connection = settings.connector().connect(address.get(), "replica-fetcher-" + localBrokerId,
+                    CONNECT_TIMEOUT_MS, settings.maxWaitMs() + 30_000);
         }
         return connection;
     }

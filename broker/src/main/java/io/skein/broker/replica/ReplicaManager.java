@@ -1,5 +1,6 @@
 package io.skein.broker.replica;
 
+import io.skein.broker.kafka.BrokerConnector;
 import io.skein.broker.metrics.BrokerMetrics;
 import io.skein.broker.util.Futures;
 import io.skein.broker.purgatory.DelayedOperation;
@@ -128,6 +129,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
      * How this broker replicates.
      *
      * @param interBrokerListenerName the listener of the leaders its followers fetch from
+     * @param connector               how it connects to other brokers' inter-broker listener
      * @param replicaLagTimeMaxMs     {@code replica.lag.time.max.ms}: a follower behind for this long leaves the ISR
      * @param fetchWaitMaxMs          {@code replica.fetch.wait.max.ms}
      * @param fetchMaxBytes           {@code replica.fetch.max.bytes}, per partition
@@ -136,7 +138,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
      * @param isrChanges              where leaders send ISR changes (the controller)
      * @param brokerEpoch             this broker's epoch, which its followers' fetches name
      */
-    public record Replication(String interBrokerListenerName, long replicaLagTimeMaxMs, int fetchWaitMaxMs,
+    public record Replication(String interBrokerListenerName, BrokerConnector connector, long replicaLagTimeMaxMs, int fetchWaitMaxMs,
                               int fetchMaxBytes, int fetchResponseMaxBytes, int fetchBackoffMs,
                               Partition.IsrChanges isrChanges, LongSupplier brokerEpoch) {
     }
@@ -191,7 +193,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         this.logCreations = LogCreationCheckpoint.load(logManager.logDirs().get(0));
         this.fetchers = new ReplicaFetcherManager(brokerId, this::brokerAddress, new ReplicaFetcher.Settings(
                 replication.fetchWaitMaxMs(), replication.fetchMaxBytes(), replication.fetchResponseMaxBytes(),
-                replication.fetchBackoffMs(), replication.brokerEpoch()));
+                replication.fetchBackoffMs(), replication.brokerEpoch(), replication.connector()));
     }
 
     /**
@@ -206,6 +208,11 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     private boolean isAlive(int id) {
         BrokerRegistration broker = image.broker(id);
         return broker != null && !broker.fenced();
+    }
+
+    /** How this broker connects to the address {@link #brokerAddress} gives. */
+    public BrokerConnector brokerConnector() {
+        return replication.connector();
     }
 
     /** Where a broker serves other brokers, as the metadata says. */

@@ -1,5 +1,6 @@
 package io.skein.broker.txn;
 
+import io.skein.broker.kafka.BrokerConnector;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -40,6 +41,7 @@ public final class AddPartitionsToTxnManager implements AutoCloseable {
     private final int brokerId;
     private final TransactionCoordinator coordinator;
     private final IntFunction<Optional<InetSocketAddress>> addresses;
+    private final BrokerConnector connector;
     private final int requestTimeoutMs;
     private final int retryBackoffMs;
     private final long retryWindowNanos;
@@ -51,15 +53,17 @@ public final class AddPartitionsToTxnManager implements AutoCloseable {
     /**
      * @param coordinator this broker's transaction coordinator, which also says where each transactional id's is
      * @param addresses   where a broker serves other brokers
+     * @param connector   how to connect there
      * @param retryBackoffMs    how long an add refused CONCURRENT_TRANSACTIONS waits before it is asked again
      * @param retryBackoffMaxMs how long after it is first asked an add may wait, at the coordinator or here
      */
     public AddPartitionsToTxnManager(int brokerId, TransactionCoordinator coordinator,
-                                     IntFunction<Optional<InetSocketAddress>> addresses, int requestTimeoutMs,
-                                     int retryBackoffMs, int retryBackoffMaxMs) {
+                                     IntFunction<Optional<InetSocketAddress>> addresses, BrokerConnector connector,
+                                     int requestTimeoutMs, int retryBackoffMs, int retryBackoffMaxMs) {
         this.brokerId = brokerId;
         this.coordinator = coordinator;
         this.addresses = addresses;
+        this.connector = connector;
         this.requestTimeoutMs = requestTimeoutMs;
         this.retryBackoffMs = retryBackoffMs;
         this.retryWindowNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(retryBackoffMaxMs, requestTimeoutMs));
@@ -154,7 +158,7 @@ public final class AddPartitionsToTxnManager implements AutoCloseable {
     /** The sender to another broker's coordinator, started on first use; null once this manager is closed. */
     private synchronized AddPartitionsToTxnSender sender(int nodeId) {
         return closed ? null : senders.computeIfAbsent(nodeId, id -> new AddPartitionsToTxnSender(brokerId, id,
-                addresses, requestTimeoutMs));
+                addresses, connector, requestTimeoutMs));
     }
 
     @Override

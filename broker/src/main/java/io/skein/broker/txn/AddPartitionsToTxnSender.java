@@ -1,6 +1,7 @@
 package io.skein.broker.txn;
 
 import io.skein.broker.kafka.BrokerConnection;
+import io.skein.broker.kafka.BrokerConnector;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
@@ -38,6 +39,7 @@ final class AddPartitionsToTxnSender implements AutoCloseable {
 
     private final int nodeId;
     private final IntFunction<Optional<InetSocketAddress>> addresses;
+    private final BrokerConnector connector;
     private final String clientId;
     private final int requestTimeoutMs;
     private final ExecutorService thread;
@@ -53,11 +55,13 @@ final class AddPartitionsToTxnSender implements AutoCloseable {
      * @param brokerId  the broker sending, which names the thread and the client
      * @param nodeId    the coordinator's broker
      * @param addresses where a broker serves other brokers, asked at each connect
+     * @param connector how to connect there
      */
     AddPartitionsToTxnSender(int brokerId, int nodeId, IntFunction<Optional<InetSocketAddress>> addresses,
-                             int requestTimeoutMs) {
+                             BrokerConnector connector, int requestTimeoutMs) {
         this.nodeId = nodeId;
         this.addresses = addresses;
+        this.connector = connector;
         this.clientId = "add-partitions-to-txn-" + brokerId;
         this.requestTimeoutMs = requestTimeoutMs;
         this.thread = Executors.newSingleThreadExecutor(r -> {
@@ -126,7 +130,7 @@ final class AddPartitionsToTxnSender implements AutoCloseable {
             }
             InetSocketAddress address = addresses.apply(nodeId)
                     .orElseThrow(() -> new IOException("Broker " + nodeId + " has no inter-broker endpoint"));
-            open = new BrokerConnection(address, clientId, CONNECT_TIMEOUT_MS, requestTimeoutMs);
+            open = connector.connect(address, clientId, CONNECT_TIMEOUT_MS, requestTimeoutMs);
             connection = open;
         }
         return open;

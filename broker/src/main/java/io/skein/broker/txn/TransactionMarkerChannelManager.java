@@ -1,6 +1,7 @@
 package io.skein.broker.txn;
 
 import io.skein.broker.kafka.BrokerConnection;
+import io.skein.broker.kafka.BrokerConnector;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.PartitionRegistration;
 import io.skein.metadata.image.TopicImage;
@@ -65,6 +66,7 @@ public final class TransactionMarkerChannelManager implements AutoCloseable {
     private final int brokerId;
     private final Supplier<MetadataImage> images;
     private final IntFunction<Optional<InetSocketAddress>> addresses;
+    private final BrokerConnector connector;
     private final int requestTimeoutMs;
     private final Map<PendingCompleteTxn, PendingMarkers> pending = new ConcurrentHashMap<>();
     /** Owned by the sender thread. */
@@ -78,12 +80,15 @@ public final class TransactionMarkerChannelManager implements AutoCloseable {
     /**
      * @param images    the latest metadata, for the partitions' leaders
      * @param addresses where a broker serves other brokers
+     * @param connector how to connect there
      */
     public TransactionMarkerChannelManager(int brokerId, Supplier<MetadataImage> images,
-                                           IntFunction<Optional<InetSocketAddress>> addresses, int requestTimeoutMs) {
+                                           IntFunction<Optional<InetSocketAddress>> addresses,
+                                           BrokerConnector connector, int requestTimeoutMs) {
         this.brokerId = brokerId;
         this.images = images;
         this.addresses = addresses;
+        this.connector = connector;
         this.requestTimeoutMs = requestTimeoutMs;
         this.sender = new Thread(this::run, "txn-marker-sender-" + brokerId);
         sender.setDaemon(true);
@@ -233,7 +238,7 @@ public final class TransactionMarkerChannelManager implements AutoCloseable {
         if (connection == null) {
             InetSocketAddress address = addresses.apply(leader)
                     .orElseThrow(() -> new IOException("Broker " + leader + " has no inter-broker endpoint"));
-            connection = new BrokerConnection(address, "txn-marker-sender-" + brokerId, CONNECT_TIMEOUT_MS,
+            connection = connector.connect(address, "txn-marker-sender-" + brokerId, CONNECT_TIMEOUT_MS,
                     requestTimeoutMs);
             connections.put(leader, connection);
         }

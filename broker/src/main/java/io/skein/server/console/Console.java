@@ -4,6 +4,7 @@ import io.skein.broker.admin.AdminServer;
 import io.skein.http.HttpServer;
 import io.skein.server.history.ClusterHistory;
 import java.time.Clock;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
@@ -27,13 +28,13 @@ public final class Console implements AutoCloseable {
      * Adds the console's routes to {@code http}.
      *
      * @param history   the cluster's history, for charts and the timeline
-     * @param bootstrap this broker's own Kafka address, for test messages
+     * @param selfClient kafka-clients properties of a client of this broker's own Kafka listener, for test messages
      */
     public static Console serve(HttpServer http, AdminServer admin, ClusterHistory history, Clock clock,
-                                String clusterId, int nodeId, String bootstrap) {
+                                String clusterId, int nodeId, Map<String, Object> selfClient) {
         Assets assets = new Assets("console.css");
         Layout layout = new Layout(clusterId, nodeId, assets.link("console.css"));
-        TestProducer producer = new TestProducer(bootstrap, nodeId);
+        TestProducer producer = new TestProducer(selfClient, nodeId);
         TopicActions topicActions = new TopicActions(layout, admin.topics());
         HistoryCharts charts = new HistoryCharts(history, clock);
         http.route("/", redirect("/ui/"), "GET");

@@ -1,5 +1,6 @@
 package io.skein.server.console;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -20,13 +21,14 @@ final class TestProducer implements AutoCloseable {
     private KafkaProducer<byte[], byte[]> producer;
     private boolean closed;
 
-    TestProducer(String bootstrap, int nodeId) {
-        this.config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.CLIENT_ID_CONFIG, "skein-console-" + nodeId,
+    /** @param selfClient kafka-clients properties of a client of this broker (bootstrap and security) */
+    TestProducer(Map<String, Object> selfClient, int nodeId) {
+        this.config = new HashMap<>(selfClient);
+        config.putAll(Map.of(ProducerConfig.CLIENT_ID_CONFIG, "skein-console-" + nodeId,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, MAX_BLOCK_MS,
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, DELIVERY_TIMEOUT_MS / 2,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, DELIVERY_TIMEOUT_MS);
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, DELIVERY_TIMEOUT_MS));
     }
 
     /** Where the record was written; a record without a partition goes where its key hashes to. */

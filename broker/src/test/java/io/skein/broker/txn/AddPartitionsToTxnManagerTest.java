@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.broker.kafka.AddPartitionsWait;
+import io.skein.broker.kafka.BrokerConnector;
 import io.skein.broker.kafka.KafkaRequest;
 import io.skein.testing.StringClients;
 import io.skein.testing.TcpProxy;
@@ -119,7 +120,7 @@ class AddPartitionsToTxnManagerTest {
     /** The leader's manager, which reaches each coordinator where {@code routes} says at the time. */
     private static AddPartitionsToTxnManager leader(Map<Integer, InetSocketAddress> routes) {
         return new AddPartitionsToTxnManager(LEADER, coordinator(1), id -> Optional.ofNullable(routes.get(id)),
-                30_000, 20, 100);
+                BrokerConnector.PLAINTEXT, 30_000, 20, 100);
     }
 
     /**
@@ -128,7 +129,7 @@ class AddPartitionsToTxnManagerTest {
      * answered when first asked.
      */
     private static AddPartitionsToTxnManager leaderThatDoesNotRetry(InetSocketAddress toFirst, int retryBackoffMaxMs) {
-        return new AddPartitionsToTxnManager(LEADER, coordinator(1), id -> Optional.of(toFirst), 30_000, 60_000,
+        return new AddPartitionsToTxnManager(LEADER, coordinator(1), id -> Optional.of(toFirst), BrokerConnector.PLAINTEXT, 30_000, 60_000,
                 retryBackoffMaxMs);
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.skein.broker.kafka.BrokerConnector;
 import io.skein.broker.metrics.BrokerMetrics;
 import io.skein.broker.metrics.RequestMetrics;
 import io.skein.broker.network.KafkaServer;
@@ -120,7 +121,7 @@ class TransactionCoordinatorTest {
         logs = LogManager.start(LogManagerConfig.defaults(List.of(logDir), BROKER), topic -> LogConfig.DEFAULT,
                 Clock.systemUTC(), FlushListener.NONE);
         replicas = new ReplicaManager(BROKER, logs, LogConfig.DEFAULT, Clock.systemUTC(),
-                new ReplicaManager.Replication("PLAINTEXT", 30_000, 500, 1 << 20, 10 << 20, 1_000,
+                new ReplicaManager.Replication("PLAINTEXT", BrokerConnector.PLAINTEXT, 30_000, 500, 1 << 20, 10 << 20, 1_000,
                         (partition, proposal) -> {
                             throw new AssertionError("a single replica proposes no ISR change");
                         }, () -> 1L), BrokerMetrics.register(new PrometheusRegistry()));
@@ -322,7 +323,7 @@ class TransactionCoordinatorTest {
      * first asked.
      */
     private AddPartitionsToTxnManager leaderThatDoesNotRetry(int retryBackoffMaxMs) {
-        return new AddPartitionsToTxnManager(BROKER, coordinator, id -> Optional.empty(), 30_000, 60_000,
+        return new AddPartitionsToTxnManager(BROKER, coordinator, id -> Optional.empty(), BrokerConnector.PLAINTEXT, 30_000, 60_000,
                 retryBackoffMaxMs);
     }
 
