@@ -55,6 +55,8 @@ final class DescribeConfigsApi implements Api {
                 } else {
                     entries = configs.broker(image, resource.configurationKeys());
                 }
+            } else if (type == ConfigResource.Type.BROKER_LOGGER) {
+                result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(AlterConfigsApis.NO_BROKER_LOGGERS);
             } else {
                 result.setErrorCode(Errors.INVALID_REQUEST.code())
                         .setErrorMessage("Skein describes topic and broker configs, not " + type);
