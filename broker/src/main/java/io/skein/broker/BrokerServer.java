@@ -17,10 +17,12 @@ import io.skein.broker.txn.TransactionCoordinator;
 import io.skein.broker.replica.AlterPartitionSender;
 import io.skein.broker.replica.Partition;
 import io.skein.broker.replica.ReplicaManager;
+import io.skein.log.LogConfig;
 import io.skein.log.LogManager;
 import io.skein.metadata.controller.ControllerClient;
 import io.skein.metadata.loader.MetadataLoader;
 import io.skein.metadata.quorum.Voter;
+import io.skein.node.DynamicBrokerConfig;
 import io.skein.node.Listener;
 import io.skein.node.NodeConfig;
 import io.skein.node.NodeStorage;
@@ -139,10 +141,13 @@ public final class BrokerServer implements AutoCloseable {
         lifecycle.start(endpoints, httpEndpoint(http, self.getHost()), NodeStorage.logDirIds(config));
         await(lifecycle.caughtUp(), "catching up with the metadata log");
 
+        // Caught up: the logs open with the dynamic broker configs too, which the replica manager then follows.
+        LogConfig topicDefaults = DynamicBrokerConfig.of(config, loader.image()).topicDefaults();
         logManager = LogManager.start(config.logManagerConfig(),
-                topic -> ReplicaManager.topicConfig(config.topicDefaults(), loader.image(), topic), clock,
+                topic -> ReplicaManager.topicConfig(topicDefaults, loader.image(), topic), clock,
                 metrics.logFlushes());
-        replicaManager = new ReplicaManager(nodeId, logManager, config.topicDefaults(), clock, replication(config,
+        replicaManager = new ReplicaManager(nodeId, logManager,
+                image -> DynamicBrokerConfig.of(config, image).topicDefaults(), clock, replication(config,
                 tls.connector(), new AlterPartitionSender(nodeId, lifecycle::brokerEpoch, controllerClient, scheduler),
                 lifecycle::brokerEpoch), metrics);
         ProducerIdManager producerIds = new ProducerIdManager(nodeId, controllerClient, lifecycle::brokerEpoch);

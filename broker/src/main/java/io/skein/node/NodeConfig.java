@@ -242,7 +242,7 @@ public final class NodeConfig {
         List<String> dirs = getList(LOG_DIRS);
         this.logDirs = (dirs == null ? List.of(getString(LOG_DIR)) : dirs).stream()
                 .map(dir -> Path.of(dir).toAbsolutePath().normalize()).toList();
-        this.topicDefaults = parseTopicDefaults();
+        this.topicDefaults = topicDefaults(values);
         validate();
     }
 
@@ -522,7 +522,23 @@ public final class NodeConfig {
         return List.copyOf(voters);
     }
 
-    private LogConfig parseTopicDefaults() {
+    /** Parses settings as given into their types, each checked alone: no key is required or refused here. */
+    static Map<String, Object> parse(Map<String, String> settings) {
+        return DEFINITION.parse(settings);
+    }
+
+    /** {@code value} as {@code key}'s type, checked by its validator. */
+    static Object parse(String key, String value) {
+        ConfigDef.ConfigKey definition = DEFINITION.configKeys().get(key);
+        Object parsed = ConfigDef.parseType(key, value, definition.type);
+        if (definition.validator != null) {
+            definition.validator.ensureValid(key, parsed);
+        }
+        return parsed;
+    }
+
+    /** The defaults of every topic that broker-level {@code values} (as {@link #parse} gives them) set. */
+    static LogConfig topicDefaults(Map<String, Object> values) {
         Map<String, Object> settings = new HashMap<>();
         TOPIC_SYNONYMS.forEach((brokerName, topicName) -> settings.put(topicName, values.get(brokerName)));
         for (TimeFamily family : TIME_FAMILIES) {
@@ -721,6 +737,11 @@ public final class NodeConfig {
      * the value in force whichever unit set it; a key with no value is absent.
      */
     public Map<String, Object> values() {
+        return valuesInForce(values, topicDefaults);
+    }
+
+    /** {@link #values()} of parsed {@code values} and the topic defaults they set. */
+    static Map<String, Object> valuesInForce(Map<String, Object> values, LogConfig topicDefaults) {
         Map<String, Object> sorted = new TreeMap<>();
         values.forEach((key, value) -> {
             if (value != null) {
@@ -921,6 +942,15 @@ public final class NodeConfig {
                 .findFirst();
     }
 
+    /**
+     * The broker-level keys that set what {@code key} sets, the one that wins first, {@code key} among
+     * them: the units of a time default ({@code log.retention.ms}, {@code .minutes}, {@code .hours}), else
+     * {@code key} alone.
+     */
+    public static List<String> synonyms(String key) {
+        return topicSetting(key).map(NodeConfig::brokerSynonyms).orElse(List.of(key));
+    }
+
     /** Every key a node accepts, with its type and documentation. */
     public static Map<String, ConfigDef.ConfigKey> keys() {
         return new TreeMap<>(DEFINITION.configKeys());
@@ -928,9 +958,14 @@ public final class NodeConfig {
 
     /** The topic defaults that this node's config file sets, in force, keyed by the topic-level name. */
     public Map<String, String> topicDefaultOverrides() {
+        return topicDefaultOverrides(originals.keySet(), topicDefaults);
+    }
+
+    /** {@link #topicDefaultOverrides()} where the keys {@code given} are set and give {@code topicDefaults}. */
+    static Map<String, String> topicDefaultOverrides(Set<String> given, LogConfig topicDefaults) {
         Map<String, String> overrides = new TreeMap<>();
         LogConfig.keys().forEach((topicKey, key) -> {
-            if (brokerSynonyms(topicKey).stream().anyMatch(originals::containsKey)) {
+            if (brokerSynonyms(topicKey).stream().anyMatch(given::contains)) {
                 overrides.put(topicKey, ConfigDef.convertToString(topicDefaults.values().get(topicKey), key.type));
             }
         });

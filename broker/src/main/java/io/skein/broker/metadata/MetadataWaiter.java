@@ -51,6 +51,17 @@ public final class MetadataWaiter implements MetadataPublisher {
                 });
     }
 
+    /**
+     * {@code answer} once this broker's metadata reaches {@code offset}, or after {@code waitMs}
+     * regardless: the change is committed, which is all a Kafka answer says (0: at once).
+     */
+    public <T> CompletableFuture<T> answerWhenShown(long offset, long waitMs, T answer) {
+        if (waitMs <= 0) {
+            return CompletableFuture.completedFuture(answer);
+        }
+        return await(offset, waitMs).handle((image, notYetShown) -> answer);
+    }
+
     @Override
     public void onMetadataUpdate(MetadataDelta delta, MetadataImage newImage) {
         image = newImage;

@@ -120,7 +120,7 @@ class TransactionCoordinatorTest {
         new MetaProperties("txn-test-cluster", BROKER).format(List.of(logDir));
         logs = LogManager.start(LogManagerConfig.defaults(List.of(logDir), BROKER), topic -> LogConfig.DEFAULT,
                 Clock.systemUTC(), FlushListener.NONE);
-        replicas = new ReplicaManager(BROKER, logs, LogConfig.DEFAULT, Clock.systemUTC(),
+        replicas = new ReplicaManager(BROKER, logs, image -> LogConfig.DEFAULT, Clock.systemUTC(),
                 new ReplicaManager.Replication("PLAINTEXT", BrokerConnector.PLAINTEXT, 30_000, 500, 1 << 20, 10 << 20, 1_000,
                         (partition, proposal) -> {
                             throw new AssertionError("a single replica proposes no ISR change");
