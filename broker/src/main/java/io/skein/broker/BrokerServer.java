@@ -7,9 +7,9 @@ import io.skein.broker.metrics.BrokerMetrics;
 import io.skein.broker.api.KafkaApis;
 import io.skein.broker.metadata.MetadataWaiter;
 import io.skein.broker.group.GroupConfig;
+import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.kafka.BrokerConnector;
 import io.skein.broker.kafka.SaslServers;
-import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.network.KafkaServer;
 import io.skein.broker.producer.ProducerIdManager;
 import io.skein.broker.txn.AddPartitionsToTxnManager;
@@ -18,10 +18,12 @@ import io.skein.broker.txn.TransactionCoordinator;
 import io.skein.broker.replica.AlterPartitionSender;
 import io.skein.broker.replica.Partition;
 import io.skein.broker.replica.ReplicaManager;
+import io.skein.log.LogConfig;
 import io.skein.log.LogManager;
 import io.skein.metadata.controller.ControllerClient;
 import io.skein.metadata.loader.MetadataLoader;
 import io.skein.metadata.quorum.Voter;
+import io.skein.node.DynamicBrokerConfig;
 import io.skein.node.Listener;
 import io.skein.node.NodeConfig;
 import io.skein.node.NodeStorage;
@@ -66,12 +68,6 @@ public final class BrokerServer implements AutoCloseable {
     private final NodeConfig config;
     private final BrokerMetrics metrics;
     private final List<KafkaServer> servers = new ArrayList<>();
-    /** The SASL servers of each SASL listener's {@link KafkaServer}. */
-    private final Map<KafkaServer, SaslServers> saslServers = new HashMap<>();
-    /** The metadata clients are answered from, SASL logins included. */
-    private final MetadataWaiter metadata = new MetadataWaiter();
-    /** How this broker reaches the others' (and its own) inter-broker listener. */
-    private final BrokerConnector connector;
     private final ExecutorService requestThreads;
     private final ScheduledExecutorService scheduler;
     private ControllerClient controllerClient;
@@ -85,13 +81,19 @@ public final class BrokerServer implements AutoCloseable {
     private AddPartitionsToTxnManager addPartitionsToTxn;
     private KafkaApis apis;
     private AdminServer adminServer;
-    /** This broker's inter-broker address, host:port, once bound. */
-    private String selfAddress;
+    private ListenerTls tls;
+    /** How this broker reaches the others' (and its own) inter-broker listener: over TLS, logged in, as it is. */
+    private BrokerConnector connector;
+    /** The SASL servers of each SASL listener's {@link KafkaServer}. */
+    private final Map<KafkaServer, SaslServers> saslServers = new HashMap<>();
+    /** The metadata clients are answered from, SASL logins included. */
+    private final MetadataWaiter metadata = new MetadataWaiter();
+    /** How this broker's own Kafka clients reach it: its inter-broker listener, once bound. */
+    private Map<String, Object> selfClient;
 
     private BrokerServer(NodeConfig config, BrokerMetrics metrics) {
         this.config = config;
         this.metrics = metrics;
-        this.connector = new BrokerConnector(config.interBrokerSasl());
         this.requestThreads = Executors.newFixedThreadPool(config.numIoThreads(), DaemonThreads.named("kafka-request-handler"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("broker-scheduler"));
     }
@@ -121,10 +123,12 @@ public final class BrokerServer implements AutoCloseable {
         int nodeId = config.nodeId();
         KafkaServer.Settings settings = new KafkaServer.Settings(config.numNetworkThreads(),
                 config.socketRequestMaxBytes(), config.socketSendBufferBytes(), config.socketReceiveBufferBytes());
+        tls = ListenerTls.of(config); // before binding anything: bad TLS settings fail the start
+        connector = config.interBrokerSasl().map(sasl -> tls.connector().withSasl(sasl)).orElse(tls.connector());
         List<Endpoint> endpoints = new ArrayList<>();
         for (Listener listener : config.clientListeners()) {
             KafkaServer server = KafkaServer.bind(listener.name(), listener.host(), listener.port(), settings,
-                    requestThreads, metrics.requests());
+                    requestThreads, metrics.requests(), tls.server(listener.name()));
             servers.add(server);
             // Made now, so that a JAAS config it cannot read fails the broker before it registers.
             config.listenerSasl(listener).ifPresent(sasl -> saslServers.put(server, new SaslServers(sasl,
@@ -132,8 +136,9 @@ public final class BrokerServer implements AutoCloseable {
             Listener advertised = config.advertised(listener);
             endpoints.add(Endpoint.newBuilder().setName(listener.name()).setHost(advertised.host())
                     .setPort(advertised.port() == 0 ? server.port() : advertised.port())
-                    .setSecurityProtocol(config.securityProtocol(listener.name())).build());
+                    .setSecurityProtocol(config.securityProtocol(listener.name()).name).build());
         }
+        tls.reloadEvery(config.sslReloadCheckIntervalMs(), scheduler);
 
         Map<Integer, InetSocketAddress> controllers = controllerServices(config.voters());
         controllerClient = new ControllerClient(controllers, CONTROLLER_CALL_TIMEOUT);
@@ -147,11 +152,15 @@ public final class BrokerServer implements AutoCloseable {
         lifecycle.start(endpoints, httpEndpoint(http, self.getHost()), NodeStorage.logDirIds(config));
         await(lifecycle.caughtUp(), "catching up with the metadata log");
 
+        // Caught up: the logs open with the dynamic broker configs too, which the replica manager then follows.
+        LogConfig topicDefaults = DynamicBrokerConfig.of(config, loader.image()).topicDefaults();
         logManager = LogManager.start(config.logManagerConfig(),
-                topic -> ReplicaManager.topicConfig(config.topicDefaults(), loader.image(), topic), clock);
-        replicaManager = new ReplicaManager(nodeId, logManager, config.topicDefaults(), clock, replication(config,
-                new AlterPartitionSender(nodeId, lifecycle::brokerEpoch, controllerClient, scheduler),
-                lifecycle::brokerEpoch, connector), metrics);
+                topic -> ReplicaManager.topicConfig(topicDefaults, loader.image(), topic), clock,
+                metrics.logFlushes());
+        replicaManager = new ReplicaManager(nodeId, logManager,
+                image -> DynamicBrokerConfig.of(config, image).topicDefaults(), clock, replication(config,
+                connector, new AlterPartitionSender(nodeId, lifecycle::brokerEpoch, controllerClient, scheduler),
+                lifecycle::brokerEpoch), metrics);
         ProducerIdManager producerIds = new ProducerIdManager(nodeId, controllerClient, lifecycle::brokerEpoch);
         ControllerRequests controller = new ControllerRequests(controllerClient);
         groupCoordinator = new GroupCoordinator(nodeId, groupConfig(config), replicaManager, clock, lease::isValid);
@@ -176,9 +185,12 @@ public final class BrokerServer implements AutoCloseable {
 
         lifecycle.setReadyToUnfence();
         await(lifecycle.unfenced(), "being unfenced by the controller");
-        selfAddress = self.getHost() + ":" + self.getPort();
-        adminServer = AdminServer.start(config.adminListener(), clusterId, nodeId, selfAddress, self.getName(), apis.metadata(), controller, apis.topicAdmin(),
-                apis.scramAdmin(), apis.configs(), config.voters(), connector);
+        selfClient = new HashMap<>(config.interBrokerSecurity().clientProperties());
+        config.interBrokerSasl().ifPresent(sasl -> selfClient.putAll(sasl.clientProperties()));
+        selfClient.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, self.getHost() + ":" + self.getPort());
+        adminServer = AdminServer.start(config.adminListener(), clusterId, nodeId, selfClient(), self.getName(),
+                connector, apis.metadata(), controller, apis.topicAdmin(), apis.scramAdmin(), apis.configs(),
+                config.voters());
         log.info("Broker {} serves the admin API on {}:{}", nodeId, config.adminListener().host(), adminServer.port());
         for (KafkaServer server : servers) {
             SaslServers sasl = saslServers.get(server);
@@ -239,13 +251,12 @@ public final class BrokerServer implements AutoCloseable {
     }
 
     /**
-     * What a Kafka client of this broker's own needs to reach it: the address of its inter-broker
-     * listener, and the broker's login if that listener is SASL.
+     * How this broker's own Kafka clients reach it: kafka-clients properties for its inter-broker
+     * listener ({@code bootstrap.servers}, {@code security.protocol} and, over TLS, the listener's
+     * {@code ssl.*} settings).
      */
     public Map<String, Object> selfClient() {
-        Map<String, Object> client = new HashMap<>(connector.clientProperties());
-        client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, selfAddress);
-        return client;
+        return Map.copyOf(selfClient);
     }
 
     public ReplicaManager replicaManager() {
@@ -293,15 +304,16 @@ public final class BrokerServer implements AutoCloseable {
         closeQuietly(lifecycle);
         closeQuietly(lifecycleClient);
         closeQuietly(controllerClient);
+        closeQuietly(tls);
     }
 
     /** How this broker replicates; ISR changes go to {@code isrChanges}; {@code brokerEpoch} is its registration's. */
-    private static ReplicaManager.Replication replication(NodeConfig config, Partition.IsrChanges isrChanges,
-                                                          LongSupplier brokerEpoch, BrokerConnector connector) {
-        return new ReplicaManager.Replication(config.interBrokerListenerName(), config.replicaLagTimeMaxMs(),
+    private static ReplicaManager.Replication replication(NodeConfig config, BrokerConnector connector,
+                                                          Partition.IsrChanges isrChanges, LongSupplier brokerEpoch) {
+        return new ReplicaManager.Replication(config.interBrokerListenerName(), connector, config.replicaLagTimeMaxMs(),
                 config.getInt(NodeConfig.REPLICA_FETCH_WAIT_MAX_MS), config.getInt(NodeConfig.REPLICA_FETCH_MAX_BYTES),
                 config.getInt(NodeConfig.REPLICA_FETCH_RESPONSE_MAX_BYTES),
-                config.getInt(NodeConfig.REPLICA_FETCH_BACKOFF_MS), isrChanges, brokerEpoch, connector);
+                config.getInt(NodeConfig.REPLICA_FETCH_BACKOFF_MS), isrChanges, brokerEpoch);
     }
 
     private static GroupConfig groupConfig(NodeConfig config) {

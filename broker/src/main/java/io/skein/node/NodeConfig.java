@@ -28,7 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -40,9 +39,14 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.SslClientAuth;
+import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.config.types.Password;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 
 /**
  * A node's settings, under Kafka's broker config names ({@code server.properties}). Every key is
@@ -126,14 +130,20 @@ public final class NodeConfig {
     public static final String LOG_ROLL_MS = "log.roll.ms";
     public static final String LOG_ROLL_JITTER_HOURS = "log.roll.jitter.hours";
     public static final String LOG_ROLL_JITTER_MS = "log.roll.jitter.ms";
-    public static final String SASL_ENABLED_MECHANISMS = ListenerKeys.SASL_ENABLED_MECHANISMS;
+    public static final String SSL_CLIENT_AUTH = "ssl.client.auth";
+    public static final String SSL_PRINCIPAL_MAPPING_RULES = "ssl.principal.mapping.rules";
+    public static final String SSL_ALLOW_DN_CHANGES = "ssl.allow.dn.changes";
+    public static final String SSL_ALLOW_SAN_CHANGES = "ssl.allow.san.changes";
+    public static final String SSL_RELOAD_CHECK_INTERVAL_MS = "ssl.reload.check.interval.ms";
+    /** Kafka's prefix of a listener's own settings: {@code listener.name.<name in lower case>.<key>}. */
+    public static final String LISTENER_NAME_PREFIX = "listener.name.";
+    public static final String SASL_ENABLED_MECHANISMS = "sasl.enabled.mechanisms";
     public static final String SASL_MECHANISM_INTER_BROKER_PROTOCOL = "sasl.mechanism.inter.broker.protocol";
     public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
     public static final String CONNECTION_FAILED_AUTHENTICATION_DELAY_MS = "connection.failed.authentication.delay.ms";
     public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
-
-    public static final String PLAINTEXT = "PLAINTEXT";
-    public static final String SASL_PLAINTEXT = "SASL_PLAINTEXT";
+    /** A SASL listener's JAAS config for one mechanism: {@code listener.name.<name>.<mechanism>.sasl.jaas.config}. */
+    private static final String SASL_JAAS_CONFIG = "sasl.jaas.config";
 
     /** The listener a controller serves on; its port is the Raft port and port + 1 serves ControllerService. */
     public static final String DEFAULT_CONTROLLER_LISTENER = "CONTROLLER";
@@ -182,19 +192,48 @@ public final class NodeConfig {
             new TimeFamily(TopicConfig.SEGMENT_JITTER_MS_CONFIG, List.of(LOG_ROLL_JITTER_MS, LOG_ROLL_JITTER_HOURS),
                     List.of(TimeUnit.MILLISECONDS, TimeUnit.HOURS)));
 
+    /** The security protocols Skein's listeners serve: all of Kafka's, with SASL's PLAIN and SCRAM mechanisms. */
+    private static final Set<SecurityProtocol> SERVED_PROTOCOLS = EnumSet.of(SecurityProtocol.PLAINTEXT,
+            SecurityProtocol.SSL, SecurityProtocol.SASL_PLAINTEXT, SecurityProtocol.SASL_SSL);
+
     /** Kafka keys for features Skein does not have: refused with the reason rather than as unknown. */
     private static final Map<String, String> UNSUPPORTED = Map.of(
+            SslConfigs.SSL_ENGINE_FACTORY_CLASS_CONFIG, "Skein's TLS engines are Kafka's DefaultSslEngineFactory's, "
+                    + "set with the other ssl.* keys",
             "controller.quorum.bootstrap.servers", "Skein's metadata quorum is static: list the controllers in "
                     + CONTROLLER_QUORUM_VOTERS + " as id@host:port",
             "share.coordinator.state.topic.replication.factor", "Skein does not support share groups",
             "share.coordinator.state.topic.min.isr", "Skein does not support share groups");
 
+    /** Kafka's default map: each protocol's name is a listener name of that protocol. */
+    private static final String KAFKA_DEFAULT_PROTOCOL_MAP = "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,"
+            + "SASL_SSL:SASL_SSL";
+
     private static final ConfigDef DEFINITION = definition();
+
+    /**
+     * Keys a listener may set for itself as {@code listener.name.<name>.<key>}: the TLS settings, as
+     * Kafka's listeners take them (the reload interval is the node's), and its SASL mechanisms.
+     */
+    private static final Set<String> LISTENER_KEYS = DEFINITION.names().stream()
+            .filter(key -> key.startsWith("ssl.") && !key.equals(SSL_RELOAD_CHECK_INTERVAL_MS)
+                    || key.equals(SASL_ENABLED_MECHANISMS))
+            .collect(Collectors.toUnmodifiableSet());
+
+    /**
+     * A SASL listener's JAAS config of each mechanism Skein serves, {@code <mechanism>.sasl.jaas.config}
+     * under the listener's prefix only, as Kafka's brokers take it: a password.
+     */
+    private static final Map<String, String> SASL_JAAS_KEYS = ListenerSasl.MECHANISMS.stream().collect(
+            Collectors.toUnmodifiableMap(m -> m.toLowerCase(Locale.ROOT) + "." + SASL_JAAS_CONFIG, m -> m));
 
     private final Map<String, String> originals;
     private final Map<String, Object> values;
     private final EnumSet<Role> roles;
     private final List<Listener> listeners;
+    private final Map<String, SecurityProtocol> securityProtocols;
+    /** Each listener's own settings ({@code listener.name.<name>.*}), parsed, by listener name. */
+    private final Map<String, Map<String, Object>> listenerOverrides;
     private final List<Listener> advertisedListeners;
     private final List<String> controllerListenerNames;
     private final List<Voter> voters;
@@ -208,13 +247,15 @@ public final class NodeConfig {
         this.controllerListenerNames = getList(CONTROLLER_LISTENER_NAMES).stream()
                 .map(name -> name.toUpperCase(Locale.ROOT)).toList();
         this.listeners = parseListeners(LISTENERS, getList(LISTENERS));
+        this.securityProtocols = parseSecurityProtocols();
+        this.listenerOverrides = parseListenerOverrides();
         List<String> advertised = getList(ADVERTISED_LISTENERS);
         this.advertisedListeners = advertised == null ? advertise(listeners) : parseListeners(ADVERTISED_LISTENERS, advertised);
         this.voters = parseVoters(getList(CONTROLLER_QUORUM_VOTERS));
         List<String> dirs = getList(LOG_DIRS);
         this.logDirs = (dirs == null ? List.of(getString(LOG_DIR)) : dirs).stream()
                 .map(dir -> Path.of(dir).toAbsolutePath().normalize()).toList();
-        this.topicDefaults = parseTopicDefaults();
+        this.topicDefaults = topicDefaults(values);
         validate();
     }
 
@@ -230,12 +271,12 @@ public final class NodeConfig {
                 throw new ConfigException("Configuration key '" + key + "' is not supported: " + UNSUPPORTED.get(key)
                         + ". Remove it.");
             }
-            if (ListenerKeys.isListenerKey(key)) {
-                Optional<String> problem = ListenerKeys.problemWith(key);
-                if (problem.isPresent()) {
-                    throw new ConfigException("Configuration key '" + key + "' is not supported: " + problem.get());
-                }
-            } else if (!DEFINITION.names().contains(key)) {
+            String own = listenerKey(key);
+            if (own != null && UNSUPPORTED.containsKey(own)) {
+                throw new ConfigException("Configuration key '" + key + "' is not supported: " + UNSUPPORTED.get(own)
+                        + ". Remove it.");
+            }
+            if (own == null && !DEFINITION.names().contains(key)) {
                 throw new ConfigException("Unknown configuration key '" + key + "'. Skein takes Kafka's broker "
                         + "config names; see `skein server start --help` for the list.");
             }
@@ -268,10 +309,10 @@ public final class NodeConfig {
                                 + "listener (see " + CONTROLLER_LISTENER_NAMES + ") uses its port for the metadata "
                                 + "quorum and the next port for the controller service")
                 .define(ADVERTISED_LISTENERS, LIST, null, HIGH, "Addresses given to clients; default: listeners")
-                .define(LISTENER_SECURITY_PROTOCOL_MAP, LIST,
-                        "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
-                        LOW, "Security protocol of each listener name; Skein serves PLAINTEXT, and SASL_PLAINTEXT "
-                                + "on the listeners for clients")
+                .define(LISTENER_SECURITY_PROTOCOL_MAP, LIST, KAFKA_DEFAULT_PROTOCOL_MAP, LOW,
+                        "Security protocol of each listener name, NAME:PROTOCOL. Left unset, a listener named after "
+                                + "a protocol has it, and the controller listeners are PLAINTEXT unless a listener "
+                                + "uses SSL or SASL (then map them), as in Kafka. Skein serves PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL")
                 .define(CONTROLLER_LISTENER_NAMES, LIST, DEFAULT_CONTROLLER_LISTENER, HIGH,
                         "Names of the listeners controllers serve on")
                 .define(INTER_BROKER_LISTENER_NAME, STRING, "PLAINTEXT", MEDIUM,
@@ -396,6 +437,21 @@ public final class NodeConfig {
                 .define(LOG_ROLL_MS, LONG, null, nullOrAtLeast(1), MEDIUM, "Default segment.ms")
                 .define(LOG_ROLL_JITTER_HOURS, INT, 0, atLeast(0), MEDIUM, "Default segment.jitter.ms, in hours")
                 .define(LOG_ROLL_JITTER_MS, LONG, null, nullOrAtLeast(0), MEDIUM, "Default segment.jitter.ms")
+                .define(SSL_CLIENT_AUTH, STRING, SslClientAuth.NONE.name().toLowerCase(Locale.ROOT),
+                        ConfigDef.CaseInsensitiveValidString.in("none", "requested", "required"), MEDIUM,
+                        "Whether an SSL listener asks clients for a certificate (requested) or refuses those "
+                                + "without a trusted one (required); the principal is the certificate's name")
+                .define(SSL_PRINCIPAL_MAPPING_RULES, STRING, "DEFAULT", LOW,
+                        "Rules mapping a client certificate's distinguished name to the principal's name, as "
+                                + "Kafka's; DEFAULT keeps the whole name")
+                .define(SSL_ALLOW_DN_CHANGES, BOOLEAN, false, LOW,
+                        "Whether a reloaded keystore may change its certificate's distinguished name")
+                .define(SSL_ALLOW_SAN_CHANGES, BOOLEAN, false, LOW,
+                        "Whether a reloaded keystore may drop subject alternative names of its certificate")
+                // Skein's own: Kafka reloads a keystore when kafka-configs sets its path again; Skein watches the files.
+                .define(SSL_RELOAD_CHECK_INTERVAL_MS, LONG, 15_000L, atLeast(0), LOW,
+                        "How often TLS listeners check whether their keystore and truststore files changed, and "
+                                + "re-read them for new connections if so; 0: never")
                 // Kafka's default, GSSAPI, which Skein does not serve: a SASL listener names its mechanisms.
                 .define(SASL_ENABLED_MECHANISMS, LIST, "GSSAPI", MEDIUM,
                         "SASL mechanisms a SASL listener enables unless listener.name.<listener>."
@@ -412,6 +468,7 @@ public final class NodeConfig {
                                 + "against password guessing")
                 .define(SASL_SERVER_MAX_RECEIVE_SIZE, INT, 524288, atLeast(1), LOW,
                         "Largest request accepted on a SASL listener before the client has authenticated");
+        SslConfigs.addClientSslSupport(def);
         Map<String, ConfigDef.ConfigKey> topicKeys = LogConfig.keys();
         TOPIC_SYNONYMS.forEach((brokerName, topicName) -> {
             ConfigDef.ConfigKey topicKey = topicKeys.get(topicName);
@@ -494,7 +551,23 @@ public final class NodeConfig {
         return List.copyOf(voters);
     }
 
-    private LogConfig parseTopicDefaults() {
+    /** Parses settings as given into their types, each checked alone: no key is required or refused here. */
+    static Map<String, Object> parse(Map<String, String> settings) {
+        return DEFINITION.parse(settings);
+    }
+
+    /** {@code value} as {@code key}'s type, checked by its validator. */
+    static Object parse(String key, String value) {
+        ConfigDef.ConfigKey definition = DEFINITION.configKeys().get(key);
+        Object parsed = ConfigDef.parseType(key, value, definition.type);
+        if (definition.validator != null) {
+            definition.validator.ensureValid(key, parsed);
+        }
+        return parsed;
+    }
+
+    /** The defaults of every topic that broker-level {@code values} (as {@link #parse} gives them) set. */
+    static LogConfig topicDefaults(Map<String, Object> values) {
         Map<String, Object> settings = new HashMap<>();
         TOPIC_SYNONYMS.forEach((brokerName, topicName) -> settings.put(topicName, values.get(brokerName)));
         for (TimeFamily family : TIME_FAMILIES) {
@@ -514,9 +587,116 @@ public final class NodeConfig {
         }
     }
 
+    /**
+     * {@code listener.security.protocol.map} as Kafka reads it: every listener name must be in it.
+     * Left unset, it is Kafka's default (each protocol's own name), and in a cluster where no listener
+     * uses SSL or SASL the controller listeners are PLAINTEXT too.
+     */
+    private Map<String, SecurityProtocol> parseSecurityProtocols() {
+        Map<String, SecurityProtocol> map = new HashMap<>();
+        for (String entry : getList(LISTENER_SECURITY_PROTOCOL_MAP)) {
+            String[] parts = entry.split(":");
+            if (parts.length != 2) {
+                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, entry, "an entry is NAME:PROTOCOL");
+            }
+            String name = parts[0].trim().toUpperCase(Locale.ROOT);
+            try {
+                map.put(name, SecurityProtocol.forName(parts[1].trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, entry, "unknown security protocol "
+                        + parts[1].trim() + "; Kafka's are " + SecurityProtocol.names());
+            }
+        }
+        if (!originals.containsKey(LISTENER_SECURITY_PROTOCOL_MAP)) {
+            boolean secured = listeners.stream().map(Listener::name).anyMatch(NodeConfig::namesSecuredProtocol)
+                    || controllerListenerNames.stream().anyMatch(NodeConfig::namesSecuredProtocol);
+            if (!secured) {
+                controllerListenerNames.forEach(name -> map.putIfAbsent(name, SecurityProtocol.PLAINTEXT));
+            }
+        }
+        for (Listener listener : listeners) {
+            if (!map.containsKey(listener.name())) {
+                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, getList(LISTENER_SECURITY_PROTOCOL_MAP),
+                        "no security protocol for listener " + listener.name() + ": add " + listener.name()
+                                + ":PROTOCOL (once a listener uses SSL or SASL, or the map is set, every listener, "
+                                + "the controller's too, needs an entry, as in Kafka)");
+            }
+        }
+        return Map.copyOf(map);
+    }
+
+    private static boolean namesSecuredProtocol(String listenerName) {
+        return listenerName.equals("SSL") || listenerName.startsWith("SASL_");
+    }
+
+    /** The key under a {@code listener.name.<name>.} prefix, if {@code key} is a listener's own setting Skein takes. */
+    private static String listenerKey(String key) {
+        if (!key.startsWith(LISTENER_NAME_PREFIX)) {
+            return null;
+        }
+        int dot = key.indexOf('.', LISTENER_NAME_PREFIX.length());
+        if (dot < 0) {
+            return null;
+        }
+        String own = key.substring(dot + 1);
+        return LISTENER_KEYS.contains(own) || SASL_JAAS_KEYS.containsKey(own) || UNSUPPORTED.containsKey(own) ? own
+                : null;
+    }
+
+    private Map<String, Map<String, Object>> parseListenerOverrides() {
+        Map<String, Map<String, Object>> overrides = new HashMap<>();
+        for (String key : new TreeSet<>(originals.keySet())) {
+            String own = listenerKey(key);
+            if (own == null) {
+                continue;
+            }
+            String name = key.substring(LISTENER_NAME_PREFIX.length(), key.length() - own.length() - 1);
+            Optional<Listener> listener = listeners.stream().filter(l -> l.name().toLowerCase(Locale.ROOT).equals(name))
+                    .findFirst();
+            if (listener.isEmpty()) {
+                throw new ConfigException(key, originals.get(key), "there is no listener " + name + " in " + LISTENERS
+                        + " (a listener's own keys name it in lower case, as Kafka's do)");
+            }
+            ConfigDef.ConfigKey definition = DEFINITION.configKeys().get(own);
+            Object value = definition == null ? new Password(originals.get(key)) // a JAAS config
+                    : ConfigDef.parseType(key, originals.get(key), definition.type);
+            if (definition != null && definition.validator != null) {
+                definition.validator.ensureValid(key, value);
+            }
+            overrides.computeIfAbsent(listener.get().name(), n -> new HashMap<>()).put(own, value);
+        }
+        return overrides;
+    }
+
     private void validate() {
-        checkSecurityProtocols();
+        for (Listener listener : listeners) {
+            SecurityProtocol protocol = securityProtocol(listener.name());
+            if (controllerListenerNames.contains(listener.name()) && protocol != SecurityProtocol.PLAINTEXT) {
+                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, getList(LISTENER_SECURITY_PROTOCOL_MAP),
+                        "controller listener " + listener.name() + " would be " + protocol + ", but Skein's "
+                                + "controllers (the metadata quorum and the controller service) serve PLAINTEXT only");
+            }
+            if (!SERVED_PROTOCOLS.contains(protocol)) {
+                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, getList(LISTENER_SECURITY_PROTOCOL_MAP),
+                        "listener " + listener.name() + " would be " + protocol + ", which Skein does not serve: "
+                                + "its listeners serve " + SERVED_PROTOCOLS);
+            }
+            if (listenerSecurity(listener.name()).tls() && !listenerSecurity(listener.name()).hasKeystore()) {
+                throw new ConfigException(listenerKeyName(listener.name(), SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG),
+                        null, protocol + " listener " + listener.name() + " needs a keystore: set "
+                                + SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG + " (or " + SslConfigs.SSL_KEYSTORE_KEY_CONFIG
+                                + " and " + SslConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN_CONFIG + "), or its "
+                                + LISTENER_NAME_PREFIX + listener.name().toLowerCase(Locale.ROOT) + ". form");
+            }
+        }
         checkSasl();
+        for (String name : controllerListenerNames) {
+            if (!securityProtocols.containsKey(name)) {
+                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, getList(LISTENER_SECURITY_PROTOCOL_MAP),
+                        "controller listener " + name + " (" + CONTROLLER_LISTENER_NAMES + ") needs an entry, "
+                                + name + ":PLAINTEXT");
+            }
+        }
         for (Listener advertised : advertisedListeners) {
             if (advertised.host().equals("0.0.0.0")) {
                 throw new ConfigException(ADVERTISED_LISTENERS, advertised.toString(),
@@ -530,6 +710,12 @@ public final class NodeConfig {
         if (roles.contains(Role.BROKER) && clientListeners().isEmpty()) {
             throw new ConfigException(LISTENERS, listeners.toString(),
                     "a broker needs a listener for clients, one not named in " + CONTROLLER_LISTENER_NAMES);
+        }
+        if (roles.contains(Role.BROKER) && clientListeners().stream()
+                .noneMatch(l -> l.name().equals(interBrokerListenerName()))) {
+            throw new ConfigException(INTER_BROKER_LISTENER_NAME, getString(INTER_BROKER_LISTENER_NAME),
+                    "brokers reach each other on a listener of this node's: one of "
+                            + clientListeners().stream().map(Listener::name).toList());
         }
         adminListener();
         httpListener();
@@ -553,71 +739,29 @@ public final class NodeConfig {
     }
 
     /**
-     * Each listener's protocol must be one Skein serves: PLAINTEXT anywhere, SASL_PLAINTEXT on the
-     * listeners for clients (the controllers' listener carries Raft and gRPC, not the Kafka protocol).
-     */
-    private void checkSecurityProtocols() {
-        Map<String, String> protocols = securityProtocols();
-        for (Listener listener : listeners) {
-            String protocol = securityProtocol(listener.name());
-            boolean served = protocol.equals(PLAINTEXT)
-                    || protocol.equals(SASL_PLAINTEXT) && !controllerListenerNames.contains(listener.name());
-            if (!served) {
-                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, listener.name() + ":" + protocols.get(listener.name()),
-                        "listener " + listener.name() + " would need " + protocol + "; Skein serves PLAINTEXT, and "
-                                + SASL_PLAINTEXT + " on the listeners for clients");
-            }
-        }
-    }
-
-    /** The protocol of each listener name in {@code listener.security.protocol.map}, upper case. */
-    private Map<String, String> securityProtocols() {
-        Map<String, String> protocols = new HashMap<>();
-        for (String entry : getList(LISTENER_SECURITY_PROTOCOL_MAP)) {
-            String[] parts = entry.split(":");
-            if (parts.length != 2) {
-                throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, entry, "an entry is NAME:PROTOCOL");
-            }
-            protocols.put(parts[0].trim().toUpperCase(Locale.ROOT), parts[1].trim().toUpperCase(Locale.ROOT));
-        }
-        return protocols;
-    }
-
-    /**
      * Every SASL listener names mechanisms Skein serves, with PLAIN's users in its JAAS config; the
      * inter-broker listener, if SASL, enables the inter-broker mechanism and holds the broker's own
-     * credentials for it; per-listener keys name listeners that exist.
+     * credentials for it.
      */
     private void checkSasl() {
-        for (String key : originals.keySet()) {
-            if (ListenerKeys.isListenerKey(key)
-                    && listeners.stream().noneMatch(l -> l.name().equals(ListenerKeys.listener(key)))) {
-                throw new ConfigException(key, "[hidden]", "there is no listener named "
-                        + ListenerKeys.listener(key) + " in " + LISTENERS);
-            }
-        }
         for (Listener listener : clientListeners()) {
             Optional<ListenerSasl> sasl = listenerSasl(listener);
             if (sasl.isEmpty()) {
                 continue;
             }
-            String mechanismsKey = originals.containsKey(ListenerKeys.key(listener.name(), SASL_ENABLED_MECHANISMS))
-                    ? ListenerKeys.key(listener.name(), SASL_ENABLED_MECHANISMS) : SASL_ENABLED_MECHANISMS;
             List<String> mechanisms = sasl.get().mechanisms();
             if (mechanisms.isEmpty() || !ListenerSasl.MECHANISMS.containsAll(mechanisms)) {
-                throw new ConfigException(mechanismsKey, mechanisms, "SASL listener " + listener.name()
-                        + " needs mechanisms Skein serves: " + ListenerSasl.MECHANISMS);
+                throw new ConfigException(listenerKeyName(listener.name(), SASL_ENABLED_MECHANISMS), mechanisms,
+                        "SASL listener " + listener.name() + " needs mechanisms Skein serves: " + ListenerSasl.MECHANISMS);
             }
             if (mechanisms.contains("PLAIN") && !sasl.get().jaasConfigs().containsKey("PLAIN")) {
-                throw new ConfigException(ListenerKeys.jaasConfig(listener.name(), "PLAIN"), null,
-                        "PLAIN on listener " + listener.name() + " needs its users, as PlainLoginModule's "
-                                + "user_<name>=\"<password>\" options");
+                throw new ConfigException(jaasConfigKey(listener.name(), "PLAIN"), null, "PLAIN on listener "
+                        + listener.name() + " needs its users, as PlainLoginModule's user_<name>=\"<password>\" options");
             }
         }
         if (roles.contains(Role.BROKER)) {
-            Optional<Listener> interBroker = clientListeners().stream()
-                    .filter(l -> l.name().equals(interBrokerListenerName())).findFirst();
-            Optional<ListenerSasl> sasl = interBroker.flatMap(this::listenerSasl);
+            Optional<ListenerSasl> sasl = clientListeners().stream()
+                    .filter(l -> l.name().equals(interBrokerListenerName())).findFirst().flatMap(this::listenerSasl);
             if (sasl.isPresent()) {
                 String mechanism = getString(SASL_MECHANISM_INTER_BROKER_PROTOCOL);
                 if (!sasl.get().mechanisms().contains(mechanism)) {
@@ -625,12 +769,17 @@ public final class NodeConfig {
                             + "listener " + sasl.get().listenerName() + " enables " + sasl.get().mechanisms());
                 }
                 if (!sasl.get().jaasConfigs().containsKey(mechanism)) {
-                    throw new ConfigException(ListenerKeys.jaasConfig(sasl.get().listenerName(), mechanism), null,
+                    throw new ConfigException(jaasConfigKey(sasl.get().listenerName(), mechanism), null,
                             "brokers authenticate to each other with " + mechanism + ": give this broker's username "
                                     + "and password in its login module's options");
                 }
             }
         }
+    }
+
+    private static String jaasConfigKey(String listenerName, String mechanism) {
+        return LISTENER_NAME_PREFIX + listenerName.toLowerCase(Locale.ROOT) + "." + mechanism.toLowerCase(Locale.ROOT)
+                + "." + SASL_JAAS_CONFIG;
     }
 
     // ---------------------------------------------------------------- accessors
@@ -664,6 +813,11 @@ public final class NodeConfig {
      * the value in force whichever unit set it; a key with no value is absent.
      */
     public Map<String, Object> values() {
+        return valuesInForce(values, topicDefaults);
+    }
+
+    /** {@link #values()} of parsed {@code values} and the topic defaults they set. */
+    static Map<String, Object> valuesInForce(Map<String, Object> values, LogConfig topicDefaults) {
         Map<String, Object> sorted = new TreeMap<>();
         values.forEach((key, value) -> {
             if (value != null) {
@@ -707,27 +861,39 @@ public final class NodeConfig {
         return getString(INTER_BROKER_LISTENER_NAME).toUpperCase(Locale.ROOT);
     }
 
-    /**
-     * The security protocol of the listener named {@code listenerName}, as
-     * {@code listener.security.protocol.map} gives it; PLAINTEXT for a name the map does not hold.
-     */
-    public String securityProtocol(String listenerName) {
-        return securityProtocols().getOrDefault(listenerName, PLAINTEXT);
+    /** The security protocol of the listener named {@code listenerName}, as {@code listener.security.protocol.map} says. */
+    public SecurityProtocol securityProtocol(String listenerName) {
+        SecurityProtocol protocol = securityProtocols.get(listenerName.toUpperCase(Locale.ROOT));
+        if (protocol == null) {
+            throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, getList(LISTENER_SECURITY_PROTOCOL_MAP),
+                    "no security protocol for listener " + listenerName + ": add " + listenerName + ":PROTOCOL");
+        }
+        return protocol;
     }
 
-    /** How {@code listener} authenticates clients, if it is a SASL listener. */
+    /** How the listener named {@code listenerName} secures its connections, its own settings over the node's. */
+    public ListenerSecurity listenerSecurity(String listenerName) {
+        String name = listenerName.toUpperCase(Locale.ROOT);
+        Map<String, Object> ssl = new HashMap<>();
+        LISTENER_KEYS.forEach(key -> ssl.put(key, values.get(key)));
+        ssl.putAll(listenerOverrides.getOrDefault(name, Map.of()));
+        return new ListenerSecurity(name, securityProtocol(name), ssl);
+    }
+
+    /** How {@code listener} authenticates clients, if it is a SASL listener (SASL_PLAINTEXT or SASL_SSL). */
+    @SuppressWarnings("unchecked")
     public Optional<ListenerSasl> listenerSasl(Listener listener) {
-        if (!securityProtocol(listener.name()).equals(SASL_PLAINTEXT)) {
+        SecurityProtocol protocol = securityProtocol(listener.name());
+        if (protocol != SecurityProtocol.SASL_PLAINTEXT && protocol != SecurityProtocol.SASL_SSL) {
             return Optional.empty();
         }
-        String listenerMechanisms = originals.get(ListenerKeys.key(listener.name(), SASL_ENABLED_MECHANISMS));
-        List<String> mechanisms = listenerMechanisms == null ? getList(SASL_ENABLED_MECHANISMS)
-                : Arrays.stream(listenerMechanisms.split(",")).map(String::trim).filter(m -> !m.isEmpty()).toList();
+        Map<String, Object> own = listenerOverrides.getOrDefault(listener.name(), Map.of());
+        List<String> mechanisms = (List<String>) own.getOrDefault(SASL_ENABLED_MECHANISMS,
+                getList(SASL_ENABLED_MECHANISMS));
         Map<String, String> jaasConfigs = new HashMap<>();
-        ListenerSasl.MECHANISMS.forEach(mechanism -> {
-            String jaas = originals.get(ListenerKeys.jaasConfig(listener.name(), mechanism));
-            if (jaas != null) {
-                jaasConfigs.put(mechanism, jaas);
+        SASL_JAAS_KEYS.forEach((key, mechanism) -> {
+            if (own.get(key) instanceof Password jaas) {
+                jaasConfigs.put(mechanism, jaas.value());
             }
         });
         return Optional.of(new ListenerSasl(listener.name(), mechanisms, jaasConfigs,
@@ -741,6 +907,25 @@ public final class NodeConfig {
         return clientListeners().stream().filter(l -> l.name().equals(interBrokerListenerName())).findFirst()
                 .flatMap(this::listenerSasl)
                 .map(sasl -> new InterBrokerSasl(mechanism, sasl.jaasConfigs().get(mechanism)));
+    }
+
+    /** How brokers reach each other: the security of {@link #interBrokerListenerName()}. */
+    public ListenerSecurity interBrokerSecurity() {
+        return listenerSecurity(interBrokerListenerName());
+    }
+
+    /** {@code ssl.reload.check.interval.ms}: how often TLS listeners look for changed keystore and truststore files. */
+    public long sslReloadCheckIntervalMs() {
+        return (Long) get(SSL_RELOAD_CHECK_INTERVAL_MS);
+    }
+
+    /**
+     * The key a listener's own setting has ({@code listener.name.ssl.ssl.keystore.location}) if it sets
+     * one, else the node's ({@code ssl.keystore.location}): the one to name when the value is wrong.
+     */
+    public String listenerKeyName(String listenerName, String key) {
+        String own = LISTENER_NAME_PREFIX + listenerName.toLowerCase(Locale.ROOT) + "." + key;
+        return originals.containsKey(own) ? own : key;
     }
 
     /** Where a broker serves the gRPC admin API. */
@@ -862,6 +1047,15 @@ public final class NodeConfig {
                 .findFirst();
     }
 
+    /**
+     * The broker-level keys that set what {@code key} sets, the one that wins first, {@code key} among
+     * them: the units of a time default ({@code log.retention.ms}, {@code .minutes}, {@code .hours}), else
+     * {@code key} alone.
+     */
+    public static List<String> synonyms(String key) {
+        return topicSetting(key).map(NodeConfig::brokerSynonyms).orElse(List.of(key));
+    }
+
     /** Every key a node accepts, with its type and documentation. */
     public static Map<String, ConfigDef.ConfigKey> keys() {
         return new TreeMap<>(DEFINITION.configKeys());
@@ -869,9 +1063,14 @@ public final class NodeConfig {
 
     /** The topic defaults that this node's config file sets, in force, keyed by the topic-level name. */
     public Map<String, String> topicDefaultOverrides() {
+        return topicDefaultOverrides(originals.keySet(), topicDefaults);
+    }
+
+    /** {@link #topicDefaultOverrides()} where the keys {@code given} are set and give {@code topicDefaults}. */
+    static Map<String, String> topicDefaultOverrides(Set<String> given, LogConfig topicDefaults) {
         Map<String, String> overrides = new TreeMap<>();
         LogConfig.keys().forEach((topicKey, key) -> {
-            if (brokerSynonyms(topicKey).stream().anyMatch(originals::containsKey)) {
+            if (brokerSynonyms(topicKey).stream().anyMatch(given::contains)) {
                 overrides.put(topicKey, ConfigDef.convertToString(topicDefaults.values().get(topicKey), key.type));
             }
         });
@@ -905,7 +1104,8 @@ public final class NodeConfig {
     @Override
     public String toString() {
         Map<String, String> shown = new TreeMap<>(originals);
-        shown.replaceAll((key, value) -> key.endsWith(ListenerKeys.SASL_JAAS_CONFIG) ? "[hidden]" : value);
+        shown.replaceAll((key, value) -> key.endsWith(SASL_JAAS_CONFIG) || key.contains("password") ? "[hidden]"
+                : value);
         return "NodeConfig" + shown;
     }
 }

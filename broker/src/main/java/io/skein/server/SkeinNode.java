@@ -7,19 +7,15 @@ import io.skein.server.history.History;
 import io.skein.server.metrics.NodeMetrics;
 import io.skein.node.Listener;
 import io.skein.node.NodeConfig;
+import io.skein.node.NodeConfigValidator;
 import io.skein.node.NodeStorage;
-import io.skein.log.LogConfig;
 import io.skein.log.MetaProperties;
-import io.skein.metadata.controller.ConfigValidator;
 import io.skein.metadata.controller.ControllerServer;
 import io.skein.metadata.controller.MonotonicClock;
-import io.skein.proto.metadata.ConfigResourceType;
 import java.io.IOException;
 import java.time.Clock;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,7 +68,7 @@ public final class SkeinNode implements AutoCloseable {
                 controller = ControllerServer.start(config.quorumSettings(clusterId),
                         config.controllerSettings(clusterId).withBootstrap(NodeStorage.bootstrap(config)),
                         listener.host().isEmpty() ? "0.0.0.0" : listener.host(),
-                        listener.port() + BrokerServer.CONTROLLER_SERVICE_PORT_OFFSET, SkeinNode::validateConfigs,
+                        listener.port() + BrokerServer.CONTROLLER_SERVICE_PORT_OFFSET, new NodeConfigValidator(),
                         new MonotonicClock());
                 log.info("Controller {} of cluster {} is a voter of {}", config.nodeId(), clusterId, config.voters());
                 metrics.addController(controller);
@@ -90,19 +86,6 @@ public final class SkeinNode implements AutoCloseable {
         } catch (IOException | InterruptedException | RuntimeException e) {
             new SkeinNode(config.nodeId(), http, controller, broker, history, console).close(); // what started stops
             throw e;
-        }
-    }
-
-    /** What the controller accepts as a topic's configs: what a partition log accepts. */
-    private static Optional<String> validateConfigs(ConfigResourceType type, String name, Map<String, String> configs) {
-        if (type != ConfigResourceType.TOPIC) {
-            return Optional.of("Broker configs are read from the node's config file when it starts");
-        }
-        try {
-            LogConfig.fromMap(configs);
-            return Optional.empty();
-        } catch (ConfigException e) {
-            return Optional.of(e.getMessage());
         }
     }
 

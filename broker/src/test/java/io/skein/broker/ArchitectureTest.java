@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * package cycles (a package may use those below it, never one that uses it back); the controller's
  * managers are functions of an image and a request, with no quorum, clock or thread of their own;
  * and kafka-clients' internal protocol packages, which move between releases, are imported only by
- * the adapter package {@code io.skein.broker.kafka} (see its package-info), and so are its SASL
+ * the adapter package {@code io.skein.broker.kafka} (see its package-info), and so are its TLS and SASL
  * classes (every {@code common.security} package but the principals of {@code common.security.auth}).
  */
 class ArchitectureTest {

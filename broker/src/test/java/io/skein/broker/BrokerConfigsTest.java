@@ -2,6 +2,7 @@ package io.skein.broker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.testing.TestNode;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * DescribeConfigs of a broker, through the Admin API that {@code kafka-configs --describe --entity-type
- * brokers --all} prints: every key with its value in force, its source and its synonyms, as Kafka answers.
+ * brokers --all} prints: every key with its value in force, its source, its synonyms and whether it can
+ * change at run time, as Kafka answers.
  */
 @Timeout(300)
 class BrokerConfigsTest {
@@ -35,7 +37,7 @@ class BrokerConfigsTest {
     @BeforeAll
     static void startNode() throws Exception {
         node = TestNode.start(dir, Map.of("log.segment.bytes", "2097152", "log.retention.hours", "24",
-                "compression.type", "gzip", "num.io.threads", "4"));
+                "compression.type", "gzip", "num.io.threads", "4", "ssl.truststore.password", "secret"));
     }
 
     @AfterAll
@@ -56,7 +58,8 @@ class BrokerConfigsTest {
         ConfigEntry entry = config.get(name);
         assertEquals(value, entry.value(), name);
         assertEquals(source, entry.source(), name);
-        assertTrue(entry.isReadOnly(), name + ": Skein has no dynamic broker configs");
+        assertEquals(name.equals("num.io.threads"), entry.isReadOnly(),
+                name + ": the topics' defaults can change at run time, the others are read from the file");
         assertFalse(entry.isSensitive(), name);
         assertEquals(synonyms, entry.synonyms().stream()
                 .map(s -> s.source() + ":" + s.name() + "=" + s.value()).toList(), name);
@@ -86,9 +89,21 @@ class BrokerConfigsTest {
                 List.of("STATIC_BROKER_CONFIG:num.io.threads=4", "DEFAULT_CONFIG:num.io.threads=8"));
         assertEquals("INT", config.get("log.segment.bytes").type().name(), "the topic setting's type, not a string");
 
-        // Only keys that hold no value at all, in Kafka too, are described without one.
+        // Only keys that hold no value at all, in Kafka too, and passwords, are described without one.
         Set<String> withoutValue = new TreeSet<>();
         config.entries().stream().filter(e -> e.value() == null).forEach(e -> withoutValue.add(e.name()));
-        assertEquals(Set.of("advertised.listeners", "log.retention.minutes", "metadata.log.dir"), withoutValue);
+        assertEquals(Set.of("advertised.listeners", "log.retention.minutes", "metadata.log.dir",
+                "ssl.engine.factory.class", "ssl.key.password", "ssl.keystore.certificate.chain", "ssl.keystore.key",
+                "ssl.keystore.location", "ssl.keystore.password", "ssl.provider", "ssl.secure.random.implementation",
+                "ssl.truststore.certificates", "ssl.truststore.location", "ssl.truststore.password"), withoutValue);
+    }
+
+    @Test
+    void passwordsAreDescribedAsSensitiveWithoutTheirValues() throws Exception {
+        ConfigEntry password = describeBroker().get("ssl.truststore.password");
+        assertTrue(password.isSensitive());
+        assertNull(password.value());
+        assertEquals(List.of("STATIC_BROKER_CONFIG:ssl.truststore.password=null"), password.synonyms().stream()
+                .map(s -> s.source() + ":" + s.name() + "=" + s.value()).toList());
     }
 }

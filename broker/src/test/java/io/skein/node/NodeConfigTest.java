@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -127,6 +129,112 @@ class NodeConfigTest {
         assertTrue(rejection(combined(Map.of("http.listener", "9096"))).contains("http.listener"));
     }
 
+    /** A combined node with an SSL listener named SSL, with a PEM keystore, and {@code extra}. */
+    private static Map<String, String> tls(Map<String, String> extra) {
+        Map<String, String> settings = combined(Map.of("listeners", "SSL://127.0.0.1:9093,CONTROLLER://127.0.0.1:9094",
+                "listener.security.protocol.map", "SSL:SSL,CONTROLLER:PLAINTEXT", "inter.broker.listener.name", "SSL",
+                "ssl.keystore.type", "PEM", "ssl.keystore.location", "/etc/skein/n1.pem"));
+        settings.putAll(extra);
+        return settings;
+    }
+
+    @Test
+    void securityProtocolsFollowKafkasMapAndRules() {
+        NodeConfig plaintext = NodeConfig.of(combined(Map.of()));
+        assertEquals(SecurityProtocol.PLAINTEXT, plaintext.securityProtocol("PLAINTEXT"));
+        assertEquals(SecurityProtocol.PLAINTEXT, plaintext.securityProtocol("CONTROLLER"),
+                "with the default map and nothing secured, the controller listeners are PLAINTEXT, as in Kafka");
+        assertEquals(Map.of("security.protocol", "PLAINTEXT"), plaintext.interBrokerSecurity().clientProperties());
+
+        NodeConfig ssl = NodeConfig.of(tls(Map.of()));
+        assertEquals(SecurityProtocol.SSL, ssl.securityProtocol("SSL"));
+        assertTrue(ssl.interBrokerSecurity().tls());
+        Map<String, String> unmapped = tls(Map.of());
+        unmapped.remove("listener.security.protocol.map");
+        assertTrue(rejection(unmapped).contains("no security protocol for listener CONTROLLER"),
+                "with an SSL listener the controller's needs an entry, as in Kafka");
+
+        NodeConfig named = NodeConfig.of(tls(Map.of("listeners",
+                "INTERNAL://127.0.0.1:9093,EXTERNAL://127.0.0.1:9092,CONTROLLER://127.0.0.1:9094",
+                "listener.security.protocol.map", "INTERNAL:SSL,EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "inter.broker.listener.name", "internal")));
+        assertEquals(SecurityProtocol.SSL, named.securityProtocol("INTERNAL"));
+        assertEquals(SecurityProtocol.PLAINTEXT, named.securityProtocol("EXTERNAL"));
+        assertTrue(rejection(tls(Map.of("listeners", "INTERNAL://127.0.0.1:9093,CONTROLLER://127.0.0.1:9094",
+                "inter.broker.listener.name", "INTERNAL"))).contains("no security protocol for listener INTERNAL"));
+        assertTrue(rejection(tls(Map.of("inter.broker.listener.name", "PLAINTEXT")))
+                .contains("inter.broker.listener.name"));
+    }
+
+    @Test
+    void protocolsSkeinDoesNotServeAreRefusedWithTheReason() {
+        assertTrue(rejection(tls(Map.of("listener.security.protocol.map", "SSL:SASL_SSL,CONTROLLER:PLAINTEXT")))
+                .contains("needs mechanisms Skein serves"), "Kafka's default mechanism, GSSAPI, is not served");
+        assertTrue(rejection(combined(Map.of("listener.security.protocol.map", "PLAINTEXT:SASL_PLAINTEXT,"
+                + "CONTROLLER:PLAINTEXT"))).contains("needs mechanisms Skein serves"));
+        assertTrue(rejection(tls(Map.of("listener.security.protocol.map", "SSL:SSL,CONTROLLER:SSL")))
+                .contains("controllers (the metadata quorum and the controller service) serve PLAINTEXT only"));
+        assertTrue(rejection(combined(Map.of("listener.security.protocol.map", "PLAINTEXT:TLS,CONTROLLER:PLAINTEXT")))
+                .contains("unknown security protocol TLS"));
+        assertTrue(rejection(tls(Map.of("ssl.engine.factory.class", "com.example.Engines")))
+                .contains("'ssl.engine.factory.class' is not supported"));
+    }
+
+    @Test
+    void anSslListenerWithoutAKeystoreIsRefusedNamingTheKey() {
+        Map<String, String> settings = tls(Map.of());
+        settings.remove("ssl.keystore.location");
+        assertTrue(rejection(settings).contains("ssl.keystore.location"));
+        assertTrue(rejection(tls(Map.of("ssl.client.auth", "sometimes"))).contains("ssl.client.auth"));
+        // inline PEM is a keystore too
+        settings.put("ssl.keystore.key", "-----BEGIN PRIVATE KEY-----");
+        settings.put("ssl.keystore.certificate.chain", "-----BEGIN CERTIFICATE-----");
+        assertTrue(NodeConfig.of(settings).listenerSecurity("SSL").hasKeystore());
+    }
+
+    @Test
+    void aListenersOwnSslKeysOverrideTheNodesAsKafkaResolvesThem() {
+        NodeConfig config = NodeConfig.of(tls(Map.of(
+                "listeners", "INTERNAL://127.0.0.1:9093,EXTERNAL://127.0.0.1:9092,CONTROLLER://127.0.0.1:9094",
+                "listener.security.protocol.map", "INTERNAL:SSL,EXTERNAL:SSL,CONTROLLER:PLAINTEXT",
+                "inter.broker.listener.name", "INTERNAL",
+                "ssl.keystore.type", "PKCS12", "ssl.keystore.location", "/etc/skein/node.p12",
+                "ssl.keystore.password", "secret",
+                "listener.name.internal.ssl.keystore.location", "/etc/skein/internal.p12",
+                "listener.name.internal.ssl.client.auth", "required",
+                "listener.name.internal.ssl.enabled.protocols", "TLSv1.3")));
+        ListenerSecurity internal = config.listenerSecurity("INTERNAL");
+        ListenerSecurity external = config.listenerSecurity("EXTERNAL");
+        assertEquals("/etc/skein/internal.p12", internal.ssl().get("ssl.keystore.location"));
+        assertEquals("/etc/skein/node.p12", external.ssl().get("ssl.keystore.location"));
+        assertEquals(new Password("secret"), internal.ssl().get("ssl.keystore.password"), "the node's, typed");
+        assertEquals("required", internal.ssl().get("ssl.client.auth"));
+        assertEquals("none", external.ssl().get("ssl.client.auth"));
+        assertEquals(List.of("TLSv1.3"), internal.ssl().get("ssl.enabled.protocols"));
+        assertEquals(List.of("TLSv1.2", "TLSv1.3"), external.ssl().get("ssl.enabled.protocols"));
+        assertEquals("listener.name.internal.ssl.keystore.location",
+                config.listenerKeyName("INTERNAL", "ssl.keystore.location"));
+        assertEquals("ssl.keystore.password", config.listenerKeyName("INTERNAL", "ssl.keystore.password"));
+
+        Map<String, Object> client = config.interBrokerSecurity().clientProperties();
+        assertEquals("SSL", client.get("security.protocol"));
+        assertEquals("/etc/skein/internal.p12", client.get("ssl.keystore.location"));
+        assertEquals("https", client.get("ssl.endpoint.identification.algorithm"));
+        assertTrue(!client.containsKey("ssl.client.auth") && !client.containsKey("ssl.principal.mapping.rules"),
+                "only what a Kafka client takes: " + client.keySet());
+
+        assertTrue(rejection(tls(Map.of("listener.name.ssl.ssl.client.auth", "sometimes")))
+                .contains("listener.name.ssl.ssl.client.auth"));
+        assertTrue(rejection(tls(Map.of("listener.name.SSL.ssl.keystore.location", "/x")))
+                .contains("there is no listener SSL"));
+        assertTrue(rejection(tls(Map.of("listener.name.other.ssl.keystore.location", "/x")))
+                .contains("there is no listener other"));
+        assertTrue(rejection(tls(Map.of("listener.name.ssl.sasl.jaas.config", "x")))
+                .contains("Unknown configuration key 'listener.name.ssl.sasl.jaas.config'"));
+        assertTrue(rejection(tls(Map.of("listener.name.ssl.ssl.engine.factory.class", "com.example.Engines")))
+                .contains("is not supported"));
+    }
+
     @Test
     void rolesMustMatchTheListenersAndVoters() {
         assertTrue(rejection(combined(Map.of("controller.quorum.voters", "2@127.0.0.1:9094")))
@@ -136,10 +244,6 @@ class NodeConfigTest {
         assertTrue(rejection(combined(Map.of("listeners", "CONTROLLER://127.0.0.1:9094")))
                 .contains("a broker needs a listener for clients"));
         assertTrue(rejection(combined(Map.of("process.roles", "broker"))).contains("does not include controller"));
-        assertTrue(rejection(combined(Map.of("listener.security.protocol.map", "PLAINTEXT:SSL,CONTROLLER:PLAINTEXT")))
-                .contains("Skein serves PLAINTEXT, and SASL_PLAINTEXT on the listeners for clients"));
-        assertTrue(rejection(combined(Map.of("listener.security.protocol.map",
-                "PLAINTEXT:PLAINTEXT,CONTROLLER:SASL_PLAINTEXT"))).contains("listener CONTROLLER would need SASL_PLAINTEXT"));
         assertTrue(rejection(combined(Map.of("advertised.listeners", "PLAINTEXT://0.0.0.0:9092"))).contains("0.0.0.0"));
 
         NodeConfig broker = NodeConfig.of(Map.of("process.roles", "broker", "node.id", "4",
@@ -158,6 +262,7 @@ class NodeConfigTest {
     private static Map<String, String> sasl(Map<String, String> extra) {
         Map<String, String> settings = combined(Map.of(
                 "listeners", "PLAINTEXT://127.0.0.1:9092,SASL_PLAINTEXT://127.0.0.1:9093,CONTROLLER://127.0.0.1:9094",
+                "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
                 "admin.listener", "127.0.0.1:9095"));
         settings.putAll(extra);
         return settings;
@@ -191,7 +296,22 @@ class NodeConfigTest {
                 "inter.broker.listener.name", "SASL_PLAINTEXT", "sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512",
                 "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config", SCRAM_JAAS)));
         assertEquals(new InterBrokerSasl("SCRAM-SHA-512", SCRAM_JAAS), interBroker.interBrokerSasl().orElseThrow());
-        assertEquals("SASL_PLAINTEXT", interBroker.securityProtocol("SASL_PLAINTEXT"));
+        assertEquals(SecurityProtocol.SASL_PLAINTEXT, interBroker.securityProtocol("SASL_PLAINTEXT"));
+        assertEquals(Map.of("security.protocol", "SASL_PLAINTEXT"), interBroker.interBrokerSecurity().clientProperties());
+        assertEquals(Map.of("sasl.mechanism", "SCRAM-SHA-512", "sasl.jaas.config", SCRAM_JAAS),
+                interBroker.interBrokerSasl().orElseThrow().clientProperties());
+
+        NodeConfig saslSsl = NodeConfig.of(tls(Map.of("listener.security.protocol.map", "SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
+                "sasl.enabled.mechanisms", "SCRAM-SHA-512", "sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512",
+                "listener.name.ssl.scram-sha-512.sasl.jaas.config", SCRAM_JAAS)));
+        assertEquals(List.of("SCRAM-SHA-512"), saslSsl.listenerSasl(saslSsl.clientListeners().get(0)).orElseThrow()
+                .mechanisms(), "SASL over TLS");
+        assertTrue(saslSsl.interBrokerSecurity().tls());
+        Map<String, String> noKeystore = tls(Map.of("listener.security.protocol.map", "SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
+                "sasl.enabled.mechanisms", "SCRAM-SHA-512", "sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512",
+                "listener.name.ssl.scram-sha-512.sasl.jaas.config", SCRAM_JAAS));
+        noKeystore.remove("ssl.keystore.location");
+        assertTrue(rejection(noKeystore).contains("SASL_SSL listener SSL needs a keystore"));
     }
 
     @Test
@@ -202,13 +322,15 @@ class NodeConfigTest {
         assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "PLAIN"))).contains(
                 "listener.name.sasl_plaintext.plain.sasl.jaas.config"), "PLAIN needs its users");
         assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
-                "listener.name.sasl_plaintext.gssapi.sasl.jaas.config", "x required;"))).contains("not GSSAPI"));
+                "listener.name.sasl_plaintext.gssapi.sasl.jaas.config", "x required;")))
+                .contains("Unknown configuration key 'listener.name.sasl_plaintext.gssapi.sasl.jaas.config'"));
         assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
-                "listener.name.sasl_plaintext.ssl.keystore.location", "/k"))).contains("ssl.keystore.location"));
+                "plain.sasl.jaas.config", "x required;"))).contains("Unknown configuration key 'plain.sasl.jaas.config'"),
+                "a JAAS config is a listener's own, as Kafka's brokers take it");
         assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
                 "listener.name.SASL_PLAINTEXT.sasl.enabled.mechanisms", "PLAIN"))).contains("lower case"));
         assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
-                "listener.name.external.sasl.enabled.mechanisms", "PLAIN"))).contains("no listener named EXTERNAL"));
+                "listener.name.external.sasl.enabled.mechanisms", "PLAIN"))).contains("no listener external"));
         assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
                 "inter.broker.listener.name", "SASL_PLAINTEXT", "sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-256",
                 "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config", SCRAM_JAAS)))

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.function.IntFunction;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -33,16 +34,25 @@ public final class TestCluster implements AutoCloseable {
 
     /** Formats and starts {@code size} nodes (ids 1..size) with {@code overrides} on each. */
     public static TestCluster start(Path dir, int size, Map<String, String> overrides) throws Exception {
-        return start(dir, size, overrides, List.of(), MetadataRecordBatch.getDefaultInstance());
+        return start(dir, size, "PLAINTEXT", id -> overrides);
     }
 
     /**
-     * {@link #start(Path, int, Map)} with {@code extraListeners} on each node after its PLAINTEXT one
-     * (port 0: any free port; see {@link TestNode#bootstrap(String)}), and {@code bootstrap} as the new
-     * cluster's first metadata records, as {@code skein storage format --add-scram} gives them.
+     * Formats and starts {@code size} nodes whose client listener is named {@code clientListener}, with
+     * {@code overrides.apply(id)} on node {@code id}: a TLS cluster gives each node its own keystore.
      */
-    public static TestCluster start(Path dir, int size, Map<String, String> overrides, List<String> extraListeners,
-                                    MetadataRecordBatch bootstrap) throws Exception {
+    public static TestCluster start(Path dir, int size, String clientListener,
+                                    IntFunction<Map<String, String>> overrides) throws Exception {
+        return start(dir, size, clientListener, overrides, MetadataRecordBatch.getDefaultInstance());
+    }
+
+    /**
+     * {@link #start(Path, int, String, IntFunction)} with {@code bootstrap} as the new cluster's first
+     * metadata records, as {@code skein storage format --add-scram} gives them.
+     */
+    public static TestCluster start(Path dir, int size, String clientListener,
+                                    IntFunction<Map<String, String>> overrides, MetadataRecordBatch bootstrap)
+            throws Exception {
         List<Integer> clientPorts = new ArrayList<>();
         List<Integer> controllerPorts = new ArrayList<>();
         for (int i = 0; i < size; i++) {
@@ -57,13 +67,13 @@ public final class TestCluster implements AutoCloseable {
             Map<String, String> settings = new HashMap<>();
             settings.put(NodeConfig.PROCESS_ROLES, "broker,controller");
             settings.put(NodeConfig.NODE_ID, Integer.toString(i + 1));
-            settings.put(NodeConfig.LISTENERS, TestNode.listeners(clientPorts.get(i), extraListeners)
+            settings.put(NodeConfig.LISTENERS, clientListener + "://127.0.0.1:" + clientPorts.get(i)
                     + ",CONTROLLER://127.0.0.1:" + controllerPorts.get(i));
             settings.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, voters);
             settings.put(NodeConfig.ADMIN_LISTENER, "127.0.0.1:" + FreePorts.one());
             settings.put(NodeConfig.HTTP_LISTENER, TestNode.ANY_HTTP_PORT);
             settings.put(NodeConfig.LOG_DIRS, dir.resolve("node-" + (i + 1)).toString());
-            settings.putAll(overrides);
+            settings.putAll(overrides.apply(i + 1));
             TestNode node = TestNode.of(settings);
             NodeStorage.format(node.config(), clusterId, false, bootstrap);
             nodes.add(node);

@@ -50,6 +50,7 @@ final class LocalLog {
     private final ConcurrentNavigableMap<Long, LogSegment> segments;
     private final ReentrantLock flushLock = new ReentrantLock();
     private final GroupCommitFlusher flusher;
+    private final FlushListener flushListener;
     private final AtomicLong flushes = new AtomicLong();
     private volatile Path dir;
     private volatile LogConfig config;
@@ -65,7 +66,8 @@ final class LocalLog {
     private boolean closed;
 
     LocalLog(Path dir, TopicPartition topicPartition, LogConfig config, ConcurrentNavigableMap<Long, LogSegment> segments,
-             long logEndOffset, long recoveryPoint, ScheduledExecutorService scheduler, Clock clock) {
+             long logEndOffset, long recoveryPoint, ScheduledExecutorService scheduler, FlushListener flushListener,
+             Clock clock) {
         this.dir = dir;
         this.topicPartition = topicPartition;
         this.config = config;
@@ -74,6 +76,7 @@ final class LocalLog {
         this.scheduler = scheduler;
         this.clock = clock;
         this.flusher = new GroupCommitFlusher(this, scheduler);
+        this.flushListener = flushListener;
         this.lastFlushMs = clock.millis();
         LogSegment active = activeSegment();
         this.logEndOffset = new LogOffsetMetadata(logEndOffset, active.baseOffset(), active.size());
@@ -240,7 +243,7 @@ final class LocalLog {
                 beforeFlush.run();
             }
             if (segments.get(rolled.baseOffset()) == rolled) { // else retention or the cleaner took it away
-                rolled.flush();
+                fsync(rolled, true);
             }
         } catch (IOException e) {
             log.error("Cannot flush {} after rolling {}", rolled, topicPartition, e);
@@ -275,11 +278,7 @@ final class LocalLog {
             LogSegment active = activeSegment();
             for (LogSegment segment : segments.subMap(from == null ? segments.firstKey() : from, true,
                     end.segmentBaseOffset(), true).values()) {
-                if (segment == active) {
-                    segment.flushData(); // its indexes are rebuilt by recovery after a crash
-                } else {
-                    segment.flush();
-                }
+                fsync(segment, segment != active); // the active one's indexes are rebuilt by recovery after a crash
             }
             recoveryPoint = Math.max(recoveryPoint, end.offset());
             lastFlushMs = clock.millis();
@@ -290,6 +289,20 @@ final class LocalLog {
         } finally {
             flushLock.unlock();
         }
+    }
+
+    /**
+     * One segment's fsync, with its indexes or not, timed for the {@link FlushListener}: two clock
+     * reads and the listener's call, once per segment flushed, whatever the records it covers.
+     */
+    void fsync(LogSegment segment, boolean withIndexes) throws IOException {
+        long started = System.nanoTime();
+        if (withIndexes) {
+            segment.flush();
+        } else {
+            segment.flushData();
+        }
+        flushListener.flushed(System.nanoTime() - started);
     }
 
     /** Flushes if {@code flush.ms} has passed since the last flush and there is something to flush. */

@@ -345,7 +345,7 @@ public final class LogCleaner implements AutoCloseable {
                 totals.bytesRead += source.size();
             }
             cleaned.onBecomeInactive();
-            cleaned.flush();
+            partitionLog.flushCleaned(cleaned);
             written = true;
         } finally {
             if (!written) {

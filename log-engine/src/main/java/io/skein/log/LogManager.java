@@ -63,6 +63,7 @@ public final class LogManager implements AutoCloseable {
     private final LogManagerConfig config;
     private final Function<String, LogConfig> topicConfigs;
     private final Clock clock;
+    private final FlushListener flushListener;
     private final MetaProperties metaProperties;
     private final List<UUID> directoryIds;
     private final List<LogDir> dirs;
@@ -84,10 +85,12 @@ public final class LogManager implements AutoCloseable {
     }
 
     private LogManager(LogManagerConfig config, Function<String, LogConfig> topicConfigs, Clock clock,
-                       MetaProperties metaProperties, List<LogDir> dirs) throws IOException {
+                       FlushListener flushListener, MetaProperties metaProperties, List<LogDir> dirs)
+            throws IOException {
         this.config = config;
         this.topicConfigs = topicConfigs;
         this.clock = clock;
+        this.flushListener = flushListener;
         this.metaProperties = metaProperties;
         this.dirs = dirs;
         List<UUID> ids = new ArrayList<>();
@@ -105,19 +108,20 @@ public final class LogManager implements AutoCloseable {
      * an unclean shutdown, {@code num.recovery.threads.per.data.dir} at a time per directory), and
      * starts the background tasks.
      *
-     * @param topicConfigs the log settings of each topic
+     * @param topicConfigs  the log settings of each topic
+     * @param flushListener hears of every segment fsync of every log
      * @throws IOException if a directory is locked by another node, unformatted, formatted for
      *                     another cluster or node, or a log cannot be opened
      */
-    public static LogManager start(LogManagerConfig config, Function<String, LogConfig> topicConfigs, Clock clock)
-            throws IOException {
+    public static LogManager start(LogManagerConfig config, Function<String, LogConfig> topicConfigs, Clock clock,
+                                   FlushListener flushListener) throws IOException {
         List<LogDir> dirs = new ArrayList<>();
         try {
             for (Path path : config.logDirs()) {
                 dirs.add(LogDir.lock(path));
             }
             MetaProperties identity = MetaProperties.verify(config.logDirs(), config.nodeId());
-            LogManager manager = new LogManager(config, topicConfigs, clock, identity, dirs);
+            LogManager manager = new LogManager(config, topicConfigs, clock, flushListener, identity, dirs);
             try {
                 manager.loadLogs();
             } catch (IOException | RuntimeException e) {
@@ -167,7 +171,7 @@ public final class LogManager implements AutoCloseable {
                     LogLoader.Checkpoints checkpoints = new LogLoader.Checkpoints(recoveryPoints.getOrDefault(tp, -1L),
                             startOffsets.getOrDefault(tp, -1L), highWatermarks.getOrDefault(tp, -1L));
                     loading.add(pool.submit(() -> PartitionLog.open(partitionDir, tp, topicConfigs.apply(tp.topic()),
-                            checkpoints, clean, scheduler, clock)));
+                            checkpoints, clean, scheduler, flushListener, clock)));
                 }
             }
             for (Future<PartitionLog> future : loading) {
@@ -300,7 +304,7 @@ public final class LogManager implements AutoCloseable {
             Path dir = leastLoadedDir().resolve(tp.topic() + "-" + tp.partition());
             try {
                 PartitionLog created = PartitionLog.open(dir, tp, logConfig, LogLoader.Checkpoints.NONE, true,
-                        scheduler, clock);
+                        scheduler, flushListener, clock);
                 AtomicFiles.fsyncDirectory(dir.getParent());
                 logs.put(tp, created);
                 log.info("Created log for {} in {}", tp, dir);

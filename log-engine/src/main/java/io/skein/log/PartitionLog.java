@@ -73,11 +73,12 @@ public final class PartitionLog implements AutoCloseable {
     private final FirstUnstableOffset firstUnstableOffset = new FirstUnstableOffset();
 
     private PartitionLog(Path dir, TopicPartition topicPartition, LogConfig config, LogLoader.LoadedLog loaded,
-                         ScheduledExecutorService scheduler, Clock clock) throws IOException {
+                         ScheduledExecutorService scheduler, FlushListener flushListener, Clock clock)
+            throws IOException {
         this.topicPartition = topicPartition;
         this.clock = clock;
         this.localLog = new LocalLog(dir, topicPartition, config, loaded.segments(), loaded.logEndOffset(),
-                loaded.recoveryPoint(), scheduler, clock);
+                loaded.recoveryPoint(), scheduler, flushListener, clock);
         this.leaderEpochCache = loaded.leaderEpochCache();
         this.logStartOffset = loaded.logStartOffset();
         this.highWatermark = localLog.offsetMetadata(loaded.highWatermark());
@@ -192,14 +193,16 @@ public final class PartitionLog implements AutoCloseable {
 
     /**
      * Opens (recovering if needed) or creates the log in {@code dir}. The scheduler runs the flush
-     * after a roll, the shared fsyncs and the deferred deletion of old segments.
+     * after a roll, the shared fsyncs and the deferred deletion of old segments; {@code flushListener}
+     * hears of every segment fsync.
      */
     static PartitionLog open(Path dir, TopicPartition topicPartition, LogConfig config,
                              LogLoader.Checkpoints checkpoints, boolean hadCleanShutdown,
-                             ScheduledExecutorService scheduler, Clock clock) throws IOException {
+                             ScheduledExecutorService scheduler, FlushListener flushListener, Clock clock)
+            throws IOException {
         Files.createDirectories(dir);
         LogLoader.LoadedLog loaded = LogLoader.load(dir, config, checkpoints, hadCleanShutdown, clock.millis());
-        return new PartitionLog(dir, topicPartition, config, loaded, scheduler, clock);
+        return new PartitionLog(dir, topicPartition, config, loaded, scheduler, flushListener, clock);
     }
 
     public TopicPartition topicPartition() {
@@ -761,6 +764,11 @@ public final class PartitionLog implements AutoCloseable {
     /** The segments, oldest first; the last was the active one when this was called. */
     List<LogSegment> segmentsSnapshot() {
         return localLog.segmentsSnapshot();
+    }
+
+    /** Makes a segment the cleaner wrote, bytes and indexes, durable before {@link #replaceSegments}. */
+    void flushCleaned(LogSegment cleaned) throws IOException {
+        localLog.fsync(cleaned, true);
     }
 
     /** How many truncations the log has had so far; see {@link #replaceSegments}. */

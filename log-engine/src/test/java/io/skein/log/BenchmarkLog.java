@@ -27,7 +27,7 @@ final class BenchmarkLog implements AutoCloseable {
         Path dir = Files.createTempDirectory(parent, name);
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
         return new BenchmarkLog(dir, scheduler, PartitionLog.open(dir, new TopicPartition(name, 0), config,
-                LogLoader.Checkpoints.NONE, true, scheduler, Clock.systemUTC()));
+                LogLoader.Checkpoints.NONE, true, scheduler, FlushListener.NONE, Clock.systemUTC()));
     }
 
     /** Closes the log without a flush and deletes its files, dropping their dirty pages. */

@@ -107,7 +107,7 @@ class LogCleanerTest {
     @ParameterizedTest
     @ValueSource(strings = {"none", "gzip", "lz4"})
     void keepsTheLatestRecordOfEachKeyAtItsOffsetAndDropsTombstonesAfterTheirRetention(String codec)
-            throws IOException {
+            throws Exception {
         try (PartitionLog log = open(COMPACTED)) {
             writeOverwrites(log, Compression.of(codec).build());
             makeCleanable(log);
@@ -116,8 +116,11 @@ class LogCleanerTest {
             var epochs = log.leaderEpochCache().entries();
 
             long sizeBefore = log.size();
+            logs.scheduler.submit(() -> { }).get(30, TimeUnit.SECONDS); // the rolls' flushes, queued before, are done
+            long fsyncsBefore = logs.fsyncs.sum();
 
             CleanStats stats = cleaner(log).cleanLog(log).orElseThrow();
+            assertTrue(logs.fsyncs.sum() > fsyncsBefore, "the cleaned segments' fsyncs are timed too");
 
             assertEquals(latestByOffset(true), read(log));
             assertEquals(0, stats.startOffset());

@@ -25,7 +25,7 @@ public final class LogDirChild {
         int nodeId = Integer.parseInt(args[2]);
         LogConfig smallSegments = LogConfig.fromMap(Map.of("segment.bytes", 64 * 1024));
         LogManager manager = LogManager.start(LogManagerConfig.defaults(List.of(dir), nodeId), topic -> smallSegments,
-                Clock.systemUTC());
+                Clock.systemUTC(), FlushListener.NONE);
         switch (args[0]) {
             case "lock" -> {
                 System.out.println("STARTED");

@@ -49,7 +49,7 @@ class LogManagerTest {
 
     private LogManager start(List<Path> dirs, LogManagerConfig config, Function<String, LogConfig> topicConfigs)
             throws IOException {
-        return LogManager.start(config, topicConfigs, clock);
+        return LogManager.start(config, topicConfigs, clock, FlushListener.NONE);
     }
 
     private LogManager start(Path... dirs) throws IOException {

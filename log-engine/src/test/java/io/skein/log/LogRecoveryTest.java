@@ -257,7 +257,8 @@ class LogRecoveryTest {
         log.close();
 
         try (PartitionLog recovered = PartitionLog.open(trial, TestLogs.TP, CONFIG,
-                new LogLoader.Checkpoints(recoveryPoint, 1, 1), false, logs.scheduler, logs.clock)) {
+                new LogLoader.Checkpoints(recoveryPoint, 1, 1), false, logs.scheduler, FlushListener.NONE,
+                logs.clock)) {
             assertEquals(1, recovered.logEndOffset(), "offset 0 was given out: it is not given out again");
             assertEquals(1, recovered.logStartOffset());
             assertEquals(1, appendAsLeader(recovered, batch(1_002, "next"), 9).firstOffset());

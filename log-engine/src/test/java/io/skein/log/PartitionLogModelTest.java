@@ -297,7 +297,8 @@ class PartitionLogModelTest {
                     long highWatermark = log.highWatermark();
                     log.close();
                     log = PartitionLog.open(copy, TestLogs.TP, config, new LogLoader.Checkpoints(recoveryPoint,
-                            model.logStartOffset, highWatermark), false, logs.scheduler, logs.clock);
+                            model.logStartOffset, highWatermark), false, logs.scheduler, FlushListener.NONE,
+                            logs.clock);
                 } else if (choice < 81) {
                     long hw = randomBoundary(model, random);
                     history.add("updateHighWatermark " + hw);

@@ -503,6 +503,22 @@ class PartitionLogTest {
     }
 
     @Test
+    void theFlushListenerHearsEverySegmentFsyncWithItsTime() throws Exception {
+        LogConfig config = LogConfig.fromMap(Map.of("flush.messages", 1));
+        try (PartitionLog log = logs.open(dir, config)) {
+            for (int i = 0; i < 5; i++) {
+                appendAsLeader(log, batch(i, "v" + i), 0); // waits for the fsync it asked for
+            }
+            assertEquals(5, logs.fsyncs.sum(), "each append waited for one fsync of the active segment");
+            assertTrue(logs.fsyncNanos.sum() > 0, "an fsync takes time: " + logs.fsyncNanos.sum() + " ns");
+            log.roll();
+            logs.scheduler.submit(() -> { }).get(30, TimeUnit.SECONDS); // the roll's flush, queued before, is done
+            assertEquals(6, logs.fsyncs.sum(), "the rolled segment, with its indexes, once more; "
+                    + "everything below the new segment was already durable");
+        }
+    }
+
+    @Test
     void aRejectedAppendThrowsAndWritesNothing() throws IOException {
         try (PartitionLog log = logs.open(dir, LogConfig.DEFAULT)) {
             ByteBuffer corrupt = batch(1, "a");

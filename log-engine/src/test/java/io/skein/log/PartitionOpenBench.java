@@ -55,7 +55,7 @@ public final class PartitionOpenBench {
         long target = (long) (gib * (1L << 30));
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
         PartitionLog log = PartitionLog.open(root.resolve(LOG), TP, LogConfig.DEFAULT, LogLoader.Checkpoints.NONE,
-                true, scheduler, Clock.systemUTC());
+                true, scheduler, FlushListener.NONE, Clock.systemUTC());
         ByteBuffer[] templates = new ByteBuffer[producers];
         String[] keysAndValues = new String[2 * recordsPerBatch];
         for (int r = 0; r < recordsPerBatch; r++) {
@@ -122,7 +122,7 @@ public final class PartitionOpenBench {
                 ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
                 long started = System.nanoTime();
                 PartitionLog log = PartitionLog.open(dir, TP, LogConfig.DEFAULT, checkpoints, c.clean(), scheduler,
-                        Clock.systemUTC());
+                        FlushListener.NONE, Clock.systemUTC());
                 double ms = (System.nanoTime() - started) / 1e6;
                 int producers = log.producerState().entries().size();
                 log.close();

@@ -117,7 +117,8 @@ class ProducerStateSnapshotModelTest {
                     long recoveryPoint = log.recoveryPoint();
                     log.close();
                     log = PartitionLog.open(copy, TestLogs.TP, config, new LogLoader.Checkpoints(recoveryPoint,
-                            log.logStartOffset(), log.highWatermark()), false, logs.scheduler, logs.clock);
+                            log.logStartOffset(), log.highWatermark()), false, logs.scheduler, FlushListener.NONE,
+                            logs.clock);
                     snapshotLoads += log.producerSnapshotLoaded().isPresent() ? 1 : 0;
                 }
                 assertEquals(scan(log), log.producerState().entries(), "producer state");

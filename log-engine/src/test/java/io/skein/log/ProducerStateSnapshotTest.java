@@ -68,7 +68,7 @@ class ProducerStateSnapshotTest {
 
     private PartitionLog openClean(PartitionLog closed) throws IOException {
         return PartitionLog.open(closed.dir(), TestLogs.TP, CONFIG, new LogLoader.Checkpoints(closed.recoveryPoint(),
-                closed.logStartOffset(), closed.highWatermark()), true, logs.scheduler, logs.clock);
+                closed.logStartOffset(), closed.highWatermark()), true, logs.scheduler, FlushListener.NONE, logs.clock);
     }
 
     @Test
@@ -104,7 +104,7 @@ class ProducerStateSnapshotTest {
             channel.truncate(channel.size() - 1); // the last batch torn: recovery ends the log at 8
         }
         PartitionLog log = PartitionLog.open(closed.dir(), TestLogs.TP, CONFIG, new LogLoader.Checkpoints(6, 0, 0),
-                false, logs.scheduler, logs.clock);
+                false, logs.scheduler, FlushListener.NONE, logs.clock);
         assertEquals(8, log.logEndOffset());
         assertEquals(OptionalLong.of(6), log.producerSnapshotLoaded());
         assertEquals(Set.of(3L, 6L), ProducerSnapshots.offsets(log.dir()));
@@ -126,7 +126,7 @@ class ProducerStateSnapshotTest {
         Path crashed = dir.resolve("crashed");
         LogRecoveryTest.copyDirectory(log.dir(), crashed);
         PartitionLog afterCrash = PartitionLog.open(crashed, TestLogs.TP, CONFIG, new LogLoader.Checkpoints(0, 0, 0),
-                false, logs.scheduler, logs.clock);
+                false, logs.scheduler, FlushListener.NONE, logs.clock);
         assertEquals(Set.of(1L, 4L), producerIds(afterCrash));
         assertEquals(ProducerStateSnapshotModelTest.scan(afterCrash), afterCrash.producerState().entries());
         afterCrash.close();

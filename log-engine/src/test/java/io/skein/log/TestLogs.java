@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -25,6 +26,13 @@ final class TestLogs implements AfterEachCallback {
 
     final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     final MutableClock clock = new MutableClock(1_700_000_000_000L);
+    /** Segment fsyncs of the logs opened here and their time, as the logs tell their {@link FlushListener}. */
+    final LongAdder fsyncs = new LongAdder();
+    final LongAdder fsyncNanos = new LongAdder();
+    private final FlushListener countFsyncs = elapsedNanos -> {
+        fsyncs.increment();
+        fsyncNanos.add(elapsedNanos);
+    };
 
     /** Settings that roll and index often, so small tests cross segment and index boundaries. */
     static LogConfig smallSegments(int segmentBytes) {
@@ -33,7 +41,7 @@ final class TestLogs implements AfterEachCallback {
     }
 
     PartitionLog open(Path dir, LogConfig config) throws IOException {
-        return PartitionLog.open(dir, TP, config, LogLoader.Checkpoints.NONE, true, scheduler, clock);
+        return PartitionLog.open(dir, TP, config, LogLoader.Checkpoints.NONE, true, scheduler, countFsyncs, clock);
     }
 
     /** Closes after a flush and opens again, as a clean shutdown and restart would. */
@@ -41,13 +49,13 @@ final class TestLogs implements AfterEachCallback {
         log.flush();
         log.close();
         return PartitionLog.open(log.dir(), TP, log.config(), new LogLoader.Checkpoints(log.recoveryPoint(),
-                log.logStartOffset(), log.highWatermark()), true, scheduler, clock);
+                log.logStartOffset(), log.highWatermark()), true, scheduler, countFsyncs, clock);
     }
 
     /** Opens a directory whose owner crashed with {@code recoveryPoint} on disk. */
     PartitionLog openAfterCrash(Path dir, LogConfig config, long recoveryPoint) throws IOException {
         return PartitionLog.open(dir, TP, config, new LogLoader.Checkpoints(recoveryPoint, -1, -1), false,
-                scheduler, clock);
+                scheduler, countFsyncs, clock);
     }
 
     /**

@@ -43,24 +43,24 @@ public final class AdminServer implements AutoCloseable {
     /**
      * Serves the admin API on {@code listener}.
      *
-     * @param bootstrap     this broker's own Kafka address
+     * @param selfClient    kafka-clients properties of a client of this broker's own Kafka listener
+     * @param connector     how to connect to the brokers' listener named {@code listenerName}
      * @param metadata      this broker's metadata, as its Kafka API answers from it
      * @param controller    the route to the active controller, shared with the Kafka API
      * @param topicAdmin    topic changes, as the Kafka API makes them
      * @param scram         SCRAM credential changes, as the Kafka API makes them
      * @param configs       config descriptions, as the Kafka API gives them
-     * @param connector     how the admin API's clients reach the brokers' inter-broker listener
      */
-    public static AdminServer start(Listener listener, String clusterId, int nodeId, String bootstrap,
-                                    String listenerName, MetadataWaiter metadata, ControllerRequests controller,
-                                    TopicAdmin topicAdmin, ScramAdmin scram, ConfigDescriber configs, List<Voter> voters,
-                                    BrokerConnector connector) throws IOException {
+    public static AdminServer start(Listener listener, String clusterId, int nodeId, Map<String, Object> selfClient,
+                                    String listenerName, BrokerConnector connector, MetadataWaiter metadata,
+                                    ControllerRequests controller,
+                                    TopicAdmin topicAdmin, ScramAdmin scram, ConfigDescriber configs,
+                                    List<Voter> voters) throws IOException {
         String clientId = FetchParams.ADMIN_CLIENT_ID_PREFIX + nodeId;
-        Map<String, Object> kafkaConfig = new HashMap<>(connector.clientProperties());
-        kafkaConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Map<String, Object> kafkaConfig = new HashMap<>(selfClient);
         kafkaConfig.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
         Admin kafka = Admin.create(kafkaConfig);
-        LeaderReads reads = new LeaderReads(listenerName, clientId, connector);
+        LeaderReads reads = new LeaderReads(listenerName, connector, clientId);
         AdminContext context = new AdminContext(clusterId, metadata, controller, topicAdmin, scram, configs, kafka, reads,
                 voters, listenerName);
         AdminRpcService service = new AdminRpcService(context);

@@ -31,18 +31,18 @@ final class LeaderReads implements AutoCloseable {
     private static final int READ_TIMEOUT_MS = 30_000;
 
     private final String listenerName;
-    private final String clientId;
     private final BrokerConnector connector;
+    private final String clientId;
     private final ExecutorService threads = Executors.newFixedThreadPool(THREADS, DaemonThreads.named("admin-reads"));
 
     /**
      * @param listenerName the listener of the brokers to connect to
-     * @param connector    how to connect there
+     * @param connector    how to connect to it
      */
-    LeaderReads(String listenerName, String clientId, BrokerConnector connector) {
+    LeaderReads(String listenerName, BrokerConnector connector, String clientId) {
         this.listenerName = listenerName;
-        this.clientId = clientId;
         this.connector = connector;
+        this.clientId = clientId;
     }
 
     @FunctionalInterface

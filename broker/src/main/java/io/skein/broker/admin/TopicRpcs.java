@@ -342,6 +342,8 @@ public final class TopicRpcs {
                 .forEach(entry -> response.addConfigs(ConfigEntry.newBuilder().setName(entry.name())
                         .setValue(entry.value() == null ? "" : entry.value()).setSource(switch (entry.source()) {
                             case ConfigDescriber.DYNAMIC_TOPIC_CONFIG -> ConfigSource.DYNAMIC_TOPIC_CONFIG;
+                            case ConfigDescriber.DYNAMIC_BROKER_CONFIG -> ConfigSource.DYNAMIC_BROKER_CONFIG;
+                            case ConfigDescriber.DYNAMIC_DEFAULT_BROKER_CONFIG -> ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG;
                             case ConfigDescriber.STATIC_BROKER_CONFIG -> ConfigSource.STATIC_BROKER_CONFIG;
                             default -> ConfigSource.DEFAULT_CONFIG;
                         })));

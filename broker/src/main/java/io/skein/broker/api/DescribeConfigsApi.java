@@ -15,7 +15,10 @@ import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfi
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
-/** DescribeConfigs: a topic's settings with where each comes from, and this broker's own settings. */
+/**
+ * DescribeConfigs: a topic's settings with where each comes from, this broker's own settings, and the
+ * cluster-wide dynamic ones.
+ */
 final class DescribeConfigsApi implements Api {
     private final ClusterView cluster;
     private final ConfigDescriber configs;
@@ -43,12 +46,17 @@ final class DescribeConfigsApi implements Api {
                     entries = configs.topic(image, resource.resourceName(), resource.configurationKeys());
                 }
             } else if (type == ConfigResource.Type.BROKER) {
-                if (!resource.resourceName().equals(Integer.toString(cluster.brokerId()))) {
+                if (resource.resourceName().isEmpty()) {
+                    entries = configs.clusterDefault(image, resource.configurationKeys());
+                } else if (!resource.resourceName().equals(Integer.toString(cluster.brokerId()))) {
                     result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("Broker " + cluster.brokerId()
-                            + " describes its own configs only, not those of broker '" + resource.resourceName() + "'");
+                            + " describes its own configs and the cluster default (an empty name) only, not those "
+                            + "of broker '" + resource.resourceName() + "'");
                 } else {
-                    entries = configs.broker(resource.configurationKeys());
+                    entries = configs.broker(image, resource.configurationKeys());
                 }
+            } else if (type == ConfigResource.Type.BROKER_LOGGER) {
+                result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(AlterConfigsApis.NO_BROKER_LOGGERS);
             } else {
                 result.setErrorCode(Errors.INVALID_REQUEST.code())
                         .setErrorMessage("Skein describes topic and broker configs, not " + type);
@@ -65,7 +73,7 @@ final class DescribeConfigsApi implements Api {
                                                                 DescribeConfigsRequestData request) {
         DescribeConfigsResourceResult result = new DescribeConfigsResourceResult().setName(entry.name())
                 .setValue(entry.value()).setReadOnly(entry.readOnly()).setConfigSource(entry.source())
-                .setIsSensitive(false).setConfigType(entry.type());
+                .setIsSensitive(entry.sensitive()).setConfigType(entry.type());
         if (request.includeSynonyms()) {
             entry.synonyms().forEach(synonym -> result.synonyms().add(new DescribeConfigsSynonym()
                     .setName(synonym.name()).setValue(synonym.value()).setSource(synonym.source())));

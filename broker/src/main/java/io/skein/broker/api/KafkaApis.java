@@ -25,7 +25,7 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * The Kafka APIs a broker serves, each at every version kafka-clients' classes know; ApiVersions
- * advertises exactly these. Topic changes go to the active controller; group requests to the
+ * advertises exactly these. Topic and config changes go to the active controller; group requests to the
  * group coordinator; transactional ones to the transaction coordinator.
  */
 public final class KafkaApis implements RequestHandler {
@@ -58,6 +58,9 @@ public final class KafkaApis implements RequestHandler {
         apis.put(ApiKeys.CREATE_PARTITIONS, topicApis::createPartitions);
         apis.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterApi(cluster));
         apis.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsApi(cluster, configs));
+        AlterConfigsApis alterConfigs = new AlterConfigsApis(cluster, topicAdmin);
+        apis.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, alterConfigs::incrementalAlterConfigs);
+        apis.put(ApiKeys.ALTER_CONFIGS, alterConfigs::alterConfigs);
         apis.put(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsApi(replicaManager, config.logDirs()));
         apis.put(ApiKeys.FIND_COORDINATOR, new FindCoordinatorApi(cluster, topicAdmin, groupCoordinator.config(),
                 transactionCoordinator.config()));

@@ -1,5 +1,6 @@
 package io.skein.broker.kafka;
 
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -8,7 +9,6 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.security.NoSuchAlgorithmException;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import javax.security.auth.callback.Callback;
 import javax.security.auth.callback.CallbackHandler;
@@ -36,10 +36,10 @@ import org.apache.kafka.common.security.scram.internals.ScramSaslClient;
 
 /**
  * A blocking connection to another broker's Kafka listener, one request at a time: what a follower's
- * fetcher thread needs. Requests and responses are encoded by kafka-clients' own classes. On a SASL
- * listener it authenticates first (SaslHandshake v1, then SaslAuthenticate with kafka-clients' SCRAM
+ * fetcher thread needs. Requests and responses are encoded by kafka-clients' own classes. Made by a
+ * {@link BrokerConnector}, which knows whether the listener is TLS and whether it is SASL: then the
+ * connection authenticates first (SaslHandshake v1, then SaslAuthenticate with kafka-clients' SCRAM
  * client or the JDK's PLAIN client), and again on the same connection before its session ends (KIP-368).
- * Made by {@link BrokerConnector}.
  */
 public final class BrokerConnection implements AutoCloseable {
     /** A broker's own SASL login. */
@@ -57,29 +57,43 @@ public final class BrokerConnection implements AutoCloseable {
     private final DataInputStream in;
     private final OutputStream out;
     private final String clientId;
-    private final Optional<Credentials> credentials;
+    private final Credentials credentials;
     private int correlationId;
     /** When to authenticate again, if the session ends: as Kafka's clients, before 85% of its lifetime. */
     private boolean sessionEnds;
     private long reauthenticateAtNanos;
 
-    /**
-     * @param readTimeoutMs how long a response may take; a long-poll fetch needs its wait and more
-     */
-    BrokerConnection(InetSocketAddress address, String clientId, int connectTimeoutMs, int readTimeoutMs,
-                     Optional<Credentials> credentials) throws IOException {
-        this.socket = new Socket();
+    private BrokerConnection(Socket socket, String clientId, Credentials credentials) throws IOException {
+        this.socket = socket;
+        this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
+        this.out = socket.getOutputStream();
         this.clientId = clientId;
         this.credentials = credentials;
+    }
+
+    /**
+     * Connects to {@code address}, over TLS if {@code tls} is given (its handshake within the connect
+     * timeout), and logs in with {@code credentials} if given.
+     *
+     * @param readTimeoutMs how long a response may take; a long-poll fetch needs its wait and more
+     * @throws SaslAuthenticationException if the broker refuses the login
+     */
+    static BrokerConnection open(InetSocketAddress address, String clientId, int connectTimeoutMs, int readTimeoutMs,
+                                 SslEngines tls, Credentials credentials) throws IOException {
+        Socket socket = new Socket();
         try {
             socket.connect(address, connectTimeoutMs);
-            socket.setSoTimeout(readTimeoutMs);
             socket.setTcpNoDelay(true);
-            this.in = new DataInputStream(socket.getInputStream());
-            this.out = socket.getOutputStream();
-            if (credentials.isPresent()) {
-                authenticate(credentials.get(), address.getHostString());
+            if (tls != null) {
+                socket.setSoTimeout(connectTimeoutMs);
+                socket = tls.connect(socket, address.getHostString(), address.getPort());
             }
+            socket.setSoTimeout(readTimeoutMs);
+            BrokerConnection connection = new BrokerConnection(socket, clientId, credentials);
+            if (credentials != null) {
+                connection.authenticate(address.getHostString());
+            }
+            return connection;
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;
@@ -89,7 +103,7 @@ public final class BrokerConnection implements AutoCloseable {
     /** Sends {@code request} at {@code version} and waits for its response. */
     public <T extends ApiMessage> T call(ApiMessage request, short version) throws IOException {
         if (sessionEnds && System.nanoTime() - reauthenticateAtNanos >= 0) {
-            authenticate(credentials.orElseThrow(), socket.getInetAddress().getHostAddress());
+            authenticate(socket.getInetAddress().getHostAddress());
         }
         return send(request, version);
     }
@@ -100,7 +114,7 @@ public final class BrokerConnection implements AutoCloseable {
      *
      * @throws SaslAuthenticationException if the server refuses
      */
-    private void authenticate(Credentials credentials, String host) throws IOException {
+    private void authenticate(String host) throws IOException {
         SaslHandshakeResponseData handshake = send(new SaslHandshakeRequestData()
                 .setMechanism(credentials.mechanism()), SASL_HANDSHAKE_VERSION);
         if (handshake.errorCode() != Errors.NONE.code()) {

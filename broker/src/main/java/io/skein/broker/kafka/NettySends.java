@@ -1,6 +1,10 @@
 package io.skein.broker.kafka;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.util.ReferenceCountUtil;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -11,21 +15,29 @@ import org.apache.kafka.common.network.Send;
 import org.apache.kafka.common.network.TransferableChannel;
 
 /**
- * Turns a kafka-clients {@link Send} into what Netty writes: byte buffers wrapped without copying, and
- * a {@link FileSliceRegion} for each stretch of a log file, which Netty hands to {@code sendfile}.
+ * Turns a kafka-clients {@link Send} into what Netty writes: byte buffers wrapped without copying,
+ * and for each stretch of a log file either a {@link FileSliceRegion}, which Netty hands to
+ * {@code sendfile}, or, where the bytes must pass through the JVM (TLS encrypts them), one pooled
+ * buffer holding the stretch, read from the file here and released by Netty once written.
  */
 final class NettySends {
     private NettySends() {
     }
 
-    static List<Object> toNetty(Send send) {
-        Collector collector = new Collector();
+    /**
+     * @param sendfile whether log files go out as file regions; else they are read into buffers, on the
+     *                 calling thread, which must not be an event loop
+     * @throws UncheckedIOException if a log file cannot be read (it ends before the slice: truncated)
+     */
+    static List<Object> toNetty(Send send, boolean sendfile) {
+        Collector collector = new Collector(sendfile);
         try {
             while (!send.completed()) {
                 send.writeTo(collector);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(e); // the collector does no I/O
+            collector.parts.forEach(ReferenceCountUtil::release);
+            throw new UncheckedIOException(e);
         }
         return collector.parts;
     }
@@ -33,6 +45,11 @@ final class NettySends {
     /** A channel that accepts everything at once, recording what was written. */
     private static final class Collector implements TransferableChannel {
         final List<Object> parts = new ArrayList<>();
+        private final boolean sendfile;
+
+        Collector(boolean sendfile) {
+            this.sendfile = sendfile;
+        }
 
         @Override
         public long write(ByteBuffer[] sources, int offset, int length) {
@@ -59,9 +76,26 @@ final class NettySends {
         }
 
         @Override
-        public long transferFrom(FileChannel file, long position, long count) {
-            parts.add(new FileSliceRegion(file, position, count));
+        public long transferFrom(FileChannel file, long position, long count) throws IOException {
+            parts.add(sendfile ? new FileSliceRegion(file, position, count) : read(file, position, count));
             return count;
+        }
+
+        /** One buffer for the whole stretch: a fetch response's slice of a partition, not a record. */
+        private static ByteBuf read(FileChannel file, long position, long count) throws IOException {
+            int size = Math.toIntExact(count);
+            ByteBuf buffer = PooledByteBufAllocator.DEFAULT.heapBuffer(size, size);
+            try {
+                while (buffer.isWritable()) {
+                    if (buffer.writeBytes(file, position + buffer.writerIndex(), buffer.writableBytes()) < 0) {
+                        throw new EOFException("The log file ends before the slice being sent: it was truncated");
+                    }
+                }
+                return buffer;
+            } catch (IOException | RuntimeException e) {
+                buffer.release();
+                throw e;
+            }
         }
 
         @Override

@@ -52,14 +52,14 @@ public final class MetadataWaiter implements MetadataPublisher {
     }
 
     /**
-     * {@code response} once this broker's metadata reaches {@code offset}, or after {@code waitMs}
-     * regardless (0: at once): the change is committed, which is all a Kafka answer says.
+     * {@code answer} once this broker's metadata reaches {@code offset}, or after {@code waitMs}
+     * regardless: the change is committed, which is all a Kafka answer says (0: at once).
      */
-    public <T> CompletableFuture<T> visible(long offset, long waitMs, T response) {
+    public <T> CompletableFuture<T> answerWhenShown(long offset, long waitMs, T answer) {
         if (waitMs <= 0) {
-            return CompletableFuture.completedFuture(response);
+            return CompletableFuture.completedFuture(answer);
         }
-        return await(offset, waitMs).handle((image, notYetShown) -> response);
+        return await(offset, waitMs).handle((image, notYetShown) -> answer);
     }
 
     @Override

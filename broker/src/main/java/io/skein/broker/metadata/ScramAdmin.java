@@ -23,6 +23,6 @@ public final class ScramAdmin {
 
     public CompletableFuture<AlterUserScramCredentialsResponse> alter(AlterUserScramCredentialsRequest request) {
         return controller.call(client -> client.alterUserScramCredentials(request))
-                .thenCompose(response -> waiter.visible(response.getMetadataOffset(), waitMs, response));
+                .thenCompose(response -> waiter.answerWhenShown(response.getMetadataOffset(), waitMs, response));
     }
 }

@@ -1,5 +1,7 @@
 package io.skein.broker.metadata;
 
+import io.skein.proto.controller.AlterConfigsRequest;
+import io.skein.proto.controller.AlterConfigsResponse;
 import io.skein.proto.controller.CreatableTopic;
 import io.skein.proto.controller.CreatePartitionsRequest;
 import io.skein.proto.controller.CreatePartitionsResponse;
@@ -13,8 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.errors.TopicDeletionDisabledException;
 
 /**
- * Topic changes, made by the active controller through the metadata quorum, for the Kafka API and
- * the admin API alike. Each answers once the change is committed and, within {@code waitMs}, visible
+ * Topic and config changes, made by the active controller through the metadata quorum, for the Kafka
+ * API and the admin API alike. Each answers once the change is committed and, within {@code waitMs}, visible
  * in this broker's metadata, so that the client's next request here sees it; past {@code waitMs} it
  * answers regardless, as Kafka answers once the controller has committed (0: no wait). A caller
  * that must read the change back waits for the response's {@code metadata_offset} itself.
@@ -35,7 +37,7 @@ public final class TopicAdmin {
         CreateTopicsRequest request = CreateTopicsRequest.newBuilder().addAllTopics(topics)
                 .setValidateOnly(validateOnly).build();
         return controller.call(client -> client.createTopics(request))
-                .thenCompose(response -> waiter.visible(response.getMetadataOffset(), waitMs, response));
+                .thenCompose(response -> waiter.answerWhenShown(response.getMetadataOffset(), waitMs, response));
     }
 
     /** Fails with TOPIC_DELETION_DISABLED unless {@code delete.topic.enable}. */
@@ -46,7 +48,7 @@ public final class TopicAdmin {
         }
         DeleteTopicsRequest request = DeleteTopicsRequest.newBuilder().addAllNames(names).build();
         return controller.call(client -> client.deleteTopics(request))
-                .thenCompose(response -> waiter.visible(response.getMetadataOffset(), waitMs, response));
+                .thenCompose(response -> waiter.answerWhenShown(response.getMetadataOffset(), waitMs, response));
     }
 
     public CompletableFuture<CreatePartitionsResponse> createPartitions(List<PartitionCount> counts,
@@ -54,6 +56,12 @@ public final class TopicAdmin {
         CreatePartitionsRequest request = CreatePartitionsRequest.newBuilder().addAllTopics(counts)
                 .setValidateOnly(validateOnly).build();
         return controller.call(client -> client.createPartitions(request))
-                .thenCompose(response -> waiter.visible(response.getMetadataOffset(), waitMs, response));
+                .thenCompose(response -> waiter.answerWhenShown(response.getMetadataOffset(), waitMs, response));
+    }
+
+    /** Config changes of topics, brokers and the cluster default (Kafka's IncrementalAlterConfigs and AlterConfigs). */
+    public CompletableFuture<AlterConfigsResponse> alterConfigs(AlterConfigsRequest request, long waitMs) {
+        return controller.call(client -> client.alterConfigs(request))
+                .thenCompose(response -> waiter.answerWhenShown(response.getMetadataOffset(), waitMs, response));
     }
 }

@@ -5,7 +5,6 @@ import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Summary;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.kafka.common.protocol.ApiKeys;
 
@@ -20,10 +19,6 @@ import org.apache.kafka.common.protocol.ApiKeys;
  * so a request costs two adds and a summary observation, and no lookup.
  */
 public final class RequestMetrics {
-    /** Kafka's reservoir weighs about the last five minutes; the summary's window is as long. */
-    private static final long WINDOW_SECONDS = 300;
-    private static final double NANOS_PER_MS = TimeUnit.MILLISECONDS.toNanos(1);
-
     private final Counter requests;
     private final Summary totalTime;
     /** Request names by index: every API key's id, then Kafka's two fetch names. */
@@ -39,11 +34,9 @@ public final class RequestMetrics {
         requests = Counter.builder().name("kafka_network_requestmetrics_requests")
                 .help("Requests handled, by API and version (Kafka's RequestsPerSec)")
                 .labelNames("request", "version").withoutExemplars().register(registry);
-        totalTime = Summary.builder().name("kafka_network_requestmetrics_totaltimems")
-                .help("Milliseconds from a request's arrival to its response (Kafka's TotalTimeMs)")
-                .labelNames("request")
-                .quantile(0.5).quantile(0.75).quantile(0.95).quantile(0.98).quantile(0.99).quantile(0.999)
-                .maxAgeSeconds(WINDOW_SECONDS).withoutExemplars().register(registry);
+        totalTime = KafkaTimers.summary("kafka_network_requestmetrics_totaltimems",
+                        "Milliseconds from a request's arrival to its response (Kafka's TotalTimeMs)")
+                .labelNames("request").register(registry);
         int keys = 0;
         short maxVersion = 0;
         for (ApiKeys key : ApiKeys.values()) {
@@ -70,7 +63,7 @@ public final class RequestMetrics {
      * {@code elapsedNanos} after it arrived; {@code fromFollower} for a follower's fetch.
      */
     public void completed(ApiKeys api, short version, boolean fromFollower, long elapsedNanos) {
-        double ms = elapsedNanos / NANOS_PER_MS;
+        double ms = KafkaTimers.millis(elapsedNanos);
         record(api.id, version, ms);
         if (api == ApiKeys.FETCH) {
             record(fromFollower ? followerFetch : consumerFetch, version, ms);

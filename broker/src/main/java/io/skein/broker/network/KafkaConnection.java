@@ -5,21 +5,31 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.skein.broker.metrics.RequestMetrics;
 import io.skein.broker.util.Futures;
 import io.skein.broker.util.SerialExecutor;
 import io.skein.broker.kafka.KafkaRequest;
+import io.skein.broker.kafka.SslPrincipals;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSession;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.slf4j.Logger;
@@ -31,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * the order their requests came, as Kafka clients require. A client that does not read its responses
  * stops being read from once too many are queued.
  *
+ * <p>On a SASL listener (SASL_SSL too) the client authenticates first, through its {@link
+ * SaslAuthenticator}, and is who it authenticated as. On a TLS listener the connection's principal
+ * otherwise comes from its handshake, which completes before any request is read; responses carrying records are encoded on the request threads, as their bytes
+ * are read from the log into buffers for TLS to encrypt.
+ *
  * <p>The queue of responses is touched only on the connection's event loop.
  */
 final class KafkaConnection extends ChannelInboundHandlerAdapter {
@@ -39,11 +54,16 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     static final int MAX_QUEUED = 64;
 
     private final String listenerName;
-    /** Null on a listener without authentication. */
+    /** Null on a listener without SASL. */
     private final SaslAuthenticator sasl;
     private final RequestHandler handler;
+    private final Executor requestThreads;
     private final Executor requests;
     private final RequestMetrics metrics;
+    /** Null on a plaintext listener. */
+    private final SslPrincipals tlsPrincipals;
+    /** Set on the event loop before the first request is read, and read by the request threads it hands them to. */
+    private volatile KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
     private final ArrayDeque<Slot> queued = new ArrayDeque<>();
     private final AppendOrder appendOrder = new AppendOrder();
     private ChannelHandlerContext ctx;
@@ -57,7 +77,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         final long receivedNanos = System.nanoTime();
         boolean done;
         List<Object> response;
-        /** The connection closes once the response is written. */
+        /** Set by the request thread before its response completes: a failed authentication's answer waits this long... */
+        long delayMs;
+        /** ...and the connection closes once it is written. */
         boolean thenClose;
 
         Slot(ByteBuf frame) {
@@ -65,14 +87,19 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** @param sasl authenticates the client first, on a SASL listener; null on others */
+    /**
+     * @param sasl          authenticates the client first, on a SASL listener; null on others
+     * @param tlsPrincipals who a TLS connection is, from its handshake; null on a plaintext listener
+     */
     KafkaConnection(String listenerName, SaslAuthenticator sasl, RequestHandler handler, Executor requestThreads,
-                    RequestMetrics metrics) {
+                    RequestMetrics metrics, SslPrincipals tlsPrincipals) {
         this.listenerName = listenerName;
         this.sasl = sasl;
         this.handler = handler;
+        this.requestThreads = requestThreads;
         this.requests = new SerialExecutor(requestThreads);
         this.metrics = metrics;
+        this.tlsPrincipals = tlsPrincipals;
     }
 
     @Override
@@ -107,10 +134,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             abandon(slot);
             return;
         }
-        KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
+        // On a SASL listener (SASL_SSL too) the connection is who it authenticated as; else who its TLS handshake said.
+        KafkaPrincipal as = principal;
         CompletableFuture<ApiMessage> response = null;
-        long delayMs = 0;
-        boolean thenClose = false;
         if (sasl != null) {
             SaslAuthenticator.Step step = sasl.step(request, slot.receivedNanos);
             if (step instanceof SaslAuthenticator.Close close) {
@@ -118,58 +144,69 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 abandon(slot);
                 return;
             } else if (step instanceof SaslAuthenticator.Ignore) {
-                ctx.executor().execute(() -> complete(slot, null, false));
+                ctx.executor().execute(() -> complete(slot, null));
                 return;
             } else if (step instanceof SaslAuthenticator.Answer answer) {
+                slot.delayMs = answer.delayMs();
+                slot.thenClose = answer.thenClose();
                 response = CompletableFuture.completedFuture(answer.response());
-                delayMs = answer.delayMs();
-                thenClose = answer.thenClose();
             } else {
-                principal = ((SaslAuthenticator.Handle) step).principal();
+                as = ((SaslAuthenticator.Handle) step).principal();
             }
         }
         if (response == null) {
             try {
-                response = handler.handle(new RequestContext(request, listenerName, principal, client, this::close,
+                response = handler.handle(new RequestContext(request, listenerName, as, client, this::close,
                         appendOrder));
             } catch (RuntimeException e) {
                 response = CompletableFuture.failedFuture(e);
             }
         }
-        long delay = delayMs;
-        boolean closeAfter = thenClose;
         response.whenComplete((message, error) -> {
             metrics.completed(request.apiKey(), request.apiVersion(), request.fetchReplicaId() >= 0,
                     System.nanoTime() - slot.receivedNanos);
             if (message == null && error == null) { // nothing to send
-                finish(slot, null, delay, closeAfter);
-                return;
+                finish(slot, null);
+            } else if (tlsPrincipals != null && request.apiKey() == ApiKeys.FETCH) {
+                // It may have completed on a purgatory's timer thread: reading the log is a request thread's work.
+                requestThreads.execute(() -> respond(slot, request, message, error));
+            } else {
+                respond(slot, request, message, error);
             }
-            List<Object> encoded;
-            try {
-                encoded = encode(request, message, error);
-            } catch (RuntimeException e) {
-                log.error("Cannot encode the response to {} from {}: closing the connection", request, client, e);
-                abandon(slot);
-                return;
-            }
-            finish(slot, encoded, delay, closeAfter);
         });
     }
 
-    /** Hands the response to the event loop, at once or after {@code delayMs} (which holds no thread). */
-    private void finish(Slot slot, List<Object> encoded, long delayMs, boolean thenClose) {
-        if (delayMs > 0) {
-            ctx.executor().schedule(() -> complete(slot, encoded, thenClose), delayMs, TimeUnit.MILLISECONDS);
+    /** Encodes the response and hands it to the event loop. */
+    private void respond(Slot slot, KafkaRequest request, ApiMessage message, Throwable error) {
+        List<Object> encoded;
+        try {
+            encoded = encode(request, message, error);
+        } catch (UncheckedIOException e) {
+            log.info("Closing the connection from {}: cannot read the records of the response to {}: {}", client,
+                    request, e.getCause().getMessage());
+            abandon(slot);
+            return;
+        } catch (RuntimeException e) {
+            log.error("Cannot encode the response to {} from {}: closing the connection", request, client, e);
+            abandon(slot);
+            return;
+        }
+        finish(slot, encoded);
+    }
+
+    /** Hands the response to the event loop, at once or after the slot's delay (which holds no thread). */
+    private void finish(Slot slot, List<Object> encoded) {
+        if (slot.delayMs > 0) {
+            ctx.executor().schedule(() -> complete(slot, encoded), slot.delayMs, TimeUnit.MILLISECONDS);
         } else {
-            ctx.executor().execute(() -> complete(slot, encoded, thenClose));
+            ctx.executor().execute(() -> complete(slot, encoded));
         }
     }
 
     /** Gives up on a request that cannot be answered: the client learns of it by the connection closing. */
     private void abandon(Slot slot) {
         ctx.executor().execute(() -> {
-            complete(slot, null, false);
+            complete(slot, null);
             close();
         });
     }
@@ -182,17 +219,16 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         }
         return request.isUnknownApiVersionsVersion()
                 ? request.unsupportedApiVersions((ApiVersionsResponseData) message)
-                : request.encode(message);
+                : request.encode(message, tlsPrincipals == null);
     }
 
     /**
      * On the event loop: records a response and writes every response now at the head of the line,
      * closing the connection after one that ends it.
      */
-    private void complete(Slot slot, List<Object> response, boolean thenClose) {
+    private void complete(Slot slot, List<Object> response) {
         slot.done = true;
         slot.response = response;
-        slot.thenClose = thenClose;
         slot.frame.release();
         if (closed) {
             release(response);
@@ -240,9 +276,38 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         context.fireChannelInactive();
     }
 
+    /** A TLS handshake's end: the connection's principal, or a line saying why the client was refused. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext context, Object event) {
+        if (event instanceof SslHandshakeCompletionEvent handshake) {
+            if (handshake.isSuccess()) {
+                SSLSession session = context.pipeline().get(SslHandler.class).engine().getSession();
+                principal = tlsPrincipals.of(session, ((InetSocketAddress) client).getAddress());
+                log.debug("TLS connection from {} on {} as {} ({}, {})", client, listenerName, principal,
+                        session.getProtocol(), session.getCipherSuite());
+            } else {
+                log.info("TLS handshake with {} on {} failed: {}", client, listenerName, reason(handshake.cause()));
+            }
+        }
+        context.fireUserEventTriggered(event);
+    }
+
+    /** The innermost message, which names what was wrong (an unknown certificate, a plaintext client...). */
+    private static String reason(Throwable failure) {
+        Throwable cause = failure;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause.toString();
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
-        if (cause instanceof TooLongFrameException) {
+        if (cause instanceof NotSslRecordException
+                || cause instanceof DecoderException && cause.getCause() instanceof SSLException) {
+            // The handshake's failure is logged once, when it ends; a failure later is the client's.
+            log.debug("TLS connection from {} failed: {}", client, reason(cause));
+        } else if (cause instanceof TooLongFrameException) {
             log.info("Closing the connection from {}: {}", client, cause.getMessage());
         } else if (cause instanceof IOException) {
             log.debug("Connection from {} failed: {}", client, cause.toString());

@@ -1,6 +1,5 @@
 package io.skein.broker.network;
 
-import io.skein.broker.kafka.SaslServers;
 import io.skein.broker.metrics.RequestMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -11,6 +10,10 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslHandler;
+import io.skein.broker.kafka.SaslServers;
+import io.skein.broker.kafka.SslEngines;
+import io.skein.broker.kafka.SslPrincipals;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -20,9 +23,15 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Serves the Kafka protocol on one listener: size-prefixed frames, each at most
- * {@code socket.request.max.bytes}, handed to a {@link RequestHandler} on the request threads; on a
- * SASL listener, once the client has authenticated ({@link SaslAuthenticator}).
+ * {@code socket.request.max.bytes} ({@link FrameDecoder}), handed to a {@link RequestHandler} on the
+ * request threads; on a SASL listener, once the client has authenticated ({@link SaslAuthenticator}),
+ * over TLS as well on a SASL_SSL one.
  * Netty's NIO transport writes log slices with {@code FileChannel.transferTo}, that is {@code sendfile}.
+ *
+ * <p>A TLS listener puts Netty's {@link SslHandler} first, over an engine from the listener's
+ * {@link SslEngines} per connection; its handshake's delegated tasks (key exchange, certificate
+ * checks) run on the request threads, not the event loop. Log slices cannot be sent with
+ * {@code sendfile} through TLS: they are read into buffers (see {@link KafkaConnection}).
  *
  * <p>It binds at once, so that the port is known before the broker registers, but accepts
  * connections only from {@link #startAccepting()}: clients queue in the backlog until the broker
@@ -33,7 +42,7 @@ public final class KafkaServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final Channel serverChannel;
     private final AtomicReference<RequestHandler> handler;
-    /** The listener's SASL servers, once it accepts: none on a listener without authentication. */
+    /** The listener's SASL servers, once it accepts: none on a listener without SASL. */
     private final AtomicReference<SaslServers> sasl;
 
     /**
@@ -45,6 +54,10 @@ public final class KafkaServer implements AutoCloseable {
      * @param receiveBufferBytes {@code socket.receive.buffer.bytes}, -1 for the OS default
      */
     public record Settings(int networkThreads, int requestMaxBytes, int sendBufferBytes, int receiveBufferBytes) {
+    }
+
+    /** A TLS listener's engines, and who its clients are from their certificates. */
+    public record Tls(SslEngines engines, SslPrincipals principals) {
     }
 
     private KafkaServer(EventLoopGroup acceptor, EventLoopGroup workers, Channel serverChannel,
@@ -62,6 +75,12 @@ public final class KafkaServer implements AutoCloseable {
      */
     public static KafkaServer bind(String listenerName, String host, int port, Settings settings,
                                    Executor requestThreads, RequestMetrics metrics) throws IOException {
+        return bind(listenerName, host, port, settings, requestThreads, metrics, null);
+    }
+
+    /** {@link #bind(String, String, int, Settings, Executor, RequestMetrics)} over TLS, unless {@code tls} is null. */
+    public static KafkaServer bind(String listenerName, String host, int port, Settings settings,
+                                   Executor requestThreads, RequestMetrics metrics, Tls tls) throws IOException {
         AtomicReference<RequestHandler> handler = new AtomicReference<>();
         AtomicReference<SaslServers> sasl = new AtomicReference<>();
         String name = listenerName.toLowerCase();
@@ -84,17 +103,23 @@ public final class KafkaServer implements AutoCloseable {
                         if (settings.receiveBufferBytes() > 0) {
                             channel.config().setReceiveBufferSize(settings.receiveBufferBytes());
                         }
+                        if (tls != null) {
+                            InetSocketAddress peer = channel.remoteAddress();
+                            channel.pipeline().addLast(new SslHandler(tls.engines().newEngine(
+                                    peer.getAddress().getHostAddress(), peer.getPort()), requestThreads));
+                        }
+                        SslPrincipals principals = tls == null ? null : tls.principals();
                         SaslServers servers = sasl.get();
                         if (servers == null) {
                             channel.pipeline().addLast(new FrameDecoder(settings.requestMaxBytes()));
                             channel.pipeline().addLast(new KafkaConnection(listenerName, null, handler.get(),
-                                    requestThreads, metrics));
+                                    requestThreads, metrics, principals));
                         } else {
                             SaslAuthenticator authenticator = new SaslAuthenticator(servers, channel.remoteAddress());
                             channel.pipeline().addLast(new FrameDecoder(settings.requestMaxBytes(),
                                     servers.settings().maxReceiveSize(), authenticator::hasAuthenticated));
                             channel.pipeline().addLast(new KafkaConnection(listenerName, authenticator, handler.get(),
-                                    requestThreads, metrics));
+                                    requestThreads, metrics, principals));
                         }
                     }
                 });

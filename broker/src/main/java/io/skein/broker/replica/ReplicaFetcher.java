@@ -160,8 +160,8 @@ final class ReplicaFetcher implements AutoCloseable {
             if (address.isEmpty()) {
                 return null;
             }
-            connection = settings.connector().connect(address.get(), "replica-fetcher-" + localBrokerId, CONNECT_TIMEOUT_MS,
-                    settings.maxWaitMs() + 30_000);
+            connection = settings.connector().connect(address.get(), "replica-fetcher-" + localBrokerId,
+                    CONNECT_TIMEOUT_MS, settings.maxWaitMs() + 30_000);
         }
         return connection;
     }

@@ -68,7 +68,10 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
 
     private final int brokerId;
     private final LogManager logManager;
-    private final LogConfig topicDefaults;
+    /** The defaults of every topic in force with an image: the broker's config file and its dynamic configs. */
+    private final Function<MetadataImage, LogConfig> topicDefaultsInForce;
+    /** Those of the latest image; read and written by the metadata thread only. */
+    private LogConfig topicDefaults;
     private final Clock clock;
     private final Replication replication;
     private final BrokerMetrics metrics;
@@ -129,18 +132,18 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
      * How this broker replicates.
      *
      * @param interBrokerListenerName the listener of the leaders its followers fetch from
+     * @param connector               how it connects to other brokers' inter-broker listener
      * @param replicaLagTimeMaxMs     {@code replica.lag.time.max.ms}: a follower behind for this long leaves the ISR
      * @param fetchWaitMaxMs          {@code replica.fetch.wait.max.ms}
      * @param fetchMaxBytes           {@code replica.fetch.max.bytes}, per partition
      * @param fetchResponseMaxBytes   {@code replica.fetch.response.max.bytes}
      * @param fetchBackoffMs          {@code replica.fetch.backoff.ms}
      * @param isrChanges              where leaders send ISR changes (the controller)
-     * @param connector               how this broker connects to the others' inter-broker listener
      * @param brokerEpoch             this broker's epoch, which its followers' fetches name
      */
-    public record Replication(String interBrokerListenerName, long replicaLagTimeMaxMs, int fetchWaitMaxMs,
+    public record Replication(String interBrokerListenerName, BrokerConnector connector, long replicaLagTimeMaxMs, int fetchWaitMaxMs,
                               int fetchMaxBytes, int fetchResponseMaxBytes, int fetchBackoffMs,
-                              Partition.IsrChanges isrChanges, LongSupplier brokerEpoch, BrokerConnector connector) {
+                              Partition.IsrChanges isrChanges, LongSupplier brokerEpoch) {
     }
 
     /**
@@ -179,14 +182,17 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     }
 
     /**
-     * @param topicDefaults the settings of topics that set none of their own (from the broker's config)
+     * @param topicDefaultsInForce the settings of topics that set none of their own, with an image (the
+     *                             broker's config file, overridden by the dynamic broker configs there)
      */
-    public ReplicaManager(int brokerId, LogManager logManager, LogConfig topicDefaults, Clock clock,
+    public ReplicaManager(int brokerId, LogManager logManager, Function<MetadataImage, LogConfig> topicDefaultsInForce,
+                          Clock clock,
                           Replication replication,
                           BrokerMetrics metrics) throws IOException {
         this.brokerId = brokerId;
         this.logManager = logManager;
-        this.topicDefaults = topicDefaults;
+        this.topicDefaultsInForce = topicDefaultsInForce;
+        this.topicDefaults = topicDefaultsInForce.apply(MetadataImage.EMPTY);
         this.clock = clock;
         this.replication = replication;
         this.metrics = metrics;
@@ -210,17 +216,17 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         return broker != null && !broker.fenced();
     }
 
+    /** How this broker connects to the address {@link #brokerAddress} gives. */
+    public BrokerConnector brokerConnector() {
+        return replication.connector();
+    }
+
     /** Where a broker serves other brokers, as the metadata says. */
     public Optional<InetSocketAddress> brokerAddress(int id) {
         BrokerRegistration broker = image.brokers().get(id);
         return broker == null ? Optional.empty() : broker.endpoints().stream()
                 .filter(e -> e.getName().equals(replication.interBrokerListenerName())).findFirst()
                 .map(e -> new InetSocketAddress(e.getHost(), e.getPort()));
-    }
-
-    /** How this broker connects to the others' inter-broker listener, authenticated if it is SASL. */
-    public BrokerConnector brokerConnector() {
-        return replication.connector();
     }
 
     /** Followers that have not caught up for {@code replica.lag.time.max.ms} leave the ISRs this broker leads. */
@@ -254,8 +260,10 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     public void onMetadataUpdate(MetadataDelta delta, MetadataImage newImage) {
         image = newImage;
         if (delta.image() == MetadataImage.EMPTY) {
+            topicDefaults = topicDefaultsInForce.apply(newImage);
             applyWholeImage(newImage);
         } else {
+            updateTopicDefaults(delta, newImage);
             // A removed topic id never comes back: its logs go whatever the image's age.
             delta.removedTopics().values().forEach(topic -> topic.partitions().keySet()
                     .forEach(p -> deleteLog(new TopicPartition(topic.name(), p), topic.id())));
@@ -409,6 +417,19 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         logManager.deleteLog(tp);
         if (partitions.keySet().stream().noneMatch(held -> held.topic().equals(tp.topic()))) {
             metrics.topics().remove(tp.topic()); // as Kafka: a topic's meters live while the broker holds it
+        }
+    }
+
+    /** A dynamic broker config changed: every log without a setting of its own takes the new default. */
+    private void updateTopicDefaults(MetadataDelta delta, MetadataImage newImage) {
+        if (delta.changedConfigs().keySet().stream().noneMatch(r -> r.type() == ConfigResourceType.BROKER)) {
+            return;
+        }
+        LogConfig defaults = topicDefaultsInForce.apply(newImage);
+        if (!defaults.equals(topicDefaults)) {
+            topicDefaults = defaults;
+            partitions.keySet().stream().map(TopicPartition::topic).distinct()
+                    .forEach(topic -> updateTopicConfig(newImage, topic));
         }
     }
 

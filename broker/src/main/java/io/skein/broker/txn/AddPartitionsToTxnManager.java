@@ -59,8 +59,7 @@ public final class AddPartitionsToTxnManager implements AutoCloseable {
      */
     public AddPartitionsToTxnManager(int brokerId, TransactionCoordinator coordinator,
                                      IntFunction<Optional<InetSocketAddress>> addresses, BrokerConnector connector,
-                                     int requestTimeoutMs,
-                                     int retryBackoffMs, int retryBackoffMaxMs) {
+                                     int requestTimeoutMs, int retryBackoffMs, int retryBackoffMaxMs) {
         this.brokerId = brokerId;
         this.coordinator = coordinator;
         this.addresses = addresses;

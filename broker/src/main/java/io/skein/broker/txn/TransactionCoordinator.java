@@ -60,8 +60,7 @@ public final class TransactionCoordinator implements MetadataPublisher, AutoClos
         this.runtime = new CoordinatorRuntime<>("transaction-coordinator",
                 new CoordinatorPartitionWriter(replicaManager, config.requestTimeoutMs(), clock));
         this.markers = new TransactionMarkerChannelManager(brokerId, () -> image, replicaManager::brokerAddress,
-                replicaManager.brokerConnector(),
-                config.requestTimeoutMs());
+                replicaManager.brokerConnector(), config.requestTimeoutMs());
     }
 
     public TransactionConfig config() {

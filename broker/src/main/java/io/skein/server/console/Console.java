@@ -28,7 +28,7 @@ public final class Console implements AutoCloseable {
      * Adds the console's routes to {@code http}.
      *
      * @param history   the cluster's history, for charts and the timeline
-     * @param selfClient what a Kafka client needs to reach this broker (its address, its login), for test messages
+     * @param selfClient kafka-clients properties of a client of this broker's own Kafka listener, for test messages
      */
     public static Console serve(HttpServer http, AdminServer admin, ClusterHistory history, Clock clock,
                                 String clusterId, int nodeId, Map<String, Object> selfClient) {

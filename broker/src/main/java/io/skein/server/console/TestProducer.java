@@ -21,15 +21,14 @@ final class TestProducer implements AutoCloseable {
     private KafkaProducer<byte[], byte[]> producer;
     private boolean closed;
 
-    /** @param selfClient what a Kafka client needs to reach this broker: its address, and its login if SASL */
+    /** @param selfClient kafka-clients properties of a client of this broker (bootstrap and security) */
     TestProducer(Map<String, Object> selfClient, int nodeId) {
-        Map<String, Object> config = new HashMap<>(selfClient);
+        this.config = new HashMap<>(selfClient);
         config.putAll(Map.of(ProducerConfig.CLIENT_ID_CONFIG, "skein-console-" + nodeId,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, MAX_BLOCK_MS,
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, DELIVERY_TIMEOUT_MS / 2,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, DELIVERY_TIMEOUT_MS));
-        this.config = Map.copyOf(config);
     }
 
     /** Where the record was written; a record without a partition goes where its key hashes to. */

@@ -108,6 +108,8 @@ final class TopicPage {
         for (ConfigEntry entry : configs.getConfigsList()) {
             String source = switch (entry.getSource()) {
                 case DYNAMIC_TOPIC_CONFIG -> "this topic";
+                case DYNAMIC_BROKER_CONFIG -> "this broker's dynamic config";
+                case DYNAMIC_DEFAULT_BROKER_CONFIG -> "the cluster's dynamic default";
                 case STATIC_BROKER_CONFIG -> "the broker's config file";
                 default -> "default";
             };

@@ -13,12 +13,14 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * A node's metrics: one registry (each node its own, so that nodes sharing a JVM in tests do not
  * mix), served on {@code /metrics} of the node's HTTP listener, which each role fills as it starts:
- * the meters its parts update, and collectors that read its state when scraped.
+ * the meters its parts update, and collectors that read its state when scraped. Every node serves
+ * the JVM's series too.
  */
 public final class NodeMetrics {
     private final PrometheusRegistry registry = new PrometheusRegistry();
 
     public NodeMetrics(HttpServer http) {
+        registry.register(new JvmCollector());
         http.route("/metrics", new MetricsEndpoint(registry), "GET", "HEAD");
     }
 

@@ -9,6 +9,7 @@ import io.skein.broker.kafka.LogRecords;
 import io.skein.broker.kafka.LogRecords.KeyValue;
 import io.skein.broker.kafka.LogRecords.TransactionalProducer;
 import io.skein.broker.replica.ReplicaManager.TxnMarker;
+import io.skein.log.FlushListener;
 import io.skein.log.LogConfig;
 import io.skein.log.LogManager;
 import io.skein.log.LogManagerConfig;
@@ -119,7 +120,7 @@ class CoordinatorRuntimeTest {
         Path logDir = dir.resolve("logs");
         new MetaProperties("runtime-test-cluster", 1).format(List.of(logDir));
         logs = LogManager.start(LogManagerConfig.defaults(List.of(logDir), 1), topic -> LogConfig.DEFAULT,
-                Clock.systemUTC());
+                Clock.systemUTC(), FlushListener.NONE);
         log = logs.getOrCreateLog(PARTITION, LogConfig.DEFAULT);
         writer = new LogWriter(log);
         runtime = new CoordinatorRuntime<>("runtime-test", writer);

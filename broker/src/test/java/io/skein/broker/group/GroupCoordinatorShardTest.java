@@ -11,6 +11,7 @@ import io.skein.broker.coordinator.CoordinatorRuntime;
 import io.skein.broker.coordinator.LogWriter;
 import io.skein.broker.kafka.LogRecords.TransactionalProducer;
 import io.skein.broker.replica.ReplicaManager.TxnMarker;
+import io.skein.log.FlushListener;
 import io.skein.log.LogConfig;
 import io.skein.log.LogManager;
 import io.skein.log.LogManagerConfig;
@@ -83,7 +84,8 @@ class GroupCoordinatorShardTest {
         Path logDir = dir.resolve("logs");
         new MetaProperties("shard-test-cluster", 1).format(List.of(logDir));
         LogConfig compacted = LogConfig.DEFAULT.with(Map.of("cleanup.policy", "compact"));
-        logs = LogManager.start(LogManagerConfig.defaults(List.of(logDir), 1), topic -> compacted, Clock.systemUTC());
+        logs = LogManager.start(LogManagerConfig.defaults(List.of(logDir), 1), topic -> compacted, Clock.systemUTC(),
+                FlushListener.NONE);
         log = logs.getOrCreateLog(PARTITION, compacted);
         writer = new LogWriter(log);
         runtime = new CoordinatorRuntime<>("shard-test", writer);

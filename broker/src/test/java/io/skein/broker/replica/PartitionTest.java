@@ -9,6 +9,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.skein.broker.metrics.BrokerMetrics;
 import io.skein.broker.replica.Partition.IsrProposal;
+import io.skein.log.FlushListener;
 import io.skein.log.LogConfig;
 import io.skein.log.LogManager;
 import io.skein.log.LogManagerConfig;
@@ -63,7 +64,8 @@ class PartitionTest {
         Path logDir = dir.resolve("logs");
         new MetaProperties("partition-test-cluster", LEADER).format(List.of(logDir));
         LogConfig config = LogConfig.DEFAULT.with(Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, 2));
-        logs = LogManager.start(LogManagerConfig.defaults(List.of(logDir), LEADER), topic -> config, Clock.systemUTC());
+        logs = LogManager.start(LogManagerConfig.defaults(List.of(logDir), LEADER), topic -> config, Clock.systemUTC(),
+                FlushListener.NONE);
         PartitionLog log = logs.getOrCreateLog(TP, config);
         partition = new Partition(LEADER, TP, UUID.randomUUID(), logs, log,
                 (p, proposal) -> proposals.add(proposal), alive::contains, BrokerMetrics.register(registry));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.skein.broker.kafka.BrokerConnector;
 import io.skein.broker.metrics.BrokerMetrics;
+import io.skein.log.FlushListener;
 import io.skein.log.LogConfig;
 import io.skein.log.LogManager;
 import io.skein.log.LogManagerConfig;
@@ -112,12 +113,12 @@ class ReplicaManagerLogDeletionTest {
 
     private Broker start() throws Exception {
         LogManager logs = LogManager.start(LogManagerConfig.defaults(List.of(logDir), BROKER), topic -> LogConfig.DEFAULT,
-                Clock.systemUTC());
-        ReplicaManager replicas = new ReplicaManager(BROKER, logs, LogConfig.DEFAULT, Clock.systemUTC(),
-                new ReplicaManager.Replication("PLAINTEXT", 30_000, 500, 1 << 20, 10 << 20, 1_000,
+                Clock.systemUTC(), FlushListener.NONE);
+        ReplicaManager replicas = new ReplicaManager(BROKER, logs, image -> LogConfig.DEFAULT, Clock.systemUTC(),
+                new ReplicaManager.Replication("PLAINTEXT", BrokerConnector.PLAINTEXT, 30_000, 500, 1 << 20, 10 << 20, 1_000,
                         (partition, proposal) -> {
                             throw new AssertionError("a single replica proposes no ISR change");
-                        }, () -> 1L, BrokerConnector.PLAINTEXT), BrokerMetrics.register(new PrometheusRegistry()));
+                        }, () -> 1L), BrokerMetrics.register(new PrometheusRegistry()));
         return new Broker(logs, replicas);
     }
 

@@ -54,13 +54,12 @@ class SaslClusterTest {
         MetadataRecordBatch bootstrap = MetadataRecordBatch.newBuilder().addRecords(ImageRecords.scramCredentialRecord(
                 "broker", io.skein.proto.metadata.ScramMechanism.SCRAM_SHA_512, ScramPasswords.credential(
                         io.skein.proto.metadata.ScramMechanism.SCRAM_SHA_512, "broker-secret", 4096))).build();
-        cluster = TestCluster.start(dir, 3, Map.of(
+        cluster = TestCluster.start(dir, 3, SASL, id -> Map.of(
+                "listener.security.protocol.map", "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
                 "sasl.enabled.mechanisms", "SCRAM-SHA-512,SCRAM-SHA-256",
                 "inter.broker.listener.name", SASL, "sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512",
-                "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config",
-                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"broker\" "
-                        + "password=\"broker-secret\";",
-                "connections.max.reauth.ms", "3000"), List.of(SASL + "://127.0.0.1:0"), bootstrap);
+                "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config", scramJaas("broker", "broker-secret"),
+                "connections.max.reauth.ms", "3000"), bootstrap);
     }
 
     @AfterAll
@@ -70,15 +69,27 @@ class SaslClusterTest {
 
     /** How a SCRAM login of {@code user} on {@code node}'s SASL listener ends. */
     private static short login(TestNode node, String user, String password) {
-        try (RawKafkaClient raw = new RawKafkaClient(node.bootstrap(SASL))) {
+        try (RawKafkaClient raw = new RawKafkaClient(node.bootstrap())) {
             return SaslLogin.scram(raw, "SCRAM-SHA-512", user, password, (short) 2).errorCode();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    private static String scramJaas(String user, String password) {
+        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user + "\" password=\""
+                + password + "\";";
+    }
+
+    /** A client of {@code bootstrap} logged in as {@code user} with SCRAM-SHA-512. */
+    private static Map<String, Object> as(String bootstrap, String user, String password) {
+        return Map.of("bootstrap.servers", bootstrap, "security.protocol", "SASL_PLAINTEXT",
+                "sasl.mechanism", "SCRAM-SHA-512", "sasl.jaas.config", scramJaas(user, password));
+    }
+
+    /** An administrator of {@code node}, logged in as the brokers' own user, the one the cluster started with. */
     private static Admin adminOf(TestNode node) {
-        return Admin.create(Map.of("bootstrap.servers", node.bootstrap()));
+        return Admin.create(as(node.bootstrap(), "broker", "broker-secret"));
     }
 
     @Test
@@ -93,13 +104,11 @@ class SaslClusterTest {
         assertEquals(Errors.NONE.code(), login(cluster.node(1), "alice", "alice-secret"), "at once where it was made");
         EveryBroker.await("alice logs in", cluster.nodes(), node -> login(node, "alice", "alice-secret"), code -> code == Errors.NONE.code());
 
-        Map<String, String> alice = new HashMap<>(Map.of("security.protocol", "SASL_PLAINTEXT",
-                "sasl.mechanism", "SCRAM-SHA-512", "sasl.jaas.config",
-                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"alice\" "
-                        + "password=\"alice-secret\";", ProducerConfig.ACKS_CONFIG, "all"));
-        String bootstrap = cluster.nodes().stream().map(n -> n.bootstrap(SASL)).reduce((a, b) -> a + "," + b).orElseThrow();
+        Map<String, String> alice = new HashMap<>();
+        as(cluster.bootstrap(), "alice", "alice-secret").forEach((key, value) -> alice.put(key, (String) value));
+        alice.put(ProducerConfig.ACKS_CONFIG, "all");
         int written = 0;
-        try (KafkaProducer<String, String> producer = StringClients.producer(bootstrap, alice)) {
+        try (KafkaProducer<String, String> producer = StringClients.producer(cluster.bootstrap(), alice)) {
             // Writes need all three replicas (min.insync.replicas=3) while sessions end and are renewed, the
             // brokers' own as their clients'.
             while (written < 10 || SaslAuthenticationTest.metric(producer, "successful-reauthentication-total") < 3) {

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.skein.broker.kafka.BrokerConnector;
 import io.skein.broker.kafka.AddPartitionsWait;
+import io.skein.broker.kafka.BrokerConnector;
 import io.skein.broker.kafka.KafkaRequest;
 import io.skein.testing.StringClients;
 import io.skein.testing.TcpProxy;

@@ -13,6 +13,7 @@ import io.skein.broker.network.KafkaServer;
 import io.skein.broker.network.RequestContext;
 import io.skein.broker.network.RequestHandler;
 import io.skein.broker.replica.ReplicaManager;
+import io.skein.log.FlushListener;
 import io.skein.log.LogConfig;
 import io.skein.log.LogManager;
 import io.skein.log.LogManagerConfig;
@@ -118,12 +119,12 @@ class TransactionCoordinatorTest {
         Path logDir = dir.resolve("logs");
         new MetaProperties("txn-test-cluster", BROKER).format(List.of(logDir));
         logs = LogManager.start(LogManagerConfig.defaults(List.of(logDir), BROKER), topic -> LogConfig.DEFAULT,
-                Clock.systemUTC());
-        replicas = new ReplicaManager(BROKER, logs, LogConfig.DEFAULT, Clock.systemUTC(),
-                new ReplicaManager.Replication("PLAINTEXT", 30_000, 500, 1 << 20, 10 << 20, 1_000,
+                Clock.systemUTC(), FlushListener.NONE);
+        replicas = new ReplicaManager(BROKER, logs, image -> LogConfig.DEFAULT, Clock.systemUTC(),
+                new ReplicaManager.Replication("PLAINTEXT", BrokerConnector.PLAINTEXT, 30_000, 500, 1 << 20, 10 << 20, 1_000,
                         (partition, proposal) -> {
                             throw new AssertionError("a single replica proposes no ISR change");
-                        }, () -> 1L, BrokerConnector.PLAINTEXT), BrokerMetrics.register(new PrometheusRegistry()));
+                        }, () -> 1L), BrokerMetrics.register(new PrometheusRegistry()));
         coordinator = new TransactionCoordinator(BROKER, CONFIG, replicas, Clock.systemUTC(),
                 producerIds::getAndIncrement);
         publish(1, cluster());

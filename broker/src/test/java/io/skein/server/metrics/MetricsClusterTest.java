@@ -31,6 +31,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -42,8 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code /metrics} of a real three-node cluster while real Kafka clients produce and consume: the
  * counters move by what the clients say they sent and received, the group lag is what a Kafka admin
- * client computes, every scrape passes Prometheus' own {@code promtool check metrics}, and the
- * endpoint speaks OpenMetrics to a scraper that asks for it.
+ * client computes, acks=all sends to a topic flushed on every message move the log flush series,
+ * the JVM's series are there, every scrape passes Prometheus' own {@code promtool check metrics},
+ * and the endpoint speaks OpenMetrics to a scraper that asks for it.
  *
  * <p>The topic has one replica per partition, one partition per broker, so that the group's
  * coordinator holds one of them and asks the others' leaders for their ends and record times.
@@ -230,6 +232,49 @@ class MetricsClusterTest {
                 }
             }
         });
+    }
+
+    @Test
+    void everySegmentFsyncIsTimedAsKafkasLogFlushStats() throws Exception {
+        String durable = "metered-durable";
+        int records = 20;
+        try (Admin admin = cluster.admin()) {
+            admin.createTopics(List.of(new NewTopic(durable, 1, (short) 3)
+                    .configs(Map.of(TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG, "1")))).all().get();
+        }
+        cluster.awaitAll(durable + " has a leader", image -> image.topic(durable) != null
+                && image.topic(durable).partitions().values().stream().allMatch(p -> p.hasLeader()));
+        String flushes = "kafka_log_logflushstats_logflushrateandtimems";
+        List<Scrape> before = scrapeAll();
+        try (KafkaProducer<String, String> producer = StringClients.producer(cluster.bootstrap(),
+                Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+            for (int i = 0; i < records; i++) {
+                producer.send(new ProducerRecord<>(durable, "key-" + i, "value " + i)).get();
+            }
+        }
+        List<Scrape> after = scrapeAll();
+        // Each send waited for its answer, which flush.messages=1 gives once its offset is on the leader's disk.
+        assertTrue(sum(after, flushes + "_count", Map.of()) - sum(before, flushes + "_count", Map.of()) >= records,
+                "at least one fsync per acknowledged send");
+        assertTrue(sum(after, flushes + "_sum", Map.of()) > sum(before, flushes + "_sum", Map.of()),
+                "the fsyncs' milliseconds add up");
+        for (Scrape scrape : after) {
+            List<Scrape.Sample> quantiles = scrape.find(flushes, Map.of());
+            assertEquals(6, quantiles.size(), "Kafka's six percentiles: " + quantiles);
+        }
+    }
+
+    @Test
+    void theJvmsSeriesAreServedAsJmxExportersAgentServesThem() throws Exception {
+        for (Scrape scrape : scrapeAll()) {
+            assertTrue(scrape.sum("jvm_memory_used_bytes", Map.of("area", "heap")) > 0);
+            assertTrue(scrape.find("jvm_memory_pool_used_bytes", Map.of()).size() > 1, "a series per memory pool");
+            assertTrue(scrape.find("jvm_gc_collection_seconds_count", Map.of()).size() >= 1, "a series per collector");
+            assertTrue(scrape.value("jvm_threads_current") > 0);
+            assertTrue(scrape.value("jvm_classes_currently_loaded") > 0);
+            assertTrue(scrape.value("process_cpu_seconds_total") > 0);
+            assertTrue(scrape.value("process_open_fds") > 0);
+        }
     }
 
     @Test

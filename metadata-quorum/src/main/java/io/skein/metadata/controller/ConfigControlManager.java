@@ -9,6 +9,8 @@ import io.skein.proto.controller.AlterConfigsRequest;
 import io.skein.proto.controller.AlterConfigsResponse;
 import io.skein.proto.controller.ConfigChange;
 import io.skein.proto.controller.ConfigChangeResult;
+import io.skein.proto.controller.ConfigOperation;
+import io.skein.proto.controller.ConfigResourceName;
 import io.skein.proto.controller.Error;
 import io.skein.proto.controller.ErrorCode;
 import io.skein.proto.metadata.ConfigRecord;
@@ -20,6 +22,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Topic and broker configs: changes checked against what the configs would be afterwards, and the
@@ -39,24 +44,27 @@ final class ConfigControlManager {
 
     /**
      * Each resource's changes are applied together or not at all: a resource with one bad change, or
-     * whose configs would be invalid afterwards, gets the error on every change of it.
+     * whose configs would be invalid afterwards, gets the error on every change of it. A replaced
+     * resource (legacy AlterConfigs) starts from no configs instead of its own. Every key a change
+     * names gets a record, even one that keeps its value (the metadata churn of the chaos tests relies on
+     * it, and a broker resource's in Kafka too), and so does every key a replacement removes.
      */
     ControllerResult<AlterConfigsResponse> alterConfigs(MetadataImage view, AlterConfigsRequest request) {
         Map<ConfigResource, Map<String, String>> after = new LinkedHashMap<>();
         Map<ConfigResource, Error> problems = new HashMap<>();
+        for (ConfigResourceName replaced : request.getReplaceList()) {
+            ConfigResource resource = new ConfigResource(replaced.getResourceType(), replaced.getResourceName());
+            after.put(resource, new TreeMap<>());
+            problemWithResource(view, resource).ifPresent(problem -> problems.put(resource, problem));
+        }
         for (ConfigChange change : request.getChangesList()) {
-            ConfigResource resource = new ConfigResource(change.getResourceType(), change.getResourceName());
-            if (resource.type() == ConfigResourceType.TOPIC && view.topic(resource.name()) == null) {
-                problems.put(resource, error(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "Topic '" + resource.name()
-                        + "' does not exist"));
-            } else if (resource.type() == ConfigResourceType.CONFIG_RESOURCE_UNSPECIFIED) {
-                problems.put(resource, error(ErrorCode.INVALID_REQUEST, "A config change needs a resource type"));
+            ConfigResource resource = resource(change);
+            if (!after.containsKey(resource)) {
+                after.put(resource, new TreeMap<>(view.configs(resource))); // sorted: records in key order
+                problemWithResource(view, resource).ifPresent(problem -> problems.put(resource, problem));
             }
-            Map<String, String> configs = after.computeIfAbsent(resource, r -> new HashMap<>(view.configs(r)));
-            if (change.hasValue()) {
-                configs.put(change.getName(), change.getValue());
-            } else {
-                configs.remove(change.getName());
+            if (!problems.containsKey(resource)) {
+                apply(change, after.get(resource)).ifPresent(problem -> problems.put(resource, problem));
             }
         }
         after.forEach((resource, configs) -> {
@@ -65,24 +73,102 @@ final class ConfigControlManager {
             }
         });
         AlterConfigsResponse.Builder response = AlterConfigsResponse.newBuilder().setError(none());
-        List<MetadataRecord> records = new ArrayList<>();
+        Map<ConfigResource, Set<String>> named = new HashMap<>();
         for (ConfigChange change : request.getChangesList()) {
-            ConfigResource resource = new ConfigResource(change.getResourceType(), change.getResourceName());
-            Error problem = problems.get(resource);
-            response.addResults(ConfigChangeResult.newBuilder().setResourceType(resource.type())
-                    .setResourceName(resource.name()).setName(change.getName())
-                    .setError(problem == null ? none() : problem));
-            if (problem == null && !request.getValidateOnly()) {
-                records.add(configRecord(resource.type(), resource.name(), change.getName(),
-                        change.hasValue() ? change.getValue() : null));
-            }
+            ConfigResource resource = resource(change);
+            named.computeIfAbsent(resource, r -> new TreeSet<>()).add(change.getName());
+            response.addResults(result(resource, change.getName(), problems.get(resource)));
+        }
+        after.keySet().stream().filter(resource -> !named.containsKey(resource))
+                .forEach(resource -> response.addResults(result(resource, "", problems.get(resource))));
+        List<MetadataRecord> records = new ArrayList<>();
+        if (!request.getValidateOnly()) {
+            after.forEach((resource, configs) -> {
+                if (!problems.containsKey(resource)) {
+                    records.addAll(changeRecords(resource, named.getOrDefault(resource, Set.of()),
+                            view.configs(resource), configs));
+                }
+            });
         }
         return ControllerResult.of(records, response.build());
     }
 
-    /** Why {@code configs} cannot be the settings of that resource ({@code INVALID_CONFIG}), if they cannot. */
+    private static ConfigResource resource(ConfigChange change) {
+        return new ConfigResource(change.getResourceType(), change.getResourceName());
+    }
+
+    private static ConfigChangeResult result(ConfigResource resource, String name, Error problem) {
+        return ConfigChangeResult.newBuilder().setResourceType(resource.type()).setResourceName(resource.name())
+                .setName(name).setError(problem == null ? none() : problem).build();
+    }
+
+    /** Why the resource itself cannot take configs: a topic that does not exist, a malformed broker id. */
+    private static Optional<Error> problemWithResource(MetadataImage view, ConfigResource resource) {
+        return switch (resource.type()) {
+            case TOPIC -> view.topic(resource.name()) == null ? Optional.of(error(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+                    "Topic '" + resource.name() + "' does not exist")) : Optional.empty();
+            case BROKER -> resource.name().isEmpty() || resource.name().matches("[0-9]{1,9}") ? Optional.empty()
+                    : Optional.of(error(ErrorCode.INVALID_REQUEST, "A broker config resource is a broker id or empty "
+                            + "(the cluster default), not '" + resource.name() + "'"));
+            default -> Optional.of(error(ErrorCode.INVALID_REQUEST, "A config change needs a resource type: "
+                    + "a topic or a broker"));
+        };
+    }
+
+    /** Applies {@code change} to {@code configs}; why it cannot be applied, if it cannot. */
+    private Optional<Error> apply(ConfigChange change, Map<String, String> configs) {
+        String key = change.getName();
+        if (change.getOperation() == ConfigOperation.ASSIGN) {
+            if (change.hasValue()) {
+                configs.put(key, change.getValue());
+            } else {
+                configs.remove(key);
+            }
+            return Optional.empty();
+        }
+        if (!change.hasValue()) {
+            return Optional.of(error(ErrorCode.INVALID_REQUEST, change.getOperation() + " of " + key
+                    + " needs a value"));
+        }
+        Optional<List<String>> defaults = validator.listDefault(change.getResourceType(), key);
+        if (defaults.isEmpty()) {
+            return Optional.of(error(ErrorCode.INVALID_CONFIG, "Can't " + change.getOperation() + " to key " + key
+                    + " because its type is not LIST"));
+        }
+        List<String> items = configs.containsKey(key) ? items(configs.get(key)) : new ArrayList<>(defaults.get());
+        List<String> given = items(change.getValue());
+        if (change.getOperation() == ConfigOperation.APPEND) {
+            given.stream().filter(item -> !items.contains(item)).forEach(items::add);
+        } else {
+            items.removeAll(given);
+        }
+        configs.put(key, String.join(",", items));
+        return Optional.empty();
+    }
+
+    private static List<String> items(String list) {
+        List<String> items = new ArrayList<>();
+        for (String item : list.split(",")) {
+            if (!item.isEmpty()) {
+                items.add(item);
+            }
+        }
+        return items;
+    }
+
+    /** The records that take {@code resource} from {@code before} to {@code after}: the keys named, and those removed. */
+    private static List<MetadataRecord> changeRecords(ConfigResource resource, Set<String> named,
+                                                      Map<String, String> before, Map<String, String> after) {
+        List<MetadataRecord> records = new ArrayList<>();
+        named.forEach(key -> records.add(configRecord(resource.type(), resource.name(), key, after.get(key))));
+        before.keySet().stream().filter(key -> !after.containsKey(key) && !named.contains(key)).sorted()
+                .forEach(key -> records.add(configRecord(resource.type(), resource.name(), key, null)));
+        return records;
+    }
+
+    /** Why {@code configs} cannot be the settings of that resource, if they cannot. */
     Optional<Error> problemWith(ConfigResourceType type, String name, Map<String, String> configs) {
-        return validator.problemWith(type, name, configs).map(problem -> error(ErrorCode.INVALID_CONFIG, problem));
+        return validator.problemWith(type, name, configs).map(problem -> error(problem.code(), problem.message()));
     }
 
     /** {@code unclean.leader.election.enable} for {@code topic}: the topic's, else the cluster default, else the node's. */

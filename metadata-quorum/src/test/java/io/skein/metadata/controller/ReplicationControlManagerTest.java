@@ -54,7 +54,7 @@ class ReplicationControlManagerTest {
     /** Accepts any config but the key "bogus". */
     private final ReplicationControlManager replication = new ReplicationControlManager(2, 1,
             new ConfigControlManager((type, name, configs) -> configs.containsKey("bogus")
-                    ? Optional.of("Unknown topic config name: bogus") : Optional.empty(), false));
+                    ? Optional.of(ConfigValidator.Problem.invalidConfig("Unknown topic config name: bogus")) : Optional.empty(), false));
 
     /** Brokers 1-3 unfenced, {@code more} after them; orders-0 with replicas [1, 2, 3], ISR [1, 2], led by 1. */
     private static MetadataImage cluster(MetadataRecord... more) {

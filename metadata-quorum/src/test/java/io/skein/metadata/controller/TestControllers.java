@@ -34,7 +34,7 @@ public final class TestControllers implements AutoCloseable {
     static final String CLUSTER_ID = "test-cluster";
     /** Accepts any config but the key "bogus", so tests can see a rejection. */
     static final ConfigValidator VALIDATOR = (type, name, configs) -> configs.containsKey("bogus")
-            ? Optional.of("Unknown topic config name: bogus") : Optional.empty();
+            ? Optional.of(ConfigValidator.Problem.invalidConfig("Unknown topic config name: bogus")) : Optional.empty();
 
     final TestClock clock = new TestClock();
     private final Path root;

@@ -1,0 +1,160 @@
+package io.skein.broker.kafka;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSocket;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.network.ConnectionMode;
+import org.apache.kafka.common.security.auth.SslEngineFactory;
+import org.apache.kafka.common.security.ssl.DefaultSslEngineFactory;
+import org.apache.kafka.common.security.ssl.SslFactory;
+
+/**
+ * The TLS engines of one listener, server or client side, made by kafka-clients' own
+ * {@link SslFactory} over its {@link DefaultSslEngineFactory}: Kafka's reading of every {@code ssl.*}
+ * setting (PEM, PKCS12 and JKS stores, passwords, protocols, cipher suites, client authentication,
+ * endpoint identification), and Kafka's checks when the stores are read again: a new keystore must keep
+ * the certificate's name and alternative names unless {@code ssl.allow.dn.changes} and
+ * {@code ssl.allow.san.changes} say otherwise, and an inter-broker listener's new stores must still
+ * complete a handshake with each other.
+ *
+ * <p>Thread-safe: engines are made on event loops and other threads while {@link #reloadIfChanged()}
+ * runs on a scheduler.
+ */
+public final class SslEngines implements AutoCloseable {
+    private final String name;
+    private final ConnectionMode mode;
+    private final Map<String, Object> configs;
+    private final SslFactory factory;
+    /**
+     * What engines are made from: the factory's, published here by the thread that reloaded it, as
+     * {@link SslFactory} itself does not publish a new one to other threads.
+     */
+    private volatile SslEngineFactory current;
+    /** The stores' files as last looked at: a reload is tried once per change. */
+    private List<Object> filesSeen;
+
+    private SslEngines(String name, ConnectionMode mode, Map<String, ?> configs, boolean verifiable) {
+        this.name = name;
+        this.mode = mode;
+        this.configs = new HashMap<>(configs);
+        this.factory = new SslFactory(mode, null, verifiable);
+        this.filesSeen = files();
+        factory.configure(new HashMap<>(this.configs)); // SslFactory keeps and may add to the map it is given
+        this.current = factory.sslEngineFactory();
+    }
+
+    /**
+     * A listener's server side.
+     *
+     * @param interBroker whether other brokers connect to it: then, as in Kafka, its keystore must be
+     *                    one its own truststore trusts (a handshake between the two is tried)
+     * @throws KafkaException if the settings do not make a TLS context: the message says why
+     */
+    public static SslEngines server(String listenerName, Map<String, ?> ssl, boolean interBroker) {
+        return new SslEngines(listenerName, ConnectionMode.SERVER, ssl, interBroker);
+    }
+
+    /** The client side of a listener, for this broker's connections to other brokers' listeners of that name. */
+    public static SslEngines client(String listenerName, Map<String, ?> ssl) {
+        return new SslEngines(listenerName, ConnectionMode.CLIENT, ssl, false);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /**
+     * An engine for a connection with {@code peerHost}: an address as the socket has it, never looked
+     * up (a server needs no name; a client checks the server's certificate against the host it was
+     * given, not one DNS says).
+     */
+    public SSLEngine newEngine(String peerHost, int peerPort) {
+        SslEngineFactory engines = current;
+        return mode == ConnectionMode.SERVER ? engines.createServerSslEngine(peerHost, peerPort)
+                : engines.createClientSslEngine(peerHost, peerPort, endpointIdentification());
+    }
+
+    private String endpointIdentification() {
+        return (String) configs.get(SslConfigs.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG);
+    }
+
+    /**
+     * TLS over a connected socket, for a client that blocks on its reads: an {@link SSLSocket} from
+     * the same context, with the parameters a client engine of this listener has (protocols, cipher
+     * suites, endpoint identification, server name), its handshake done within the socket's timeout.
+     */
+    public SSLSocket connect(Socket connected, String host, int port) throws IOException {
+        SslEngineFactory engines = current;
+        // Skein refuses ssl.engine.factory.class, so the factory is always Kafka's default one.
+        SSLSocket socket = (SSLSocket) ((DefaultSslEngineFactory) engines).sslContext().getSocketFactory()
+                .createSocket(connected, host, port, true);
+        socket.setSSLParameters(engines.createClientSslEngine(host, port, endpointIdentification())
+                .getSSLParameters());
+        socket.startHandshake();
+        return socket;
+    }
+
+    /**
+     * Reads the keystore and truststore files again if they changed since last looked at, for the
+     * engines made from now on (connections already open keep theirs).
+     *
+     * @return whether new stores are in use
+     * @throws KafkaException if the changed files do not make a TLS context, or fail Kafka's checks:
+     *                        the engines stay as they were, and the same files are not tried again
+     */
+    public synchronized boolean reloadIfChanged() {
+        List<Object> files = files();
+        if (files.equals(filesSeen)) {
+            return false;
+        }
+        filesSeen = files;
+        factory.reconfigure(configs);
+        if (factory.sslEngineFactory() == current) {
+            return false;
+        }
+        current = factory.sslEngineFactory();
+        return true;
+    }
+
+    /** The keystore and truststore files, if any, each as its path, modification time and size. */
+    private List<Object> files() {
+        List<Object> files = new ArrayList<>();
+        for (String key : List.of(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG)) {
+            Object location = configs.get(key);
+            if (location != null) {
+                Path path = Path.of(location.toString());
+                files.add(path);
+                try {
+                    files.add(Files.getLastModifiedTime(path));
+                    files.add(Files.size(path));
+                } catch (NoSuchFileException e) {
+                    files.add("missing");
+                } catch (IOException e) {
+                    files.add(e.toString());
+                }
+            }
+        }
+        return files;
+    }
+
+    @Override
+    public void close() {
+        factory.close();
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + mode.name().toLowerCase(Locale.ROOT) + ")";
+    }
+}
