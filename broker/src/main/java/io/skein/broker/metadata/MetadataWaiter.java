@@ -51,6 +51,18 @@ public final class MetadataWaiter implements MetadataPublisher {
                 });
     }
 
+    /**
+     * {@code response} to a change committed at {@code offset}, once this broker's metadata reaches it,
+     * or after {@code waitMs} regardless (0: at once): the change is committed, which is all a Kafka
+     * answer says.
+     */
+    public <T> CompletableFuture<T> shown(long offset, long waitMs, T response) {
+        if (waitMs <= 0) {
+            return CompletableFuture.completedFuture(response);
+        }
+        return await(offset, waitMs).handle((applied, notYetShown) -> response);
+    }
+
     @Override
     public void onMetadataUpdate(MetadataDelta delta, MetadataImage newImage) {
         image = newImage;

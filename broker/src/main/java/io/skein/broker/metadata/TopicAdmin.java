@@ -35,7 +35,7 @@ public final class TopicAdmin {
         CreateTopicsRequest request = CreateTopicsRequest.newBuilder().addAllTopics(topics)
                 .setValidateOnly(validateOnly).build();
         return controller.call(client -> client.createTopics(request))
-                .thenCompose(response -> visible(response.getMetadataOffset(), waitMs, response));
+                .thenCompose(response -> waiter.shown(response.getMetadataOffset(), waitMs, response));
     }
 
     /** Fails with TOPIC_DELETION_DISABLED unless {@code delete.topic.enable}. */
@@ -46,7 +46,7 @@ public final class TopicAdmin {
         }
         DeleteTopicsRequest request = DeleteTopicsRequest.newBuilder().addAllNames(names).build();
         return controller.call(client -> client.deleteTopics(request))
-                .thenCompose(response -> visible(response.getMetadataOffset(), waitMs, response));
+                .thenCompose(response -> waiter.shown(response.getMetadataOffset(), waitMs, response));
     }
 
     public CompletableFuture<CreatePartitionsResponse> createPartitions(List<PartitionCount> counts,
@@ -54,17 +54,6 @@ public final class TopicAdmin {
         CreatePartitionsRequest request = CreatePartitionsRequest.newBuilder().addAllTopics(counts)
                 .setValidateOnly(validateOnly).build();
         return controller.call(client -> client.createPartitions(request))
-                .thenCompose(response -> visible(response.getMetadataOffset(), waitMs, response));
-    }
-
-    /**
-     * {@code response} once this broker's metadata reaches {@code offset}, or after {@code waitMs}
-     * regardless: the change is committed, which is all a Kafka answer says.
-     */
-    private <T> CompletableFuture<T> visible(long offset, long waitMs, T response) {
-        if (waitMs <= 0) {
-            return CompletableFuture.completedFuture(response);
-        }
-        return waiter.await(offset, waitMs).handle((image, notYetShown) -> response);
+                .thenCompose(response -> waiter.shown(response.getMetadataOffset(), waitMs, response));
     }
 }
