@@ -1,6 +1,7 @@
 package io.skein.broker.security;
 
 import io.skein.broker.network.RequestContext;
+import io.skein.metadata.image.Acl;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Collection;
@@ -18,8 +19,6 @@ import org.apache.kafka.common.resource.ResourceType;
  * ({@code authorizer.class.name}); without one every check passes, as in Kafka.
  */
 public final class Authorization {
-    /** The name of the one CLUSTER resource. */
-    public static final String CLUSTER_NAME = "kafka-cluster";
     /** What Kafka's responses carry for "authorized operations" that were not asked for. */
     public static final int NOT_ASKED = Integer.MIN_VALUE;
 
@@ -46,11 +45,11 @@ public final class Authorization {
     }
 
     public boolean authorizeCluster(RequestContext context, AclOperation operation) {
-        return authorize(context, operation, ResourceType.CLUSTER, CLUSTER_NAME);
+        return authorize(context, operation, ResourceType.CLUSTER, Acl.CLUSTER_NAME);
     }
 
     public boolean authorizeCluster(RequestContext context, AclOperation operation, boolean logIfDenied) {
-        return authorize(context, operation, ResourceType.CLUSTER, CLUSTER_NAME, true, logIfDenied);
+        return authorize(context, operation, ResourceType.CLUSTER, Acl.CLUSTER_NAME, true, logIfDenied);
     }
 
     /** The names among {@code names} the request may do {@code operation} to; each checked (and logged) once. */

@@ -24,21 +24,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import org.apache.kafka.common.acl.AclOperation;
-import org.apache.kafka.common.acl.AclPermissionType;
-import org.apache.kafka.common.resource.PatternType;
-import org.apache.kafka.common.resource.ResourceType;
 
 /**
- * ACLs, with Kafka's rules: an ACL names a concrete resource type, pattern type (LITERAL or PREFIXED),
- * operation and permission (not ANY, MATCH or UNKNOWN), a non-empty resource name ({@code kafka-cluster}
- * for the cluster) and a principal of the form {@code Type:name}; one that exists already is not added
- * twice. A deletion takes every ACL each filter matches and answers with them.
+ * ACLs, with Kafka's rules: an ACL Kafka would refuse ({@link Acl#problem}) is INVALID_REQUEST; one that
+ * exists already is not added twice. A deletion takes every ACL each filter matches and answers with them.
  */
 final class AclControlManager {
-    /** The name of the one CLUSTER resource, as Kafka names it. */
-    static final String CLUSTER_NAME = "kafka-cluster";
-
     ControllerResult<CreateAclsResponse> createAcls(MetadataImage view, CreateAclsRequest request) {
         Set<Acl> existing = new HashSet<>(view.acls().values());
         Set<UUID> ids = new HashSet<>(view.acls().keySet());
@@ -46,7 +37,7 @@ final class AclControlManager {
         CreateAclsResponse.Builder response = CreateAclsResponse.newBuilder().setError(none());
         for (AclBinding binding : request.getAclsList()) {
             Acl acl = AclMessages.acl(binding);
-            Optional<String> problem = problemWith(acl);
+            Optional<String> problem = acl.problem();
             if (problem.isPresent()) {
                 response.addResults(error(ErrorCode.INVALID_REQUEST, problem.get()));
                 continue;
@@ -58,33 +49,6 @@ final class AclControlManager {
             response.addResults(none());
         }
         return ControllerResult.of(records, response.build());
-    }
-
-    /** Why Kafka would refuse to create {@code acl}, if it would. */
-    static Optional<String> problemWith(Acl acl) {
-        if (acl.resourceType() == ResourceType.UNKNOWN || acl.resourceType() == ResourceType.ANY) {
-            return Optional.of("Invalid resourceType " + acl.resourceType());
-        }
-        if (acl.patternType() != PatternType.LITERAL && acl.patternType() != PatternType.PREFIXED) {
-            return Optional.of("Invalid patternType " + acl.patternType());
-        }
-        if (acl.operation() == AclOperation.UNKNOWN || acl.operation() == AclOperation.ANY) {
-            return Optional.of("Invalid operation " + acl.operation());
-        }
-        if (acl.permission() != AclPermissionType.ALLOW && acl.permission() != AclPermissionType.DENY) {
-            return Optional.of("Invalid permissionType " + acl.permission());
-        }
-        if (acl.resourceName().isEmpty()) {
-            return Optional.of("Resource name should not be empty");
-        }
-        if (acl.resourceType() == ResourceType.CLUSTER && !acl.resourceName().equals(CLUSTER_NAME)) {
-            return Optional.of("The only valid name for the CLUSTER resource is " + CLUSTER_NAME);
-        }
-        if (acl.principal().indexOf(':') < 0) {
-            return Optional.of("Expected a principal in format principalType:principalName but got '"
-                    + acl.principal() + "'");
-        }
-        return Optional.empty();
     }
 
     private static UUID newId(Set<UUID> taken) {
