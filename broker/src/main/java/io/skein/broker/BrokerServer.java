@@ -172,7 +172,7 @@ public final class BrokerServer implements AutoCloseable {
         await(lifecycle.unfenced(), "being unfenced by the controller");
         selfAddress = self.getHost() + ":" + self.getPort();
         adminServer = AdminServer.start(config.adminListener(), clusterId, nodeId, selfAddress, self.getName(), apis.metadata(), controller, apis.topicAdmin(),
-                apis.configs(), config.voters());
+                apis.aclAdmin(), apis.configs(), config.voters());
         log.info("Broker {} serves the admin API on {}:{}", nodeId, config.adminListener().host(), adminServer.port());
         for (KafkaServer server : servers) {
             server.startAccepting(apis);

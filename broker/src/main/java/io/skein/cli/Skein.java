@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
         description = "A ZooKeeper-free, Kafka-compatible message broker.",
         subcommands = {ServerCommand.class, StorageCommand.class, TopicsCommand.class, ProduceCommand.class,
                 ConsumeCommand.class, GroupsCommand.class, ClusterCommand.class, QuorumCommand.class,
-                LeadersCommand.class, TransactionsCommand.class, MessagesCommand.class, TopCommand.class})
+                LeadersCommand.class, TransactionsCommand.class, MessagesCommand.class, TopCommand.class,
+                AclsCommand.class})
 public final class Skein {
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));

@@ -4,6 +4,7 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.skein.broker.metadata.AclAdmin;
 import io.skein.broker.metadata.ConfigDescriber;
 import io.skein.broker.metadata.ControllerRequests;
 import io.skein.broker.metadata.MetadataWaiter;
@@ -44,18 +45,20 @@ public final class AdminServer implements AutoCloseable {
      * @param metadata      this broker's metadata, as its Kafka API answers from it
      * @param controller    the route to the active controller, shared with the Kafka API
      * @param topicAdmin    topic changes, as the Kafka API makes them
+     * @param acls          ACL changes and reads, as the Kafka API makes them
      * @param configs       config descriptions, as the Kafka API gives them
      */
     public static AdminServer start(Listener listener, String clusterId, int nodeId, String bootstrap,
                                     String listenerName, MetadataWaiter metadata, ControllerRequests controller,
-                                    TopicAdmin topicAdmin, ConfigDescriber configs, List<Voter> voters)
+                                    TopicAdmin topicAdmin, AclAdmin acls, ConfigDescriber configs,
+                                    List<Voter> voters)
             throws IOException {
         String clientId = FetchParams.ADMIN_CLIENT_ID_PREFIX + nodeId;
         Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.CLIENT_ID_CONFIG, clientId));
         LeaderReads reads = new LeaderReads(listenerName, clientId);
-        AdminContext context = new AdminContext(clusterId, metadata, controller, topicAdmin, configs, kafka, reads,
-                voters, listenerName);
+        AdminContext context = new AdminContext(clusterId, metadata, controller, topicAdmin, acls, configs, kafka,
+                reads, voters, listenerName);
         AdminRpcService service = new AdminRpcService(context);
         String host = listener.host().isEmpty() ? "0.0.0.0" : listener.host();
         try {
