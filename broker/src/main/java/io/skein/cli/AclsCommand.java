@@ -55,6 +55,16 @@ final class AclsCommand {
             }
             return resources;
         }
+
+        /** {@link #named}, refusing none as bad usage: adding or removing ACLs is always about resources. */
+        List<String[]> required(CommandSpec spec) {
+            List<String[]> resources = named();
+            if (resources.isEmpty()) {
+                throw new ParameterException(spec.commandLine(), "Name at least one resource: --topic, --group, "
+                        + "--transactional-id or --cluster");
+            }
+            return resources;
+        }
     }
 
     private static Output.Table table(List<Acl> acls) {
@@ -135,9 +145,8 @@ final class AclsCommand {
         List<String> denyHosts = new ArrayList<>();
     }
 
-    @Command(name = "add", mixinStandardHelpOptions = true,
-            description = "Add ACLs: each principal given, from each host, each operation, on each resource.")
-    static final class Add extends AdminCommand {
+    /** A command that adds or removes ACLs: of resources, for principals and hosts. */
+    abstract static class Change extends AdminCommand {
         @Spec
         CommandSpec spec;
 
@@ -146,7 +155,11 @@ final class AclsCommand {
 
         @Mixin
         Entries entries;
+    }
 
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            description = "Add ACLs: each principal given, from each host, each operation, on each resource.")
+    static final class Add extends Change {
         @Option(names = "--resource-pattern-type", paramLabel = "TYPE", defaultValue = "literal",
                 description = "literal (the resource itself) or prefixed (every resource whose name starts so); "
                         + "default: ${DEFAULT-VALUE}")
@@ -159,11 +172,7 @@ final class AclsCommand {
 
         @Override
         int run(AdminServiceBlockingStub admin) {
-            List<String[]> named = resources.named();
-            if (named.isEmpty()) {
-                throw new ParameterException(spec.commandLine(), "Name at least one resource: --topic, --group, "
-                        + "--transactional-id or --cluster");
-            }
+            List<String[]> named = resources.required(spec);
             if (entries.allowPrincipals.isEmpty() && entries.denyPrincipals.isEmpty()) {
                 throw new ParameterException(spec.commandLine(), "Name --allow-principal or --deny-principal");
             }
@@ -193,16 +202,7 @@ final class AclsCommand {
 
     @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove the ACLs of the resources given: "
             + "all of them, or those of the principals, hosts and operations given.")
-    static final class Remove extends AdminCommand {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        Resources resources;
-
-        @Mixin
-        Entries entries;
-
+    static final class Remove extends Change {
         @Option(names = "--resource-pattern-type", paramLabel = "TYPE", defaultValue = "literal",
                 description = "literal, prefixed, any (both, by exact name) or match (every ACL that applies to the "
                         + "resources, wildcard and prefixes included: take care); default: ${DEFAULT-VALUE}")
@@ -214,11 +214,7 @@ final class AclsCommand {
 
         @Override
         int run(AdminServiceBlockingStub admin) {
-            List<String[]> named = resources.named();
-            if (named.isEmpty()) {
-                throw new ParameterException(spec.commandLine(), "Name at least one resource: --topic, --group, "
-                        + "--transactional-id or --cluster");
-            }
+            List<String[]> named = resources.required(spec);
             DeleteAclsRequest.Builder request = DeleteAclsRequest.newBuilder();
             if (entries.allowPrincipals.isEmpty() && entries.denyPrincipals.isEmpty()) {
                 request.addAllFilters(filters(named, patternType, List.of(), operations));

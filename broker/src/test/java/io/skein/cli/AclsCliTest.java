@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.skein.node.NodeConfig;
 import io.skein.testing.TestNode;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,8 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class AclsCliTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @TempDir
     static Path dir;
     static TestNode node;
@@ -55,14 +50,7 @@ class AclsCliTest {
     }
 
     private static CliRun skein(String... args) {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.add("--admin=" + node.adminAddress());
-        return CliRun.skein(all.toArray(String[]::new));
-    }
-
-    private static JsonNode json(CliRun run) throws IOException {
-        assertEquals(0, run.exitCode(), run.err() + run.out());
-        return JSON.readTree(run.out());
+        return CliRun.atAdmin(node.adminAddress(), args);
     }
 
     /** The ACLs of a JSON answer's list, each as "TYPE:NAME:PATTERN PRINCIPAL@HOST OPERATION PERMISSION". */
@@ -86,15 +74,15 @@ class AclsCliTest {
         assertEquals(0, added.exitCode(), added.err());
         assertTrue(added.out().startsWith("RESOURCE-TYPE"), added.out());
         assertTrue(added.out().contains("TOPIC          orders   LITERAL  User:alice  *     READ"), added.out());
-        json(skein("acls", "add", "--topic", "pay", "--resource-pattern-type", "prefixed", "--deny-principal",
-                "User:bob", "--deny-host", "10.0.0.9", "--operation", "write", "-o", "json"));
+        skein("acls", "add", "--topic", "pay", "--resource-pattern-type", "prefixed", "--deny-principal",
+                "User:bob", "--deny-host", "10.0.0.9", "--operation", "write", "-o", "json").json();
 
         assertEquals(Set.of("TOPIC:orders:LITERAL User:alice@* READ ALLOW",
                         "TOPIC:orders:LITERAL User:alice@* DESCRIBE ALLOW",
                         "GROUP:billing:LITERAL User:alice@* READ ALLOW",
                         "GROUP:billing:LITERAL User:alice@* DESCRIBE ALLOW",
                         "TOPIC:pay:PREFIXED User:bob@10.0.0.9 WRITE DENY"),
-                acls(json(skein("acls", "list", "-o", "json")).get("acls")));
+                acls(skein("acls", "list", "-o", "json").json().get("acls")));
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", node.bootstrap()))) {
             assertTrue(admin.describeAcls(AclBindingFilter.ANY).values().get().containsAll(List.of(
                     binding(ResourceType.GROUP, "billing", PatternType.LITERAL, "User:alice", AclOperation.READ,
@@ -103,19 +91,19 @@ class AclsCliTest {
                             new AccessControlEntry("User:bob", "10.0.0.9", AclOperation.WRITE,
                                     AclPermissionType.DENY)))), "what Kafka's clients see");
         }
-        assertEquals(Set.of("TOPIC:pay:PREFIXED User:bob@10.0.0.9 WRITE DENY"), acls(json(skein("acls", "list",
-                "--topic", "payments", "--resource-pattern-type", "match", "-o", "json")).get("acls")));
-        assertEquals(2, json(skein("acls", "list", "--topic", "orders", "--principal", "User:alice", "-o", "json"))
+        assertEquals(Set.of("TOPIC:pay:PREFIXED User:bob@10.0.0.9 WRITE DENY"), acls(skein("acls", "list",
+                "--topic", "payments", "--resource-pattern-type", "match", "-o", "json").json().get("acls")));
+        assertEquals(2, skein("acls", "list", "--topic", "orders", "--principal", "User:alice", "-o", "json").json()
                 .get("acls").size());
 
-        assertEquals(Set.of("TOPIC:orders:LITERAL User:alice@* READ ALLOW"), acls(json(skein("acls", "remove",
-                "--topic", "orders", "--allow-principal", "User:alice", "--operation", "read", "-o", "json"))
+        assertEquals(Set.of("TOPIC:orders:LITERAL User:alice@* READ ALLOW"), acls(skein("acls", "remove",
+                "--topic", "orders", "--allow-principal", "User:alice", "--operation", "read", "-o", "json").json()
                 .get("deleted")));
         assertEquals(Set.of("GROUP:billing:LITERAL User:alice@* READ ALLOW",
-                "GROUP:billing:LITERAL User:alice@* DESCRIBE ALLOW"), acls(json(skein("acls", "remove", "--group",
-                "billing", "-o", "json")).get("deleted")), "every ACL of the resource");
+                "GROUP:billing:LITERAL User:alice@* DESCRIBE ALLOW"), acls(skein("acls", "remove", "--group",
+                "billing", "-o", "json").json().get("deleted")), "every ACL of the resource");
         assertEquals(Set.of("TOPIC:orders:LITERAL User:alice@* DESCRIBE ALLOW",
-                "TOPIC:pay:PREFIXED User:bob@10.0.0.9 WRITE DENY"), acls(json(skein("acls", "list", "-o", "json"))
+                "TOPIC:pay:PREFIXED User:bob@10.0.0.9 WRITE DENY"), acls(skein("acls", "list", "-o", "json").json()
                 .get("acls")));
     }
 
