@@ -18,6 +18,8 @@ import io.skein.broker.replica.AlterPartitionSender;
 import io.skein.broker.replica.Partition;
 import io.skein.broker.replica.ReplicaManager;
 import io.skein.log.LogConfig;
+import io.skein.broker.security.AclAuthorizer;
+import io.skein.broker.security.Authorization;
 import io.skein.log.LogManager;
 import io.skein.metadata.controller.ControllerClient;
 import io.skein.metadata.loader.MetadataLoader;
@@ -35,6 +37,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -159,12 +162,17 @@ public final class BrokerServer implements AutoCloseable {
                 replicaManager::brokerAddress, tls.connector(), config.getInt(NodeConfig.REQUEST_TIMEOUT_MS),
                 config.getInt(NodeConfig.ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MS),
                 config.getInt(NodeConfig.ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MAX_MS));
+        Optional<AclAuthorizer> authorizer = config.authorizerEnabled()
+                ? Optional.of(new AclAuthorizer(config.superUsers(), config.allowEveryoneIfNoAclFound()))
+                : Optional.empty();
         apis = new KafkaApis(config, clusterId, replicaManager, controller, producerIds, groupCoordinator,
-                transactionCoordinator, addPartitionsToTxn);
+                transactionCoordinator, addPartitionsToTxn, new Authorization(authorizer));
         loader.addPublisher(replicaManager);
         loader.addPublisher(groupCoordinator); // after the replica manager, which opens the partitions it loads
         loader.addPublisher(transactionCoordinator);
         loader.addPublisher(lease); // after the coordinators: its offset counts once they gave up what it took away
+        // Before the waiter, so that a client told its ACL change is done is authorized by it here.
+        authorizer.ifPresent(loader::addPublisher);
         loader.addPublisher(apis.metadata()); // last: clients see only what the parts above have applied
         replicaManager.awaitFirstImage();
         scheduler.scheduleWithFixedDelay(() -> replicaManager.removeExpiredProducers(config.producerIdExpirationMs()),
@@ -177,7 +185,8 @@ public final class BrokerServer implements AutoCloseable {
         selfClient = new HashMap<>(config.interBrokerSecurity().clientProperties());
         selfClient.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, self.getHost() + ":" + self.getPort());
         adminServer = AdminServer.start(config.adminListener(), clusterId, nodeId, selfClient(), self.getName(),
-                tls.connector(), apis.metadata(), controller, apis.topicAdmin(), apis.configs(), config.voters());
+                tls.connector(), apis.metadata(), controller, apis.topicAdmin(), apis.aclAdmin(), apis.configs(),
+                config.voters());
         log.info("Broker {} serves the admin API on {}:{}", nodeId, config.adminListener().host(), adminServer.port());
         for (KafkaServer server : servers) {
             server.startAccepting(apis);
@@ -247,6 +256,11 @@ public final class BrokerServer implements AutoCloseable {
 
     public GroupCoordinator groupCoordinator() {
         return groupCoordinator;
+    }
+
+    /** The Kafka APIs this broker serves, for tests that call them as a chosen principal. */
+    public KafkaApis kafkaApis() {
+        return apis;
     }
 
     public TransactionCoordinator transactionCoordinator() {

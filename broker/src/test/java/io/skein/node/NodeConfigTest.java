@@ -1,6 +1,7 @@
 package io.skein.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -253,6 +254,25 @@ class NodeConfigTest {
                 broker.advertised(broker.clientListeners().get(0)));
         assertTrue(broker.controllerListener().isEmpty());
         assertEquals(3, broker.voters().size());
+    }
+
+    @Test
+    void theAuthorizerIsKafkasStandardAuthorizerOrNoneAndSuperUsersArePrincipals() {
+        NodeConfig none = NodeConfig.of(combined(Map.of()));
+        assertFalse(none.authorizerEnabled(), "no authorization by default, as in Kafka");
+        assertFalse(none.allowEveryoneIfNoAclFound());
+
+        NodeConfig standard = NodeConfig.of(combined(Map.of("authorizer.class.name",
+                "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "super.users", "User:admin; User:broker;", "allow.everyone.if.no.acl.found", "true")));
+        assertTrue(standard.authorizerEnabled());
+        assertEquals(List.of("User:admin", "User:broker"), standard.superUsers());
+        assertTrue(standard.allowEveryoneIfNoAclFound());
+
+        String other = rejection(combined(Map.of("authorizer.class.name", "kafka.security.authorizer.AclAuthorizer")));
+        assertTrue(other.contains("authorizer.class.name") && other.contains("StandardAuthorizer"), other);
+        String notAPrincipal = rejection(combined(Map.of("super.users", "admin")));
+        assertTrue(notAPrincipal.contains("super.users") && notAPrincipal.contains("User:admin"), notAPrincipal);
     }
 
     @Test

@@ -15,7 +15,7 @@ import java.util.Map;
 
 /**
  * An image written as the records that rebuild it, as Kafka writes its metadata snapshots: replaying
- * them on an empty image gives the same brokers, topics, partitions, configs and producer ids.
+ * them on an empty image gives the same brokers, topics, partitions, configs, producer ids and ACLs.
  */
 public final class ImageRecords {
     private ImageRecords() {
@@ -52,6 +52,8 @@ public final class ImageRecords {
             batch.addRecords(MetadataRecord.newBuilder().setProducerIds(ProducerIdsRecord.newBuilder()
                     .setBrokerId(-1).setNextProducerId(image.nextProducerId())));
         }
+        image.acls().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(acl -> batch.addRecords(
+                MetadataRecord.newBuilder().setAccessControlEntry(acl.getValue().toRecord(acl.getKey()))));
         return batch.build();
     }
 

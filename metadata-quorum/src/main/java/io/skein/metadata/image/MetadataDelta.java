@@ -1,6 +1,7 @@
 package io.skein.metadata.image;
 
 import io.skein.proto.Uuids;
+import io.skein.proto.metadata.AccessControlEntryRecord;
 import io.skein.proto.metadata.ConfigRecord;
 import io.skein.proto.metadata.MetadataRecord;
 import io.skein.proto.metadata.MetadataRecordBatch;
@@ -30,6 +31,7 @@ public final class MetadataDelta {
     private final Map<UUID, TopicDelta> changedTopics = new LinkedHashMap<>();
     private final Map<UUID, TopicImage> removedTopics = new HashMap<>();
     private final Map<ConfigResource, Map<String, String>> changedConfigs = new HashMap<>();
+    private final Map<UUID, Acl> changedAcls = new HashMap<>();
     private final List<MetadataRecord> records = new ArrayList<>();
     private long maxBrokerEpoch;
     private long nextProducerId;
@@ -84,6 +86,12 @@ public final class MetadataDelta {
                 long next = record.getProducerIds().getNextProducerId();
                 check(next > nextProducerId, "producer ids must move forward: " + next + " after " + nextProducerId);
                 nextProducerId = next;
+            }
+            case ACCESS_CONTROL_ENTRY -> addAcl(record.getAccessControlEntry());
+            case REMOVE_ACCESS_CONTROL_ENTRY -> {
+                UUID id = Uuids.fromProto(record.getRemoveAccessControlEntry().getId());
+                check(acl(id) != null, "ACL " + id + " does not exist");
+                changedAcls.put(id, null);
             }
             case RECORD_NOT_SET -> throw new IllegalStateException("Empty metadata record");
         }
@@ -152,6 +160,16 @@ public final class MetadataDelta {
         }
     }
 
+    private void addAcl(AccessControlEntryRecord record) {
+        UUID id = Uuids.fromProto(record.getId());
+        check(acl(id) == null, "ACL " + id + " exists");
+        changedAcls.put(id, Acl.of(record));
+    }
+
+    private Acl acl(UUID id) {
+        return changedAcls.containsKey(id) ? changedAcls.get(id) : image.acls().get(id);
+    }
+
     private TopicDelta topicDelta(UUID id) {
         TopicDelta delta = changedTopics.get(id);
         if (delta == null) {
@@ -213,6 +231,11 @@ public final class MetadataDelta {
         return changedConfigs;
     }
 
+    /** ACLs added, or (null) removed, by id. */
+    public Map<UUID, Acl> changedAcls() {
+        return changedAcls;
+    }
+
     /** The image these changes lead to, as of {@code offset}. */
     public MetadataImage apply(long offset) {
         Map<Integer, BrokerRegistration> brokers = new HashMap<>(image.brokers());
@@ -248,6 +271,18 @@ public final class MetadataDelta {
                 }
             }
         }
-        return new MetadataImage(offset, brokers, maxBrokerEpoch, topicsById, topicIdsByName, configs, nextProducerId);
+        Map<UUID, Acl> acls = image.acls();
+        if (!changedAcls.isEmpty()) {
+            acls = new HashMap<>(acls);
+            for (Map.Entry<UUID, Acl> changed : changedAcls.entrySet()) {
+                if (changed.getValue() == null) {
+                    acls.remove(changed.getKey());
+                } else {
+                    acls.put(changed.getKey(), changed.getValue());
+                }
+            }
+        }
+        return new MetadataImage(offset, brokers, maxBrokerEpoch, topicsById, topicIdsByName, configs, nextProducerId,
+                acls);
     }
 }

@@ -7,7 +7,7 @@ import java.util.UUID;
 /**
  * Everything the metadata log says, as of {@code offset} (the index of the last log entry applied,
  * with or without metadata records):
- * brokers, topics and partitions, configs, and the next producer id to hand out. Immutable: readers
+ * brokers, topics and partitions, configs, the next producer id to hand out, and the ACLs by id. Immutable: readers
  * hold a reference and never see half of a batch.
  *
  * @param maxBrokerEpoch the largest broker epoch replayed since the last snapshot; new epochs are
@@ -15,19 +15,23 @@ import java.util.UUID;
  */
 public record MetadataImage(long offset, Map<Integer, BrokerRegistration> brokers, long maxBrokerEpoch,
                             Map<UUID, TopicImage> topicsById, Map<String, UUID> topicIdsByName,
-                            Map<ConfigResource, Map<String, String>> configs, long nextProducerId) {
-    public static final MetadataImage EMPTY = new MetadataImage(0, Map.of(), 0, Map.of(), Map.of(), Map.of(), 0);
+                            Map<ConfigResource, Map<String, String>> configs, long nextProducerId,
+                            Map<UUID, Acl> acls) {
+    public static final MetadataImage EMPTY = new MetadataImage(0, Map.of(), 0, Map.of(), Map.of(), Map.of(), 0,
+            Map.of());
 
     public MetadataImage {
         brokers = Map.copyOf(brokers);
         topicsById = Map.copyOf(topicsById);
         topicIdsByName = Map.copyOf(topicIdsByName);
         configs = Map.copyOf(configs);
+        acls = Map.copyOf(acls);
     }
 
     /** The same image, as of a later log entry that carried no metadata records. */
     public MetadataImage withOffset(long newOffset) {
-        return new MetadataImage(newOffset, brokers, maxBrokerEpoch, topicsById, topicIdsByName, configs, nextProducerId);
+        return new MetadataImage(newOffset, brokers, maxBrokerEpoch, topicsById, topicIdsByName, configs, nextProducerId,
+                acls);
     }
 
     public BrokerRegistration broker(int id) {
