@@ -19,6 +19,8 @@ import io.skein.broker.replica.AlterPartitionSender;
 import io.skein.broker.replica.Partition;
 import io.skein.broker.replica.ReplicaManager;
 import io.skein.log.LogConfig;
+import io.skein.broker.security.AclAuthorizer;
+import io.skein.broker.security.Authorization;
 import io.skein.log.LogManager;
 import io.skein.metadata.controller.ControllerClient;
 import io.skein.metadata.loader.MetadataLoader;
@@ -36,6 +38,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -170,12 +173,17 @@ public final class BrokerServer implements AutoCloseable {
                 replicaManager::brokerAddress, connector, config.getInt(NodeConfig.REQUEST_TIMEOUT_MS),
                 config.getInt(NodeConfig.ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MS),
                 config.getInt(NodeConfig.ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MAX_MS));
+        Optional<AclAuthorizer> authorizer = config.authorizerEnabled()
+                ? Optional.of(new AclAuthorizer(config.superUsers(), config.allowEveryoneIfNoAclFound()))
+                : Optional.empty();
         apis = new KafkaApis(config, clusterId, metadata, replicaManager, controller, producerIds, groupCoordinator,
-                transactionCoordinator, addPartitionsToTxn);
+                transactionCoordinator, addPartitionsToTxn, new Authorization(authorizer));
         loader.addPublisher(replicaManager);
         loader.addPublisher(groupCoordinator); // after the replica manager, which opens the partitions it loads
         loader.addPublisher(transactionCoordinator);
         loader.addPublisher(lease); // after the coordinators: its offset counts once they gave up what it took away
+        // Before the waiter, so that a client told its ACL change is done is authorized by it here.
+        authorizer.ifPresent(loader::addPublisher);
         loader.addPublisher(apis.metadata()); // last: clients see only what the parts above have applied
         replicaManager.awaitFirstImage();
         scheduler.scheduleWithFixedDelay(() -> replicaManager.removeExpiredProducers(config.producerIdExpirationMs()),
@@ -189,8 +197,8 @@ public final class BrokerServer implements AutoCloseable {
         config.interBrokerSasl().ifPresent(sasl -> selfClient.putAll(sasl.clientProperties()));
         selfClient.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, self.getHost() + ":" + self.getPort());
         adminServer = AdminServer.start(config.adminListener(), clusterId, nodeId, selfClient(), self.getName(),
-                connector, apis.metadata(), controller, apis.topicAdmin(), apis.scramAdmin(), apis.configs(),
-                config.voters());
+                connector, apis.metadata(), controller, apis.topicAdmin(), apis.aclAdmin(), apis.scramAdmin(),
+                apis.configs(), config.voters());
         log.info("Broker {} serves the admin API on {}:{}", nodeId, config.adminListener().host(), adminServer.port());
         for (KafkaServer server : servers) {
             SaslServers sasl = saslServers.get(server);
@@ -265,6 +273,11 @@ public final class BrokerServer implements AutoCloseable {
 
     public GroupCoordinator groupCoordinator() {
         return groupCoordinator;
+    }
+
+    /** The Kafka APIs this broker serves, for tests that call them as a chosen principal. */
+    public KafkaApis kafkaApis() {
+        return apis;
     }
 
     public TransactionCoordinator transactionCoordinator() {

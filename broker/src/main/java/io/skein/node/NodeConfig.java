@@ -28,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -137,6 +138,11 @@ public final class NodeConfig {
     public static final String SSL_RELOAD_CHECK_INTERVAL_MS = "ssl.reload.check.interval.ms";
     /** Kafka's prefix of a listener's own settings: {@code listener.name.<name in lower case>.<key>}. */
     public static final String LISTENER_NAME_PREFIX = "listener.name.";
+    public static final String AUTHORIZER_CLASS_NAME = "authorizer.class.name";
+    public static final String SUPER_USERS = "super.users";
+    public static final String ALLOW_EVERYONE_IF_NO_ACL_FOUND = "allow.everyone.if.no.acl.found";
+    /** The one authorizer Skein has: Kafka's rules over the ACLs in the metadata log, under Kafka's name. */
+    public static final String STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
     public static final String SASL_ENABLED_MECHANISMS = "sasl.enabled.mechanisms";
     public static final String SASL_MECHANISM_INTER_BROKER_PROTOCOL = "sasl.mechanism.inter.broker.protocol";
     public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
@@ -467,7 +473,13 @@ public final class NodeConfig {
                         "How long a failed authentication waits before it is answered and its connection closed, "
                                 + "against password guessing")
                 .define(SASL_SERVER_MAX_RECEIVE_SIZE, INT, 524288, atLeast(1), LOW,
-                        "Largest request accepted on a SASL listener before the client has authenticated");
+                        "Largest request accepted on a SASL listener before the client has authenticated")
+                .define(AUTHORIZER_CLASS_NAME, STRING, "", LOW, "Empty: no authorization, as in Kafka; "
+                        + STANDARD_AUTHORIZER + ": Kafka's ACLs, kept in the metadata log, checked on every request")
+                .define(SUPER_USERS, STRING, "", LOW, "Principals allowed everything whatever the ACLs say, such as "
+                        + "User:admin;User:broker (separated by semicolons)")
+                .define(ALLOW_EVERYONE_IF_NO_ACL_FOUND, BOOLEAN, false, LOW,
+                        "Whether a resource no ACL names is open to everyone (else to super users only)");
         SslConfigs.addClientSslSupport(def);
         Map<String, ConfigDef.ConfigKey> topicKeys = LogConfig.keys();
         TOPIC_SYNONYMS.forEach((brokerName, topicName) -> {
@@ -719,6 +731,17 @@ public final class NodeConfig {
         }
         adminListener();
         httpListener();
+        String authorizer = getString(AUTHORIZER_CLASS_NAME).trim();
+        if (!authorizer.isEmpty() && !authorizer.equals(STANDARD_AUTHORIZER)) {
+            throw new ConfigException(AUTHORIZER_CLASS_NAME, authorizer, "Skein's one authorizer is Kafka's "
+                    + STANDARD_AUTHORIZER + " (ACLs kept in the metadata log); leave it empty for no authorization");
+        }
+        for (String superUser : superUsers()) {
+            if (superUser.indexOf(':') < 0) {
+                throw new ConfigException(SUPER_USERS, getString(SUPER_USERS), "'" + superUser
+                        + "' is not a principal: write Type:name, such as User:" + superUser);
+            }
+        }
         Optional<Voter> self = voters.stream().filter(v -> v.id() == nodeId()).findFirst();
         if (roles.contains(Role.CONTROLLER)) {
             Listener controller = controllerListener().orElseThrow(() -> new ConfigException(LISTENERS,
@@ -1000,6 +1023,20 @@ public final class NodeConfig {
 
     public boolean deleteTopicEnable() {
         return (Boolean) get(DELETE_TOPIC_ENABLE);
+    }
+
+    /** Whether requests are authorized by ACLs ({@code authorizer.class.name} names Kafka's StandardAuthorizer). */
+    public boolean authorizerEnabled() {
+        return !getString(AUTHORIZER_CLASS_NAME).trim().isEmpty();
+    }
+
+    /** {@code super.users}: principals such as {@code User:admin}, allowed everything. */
+    public List<String> superUsers() {
+        return Arrays.stream(getString(SUPER_USERS).split(";")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    public boolean allowEveryoneIfNoAclFound() {
+        return (Boolean) get(ALLOW_EVERYONE_IF_NO_ACL_FOUND);
     }
 
     public int brokerHeartbeatIntervalMs() {

@@ -186,7 +186,7 @@ class BadInputTest {
             versions.read(new ByteBufferAccessor(response), (short) 0);
             assertEquals(Errors.UNSUPPORTED_VERSION.code(), versions.errorCode());
             assertTrue(versions.apiKeys().find(ApiKeys.PRODUCE.id) != null, versions.toString());
-            assertTrue(versions.apiKeys().find(ApiKeys.DESCRIBE_ACLS.id) == null, "only served APIs are advertised");
+            assertTrue(versions.apiKeys().find(ApiKeys.ELECT_LEADERS.id) == null, "only served APIs are advertised");
             // The connection stays usable: the client now asks in a version both know.
             assertEquals(Errors.NONE.code(), ((ApiVersionsResponseData) client.call(new ApiVersionsRequestData()
                     .setClientSoftwareName("raw-client").setClientSoftwareVersion("1.0"), (short) 3)).errorCode());
@@ -198,7 +198,7 @@ class BadInputTest {
     @Test
     void apisAndVersionsNotServedCloseTheConnection() throws Exception {
         try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
-            client.sendBytes(request(ApiKeys.DESCRIBE_ACLS.id, ApiKeys.DESCRIBE_ACLS.latestVersion(), true, new byte[0]));
+            client.sendBytes(request(ApiKeys.ELECT_LEADERS.id, ApiKeys.ELECT_LEADERS.latestVersion(), true, new byte[0]));
             assertTrue(client.closedByBroker());
         }
         try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {

@@ -1,18 +1,39 @@
 package io.skein.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * One run of the {@code skein} command in this JVM, as a user types it: arguments and standard
  * input in; what it printed and its exit code out.
  */
 public record CliRun(int exitCode, String out, String err) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     public static CliRun skein(String... args) {
         return withInput("", args);
+    }
+
+    /** A run of an admin command against the admin API at {@code admin} (its {@code --admin}). */
+    public static CliRun atAdmin(String admin, String... args) {
+        String[] all = Arrays.copyOf(args, args.length + 1);
+        all[args.length] = "--admin=" + admin;
+        return skein(all);
+    }
+
+    /** What the run printed as JSON ({@code -o json}), once it is known to have exited 0. */
+    public JsonNode json() throws IOException {
+        assertEquals(0, exitCode, err + out);
+        return JSON.readTree(out);
     }
 
     /** Runs with {@code stdin} as standard input; the process's streams are swapped for the run. */

@@ -9,7 +9,6 @@ import io.skein.testing.StringClients;
 import io.skein.testing.TestNode;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -51,14 +50,11 @@ class TransactionsCliTest {
     }
 
     private static CliRun skein(String... args) {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.add("--admin=" + node.adminAddress());
-        return CliRun.skein(all.toArray(String[]::new));
+        return CliRun.atAdmin(node.adminAddress(), args);
     }
 
     private static JsonNode json(CliRun run) throws IOException {
-        assertEquals(0, run.exitCode(), run.err() + run.out());
-        return JSON.readTree(run.out());
+        return run.json();
     }
 
     /** The run failed with exit code 1, naming the Kafka error {@code reason}. */

@@ -1,6 +1,7 @@
 package io.skein.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -338,6 +339,25 @@ class NodeConfigTest {
         assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
                 "inter.broker.listener.name", "SASL_PLAINTEXT", "sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512")))
                 .contains("listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config"), "no credentials of its own");
+    }
+
+    @Test
+    void theAuthorizerIsKafkasStandardAuthorizerOrNoneAndSuperUsersArePrincipals() {
+        NodeConfig none = NodeConfig.of(combined(Map.of()));
+        assertFalse(none.authorizerEnabled(), "no authorization by default, as in Kafka");
+        assertFalse(none.allowEveryoneIfNoAclFound());
+
+        NodeConfig standard = NodeConfig.of(combined(Map.of("authorizer.class.name",
+                "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "super.users", "User:admin; User:broker;", "allow.everyone.if.no.acl.found", "true")));
+        assertTrue(standard.authorizerEnabled());
+        assertEquals(List.of("User:admin", "User:broker"), standard.superUsers());
+        assertTrue(standard.allowEveryoneIfNoAclFound());
+
+        String other = rejection(combined(Map.of("authorizer.class.name", "kafka.security.authorizer.AclAuthorizer")));
+        assertTrue(other.contains("authorizer.class.name") && other.contains("StandardAuthorizer"), other);
+        String notAPrincipal = rejection(combined(Map.of("super.users", "admin")));
+        assertTrue(notAPrincipal.contains("super.users") && notAPrincipal.contains("User:admin"), notAPrincipal);
     }
 
     @Test

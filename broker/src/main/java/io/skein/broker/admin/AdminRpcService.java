@@ -10,10 +10,14 @@ import io.skein.proto.admin.AlterUserRequest;
 import io.skein.proto.admin.AlterUserResponse;
 import io.skein.proto.admin.BrowseMessagesRequest;
 import io.skein.proto.admin.BrowseMessagesResponse;
+import io.skein.proto.admin.CreateAclsRequest;
+import io.skein.proto.admin.CreateAclsResponse;
 import io.skein.proto.admin.CreatePartitionsRequest;
 import io.skein.proto.admin.CreatePartitionsResponse;
 import io.skein.proto.admin.CreateTopicsRequest;
 import io.skein.proto.admin.CreateTopicsResponse;
+import io.skein.proto.admin.DeleteAclsRequest;
+import io.skein.proto.admin.DeleteAclsResponse;
 import io.skein.proto.admin.DeleteGroupsRequest;
 import io.skein.proto.admin.DeleteGroupsResponse;
 import io.skein.proto.admin.DeleteRecordsRequest;
@@ -43,6 +47,8 @@ import io.skein.proto.admin.GetOverviewRequest;
 import io.skein.proto.admin.GetOverviewResponse;
 import io.skein.proto.admin.GetTimelineRequest;
 import io.skein.proto.admin.GetTimelineResponse;
+import io.skein.proto.admin.ListAclsRequest;
+import io.skein.proto.admin.ListAclsResponse;
 import io.skein.proto.admin.ListGroupsRequest;
 import io.skein.proto.admin.ListGroupsResponse;
 import io.skein.proto.admin.ListTopicsRequest;
@@ -67,6 +73,7 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
     private final GroupRpcs groups;
     private final TransactionRpcs transactions;
     private final MessageBrowser messages;
+    private final AclRpcs acls;
     private final UserRpcs users;
     private final GroupLag lag;
     private volatile HistoryRpcs history;
@@ -78,6 +85,7 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
         this.groups = new GroupRpcs(context, topics, lag);
         this.transactions = new TransactionRpcs(context);
         this.messages = new MessageBrowser(context);
+        this.acls = new AclRpcs(context);
         this.users = new UserRpcs(context);
     }
 
@@ -269,5 +277,20 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
     @Override
     public void getOverview(GetOverviewRequest request, StreamObserver<GetOverviewResponse> observer) {
         reply(() -> history().overview(request), observer);
+    }
+
+    @Override
+    public void listAcls(ListAclsRequest request, StreamObserver<ListAclsResponse> observer) {
+        reply(() -> CompletableFuture.completedFuture(acls.listAcls(request)), observer);
+    }
+
+    @Override
+    public void createAcls(CreateAclsRequest request, StreamObserver<CreateAclsResponse> observer) {
+        reply(() -> acls.createAcls(request), observer);
+    }
+
+    @Override
+    public void deleteAcls(DeleteAclsRequest request, StreamObserver<DeleteAclsResponse> observer) {
+        reply(() -> acls.deleteAcls(request), observer);
     }
 }

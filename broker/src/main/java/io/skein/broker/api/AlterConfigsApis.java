@@ -2,6 +2,7 @@ package io.skein.broker.api;
 
 import io.skein.broker.metadata.ControllerRequests;
 import io.skein.broker.metadata.TopicAdmin;
+import io.skein.broker.security.Authorization;
 import io.skein.broker.network.RequestContext;
 import io.skein.broker.util.Futures;
 import io.skein.metadata.image.ConfigResource;
@@ -29,7 +30,9 @@ import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * IncrementalAlterConfigs and AlterConfigs (which replaces a resource's whole set) of topics, of this
@@ -76,15 +79,18 @@ final class AlterConfigsApis {
 
     private final ClusterView cluster;
     private final TopicAdmin topicAdmin;
+    private final Authorization authorization;
 
-    AlterConfigsApis(ClusterView cluster, TopicAdmin topicAdmin) {
+    AlterConfigsApis(ClusterView cluster, TopicAdmin topicAdmin, Authorization authorization) {
         this.cluster = cluster;
         this.topicAdmin = topicAdmin;
+        this.authorization = authorization;
     }
 
     CompletableFuture<ApiMessage> incrementalAlterConfigs(RequestContext context) {
         IncrementalAlterConfigsRequestData request = (IncrementalAlterConfigsRequestData) context.request().data();
-        List<Asked> asked = asked(request.resources(), r -> key(r.resourceType(), r.resourceName()), this::incremental);
+        List<Asked> asked = asked(request.resources(), r -> key(r.resourceType(), r.resourceName()),
+                (r, repeated) -> incremental(context, r, repeated));
         return alter(asked, request.validateOnly(), false).thenApply(outcomes -> {
             IncrementalAlterConfigsResponseData response = new IncrementalAlterConfigsResponseData();
             outcomes.forEach(o -> response.responses().add(new IncrementalAlterConfigsResponseData
@@ -96,7 +102,8 @@ final class AlterConfigsApis {
 
     CompletableFuture<ApiMessage> alterConfigs(RequestContext context) {
         AlterConfigsRequestData request = (AlterConfigsRequestData) context.request().data();
-        List<Asked> asked = asked(request.resources(), r -> key(r.resourceType(), r.resourceName()), this::replacement);
+        List<Asked> asked = asked(request.resources(), r -> key(r.resourceType(), r.resourceName()),
+                (r, repeated) -> replacement(context, r, repeated));
         return alter(asked, request.validateOnly(), true).thenApply(outcomes -> {
             AlterConfigsResponseData response = new AlterConfigsResponseData();
             outcomes.forEach(o -> response.responses().add(new AlterConfigsResponseData.AlterConfigsResourceResponse()
@@ -106,10 +113,11 @@ final class AlterConfigsApis {
         });
     }
 
-    private Asked incremental(IncrementalAlterConfigsRequestData.AlterConfigsResource resource, boolean repeated) {
+    private Asked incremental(RequestContext context, IncrementalAlterConfigsRequestData.AlterConfigsResource resource,
+                              boolean repeated) {
         byte type = resource.resourceType();
         String name = resource.resourceName();
-        Asked refused = refusal(type, name, repeated, resource.configs().stream()
+        Asked refused = refusal(context, type, name, repeated, resource.configs().stream()
                 .map(IncrementalAlterConfigsRequestData.AlterableConfig::name).toList(), resource.configs().stream()
                 .filter(c -> c.configOperation() != OpType.DELETE.id() && c.value() == null)
                 .map(IncrementalAlterConfigsRequestData.AlterableConfig::name).toList());
@@ -135,10 +143,11 @@ final class AlterConfigsApis {
         return new Asked(type, name, changes, Errors.NONE, null);
     }
 
-    private Asked replacement(AlterConfigsRequestData.AlterConfigsResource resource, boolean repeated) {
+    private Asked replacement(RequestContext context, AlterConfigsRequestData.AlterConfigsResource resource,
+                              boolean repeated) {
         byte type = resource.resourceType();
         String name = resource.resourceName();
-        Asked refused = refusal(type, name, repeated, resource.configs().stream()
+        Asked refused = refusal(context, type, name, repeated, resource.configs().stream()
                 .map(AlterConfigsRequestData.AlterableConfig::name).toList(), resource.configs().stream()
                 .filter(c -> c.value() == null).map(AlterConfigsRequestData.AlterableConfig::name).toList());
         if (refused != null) {
@@ -155,9 +164,20 @@ final class AlterConfigsApis {
     }
 
     /** Why a resource is refused here, as Kafka's brokers refuse it before their controller sees it; else null. */
-    private Asked refusal(byte type, String name, boolean repeated, List<String> keys, List<String> withoutValue) {
+    private Asked refusal(RequestContext context, byte type, String name, boolean repeated, List<String> keys,
+                          List<String> withoutValue) {
         if (repeated) {
             return Asked.refused(type, name, Errors.INVALID_REQUEST, "Each resource must appear at most once.");
+        }
+        // As Kafka: ALTER_CONFIGS on the topic, or on the cluster for a broker's (or its loggers') configs.
+        if (type == TOPIC && !authorization.authorize(context, AclOperation.ALTER_CONFIGS, ResourceType.TOPIC, name)) {
+            return Asked.refused(type, name, Errors.TOPIC_AUTHORIZATION_FAILED,
+                    Errors.TOPIC_AUTHORIZATION_FAILED.message());
+        }
+        if ((type == BROKER || type == BROKER_LOGGER)
+                && !authorization.authorizeCluster(context, AclOperation.ALTER_CONFIGS)) {
+            return Asked.refused(type, name, Errors.CLUSTER_AUTHORIZATION_FAILED,
+                    Errors.CLUSTER_AUTHORIZATION_FAILED.message());
         }
         if (new HashSet<>(keys).size() != keys.size()) {
             return Asked.refused(type, name, Errors.INVALID_REQUEST, "Error due to duplicate config keys");

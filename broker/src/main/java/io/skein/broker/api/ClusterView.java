@@ -5,11 +5,15 @@ import io.skein.metadata.image.BrokerRegistration;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.TopicImage;
 import io.skein.proto.metadata.Endpoint;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Uuid;
 
@@ -61,6 +65,32 @@ record ClusterView(Supplier<MetadataImage> images, String clusterId, int brokerI
             return topic(image, id);
         }
         return Optional.ofNullable(name == null ? null : image.topic(name));
+    }
+
+    /**
+     * The topics a request names, in its order, by id when {@code byId} else by name, each as the
+     * image has it (null if unknown) with the name it is authorized by: its own, or the name asked
+     * for if unknown, or none for an unknown id (UNKNOWN_TOPIC_ID needs no authorization: ids are not
+     * secret).
+     */
+    <T> RequestedTopics requested(MetadataImage image, Collection<T> topics, boolean byId, Function<T, String> name,
+                                  Function<T, Uuid> id) {
+        List<TopicImage> found = new ArrayList<>(topics.size());
+        List<String> names = new ArrayList<>(topics.size());
+        for (T topic : topics) {
+            TopicImage known = byId ? topic(image, id.apply(topic)).orElse(null) : image.topic(name.apply(topic));
+            found.add(known);
+            names.add(known != null ? known.name() : byId ? null : name.apply(topic));
+        }
+        return new RequestedTopics(found, names);
+    }
+
+    /** See {@link #requested}. */
+    record RequestedTopics(List<TopicImage> found, List<String> names) {
+        /** The names to authorize: every topic's but those of unknown ids. */
+        List<String> known() {
+            return names.stream().filter(Objects::nonNull).toList();
+        }
     }
 
     /** Whether a request leaves a topic id out: versions before topic ids read it as zero. */

@@ -2,30 +2,35 @@ package io.skein.broker.api;
 
 import io.skein.broker.metadata.ConfigDescriber;
 import io.skein.broker.network.RequestContext;
+import io.skein.broker.security.Authorization;
 import io.skein.metadata.image.MetadataImage;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfigsResource;
-import org.apache.kafka.common.message.DescribeConfigsResponseData;
+import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResult;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsSynonym;
+import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * DescribeConfigs: a topic's settings with where each comes from, this broker's own settings, and the
- * cluster-wide dynamic ones.
+ * cluster-wide dynamic ones. DESCRIBE_CONFIGS on the topic, or on the cluster for a broker, as in Kafka.
  */
 final class DescribeConfigsApi implements Api {
     private final ClusterView cluster;
     private final ConfigDescriber configs;
+    private final Authorization authorization;
 
-    DescribeConfigsApi(ClusterView cluster, ConfigDescriber configs) {
+    DescribeConfigsApi(ClusterView cluster, ConfigDescriber configs, Authorization authorization) {
         this.cluster = cluster;
         this.configs = configs;
+        this.authorization = authorization;
     }
 
     @Override
@@ -39,14 +44,21 @@ final class DescribeConfigsApi implements Api {
             ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
             List<ConfigDescriber.Entry> entries = null;
             if (type == ConfigResource.Type.TOPIC) {
-                if (image.topic(resource.resourceName()) == null) {
+                if (!authorization.authorize(context, AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC,
+                        resource.resourceName())) {
+                    result.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
+                            .setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message());
+                } else if (image.topic(resource.resourceName()) == null) {
                     result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
                             .setErrorMessage("Topic " + resource.resourceName() + " does not exist");
                 } else {
                     entries = configs.topic(image, resource.resourceName(), resource.configurationKeys());
                 }
             } else if (type == ConfigResource.Type.BROKER) {
-                if (resource.resourceName().isEmpty()) {
+                if (!authorization.authorizeCluster(context, AclOperation.DESCRIBE_CONFIGS)) {
+                    result.setErrorCode(Errors.CLUSTER_AUTHORIZATION_FAILED.code())
+                            .setErrorMessage(Errors.CLUSTER_AUTHORIZATION_FAILED.message());
+                } else if (resource.resourceName().isEmpty()) {
                     entries = configs.clusterDefault(image, resource.configurationKeys());
                 } else if (!resource.resourceName().equals(Integer.toString(cluster.brokerId()))) {
                     result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("Broker " + cluster.brokerId()

@@ -3,6 +3,7 @@ package io.skein.broker.api;
 import io.skein.broker.network.RequestContext;
 import io.skein.broker.replica.Partition;
 import io.skein.broker.replica.ReplicaManager;
+import io.skein.broker.security.Authorization;
 import io.skein.log.PartitionLog;
 import java.io.IOException;
 import java.nio.file.FileStore;
@@ -16,11 +17,12 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.DescribeLogDirsRequestData;
-import org.apache.kafka.common.message.DescribeLogDirsResponseData;
 import org.apache.kafka.common.message.DescribeLogDirsResponseData.DescribeLogDirsPartition;
 import org.apache.kafka.common.message.DescribeLogDirsResponseData.DescribeLogDirsResult;
 import org.apache.kafka.common.message.DescribeLogDirsResponseData.DescribeLogDirsTopic;
+import org.apache.kafka.common.message.DescribeLogDirsResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
@@ -28,20 +30,27 @@ import org.apache.kafka.common.protocol.Errors;
  * DescribeLogDirs ({@code kafka-log-dirs.sh}, {@code Admin.describeLogDirs}): each of this broker's
  * log dirs with the replicas it holds (all, or those asked for; others are left out, as in Kafka),
  * each with its size on disk and how far its log end is behind its high watermark, and the volume's
- * total and usable bytes. Skein has no future replicas (no AlterReplicaLogDirs).
+ * total and usable bytes. Skein has no future replicas (no AlterReplicaLogDirs). DESCRIBE on the
+ * cluster, else CLUSTER_AUTHORIZATION_FAILED with no log dirs, as in Kafka.
  */
 final class DescribeLogDirsApi implements Api {
     private final ReplicaManager replicaManager;
     private final List<Path> logDirs;
+    private final Authorization authorization;
 
-    DescribeLogDirsApi(ReplicaManager replicaManager, List<Path> logDirs) {
+    DescribeLogDirsApi(ReplicaManager replicaManager, List<Path> logDirs, Authorization authorization) {
         this.replicaManager = replicaManager;
+        this.authorization = authorization;
         this.logDirs = logDirs.stream().map(dir -> dir.toAbsolutePath().normalize()).toList();
     }
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context) {
         DescribeLogDirsRequestData request = (DescribeLogDirsRequestData) context.request().data();
+        if (!authorization.authorizeCluster(context, AclOperation.DESCRIBE)) {
+            return CompletableFuture.completedFuture(new DescribeLogDirsResponseData()
+                    .setErrorCode(Errors.CLUSTER_AUTHORIZATION_FAILED.code()));
+        }
         Set<TopicPartition> wanted = null;
         if (request.topics() != null) {
             wanted = new HashSet<>();

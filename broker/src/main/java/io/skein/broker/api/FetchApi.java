@@ -1,34 +1,40 @@
 package io.skein.broker.api;
 
+import io.skein.broker.api.ClusterView.RequestedTopics;
 import io.skein.broker.kafka.LogRecords;
 import io.skein.broker.network.RequestContext;
-import io.skein.broker.replica.ReplicaManager;
 import io.skein.broker.replica.ReplicaManager.FetchParams;
 import io.skein.broker.replica.ReplicaManager.FetchPartition;
 import io.skein.broker.replica.ReplicaManager.FetchResult;
+import io.skein.broker.replica.ReplicaManager;
+import io.skein.broker.security.Authorization;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.TopicImage;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
-import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData.AbortedTransaction;
 import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * Fetch, for consumers: each partition's batches from the fetch offset up to the high watermark (with
  * READ_COMMITTED, up to the last stable offset, with the aborted transactions among them),
  * sent from the log file with {@code sendfile}; the answer waits up to {@code maxWaitMs} for
  * {@code minBytes}. No fetch sessions: every response says session 0, so clients send full fetches
- * (a legal choice for a broker). From version 13, topics are named by id.
+ * (a legal choice for a broker). From version 13, topics are named by id. A consumer needs READ on each
+ * topic, a follower CLUSTER_ACTION on the cluster (else TOPIC_AUTHORIZATION_FAILED, as in Kafka).
  */
 final class FetchApi implements Api {
     private static final short TOPIC_IDS_FROM = 13;
@@ -36,10 +42,12 @@ final class FetchApi implements Api {
 
     private final ClusterView cluster;
     private final ReplicaManager replicaManager;
+    private final Authorization authorization;
 
-    FetchApi(ClusterView cluster, ReplicaManager replicaManager) {
+    FetchApi(ClusterView cluster, ReplicaManager replicaManager, Authorization authorization) {
         this.cluster = cluster;
         this.replicaManager = replicaManager;
+        this.authorization = authorization;
     }
 
     /** A partition as the client named it, with the error found before reading, if any. */
@@ -55,15 +63,23 @@ final class FetchApi implements Api {
                     .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()).setSessionId(0));
         }
         MetadataImage image = cluster.image();
+        // A follower names itself, and from v15 its broker epoch too, in its replica state.
+        int replicaId = context.request().fetchReplicaId();
+        RequestedTopics named = cluster.requested(image, request.topics(), version >= TOPIC_IDS_FROM,
+                FetchTopic::topic, FetchTopic::topicId);
+        Set<String> readable = readable(context, replicaId, named.known());
         List<Asked> asked = new ArrayList<>();
         List<FetchPartition> reads = new ArrayList<>();
+        int topicIndex = 0;
         for (FetchTopic topic : request.topics()) {
-            TopicImage found = version >= TOPIC_IDS_FROM ? cluster.topic(image, topic.topicId()).orElse(null)
-                    : image.topic(topic.topic());
+            TopicImage found = named.found().get(topicIndex);
+            String name = named.names().get(topicIndex++);
             for (FetchRequestData.FetchPartition partition : topic.partitions()) {
-                if (found == null) {
-                    asked.add(new Asked(topic, partition.partition(), null, version >= TOPIC_IDS_FROM
-                            ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION));
+                Errors refusal = name == null ? Errors.UNKNOWN_TOPIC_ID
+                        : !readable.contains(name) ? Errors.TOPIC_AUTHORIZATION_FAILED
+                        : found == null ? Errors.UNKNOWN_TOPIC_OR_PARTITION : Errors.NONE;
+                if (refusal != Errors.NONE) {
+                    asked.add(new Asked(topic, partition.partition(), null, refusal));
                     continue;
                 }
                 TopicPartition tp = new TopicPartition(found.name(), partition.partition());
@@ -72,8 +88,6 @@ final class FetchApi implements Api {
                         partition.currentLeaderEpoch(), partition.logStartOffset(), partition.lastFetchedEpoch()));
             }
         }
-        // A follower names itself, and from v15 its broker epoch too, in its replica state.
-        int replicaId = context.request().fetchReplicaId();
         long replicaEpoch = version >= 15 ? request.replicaState().replicaEpoch() : -1;
         // READ_COMMITTED from v4; a follower reads to the log end whatever it says.
         IsolationLevel isolation = version >= READ_COMMITTED_FROM
@@ -85,6 +99,17 @@ final class FetchApi implements Api {
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
         replicaManager.fetch(params, reads, results -> response.complete(response(version, asked, results)));
         return response;
+    }
+
+    /**
+     * The topics the fetch may read, as Kafka decides: a follower (a replica id) needs CLUSTER_ACTION on
+     * the cluster, and then reads every topic; a consumer needs READ on each topic.
+     */
+    private Set<String> readable(RequestContext context, int replicaId, List<String> names) {
+        if (replicaId >= 0) {
+            return authorization.authorizeCluster(context, AclOperation.CLUSTER_ACTION) ? Set.copyOf(names) : Set.of();
+        }
+        return authorization.authorized(context, AclOperation.READ, ResourceType.TOPIC, names);
     }
 
     private static FetchResponseData response(short version, List<Asked> asked, List<FetchResult> results) {

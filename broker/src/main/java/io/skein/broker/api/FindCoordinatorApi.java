@@ -6,6 +6,7 @@ import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.metadata.ControllerRequests;
 import io.skein.broker.metadata.TopicAdmin;
 import io.skein.broker.network.RequestContext;
+import io.skein.broker.security.Authorization;
 import io.skein.broker.txn.TransactionConfig;
 import io.skein.broker.txn.TransactionCoordinator;
 import io.skein.metadata.image.MetadataImage;
@@ -16,19 +17,23 @@ import io.skein.proto.controller.ErrorCode;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
-import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * FindCoordinator for groups and transactional ids: the leader of the partition of the
  * coordinator's internal topic that the key hashes to. The topic is created on first use, as Kafka
- * does: compacted, its replication factor capped at the live brokers.
+ * does: compacted, its replication factor capped at the live brokers. A key needs DESCRIBE on its group
+ * or transactional id (else GROUP_ or TRANSACTIONAL_ID_AUTHORIZATION_FAILED), as in Kafka.
  */
 final class FindCoordinatorApi implements Api {
     /** How long FindCoordinator waits for a new internal topic to have leaders before answering. */
@@ -45,11 +50,13 @@ final class FindCoordinatorApi implements Api {
     private final InternalTopic offsetsTopic;
     private final InternalTopic transactionStateTopic;
     private final Map<String, CompletableFuture<?>> creations = new ConcurrentHashMap<>();
+    private final Authorization authorization;
 
     FindCoordinatorApi(ClusterView cluster, TopicAdmin topicAdmin, GroupConfig groups,
-                       TransactionConfig transactions) {
+                       TransactionConfig transactions, Authorization authorization) {
         this.cluster = cluster;
         this.topicAdmin = topicAdmin;
+        this.authorization = authorization;
         this.offsetsTopic = new InternalTopic(GroupCoordinator.OFFSETS_TOPIC, groups.offsetsTopicPartitions(),
                 groups.offsetsTopicReplicationFactor(), Map.of(
                         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
@@ -71,10 +78,12 @@ final class FindCoordinatorApi implements Api {
             case TRANSACTION_KEY_TYPE -> transactionStateTopic;
             default -> null;
         };
-        CompletableFuture<?> ready = topic == null ? CompletableFuture.completedFuture(null) : topicReady(topic);
+        Set<String> describable = describable(context, request.keyType(), keys);
+        CompletableFuture<?> ready = topic == null || describable.isEmpty() ? CompletableFuture.completedFuture(null)
+                : topicReady(topic);
         return ready.handle((ignored, error) -> {
-            List<Coordinator> coordinators = keys.stream()
-                    .map(key -> coordinator(context.listenerName(), topic, key)).toList();
+            List<Coordinator> coordinators = keys.stream().map(key -> describable.contains(key)
+                    ? coordinator(context.listenerName(), topic, key) : refused(request.keyType(), key)).toList();
             FindCoordinatorResponseData response = new FindCoordinatorResponseData();
             if (batched) {
                 return response.setCoordinators(coordinators);
@@ -83,6 +92,23 @@ final class FindCoordinatorApi implements Api {
             return response.setErrorCode(only.errorCode()).setErrorMessage(only.errorMessage())
                     .setNodeId(only.nodeId()).setHost(only.host()).setPort(only.port());
         });
+    }
+
+    /** The keys the client may look up: DESCRIBE on the group or transactional id, as in Kafka. */
+    private Set<String> describable(RequestContext context, byte keyType, List<String> keys) {
+        return switch (keyType) {
+            case GROUP_KEY_TYPE -> authorization.authorized(context, AclOperation.DESCRIBE, ResourceType.GROUP, keys);
+            case TRANSACTION_KEY_TYPE -> authorization.authorized(context, AclOperation.DESCRIBE,
+                    ResourceType.TRANSACTIONAL_ID, keys);
+            default -> Set.copyOf(keys);
+        };
+    }
+
+    private static Coordinator refused(byte keyType, String key) {
+        Errors error = keyType == GROUP_KEY_TYPE ? Errors.GROUP_AUTHORIZATION_FAILED
+                : Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+        return new Coordinator().setKey(key).setNodeId(-1).setHost("").setPort(-1).setErrorCode(error.code())
+                .setErrorMessage(error.message());
     }
 
     private Coordinator coordinator(String listenerName, InternalTopic internal, String key) {

@@ -1,9 +1,10 @@
 package io.skein.broker.api;
 
-import io.skein.broker.kafka.TopicIds;
 import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.group.OffsetCommits;
+import io.skein.broker.kafka.TopicIds;
 import io.skein.broker.network.RequestContext;
+import io.skein.broker.security.Authorization;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.TopicImage;
 import java.net.InetSocketAddress;
@@ -18,51 +19,66 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
-import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData.DeletableGroupResult;
+import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
-import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
-import org.apache.kafka.common.message.LeaveGroupRequestData;
 import org.apache.kafka.common.message.LeaveGroupRequestData.MemberIdentity;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
 import org.apache.kafka.common.message.LeaveGroupResponseData;
 import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListGroupsResponseData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
-import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponsePartition;
 import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponseTopic;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetDeleteRequestData;
-import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponsePartition;
 import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponseTopic;
-import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup;
 import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopics;
-import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartition;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopic;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * The group APIs of the classic protocol, between Kafka's messages in all their versions and the
- * {@link GroupCoordinator}.
+ * {@link GroupCoordinator}, with Kafka's authorization: READ on the group to join, sync, heartbeat,
+ * leave and commit offsets (and READ on each topic committed), DESCRIBE to describe it and fetch its
+ * offsets (and DESCRIBE on each topic fetched), DELETE to delete it or its offsets.
  */
 final class GroupApis {
     private final ClusterView cluster;
     private final GroupCoordinator coordinator;
+    private final Authorization authorization;
 
-    GroupApis(ClusterView cluster, GroupCoordinator coordinator) {
+    GroupApis(ClusterView cluster, GroupCoordinator coordinator, Authorization authorization) {
         this.cluster = cluster;
         this.coordinator = coordinator;
+        this.authorization = authorization;
+    }
+
+    /** Whether the request may do {@code operation} to the group; else Kafka refuses the request whole. */
+    private boolean authorized(RequestContext context, AclOperation operation, String groupId) {
+        return authorization.authorize(context, operation, ResourceType.GROUP, groupId);
+    }
+
+    private static CompletableFuture<ApiMessage> groupAuthorizationFailed(RequestContext context) {
+        return Refusals.refused(context, Errors.GROUP_AUTHORIZATION_FAILED.exception());
     }
 
     // ---------------------------------------------------------------- membership
@@ -70,6 +86,9 @@ final class GroupApis {
     CompletableFuture<ApiMessage> joinGroup(RequestContext context) {
         JoinGroupRequestData request = (JoinGroupRequestData) context.request().data();
         short version = context.request().apiVersion();
+        if (!authorized(context, AclOperation.READ, request.groupId())) {
+            return groupAuthorizationFailed(context);
+        }
         return coordinator.joinGroup(version, context.request().clientId(), clientHost(context), request)
                 .thenApply(response -> {
                     if (version < 7 && response.protocolName() == null) {
@@ -85,15 +104,26 @@ final class GroupApis {
     }
 
     CompletableFuture<ApiMessage> syncGroup(RequestContext context) {
-        return coordinator.syncGroup((SyncGroupRequestData) context.request().data()).thenApply(r -> r);
+        SyncGroupRequestData request = (SyncGroupRequestData) context.request().data();
+        if (!authorized(context, AclOperation.READ, request.groupId())) {
+            return groupAuthorizationFailed(context);
+        }
+        return coordinator.syncGroup(request).thenApply(r -> r);
     }
 
     CompletableFuture<ApiMessage> heartbeat(RequestContext context) {
-        return coordinator.heartbeat((HeartbeatRequestData) context.request().data()).thenApply(r -> r);
+        HeartbeatRequestData request = (HeartbeatRequestData) context.request().data();
+        if (!authorized(context, AclOperation.READ, request.groupId())) {
+            return groupAuthorizationFailed(context);
+        }
+        return coordinator.heartbeat(request).thenApply(r -> r);
     }
 
     CompletableFuture<ApiMessage> leaveGroup(RequestContext context) {
         LeaveGroupRequestData request = (LeaveGroupRequestData) context.request().data();
+        if (!authorized(context, AclOperation.READ, request.groupId())) {
+            return groupAuthorizationFailed(context);
+        }
         boolean batched = context.request().apiVersion() >= 3;
         List<MemberIdentity> members = batched ? request.members()
                 : List.of(new MemberIdentity().setMemberId(request.memberId()));
@@ -112,6 +142,9 @@ final class GroupApis {
 
     CompletableFuture<ApiMessage> offsetCommit(RequestContext context) {
         OffsetCommitRequestData request = (OffsetCommitRequestData) context.request().data();
+        if (!authorized(context, AclOperation.READ, request.groupId())) {
+            return groupAuthorizationFailed(context);
+        }
         MetadataImage image = cluster.image();
         OffsetCommitResponseData response = new OffsetCommitResponseData();
         RequestedCommits commits = new RequestedCommits();
@@ -124,11 +157,12 @@ final class GroupApis {
                 OffsetCommitResponsePartition answer = new OffsetCommitResponsePartition()
                         .setPartitionIndex(partition.partitionIndex());
                 answered.partitions().add(answer);
-                commits.add(found, topic.topicId(), partition.partitionIndex(), new OffsetCommits.Commit(
+                commits.add(topic.name(), found, topic.topicId(), partition.partitionIndex(), new OffsetCommits.Commit(
                         partition.committedOffset(), partition.committedLeaderEpoch(), partition.committedMetadata()),
                         error -> answer.setErrorCode(error.code()));
             }
         }
+        commits.authorize(authorization.authorized(context, AclOperation.READ, ResourceType.TOPIC, commits.names()));
         if (commits.commits().isEmpty()) {
             return CompletableFuture.completedFuture(response);
         }
@@ -145,7 +179,7 @@ final class GroupApis {
         MetadataImage image = cluster.image();
         if (version >= 8) {
             List<CompletableFuture<OffsetFetchResponseGroup>> groups = request.groups().stream()
-                    .map(group -> fetchGroup(image, group, request.requireStable())).toList();
+                    .map(group -> fetchGroup(context, image, group, request.requireStable())).toList();
             return CompletableFuture.allOf(groups.toArray(CompletableFuture[]::new)).thenApply(ignored ->
                     new OffsetFetchResponseData().setGroups(groups.stream().map(CompletableFuture::join)
                             .collect(Collectors.toList())));
@@ -155,7 +189,7 @@ final class GroupApis {
                 .setTopics(request.topics() == null ? null : request.topics().stream()
                         .map(t -> new OffsetFetchRequestTopics().setName(t.name()).setPartitionIndexes(t.partitionIndexes()))
                         .collect(Collectors.toList()));
-        return fetchGroup(image, single, request.requireStable()).thenApply(group -> {
+        return fetchGroup(context, image, single, request.requireStable()).thenApply(group -> {
             OffsetFetchResponseData response = new OffsetFetchResponseData().setErrorCode(group.errorCode());
             for (OffsetFetchResponseTopics topic : group.topics()) {
                 OffsetFetchResponseTopic old = new OffsetFetchResponseTopic().setName(topic.name());
@@ -174,11 +208,18 @@ final class GroupApis {
     /**
      * One group's offsets. With {@code requireStable} (v7+, sent by read_committed consumers), a
      * partition that an open transaction has written an offset for is UNSTABLE_OFFSET_COMMIT, which
-     * the consumer retries, as Kafka answers.
+     * the consumer retries, as Kafka answers. As in Kafka, the group needs DESCRIBE, and only topics the
+     * client may describe are answered: TOPIC_AUTHORIZATION_FAILED for one asked for, left out otherwise.
      */
-    private CompletableFuture<OffsetFetchResponseGroup> fetchGroup(MetadataImage image, OffsetFetchRequestGroup group,
+    private CompletableFuture<OffsetFetchResponseGroup> fetchGroup(RequestContext context, MetadataImage image,
+                                                                   OffsetFetchRequestGroup group,
                                                                    boolean requireStable) {
+        if (!authorized(context, AclOperation.DESCRIBE, group.groupId())) {
+            return CompletableFuture.completedFuture(new OffsetFetchResponseGroup().setGroupId(group.groupId())
+                    .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
+        }
         List<TopicPartition> asked = null;
+        List<OffsetFetchResponseTopics> refused = new ArrayList<>();
         Map<String, Uuid> ids = new LinkedHashMap<>();
         List<OffsetFetchResponseTopics> unknown = new ArrayList<>();
         if (group.topics() != null) {
@@ -193,6 +234,14 @@ final class GroupApis {
                     continue;
                 }
                 String name = found.map(TopicImage::name).orElse(topic.name());
+                if (!authorization.authorize(context, AclOperation.DESCRIBE, ResourceType.TOPIC, name)) {
+                    OffsetFetchResponseTopics denied = new OffsetFetchResponseTopics().setName(name)
+                            .setTopicId(ClusterView.isZero(topic.topicId()) ? Uuid.ZERO_UUID : topic.topicId());
+                    topic.partitionIndexes().forEach(p -> denied.partitions().add(noOffset(p)
+                            .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())));
+                    refused.add(denied);
+                    continue;
+                }
                 ids.put(name, ClusterView.isZero(topic.topicId()) ? Uuid.ZERO_UUID : topic.topicId());
                 for (int p : topic.partitionIndexes()) {
                     asked.add(new TopicPartition(name, p));
@@ -212,6 +261,9 @@ final class GroupApis {
             if (listed == null) {
                 listed = new ArrayList<>(fetched.offsets().keySet());
                 listed.addAll(fetched.unstable());
+                Set<String> describable = authorization.authorized(context, AclOperation.DESCRIBE, ResourceType.TOPIC,
+                        listed.stream().map(TopicPartition::topic).toList());
+                listed.removeIf(tp -> !describable.contains(tp.topic()));
             }
             for (TopicPartition tp : listed) {
                 OffsetFetchResponseTopics topic = topics.computeIfAbsent(tp.topic(), name -> new OffsetFetchResponseTopics()
@@ -229,6 +281,7 @@ final class GroupApis {
             }
             response.topics().addAll(topics.values());
             response.topics().addAll(unknown);
+            response.topics().addAll(refused);
             return response;
         });
     }
@@ -240,16 +293,30 @@ final class GroupApis {
 
     CompletableFuture<ApiMessage> offsetDelete(RequestContext context) {
         OffsetDeleteRequestData request = (OffsetDeleteRequestData) context.request().data();
+        if (!authorized(context, AclOperation.DELETE, request.groupId())) {
+            return groupAuthorizationFailed(context);
+        }
+        Set<String> readable = authorization.authorized(context, AclOperation.READ, ResourceType.TOPIC,
+                request.topics().stream().map(t -> t.name()).toList());
         List<TopicPartition> partitions = new ArrayList<>();
-        request.topics().forEach(t -> t.partitions().forEach(p -> partitions.add(new TopicPartition(t.name(),
-                p.partitionIndex()))));
+        Map<TopicPartition, Errors> refused = new LinkedHashMap<>();
+        request.topics().forEach(t -> t.partitions().forEach(p -> {
+            TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
+            if (readable.contains(t.name())) {
+                partitions.add(tp);
+            } else {
+                refused.put(tp, Errors.TOPIC_AUTHORIZATION_FAILED);
+            }
+        }));
         return coordinator.deleteOffsets(request.groupId(), partitions).thenApply(result -> {
             OffsetDeleteResponseData response = new OffsetDeleteResponseData().setErrorCode(result.groupError().code());
             if (result.groupError() != Errors.NONE) {
                 return response;
             }
+            Map<TopicPartition, Errors> answered = new LinkedHashMap<>(result.partitions());
+            answered.putAll(refused);
             Map<String, OffsetDeleteResponseTopic> topics = new LinkedHashMap<>();
-            result.partitions().forEach((tp, error) -> topics.computeIfAbsent(tp.topic(),
+            answered.forEach((tp, error) -> topics.computeIfAbsent(tp.topic(),
                             name -> new OffsetDeleteResponseTopic().setName(name))
                     .partitions().add(new OffsetDeleteResponsePartition().setPartitionIndex(tp.partition())
                             .setErrorCode(error.code())));
@@ -266,22 +333,36 @@ final class GroupApis {
                 .collect(Collectors.toSet());
         Set<String> types = request.typesFilter().stream().map(s -> s.toLowerCase(Locale.ROOT))
                 .collect(Collectors.toSet());
+        // DESCRIBE on the cluster lists every group, else those the client may describe (Kafka's rule).
+        boolean everyGroup = authorization.authorizeCluster(context, AclOperation.DESCRIBE, false);
         return coordinator.listGroups().thenApply(result -> new ListGroupsResponseData()
                 .setErrorCode(result.error().code())
                 .setGroups(result.groups().stream()
                         .filter(g -> states.isEmpty() || states.contains(g.groupState().toLowerCase(Locale.ROOT)))
                         .filter(g -> types.isEmpty() || types.contains(g.groupType()))
+                        .filter(g -> everyGroup || authorization.authorize(context, AclOperation.DESCRIBE,
+                                ResourceType.GROUP, g.groupId(), true, false))
                         .collect(Collectors.toList())));
     }
 
     CompletableFuture<ApiMessage> describeGroups(RequestContext context) {
         DescribeGroupsRequestData request = (DescribeGroupsRequestData) context.request().data();
         boolean notFoundIsError = context.request().apiVersion() >= 6;
+        boolean withOperations = context.request().apiVersion() >= 3 && request.includeAuthorizedOperations();
         List<CompletableFuture<DescribedGroup>> groups = request.groups().stream()
-                .map(groupId -> coordinator.describeGroup(groupId).thenApply(group -> {
+                .map(groupId -> !authorized(context, AclOperation.DESCRIBE, groupId)
+                        ? CompletableFuture.completedFuture(new DescribedGroup().setGroupId(groupId).setGroupState("")
+                                .setProtocolType("").setProtocolData("")
+                                .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code())
+                                .setErrorMessage(Errors.GROUP_AUTHORIZATION_FAILED.message()))
+                        : coordinator.describeGroup(groupId).thenApply(group -> {
                     if (notFoundIsError && group.errorCode() == Errors.NONE.code() && "Dead".equals(group.groupState())) {
                         return group.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
                                 .setErrorMessage("Group " + groupId + " not found.");
+                    }
+                    if (withOperations && group.errorCode() == Errors.NONE.code()) {
+                        group.setAuthorizedOperations(authorization.authorizedOperations(context, ResourceType.GROUP,
+                                groupId));
                     }
                     return group;
                 })).toList();
@@ -293,7 +374,8 @@ final class GroupApis {
     CompletableFuture<ApiMessage> deleteGroups(RequestContext context) {
         DeleteGroupsRequestData request = (DeleteGroupsRequestData) context.request().data();
         List<CompletableFuture<DeletableGroupResult>> results = request.groupsNames().stream()
-                .map(groupId -> coordinator.deleteGroup(groupId).thenApply(error ->
+                .map(groupId -> (authorized(context, AclOperation.DELETE, groupId) ? coordinator.deleteGroup(groupId)
+                        : CompletableFuture.completedFuture(Errors.GROUP_AUTHORIZATION_FAILED)).thenApply(error ->
                         new DeletableGroupResult().setGroupId(groupId).setErrorCode(error.code()))).toList();
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
             DeleteGroupsResponseData response = new DeleteGroupsResponseData();

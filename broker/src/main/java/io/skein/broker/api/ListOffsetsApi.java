@@ -3,28 +3,33 @@ package io.skein.broker.api;
 import io.skein.broker.network.RequestContext;
 import io.skein.broker.replica.Partition;
 import io.skein.broker.replica.ReplicaManager;
+import io.skein.broker.security.Authorization;
 import io.skein.log.PartitionLog;
 import io.skein.log.TimestampAndOffset;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.OffsetNotAvailableException;
-import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition;
 import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic;
-import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicResponse;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * ListOffsets, from the leader: the earliest offset, the latest a consumer may read (the high
  * watermark; for READ_COMMITTED, the last stable offset), the first offset at or after a timestamp, or the record with the largest timestamp.
  * Consumers never learn of offsets at or above the high watermark, nor of a newly elected leader's
  * high watermark before it has caught up with where its epoch began (OFFSET_NOT_AVAILABLE, retriable).
+ * Each topic needs DESCRIBE (else TOPIC_AUTHORIZATION_FAILED).
  */
 final class ListOffsetsApi implements Api {
     static final long LATEST = -1;
@@ -36,9 +41,11 @@ final class ListOffsetsApi implements Api {
     private static final short READ_COMMITTED_FROM = 2;
 
     private final ReplicaManager replicaManager;
+    private final Authorization authorization;
 
-    ListOffsetsApi(ReplicaManager replicaManager) {
+    ListOffsetsApi(ReplicaManager replicaManager, Authorization authorization) {
         this.replicaManager = replicaManager;
+        this.authorization = authorization;
     }
 
     @Override
@@ -47,11 +54,17 @@ final class ListOffsetsApi implements Api {
         short version = context.request().apiVersion();
         boolean withEpochs = version >= LEADER_EPOCH_FROM;
         ListOffsetsResponseData response = new ListOffsetsResponseData();
+        Set<String> describable = authorization.authorized(context, AclOperation.DESCRIBE, ResourceType.TOPIC,
+                request.topics().stream().map(ListOffsetsTopic::name).toList());
         for (ListOffsetsTopic topic : request.topics()) {
             ListOffsetsTopicResponse topicResponse = new ListOffsetsTopicResponse().setName(topic.name());
             for (ListOffsetsPartition partition : topic.partitions()) {
                 ListOffsetsPartitionResponse answer = new ListOffsetsPartitionResponse()
                         .setPartitionIndex(partition.partitionIndex()).setTimestamp(-1).setOffset(-1);
+                if (!describable.contains(topic.name())) {
+                    topicResponse.partitions().add(answer.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
+                    continue;
+                }
                 try {
                     Optional<TimestampAndOffset> found = lookUp(new TopicPartition(topic.name(),
                             partition.partitionIndex()), partition, request.replicaId() >= 0,

@@ -1,10 +1,12 @@
 package io.skein.broker.api;
 
-import io.skein.broker.kafka.LogRecords;
+import io.skein.broker.api.ClusterView.RequestedTopics;
 import io.skein.broker.kafka.LogRecords.TransactionalProducer;
+import io.skein.broker.kafka.LogRecords;
 import io.skein.broker.network.RequestContext;
-import io.skein.broker.replica.ReplicaManager;
 import io.skein.broker.replica.ReplicaManager.ProduceResult;
+import io.skein.broker.replica.ReplicaManager;
+import io.skein.broker.security.Authorization;
 import io.skein.broker.txn.AddPartitionsToTxnManager;
 import io.skein.log.record.RecordBatchView;
 import io.skein.metadata.image.MetadataImage;
@@ -13,19 +15,26 @@ import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
 import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
-import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
- * Produce: appends each partition's batches as leader and answers per {@code acks}. With acks=0 no
+ * Produce: appends each partition's batches as leader and answers per {@code acks}. As in Kafka, each
+ * topic needs WRITE (else TOPIC_AUTHORIZATION_FAILED, whether it exists or not), and transactional
+ * records WRITE on their transactional id (else the whole request is refused). With acks=0 no
  * response is sent; a failed write then closes the connection instead, as Kafka does, so that the
  * producer notices and refreshes its metadata. From version 13, topics are named by id.
  *
@@ -51,11 +60,14 @@ final class ProduceApi implements Api {
     private final ClusterView cluster;
     private final ReplicaManager replicaManager;
     private final AddPartitionsToTxnManager transactions;
+    private final Authorization authorization;
 
-    ProduceApi(ClusterView cluster, ReplicaManager replicaManager, AddPartitionsToTxnManager transactions) {
+    ProduceApi(ClusterView cluster, ReplicaManager replicaManager, AddPartitionsToTxnManager transactions,
+               Authorization authorization) {
         this.cluster = cluster;
         this.replicaManager = replicaManager;
         this.transactions = transactions;
+        this.authorization = authorization;
     }
 
     /** A partition of the request, by the position of its topic in the request. */
@@ -68,36 +80,53 @@ final class ProduceApi implements Api {
         short version = context.request().apiVersion();
         short acks = request.acks();
         MetadataImage image = cluster.image();
+        RequestedTopics named = cluster.requested(image, request.topicData(), version >= TOPIC_IDS_FROM,
+                TopicProduceData::name, TopicProduceData::topicId);
+        Set<String> writable = authorization.authorized(context, AclOperation.WRITE, ResourceType.TOPIC,
+                named.known());
         Map<Target, ProduceResult> failed = new LinkedHashMap<>();
         Map<Target, TopicPartition> resolved = new LinkedHashMap<>();
         Map<TopicPartition, ByteBuffer> entries = new LinkedHashMap<>();
         Map<TopicPartition, TransactionalProducer> producers = new LinkedHashMap<>();
+        boolean transactional = false;
         int topicIndex = 0;
         for (TopicProduceData topic : request.topicData()) {
-            topicIndex++;
-            TopicImage found = version >= TOPIC_IDS_FROM ? cluster.topic(image, topic.topicId()).orElse(null)
-                    : image.topic(topic.name());
+            TopicImage found = named.found().get(topicIndex);
+            String name = named.names().get(topicIndex++);
             for (PartitionProduceData partition : topic.partitionData()) {
                 Target target = new Target(topicIndex, partition.index());
+                Optional<TransactionalProducer> producer = LogRecords.transactionalProducer(partition.records());
+                transactional |= producer.isPresent();
                 if (acks != 0 && acks != 1 && acks != -1) {
                     failed.put(target, error(Errors.INVALID_REQUIRED_ACKS, "acks must be -1 (all), 0 or 1, not " + acks));
+                } else if (name == null) {
+                    failed.put(target, error(Errors.UNKNOWN_TOPIC_ID, "No topic has id " + topic.topicId()));
+                } else if (!writable.contains(name)) {
+                    failed.put(target, error(Errors.TOPIC_AUTHORIZATION_FAILED, null));
                 } else if (found == null) {
-                    failed.put(target, version >= TOPIC_IDS_FROM
-                            ? error(Errors.UNKNOWN_TOPIC_ID, "No topic has id " + topic.topicId())
-                            : error(Errors.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition."));
+                    failed.put(target, error(Errors.UNKNOWN_TOPIC_OR_PARTITION,
+                            "This server does not host this topic-partition."));
                 } else if (TopicImage.isInternal(found.name())) {
                     failed.put(target, error(Errors.INVALID_TOPIC_EXCEPTION, "Cannot append to internal topic "
                             + found.name()));
-                } else if (request.transactionalId() == null && LogRecords.hasTransactionalBatch(partition.records())) {
-                    failed.put(target, error(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-                            "Transactional records need the producer's transactional id"));
                 } else {
                     TopicPartition tp = new TopicPartition(found.name(), partition.index());
                     resolved.put(target, tp);
                     entries.put(tp, LogRecords.bufferOf(partition.records()));
-                    LogRecords.transactionalProducer(partition.records()).ifPresent(p -> producers.put(tp, p));
+                    producer.ifPresent(p -> producers.put(tp, p));
                 }
             }
+        }
+        // Transactional records need their producer's transactional id, and WRITE on it: else the whole request
+        // is refused, as in Kafka (a transaction no coordinator ends would hold back the last stable offset).
+        if (transactional && (request.transactionalId() == null || !authorization.authorize(context,
+                AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId()))) {
+            if (acks == 0) {
+                context.closeConnection().run();
+                return CompletableFuture.completedFuture(null);
+            }
+            return Refusals.refused(context, new TransactionalIdAuthorizationException(
+                    Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.message()));
         }
         Map<TopicPartition, Target> targets = new HashMap<>();
         resolved.forEach((target, tp) -> targets.put(tp, target));

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.skein.broker.metadata.ControllerRequests;
 import io.skein.broker.metadata.ScramAdmin;
 import io.skein.broker.network.RequestContext;
+import io.skein.broker.security.Authorization;
 import io.skein.broker.util.Futures;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.ScramCredentialData;
@@ -19,6 +20,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData.AlterUserScramCredentialsResult;
@@ -33,20 +36,26 @@ import org.apache.kafka.common.protocol.Errors;
 /**
  * AlterUserScramCredentials, made by the active controller and answered once this broker's metadata
  * shows it, and DescribeUserScramCredentials, answered from this broker's metadata, as Kafka's
- * brokers answer it from theirs. Mechanisms travel as Kafka's type bytes, which the metadata's
- * {@link ScramMechanism} numbers alike.
+ * brokers answer it from theirs; as in Kafka, they need ALTER and DESCRIBE on the cluster. Mechanisms
+ * travel as Kafka's type bytes, which the metadata's {@link ScramMechanism} numbers alike.
  */
 final class ScramApis {
     private final ClusterView cluster;
     private final ScramAdmin scram;
+    private final Authorization authorization;
 
-    ScramApis(ClusterView cluster, ScramAdmin scram) {
+    ScramApis(ClusterView cluster, ScramAdmin scram, Authorization authorization) {
         this.cluster = cluster;
         this.scram = scram;
+        this.authorization = authorization;
     }
 
     CompletableFuture<ApiMessage> alterUserScramCredentials(RequestContext context) {
         AlterUserScramCredentialsRequestData request = (AlterUserScramCredentialsRequestData) context.request().data();
+        if (!authorization.authorizeCluster(context, AclOperation.ALTER)) {
+            return CompletableFuture.completedFuture(context.request().errorResponse(
+                    new ClusterAuthorizationException("Cluster authorization failed")));
+        }
         AlterUserScramCredentialsRequest.Builder asked = AlterUserScramCredentialsRequest.newBuilder();
         request.deletions().forEach(deletion -> asked.addDeletions(ScramCredentialDeletion.newBuilder()
                 .setName(deletion.name()).setMechanismValue(deletion.mechanism())));
@@ -84,6 +93,10 @@ final class ScramApis {
     CompletableFuture<ApiMessage> describeUserScramCredentials(RequestContext context) {
         DescribeUserScramCredentialsRequestData request =
                 (DescribeUserScramCredentialsRequestData) context.request().data();
+        if (!authorization.authorizeCluster(context, AclOperation.DESCRIBE)) {
+            return CompletableFuture.completedFuture(context.request().errorResponse(
+                    new ClusterAuthorizationException("Cluster authorization failed")));
+        }
         MetadataImage image = cluster.image();
         Map<String, Boolean> named = new LinkedHashMap<>(); // user: named more than once
         if (request.users() == null || request.users().isEmpty()) {

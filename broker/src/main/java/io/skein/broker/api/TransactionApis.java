@@ -3,6 +3,7 @@ package io.skein.broker.api;
 import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.kafka.AddPartitionsWait;
 import io.skein.broker.network.RequestContext;
+import io.skein.broker.security.Authorization;
 import io.skein.broker.txn.TransactionCoordinator;
 import io.skein.broker.txn.TransactionMetadata;
 import io.skein.metadata.image.MetadataImage;
@@ -16,25 +17,30 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
 import org.apache.kafka.common.message.AddOffsetsToTxnResponseData;
-import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTransaction;
-import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnPartitionResult;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnResult;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnTopicResult;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnTopicResultCollection;
+import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
 import org.apache.kafka.common.message.EndTxnRequestData;
+import org.apache.kafka.common.message.EndTxnResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * The transaction APIs a producer sends its coordinator (AddPartitionsToTxn v0-3, AddOffsetsToTxn,
  * EndTxn) and those a partition leader sends it (AddPartitionsToTxn v4+, batched, to add a TV2
  * producer's partition or to verify a TV1 producer's), between Kafka's messages in all their
- * versions and the {@link TransactionCoordinator}.
+ * versions and the {@link TransactionCoordinator}. A producer's requests need WRITE on its transactional
+ * id (and on the topics it adds, and READ on the group whose offsets it adds); a leader's, CLUSTER_ACTION
+ * on the cluster, as in Kafka.
  */
 final class TransactionApis {
     /** The first version of EndTxn that bumps the epoch (KIP-890 part 2). */
@@ -47,11 +53,14 @@ final class TransactionApis {
     private final ClusterView cluster;
     private final TransactionCoordinator coordinator;
     private final GroupCoordinator groups;
+    private final Authorization authorization;
 
-    TransactionApis(ClusterView cluster, TransactionCoordinator coordinator, GroupCoordinator groups) {
+    TransactionApis(ClusterView cluster, TransactionCoordinator coordinator, GroupCoordinator groups,
+                    Authorization authorization) {
         this.cluster = cluster;
         this.coordinator = coordinator;
         this.groups = groups;
+        this.authorization = authorization;
     }
 
     static Errors forVersion(Errors error, short version, short producerFencedFrom) {
@@ -69,11 +78,15 @@ final class TransactionApis {
                     .setTransactionalId(request.v3AndBelowTransactionalId())
                     .setProducerId(request.v3AndBelowProducerId()).setProducerEpoch(request.v3AndBelowProducerEpoch())
                     .setTopics(request.v3AndBelowTopics());
-            return transaction(image, only, version).thenApply(result -> new AddPartitionsToTxnResponseData()
+            return producerTransaction(context, image, only, version).thenApply(result -> new AddPartitionsToTxnResponseData()
                     .setResultsByTopicV3AndBelow(result.topicResults()));
         }
+        // From v4 only brokers send it, each adding or verifying its producers' partitions.
+        if (!authorization.authorizeCluster(context, AclOperation.CLUSTER_ACTION)) {
+            return Refusals.clusterAuthorizationFailed(context);
+        }
         List<CompletableFuture<AddPartitionsToTxnResult>> results = new ArrayList<>();
-        request.transactions().forEach(transaction -> results.add(transaction(image, transaction, version)));
+        request.transactions().forEach(transaction -> results.add(transaction(image, transaction, version, null)));
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
             AddPartitionsToTxnResponseData response = new AddPartitionsToTxnResponseData();
             results.forEach(result -> response.resultsByTransaction().add(result.join()));
@@ -82,25 +95,53 @@ final class TransactionApis {
     }
 
     /**
-     * One transaction's partitions, added (or verified) together. As Kafka does, partitions the
-     * metadata does not know fail with UNKNOWN_TOPIC_OR_PARTITION and the others are not attempted.
+     * A producer's own AddPartitionsToTxn (before v4): as in Kafka, it needs WRITE on its transactional
+     * id, and WRITE on each topic it adds (never on an internal topic: those are added by AddOffsetsToTxn).
+     */
+    private CompletableFuture<AddPartitionsToTxnResult> producerTransaction(RequestContext context, MetadataImage image,
+                                                                            AddPartitionsToTxnTransaction transaction,
+                                                                            short version) {
+        if (!authorization.authorize(context, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID,
+                transaction.transactionalId())) {
+            Map<TopicPartition, Errors> refused = new LinkedHashMap<>();
+            transaction.topics().forEach(topic -> topic.partitions().forEach(partition -> refused.put(
+                    new TopicPartition(topic.name(), partition), Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)));
+            return CompletableFuture.completedFuture(result(transaction.transactionalId(), refused));
+        }
+        Set<String> writable = authorization.authorized(context, AclOperation.WRITE, ResourceType.TOPIC,
+                transaction.topics().stream().map(AddPartitionsToTxnTopic::name)
+                        .filter(name -> !TopicImage.isInternal(name)).toList());
+        return transaction(image, transaction, version, writable);
+    }
+
+    /**
+     * One transaction's partitions, added (or verified) together. As Kafka does, partitions of topics
+     * the client may not write fail with TOPIC_AUTHORIZATION_FAILED, partitions the metadata does not
+     * know with UNKNOWN_TOPIC_OR_PARTITION, and the others are not attempted.
+     *
+     * @param writable the topics the client may add; null: any (a leader's request, authorized whole)
      */
     private CompletableFuture<AddPartitionsToTxnResult> transaction(MetadataImage image,
                                                                     AddPartitionsToTxnTransaction transaction,
-                                                                    short version) {
+                                                                    short version, Set<String> writable) {
         Set<TopicPartition> partitions = new LinkedHashSet<>();
-        Set<TopicPartition> unknown = new LinkedHashSet<>();
+        Map<TopicPartition, Errors> refused = new LinkedHashMap<>();
         for (AddPartitionsToTxnTopic topic : transaction.topics()) {
             TopicImage found = image.topic(topic.name());
             for (int partition : topic.partitions()) {
                 TopicPartition tp = new TopicPartition(topic.name(), partition);
-                (found != null && found.partition(partition) != null ? partitions : unknown).add(tp);
+                if (writable != null && !writable.contains(topic.name())) {
+                    refused.put(tp, Errors.TOPIC_AUTHORIZATION_FAILED);
+                } else if (found == null || found.partition(partition) == null) {
+                    refused.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+                } else {
+                    partitions.add(tp);
+                }
             }
         }
         CompletableFuture<Map<TopicPartition, Errors>> errors;
-        if (!unknown.isEmpty()) {
-            Map<TopicPartition, Errors> notAttempted = new LinkedHashMap<>();
-            unknown.forEach(tp -> notAttempted.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION));
+        if (!refused.isEmpty()) {
+            Map<TopicPartition, Errors> notAttempted = new LinkedHashMap<>(refused);
             partitions.forEach(tp -> notAttempted.put(tp, Errors.OPERATION_NOT_ATTEMPTED));
             errors = CompletableFuture.completedFuture(notAttempted);
         } else if (version >= ADD_PARTITIONS_BROKER_FROM && transaction.verifyOnly()) {
@@ -144,6 +185,15 @@ final class TransactionApis {
     CompletableFuture<ApiMessage> addOffsetsToTxn(RequestContext context) {
         AddOffsetsToTxnRequestData request = (AddOffsetsToTxnRequestData) context.request().data();
         short version = context.request().apiVersion();
+        if (!authorization.authorize(context, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID,
+                request.transactionalId())) {
+            return CompletableFuture.completedFuture(new AddOffsetsToTxnResponseData()
+                    .setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code()));
+        }
+        if (!authorization.authorize(context, AclOperation.READ, ResourceType.GROUP, request.groupId())) {
+            return CompletableFuture.completedFuture(new AddOffsetsToTxnResponseData()
+                    .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
+        }
         TopicPartition offsets = new TopicPartition(GroupCoordinator.OFFSETS_TOPIC, groups.partitionFor(request.groupId()));
         return coordinator.addPartitionsToTxn(request.transactionalId(), request.producerId(), request.producerEpoch(),
                 Set.of(offsets), (short) 0).thenApply(error -> new AddOffsetsToTxnResponseData()
@@ -153,6 +203,11 @@ final class TransactionApis {
     CompletableFuture<ApiMessage> endTxn(RequestContext context) {
         EndTxnRequestData request = (EndTxnRequestData) context.request().data();
         short version = context.request().apiVersion();
+        if (!authorization.authorize(context, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID,
+                request.transactionalId())) {
+            return CompletableFuture.completedFuture(new EndTxnResponseData()
+                    .setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code()));
+        }
         short transactionVersion = version >= END_TXN_TV2_FROM ? TransactionMetadata.TV_2 : 0;
         return coordinator.endTxn(request.transactionalId(), request.producerId(), request.producerEpoch(),
                 request.committed(), transactionVersion).thenApply(response -> response.setErrorCode(

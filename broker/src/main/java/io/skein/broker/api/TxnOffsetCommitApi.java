@@ -5,6 +5,7 @@ import io.skein.broker.group.OffsetCommits;
 import io.skein.broker.kafka.LogRecords.TransactionalProducer;
 import io.skein.broker.network.RequestContext;
 import io.skein.broker.replica.ReplicaManager;
+import io.skein.broker.security.Authorization;
 import io.skein.broker.txn.AddPartitionsToTxnManager;
 import io.skein.broker.util.Futures;
 import io.skein.metadata.image.MetadataImage;
@@ -13,14 +14,16 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition;
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic;
-import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
 import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition;
 import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * TxnOffsetCommit: a transactional producer commits a consumer group's offsets inside its
@@ -29,7 +32,8 @@ import org.apache.kafka.common.protocol.Errors;
  * if it coordinates the group) has the transaction coordinator verify that the partition is in the
  * transaction, as for a produce (KIP-890): from v5 (TV2 producers, which send no AddOffsetsToTxn) it
  * adds it. The group coordinator checks the consumer's generation, member and instance (KIP-447), so
- * that a zombie of an older generation cannot commit.
+ * that a zombie of an older generation cannot commit. As in Kafka, it needs WRITE on the transactional
+ * id and READ on the group (else the whole request is refused) and READ on each topic.
  */
 final class TxnOffsetCommitApi implements Api {
     /** The first version of TV2 producers, whose commit adds the offsets partition to the transaction. */
@@ -41,19 +45,28 @@ final class TxnOffsetCommitApi implements Api {
     private final GroupCoordinator coordinator;
     private final ReplicaManager replicaManager;
     private final AddPartitionsToTxnManager transactions;
+    private final Authorization authorization;
 
     TxnOffsetCommitApi(ClusterView cluster, GroupCoordinator coordinator, ReplicaManager replicaManager,
-                       AddPartitionsToTxnManager transactions) {
+                       AddPartitionsToTxnManager transactions, Authorization authorization) {
         this.cluster = cluster;
         this.coordinator = coordinator;
         this.replicaManager = replicaManager;
         this.transactions = transactions;
+        this.authorization = authorization;
     }
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context) {
         TxnOffsetCommitRequestData request = (TxnOffsetCommitRequestData) context.request().data();
         short version = context.request().apiVersion();
+        if (!authorization.authorize(context, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID,
+                request.transactionalId())) {
+            return Refusals.refused(context, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.exception());
+        }
+        if (!authorization.authorize(context, AclOperation.READ, ResourceType.GROUP, request.groupId())) {
+            return Refusals.refused(context, Errors.GROUP_AUTHORIZATION_FAILED.exception());
+        }
         MetadataImage image = cluster.image();
         TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
         RequestedCommits commits = new RequestedCommits();
@@ -66,11 +79,12 @@ final class TxnOffsetCommitApi implements Api {
                 TxnOffsetCommitResponsePartition answer = new TxnOffsetCommitResponsePartition()
                         .setPartitionIndex(partition.partitionIndex());
                 answered.partitions().add(answer);
-                commits.add(found, topic.topicId(), partition.partitionIndex(), new OffsetCommits.Commit(
+                commits.add(topic.name(), found, topic.topicId(), partition.partitionIndex(), new OffsetCommits.Commit(
                         partition.committedOffset(), partition.committedLeaderEpoch(), partition.committedMetadata()),
                         error -> answer.setErrorCode(forVersion(error, version).code()));
             }
         }
+        commits.authorize(authorization.authorized(context, AclOperation.READ, ResourceType.TOPIC, commits.names()));
         if (commits.commits().isEmpty()) {
             return CompletableFuture.completedFuture(response);
         }

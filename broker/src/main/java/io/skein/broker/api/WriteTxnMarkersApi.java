@@ -2,9 +2,10 @@ package io.skein.broker.api;
 
 import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.network.RequestContext;
-import io.skein.broker.replica.ReplicaManager;
 import io.skein.broker.replica.ReplicaManager.ProduceResult;
 import io.skein.broker.replica.ReplicaManager.TxnMarker;
+import io.skein.broker.replica.ReplicaManager;
+import io.skein.broker.security.Authorization;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.TopicImage;
 import java.util.ArrayList;
@@ -15,13 +16,14 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarker;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarkerTopic;
-import org.apache.kafka.common.message.WriteTxnMarkersResponseData;
+import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
 import org.apache.kafka.common.message.WriteTxnMarkersResponseData.WritableTxnMarkerPartitionResult;
 import org.apache.kafka.common.message.WriteTxnMarkersResponseData.WritableTxnMarkerResult;
 import org.apache.kafka.common.message.WriteTxnMarkersResponseData.WritableTxnMarkerTopicResult;
+import org.apache.kafka.common.message.WriteTxnMarkersResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
@@ -42,17 +44,25 @@ final class WriteTxnMarkersApi implements Api {
     private final ReplicaManager replicaManager;
     private final GroupCoordinator groups;
     private final long timeoutMs;
+    private final Authorization authorization;
 
     /** @param timeoutMs how long a marker may wait to be replicated ({@code request.timeout.ms}, as Kafka) */
-    WriteTxnMarkersApi(ClusterView cluster, ReplicaManager replicaManager, GroupCoordinator groups, long timeoutMs) {
+    WriteTxnMarkersApi(ClusterView cluster, ReplicaManager replicaManager, GroupCoordinator groups, long timeoutMs,
+                       Authorization authorization) {
         this.cluster = cluster;
         this.replicaManager = replicaManager;
         this.groups = groups;
         this.timeoutMs = timeoutMs;
+        this.authorization = authorization;
     }
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context) {
+        // Only transaction coordinators send it: ALTER on the cluster, else CLUSTER_ACTION, as in Kafka.
+        if (!authorization.authorizeCluster(context, AclOperation.ALTER, false)
+                && !authorization.authorizeCluster(context, AclOperation.CLUSTER_ACTION)) {
+            return Refusals.clusterAuthorizationFailed(context);
+        }
         WriteTxnMarkersRequestData request = (WriteTxnMarkersRequestData) context.request().data();
         MetadataImage image = cluster.image();
         List<CompletableFuture<WritableTxnMarkerResult>> results = new ArrayList<>();

@@ -16,10 +16,14 @@ import io.skein.proto.controller.BrokerHeartbeatRequest;
 import io.skein.proto.controller.BrokerHeartbeatResponse;
 import io.skein.proto.controller.ControllerServiceGrpc;
 import io.skein.proto.controller.ControllerServiceGrpc.ControllerServiceStub;
+import io.skein.proto.controller.CreateAclsRequest;
+import io.skein.proto.controller.CreateAclsResponse;
 import io.skein.proto.controller.CreatePartitionsRequest;
 import io.skein.proto.controller.CreatePartitionsResponse;
 import io.skein.proto.controller.CreateTopicsRequest;
 import io.skein.proto.controller.CreateTopicsResponse;
+import io.skein.proto.controller.DeleteAclsRequest;
+import io.skein.proto.controller.DeleteAclsResponse;
 import io.skein.proto.controller.DeleteTopicsRequest;
 import io.skein.proto.controller.DeleteTopicsResponse;
 import io.skein.proto.controller.DescribeQuorumRequest;
@@ -117,6 +121,14 @@ public final class ControllerClient implements AutoCloseable {
 
     public CompletableFuture<AlterConfigsResponse> alterConfigs(AlterConfigsRequest request) {
         return call(ControllerServiceStub::alterConfigs, AlterConfigsResponse::getError, request);
+    }
+
+    public CompletableFuture<CreateAclsResponse> createAcls(CreateAclsRequest request) {
+        return call(ControllerServiceStub::createAcls, CreateAclsResponse::getError, request);
+    }
+
+    public CompletableFuture<DeleteAclsResponse> deleteAcls(DeleteAclsRequest request) {
+        return call(ControllerServiceStub::deleteAcls, DeleteAclsResponse::getError, request);
     }
 
     public CompletableFuture<AlterUserScramCredentialsResponse> alterUserScramCredentials(

@@ -13,10 +13,14 @@ import io.skein.proto.controller.AlterUserScramCredentialsResponse;
 import io.skein.proto.controller.BrokerHeartbeatRequest;
 import io.skein.proto.controller.BrokerHeartbeatResponse;
 import io.skein.proto.controller.ControllerServiceGrpc;
+import io.skein.proto.controller.CreateAclsRequest;
+import io.skein.proto.controller.CreateAclsResponse;
 import io.skein.proto.controller.CreatePartitionsRequest;
 import io.skein.proto.controller.CreatePartitionsResponse;
 import io.skein.proto.controller.CreateTopicsRequest;
 import io.skein.proto.controller.CreateTopicsResponse;
+import io.skein.proto.controller.DeleteAclsRequest;
+import io.skein.proto.controller.DeleteAclsResponse;
 import io.skein.proto.controller.DeleteTopicsRequest;
 import io.skein.proto.controller.DeleteTopicsResponse;
 import io.skein.proto.controller.DescribeQuorumRequest;
@@ -103,6 +107,16 @@ final class ControllerRpcService extends ControllerServiceGrpc.ControllerService
     @Override
     public void alterConfigs(AlterConfigsRequest request, StreamObserver<AlterConfigsResponse> observer) {
         reply(controller.alterConfigs(request), observer);
+    }
+
+    @Override
+    public void createAcls(CreateAclsRequest request, StreamObserver<CreateAclsResponse> observer) {
+        reply(controller.createAcls(request), observer);
+    }
+
+    @Override
+    public void deleteAcls(DeleteAclsRequest request, StreamObserver<DeleteAclsResponse> observer) {
+        reply(controller.deleteAcls(request), observer);
     }
 
     @Override

@@ -18,10 +18,14 @@ import io.skein.proto.controller.AlterUserScramCredentialsRequest;
 import io.skein.proto.controller.AlterUserScramCredentialsResponse;
 import io.skein.proto.controller.BrokerHeartbeatRequest;
 import io.skein.proto.controller.BrokerHeartbeatResponse;
+import io.skein.proto.controller.CreateAclsRequest;
+import io.skein.proto.controller.CreateAclsResponse;
 import io.skein.proto.controller.CreatePartitionsRequest;
 import io.skein.proto.controller.CreatePartitionsResponse;
 import io.skein.proto.controller.CreateTopicsRequest;
 import io.skein.proto.controller.CreateTopicsResponse;
+import io.skein.proto.controller.DeleteAclsRequest;
+import io.skein.proto.controller.DeleteAclsResponse;
 import io.skein.proto.controller.DeleteTopicsRequest;
 import io.skein.proto.controller.DeleteTopicsResponse;
 import io.skein.proto.controller.DescribeQuorumRequest;
@@ -54,8 +58,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class only sequences: each request goes to the manager whose job it is ({@link
  * BrokerControlManager}, {@link ReplicationControlManager}, {@link ConfigControlManager}, {@link
- * ProducerIdControlManager}, {@link ScramControlManager}), which turns the view into a {@link ControllerResult} on the event-loop
- * thread, the only thread that calls a manager.
+ * ProducerIdControlManager}, {@link AclControlManager}, {@link ScramControlManager}), which turns the
+ * view into a {@link ControllerResult} on the event-loop thread, the only thread that calls a manager.
  *
  * <p>It acts only from the moment this voter leads and has applied every entry before its term,
  * and stops when leadership moves or an append fails; any other voter answers NOT_CONTROLLER with
@@ -72,6 +76,7 @@ public final class QuorumController implements AutoCloseable {
     private final ReplicationControlManager replication;
     private final ConfigControlManager configs;
     private final ProducerIdControlManager producerIds;
+    private final AclControlManager acls = new AclControlManager();
     private final ScramControlManager scram = new ScramControlManager();
     private final MetadataRecordBatch bootstrap;
 
@@ -264,6 +269,18 @@ public final class QuorumController implements AutoCloseable {
     public CompletableFuture<AlterConfigsResponse> alterConfigs(AlterConfigsRequest request) {
         return submit(v -> configs.alterConfigs(v, request),
                 e -> AlterConfigsResponse.newBuilder().setError(e).build(),
+                (response, offset) -> response.toBuilder().setMetadataOffset(offset).build());
+    }
+
+    public CompletableFuture<CreateAclsResponse> createAcls(CreateAclsRequest request) {
+        return submit(v -> acls.createAcls(v, request),
+                e -> CreateAclsResponse.newBuilder().setError(e).build(),
+                (response, offset) -> response.toBuilder().setMetadataOffset(offset).build());
+    }
+
+    public CompletableFuture<DeleteAclsResponse> deleteAcls(DeleteAclsRequest request) {
+        return submit(v -> acls.deleteAcls(v, request),
+                e -> DeleteAclsResponse.newBuilder().setError(e).build(),
                 (response, offset) -> response.toBuilder().setMetadataOffset(offset).build());
     }
 

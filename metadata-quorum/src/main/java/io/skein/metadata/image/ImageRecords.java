@@ -17,8 +17,8 @@ import java.util.Map;
 
 /**
  * An image written as the records that rebuild it, as Kafka writes its metadata snapshots: replaying
- * them on an empty image gives the same brokers, topics, partitions, configs, producer ids and SCRAM
- * credentials.
+ * them on an empty image gives the same brokers, topics, partitions, configs, producer ids, ACLs and
+ * SCRAM credentials.
  */
 public final class ImageRecords {
     private ImageRecords() {
@@ -55,6 +55,8 @@ public final class ImageRecords {
             batch.addRecords(MetadataRecord.newBuilder().setProducerIds(ProducerIdsRecord.newBuilder()
                     .setBrokerId(-1).setNextProducerId(image.nextProducerId())));
         }
+        image.acls().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(acl -> batch.addRecords(
+                MetadataRecord.newBuilder().setAccessControlEntry(acl.getValue().toRecord(acl.getKey()))));
         image.scramCredentials().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(user ->
                 user.getValue().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(credential ->
                         batch.addRecords(scramCredentialRecord(user.getKey(), credential.getKey(), credential.getValue()))));

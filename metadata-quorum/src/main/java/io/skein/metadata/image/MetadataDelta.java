@@ -1,6 +1,7 @@
 package io.skein.metadata.image;
 
 import io.skein.proto.Uuids;
+import io.skein.proto.metadata.AccessControlEntryRecord;
 import io.skein.proto.metadata.ConfigRecord;
 import io.skein.proto.metadata.MetadataRecord;
 import io.skein.proto.metadata.MetadataRecordBatch;
@@ -36,6 +37,7 @@ public final class MetadataDelta {
     private final Map<ConfigResource, Map<String, String>> changedConfigs = new HashMap<>();
     /** Users whose SCRAM credentials changed, with all of theirs afterwards (none: the user is gone). */
     private final Map<String, Map<ScramMechanism, ScramCredentialData>> changedScramUsers = new HashMap<>();
+    private final Map<UUID, Acl> changedAcls = new HashMap<>();
     private final List<MetadataRecord> records = new ArrayList<>();
     private long maxBrokerEpoch;
     private long nextProducerId;
@@ -90,6 +92,12 @@ public final class MetadataDelta {
                 long next = record.getProducerIds().getNextProducerId();
                 check(next > nextProducerId, "producer ids must move forward: " + next + " after " + nextProducerId);
                 nextProducerId = next;
+            }
+            case ACCESS_CONTROL_ENTRY -> addAcl(record.getAccessControlEntry());
+            case REMOVE_ACCESS_CONTROL_ENTRY -> {
+                UUID id = Uuids.fromProto(record.getRemoveAccessControlEntry().getId());
+                check(acl(id) != null, "ACL " + id + " does not exist");
+                changedAcls.put(id, null);
             }
             case USER_SCRAM_CREDENTIAL -> putScramCredential(record.getUserScramCredential());
             case REMOVE_USER_SCRAM_CREDENTIAL -> removeScramCredential(record.getRemoveUserScramCredential());
@@ -158,6 +166,16 @@ public final class MetadataDelta {
         } else {
             configs.remove(record.getName());
         }
+    }
+
+    private void addAcl(AccessControlEntryRecord record) {
+        UUID id = Uuids.fromProto(record.getId());
+        check(acl(id) == null, "ACL " + id + " exists");
+        changedAcls.put(id, Acl.of(record));
+    }
+
+    private Acl acl(UUID id) {
+        return changedAcls.containsKey(id) ? changedAcls.get(id) : image.acls().get(id);
     }
 
     private void putScramCredential(UserScramCredentialRecord record) {
@@ -247,6 +265,11 @@ public final class MetadataDelta {
         return changedScramUsers;
     }
 
+    /** ACLs added, or (null) removed, by id. */
+    public Map<UUID, Acl> changedAcls() {
+        return changedAcls;
+    }
+
     /** The image these changes lead to, as of {@code offset}. */
     public MetadataImage apply(long offset) {
         Map<Integer, BrokerRegistration> brokers = new HashMap<>(image.brokers());
@@ -271,8 +294,19 @@ public final class MetadataDelta {
                 topicIdsByName.put(changed.name(), changed.id());
             }
         }
+        Map<UUID, Acl> acls = image.acls();
+        if (!changedAcls.isEmpty()) {
+            acls = new HashMap<>(acls);
+            for (Map.Entry<UUID, Acl> changed : changedAcls.entrySet()) {
+                if (changed.getValue() == null) {
+                    acls.remove(changed.getKey());
+                } else {
+                    acls.put(changed.getKey(), changed.getValue());
+                }
+            }
+        }
         return new MetadataImage(offset, brokers, maxBrokerEpoch, topicsById, topicIdsByName,
-                withChanges(image.configs(), changedConfigs), nextProducerId,
+                withChanges(image.configs(), changedConfigs), nextProducerId, acls,
                 withChanges(image.scramCredentials(), changedScramUsers));
     }
 

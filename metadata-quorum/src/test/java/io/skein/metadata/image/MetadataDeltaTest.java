@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.skein.proto.Uuids;
+import io.skein.proto.metadata.AccessControlEntryRecord;
 import io.skein.proto.metadata.ConfigRecord;
 import io.skein.proto.metadata.ConfigResourceType;
 import io.skein.proto.metadata.Endpoint;
@@ -18,18 +19,28 @@ import io.skein.proto.metadata.PartitionChangeRecord;
 import io.skein.proto.metadata.PartitionRecord;
 import io.skein.proto.metadata.ProducerIdsRecord;
 import io.skein.proto.metadata.RegisterBrokerRecord;
+import io.skein.proto.metadata.RemoveAccessControlEntryRecord;
 import io.skein.proto.metadata.RemoveTopicRecord;
 import io.skein.proto.metadata.RemoveUserScramCredentialRecord;
 import io.skein.proto.metadata.ScramMechanism;
 import io.skein.proto.metadata.TopicRecord;
 import io.skein.proto.metadata.UnfenceBrokerRecord;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourceType;
 import org.junit.jupiter.api.Test;
 
 class MetadataDeltaTest {
     private static final UUID ORDERS = UUID.randomUUID();
+    private static final UUID READ_ORDERS = new UUID(7, 1);
+    private static final Acl ALICE_READS_ORDERS = new Acl(ResourceType.TOPIC, "orders", PatternType.PREFIXED,
+            "User:alice", "*", AclOperation.READ, AclPermissionType.ALLOW);
 
     private static MetadataRecord register(int id, long epoch) {
         return MetadataRecord.newBuilder().setRegisterBroker(RegisterBrokerRecord.newBuilder().setBrokerId(id)
@@ -64,6 +75,7 @@ class MetadataDeltaTest {
         delta.replay(credential("alice", ScramMechanism.SCRAM_SHA_512, 4096));
         delta.replay(MetadataRecord.newBuilder().setProducerIds(ProducerIdsRecord.newBuilder().setBrokerId(1)
                 .setBrokerEpoch(10).setNextProducerId(1000)).build());
+        delta.replay(MetadataRecord.newBuilder().setAccessControlEntry(ALICE_READS_ORDERS.toRecord(READ_ORDERS)).build());
         return delta.apply(7);
     }
 
@@ -80,6 +92,35 @@ class MetadataDeltaTest {
         assertEquals(List.of(2, 1), orders.partition(1).replicas());
         assertEquals("1000", image.configs(new ConfigResource(ConfigResourceType.TOPIC, "orders")).get("retention.ms"));
         assertEquals(1000, image.nextProducerId());
+        assertEquals(Map.of(READ_ORDERS, ALICE_READS_ORDERS), image.acls());
+    }
+
+    @Test
+    void aclsAreAddedAndRemovedByIdOnce() {
+        MetadataImage image = cluster();
+        UUID denyWrites = new UUID(7, 2);
+        Acl deny = new Acl(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL, "User:*", "10.0.0.1",
+                AclOperation.ALTER, AclPermissionType.DENY);
+        MetadataDelta delta = new MetadataDelta(image);
+        delta.replay(MetadataRecord.newBuilder().setAccessControlEntry(deny.toRecord(denyWrites)).build());
+        delta.replay(removeAcl(READ_ORDERS));
+        MetadataImage after = delta.apply(8);
+
+        assertEquals(Map.of(denyWrites, deny), after.acls());
+        Map<UUID, Acl> changed = new HashMap<>();
+        changed.put(denyWrites, deny);
+        changed.put(READ_ORDERS, null);
+        assertEquals(changed, delta.changedAcls(), "added, and removed (null)");
+        assertEquals(Map.of(READ_ORDERS, ALICE_READS_ORDERS), image.acls(), "the old image is untouched");
+        assertThrows(IllegalStateException.class, () -> new MetadataDelta(after).replay(removeAcl(READ_ORDERS)),
+                "an ACL removed twice");
+        assertThrows(IllegalStateException.class, () -> new MetadataDelta(after).replay(MetadataRecord.newBuilder()
+                .setAccessControlEntry(deny.toRecord(denyWrites)).build()), "an id added twice");
+    }
+
+    private static MetadataRecord removeAcl(UUID id) {
+        return MetadataRecord.newBuilder().setRemoveAccessControlEntry(RemoveAccessControlEntryRecord.newBuilder()
+                .setId(Uuids.toProto(id))).build();
     }
 
     @Test
@@ -177,6 +218,7 @@ class MetadataDeltaTest {
         assertEquals(image.topicsById(), copy.topicsById());
         assertEquals(image.configs(), copy.configs());
         assertEquals(image.nextProducerId(), copy.nextProducerId());
+        assertEquals(image.acls(), copy.acls());
         assertEquals(image.scramCredentials(), copy.scramCredentials());
         assertEquals(4096, copy.scramCredential("alice", ScramMechanism.SCRAM_SHA_512).iterations());
         assertFalse(copy.broker(1).fenced());
