@@ -108,6 +108,11 @@ class SaslAuthenticationTest {
 
     /** A Kafka client's settings to log in on {@code listener} as {@code user} with {@code mechanism}. */
     static Map<String, String> login(String listener, String mechanism, String user, String password) {
+        return login(node, listener, mechanism, user, password);
+    }
+
+    /** {@link #login(String, String, String, String)} on {@code node}'s listener. */
+    static Map<String, String> login(TestNode node, String listener, String mechanism, String user, String password) {
         String module = mechanism.equals("PLAIN") ? "org.apache.kafka.common.security.plain.PlainLoginModule"
                 : "org.apache.kafka.common.security.scram.ScramLoginModule";
         Map<String, String> settings = new HashMap<>();
