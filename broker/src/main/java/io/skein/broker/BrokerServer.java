@@ -9,6 +9,7 @@ import io.skein.broker.metadata.MetadataWaiter;
 import io.skein.broker.group.GroupConfig;
 import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.kafka.BrokerConnector;
+import io.skein.broker.kafka.SaslServers;
 import io.skein.broker.network.KafkaServer;
 import io.skein.broker.producer.ProducerIdManager;
 import io.skein.broker.txn.AddPartitionsToTxnManager;
@@ -84,6 +85,12 @@ public final class BrokerServer implements AutoCloseable {
     private KafkaApis apis;
     private AdminServer adminServer;
     private ListenerTls tls;
+    /** How this broker reaches the others' (and its own) inter-broker listener: over TLS, logged in, as it is. */
+    private BrokerConnector connector;
+    /** The SASL servers of each SASL listener's {@link KafkaServer}. */
+    private final Map<KafkaServer, SaslServers> saslServers = new HashMap<>();
+    /** The metadata clients are answered from, SASL logins included. */
+    private final MetadataWaiter metadata = new MetadataWaiter();
     /** How this broker's own Kafka clients reach it: its inter-broker listener, once bound. */
     private Map<String, Object> selfClient;
 
@@ -120,11 +127,15 @@ public final class BrokerServer implements AutoCloseable {
         KafkaServer.Settings settings = new KafkaServer.Settings(config.numNetworkThreads(),
                 config.socketRequestMaxBytes(), config.socketSendBufferBytes(), config.socketReceiveBufferBytes());
         tls = ListenerTls.of(config); // before binding anything: bad TLS settings fail the start
+        connector = config.interBrokerSasl().map(sasl -> tls.connector().withSasl(sasl)).orElse(tls.connector());
         List<Endpoint> endpoints = new ArrayList<>();
         for (Listener listener : config.clientListeners()) {
             KafkaServer server = KafkaServer.bind(listener.name(), listener.host(), listener.port(), settings,
                     requestThreads, metrics.requests(), tls.server(listener.name()));
             servers.add(server);
+            // Made now, so that a JAAS config it cannot read fails the broker before it registers.
+            config.listenerSasl(listener).ifPresent(sasl -> saslServers.put(server, new SaslServers(sasl,
+                    metadata::image)));
             Listener advertised = config.advertised(listener);
             endpoints.add(Endpoint.newBuilder().setName(listener.name()).setHost(advertised.host())
                     .setPort(advertised.port() == 0 ? server.port() : advertised.port())
@@ -151,7 +162,7 @@ public final class BrokerServer implements AutoCloseable {
                 metrics.logFlushes());
         replicaManager = new ReplicaManager(nodeId, logManager,
                 image -> DynamicBrokerConfig.of(config, image).topicDefaults(), clock, replication(config,
-                tls.connector(), new AlterPartitionSender(nodeId, lifecycle::brokerEpoch, controllerClient, scheduler),
+                connector, new AlterPartitionSender(nodeId, lifecycle::brokerEpoch, controllerClient, scheduler),
                 lifecycle::brokerEpoch), metrics);
         ProducerIdManager producerIds = new ProducerIdManager(nodeId, controllerClient, lifecycle::brokerEpoch);
         ControllerRequests controller = new ControllerRequests(controllerClient);
@@ -159,13 +170,13 @@ public final class BrokerServer implements AutoCloseable {
         transactionCoordinator = new TransactionCoordinator(nodeId, transactionConfig(config), replicaManager, clock,
                 producerIds::generateProducerIdNow);
         addPartitionsToTxn = new AddPartitionsToTxnManager(nodeId, transactionCoordinator,
-                replicaManager::brokerAddress, tls.connector(), config.getInt(NodeConfig.REQUEST_TIMEOUT_MS),
+                replicaManager::brokerAddress, connector, config.getInt(NodeConfig.REQUEST_TIMEOUT_MS),
                 config.getInt(NodeConfig.ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MS),
                 config.getInt(NodeConfig.ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MAX_MS));
         Optional<AclAuthorizer> authorizer = config.authorizerEnabled()
                 ? Optional.of(new AclAuthorizer(config.superUsers(), config.allowEveryoneIfNoAclFound()))
                 : Optional.empty();
-        apis = new KafkaApis(config, clusterId, replicaManager, controller, producerIds, groupCoordinator,
+        apis = new KafkaApis(config, clusterId, metadata, replicaManager, controller, producerIds, groupCoordinator,
                 transactionCoordinator, addPartitionsToTxn, new Authorization(authorizer));
         loader.addPublisher(replicaManager);
         loader.addPublisher(groupCoordinator); // after the replica manager, which opens the partitions it loads
@@ -183,13 +194,19 @@ public final class BrokerServer implements AutoCloseable {
         lifecycle.setReadyToUnfence();
         await(lifecycle.unfenced(), "being unfenced by the controller");
         selfClient = new HashMap<>(config.interBrokerSecurity().clientProperties());
+        config.interBrokerSasl().ifPresent(sasl -> selfClient.putAll(sasl.clientProperties()));
         selfClient.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, self.getHost() + ":" + self.getPort());
         adminServer = AdminServer.start(config.adminListener(), clusterId, nodeId, selfClient(), self.getName(),
-                tls.connector(), apis.metadata(), controller, apis.topicAdmin(), apis.aclAdmin(), apis.configs(),
-                config.voters());
+                connector, apis.metadata(), controller, apis.topicAdmin(), apis.aclAdmin(), apis.scramAdmin(),
+                apis.configs(), config.voters());
         log.info("Broker {} serves the admin API on {}:{}", nodeId, config.adminListener().host(), adminServer.port());
         for (KafkaServer server : servers) {
-            server.startAccepting(apis);
+            SaslServers sasl = saslServers.get(server);
+            if (sasl == null) {
+                server.startAccepting(apis);
+            } else {
+                server.startAccepting(apis, sasl);
+            }
         }
         log.info("Broker {} serves Kafka clients on {}", nodeId, endpoints.stream()
                 .map(e -> e.getName() + "://" + e.getHost() + ":" + e.getPort()).toList());

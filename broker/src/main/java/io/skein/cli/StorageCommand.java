@@ -7,8 +7,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.config.ConfigException;
+import io.skein.proto.metadata.MetadataRecordBatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code skein storage}: prepares a node's directories before its first start. */
 @Command(name = "storage", description = "Prepare a node's storage.", mixinStandardHelpOptions = true,
@@ -28,11 +32,28 @@ final class StorageCommand {
         @Option(names = "--ignore-formatted", description = "Skip directories already formatted for this cluster and node")
         boolean ignoreFormatted;
 
+        @Option(names = "--add-scram", paramLabel = "MECHANISM=[name=USER,password=PASSWORD]",
+                description = {"A SCRAM user the new cluster starts with, as Kafka's kafka-storage format --add-scram: "
+                        + "e.g. 'SCRAM-SHA-512=[name=admin,password=admin-secret]', with iterations=N (default 4096) "
+                        + "if wanted (repeatable).",
+                        "Brokers that log in to each other with SCRAM need theirs before they can replicate. Written "
+                                + "on controllers; the first active controller of the new cluster adds them."})
+        List<String> scramUsers = List.of();
+
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() {
             try {
                 NodeConfig config = NodeConfig.load(configFile);
-                List<Path> formatted = NodeStorage.format(config, clusterId, ignoreFormatted);
+                MetadataRecordBatch.Builder bootstrap = MetadataRecordBatch.newBuilder();
+                for (String user : scramUsers) {
+                    bootstrap.addRecords(ScramUserArgument.parse(user).orElseThrow(() -> new ParameterException(
+                            spec.commandLine(), "--add-scram takes MECHANISM=[name=USER,password=PASSWORD], not "
+                                    + user)).record());
+                }
+                List<Path> formatted = NodeStorage.format(config, clusterId, ignoreFormatted, bootstrap.build());
                 formatted.forEach(dir -> System.out.println("Formatting " + dir + " with cluster.id " + clusterId));
                 if (formatted.isEmpty()) {
                     System.out.println("All of the log directories are already formatted.");

@@ -46,6 +46,7 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.SslClientAuth;
 import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 
 /**
@@ -142,6 +143,13 @@ public final class NodeConfig {
     public static final String ALLOW_EVERYONE_IF_NO_ACL_FOUND = "allow.everyone.if.no.acl.found";
     /** The one authorizer Skein has: Kafka's rules over the ACLs in the metadata log, under Kafka's name. */
     public static final String STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
+    public static final String SASL_ENABLED_MECHANISMS = "sasl.enabled.mechanisms";
+    public static final String SASL_MECHANISM_INTER_BROKER_PROTOCOL = "sasl.mechanism.inter.broker.protocol";
+    public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
+    public static final String CONNECTION_FAILED_AUTHENTICATION_DELAY_MS = "connection.failed.authentication.delay.ms";
+    public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
+    /** A SASL listener's JAAS config for one mechanism: {@code listener.name.<name>.<mechanism>.sasl.jaas.config}. */
+    private static final String SASL_JAAS_CONFIG = "sasl.jaas.config";
 
     /** The listener a controller serves on; its port is the Raft port and port + 1 serves ControllerService. */
     public static final String DEFAULT_CONTROLLER_LISTENER = "CONTROLLER";
@@ -190,12 +198,9 @@ public final class NodeConfig {
             new TimeFamily(TopicConfig.SEGMENT_JITTER_MS_CONFIG, List.of(LOG_ROLL_JITTER_MS, LOG_ROLL_JITTER_HOURS),
                     List.of(TimeUnit.MILLISECONDS, TimeUnit.HOURS)));
 
-    /**
-     * The security protocols Skein's listeners serve. SASL_PLAINTEXT and SASL_SSL join them here once
-     * listeners authenticate with SASL; until then a listener mapped to one is refused.
-     */
+    /** The security protocols Skein's listeners serve: all of Kafka's, with SASL's PLAIN and SCRAM mechanisms. */
     private static final Set<SecurityProtocol> SERVED_PROTOCOLS = EnumSet.of(SecurityProtocol.PLAINTEXT,
-            SecurityProtocol.SSL);
+            SecurityProtocol.SSL, SecurityProtocol.SASL_PLAINTEXT, SecurityProtocol.SASL_SSL);
 
     /** Kafka keys for features Skein does not have: refused with the reason rather than as unknown. */
     private static final Map<String, String> UNSUPPORTED = Map.of(
@@ -214,11 +219,19 @@ public final class NodeConfig {
 
     /**
      * Keys a listener may set for itself as {@code listener.name.<name>.<key>}: the TLS settings, as
-     * Kafka's listeners take them (the reload interval is the node's).
+     * Kafka's listeners take them (the reload interval is the node's), and its SASL mechanisms.
      */
     private static final Set<String> LISTENER_KEYS = DEFINITION.names().stream()
-            .filter(key -> key.startsWith("ssl.") && !key.equals(SSL_RELOAD_CHECK_INTERVAL_MS))
+            .filter(key -> key.startsWith("ssl.") && !key.equals(SSL_RELOAD_CHECK_INTERVAL_MS)
+                    || key.equals(SASL_ENABLED_MECHANISMS))
             .collect(Collectors.toUnmodifiableSet());
+
+    /**
+     * A SASL listener's JAAS config of each mechanism Skein serves, {@code <mechanism>.sasl.jaas.config}
+     * under the listener's prefix only, as Kafka's brokers take it: a password.
+     */
+    private static final Map<String, String> SASL_JAAS_KEYS = ListenerSasl.MECHANISMS.stream().collect(
+            Collectors.toUnmodifiableMap(m -> m.toLowerCase(Locale.ROOT) + "." + SASL_JAAS_CONFIG, m -> m));
 
     private final Map<String, String> originals;
     private final Map<String, Object> values;
@@ -305,7 +318,7 @@ public final class NodeConfig {
                 .define(LISTENER_SECURITY_PROTOCOL_MAP, LIST, KAFKA_DEFAULT_PROTOCOL_MAP, LOW,
                         "Security protocol of each listener name, NAME:PROTOCOL. Left unset, a listener named after "
                                 + "a protocol has it, and the controller listeners are PLAINTEXT unless a listener "
-                                + "uses SSL or SASL (then map them), as in Kafka. Skein serves PLAINTEXT and SSL")
+                                + "uses SSL or SASL (then map them), as in Kafka. Skein serves PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL")
                 .define(CONTROLLER_LISTENER_NAMES, LIST, DEFAULT_CONTROLLER_LISTENER, HIGH,
                         "Names of the listeners controllers serve on")
                 .define(INTER_BROKER_LISTENER_NAME, STRING, "PLAINTEXT", MEDIUM,
@@ -445,6 +458,22 @@ public final class NodeConfig {
                 .define(SSL_RELOAD_CHECK_INTERVAL_MS, LONG, 15_000L, atLeast(0), LOW,
                         "How often TLS listeners check whether their keystore and truststore files changed, and "
                                 + "re-read them for new connections if so; 0: never")
+                // Kafka's default, GSSAPI, which Skein does not serve: a SASL listener names its mechanisms.
+                .define(SASL_ENABLED_MECHANISMS, LIST, "GSSAPI", MEDIUM,
+                        "SASL mechanisms a SASL listener enables unless listener.name.<listener>."
+                                + SASL_ENABLED_MECHANISMS + " says otherwise: of " + ListenerSasl.MECHANISMS)
+                .define(SASL_MECHANISM_INTER_BROKER_PROTOCOL, STRING, "GSSAPI", MEDIUM,
+                        "SASL mechanism brokers authenticate to each other with, when the inter-broker listener is "
+                                + "SASL; the broker's username and password are in that listener's "
+                                + "listener.name.<listener>.<mechanism>.sasl.jaas.config")
+                .define(CONNECTIONS_MAX_REAUTH_MS, LONG, 0L, atLeast(0), MEDIUM,
+                        "How long a SASL session lasts before the client must authenticate again on its connection "
+                                + "(KIP-368); 0: for ever")
+                .define(CONNECTION_FAILED_AUTHENTICATION_DELAY_MS, INT, 100, atLeast(0), LOW,
+                        "How long a failed authentication waits before it is answered and its connection closed, "
+                                + "against password guessing")
+                .define(SASL_SERVER_MAX_RECEIVE_SIZE, INT, 524288, atLeast(1), LOW,
+                        "Largest request accepted on a SASL listener before the client has authenticated")
                 .define(AUTHORIZER_CLASS_NAME, STRING, "", LOW, "Empty: no authorization, as in Kafka; "
                         + STANDARD_AUTHORIZER + ": Kafka's ACLs, kept in the metadata log, checked on every request")
                 .define(SUPER_USERS, STRING, "", LOW, "Principals allowed everything whatever the ACLs say, such as "
@@ -622,7 +651,8 @@ public final class NodeConfig {
             return null;
         }
         String own = key.substring(dot + 1);
-        return LISTENER_KEYS.contains(own) || UNSUPPORTED.containsKey(own) ? own : null;
+        return LISTENER_KEYS.contains(own) || SASL_JAAS_KEYS.containsKey(own) || UNSUPPORTED.containsKey(own) ? own
+                : null;
     }
 
     private Map<String, Map<String, Object>> parseListenerOverrides() {
@@ -640,8 +670,9 @@ public final class NodeConfig {
                         + " (a listener's own keys name it in lower case, as Kafka's do)");
             }
             ConfigDef.ConfigKey definition = DEFINITION.configKeys().get(own);
-            Object value = ConfigDef.parseType(key, originals.get(key), definition.type);
-            if (definition.validator != null) {
+            Object value = definition == null ? new Password(originals.get(key)) // a JAAS config
+                    : ConfigDef.parseType(key, originals.get(key), definition.type);
+            if (definition != null && definition.validator != null) {
                 definition.validator.ensureValid(key, value);
             }
             overrides.computeIfAbsent(listener.get().name(), n -> new HashMap<>()).put(own, value);
@@ -662,14 +693,15 @@ public final class NodeConfig {
                         "listener " + listener.name() + " would be " + protocol + ", which Skein does not serve: "
                                 + "its listeners serve " + SERVED_PROTOCOLS);
             }
-            if (protocol == SecurityProtocol.SSL && !listenerSecurity(listener.name()).hasKeystore()) {
+            if (listenerSecurity(listener.name()).tls() && !listenerSecurity(listener.name()).hasKeystore()) {
                 throw new ConfigException(listenerKeyName(listener.name(), SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG),
-                        null, "SSL listener " + listener.name() + " needs a keystore: set "
+                        null, protocol + " listener " + listener.name() + " needs a keystore: set "
                                 + SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG + " (or " + SslConfigs.SSL_KEYSTORE_KEY_CONFIG
                                 + " and " + SslConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN_CONFIG + "), or its "
                                 + LISTENER_NAME_PREFIX + listener.name().toLowerCase(Locale.ROOT) + ". form");
             }
         }
+        checkSasl();
         for (String name : controllerListenerNames) {
             if (!securityProtocols.containsKey(name)) {
                 throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, getList(LISTENER_SECURITY_PROTOCOL_MAP),
@@ -727,6 +759,50 @@ public final class NodeConfig {
             throw new ConfigException(CONTROLLER_QUORUM_VOTERS, self.get().toString(),
                     "this node is listed as a voter but " + PROCESS_ROLES + " does not include controller");
         }
+    }
+
+    /**
+     * Every SASL listener names mechanisms Skein serves, with PLAIN's users in its JAAS config; the
+     * inter-broker listener, if SASL, enables the inter-broker mechanism and holds the broker's own
+     * credentials for it.
+     */
+    private void checkSasl() {
+        for (Listener listener : clientListeners()) {
+            Optional<ListenerSasl> sasl = listenerSasl(listener);
+            if (sasl.isEmpty()) {
+                continue;
+            }
+            List<String> mechanisms = sasl.get().mechanisms();
+            if (mechanisms.isEmpty() || !ListenerSasl.MECHANISMS.containsAll(mechanisms)) {
+                throw new ConfigException(listenerKeyName(listener.name(), SASL_ENABLED_MECHANISMS), mechanisms,
+                        "SASL listener " + listener.name() + " needs mechanisms Skein serves: " + ListenerSasl.MECHANISMS);
+            }
+            if (mechanisms.contains("PLAIN") && !sasl.get().jaasConfigs().containsKey("PLAIN")) {
+                throw new ConfigException(jaasConfigKey(listener.name(), "PLAIN"), null, "PLAIN on listener "
+                        + listener.name() + " needs its users, as PlainLoginModule's user_<name>=\"<password>\" options");
+            }
+        }
+        if (roles.contains(Role.BROKER)) {
+            Optional<ListenerSasl> sasl = clientListeners().stream()
+                    .filter(l -> l.name().equals(interBrokerListenerName())).findFirst().flatMap(this::listenerSasl);
+            if (sasl.isPresent()) {
+                String mechanism = getString(SASL_MECHANISM_INTER_BROKER_PROTOCOL);
+                if (!sasl.get().mechanisms().contains(mechanism)) {
+                    throw new ConfigException(SASL_MECHANISM_INTER_BROKER_PROTOCOL, mechanism, "the inter-broker "
+                            + "listener " + sasl.get().listenerName() + " enables " + sasl.get().mechanisms());
+                }
+                if (!sasl.get().jaasConfigs().containsKey(mechanism)) {
+                    throw new ConfigException(jaasConfigKey(sasl.get().listenerName(), mechanism), null,
+                            "brokers authenticate to each other with " + mechanism + ": give this broker's username "
+                                    + "and password in its login module's options");
+                }
+            }
+        }
+    }
+
+    private static String jaasConfigKey(String listenerName, String mechanism) {
+        return LISTENER_NAME_PREFIX + listenerName.toLowerCase(Locale.ROOT) + "." + mechanism.toLowerCase(Locale.ROOT)
+                + "." + SASL_JAAS_CONFIG;
     }
 
     // ---------------------------------------------------------------- accessors
@@ -825,6 +901,35 @@ public final class NodeConfig {
         LISTENER_KEYS.forEach(key -> ssl.put(key, values.get(key)));
         ssl.putAll(listenerOverrides.getOrDefault(name, Map.of()));
         return new ListenerSecurity(name, securityProtocol(name), ssl);
+    }
+
+    /** How {@code listener} authenticates clients, if it is a SASL listener (SASL_PLAINTEXT or SASL_SSL). */
+    @SuppressWarnings("unchecked")
+    public Optional<ListenerSasl> listenerSasl(Listener listener) {
+        SecurityProtocol protocol = securityProtocol(listener.name());
+        if (protocol != SecurityProtocol.SASL_PLAINTEXT && protocol != SecurityProtocol.SASL_SSL) {
+            return Optional.empty();
+        }
+        Map<String, Object> own = listenerOverrides.getOrDefault(listener.name(), Map.of());
+        List<String> mechanisms = (List<String>) own.getOrDefault(SASL_ENABLED_MECHANISMS,
+                getList(SASL_ENABLED_MECHANISMS));
+        Map<String, String> jaasConfigs = new HashMap<>();
+        SASL_JAAS_KEYS.forEach((key, mechanism) -> {
+            if (own.get(key) instanceof Password jaas) {
+                jaasConfigs.put(mechanism, jaas.value());
+            }
+        });
+        return Optional.of(new ListenerSasl(listener.name(), mechanisms, jaasConfigs,
+                (Long) get(CONNECTIONS_MAX_REAUTH_MS), getInt(CONNECTION_FAILED_AUTHENTICATION_DELAY_MS),
+                getInt(SASL_SERVER_MAX_RECEIVE_SIZE)));
+    }
+
+    /** How this broker authenticates to the others, if the inter-broker listener is SASL. */
+    public Optional<InterBrokerSasl> interBrokerSasl() {
+        String mechanism = getString(SASL_MECHANISM_INTER_BROKER_PROTOCOL);
+        return clientListeners().stream().filter(l -> l.name().equals(interBrokerListenerName())).findFirst()
+                .flatMap(this::listenerSasl)
+                .map(sasl -> new InterBrokerSasl(mechanism, sasl.jaasConfigs().get(mechanism)));
     }
 
     /** How brokers reach each other: the security of {@link #interBrokerListenerName()}. */
@@ -1035,6 +1140,9 @@ public final class NodeConfig {
 
     @Override
     public String toString() {
-        return "NodeConfig" + new TreeMap<>(originals);
+        Map<String, String> shown = new TreeMap<>(originals);
+        shown.replaceAll((key, value) -> key.endsWith(SASL_JAAS_CONFIG) || key.contains("password") ? "[hidden]"
+                : value);
+        return "NodeConfig" + shown;
     }
 }

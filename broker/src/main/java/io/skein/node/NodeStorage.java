@@ -1,7 +1,13 @@
 package io.skein.node;
 
 import io.skein.log.MetaProperties;
+import io.skein.proto.metadata.MetadataRecordBatch;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,9 +16,15 @@ import org.apache.kafka.common.Uuid;
 
 /**
  * A node's directories, formatted once before its first start: every log dir and the metadata log
- * dir get a {@code meta.properties} naming the cluster and the node.
+ * dir get a {@code meta.properties} naming the cluster and the node; a controller's metadata log dir
+ * may also get the records a new cluster's metadata log starts with ({@value #BOOTSTRAP_FILE}, as
+ * Kafka's {@code bootstrap.checkpoint}: SCRAM users that must exist before brokers can log in to each
+ * other).
  */
 public final class NodeStorage {
+    /** The bootstrap records, a {@code MetadataRecordBatch}, in the metadata log dir. */
+    static final String BOOTSTRAP_FILE = "bootstrap.checkpoint";
+
     private NodeStorage() {
     }
 
@@ -32,6 +44,16 @@ public final class NodeStorage {
      *                                  cluster or node) or cannot be written
      */
     public static List<Path> format(NodeConfig config, String clusterId, boolean ignoreFormatted) throws IOException {
+        return format(config, clusterId, ignoreFormatted, MetadataRecordBatch.getDefaultInstance());
+    }
+
+    /**
+     * {@link #format(NodeConfig, String, boolean)}, giving a controller whose metadata log dir is
+     * formatted now the records a new cluster's metadata log starts with; the first active
+     * controller writes its own. Nodes without the controller role ignore them, as Kafka's brokers do.
+     */
+    public static List<Path> format(NodeConfig config, String clusterId, boolean ignoreFormatted,
+                                    MetadataRecordBatch bootstrap) throws IOException {
         checkClusterId(clusterId);
         MetaProperties identity = new MetaProperties(clusterId, config.nodeId());
         List<Path> fresh = new ArrayList<>();
@@ -48,7 +70,24 @@ public final class NodeStorage {
             }
         }
         identity.format(fresh);
+        if (bootstrap.getRecordsCount() > 0 && config.hasRole(NodeConfig.Role.CONTROLLER)
+                && fresh.contains(config.metadataLogDir())) {
+            Path file = config.metadataLogDir().resolve(BOOTSTRAP_FILE);
+            Path temp = file.resolveSibling(BOOTSTRAP_FILE + ".tmp");
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                channel.write(ByteBuffer.wrap(bootstrap.toByteArray()));
+                channel.force(true);
+            }
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+        }
         return fresh;
+    }
+
+    /** The records {@link #format} gave this controller for a new cluster's metadata log; none if it gave none. */
+    public static MetadataRecordBatch bootstrap(NodeConfig config) throws IOException {
+        Path file = config.metadataLogDir().resolve(BOOTSTRAP_FILE);
+        return Files.exists(file) ? MetadataRecordBatch.parseFrom(Files.readAllBytes(file))
+                : MetadataRecordBatch.getDefaultInstance();
     }
 
     /**

@@ -66,7 +66,8 @@ public final class SkeinNode implements AutoCloseable {
             if (config.hasRole(NodeConfig.Role.CONTROLLER)) {
                 Listener listener = config.controllerListener().orElseThrow();
                 controller = ControllerServer.start(config.quorumSettings(clusterId),
-                        config.controllerSettings(clusterId), listener.host().isEmpty() ? "0.0.0.0" : listener.host(),
+                        config.controllerSettings(clusterId).withBootstrap(NodeStorage.bootstrap(config)),
+                        listener.host().isEmpty() ? "0.0.0.0" : listener.host(),
                         listener.port() + BrokerServer.CONTROLLER_SERVICE_PORT_OFFSET, new NodeConfigValidator(),
                         new MonotonicClock());
                 log.info("Controller {} of cluster {} is a voter of {}", config.nodeId(), clusterId, config.voters());

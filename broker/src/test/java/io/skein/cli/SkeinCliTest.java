@@ -4,6 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.log.MetaProperties;
+import io.skein.metadata.image.MetadataDelta;
+import io.skein.metadata.image.MetadataImage;
+import io.skein.node.NodeConfig;
+import io.skein.node.NodeStorage;
+import io.skein.proto.metadata.ScramMechanism;
 import io.skein.testing.TestNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,6 +60,24 @@ class SkeinCliTest {
         assertEquals(1, badId.exitCode());
         assertTrue(badId.err().contains("skein storage random-uuid"), badId.err());
         assertEquals(2, skein("storage", "format", "--config", config.toString()), "--cluster-id is required");
+    }
+
+    @Test
+    void formatWithAddScramGivesANewClustersControllerItsFirstUsers() throws Exception {
+        Path config = configFile();
+        String clusterId = Uuid.randomUuid().toString();
+        assertEquals(2, skein("storage", "format", "--cluster-id", clusterId, "--config", config.toString(),
+                "--add-scram", "SCRAM-SHA-512=[name=admin]"), "a user needs a password");
+        assertEquals(2, skein("storage", "format", "--cluster-id", clusterId, "--config", config.toString(),
+                "--add-scram", "SCRAM-SHA-512=[name=admin,password=x,iterations=100]"), "too few iterations");
+        assertEquals(0, skein("storage", "format", "--cluster-id", clusterId, "--config", config.toString(),
+                "--add-scram", "SCRAM-SHA-512=[name=admin,password=admin-secret]",
+                "--add-scram", "SCRAM-SHA-256=[name=\"ops, the team\",password=\"a,b\",iterations=8192]"));
+
+        MetadataImage image = MetadataDelta.replayed(MetadataImage.EMPTY,
+                NodeStorage.bootstrap(NodeConfig.load(config)).getRecordsList());
+        assertEquals(4096, image.scramCredential("admin", ScramMechanism.SCRAM_SHA_512).iterations());
+        assertEquals(8192, image.scramCredential("ops, the team", ScramMechanism.SCRAM_SHA_256).iterations());
     }
 
     @Test

@@ -170,9 +170,9 @@ class NodeConfigTest {
     @Test
     void protocolsSkeinDoesNotServeAreRefusedWithTheReason() {
         assertTrue(rejection(tls(Map.of("listener.security.protocol.map", "SSL:SASL_SSL,CONTROLLER:PLAINTEXT")))
-                .contains("SASL_SSL, which Skein does not serve"));
+                .contains("needs mechanisms Skein serves"), "Kafka's default mechanism, GSSAPI, is not served");
         assertTrue(rejection(combined(Map.of("listener.security.protocol.map", "PLAINTEXT:SASL_PLAINTEXT,"
-                + "CONTROLLER:PLAINTEXT"))).contains("SASL_PLAINTEXT, which Skein does not serve"));
+                + "CONTROLLER:PLAINTEXT"))).contains("needs mechanisms Skein serves"));
         assertTrue(rejection(tls(Map.of("listener.security.protocol.map", "SSL:SSL,CONTROLLER:SSL")))
                 .contains("controllers (the metadata quorum and the controller service) serve PLAINTEXT only"));
         assertTrue(rejection(combined(Map.of("listener.security.protocol.map", "PLAINTEXT:TLS,CONTROLLER:PLAINTEXT")))
@@ -254,6 +254,91 @@ class NodeConfigTest {
                 broker.advertised(broker.clientListeners().get(0)));
         assertTrue(broker.controllerListener().isEmpty());
         assertEquals(3, broker.voters().size());
+    }
+
+    private static final String SCRAM_JAAS = "org.apache.kafka.common.security.scram.ScramLoginModule required "
+            + "username=\"broker\" password=\"broker-secret\";";
+
+    /** A node whose clients' listener is SASL_PLAINTEXT and brokers talk over PLAINTEXT, with {@code extra}. */
+    private static Map<String, String> sasl(Map<String, String> extra) {
+        Map<String, String> settings = combined(Map.of(
+                "listeners", "PLAINTEXT://127.0.0.1:9092,SASL_PLAINTEXT://127.0.0.1:9093,CONTROLLER://127.0.0.1:9094",
+                "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "admin.listener", "127.0.0.1:9095"));
+        settings.putAll(extra);
+        return settings;
+    }
+
+    @Test
+    void saslListenersTakeKafkasSettingsGloballyAndPerListener() {
+        NodeConfig config = NodeConfig.of(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"a\";",
+                "connections.max.reauth.ms", "60000")));
+        Listener plaintext = config.clientListeners().get(0);
+        Listener sasl = config.clientListeners().get(1);
+        assertTrue(config.listenerSasl(plaintext).isEmpty());
+        ListenerSasl settings = config.listenerSasl(sasl).orElseThrow();
+        assertEquals(List.of("SCRAM-SHA-512"), settings.mechanisms());
+        assertEquals(60_000, settings.maxReauthMs());
+        assertEquals(100, settings.failedAuthenticationDelayMs(), "Kafka's default");
+        assertTrue(config.interBrokerSasl().isEmpty(), "brokers talk over PLAINTEXT");
+        assertTrue(!config.toString().contains("user_alice"), "JAAS configs hold passwords: " + config);
+
+        ListenerSasl both = NodeConfig.of(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "listener.name.sasl_plaintext.sasl.enabled.mechanisms", "SCRAM-SHA-256,PLAIN",
+                "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"a\";")))
+                .listenerSasl(sasl).orElseThrow();
+        assertEquals(List.of("SCRAM-SHA-256", "PLAIN"), both.mechanisms(), "the listener's own list wins");
+        assertTrue(both.jaasConfigs().get("PLAIN").contains("user_alice"));
+
+        NodeConfig interBroker = NodeConfig.of(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "inter.broker.listener.name", "SASL_PLAINTEXT", "sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512",
+                "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config", SCRAM_JAAS)));
+        assertEquals(new InterBrokerSasl("SCRAM-SHA-512", SCRAM_JAAS), interBroker.interBrokerSasl().orElseThrow());
+        assertEquals(SecurityProtocol.SASL_PLAINTEXT, interBroker.securityProtocol("SASL_PLAINTEXT"));
+        assertEquals(Map.of("security.protocol", "SASL_PLAINTEXT"), interBroker.interBrokerSecurity().clientProperties());
+        assertEquals(Map.of("sasl.mechanism", "SCRAM-SHA-512", "sasl.jaas.config", SCRAM_JAAS),
+                interBroker.interBrokerSasl().orElseThrow().clientProperties());
+
+        NodeConfig saslSsl = NodeConfig.of(tls(Map.of("listener.security.protocol.map", "SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
+                "sasl.enabled.mechanisms", "SCRAM-SHA-512", "sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512",
+                "listener.name.ssl.scram-sha-512.sasl.jaas.config", SCRAM_JAAS)));
+        assertEquals(List.of("SCRAM-SHA-512"), saslSsl.listenerSasl(saslSsl.clientListeners().get(0)).orElseThrow()
+                .mechanisms(), "SASL over TLS");
+        assertTrue(saslSsl.interBrokerSecurity().tls());
+        Map<String, String> noKeystore = tls(Map.of("listener.security.protocol.map", "SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
+                "sasl.enabled.mechanisms", "SCRAM-SHA-512", "sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512",
+                "listener.name.ssl.scram-sha-512.sasl.jaas.config", SCRAM_JAAS));
+        noKeystore.remove("ssl.keystore.location");
+        assertTrue(rejection(noKeystore).contains("SASL_SSL listener SSL needs a keystore"));
+    }
+
+    @Test
+    void saslSettingsSkeinCannotServeAreRefusedByName() {
+        assertTrue(rejection(sasl(Map.of())).contains("sasl.enabled.mechanisms"), "Kafka's default is GSSAPI");
+        assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512,OAUTHBEARER")))
+                .contains("needs mechanisms Skein serves"));
+        assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "PLAIN"))).contains(
+                "listener.name.sasl_plaintext.plain.sasl.jaas.config"), "PLAIN needs its users");
+        assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "listener.name.sasl_plaintext.gssapi.sasl.jaas.config", "x required;")))
+                .contains("Unknown configuration key 'listener.name.sasl_plaintext.gssapi.sasl.jaas.config'"));
+        assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "plain.sasl.jaas.config", "x required;"))).contains("Unknown configuration key 'plain.sasl.jaas.config'"),
+                "a JAAS config is a listener's own, as Kafka's brokers take it");
+        assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "listener.name.SASL_PLAINTEXT.sasl.enabled.mechanisms", "PLAIN"))).contains("lower case"));
+        assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "listener.name.external.sasl.enabled.mechanisms", "PLAIN"))).contains("no listener external"));
+        assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "inter.broker.listener.name", "SASL_PLAINTEXT", "sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-256",
+                "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config", SCRAM_JAAS)))
+                .contains("sasl.mechanism.inter.broker.protocol"), "a mechanism the listener does not enable");
+        assertTrue(rejection(sasl(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "inter.broker.listener.name", "SASL_PLAINTEXT", "sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512")))
+                .contains("listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config"), "no credentials of its own");
     }
 
     @Test

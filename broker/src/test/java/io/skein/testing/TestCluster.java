@@ -3,6 +3,7 @@ package io.skein.testing;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.node.NodeConfig;
 import io.skein.node.NodeStorage;
+import io.skein.proto.metadata.MetadataRecordBatch;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,6 +43,16 @@ public final class TestCluster implements AutoCloseable {
      */
     public static TestCluster start(Path dir, int size, String clientListener,
                                     IntFunction<Map<String, String>> overrides) throws Exception {
+        return start(dir, size, clientListener, overrides, MetadataRecordBatch.getDefaultInstance());
+    }
+
+    /**
+     * {@link #start(Path, int, String, IntFunction)} with {@code bootstrap} as the new cluster's first
+     * metadata records, as {@code skein storage format --add-scram} gives them.
+     */
+    public static TestCluster start(Path dir, int size, String clientListener,
+                                    IntFunction<Map<String, String>> overrides, MetadataRecordBatch bootstrap)
+            throws Exception {
         List<Integer> clientPorts = new ArrayList<>();
         List<Integer> controllerPorts = new ArrayList<>();
         for (int i = 0; i < size; i++) {
@@ -64,7 +75,7 @@ public final class TestCluster implements AutoCloseable {
             settings.put(NodeConfig.LOG_DIRS, dir.resolve("node-" + (i + 1)).toString());
             settings.putAll(overrides.apply(i + 1));
             TestNode node = TestNode.of(settings);
-            NodeStorage.format(node.config(), clusterId, false);
+            NodeStorage.format(node.config(), clusterId, false, bootstrap);
             nodes.add(node);
         }
         TestCluster cluster = new TestCluster(nodes);

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 
@@ -40,7 +41,16 @@ public final class TestNode implements AutoCloseable {
 
     /** Starts a node with {@code overrides} on top of the test settings. */
     public static TestNode start(Path dir, Map<String, String> overrides) throws IOException, InterruptedException {
-        TestNode node = new TestNode(settings(dir, overrides));
+        return start(dir, overrides, List.of());
+    }
+
+    /**
+     * Starts a node with {@code overrides} and, after its PLAINTEXT listener, {@code extraListeners}
+     * ({@code NAME://127.0.0.1:0}: port 0 binds any free port; see {@link #bootstrap(String)}).
+     */
+    public static TestNode start(Path dir, Map<String, String> overrides, List<String> extraListeners)
+            throws IOException, InterruptedException {
+        TestNode node = new TestNode(settings(dir, overrides, extraListeners));
         NodeConfig config = node.config();
         NodeStorage.format(config, NodeStorage.randomClusterId(), false);
         node.node = SkeinNode.start(config);
@@ -124,11 +134,16 @@ public final class TestNode implements AutoCloseable {
 
     /** A combined node's settings, with every port chosen now. */
     public static Map<String, String> settings(Path dir, Map<String, String> overrides) {
+        return settings(dir, overrides, List.of());
+    }
+
+    /** {@link #settings(Path, Map)} with {@code extraListeners} after the PLAINTEXT listener. */
+    static Map<String, String> settings(Path dir, Map<String, String> overrides, List<String> extraListeners) {
         int controllerPort = FreePorts.pair();
         Map<String, String> settings = new HashMap<>();
         settings.put(NodeConfig.PROCESS_ROLES, "broker,controller");
         settings.put(NodeConfig.NODE_ID, "1");
-        settings.put(NodeConfig.LISTENERS, "PLAINTEXT://127.0.0.1:" + FreePorts.one()
+        settings.put(NodeConfig.LISTENERS, listeners(FreePorts.one(), extraListeners)
                 + ",CONTROLLER://127.0.0.1:" + controllerPort);
         settings.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, "1@127.0.0.1:" + controllerPort);
         settings.put(NodeConfig.ADMIN_LISTENER, "127.0.0.1:" + FreePorts.one());
@@ -136,6 +151,12 @@ public final class TestNode implements AutoCloseable {
         settings.put(NodeConfig.LOG_DIRS, dir.resolve("data").toString());
         settings.putAll(overrides);
         return settings;
+    }
+
+    /** A PLAINTEXT listener on {@code port} and {@code extraListeners} after it, as {@code listeners} lists them. */
+    static String listeners(int port, List<String> extraListeners) {
+        return Stream.concat(Stream.of("PLAINTEXT://127.0.0.1:" + port), extraListeners.stream())
+                .collect(Collectors.joining(","));
     }
 
     /** The port this node serves HTTP on (metrics). */
@@ -153,6 +174,12 @@ public final class TestNode implements AutoCloseable {
 
     public String bootstrap() {
         return "127.0.0.1:" + node.broker().orElseThrow().boundPorts().get(0);
+    }
+
+    /** The address of this node's listener named {@code listenerName}. */
+    public String bootstrap(String listenerName) {
+        List<String> names = config().clientListeners().stream().map(l -> l.name()).toList();
+        return "127.0.0.1:" + node.broker().orElseThrow().boundPorts().get(names.indexOf(listenerName));
     }
 
     /** This node's replica of {@code tp}, if it is running and hosts one. */

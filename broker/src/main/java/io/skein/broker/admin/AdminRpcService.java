@@ -6,6 +6,8 @@ import io.skein.proto.admin.AbortTransactionResponse;
 import io.skein.proto.admin.AdminServiceGrpc;
 import io.skein.proto.admin.AlterTopicConfigsRequest;
 import io.skein.proto.admin.AlterTopicConfigsResponse;
+import io.skein.proto.admin.AlterUserRequest;
+import io.skein.proto.admin.AlterUserResponse;
 import io.skein.proto.admin.BrowseMessagesRequest;
 import io.skein.proto.admin.BrowseMessagesResponse;
 import io.skein.proto.admin.CreateAclsRequest;
@@ -53,6 +55,10 @@ import io.skein.proto.admin.ListTopicsRequest;
 import io.skein.proto.admin.ListTopicsResponse;
 import io.skein.proto.admin.ListTransactionsRequest;
 import io.skein.proto.admin.ListTransactionsResponse;
+import io.skein.proto.admin.ListUsersRequest;
+import io.skein.proto.admin.ListUsersResponse;
+import io.skein.proto.admin.RemoveUserRequest;
+import io.skein.proto.admin.RemoveUserResponse;
 import io.skein.proto.admin.ResetGroupOffsetsRequest;
 import io.skein.proto.admin.ResetGroupOffsetsResponse;
 import java.time.Clock;
@@ -68,6 +74,7 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
     private final TransactionRpcs transactions;
     private final MessageBrowser messages;
     private final AclRpcs acls;
+    private final UserRpcs users;
     private final GroupLag lag;
     private volatile HistoryRpcs history;
 
@@ -79,6 +86,7 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
         this.transactions = new TransactionRpcs(context);
         this.messages = new MessageBrowser(context);
         this.acls = new AclRpcs(context);
+        this.users = new UserRpcs(context);
     }
 
     TopicRpcs topics() {
@@ -130,6 +138,21 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
                 observer.onCompleted();
             }
         });
+    }
+
+    @Override
+    public void listUsers(ListUsersRequest request, StreamObserver<ListUsersResponse> observer) {
+        reply(() -> CompletableFuture.completedFuture(users.listUsers(request)), observer);
+    }
+
+    @Override
+    public void alterUser(AlterUserRequest request, StreamObserver<AlterUserResponse> observer) {
+        reply(() -> users.alterUser(request), observer);
+    }
+
+    @Override
+    public void removeUser(RemoveUserRequest request, StreamObserver<RemoveUserResponse> observer) {
+        reply(() -> users.removeUser(request), observer);
     }
 
     @Override

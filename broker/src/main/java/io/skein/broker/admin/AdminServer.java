@@ -9,6 +9,7 @@ import io.skein.broker.metadata.AclAdmin;
 import io.skein.broker.metadata.ConfigDescriber;
 import io.skein.broker.metadata.ControllerRequests;
 import io.skein.broker.metadata.MetadataWaiter;
+import io.skein.broker.metadata.ScramAdmin;
 import io.skein.broker.metadata.TopicAdmin;
 import io.skein.broker.replica.ReplicaManager.FetchParams;
 import io.skein.metadata.quorum.Voter;
@@ -49,21 +50,21 @@ public final class AdminServer implements AutoCloseable {
      * @param controller    the route to the active controller, shared with the Kafka API
      * @param topicAdmin    topic changes, as the Kafka API makes them
      * @param acls          ACL changes and reads, as the Kafka API makes them
+     * @param scram         SCRAM credential changes, as the Kafka API makes them
      * @param configs       config descriptions, as the Kafka API gives them
      */
     public static AdminServer start(Listener listener, String clusterId, int nodeId, Map<String, Object> selfClient,
                                     String listenerName, BrokerConnector connector, MetadataWaiter metadata,
                                     ControllerRequests controller,
-                                    TopicAdmin topicAdmin, AclAdmin acls, ConfigDescriber configs,
-                                    List<Voter> voters)
-            throws IOException {
+                                    TopicAdmin topicAdmin, AclAdmin acls, ScramAdmin scram, ConfigDescriber configs,
+                                    List<Voter> voters) throws IOException {
         String clientId = FetchParams.ADMIN_CLIENT_ID_PREFIX + nodeId;
         Map<String, Object> kafkaConfig = new HashMap<>(selfClient);
         kafkaConfig.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
         Admin kafka = Admin.create(kafkaConfig);
         LeaderReads reads = new LeaderReads(listenerName, connector, clientId);
-        AdminContext context = new AdminContext(clusterId, metadata, controller, topicAdmin, acls, configs, kafka,
-                reads, voters, listenerName);
+        AdminContext context = new AdminContext(clusterId, metadata, controller, topicAdmin, acls, scram, configs,
+                kafka, reads, voters, listenerName);
         AdminRpcService service = new AdminRpcService(context);
         String host = listener.host().isEmpty() ? "0.0.0.0" : listener.host();
         try {

@@ -29,6 +29,12 @@ final class ApiVersionsApi implements Api {
     private static final short FEATURES_FROM_ZERO = 4;
     private static final short FEATURES_FROM = 3;
 
+    /**
+     * SaslHandshake v0 is followed by raw SASL tokens without SaslAuthenticate's framing, which only
+     * clients before Kafka 1.0 send: it is not served, so clients that read ApiVersions use v1.
+     */
+    static final short SASL_HANDSHAKE_MIN_VERSION = 1;
+
     private final Set<ApiKeys> served;
     private final ClusterView cluster;
 
@@ -77,6 +83,7 @@ final class ApiVersionsApi implements Api {
      * to mean a broker too old for gzip, snappy and lz4, and would send those batches uncompressed.
      */
     private static short advertisedMinVersion(ApiKeys key) {
-        return key == ApiKeys.PRODUCE ? ApiKeys.PRODUCE_API_VERSIONS_RESPONSE_MIN_VERSION : key.oldestVersion();
+        return key == ApiKeys.PRODUCE ? ApiKeys.PRODUCE_API_VERSIONS_RESPONSE_MIN_VERSION
+                : key == ApiKeys.SASL_HANDSHAKE ? SASL_HANDSHAKE_MIN_VERSION : key.oldestVersion();
     }
 }

@@ -2,6 +2,7 @@ package io.skein.broker.api;
 
 import io.skein.broker.metadata.AclAdmin;
 import io.skein.broker.metadata.MetadataWaiter;
+import io.skein.broker.metadata.ScramAdmin;
 import io.skein.broker.metadata.ControllerRequests;
 import io.skein.broker.metadata.TopicAdmin;
 import io.skein.broker.metadata.ConfigDescriber;
@@ -17,8 +18,11 @@ import io.skein.node.NodeConfig;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.SaslAuthenticateResponseData;
+import org.apache.kafka.common.message.SaslHandshakeResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
 
 /**
  * The Kafka APIs a broker serves, each at every version kafka-clients' classes know; ApiVersions
@@ -32,18 +36,23 @@ public final class KafkaApis implements RequestHandler {
     private final TopicAdmin topicAdmin;
     private final ConfigDescriber configs;
     private final AclAdmin aclAdmin;
+    private final ScramAdmin scramAdmin;
 
-    /** @param authorization how requests are authorized: by ACLs, or (no authorizer) not at all */
-    public KafkaApis(NodeConfig config, String clusterId, ReplicaManager replicaManager,
+    /**
+     * @param metadataWaiter the metadata requests are answered from, which this follows (see {@link #metadata()})
+     * @param authorization  how requests are authorized: by ACLs, or (no authorizer) not at all
+     */
+    public KafkaApis(NodeConfig config, String clusterId, MetadataWaiter metadataWaiter, ReplicaManager replicaManager,
                      ControllerRequests controller, ProducerIdManager producerIds, GroupCoordinator groupCoordinator,
                      TransactionCoordinator transactionCoordinator,
                      AddPartitionsToTxnManager addPartitionsToTxn, Authorization authorization) {
-        this.metadataWaiter = new MetadataWaiter();
+        this.metadataWaiter = metadataWaiter;
         ClusterView cluster = new ClusterView(metadataWaiter::image, clusterId, config.nodeId());
         this.topicAdmin = new TopicAdmin(controller, metadataWaiter, config.deleteTopicEnable());
         this.aclAdmin = new AclAdmin(controller, metadataWaiter, authorization.enabled());
         this.configs = new ConfigDescriber(config);
         int requestTimeoutMs = config.getInt(NodeConfig.REQUEST_TIMEOUT_MS);
+        this.scramAdmin = new ScramAdmin(controller, metadataWaiter, requestTimeoutMs);
         TopicAdminApis topicApis = new TopicAdminApis(cluster, topicAdmin, configs, authorization);
         apis.put(ApiKeys.PRODUCE, new ProduceApi(cluster, replicaManager, addPartitionsToTxn, authorization));
         apis.put(ApiKeys.FETCH, new FetchApi(cluster, replicaManager, authorization));
@@ -91,6 +100,16 @@ public final class KafkaApis implements RequestHandler {
         apis.put(ApiKeys.DESCRIBE_TRANSACTIONS, adminApis::describeTransactions);
         apis.put(ApiKeys.LIST_TRANSACTIONS, adminApis::listTransactions);
         apis.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersApi(cluster, replicaManager, authorization));
+        ScramApis scramApis = new ScramApis(cluster, scramAdmin, authorization);
+        apis.put(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, scramApis::alterUserScramCredentials);
+        apis.put(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, scramApis::describeUserScramCredentials);
+        apis.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, new DescribeClientQuotasApi(authorization));
+        // Reached only outside a SASL authentication: on other listeners, or once authenticated, as in Kafka.
+        apis.put(ApiKeys.SASL_HANDSHAKE, context -> CompletableFuture.completedFuture(new SaslHandshakeResponseData()
+                .setErrorCode(Errors.ILLEGAL_SASL_STATE.code())));
+        apis.put(ApiKeys.SASL_AUTHENTICATE, context -> CompletableFuture.completedFuture(
+                new SaslAuthenticateResponseData().setErrorCode(Errors.ILLEGAL_SASL_STATE.code())
+                        .setErrorMessage("SaslAuthenticate request received after successful authentication")));
         apis.put(ApiKeys.API_VERSIONS, new ApiVersionsApi(apis.keySet(), cluster));
     }
 
@@ -112,6 +131,11 @@ public final class KafkaApis implements RequestHandler {
         return aclAdmin;
     }
 
+    /** SCRAM credential changes through the controller, as this broker's Kafka API makes them (the admin API's too). */
+    public ScramAdmin scramAdmin() {
+        return scramAdmin;
+    }
+
     /** Configs as DescribeConfigs describes them (the admin API's too). */
     public ConfigDescriber configs() {
         return configs;
@@ -119,7 +143,8 @@ public final class KafkaApis implements RequestHandler {
 
     @Override
     public boolean supports(ApiKeys apiKey, short version) {
-        return apis.containsKey(apiKey) && apiKey.isVersionSupported(version);
+        return apis.containsKey(apiKey) && apiKey.isVersionSupported(version)
+                && (apiKey != ApiKeys.SASL_HANDSHAKE || version >= ApiVersionsApi.SASL_HANDSHAKE_MIN_VERSION);
     }
 
     @Override

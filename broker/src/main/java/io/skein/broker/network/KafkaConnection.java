@@ -1,6 +1,8 @@
 package io.skein.broker.network;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
@@ -22,6 +24,7 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 import org.apache.kafka.common.errors.InvalidRequestException;
@@ -38,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * the order their requests came, as Kafka clients require. A client that does not read its responses
  * stops being read from once too many are queued.
  *
- * <p>On a TLS listener the connection's principal comes from its handshake, which completes before
- * any request is read; responses carrying records are encoded on the request threads, as their bytes
+ * <p>On a SASL listener (SASL_SSL too) the client authenticates first, through its {@link
+ * SaslAuthenticator}, and is who it authenticated as. On a TLS listener the connection's principal
+ * otherwise comes from its handshake, which completes before any request is read; responses carrying records are encoded on the request threads, as their bytes
  * are read from the log into buffers for TLS to encrypt.
  *
  * <p>The queue of responses is touched only on the connection's event loop.
@@ -50,6 +54,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     static final int MAX_QUEUED = 64;
 
     private final String listenerName;
+    /** Null on a listener without SASL. */
+    private final SaslAuthenticator sasl;
     private final RequestHandler handler;
     private final Executor requestThreads;
     private final Executor requests;
@@ -71,16 +77,24 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         final long receivedNanos = System.nanoTime();
         boolean done;
         List<Object> response;
+        /** Set by the request thread before its response completes: a failed authentication's answer waits this long... */
+        long delayMs;
+        /** ...and the connection closes once it is written. */
+        boolean thenClose;
 
         Slot(ByteBuf frame) {
             this.frame = frame;
         }
     }
 
-    /** @param tlsPrincipals who a TLS connection is, from its handshake; null on a plaintext listener */
-    KafkaConnection(String listenerName, RequestHandler handler, Executor requestThreads, RequestMetrics metrics,
-                    SslPrincipals tlsPrincipals) {
+    /**
+     * @param sasl          authenticates the client first, on a SASL listener; null on others
+     * @param tlsPrincipals who a TLS connection is, from its handshake; null on a plaintext listener
+     */
+    KafkaConnection(String listenerName, SaslAuthenticator sasl, RequestHandler handler, Executor requestThreads,
+                    RequestMetrics metrics, SslPrincipals tlsPrincipals) {
         this.listenerName = listenerName;
+        this.sasl = sasl;
         this.handler = handler;
         this.requestThreads = requestThreads;
         this.requests = new SerialExecutor(requestThreads);
@@ -120,18 +134,39 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             abandon(slot);
             return;
         }
-        CompletableFuture<ApiMessage> response;
-        try {
-            response = handler.handle(new RequestContext(request, listenerName, principal, client,
-                    this::close, appendOrder));
-        } catch (RuntimeException e) {
-            response = CompletableFuture.failedFuture(e);
+        // On a SASL listener (SASL_SSL too) the connection is who it authenticated as; else who its TLS handshake said.
+        KafkaPrincipal as = principal;
+        CompletableFuture<ApiMessage> response = null;
+        if (sasl != null) {
+            SaslAuthenticator.Step step = sasl.step(request, slot.receivedNanos);
+            if (step instanceof SaslAuthenticator.Close close) {
+                log.info("Closing the connection from {}: {}", client, close.why());
+                abandon(slot);
+                return;
+            } else if (step instanceof SaslAuthenticator.Ignore) {
+                ctx.executor().execute(() -> complete(slot, null));
+                return;
+            } else if (step instanceof SaslAuthenticator.Answer answer) {
+                slot.delayMs = answer.delayMs();
+                slot.thenClose = answer.thenClose();
+                response = CompletableFuture.completedFuture(answer.response());
+            } else {
+                as = ((SaslAuthenticator.Handle) step).principal();
+            }
+        }
+        if (response == null) {
+            try {
+                response = handler.handle(new RequestContext(request, listenerName, as, client, this::close,
+                        appendOrder));
+            } catch (RuntimeException e) {
+                response = CompletableFuture.failedFuture(e);
+            }
         }
         response.whenComplete((message, error) -> {
             metrics.completed(request.apiKey(), request.apiVersion(), request.fetchReplicaId() >= 0,
                     System.nanoTime() - slot.receivedNanos);
             if (message == null && error == null) { // nothing to send
-                ctx.executor().execute(() -> complete(slot, null));
+                finish(slot, null);
             } else if (tlsPrincipals != null && request.apiKey() == ApiKeys.FETCH) {
                 // It may have completed on a purgatory's timer thread: reading the log is a request thread's work.
                 requestThreads.execute(() -> respond(slot, request, message, error));
@@ -156,7 +191,16 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             abandon(slot);
             return;
         }
-        ctx.executor().execute(() -> complete(slot, encoded));
+        finish(slot, encoded);
+    }
+
+    /** Hands the response to the event loop, at once or after the slot's delay (which holds no thread). */
+    private void finish(Slot slot, List<Object> encoded) {
+        if (slot.delayMs > 0) {
+            ctx.executor().schedule(() -> complete(slot, encoded), slot.delayMs, TimeUnit.MILLISECONDS);
+        } else {
+            ctx.executor().execute(() -> complete(slot, encoded));
+        }
     }
 
     /** Gives up on a request that cannot be answered: the client learns of it by the connection closing. */
@@ -178,7 +222,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 : request.encode(message, tlsPrincipals == null);
     }
 
-    /** On the event loop: records a response and writes every response now at the head of the line. */
+    /**
+     * On the event loop: records a response and writes every response now at the head of the line,
+     * closing the connection after one that ends it.
+     */
     private void complete(Slot slot, List<Object> response) {
         slot.done = true;
         slot.response = response;
@@ -193,6 +240,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             if (head.response != null) {
                 head.response.forEach(ctx::write);
                 wrote = true;
+            }
+            if (head.thenClose) {
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                return;
             }
         }
         if (wrote) {
@@ -257,7 +308,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             // The handshake's failure is logged once, when it ends; a failure later is the client's.
             log.debug("TLS connection from {} failed: {}", client, reason(cause));
         } else if (cause instanceof TooLongFrameException) {
-            log.info("Closing the connection from {}: {} (socket.request.max.bytes)", client, cause.getMessage());
+            log.info("Closing the connection from {}: {}", client, cause.getMessage());
         } else if (cause instanceof IOException) {
             log.debug("Connection from {} failed: {}", client, cause.toString());
         } else {

@@ -10,8 +10,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.ssl.SslHandler;
+import io.skein.broker.kafka.SaslServers;
 import io.skein.broker.kafka.SslEngines;
 import io.skein.broker.kafka.SslPrincipals;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -23,7 +23,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Serves the Kafka protocol on one listener: size-prefixed frames, each at most
- * {@code socket.request.max.bytes}, handed to a {@link RequestHandler} on the request threads.
+ * {@code socket.request.max.bytes} ({@link FrameDecoder}), handed to a {@link RequestHandler} on the
+ * request threads; on a SASL listener, once the client has authenticated ({@link SaslAuthenticator}),
+ * over TLS as well on a SASL_SSL one.
  * Netty's NIO transport writes log slices with {@code FileChannel.transferTo}, that is {@code sendfile}.
  *
  * <p>A TLS listener puts Netty's {@link SslHandler} first, over an engine from the listener's
@@ -40,6 +42,8 @@ public final class KafkaServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final Channel serverChannel;
     private final AtomicReference<RequestHandler> handler;
+    /** The listener's SASL servers, once it accepts: none on a listener without SASL. */
+    private final AtomicReference<SaslServers> sasl;
 
     /**
      * Socket settings, under Kafka's names.
@@ -57,11 +61,12 @@ public final class KafkaServer implements AutoCloseable {
     }
 
     private KafkaServer(EventLoopGroup acceptor, EventLoopGroup workers, Channel serverChannel,
-                        AtomicReference<RequestHandler> handler) {
+                        AtomicReference<RequestHandler> handler, AtomicReference<SaslServers> sasl) {
         this.acceptor = acceptor;
         this.workers = workers;
         this.serverChannel = serverChannel;
         this.handler = handler;
+        this.sasl = sasl;
     }
 
     /**
@@ -77,6 +82,7 @@ public final class KafkaServer implements AutoCloseable {
     public static KafkaServer bind(String listenerName, String host, int port, Settings settings,
                                    Executor requestThreads, RequestMetrics metrics, Tls tls) throws IOException {
         AtomicReference<RequestHandler> handler = new AtomicReference<>();
+        AtomicReference<SaslServers> sasl = new AtomicReference<>();
         String name = listenerName.toLowerCase();
         EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(name + "-acceptor"),
                 NioIoHandler.newFactory());
@@ -102,17 +108,25 @@ public final class KafkaServer implements AutoCloseable {
                             channel.pipeline().addLast(new SslHandler(tls.engines().newEngine(
                                     peer.getAddress().getHostAddress(), peer.getPort()), requestThreads));
                         }
-                        // The size prefix counts the bytes after it; Netty's limit counts it too.
-                        channel.pipeline().addLast(new LengthFieldBasedFrameDecoder(
-                                settings.requestMaxBytes() + 4, 0, 4, 0, 4, true));
-                        channel.pipeline().addLast(new KafkaConnection(listenerName, handler.get(), requestThreads,
-                                metrics, tls == null ? null : tls.principals()));
+                        SslPrincipals principals = tls == null ? null : tls.principals();
+                        SaslServers servers = sasl.get();
+                        if (servers == null) {
+                            channel.pipeline().addLast(new FrameDecoder(settings.requestMaxBytes()));
+                            channel.pipeline().addLast(new KafkaConnection(listenerName, null, handler.get(),
+                                    requestThreads, metrics, principals));
+                        } else {
+                            SaslAuthenticator authenticator = new SaslAuthenticator(servers, channel.remoteAddress());
+                            channel.pipeline().addLast(new FrameDecoder(settings.requestMaxBytes(),
+                                    servers.settings().maxReceiveSize(), authenticator::hasAuthenticated));
+                            channel.pipeline().addLast(new KafkaConnection(listenerName, authenticator, handler.get(),
+                                    requestThreads, metrics, principals));
+                        }
                     }
                 });
         InetSocketAddress address = host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
         try {
             Channel channel = bootstrap.bind(address).sync().channel();
-            return new KafkaServer(acceptor, workers, channel, handler);
+            return new KafkaServer(acceptor, workers, channel, handler, sasl);
         } catch (Exception e) {
             acceptor.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -133,6 +147,15 @@ public final class KafkaServer implements AutoCloseable {
         handler.set(apis);
         serverChannel.config().setAutoRead(true);
         serverChannel.read();
+    }
+
+    /**
+     * {@link #startAccepting(RequestHandler)} on a SASL listener: each client authenticates with one of
+     * {@code servers} before {@code apis} answer it.
+     */
+    public void startAccepting(RequestHandler apis, SaslServers servers) {
+        sasl.set(servers);
+        startAccepting(apis);
     }
 
     /** Stops accepting, closes every connection and stops the event loops. */

@@ -36,18 +36,18 @@ import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.compress.Compression;
-import org.apache.kafka.common.message.AlterConfigsRequestData;
-import org.apache.kafka.common.message.AlterConfigsResponseData;
-import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
-import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
 import org.apache.kafka.common.message.AddOffsetsToTxnResponseData;
-import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTransaction;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTransactionCollection;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
+import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.CreateAclsRequestData;
@@ -66,6 +66,8 @@ import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DescribeAclsRequestData;
 import org.apache.kafka.common.message.DescribeAclsResponseData;
+import org.apache.kafka.common.message.DescribeClientQuotasRequestData;
+import org.apache.kafka.common.message.DescribeClientQuotasResponseData;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
 import org.apache.kafka.common.message.DescribeClusterResponseData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
@@ -78,6 +80,8 @@ import org.apache.kafka.common.message.DescribeProducersRequestData;
 import org.apache.kafka.common.message.DescribeProducersResponseData;
 import org.apache.kafka.common.message.DescribeTransactionsRequestData;
 import org.apache.kafka.common.message.DescribeTransactionsResponseData;
+import org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData;
+import org.apache.kafka.common.message.DescribeUserScramCredentialsResponseData;
 import org.apache.kafka.common.message.EndTxnRequestData;
 import org.apache.kafka.common.message.EndTxnResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
@@ -86,6 +90,8 @@ import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.HeartbeatResponseData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
@@ -110,6 +116,10 @@ import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.SaslAuthenticateRequestData;
+import org.apache.kafka.common.message.SaslAuthenticateResponseData;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
+import org.apache.kafka.common.message.SaslHandshakeResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
@@ -136,9 +146,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every Kafka API the broker serves has Kafka's authorization rule: a table of requests, each sent to
- * the real handlers of a real node as {@code User:alice} (a principal no listener can give yet: until
- * SASL and TLS are merged every connection is ANONYMOUS, the node's super user here so that its own
- * clients work), first without the ACLs its rule needs, then with them. Without, the answer is the
+ * the real handlers of a real node as {@code User:alice} (straight to the handlers, so no listener needs
+ * to authenticate anyone: the node's PLAINTEXT connections are ANONYMOUS, its super user here so that its
+ * own clients work), first without the ACLs its rule needs, then with them. Without, the answer is the
  * API's authorization error; with, it is not. The table must name every served API.
  */
 @Timeout(300)
@@ -210,6 +220,15 @@ class ApiAuthorizationTest {
     private static <T extends ApiMessage> Function<ApiMessage, Errors> error(Class<T> type,
                                                                              Function<T, Short> code) {
         return response -> Errors.forCode(code.apply(type.cast(response)));
+    }
+
+    /** NONE for the ILLEGAL_SASL_STATE a SASL request gets outside an authentication, whatever its ACLs. */
+    private static <T extends ApiMessage> Function<ApiMessage, Errors> saslState(Class<T> type,
+                                                                                 Function<T, Short> code) {
+        return response -> {
+            Errors error = Errors.forCode(code.apply(type.cast(response)));
+            return error == Errors.ILLEGAL_SASL_STATE ? Errors.NONE : error;
+        };
     }
 
     /** A validate-only change, so that an allowed one changes nothing for the other rules. */
@@ -612,7 +631,30 @@ class ApiAuthorizationTest {
                         error(DeleteAclsResponseData.class, r -> r.filterResults().get(0).errorCode())),
                 rule("ApiVersions: open to everyone", ApiKeys.API_VERSIONS, 3, new ApiVersionsRequestData()
                                 .setClientSoftwareName("test").setClientSoftwareVersion("1"), none, none, null,
-                        error(ApiVersionsResponseData.class, ApiVersionsResponseData::errorCode)));
+                        error(ApiVersionsResponseData.class, ApiVersionsResponseData::errorCode)),
+                // A deletion of a credential nobody has: allowed, it is RESOURCE_NOT_FOUND and changes nothing.
+                rule("AlterUserScramCredentials: ALTER on the cluster", ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, 0,
+                        new AlterUserScramCredentialsRequestData().setDeletions(List.of(
+                                new AlterUserScramCredentialsRequestData.ScramCredentialDeletion().setName("nobody")
+                                        .setMechanism((byte) 2))), none, List.of(alterCluster),
+                        Errors.CLUSTER_AUTHORIZATION_FAILED, error(AlterUserScramCredentialsResponseData.class,
+                                r -> r.results().get(0).errorCode())),
+                rule("DescribeUserScramCredentials: DESCRIBE on the cluster", ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS,
+                        0, new DescribeUserScramCredentialsRequestData(), none, List.of(describeCluster),
+                        Errors.CLUSTER_AUTHORIZATION_FAILED, error(DescribeUserScramCredentialsResponseData.class,
+                                DescribeUserScramCredentialsResponseData::errorCode)),
+                rule("DescribeClientQuotas: DESCRIBE_CONFIGS on the cluster", ApiKeys.DESCRIBE_CLIENT_QUOTAS, 1,
+                        new DescribeClientQuotasRequestData(), none,
+                        List.of(allow(ResourceType.CLUSTER, CLUSTER, AclOperation.DESCRIBE_CONFIGS)),
+                        Errors.CLUSTER_AUTHORIZATION_FAILED, error(DescribeClientQuotasResponseData.class,
+                                DescribeClientQuotasResponseData::errorCode)),
+                // Authentication itself: no ACL applies; an authenticated connection's SASL request is ILLEGAL_SASL_STATE.
+                rule("SaslHandshake: open to everyone", ApiKeys.SASL_HANDSHAKE, 1,
+                        new SaslHandshakeRequestData().setMechanism("PLAIN"), none, none, null,
+                        saslState(SaslHandshakeResponseData.class, SaslHandshakeResponseData::errorCode)),
+                rule("SaslAuthenticate: open to everyone", ApiKeys.SASL_AUTHENTICATE, 2,
+                        new SaslAuthenticateRequestData().setAuthBytes(new byte[0]), none, none, null,
+                        saslState(SaslAuthenticateResponseData.class, SaslAuthenticateResponseData::errorCode)));
     }
 
     /** Handles {@code request} as {@code User:alice} from 10.0.0.7, through the node's own Kafka APIs. */

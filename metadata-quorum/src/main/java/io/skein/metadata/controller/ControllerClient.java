@@ -10,6 +10,8 @@ import io.skein.proto.controller.AlterConfigsRequest;
 import io.skein.proto.controller.AlterConfigsResponse;
 import io.skein.proto.controller.AlterPartitionRequest;
 import io.skein.proto.controller.AlterPartitionResponse;
+import io.skein.proto.controller.AlterUserScramCredentialsRequest;
+import io.skein.proto.controller.AlterUserScramCredentialsResponse;
 import io.skein.proto.controller.BrokerHeartbeatRequest;
 import io.skein.proto.controller.BrokerHeartbeatResponse;
 import io.skein.proto.controller.ControllerServiceGrpc;
@@ -127,6 +129,12 @@ public final class ControllerClient implements AutoCloseable {
 
     public CompletableFuture<DeleteAclsResponse> deleteAcls(DeleteAclsRequest request) {
         return call(ControllerServiceStub::deleteAcls, DeleteAclsResponse::getError, request);
+    }
+
+    public CompletableFuture<AlterUserScramCredentialsResponse> alterUserScramCredentials(
+            AlterUserScramCredentialsRequest request) {
+        return call(ControllerServiceStub::alterUserScramCredentials, AlterUserScramCredentialsResponse::getError,
+                request);
     }
 
     public CompletableFuture<DescribeQuorumResponse> describeQuorum() {

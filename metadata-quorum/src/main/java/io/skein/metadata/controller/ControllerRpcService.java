@@ -8,6 +8,8 @@ import io.skein.proto.controller.AlterConfigsRequest;
 import io.skein.proto.controller.AlterConfigsResponse;
 import io.skein.proto.controller.AlterPartitionRequest;
 import io.skein.proto.controller.AlterPartitionResponse;
+import io.skein.proto.controller.AlterUserScramCredentialsRequest;
+import io.skein.proto.controller.AlterUserScramCredentialsResponse;
 import io.skein.proto.controller.BrokerHeartbeatRequest;
 import io.skein.proto.controller.BrokerHeartbeatResponse;
 import io.skein.proto.controller.ControllerServiceGrpc;
@@ -115,6 +117,12 @@ final class ControllerRpcService extends ControllerServiceGrpc.ControllerService
     @Override
     public void deleteAcls(DeleteAclsRequest request, StreamObserver<DeleteAclsResponse> observer) {
         reply(controller.deleteAcls(request), observer);
+    }
+
+    @Override
+    public void alterUserScramCredentials(AlterUserScramCredentialsRequest request,
+                                          StreamObserver<AlterUserScramCredentialsResponse> observer) {
+        reply(controller.alterUserScramCredentials(request), observer);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.skein.metadata.controller;
 
+import io.skein.proto.metadata.MetadataRecordBatch;
+
 /**
  * The active controller's settings, under the Kafka broker names they come from.
  *
@@ -12,11 +14,29 @@ package io.skein.metadata.controller;
  * @param leaderRebalanceIntervalMs how often preferred replicas take their leaderships back
  *                                  ({@code leader.imbalance.check.interval.seconds}); 0 when
  *                                  {@code auto.leader.rebalance.enable} is false
+ * @param bootstrap                 the first records of a new cluster's metadata log, written by the
+ *                                  first active controller (SCRAM users from {@code skein storage format
+ *                                  --add-scram}, as Kafka's bootstrap checkpoint holds them); none by default
  */
 public record ControllerSettings(String clusterId, long sessionTimeoutMs, int defaultPartitions,
                                  int defaultReplicationFactor, int producerIdBlockSize,
-                                 boolean uncleanLeaderElection, long leaderRebalanceIntervalMs) {
+                                 boolean uncleanLeaderElection, long leaderRebalanceIntervalMs,
+                                 MetadataRecordBatch bootstrap) {
+    /** Settings without bootstrap records. */
+    public ControllerSettings(String clusterId, long sessionTimeoutMs, int defaultPartitions,
+                              int defaultReplicationFactor, int producerIdBlockSize, boolean uncleanLeaderElection,
+                              long leaderRebalanceIntervalMs) {
+        this(clusterId, sessionTimeoutMs, defaultPartitions, defaultReplicationFactor, producerIdBlockSize,
+                uncleanLeaderElection, leaderRebalanceIntervalMs, MetadataRecordBatch.getDefaultInstance());
+    }
+
     public static ControllerSettings defaults(String clusterId) {
         return new ControllerSettings(clusterId, 9_000, 1, 1, 1_000, false, 300_000);
+    }
+
+    /** These settings, with {@code records} as a new cluster's first. */
+    public ControllerSettings withBootstrap(MetadataRecordBatch records) {
+        return new ControllerSettings(clusterId, sessionTimeoutMs, defaultPartitions, defaultReplicationFactor,
+                producerIdBlockSize, uncleanLeaderElection, leaderRebalanceIntervalMs, records);
     }
 }

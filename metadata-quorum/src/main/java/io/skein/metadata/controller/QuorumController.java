@@ -14,6 +14,8 @@ import io.skein.proto.controller.AlterConfigsRequest;
 import io.skein.proto.controller.AlterConfigsResponse;
 import io.skein.proto.controller.AlterPartitionRequest;
 import io.skein.proto.controller.AlterPartitionResponse;
+import io.skein.proto.controller.AlterUserScramCredentialsRequest;
+import io.skein.proto.controller.AlterUserScramCredentialsResponse;
 import io.skein.proto.controller.BrokerHeartbeatRequest;
 import io.skein.proto.controller.BrokerHeartbeatResponse;
 import io.skein.proto.controller.CreateAclsRequest;
@@ -56,8 +58,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class only sequences: each request goes to the manager whose job it is ({@link
  * BrokerControlManager}, {@link ReplicationControlManager}, {@link ConfigControlManager}, {@link
- * ProducerIdControlManager}, {@link AclControlManager}), which turns the view into a {@link ControllerResult} on the event-loop
- * thread, the only thread that calls a manager.
+ * ProducerIdControlManager}, {@link AclControlManager}, {@link ScramControlManager}), which turns the
+ * view into a {@link ControllerResult} on the event-loop thread, the only thread that calls a manager.
  *
  * <p>It acts only from the moment this voter leads and has applied every entry before its term,
  * and stops when leadership moves or an append fails; any other voter answers NOT_CONTROLLER with
@@ -75,6 +77,8 @@ public final class QuorumController implements AutoCloseable {
     private final ConfigControlManager configs;
     private final ProducerIdControlManager producerIds;
     private final AclControlManager acls = new AclControlManager();
+    private final ScramControlManager scram = new ScramControlManager();
+    private final MetadataRecordBatch bootstrap;
 
     // Owned by the event loop thread.
     private boolean active;
@@ -90,6 +94,7 @@ public final class QuorumController implements AutoCloseable {
         this.replication = new ReplicationControlManager(settings.defaultPartitions(),
                 settings.defaultReplicationFactor(), configs);
         this.producerIds = new ProducerIdControlManager(settings.producerIdBlockSize());
+        this.bootstrap = settings.bootstrap();
         this.eventLoop = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "controller-event-loop-" + quorum.nodeId());
             thread.setDaemon(true);
@@ -126,6 +131,13 @@ public final class QuorumController implements AutoCloseable {
         active = true;
         log.info("Node {} is the active controller at term {} from metadata offset {}", quorum.nodeId(), term,
                 view.offset());
+        if (quorum.metadataOffset() == 0 && bootstrap.getRecordsCount() > 0) {
+            // No metadata was ever committed: this cluster is new, and its first records are the bootstrap's,
+            // ahead of any request. A leader that loses them uncommitted leaves the next one to write its own.
+            log.info("Writing the {} bootstrap records of a new cluster", bootstrap.getRecordsCount());
+            handle(v -> ControllerResult.of(bootstrap.getRecordsList(), null), e -> null, (response, offset) -> response,
+                    new CompletableFuture<Void>());
+        }
     }
 
     private void renounce(String why) {
@@ -153,36 +165,40 @@ public final class QuorumController implements AutoCloseable {
     private <T> CompletableFuture<T> submit(Function<MetadataImage, ControllerResult<T>> handler,
                                             Function<Error, T> failed, BiFunction<T, Long, T> committedAt) {
         CompletableFuture<T> answer = new CompletableFuture<>();
-        eventLoop.execute(() -> {
-            if (!active) {
-                answer.complete(failed.apply(notController()));
-                return;
-            }
-            ControllerResult<T> result;
-            try {
-                result = handler.apply(view);
-            } catch (RuntimeException e) {
-                log.error("Controller request failed", e);
-                answer.complete(failed.apply(error(ErrorCode.UNKNOWN_SERVER_ERROR, e.toString())));
-                return;
-            }
-            if (result.records().isEmpty()) {
-                answer.complete(result.response());
-                return;
-            }
-            view = MetadataDelta.replayed(view, result.records());
-            quorum.append(MetadataRecordBatch.newBuilder().addAllRecords(result.records()).build())
-                    .whenCompleteAsync((offset, failure) -> {
-                        if (failure != null) {
-                            renounce("an append failed: " + failure);
-                            answer.complete(failed.apply(notController()));
-                        } else {
-                            result.onCommit().accept(offset);
-                            answer.complete(committedAt.apply(result.response(), offset));
-                        }
-                    }, eventLoop);
-        });
+        eventLoop.execute(() -> handle(handler, failed, committedAt, answer));
         return answer;
+    }
+
+    /** {@link #submit}'s work, on the event loop: completes {@code answer}. */
+    private <T> void handle(Function<MetadataImage, ControllerResult<T>> handler, Function<Error, T> failed,
+                            BiFunction<T, Long, T> committedAt, CompletableFuture<T> answer) {
+        if (!active) {
+            answer.complete(failed.apply(notController()));
+            return;
+        }
+        ControllerResult<T> result;
+        try {
+            result = handler.apply(view);
+        } catch (RuntimeException e) {
+            log.error("Controller request failed", e);
+            answer.complete(failed.apply(error(ErrorCode.UNKNOWN_SERVER_ERROR, e.toString())));
+            return;
+        }
+        if (result.records().isEmpty()) {
+            answer.complete(result.response());
+            return;
+        }
+        view = MetadataDelta.replayed(view, result.records());
+        quorum.append(MetadataRecordBatch.newBuilder().addAllRecords(result.records()).build())
+                .whenCompleteAsync((offset, failure) -> {
+                    if (failure != null) {
+                        renounce("an append failed: " + failure);
+                        answer.complete(failed.apply(notController()));
+                    } else {
+                        result.onCommit().accept(offset);
+                        answer.complete(committedAt.apply(result.response(), offset));
+                    }
+                }, eventLoop);
     }
 
     private Error notController() {
@@ -265,6 +281,13 @@ public final class QuorumController implements AutoCloseable {
     public CompletableFuture<DeleteAclsResponse> deleteAcls(DeleteAclsRequest request) {
         return submit(v -> acls.deleteAcls(v, request),
                 e -> DeleteAclsResponse.newBuilder().setError(e).build(),
+                (response, offset) -> response.toBuilder().setMetadataOffset(offset).build());
+    }
+
+    public CompletableFuture<AlterUserScramCredentialsResponse> alterUserScramCredentials(
+            AlterUserScramCredentialsRequest request) {
+        return submit(v -> scram.alterCredentials(v, request),
+                e -> AlterUserScramCredentialsResponse.newBuilder().setError(e).build(),
                 (response, offset) -> response.toBuilder().setMetadataOffset(offset).build());
     }
 

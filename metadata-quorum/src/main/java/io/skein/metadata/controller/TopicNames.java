@@ -8,8 +8,8 @@ import org.apache.kafka.common.internals.Topic;
 /**
  * Kafka's topic-name rules, from kafka-clients: legal characters {@code [a-zA-Z0-9._-]}, at most 249
  * of them, not {@code .} or {@code ..}, and no collision between names that differ only in {@code .}
- * versus {@code _} (they share metric names). The only class here that touches kafka-clients'
- * internal packages.
+ * versus {@code _} (they share metric names). With {@link ScramKeys}, the only classes here that
+ * touch kafka-clients' internal packages.
  */
 final class TopicNames {
     private TopicNames() {

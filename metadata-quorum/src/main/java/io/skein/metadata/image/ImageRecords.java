@@ -8,14 +8,17 @@ import io.skein.proto.metadata.MetadataRecordBatch;
 import io.skein.proto.metadata.PartitionRecord;
 import io.skein.proto.metadata.ProducerIdsRecord;
 import io.skein.proto.metadata.RegisterBrokerRecord;
+import io.skein.proto.metadata.ScramMechanism;
 import io.skein.proto.metadata.TopicRecord;
 import io.skein.proto.metadata.UnfenceBrokerRecord;
+import io.skein.proto.metadata.UserScramCredentialRecord;
 import java.util.Comparator;
 import java.util.Map;
 
 /**
  * An image written as the records that rebuild it, as Kafka writes its metadata snapshots: replaying
- * them on an empty image gives the same brokers, topics, partitions, configs, producer ids and ACLs.
+ * them on an empty image gives the same brokers, topics, partitions, configs, producer ids, ACLs and
+ * SCRAM credentials.
  */
 public final class ImageRecords {
     private ImageRecords() {
@@ -54,6 +57,9 @@ public final class ImageRecords {
         }
         image.acls().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(acl -> batch.addRecords(
                 MetadataRecord.newBuilder().setAccessControlEntry(acl.getValue().toRecord(acl.getKey()))));
+        image.scramCredentials().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(user ->
+                user.getValue().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(credential ->
+                        batch.addRecords(scramCredentialRecord(user.getKey(), credential.getKey(), credential.getValue()))));
         return batch.build();
     }
 
@@ -65,6 +71,14 @@ public final class ImageRecords {
         MetadataDelta delta = new MetadataDelta(MetadataImage.EMPTY);
         delta.replay(of(image));
         return delta;
+    }
+
+    /** The record that gives {@code user} {@code credential} for {@code mechanism}. */
+    public static MetadataRecord scramCredentialRecord(String user, ScramMechanism mechanism,
+                                                       ScramCredentialData credential) {
+        return MetadataRecord.newBuilder().setUserScramCredential(UserScramCredentialRecord.newBuilder().setName(user)
+                .setMechanism(mechanism).setSalt(credential.salt()).setStoredKey(credential.storedKey())
+                .setServerKey(credential.serverKey()).setIterations(credential.iterations())).build();
     }
 
     static PartitionRecord partitionRecord(TopicImage topic, int partitionId, PartitionRegistration partition) {

@@ -8,8 +8,12 @@ import io.skein.proto.metadata.MetadataRecordBatch;
 import io.skein.proto.metadata.PartitionChangeRecord;
 import io.skein.proto.metadata.PartitionRecord;
 import io.skein.proto.metadata.RegisterBrokerRecord;
+import io.skein.proto.metadata.RemoveUserScramCredentialRecord;
+import io.skein.proto.metadata.ScramMechanism;
 import io.skein.proto.metadata.TopicRecord;
+import io.skein.proto.metadata.UserScramCredentialRecord;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +35,8 @@ public final class MetadataDelta {
     private final Map<UUID, TopicDelta> changedTopics = new LinkedHashMap<>();
     private final Map<UUID, TopicImage> removedTopics = new HashMap<>();
     private final Map<ConfigResource, Map<String, String>> changedConfigs = new HashMap<>();
+    /** Users whose SCRAM credentials changed, with all of theirs afterwards (none: the user is gone). */
+    private final Map<String, Map<ScramMechanism, ScramCredentialData>> changedScramUsers = new HashMap<>();
     private final Map<UUID, Acl> changedAcls = new HashMap<>();
     private final List<MetadataRecord> records = new ArrayList<>();
     private long maxBrokerEpoch;
@@ -93,6 +99,8 @@ public final class MetadataDelta {
                 check(acl(id) != null, "ACL " + id + " does not exist");
                 changedAcls.put(id, null);
             }
+            case USER_SCRAM_CREDENTIAL -> putScramCredential(record.getUserScramCredential());
+            case REMOVE_USER_SCRAM_CREDENTIAL -> removeScramCredential(record.getRemoveUserScramCredential());
             case RECORD_NOT_SET -> throw new IllegalStateException("Empty metadata record");
         }
     }
@@ -170,6 +178,27 @@ public final class MetadataDelta {
         return changedAcls.containsKey(id) ? changedAcls.get(id) : image.acls().get(id);
     }
 
+    private void putScramCredential(UserScramCredentialRecord record) {
+        check(!record.getName().isEmpty(), "a SCRAM credential needs a user name");
+        check(record.getMechanism() == ScramMechanism.SCRAM_SHA_256 || record.getMechanism() == ScramMechanism.SCRAM_SHA_512,
+                "unknown SCRAM mechanism " + record.getMechanismValue() + " for user " + record.getName());
+        scramUser(record.getName()).put(record.getMechanism(), new ScramCredentialData(record.getSalt(),
+                record.getStoredKey(), record.getServerKey(), record.getIterations()));
+    }
+
+    private void removeScramCredential(RemoveUserScramCredentialRecord record) {
+        check(scramUser(record.getName()).remove(record.getMechanism()) != null, "user " + record.getName()
+                + " has no " + record.getMechanism() + " credential");
+    }
+
+    private Map<ScramMechanism, ScramCredentialData> scramUser(String name) {
+        return changedScramUsers.computeIfAbsent(name, user -> {
+            Map<ScramMechanism, ScramCredentialData> credentials = new EnumMap<>(ScramMechanism.class);
+            credentials.putAll(image.scramCredentials().getOrDefault(user, Map.of()));
+            return credentials;
+        });
+    }
+
     private TopicDelta topicDelta(UUID id) {
         TopicDelta delta = changedTopics.get(id);
         if (delta == null) {
@@ -231,6 +260,11 @@ public final class MetadataDelta {
         return changedConfigs;
     }
 
+    /** Users whose SCRAM credentials changed, each with all of its credentials afterwards (empty: removed). */
+    public Map<String, Map<ScramMechanism, ScramCredentialData>> changedScramUsers() {
+        return changedScramUsers;
+    }
+
     /** ACLs added, or (null) removed, by id. */
     public Map<UUID, Acl> changedAcls() {
         return changedAcls;
@@ -260,17 +294,6 @@ public final class MetadataDelta {
                 topicIdsByName.put(changed.name(), changed.id());
             }
         }
-        Map<ConfigResource, Map<String, String>> configs = image.configs();
-        if (!changedConfigs.isEmpty()) {
-            configs = new HashMap<>(configs);
-            for (Map.Entry<ConfigResource, Map<String, String>> changed : changedConfigs.entrySet()) {
-                if (changed.getValue().isEmpty()) {
-                    configs.remove(changed.getKey());
-                } else {
-                    configs.put(changed.getKey(), Map.copyOf(changed.getValue()));
-                }
-            }
-        }
         Map<UUID, Acl> acls = image.acls();
         if (!changedAcls.isEmpty()) {
             acls = new HashMap<>(acls);
@@ -282,7 +305,24 @@ public final class MetadataDelta {
                 }
             }
         }
-        return new MetadataImage(offset, brokers, maxBrokerEpoch, topicsById, topicIdsByName, configs, nextProducerId,
-                acls);
+        return new MetadataImage(offset, brokers, maxBrokerEpoch, topicsById, topicIdsByName,
+                withChanges(image.configs(), changedConfigs), nextProducerId, acls,
+                withChanges(image.scramCredentials(), changedScramUsers));
+    }
+
+    /** {@code current} with each of {@code changed}'s entries put in its place, or removed if it is empty. */
+    private static <K, X, Y> Map<K, Map<X, Y>> withChanges(Map<K, Map<X, Y>> current, Map<K, Map<X, Y>> changed) {
+        if (changed.isEmpty()) {
+            return current;
+        }
+        Map<K, Map<X, Y>> result = new HashMap<>(current);
+        changed.forEach((key, entries) -> {
+            if (entries.isEmpty()) {
+                result.remove(key);
+            } else {
+                result.put(key, Map.copyOf(entries));
+            }
+        });
+        return result;
     }
 }

@@ -1,5 +1,6 @@
 package io.skein.metadata.image;
 
+import io.skein.proto.metadata.ScramMechanism;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -7,18 +8,19 @@ import java.util.UUID;
 /**
  * Everything the metadata log says, as of {@code offset} (the index of the last log entry applied,
  * with or without metadata records):
- * brokers, topics and partitions, configs, the next producer id to hand out, and the ACLs by id. Immutable: readers
- * hold a reference and never see half of a batch.
+ * brokers, topics and partitions, configs, the next producer id to hand out, the ACLs by id, and users'
+ * SCRAM credentials. Immutable: readers hold a reference and never see half of a batch.
  *
- * @param maxBrokerEpoch the largest broker epoch replayed since the last snapshot; new epochs are
- *                       above it and above {@code offset}, so they never repeat one given before
+ * @param maxBrokerEpoch   the largest broker epoch replayed since the last snapshot; new epochs are
+ *                         above it and above {@code offset}, so they never repeat one given before
+ * @param scramCredentials by user name, each user's credentials by mechanism (a user has at least one)
  */
 public record MetadataImage(long offset, Map<Integer, BrokerRegistration> brokers, long maxBrokerEpoch,
                             Map<UUID, TopicImage> topicsById, Map<String, UUID> topicIdsByName,
                             Map<ConfigResource, Map<String, String>> configs, long nextProducerId,
-                            Map<UUID, Acl> acls) {
+                            Map<UUID, Acl> acls, Map<String, Map<ScramMechanism, ScramCredentialData>> scramCredentials) {
     public static final MetadataImage EMPTY = new MetadataImage(0, Map.of(), 0, Map.of(), Map.of(), Map.of(), 0,
-            Map.of());
+            Map.of(), Map.of());
 
     public MetadataImage {
         brokers = Map.copyOf(brokers);
@@ -26,12 +28,18 @@ public record MetadataImage(long offset, Map<Integer, BrokerRegistration> broker
         topicIdsByName = Map.copyOf(topicIdsByName);
         configs = Map.copyOf(configs);
         acls = Map.copyOf(acls);
+        scramCredentials = Map.copyOf(scramCredentials);
     }
 
     /** The same image, as of a later log entry that carried no metadata records. */
     public MetadataImage withOffset(long newOffset) {
         return new MetadataImage(newOffset, brokers, maxBrokerEpoch, topicsById, topicIdsByName, configs, nextProducerId,
-                acls);
+                acls, scramCredentials);
+    }
+
+    /** {@code user}'s credential for {@code mechanism}, or null if it has none. */
+    public ScramCredentialData scramCredential(String user, ScramMechanism mechanism) {
+        return scramCredentials.getOrDefault(user, Map.of()).get(mechanism);
     }
 
     public BrokerRegistration broker(int id) {

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
+import io.skein.metadata.image.ImageRecords;
+import io.skein.metadata.image.ScramCredentialData;
 import io.skein.proto.Uuids;
 import io.skein.proto.controller.AlterConfigsRequest;
 import io.skein.proto.controller.AlterConfigsResponse;
@@ -18,6 +21,8 @@ import io.skein.proto.controller.Error;
 import io.skein.proto.controller.ErrorCode;
 import io.skein.proto.controller.RegisterBrokerRequest;
 import io.skein.proto.metadata.ConfigResourceType;
+import io.skein.proto.metadata.MetadataRecordBatch;
+import io.skein.proto.metadata.ScramMechanism;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
@@ -123,6 +128,28 @@ class QuorumControllerLocalTest {
         assertEquals(quorum.image().offset(), renewed.getMetadataOffset());
         assertTrue(renewed.getMetadataOffset() > unfenced.getMetadataOffset());
         assertEquals(1_000, renewed.getSessionTimeoutMs());
+    }
+
+    @Test
+    void theFirstActiveControllerOfANewClusterWritesTheBootstrapRecordsFirstAndOnlyOnce() throws Exception {
+        MetadataRecordBatch bootstrap = MetadataRecordBatch.newBuilder().addRecords(ImageRecords.scramCredentialRecord(
+                "admin", ScramMechanism.SCRAM_SHA_512, new ScramCredentialData(ByteString.copyFromUtf8("salt"),
+                        ByteString.copyFromUtf8("stored"), ByteString.copyFromUtf8("server"), 4096))).build();
+        try (QuorumController bootstrapping = new QuorumController(quorum, new ControllerSettings("cluster", 1_000, 1,
+                1, 1_000, false, 0).withBootstrap(bootstrap), (type, name, configs) -> Optional.empty(), clock)) {
+            quorum.lead();
+            await().atMost(WAIT).until(() -> quorum.pendingAppends() == 1);
+            quorum.commit();
+            assertEquals(4096, quorum.image().scramCredential("admin", ScramMechanism.SCRAM_SHA_512).iterations());
+
+            quorum.follow(2);
+            quorum.lead(); // a later leader finds metadata committed: the cluster is not new
+            await().atMost(WAIT).until(bootstrapping::isActive);
+            AlterConfigsResponse after = committed(bootstrapping.alterConfigs(AlterConfigsRequest.newBuilder()
+                    .addChanges(ConfigChange.newBuilder().setResourceType(ConfigResourceType.BROKER)
+                            .setResourceName("").setName("after").setValue("1")).build()));
+            assertEquals(ErrorCode.NONE, after.getError().getCode(), "its one append was this, not the bootstrap again");
+        }
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.skein.proto.Uuids;
 import io.skein.proto.metadata.AccessControlEntryRecord;
 import io.skein.proto.metadata.ConfigRecord;
@@ -20,6 +21,8 @@ import io.skein.proto.metadata.ProducerIdsRecord;
 import io.skein.proto.metadata.RegisterBrokerRecord;
 import io.skein.proto.metadata.RemoveAccessControlEntryRecord;
 import io.skein.proto.metadata.RemoveTopicRecord;
+import io.skein.proto.metadata.RemoveUserScramCredentialRecord;
+import io.skein.proto.metadata.ScramMechanism;
 import io.skein.proto.metadata.TopicRecord;
 import io.skein.proto.metadata.UnfenceBrokerRecord;
 import java.util.HashMap;
@@ -69,6 +72,7 @@ class MetadataDeltaTest {
         delta.replay(MetadataRecord.newBuilder().setConfig(ConfigRecord.newBuilder()
                 .setResourceType(ConfigResourceType.TOPIC).setResourceName("orders").setName("retention.ms")
                 .setValue("1000")).build());
+        delta.replay(credential("alice", ScramMechanism.SCRAM_SHA_512, 4096));
         delta.replay(MetadataRecord.newBuilder().setProducerIds(ProducerIdsRecord.newBuilder().setBrokerId(1)
                 .setBrokerEpoch(10).setNextProducerId(1000)).build());
         delta.replay(MetadataRecord.newBuilder().setAccessControlEntry(ALICE_READS_ORDERS.toRecord(READ_ORDERS)).build());
@@ -145,6 +149,40 @@ class MetadataDeltaTest {
         assertEquals("orders", removal.removedTopics().get(ORDERS).name());
     }
 
+    private static MetadataRecord credential(String user, ScramMechanism mechanism, int iterations) {
+        return ImageRecords.scramCredentialRecord(user, mechanism, new ScramCredentialData(
+                ByteString.copyFromUtf8("salt"), ByteString.copyFromUtf8("stored"), ByteString.copyFromUtf8("server"),
+                iterations));
+    }
+
+    private static MetadataRecord removeCredential(String user, ScramMechanism mechanism) {
+        return MetadataRecord.newBuilder().setRemoveUserScramCredential(RemoveUserScramCredentialRecord.newBuilder()
+                .setName(user).setMechanism(mechanism)).build();
+    }
+
+    @Test
+    void scramCredentialsAreKeptPerUserAndMechanismAndAUserGoesWithItsLastOne() {
+        MetadataDelta delta = new MetadataDelta(cluster());
+        delta.replay(credential("alice", ScramMechanism.SCRAM_SHA_256, 8192));
+        delta.replay(credential("alice", ScramMechanism.SCRAM_SHA_512, 5000));
+        delta.replay(credential("bob", ScramMechanism.SCRAM_SHA_256, 4096));
+        MetadataImage both = delta.apply(20);
+        assertEquals(Set.of(ScramMechanism.SCRAM_SHA_256, ScramMechanism.SCRAM_SHA_512),
+                both.scramCredentials().get("alice").keySet());
+        assertEquals(5000, both.scramCredential("alice", ScramMechanism.SCRAM_SHA_512).iterations(), "replaced");
+        assertEquals(Set.of("alice", "bob"), delta.changedScramUsers().keySet());
+
+        MetadataDelta removal = new MetadataDelta(both);
+        removal.replay(removeCredential("alice", ScramMechanism.SCRAM_SHA_512));
+        removal.replay(removeCredential("bob", ScramMechanism.SCRAM_SHA_256));
+        MetadataImage after = removal.apply(21);
+        assertEquals(Set.of(ScramMechanism.SCRAM_SHA_256), after.scramCredentials().get("alice").keySet());
+        assertNull(after.scramCredential("alice", ScramMechanism.SCRAM_SHA_512));
+        assertFalse(after.scramCredentials().containsKey("bob"), "a user with no credential left is gone");
+        assertTrue(removal.changedScramUsers().get("bob").isEmpty());
+        assertEquals(Set.of("alice", "bob"), both.scramCredentials().keySet(), "the image before is unchanged");
+    }
+
     @Test
     void recordsThatDoNotHoldAreRefused() {
         MetadataImage image = cluster();
@@ -160,6 +198,12 @@ class MetadataDeltaTest {
                 "an existing partition");
         assertThrows(IllegalStateException.class, () -> new MetadataDelta(image).replay(MetadataRecord.newBuilder()
                 .setProducerIds(ProducerIdsRecord.newBuilder().setNextProducerId(10)).build()), "producer ids backwards");
+        assertThrows(IllegalStateException.class, () -> new MetadataDelta(image).replay(
+                removeCredential("alice", ScramMechanism.SCRAM_SHA_256)), "a credential the user does not have");
+        assertThrows(IllegalStateException.class, () -> new MetadataDelta(image).replay(
+                credential("alice", ScramMechanism.SCRAM_MECHANISM_UNKNOWN, 4096)), "an unknown mechanism");
+        assertThrows(IllegalStateException.class, () -> new MetadataDelta(image).replay(
+                credential("", ScramMechanism.SCRAM_SHA_256, 4096)), "no user name");
     }
 
     @Test
@@ -175,6 +219,8 @@ class MetadataDeltaTest {
         assertEquals(image.configs(), copy.configs());
         assertEquals(image.nextProducerId(), copy.nextProducerId());
         assertEquals(image.acls(), copy.acls());
+        assertEquals(image.scramCredentials(), copy.scramCredentials());
+        assertEquals(4096, copy.scramCredential("alice", ScramMechanism.SCRAM_SHA_512).iterations());
         assertFalse(copy.broker(1).fenced());
         assertEquals(9197, copy.broker(1).http().getPort());
         assertEquals(ImageRecords.of(image), ImageRecords.of(copy));
