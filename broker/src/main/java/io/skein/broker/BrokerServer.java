@@ -21,6 +21,7 @@ import io.skein.broker.replica.ReplicaManager;
 import io.skein.log.LogConfig;
 import io.skein.broker.security.AclAuthorizer;
 import io.skein.broker.security.Authorization;
+import io.skein.broker.tls.NodeTls;
 import io.skein.log.LogManager;
 import io.skein.metadata.controller.ControllerClient;
 import io.skein.metadata.loader.MetadataLoader;
@@ -84,7 +85,8 @@ public final class BrokerServer implements AutoCloseable {
     private AddPartitionsToTxnManager addPartitionsToTxn;
     private KafkaApis apis;
     private AdminServer adminServer;
-    private ListenerTls tls;
+    /** The node's, which outlives this broker. */
+    private final NodeTls tls;
     /** How this broker reaches the others' (and its own) inter-broker listener: over TLS, logged in, as it is. */
     private BrokerConnector connector;
     /** The SASL servers of each SASL listener's {@link KafkaServer}. */
@@ -94,9 +96,10 @@ public final class BrokerServer implements AutoCloseable {
     /** How this broker's own Kafka clients reach it: its inter-broker listener, once bound. */
     private Map<String, Object> selfClient;
 
-    private BrokerServer(NodeConfig config, BrokerMetrics metrics) {
+    private BrokerServer(NodeConfig config, BrokerMetrics metrics, NodeTls tls) {
         this.config = config;
         this.metrics = metrics;
+        this.tls = tls;
         this.requestThreads = Executors.newFixedThreadPool(config.numIoThreads(), DaemonThreads.named("kafka-request-handler"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("broker-scheduler"));
     }
@@ -107,11 +110,12 @@ public final class BrokerServer implements AutoCloseable {
      * @throws IOException if a listener cannot be bound or a log cannot be opened
      * @param metrics where its parts count what they do
      * @param http    the node's HTTP listener, registered for the other brokers to gather cluster-wide figures
+     * @param tls     the node's TLS: its listeners' and its connections to other nodes'
      * @throws IllegalStateException if the controller refuses this broker (another process holds its id)
      */
     public static BrokerServer start(NodeConfig config, String clusterId, Clock clock, BrokerMetrics metrics,
-                                     InetSocketAddress http) throws IOException, InterruptedException {
-        BrokerServer broker = new BrokerServer(config, metrics);
+                                     InetSocketAddress http, NodeTls tls) throws IOException, InterruptedException {
+        BrokerServer broker = new BrokerServer(config, metrics, tls);
         try {
             broker.startParts(clusterId, clock, http);
             return broker;
@@ -126,12 +130,11 @@ public final class BrokerServer implements AutoCloseable {
         int nodeId = config.nodeId();
         KafkaServer.Settings settings = new KafkaServer.Settings(config.numNetworkThreads(),
                 config.socketRequestMaxBytes(), config.socketSendBufferBytes(), config.socketReceiveBufferBytes());
-        tls = ListenerTls.of(config); // before binding anything: bad TLS settings fail the start
         connector = config.interBrokerSasl().map(sasl -> tls.connector().withSasl(sasl)).orElse(tls.connector());
         List<Endpoint> endpoints = new ArrayList<>();
         for (Listener listener : config.clientListeners()) {
             KafkaServer server = KafkaServer.bind(listener.name(), listener.host(), listener.port(), settings,
-                    requestThreads, metrics.requests(), tls.server(listener.name()));
+                    requestThreads, metrics.requests(), tls.kafkaServer(listener.name()));
             servers.add(server);
             // Made now, so that a JAAS config it cannot read fails the broker before it registers.
             config.listenerSasl(listener).ifPresent(sasl -> saslServers.put(server, new SaslServers(sasl,
@@ -141,18 +144,19 @@ public final class BrokerServer implements AutoCloseable {
                     .setPort(advertised.port() == 0 ? server.port() : advertised.port())
                     .setSecurityProtocol(config.securityProtocol(listener.name()).name).build());
         }
-        tls.reloadEvery(config.sslReloadCheckIntervalMs(), scheduler);
 
         Map<Integer, InetSocketAddress> controllers = controllerServices(config.voters());
-        controllerClient = new ControllerClient(controllers, CONTROLLER_CALL_TIMEOUT);
-        lifecycleClient = new ControllerClient(controllers, Duration.ofMillis(config.brokerHeartbeatIntervalMs()));
-        loader = MetadataLoader.start(nodeId, controllers);
+        controllerClient = new ControllerClient(controllers, CONTROLLER_CALL_TIMEOUT, tls.controller());
+        lifecycleClient = new ControllerClient(controllers, Duration.ofMillis(config.brokerHeartbeatIntervalMs()),
+                tls.controller());
+        loader = MetadataLoader.start(nodeId, controllers, tls.controller());
         BrokerLease lease = new BrokerLease(System::nanoTime);
         lifecycle = new BrokerLifecycleManager(nodeId, clusterId, lifecycleClient, () -> loader.image().offset(),
                 config.brokerHeartbeatIntervalMs(), lease);
         Endpoint self = endpoints.stream().filter(e -> e.getName().equals(config.interBrokerListenerName()))
                 .findFirst().orElse(endpoints.get(0));
-        lifecycle.start(endpoints, httpEndpoint(http, self.getHost()), NodeStorage.logDirIds(config));
+        lifecycle.start(endpoints, httpEndpoint(http, tls.http().isPresent(), self.getHost()),
+                NodeStorage.logDirIds(config));
         await(lifecycle.caughtUp(), "catching up with the metadata log");
 
         // Caught up: the logs open with the dynamic broker configs too, which the replica manager then follows.
@@ -196,9 +200,9 @@ public final class BrokerServer implements AutoCloseable {
         selfClient = new HashMap<>(config.interBrokerSecurity().clientProperties());
         config.interBrokerSasl().ifPresent(sasl -> selfClient.putAll(sasl.clientProperties()));
         selfClient.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, self.getHost() + ":" + self.getPort());
-        adminServer = AdminServer.start(config.adminListener(), clusterId, nodeId, selfClient(), self.getName(),
-                connector, apis.metadata(), controller, apis.topicAdmin(), apis.aclAdmin(), apis.scramAdmin(),
-                apis.configs(), config.voters());
+        adminServer = AdminServer.start(config.adminListener(), tls.admin(), clusterId, nodeId, selfClient(),
+                self.getName(), connector, apis.metadata(), controller, apis.topicAdmin(), apis.aclAdmin(),
+                apis.scramAdmin(), apis.configs(), config.voters());
         log.info("Broker {} serves the admin API on {}:{}", nodeId, config.adminListener().host(), adminServer.port());
         for (KafkaServer server : servers) {
             SaslServers sasl = saslServers.get(server);
@@ -214,11 +218,11 @@ public final class BrokerServer implements AutoCloseable {
 
     /**
      * Where other brokers reach the node's HTTP listener: its host, or, if it binds every interface,
-     * the host this broker advertises to them.
+     * the host this broker advertises to them; and whether it serves HTTPS.
      */
-    private static Endpoint httpEndpoint(InetSocketAddress http, String interBrokerHost) {
+    private static Endpoint httpEndpoint(InetSocketAddress http, boolean https, String interBrokerHost) {
         boolean everyInterface = http.getAddress() != null && http.getAddress().isAnyLocalAddress();
-        return Endpoint.newBuilder().setName("HTTP").setSecurityProtocol("HTTP")
+        return Endpoint.newBuilder().setName("HTTP").setSecurityProtocol(https ? "HTTPS" : "HTTP")
                 .setHost(everyInterface ? interBrokerHost : http.getHostString()).setPort(http.getPort()).build();
     }
 
@@ -317,7 +321,6 @@ public final class BrokerServer implements AutoCloseable {
         closeQuietly(lifecycle);
         closeQuietly(lifecycleClient);
         closeQuietly(controllerClient);
-        closeQuietly(tls);
     }
 
     /** How this broker replicates; ISR changes go to {@code isrChanges}; {@code brokerEpoch} is its registration's. */

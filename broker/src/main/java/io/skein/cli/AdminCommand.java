@@ -7,19 +7,20 @@ import com.google.rpc.ErrorInfo;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.StatusProto;
+import io.skein.metadata.tls.GrpcTls;
 import io.skein.proto.admin.AdminServiceGrpc;
 import io.skein.proto.admin.AdminServiceGrpc.AdminServiceBlockingStub;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * A command that calls the admin API of a node: it connects, runs, and turns a failed call into
- * a message (or a JSON error) and exit code 1.
+ * A command that calls the admin API of a node: it connects (over TLS if {@code --command-config}
+ * says so), runs, and turns a failed call into a message (or a JSON error) and exit code 1.
  */
 abstract class AdminCommand implements Callable<Integer> {
     static final long CALL_TIMEOUT_SECONDS = 60;
@@ -32,12 +33,15 @@ abstract class AdminCommand implements Callable<Integer> {
             description = "table (for people) or json (for scripts); default: ${DEFAULT-VALUE}")
     Output.Format output;
 
+    @Mixin
+    CommandConfig commandConfig;
+
     /** Calls the admin API and prints the answer; returns the exit code. */
     abstract int run(AdminServiceBlockingStub admin);
 
     @Override
     public final Integer call() {
-        ManagedChannel channel = NettyChannelBuilder.forTarget(admin).usePlaintext().build();
+        ManagedChannel channel = commandConfig.adminChannel(admin);
         try {
             return run(AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_TIMEOUT_SECONDS,
                     TimeUnit.SECONDS));
@@ -69,8 +73,8 @@ abstract class AdminCommand implements Callable<Integer> {
         String reason = reason(e);
         String message = e.getStatus().getDescription() != null ? e.getStatus().getDescription() : e.getStatus().toString();
         if (e.getStatus().getCode() == Status.Code.UNAVAILABLE && reason.equals("UNAVAILABLE")) {
-            message = "Cannot reach the admin API at " + admin + " (" + message + "): start a node, or point --admin or "
-                    + "SKEIN_ADMIN at one";
+            message = "Cannot reach the admin API at " + admin + " (" + message + GrpcTls.transportCause(e) + "): start a "
+                    + "node, or point --admin or SKEIN_ADMIN at one (and if it serves TLS, give --command-config)";
         } else if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED && reason.equals("DEADLINE_EXCEEDED")) {
             message = "No answer from " + admin + " within " + CALL_TIMEOUT_SECONDS + " s";
         }

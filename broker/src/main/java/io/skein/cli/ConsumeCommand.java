@@ -52,8 +52,7 @@ final class ConsumeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Properties config = new Properties();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, client.bootstrap);
+        Properties config = client.clientProperties();
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         if (group != null) {

@@ -55,6 +55,9 @@ final class ServerCommand {
             SkeinNode node;
             try {
                 node = SkeinNode.start(config);
+            } catch (ConfigException e) { // TLS settings are tried when the node starts: stores that cannot be read
+                System.err.println("Invalid configuration: " + e.getMessage());
+                return 1;
             } catch (IOException | IllegalStateException e) {
                 System.err.println("Cannot start: " + e.getMessage());
                 return 1;

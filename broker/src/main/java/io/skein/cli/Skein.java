@@ -1,5 +1,6 @@
 package io.skein.cli;
 
+import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -7,7 +8,8 @@ import picocli.CommandLine.Command;
  * The {@code skein} command: the node and its storage, and the tools that administer a cluster
  * (through its admin API) and produce and consume (through the Kafka protocol).
  *
- * <p>Exit codes: 0 done, 1 failed (the cluster refused or could not be reached), 2 bad usage.
+ * <p>Exit codes: 0 done, 1 failed (the cluster refused or could not be reached), 2 bad usage (bad
+ * settings too, such as those of {@code --command-config}).
  */
 @Command(name = "skein", mixinStandardHelpOptions = true, version = "skein 0.1.0",
         description = "A ZooKeeper-free, Kafka-compatible message broker.",
@@ -24,6 +26,10 @@ public final class Skein {
     public static CommandLine commandLine() {
         return new CommandLine(new Skein()).setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+                    if (e instanceof ConfigException) { // a setting given to the command, such as --command-config's
+                        commandLine.getErr().println("Error: " + e.getMessage());
+                        return 2;
+                    }
                     commandLine.getErr().println("Error: " + e);
                     return 1;
                 });

@@ -1,13 +1,21 @@
 package io.skein.http;
 
+import io.skein.metadata.tls.TlsSettings;
 import io.skein.node.Listener;
 import io.skein.node.NodeConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Optional;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,25 +38,27 @@ public final class HttpServer implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
     private final Routes routes;
+    private final Optional<TlsSettings> tls;
 
-    private HttpServer(Server server, ServerConnector connector, Routes routes) {
+    private HttpServer(Server server, ServerConnector connector, Routes routes, Optional<TlsSettings> tls) {
         this.server = server;
         this.connector = connector;
         this.routes = routes;
+        this.tls = tls;
     }
 
     /**
-     * Serves HTTP on {@code listener} (an empty host: every interface; port 0: any free port), with no
-     * routes yet: every path is 404 until one is added.
+     * Serves HTTP on {@code listener} (an empty host: every interface; port 0: any free port), or HTTPS
+     * with {@code tls}, with no routes yet: every path is 404 until one is added.
      *
      * @throws IOException naming the address and the key to change, if it cannot be bound
      */
-    public static HttpServer start(Listener listener) throws IOException {
+    public static HttpServer start(Listener listener, Optional<TlsSettings> tls) throws IOException {
         QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, MIN_THREADS, IDLE_TIMEOUT_MS);
         threads.setName("http");
         threads.setDaemon(true);
         Server server = new Server(threads);
-        ServerConnector connector = new ServerConnector(server, 1, 1);
+        ServerConnector connector = tls.isEmpty() ? new ServerConnector(server, 1, 1) : httpsConnector(server, tls.get());
         connector.setHost(listener.host().isEmpty() ? null : listener.host());
         connector.setPort(listener.port());
         server.addConnector(connector);
@@ -65,7 +75,32 @@ public final class HttpServer implements AutoCloseable {
             throw new IOException("Cannot serve HTTP on " + listener.host() + ":" + listener.port() + " ("
                     + e.getMessage() + "): set " + NodeConfig.HTTP_LISTENER + " to a free address", e);
         }
-        return new HttpServer(server, connector, routes);
+        return new HttpServer(server, connector, routes, tls);
+    }
+
+    /** HTTP/1.1 over TLS: the certificate, client authentication, protocols and cipher suites of {@code tls}. */
+    private static ServerConnector httpsConnector(Server server, TlsSettings tls) {
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setSslContext(tls.sslContext());
+        ssl.setNeedClientAuth(tls.clientAuth() == TlsSettings.ClientAuth.REQUIRED);
+        ssl.setWantClientAuth(tls.clientAuth() == TlsSettings.ClientAuth.REQUESTED);
+        if (tls.protocols() != null) {
+            ssl.setIncludeProtocols(tls.protocols().toArray(String[]::new));
+        }
+        if (tls.cipherSuites() != null) {
+            ssl.setIncludeCipherSuites(tls.cipherSuites().toArray(String[]::new));
+        }
+        HttpConfiguration https = new HttpConfiguration();
+        // Requests are https://, as the console's origin check needs. No check of the host asked for against the
+        // certificate's names: there is one certificate, not one chosen by name, and checking is the client's job.
+        https.addCustomizer(new SecureRequestCustomizer(false));
+        return new ServerConnector(server, 1, 1, new SslConnectionFactory(ssl, HttpVersion.HTTP_1_1.asString()),
+                new HttpConnectionFactory(https));
+    }
+
+    /** The TLS this listener serves, if it serves HTTPS: the other brokers' are reached with it too. */
+    public Optional<TlsSettings> tls() {
+        return tls;
     }
 
     /**

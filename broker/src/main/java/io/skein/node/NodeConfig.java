@@ -153,6 +153,9 @@ public final class NodeConfig {
 
     /** The listener a controller serves on; its port is the Raft port and port + 1 serves ControllerService. */
     public static final String DEFAULT_CONTROLLER_LISTENER = "CONTROLLER";
+    /** The names of Skein's own listeners ({@code admin.listener}, {@code http.listener}) in {@code listener.name.<name>.ssl.*}. */
+    public static final String ADMIN_LISTENER_NAME = "ADMIN";
+    public static final String HTTP_LISTENER_NAME = "HTTP";
 
     /**
      * Broker-level names of topic settings (Kafka's synonyms): the value here is the default for
@@ -211,6 +214,18 @@ public final class NodeConfig {
             "share.coordinator.state.topic.replication.factor", "Skein does not support share groups",
             "share.coordinator.state.topic.min.isr", "Skein does not support share groups");
 
+    /** The protocols a controller listener serves: Raft and the controller service know no SASL. */
+    private static final Set<SecurityProtocol> CONTROLLER_PROTOCOLS = EnumSet.of(SecurityProtocol.PLAINTEXT,
+            SecurityProtocol.SSL);
+
+    /** What {@code admin.listener} may start with, and the protocol each prefix means: Kafka's names. */
+    private static final Map<String, SecurityProtocol> ADMIN_PREFIXES = Map.of(
+            "PLAINTEXT", SecurityProtocol.PLAINTEXT, "SSL", SecurityProtocol.SSL);
+    /** What {@code http.listener} may start with: HTTP's names, and Kafka's for those who write every listener so. */
+    private static final Map<String, SecurityProtocol> HTTP_PREFIXES = Map.of(
+            "HTTP", SecurityProtocol.PLAINTEXT, "PLAINTEXT", SecurityProtocol.PLAINTEXT,
+            "HTTPS", SecurityProtocol.SSL, "SSL", SecurityProtocol.SSL);
+
     /** Kafka's default map: each protocol's name is a listener name of that protocol. */
     private static final String KAFKA_DEFAULT_PROTOCOL_MAP = "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,"
             + "SASL_SSL:SASL_SSL";
@@ -237,7 +252,10 @@ public final class NodeConfig {
     private final Map<String, Object> values;
     private final EnumSet<Role> roles;
     private final List<Listener> listeners;
+    /** Each listener's security protocol by name: Kafka's listeners' from the map, and Skein's own listeners'. */
     private final Map<String, SecurityProtocol> securityProtocols;
+    private final Listener adminListener;
+    private final Listener httpListener;
     /** Each listener's own settings ({@code listener.name.<name>.*}), parsed, by listener name. */
     private final Map<String, Map<String, Object>> listenerOverrides;
     private final List<Listener> advertisedListeners;
@@ -253,7 +271,10 @@ public final class NodeConfig {
         this.controllerListenerNames = getList(CONTROLLER_LISTENER_NAMES).stream()
                 .map(name -> name.toUpperCase(Locale.ROOT)).toList();
         this.listeners = parseListeners(LISTENERS, getList(LISTENERS));
-        this.securityProtocols = parseSecurityProtocols();
+        Map<String, SecurityProtocol> protocols = new HashMap<>(parseSecurityProtocols());
+        this.adminListener = parseOwnListener(ADMIN_LISTENER, ADMIN_LISTENER_NAME, ADMIN_PREFIXES, protocols);
+        this.httpListener = parseOwnListener(HTTP_LISTENER, HTTP_LISTENER_NAME, HTTP_PREFIXES, protocols);
+        this.securityProtocols = Map.copyOf(protocols);
         this.listenerOverrides = parseListenerOverrides();
         List<String> advertised = getList(ADVERTISED_LISTENERS);
         this.advertisedListeners = advertised == null ? advertise(listeners) : parseListeners(ADVERTISED_LISTENERS, advertised);
@@ -325,12 +346,14 @@ public final class NodeConfig {
                         "Listener brokers use to reach each other")
                 // Loopback by default: the admin API has no authentication, so exposing it is the operator's choice.
                 .define(ADMIN_LISTENER, STRING, "127.0.0.1:9093", HIGH,
-                        "host:port of the gRPC admin API a broker serves (the `skein` tool's --admin); "
+                        "host:port of the gRPC admin API a broker serves (the `skein` tool's --admin), or "
+                                + "SSL://host:port for TLS with the ssl.* keys (listener.name.admin.ssl.* first); "
                                 + "an empty host binds every interface, port 0 any free port")
                 // Loopback too: the metrics and the console have no authentication either. The port is the first
                 // above the quickstart's Kafka (9092), admin API (9093) and controller (9094, 9095) ports.
                 .define(HTTP_LISTENER, STRING, "127.0.0.1:9096", HIGH,
-                        "host:port of the node's HTTP server: Prometheus metrics on /metrics; "
+                        "host:port of the node's HTTP server: Prometheus metrics on /metrics, a broker's console; "
+                                + "HTTPS://host:port for TLS with the ssl.* keys (listener.name.http.ssl.* first); "
                                 + "an empty host binds every interface, port 0 any free port")
                 // The history keeps 360 samples: an hour at 10 s. Every broker of a cluster should sample alike, as
                 // their samples are added up by sample time.
@@ -637,6 +660,42 @@ public final class NodeConfig {
         return Map.copyOf(map);
     }
 
+    /**
+     * One of Skein's own listeners: {@code host:port} (plaintext), or {@code PREFIX://host:port} with a
+     * prefix of {@code prefixes}, whose protocol goes into {@code protocols} under {@code name}.
+     */
+    private Listener parseOwnListener(String key, String name, Map<String, SecurityProtocol> prefixes,
+                                      Map<String, SecurityProtocol> protocols) {
+        String value = getString(key).trim();
+        if (listeners.stream().anyMatch(l -> l.name().equals(name)) || controllerListenerNames.contains(name)) {
+            throw new ConfigException(LISTENERS, getList(LISTENERS), name + " names Skein's " + key + " (whose TLS "
+                    + "settings are " + LISTENER_NAME_PREFIX + name.toLowerCase(Locale.ROOT) + ".ssl.*): give that "
+                    + "Kafka listener another name");
+        }
+        if (protocols.containsKey(name)) {
+            throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, getList(LISTENER_SECURITY_PROTOCOL_MAP), name
+                    + " names Skein's " + key + ", whose value says its protocol (SSL://host:port): remove " + name
+                    + " from the map");
+        }
+        int scheme = value.indexOf("://");
+        SecurityProtocol protocol = SecurityProtocol.PLAINTEXT;
+        if (scheme >= 0) {
+            protocol = prefixes.get(value.substring(0, scheme).toUpperCase(Locale.ROOT));
+            if (protocol == null) {
+                throw new ConfigException(key, value, "expected host:port or PROTOCOL://host:port with PROTOCOL one of "
+                        + new TreeSet<>(prefixes.keySet()));
+            }
+            value = value.substring(scheme + 3);
+        }
+        try {
+            Listener listener = Listener.parse(name + "://" + value);
+            protocols.put(name, protocol);
+            return listener;
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key, getString(key), "expected host:port or PROTOCOL://host:port");
+        }
+    }
+
     private static boolean namesSecuredProtocol(String listenerName) {
         return listenerName.equals("SSL") || listenerName.startsWith("SASL_");
     }
@@ -663,11 +722,12 @@ public final class NodeConfig {
                 continue;
             }
             String name = key.substring(LISTENER_NAME_PREFIX.length(), key.length() - own.length() - 1);
-            Optional<Listener> listener = listeners.stream().filter(l -> l.name().toLowerCase(Locale.ROOT).equals(name))
-                    .findFirst();
+            Optional<String> listener = knownListenerNames().stream()
+                    .filter(known -> known.toLowerCase(Locale.ROOT).equals(name)).findFirst();
             if (listener.isEmpty()) {
                 throw new ConfigException(key, originals.get(key), "there is no listener " + name + " in " + LISTENERS
-                        + " (a listener's own keys name it in lower case, as Kafka's do)");
+                        + " or " + CONTROLLER_LISTENER_NAMES + ", nor is it Skein's admin or http listener (a "
+                        + "listener's own keys name it in lower case, as Kafka's do)");
             }
             ConfigDef.ConfigKey definition = DEFINITION.configKeys().get(own);
             Object value = definition == null ? new Password(originals.get(key)) // a JAAS config
@@ -675,32 +735,43 @@ public final class NodeConfig {
             if (definition != null && definition.validator != null) {
                 definition.validator.ensureValid(key, value);
             }
-            overrides.computeIfAbsent(listener.get().name(), n -> new HashMap<>()).put(own, value);
+            overrides.computeIfAbsent(listener.get(), n -> new HashMap<>()).put(own, value);
         }
         return overrides;
+    }
+
+    /**
+     * Every listener name that may have settings of its own: this node's listeners, the controllers'
+     * (which a broker-only node connects to with them, as in Kafka), and Skein's admin and HTTP listeners.
+     */
+    private Set<String> knownListenerNames() {
+        Set<String> names = new TreeSet<>(controllerListenerNames);
+        listeners.forEach(listener -> names.add(listener.name()));
+        names.add(ADMIN_LISTENER_NAME);
+        names.add(HTTP_LISTENER_NAME);
+        return names;
     }
 
     private void validate() {
         for (Listener listener : listeners) {
             SecurityProtocol protocol = securityProtocol(listener.name());
-            if (controllerListenerNames.contains(listener.name()) && protocol != SecurityProtocol.PLAINTEXT) {
+            if (controllerListenerNames.contains(listener.name()) && !CONTROLLER_PROTOCOLS.contains(protocol)) {
                 throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, getList(LISTENER_SECURITY_PROTOCOL_MAP),
                         "controller listener " + listener.name() + " would be " + protocol + ", but Skein's "
-                                + "controllers (the metadata quorum and the controller service) serve PLAINTEXT only");
+                                + "controllers (the metadata quorum and the controller service) serve "
+                                + CONTROLLER_PROTOCOLS);
             }
             if (!SERVED_PROTOCOLS.contains(protocol)) {
                 throw new ConfigException(LISTENER_SECURITY_PROTOCOL_MAP, getList(LISTENER_SECURITY_PROTOCOL_MAP),
                         "listener " + listener.name() + " would be " + protocol + ", which Skein does not serve: "
                                 + "its listeners serve " + SERVED_PROTOCOLS);
             }
-            if (listenerSecurity(listener.name()).tls() && !listenerSecurity(listener.name()).hasKeystore()) {
-                throw new ConfigException(listenerKeyName(listener.name(), SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG),
-                        null, protocol + " listener " + listener.name() + " needs a keystore: set "
-                                + SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG + " (or " + SslConfigs.SSL_KEYSTORE_KEY_CONFIG
-                                + " and " + SslConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN_CONFIG + "), or its "
-                                + LISTENER_NAME_PREFIX + listener.name().toLowerCase(Locale.ROOT) + ". form");
-            }
+            requireKeystoreIfTls(listener.name());
         }
+        if (roles.contains(Role.BROKER)) {
+            requireKeystoreIfTls(ADMIN_LISTENER_NAME);
+        }
+        requireKeystoreIfTls(HTTP_LISTENER_NAME);
         checkSasl();
         for (String name : controllerListenerNames) {
             if (!securityProtocols.containsKey(name)) {
@@ -729,8 +800,6 @@ public final class NodeConfig {
                     "brokers reach each other on a listener of this node's: one of "
                             + clientListeners().stream().map(Listener::name).toList());
         }
-        adminListener();
-        httpListener();
         String authorizer = getString(AUTHORIZER_CLASS_NAME).trim();
         if (!authorizer.isEmpty() && !authorizer.equals(STANDARD_AUTHORIZER)) {
             throw new ConfigException(AUTHORIZER_CLASS_NAME, authorizer, "Skein's one authorizer is Kafka's "
@@ -803,6 +872,18 @@ public final class NodeConfig {
     private static String jaasConfigKey(String listenerName, String mechanism) {
         return LISTENER_NAME_PREFIX + listenerName.toLowerCase(Locale.ROOT) + "." + mechanism.toLowerCase(Locale.ROOT)
                 + "." + SASL_JAAS_CONFIG;
+    }
+
+    /** A listener this node serves over TLS must have a certificate to serve. */
+    private void requireKeystoreIfTls(String listenerName) {
+        ListenerSecurity security = listenerSecurity(listenerName);
+        if (security.tls() && !security.hasKeystore()) {
+            throw new ConfigException(listenerKeyName(listenerName, SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG),
+                    null, security.protocol() + " listener " + listenerName + " needs a keystore: set "
+                            + SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG + " (or " + SslConfigs.SSL_KEYSTORE_KEY_CONFIG
+                            + " and " + SslConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN_CONFIG + "), or its "
+                            + LISTENER_NAME_PREFIX + listenerName.toLowerCase(Locale.ROOT) + ". form");
+        }
     }
 
     // ---------------------------------------------------------------- accessors
@@ -937,6 +1018,14 @@ public final class NodeConfig {
         return listenerSecurity(interBrokerListenerName());
     }
 
+    /**
+     * How nodes reach the controllers, and the controllers each other: the security of the first of
+     * {@code controller.listener.names}, as in Kafka, whether or not this node is a controller.
+     */
+    public ListenerSecurity controllerSecurity() {
+        return listenerSecurity(controllerListenerNames.get(0));
+    }
+
     /** {@code ssl.reload.check.interval.ms}: how often TLS listeners look for changed keystore and truststore files. */
     public long sslReloadCheckIntervalMs() {
         return (Long) get(SSL_RELOAD_CHECK_INTERVAL_MS);
@@ -951,23 +1040,14 @@ public final class NodeConfig {
         return originals.containsKey(own) ? own : key;
     }
 
-    /** Where a broker serves the gRPC admin API. */
+    /** Where a broker serves the gRPC admin API; its security is {@code listenerSecurity("ADMIN")}. */
     public Listener adminListener() {
-        return hostPort(ADMIN_LISTENER, "ADMIN");
+        return adminListener;
     }
 
-    /** Where the node serves HTTP: metrics and the console. */
+    /** Where the node serves HTTP: metrics and the console; its security is {@code listenerSecurity("HTTP")}. */
     public Listener httpListener() {
-        return hostPort(HTTP_LISTENER, "HTTP");
-    }
-
-    /** A {@code host:port} setting as a listener named {@code name}. */
-    private Listener hostPort(String key, String name) {
-        try {
-            return Listener.parse(name + "://" + getString(key));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(key, getString(key), "expected host:port");
-        }
+        return httpListener;
     }
 
     public List<Voter> voters() {

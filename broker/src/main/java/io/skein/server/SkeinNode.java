@@ -1,6 +1,7 @@
 package io.skein.server;
 
 import io.skein.broker.BrokerServer;
+import io.skein.broker.tls.NodeTls;
 import io.skein.http.HttpServer;
 import io.skein.server.console.Console;
 import io.skein.server.history.History;
@@ -12,6 +13,7 @@ import io.skein.node.NodeStorage;
 import io.skein.log.MetaProperties;
 import io.skein.metadata.controller.ControllerServer;
 import io.skein.metadata.controller.MonotonicClock;
+import io.skein.metadata.quorum.QuorumSettings;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Optional;
@@ -27,6 +29,7 @@ public final class SkeinNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SkeinNode.class);
 
     private final int nodeId;
+    private final NodeTls tls;
     private final HttpServer http;
     private final ControllerServer controller;
     private final BrokerServer broker;
@@ -34,9 +37,10 @@ public final class SkeinNode implements AutoCloseable {
     private final Console console;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private SkeinNode(int nodeId, HttpServer http, ControllerServer controller, BrokerServer broker, History history,
-                      Console console) {
+    private SkeinNode(int nodeId, NodeTls tls, HttpServer http, ControllerServer controller, BrokerServer broker,
+                      History history, Console console) {
         this.nodeId = nodeId;
+        this.tls = tls;
         this.http = http;
         this.controller = controller;
         this.broker = broker;
@@ -54,9 +58,18 @@ public final class SkeinNode implements AutoCloseable {
         MetaProperties identity = NodeStorage.verify(config);
         String clusterId = identity.clusterId();
         Clock clock = Clock.systemUTC();
-        // First: a taken port fails the node before it joins the cluster.
-        HttpServer http = HttpServer.start(config.httpListener());
-        log.info("Node {} serves HTTP on {}:{}", config.nodeId(), config.httpListener().host(), http.port());
+        // First, as they bind nothing: TLS settings that make no TLS context fail the node before anything starts.
+        NodeTls tls = NodeTls.of(config);
+        // Then: a taken port fails the node before it joins the cluster.
+        HttpServer http;
+        try {
+            http = HttpServer.start(config.httpListener(), tls.http());
+        } catch (IOException | RuntimeException e) {
+            tls.close();
+            throw e;
+        }
+        log.info("Node {} serves {} on {}:{}", config.nodeId(), tls.http().isPresent() ? "HTTPS" : "HTTP",
+                config.httpListener().host(), http.port());
         NodeMetrics metrics = new NodeMetrics(http);
         ControllerServer controller = null;
         BrokerServer broker = null;
@@ -65,7 +78,8 @@ public final class SkeinNode implements AutoCloseable {
         try {
             if (config.hasRole(NodeConfig.Role.CONTROLLER)) {
                 Listener listener = config.controllerListener().orElseThrow();
-                controller = ControllerServer.start(config.quorumSettings(clusterId),
+                QuorumSettings quorum = config.quorumSettings(clusterId);
+                controller = ControllerServer.start(tls.controller().map(quorum::withTls).orElse(quorum),
                         config.controllerSettings(clusterId).withBootstrap(NodeStorage.bootstrap(config)),
                         listener.host().isEmpty() ? "0.0.0.0" : listener.host(),
                         listener.port() + BrokerServer.CONTROLLER_SERVICE_PORT_OFFSET, new NodeConfigValidator(),
@@ -74,7 +88,7 @@ public final class SkeinNode implements AutoCloseable {
                 metrics.addController(controller);
             }
             if (config.hasRole(NodeConfig.Role.BROKER)) {
-                broker = BrokerServer.start(config, clusterId, clock, metrics.brokerMeters(), http.address());
+                broker = BrokerServer.start(config, clusterId, clock, metrics.brokerMeters(), http.address(), tls);
                 history = History.start(config.nodeId(), config.historySampleIntervalMs(), http, metrics.registry(),
                         broker, clock);
                 metrics.addBroker(broker, history::latestGroupLag);
@@ -82,9 +96,9 @@ public final class SkeinNode implements AutoCloseable {
                 console = Console.serve(http, broker.admin(), history.cluster(), clock, clusterId, config.nodeId(),
                         broker.selfClient());
             }
-            return new SkeinNode(config.nodeId(), http, controller, broker, history, console);
+            return new SkeinNode(config.nodeId(), tls, http, controller, broker, history, console);
         } catch (IOException | InterruptedException | RuntimeException e) {
-            new SkeinNode(config.nodeId(), http, controller, broker, history, console).close(); // what started stops
+            new SkeinNode(config.nodeId(), tls, http, controller, broker, history, console).close(); // what started stops
             throw e;
         }
     }
@@ -129,6 +143,7 @@ public final class SkeinNode implements AutoCloseable {
                     log.error("Cannot stop the controller cleanly", e);
                 }
             }
+            tls.close(); // last: every part that used its stores has stopped
             log.info("Node {} has stopped", nodeId);
         } finally {
             stopped.countDown();

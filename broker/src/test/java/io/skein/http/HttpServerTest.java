@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.Optional;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.junit.jupiter.api.AfterEach;
@@ -24,7 +25,7 @@ class HttpServerTest {
 
     @BeforeEach
     void start() throws IOException {
-        server = HttpServer.start(new Listener("HTTP", "127.0.0.1", 0));
+        server = HttpServer.start(new Listener("HTTP", "127.0.0.1", 0), Optional.empty());
         server.route("/hello", (request, response, callback) -> {
             Content.Sink.write(response, true, "hello", callback);
             return true;
@@ -92,7 +93,7 @@ class HttpServerTest {
     @Test
     void aTakenPortFailsNamingTheSetting() {
         IOException e = assertThrows(IOException.class,
-                () -> HttpServer.start(new Listener("HTTP", "127.0.0.1", server.port())).close());
+                () -> HttpServer.start(new Listener("HTTP", "127.0.0.1", server.port()), Optional.empty()).close());
         assertTrue(e.getMessage().contains(NodeConfig.HTTP_LISTENER), e.getMessage());
         assertTrue(e.getMessage().contains(Integer.toString(server.port())), e.getMessage());
     }

@@ -173,8 +173,8 @@ class NodeConfigTest {
                 .contains("needs mechanisms Skein serves"), "Kafka's default mechanism, GSSAPI, is not served");
         assertTrue(rejection(combined(Map.of("listener.security.protocol.map", "PLAINTEXT:SASL_PLAINTEXT,"
                 + "CONTROLLER:PLAINTEXT"))).contains("needs mechanisms Skein serves"));
-        assertTrue(rejection(tls(Map.of("listener.security.protocol.map", "SSL:SSL,CONTROLLER:SSL")))
-                .contains("controllers (the metadata quorum and the controller service) serve PLAINTEXT only"));
+        assertTrue(rejection(tls(Map.of("listener.security.protocol.map", "SSL:SSL,CONTROLLER:SASL_SSL")))
+                .contains("controllers (the metadata quorum and the controller service) serve [PLAINTEXT, SSL]"));
         assertTrue(rejection(combined(Map.of("listener.security.protocol.map", "PLAINTEXT:TLS,CONTROLLER:PLAINTEXT")))
                 .contains("unknown security protocol TLS"));
         assertTrue(rejection(tls(Map.of("ssl.engine.factory.class", "com.example.Engines")))
@@ -234,6 +234,64 @@ class NodeConfigTest {
                 .contains("Unknown configuration key 'listener.name.ssl.sasl.jaas.config'"));
         assertTrue(rejection(tls(Map.of("listener.name.ssl.ssl.engine.factory.class", "com.example.Engines")))
                 .contains("is not supported"));
+    }
+
+    @Test
+    void theControllerListenerServesTlsAndBrokerOnlyNodesReachItWithItsOwnKeys() {
+        NodeConfig combined = NodeConfig.of(tls(Map.of("listener.security.protocol.map", "SSL:SSL,CONTROLLER:SSL",
+                "listener.name.controller.ssl.client.auth", "required")));
+        ListenerSecurity controller = combined.controllerSecurity();
+        assertEquals("CONTROLLER", controller.listenerName());
+        assertTrue(controller.tls());
+        assertEquals("required", controller.ssl().get("ssl.client.auth"));
+        assertEquals("/etc/skein/n1.pem", controller.ssl().get("ssl.keystore.location"), "the node's keystore");
+
+        // A broker-only node does not serve the controller listener, but reaches the controllers with its keys.
+        NodeConfig broker = NodeConfig.of(tls(Map.of("process.roles", "broker", "node.id", "2",
+                "listeners", "SSL://127.0.0.1:9093", "listener.security.protocol.map", "SSL:SSL,CONTROLLER:SSL",
+                "listener.name.controller.ssl.keystore.location", "/etc/skein/to-controllers.pem")));
+        assertTrue(broker.controllerSecurity().tls());
+        assertEquals("/etc/skein/to-controllers.pem", broker.controllerSecurity().ssl().get("ssl.keystore.location"));
+    }
+
+    @Test
+    void skeinsOwnListenersSayTheirProtocolAndTakeTheirOwnSslKeys() {
+        NodeConfig plaintext = NodeConfig.of(combined(Map.of()));
+        assertEquals(SecurityProtocol.PLAINTEXT, plaintext.listenerSecurity("ADMIN").protocol());
+        assertEquals(SecurityProtocol.PLAINTEXT, plaintext.listenerSecurity("HTTP").protocol());
+        assertEquals(new Listener("ADMIN", "127.0.0.1", 9095),
+                NodeConfig.of(combined(Map.of("admin.listener", "PLAINTEXT://127.0.0.1:9095"))).adminListener());
+        assertEquals(SecurityProtocol.PLAINTEXT, NodeConfig.of(combined(Map.of("http.listener", "http://:9096")))
+                .listenerSecurity("HTTP").protocol());
+
+        NodeConfig secured = NodeConfig.of(tls(Map.of("admin.listener", "SSL://127.0.0.1:9095",
+                "http.listener", "https://0.0.0.0:9096", "listener.name.admin.ssl.client.auth", "required",
+                "listener.name.http.ssl.keystore.location", "/etc/skein/http.pem")));
+        assertEquals(new Listener("ADMIN", "127.0.0.1", 9095), secured.adminListener());
+        assertEquals(new Listener("HTTP", "0.0.0.0", 9096), secured.httpListener());
+        ListenerSecurity admin = secured.listenerSecurity("ADMIN");
+        ListenerSecurity http = secured.listenerSecurity("HTTP");
+        assertTrue(admin.tls() && http.tls());
+        assertEquals("required", admin.ssl().get("ssl.client.auth"));
+        assertEquals("none", http.ssl().get("ssl.client.auth"));
+        assertEquals("/etc/skein/n1.pem", admin.ssl().get("ssl.keystore.location"), "the node's");
+        assertEquals("/etc/skein/http.pem", http.ssl().get("ssl.keystore.location"), "its own");
+        assertEquals(SecurityProtocol.SSL, NodeConfig.of(tls(Map.of("http.listener", "SSL://127.0.0.1:9096")))
+                .listenerSecurity("HTTP").protocol(), "Kafka's name for it too");
+
+        assertTrue(rejection(combined(Map.of("admin.listener", "TLS://127.0.0.1:9093")))
+                .contains("admin.listener"));
+        assertTrue(rejection(combined(Map.of("admin.listener", "HTTPS://127.0.0.1:9093")))
+                .contains("PROTOCOL one of [PLAINTEXT, SSL]"));
+        assertTrue(rejection(combined(Map.of("http.listener", "SSL://127.0.0.1:9096")))
+                .contains("SSL listener HTTP needs a keystore"), "a TLS listener needs a certificate to serve");
+        assertTrue(rejection(combined(Map.of("admin.listener", "SSL://127.0.0.1:9093")))
+                .contains("ssl.keystore.location"));
+        assertTrue(rejection(combined(Map.of("listeners", "ADMIN://127.0.0.1:9092,CONTROLLER://127.0.0.1:9094",
+                "listener.security.protocol.map", "ADMIN:PLAINTEXT,CONTROLLER:PLAINTEXT")))
+                .contains("ADMIN names Skein's admin.listener"));
+        assertTrue(rejection(tls(Map.of("listener.security.protocol.map", "SSL:SSL,CONTROLLER:PLAINTEXT,HTTP:SSL")))
+                .contains("remove HTTP from the map"));
     }
 
     @Test

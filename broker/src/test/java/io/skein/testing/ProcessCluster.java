@@ -33,8 +33,8 @@ import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePart
 /**
  * Nodes as real processes ({@code skein server start --config}), so that tests can crash them with
  * SIGKILL and freeze them with SIGSTOP. Either broker processes around one controller in this JVM
- * that the tests leave alone ({@link #start}), or split roles with the controllers as processes too
- * ({@link #splitRoles}).
+ * that the tests leave alone ({@link #start}), split roles with the controllers as processes too
+ * ({@link #splitRoles}), or combined nodes from whole config files ({@link #combined}).
  */
 public final class ProcessCluster implements AutoCloseable {
     private static final int IN_PROCESS_CONTROLLER_ID = 100;
@@ -44,6 +44,7 @@ public final class ProcessCluster implements AutoCloseable {
     private final TestNode inProcessController;
     private final List<Node> controllers;
     private final List<Node> brokers;
+    private final String clusterId;
 
     /** One node process: its config, its log output, and the signals a test sends it. */
     public static final class Node {
@@ -87,18 +88,23 @@ public final class ProcessCluster implements AutoCloseable {
          * quorum took over 90 s to serve on a 2-core machine running a chaos soak beside the build.
          */
         public void start() throws IOException {
-            process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xms128m", "-Xmx384m", "-cp", System.getProperty("java.class.path"), Skein.class.getName(),
-                    "server", "start", "--config", config.toString())
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))
-                    .start();
             long startedAt = Files.size(output);
+            launch();
             await().atMost(Duration.ofSeconds(180)).until(() -> {
                 if (!process.isAlive()) {
                     throw new IllegalStateException("Node " + id + " exited: " + log());
                 }
                 return log().substring((int) Math.min(startedAt, log().length())).contains(readyLine);
             });
+        }
+
+        /** Starts the process and returns at once, for a node that is not expected to serve. */
+        public void launch() throws IOException {
+            process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xms128m", "-Xmx384m", "-cp", System.getProperty("java.class.path"), Skein.class.getName(),
+                    "server", "start", "--config", config.toString())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))
+                    .start();
         }
         /** SIGKILL: a crash, nothing flushed or checkpointed. */
         public void kill() throws InterruptedException {
@@ -151,10 +157,11 @@ public final class ProcessCluster implements AutoCloseable {
         }
     }
 
-    private ProcessCluster(TestNode inProcessController, List<Node> controllers, List<Node> brokers) {
+    private ProcessCluster(TestNode inProcessController, List<Node> controllers, List<Node> brokers, String clusterId) {
         this.inProcessController = inProcessController;
         this.controllers = controllers;
         this.brokers = brokers;
+        this.clusterId = clusterId;
     }
 
     /**
@@ -183,7 +190,7 @@ public final class ProcessCluster implements AutoCloseable {
         String clusterId = NodeStorage.randomClusterId();
         NodeStorage.format(controller.config(), clusterId, false);
         controller.start();
-        ProcessCluster cluster = new ProcessCluster(controller, List.of(), new ArrayList<>());
+        ProcessCluster cluster = new ProcessCluster(controller, List.of(), new ArrayList<>(), clusterId);
         try {
             for (int id = 1; id <= count; id++) {
                 // Brokers derive the controller service's port from the voter's: one below it.
@@ -213,7 +220,7 @@ public final class ProcessCluster implements AutoCloseable {
         String voters = controllerPorts.entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .map(e -> e.getKey() + "@127.0.0.1:" + e.getValue()).collect(Collectors.joining(","));
         String clusterId = NodeStorage.randomClusterId();
-        ProcessCluster cluster = new ProcessCluster(null, new ArrayList<>(), new ArrayList<>());
+        ProcessCluster cluster = new ProcessCluster(null, new ArrayList<>(), new ArrayList<>(), clusterId);
         try {
             for (int i = 0; i < controllerCount; i++) {
                 int id = FIRST_CONTROLLER_PROCESS_ID + i;
@@ -228,6 +235,28 @@ public final class ProcessCluster implements AutoCloseable {
                 cluster.brokers.add(brokerProcess(id, voters, overrides, clusterId, dir));
             }
             cluster.startAll(cluster.controllers);
+            cluster.startAll(cluster.brokers);
+        } catch (Exception e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster;
+    }
+
+    /**
+     * Formats storage for one new cluster and starts a combined node (broker and controller) process for
+     * each of {@code settings}, each a whole config file with its own node id, ports and log dir (which
+     * should be {@code dir/node-<id>}). They are {@link #brokers()}, in the order given.
+     */
+    public static ProcessCluster combined(Path dir, List<Map<String, String>> settings) throws Exception {
+        String clusterId = NodeStorage.randomClusterId();
+        ProcessCluster cluster = new ProcessCluster(null, List.of(), new ArrayList<>(), clusterId);
+        try {
+            for (Map<String, String> node : settings) {
+                NodeConfig config = NodeConfig.of(node);
+                cluster.brokers.add(process(config.nodeId(), config.clientListeners().get(0).port(), node, clusterId,
+                        dir, "serves Kafka clients"));
+            }
             cluster.startAll(cluster.brokers);
         } catch (Exception e) {
             cluster.close();
@@ -268,6 +297,17 @@ public final class ProcessCluster implements AutoCloseable {
         }
         Path output = Files.createFile(dir.resolve("node-" + id + ".out"));
         return new Node(id, port, NodeConfig.of(settings).httpListener().port(), config, output, readyLine);
+    }
+
+    /**
+     * One more broker of this cluster from {@code settings} (a whole config file, its log dir
+     * {@code dir/node-<id>}): its storage formatted and its config written, not started. It is not
+     * among {@link #brokers()}: kill it when done.
+     */
+    public Node extraBroker(Path dir, Map<String, String> settings) throws IOException {
+        NodeConfig config = NodeConfig.of(settings);
+        return process(config.nodeId(), config.clientListeners().get(0).port(), settings, clusterId, dir,
+                "serves Kafka clients");
     }
 
     /** Starts the nodes together: a quorum of controller processes needs a majority up to serve any. */

@@ -4,7 +4,10 @@ import io.skein.certs.CertificateDirectory;
 import io.skein.certs.IssuedCertificate;
 import io.skein.node.NodeConfig;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
@@ -13,6 +16,8 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
@@ -114,15 +119,69 @@ public final class TlsFiles {
         return NodeConfig.of(settings).listenerSecurity("SSL").ssl();
     }
 
-    /** The certificate a new TLS connection to {@code host:port} is served, checked against the CA. */
-    public X509Certificate servedCertificate(String host, int port) throws Exception {
+    /**
+     * A combined node of a cluster of its own with every listener on TLS and {@code name}'s
+     * certificate: Kafka's (named SSL), the controller's (Raft and the controller service), the admin
+     * API's and HTTPS, each with {@code ssl.client.auth} as {@code clientAuth} says (listener name in
+     * lower case to {@code none}, {@code requested} or {@code required}; {@code none} if absent).
+     */
+    public Map<String, String> everyListener(String name, Map<String, String> clientAuth) {
+        Map<String, String> settings = new HashMap<>(node(name));
+        settings.put(NodeConfig.LISTENER_SECURITY_PROTOCOL_MAP, "SSL:SSL,CONTROLLER:SSL");
+        settings.put(NodeConfig.ADMIN_LISTENER, "SSL://127.0.0.1:" + FreePorts.one());
+        settings.put(NodeConfig.HTTP_LISTENER, "HTTPS://" + TestNode.ANY_HTTP_PORT);
+        clientAuth.forEach((listener, auth) -> settings.put(NodeConfig.LISTENER_NAME_PREFIX + listener + "."
+                + NodeConfig.SSL_CLIENT_AUTH, auth));
+        return settings;
+    }
+
+    /** {@link #client(String)}'s settings in a properties file, as {@code skein --command-config} takes them. */
+    public Path clientProperties(Path file, String clientName) {
+        Properties properties = new Properties();
+        properties.putAll(client(clientName));
+        try (Writer out = Files.newBufferedWriter(file)) {
+            properties.store(out, clientName == null ? "TLS client" : "TLS client " + clientName);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file;
+    }
+
+    /** A JDK TLS context trusting the CA, presenting {@code clientName}'s certificate unless null. */
+    public SSLContext clientContext(String clientName) throws Exception {
+        return clientContext(clientName, this);
+    }
+
+    /**
+     * A JDK TLS context trusting {@code trusting}'s CA, presenting {@code clientName}'s certificate of
+     * this CA unless null: with another directory's CA, a certificate that side does not trust.
+     */
+    public SSLContext clientContext(String clientName, TlsFiles trusting) throws Exception {
         KeyStore trusted = KeyStore.getInstance("PKCS12");
         trusted.load(null, null);
-        trusted.setCertificateEntry("ca", files.ca().certificate());
+        trusted.setCertificateEntry("ca", trusting.files.ca().certificate());
         TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         trust.init(trusted);
+        KeyManagerFactory keys = null;
+        if (clientName != null) {
+            if (!files.pkcs12(clientName).toFile().exists()) {
+                issue(clientName);
+            }
+            KeyStore keystore = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(files.pkcs12(clientName))) {
+                keystore.load(in, PASSWORD.toCharArray());
+            }
+            keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(keystore, PASSWORD.toCharArray());
+        }
         SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, trust.getTrustManagers(), null);
+        context.init(keys == null ? null : keys.getKeyManagers(), trust.getTrustManagers(), null);
+        return context;
+    }
+
+    /** The certificate a new TLS connection to {@code host:port} is served, checked against the CA. */
+    public X509Certificate servedCertificate(String host, int port) throws Exception {
+        SSLContext context = clientContext(null);
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(host, port)) {
             socket.startHandshake();
             return (X509Certificate) socket.getSession().getPeerCertificates()[0];

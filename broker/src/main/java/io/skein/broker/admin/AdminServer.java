@@ -1,6 +1,5 @@
 package io.skein.broker.admin;
 
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -13,12 +12,15 @@ import io.skein.broker.metadata.ScramAdmin;
 import io.skein.broker.metadata.TopicAdmin;
 import io.skein.broker.replica.ReplicaManager.FetchParams;
 import io.skein.metadata.quorum.Voter;
+import io.skein.metadata.tls.GrpcTls;
+import io.skein.metadata.tls.TlsSettings;
 import io.skein.node.Listener;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -44,6 +46,7 @@ public final class AdminServer implements AutoCloseable {
     /**
      * Serves the admin API on {@code listener}.
      *
+     * @param tls           the admin listener's TLS; empty for plaintext
      * @param selfClient    kafka-clients properties of a client of this broker's own Kafka listener
      * @param connector     how to connect to the brokers' listener named {@code listenerName}
      * @param metadata      this broker's metadata, as its Kafka API answers from it
@@ -53,11 +56,11 @@ public final class AdminServer implements AutoCloseable {
      * @param scram         SCRAM credential changes, as the Kafka API makes them
      * @param configs       config descriptions, as the Kafka API gives them
      */
-    public static AdminServer start(Listener listener, String clusterId, int nodeId, Map<String, Object> selfClient,
-                                    String listenerName, BrokerConnector connector, MetadataWaiter metadata,
-                                    ControllerRequests controller,
-                                    TopicAdmin topicAdmin, AclAdmin acls, ScramAdmin scram, ConfigDescriber configs,
-                                    List<Voter> voters) throws IOException {
+    public static AdminServer start(Listener listener, Optional<TlsSettings> tls, String clusterId, int nodeId,
+                                    Map<String, Object> selfClient, String listenerName, BrokerConnector connector,
+                                    MetadataWaiter metadata, ControllerRequests controller, TopicAdmin topicAdmin,
+                                    AclAdmin acls, ScramAdmin scram, ConfigDescriber configs, List<Voter> voters)
+            throws IOException {
         String clientId = FetchParams.ADMIN_CLIENT_ID_PREFIX + nodeId;
         Map<String, Object> kafkaConfig = new HashMap<>(selfClient);
         kafkaConfig.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
@@ -69,7 +72,7 @@ public final class AdminServer implements AutoCloseable {
         String host = listener.host().isEmpty() ? "0.0.0.0" : listener.host();
         try {
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, listener.port()),
-                            InsecureServerCredentials.create())
+                            GrpcTls.server(tls))
                     .addService(service)
                     .addService(ProtoReflectionServiceV1.newInstance())
                     .build()

@@ -1,19 +1,28 @@
 package io.skein.broker.kafka;
 
+import io.skein.metadata.tls.TlsSettings;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.common.network.ConnectionMode;
 import org.apache.kafka.common.security.auth.SslEngineFactory;
 import org.apache.kafka.common.security.ssl.DefaultSslEngineFactory;
@@ -28,10 +37,17 @@ import org.apache.kafka.common.security.ssl.SslFactory;
  * {@code ssl.allow.san.changes} say otherwise, and an inter-broker listener's new stores must still
  * complete a handshake with each other.
  *
+ * <p>The listeners that are not Kafka's (the controller's Raft and controller service, the admin API,
+ * HTTP) take the same stores as {@link #tlsSettings()}: key and trust managers over this factory's
+ * stores, which follow its reloads.
+ *
  * <p>Thread-safe: engines are made on event loops and other threads while {@link #reloadIfChanged()}
  * runs on a scheduler.
  */
 public final class SslEngines implements AutoCloseable {
+    /** A broker's key, which kafka-clients names only in its internal {@code BrokerSecurityConfigs}. */
+    private static final String SSL_CLIENT_AUTH = "ssl.client.auth";
+
     private final String name;
     private final ConnectionMode mode;
     private final Map<String, Object> configs;
@@ -41,8 +57,15 @@ public final class SslEngines implements AutoCloseable {
      * {@link SslFactory} itself does not publish a new one to other threads.
      */
     private volatile SslEngineFactory current;
+    /** The managers of {@link #current}'s stores, published with it. */
+    private volatile Managers managers;
+    private final TlsSettings tlsSettings;
     /** The stores' files as last looked at: a reload is tried once per change. */
     private List<Object> filesSeen;
+
+    /** A key manager (null without a keystore) and a trust manager over one pair of stores. */
+    private record Managers(X509ExtendedKeyManager keyManager, X509ExtendedTrustManager trustManager) {
+    }
 
     private SslEngines(String name, ConnectionMode mode, Map<String, ?> configs, boolean verifiable) {
         this.name = name;
@@ -52,6 +75,12 @@ public final class SslEngines implements AutoCloseable {
         this.filesSeen = files();
         factory.configure(new HashMap<>(this.configs)); // SslFactory keeps and may add to the map it is given
         this.current = factory.sslEngineFactory();
+        this.managers = managers(current);
+        this.tlsSettings = new TlsSettings(
+                managers.keyManager() == null ? null : new CurrentKeyManager(() -> managers.keyManager()),
+                new CurrentTrustManager(() -> managers.trustManager(), endpointIdentification()),
+                clientAuth(), stringList(SslConfigs.SSL_ENABLED_PROTOCOLS_CONFIG),
+                stringList(SslConfigs.SSL_CIPHER_SUITES_CONFIG));
     }
 
     /**
@@ -120,11 +149,72 @@ public final class SslEngines implements AutoCloseable {
         }
         filesSeen = files;
         factory.reconfigure(configs);
-        if (factory.sslEngineFactory() == current) {
+        SslEngineFactory next = factory.sslEngineFactory();
+        if (next == current) {
             return false;
         }
-        current = factory.sslEngineFactory();
+        managers = managers(next);
+        current = next;
         return true;
+    }
+
+    /**
+     * This listener's stores as the JDK's key and trust managers, for TLS that is not made of this
+     * class's engines: they follow this listener's reloads, and apply its
+     * {@code ssl.endpoint.identification.algorithm} to the servers they check.
+     */
+    public TlsSettings tlsSettings() {
+        return tlsSettings;
+    }
+
+    /** Managers over {@code engines}' stores, made as Kafka's factory makes its own. */
+    private Managers managers(SslEngineFactory engines) {
+        try {
+            X509ExtendedKeyManager keyManager = null;
+            KeyStore keystore = engines.keystore();
+            if (keystore != null) {
+                KeyManagerFactory keys = KeyManagerFactory.getInstance(
+                        (String) configs.get(SslConfigs.SSL_KEYMANAGER_ALGORITHM_CONFIG));
+                keys.init(keystore, keyPassword());
+                keyManager = only(keys.getKeyManagers(), X509ExtendedKeyManager.class,
+                        SslConfigs.SSL_KEYMANAGER_ALGORITHM_CONFIG);
+            }
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(
+                    (String) configs.get(SslConfigs.SSL_TRUSTMANAGER_ALGORITHM_CONFIG));
+            trust.init(engines.truststore()); // none: the JDK's default trusted certificates, as in Kafka
+            return new Managers(keyManager, only(trust.getTrustManagers(), X509ExtendedTrustManager.class,
+                    SslConfigs.SSL_TRUSTMANAGER_ALGORITHM_CONFIG));
+        } catch (GeneralSecurityException e) {
+            throw new KafkaException("Cannot use the keystore or truststore of listener " + name + ": " + e.getMessage(),
+                    e);
+        }
+    }
+
+    /** {@code ssl.client.auth}; a client's settings have none. */
+    private TlsSettings.ClientAuth clientAuth() {
+        Object auth = configs.get(SSL_CLIENT_AUTH);
+        return auth == null ? TlsSettings.ClientAuth.NONE
+                : TlsSettings.ClientAuth.valueOf(auth.toString().toUpperCase(Locale.ROOT));
+    }
+
+    /** The key's password as Kafka's stores take it: {@code ssl.key.password}, else the keystore's. */
+    private char[] keyPassword() {
+        Password key = (Password) configs.get(SslConfigs.SSL_KEY_PASSWORD_CONFIG);
+        Password store = (Password) configs.get(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG);
+        Password password = key != null ? key : store;
+        return password == null ? null : password.value().toCharArray();
+    }
+
+    private static <T> T only(Object[] managers, Class<T> type, String algorithmKey) {
+        return Arrays.stream(managers).filter(type::isInstance).map(type::cast).findFirst()
+                .orElseThrow(() -> new KafkaException(algorithmKey + " gives no " + type.getSimpleName()));
+    }
+
+    /** A list setting, null where unset or empty (the JDK's defaults). */
+    @SuppressWarnings("unchecked")
+    private List<String> stringList(String key) {
+        List<String> values = (List<String>) configs.get(key);
+        return values == null || values.isEmpty() ? null : values;
     }
 
     /** The keystore and truststore files, if any, each as its path, modification time and size. */

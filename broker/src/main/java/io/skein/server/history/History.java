@@ -67,7 +67,7 @@ public final class History implements AutoCloseable {
         LocalHistory local = new LocalHistory(nodeId, intervalMs, node, groups, timeline);
         // A broker of a later version may answer with more than this one knows: it reads what it knows.
         ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-        ClusterHistory cluster = new ClusterHistory(nodeId, intervalMs, local, new Peers(json),
+        ClusterHistory cluster = new ClusterHistory(nodeId, intervalMs, local, new Peers(json, http.tls()),
                 () -> broker.metadata().image(), clock);
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(
                 DaemonThreads.named("history-sampler-" + nodeId));

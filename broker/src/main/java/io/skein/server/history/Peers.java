@@ -2,6 +2,7 @@ package io.skein.server.history;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.skein.metadata.image.BrokerRegistration;
+import io.skein.metadata.tls.TlsSettings;
 import io.skein.proto.metadata.Endpoint;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -11,23 +12,41 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import javax.net.ssl.SSLParameters;
 
 /**
  * Asks other brokers for their own samples, over HTTP to the listener each registered
  * ({@code GET /api/history/local}, JSON): one request per broker, all at once, each bounded, so a
- * broker that is down or slow costs a gathering at most {@link #ANSWER_WITHIN}.
+ * broker that is down or slow costs a gathering at most {@link #ANSWER_WITHIN}. A listener registered as
+ * HTTPS is asked over TLS with this node's own HTTP listener's settings: its truststore checks the
+ * other broker, and its keystore answers one that asks for a certificate.
  */
 final class Peers {
     static final Duration CONNECT_WITHIN = Duration.ofSeconds(2);
     static final Duration ANSWER_WITHIN = Duration.ofSeconds(5);
+    /** The security protocol of an HTTP listener registered as serving TLS. */
+    static final String HTTPS = "HTTPS";
 
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(CONNECT_WITHIN).build();
+    private final HttpClient client;
     private final ObjectMapper json;
 
-    Peers(ObjectMapper json) {
+    Peers(ObjectMapper json, Optional<TlsSettings> tls) {
         this.json = json;
+        HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(CONNECT_WITHIN);
+        tls.ifPresent(settings -> {
+            SSLParameters parameters = new SSLParameters();
+            if (settings.protocols() != null) {
+                parameters.setProtocols(settings.protocols().toArray(String[]::new));
+            }
+            if (settings.cipherSuites() != null) {
+                parameters.setCipherSuites(settings.cipherSuites().toArray(String[]::new));
+            }
+            client.sslContext(settings.sslContext()).sslParameters(parameters);
+        });
+        this.client = client.build();
     }
 
     /** The broker's answer; fails with a {@link PeerException} saying why there is none. */
@@ -37,7 +56,8 @@ final class Peers {
             return CompletableFuture.failedFuture(new PeerException("it registered no HTTP listener"));
         }
         String address = http.getHost() + ":" + http.getPort();
-        URI uri = URI.create("http://" + address + HistoryHttp.LOCAL + "?" + query.toQueryString());
+        String scheme = http.getSecurityProtocol().equals(HTTPS) ? "https://" : "http://";
+        URI uri = URI.create(scheme + address + HistoryHttp.LOCAL + "?" + query.toQueryString());
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(ANSWER_WITHIN).GET().build();
         return client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).handle((response, failure) -> {
             if (failure != null) {

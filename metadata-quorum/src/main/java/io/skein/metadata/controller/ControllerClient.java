@@ -1,9 +1,11 @@
 package io.skein.metadata.controller;
 
-import io.grpc.InsecureChannelCredentials;
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.skein.metadata.tls.GrpcTls;
+import io.skein.metadata.tls.TlsSettings;
 import io.skein.proto.controller.AllocateProducerIdsRequest;
 import io.skein.proto.controller.AllocateProducerIdsResponse;
 import io.skein.proto.controller.AlterConfigsRequest;
@@ -41,6 +43,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -71,10 +74,19 @@ public final class ControllerClient implements AutoCloseable {
     private final Map<Integer, Long> unreachableUntil = new ConcurrentHashMap<>();
     private volatile int leaderHint = -1;
 
-    /** @param controllers each controller's id and ControllerService address */
+    /** A client of controllers that serve in plaintext. */
     public ControllerClient(Map<Integer, InetSocketAddress> controllers, Duration timeout) {
+        this(controllers, timeout, Optional.empty());
+    }
+
+    /**
+     * @param controllers each controller's id and ControllerService address
+     * @param tls         the controller listener's TLS as its clients use it; empty for plaintext
+     */
+    public ControllerClient(Map<Integer, InetSocketAddress> controllers, Duration timeout, Optional<TlsSettings> tls) {
+        ChannelCredentials credentials = GrpcTls.channel(tls);
         controllers.forEach((id, address) -> {
-            ManagedChannel channel = NettyChannelBuilder.forAddress(address, InsecureChannelCredentials.create()).build();
+            ManagedChannel channel = NettyChannelBuilder.forAddress(address, credentials).build();
             channels.put(id, channel);
             stubs.put(id, ControllerServiceGrpc.newStub(channel));
         });
@@ -265,7 +277,7 @@ public final class ControllerClient implements AutoCloseable {
         }
 
         private void unreachable(int target, Throwable failure) {
-            lastFailure = "controller " + target + ": " + failure;
+            lastFailure = "controller " + target + ": " + failure + GrpcTls.transportCause(failure);
             unreachableUntil.put(target, System.nanoTime() + UNREACHABLE_NANOS);
             leaderHint = -1;
             retryLater();

@@ -1,10 +1,10 @@
 package io.skein.metadata.controller;
 
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.skein.metadata.quorum.MetadataQuorum;
 import io.skein.metadata.quorum.QuorumSettings;
+import io.skein.metadata.tls.GrpcTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -31,7 +31,10 @@ public final class ControllerServer implements AutoCloseable {
         this.heartbeats = heartbeats;
     }
 
-    /** Starts the voter and serves ControllerService on {@code rpcHost:rpcPort} (0: any free port). */
+    /**
+     * Starts the voter and serves ControllerService on {@code rpcHost:rpcPort} (0: any free port), with
+     * the quorum's TLS if it has any: both are the controller listener's.
+     */
     public static ControllerServer start(QuorumSettings quorumSettings, ControllerSettings controllerSettings,
                                          String rpcHost, int rpcPort, ConfigValidator validator, Clock clock)
             throws IOException {
@@ -44,7 +47,7 @@ public final class ControllerServer implements AutoCloseable {
         Server rpcServer;
         try {
             rpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(rpcHost, rpcPort),
-                            InsecureServerCredentials.create())
+                            GrpcTls.server(quorumSettings.tls()))
                     .addService(new ControllerRpcService(controller, streamer, quorum))
                     .build()
                     .start();

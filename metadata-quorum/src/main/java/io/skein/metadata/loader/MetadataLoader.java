@@ -1,6 +1,6 @@
 package io.skein.metadata.loader;
 
-import io.grpc.InsecureChannelCredentials;
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -12,12 +12,15 @@ import io.skein.metadata.image.MetadataDelta;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.MetadataPublisher;
 import io.skein.metadata.image.MetadataPublishers;
+import io.skein.metadata.tls.GrpcTls;
+import io.skein.metadata.tls.TlsSettings;
 import io.skein.proto.controller.ControllerServiceGrpc;
 import io.skein.proto.controller.FetchMetadataRequest;
 import io.skein.proto.controller.MetadataUpdate;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -61,10 +64,11 @@ public final class MetadataLoader implements AutoCloseable {
     private volatile long lastHeardNanos;
     private volatile ClientCallStreamObserver<FetchMetadataRequest> stream;
 
-    private MetadataLoader(int brokerId, Map<Integer, InetSocketAddress> controllers) {
+    private MetadataLoader(int brokerId, Map<Integer, InetSocketAddress> controllers, Optional<TlsSettings> tls) {
         this.brokerId = brokerId;
-        controllers.forEach((id, address) -> channels.put(id, NettyChannelBuilder.forAddress(address,
-                InsecureChannelCredentials.create()).build()));
+        ChannelCredentials credentials = GrpcTls.channel(tls);
+        controllers.forEach((id, address) -> channels.put(id, NettyChannelBuilder.forAddress(address, credentials)
+                .build()));
         this.voterIds = List.copyOf(channels.keySet());
         this.nextController = Math.floorMod(brokerId, voterIds.size()); // spreads first tries over the voters
         this.applier = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -74,9 +78,18 @@ public final class MetadataLoader implements AutoCloseable {
         });
     }
 
-    /** Starts following the log through the ControllerService of the voters {@code controllers}, by node id. */
+    /** Starts following the log through the plaintext ControllerService of the voters {@code controllers}, by node id. */
     public static MetadataLoader start(int brokerId, Map<Integer, InetSocketAddress> controllers) {
-        MetadataLoader loader = new MetadataLoader(brokerId, controllers);
+        return start(brokerId, controllers, Optional.empty());
+    }
+
+    /**
+     * Starts following the log through the ControllerService of the voters {@code controllers}, by
+     * node id, over TLS with {@code tls} (the controller listener's, as its clients use it) if present.
+     */
+    public static MetadataLoader start(int brokerId, Map<Integer, InetSocketAddress> controllers,
+                                       Optional<TlsSettings> tls) {
+        MetadataLoader loader = new MetadataLoader(brokerId, controllers, tls);
         loader.applier.execute(loader::connect);
         loader.applier.scheduleWithFixedDelay(loader::checkSilence, STREAM_SILENCE_TIMEOUT_MS / 4,
                 STREAM_SILENCE_TIMEOUT_MS / 4, TimeUnit.MILLISECONDS);

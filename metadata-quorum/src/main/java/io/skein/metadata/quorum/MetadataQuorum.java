@@ -15,8 +15,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
 import java.util.function.LongConsumer;
+import io.skein.metadata.tls.TlsSettings;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
@@ -32,6 +35,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.thirdparty.io.netty.handler.ssl.SslProvider;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
@@ -66,6 +70,7 @@ public final class MetadataQuorum implements ControllerQuorum, AutoCloseable {
                 .setGroup(group)
                 .setStateMachine(stateMachine)
                 .setProperties(properties(settings))
+                .setParameters(parameters(settings))
                 .setOption(RaftStorage.StartupOption.RECOVER) // formats an empty directory, recovers a used one
                 .build();
         server.start();
@@ -74,6 +79,32 @@ public final class MetadataQuorum implements ControllerQuorum, AutoCloseable {
 
     static RaftGroupId groupId(String clusterId) {
         return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("skein-metadata:" + clusterId).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * Ratis' TLS, if the controller listener has it: one configuration for this voter's server and its
+     * connections to the other voters. Ratis either requires a client certificate or asks for none,
+     * so {@code requested} requires one here: every voter has its keystore, which it presents.
+     */
+    private static Parameters parameters(QuorumSettings settings) {
+        Parameters parameters = new Parameters();
+        settings.tls().ifPresent(tls -> GrpcConfigKeys.TLS.setConf(parameters, ratisTls(tls)));
+        return parameters;
+    }
+
+    private static GrpcTlsConfig ratisTls(TlsSettings tls) {
+        GrpcTlsConfig.Builder builder = GrpcTlsConfig.newBuilder()
+                .setKeyManager(tls.keyManager())
+                .setTrustManager(tls.trustManager())
+                .setMutualTls(tls.clientAuth() != TlsSettings.ClientAuth.NONE)
+                .setSslProvider(SslProvider.JDK); // the engine of every other listener, not Ratis' OpenSSL default
+        if (tls.protocols() != null) {
+            builder.setProtocols(tls.protocols());
+        }
+        if (tls.cipherSuites() != null) {
+            builder.setCipherSuites(tls.cipherSuites());
+        }
+        return builder.build();
     }
 
     static RaftProperties properties(QuorumSettings settings) {

@@ -1,8 +1,10 @@
 package io.skein.metadata.quorum;
 
+import io.skein.metadata.tls.TlsSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * How a controller takes part in the metadata quorum, as one of its voters.
@@ -16,9 +18,12 @@ import java.util.List;
  * @param snapshotEvery     log entries between automatic snapshots; the log is purged behind them
  * @param segmentBytes      size of a log segment file; only whole (closed) segments are purged
  * @param electionTimeout   minimum Raft election timeout (the maximum is twice it)
+ * @param tls               the controller listener's TLS, for Raft between the voters and for the
+ *                          controller service; empty for plaintext
  */
 public record QuorumSettings(int nodeId, String host, int port, List<Voter> voters, String clusterId,
-                             Path dataDir, long snapshotEvery, long segmentBytes, Duration electionTimeout) {
+                             Path dataDir, long snapshotEvery, long segmentBytes, Duration electionTimeout,
+                             Optional<TlsSettings> tls) {
     /**
      * The default of {@code controller.quorum.election.timeout.ms}, Kafka's 1000 ms: what a node runs
      * with. 100 ms made a quorum of two live voters on a loaded machine lose its leader again and
@@ -33,19 +38,26 @@ public record QuorumSettings(int nodeId, String host, int port, List<Voter> vote
         }
     }
 
-    /** Defaults: a snapshot every 10,000 entries, 8 MiB log segments, the default election timeout. */
+    /** Defaults: a snapshot every 10,000 entries, 8 MiB log segments, the default election timeout, plaintext. */
     public static QuorumSettings of(int nodeId, String host, int port, List<Voter> voters, String clusterId,
                                     Path dataDir) {
         return new QuorumSettings(nodeId, host, port, voters, clusterId, dataDir, 10_000, 8 << 20,
-                DEFAULT_ELECTION_TIMEOUT);
+                DEFAULT_ELECTION_TIMEOUT, Optional.empty());
     }
 
     public QuorumSettings withSnapshots(long everyEntries, long segmentBytes) {
         return new QuorumSettings(nodeId, host, port, voters, clusterId, dataDir, everyEntries, segmentBytes,
-                electionTimeout);
+                electionTimeout, tls);
     }
 
     public QuorumSettings withElectionTimeout(Duration timeout) {
-        return new QuorumSettings(nodeId, host, port, voters, clusterId, dataDir, snapshotEvery, segmentBytes, timeout);
+        return new QuorumSettings(nodeId, host, port, voters, clusterId, dataDir, snapshotEvery, segmentBytes, timeout,
+                tls);
+    }
+
+    /** Raft and the controller service over TLS with {@code settings}. */
+    public QuorumSettings withTls(TlsSettings settings) {
+        return new QuorumSettings(nodeId, host, port, voters, clusterId, dataDir, snapshotEvery, segmentBytes,
+                electionTimeout, Optional.of(settings));
     }
 }

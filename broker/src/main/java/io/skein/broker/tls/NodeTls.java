@@ -1,9 +1,11 @@
-package io.skein.broker;
+package io.skein.broker.tls;
 
 import io.skein.broker.kafka.BrokerConnector;
 import io.skein.broker.kafka.SslEngines;
 import io.skein.broker.kafka.SslPrincipals;
 import io.skein.broker.network.KafkaServer;
+import io.skein.broker.util.DaemonThreads;
+import io.skein.metadata.tls.TlsSettings;
 import io.skein.node.Listener;
 import io.skein.node.ListenerSecurity;
 import io.skein.node.NodeConfig;
@@ -12,8 +14,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.SslConfigs;
@@ -21,14 +26,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The broker's TLS, made from its config at start: each SSL listener's engines and principals, and
- * the client side of the inter-broker listener, through which this broker connects to the others. A
- * setting that does not make a TLS context (a missing keystore, a wrong password) fails start-up with
- * the keys that set it. While the broker runs, the keystore and truststore files are checked every
- * {@code ssl.reload.check.interval.ms} and read again when they change.
+ * A node's TLS, made from its config at start, for every listener it serves or connects to: each
+ * Kafka SSL listener's engines and principals and the client side of the inter-broker listener (a
+ * broker's); the controller listener's, which a controller serves Raft and the controller service
+ * with and every node reaches the controllers with; the admin API's (a broker's) and the HTTP
+ * listener's, which a broker also reaches the others' with. A setting that does not make a TLS context
+ * (a missing keystore, a wrong password) fails start-up with the keys that set it. While the node
+ * runs, the keystore and truststore files are checked every {@code ssl.reload.check.interval.ms} and
+ * read again when they change, for every listener alike.
  */
-final class ListenerTls implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(ListenerTls.class);
+public final class NodeTls implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NodeTls.class);
     private static final List<String> KEYSTORE_KEYS = List.of(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG,
             SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG,
             SslConfigs.SSL_KEY_PASSWORD_CONFIG, SslConfigs.SSL_KEYSTORE_KEY_CONFIG,
@@ -37,70 +45,109 @@ final class ListenerTls implements AutoCloseable {
             SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG,
             SslConfigs.SSL_TRUSTSTORE_CERTIFICATES_CONFIG);
 
-    private final Map<String, KafkaServer.Tls> servers;
-    private final SslEngines interBrokerClient;
+    private final NodeConfig config;
+    private final Map<String, KafkaServer.Tls> kafkaServers = new HashMap<>();
     private final List<SslEngines> all = new ArrayList<>();
+    private SslEngines interBrokerClient;
+    private SslEngines controller;
+    private SslEngines admin;
+    private SslEngines http;
+    private ScheduledExecutorService reloads;
 
-    private ListenerTls(Map<String, KafkaServer.Tls> servers, SslEngines interBrokerClient) {
-        this.servers = servers;
-        this.interBrokerClient = interBrokerClient;
-        servers.values().forEach(tls -> all.add(tls.engines()));
-        if (interBrokerClient != null) {
-            all.add(interBrokerClient);
-        }
+    private NodeTls(NodeConfig config) {
+        this.config = config;
     }
 
     /**
-     * The TLS of {@code config}'s client listeners and of its connections to other brokers.
+     * The TLS of every listener of {@code config} that has any, and of this node's connections to them.
      *
      * @throws ConfigException naming the keys, if a listener's settings do not make a TLS context
      */
-    static ListenerTls of(NodeConfig config) {
-        Map<String, KafkaServer.Tls> servers = new HashMap<>();
-        SslEngines client = null;
+    public static NodeTls of(NodeConfig config) {
+        NodeTls tls = new NodeTls(config);
         try {
+            tls.build();
+        } catch (RuntimeException e) {
+            tls.close();
+            throw e;
+        }
+        return tls;
+    }
+
+    private void build() {
+        boolean broker = config.hasRole(NodeConfig.Role.BROKER);
+        if (broker) {
             for (Listener listener : config.clientListeners()) {
                 ListenerSecurity security = config.listenerSecurity(listener.name());
                 if (security.tls()) {
                     boolean interBroker = listener.name().equals(config.interBrokerListenerName());
-                    servers.put(listener.name(), new KafkaServer.Tls(
-                            build(config, security, () -> SslEngines.server(listener.name(), security.ssl(), interBroker)),
-                            principals(config, security)));
+                    kafkaServers.put(listener.name(), new KafkaServer.Tls(
+                            build(security, () -> SslEngines.server(listener.name(), security.ssl(), interBroker)),
+                            principals(security)));
                 }
             }
             ListenerSecurity interBroker = config.interBrokerSecurity();
             if (interBroker.tls()) {
-                client = build(config, interBroker, () -> SslEngines.client(interBroker.listenerName(), interBroker.ssl()));
+                interBrokerClient = build(interBroker, () -> SslEngines.client(interBroker.listenerName(),
+                        interBroker.ssl()));
             }
-            return new ListenerTls(servers, client);
-        } catch (RuntimeException e) {
-            servers.values().forEach(tls -> tls.engines().close());
-            if (client != null) {
-                client.close();
-            }
-            throw e;
+            admin = serverIfTls(config.listenerSecurity(NodeConfig.ADMIN_LISTENER_NAME), false);
+        }
+        ListenerSecurity controllers = config.controllerSecurity();
+        if (controllers.tls()) {
+            // A controller's stores serve its listener and reach the other voters, so, as an inter-broker
+            // listener's, its truststore must trust its own certificate. Other nodes are only its clients.
+            controller = config.hasRole(NodeConfig.Role.CONTROLLER) ? serverIfTls(controllers, true)
+                    : build(controllers, () -> SslEngines.client(controllers.listenerName(), controllers.ssl()));
+        }
+        http = serverIfTls(config.listenerSecurity(NodeConfig.HTTP_LISTENER_NAME), false);
+        long intervalMs = config.sslReloadCheckIntervalMs();
+        if (intervalMs > 0 && !all.isEmpty()) {
+            reloads = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("tls-reload"));
+            reloads.scheduleWithFixedDelay(this::reloadChanged, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
         }
     }
 
-    /** The TLS of the listener named {@code listenerName}; null if it is plaintext. */
-    KafkaServer.Tls server(String listenerName) {
-        return servers.get(listenerName);
+    private SslEngines serverIfTls(ListenerSecurity security, boolean verifiable) {
+        return security.tls()
+                ? build(security, () -> SslEngines.server(security.listenerName(), security.ssl(), verifiable))
+                : null;
+    }
+
+    /** The TLS of the Kafka listener named {@code listenerName}; null if it is plaintext. */
+    public KafkaServer.Tls kafkaServer(String listenerName) {
+        return kafkaServers.get(listenerName);
     }
 
     /** How this broker connects to the others' inter-broker listener. */
-    BrokerConnector connector() {
+    public BrokerConnector connector() {
         return interBrokerClient == null ? BrokerConnector.PLAINTEXT : BrokerConnector.tls(interBrokerClient);
     }
 
-    /** Checks the stores' files every {@code intervalMs} on {@code scheduler}; 0: never. */
-    void reloadEvery(long intervalMs, ScheduledExecutorService scheduler) {
-        if (intervalMs > 0 && !all.isEmpty()) {
-            scheduler.scheduleWithFixedDelay(this::reloadChanged, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
-        }
+    /**
+     * The controller listener's TLS, if it has any: a controller's Raft and controller service serve
+     * it, and every node's connections to the controllers use it.
+     */
+    public Optional<TlsSettings> controller() {
+        return settings(controller);
+    }
+
+    /** The admin API's TLS, if a broker serves it over TLS. */
+    public Optional<TlsSettings> admin() {
+        return settings(admin);
+    }
+
+    /** The HTTP listener's TLS, if it serves HTTPS: also how a broker asks the others' for their figures. */
+    public Optional<TlsSettings> http() {
+        return settings(http);
+    }
+
+    private static Optional<TlsSettings> settings(SslEngines engines) {
+        return Optional.ofNullable(engines).map(SslEngines::tlsSettings);
     }
 
     /** Reads changed stores again: one line per reload, or per changed file that does not do. */
-    void reloadChanged() {
+    private void reloadChanged() {
         for (SslEngines engines : all) {
             try {
                 if (engines.reloadIfChanged()) {
@@ -114,7 +161,7 @@ final class ListenerTls implements AutoCloseable {
         }
     }
 
-    private static SslPrincipals principals(NodeConfig config, ListenerSecurity security) {
+    private SslPrincipals principals(ListenerSecurity security) {
         String rules = (String) security.ssl().get(NodeConfig.SSL_PRINCIPAL_MAPPING_RULES);
         try {
             return new SslPrincipals(security.listenerName(), rules);
@@ -124,13 +171,12 @@ final class ListenerTls implements AutoCloseable {
         }
     }
 
-    private interface Build {
-        SslEngines get();
-    }
-
-    private static SslEngines build(NodeConfig config, ListenerSecurity security, Build build) {
+    /** Makes a listener's engines, kept for reloads and closing; a failure names the keys that caused it. */
+    private SslEngines build(ListenerSecurity security, Supplier<SslEngines> build) {
         try {
-            return build.get();
+            SslEngines engines = build.get();
+            all.add(engines);
+            return engines;
         } catch (KafkaException e) {
             String reason = reason(e);
             List<String> keys = storeKeys(security, reason);
@@ -172,6 +218,9 @@ final class ListenerTls implements AutoCloseable {
 
     @Override
     public void close() {
+        if (reloads != null) {
+            reloads.shutdownNow();
+        }
         all.forEach(SslEngines::close);
     }
 }
