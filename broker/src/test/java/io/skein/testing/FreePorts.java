@@ -16,8 +16,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * their own share of the range, so that two cannot pick the same port before either binds it.
  */
 public final class FreePorts {
-    private static final int FORK = Integer.getInteger("skein.test.fork", 1);
     private static final int FORKS = Integer.getInteger("skein.test.forks", 1);
+    private static final int FORK = fork();
     private static final int SHARE = (32_768 - 20_000) / FORKS;
     private static final int LOWEST = 20_000 + (FORK - 1) * SHARE;
     private static final int BELOW_EPHEMERAL = LOWEST + SHARE;
@@ -48,6 +48,20 @@ public final class FreePorts {
         }
         throw new IllegalStateException("No two consecutive free ports found in [" + LOWEST + ", "
                 + BELOW_EPHEMERAL + ")");
+    }
+
+    /** This JVM's fork number, 1..FORKS; a missing one would let two forks share a range, so it fails loudly. */
+    private static int fork() {
+        String fork = System.getProperty("skein.test.fork", FORKS == 1 ? "1" : "");
+        try {
+            int number = Integer.parseInt(fork);
+            if (number >= 1 && number <= FORKS) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalStateException("skein.test.fork is '" + fork + "', not a fork number in 1.." + FORKS);
     }
 
     private static boolean bindable(int port) {
