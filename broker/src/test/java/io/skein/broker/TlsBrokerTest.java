@@ -3,6 +3,7 @@ package io.skein.broker;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +20,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -156,14 +159,39 @@ class TlsBrokerTest {
     }
 
     @Test
-    void newConnectionsSeeARenewedCertificate() throws Exception {
+    void newConnectionsSeeRenewedCertificatesAndNoneIsRefusedMeanwhile() throws Exception {
         TlsFiles certificates = TlsFiles.in(dir.resolve("certs"));
         IssuedCertificate first = certificates.issue("node-1");
         try (TestNode node = start(certificates, Map.of("ssl.reload.check.interval.ms", "100"))) {
             assertEquals(first.certificate().getSerialNumber(), servedSerial(certificates, node));
-            IssuedCertificate renewed = certificates.issue("node-1"); // skein certs run again on its directory
-            await().atMost(Duration.ofSeconds(30))
-                    .until(() -> servedSerial(certificates, node).equals(renewed.certificate().getSerialNumber()));
+            // Clients keep connecting while the certificate is renewed again and again: each handshake
+            // must be served, by the old certificate or the new one.
+            AtomicBoolean renewing = new AtomicBoolean(true);
+            AtomicReference<Exception> refused = new AtomicReference<>();
+            List<Thread> clients = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                Thread client = new Thread(() -> {
+                    while (renewing.get() && refused.get() == null) {
+                        try {
+                            servedSerial(certificates, node);
+                        } catch (Exception e) {
+                            refused.compareAndSet(null, e);
+                        }
+                    }
+                });
+                client.start();
+                clients.add(client);
+            }
+            for (int renewal = 0; renewal < 10 && refused.get() == null; renewal++) {
+                IssuedCertificate renewed = certificates.issue("node-1"); // skein certs run again on its directory
+                await().atMost(Duration.ofSeconds(30)).until(() -> refused.get() != null
+                        || servedSerial(certificates, node).equals(renewed.certificate().getSerialNumber()));
+            }
+            renewing.set(false);
+            for (Thread client : clients) {
+                client.join();
+            }
+            assertNull(refused.get(), () -> "a new connection was refused during a renewal: " + refused.get());
             try (Admin admin = admin(node.bootstrap(), certificates.client(null))) {
                 assertEquals(1, admin.describeCluster().nodes().get().size(), "Kafka clients connect as before");
             }

@@ -63,6 +63,18 @@ public final class SslEngines implements AutoCloseable {
     /** The stores' files as last looked at: a reload is tried once per change. */
     private List<Object> filesSeen;
 
+    /**
+     * Kafka's default engine factory, which keeps working once superseded: {@link SslFactory} closes
+     * the previous factory when it reads new stores, which would fail the engines another thread makes
+     * from it before {@link #current} is the new one (a renewal would refuse a few new connections).
+     * Closing it releases nothing, so here it does nothing.
+     */
+    public static final class SupersedableEngineFactory extends DefaultSslEngineFactory {
+        @Override
+        public void close() {
+        }
+    }
+
     /** A key manager (null without a keystore) and a trust manager over one pair of stores. */
     private record Managers(X509ExtendedKeyManager keyManager, X509ExtendedTrustManager trustManager) {
     }
@@ -71,6 +83,7 @@ public final class SslEngines implements AutoCloseable {
         this.name = name;
         this.mode = mode;
         this.configs = new HashMap<>(configs);
+        this.configs.put(SslConfigs.SSL_ENGINE_FACTORY_CLASS_CONFIG, SupersedableEngineFactory.class);
         this.factory = new SslFactory(mode, null, verifiable);
         this.filesSeen = files();
         factory.configure(new HashMap<>(this.configs)); // SslFactory keeps and may add to the map it is given
@@ -125,7 +138,7 @@ public final class SslEngines implements AutoCloseable {
      */
     public SSLSocket connect(Socket connected, String host, int port) throws IOException {
         SslEngineFactory engines = current;
-        // Skein refuses ssl.engine.factory.class, so the factory is always Kafka's default one.
+        // Skein refuses ssl.engine.factory.class: the factory is always Kafka's default one.
         SSLSocket socket = (SSLSocket) ((DefaultSslEngineFactory) engines).sslContext().getSocketFactory()
                 .createSocket(connected, host, port, true);
         socket.setSSLParameters(engines.createClientSslEngine(host, port, endpointIdentification())
