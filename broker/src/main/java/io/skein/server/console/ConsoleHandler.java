@@ -11,6 +11,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.Promise;
 
 /**
  * One console path on the HTTP server: reads the parameters (for an action, its form too, once it
@@ -64,8 +65,7 @@ final class ConsoleHandler implements Request.Handler {
             reply = SameOrigin.refusal(request)
                     .map(why -> CompletableFuture.completedFuture(Reply.page(HttpStatus.FORBIDDEN_403,
                             layout.failure("Refused", section, why))))
-                    .orElseGet(() -> FormFields.from(request, StandardCharsets.UTF_8, MAX_FORM_FIELDS, MAX_FORM_BYTES)
-                            .thenCompose(form -> ask(merged(query, form))));
+                    .orElseGet(() -> form(request).thenCompose(form -> ask(merged(query, form))));
         } else {
             reply = ask(query);
         }
@@ -76,6 +76,17 @@ final class ConsoleHandler implements Request.Handler {
                 })
                 .thenAccept(answer -> write(answer, response, callback));
         return true;
+    }
+
+    /**
+     * The request's form, read as its body arrives. Jetty's own future of it refuses stages chained
+     * before it completes (its invocation type), so the fields come through a promise into a plain one.
+     */
+    private static CompletableFuture<Fields> form(Request request) {
+        CompletableFuture<Fields> form = new CompletableFuture<>();
+        FormFields.onFields(request, StandardCharsets.UTF_8, MAX_FORM_FIELDS, MAX_FORM_BYTES,
+                Promise.Invocable.toPromise(form));
+        return form;
     }
 
     private CompletableFuture<Reply> ask(Fields fields) {
