@@ -10,7 +10,9 @@ import io.skein.proto.admin.ListTopicsResponse;
 import io.skein.proto.admin.ListTransactionsResponse;
 import io.skein.proto.admin.TransactionDescription;
 import java.util.Collection;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.apache.kafka.common.acl.AclOperation;
@@ -242,9 +244,14 @@ public final class AdminAuthorization {
                 operation, type, name, 1, true, logIfDenied);
     }
 
-    /** Which topics the caller may DESCRIBE, checked as a filter (a denial logged at TRACE only). */
+    /**
+     * Which topics the caller may DESCRIBE, checked as a filter (a denial logged at TRACE only), each
+     * once however many of its partitions are asked about.
+     */
     private Predicate<String> describableTopics(Caller caller, String method) {
-        return topic -> allowed(caller, method, AclOperation.DESCRIBE, ResourceType.TOPIC, topic, false);
+        Map<String, Boolean> decided = new ConcurrentHashMap<>();
+        return topic -> decided.computeIfAbsent(topic, name -> allowed(caller, method, AclOperation.DESCRIBE,
+                ResourceType.TOPIC, name, false));
     }
 
     private void require(Caller caller, String method, AclOperation operation, ResourceType type, String name) {
