@@ -40,7 +40,6 @@ class AdminLoginTest {
     @BeforeAll
     static void startNode() throws Exception {
         node = SecuredNode.start(dir, Map.of());
-        node.addUsers(Map.of("alice", "alice-secret", "bob", "bob-secret"));
         node.allow("User:alice", ResourceType.TOPIC, "alice-", PatternType.PREFIXED, AclOperation.CREATE,
                 AclOperation.DESCRIBE);
         node.allow("User:CN=carol", ResourceType.TOPIC, "carol-", PatternType.PREFIXED, AclOperation.ALL);

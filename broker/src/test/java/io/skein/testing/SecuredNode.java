@@ -27,12 +27,17 @@ import org.apache.kafka.common.resource.ResourceType;
  * A real node secured as the README's security section says: every listener on TLS (Kafka's with
  * client certificates required, so that the broker's own clients are the node's certificate's
  * principal; the admin API and HTTPS asking for one), Kafka's authorizer, and that principal its one
- * super user. SCRAM users and ACLs are added through a Kafka Admin client holding the node's
- * certificate; client properties files log in as a SCRAM user or hold a client certificate.
+ * super user; and two SCRAM users without ACLs, {@link #ALICE} and {@link #BOB}. More users and ACLs
+ * are added through a Kafka Admin client holding the node's certificate; client properties files log
+ * in as a SCRAM user or hold a client certificate.
  */
 public final class SecuredNode implements AutoCloseable {
     /** The node's own principal, its certificate's name: the super user. */
     public static final String SUPER_USER = "User:CN=node-1";
+    /** The SCRAM users the node starts with, and their passwords. */
+    public static final String ALICE = "alice";
+    public static final String BOB = "bob";
+    public static final Map<String, String> PASSWORDS = Map.of(ALICE, "alice-secret", BOB, "bob-secret");
 
     private final Path dir;
     private final TlsFiles certificates;
@@ -59,7 +64,14 @@ public final class SecuredNode implements AutoCloseable {
         TestNode node = TestNode.start(dir.resolve("node"), settings);
         Map<String, Object> asNode = new HashMap<>(certificates.client("node-1"));
         asNode.put("bootstrap.servers", node.bootstrap("SSL"));
-        return new SecuredNode(dir, certificates, node, Admin.create(asNode));
+        SecuredNode secured = new SecuredNode(dir, certificates, node, Admin.create(asNode));
+        try {
+            secured.addUsers(PASSWORDS);
+        } catch (ExecutionException e) {
+            secured.close();
+            throw new IllegalStateException("The node refused its first SCRAM users", e);
+        }
+        return secured;
     }
 
     public TestNode node() {

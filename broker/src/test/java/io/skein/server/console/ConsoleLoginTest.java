@@ -45,7 +45,6 @@ class ConsoleLoginTest {
     @BeforeAll
     static void startNode() throws Exception {
         node = SecuredNode.start(dir, Map.of());
-        node.addUsers(Map.of("alice", "alice-secret", "bob", "bob-secret"));
         node.allow("User:alice", ResourceType.TOPIC, "alice-", PatternType.PREFIXED, AclOperation.CREATE,
                 AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS);
         node.allow("User:alice", ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL, AclOperation.DESCRIBE);
