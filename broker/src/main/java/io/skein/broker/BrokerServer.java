@@ -1,6 +1,7 @@
 package io.skein.broker;
 
 import io.skein.broker.util.DaemonThreads;
+import io.skein.broker.admin.AdminAuthorization;
 import io.skein.broker.admin.AdminServer;
 import io.skein.broker.metadata.ControllerRequests;
 import io.skein.broker.metrics.BrokerMetrics;
@@ -21,6 +22,8 @@ import io.skein.broker.replica.ReplicaManager;
 import io.skein.log.LogConfig;
 import io.skein.broker.security.AclAuthorizer;
 import io.skein.broker.security.Authorization;
+import io.skein.broker.security.ListenerLogins;
+import io.skein.broker.security.PasswordLogins;
 import io.skein.broker.tls.NodeTls;
 import io.skein.log.LogManager;
 import io.skein.metadata.controller.ControllerClient;
@@ -95,6 +98,7 @@ public final class BrokerServer implements AutoCloseable {
     private final MetadataWaiter metadata = new MetadataWaiter();
     /** How this broker's own Kafka clients reach it: its inter-broker listener, once bound. */
     private Map<String, Object> selfClient;
+    private ListenerLogins httpLogins;
 
     private BrokerServer(NodeConfig config, BrokerMetrics metrics, NodeTls tls) {
         this.config = config;
@@ -200,7 +204,15 @@ public final class BrokerServer implements AutoCloseable {
         selfClient = new HashMap<>(config.interBrokerSecurity().clientProperties());
         config.interBrokerSasl().ifPresent(sasl -> selfClient.putAll(sasl.clientProperties()));
         selfClient.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, self.getHost() + ":" + self.getPort());
-        adminServer = AdminServer.start(config.adminListener(), tls.admin(), clusterId, nodeId, selfClient(),
+        // The node's own listeners take SCRAM users' passwords, checked against the same image as SASL logins.
+        PasswordLogins passwords = new PasswordLogins(metadata::image);
+        int failedLoginDelayMs = config.getInt(NodeConfig.CONNECTION_FAILED_AUTHENTICATION_DELAY_MS);
+        httpLogins = new ListenerLogins(NodeConfig.HTTP_LISTENER_NAME, passwords, tls.httpPrincipals(),
+                ListenerLogins.isLoopback(config.httpListener().host()), failedLoginDelayMs);
+        ListenerLogins adminLogins = new ListenerLogins(NodeConfig.ADMIN_LISTENER_NAME, passwords,
+                tls.adminPrincipals(), ListenerLogins.isLoopback(config.adminListener().host()), failedLoginDelayMs);
+        adminServer = AdminServer.start(config.adminListener(), tls.admin(), adminLogins,
+                new AdminAuthorization(authorizer), clusterId, nodeId, selfClient(),
                 self.getName(), connector, apis.metadata(), controller, apis.topicAdmin(), apis.aclAdmin(),
                 apis.scramAdmin(), apis.configs(), config.voters());
         log.info("Broker {} serves the admin API on {}:{}", nodeId, config.adminListener().host(), adminServer.port());
@@ -255,6 +267,11 @@ public final class BrokerServer implements AutoCloseable {
     /** The admin API, whose services the console and the node's HTTP endpoints share. */
     public AdminServer admin() {
         return adminServer;
+    }
+
+    /** Who calls the node's HTTP listener: the console and the JSON endpoints authorize them as the admin API does. */
+    public ListenerLogins httpLogins() {
+        return httpLogins;
     }
 
     /** The port the admin API is bound to. */

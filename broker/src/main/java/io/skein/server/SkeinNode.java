@@ -2,6 +2,7 @@ package io.skein.server;
 
 import io.skein.broker.BrokerServer;
 import io.skein.broker.tls.NodeTls;
+import io.skein.http.HttpCallers;
 import io.skein.http.HttpServer;
 import io.skein.server.console.Console;
 import io.skein.server.history.History;
@@ -89,12 +90,13 @@ public final class SkeinNode implements AutoCloseable {
             }
             if (config.hasRole(NodeConfig.Role.BROKER)) {
                 broker = BrokerServer.start(config, clusterId, clock, metrics.brokerMeters(), http.address(), tls);
-                history = History.start(config.nodeId(), config.historySampleIntervalMs(), http, metrics.registry(),
-                        broker, clock);
+                HttpCallers callers = new HttpCallers(broker.httpLogins());
+                history = History.start(config.nodeId(), config.historySampleIntervalMs(), http, callers,
+                        metrics.registry(), broker, clock);
                 metrics.addBroker(broker, history::latestGroupLag);
                 // The console calls the admin API's services: a controller-only node has none.
-                console = Console.serve(http, broker.admin(), history.cluster(), clock, clusterId, config.nodeId(),
-                        broker.selfClient());
+                console = Console.serve(http, callers, broker.admin(), history.cluster(), clock, clusterId,
+                        config.nodeId(), broker.selfClient());
             }
             return new SkeinNode(config.nodeId(), tls, http, controller, broker, history, console);
         } catch (IOException | InterruptedException | RuntimeException e) {

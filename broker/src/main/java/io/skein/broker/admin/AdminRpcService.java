@@ -1,6 +1,7 @@
 package io.skein.broker.admin;
 
 import io.grpc.stub.StreamObserver;
+import io.skein.broker.security.Caller;
 import io.skein.proto.admin.AbortTransactionRequest;
 import io.skein.proto.admin.AbortTransactionResponse;
 import io.skein.proto.admin.AdminServiceGrpc;
@@ -61,13 +62,18 @@ import io.skein.proto.admin.RemoveUserRequest;
 import io.skein.proto.admin.RemoveUserResponse;
 import io.skein.proto.admin.ResetGroupOffsetsRequest;
 import io.skein.proto.admin.ResetGroupOffsetsResponse;
+import io.skein.proto.admin.TopicSpec;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.apache.kafka.common.errors.BrokerNotAvailableException;
 
-/** AdminService over gRPC: each call is answered asynchronously, never blocking a gRPC thread. */
+/**
+ * AdminService over gRPC: each call is authorized first, as its caller ({@link AdminAuthentication}),
+ * by {@link AdminAuthorization}, then answered asynchronously, never blocking a gRPC thread.
+ */
 final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
+    private final AdminAuthorization authorization;
     private final TopicRpcs topics;
     private final ClusterRpcs cluster;
     private final GroupRpcs groups;
@@ -78,7 +84,8 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
     private final GroupLag lag;
     private volatile HistoryRpcs history;
 
-    AdminRpcService(AdminContext context) {
+    AdminRpcService(AdminContext context, AdminAuthorization authorization) {
+        this.authorization = authorization;
         this.topics = new TopicRpcs(context);
         this.cluster = new ClusterRpcs(context);
         this.lag = new GroupLag(topics, new RecordTimes(context), Clock.systemUTC());
@@ -122,11 +129,14 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
         return messages;
     }
 
-    /** Sends the answer, or the failure (thrown at once or later) as a status with its Kafka error. */
-    private static <T> void reply(Supplier<CompletableFuture<T>> call, StreamObserver<T> observer) {
+    /**
+     * Sends the answer to the call's caller, or the failure (thrown at once or later) as a status with
+     * its Kafka error.
+     */
+    private static <T> void reply(Function<Caller, CompletableFuture<T>> call, StreamObserver<T> observer) {
         CompletableFuture<T> answer;
         try {
-            answer = call.get();
+            answer = call.apply(AdminAuthentication.caller());
         } catch (RuntimeException e) {
             answer = CompletableFuture.failedFuture(e);
         }
@@ -142,155 +152,236 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
 
     @Override
     public void listUsers(ListUsersRequest request, StreamObserver<ListUsersResponse> observer) {
-        reply(() -> CompletableFuture.completedFuture(users.listUsers(request)), observer);
+        reply(caller -> {
+            authorization.listUsers(caller);
+            return CompletableFuture.completedFuture(users.listUsers(request));
+        }, observer);
     }
 
     @Override
     public void alterUser(AlterUserRequest request, StreamObserver<AlterUserResponse> observer) {
-        reply(() -> users.alterUser(request), observer);
+        reply(caller -> {
+            authorization.changeUsers(caller, "AlterUser");
+            return users.alterUser(request);
+        }, observer);
     }
 
     @Override
     public void removeUser(RemoveUserRequest request, StreamObserver<RemoveUserResponse> observer) {
-        reply(() -> users.removeUser(request), observer);
+        reply(caller -> {
+            authorization.changeUsers(caller, "RemoveUser");
+            return users.removeUser(request);
+        }, observer);
     }
 
     @Override
     public void createTopics(CreateTopicsRequest request, StreamObserver<CreateTopicsResponse> observer) {
-        reply(() -> topics.createTopics(request), observer);
+        reply(caller -> {
+            authorization.createTopics(caller, request.getTopicsList().stream().map(TopicSpec::getName).toList());
+            return topics.createTopics(request);
+        }, observer);
     }
 
     @Override
     public void deleteTopics(DeleteTopicsRequest request, StreamObserver<DeleteTopicsResponse> observer) {
-        reply(() -> topics.deleteTopics(request), observer);
+        reply(caller -> {
+            authorization.deleteTopics(caller, request.getNamesList());
+            return topics.deleteTopics(request);
+        }, observer);
     }
 
     @Override
     public void listTopics(ListTopicsRequest request, StreamObserver<ListTopicsResponse> observer) {
-        reply(() -> CompletableFuture.completedFuture(topics.listTopics(request)), observer);
+        reply(caller -> CompletableFuture.completedFuture(authorization.listTopics(caller,
+                topics.listTopics(request))), observer);
     }
 
     @Override
     public void describeTopics(DescribeTopicsRequest request, StreamObserver<DescribeTopicsResponse> observer) {
-        reply(() -> topics.describeTopics(request), observer);
+        reply(caller -> {
+            authorization.describeTopics(caller, request.getNamesList());
+            return topics.describeTopics(request).thenApply(described -> authorization.describedTopics(caller,
+                    described));
+        }, observer);
     }
 
     @Override
     public void createPartitions(CreatePartitionsRequest request, StreamObserver<CreatePartitionsResponse> observer) {
-        reply(() -> topics.createPartitions(request), observer);
+        reply(caller -> {
+            authorization.createPartitions(caller, request.getTopic());
+            return topics.createPartitions(request);
+        }, observer);
     }
 
     @Override
     public void alterTopicConfigs(AlterTopicConfigsRequest request,
                                   StreamObserver<AlterTopicConfigsResponse> observer) {
-        reply(() -> topics.alterTopicConfigs(request), observer);
+        reply(caller -> {
+            authorization.alterTopicConfigs(caller, request.getTopic());
+            return topics.alterTopicConfigs(request);
+        }, observer);
     }
 
     @Override
     public void describeTopicConfigs(DescribeTopicConfigsRequest request,
                                      StreamObserver<DescribeTopicConfigsResponse> observer) {
-        reply(() -> CompletableFuture.completedFuture(topics.describeTopicConfigs(request)), observer);
+        reply(caller -> {
+            authorization.describeTopicConfigs(caller, request.getTopic());
+            return CompletableFuture.completedFuture(topics.describeTopicConfigs(request));
+        }, observer);
     }
 
     @Override
     public void describeCluster(DescribeClusterRequest request, StreamObserver<DescribeClusterResponse> observer) {
-        reply(cluster::describeCluster, observer);
+        reply(caller -> {
+            authorization.describeCluster(caller);
+            return cluster.describeCluster();
+        }, observer);
     }
 
     @Override
     public void describeQuorum(DescribeQuorumRequest request, StreamObserver<DescribeQuorumResponse> observer) {
-        reply(cluster::describeQuorum, observer);
+        reply(caller -> {
+            authorization.describeQuorum(caller);
+            return cluster.describeQuorum();
+        }, observer);
     }
 
     @Override
     public void electLeaders(ElectLeadersRequest request, StreamObserver<ElectLeadersResponse> observer) {
-        reply(() -> topics.electLeaders(request), observer);
+        reply(caller -> {
+            authorization.electLeaders(caller);
+            return topics.electLeaders(request);
+        }, observer);
     }
 
     @Override
     public void listGroups(ListGroupsRequest request, StreamObserver<ListGroupsResponse> observer) {
-        reply(groups::listGroups, observer);
+        reply(caller -> groups.listGroups().thenApply(all -> authorization.listGroups(caller, all)), observer);
     }
 
     @Override
     public void describeGroups(DescribeGroupsRequest request, StreamObserver<DescribeGroupsResponse> observer) {
-        reply(() -> groups.describeGroups(request), observer);
+        reply(caller -> groups.describeGroups(request,
+                authorization.describeGroups(caller, request.getGroupIdsList())), observer);
     }
 
     @Override
     public void resetGroupOffsets(ResetGroupOffsetsRequest request,
                                   StreamObserver<ResetGroupOffsetsResponse> observer) {
-        reply(() -> groups.resetGroupOffsets(request), observer);
+        reply(caller -> groups.resetGroupOffsets(request,
+                authorization.resetGroupOffsets(caller, request.getGroupId())), observer);
     }
 
     @Override
     public void deleteGroups(DeleteGroupsRequest request, StreamObserver<DeleteGroupsResponse> observer) {
-        reply(() -> groups.deleteGroups(request), observer);
+        reply(caller -> {
+            authorization.deleteGroups(caller, request.getGroupIdsList());
+            return groups.deleteGroups(request);
+        }, observer);
     }
 
     @Override
     public void deleteRecords(DeleteRecordsRequest request, StreamObserver<DeleteRecordsResponse> observer) {
-        reply(() -> topics.deleteRecords(request), observer);
+        reply(caller -> {
+            authorization.deleteRecords(caller, request.getTopic());
+            return topics.deleteRecords(request);
+        }, observer);
     }
 
     @Override
     public void listTransactions(ListTransactionsRequest request, StreamObserver<ListTransactionsResponse> observer) {
-        reply(() -> transactions.listTransactions(request), observer);
+        reply(caller -> transactions.listTransactions(request)
+                .thenApply(all -> authorization.listTransactions(caller, all)), observer);
     }
 
     @Override
     public void describeTransactions(DescribeTransactionsRequest request,
                                      StreamObserver<DescribeTransactionsResponse> observer) {
-        reply(() -> transactions.describeTransactions(request), observer);
+        reply(caller -> {
+            authorization.describeTransactions(caller, request.getTransactionalIdsList());
+            return transactions.describeTransactions(request)
+                    .thenApply(described -> authorization.describedTransactions(caller, described));
+        }, observer);
     }
 
     @Override
     public void describeProducers(DescribeProducersRequest request, StreamObserver<DescribeProducersResponse> observer) {
-        reply(() -> transactions.describeProducers(request), observer);
+        reply(caller -> {
+            authorization.describeProducers(caller, request.getTopic());
+            return transactions.describeProducers(request);
+        }, observer);
     }
 
     @Override
     public void abortTransaction(AbortTransactionRequest request, StreamObserver<AbortTransactionResponse> observer) {
-        reply(() -> transactions.abortTransaction(request), observer);
+        reply(caller -> {
+            authorization.abortTransaction(caller);
+            return transactions.abortTransaction(request);
+        }, observer);
     }
 
     @Override
     public void browseMessages(BrowseMessagesRequest request, StreamObserver<BrowseMessagesResponse> observer) {
-        reply(() -> messages.browse(request), observer);
+        reply(caller -> {
+            authorization.browseMessages(caller, request.getTopic());
+            return messages.browse(request);
+        }, observer);
     }
 
     @Override
     public void getHistory(GetHistoryRequest request, StreamObserver<GetHistoryResponse> observer) {
-        reply(() -> history().history(request), observer);
+        reply(caller -> {
+            authorization.clusterHistory(caller, "GetHistory");
+            return history().history(request);
+        }, observer);
     }
 
     @Override
     public void getGroupHistory(GetGroupHistoryRequest request, StreamObserver<GetHistoryResponse> observer) {
-        reply(() -> history().groupHistory(request), observer);
+        reply(caller -> {
+            authorization.groupHistory(caller, request.getGroupId());
+            return history().groupHistory(request);
+        }, observer);
     }
 
     @Override
     public void getTimeline(GetTimelineRequest request, StreamObserver<GetTimelineResponse> observer) {
-        reply(() -> history().timeline(request), observer);
+        reply(caller -> {
+            authorization.clusterHistory(caller, "GetTimeline");
+            return history().timeline(request);
+        }, observer);
     }
 
     @Override
     public void getOverview(GetOverviewRequest request, StreamObserver<GetOverviewResponse> observer) {
-        reply(() -> history().overview(request), observer);
+        reply(caller -> {
+            authorization.clusterHistory(caller, "GetOverview");
+            return history().overview(request);
+        }, observer);
     }
 
     @Override
     public void listAcls(ListAclsRequest request, StreamObserver<ListAclsResponse> observer) {
-        reply(() -> CompletableFuture.completedFuture(acls.listAcls(request)), observer);
+        reply(caller -> {
+            authorization.listAcls(caller);
+            return CompletableFuture.completedFuture(acls.listAcls(request));
+        }, observer);
     }
 
     @Override
     public void createAcls(CreateAclsRequest request, StreamObserver<CreateAclsResponse> observer) {
-        reply(() -> acls.createAcls(request), observer);
+        reply(caller -> {
+            authorization.changeAcls(caller, "CreateAcls");
+            return acls.createAcls(request);
+        }, observer);
     }
 
     @Override
     public void deleteAcls(DeleteAclsRequest request, StreamObserver<DeleteAclsResponse> observer) {
-        reply(() -> acls.deleteAcls(request), observer);
+        reply(caller -> {
+            authorization.changeAcls(caller, "DeleteAcls");
+            return acls.deleteAcls(request);
+        }, observer);
     }
 }

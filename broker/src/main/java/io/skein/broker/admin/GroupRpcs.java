@@ -24,7 +24,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
@@ -62,24 +65,30 @@ public final class GroupRpcs {
         });
     }
 
-    /** Groups with their members, committed offsets and lag; GROUP_ID_NOT_FOUND for one that does not exist. */
-    public CompletableFuture<DescribeGroupsResponse> describeGroups(DescribeGroupsRequest request) {
+    /**
+     * Groups with their members, committed offsets and lag; GROUP_ID_NOT_FOUND for one that does not exist.
+     *
+     * @param visibleTopics the topics whose offsets and lag are shown (and count in the group's totals)
+     */
+    public CompletableFuture<DescribeGroupsResponse> describeGroups(DescribeGroupsRequest request,
+                                                                    Predicate<String> visibleTopics) {
         if (request.getGroupIdsCount() == 0) {
             throw new InvalidRequestException("Name at least one group to describe");
         }
         List<CompletableFuture<GroupDescription>> each = request.getGroupIdsList().stream()
-                .map(this::describeGroup).toList();
+                .map(id -> describeGroup(id, visibleTopics)).toList();
         return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(v ->
                 DescribeGroupsResponse.newBuilder().addAllGroups(each.stream().map(CompletableFuture::join).toList())
                         .build());
     }
 
-    private CompletableFuture<GroupDescription> describeGroup(String groupId) {
+    private CompletableFuture<GroupDescription> describeGroup(String groupId, Predicate<String> visibleTopics) {
         return description(groupId).thenCompose(group -> committed(groupId).thenCompose(committed -> {
             Map<TopicPartition, String> owners = new HashMap<>();
             group.members().forEach(m -> m.assignment().topicPartitions().forEach(tp -> owners.put(tp, m.consumerId())));
             List<TopicPartition> partitions = new ArrayList<>(committed.keySet());
             owners.keySet().stream().filter(tp -> !committed.containsKey(tp)).forEach(partitions::add);
+            partitions.removeIf(tp -> !visibleTopics.test(tp.topic()));
             return groupOffsets(groupId, partitions, committed, owners).thenApply(offsets -> {
                 GroupDescription.Builder description = GroupDescription.newBuilder().setGroupId(groupId)
                         .setState(group.groupState().toString()).setProtocolType(group.isSimpleConsumerGroup()
@@ -155,11 +164,21 @@ public final class GroupRpcs {
                 }).toList());
     }
 
-    public CompletableFuture<ResetGroupOffsetsResponse> resetGroupOffsets(ResetGroupOffsetsRequest request) {
+    /**
+     * Sets a group's committed offsets (only shows them, for a dry run).
+     *
+     * @param mayReset checks the topics about to be reset (those named, or every topic the group has offsets of),
+     *                 before anything changes; refuses by throwing
+     */
+    public CompletableFuture<ResetGroupOffsetsResponse> resetGroupOffsets(ResetGroupOffsetsRequest request,
+                                                                          Consumer<Collection<String>> mayReset) {
         String groupId = request.getGroupId();
         if (request.getTargetCase() == ResetGroupOffsetsRequest.TargetCase.TARGET_NOT_SET) {
             throw new InvalidRequestException("Choose where to reset to: earliest, latest, an offset, a timestamp "
                     + "or a shift");
+        }
+        if (request.getTopicsCount() > 0) {
+            mayReset.accept(request.getTopicsList()); // before telling whether they exist
         }
         MetadataImage image = context.image();
         request.getTopicsList().forEach(topic -> AdminContext.existing(image, topic));
@@ -179,6 +198,10 @@ public final class GroupRpcs {
             if (partitions.isEmpty()) {
                 throw new GroupIdNotFoundException("Group '" + groupId + "' has no committed offsets: name the topics "
                         + "to reset");
+            }
+            if (request.getTopicsCount() == 0) {
+                mayReset.accept(partitions.stream().map(TopicPartition::topic).collect(Collectors.toCollection(
+                        TreeSet::new)));
             }
             return targets(request, partitions, committed).thenCompose(targets -> {
                 Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();

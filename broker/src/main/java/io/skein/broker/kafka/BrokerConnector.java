@@ -3,11 +3,6 @@ package io.skein.broker.kafka;
 import io.skein.node.InterBrokerSasl;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.Map;
-import javax.security.auth.login.AppConfigurationEntry;
-import org.apache.kafka.common.config.SaslConfigs;
-import org.apache.kafka.common.config.types.Password;
-import org.apache.kafka.common.security.JaasContext;
 
 /**
  * How this broker connects to other brokers' inter-broker listener: in plaintext, or over TLS with
@@ -39,15 +34,15 @@ public final class BrokerConnector {
      * @throws IllegalArgumentException if its JAAS config has no username and password to log in with
      */
     public BrokerConnector withSasl(InterBrokerSasl sasl) {
-        AppConfigurationEntry entry = JaasContext.loadClientContext(Map.of(SaslConfigs.SASL_JAAS_CONFIG,
-                new Password(sasl.jaasConfig()))).configurationEntries().get(0);
-        Object username = entry.getOptions().get("username");
-        Object password = entry.getOptions().get("password");
-        if (!(username instanceof String user) || !(password instanceof String secret)) {
+        JaasLogin login;
+        try {
+            login = JaasLogin.of(sasl.jaasConfig());
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("The inter-broker listener's " + sasl.mechanism() + " JAAS config "
-                    + "needs this broker's own username and password");
+                    + "needs this broker's own username and password", e);
         }
-        return new BrokerConnector(tls, new BrokerConnection.Credentials(sasl.mechanism(), user, secret));
+        return new BrokerConnector(tls, new BrokerConnection.Credentials(sasl.mechanism(), login.username(),
+                login.password()));
     }
 
     /**

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.skein.metadata.image.ScramCredentialData;
 import io.skein.proto.metadata.ScramMechanism;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.util.Optional;
 import org.apache.kafka.common.security.scram.ScramCredential;
 import org.apache.kafka.common.security.scram.internals.ScramFormatter;
@@ -11,7 +12,8 @@ import org.apache.kafka.common.security.scram.internals.ScramFormatter;
 /**
  * Passwords salted for SCRAM by kafka-clients' own code (RFC 5802's Hi), as Kafka's Admin client and
  * {@code kafka-storage format --add-scram} salt them, so that only the salted password, never the
- * password itself, leaves the tool that was given it.
+ * password itself, leaves the tool that was given it; and a password checked against a credential,
+ * for the listeners that take a user name and password rather than a SCRAM exchange.
  */
 public final class ScramPasswords {
     /** A password salted with a fresh random salt: what AlterUserScramCredentials carries. */
@@ -56,6 +58,23 @@ public final class ScramPasswords {
         return new ScramCredentialData(ByteString.copyFrom(credential.salt()),
                 ByteString.copyFrom(credential.storedKey()), ByteString.copyFrom(credential.serverKey()),
                 credential.iterations());
+    }
+
+    /**
+     * Whether {@code password} is the one {@code credential} was made from: the stored key derived from it
+     * with the credential's salt and iterations (RFC 5802: H(HMAC(Hi(password), "Client Key"))), compared
+     * in constant time, so that the time taken tells nothing of how much of it matched.
+     */
+    public static boolean matches(ScramMechanism mechanism, ScramCredentialData credential, String password) {
+        ScramFormatter formatter = formatter(mechanism);
+        try {
+            byte[] salted = formatter.saltedPassword(password, credential.salt().toByteArray(),
+                    credential.iterations());
+            byte[] storedKey = formatter.storedKey(formatter.clientKey(salted));
+            return MessageDigest.isEqual(storedKey, credential.storedKey().toByteArray());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("This JVM cannot compute " + name(mechanism), e);
+        }
     }
 
     private static ScramFormatter formatter(ScramMechanism mechanism) {

@@ -113,27 +113,36 @@ public final class AclAuthorizer implements MetadataPublisher {
      */
     public boolean authorize(KafkaPrincipal principal, InetAddress address, ApiKeys api, AclOperation operation,
                              ResourceType type, String name, int refCount, boolean logIfAllowed, boolean logIfDenied) {
+        return authorize(principal, address, api.name, operation, type, name, refCount, logIfAllowed, logIfDenied);
+    }
+
+    /**
+     * {@link #authorize(KafkaPrincipal, InetAddress, ApiKeys, AclOperation, ResourceType, String, int, boolean,
+     * boolean)} for a request that is not a Kafka API's (the admin API's, the console's), logged by its name.
+     */
+    public boolean authorize(KafkaPrincipal principal, InetAddress address, String request, AclOperation operation,
+                             ResourceType type, String name, int refCount, boolean logIfAllowed, boolean logIfDenied) {
         Rule rule = decide(principal, address, operation, type, name);
         if (rule.allowed()) {
             if (logIfAllowed && audit.isDebugEnabled()) {
-                audit.debug(message(principal, address, api, operation, type, name, refCount, rule));
+                audit.debug(message(principal, address, request, operation, type, name, refCount, rule));
             } else if (audit.isTraceEnabled()) {
-                audit.trace(message(principal, address, api, operation, type, name, refCount, rule));
+                audit.trace(message(principal, address, request, operation, type, name, refCount, rule));
             }
         } else if (logIfDenied) {
-            audit.info(message(principal, address, api, operation, type, name, refCount, rule));
+            audit.info(message(principal, address, request, operation, type, name, refCount, rule));
         } else if (audit.isTraceEnabled()) {
-            audit.trace(message(principal, address, api, operation, type, name, refCount, rule));
+            audit.trace(message(principal, address, request, operation, type, name, refCount, rule));
         }
         return rule.allowed();
     }
 
-    private static String message(KafkaPrincipal principal, InetAddress address, ApiKeys api, AclOperation operation,
-                                  ResourceType type, String name, int refCount, Rule rule) {
+    private static String message(KafkaPrincipal principal, InetAddress address, String request,
+                                  AclOperation operation, ResourceType type, String name, int refCount, Rule rule) {
         return "Principal = " + principal + " is " + (rule.allowed() ? "Allowed" : "Denied") + " operation = "
                 + operation + " from host = " + (address == null ? "unknown" : address.getHostAddress())
                 + " on resource = " + resourceTypeName(type) + ":" + PatternType.LITERAL + ":" + name
-                + " for request = " + api.name + " with resourceRefCount = " + refCount + " based on rule " + rule;
+                + " for request = " + request + " with resourceRefCount = " + refCount + " based on rule " + rule;
     }
 
     /** A resource type as Kafka's logs name it: Topic, Group, Cluster, TransactionalId... */

@@ -52,6 +52,9 @@ public final class NodeTls implements AutoCloseable {
     private SslEngines controller;
     private SslEngines admin;
     private SslEngines http;
+    /** Who the clients of the admin API and HTTP listeners are, by their certificates; null without TLS. */
+    private SslPrincipals adminPrincipals;
+    private SslPrincipals httpPrincipals;
     private ScheduledExecutorService reloads;
 
     private NodeTls(NodeConfig config) {
@@ -91,7 +94,9 @@ public final class NodeTls implements AutoCloseable {
                 interBrokerClient = build(interBroker, () -> SslEngines.client(interBroker.listenerName(),
                         interBroker.ssl()));
             }
-            admin = serverIfTls(config.listenerSecurity(NodeConfig.ADMIN_LISTENER_NAME), false);
+            ListenerSecurity adminSecurity = config.listenerSecurity(NodeConfig.ADMIN_LISTENER_NAME);
+            admin = serverIfTls(adminSecurity, false);
+            adminPrincipals = adminSecurity.tls() ? principals(adminSecurity) : null;
         }
         ListenerSecurity controllers = config.controllerSecurity();
         if (controllers.tls()) {
@@ -100,7 +105,9 @@ public final class NodeTls implements AutoCloseable {
             controller = config.hasRole(NodeConfig.Role.CONTROLLER) ? serverIfTls(controllers, true)
                     : build(controllers, () -> SslEngines.client(controllers.listenerName(), controllers.ssl()));
         }
-        http = serverIfTls(config.listenerSecurity(NodeConfig.HTTP_LISTENER_NAME), false);
+        ListenerSecurity httpSecurity = config.listenerSecurity(NodeConfig.HTTP_LISTENER_NAME);
+        http = serverIfTls(httpSecurity, false);
+        httpPrincipals = httpSecurity.tls() ? principals(httpSecurity) : null;
         long intervalMs = config.sslReloadCheckIntervalMs();
         if (intervalMs > 0 && !all.isEmpty()) {
             reloads = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("tls-reload"));
@@ -140,6 +147,16 @@ public final class NodeTls implements AutoCloseable {
     /** The HTTP listener's TLS, if it serves HTTPS: also how a broker asks the others' for their figures. */
     public Optional<TlsSettings> http() {
         return settings(http);
+    }
+
+    /** The principals of the admin API's clients' certificates, if a broker serves it over TLS. */
+    public Optional<SslPrincipals> adminPrincipals() {
+        return Optional.ofNullable(adminPrincipals);
+    }
+
+    /** The principals of the HTTP listener's clients' certificates, if it serves HTTPS. */
+    public Optional<SslPrincipals> httpPrincipals() {
+        return Optional.ofNullable(httpPrincipals);
     }
 
     private static Optional<TlsSettings> settings(SslEngines engines) {

@@ -1,5 +1,7 @@
 package io.skein.server.console;
 
+import io.skein.broker.security.Caller;
+import io.skein.http.HttpCallers;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -14,10 +16,11 @@ import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.Promise;
 
 /**
- * One console path on the HTTP server: reads the parameters (for an action, its form too, once it
- * is checked to come from the console's own pages), asks the page, and writes its answer when the
- * cluster has answered, without holding a server thread meanwhile. Whatever fails becomes a page
- * with a message ({@link Failures}), never a stack trace.
+ * One console path on the HTTP server: finds who asks ({@link HttpCallers}), reads the parameters (for
+ * an action, its form too, once it is checked to come from the console's own pages), asks the page,
+ * which authorizes the caller first, and writes its answer when the cluster has answered, without
+ * holding a server thread meanwhile. Whatever fails becomes a page with a message ({@link Failures}),
+ * never a stack trace; a refusal for who asked is 403, or 401 asking to log in.
  */
 final class ConsoleHandler implements Request.Handler {
     /** A console page or action: its answer to the parameters, now or later. */
@@ -35,12 +38,14 @@ final class ConsoleHandler implements Request.Handler {
     private static final String CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'self'; img-src 'self'; "
             + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+    private final HttpCallers callers;
     private final Layout layout;
     private final Layout.Section section;
     private final Page page;
     private final boolean action;
 
-    private ConsoleHandler(Layout layout, Layout.Section section, Page page, boolean action) {
+    private ConsoleHandler(HttpCallers callers, Layout layout, Layout.Section section, Page page, boolean action) {
+        this.callers = callers;
         this.layout = layout;
         this.section = section;
         this.page = page;
@@ -48,31 +53,34 @@ final class ConsoleHandler implements Request.Handler {
     }
 
     /** A page, shown by GET. */
-    static ConsoleHandler view(Layout layout, Layout.Section section, Page page) {
-        return new ConsoleHandler(layout, section, page, false);
+    static ConsoleHandler view(HttpCallers callers, Layout layout, Layout.Section section, Page page) {
+        return new ConsoleHandler(callers, layout, section, page, false);
     }
 
     /** An action, taken by POST from the console's own pages only. */
-    static ConsoleHandler action(Layout layout, Layout.Section section, Page page) {
-        return new ConsoleHandler(layout, section, page, true);
+    static ConsoleHandler action(HttpCallers callers, Layout layout, Layout.Section section, Page page) {
+        return new ConsoleHandler(callers, layout, section, page, true);
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         Fields query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+        CompletableFuture<Caller> caller = callers.of(request);
         CompletableFuture<Reply> reply;
         if (action) {
             reply = SameOrigin.refusal(request)
                     .map(why -> CompletableFuture.completedFuture(Reply.page(HttpStatus.FORBIDDEN_403,
                             layout.failure("Refused", section, why))))
-                    .orElseGet(() -> form(request).thenCompose(form -> ask(merged(query, form))));
+                    .orElseGet(() -> caller.thenCompose(who -> form(request)
+                            .thenCompose(form -> ask(merged(query, form), who))));
         } else {
-            reply = ask(query);
+            reply = caller.thenCompose(who -> ask(query, who));
         }
         reply.orTimeout(ANSWER_WITHIN_SECONDS, TimeUnit.SECONDS)
                 .exceptionally(failure -> {
                     Failures.Shown shown = Failures.shown(failure);
-                    return Reply.page(shown.status(), layout.failure(shown.title(), section, shown.message()));
+                    return Reply.page(callers.status(shown.status(), HttpCallers.found(caller)),
+                            layout.failure(shown.title(), section, shown.message()));
                 })
                 .thenAccept(answer -> write(answer, response, callback));
         return true;
@@ -89,8 +97,8 @@ final class ConsoleHandler implements Request.Handler {
         return form;
     }
 
-    private CompletableFuture<Reply> ask(Fields fields) {
-        return Async.call(() -> page.answer(new Params(fields)));
+    private CompletableFuture<Reply> ask(Fields fields, Caller caller) {
+        return Async.call(() -> page.answer(new Params(fields, caller)));
     }
 
     private static Fields merged(Fields query, Fields form) {
@@ -102,6 +110,7 @@ final class ConsoleHandler implements Request.Handler {
 
     private static void write(Reply reply, Response response, Callback callback) {
         response.setStatus(reply.status());
+        HttpCallers.challenge(response, reply.status());
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
         response.getHeaders().put("X-Content-Type-Options", "nosniff");
         response.getHeaders().put("Referrer-Policy", "same-origin");

@@ -5,6 +5,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.protocol.Errors;
 import org.eclipse.jetty.http.HttpStatus;
@@ -43,6 +45,12 @@ final class Failures {
         if (cause instanceof ApiException api) {
             Errors error = Errors.forException(api);
             String message = (api.getMessage() == null ? error.message() : api.getMessage()) + " (" + error.name() + ")";
+            if (api instanceof AuthenticationException) {
+                return new Shown(HttpStatus.UNAUTHORIZED_401, "Not logged in", message);
+            }
+            if (api instanceof AuthorizationException) {
+                return new Shown(HttpStatus.FORBIDDEN_403, "Not allowed", message);
+            }
             if (NOT_FOUND.contains(error)) {
                 return new Shown(HttpStatus.NOT_FOUND_404, "Not found", message);
             }

@@ -1,5 +1,6 @@
 package io.skein.server.console;
 
+import io.skein.broker.admin.AdminAuthorization;
 import io.skein.broker.admin.GroupRpcs;
 import io.skein.proto.admin.DescribeGroupsRequest;
 import io.skein.proto.admin.GroupDescription;
@@ -9,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -27,11 +29,13 @@ final class GroupPage {
                     new HistoryCharts.Plotted("consume_rate", "committed offsets' advance"))));
 
     private final Layout layout;
+    private final AdminAuthorization authorization;
     private final GroupRpcs groups;
     private final HistoryCharts charts;
 
-    GroupPage(Layout layout, GroupRpcs groups, HistoryCharts charts) {
+    GroupPage(Layout layout, AdminAuthorization authorization, GroupRpcs groups, HistoryCharts charts) {
         this.layout = layout;
+        this.authorization = authorization;
         this.groups = groups;
         this.charts = charts;
     }
@@ -44,8 +48,10 @@ final class GroupPage {
         String id = params.required("id", "a group's id");
         int page = Paging.requested(params);
         Layout.Notice notice = params.text("done").equals("reset") ? Layout.Notice.info("Offsets reset.") : null;
+        Predicate<String> visibleTopics = authorization.describeGroups(params.caller(), List.of(id));
+        authorization.groupHistory(params.caller(), id);
         CompletableFuture<HistoryCharts.Sampled> history = charts.group(id);
-        return groups.describeGroups(DescribeGroupsRequest.newBuilder().addGroupIds(id).build())
+        return groups.describeGroups(DescribeGroupsRequest.newBuilder().addGroupIds(id).build(), visibleTopics)
                 .thenCombine(history, (described, sampled) -> page(id, described.getGroups(0), sampled, page, notice));
     }
 

@@ -1,5 +1,6 @@
 package io.skein.server.console;
 
+import io.skein.broker.admin.AdminAuthorization;
 import io.skein.broker.admin.GroupRpcs;
 import io.skein.proto.admin.GroupSummary;
 import java.util.List;
@@ -11,10 +12,12 @@ final class GroupsPage {
     static final int PAGE_SIZE = 50;
 
     private final Layout layout;
+    private final AdminAuthorization authorization;
     private final GroupRpcs groups;
 
-    GroupsPage(Layout layout, GroupRpcs groups) {
+    GroupsPage(Layout layout, AdminAuthorization authorization, GroupRpcs groups) {
         this.layout = layout;
+        this.authorization = authorization;
         this.groups = groups;
     }
 
@@ -23,7 +26,7 @@ final class GroupsPage {
         String needle = filter.toLowerCase(Locale.ROOT);
         int page = Paging.requested(params);
         return groups.listGroups().thenApply(all -> {
-            List<GroupSummary> matching = all.getGroupsList().stream()
+            List<GroupSummary> matching = authorization.listGroups(params.caller(), all).getGroupsList().stream()
                     .filter(g -> g.getGroupId().toLowerCase(Locale.ROOT).contains(needle)).toList();
             Paging paging = Paging.of(page, PAGE_SIZE, matching.size());
             return Reply.page(layout.page("Consumer groups", Layout.Section.GROUPS, null, html -> {

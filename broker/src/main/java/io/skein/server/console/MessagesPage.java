@@ -1,5 +1,6 @@
 package io.skein.server.console;
 
+import io.skein.broker.admin.AdminAuthorization;
 import io.skein.broker.admin.MessageBrowser;
 import io.skein.broker.admin.TimeArgument;
 import io.skein.broker.admin.TopicRpcs;
@@ -32,11 +33,13 @@ final class MessagesPage {
     private static final int MAX_LIMIT = 500;
 
     private final Layout layout;
+    private final AdminAuthorization authorization;
     private final TopicRpcs topics;
     private final MessageBrowser browser;
 
-    MessagesPage(Layout layout, TopicRpcs topics, MessageBrowser browser) {
+    MessagesPage(Layout layout, AdminAuthorization authorization, TopicRpcs topics, MessageBrowser browser) {
         this.layout = layout;
+        this.authorization = authorization;
         this.topics = topics;
         this.browser = browser;
     }
@@ -66,6 +69,7 @@ final class MessagesPage {
 
     CompletableFuture<Reply> answer(Params params) {
         Query query = Query.of(params);
+        authorization.browseMessages(params.caller(), query.topic());
         TopicSummary topic = topics.summary(query.topic());
         Layout.Notice done = params.text("done").equals("produced")
                 ? Layout.Notice.info("Message produced to partition " + params.text("partition") + " at offset "

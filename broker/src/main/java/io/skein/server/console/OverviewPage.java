@@ -1,5 +1,6 @@
 package io.skein.server.console;
 
+import io.skein.broker.admin.AdminAuthorization;
 import io.skein.broker.admin.ClusterRpcs;
 import io.skein.broker.admin.PartitionStates;
 import io.skein.broker.admin.TopicRpcs;
@@ -38,20 +39,26 @@ final class OverviewPage {
                     new HistoryCharts.Plotted("fetch_p99_ms", "consumer fetch"))));
 
     private final Layout layout;
+    private final AdminAuthorization authorization;
     private final ClusterRpcs cluster;
     private final TopicRpcs topics;
     private final HistoryCharts charts;
 
-    OverviewPage(Layout layout, ClusterRpcs cluster, TopicRpcs topics, HistoryCharts charts) {
+    OverviewPage(Layout layout, AdminAuthorization authorization, ClusterRpcs cluster, TopicRpcs topics,
+                 HistoryCharts charts) {
         this.layout = layout;
+        this.authorization = authorization;
         this.cluster = cluster;
         this.topics = topics;
         this.charts = charts;
     }
 
+    /** What GetOverview shows, so authorized as it is. */
     CompletableFuture<Reply> answer(Params params) {
+        authorization.clusterHistory(params.caller(), "GetOverview");
         PartitionStates states = cluster.partitionStates();
-        ListTopicsResponse all = topics.listTopics(ListTopicsRequest.newBuilder().setIncludeInternal(true).build());
+        ListTopicsResponse all = authorization.listTopics(params.caller(), topics.listTopics(
+                ListTopicsRequest.newBuilder().setIncludeInternal(true).build()));
         CompletableFuture<HistoryCharts.Sampled> sampled = charts.cluster(
                 NOW.stream().map(HistoryCharts.Plotted::series).toList());
         return cluster.describeCluster().thenCombine(cluster.describeQuorum(), (brokers, quorum) ->

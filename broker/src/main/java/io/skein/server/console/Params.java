@@ -1,19 +1,27 @@
 package io.skein.server.console;
 
+import io.skein.broker.security.Caller;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.util.Fields;
 
 /**
- * A request's parameters (its query, and for a POST its form too). Values that do not parse are the
- * user's mistake: {@link BadInput}, shown on the page with what was expected.
+ * A request's parameters (its query, and for a POST its form too) and who sent it. Values that do not
+ * parse are the user's mistake: {@link BadInput}, shown on the page with what was expected.
  */
 final class Params {
     private final Fields fields;
+    private final Caller caller;
 
-    Params(Fields fields) {
+    Params(Fields fields, Caller caller) {
         this.fields = fields;
+        this.caller = caller;
+    }
+
+    /** Who sent the request, as its page authorizes it. */
+    Caller caller() {
+        return caller;
     }
 
     /** The value, trimmed, or "" if absent. */

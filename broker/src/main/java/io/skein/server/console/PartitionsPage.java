@@ -1,5 +1,6 @@
 package io.skein.server.console;
 
+import io.skein.broker.admin.AdminAuthorization;
 import io.skein.broker.admin.ClusterRpcs;
 import io.skein.broker.admin.PartitionStates;
 import io.skein.metadata.image.PartitionRegistration;
@@ -39,14 +40,18 @@ final class PartitionsPage {
     }
 
     private final Layout layout;
+    private final AdminAuthorization authorization;
     private final ClusterRpcs cluster;
 
-    PartitionsPage(Layout layout, ClusterRpcs cluster) {
+    PartitionsPage(Layout layout, AdminAuthorization authorization, ClusterRpcs cluster) {
         this.layout = layout;
+        this.authorization = authorization;
         this.cluster = cluster;
     }
 
+    /** The unhealthy partitions GetOverview lists, so authorized as it is. */
     CompletableFuture<Reply> answer(Params params) {
+        authorization.clusterHistory(params.caller(), "GetOverview");
         State state = State.of(params.text("state"));
         List<PartitionStates.Partition> partitions = state.list.apply(cluster.partitionStates());
         Paging paging = Paging.of(params, PAGE_SIZE, partitions.size());

@@ -1,5 +1,6 @@
 package io.skein.server.console;
 
+import io.skein.broker.admin.AdminAuthorization;
 import io.skein.broker.admin.TopicRpcs;
 import io.skein.proto.admin.TopicSummary;
 import java.nio.charset.StandardCharsets;
@@ -11,16 +12,19 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * or the one its key hashes to, then shows it where it was written.
  */
 final class ProduceAction {
+    private final AdminAuthorization authorization;
     private final TopicRpcs topics;
     private final TestProducer producer;
 
-    ProduceAction(TopicRpcs topics, TestProducer producer) {
+    ProduceAction(AdminAuthorization authorization, TopicRpcs topics, TestProducer producer) {
+        this.authorization = authorization;
         this.topics = topics;
         this.producer = producer;
     }
 
     CompletableFuture<Reply> answer(Params params) {
         String topic = params.required("topic", "a topic");
+        authorization.produce(params.caller(), topic);
         TopicSummary summary = topics.summary(topic);
         Integer partition = null;
         if (params.has("partition")) {

@@ -1,9 +1,12 @@
 package io.skein.server.console;
 
+import io.skein.broker.admin.AdminAuthorization;
 import io.skein.broker.admin.GroupRpcs;
 import io.skein.proto.admin.GroupOffset;
 import io.skein.proto.admin.ResetGroupOffsetsRequest;
+import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * Resets a group's committed offsets, through the admin API's own code: first as a dry run whose new
@@ -11,15 +14,18 @@ import java.util.concurrent.CompletableFuture;
  */
 final class ResetOffsetsAction {
     private final Layout layout;
+    private final AdminAuthorization authorization;
     private final GroupRpcs groups;
 
-    ResetOffsetsAction(Layout layout, GroupRpcs groups) {
+    ResetOffsetsAction(Layout layout, AdminAuthorization authorization, GroupRpcs groups) {
         this.layout = layout;
+        this.authorization = authorization;
         this.groups = groups;
     }
 
     CompletableFuture<Reply> answer(Params params) {
         String id = params.required("id", "a group's id");
+        Consumer<Collection<String>> mayReset = authorization.resetGroupOffsets(params.caller(), id);
         String topic = params.text("topic");
         String to = params.choice("to", "earliest", "latest", "time", "offset");
         ResetGroupOffsetsRequest.Builder request = ResetGroupOffsetsRequest.newBuilder().setGroupId(id);
@@ -36,7 +42,7 @@ final class ResetOffsetsAction {
             throw new BadInput("Give the offset to reset to.");
         }
         boolean confirmed = params.flag("confirm");
-        return groups.resetGroupOffsets(request.setDryRun(!confirmed).build()).thenApply(reset -> {
+        return groups.resetGroupOffsets(request.setDryRun(!confirmed).build(), mayReset).thenApply(reset -> {
             if (confirmed) {
                 return Reply.seeOther(GroupPage.link(id).with("done", "reset"));
             }

@@ -1,5 +1,6 @@
 package io.skein.server.console;
 
+import io.skein.broker.admin.AdminAuthorization;
 import io.skein.server.history.ClusterHistory;
 import io.skein.server.history.TimelineEvent;
 import io.skein.server.history.TimelineView;
@@ -17,14 +18,17 @@ final class TimelinePage {
     static final int PAGE_SIZE = 50;
 
     private final Layout layout;
+    private final AdminAuthorization authorization;
     private final ClusterHistory history;
 
-    TimelinePage(Layout layout, ClusterHistory history) {
+    TimelinePage(Layout layout, AdminAuthorization authorization, ClusterHistory history) {
         this.layout = layout;
+        this.authorization = authorization;
         this.history = history;
     }
 
     CompletableFuture<Reply> answer(Params params) {
+        authorization.clusterHistory(params.caller(), "GetTimeline");
         String topic = params.text("topic");
         int page = Paging.requested(params);
         return history.timeline(0, 0, topic).thenApply(view -> {

@@ -1,5 +1,6 @@
 package io.skein.server.console;
 
+import io.skein.broker.admin.AdminAuthorization;
 import io.skein.broker.admin.TopicRpcs;
 import io.skein.proto.admin.AlterTopicConfigsRequest;
 import io.skein.proto.admin.CreatePartitionsRequest;
@@ -8,6 +9,7 @@ import io.skein.proto.admin.DeleteTopicsRequest;
 import io.skein.proto.admin.TopicSpec;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -17,15 +19,18 @@ import java.util.concurrent.CompletableFuture;
  */
 final class TopicActions {
     private final Layout layout;
+    private final AdminAuthorization authorization;
     private final TopicRpcs topics;
 
-    TopicActions(Layout layout, TopicRpcs topics) {
+    TopicActions(Layout layout, AdminAuthorization authorization, TopicRpcs topics) {
         this.layout = layout;
+        this.authorization = authorization;
         this.topics = topics;
     }
 
     CompletableFuture<Reply> create(Params params) {
         String name = params.required("name", "the new topic's name");
+        authorization.createTopics(params.caller(), List.of(name));
         TopicSpec spec = TopicSpec.newBuilder().setName(name)
                 .setPartitions(params.integer("partitions", "The number of partitions", 0, 1))
                 .setReplicationFactor(params.integer("replication", "The replication factor", 0, 1))
@@ -36,6 +41,7 @@ final class TopicActions {
 
     CompletableFuture<Reply> addPartitions(Params params) {
         String name = params.required("name", "the topic's name");
+        authorization.createPartitions(params.caller(), name);
         int count = params.integer("count", "The new number of partitions", 0, 1);
         if (count == 0) {
             throw new BadInput("Give the new number of partitions.");
@@ -46,6 +52,7 @@ final class TopicActions {
 
     CompletableFuture<Reply> alterConfigs(Params params) {
         String name = params.required("name", "the topic's name");
+        authorization.alterTopicConfigs(params.caller(), name);
         AlterTopicConfigsRequest.Builder request = AlterTopicConfigsRequest.newBuilder().setTopic(name)
                 .putAllSet(settings(params, "set"));
         Arrays.stream(params.text("delete").split("[,\\s]+")).filter(key -> !key.isEmpty())
@@ -57,6 +64,7 @@ final class TopicActions {
     /** First a page that asks to confirm; then, with {@code confirm}, the deletion. */
     CompletableFuture<Reply> delete(Params params) {
         String name = params.required("name", "the topic's name");
+        authorization.deleteTopics(params.caller(), List.of(name)); // asking to confirm what it may not do is no use
         if (!params.flag("confirm")) {
             topics.summary(name); // an unknown topic is said at once, not after confirming
             return CompletableFuture.completedFuture(Reply.page(layout.page("Delete topic " + name + "?",

@@ -1,5 +1,6 @@
 package io.skein.server.console;
 
+import io.skein.broker.admin.AdminAuthorization;
 import io.skein.broker.admin.TopicRpcs;
 import io.skein.proto.admin.ConfigEntry;
 import io.skein.proto.admin.DescribeTopicConfigsRequest;
@@ -8,6 +9,7 @@ import io.skein.proto.admin.DescribeTopicsRequest;
 import io.skein.proto.admin.PartitionDescription;
 import io.skein.proto.admin.TopicDescription;
 import io.skein.proto.admin.TopicSummary;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 
@@ -19,10 +21,12 @@ final class TopicPage {
     static final int PAGE_SIZE = 100;
 
     private final Layout layout;
+    private final AdminAuthorization authorization;
     private final TopicRpcs topics;
 
-    TopicPage(Layout layout, TopicRpcs topics) {
+    TopicPage(Layout layout, AdminAuthorization authorization, TopicRpcs topics) {
         this.layout = layout;
+        this.authorization = authorization;
         this.topics = topics;
     }
 
@@ -37,6 +41,8 @@ final class TopicPage {
 
     CompletableFuture<Reply> answer(Params params) {
         String name = params.required("name", "a topic's name");
+        authorization.describeTopics(params.caller(), List.of(name));
+        authorization.describeTopicConfigs(params.caller(), name);
         TopicSummary summary = topics.summary(name);
         Paging paging = Paging.of(params, PAGE_SIZE, summary.getPartitions());
         DescribeTopicConfigsResponse configs = topics.describeTopicConfigs(DescribeTopicConfigsRequest.newBuilder()

@@ -1,5 +1,6 @@
 package io.skein.server.console;
 
+import io.skein.broker.admin.AdminAuthorization;
 import io.skein.broker.admin.TopicRpcs;
 import io.skein.proto.admin.ListTopicsRequest;
 import io.skein.proto.admin.TopicSummary;
@@ -16,10 +17,12 @@ final class TopicsPage {
     static final int PAGE_SIZE = 50;
 
     private final Layout layout;
+    private final AdminAuthorization authorization;
     private final TopicRpcs topics;
 
-    TopicsPage(Layout layout, TopicRpcs topics) {
+    TopicsPage(Layout layout, AdminAuthorization authorization, TopicRpcs topics) {
         this.layout = layout;
+        this.authorization = authorization;
         this.topics = topics;
     }
 
@@ -27,8 +30,8 @@ final class TopicsPage {
         String filter = params.text("q");
         boolean internal = params.flag("internal");
         String needle = filter.toLowerCase(Locale.ROOT);
-        List<TopicSummary> matching = topics.listTopics(ListTopicsRequest.newBuilder().setIncludeInternal(internal)
-                .build()).getTopicsList().stream()
+        List<TopicSummary> matching = authorization.listTopics(params.caller(), topics.listTopics(
+                ListTopicsRequest.newBuilder().setIncludeInternal(internal).build())).getTopicsList().stream()
                 .filter(t -> t.getName().toLowerCase(Locale.ROOT).contains(needle)).toList();
         Paging paging = Paging.of(params, PAGE_SIZE, matching.size());
         Layout.Notice notice = params.text("done").equals("deleted")

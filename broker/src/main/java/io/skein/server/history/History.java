@@ -6,6 +6,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.skein.broker.BrokerServer;
 import io.skein.broker.admin.GroupLag.PartitionLag;
 import io.skein.broker.util.DaemonThreads;
+import io.skein.http.HttpCallers;
 import io.skein.http.HttpServer;
 import java.time.Clock;
 import java.util.Map;
@@ -55,10 +56,11 @@ public final class History implements AutoCloseable {
 
     /**
      * Starts sampling {@code broker} every {@code intervalMs}, reading its figures from {@code registry},
-     * and serves the history on {@code http} and through the broker's admin API.
+     * and serves the history on {@code http} (to {@code callers} the admin API's rules allow) and through
+     * the broker's admin API.
      */
-    public static History start(int nodeId, long intervalMs, HttpServer http, PrometheusRegistry registry,
-                                BrokerServer broker, Clock clock) {
+    public static History start(int nodeId, long intervalMs, HttpServer http, HttpCallers callers,
+                                PrometheusRegistry registry, BrokerServer broker, Clock clock) {
         SampleRing node = new SampleRing(SAMPLES, Series.of(Series.Kind.BROKER).size());
         NodeRates rates = new NodeRates(registry, () -> broker.metadata().image(), node);
         GroupLags groups = new GroupLags(nodeId, broker.groupCoordinator(), broker.admin().lag(), SAMPLES);
@@ -75,7 +77,7 @@ public final class History implements AutoCloseable {
         long now = clock.millis();
         sampler.scheduleAtFixedRate(history::sample, intervalMs - Math.floorMod(now, intervalMs), intervalMs,
                 TimeUnit.MILLISECONDS);
-        new HistoryHttp(json).route(http, cluster, local);
+        new HistoryHttp(json, callers).route(http, broker.admin().authorization(), cluster, local);
         broker.admin().serveHistory(new HistoryGrpc(cluster));
         return history;
     }
