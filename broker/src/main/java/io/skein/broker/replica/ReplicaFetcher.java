@@ -97,6 +97,8 @@ final class ReplicaFetcher implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private BrokerConnection connection;
+    /** Whether the last round with the leader went through; the fetcher thread's alone. */
+    private boolean leaderAnswers = true;
 
     ReplicaFetcher(int localBrokerId, int leaderId, IntFunction<Optional<InetSocketAddress>> addresses,
                    Settings settings) {
@@ -138,11 +140,12 @@ final class ReplicaFetcher implements AutoCloseable {
                 }
                 truncate(leader);
                 fetch(leader);
+                leaderAnswered();
             } catch (InterruptedException e) {
                 return;
             } catch (IOException | RuntimeException e) {
                 if (running) {
-                    log.info("Broker {} cannot fetch from broker {}: {}", localBrokerId, leaderId, e.toString());
+                    leaderFailed(e);
                 }
                 closeConnection();
                 try {
@@ -151,6 +154,27 @@ final class ReplicaFetcher implements AutoCloseable {
                     return;
                 }
             }
+        }
+    }
+
+    /**
+     * Says once that the leader cannot be fetched from, not at every retry: a leader that is down stays
+     * so until the controller fences it (seconds), or for as long as it is partitioned away.
+     */
+    private void leaderFailed(Exception e) {
+        if (leaderAnswers) {
+            leaderAnswers = false;
+            log.info("Broker {} cannot fetch from broker {}: {}; retrying every {} ms", localBrokerId, leaderId,
+                    e.toString(), settings.backoffMs());
+        } else {
+            log.debug("Broker {} still cannot fetch from broker {}: {}", localBrokerId, leaderId, e.toString());
+        }
+    }
+
+    private void leaderAnswered() {
+        if (!leaderAnswers) {
+            leaderAnswers = true;
+            log.info("Broker {} fetches from broker {} again", localBrokerId, leaderId);
         }
     }
 
