@@ -1,5 +1,6 @@
 package io.skein.cli;
 
+import java.util.Optional;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,6 +20,11 @@ import picocli.CommandLine.Command;
                 CertsCommand.class, AclsCommand.class, UsersCommand.class})
 public final class Skein {
     public static void main(String[] args) {
+        Optional<String> badLogging = LogSetup.configure(args, System.getenv());
+        if (badLogging.isPresent()) {
+            System.err.println("Error: " + badLogging.get());
+            System.exit(2);
+        }
         System.exit(commandLine().execute(args));
     }
 
