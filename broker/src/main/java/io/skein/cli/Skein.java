@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
  * <p>Exit codes: 0 done, 1 failed (the cluster refused or could not be reached), 2 bad usage (bad
  * settings too, such as those of {@code --command-config}).
  */
-@Command(name = "skein", mixinStandardHelpOptions = true, version = "skein 0.1.0",
+@Command(name = "skein", mixinStandardHelpOptions = true, versionProvider = SkeinVersion.class,
         description = "A ZooKeeper-free, Kafka-compatible message broker.",
         subcommands = {ServerCommand.class, StorageCommand.class, TopicsCommand.class, ProduceCommand.class,
                 ConsumeCommand.class, GroupsCommand.class, ClusterCommand.class, QuorumCommand.class,
