@@ -4,6 +4,7 @@ import io.skein.broker.kafka.TopicIds;
 import io.skein.broker.kafka.BrokerConnection;
 import io.skein.broker.kafka.BrokerConnector;
 import io.skein.broker.kafka.LogRecords;
+import io.skein.metadata.util.RetryLog;
 import io.skein.log.LeaderEpochCache;
 import io.skein.log.PartitionLog;
 import io.skein.log.UnexpectedAppendOffsetException;
@@ -97,8 +98,7 @@ final class ReplicaFetcher implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private BrokerConnection connection;
-    /** Whether the last round with the leader went through; the fetcher thread's alone. */
-    private boolean leaderAnswers = true;
+    private final RetryLog retries = new RetryLog(log); // the fetcher thread's
 
     ReplicaFetcher(int localBrokerId, int leaderId, IntFunction<Optional<InetSocketAddress>> addresses,
                    Settings settings) {
@@ -140,12 +140,16 @@ final class ReplicaFetcher implements AutoCloseable {
                 }
                 truncate(leader);
                 fetch(leader);
-                leaderAnswered();
+                // Said once after failures: a leader that is down stays so until the controller fences
+                // it (seconds), or for as long as it is partitioned away.
+                retries.succeeded("Broker {} fetches from broker {} again", localBrokerId, leaderId);
             } catch (InterruptedException e) {
                 return;
             } catch (IOException | RuntimeException e) {
                 if (running) {
-                    leaderFailed(e);
+                    // One kind: a leader going down fails a fetch (EOF), then the connections (refused).
+                    retries.failed("fetch", "Broker {} cannot fetch from broker {}: {}; retrying every {} ms",
+                            localBrokerId, leaderId, e.toString(), settings.backoffMs());
                 }
                 closeConnection();
                 try {
@@ -154,27 +158,6 @@ final class ReplicaFetcher implements AutoCloseable {
                     return;
                 }
             }
-        }
-    }
-
-    /**
-     * Says once that the leader cannot be fetched from, not at every retry: a leader that is down stays
-     * so until the controller fences it (seconds), or for as long as it is partitioned away.
-     */
-    private void leaderFailed(Exception e) {
-        if (leaderAnswers) {
-            leaderAnswers = false;
-            log.info("Broker {} cannot fetch from broker {}: {}; retrying every {} ms", localBrokerId, leaderId,
-                    e.toString(), settings.backoffMs());
-        } else {
-            log.debug("Broker {} still cannot fetch from broker {}: {}", localBrokerId, leaderId, e.toString());
-        }
-    }
-
-    private void leaderAnswered() {
-        if (!leaderAnswers) {
-            leaderAnswers = true;
-            log.info("Broker {} fetches from broker {} again", localBrokerId, leaderId);
         }
     }
 
