@@ -32,7 +32,7 @@ final class LogSetup {
      */
     static Optional<String> configure(String[] args, Map<String, String> environment) {
         String level = environment.get(LEVEL_VARIABLE);
-        if (level != null && !LEVELS.contains(level.trim().toUpperCase(Locale.ROOT))) {
+        if (level != null && !LEVELS.contains(level.toUpperCase(Locale.ROOT))) {
             return Optional.of(LEVEL_VARIABLE + "=" + level + " is not a log level: use one of "
                     + "ERROR, WARN, INFO, DEBUG, TRACE (or OFF, FATAL, ALL)");
         }
