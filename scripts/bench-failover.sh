@@ -9,5 +9,5 @@ cd "$(dirname "$0")/.."
 if [ ! -f broker/target/test-classes/io/skein/bench/FailoverBenchmark.class ] || [ ! -d broker/target/lib ]; then
   mvn -q -B -ntp -DskipTests package
 fi
-exec java -Xmx512m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "broker/target/test-classes:broker/target/lib/*" \
+exec java -Xmx512m -Dskein.test.log.level=warn -cp "broker/target/test-classes:broker/target/lib/*" \
   io.skein.bench.FailoverBenchmark "$@"

@@ -34,5 +34,5 @@ done
 mvn -q -B -ntp -pl metadata-quorum -am test-compile dependency:build-classpath -Dmdep.includeScope=test \
     -Dmdep.outputFile=target/bench.classpath
 classpath="metadata-quorum/target/test-classes:metadata-quorum/target/classes:$(cat metadata-quorum/target/bench.classpath)"
-exec java -cp "$classpath" ${BENCH_JAVA_OPTS:-} ${props[@]+"${props[@]}"} -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+exec java -cp "$classpath" ${BENCH_JAVA_OPTS:-} ${props[@]+"${props[@]}"} -Dskein.test.log.level=warn \
     io.skein.metadata.bench.MetadataBenchmark ${args[@]+"${args[@]}"}

@@ -28,7 +28,7 @@ mvn -q -B -ntp -pl log-engine -am test-compile
 mvn -q -B -ntp -pl log-engine dependency:build-classpath -Dmdep.includeScope=test \
     -Dmdep.outputFile=target/bench.classpath
 classpath="log-engine/target/test-classes:log-engine/target/classes:$(cat log-engine/target/bench.classpath)"
-run() { java -Xms1g -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$classpath" io.skein.log.PartitionOpenBench "$@"; }
+run() { java -Xms1g -Xmx1g -Dskein.test.log.level=warn -cp "$classpath" io.skein.log.PartitionOpenBench "$@"; }
 
 echo "settings: GIB=$gib PRODUCERS=$producers RECORDS=$records VALUE_BYTES=$value_bytes TRIALS=$trials" \
      "BENCH_DIR=$bench_dir; java $(java -version 2>&1 | head -1); $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"

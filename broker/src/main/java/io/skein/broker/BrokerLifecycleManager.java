@@ -2,6 +2,7 @@ package io.skein.broker;
 
 import io.skein.metadata.controller.ControllerClient;
 import io.skein.metadata.controller.ControllerClient.ControllerUnavailableException;
+import io.skein.metadata.util.RetryLog;
 import io.skein.proto.Uuids;
 import io.skein.proto.controller.BrokerHeartbeatRequest;
 import io.skein.proto.controller.BrokerHeartbeatResponse;
@@ -48,6 +49,8 @@ public final class BrokerLifecycleManager implements AutoCloseable {
     private final CompletableFuture<Void> caughtUp = new CompletableFuture<>();
     private final CompletableFuture<Void> unfenced = new CompletableFuture<>();
     private final CompletableFuture<Void> shutDownAllowed = new CompletableFuture<>();
+    /** While no controller answers (an election, controllers down), one line, not one a retry; the thread's. */
+    private final RetryLog retries = new RetryLog(log);
 
     private List<Endpoint> endpoints;
     private Endpoint http;
@@ -143,7 +146,9 @@ public final class BrokerLifecycleManager implements AutoCloseable {
                 ? failure.getCause() : failure;
         long delay = failure == null ? answered : RETRY_BACKOFF_MS;
         if (cause instanceof ControllerUnavailableException) {
-            log.info("Broker {}: no active controller yet ({}); retrying", brokerId, cause.getMessage());
+            // The kind: the reason, but for the controller ids and times that change from one try to the next.
+            retries.failed(cause.getMessage().replaceAll("[0-9.]+", "#"), "Broker {}: no active controller yet ({}); retrying",
+                    brokerId, cause.getMessage());
         } else if (cause != null) {
             log.error("Broker {}: a call to the controller failed; retrying", brokerId, cause);
         }
@@ -180,9 +185,11 @@ public final class BrokerLifecycleManager implements AutoCloseable {
             return -1;
         }
         if (code != ErrorCode.NONE) {
-            log.info("Broker {}: registration failed ({}: {}); retrying", brokerId, code, response.getError().getMessage());
+            retries.failed(code.name(), "Broker {}: registration failed ({}: {}); retrying", brokerId, code,
+                    response.getError().getMessage());
             return RETRY_BACKOFF_MS;
         }
+        retries.succeeded("Broker {}: the active controller answers again", brokerId);
         brokerEpoch = response.getBrokerEpoch();
         log.info("Broker {} registered with epoch {}", brokerId, brokerEpoch);
         return 0;
@@ -204,9 +211,11 @@ public final class BrokerLifecycleManager implements AutoCloseable {
             return 0;
         }
         if (code != ErrorCode.NONE) {
-            log.info("Broker {}: heartbeat failed ({}: {})", brokerId, code, response.getError().getMessage());
+            retries.failed(code.name(), "Broker {}: heartbeat failed ({}: {}); retrying", brokerId, code,
+                    response.getError().getMessage());
             return RETRY_BACKOFF_MS;
         }
+        retries.succeeded("Broker {}: the active controller answers again", brokerId);
         if (response.getIsCaughtUp() && caughtUp.complete(null)) {
             log.info("Broker {} has caught up with the metadata log", brokerId);
         }

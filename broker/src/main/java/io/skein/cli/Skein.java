@@ -1,5 +1,6 @@
 package io.skein.cli;
 
+import java.util.Optional;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Command;
  * <p>Exit codes: 0 done, 1 failed (the cluster refused or could not be reached), 2 bad usage (bad
  * settings too, such as those of {@code --command-config}).
  */
-@Command(name = "skein", mixinStandardHelpOptions = true, version = "skein 0.1.0",
+@Command(name = "skein", mixinStandardHelpOptions = true, versionProvider = SkeinVersion.class,
         description = "A ZooKeeper-free, Kafka-compatible message broker.",
         subcommands = {ServerCommand.class, StorageCommand.class, TopicsCommand.class, ProduceCommand.class,
                 ConsumeCommand.class, GroupsCommand.class, ClusterCommand.class, QuorumCommand.class,
@@ -19,6 +20,11 @@ import picocli.CommandLine.Command;
                 CertsCommand.class, AclsCommand.class, UsersCommand.class})
 public final class Skein {
     public static void main(String[] args) {
+        Optional<String> badLogging = LogSetup.configure(args, System.getenv());
+        if (badLogging.isPresent()) {
+            System.err.println("Error: " + badLogging.get());
+            System.exit(2);
+        }
         System.exit(commandLine().execute(args));
     }
 

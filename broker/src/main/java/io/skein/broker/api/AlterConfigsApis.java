@@ -43,9 +43,9 @@ import org.apache.kafka.common.resource.ResourceType;
  */
 final class AlterConfigsApis {
     /** Log levels (Kafka's BROKER_LOGGER resource) cannot change: say why, and what to do instead. */
-    static final String NO_BROKER_LOGGERS = "Skein's log levels cannot change while a node runs: its logging "
-            + "backend (slf4j-simple) reads them at start-up from simplelogger.properties or the JVM's "
-            + "-Dorg.slf4j.simpleLogger.* properties";
+    static final String NO_BROKER_LOGGERS = "Skein's log levels cannot change through the Kafka API: they are "
+            + "in the node's Log4j2 file (skein.log.config), which it reads again within 30 s of an edit, as "
+            + "the distribution's config/log4j2.xml says";
     /**
      * How long an answer waits for this broker's metadata to show the change, which normally takes
      * milliseconds: well within clients' default request timeout of 30 s, after which the client would

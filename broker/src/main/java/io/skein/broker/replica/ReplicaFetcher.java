@@ -4,6 +4,7 @@ import io.skein.broker.kafka.TopicIds;
 import io.skein.broker.kafka.BrokerConnection;
 import io.skein.broker.kafka.BrokerConnector;
 import io.skein.broker.kafka.LogRecords;
+import io.skein.metadata.util.RetryLog;
 import io.skein.log.LeaderEpochCache;
 import io.skein.log.PartitionLog;
 import io.skein.log.UnexpectedAppendOffsetException;
@@ -97,6 +98,7 @@ final class ReplicaFetcher implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private BrokerConnection connection;
+    private final RetryLog retries = new RetryLog(log); // the fetcher thread's
 
     ReplicaFetcher(int localBrokerId, int leaderId, IntFunction<Optional<InetSocketAddress>> addresses,
                    Settings settings) {
@@ -138,11 +140,16 @@ final class ReplicaFetcher implements AutoCloseable {
                 }
                 truncate(leader);
                 fetch(leader);
+                // Said once after failures: a leader that is down stays so until the controller fences
+                // it (seconds), or for as long as it is partitioned away.
+                retries.succeeded("Broker {} fetches from broker {} again", localBrokerId, leaderId);
             } catch (InterruptedException e) {
                 return;
             } catch (IOException | RuntimeException e) {
                 if (running) {
-                    log.info("Broker {} cannot fetch from broker {}: {}", localBrokerId, leaderId, e.toString());
+                    // One kind: a leader going down fails a fetch (EOF), then the connections (refused).
+                    retries.failed("fetch", "Broker {} cannot fetch from broker {}: {}; retrying every {} ms",
+                            localBrokerId, leaderId, e.toString(), settings.backoffMs());
                 }
                 closeConnection();
                 try {

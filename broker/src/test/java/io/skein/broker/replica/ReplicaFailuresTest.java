@@ -175,9 +175,14 @@ class ReplicaFailuresTest {
         follower.kill();
         follower.start();
         awaitIsr(topic, 2, null);
+        int logBeforeKill = follower.log().length();
         leader.kill();
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                 .until(() -> describe(topic, leader).leader().id() == follower.id());
+        // It retried every 200 ms until the controller fenced the leader: one line says so, not one a retry.
+        assertEquals(1, follower.log().substring(logBeforeKill).lines()
+                .filter(line -> line.contains("cannot fetch from broker " + leader.id())).count(),
+                follower.log().substring(logBeforeKill));
         List<String> read = AcksAllWriter.readAll(cluster.bootstrap(), topic, 1, 200).get(0);
         assertEquals(IntStream.range(0, 200).mapToObj(i -> "committed-" + i).toList(), read);
         // A follower logs only the truncations that removed something: none at all is the expected case.

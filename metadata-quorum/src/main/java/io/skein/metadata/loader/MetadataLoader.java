@@ -17,6 +17,7 @@ import io.skein.metadata.tls.TlsSettings;
 import io.skein.proto.controller.ControllerServiceGrpc;
 import io.skein.proto.controller.FetchMetadataRequest;
 import io.skein.proto.controller.MetadataUpdate;
+import io.skein.metadata.util.RetryLog;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +63,9 @@ public final class MetadataLoader implements AutoCloseable {
     private long streamGeneration;
     /** When the current stream last carried anything, heartbeats included (System.nanoTime()). */
     private volatile long lastHeardNanos;
+    /** Whether the current stream has carried anything, a heartbeat at least. */
+    private volatile boolean heard;
+    private final RetryLog silences = new RetryLog(log); // the applier thread's
     private volatile ClientCallStreamObserver<FetchMetadataRequest> stream;
 
     private MetadataLoader(int brokerId, Map<Integer, InetSocketAddress> controllers, Optional<TlsSettings> tls) {
@@ -121,6 +125,7 @@ public final class MetadataLoader implements AutoCloseable {
         ManagedChannel channel = channels.get(target);
         long generation = ++streamGeneration;
         lastHeardNanos = System.nanoTime();
+        heard = false;
         FetchMetadataRequest request = FetchMetadataRequest.newBuilder().setBrokerId(brokerId)
                 .setAfterOffset(needImage ? -1 : image.offset()).build();
         ControllerServiceGrpc.newStub(channel).fetchMetadata(request, new ClientResponseObserver<FetchMetadataRequest,
@@ -133,6 +138,7 @@ public final class MetadataLoader implements AutoCloseable {
             @Override
             public void onNext(MetadataUpdate update) {
                 lastHeardNanos = System.nanoTime();
+                heard = true;
                 if (update.getUpdateCase() == MetadataUpdate.UpdateCase.UPDATE_NOT_SET) {
                     return; // a heartbeat
                 }
@@ -179,9 +185,12 @@ public final class MetadataLoader implements AutoCloseable {
     private void checkSilence() {
         long silentMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastHeardNanos);
         if (!closed && silentMs > STREAM_SILENCE_TIMEOUT_MS) {
-            log.info("Broker {}'s metadata stream has been silent for {} ms: asking another controller", brokerId,
-                    silentMs);
+            // Once while no controller answers (an election, controllers down), not at every try.
+            silences.failed("silent", "Broker {}'s metadata stream has been silent for {} ms: asking another controller",
+                    brokerId, silentMs);
             restartStream();
+        } else if (heard) {
+            silences.succeeded("Broker {}'s metadata stream carries updates again", brokerId);
         }
     }
 

@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -21,6 +23,8 @@ import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -52,12 +56,17 @@ public final class MetadataQuorum implements ControllerQuorum, AutoCloseable {
     private final MetadataStateMachine stateMachine;
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
+    private final VoterReachability reachability;
 
     private MetadataQuorum(QuorumSettings settings, RaftGroup group, RaftServer server, MetadataStateMachine stateMachine) {
         this.settings = settings;
         this.group = group;
         this.server = server;
         this.stateMachine = stateMachine;
+        // Twice the longest election timeout (twice the minimum): a new leader counts each follower
+        // silent since one longest timeout before it took over, until the follower's first answer.
+        this.reachability = new VoterReachability(settings.nodeId(), settings.electionTimeout().multipliedBy(4),
+                this::followerSilences).start();
     }
 
     /** Starts this node's Ratis server, recovering its log and snapshot from {@code dataDir}. */
@@ -257,6 +266,22 @@ public final class MetadataQuorum implements ControllerQuorum, AutoCloseable {
                 division.getRaftLog().getLastCommittedIndex(), voters, listeners);
     }
 
+    /**
+     * For each other voter, milliseconds since this node last had an answer from it; empty unless this
+     * node leads.
+     */
+    Map<Integer, Long> followerSilences() {
+        RoleInfoProto role = division().getInfo().getRoleInfoProto();
+        if (!role.hasLeaderInfo()) {
+            return Map.of();
+        }
+        Map<Integer, Long> silences = new TreeMap<>();
+        for (ServerRpcProto follower : role.getLeaderInfo().getFollowerInfoList()) {
+            silences.put(Voter.nodeId(RaftPeerId.valueOf(follower.getId().getId())), follower.getLastRpcElapsedTimeMs());
+        }
+        return silences;
+    }
+
     /** This voter's own role, term and indexes, whether it leads or not. */
     public VoterState describeSelf() {
         RaftServer.Division division = division();
@@ -285,6 +310,7 @@ public final class MetadataQuorum implements ControllerQuorum, AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        reachability.close();
         server.close();
     }
 }

@@ -378,8 +378,7 @@ public final class MetadataBenchmark {
         void restart(int id) throws IOException {
             Files.createDirectories(root);
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process process = new ProcessBuilder(java, "-Xmx512m", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
-                    "-Dorg.slf4j.simpleLogger.log.io.skein=info", "-cp", System.getProperty("java.class.path"),
+            Process process = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
                     ControllerProcess.class.getName(), Integer.toString(id), votersSpec,
                     Integer.toString(rpcPorts.get(id)), root.resolve("controller-" + id).toString(),
                     Long.toString(electionTimeoutMs()))
