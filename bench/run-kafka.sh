@@ -58,7 +58,8 @@ live_pid() {
   [[ -f "$f" ]] || return 1
   pid="$(cat "$f")"
   [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
-  tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q "kafka.Kafka $STATE/node-$1.properties" || return 1
+  # not `tr | grep -q`: grep leaving early fails the pipeline (pipefail) when tr is still writing
+  [[ "$(tr '\0' ' ' < "/proc/$pid/cmdline")" == *"kafka.Kafka $STATE/node-$1.properties"* ]] || return 1
   echo "$pid"
 }
 

@@ -15,11 +15,13 @@
 #                       security.sh's certificates and users (added at storage format), the very
 #                       server.properties lines run-kafka.sh gives Kafka. Default plaintext.
 #   SKEIN_HEAP_OPTS, SKEIN_JVM_OPTS, JAVA   as for scripts/skein
+#   SKEIN_ROOT          the Skein checkout (or copy of one with its broker/target) whose scripts/skein
+#                       runs the node: another build, for before/after figures (default: this one)
 #   DATA_ROOT, START_TIMEOUT, STOP_TIMEOUT, KEEP_DATA=1, EXTRA_BROKER_PROPS   as for run-kafka.sh
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-SKEIN="$HERE/../scripts/skein"
+SKEIN="${SKEIN_ROOT:-$HERE/..}/scripts/skein"
 START_TIMEOUT="${START_TIMEOUT:-180}"
 STOP_TIMEOUT="${STOP_TIMEOUT:-90}"
 PORT=19592
@@ -35,7 +37,8 @@ live_pid() {
   [[ -f "$STATE/node.pid" ]] || return 1
   pid="$(cat "$STATE/node.pid")"
   [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
-  tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q "io.skein.cli.Skein server start --config $STATE/node.properties" || return 1
+  # not `tr | grep -q`: grep leaving early fails the pipeline (pipefail) when tr is still writing
+  [[ "$(tr '\0' ' ' < "/proc/$pid/cmdline")" == *"io.skein.cli.Skein server start --config $STATE/node.properties"* ]] || return 1
   echo "$pid"
 }
 
