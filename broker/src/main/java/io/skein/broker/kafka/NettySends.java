@@ -18,10 +18,7 @@ import org.apache.kafka.common.network.TransferableChannel;
  * Turns a kafka-clients {@link Send} into what Netty writes: byte buffers wrapped without copying,
  * and for each stretch of a log file either a {@link FileSliceRegion}, which Netty hands to
  * {@code sendfile}, or, where the bytes must pass through the JVM (TLS encrypts them), one pooled
- * direct buffer holding the stretch, read from the file here and released by Netty once written.
- * Direct, because the file is read into it without the copy the JDK makes into a heap buffer; the
- * JDK's {@code SSLEngine} copies what it encrypts into its own output buffer anyway, so the slower
- * AES-GCM over direct buffers ({@code TlsReadBuffers}) does not apply to it.
+ * buffer holding the stretch, read from the file here and released by Netty once written.
  */
 final class NettySends {
     private NettySends() {
@@ -87,7 +84,7 @@ final class NettySends {
         /** One buffer for the whole stretch: a fetch response's slice of a partition, not a record. */
         private static ByteBuf read(FileChannel file, long position, long count) throws IOException {
             int size = Math.toIntExact(count);
-            ByteBuf buffer = PooledByteBufAllocator.DEFAULT.directBuffer(size, size);
+            ByteBuf buffer = PooledByteBufAllocator.DEFAULT.heapBuffer(size, size);
             try {
                 while (buffer.isWritable()) {
                     if (buffer.writeBytes(file, position + buffer.writerIndex(), buffer.writableBytes()) < 0) {

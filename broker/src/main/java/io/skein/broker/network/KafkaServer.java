@@ -30,8 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>A TLS listener puts Netty's {@link SslHandler} first, over an engine from the listener's
  * {@link SslEngines} per connection; its handshake's delegated tasks (key exchange, certificate
- * checks) run on the request threads, not the event loop; the connection reads into heap buffers,
- * which the JDK decrypts faster ({@link TlsReadBuffers}). Log slices cannot be sent with
+ * checks) run on the request threads, not the event loop. Log slices cannot be sent with
  * {@code sendfile} through TLS: they are read into buffers (see {@link KafkaConnection}).
  *
  * <p>It binds at once, so that the port is known before the broker registers, but accepts
@@ -105,7 +104,6 @@ public final class KafkaServer implements AutoCloseable {
                             channel.config().setReceiveBufferSize(settings.receiveBufferBytes());
                         }
                         if (tls != null) {
-                            TlsReadBuffers.use(channel);
                             InetSocketAddress peer = channel.remoteAddress();
                             channel.pipeline().addLast(new SslHandler(tls.engines().newEngine(
                                     peer.getAddress().getHostAddress(), peer.getPort()), requestThreads));
