@@ -92,12 +92,8 @@ transaction.state.log.min.isr=$isr
 log.retention.hours=168
 log.segment.bytes=1073741824
 log.retention.check.interval.ms=300000
-group.initial.rebalance.delay.ms=0
-auto.create.topics.enable=false
-$(security_server_props)
+$(bench_broker_props)
 EOF
-  [[ -n "${EXTRA_BROKER_PROPS:-}" ]] && printf '%s\n' "$EXTRA_BROKER_PROPS" >> "$STATE/node-$n.properties"
-  return 0
 }
 
 start() {

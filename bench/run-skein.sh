@@ -56,12 +56,8 @@ listener.security.protocol.map=CONTROLLER:PLAINTEXT,$l:$l
 admin.listener=127.0.0.1:$((PORT + 1))
 http.listener=127.0.0.1:$((PORT + 4))
 log.dirs=$1
-group.initial.rebalance.delay.ms=0
-auto.create.topics.enable=false
-$(security_server_props)
+$(bench_broker_props)
 EOF
-  [[ -n "${EXTRA_BROKER_PROPS:-}" ]] && printf '%s\n' "$EXTRA_BROKER_PROPS" >> "$STATE/node.properties"
-  return 0
 }
 
 start() {

@@ -61,6 +61,14 @@ security_format_args() {
     --add-scram "$SECURITY_MECHANISM=[name=$SECURITY_BROKER_USER,password=$SECURITY_BROKER_PASSWORD]"
 }
 
+# The lines both brokers' server.properties end with: the bench's two settings (no group join delay,
+# no topics made by a produce), the security settings, and EXTRA_BROKER_PROPS.
+bench_broker_props() {
+  printf '%s\n' group.initial.rebalance.delay.ms=0 auto.create.topics.enable=false
+  security_server_props
+  [[ -z "${EXTRA_BROKER_PROPS:-}" ]] || printf '%s\n' "$EXTRA_BROKER_PROPS"
+}
+
 # server.properties lines for the SASL_SSL listener (the controller listener stays PLAINTEXT).
 security_server_props() {
   [[ "$SECURITY" == sasl_ssl ]] || return 0
