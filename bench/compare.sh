@@ -4,18 +4,31 @@
 #
 #   ./compare.sh SKEIN_BOOTSTRAP [PARTITIONS=6] [REPLICATION=1] [NUM_RECORDS=2000000] [MIN_ISR=-]
 #
-# Skein must already be running at SKEIN_BOOTSTRAP (a single node for REPLICATION=1, a 3-node
-# cluster for REPLICATION=3). Apache Kafka is started here ("single" or "cluster" mode of
-# run-kafka.sh) and stopped again. Each side gets a warm-up run of 300,000 records first.
+# Apache Kafka is started here ("single" or "cluster" mode of run-kafka.sh) and stopped again. Skein
+# is either already running at SKEIN_BOOTSTRAP (a single node for REPLICATION=1, a 3-node cluster for
+# REPLICATION=3), or, with SKEIN_BOOTSTRAP=start and REPLICATION=1, started here once Kafka has
+# stopped, as run-kafka.sh starts Kafka: a fresh node (run-skein.sh), its defaults, its PID measured,
+# stopped at the end. Each side gets a warm-up run of 300,000 records first.
 # Set SKEIN_PIDS (space-separated node PIDs) to also compare broker CPU seconds per GiB moved
-# (produced + consumed), read from /proc before and after the measured run. WARMUP_ACKS (default 1)
-# sets the warm-up's acks; bench.sh's knobs (ACKS_LIST, PRODUCER_PROPS, CONSUMER_PROPS...) pass through.
+# (produced + consumed), read from /proc before and after the measured run (set for you with
+# "start"). WARMUP_ACKS (default 1) sets the warm-up's acks; bench.sh's knobs (ACKS_LIST,
+# PRODUCER_PROPS, CONSUMER_PROPS...) pass through.
+#
+# SECURITY=sasl_ssl runs both brokers with a SASL_SSL listener (SCRAM-SHA-512, inter-broker traffic
+# too) and the clients over it, with security.sh's one set of certificates and users:
+#   SECURITY=sasl_ssl ./compare.sh start 6 1 2000000
+# A Skein started by hand for it takes run-skein.sh's settings: `SECURITY=sasl_ssl ./run-skein.sh
+# start` does that (the node.properties it writes, storage formatted with security.sh's users).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SKEIN="$1"; P="${2:-6}"; RF="${3:-1}"; NUM="${4:-2000000}"; MIN_ISR="${5:--}"
 mode=single; [[ "$RF" -gt 1 ]] && mode=cluster
+[[ "$SKEIN" != start || "$mode" == single ]] || { echo "compare.sh: 'start' runs a single Skein node (REPLICATION=1)" >&2; exit 2; }
 compgen -G "$HERE/lib/kafka-tools-*.jar" >/dev/null || (cd "$HERE" && mvn -q dependency:copy-dependencies)
 out="$HERE/run/compare-$(date +%s)"; mkdir -p "$out"
+# shellcheck source=security.sh
+source "$HERE/security.sh"
+echo "# compare: security=$SECURITY$([[ "$SECURITY" == sasl_ssl ]] && echo " (SASL_SSL, $SECURITY_MECHANISM, certificates in $SECURITY_DIR/certs)") partitions=$P rf=$RF records=$NUM"
 
 cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
 gib_moved() { python3 -c "import sys; print(sum(int(x) for x in sys.argv[1:]))" $(grep -ho 'records=[0-9]*' "$1" | cut -d= -f2) ; }
@@ -32,6 +45,11 @@ k0=$(cpu_ticks $KPIDS)
 k1=$(cpu_ticks $KPIDS)
 "$HERE/run-kafka.sh" stop "$mode" | tail -1
 
+if [[ "$SKEIN" == start ]]; then
+  "$HERE/run-skein.sh" start | tail -1
+  trap '"$HERE/run-skein.sh" stop | tail -1' EXIT
+  SKEIN="$("$HERE/run-skein.sh" bootstrap)"; SKEIN_PIDS="$("$HERE/run-skein.sh" pid)"
+fi
 ACKS_LIST="${WARMUP_ACKS:-1}" SKIP_CONSUMER=1 "$HERE/bench.sh" "$SKEIN" "$P" "$RF" 300000 "$MIN_ISR" >/dev/null
 s0=$(cpu_ticks ${SKEIN_PIDS:-})
 "$HERE/bench.sh" "$SKEIN" "$P" "$RF" "$NUM" "$MIN_ISR" | grep SUMMARY | tee "$out/skein.txt"
