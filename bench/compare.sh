@@ -14,7 +14,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SKEIN="$1"; P="${2:-6}"; RF="${3:-1}"; NUM="${4:-2000000}"; MIN_ISR="${5:--}"
 mode=single; [[ "$RF" -gt 1 ]] && mode=cluster
-compgen -G "$HERE/lib/kafka-tools-*.jar" >/dev/null || (cd "$HERE" && mvn -q dependency:copy-dependencies)
+compgen -G "$HERE/lib/kafka-tools-*.jar" >/dev/null || (cd "$HERE" && mvn -q -B -ntp dependency:copy-dependencies)
 out="$HERE/run/compare-$(date +%s)"; mkdir -p "$out"
 
 cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
