@@ -94,7 +94,9 @@ class SkeinCliTest {
         Files.writeString(config, "\nlog.retention.hour=1\n", StandardOpenOption.APPEND);
         CliRun run = CliRun.skein("server", "start", "--config", config.toString());
         assertEquals(1, run.exitCode());
-        assertTrue(run.err().contains("'log.retention.hour'"), run.err());
+        assertTrue(run.err().contains("Unknown configuration key 'log.retention.hour': Skein takes Kafka's broker config "
+                + "names. Did you mean log.retention.hours? `skein config list --scope node` and docs/configuration.md "
+                + "list every key."), run.err());
         assertEquals(1, skein("server", "start", "--config", dir.resolve("missing.properties").toString()));
     }
 }
