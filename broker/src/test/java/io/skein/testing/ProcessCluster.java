@@ -109,12 +109,13 @@ public final class ProcessCluster implements AutoCloseable {
 
         /**
          * Starts the process and returns once it serves. The deadline is generous: a JVM with a Ratis
-         * quorum took over 90 s to serve on a 2-core machine running a chaos soak beside the build.
+         * quorum took over 90 s to serve on a 2-core machine running a chaos soak beside the build,
+         * and over 180 s after a SIGKILL (recovery) with several builds' tests beside it.
          */
         public void start() throws IOException {
             long startedAt = Files.size(output);
             launch();
-            await().atMost(Duration.ofSeconds(180)).until(() -> {
+            await().atMost(Duration.ofSeconds(300)).until(() -> {
                 if (!process.isAlive()) {
                     throw new IllegalStateException("Node " + id + " exited: " + log());
                 }
