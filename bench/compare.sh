@@ -24,7 +24,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SKEIN="$1"; P="${2:-6}"; RF="${3:-1}"; NUM="${4:-2000000}"; MIN_ISR="${5:--}"
 mode=single; [[ "$RF" -gt 1 ]] && mode=cluster
 [[ "$SKEIN" != start || "$mode" == single ]] || { echo "compare.sh: 'start' runs a single Skein node (REPLICATION=1)" >&2; exit 2; }
-compgen -G "$HERE/lib/kafka-tools-*.jar" >/dev/null || (cd "$HERE" && mvn -q dependency:copy-dependencies)
+compgen -G "$HERE/lib/kafka-tools-*.jar" >/dev/null || (cd "$HERE" && mvn -q -B -ntp dependency:copy-dependencies)
 out="$HERE/run/compare-$(date +%s)"; mkdir -p "$out"
 # shellcheck source=security.sh
 source "$HERE/security.sh"

@@ -7,8 +7,10 @@ import io.skein.server.SkeinNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,6 +36,9 @@ final class ServerCommand {
                 description = "server.properties, with Kafka's broker config names")
         Path configFile;
 
+        /** The node to run without --config: {@link #EMBEDDED_DEFAULTS}, or a test's, on ports and a directory of its own. */
+        Map<String, String> quickstart = EMBEDDED_DEFAULTS;
+
         @Override
         public Integer call() throws Exception {
             if (configFile != null && !Files.isRegularFile(configFile)) {
@@ -42,29 +47,44 @@ final class ServerCommand {
             }
             NodeConfig config;
             try {
-                config = configFile == null ? NodeConfig.of(EMBEDDED_DEFAULTS) : NodeConfig.load(configFile);
+                config = configFile == null ? NodeConfig.of(quickstart) : NodeConfig.load(configFile);
             } catch (ConfigException e) {
                 System.err.println("Invalid configuration: " + e.getMessage());
                 return 1;
             }
-            if (configFile == null && MetaProperties.read(config.logDirs().get(0)).isEmpty()) {
+            Path data = config.logDirs().get(0);
+            // A data directory this start creates goes again if the start fails: no stray ./data after a mistake.
+            boolean created = configFile == null && !Files.exists(data);
+            if (configFile == null && MetaProperties.read(data).isEmpty()) {
                 String clusterId = NodeStorage.randomClusterId();
                 NodeStorage.format(config, clusterId, false);
-                System.out.println("Formatted " + config.logDirs().get(0) + " for new cluster " + clusterId);
+                System.out.println("Formatted " + data + " for new cluster " + clusterId);
             }
             SkeinNode node;
             try {
                 node = SkeinNode.start(config);
             } catch (ConfigException e) { // TLS settings are tried when the node starts: stores that cannot be read
                 System.err.println("Invalid configuration: " + e.getMessage());
+                removeIf(created, data);
                 return 1;
             } catch (IOException | IllegalStateException e) {
                 System.err.println("Cannot start: " + e.getMessage());
+                removeIf(created, data);
                 return 1;
             }
             Runtime.getRuntime().addShutdownHook(new Thread(node::close, "skein-shutdown"));
             node.awaitStop();
             return 0;
+        }
+
+        private static void removeIf(boolean created, Path dir) throws IOException {
+            if (created) {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(file);
+                    }
+                }
+            }
         }
     }
 }

@@ -48,11 +48,11 @@ final class TopicsCommand {
 
         @Option(names = {"-p", "--partitions"}, description = "Partitions of each topic (default: the cluster's "
                 + "num.partitions)")
-        int partitions;
+        Integer partitions;
 
         @Option(names = {"-r", "--replication-factor"}, description = "Replicas of each partition (default: the "
                 + "cluster's default.replication.factor)")
-        int replicationFactor;
+        Integer replicationFactor;
 
         @Option(names = {"-c", "--config"}, paramLabel = "KEY=VALUE", description = "A topic config, e.g. "
                 + "retention.ms=86400000 (repeatable)")
@@ -64,8 +64,16 @@ final class TopicsCommand {
         @Override
         int run(AdminServiceBlockingStub admin) {
             CreateTopicsRequest.Builder request = CreateTopicsRequest.newBuilder().setValidateOnly(validateOnly);
-            names.forEach(name -> request.addTopics(TopicSpec.newBuilder().setName(name).setPartitions(partitions)
-                    .setReplicationFactor(replicationFactor).putAllConfigs(configs)));
+            for (String name : names) {
+                TopicSpec.Builder topic = TopicSpec.newBuilder().setName(name).putAllConfigs(configs);
+                if (partitions != null) {
+                    topic.setPartitions(partitions);
+                }
+                if (replicationFactor != null) {
+                    topic.setReplicationFactor(replicationFactor);
+                }
+                request.addTopics(topic);
+            }
             if (!validateOnly) {
                 progress("Creating " + String.join(", ", names) + " and waiting for leaders...");
             }

@@ -1,6 +1,7 @@
 package io.skein.node;
 
 import io.skein.log.LogConfig;
+import io.skein.log.UnknownKey;
 import io.skein.metadata.controller.ConfigValidator.Problem;
 import io.skein.metadata.image.ConfigResource;
 import io.skein.metadata.image.MetadataImage;
@@ -29,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * Immutable.
  */
 public final class DynamicBrokerConfig {
+    /** Kafka's update modes of broker keys (see {@link #updateMode}). */
+    public static final String READ_ONLY = "read-only";
+    public static final String CLUSTER_WIDE = "cluster-wide";
+
     private static final Logger log = LoggerFactory.getLogger(DynamicBrokerConfig.class);
 
     private final NodeConfig file;
@@ -76,6 +81,16 @@ public final class DynamicBrokerConfig {
     }
 
     /**
+     * How {@code key} may change while brokers run, in the words of Kafka's documentation ("Update
+     * Mode"): {@value #CLUSTER_WIDE} for a dynamic key (for the whole cluster, or one broker), else
+     * {@value #READ_ONLY}. None is {@code per-broker} in Kafka's sense (for one broker only): Kafka's are
+     * listener and TLS settings, which Skein does not change at run time.
+     */
+    public static String updateMode(String key) {
+        return isDynamic(key) ? CLUSTER_WIDE : READ_ONLY;
+    }
+
+    /**
      * Why {@code configs} cannot be the dynamic configs of a broker or of the cluster default, as Kafka
      * answers: a key Skein does not know is INVALID_CONFIG; one that cannot change at run time, or a
      * value its key refuses, INVALID_REQUEST (Kafka refuses them when it checks the broker's config as
@@ -87,7 +102,8 @@ public final class DynamicBrokerConfig {
         unknown.removeAll(keys.keySet());
         if (!unknown.isEmpty()) {
             return Optional.of(Problem.invalidConfig("Unknown broker config name" + (unknown.size() > 1 ? "s" : "")
-                    + ": " + String.join(", ", unknown)));
+                    + ": " + String.join(", ", unknown) + "." + UnknownKey.hint(unknown, keys.keySet(),
+                    NodeConfig.LIST_COMMAND)));
         }
         TreeSet<String> readOnly = new TreeSet<>(configs.keySet());
         readOnly.removeIf(DynamicBrokerConfig::isDynamic);

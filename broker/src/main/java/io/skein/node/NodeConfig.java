@@ -16,6 +16,7 @@ import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 import io.skein.log.LogConfig;
 import io.skein.log.LogManager;
 import io.skein.log.LogManagerConfig;
+import io.skein.log.UnknownKey;
 import io.skein.metadata.controller.ControllerSettings;
 import io.skein.metadata.quorum.QuorumSettings;
 import io.skein.metadata.quorum.Voter;
@@ -150,6 +151,9 @@ public final class NodeConfig {
     public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
     /** A SASL listener's JAAS config for one mechanism: {@code listener.name.<name>.<mechanism>.sasl.jaas.config}. */
     private static final String SASL_JAAS_CONFIG = "sasl.jaas.config";
+
+    /** The command that lists every key a node takes, for people who named one that does not exist. */
+    public static final String LIST_COMMAND = "skein config list --scope node";
 
     /** The listener a controller serves on; its port is the Raft port and port + 1 serves ControllerService. */
     public static final String DEFAULT_CONTROLLER_LISTENER = "CONTROLLER";
@@ -304,8 +308,8 @@ public final class NodeConfig {
                         + ". Remove it.");
             }
             if (own == null && !DEFINITION.names().contains(key)) {
-                throw new ConfigException("Unknown configuration key '" + key + "'. Skein takes Kafka's broker "
-                        + "config names; see `skein server start --help` for the list.");
+                throw new ConfigException("Unknown configuration key '" + key + "': Skein takes Kafka's broker "
+                        + "config names." + UnknownKey.hint(List.of(key), DEFINITION.names(), LIST_COMMAND));
             }
         }
         return new NodeConfig(settings);
@@ -515,11 +519,11 @@ public final class NodeConfig {
 
     /** For keys whose absence means "use another key": unset, or a number at least {@code min}. */
     private static ConfigDef.Validator nullOrAtLeast(long min) {
-        return (name, value) -> {
+        return ConfigDef.LambdaValidator.with((name, value) -> {
             if (value != null && ((Number) value).longValue() < min) {
                 throw new ConfigException(name, value, "Value must be at least " + min);
             }
-        };
+        }, () -> "[" + min + ",...]");
     }
 
     private static EnumSet<Role> parseRoles(List<String> names) {
@@ -1176,6 +1180,16 @@ public final class NodeConfig {
     /** Every key a node accepts, with its type and documentation. */
     public static Map<String, ConfigDef.ConfigKey> keys() {
         return new TreeMap<>(DEFINITION.configKeys());
+    }
+
+    /** Kafka keys Skein refuses, each with the reason, sorted. */
+    public static Map<String, String> refusedKeys() {
+        return new TreeMap<>(UNSUPPORTED);
+    }
+
+    /** The keys a listener may set for itself as {@code listener.name.<name>.<key>}, sorted. */
+    public static List<String> listenerKeys() {
+        return List.copyOf(new TreeSet<>(LISTENER_KEYS));
     }
 
     /** The topic defaults that this node's config file sets, in force, keyed by the topic-level name. */

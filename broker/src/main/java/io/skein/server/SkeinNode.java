@@ -10,6 +10,7 @@ import io.skein.server.metrics.NodeMetrics;
 import io.skein.node.Listener;
 import io.skein.node.NodeConfig;
 import io.skein.node.NodeConfigValidator;
+import io.skein.node.NodeLock;
 import io.skein.node.NodeStorage;
 import io.skein.log.MetaProperties;
 import io.skein.metadata.controller.ControllerServer;
@@ -30,6 +31,7 @@ public final class SkeinNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SkeinNode.class);
 
     private final int nodeId;
+    private final NodeLock lock;
     private final NodeTls tls;
     private final HttpServer http;
     private final ControllerServer controller;
@@ -38,9 +40,10 @@ public final class SkeinNode implements AutoCloseable {
     private final Console console;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private SkeinNode(int nodeId, NodeTls tls, HttpServer http, ControllerServer controller, BrokerServer broker,
-                      History history, Console console) {
+    private SkeinNode(int nodeId, NodeLock lock, NodeTls tls, HttpServer http, ControllerServer controller,
+                      BrokerServer broker, History history, Console console) {
         this.nodeId = nodeId;
+        this.lock = lock;
         this.tls = tls;
         this.http = http;
         this.controller = controller;
@@ -53,20 +56,27 @@ public final class SkeinNode implements AutoCloseable {
      * Starts every role of {@code config} and returns once the node serves.
      *
      * @throws IOException naming the command to run, if the storage is not formatted for this node;
-     *                     or if a port or a directory cannot be used
+     *                     naming the node, if another node runs on its directories; naming the port and
+     *                     its key, if a port is taken; or if a directory cannot be used
      */
     public static SkeinNode start(NodeConfig config) throws IOException, InterruptedException {
         MetaProperties identity = NodeStorage.verify(config);
         String clusterId = identity.clusterId();
         Clock clock = Clock.systemUTC();
-        // First, as they bind nothing: TLS settings that make no TLS context fail the node before anything starts.
-        NodeTls tls = NodeTls.of(config);
-        // Then: a taken port fails the node before it joins the cluster.
+        // First: another node running on these directories is named before anything else can fail.
+        NodeLock lock = NodeLock.acquire(config);
+        NodeTls tls = null;
         HttpServer http;
         try {
+            // TLS settings that make no TLS context, and ports other processes hold, fail the node before anything starts.
+            tls = NodeTls.of(config);
+            PortCheck.ensureFree(config);
             http = HttpServer.start(config.httpListener(), tls.http());
         } catch (IOException | RuntimeException e) {
-            tls.close();
+            if (tls != null) {
+                tls.close();
+            }
+            lock.close();
             throw e;
         }
         log.info("Node {} serves {} on {}:{}", config.nodeId(), tls.http().isPresent() ? "HTTPS" : "HTTP",
@@ -98,9 +108,9 @@ public final class SkeinNode implements AutoCloseable {
                 console = Console.serve(http, callers, broker.admin(), history.cluster(), clock, clusterId,
                         config.nodeId(), broker.selfClient());
             }
-            return new SkeinNode(config.nodeId(), tls, http, controller, broker, history, console);
+            return new SkeinNode(config.nodeId(), lock, tls, http, controller, broker, history, console);
         } catch (IOException | InterruptedException | RuntimeException e) {
-            new SkeinNode(config.nodeId(), tls, http, controller, broker, history, console).close(); // what started stops
+            new SkeinNode(config.nodeId(), lock, tls, http, controller, broker, history, console).close(); // what started stops
             throw e;
         }
     }
@@ -145,7 +155,12 @@ public final class SkeinNode implements AutoCloseable {
                     log.error("Cannot stop the controller cleanly", e);
                 }
             }
-            tls.close(); // last: every part that used its stores has stopped
+            tls.close(); // every part that used its stores has stopped
+            try {
+                lock.close(); // last: nothing writes the directories any more
+            } catch (IOException e) {
+                log.error("Cannot release the node's lock files", e);
+            }
             log.info("Node {} has stopped", nodeId);
         } finally {
             stopped.countDown();

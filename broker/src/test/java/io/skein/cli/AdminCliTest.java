@@ -78,6 +78,19 @@ class AdminCliTest {
         assertEquals("ALREADY_EXISTS", error.get("code").asText());
         assertEquals("TOPIC_ALREADY_EXISTS", error.get("reason").asText());
         assertEquals(1, skein("topics", "create", "bad", "-p", "-5").exitCode());
+        // Zero is no count, as Kafka's controller answers it (kafka-topics refuses it before asking).
+        CliRun noPartitions = skein("topics", "create", "bad", "-p", "0");
+        assertEquals(1, noPartitions.exitCode(), noPartitions.out());
+        assertTrue(noPartitions.err().endsWith("\nError: INVALID_PARTITIONS: Topic 'bad': the number of partitions must "
+                + "be larger than 0, not 0\n"), noPartitions.err());
+        CliRun noReplicas = skein("topics", "create", "bad", "-r", "0");
+        assertEquals(1, noReplicas.exitCode(), noReplicas.out());
+        assertTrue(noReplicas.err().endsWith("\nError: INVALID_REPLICATION_FACTOR: Topic 'bad': the replication factor "
+                + "must be larger than 0, not 0\n"), noReplicas.err());
+        CliRun defaults = skein("topics", "create", "defaults", "--validate-only", "-o", "json");
+        JsonNode defaulted = json(defaults).get("topics").get(0);
+        assertEquals(List.of(1, 1), List.of(defaulted.get("partitions").asInt(), defaulted.get("replicationFactor").asInt()),
+                "without -p and -r: num.partitions and default.replication.factor");
 
         JsonNode listed = json(skein("topics", "list", "-o", "json"));
         assertEquals("events", listed.get("topics").get(0).get("name").asText());

@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import picocli.CommandLine;
 
 /**
  * One run of the {@code skein} command in this JVM, as a user types it: arguments and standard
@@ -37,7 +38,16 @@ public record CliRun(int exitCode, String out, String err) {
     }
 
     /** Runs with {@code stdin} as standard input; the process's streams are swapped for the run. */
-    public static synchronized CliRun withInput(String stdin, String... args) {
+    public static CliRun withInput(String stdin, String... args) {
+        return run(Skein.commandLine(), stdin, args);
+    }
+
+    /** A run of {@code command}, one of the command classes set up by the test, with {@code args}. */
+    static CliRun of(Object command, String... args) {
+        return run(new CommandLine(command), "", args);
+    }
+
+    private static synchronized CliRun run(CommandLine commandLine, String stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream originalOut = System.out;
@@ -47,7 +57,7 @@ public record CliRun(int exitCode, String out, String err) {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-            int exitCode = Skein.commandLine().execute(args);
+            int exitCode = commandLine.execute(args);
             return new CliRun(exitCode, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(originalOut);

@@ -1,6 +1,7 @@
 package io.skein.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.log.MetaProperties;
@@ -9,10 +10,15 @@ import io.skein.metadata.image.MetadataImage;
 import io.skein.node.NodeConfig;
 import io.skein.node.NodeStorage;
 import io.skein.proto.metadata.ScramMechanism;
+import io.skein.testing.ChildJvm;
+import io.skein.testing.FreePorts;
 import io.skein.testing.TestNode;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.Uuid;
@@ -81,6 +87,33 @@ class SkeinCliTest {
     }
 
     @Test
+    void aQuickstartThatCannotStartLeavesNoDataDirectoryBehind() throws Exception {
+        Path data = dir.resolve("data");
+        Map<String, String> quickstart = new HashMap<>(TestNode.settings(dir, Map.of()));
+        int http = FreePorts.one();
+        quickstart.put(NodeConfig.HTTP_LISTENER, "127.0.0.1:" + http);
+        ServerCommand.Start start = new ServerCommand.Start();
+        start.quickstart = quickstart;
+        try (ServerSocket taken = new ServerSocket(http, 50, InetAddress.getLoopbackAddress())) {
+            CliRun run = CliRun.of(start);
+            assertEquals(1, run.exitCode(), run.err());
+            assertTrue(run.out().startsWith("Formatted " + data + " for new cluster "), run.out());
+            assertTrue(ChildJvm.printed(run.err()).contains("Cannot start: port " + http + " is in use (http.listener: "
+                    + "127.0.0.1:" + http + "): stop what listens there, or choose another port in http.listener"),
+                    run.err());
+        }
+        assertFalse(Files.exists(data), "the start formatted it, and took it away again when it failed");
+
+        Files.createDirectories(data);
+        start = new ServerCommand.Start();
+        start.quickstart = quickstart;
+        try (ServerSocket taken = new ServerSocket(http, 50, InetAddress.getLoopbackAddress())) {
+            assertEquals(1, CliRun.of(start).exitCode());
+        }
+        assertTrue(Files.isDirectory(data), "a directory that was there before stays");
+    }
+
+    @Test
     void serverStartRefusesUnformattedStorageNamingTheCommand() throws Exception {
         CliRun run = CliRun.skein("server", "start", "--config", configFile().toString());
         assertEquals(1, run.exitCode());
@@ -94,7 +127,9 @@ class SkeinCliTest {
         Files.writeString(config, "\nlog.retention.hour=1\n", StandardOpenOption.APPEND);
         CliRun run = CliRun.skein("server", "start", "--config", config.toString());
         assertEquals(1, run.exitCode());
-        assertTrue(run.err().contains("'log.retention.hour'"), run.err());
+        assertTrue(run.err().contains("Unknown configuration key 'log.retention.hour': Skein takes Kafka's broker config "
+                + "names. Did you mean log.retention.hours? `skein config list --scope node` and docs/configuration.md "
+                + "list every key."), run.err());
         assertEquals(1, skein("server", "start", "--config", dir.resolve("missing.properties").toString()));
     }
 }

@@ -79,8 +79,15 @@ class DynamicBrokerConfigTest {
 
         assertEquals(Optional.empty(), DynamicBrokerConfig.problemWith(Map.of("log.cleanup.policy", "compact,delete",
                 "compression.type", "zstd", "log.message.timestamp.type", "LogAppendTime")));
-        assertEquals(Optional.of(Problem.invalidConfig("Unknown broker config name: log.retention.weeks")),
+        assertEquals(Optional.of(Problem.invalidConfig("Unknown broker config name: log.retention.weeks. "
+                        + "`skein config list --scope node` and docs/configuration.md list every key.")),
                 DynamicBrokerConfig.problemWith(Map.of("log.retention.weeks", "1", "log.retention.ms", "1")));
+        assertEquals(Optional.of(Problem.invalidConfig("Unknown broker config names: log.retention.hour, "
+                        + "log.segment.byte. Did you mean log.retention.hours, log.segment.bytes? `skein config list "
+                        + "--scope node` and docs/configuration.md list every key.")),
+                DynamicBrokerConfig.problemWith(Map.of("log.retention.hour", "1", "log.segment.byte", "1")));
+        assertEquals("read-only", DynamicBrokerConfig.updateMode("num.io.threads"));
+        assertEquals("cluster-wide", DynamicBrokerConfig.updateMode("log.retention.hours"));
         assertEquals(Optional.of(Problem.invalidRequest("Cannot update these configs dynamically: [listeners, "
                 + "num.io.threads]. A broker reads them from its config file when it starts.")),
                 DynamicBrokerConfig.problemWith(Map.of("num.io.threads", "4", "listeners", "PLAINTEXT://:1",

@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.IntStream;
 
 /**
  * Ports free on the loopback interface right now, for nodes that bind them a moment later. They come
@@ -39,15 +40,31 @@ public final class FreePorts {
 
     /** A port p such that p and p + 1 are both free: a controller's Raft port and its controller service. */
     public static int pair() {
+        return range(2);
+    }
+
+    /** The first of {@code count} consecutive free ports: for what derives its ports from one, such as scripts/local-cluster. */
+    public static int range(int count) {
         for (int attempt = 0; attempt < 1000; attempt++) {
-            int port = ThreadLocalRandom.current().nextInt(LOWEST, BELOW_EPHEMERAL - 1);
-            if (!GIVEN.contains(port) && !GIVEN.contains(port + 1) && bindable(port) && bindable(port + 1)
-                    && GIVEN.add(port) && GIVEN.add(port + 1)) {
-                return port;
+            int first = ThreadLocalRandom.current().nextInt(LOWEST, BELOW_EPHEMERAL - count + 1);
+            if (IntStream.range(first, first + count).allMatch(port -> !GIVEN.contains(port) && bindable(port))
+                    && claim(first, count)) {
+                return first;
             }
         }
-        throw new IllegalStateException("No two consecutive free ports found in [" + LOWEST + ", "
+        throw new IllegalStateException("No " + count + " consecutive free ports found in [" + LOWEST + ", "
                 + BELOW_EPHEMERAL + ")");
+    }
+
+    /** Marks the ports given, all of them or, if another thread took one meanwhile, none. */
+    private static boolean claim(int first, int count) {
+        for (int port = first; port < first + count; port++) {
+            if (!GIVEN.add(port)) {
+                IntStream.range(first, port).forEach(GIVEN::remove);
+                return false;
+            }
+        }
+        return true;
     }
 
     /** This JVM's fork number, 1..FORKS; a missing one would let two forks share a range, so it fails loudly. */

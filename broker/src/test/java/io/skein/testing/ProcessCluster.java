@@ -65,8 +65,32 @@ public final class ProcessCluster implements AutoCloseable {
             this.readyLine = readyLine;
         }
 
+        /**
+         * A node process of {@code config}, a whole config file whose storage is formatted, writing its
+         * output to {@code output}; not started.
+         */
+        public static Node of(Path config, Path output) throws IOException {
+            NodeConfig settings = NodeConfig.load(config);
+            boolean broker = settings.hasRole(NodeConfig.Role.BROKER);
+            int port = broker ? settings.clientListeners().get(0).port() : settings.controllerListener().orElseThrow().port();
+            return new Node(settings.nodeId(), port, settings.httpListener().port(), config, Files.createFile(output),
+                    broker ? "serves Kafka clients" : "is a voter of");
+        }
+
         public int id() {
             return id;
+        }
+
+        public long pid() {
+            return process.pid();
+        }
+
+        /** Waits for a process that is to end by itself, such as one refused at start, and returns its exit code. */
+        public int awaitExit(Duration within) throws InterruptedException, IOException {
+            if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError(this + " still runs after " + within + ": " + log());
+            }
+            return process.exitValue();
         }
 
         /** Its Kafka listener if it is a broker, its controller listener otherwise. */
@@ -85,12 +109,13 @@ public final class ProcessCluster implements AutoCloseable {
 
         /**
          * Starts the process and returns once it serves. The deadline is generous: a JVM with a Ratis
-         * quorum took over 90 s to serve on a 2-core machine running a chaos soak beside the build.
+         * quorum took over 90 s to serve on a 2-core machine running a chaos soak beside the build,
+         * and over 180 s after a SIGKILL (recovery) with several builds' tests beside it.
          */
         public void start() throws IOException {
             long startedAt = Files.size(output);
             launch();
-            await().atMost(Duration.ofSeconds(180)).until(() -> {
+            await().atMost(Duration.ofSeconds(300)).until(() -> {
                 if (!process.isAlive()) {
                     throw new IllegalStateException("Node " + id + " exited: " + log());
                 }

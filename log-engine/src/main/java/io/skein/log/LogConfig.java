@@ -210,7 +210,8 @@ public final class LogConfig {
     public static LogConfig fromMap(Map<String, ?> settings) {
         for (String key : settings.keySet()) {
             if (!DEFINITION.names().contains(key)) {
-                throw new ConfigException("Unknown topic config name: " + key + " (known: " + names() + ")");
+                throw new ConfigException("Unknown topic config name: " + key + "." + UnknownKey.hint(List.of(key),
+                        DEFINITION.names(), "skein config list --scope topic"));
             }
         }
         Map<String, Object> values = DEFINITION.parse(settings);
@@ -229,17 +230,17 @@ public final class LogConfig {
     }
 
     private static ConfigDef.Validator gzipLevels() {
-        return (name, value) -> {
+        return ConfigDef.LambdaValidator.with((name, value) -> {
             int level = (Integer) value;
             if (level != -1 && (level < 1 || level > 9)) {
                 throw new ConfigException(name, value, "Value must be between 1 and 9 or equal to -1");
             }
-        };
+        }, () -> "-1 or [1,...,9]");
     }
 
     /** Kafka's format: the literal {@code *}, or partition:broker pairs. */
     private static ConfigDef.Validator throttledReplicas() {
-        return (name, value) -> {
+        return ConfigDef.LambdaValidator.with((name, value) -> {
             List<?> entries = (List<?>) value;
             boolean valid = entries.equals(List.of("*"))
                     || entries.stream().allMatch(entry -> entry.toString().trim().matches("\\d+:\\d+"));
@@ -247,7 +248,7 @@ public final class LogConfig {
                 throw new ConfigException(name, value, name + " must be the literal '*' or a list of replicas in the "
                         + "following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...");
             }
-        };
+        }, () -> "* or [partitionId]:[brokerId],...");
     }
 
     private static String throttledReplicasDoc(String role) {
@@ -259,6 +260,11 @@ public final class LogConfig {
     /** Every key {@link #fromMap} accepts, with its type, default and documentation, sorted by name. */
     public static Map<String, ConfigDef.ConfigKey> keys() {
         return Collections.unmodifiableMap(new TreeMap<>(DEFINITION.configKeys()));
+    }
+
+    /** The keys whose value {@code true} turns on a feature Skein lacks, with why {@link #fromMap} refuses it. */
+    public static Map<String, String> refusedWhenTrue() {
+        return new TreeMap<>(FEATURES_SKEIN_LACKS);
     }
 
     /** Every key {@link #fromMap} accepts, sorted. */

@@ -109,19 +109,24 @@ public final class TopicRpcs {
                 });
     }
 
-    /** The topic as the controller takes it: 0 asks for the default, which the controller spells -1. */
+    /**
+     * The topic as the controller takes it: an unset count asks for the default, which the controller
+     * spells -1; a count that is set must be positive, as Kafka's controller answers a CreateTopics
+     * request (where 0 is no default either).
+     */
     private static CreatableTopic creatable(TopicSpec spec) {
-        if (spec.getPartitions() < 0) {
+        if (spec.hasPartitions() && spec.getPartitions() <= 0) {
             throw new InvalidPartitionsException("Topic '" + spec.getName() + "': the number of partitions must be "
                     + "larger than 0, not " + spec.getPartitions());
         }
-        if (spec.getReplicationFactor() < 0 || spec.getReplicationFactor() > Short.MAX_VALUE) {
+        if (spec.hasReplicationFactor() && (spec.getReplicationFactor() <= 0
+                || spec.getReplicationFactor() > Short.MAX_VALUE)) {
             throw new InvalidReplicationFactorException("Topic '" + spec.getName() + "': the replication factor must "
                     + "be larger than 0, not " + spec.getReplicationFactor());
         }
         return CreatableTopic.newBuilder().setName(spec.getName())
-                .setNumPartitions(spec.getPartitions() == 0 ? -1 : spec.getPartitions())
-                .setReplicationFactor(spec.getReplicationFactor() == 0 ? -1 : spec.getReplicationFactor())
+                .setNumPartitions(spec.hasPartitions() ? spec.getPartitions() : -1)
+                .setReplicationFactor(spec.hasReplicationFactor() ? spec.getReplicationFactor() : -1)
                 .putAllConfigs(spec.getConfigsMap()).build();
     }
 

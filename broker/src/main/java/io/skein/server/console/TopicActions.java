@@ -31,10 +31,13 @@ final class TopicActions {
     CompletableFuture<Reply> create(Params params) {
         String name = params.required("name", "the new topic's name");
         authorization.createTopics(params.caller(), List.of(name));
-        TopicSpec spec = TopicSpec.newBuilder().setName(name)
-                .setPartitions(params.integer("partitions", "The number of partitions", 0, 1))
-                .setReplicationFactor(params.integer("replication", "The replication factor", 0, 1))
-                .putAllConfigs(settings(params, "configs")).build();
+        TopicSpec.Builder spec = TopicSpec.newBuilder().setName(name).putAllConfigs(settings(params, "configs"));
+        if (params.has("partitions")) {
+            spec.setPartitions(params.integer("partitions", "The number of partitions", 0, 1));
+        }
+        if (params.has("replication")) {
+            spec.setReplicationFactor(params.integer("replication", "The replication factor", 0, 1));
+        }
         return topics.createTopics(CreateTopicsRequest.newBuilder().addTopics(spec).build())
                 .thenApply(created -> Reply.seeOther(TopicPage.link(name).with("done", "created")));
     }

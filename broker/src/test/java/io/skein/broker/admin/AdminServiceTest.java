@@ -182,6 +182,9 @@ class AdminServiceTest {
 
         assertFails(Status.Code.ALREADY_EXISTS, "TOPIC_ALREADY_EXISTS", () -> create("orders", 1, 1, Map.of()));
         assertFails(Status.Code.INVALID_ARGUMENT, "INVALID_PARTITIONS", () -> create("negative", -2, 1, Map.of()));
+        assertFails(Status.Code.INVALID_ARGUMENT, "INVALID_PARTITIONS", () -> create("none", 0, 1, Map.of()));
+        assertFails(Status.Code.INVALID_ARGUMENT, "INVALID_REPLICATION_FACTOR", () -> create("unreplicated", 1, 0,
+                Map.of()));
         assertFails(Status.Code.INVALID_ARGUMENT, "INVALID_REPLICATION_FACTOR", () -> create("wide", 1, 4, Map.of()));
         assertFails(Status.Code.INVALID_ARGUMENT, "INVALID_TOPIC_EXCEPTION", () -> create("no spaces", 1, 1, Map.of()));
         assertFails(Status.Code.INVALID_ARGUMENT, "INVALID_CONFIG",
