@@ -293,11 +293,14 @@ final class ReplicationControlManager {
 
     /**
      * Preferred: the first replica leads if it is in the ISR. Unclean: an offline partition is led by
-     * its first unfenced replica, in or out of the ISR. No partitions named: every partition.
+     * its first unfenced replica, in or out of the ISR, whatever {@code unclean.leader.election.enable}
+     * says (KIP-460: the operator asked). No partitions named: every partition, answering, as Kafka
+     * does, only for those whose election was needed.
      */
     ControllerResult<ElectLeadersResponse> electLeaders(MetadataImage view, ElectLeadersRequest request) {
+        boolean everyPartition = request.getTopicsCount() == 0;
         Map<String, List<Integer>> wanted = new LinkedHashMap<>();
-        if (request.getTopicsCount() == 0) {
+        if (everyPartition) {
             view.topicsById().values().forEach(topic -> wanted.put(topic.name(), new ArrayList<>(topic.partitions().keySet())));
         } else {
             for (TopicPartitions topic : request.getTopicsList()) {
@@ -311,12 +314,18 @@ final class ReplicationControlManager {
             for (int partitionId : partitions) {
                 PartitionRegistration partition = topic == null ? null : topic.partition(partitionId);
                 Error outcome;
-                if (partition == null) {
-                    outcome = error(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "No partition " + name + "-" + partitionId);
+                if (topic == null) { // Kafka's words
+                    outcome = error(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "No such topic as " + name);
+                } else if (partition == null) {
+                    outcome = error(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "No such partition as " + name + "-"
+                            + partitionId);
                 } else if (request.getElectionType() == ElectionType.PREFERRED) {
                     outcome = electPreferred(topic, partitionId, partition, records);
                 } else {
                     outcome = electUnclean(view, topic, partitionId, partition, records);
+                }
+                if (everyPartition && outcome.getCode() == ErrorCode.ELECTION_NOT_NEEDED) {
+                    continue;
                 }
                 response.addResults(ElectionResult.newBuilder().setTopic(name).setPartitionId(partitionId)
                         .setError(outcome));

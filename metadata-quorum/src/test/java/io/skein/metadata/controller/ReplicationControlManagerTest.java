@@ -213,13 +213,16 @@ class ReplicationControlManagerTest {
     }
 
     @Test
-    void anElectionNamingNoPartitionCoversEveryPartitionAndTheRebalanceIsOne() {
+    void anElectionNamingNoPartitionCoversEveryPartitionAnsweringForThoseThatNeededOneAndTheRebalanceIsOne() {
         MetadataImage view = cluster(partition(ORDERS, 1, List.of(1, 2, 3), List.of(2, 1), 2),
                 partition(ORDERS, 2, List.of(3, 2, 1), List.of(2, 1), 2));
 
         List<ElectionResult> results = replication.electLeaders(view, ElectLeadersRequest.newBuilder()
                 .setElectionType(ElectionType.PREFERRED).build()).response().getResultsList();
-        assertEquals(3, results.size());
+        assertEquals(List.of(1, 2), results.stream().map(ElectionResult::getPartitionId).toList(),
+                "partition 0 is led by its preferred replica already: as Kafka, it is left out");
+        assertEquals(List.of(ErrorCode.NONE, ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE),
+                results.stream().map(r -> r.getError().getCode()).toList());
         MetadataImage rebalanced = apply(view, replication.rebalanceLeaders(view));
         assertEquals(1, rebalanced.topic(ORDERS).partition(1).leader());
         assertEquals(2, rebalanced.topic(ORDERS).partition(2).leader(), "its preferred replica is not in the ISR");
