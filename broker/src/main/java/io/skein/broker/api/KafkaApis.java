@@ -15,6 +15,7 @@ import io.skein.broker.security.Authorization;
 import io.skein.broker.txn.AddPartitionsToTxnManager;
 import io.skein.broker.txn.TransactionCoordinator;
 import io.skein.node.NodeConfig;
+import java.time.Clock;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -67,6 +68,8 @@ public final class KafkaApis implements RequestHandler {
         apis.put(ApiKeys.CREATE_PARTITIONS, topicApis::createPartitions);
         apis.put(ApiKeys.ELECT_LEADERS, new ElectLeadersApi(topicAdmin, authorization));
         apis.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterApi(cluster, authorization));
+        apis.put(ApiKeys.DESCRIBE_QUORUM, new DescribeQuorumApi(controller, config.voters(),
+                config.controllerListenerName(), Clock.systemUTC(), authorization));
         apis.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsApi(cluster, configs, authorization));
         AlterConfigsApis alterConfigs = new AlterConfigsApis(cluster, topicAdmin, authorization);
         apis.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, alterConfigs::incrementalAlterConfigs);

@@ -77,6 +77,8 @@ import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.DescribeLogDirsRequestData;
 import org.apache.kafka.common.message.DescribeLogDirsResponseData;
 import org.apache.kafka.common.message.DescribeProducersRequestData;
+import org.apache.kafka.common.message.DescribeQuorumRequestData;
+import org.apache.kafka.common.message.DescribeQuorumResponseData;
 import org.apache.kafka.common.message.DescribeProducersResponseData;
 import org.apache.kafka.common.message.DescribeTransactionsRequestData;
 import org.apache.kafka.common.message.DescribeTransactionsResponseData;
@@ -472,6 +474,12 @@ class ApiAuthorizationTest {
                                     : data.clusterAuthorizedOperations() == 0 ? Errors.CLUSTER_AUTHORIZATION_FAILED
                                     : Errors.NONE;
                         }),
+                rule("DescribeQuorum: DESCRIBE on the cluster", ApiKeys.DESCRIBE_QUORUM, 2,
+                        new DescribeQuorumRequestData().setTopics(List.of(new DescribeQuorumRequestData.TopicData()
+                                .setTopicName("__cluster_metadata").setPartitions(List.of(
+                                        new DescribeQuorumRequestData.PartitionData().setPartitionIndex(0))))),
+                        none, List.of(describeCluster), Errors.CLUSTER_AUTHORIZATION_FAILED,
+                        error(DescribeQuorumResponseData.class, DescribeQuorumResponseData::errorCode)),
                 rule("DescribeConfigs of a topic: DESCRIBE_CONFIGS on it", ApiKeys.DESCRIBE_CONFIGS, 4,
                         new DescribeConfigsRequestData().setResources(List.of(new DescribeConfigsRequestData
                                 .DescribeConfigsResource().setResourceType((byte) 2).setResourceName(TOPIC))),
