@@ -301,7 +301,8 @@ final class ReplicationControlManager {
         boolean everyPartition = request.getTopicsCount() == 0;
         Map<String, List<Integer>> wanted = new LinkedHashMap<>();
         if (everyPartition) {
-            view.topicsById().values().forEach(topic -> wanted.put(topic.name(), new ArrayList<>(topic.partitions().keySet())));
+            view.topicsById().values().forEach(topic -> wanted.put(topic.name(),
+                    topic.partitions().keySet().stream().sorted().toList()));
         } else {
             for (TopicPartitions topic : request.getTopicsList()) {
                 wanted.computeIfAbsent(topic.getName(), n -> new ArrayList<>()).addAll(topic.getPartitionsList());
