@@ -37,6 +37,8 @@ import io.skein.proto.controller.ErrorCode;
 import io.skein.proto.controller.RegisterBrokerRequest;
 import io.skein.proto.controller.RegisterBrokerResponse;
 import io.skein.proto.controller.ReplicaState;
+import io.skein.proto.controller.ReportOfflineReplicasRequest;
+import io.skein.proto.controller.ReportOfflineReplicasResponse;
 import io.skein.proto.metadata.MetadataRecordBatch;
 import java.time.Clock;
 import java.util.HashSet;
@@ -242,6 +244,12 @@ public final class QuorumController implements AutoCloseable {
     public CompletableFuture<AlterPartitionResponse> alterPartition(AlterPartitionRequest request) {
         return submit(v -> replication.alterPartition(v, request),
                 e -> AlterPartitionResponse.newBuilder().setError(e).build());
+    }
+
+    public CompletableFuture<ReportOfflineReplicasResponse> reportOfflineReplicas(ReportOfflineReplicasRequest request) {
+        return submit(v -> replication.reportOfflineReplicas(v, request),
+                e -> ReportOfflineReplicasResponse.newBuilder().setError(e).build(),
+                (response, offset) -> response.toBuilder().setMetadataOffset(offset).build());
     }
 
     public CompletableFuture<ElectLeadersResponse> electLeaders(ElectLeadersRequest request) {

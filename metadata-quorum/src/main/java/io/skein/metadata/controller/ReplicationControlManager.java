@@ -27,6 +27,8 @@ import io.skein.proto.controller.ErrorCode;
 import io.skein.proto.controller.PartitionCount;
 import io.skein.proto.controller.PartitionIsr;
 import io.skein.proto.controller.PartitionState;
+import io.skein.proto.controller.ReportOfflineReplicasRequest;
+import io.skein.proto.controller.ReportOfflineReplicasResponse;
 import io.skein.proto.controller.TopicPartitions;
 import io.skein.proto.controller.TopicResult;
 import io.skein.proto.metadata.ConfigResourceType;
@@ -283,6 +285,31 @@ final class ReplicationControlManager {
             }
         }
         return null;
+    }
+
+    /**
+     * A broker whose log directory failed no longer has the replicas it held there: it leaves their ISRs
+     * and, where it led, the first other ISR member leads (or, with unclean election allowed, any live
+     * replica), as when it is fenced, but for those partitions only. It does not fetch them again, so it
+     * does not come back into their ISRs while it runs; a partition it was the last ISR member of stays
+     * offline with it as last known leader, which it leads again once it has its directory back.
+     */
+    ControllerResult<ReportOfflineReplicasResponse> reportOfflineReplicas(MetadataImage view,
+                                                                         ReportOfflineReplicasRequest request) {
+        Error stale = BrokerControlManager.brokerEpochError(view, request.getBrokerId(), request.getBrokerEpoch());
+        if (stale != null) {
+            return ControllerResult.of(List.of(), ReportOfflineReplicasResponse.newBuilder().setError(stale).build());
+        }
+        Set<PartitionId> offline = new HashSet<>();
+        request.getPartitionsList().forEach(p -> offline.add(new PartitionId(Uuids.fromProto(p.getTopicId()),
+                p.getPartitionId())));
+        List<MetadataRecord> records = PartitionChanges.removeReplicas(view, request.getBrokerId(),
+                topic -> configs.uncleanLeaderElection(view, topic),
+                (topicId, partitionId) -> offline.contains(new PartitionId(topicId, partitionId)));
+        return ControllerResult.of(records, ReportOfflineReplicasResponse.newBuilder().setError(none()).build());
+    }
+
+    private record PartitionId(UUID topicId, int partitionId) {
     }
 
     private static PartitionState.Builder partitionState(UUID topicId, int partitionId, PartitionRegistration partition) {
