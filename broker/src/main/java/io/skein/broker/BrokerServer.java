@@ -17,6 +17,8 @@ import io.skein.broker.txn.AddPartitionsToTxnManager;
 import io.skein.broker.txn.TransactionConfig;
 import io.skein.broker.txn.TransactionCoordinator;
 import io.skein.broker.replica.AlterPartitionSender;
+import io.skein.broker.replica.ControllerReports;
+import io.skein.broker.replica.OfflineReplicaReporter;
 import io.skein.broker.replica.Partition;
 import io.skein.broker.replica.ReplicaManager;
 import io.skein.log.LogConfig;
@@ -168,10 +170,12 @@ public final class BrokerServer implements AutoCloseable {
         logManager = LogManager.start(config.logManagerConfig(),
                 topic -> ReplicaManager.topicConfig(topicDefaults, loader.image(), topic), clock,
                 metrics.logFlushes());
+        ControllerReports reports = new ControllerReports(nodeId, lifecycle::brokerEpoch, controllerClient, scheduler);
         replicaManager = new ReplicaManager(nodeId, logManager,
                 image -> DynamicBrokerConfig.of(config, image).topicDefaults(), clock, replication(config,
-                connector, new AlterPartitionSender(nodeId, lifecycle::brokerEpoch, controllerClient, scheduler),
-                lifecycle::brokerEpoch), metrics);
+                connector, new AlterPartitionSender(reports), lifecycle::brokerEpoch,
+                new OfflineReplicaReporter(reports)), metrics);
+        logManager.onLogDirFailure(replicaManager::logDirFailed);
         ProducerIdManager producerIds = new ProducerIdManager(nodeId, controllerClient, lifecycle::brokerEpoch);
         ControllerRequests controller = new ControllerRequests(controllerClient);
         groupCoordinator = new GroupCoordinator(nodeId, groupConfig(config), replicaManager, clock, lease::isValid);
@@ -340,13 +344,17 @@ public final class BrokerServer implements AutoCloseable {
         closeQuietly(controllerClient);
     }
 
-    /** How this broker replicates; ISR changes go to {@code isrChanges}; {@code brokerEpoch} is its registration's. */
+    /**
+     * How this broker replicates; ISR changes go to {@code isrChanges}, replicas of failed log directories to
+     * {@code offlineReplicas}; {@code brokerEpoch} is its registration's.
+     */
     private static ReplicaManager.Replication replication(NodeConfig config, BrokerConnector connector,
-                                                          Partition.IsrChanges isrChanges, LongSupplier brokerEpoch) {
+                                                          Partition.IsrChanges isrChanges, LongSupplier brokerEpoch,
+                                                          ReplicaManager.OfflineReplicas offlineReplicas) {
         return new ReplicaManager.Replication(config.interBrokerListenerName(), connector, config.replicaLagTimeMaxMs(),
                 config.getInt(NodeConfig.REPLICA_FETCH_WAIT_MAX_MS), config.getInt(NodeConfig.REPLICA_FETCH_MAX_BYTES),
                 config.getInt(NodeConfig.REPLICA_FETCH_RESPONSE_MAX_BYTES),
-                config.getInt(NodeConfig.REPLICA_FETCH_BACKOFF_MS), isrChanges, brokerEpoch);
+                config.getInt(NodeConfig.REPLICA_FETCH_BACKOFF_MS), isrChanges, brokerEpoch, offlineReplicas);
     }
 
     private static GroupConfig groupConfig(NodeConfig config) {

@@ -959,6 +959,14 @@ public final class NodeConfig {
         return listeners.stream().filter(l -> controllerListenerNames.contains(l.name())).findFirst();
     }
 
+    /**
+     * The name of the controllers' listener, whichever role this node has: the first of
+     * {@code controller.listener.names}, as Kafka names a static quorum's voters' endpoints.
+     */
+    public String controllerListenerName() {
+        return controllerListenerNames.get(0);
+    }
+
     /** How clients reach {@code listener}: its advertised address, else its own. */
     public Listener advertised(Listener listener) {
         return advertisedListeners.stream().filter(l -> l.name().equals(listener.name())).findFirst()
@@ -1027,7 +1035,7 @@ public final class NodeConfig {
      * {@code controller.listener.names}, as in Kafka, whether or not this node is a controller.
      */
     public ListenerSecurity controllerSecurity() {
-        return listenerSecurity(controllerListenerNames.get(0));
+        return listenerSecurity(controllerListenerName());
     }
 
     /** {@code ssl.reload.check.interval.ms}: how often TLS listeners look for changed keystore and truststore files. */

@@ -186,7 +186,8 @@ class BadInputTest {
             versions.read(new ByteBufferAccessor(response), (short) 0);
             assertEquals(Errors.UNSUPPORTED_VERSION.code(), versions.errorCode());
             assertTrue(versions.apiKeys().find(ApiKeys.PRODUCE.id) != null, versions.toString());
-            assertTrue(versions.apiKeys().find(ApiKeys.ELECT_LEADERS.id) == null, "only served APIs are advertised");
+            assertTrue(versions.apiKeys().find(ApiKeys.ALTER_REPLICA_LOG_DIRS.id) == null,
+                    "only served APIs are advertised");
             // The connection stays usable: the client now asks in a version both know.
             assertEquals(Errors.NONE.code(), ((ApiVersionsResponseData) client.call(new ApiVersionsRequestData()
                     .setClientSoftwareName("raw-client").setClientSoftwareVersion("1.0"), (short) 3)).errorCode());
@@ -198,7 +199,8 @@ class BadInputTest {
     @Test
     void apisAndVersionsNotServedCloseTheConnection() throws Exception {
         try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {
-            client.sendBytes(request(ApiKeys.ELECT_LEADERS.id, ApiKeys.ELECT_LEADERS.latestVersion(), true, new byte[0]));
+            client.sendBytes(request(ApiKeys.ALTER_REPLICA_LOG_DIRS.id, ApiKeys.ALTER_REPLICA_LOG_DIRS.latestVersion(),
+                    true, new byte[0]));
             assertTrue(client.closedByBroker());
         }
         try (RawKafkaClient client = new RawKafkaClient(node.bootstrap())) {

@@ -259,6 +259,9 @@ class AdminCliTest {
         CliRun elect = skein("leaders", "elect", "--all");
         assertEquals(0, elect.exitCode(), elect.err());
         assertTrue(elect.out().contains("were already led by their preferred replica"), elect.out());
+        CliRun unclean = skein("leaders", "elect", "--all", "--unclean");
+        assertEquals(0, unclean.exitCode(), unclean.err());
+        assertTrue(unclean.out().contains("partitions had a leader"), unclean.out());
         assertEquals(2, skein("leaders", "elect").exitCode(), "--all or --topic is required");
         CliRun unknown = skein("leaders", "elect", "--topic", "nothing");
         assertEquals(1, unknown.exitCode());

@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongPredicate;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.CorruptRecordException;
@@ -62,6 +63,7 @@ public final class LogCleaner implements AutoCloseable {
 
     private final Supplier<Collection<PartitionLog>> logs;
     private final Clock clock;
+    private final BiConsumer<PartitionLog, RuntimeException> failed;
     private final Map<Path, OffsetCheckpointFile> checkpoints = new HashMap<>();
     private final ConcurrentHashMap<TopicPartition, Long> firstDirtyOffsets = new ConcurrentHashMap<>();
     /** The earliest delete horizon of the tombstones each log kept at its last clean. */
@@ -84,10 +86,13 @@ public final class LogCleaner implements AutoCloseable {
     /**
      * @param logDirs the directories whose {@code cleaner-offset-checkpoint} this cleaner keeps
      * @param logs    the logs it may clean, each in one of {@code logDirs}
+     * @param failed  hears why a log could not be cleaned in a pass, which goes on with the others
      */
-    LogCleaner(List<Path> logDirs, Supplier<Collection<PartitionLog>> logs, Clock clock) {
+    LogCleaner(List<Path> logDirs, Supplier<Collection<PartitionLog>> logs, Clock clock,
+               BiConsumer<PartitionLog, RuntimeException> failed) {
         this.logs = logs;
         this.clock = clock;
+        this.failed = failed;
         for (Path dir : logDirs) {
             OffsetCheckpointFile file = new OffsetCheckpointFile(dir.resolve(CHECKPOINT_FILE));
             checkpoints.put(dir, file);
@@ -120,6 +125,7 @@ public final class LogCleaner implements AutoCloseable {
                 clean(partitionLog, true).ifPresent(cleaned::add);
             } catch (RuntimeException e) {
                 log.error("Cannot clean {}", partitionLog, e);
+                failed.accept(partitionLog, e);
             }
         }
         return cleaned;

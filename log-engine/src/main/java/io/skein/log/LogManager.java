@@ -3,6 +3,7 @@ package io.skein.log;
 import io.skein.log.checkpoint.AtomicFiles;
 import io.skein.log.checkpoint.OffsetCheckpointFile;
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,14 +19,17 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import java.util.regex.Pattern;
@@ -47,6 +51,14 @@ import org.slf4j.LoggerFactory;
  * {@code replication-offset-checkpoint} (high watermarks), {@code cleaner-offset-checkpoint} (through
  * the cleaner) and, between a clean shutdown and the next start, a clean-shutdown marker that lets
  * the next start skip recovery.
+ *
+ * <p>A directory whose files fail (an I/O error on a segment or a checkpoint, the directory made
+ * unwritable or removed under the node) is taken offline, as Kafka's LogDirFailureChannel does,
+ * without failing the others: its logs are closed and dropped, no new log goes there, its
+ * checkpoints stop, and the listeners given to {@link #onLogDirFailure} hear of it with the
+ * partitions it held. The log engine notices its own failures (checkpoints, retention, flushes,
+ * compaction, creating and deleting logs); its users report those of the reads and writes they
+ * make ({@link #reportStorageError}).
  */
 public final class LogManager implements AutoCloseable {
     public static final String RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
@@ -71,6 +83,8 @@ public final class LogManager implements AutoCloseable {
     private final ConcurrentHashMap<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
     private final LogCleaner cleaner;
     private final Object createOrDeleteLock = new Object();
+    private final Set<Path> offlineDirs = ConcurrentHashMap.newKeySet();
+    private final List<Consumer<LogDirFailure>> dirFailureListeners = new CopyOnWriteArrayList<>();
 
     /** A log directory with its lock and checkpoint files. Each checkpoint is written under its own monitor. */
     private record LogDir(Path path, LogDirLock lock, OffsetCheckpointFile recoveryPoints,
@@ -100,7 +114,7 @@ public final class LogManager implements AutoCloseable {
         this.directoryIds = List.copyOf(ids);
         this.scheduler = new ScheduledThreadPoolExecutor(config.backgroundThreads(), threads("log-scheduler"));
         this.scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        this.cleaner = new LogCleaner(config.logDirs(), logs::values, clock);
+        this.cleaner = new LogCleaner(config.logDirs(), logs::values, clock, this::reportStorageError);
     }
 
     /**
@@ -239,7 +253,7 @@ public final class LogManager implements AutoCloseable {
 
     private void scheduleTasks() {
         every(config.retentionCheckIntervalMs(), "retention", this::cleanupLogs);
-        every(config.flushCheckIntervalMs(), "time-based flush", () -> logs.values().forEach(PartitionLog::flushIfDue));
+        every(config.flushCheckIntervalMs(), "time-based flush", () -> forEachLog(PartitionLog::flushIfDue));
         every(config.recoveryPointCheckpointIntervalMs(), "recovery point checkpoint", this::checkpointRecoveryPoints);
         every(config.logStartOffsetCheckpointIntervalMs(), "log start offset checkpoint", this::checkpointLogStartOffsets);
         every(config.highWatermarkCheckpointIntervalMs(), "high watermark checkpoint", this::checkpointHighWatermarks);
@@ -270,8 +284,100 @@ public final class LogManager implements AutoCloseable {
         return directoryIds;
     }
 
+    /** Every log directory, online or not, in {@code log.dirs} order. */
     public List<Path> logDirs() {
         return dirs.stream().map(LogDir::path).toList();
+    }
+
+    /** Whether {@code dir}, one of {@link #logDirs}, has been taken offline after a failure. */
+    public boolean isOffline(Path dir) {
+        return offlineDirs.contains(dir);
+    }
+
+    /**
+     * {@code listener} hears of each directory taken offline, on a thread of the log scheduler, once its
+     * logs are closed and gone from this manager.
+     */
+    public void onLogDirFailure(Consumer<LogDirFailure> listener) {
+        dirFailureListeners.add(listener);
+    }
+
+    /**
+     * What a reader or writer of {@code partitionLog} met: if it is a storage error (an I/O error on the
+     * log's files), the log's directory goes offline; anything else (a closed log among them) is not the
+     * directory's fault.
+     */
+    public void reportStorageError(PartitionLog partitionLog, Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ClosedChannelException) {
+                return; // a log closed under its reader or writer (deleted, or offline already): not a failing disk
+            }
+            if (cause instanceof IOException io) {
+                dirFailed(partitionLog.dir().getParent(), io);
+                return;
+            }
+        }
+    }
+
+    /**
+     * Takes {@code path} offline: from now on no log is created there and its checkpoints stop; its logs
+     * are closed and dropped, and the listeners told, on the scheduler (the failing thread may hold a
+     * log's lock). Once only: later failures of the same directory change nothing.
+     */
+    private void dirFailed(Path path, IOException cause) {
+        LogDir dir = dirs.stream().filter(d -> d.path().equals(path)).findFirst().orElse(null);
+        if (dir == null || !offlineDirs.add(path)) {
+            return;
+        }
+        log.error("Log directory {} failed: its logs go offline, the other directories go on", path, cause);
+        try {
+            scheduler.execute(() -> takeOffline(dir, cause));
+        } catch (RejectedExecutionException closing) {
+            // Shutting down: close() leaves offline directories alone.
+        }
+    }
+
+    private void takeOffline(LogDir dir, IOException cause) {
+        List<PartitionLog> held = new ArrayList<>();
+        synchronized (createOrDeleteLock) {
+            for (PartitionLog partitionLog : logs.values()) {
+                if (partitionLog.dir().getParent().equals(dir.path()) && logs.remove(partitionLog.topicPartition(),
+                        partitionLog)) {
+                    held.add(partitionLog);
+                }
+            }
+        }
+        Set<TopicPartition> partitions = new LinkedHashSet<>();
+        for (PartitionLog partitionLog : held) {
+            cleaner.forget(partitionLog.topicPartition());
+            partitionLog.closeAfterFailure();
+            partitions.add(partitionLog.topicPartition());
+        }
+        closeQuietly(dir.lock());
+        boolean anyOnline = dirs.stream().anyMatch(d -> !offlineDirs.contains(d.path()));
+        log.error("Log directory {} is offline with the logs of {} partitions{}", dir.path(), partitions.size(),
+                anyOnline ? "" : ": no log directory is left online");
+        LogDirFailure failure = new LogDirFailure(dir.path(), directoryIds.get(dirs.indexOf(dir)),
+                Set.copyOf(partitions), anyOnline, cause);
+        for (Consumer<LogDirFailure> listener : dirFailureListeners) {
+            try {
+                listener.accept(failure);
+            } catch (RuntimeException e) {
+                log.error("A listener failed on the failure of {}", dir.path(), e);
+            }
+        }
+    }
+
+    /** Runs {@code task} on every log, each failing alone: a storage error takes its directory offline. */
+    private void forEachLog(Consumer<PartitionLog> task) {
+        for (PartitionLog partitionLog : logs.values()) {
+            try {
+                task.accept(partitionLog);
+            } catch (RuntimeException e) {
+                reportStorageError(partitionLog, e);
+                log.error("Cannot maintain {}", partitionLog, e);
+            }
+        }
     }
 
     public Optional<PartitionLog> getLog(TopicPartition tp) {
@@ -301,17 +407,22 @@ public final class LogManager implements AutoCloseable {
             if (existing != null) {
                 return existing;
             }
-            Path dir = leastLoadedDir().resolve(tp.topic() + "-" + tp.partition());
-            try {
-                PartitionLog created = PartitionLog.open(dir, tp, logConfig, LogLoader.Checkpoints.NONE, true,
-                        scheduler, flushListener, clock);
-                AtomicFiles.fsyncDirectory(dir.getParent());
-                logs.put(tp, created);
-                log.info("Created log for {} in {}", tp, dir);
-                return created;
-            } catch (IOException e) {
-                throw new KafkaStorageException("Cannot create the log of " + tp + " in " + dir, e);
+            // As Kafka: the directory with the fewest logs, else the next, each failing one going offline.
+            for (Path parent : onlineDirsByLoad()) {
+                Path dir = parent.resolve(tp.topic() + "-" + tp.partition());
+                try {
+                    PartitionLog created = PartitionLog.open(dir, tp, logConfig, LogLoader.Checkpoints.NONE, true,
+                            scheduler, flushListener, clock);
+                    AtomicFiles.fsyncDirectory(parent);
+                    logs.put(tp, created);
+                    log.info("Created log for {} in {}", tp, dir);
+                    return created;
+                } catch (IOException e) {
+                    log.error("Cannot create the log of {} in {}", tp, dir, e);
+                    dirFailed(parent, e);
+                }
             }
+            throw new KafkaStorageException("Cannot create the log of " + tp + ": no log directory is online");
         }
     }
 
@@ -322,11 +433,13 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
-    private Path leastLoadedDir() {
+    /** The online directories, the one with the fewest logs first (in {@code log.dirs} order among equals). */
+    private List<Path> onlineDirsByLoad() {
         Map<Path, Integer> counts = new HashMap<>();
         dirs.forEach(dir -> counts.put(dir.path(), 0));
         logs.values().forEach(l -> counts.merge(l.dir().getParent(), 1, Integer::sum));
-        return dirs.stream().map(LogDir::path).min(Comparator.comparing(counts::get)).orElseThrow();
+        return dirs.stream().map(LogDir::path).filter(path -> !offlineDirs.contains(path))
+                .sorted(Comparator.comparing(counts::get)).toList();
     }
 
     /**
@@ -350,6 +463,7 @@ public final class LogManager implements AutoCloseable {
                 AtomicFiles.fsyncDirectory(dir.getParent());
                 doomed.renamedTo(renamed);
             } catch (IOException e) {
+                dirFailed(dir.getParent(), e);
                 throw new KafkaStorageException("Cannot delete the log of " + tp + " in " + dir, e);
             }
             cleaner.forget(tp);
@@ -374,7 +488,7 @@ public final class LogManager implements AutoCloseable {
         boolean truncated = partitionLog.truncateTo(offset);
         if (truncated) {
             cleaner.truncated(tp, offset);
-            checkpoint(dirOf(partitionLog), LogDir::recoveryPoints, PartitionLog::recoveryPoint);
+            checkpointOrFail(dirOf(partitionLog), LogDir::recoveryPoints, PartitionLog::recoveryPoint);
         }
         return truncated;
     }
@@ -385,8 +499,8 @@ public final class LogManager implements AutoCloseable {
         partitionLog.truncateFullyAndStartAt(offset);
         cleaner.truncated(tp, offset);
         LogDir dir = dirOf(partitionLog);
-        checkpoint(dir, LogDir::recoveryPoints, PartitionLog::recoveryPoint);
-        checkpoint(dir, LogDir::logStartOffsets, PartitionLog::logStartOffset);
+        checkpointOrFail(dir, LogDir::recoveryPoints, PartitionLog::recoveryPoint);
+        checkpointOrFail(dir, LogDir::logStartOffsets, PartitionLog::logStartOffset);
     }
 
     /**
@@ -403,7 +517,7 @@ public final class LogManager implements AutoCloseable {
             }
         }
         for (LogDir dir : holding) {
-            checkpoint(dir, LogDir::logStartOffsets, PartitionLog::logStartOffset);
+            checkpointOrFail(dir, LogDir::logStartOffsets, PartitionLog::logStartOffset);
         }
     }
 
@@ -424,32 +538,49 @@ public final class LogManager implements AutoCloseable {
     }
 
     /** Applies retention to every log; checkpoints log start offsets if any moved. */
-    public void cleanupLogs() throws IOException {
-        int deleted = 0;
-        for (PartitionLog partitionLog : logs.values()) {
-            deleted += partitionLog.deleteOldSegments();
-        }
-        if (deleted > 0) {
-            log.info("Retention deleted {} segments", deleted);
+    public void cleanupLogs() {
+        int[] deleted = {0};
+        forEachLog(partitionLog -> deleted[0] += partitionLog.deleteOldSegments());
+        if (deleted[0] > 0) {
+            log.info("Retention deleted {} segments", deleted[0]);
             checkpointLogStartOffsets();
         }
     }
 
-    public void checkpointRecoveryPoints() throws IOException {
+    public void checkpointRecoveryPoints() {
+        checkpointOnlineDirs(LogDir::recoveryPoints, PartitionLog::recoveryPoint);
+    }
+
+    public void checkpointLogStartOffsets() {
+        checkpointOnlineDirs(LogDir::logStartOffsets, PartitionLog::logStartOffset);
+    }
+
+    public void checkpointHighWatermarks() {
+        checkpointOnlineDirs(LogDir::highWatermarks, PartitionLog::highWatermark);
+    }
+
+    /** One checkpoint of each online directory; a directory that cannot be written goes offline. */
+    private void checkpointOnlineDirs(Function<LogDir, OffsetCheckpointFile> file, ToLongFunction<PartitionLog> value) {
         for (LogDir dir : dirs) {
-            checkpoint(dir, LogDir::recoveryPoints, PartitionLog::recoveryPoint);
+            if (offlineDirs.contains(dir.path())) {
+                continue;
+            }
+            try {
+                checkpoint(dir, file, value);
+            } catch (IOException e) {
+                dirFailed(dir.path(), e);
+            }
         }
     }
 
-    public void checkpointLogStartOffsets() throws IOException {
-        for (LogDir dir : dirs) {
-            checkpoint(dir, LogDir::logStartOffsets, PartitionLog::logStartOffset);
-        }
-    }
-
-    public void checkpointHighWatermarks() throws IOException {
-        for (LogDir dir : dirs) {
-            checkpoint(dir, LogDir::highWatermarks, PartitionLog::highWatermark);
+    /** {@link #checkpoint}, a failure also taking the directory offline. */
+    private void checkpointOrFail(LogDir dir, Function<LogDir, OffsetCheckpointFile> file,
+                                  ToLongFunction<PartitionLog> value) throws IOException {
+        try {
+            checkpoint(dir, file, value);
+        } catch (IOException e) {
+            dirFailed(dir.path(), e);
+            throw e;
         }
     }
 
@@ -496,6 +627,9 @@ public final class LogManager implements AutoCloseable {
         }
         IOException failure = null;
         for (LogDir dir : dirs) {
+            if (offlineDirs.contains(dir.path())) {
+                continue; // closed when it failed: nothing there is written again
+            }
             try {
                 checkpoint(dir, LogDir::recoveryPoints, PartitionLog::recoveryPoint);
                 checkpoint(dir, LogDir::logStartOffsets, PartitionLog::logStartOffset);

@@ -831,6 +831,21 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes the log's files without writing a producer snapshot: its directory failed, and nothing more
+     * is to be written there. Errors are ignored: the directory is offline already.
+     */
+    public void closeAfterFailure() {
+        lock.lock();
+        try {
+            localLog.close();
+        } catch (IOException | RuntimeException e) {
+            // Its directory failed: that its files do not close cleanly is no news.
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     public String toString() {
         return "PartitionLog(" + topicPartition + ", " + dir() + ", logStartOffset=" + logStartOffset

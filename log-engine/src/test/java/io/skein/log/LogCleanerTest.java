@@ -64,7 +64,7 @@ class LogCleanerTest {
     }
 
     private LogCleaner cleaner(PartitionLog... cleanable) {
-        return new LogCleaner(List.of(root), () -> List.of(cleanable), logs.clock);
+        return new LogCleaner(List.of(root), () -> List.of(cleanable), logs.clock, (failedLog, error) -> { });
     }
 
     /** Appends one batch of {@code key0, value0, key1, value1...} and remembers what it wrote. */
@@ -392,7 +392,8 @@ class LogCleanerTest {
         }
         List<Long> oldBases = crashed.segmentBaseOffsets();
         cleaned.updateConfig(COMPACTED.with(Map.of("segment.bytes", 1 << 20))); // one group: one swap
-        new LogCleaner(List.of(cleaned.dir().getParent()), () -> List.of(cleaned), logs.clock).cleanLog(cleaned)
+        new LogCleaner(List.of(cleaned.dir().getParent()), () -> List.of(cleaned), logs.clock,
+                (failedLog, error) -> { }).cleanLog(cleaned)
                 .orElseThrow();
         assertEquals(List.of(0L, oldBases.get(oldBases.size() - 1)), cleaned.segmentBaseOffsets());
         crashed.flush();

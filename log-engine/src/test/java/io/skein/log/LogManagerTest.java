@@ -17,11 +17,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -314,6 +316,97 @@ class LogManagerTest {
         try (LogManager manager = start(dir)) {
             assertEquals(List.of(new TopicPartition("kept", 0)),
                     manager.allLogs().stream().map(PartitionLog::topicPartition).toList());
+        }
+    }
+
+    private static void deleteRecursively(Path path) throws IOException {
+        try (Stream<Path> tree = Files.walk(path)) {
+            for (Path entry : tree.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(entry);
+            }
+        }
+    }
+
+    private static Set<TopicPartition> logsIn(LogManager manager, Path dir) {
+        return manager.allLogs().stream().filter(l -> l.dir().getParent().equals(dir))
+                .map(PartitionLog::topicPartition).collect(Collectors.toSet());
+    }
+
+    @Test
+    void aDirectoryRemovedUnderARunningNodeGoesOfflineAloneAtItsNextCheckpoint() throws IOException {
+        Path a = formatted("a", 1);
+        Path b = formatted("b", 1);
+        List<LogDirFailure> failures = new CopyOnWriteArrayList<>();
+        try (LogManager manager = start(List.of(a, b), fastTasks(List.of(a, b)), topic -> LogConfig.DEFAULT)) {
+            manager.onLogDirFailure(failures::add);
+            for (int p = 0; p < 4; p++) {
+                appendAsLeader(manager.getOrCreateLog(new TopicPartition("t", p), LogConfig.DEFAULT), batch(p, "v"), 0);
+            }
+            Set<TopicPartition> inA = logsIn(manager, a);
+            Set<TopicPartition> inB = logsIn(manager, b);
+            assertEquals(2, inB.size(), "the least loaded directory first");
+
+            // As rm -rf under the node (again if a checkpoint's temporary file lands meanwhile): its open
+            // segments still take appends, the checkpoints notice.
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+                if (Files.exists(b)) {
+                    deleteRecursively(b);
+                }
+                return !Files.exists(b);
+            });
+            await().atMost(Duration.ofSeconds(30)).until(() -> !failures.isEmpty());
+
+            LogDirFailure failure = failures.get(0);
+            assertEquals(b, failure.dir());
+            assertEquals(inB, failure.partitions());
+            assertTrue(failure.anyDirOnline());
+            assertEquals(manager.directoryIds().get(1), failure.directoryId());
+            assertTrue(manager.isOffline(b) && !manager.isOffline(a));
+            assertEquals(inA, manager.allLogs().stream().map(PartitionLog::topicPartition).collect(Collectors.toSet()));
+            inB.forEach(tp -> assertTrue(manager.getLog(tp).isEmpty(), tp + " is gone with its directory"));
+
+            TopicPartition first = inA.iterator().next();
+            appendAsLeader(manager.getLog(first).orElseThrow(), batch(7, "still"), 0);
+            PartitionLog created = manager.getOrCreateLog(new TopicPartition("new", 0), LogConfig.DEFAULT);
+            assertEquals(a, created.dir().getParent(), "no log is created in an offline directory");
+            manager.checkpointHighWatermarks();
+            assertEquals(1, failures.size(), "a directory fails once");
+        }
+        assertTrue(Files.exists(a.resolve(LogManager.CLEAN_SHUTDOWN_FILE)), "the online directory closes cleanly");
+        assertFalse(Files.exists(b));
+    }
+
+    @Test
+    void aStorageErrorOfALogTakesItsDirectoryOfflineButAClosedLogsDoesNot() throws IOException {
+        Path a = formatted("a", 1);
+        Path b = formatted("b", 1);
+        List<LogDirFailure> failures = new CopyOnWriteArrayList<>();
+        try (LogManager manager = start(a, b)) {
+            manager.onLogDirFailure(failures::add);
+            PartitionLog deleted = manager.getOrCreateLog(new TopicPartition("deleted", 0), LogConfig.DEFAULT);
+            LogConfig small = LogConfig.fromMap(Map.of("segment.bytes", 200));
+            PartitionLog failing = manager.getOrCreateLog(new TopicPartition("failing", 0), small);
+            assertEquals(b, failing.dir().getParent());
+            appendAsLeader(deleted, batch(0, "v"), 0);
+
+            assertTrue(manager.deleteLog(deleted.topicPartition()));
+            RuntimeException closed = assertThrows(RuntimeException.class,
+                    () -> deleted.read(0, 1 << 20, FetchIsolation.LOG_END, true));
+            manager.reportStorageError(deleted, closed);
+            assertFalse(manager.isOffline(a), "a log closed under its reader says nothing of its disk: " + closed);
+
+            // The partition's directory is moved away: the open segment takes appends, the roll's new files fail.
+            Files.move(failing.dir(), root.resolve("moved-away"));
+            RuntimeException error = assertThrows(RuntimeException.class, () -> {
+                for (int i = 0; i < 20; i++) {
+                    appendAsLeader(failing, batch(i, "x".repeat(50)), 0);
+                }
+            });
+            manager.reportStorageError(failing, error);
+            assertTrue(manager.isOffline(b), error.toString());
+            await().atMost(Duration.ofSeconds(30)).until(() -> failures.size() == 1);
+            assertEquals(Set.of(failing.topicPartition()), failures.get(0).partitions());
+            assertTrue(manager.getLog(failing.topicPartition()).isEmpty());
         }
     }
 

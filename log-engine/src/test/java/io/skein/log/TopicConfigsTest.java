@@ -276,7 +276,8 @@ class TopicConfigsTest {
             appendAsLeader(log, TestRecords.keyedBatch(Compression.NONE, start + 5001, "k", "new"), 0);
             assertEquals(2, log.numberOfSegments(), "the active segment rolls after max.compaction.lag.ms");
             log.updateHighWatermark(log.logEndOffset());
-            LogCleaner cleaner = new LogCleaner(List.of(dir.getParent()), () -> List.of(log), logs.clock);
+            LogCleaner cleaner = new LogCleaner(List.of(dir.getParent()), () -> List.of(log), logs.clock,
+                    (failedLog, error) -> { });
             cleaner.cleanLog(log).orElseThrow(); // the first segment is clean from now on
             appendAsLeader(log, TestRecords.keyedBatch(Compression.NONE, start + 10_002, "k", "newest"), 0);
             assertEquals(3, log.numberOfSegments());

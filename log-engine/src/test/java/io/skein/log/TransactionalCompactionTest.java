@@ -60,7 +60,7 @@ class TransactionalCompactionTest {
     }
 
     private LogCleaner cleaner(PartitionLog log) {
-        return new LogCleaner(List.of(root), () -> List.of(log), logs.clock);
+        return new LogCleaner(List.of(root), () -> List.of(log), logs.clock, (failedLog, error) -> { });
     }
 
     /** Offset:key=value of every record a consumer sees. */

@@ -83,8 +83,9 @@ public final class ClusterRpcs {
                 }
                 response.addVoters(member);
             }
-            known.ifPresent(l -> l.getObserversList().forEach(o -> response.addListeners(QuorumMember.newBuilder()
-                    .setId(o.getReplicaId()).setRole("LISTENER").setLag(-1))));
+            known.ifPresent(l -> l.getObserversList().forEach(o -> response.addObservers(QuorumMember.newBuilder()
+                    .setId(o.getReplicaId()).setRole("OBSERVER")
+                    .setLag(o.getLogEndIndex() < 0 ? -1 : Math.max(0, commitIndex - o.getLogEndIndex())))));
             return response.build();
         }));
     }

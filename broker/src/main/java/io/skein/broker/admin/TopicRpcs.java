@@ -355,16 +355,26 @@ public final class TopicRpcs {
         return response.build();
     }
 
+    /**
+     * Through the Kafka API's {@link io.skein.broker.metadata.TopicAdmin#electLeaders}: the same controller
+     * rules and errors. Every partition is named, so that each is answered, those that needed no election too.
+     */
     CompletableFuture<ElectLeadersResponse> electLeaders(ElectLeadersRequest request) {
         MetadataImage image = context.image();
         io.skein.proto.controller.ElectLeadersRequest.Builder election = io.skein.proto.controller.ElectLeadersRequest
-                .newBuilder().setElectionType(ElectionType.PREFERRED);
-        for (TopicPartitions wanted : request.getPartitionsList()) {
-            TopicImage topic = AdminContext.existing(image, wanted.getTopic());
+                .newBuilder().setElectionType(request.getUnclean() ? ElectionType.UNCLEAN : ElectionType.PREFERRED);
+        List<TopicPartitions> wanted = request.getPartitionsCount() > 0 ? request.getPartitionsList()
+                : image.topicsById().values().stream().map(topic -> TopicPartitions.newBuilder().setTopic(topic.name())
+                        .build()).toList();
+        for (TopicPartitions topics : wanted) {
+            TopicImage topic = AdminContext.existing(image, topics.getTopic());
             election.addTopics(io.skein.proto.controller.TopicPartitions.newBuilder().setName(topic.name())
-                    .addAllPartitions(partitions(topic, wanted.getPartitionsList())));
+                    .addAllPartitions(partitions(topic, topics.getPartitionsList())));
         }
-        return context.controller().call(client -> client.electLeaders(election.build()))
+        if (election.getTopicsCount() == 0) { // no topics at all: the controller would take that for every partition
+            return CompletableFuture.completedFuture(ElectLeadersResponse.getDefaultInstance());
+        }
+        return context.topicAdmin().electLeaders(election.build(), 0)
                 .thenCompose(response -> {
                     ControllerRequests.throwIfFailed(response.getError());
                     return context.shown(response.getMetadataOffset()).thenApply(now -> {

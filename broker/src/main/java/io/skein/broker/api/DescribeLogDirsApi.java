@@ -29,19 +29,22 @@ import org.apache.kafka.common.protocol.Errors;
 /**
  * DescribeLogDirs ({@code kafka-log-dirs.sh}, {@code Admin.describeLogDirs}): each of this broker's
  * log dirs with the replicas it holds (all, or those asked for; others are left out, as in Kafka),
- * each with its size on disk and how far its log end is behind its high watermark, and the volume's
- * total and usable bytes. Skein has no future replicas (no AlterReplicaLogDirs). DESCRIBE on the
- * cluster, else CLUSTER_AUTHORIZATION_FAILED with no log dirs, as in Kafka.
+ * each with its size on disk and how far its log end is behind its high watermark (never below 0,
+ * as Kafka reports a current replica's), and the volume's total and usable bytes. A directory taken
+ * offline after a failure is KAFKA_STORAGE_ERROR with no replicas, as in Kafka. Skein has no future
+ * replicas (no AlterReplicaLogDirs): isFuture is always false. DESCRIBE on the cluster, else
+ * CLUSTER_AUTHORIZATION_FAILED with no log dirs, as in Kafka.
  */
 final class DescribeLogDirsApi implements Api {
     private final ReplicaManager replicaManager;
-    private final List<Path> logDirs;
+    /** Each log dir as configured (as the log manager knows it), by the absolute path clients are told. */
+    private final Map<Path, Path> logDirs = new LinkedHashMap<>();
     private final Authorization authorization;
 
     DescribeLogDirsApi(ReplicaManager replicaManager, List<Path> logDirs, Authorization authorization) {
         this.replicaManager = replicaManager;
         this.authorization = authorization;
-        this.logDirs = logDirs.stream().map(dir -> dir.toAbsolutePath().normalize()).toList();
+        logDirs.forEach(dir -> this.logDirs.put(dir.toAbsolutePath().normalize(), dir));
     }
 
     @Override
@@ -61,7 +64,7 @@ final class DescribeLogDirsApi implements Api {
             }
         }
         Map<Path, Map<String, DescribeLogDirsTopic>> byDir = new LinkedHashMap<>();
-        logDirs.forEach(dir -> byDir.put(dir, new TreeMap<>()));
+        logDirs.keySet().forEach(dir -> byDir.put(dir, new TreeMap<>()));
         for (Partition partition : replicaManager.partitions()) {
             TopicPartition tp = partition.topicPartition();
             PartitionLog log = partition.log();
@@ -78,9 +81,12 @@ final class DescribeLogDirsApi implements Api {
         return CompletableFuture.completedFuture(response);
     }
 
-    private static DescribeLogDirsResult result(Path dir, Map<String, DescribeLogDirsTopic> topics) {
-        DescribeLogDirsResult result = new DescribeLogDirsResult().setLogDir(dir.toString())
-                .setTopics(List.copyOf(topics.values()));
+    private DescribeLogDirsResult result(Path dir, Map<String, DescribeLogDirsTopic> topics) {
+        DescribeLogDirsResult result = new DescribeLogDirsResult().setLogDir(dir.toString());
+        if (replicaManager.isLogDirOffline(logDirs.get(dir))) {
+            return result.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code());
+        }
+        result.setTopics(List.copyOf(topics.values()));
         try {
             FileStore store = Files.getFileStore(dir);
             return result.setErrorCode(Errors.NONE.code()).setTotalBytes(store.getTotalSpace())

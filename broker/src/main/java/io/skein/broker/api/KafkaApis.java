@@ -15,6 +15,7 @@ import io.skein.broker.security.Authorization;
 import io.skein.broker.txn.AddPartitionsToTxnManager;
 import io.skein.broker.txn.TransactionCoordinator;
 import io.skein.node.NodeConfig;
+import java.time.Clock;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -26,9 +27,10 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * The Kafka APIs a broker serves, each at every version kafka-clients' classes know; ApiVersions
- * advertises exactly these. Topic, config and ACL changes go to the active controller; group requests to the
- * group coordinator; transactional ones to the transaction coordinator. Each API authorizes its
- * request as Kafka's does, in its own handler (see {@link Authorization}).
+ * advertises exactly these. Topic, config and ACL changes and leader elections go to the active
+ * controller; group requests to the group coordinator; transactional ones to the transaction
+ * coordinator. Each API authorizes its request as Kafka's does, in its own handler (see {@link
+ * Authorization}).
  */
 public final class KafkaApis implements RequestHandler {
     private final Map<ApiKeys, Api> apis = new EnumMap<>(ApiKeys.class);
@@ -64,7 +66,10 @@ public final class KafkaApis implements RequestHandler {
         apis.put(ApiKeys.CREATE_TOPICS, topicApis::createTopics);
         apis.put(ApiKeys.DELETE_TOPICS, topicApis::deleteTopics);
         apis.put(ApiKeys.CREATE_PARTITIONS, topicApis::createPartitions);
+        apis.put(ApiKeys.ELECT_LEADERS, new ElectLeadersApi(topicAdmin, authorization));
         apis.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterApi(cluster, authorization));
+        apis.put(ApiKeys.DESCRIBE_QUORUM, new DescribeQuorumApi(controller, config.voters(),
+                config.controllerListenerName(), Clock.systemUTC(), authorization));
         apis.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsApi(cluster, configs, authorization));
         AlterConfigsApis alterConfigs = new AlterConfigsApis(cluster, topicAdmin, authorization);
         apis.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, alterConfigs::incrementalAlterConfigs);

@@ -9,13 +9,15 @@ import io.skein.proto.controller.CreateTopicsRequest;
 import io.skein.proto.controller.CreateTopicsResponse;
 import io.skein.proto.controller.DeleteTopicsRequest;
 import io.skein.proto.controller.DeleteTopicsResponse;
+import io.skein.proto.controller.ElectLeadersRequest;
+import io.skein.proto.controller.ElectLeadersResponse;
 import io.skein.proto.controller.PartitionCount;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.errors.TopicDeletionDisabledException;
 
 /**
- * Topic and config changes, made by the active controller through the metadata quorum, for the Kafka
+ * Topic, partition leadership and config changes, made by the active controller through the metadata quorum, for the Kafka
  * API and the admin API alike. Each answers once the change is committed and, within {@code waitMs}, visible
  * in this broker's metadata, so that the client's next request here sees it; past {@code waitMs} it
  * answers regardless, as Kafka answers once the controller has committed (0: no wait). A caller
@@ -56,6 +58,15 @@ public final class TopicAdmin {
         CreatePartitionsRequest request = CreatePartitionsRequest.newBuilder().addAllTopics(counts)
                 .setValidateOnly(validateOnly).build();
         return controller.call(client -> client.createPartitions(request))
+                .thenCompose(response -> waiter.answerWhenShown(response.getMetadataOffset(), waitMs, response));
+    }
+
+    /**
+     * Preferred or unclean leader elections (Kafka's ElectLeaders, {@code skein leaders elect}); no
+     * partitions named: every partition, answered for those whose election was needed.
+     */
+    public CompletableFuture<ElectLeadersResponse> electLeaders(ElectLeadersRequest request, long waitMs) {
+        return controller.call(client -> client.electLeaders(request))
                 .thenCompose(response -> waiter.answerWhenShown(response.getMetadataOffset(), waitMs, response));
     }
 

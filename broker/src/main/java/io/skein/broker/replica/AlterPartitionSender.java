@@ -1,16 +1,11 @@
 package io.skein.broker.replica;
 
 import io.skein.broker.replica.Partition.IsrProposal;
-import io.skein.metadata.controller.ControllerClient;
 import io.skein.proto.Uuids;
 import io.skein.proto.controller.AlterPartitionRequest;
 import io.skein.proto.controller.AlterPartitionResponse;
 import io.skein.proto.controller.ErrorCode;
 import io.skein.proto.controller.PartitionIsr;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,26 +22,17 @@ import org.slf4j.LoggerFactory;
  */
 public final class AlterPartitionSender implements Partition.IsrChanges {
     private static final Logger log = LoggerFactory.getLogger(AlterPartitionSender.class);
-    static final long RETRY_BACKOFF_MS = 500;
 
-    private final int brokerId;
-    private final LongSupplier brokerEpoch;
-    private final ControllerClient controller;
-    private final ScheduledExecutorService retries;
+    private final ControllerReports controller;
 
-    /** @param retries schedules the next attempt of a change whose outcome is unknown */
-    public AlterPartitionSender(int brokerId, LongSupplier brokerEpoch, ControllerClient controller,
-                                ScheduledExecutorService retries) {
-        this.brokerId = brokerId;
-        this.brokerEpoch = brokerEpoch;
+    public AlterPartitionSender(ControllerReports controller) {
         this.controller = controller;
-        this.retries = retries;
     }
 
     @Override
     public void propose(Partition partition, IsrProposal proposal) {
-        log.info("Broker {} asks to change the ISR of {} from {} to {}", brokerId, partition.topicPartition(),
-                proposal.basis().isr(), proposal.isr());
+        log.info("Broker {} asks to change the ISR of {} from {} to {}", controller.brokerId(),
+                partition.topicPartition(), proposal.basis().isr(), proposal.isr());
         send(partition, proposal);
     }
 
@@ -54,15 +40,15 @@ public final class AlterPartitionSender implements Partition.IsrChanges {
         if (!partition.isInFlight(proposal)) {
             return; // resolved meanwhile
         }
-        AlterPartitionRequest request = AlterPartitionRequest.newBuilder().setBrokerId(brokerId)
-                .setBrokerEpoch(brokerEpoch.getAsLong())
+        AlterPartitionRequest request = AlterPartitionRequest.newBuilder().setBrokerId(controller.brokerId())
+                .setBrokerEpoch(controller.brokerEpoch().getAsLong())
                 .addPartitions(PartitionIsr.newBuilder().setTopicId(Uuids.toProto(partition.topicId()))
                         .setPartitionId(partition.topicPartition().partition())
                         .setLeaderEpoch(proposal.basis().leaderEpoch())
                         .setPartitionEpoch(proposal.basis().partitionEpoch()).addAllNewIsr(proposal.isr())
                         .addAllNewIsrBrokerEpochs(proposal.brokerEpochs()))
                 .build();
-        controller.alterPartition(request).whenComplete((response, failure) -> {
+        controller.controller().alterPartition(request).whenComplete((response, failure) -> {
             if (failure != null) {
                 log.info("Cannot send the ISR {} of {} to the controller, trying again: {}", proposal.isr(),
                         partition.topicPartition(), failure.toString());
@@ -97,10 +83,6 @@ public final class AlterPartitionSender implements Partition.IsrChanges {
     }
 
     private void retryLater(Partition partition, IsrProposal proposal) {
-        try {
-            retries.schedule(() -> send(partition, proposal), RETRY_BACKOFF_MS, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException closed) {
-            // The broker is shutting down: nothing left to change the ISR of.
-        }
+        controller.retryLater(() -> send(partition, proposal)); // refused only when shutting down: nothing to change
     }
 }

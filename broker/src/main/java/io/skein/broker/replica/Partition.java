@@ -124,7 +124,7 @@ public final class Partition {
     }
 
     /**
-     * @param logManager  cuts the log as follower, checkpointing the lowered recovery point
+     * @param logManager  cuts the log as follower, checkpointing the lowered recovery point; hears of storage errors
      * @param brokerAlive whether a broker is alive as the metadata says: registered and unfenced (a
      *                    broker shutting down is fenced at once). Only live brokers may join an ISR, as the
      *                    controller would refuse any other (KIP-841), and only their replicas hold the low
@@ -276,7 +276,13 @@ public final class Partition {
             }
             // The lock keeps other appends out: the log end offset brackets this one (even if empty).
             long firstOffset = log.logEndOffset();
-            LeaderAppendResult appended = append.apply(current.leaderEpoch());
+            LeaderAppendResult appended;
+            try {
+                appended = append.apply(current.leaderEpoch());
+            } catch (KafkaStorageException e) {
+                logManager.reportStorageError(log, e); // its directory goes offline, and leadership elsewhere
+                throw e;
+            }
             if (appended.duplicate()) {
                 return new LeaderAppend(appended.info().firstOffset(), appended.info().lastOffset(),
                         appended.info().logStartOffset(), true, appended.flushed());
@@ -617,7 +623,11 @@ public final class Partition {
             change.apply();
             return true;
         } catch (IOException e) {
+            logManager.reportStorageError(log, e);
             throw new KafkaStorageException("Cannot change the log of " + topicPartition + " as follower", e);
+        } catch (KafkaStorageException e) {
+            logManager.reportStorageError(log, e);
+            throw e;
         } finally {
             lock.unlock();
         }

@@ -11,6 +11,7 @@ import io.skein.log.FileSlice;
 import io.skein.log.LeaderEpochCache;
 import io.skein.log.LeaderEpochCache.EpochEndOffset;
 import io.skein.log.LogConfig;
+import io.skein.log.LogDirFailure;
 import io.skein.log.LogManager;
 import io.skein.log.PartitionLog;
 import io.skein.log.index.AbortedTxn;
@@ -26,6 +27,7 @@ import io.skein.proto.metadata.ConfigResourceType;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -77,6 +79,14 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     private final BrokerMetrics metrics;
     private final ReplicaFetcherManager fetchers;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+    /**
+     * Replicas whose log directory failed, with their topic's id: never hosted again while this broker
+     * runs (requests for them are KAFKA_STORAGE_ERROR), and reported to the controller while the
+     * metadata shows this broker in their ISR.
+     */
+    private final Map<TopicPartition, UUID> offlineReplicas = new ConcurrentHashMap<>();
+    /** Held while the set of hosted and offline replicas changes: by the metadata, or by a failed directory. */
+    private final Object hosting = new Object();
     private final DelayedOperationPurgatory<TopicPartition> producePurgatory = new DelayedOperationPurgatory<>("produce");
     private final DelayedOperationPurgatory<TopicPartition> fetchPurgatory = new DelayedOperationPurgatory<>("fetch");
     private final DelayedOperationPurgatory<TopicPartition> deleteRecordsPurgatory =
@@ -140,10 +150,20 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
      * @param fetchBackoffMs          {@code replica.fetch.backoff.ms}
      * @param isrChanges              where leaders send ISR changes (the controller)
      * @param brokerEpoch             this broker's epoch, which its followers' fetches name
+     * @param offlineReplicas         where the replicas of failed log directories are reported (the controller)
      */
     public record Replication(String interBrokerListenerName, BrokerConnector connector, long replicaLagTimeMaxMs, int fetchWaitMaxMs,
                               int fetchMaxBytes, int fetchResponseMaxBytes, int fetchBackoffMs,
-                              Partition.IsrChanges isrChanges, LongSupplier brokerEpoch) {
+                              Partition.IsrChanges isrChanges, LongSupplier brokerEpoch, OfflineReplicas offlineReplicas) {
+    }
+
+    /**
+     * Where a broker reports the replicas it no longer has, with their topics' ids: their log directory
+     * failed. Their leaderships are to move and their ISRs to go on without this broker.
+     */
+    @FunctionalInterface
+    public interface OfflineReplicas {
+        void report(Map<TopicPartition, UUID> partitions);
     }
 
     /**
@@ -258,6 +278,12 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
 
     @Override
     public void onMetadataUpdate(MetadataDelta delta, MetadataImage newImage) {
+        synchronized (hosting) {
+            applyMetadata(delta, newImage);
+        }
+    }
+
+    private void applyMetadata(MetadataDelta delta, MetadataImage newImage) {
         image = newImage;
         if (delta.image() == MetadataImage.EMPTY) {
             topicDefaults = topicDefaultsInForce.apply(newImage);
@@ -360,9 +386,24 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
             }
             return;
         }
+        UUID offline = offlineReplicas.get(tp);
+        if (topic.id().equals(offline)) {
+            reportIfInIsr(tp, topic.id(), registration);
+            return;
+        }
+        if (offline != null) { // an earlier topic's: this one's replica is new, in an online directory
+            offlineReplicas.remove(tp);
+        }
         Partition partition = partitions.get(tp);
         if (partition == null || !partition.topicId().equals(topic.id())) {
-            partition = openPartition(newImage, topic, tp);
+            try {
+                partition = openPartition(newImage, topic, tp);
+            } catch (KafkaStorageException e) {
+                log.error("Broker {} cannot open the log of {}: its replica is offline", brokerId, tp, e);
+                offlineReplicas.put(tp, topic.id());
+                reportIfInIsr(tp, topic.id(), registration);
+                return;
+            }
             if (partition == null) {
                 return;
             }
@@ -403,8 +444,44 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         return partition;
     }
 
+    /** An offline replica the metadata still has in the ISR: the controller is to move on without it. */
+    private void reportIfInIsr(TopicPartition tp, UUID topicId, PartitionRegistration registration) {
+        fetchers.unfollow(tp);
+        if (registration.isr().contains(brokerId)) {
+            replication.offlineReplicas().report(Map.of(tp, topicId));
+        }
+    }
+
+    /**
+     * A log directory failed (see {@link LogManager#onLogDirFailure}): the replicas it held are offline
+     * here while this broker runs. Requests for them are KAFKA_STORAGE_ERROR, their waiting requests
+     * are answered, they are not followed, and the controller is told, so that their leaderships move
+     * and their ISRs go on without this broker (KIP-858's report, naming the replicas); the replicas in
+     * the other directories go on as before.
+     */
+    public void logDirFailed(LogDirFailure failure) {
+        Map<TopicPartition, UUID> lost = new HashMap<>();
+        synchronized (hosting) {
+            for (TopicPartition tp : failure.partitions()) {
+                Partition partition = partitions.remove(tp);
+                if (partition != null) {
+                    fetchers.unfollow(tp);
+                    offlineReplicas.put(tp, partition.topicId());
+                    lost.put(tp, partition.topicId());
+                }
+            }
+        }
+        log.error("Broker {} lost its replicas of {} partitions with log directory {}{}", brokerId, lost.size(),
+                failure.dir(), failure.anyDirOnline() ? "" : "; no log directory is left online: it holds no replica");
+        lost.keySet().forEach(this::checkWaiting);
+        if (!lost.isEmpty()) {
+            replication.offlineReplicas().report(lost);
+        }
+    }
+
     /** Deletes the log of {@code tp} if it belongs to topic {@code topicId} (or names none): not a newer topic's. */
     private void deleteLog(TopicPartition tp, UUID topicId) {
+        offlineReplicas.remove(tp, topicId);
         Optional<UUID> owner = logManager.getLog(tp).flatMap(PartitionLog::topicId);
         if (owner.isEmpty() || owner.get().equals(topicId)) {
             deleteLog(tp);
@@ -523,6 +600,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         });
         CompletableFuture.allOf(flushes.values().toArray(CompletableFuture[]::new)).whenComplete((ignored, e) -> {
             flushes.forEach((tp, flushed) -> failureOf(flushed).ifPresent(error -> {
+                partition(tp).ifPresent(partition -> logManager.reportStorageError(partition.log(), error));
                 results.put(tp, ProduceResult.failed(error));
                 awaitedOffsets.remove(tp);
             }));
@@ -558,11 +636,16 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
      *
      * @throws UnknownTopicOrPartitionException if the metadata log knows no such partition
      * @throws NotLeaderOrFollowerException     if it does, but not here (yet)
+     * @throws KafkaStorageException            if its replica here was in a log directory that failed
      */
     public Partition hostedPartition(TopicPartition tp) {
         Partition partition = partitions.get(tp);
         if (partition != null) {
             return partition;
+        }
+        if (offlineReplicas.containsKey(tp)) {
+            throw new KafkaStorageException("The replica of " + tp + " on broker " + brokerId
+                    + " is in an offline log directory");
         }
         TopicImage topic = image.topic(tp.topic());
         if (topic == null || topic.partition(tp.partition()) == null) {
@@ -688,6 +771,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
                                 null))
                         .orElseGet(() -> FetchResult.failed(e)));
             } catch (RuntimeException e) {
+                partition(wanted.topicPartition()).ifPresent(p -> logManager.reportStorageError(p.log(), e));
                 results.add(FetchResult.failed(e));
             }
         }
@@ -804,6 +888,11 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         DeleteRecordsResult timedOut(TopicPartition tp, DeleteRecordsResult current) {
             return new DeleteRecordsResult(Errors.REQUEST_TIMED_OUT, current.lowWatermark());
         }
+    }
+
+    /** Whether {@code logDir}, one of this broker's {@code log.dirs}, was taken offline after a failure. */
+    public boolean isLogDirOffline(Path logDir) {
+        return logManager.isOffline(logDir);
     }
 
     /** Fetches waiting for data (long polls). */

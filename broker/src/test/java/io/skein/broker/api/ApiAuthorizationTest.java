@@ -77,11 +77,15 @@ import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.DescribeLogDirsRequestData;
 import org.apache.kafka.common.message.DescribeLogDirsResponseData;
 import org.apache.kafka.common.message.DescribeProducersRequestData;
+import org.apache.kafka.common.message.DescribeQuorumRequestData;
+import org.apache.kafka.common.message.DescribeQuorumResponseData;
 import org.apache.kafka.common.message.DescribeProducersResponseData;
 import org.apache.kafka.common.message.DescribeTransactionsRequestData;
 import org.apache.kafka.common.message.DescribeTransactionsResponseData;
 import org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.DescribeUserScramCredentialsResponseData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ElectLeadersResponseData;
 import org.apache.kafka.common.message.EndTxnRequestData;
 import org.apache.kafka.common.message.EndTxnResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
@@ -310,6 +314,13 @@ class ApiAuthorizationTest {
         return Errors.forCode(((TxnOffsetCommitResponseData) response).topics().get(0).partitions().get(0).errorCode());
     }
 
+    /** A preferred election of a partition its preferred replica leads: allowed, it is ELECTION_NOT_NEEDED. */
+    private static ElectLeadersRequestData electLeaders() {
+        ElectLeadersRequestData.TopicPartitionsCollection topics = new ElectLeadersRequestData.TopicPartitionsCollection();
+        topics.add(new ElectLeadersRequestData.TopicPartitions().setTopic(TOPIC).setPartitions(List.of(0)));
+        return new ElectLeadersRequestData().setElectionType((byte) 0).setTimeoutMs(30_000).setTopicPartitions(topics);
+    }
+
     private static Errors deniedUnless(boolean shown) {
         return shown ? Errors.NONE : Errors.TOPIC_AUTHORIZATION_FAILED;
     }
@@ -452,6 +463,9 @@ class ApiAuthorizationTest {
                         none, List.of(allow(ResourceType.TOPIC, TOPIC, AclOperation.ALTER)),
                         Errors.TOPIC_AUTHORIZATION_FAILED, error(CreatePartitionsResponseData.class,
                                 r -> r.results().get(0).errorCode())),
+                rule("ElectLeaders: ALTER on the cluster", ApiKeys.ELECT_LEADERS, 2, electLeaders(), none,
+                        List.of(alterCluster), Errors.CLUSTER_AUTHORIZATION_FAILED, error(ElectLeadersResponseData.class,
+                                r -> r.replicaElectionResults().get(0).partitionResult().get(0).errorCode())),
                 rule("DescribeCluster: open; its authorized operations need DESCRIBE", ApiKeys.DESCRIBE_CLUSTER, 1,
                         new DescribeClusterRequestData().setIncludeClusterAuthorizedOperations(true), none,
                         List.of(describeCluster), Errors.CLUSTER_AUTHORIZATION_FAILED, response -> {
@@ -460,6 +474,12 @@ class ApiAuthorizationTest {
                                     : data.clusterAuthorizedOperations() == 0 ? Errors.CLUSTER_AUTHORIZATION_FAILED
                                     : Errors.NONE;
                         }),
+                rule("DescribeQuorum: DESCRIBE on the cluster", ApiKeys.DESCRIBE_QUORUM, 2,
+                        new DescribeQuorumRequestData().setTopics(List.of(new DescribeQuorumRequestData.TopicData()
+                                .setTopicName("__cluster_metadata").setPartitions(List.of(
+                                        new DescribeQuorumRequestData.PartitionData().setPartitionIndex(0))))),
+                        none, List.of(describeCluster), Errors.CLUSTER_AUTHORIZATION_FAILED,
+                        error(DescribeQuorumResponseData.class, DescribeQuorumResponseData::errorCode)),
                 rule("DescribeConfigs of a topic: DESCRIBE_CONFIGS on it", ApiKeys.DESCRIBE_CONFIGS, 4,
                         new DescribeConfigsRequestData().setResources(List.of(new DescribeConfigsRequestData
                                 .DescribeConfigsResource().setResourceType((byte) 2).setResourceName(TOPIC))),

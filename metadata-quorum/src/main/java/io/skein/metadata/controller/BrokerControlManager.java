@@ -13,6 +13,7 @@ import io.skein.proto.controller.Error;
 import io.skein.proto.controller.ErrorCode;
 import io.skein.proto.controller.RegisterBrokerRequest;
 import io.skein.proto.controller.RegisterBrokerResponse;
+import io.skein.proto.controller.ReplicaState;
 import io.skein.proto.metadata.FenceBrokerRecord;
 import io.skein.proto.metadata.MetadataRecord;
 import io.skein.proto.metadata.RegisterBrokerRecord;
@@ -32,9 +33,10 @@ import org.slf4j.LoggerFactory;
  * Brokers: registration, heartbeats, sessions, fencing (an expired session, a controlled shutdown)
  * and unfencing, with the partition changes that follow them ({@link PartitionChanges}).
  *
- * <p>Broker sessions are not in the metadata log: each broker's last heartbeat and the offset its
- * registration committed at live here, in memory, owned by the controller's event-loop thread (the
- * only caller of every method), and start afresh when this node becomes the active controller.
+ * <p>Broker sessions are not in the metadata log: each broker's last heartbeat (and how far it had
+ * applied the log, which DescribeQuorum reports) and the offset its registration committed at live
+ * here, in memory, owned by the controller's event-loop thread (the only caller of every method),
+ * and start afresh when this node becomes the active controller.
  * Times are monotonic milliseconds passed in by the caller.
  */
 final class BrokerControlManager {
@@ -45,8 +47,16 @@ final class BrokerControlManager {
     private final ConfigControlManager configs;
     private final Map<Integer, Long> lastHeartbeatMs = new HashMap<>();
     private final Map<Integer, Long> registrationOffsets = new HashMap<>();
+    private final Map<Integer, MetadataProgress> progress = new HashMap<>();
     /** Where this controller started: what a broker registered before it must have applied to be unfenced. */
     private long activationOffset;
+
+    /**
+     * How far a broker has applied the metadata log as its last heartbeat said, when that came, and when
+     * the last one came that had applied everything committed by then (-1: none yet).
+     */
+    private record MetadataProgress(long appliedOffset, long heartbeatMs, long caughtUpMs) {
+    }
 
     BrokerControlManager(String clusterId, long sessionTimeoutMs, ConfigControlManager configs) {
         this.clusterId = clusterId;
@@ -63,6 +73,7 @@ final class BrokerControlManager {
         lastHeartbeatMs.clear();
         image.brokers().keySet().forEach(id -> lastHeartbeatMs.put(id, nowMs));
         registrationOffsets.clear();
+        progress.clear();
         activationOffset = metadataOffset;
     }
 
@@ -103,6 +114,7 @@ final class BrokerControlManager {
                 .setRack(request.getRack())
                 .addAllLogDirIds(request.getLogDirIdsList())).build());
         lastHeartbeatMs.put(id, nowMs);
+        progress.remove(id); // a new incarnation: what the last one applied says nothing of this one
         return new ControllerResult<>(records, RegisterBrokerResponse.newBuilder().setError(none())
                 .setBrokerEpoch(epoch).build(), offset -> registrationOffsets.put(id, offset));
     }
@@ -133,7 +145,11 @@ final class BrokerControlManager {
         }
         BrokerRegistration broker = view.broker(id);
         lastHeartbeatMs.put(id, nowMs);
-        boolean caughtUp = request.getCurrentMetadataOffset() >= registrationOffsets.getOrDefault(id, activationOffset);
+        long applied = request.getCurrentMetadataOffset();
+        MetadataProgress previous = progress.get(id);
+        progress.put(id, new MetadataProgress(applied, nowMs, applied >= committedOffset ? nowMs
+                : previous == null ? -1 : previous.caughtUpMs()));
+        boolean caughtUp = applied >= registrationOffsets.getOrDefault(id, activationOffset);
         List<MetadataRecord> records = new ArrayList<>();
         boolean fenced = broker.fenced();
         if (request.getWantShutDown()) {
@@ -151,6 +167,25 @@ final class BrokerControlManager {
         return ControllerResult.of(records, BrokerHeartbeatResponse.newBuilder().setError(none())
                 .setIsCaughtUp(caughtUp).setIsFenced(fenced).setShouldShutDown(request.getWantShutDown())
                 .setMetadataOffset(committedOffset).setSessionTimeoutMs(sessionTimeoutMs).build());
+    }
+
+    /**
+     * The registered brokers as observers of the metadata log, as Kafka's DescribeQuorum lists them: the
+     * metadata offset each last reported applied, how long ago by {@code nowMs}, and how long ago it
+     * last reported having applied everything committed then; -1 where no heartbeat since this
+     * controller became active says.
+     */
+    List<ReplicaState> observers(MetadataImage view, long nowMs) {
+        List<ReplicaState> observers = new ArrayList<>();
+        view.brokers().keySet().stream().sorted().forEach(id -> {
+            MetadataProgress last = progress.get(id);
+            observers.add(ReplicaState.newBuilder().setReplicaId(id)
+                    .setLogEndIndex(last == null ? -1 : last.appliedOffset())
+                    .setLastFetchElapsedMs(last == null ? -1 : nowMs - last.heartbeatMs())
+                    .setLastCaughtUpElapsedMs(last == null || last.caughtUpMs() < 0 ? -1 : nowMs - last.caughtUpMs())
+                    .build());
+        });
+        return observers;
     }
 
     /** Unfenced brokers with no heartbeat for a session timeout ({@code broker.session.timeout.ms}) by {@code nowMs}. */

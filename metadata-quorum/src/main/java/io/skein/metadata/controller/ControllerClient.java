@@ -12,6 +12,8 @@ import io.skein.proto.controller.AlterConfigsRequest;
 import io.skein.proto.controller.AlterConfigsResponse;
 import io.skein.proto.controller.AlterPartitionRequest;
 import io.skein.proto.controller.AlterPartitionResponse;
+import io.skein.proto.controller.ReportOfflineReplicasRequest;
+import io.skein.proto.controller.ReportOfflineReplicasResponse;
 import io.skein.proto.controller.AlterUserScramCredentialsRequest;
 import io.skein.proto.controller.AlterUserScramCredentialsResponse;
 import io.skein.proto.controller.BrokerHeartbeatRequest;
@@ -109,6 +111,10 @@ public final class ControllerClient implements AutoCloseable {
 
     public CompletableFuture<AlterPartitionResponse> alterPartition(AlterPartitionRequest request) {
         return call(ControllerServiceStub::alterPartition, AlterPartitionResponse::getError, request);
+    }
+
+    public CompletableFuture<ReportOfflineReplicasResponse> reportOfflineReplicas(ReportOfflineReplicasRequest request) {
+        return call(ControllerServiceStub::reportOfflineReplicas, ReportOfflineReplicasResponse::getError, request);
     }
 
     public CompletableFuture<CreateTopicsResponse> createTopics(CreateTopicsRequest request) {

@@ -8,6 +8,8 @@ import io.skein.proto.controller.AlterConfigsRequest;
 import io.skein.proto.controller.AlterConfigsResponse;
 import io.skein.proto.controller.AlterPartitionRequest;
 import io.skein.proto.controller.AlterPartitionResponse;
+import io.skein.proto.controller.ReportOfflineReplicasRequest;
+import io.skein.proto.controller.ReportOfflineReplicasResponse;
 import io.skein.proto.controller.AlterUserScramCredentialsRequest;
 import io.skein.proto.controller.AlterUserScramCredentialsResponse;
 import io.skein.proto.controller.BrokerHeartbeatRequest;
@@ -76,6 +78,12 @@ final class ControllerRpcService extends ControllerServiceGrpc.ControllerService
     @Override
     public void alterPartition(AlterPartitionRequest request, StreamObserver<AlterPartitionResponse> observer) {
         reply(controller.alterPartition(request), observer);
+    }
+
+    @Override
+    public void reportOfflineReplicas(ReportOfflineReplicasRequest request,
+                                      StreamObserver<ReportOfflineReplicasResponse> observer) {
+        reply(controller.reportOfflineReplicas(request), observer);
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.skein.proto.metadata.PartitionChangeRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.function.Predicate;
 
 /**
@@ -24,9 +25,24 @@ final class PartitionChanges {
 
     /** Takes {@code brokerId} out of every ISR, electing new leaders where it led. */
     static List<MetadataRecord> removeBroker(MetadataImage view, int brokerId, Predicate<String> uncleanAllowed) {
+        return removeReplicas(view, brokerId, uncleanAllowed, (topic, id) -> true);
+    }
+
+    /** A partition, by its topic's id and its own. */
+    @FunctionalInterface
+    interface PartitionFilter {
+        boolean test(UUID topicId, int partitionId);
+    }
+
+    /**
+     * Takes {@code brokerId} out of the ISRs of the partitions {@code which} picks, electing new leaders
+     * where it led; the last ISR member of one stays its last known leader, as at a fencing.
+     */
+    static List<MetadataRecord> removeReplicas(MetadataImage view, int brokerId, Predicate<String> uncleanAllowed,
+                                               PartitionFilter which) {
         List<MetadataRecord> records = new ArrayList<>();
         forEachPartition(view, (topic, id, partition) -> {
-            if (!partition.isr().contains(brokerId)) {
+            if (!partition.isr().contains(brokerId) || !which.test(topic.id(), id)) {
                 return;
             }
             List<Integer> isr = new ArrayList<>(partition.isr());

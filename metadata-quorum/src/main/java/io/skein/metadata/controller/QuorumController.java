@@ -37,9 +37,13 @@ import io.skein.proto.controller.ErrorCode;
 import io.skein.proto.controller.RegisterBrokerRequest;
 import io.skein.proto.controller.RegisterBrokerResponse;
 import io.skein.proto.controller.ReplicaState;
+import io.skein.proto.controller.ReportOfflineReplicasRequest;
+import io.skein.proto.controller.ReportOfflineReplicasResponse;
 import io.skein.proto.metadata.MetadataRecordBatch;
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -242,6 +246,12 @@ public final class QuorumController implements AutoCloseable {
                 e -> AlterPartitionResponse.newBuilder().setError(e).build());
     }
 
+    public CompletableFuture<ReportOfflineReplicasResponse> reportOfflineReplicas(ReportOfflineReplicasRequest request) {
+        return submit(v -> replication.reportOfflineReplicas(v, request),
+                e -> ReportOfflineReplicasResponse.newBuilder().setError(e).build(),
+                (response, offset) -> response.toBuilder().setMetadataOffset(offset).build());
+    }
+
     public CompletableFuture<ElectLeadersResponse> electLeaders(ElectLeadersRequest request) {
         return submit(v -> replication.electLeaders(v, request),
                 e -> ElectLeadersResponse.newBuilder().setError(e).build(),
@@ -301,10 +311,21 @@ public final class QuorumController implements AutoCloseable {
             QuorumState state = quorum.describe();
             DescribeQuorumResponse.Builder response = DescribeQuorumResponse.newBuilder().setError(none())
                     .setLeaderId(state.leaderId()).setLeaderTerm(state.term()).setCommitIndex(state.commitIndex());
-            state.voters().forEach(voter -> response.addVoters(ReplicaState.newBuilder()
-                    .setReplicaId(voter.nodeId()).setLogEndIndex(voter.logEndIndex())));
-            state.listeners().forEach(listener -> response.addObservers(ReplicaState.newBuilder()
-                    .setReplicaId(listener.nodeId()).setLogEndIndex(listener.logEndIndex())));
+            Set<Integer> voters = new HashSet<>();
+            for (QuorumState.Replica voter : state.voters()) {
+                voters.add(voter.nodeId());
+                boolean caughtUp = voter.logEndIndex() >= state.commitIndex();
+                response.addVoters(ReplicaState.newBuilder().setReplicaId(voter.nodeId())
+                        .setLogEndIndex(voter.logEndIndex()).setLastFetchElapsedMs(voter.lastContactElapsedMs())
+                        .setLastCaughtUpElapsedMs(caughtUp ? voter.lastContactElapsedMs() : -1));
+            }
+            // A broker that has every metadata batch committed holds all there is for it: the entries after the
+            // last batch carry no metadata (a new leader's first entry), so it is at the commit index.
+            long metadataOffset = quorum.metadataOffset();
+            brokers.observers(v, clock.millis()).stream().filter(observer -> !voters.contains(observer.getReplicaId()))
+                    .map(observer -> observer.getLogEndIndex() >= metadataOffset ? observer.toBuilder()
+                            .setLogEndIndex(Math.max(observer.getLogEndIndex(), state.commitIndex())).build() : observer)
+                    .forEach(response::addObservers);
             return ControllerResult.of(List.of(), response.build());
         }, e -> DescribeQuorumResponse.newBuilder().setError(e).build());
     }

@@ -27,6 +27,8 @@ import io.skein.proto.controller.ErrorCode;
 import io.skein.proto.controller.PartitionCount;
 import io.skein.proto.controller.PartitionIsr;
 import io.skein.proto.controller.PartitionState;
+import io.skein.proto.controller.ReportOfflineReplicasRequest;
+import io.skein.proto.controller.ReportOfflineReplicasResponse;
 import io.skein.proto.controller.TopicPartitions;
 import io.skein.proto.controller.TopicResult;
 import io.skein.proto.metadata.ConfigResourceType;
@@ -285,6 +287,31 @@ final class ReplicationControlManager {
         return null;
     }
 
+    /**
+     * A broker whose log directory failed no longer has the replicas it held there: it leaves their ISRs
+     * and, where it led, the first other ISR member leads (or, with unclean election allowed, any live
+     * replica), as when it is fenced, but for those partitions only. It does not fetch them again, so it
+     * does not come back into their ISRs while it runs; a partition it was the last ISR member of stays
+     * offline with it as last known leader, which it leads again once it has its directory back.
+     */
+    ControllerResult<ReportOfflineReplicasResponse> reportOfflineReplicas(MetadataImage view,
+                                                                         ReportOfflineReplicasRequest request) {
+        Error stale = BrokerControlManager.brokerEpochError(view, request.getBrokerId(), request.getBrokerEpoch());
+        if (stale != null) {
+            return ControllerResult.of(List.of(), ReportOfflineReplicasResponse.newBuilder().setError(stale).build());
+        }
+        Set<PartitionId> offline = new HashSet<>();
+        request.getPartitionsList().forEach(p -> offline.add(new PartitionId(Uuids.fromProto(p.getTopicId()),
+                p.getPartitionId())));
+        List<MetadataRecord> records = PartitionChanges.removeReplicas(view, request.getBrokerId(),
+                topic -> configs.uncleanLeaderElection(view, topic),
+                (topicId, partitionId) -> offline.contains(new PartitionId(topicId, partitionId)));
+        return ControllerResult.of(records, ReportOfflineReplicasResponse.newBuilder().setError(none()).build());
+    }
+
+    private record PartitionId(UUID topicId, int partitionId) {
+    }
+
     private static PartitionState.Builder partitionState(UUID topicId, int partitionId, PartitionRegistration partition) {
         return PartitionState.newBuilder().setTopicId(Uuids.toProto(topicId)).setPartitionId(partitionId)
                 .setError(none()).setLeader(partition.leader()).setLeaderEpoch(partition.leaderEpoch())
@@ -293,12 +320,16 @@ final class ReplicationControlManager {
 
     /**
      * Preferred: the first replica leads if it is in the ISR. Unclean: an offline partition is led by
-     * its first unfenced replica, in or out of the ISR. No partitions named: every partition.
+     * its first unfenced replica, in or out of the ISR, whatever {@code unclean.leader.election.enable}
+     * says (KIP-460: the operator asked). No partitions named: every partition, answering, as Kafka
+     * does, only for those whose election was needed.
      */
     ControllerResult<ElectLeadersResponse> electLeaders(MetadataImage view, ElectLeadersRequest request) {
+        boolean everyPartition = request.getTopicsCount() == 0;
         Map<String, List<Integer>> wanted = new LinkedHashMap<>();
-        if (request.getTopicsCount() == 0) {
-            view.topicsById().values().forEach(topic -> wanted.put(topic.name(), new ArrayList<>(topic.partitions().keySet())));
+        if (everyPartition) {
+            view.topicsById().values().forEach(topic -> wanted.put(topic.name(),
+                    topic.partitions().keySet().stream().sorted().toList()));
         } else {
             for (TopicPartitions topic : request.getTopicsList()) {
                 wanted.computeIfAbsent(topic.getName(), n -> new ArrayList<>()).addAll(topic.getPartitionsList());
@@ -311,12 +342,18 @@ final class ReplicationControlManager {
             for (int partitionId : partitions) {
                 PartitionRegistration partition = topic == null ? null : topic.partition(partitionId);
                 Error outcome;
-                if (partition == null) {
-                    outcome = error(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "No partition " + name + "-" + partitionId);
+                if (topic == null) { // Kafka's words
+                    outcome = error(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "No such topic as " + name);
+                } else if (partition == null) {
+                    outcome = error(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "No such partition as " + name + "-"
+                            + partitionId);
                 } else if (request.getElectionType() == ElectionType.PREFERRED) {
                     outcome = electPreferred(topic, partitionId, partition, records);
                 } else {
                     outcome = electUnclean(view, topic, partitionId, partition, records);
+                }
+                if (everyPartition && outcome.getCode() == ErrorCode.ELECTION_NOT_NEEDED) {
+                    continue;
                 }
                 response.addResults(ElectionResult.newBuilder().setTopic(name).setPartitionId(partitionId)
                         .setError(outcome));

@@ -6,6 +6,7 @@ import io.skein.proto.metadata.MetadataRecordBatch;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -22,7 +23,6 @@ import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcTlsConfig;
-import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
@@ -242,28 +242,47 @@ public final class MetadataQuorum implements ControllerQuorum, AutoCloseable {
         return reply.getLogIndex();
     }
 
-    /** Who leads, at which term, how far the log is committed, and how far each voter has it. */
+    /**
+     * Who leads, at which term, how far the log is committed and, as the leader knows it, how far each
+     * voter has it and how long ago it last answered (Ratis' match index and last response time).
+     */
     @Override
     public QuorumState describe() {
         RaftServer.Division division = division();
         DivisionInfo info = division.getInfo();
+        Map<RaftPeerId, QuorumState.Replica> followers = info.isLeader() ? followers(info) : Map.of();
         List<QuorumState.Replica> voters = new ArrayList<>();
-        long[] matchIndices = info.isLeader() ? info.getFollowerMatchIndices() : new long[0];
-        List<RaftPeer> followers = division.getRaftConf().getCurrentPeers().stream()
-                .filter(peer -> !peer.getId().equals(server.getId())).toList();
         for (RaftPeer peer : division.getRaftConf().getCurrentPeers()) {
-            long index = -1;
             if (peer.getId().equals(server.getId())) {
-                index = division.getRaftLog().getLastCommittedIndex();
-            } else if (followers.indexOf(peer) < matchIndices.length) {
-                index = matchIndices[followers.indexOf(peer)];
+                voters.add(new QuorumState.Replica(settings.nodeId(), division.getRaftLog().getNextIndex() - 1,
+                        info.isLeader() ? 0 : -1));
+            } else {
+                voters.add(followers.getOrDefault(peer.getId(), new QuorumState.Replica(Voter.nodeId(peer.getId()),
+                        -1, -1)));
             }
-            voters.add(new QuorumState.Replica(Voter.nodeId(peer.getId()), index));
         }
-        List<QuorumState.Replica> listeners = division.getRaftConf().getCurrentPeers(RaftPeerRole.LISTENER).stream()
-                .map(peer -> new QuorumState.Replica(Voter.nodeId(peer.getId()), -1)).toList();
         return new QuorumState(leaderId().orElse(-1), info.getCurrentTerm(),
-                division.getRaftLog().getLastCommittedIndex(), voters, listeners);
+                division.getRaftLog().getLastCommittedIndex(), voters);
+    }
+
+    /**
+     * The leader's followers by peer id. Ratis gives their match indexes and their last response times
+     * as two lists in the order of its log appenders; if the appenders changed between the two reads
+     * (a configuration change), nothing is known this time.
+     */
+    private static Map<RaftPeerId, QuorumState.Replica> followers(DivisionInfo info) {
+        List<ServerRpcProto> contacts = info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
+        long[] matchIndexes = info.getFollowerMatchIndices();
+        if (contacts.size() != matchIndexes.length) {
+            return Map.of();
+        }
+        Map<RaftPeerId, QuorumState.Replica> followers = new HashMap<>();
+        for (int i = 0; i < matchIndexes.length; i++) {
+            RaftPeerId id = RaftPeerId.valueOf(contacts.get(i).getId().getId());
+            followers.put(id, new QuorumState.Replica(Voter.nodeId(id), matchIndexes[i],
+                    contacts.get(i).getLastRpcElapsedTimeMs()));
+        }
+        return followers;
     }
 
     /**

@@ -122,8 +122,8 @@ final class LocalQuorum implements ControllerQuorum {
 
     @Override
     public synchronized QuorumState describe() {
-        return new QuorumState(leaderId, term, image.offset(), List.of(new QuorumState.Replica(nodeId, image.offset())),
-                List.of());
+        return new QuorumState(leaderId, term, image.offset(), List.of(new QuorumState.Replica(nodeId, image.offset(),
+                leaderId == nodeId ? 0 : -1)));
     }
 
     @Override

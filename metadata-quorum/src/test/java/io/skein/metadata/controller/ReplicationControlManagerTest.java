@@ -36,6 +36,9 @@ import io.skein.proto.controller.ErrorCode;
 import io.skein.proto.controller.PartitionCount;
 import io.skein.proto.controller.PartitionIsr;
 import io.skein.proto.controller.PartitionState;
+import io.skein.proto.controller.ReplicaPartition;
+import io.skein.proto.controller.ReportOfflineReplicasRequest;
+import io.skein.proto.controller.ReportOfflineReplicasResponse;
 import io.skein.proto.controller.TopicPartitions;
 import io.skein.proto.metadata.ConfigResourceType;
 import io.skein.proto.metadata.MetadataRecord;
@@ -213,16 +216,59 @@ class ReplicationControlManagerTest {
     }
 
     @Test
-    void anElectionNamingNoPartitionCoversEveryPartitionAndTheRebalanceIsOne() {
+    void anElectionNamingNoPartitionCoversEveryPartitionAnsweringForThoseThatNeededOneAndTheRebalanceIsOne() {
         MetadataImage view = cluster(partition(ORDERS, 1, List.of(1, 2, 3), List.of(2, 1), 2),
                 partition(ORDERS, 2, List.of(3, 2, 1), List.of(2, 1), 2));
 
         List<ElectionResult> results = replication.electLeaders(view, ElectLeadersRequest.newBuilder()
                 .setElectionType(ElectionType.PREFERRED).build()).response().getResultsList();
-        assertEquals(3, results.size());
+        assertEquals(List.of(1, 2), results.stream().map(ElectionResult::getPartitionId).toList(),
+                "partition 0 is led by its preferred replica already: as Kafka, it is left out");
+        assertEquals(List.of(ErrorCode.NONE, ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE),
+                results.stream().map(r -> r.getError().getCode()).toList());
         MetadataImage rebalanced = apply(view, replication.rebalanceLeaders(view));
         assertEquals(1, rebalanced.topic(ORDERS).partition(1).leader());
         assertEquals(2, rebalanced.topic(ORDERS).partition(2).leader(), "its preferred replica is not in the ISR");
+    }
+
+    // ---------------------------------------------------------------- offline replicas
+
+    private static ReportOfflineReplicasRequest offline(long brokerEpoch, int... partitions) {
+        ReportOfflineReplicasRequest.Builder request = ReportOfflineReplicasRequest.newBuilder().setBrokerId(1)
+                .setBrokerEpoch(brokerEpoch);
+        for (int partition : partitions) {
+            request.addPartitions(ReplicaPartition.newBuilder().setTopicId(Uuids.toProto(ORDERS))
+                    .setPartitionId(partition));
+        }
+        return request.build();
+    }
+
+    @Test
+    void aBrokerReportingOfflineReplicasLeavesTheirIsrsAndLeadershipsAndNoOthers() {
+        MetadataImage view = cluster(partition(ORDERS, 1, List.of(2, 1, 3), List.of(2, 1, 3), 2),
+                partition(ORDERS, 2, List.of(1, 3), List.of(1), 1),
+                partition(ORDERS, 3, List.of(1, 2, 3), List.of(1, 2, 3), 1));
+
+        ControllerResult<ReportOfflineReplicasResponse> result = replication.reportOfflineReplicas(view,
+                offline(epoch(1), 0, 1, 2));
+
+        assertEquals(ErrorCode.NONE, result.response().getError().getCode());
+        TopicImage after = apply(view, result).topic(ORDERS);
+        assertEquals(2, after.partition(0).leader(), "the next ISR member leads");
+        assertEquals(List.of(2), after.partition(0).isr());
+        assertEquals(4, after.partition(0).leaderEpoch());
+        assertEquals(2, after.partition(1).leader());
+        assertEquals(List.of(2, 3), after.partition(1).isr());
+        PartitionRegistration alone = after.partition(2);
+        assertEquals(PartitionRegistration.NO_LEADER, alone.leader(), "unclean election is off");
+        assertEquals(List.of(), alone.isr());
+        assertEquals(1, alone.lastKnownLeader(), "it may have its directory back after a restart");
+        assertEquals(view.topic(ORDERS).partition(3), after.partition(3), "a partition it did not name is left alone");
+
+        ControllerResult<ReportOfflineReplicasResponse> stale = replication.reportOfflineReplicas(view,
+                offline(epoch(1) - 1, 0));
+        assertEquals(ErrorCode.STALE_BROKER_EPOCH, stale.response().getError().getCode());
+        assertEquals(List.of(), stale.records());
     }
 
     // ---------------------------------------------------------------- topics and partitions
