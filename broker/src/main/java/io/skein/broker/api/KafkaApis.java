@@ -26,8 +26,8 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * The Kafka APIs a broker serves, each at every version kafka-clients' classes know; ApiVersions
- * advertises exactly these. Topic, config and ACL changes go to the active controller; group requests to the
- * group coordinator; transactional ones to the transaction coordinator. Each API authorizes its
+ * advertises exactly these. Topic, partition assignment, config and ACL changes go to the active
+ * controller; group requests to the group coordinator; transactional ones to the transaction coordinator. Each API authorizes its
  * request as Kafka's does, in its own handler (see {@link Authorization}).
  */
 public final class KafkaApis implements RequestHandler {
@@ -64,6 +64,9 @@ public final class KafkaApis implements RequestHandler {
         apis.put(ApiKeys.CREATE_TOPICS, topicApis::createTopics);
         apis.put(ApiKeys.DELETE_TOPICS, topicApis::deleteTopics);
         apis.put(ApiKeys.CREATE_PARTITIONS, topicApis::createPartitions);
+        ReassignmentApis reassignments = new ReassignmentApis(cluster, topicAdmin, authorization);
+        apis.put(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, reassignments::alterPartitionReassignments);
+        apis.put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, reassignments::listPartitionReassignments);
         apis.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterApi(cluster, authorization));
         apis.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsApi(cluster, configs, authorization));
         AlterConfigsApis alterConfigs = new AlterConfigsApis(cluster, topicAdmin, authorization);

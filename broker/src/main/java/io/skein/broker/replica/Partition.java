@@ -196,6 +196,12 @@ public final class Partition {
             } else if (newRegistration.leader() != localBrokerId) {
                 leaderEpochStartOffset = -1;
                 followers.clear();
+            } else if (!old.replicas().equals(newRegistration.replicas())) {
+                // A reassignment adds replicas in the same leader epoch: they start out of the ISR, as followers
+                // whose position is unknown until they fetch. (Removing one bumps the epoch, as above.)
+                followers.keySet().retainAll(newRegistration.replicas());
+                newRegistration.replicas().stream().filter(r -> r != localBrokerId)
+                        .forEach(r -> followers.putIfAbsent(r, FollowerState.unknown(nowMs)));
             }
             maybeIncrementHighWatermark();
         } finally {
