@@ -118,7 +118,8 @@ class ReplicaManagerLogDeletionTest {
                 new ReplicaManager.Replication("PLAINTEXT", BrokerConnector.PLAINTEXT, 30_000, 500, 1 << 20, 10 << 20, 1_000,
                         (partition, proposal) -> {
                             throw new AssertionError("a single replica proposes no ISR change");
-                        }, () -> 1L), BrokerMetrics.register(new PrometheusRegistry()));
+                        }, () -> 1L, image -> ReplicaManager.ThrottleRates.NONE),
+                BrokerMetrics.register(new PrometheusRegistry()));
         return new Broker(logs, replicas);
     }
 
