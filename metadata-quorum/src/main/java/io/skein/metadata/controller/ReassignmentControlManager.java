@@ -34,7 +34,8 @@ final class ReassignmentControlManager {
 
     /**
      * Each partition judged alone, on the view its predecessors in the request left, so that a partition
-     * named twice is moved twice; every change of the request is committed together.
+     * named twice is moved twice; every change of the request is committed together, or, if the request
+     * asks for all or nothing and a partition is refused, none.
      */
     ControllerResult<AlterPartitionReassignmentsResponse> alterPartitionReassignments(
             MetadataImage view, AlterPartitionReassignmentsRequest request) {
@@ -52,7 +53,8 @@ final class ReassignmentControlManager {
                 working = MetadataDelta.replayed(working, change);
             }
         }
-        return ControllerResult.of(records, response.build());
+        boolean refused = response.getResultsList().stream().anyMatch(r -> r.getError().getCode() != ErrorCode.NONE);
+        return ControllerResult.of(refused && request.getAllOrNothing() ? List.of() : records, response.build());
     }
 
     /** One partition's reassignment or cancellation: its record goes to {@code records}, if one is needed. */

@@ -204,6 +204,9 @@ class ReassignmentControlManagerTest {
         assertEquals(ErrorCode.INVALID_REPLICATION_FACTOR, refused.getResults(0).getError().getCode());
         assertEquals("The replication factor is changed from 3 to 2", refused.getResults(0).getError().getMessage());
         assertEquals(ErrorCode.NONE, refused.getResults(1).getError().getCode());
+        assertEquals(1, reassignments.alterPartitionReassignments(view, sameFactor).records().size());
+        assertEquals(List.of(), reassignments.alterPartitionReassignments(view, sameFactor.toBuilder()
+                .setAllOrNothing(true).build()).records(), "one refusal refuses all");
     }
 
     @Test
