@@ -4,11 +4,8 @@ import io.skein.proto.admin.AdminServiceGrpc.AdminServiceBlockingStub;
 import io.skein.proto.admin.ElectLeadersRequest;
 import io.skein.proto.admin.ElectLeadersResponse;
 import io.skein.proto.admin.ElectionResult;
-import io.skein.proto.admin.TopicPartitions;
-import java.util.List;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code skein leaders elect}: moves leadership back to preferred replicas. */
 @Command(name = "leaders", description = "Partition leadership.", mixinStandardHelpOptions = true,
@@ -21,26 +18,11 @@ final class LeadersCommand {
         private static final String ALREADY_PREFERRED = "ELECTION_NOT_NEEDED";
 
         @ArgGroup(exclusive = true, multiplicity = "1")
-        Scope scope;
-
-        static final class Scope {
-            @Option(names = "--all", description = "Every partition of every topic") boolean all;
-            @ArgGroup(exclusive = false) One one;
-        }
-
-        static final class One {
-            @Option(names = "--topic", required = true, paramLabel = "TOPIC") String topic;
-            @Option(names = "--partition", paramLabel = "N", description = "Repeatable; default: every partition "
-                    + "of the topic") List<Integer> partitions = List.of();
-        }
+        PartitionSelection scope;
 
         @Override
         int run(AdminServiceBlockingStub admin) {
-            ElectLeadersRequest.Builder request = ElectLeadersRequest.newBuilder();
-            if (scope.one != null) {
-                request.addPartitions(TopicPartitions.newBuilder().setTopic(scope.one.topic)
-                        .addAllPartitions(scope.one.partitions));
-            }
+            ElectLeadersRequest.Builder request = ElectLeadersRequest.newBuilder().addAllPartitions(scope.asked());
             progress("Electing preferred leaders and waiting for them to take over...");
             ElectLeadersResponse response = admin.electLeaders(request.build());
             Output.Table table = new Output.Table("TOPIC", "PARTITION", "LEADER", "OUTCOME");

@@ -20,7 +20,6 @@ import io.skein.proto.admin.ProposeReassignmentRequest;
 import io.skein.proto.admin.ProposeReassignmentResponse;
 import io.skein.proto.admin.ReassignmentProgress;
 import io.skein.proto.admin.ReplicaCopy;
-import io.skein.proto.admin.TopicPartitions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -201,31 +200,17 @@ final class ReassignCommand {
     }
 
     @Command(name = "cancel", mixinStandardHelpOptions = true,
-            description = {"Cancels moves under way: each partition goes back to the replicas it had, and the new "
-                    + "replicas' logs are deleted."})
+            description = {"Cancels moves under way (of the partitions named, those that move): each partition "
+                    + "goes back to the replicas it had, and the new replicas' logs are deleted."})
     static final class Cancel extends AdminCommand {
         @ArgGroup(exclusive = true, multiplicity = "1")
-        Which which;
-
-        static final class Which {
-            @Option(names = "--all", description = "Every move under way") boolean all;
-            @ArgGroup(exclusive = false) One one;
-        }
-
-        static final class One {
-            @Option(names = "--topic", required = true, paramLabel = "TOPIC") String topic;
-            @Option(names = "--partition", paramLabel = "N", description = "Repeatable; default: every moving "
-                    + "partition of the topic") List<Integer> partitions = List.of();
-        }
+        PartitionSelection which;
 
         @Override
         int run(AdminServiceBlockingStub admin) {
-            CancelReassignmentsRequest.Builder request = CancelReassignmentsRequest.newBuilder();
-            if (which.one != null) {
-                request.addPartitions(TopicPartitions.newBuilder().setTopic(which.one.topic)
-                        .addAllPartitions(which.one.partitions));
-            }
-            CancelReassignmentsResponse cancelled = admin.cancelReassignments(request.build());
+            CancelReassignmentsRequest request = CancelReassignmentsRequest.newBuilder()
+                    .addAllPartitions(which.asked()).build();
+            CancelReassignmentsResponse cancelled = admin.cancelReassignments(request);
             Output.Table table = new Output.Table("TOPIC", "PARTITION", "REPLICAS");
             cancelled.getCancelledList().forEach(p -> table.row(p.getTopic(), p.getPartition(),
                     Output.list(p.getReplicasList())));

@@ -151,8 +151,7 @@ class KafkaReassignPartitionsTest {
 
     @Test
     void kafkasToolMovesATopicUnderLoadThroughABrokerKillAControllerFailoverAndACancellation() throws Exception {
-        Map<String, String> settings = Map.of("broker.heartbeat.interval.ms", "500", "broker.session.timeout.ms", "6000",
-                "replica.fetch.max.bytes", "16384", "auto.leader.rebalance.enable", "false");
+        Map<String, String> settings = Map.of("replica.fetch.max.bytes", "16384", "auto.leader.rebalance.enable", "false");
         try (ProcessCluster cluster = ProcessCluster.splitRoles(dir, 3, 3, settings)) {
             try (Admin admin = cluster.admin(null)) {
                 admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 3)
