@@ -346,7 +346,8 @@ public final class BrokerServer implements AutoCloseable {
 
     /**
      * How this broker replicates; ISR changes go to {@code isrChanges}, replicas of failed log directories to
-     * {@code offlineReplicas}; {@code brokerEpoch} is its registration's.
+     * {@code offlineReplicas}; {@code brokerEpoch} is its registration's; its replication throttles are its
+     * dynamic configs'.
      */
     private static ReplicaManager.Replication replication(NodeConfig config, BrokerConnector connector,
                                                           Partition.IsrChanges isrChanges, LongSupplier brokerEpoch,
@@ -354,7 +355,11 @@ public final class BrokerServer implements AutoCloseable {
         return new ReplicaManager.Replication(config.interBrokerListenerName(), connector, config.replicaLagTimeMaxMs(),
                 config.getInt(NodeConfig.REPLICA_FETCH_WAIT_MAX_MS), config.getInt(NodeConfig.REPLICA_FETCH_MAX_BYTES),
                 config.getInt(NodeConfig.REPLICA_FETCH_RESPONSE_MAX_BYTES),
-                config.getInt(NodeConfig.REPLICA_FETCH_BACKOFF_MS), isrChanges, brokerEpoch, offlineReplicas);
+                config.getInt(NodeConfig.REPLICA_FETCH_BACKOFF_MS), isrChanges, brokerEpoch, offlineReplicas, image -> {
+                    Map<String, Object> values = DynamicBrokerConfig.of(config, image).values();
+                    return new ReplicaManager.ThrottleRates((Long) values.get(NodeConfig.LEADER_REPLICATION_THROTTLED_RATE),
+                            (Long) values.get(NodeConfig.FOLLOWER_REPLICATION_THROTTLED_RATE));
+                });
     }
 
     private static GroupConfig groupConfig(NodeConfig config) {

@@ -4,8 +4,6 @@ import io.skein.proto.admin.AdminServiceGrpc.AdminServiceBlockingStub;
 import io.skein.proto.admin.ElectLeadersRequest;
 import io.skein.proto.admin.ElectLeadersResponse;
 import io.skein.proto.admin.ElectionResult;
-import io.skein.proto.admin.TopicPartitions;
-import java.util.List;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,29 +21,15 @@ final class LeadersCommand {
         private static final String NOT_NEEDED = "ELECTION_NOT_NEEDED";
 
         @ArgGroup(exclusive = true, multiplicity = "1")
-        Scope scope;
+        PartitionSelection scope;
 
         @Option(names = "--unclean", description = "Unclean election of partitions without a leader (KIP-460)")
         boolean unclean;
 
-        static final class Scope {
-            @Option(names = "--all", description = "Every partition of every topic") boolean all;
-            @ArgGroup(exclusive = false) One one;
-        }
-
-        static final class One {
-            @Option(names = "--topic", required = true, paramLabel = "TOPIC") String topic;
-            @Option(names = "--partition", paramLabel = "N", description = "Repeatable; default: every partition "
-                    + "of the topic") List<Integer> partitions = List.of();
-        }
-
         @Override
         int run(AdminServiceBlockingStub admin) {
-            ElectLeadersRequest.Builder request = ElectLeadersRequest.newBuilder().setUnclean(unclean);
-            if (scope.one != null) {
-                request.addPartitions(TopicPartitions.newBuilder().setTopic(scope.one.topic)
-                        .addAllPartitions(scope.one.partitions));
-            }
+            ElectLeadersRequest.Builder request = ElectLeadersRequest.newBuilder().setUnclean(unclean)
+                    .addAllPartitions(scope.asked());
             progress(unclean ? "Electing leaders of partitions without one, uncleanly, and waiting for them..."
                     : "Electing preferred leaders and waiting for them to take over...");
             ElectLeadersResponse response = admin.electLeaders(request.build());

@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * <p>The dynamic keys are Kafka's broker-level names of topic settings, the defaults of every topic
  * ({@code log.retention.*}, {@code log.segment.bytes}, {@code log.cleanup.policy},
  * {@code min.insync.replicas}, {@code message.max.bytes}, {@code compression.type}...), as Kafka's
- * DynamicLogConfig has them; brokers apply them to their logs as the metadata changes. Every other key
+ * DynamicLogConfig has them; brokers apply them to their logs as the metadata changes. So are the
+ * replication throttles ({@code leader.replication.throttled.rate}, {@code
+ * follower.replication.throttled.rate}), which the replica manager follows. Every other key
  * is read from the file at start-up only (Skein cannot resize its thread pools or rebind listeners).
  * Immutable.
  */
@@ -77,7 +79,7 @@ public final class DynamicBrokerConfig {
 
     /** Whether {@code key} may be set at run time, for the whole cluster or one broker. */
     public static boolean isDynamic(String key) {
-        return NodeConfig.topicSetting(key).isPresent();
+        return NodeConfig.topicSetting(key).isPresent() || NodeConfig.REPLICATION_THROTTLES.contains(key);
     }
 
     /**

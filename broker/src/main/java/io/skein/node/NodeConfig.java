@@ -91,6 +91,16 @@ public final class NodeConfig {
     public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
     public static final String REPLICA_FETCH_RESPONSE_MAX_BYTES = "replica.fetch.response.max.bytes";
     public static final String REPLICA_FETCH_BACKOFF_MS = "replica.fetch.backoff.ms";
+    public static final String LEADER_REPLICATION_THROTTLED_RATE = "leader.replication.throttled.rate";
+    public static final String FOLLOWER_REPLICATION_THROTTLED_RATE = "follower.replication.throttled.rate";
+    public static final String REPLICA_ALTER_LOG_DIRS_IO_MAX_BYTES_PER_SECOND =
+            "replica.alter.log.dirs.io.max.bytes.per.second";
+    /**
+     * Kafka's replication throttles, dynamic broker configs that set no topic default: Kafka's
+     * reassignment tool sets and clears them on the brokers a move involves.
+     */
+    static final Set<String> REPLICATION_THROTTLES = Set.of(LEADER_REPLICATION_THROTTLED_RATE,
+            FOLLOWER_REPLICATION_THROTTLED_RATE, REPLICA_ALTER_LOG_DIRS_IO_MAX_BYTES_PER_SECOND);
     public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
     public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
     public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
@@ -406,6 +416,18 @@ public final class NodeConfig {
                         "How much a follower fetches at a time in all")
                 .define(REPLICA_FETCH_BACKOFF_MS, INT, 1_000, atLeast(0), MEDIUM,
                         "How long a follower waits after a failed fetch")
+                .define(LEADER_REPLICATION_THROTTLED_RATE, LONG, Long.MAX_VALUE, atLeast(0), MEDIUM,
+                        "The most bytes per second this broker sends, as leader, to the out-of-sync followers of the "
+                                + "replicas a topic's leader.replication.throttled.replicas names (usually set "
+                                + "dynamically, for a reassignment)")
+                .define(FOLLOWER_REPLICATION_THROTTLED_RATE, LONG, Long.MAX_VALUE, atLeast(0), MEDIUM,
+                        "The most bytes per second this broker fetches, as an out-of-sync follower, of the replicas "
+                                + "a topic's follower.replication.throttled.replicas names (usually set dynamically, "
+                                + "for a reassignment)")
+                .define(REPLICA_ALTER_LOG_DIRS_IO_MAX_BYTES_PER_SECOND, LONG, Long.MAX_VALUE, atLeast(0), LOW,
+                        "Kafka's throttle of replica moves between log directories, which Skein does not make "
+                                + "(AlterReplicaLogDirs is not served): accepted, as Kafka's reassignment tool sets "
+                                + "and clears it, and meaning nothing")
                 .define(OFFSETS_TOPIC_REPLICATION_FACTOR, SHORT, (short) 3, atLeast(1), MEDIUM,
                         "Replication factor of __consumer_offsets")
                 .define(OFFSETS_TOPIC_NUM_PARTITIONS, INT, 50, atLeast(1), MEDIUM, "Partitions of __consumer_offsets")

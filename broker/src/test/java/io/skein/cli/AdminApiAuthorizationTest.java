@@ -13,11 +13,13 @@ import io.grpc.StatusRuntimeException;
 import io.skein.proto.admin.AbortTransactionRequest;
 import io.skein.proto.admin.Acl;
 import io.skein.proto.admin.AclFilter;
-import io.skein.proto.admin.AdminServiceGrpc;
 import io.skein.proto.admin.AdminServiceGrpc.AdminServiceBlockingStub;
+import io.skein.proto.admin.AdminServiceGrpc;
 import io.skein.proto.admin.AlterTopicConfigsRequest;
 import io.skein.proto.admin.AlterUserRequest;
 import io.skein.proto.admin.BrowseMessagesRequest;
+import io.skein.proto.admin.CancelReassignmentsRequest;
+import io.skein.proto.admin.ClearReplicationThrottlesRequest;
 import io.skein.proto.admin.CreateAclsRequest;
 import io.skein.proto.admin.CreatePartitionsRequest;
 import io.skein.proto.admin.CreateTopicsRequest;
@@ -33,6 +35,7 @@ import io.skein.proto.admin.DescribeTopicConfigsRequest;
 import io.skein.proto.admin.DescribeTopicsRequest;
 import io.skein.proto.admin.DescribeTransactionsRequest;
 import io.skein.proto.admin.ElectLeadersRequest;
+import io.skein.proto.admin.ExecuteReassignmentRequest;
 import io.skein.proto.admin.GetGroupHistoryRequest;
 import io.skein.proto.admin.GetHistoryRequest;
 import io.skein.proto.admin.GetOverviewRequest;
@@ -40,11 +43,14 @@ import io.skein.proto.admin.GetTimelineRequest;
 import io.skein.proto.admin.ListAclsRequest;
 import io.skein.proto.admin.ListGroupsRequest;
 import io.skein.proto.admin.ListGroupsResponse;
+import io.skein.proto.admin.ListReassignmentsRequest;
 import io.skein.proto.admin.ListTopicsRequest;
 import io.skein.proto.admin.ListTopicsResponse;
 import io.skein.proto.admin.ListTransactionsRequest;
 import io.skein.proto.admin.ListTransactionsResponse;
 import io.skein.proto.admin.ListUsersRequest;
+import io.skein.proto.admin.PartitionTarget;
+import io.skein.proto.admin.ProposeReassignmentRequest;
 import io.skein.proto.admin.RemoveUserRequest;
 import io.skein.proto.admin.ResetGroupOffsetsRequest;
 import io.skein.proto.admin.TopicSpec;
@@ -204,6 +210,17 @@ class AdminApiAuthorizationTest {
                     cluster(AclOperation.DESCRIBE)),
             refused("GetOverview", a -> a.getOverview(GetOverviewRequest.getDefaultInstance()),
                     cluster(AclOperation.DESCRIBE)),
+            refused("ProposeReassignment", a -> a.proposeReassignment(ProposeReassignmentRequest.getDefaultInstance()),
+                    cluster(AclOperation.DESCRIBE)),
+            refused("ExecuteReassignment", a -> a.executeReassignment(ExecuteReassignmentRequest.newBuilder()
+                    .addPartitions(PartitionTarget.newBuilder().setTopic("t-move").setPartition(0).addReplicas(1))
+                    .build()), cluster(AclOperation.ALTER), cluster(AclOperation.ALTER_CONFIGS)),
+            refused("ListReassignments", a -> a.listReassignments(ListReassignmentsRequest.getDefaultInstance()),
+                    cluster(AclOperation.DESCRIBE)),
+            refused("CancelReassignments", a -> a.cancelReassignments(CancelReassignmentsRequest.getDefaultInstance()),
+                    cluster(AclOperation.ALTER), cluster(AclOperation.ALTER_CONFIGS)),
+            refused("ClearReplicationThrottles", a -> a.clearReplicationThrottles(
+                    ClearReplicationThrottlesRequest.getDefaultInstance()), cluster(AclOperation.ALTER_CONFIGS)),
             refused("ListAcls", a -> a.listAcls(ListAclsRequest.getDefaultInstance()), cluster(AclOperation.DESCRIBE)),
             refused("CreateAcls", a -> a.createAcls(CreateAclsRequest.newBuilder().addAcls(Acl.newBuilder()
                     .setResourceType("TOPIC").setResourceName("t-acl").setPatternType("LITERAL")
@@ -225,7 +242,7 @@ class AdminApiAuthorizationTest {
         node.addUsers(ROWS.stream().collect(Collectors.toMap(Row::user, row -> PASSWORD, (a, b) -> a,
                 LinkedHashMap::new)));
         node.admin().createTopics(Stream.of("t-delete", "t-list", "t-describe", "t-partitions", "t-configs",
-                "t-describe-configs", "t-reset", "t-records", "t-producers", "t-browse")
+                "t-describe-configs", "t-reset", "t-records", "t-producers", "t-browse", "t-move")
                 .map(name -> new NewTopic(name, 1, (short) 1)).toList()).all().get();
         OffsetAndMetadata start = new OffsetAndMetadata(0);
         for (String group : List.of("g-list", "g-describe", "g-delete", "g-history")) {

@@ -8,12 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.testing.AcksAllWriter;
 import io.skein.testing.ProcessCluster;
+import io.skein.testing.ProcessCluster.ControllerTerm;
 import io.skein.testing.ProcessCluster.Node;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -21,8 +19,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -46,7 +42,6 @@ class SplitRolesTest {
     private static final int TOPICS = 20;
     /** Topics the creator makes after the kill, at least. */
     private static final int CREATED_AFTER_KILL = 3;
-    private static final Pattern ACTIVE = Pattern.compile("Node (\\d+) is the active controller at term (\\d+)");
 
     @TempDir
     Path dir;
@@ -60,8 +55,8 @@ class SplitRolesTest {
                         .configs(Map.of("min.insync.replicas", "2")))).all().get();
             }
             AcksAllWriter writer = new AcksAllWriter(cluster.bootstrap(), "steady", 3);
-            Term before = await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> activeController(cluster),
-                    term -> true);
+            ControllerTerm before = await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(cluster::activeController, term -> true);
 
             // The creator goes on until it has created TOPICS and, whatever the machine's speed, a few more
             // after the kill: the kill always lands while topics are being created.
@@ -80,13 +75,13 @@ class SplitRolesTest {
             });
             await().atMost(Duration.ofSeconds(60)).until(() -> created.size() >= 3 || creating.isDone());
             assertFalse(creating.isCompletedExceptionally(), () -> "creating topics failed: " + creating);
-            Node killed = controller(cluster, before.nodeId());
+            Node killed = cluster.controller(before.nodeId());
             killed.kill();
             killDone.set(true);
 
             creating.get(180, TimeUnit.SECONDS);
-            Term after = await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> activeController(cluster),
-                    term -> term.term() > before.term());
+            ControllerTerm after = await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                    .until(cluster::activeController, term -> term.term() > before.term());
             assertNotEquals(before.nodeId(), after.nodeId(), "a surviving controller leads");
 
             try (Admin admin = admin(cluster);
@@ -124,24 +119,5 @@ class SplitRolesTest {
                 return e.getCause() instanceof TopicExistsException;
             }
         });
-    }
-
-    private record Term(int nodeId, long term) {
-    }
-
-    /** The controller that logged taking over at the highest term. */
-    private static Term activeController(ProcessCluster cluster) throws IOException {
-        List<Term> terms = new ArrayList<>();
-        for (Node controller : cluster.controllers()) {
-            Matcher matcher = ACTIVE.matcher(controller.log());
-            while (matcher.find()) {
-                terms.add(new Term(Integer.parseInt(matcher.group(1)), Long.parseLong(matcher.group(2))));
-            }
-        }
-        return terms.stream().max(Comparator.comparingLong(Term::term)).orElseThrow();
-    }
-
-    private static Node controller(ProcessCluster cluster, int id) {
-        return cluster.controllers().stream().filter(node -> node.id() == id).findFirst().orElseThrow();
     }
 }

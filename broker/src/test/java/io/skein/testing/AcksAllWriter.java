@@ -107,6 +107,11 @@ public final class AcksAllWriter {
         }
     }
 
+    /** How many sends have been acknowledged so far. */
+    public int acknowledged() {
+        return acked.stream().mapToInt(List::size).sum();
+    }
+
     public void finishAndCheck() throws InterruptedException {
         producing.set(false);
         thread.join(180_000);

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,8 @@ import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -41,10 +44,14 @@ public final class ProcessCluster implements AutoCloseable {
     private static final int FIRST_CONTROLLER_PROCESS_ID = 101;
     private static final short METADATA_VERSION = 12;
 
+    private static final Pattern ACTIVE = Pattern.compile("Node (\\d+) is the active controller at term (\\d+)");
+
     private final TestNode inProcessController;
     private final List<Node> controllers;
     private final List<Node> brokers;
     private final String clusterId;
+    /** The controller quorum's voters, as brokers of {@link #splitRoles} are given them. */
+    private String voters;
 
     /** One node process: its config, its log output, and the signals a test sends it. */
     public static final class Node {
@@ -246,6 +253,7 @@ public final class ProcessCluster implements AutoCloseable {
                 .map(e -> e.getKey() + "@127.0.0.1:" + e.getValue()).collect(Collectors.joining(","));
         String clusterId = NodeStorage.randomClusterId();
         ProcessCluster cluster = new ProcessCluster(null, new ArrayList<>(), new ArrayList<>(), clusterId);
+        cluster.voters = voters;
         try {
             for (int i = 0; i < controllerCount; i++) {
                 int id = FIRST_CONTROLLER_PROCESS_ID + i;
@@ -333,6 +341,42 @@ public final class ProcessCluster implements AutoCloseable {
         NodeConfig config = NodeConfig.of(settings);
         return process(config.nodeId(), config.clientListeners().get(0).port(), settings, clusterId, dir,
                 "serves Kafka clients");
+    }
+
+    /**
+     * Starts one more broker process of a {@link #splitRoles} cluster, id {@code id} with
+     * {@code overrides}, and returns once it serves; it is among {@link #brokers()} from then on.
+     */
+    public Node addBroker(Path dir, int id, Map<String, String> overrides) throws IOException {
+        Node broker = brokerProcess(id, voters, overrides, clusterId, dir);
+        brokers.add(broker);
+        broker.start();
+        return broker;
+    }
+
+    /** A controller taking over, as its log says: the node and the Raft term. */
+    public record ControllerTerm(int nodeId, long term) {
+    }
+
+    /**
+     * The controller of {@link #splitRoles} that logged taking over at the highest term.
+     *
+     * @throws java.util.NoSuchElementException if none has yet
+     */
+    public ControllerTerm activeController() throws IOException {
+        List<ControllerTerm> terms = new ArrayList<>();
+        for (Node controller : controllers) {
+            Matcher matcher = ACTIVE.matcher(controller.log());
+            while (matcher.find()) {
+                terms.add(new ControllerTerm(Integer.parseInt(matcher.group(1)), Long.parseLong(matcher.group(2))));
+            }
+        }
+        return terms.stream().max(Comparator.comparingLong(ControllerTerm::term)).orElseThrow();
+    }
+
+    /** Controller process {@code id} of {@link #splitRoles}. */
+    public Node controller(int id) {
+        return controllers.stream().filter(node -> node.id() == id).findFirst().orElseThrow();
     }
 
     /** Starts the nodes together: a quorum of controller processes needs a majority up to serve any. */

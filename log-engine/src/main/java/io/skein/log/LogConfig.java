@@ -252,9 +252,8 @@ public final class LogConfig {
     }
 
     private static String throttledReplicasDoc(String role) {
-        return "The replicas whose " + role + " side a replication throttle would slow, as [partitionId]:[brokerId] "
-                + "pairs or '*'. Skein has no replication throttle rate (Kafka's " + role
-                + ".replication.throttled.rate), and without a rate, as in Kafka, the list slows nothing.";
+        return "The replicas whose " + role + " side the broker's " + role + ".replication.throttled.rate slows "
+                + "while they are out of the ISR, as [partitionId]:[brokerId] pairs or '*' (all of the topic's)";
     }
 
     /** Every key {@link #fromMap} accepts, with its type, default and documentation, sorted by name. */
@@ -411,6 +410,17 @@ public final class LogConfig {
     /** The largest decompressed record a producer's compressed batch may hold. */
     public int maxDecompressedMessageBytes() {
         return maxDecompressedMessageBytes;
+    }
+
+    /**
+     * {@code leader.replication.throttled.replicas}, or {@code follower.replication.throttled.replicas}:
+     * {@code *}, or the replicas as {@code partitionId:brokerId}, whose leader (follower) side the
+     * broker's replication throttle slows.
+     */
+    @SuppressWarnings("unchecked")
+    public List<String> throttledReplicas(boolean leaderSide) {
+        return (List<String>) values.get(leaderSide ? LEADER_REPLICATION_THROTTLED_REPLICAS
+                : FOLLOWER_REPLICATION_THROTTLED_REPLICAS);
     }
 
     @Override

@@ -214,6 +214,29 @@ public final class AdminAuthorization {
         requireCluster(caller, "AbortTransaction", AclOperation.ALTER);
     }
 
+    // Partition reassignments
+
+    /** ProposeReassignment (Metadata, as kafka-reassign-partitions --generate reads it) and ListReassignments
+     * (ListPartitionReassignments): DESCRIBE on the cluster. */
+    public void describeReassignments(Caller caller, String method) {
+        requireCluster(caller, method, AclOperation.DESCRIBE);
+    }
+
+    /**
+     * ExecuteReassignment and CancelReassignments (AlterPartitionReassignments, and IncrementalAlterConfigs
+     * of the replication throttles, as kafka-reassign-partitions sends them): ALTER and ALTER_CONFIGS on
+     * the cluster.
+     */
+    public void changeReassignments(Caller caller, String method) {
+        requireCluster(caller, method, AclOperation.ALTER);
+        requireCluster(caller, method, AclOperation.ALTER_CONFIGS);
+    }
+
+    /** ClearReplicationThrottles (IncrementalAlterConfigs of brokers' and topics' throttles): ALTER_CONFIGS on the cluster. */
+    public void clearReplicationThrottles(Caller caller) {
+        requireCluster(caller, "ClearReplicationThrottles", AclOperation.ALTER_CONFIGS);
+    }
+
     // ACLs and SCRAM users
 
     /** ListAcls (DescribeAcls): DESCRIBE on the cluster. */

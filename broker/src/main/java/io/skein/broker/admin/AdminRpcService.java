@@ -11,6 +11,10 @@ import io.skein.proto.admin.AlterUserRequest;
 import io.skein.proto.admin.AlterUserResponse;
 import io.skein.proto.admin.BrowseMessagesRequest;
 import io.skein.proto.admin.BrowseMessagesResponse;
+import io.skein.proto.admin.CancelReassignmentsRequest;
+import io.skein.proto.admin.CancelReassignmentsResponse;
+import io.skein.proto.admin.ClearReplicationThrottlesRequest;
+import io.skein.proto.admin.ClearReplicationThrottlesResponse;
 import io.skein.proto.admin.CreateAclsRequest;
 import io.skein.proto.admin.CreateAclsResponse;
 import io.skein.proto.admin.CreatePartitionsRequest;
@@ -41,6 +45,8 @@ import io.skein.proto.admin.DescribeTransactionsRequest;
 import io.skein.proto.admin.DescribeTransactionsResponse;
 import io.skein.proto.admin.ElectLeadersRequest;
 import io.skein.proto.admin.ElectLeadersResponse;
+import io.skein.proto.admin.ExecuteReassignmentRequest;
+import io.skein.proto.admin.ExecuteReassignmentResponse;
 import io.skein.proto.admin.GetGroupHistoryRequest;
 import io.skein.proto.admin.GetHistoryRequest;
 import io.skein.proto.admin.GetHistoryResponse;
@@ -52,12 +58,16 @@ import io.skein.proto.admin.ListAclsRequest;
 import io.skein.proto.admin.ListAclsResponse;
 import io.skein.proto.admin.ListGroupsRequest;
 import io.skein.proto.admin.ListGroupsResponse;
+import io.skein.proto.admin.ListReassignmentsRequest;
+import io.skein.proto.admin.ListReassignmentsResponse;
 import io.skein.proto.admin.ListTopicsRequest;
 import io.skein.proto.admin.ListTopicsResponse;
 import io.skein.proto.admin.ListTransactionsRequest;
 import io.skein.proto.admin.ListTransactionsResponse;
 import io.skein.proto.admin.ListUsersRequest;
 import io.skein.proto.admin.ListUsersResponse;
+import io.skein.proto.admin.ProposeReassignmentRequest;
+import io.skein.proto.admin.ProposeReassignmentResponse;
 import io.skein.proto.admin.RemoveUserRequest;
 import io.skein.proto.admin.RemoveUserResponse;
 import io.skein.proto.admin.ResetGroupOffsetsRequest;
@@ -81,6 +91,7 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
     private final MessageBrowser messages;
     private final AclRpcs acls;
     private final UserRpcs users;
+    private final ReassignmentRpcs reassignments;
     private final GroupLag lag;
     private volatile HistoryRpcs history;
 
@@ -94,6 +105,7 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
         this.messages = new MessageBrowser(context);
         this.acls = new AclRpcs(context);
         this.users = new UserRpcs(context);
+        this.reassignments = new ReassignmentRpcs(context);
     }
 
     TopicRpcs topics() {
@@ -382,6 +394,50 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
         reply(caller -> {
             authorization.changeAcls(caller, "DeleteAcls");
             return acls.deleteAcls(request);
+        }, observer);
+    }
+
+    @Override
+    public void proposeReassignment(ProposeReassignmentRequest request,
+                                    StreamObserver<ProposeReassignmentResponse> observer) {
+        reply(caller -> {
+            authorization.describeReassignments(caller, "ProposeReassignment");
+            return reassignments.propose(request);
+        }, observer);
+    }
+
+    @Override
+    public void executeReassignment(ExecuteReassignmentRequest request,
+                                    StreamObserver<ExecuteReassignmentResponse> observer) {
+        reply(caller -> {
+            authorization.changeReassignments(caller, "ExecuteReassignment");
+            return reassignments.execute(request);
+        }, observer);
+    }
+
+    @Override
+    public void listReassignments(ListReassignmentsRequest request, StreamObserver<ListReassignmentsResponse> observer) {
+        reply(caller -> {
+            authorization.describeReassignments(caller, "ListReassignments");
+            return reassignments.list(request);
+        }, observer);
+    }
+
+    @Override
+    public void cancelReassignments(CancelReassignmentsRequest request,
+                                    StreamObserver<CancelReassignmentsResponse> observer) {
+        reply(caller -> {
+            authorization.changeReassignments(caller, "CancelReassignments");
+            return reassignments.cancel(request);
+        }, observer);
+    }
+
+    @Override
+    public void clearReplicationThrottles(ClearReplicationThrottlesRequest request,
+                                          StreamObserver<ClearReplicationThrottlesResponse> observer) {
+        reply(caller -> {
+            authorization.clearReplicationThrottles(caller);
+            return reassignments.clearThrottles(request);
         }, observer);
     }
 }

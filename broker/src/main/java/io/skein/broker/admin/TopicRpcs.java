@@ -55,9 +55,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.DescribeLogDirsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.common.KafkaFuture;
@@ -75,8 +73,6 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * Public for the console, which calls the same code.
  */
 public final class TopicRpcs {
-    /** How long sizes wait for a leader's answer: a page shows "unknown" rather than wait longer. */
-    private static final int SIZES_WITHIN_MS = 5_000;
 
     private final AdminContext context;
 
@@ -138,7 +134,7 @@ public final class TopicRpcs {
     }
 
     /** The request's failure, or else the first of its results', as Kafka's admin client reports it. */
-    private static void throwIfAnyFailed(Error error, Stream<Error> results) {
+    static void throwIfAnyFailed(Error error, Stream<Error> results) {
         ControllerRequests.throwIfFailed(error);
         results.forEach(ControllerRequests::throwIfFailed);
     }
@@ -264,9 +260,9 @@ public final class TopicRpcs {
     }
 
     /**
-     * The size on disk of each partition's leader replica, as the leaders answer DescribeLogDirs (as
-     * {@code kafka-log-dirs} asks them), in parallel. Partitions without a live leader are not asked
-     * about, and those of a leader that does not answer within {@link #SIZES_WITHIN_MS} are left out.
+     * The size on disk of each partition's leader replica, as the leaders answer DescribeLogDirs.
+     * Partitions without a live leader are not asked about, and those of a leader that does not answer
+     * in time are left out ({@link ReplicaSizes}).
      */
     public CompletableFuture<Map<TopicPartition, Long>> sizes(Collection<TopicPartition> partitions) {
         MetadataImage image = context.image();
@@ -274,27 +270,9 @@ public final class TopicRpcs {
         partitions.stream().filter(tp -> online(image, tp)).forEach(tp -> byLeader
                 .computeIfAbsent(image.topic(tp.topic()).partition(tp.partition()).leader(), id -> new HashSet<>())
                 .add(tp));
-        if (byLeader.isEmpty()) {
-            return CompletableFuture.completedFuture(Map.of());
-        }
-        Map<Integer, KafkaFuture<Map<String, LogDirDescription>>> answers = context.kafka()
-                .describeLogDirs(byLeader.keySet(), new DescribeLogDirsOptions().timeoutMs(SIZES_WITHIN_MS))
-                .descriptions();
-        List<CompletableFuture<Map<TopicPartition, Long>>> each = new ArrayList<>();
-        answers.forEach((leader, answer) -> each.add(future(answer).handle((dirs, failure) -> {
+        return ReplicaSizes.of(context.kafka(), byLeader).thenApply(byBroker -> {
             Map<TopicPartition, Long> sizes = new HashMap<>();
-            if (failure == null) {
-                dirs.values().forEach(dir -> dir.replicaInfos().forEach((tp, replica) -> {
-                    if (byLeader.get(leader).contains(tp) && !replica.isFuture()) {
-                        sizes.put(tp, replica.size());
-                    }
-                }));
-            }
-            return sizes;
-        })));
-        return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(v -> {
-            Map<TopicPartition, Long> sizes = new HashMap<>();
-            each.forEach(answer -> sizes.putAll(answer.join()));
+            byBroker.values().forEach(sizes::putAll);
             return sizes;
         });
     }

@@ -27,10 +27,10 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * The Kafka APIs a broker serves, each at every version kafka-clients' classes know; ApiVersions
- * advertises exactly these. Topic, config and ACL changes and leader elections go to the active
- * controller; group requests to the group coordinator; transactional ones to the transaction
- * coordinator. Each API authorizes its request as Kafka's does, in its own handler (see {@link
- * Authorization}).
+ * advertises exactly these. Topic, partition assignment, config and ACL changes and leader elections go
+ * to the active controller; group requests to the group coordinator; transactional ones to the
+ * transaction coordinator. Each API authorizes its request as Kafka's does, in its own handler (see
+ * {@link Authorization}).
  */
 public final class KafkaApis implements RequestHandler {
     private final Map<ApiKeys, Api> apis = new EnumMap<>(ApiKeys.class);
@@ -67,6 +67,9 @@ public final class KafkaApis implements RequestHandler {
         apis.put(ApiKeys.DELETE_TOPICS, topicApis::deleteTopics);
         apis.put(ApiKeys.CREATE_PARTITIONS, topicApis::createPartitions);
         apis.put(ApiKeys.ELECT_LEADERS, new ElectLeadersApi(topicAdmin, authorization));
+        ReassignmentApis reassignments = new ReassignmentApis(cluster, topicAdmin, authorization);
+        apis.put(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, reassignments::alterPartitionReassignments);
+        apis.put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, reassignments::listPartitionReassignments);
         apis.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterApi(cluster, authorization));
         apis.put(ApiKeys.DESCRIBE_QUORUM, new DescribeQuorumApi(controller, config.voters(),
                 config.controllerListenerName(), Clock.systemUTC(), authorization));

@@ -2,6 +2,8 @@ package io.skein.broker.metadata;
 
 import io.skein.proto.controller.AlterConfigsRequest;
 import io.skein.proto.controller.AlterConfigsResponse;
+import io.skein.proto.controller.AlterPartitionReassignmentsRequest;
+import io.skein.proto.controller.AlterPartitionReassignmentsResponse;
 import io.skein.proto.controller.CreatableTopic;
 import io.skein.proto.controller.CreatePartitionsRequest;
 import io.skein.proto.controller.CreatePartitionsResponse;
@@ -17,9 +19,10 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.errors.TopicDeletionDisabledException;
 
 /**
- * Topic, partition leadership and config changes, made by the active controller through the metadata quorum, for the Kafka
- * API and the admin API alike. Each answers once the change is committed and, within {@code waitMs}, visible
- * in this broker's metadata, so that the client's next request here sees it; past {@code waitMs} it
+ * Topic, partition assignment, partition leadership and config changes, made by the active controller
+ * through the metadata quorum, for the Kafka API and the admin API alike. Each answers once the change is
+ * committed and, within {@code waitMs}, visible in this broker's metadata, so that the client's next
+ * request here sees it; past {@code waitMs} it
  * answers regardless, as Kafka answers once the controller has committed (0: no wait). A caller
  * that must read the change back waits for the response's {@code metadata_offset} itself.
  */
@@ -67,6 +70,13 @@ public final class TopicAdmin {
      */
     public CompletableFuture<ElectLeadersResponse> electLeaders(ElectLeadersRequest request, long waitMs) {
         return controller.call(client -> client.electLeaders(request))
+                .thenCompose(response -> waiter.answerWhenShown(response.getMetadataOffset(), waitMs, response));
+    }
+
+    /** Partitions moved to new replicas, or their moves cancelled (Kafka's AlterPartitionReassignments). */
+    public CompletableFuture<AlterPartitionReassignmentsResponse> alterPartitionReassignments(
+            AlterPartitionReassignmentsRequest request, long waitMs) {
+        return controller.call(client -> client.alterPartitionReassignments(request))
                 .thenCompose(response -> waiter.answerWhenShown(response.getMetadataOffset(), waitMs, response));
     }
 

@@ -7,6 +7,7 @@ import io.skein.log.AppendOrigin;
 import io.skein.log.LeaderEpochCache;
 import io.skein.log.LeaderEpochCache.EpochEndOffset;
 import io.skein.log.LeaderAppendResult;
+import io.skein.log.LogConfig;
 import io.skein.log.LogManager;
 import io.skein.log.PartitionLog;
 import io.skein.metadata.image.PartitionRegistration;
@@ -86,6 +87,10 @@ public final class Partition {
     private volatile long leaderEpochStartOffset = -1;
     /** As leader: the ISR change asked of the controller and not yet resolved, or null. */
     private volatile IsrProposal inFlightIsr;
+    /** Whether the topic's leader.replication.throttled.replicas names this replica. */
+    private volatile boolean leaderThrottled;
+    /** Whether the topic's follower.replication.throttled.replicas names this replica. */
+    private volatile boolean followerThrottled;
 
     /**
      * Sends ISR changes to the controller (AlterPartition). A change the controller commits reaches
@@ -142,6 +147,40 @@ public final class Partition {
         this.brokerAlive = brokerAlive;
         this.metrics = metrics;
         this.topicMetrics = metrics.topics().topic(topicPartition.topic());
+        throttle(log.config());
+    }
+
+    /** Takes the topic's new settings: the log's, and which replication throttles apply here. */
+    void updateConfig(LogConfig config) {
+        log.updateConfig(config);
+        throttle(config);
+    }
+
+    private void throttle(LogConfig config) {
+        leaderThrottled = ReplicationQuota.throttles(config.throttledReplicas(true), topicPartition.partition(),
+                localBrokerId);
+        followerThrottled = ReplicationQuota.throttles(config.throttledReplicas(false), topicPartition.partition(),
+                localBrokerId);
+    }
+
+    /**
+     * As leader, whether the leader's replication throttle applies to {@code follower}'s fetches: the
+     * topic names this replica, and the follower is out of the ISR (Kafka throttles only those, lest the
+     * ISR shrink).
+     */
+    boolean throttlesFetchesOf(int follower) {
+        PartitionRegistration current = registration;
+        return leaderThrottled && current != null && !current.isr().contains(follower);
+    }
+
+    /** Whether the leader's replication throttle counts the bytes this replica sends its followers. */
+    boolean leaderThrottled() {
+        return leaderThrottled;
+    }
+
+    /** Whether the follower's replication throttle applies to this replica while it is out of sync. */
+    boolean followerThrottled() {
+        return followerThrottled;
     }
 
     public TopicPartition topicPartition() {
@@ -196,6 +235,12 @@ public final class Partition {
             } else if (newRegistration.leader() != localBrokerId) {
                 leaderEpochStartOffset = -1;
                 followers.clear();
+            } else if (!old.replicas().equals(newRegistration.replicas())) {
+                // A reassignment adds replicas in the same leader epoch: they start out of the ISR, as followers
+                // whose position is unknown until they fetch. (Removing one bumps the epoch, as above.)
+                followers.keySet().retainAll(newRegistration.replicas());
+                newRegistration.replicas().stream().filter(r -> r != localBrokerId)
+                        .forEach(r -> followers.putIfAbsent(r, FollowerState.unknown(nowMs)));
             }
             maybeIncrementHighWatermark();
         } finally {

@@ -57,9 +57,12 @@ final class ReplicaFetcher implements AutoCloseable {
     private static final short OFFSETS_FOR_LEADER_EPOCH_VERSION = 4;
     private static final int CONNECT_TIMEOUT_MS = 5_000;
 
-    /** How a follower fetches; its fetches name its broker's current epoch (KIP-903). */
+    /**
+     * How a follower fetches; its fetches name its broker's current epoch (KIP-903); {@code quota} is the
+     * follower side of the broker's replication throttle.
+     */
     record Settings(int maxWaitMs, int partitionMaxBytes, int responseMaxBytes, int backoffMs, LongSupplier brokerEpoch,
-                    BrokerConnector connector) {
+                    BrokerConnector connector, ReplicationQuota quota) {
     }
 
     /** Where a partition stands in its leader epoch. */
@@ -71,10 +74,18 @@ final class ReplicaFetcher implements AutoCloseable {
         FAILED
     }
 
-    /** A partition followed in one leader epoch. */
-    private record Followed(Partition partition, int leaderEpoch, State state) {
+    /**
+     * A partition followed in one leader epoch; {@code inSync} once a fetch brought it to the leader's
+     * high watermark (Kafka's isReplicaInSync), which frees it from the follower's throttle.
+     */
+    private record Followed(Partition partition, int leaderEpoch, State state, boolean inSync) {
         Followed in(State next) {
-            return new Followed(partition, leaderEpoch, next);
+            return new Followed(partition, leaderEpoch, next, inSync);
+        }
+
+        /** Whether the follower's throttle holds this partition back now. */
+        boolean throttled(ReplicationQuota quota) {
+            return !inSync && partition.followerThrottled() && quota.isExceeded();
         }
     }
 
@@ -115,7 +126,7 @@ final class ReplicaFetcher implements AutoCloseable {
     void follow(Partition partition, int leaderEpoch) {
         followed.compute(partition.topicPartition(), (tp, current) -> current != null
                 && current.partition() == partition && current.leaderEpoch() == leaderEpoch
-                ? current : new Followed(partition, leaderEpoch, State.TRUNCATING));
+                ? current : new Followed(partition, leaderEpoch, State.TRUNCATING, false));
     }
 
     void unfollow(TopicPartition tp) {
@@ -288,7 +299,9 @@ final class ReplicaFetcher implements AutoCloseable {
     // ---------------------------------------------------------------- fetching
 
     private void fetch(BrokerConnection leader) throws IOException, InterruptedException {
-        List<Followed> ready = followed.values().stream().filter(f -> f.state() == State.FETCHING).toList();
+        // As Kafka's follower, a throttled partition is left out of the fetch while the quota is exceeded.
+        List<Followed> ready = followed.values().stream()
+                .filter(f -> f.state() == State.FETCHING && !f.throttled(settings.quota())).toList();
         if (ready.isEmpty()) {
             Thread.sleep(settings.backoffMs());
             return;
@@ -352,8 +365,17 @@ final class ReplicaFetcher implements AutoCloseable {
                     return true;
                 }
                 ByteBuffer records = LogRecords.bufferOf(data.records());
-                if (records.hasRemaining() && !partition.appendAsFollower(f.leaderEpoch(), records)) {
+                int bytes = records.remaining();
+                if (bytes > 0 && !partition.appendAsFollower(f.leaderEpoch(), records)) {
                     return true; // no longer its follower in this epoch: the metadata replaces this fetch
+                }
+                if (bytes > 0 && partition.followerThrottled()) {
+                    settings.quota().record(bytes); // in sync or not, as Kafka: the throttle bounds all of it
+                }
+                boolean inSync = partition.log().logEndOffset() >= data.highWatermark();
+                if (inSync != f.inSync()) {
+                    followed.replace(partition.topicPartition(), f, new Followed(partition, f.leaderEpoch(),
+                            f.state(), inSync));
                 }
                 partition.updateFollowerHighWatermark(data.highWatermark());
                 if (data.logStartOffset() > partition.log().logStartOffset()) {

@@ -78,6 +78,10 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     private final Replication replication;
     private final BrokerMetrics metrics;
     private final ReplicaFetcherManager fetchers;
+    /** The leader side of replication throttles: bytes sent to throttled replicas' followers. */
+    private final ReplicationQuota leaderQuota = new ReplicationQuota(ReplicaManager::monotonicMs);
+    /** The follower side: bytes fetched for throttled replicas here. */
+    private final ReplicationQuota followerQuota = new ReplicationQuota(ReplicaManager::monotonicMs);
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     /**
      * Replicas whose log directory failed, with their topic's id: never hosted again while this broker
@@ -151,10 +155,12 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
      * @param isrChanges              where leaders send ISR changes (the controller)
      * @param brokerEpoch             this broker's epoch, which its followers' fetches name
      * @param offlineReplicas         where the replicas of failed log directories are reported (the controller)
+     * @param throttleRatesInForce    the replication throttles of this broker with an image's dynamic configs
      */
     public record Replication(String interBrokerListenerName, BrokerConnector connector, long replicaLagTimeMaxMs, int fetchWaitMaxMs,
                               int fetchMaxBytes, int fetchResponseMaxBytes, int fetchBackoffMs,
-                              Partition.IsrChanges isrChanges, LongSupplier brokerEpoch, OfflineReplicas offlineReplicas) {
+                              Partition.IsrChanges isrChanges, LongSupplier brokerEpoch, OfflineReplicas offlineReplicas,
+                              Function<MetadataImage, ThrottleRates> throttleRatesInForce) {
     }
 
     /**
@@ -164,6 +170,14 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     @FunctionalInterface
     public interface OfflineReplicas {
         void report(Map<TopicPartition, UUID> partitions);
+    }
+
+    /**
+     * {@code leader.replication.throttled.rate} and {@code follower.replication.throttled.rate}, bytes
+     * per second ({@link Long#MAX_VALUE}: none).
+     */
+    public record ThrottleRates(long leaderBytesPerSecond, long followerBytesPerSecond) {
+        public static final ThrottleRates NONE = new ThrottleRates(Long.MAX_VALUE, Long.MAX_VALUE);
     }
 
     /**
@@ -219,7 +233,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         this.logCreations = LogCreationCheckpoint.load(logManager.logDirs().get(0));
         this.fetchers = new ReplicaFetcherManager(brokerId, this::brokerAddress, new ReplicaFetcher.Settings(
                 replication.fetchWaitMaxMs(), replication.fetchMaxBytes(), replication.fetchResponseMaxBytes(),
-                replication.fetchBackoffMs(), replication.brokerEpoch(), replication.connector()));
+                replication.fetchBackoffMs(), replication.brokerEpoch(), replication.connector(), followerQuota));
     }
 
     /**
@@ -287,9 +301,10 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         image = newImage;
         if (delta.image() == MetadataImage.EMPTY) {
             topicDefaults = topicDefaultsInForce.apply(newImage);
+            updateThrottleRates(newImage);
             applyWholeImage(newImage);
         } else {
-            updateTopicDefaults(delta, newImage);
+            updateBrokerConfigs(delta, newImage);
             // A removed topic id never comes back: its logs go whatever the image's age.
             delta.removedTopics().values().forEach(topic -> topic.partitions().keySet()
                     .forEach(p -> deleteLog(new TopicPartition(topic.name(), p), topic.id())));
@@ -497,11 +512,15 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         }
     }
 
-    /** A dynamic broker config changed: every log without a setting of its own takes the new default. */
-    private void updateTopicDefaults(MetadataDelta delta, MetadataImage newImage) {
+    /**
+     * A dynamic broker config changed: every log without a setting of its own takes the new default, and
+     * the replication throttles their new rates.
+     */
+    private void updateBrokerConfigs(MetadataDelta delta, MetadataImage newImage) {
         if (delta.changedConfigs().keySet().stream().noneMatch(r -> r.type() == ConfigResourceType.BROKER)) {
             return;
         }
+        updateThrottleRates(newImage);
         LogConfig defaults = topicDefaultsInForce.apply(newImage);
         if (!defaults.equals(topicDefaults)) {
             topicDefaults = defaults;
@@ -510,10 +529,16 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
         }
     }
 
+    private void updateThrottleRates(MetadataImage newImage) {
+        ThrottleRates rates = replication.throttleRatesInForce().apply(newImage);
+        leaderQuota.bound(rates.leaderBytesPerSecond());
+        followerQuota.bound(rates.followerBytesPerSecond());
+    }
+
     private void updateTopicConfig(MetadataImage newImage, String topic) {
         LogConfig config = topicConfig(topicDefaults, newImage, topic);
         partitions.values().stream().filter(p -> p.topicPartition().topic().equals(topic))
-                .forEach(p -> p.log().updateConfig(config));
+                .forEach(p -> p.updateConfig(config));
     }
 
     /** Forgets idempotent producers of every partition that have been silent for {@code expirationMs}. */
@@ -716,6 +741,11 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
             }
             if (params.fromFollower()) {
                 metrics.topics().replicatedOut(bytes);
+                // As Kafka, in-sync followers' bytes count too: the throttle bounds all of the replicas' traffic.
+                Partition partition = partitions.get(requested.get(i).topicPartition());
+                if (partition != null && partition.leaderThrottled()) {
+                    leaderQuota.record(bytes);
+                }
             } else if (!params.adminRead()) {
                 metrics.topics().topic(requested.get(i).topicPartition().topic()).fetched(bytes);
             }
@@ -754,8 +784,8 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
                 }
                 long highWatermark = partitionLog.highWatermark();
                 long lastStableOffset = partitionLog.lastStableOffset();
-                FileSlice slice = partitionLog.read(wanted.fetchOffset(), Math.min(wanted.maxBytes(), budget),
-                        params.isolation(), minOneBatch);
+                FileSlice slice = throttled(params, partition) ? FileSlice.EMPTY : partitionLog.read(
+                        wanted.fetchOffset(), Math.min(wanted.maxBytes(), budget), params.isolation(), minOneBatch);
                 if (!slice.isEmpty()) {
                     minOneBatch = false;
                     budget = Math.max(0, budget - slice.length());
@@ -779,8 +809,17 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
     }
 
     /**
+     * Whether a follower's fetch of {@code partition} gets nothing for now: the leader throttles its
+     * replica, the follower is out of sync, and the leader's throttle is exceeded (Kafka's
+     * shouldLeaderThrottle).
+     */
+    private boolean throttled(FetchParams params, Partition partition) {
+        return params.fromFollower() && partition.throttlesFetchesOf(params.replicaId()) && leaderQuota.isExceeded();
+    }
+
+    /**
      * Waits for data to fetch: a partition's high watermark (a follower: log end offset; READ_COMMITTED:
-     * last stable offset) moving past its fetch offset.
+     * last stable offset) moving past its fetch offset. A throttled partition's data does not count.
      */
     private final class DelayedFetch extends DelayedOperation {
         private final FetchParams params;
@@ -806,7 +845,7 @@ public final class ReplicaManager implements MetadataPublisher, AutoCloseable {
                 if (wanted.fetchOffset() < partitionLog.logStartOffset() || wanted.fetchOffset() > partitionLog.logEndOffset()) {
                     return forceComplete(); // out of range: the read says so
                 }
-                if (params.readableEnd(partitionLog) > wanted.fetchOffset()) {
+                if (params.readableEnd(partitionLog) > wanted.fetchOffset() && !throttled(params, partition)) {
                     if (params.minBytes() <= 1) {
                         return forceComplete();
                     }

@@ -46,6 +46,8 @@ import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
@@ -106,6 +108,8 @@ import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListGroupsResponseData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.ListTransactionsRequestData;
 import org.apache.kafka.common.message.ListTransactionsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
@@ -663,6 +667,19 @@ class ApiAuthorizationTest {
                         0, new DescribeUserScramCredentialsRequestData(), none, List.of(describeCluster),
                         Errors.CLUSTER_AUTHORIZATION_FAILED, error(DescribeUserScramCredentialsResponseData.class,
                                 DescribeUserScramCredentialsResponseData::errorCode)),
+                // A cancellation of a move that is not under way: allowed, it is NO_REASSIGNMENT_IN_PROGRESS.
+                rule("AlterPartitionReassignments: ALTER on the cluster", ApiKeys.ALTER_PARTITION_REASSIGNMENTS, 1,
+                        new AlterPartitionReassignmentsRequestData().setTopics(List.of(
+                                new AlterPartitionReassignmentsRequestData.ReassignableTopic().setName(TOPIC)
+                                        .setPartitions(List.of(new AlterPartitionReassignmentsRequestData
+                                                .ReassignablePartition().setPartitionIndex(0).setReplicas(null))))),
+                        none, List.of(alterCluster), Errors.CLUSTER_AUTHORIZATION_FAILED,
+                        error(AlterPartitionReassignmentsResponseData.class,
+                                r -> r.responses().get(0).partitions().get(0).errorCode())),
+                rule("ListPartitionReassignments: DESCRIBE on the cluster", ApiKeys.LIST_PARTITION_REASSIGNMENTS, 0,
+                        new ListPartitionReassignmentsRequestData(), none, List.of(describeCluster),
+                        Errors.CLUSTER_AUTHORIZATION_FAILED, error(ListPartitionReassignmentsResponseData.class,
+                                ListPartitionReassignmentsResponseData::errorCode)),
                 rule("DescribeClientQuotas: DESCRIBE_CONFIGS on the cluster", ApiKeys.DESCRIBE_CLIENT_QUOTAS, 1,
                         new DescribeClientQuotasRequestData(), none,
                         List.of(allow(ResourceType.CLUSTER, CLUSTER, AclOperation.DESCRIBE_CONFIGS)),

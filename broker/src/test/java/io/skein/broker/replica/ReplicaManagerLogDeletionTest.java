@@ -120,7 +120,7 @@ class ReplicaManagerLogDeletionTest {
                             throw new AssertionError("a single replica proposes no ISR change");
                         }, () -> 1L, partitions -> {
                             throw new AssertionError("no log directory fails here");
-                        }), BrokerMetrics.register(new PrometheusRegistry()));
+                        }, image -> ReplicaManager.ThrottleRates.NONE), BrokerMetrics.register(new PrometheusRegistry()));
         return new Broker(logs, replicas);
     }
 

@@ -126,7 +126,7 @@ class TransactionCoordinatorTest {
                             throw new AssertionError("a single replica proposes no ISR change");
                         }, () -> 1L, partitions -> {
                             throw new AssertionError("no log directory fails here");
-                        }), BrokerMetrics.register(new PrometheusRegistry()));
+                        }, image -> ReplicaManager.ThrottleRates.NONE), BrokerMetrics.register(new PrometheusRegistry()));
         coordinator = new TransactionCoordinator(BROKER, CONFIG, replicas, Clock.systemUTC(),
                 producerIds::getAndIncrement);
         publish(1, cluster());

@@ -10,6 +10,8 @@ import io.skein.proto.controller.AllocateProducerIdsRequest;
 import io.skein.proto.controller.AllocateProducerIdsResponse;
 import io.skein.proto.controller.AlterConfigsRequest;
 import io.skein.proto.controller.AlterConfigsResponse;
+import io.skein.proto.controller.AlterPartitionReassignmentsRequest;
+import io.skein.proto.controller.AlterPartitionReassignmentsResponse;
 import io.skein.proto.controller.AlterPartitionRequest;
 import io.skein.proto.controller.AlterPartitionResponse;
 import io.skein.proto.controller.ReportOfflineReplicasRequest;
@@ -139,6 +141,12 @@ public final class ControllerClient implements AutoCloseable {
 
     public CompletableFuture<AlterConfigsResponse> alterConfigs(AlterConfigsRequest request) {
         return call(ControllerServiceStub::alterConfigs, AlterConfigsResponse::getError, request);
+    }
+
+    public CompletableFuture<AlterPartitionReassignmentsResponse> alterPartitionReassignments(
+            AlterPartitionReassignmentsRequest request) {
+        return call(ControllerServiceStub::alterPartitionReassignments, AlterPartitionReassignmentsResponse::getError,
+                request);
     }
 
     public CompletableFuture<CreateAclsResponse> createAcls(CreateAclsRequest request) {

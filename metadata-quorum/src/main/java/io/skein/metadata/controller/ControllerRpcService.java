@@ -6,6 +6,8 @@ import io.skein.proto.controller.AllocateProducerIdsRequest;
 import io.skein.proto.controller.AllocateProducerIdsResponse;
 import io.skein.proto.controller.AlterConfigsRequest;
 import io.skein.proto.controller.AlterConfigsResponse;
+import io.skein.proto.controller.AlterPartitionReassignmentsRequest;
+import io.skein.proto.controller.AlterPartitionReassignmentsResponse;
 import io.skein.proto.controller.AlterPartitionRequest;
 import io.skein.proto.controller.AlterPartitionResponse;
 import io.skein.proto.controller.ReportOfflineReplicasRequest;
@@ -115,6 +117,12 @@ final class ControllerRpcService extends ControllerServiceGrpc.ControllerService
     @Override
     public void alterConfigs(AlterConfigsRequest request, StreamObserver<AlterConfigsResponse> observer) {
         reply(controller.alterConfigs(request), observer);
+    }
+
+    @Override
+    public void alterPartitionReassignments(AlterPartitionReassignmentsRequest request,
+                                            StreamObserver<AlterPartitionReassignmentsResponse> observer) {
+        reply(controller.alterPartitionReassignments(request), observer);
     }
 
     @Override

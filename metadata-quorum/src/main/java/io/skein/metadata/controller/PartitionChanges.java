@@ -17,7 +17,8 @@ import java.util.function.Predicate;
  * rules: an ISR holds only unfenced brokers; a leader comes from the ISR (the first in replica
  * order, so the preferred leader when it can); a partition whose ISR empties goes offline and
  * remembers its last ISR member, the one broker that can lead it again without losing data. With
- * unclean election allowed, any unfenced replica may lead an offline partition instead.
+ * unclean election allowed, any unfenced replica may lead an offline partition instead. Every change
+ * completes a reassignment whose target replicas its ISR holds.
  */
 final class PartitionChanges {
     private PartitionChanges() {
@@ -101,15 +102,40 @@ final class PartitionChanges {
 
     /**
      * A partition's new ISR and leader: the partition epoch always moves on, the leader epoch when
-     * the leader changes.
+     * the leader changes. An ISR that completes the partition's reassignment completes it too.
      */
     static MetadataRecord change(TopicImage topic, int partitionId, PartitionRegistration current, List<Integer> isr,
                                  int leader, int lastKnownLeader) {
-        int leaderEpoch = leader == current.leader() ? current.leaderEpoch() : current.leaderEpoch() + 1;
-        return MetadataRecord.newBuilder().setPartitionChange(PartitionChangeRecord.newBuilder()
+        return change(topic, partitionId, current, ReplicaSet.of(current), isr, leader, lastKnownLeader);
+    }
+
+    /**
+     * A partition's new replicas, ISR and leader. If the ISR holds every target replica of a
+     * reassignment, the reassignment completes in the same change (Kafka's PartitionChangeBuilder): the
+     * replicas being removed leave the replicas and the ISR, and if the leader was one of them, the
+     * first target replica in the ISR leads. The partition epoch always moves on; the leader epoch
+     * when the leader changes or a replica leaves, so that a removed replica's fetches are fenced.
+     */
+    static MetadataRecord change(TopicImage topic, int partitionId, PartitionRegistration current,
+                                 ReplicaSet assignment, List<Integer> isr, int leader, int lastKnownLeader) {
+        if (assignment.completedBy(isr)) {
+            isr = ReplicaSet.without(isr, assignment.removing());
+            assignment = assignment.completed();
+            if (leader != PartitionRegistration.NO_LEADER && !isr.contains(leader)) {
+                leader = firstInReplicaOrder(assignment.replicas(), isr::contains);
+            }
+        }
+        boolean replicaRemoved = !assignment.replicas().containsAll(current.replicas());
+        int leaderEpoch = leader == current.leader() && !replicaRemoved ? current.leaderEpoch()
+                : current.leaderEpoch() + 1;
+        PartitionChangeRecord.Builder change = PartitionChangeRecord.newBuilder()
                 .setTopicId(Uuids.toProto(topic.id())).setPartitionId(partitionId).addAllIsr(isr).setLeader(leader)
                 .setLeaderEpoch(leaderEpoch).setPartitionEpoch(current.partitionEpoch() + 1)
-                .setLastKnownLeader(lastKnownLeader)).build();
+                .setLastKnownLeader(lastKnownLeader);
+        if (!assignment.equals(ReplicaSet.of(current))) {
+            change.setAssignment(assignment.toRecord());
+        }
+        return MetadataRecord.newBuilder().setPartitionChange(change).build();
     }
 
     static int firstInReplicaOrder(List<Integer> replicas, Predicate<Integer> eligible) {

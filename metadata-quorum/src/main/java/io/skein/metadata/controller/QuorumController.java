@@ -12,6 +12,8 @@ import io.skein.proto.controller.AllocateProducerIdsRequest;
 import io.skein.proto.controller.AllocateProducerIdsResponse;
 import io.skein.proto.controller.AlterConfigsRequest;
 import io.skein.proto.controller.AlterConfigsResponse;
+import io.skein.proto.controller.AlterPartitionReassignmentsRequest;
+import io.skein.proto.controller.AlterPartitionReassignmentsResponse;
 import io.skein.proto.controller.AlterPartitionRequest;
 import io.skein.proto.controller.AlterPartitionResponse;
 import io.skein.proto.controller.AlterUserScramCredentialsRequest;
@@ -62,7 +64,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class only sequences: each request goes to the manager whose job it is ({@link
  * BrokerControlManager}, {@link ReplicationControlManager}, {@link ConfigControlManager}, {@link
- * ProducerIdControlManager}, {@link AclControlManager}, {@link ScramControlManager}), which turns the
+ * ProducerIdControlManager}, {@link AclControlManager}, {@link ScramControlManager}, {@link
+ * ReassignmentControlManager}), which turns the
  * view into a {@link ControllerResult} on the event-loop thread, the only thread that calls a manager.
  *
  * <p>It acts only from the moment this voter leads and has applied every entry before its term,
@@ -80,6 +83,7 @@ public final class QuorumController implements AutoCloseable {
     private final ReplicationControlManager replication;
     private final ConfigControlManager configs;
     private final ProducerIdControlManager producerIds;
+    private final ReassignmentControlManager reassignments;
     private final AclControlManager acls = new AclControlManager();
     private final ScramControlManager scram = new ScramControlManager();
     private final MetadataRecordBatch bootstrap;
@@ -98,6 +102,7 @@ public final class QuorumController implements AutoCloseable {
         this.replication = new ReplicationControlManager(settings.defaultPartitions(),
                 settings.defaultReplicationFactor(), configs);
         this.producerIds = new ProducerIdControlManager(settings.producerIdBlockSize());
+        this.reassignments = new ReassignmentControlManager(configs);
         this.bootstrap = settings.bootstrap();
         this.eventLoop = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "controller-event-loop-" + quorum.nodeId());
@@ -255,6 +260,13 @@ public final class QuorumController implements AutoCloseable {
     public CompletableFuture<ElectLeadersResponse> electLeaders(ElectLeadersRequest request) {
         return submit(v -> replication.electLeaders(v, request),
                 e -> ElectLeadersResponse.newBuilder().setError(e).build(),
+                (response, offset) -> response.toBuilder().setMetadataOffset(offset).build());
+    }
+
+    public CompletableFuture<AlterPartitionReassignmentsResponse> alterPartitionReassignments(
+            AlterPartitionReassignmentsRequest request) {
+        return submit(v -> reassignments.alterPartitionReassignments(v, request),
+                e -> AlterPartitionReassignmentsResponse.newBuilder().setError(e).build(),
                 (response, offset) -> response.toBuilder().setMetadataOffset(offset).build());
     }
 

@@ -18,7 +18,7 @@ import java.util.Map;
 /**
  * An image written as the records that rebuild it, as Kafka writes its metadata snapshots: replaying
  * them on an empty image gives the same brokers, topics, partitions, configs, producer ids, ACLs and
- * SCRAM credentials.
+ * SCRAM credentials (partitions with the reassignment under way, if any).
  */
 public final class ImageRecords {
     private ImageRecords() {
@@ -85,6 +85,7 @@ public final class ImageRecords {
         return PartitionRecord.newBuilder().setTopicId(Uuids.toProto(topic.id())).setPartitionId(partitionId)
                 .addAllReplicas(partition.replicas()).addAllIsr(partition.isr()).setLeader(partition.leader())
                 .setLeaderEpoch(partition.leaderEpoch()).setPartitionEpoch(partition.partitionEpoch())
-                .setLastKnownLeader(partition.lastKnownLeader()).build();
+                .setLastKnownLeader(partition.lastKnownLeader()).addAllAddingReplicas(partition.addingReplicas())
+                .addAllRemovingReplicas(partition.removingReplicas()).build();
     }
 }

@@ -9,15 +9,18 @@ import io.skein.proto.metadata.PartitionChangeRecord;
 import io.skein.proto.metadata.PartitionRecord;
 import io.skein.proto.metadata.RegisterBrokerRecord;
 import io.skein.proto.metadata.RemoveUserScramCredentialRecord;
+import io.skein.proto.metadata.ReplicaAssignment;
 import io.skein.proto.metadata.ScramMechanism;
 import io.skein.proto.metadata.TopicRecord;
 import io.skein.proto.metadata.UserScramCredentialRecord;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -134,9 +137,11 @@ public final class MetadataDelta {
         TopicDelta topic = topicDelta(Uuids.fromProto(record.getTopicId()));
         check(topic.partition(record.getPartitionId()) == null, "partition " + record.getPartitionId() + " of "
                 + topic.name() + " exists");
-        topic.putPartition(record.getPartitionId(), new PartitionRegistration(record.getReplicasList(),
-                record.getIsrList(), record.getLeader(), record.getLeaderEpoch(), record.getPartitionEpoch(),
-                record.getLastKnownLeader()));
+        PartitionRegistration registration = new PartitionRegistration(record.getReplicasList(), record.getIsrList(),
+                record.getLeader(), record.getLeaderEpoch(), record.getPartitionEpoch(), record.getLastKnownLeader(),
+                record.getAddingReplicasList(), record.getRemovingReplicasList());
+        checkAssignment(topic.name(), record.getPartitionId(), registration);
+        topic.putPartition(record.getPartitionId(), registration);
     }
 
     private void changePartition(PartitionChangeRecord record) {
@@ -145,8 +150,32 @@ public final class MetadataDelta {
         check(current != null, "partition " + record.getPartitionId() + " of " + topic.name() + " does not exist");
         check(record.getPartitionEpoch() == current.partitionEpoch() + 1, "partition epoch of " + topic.name() + "-"
                 + record.getPartitionId() + " must go from " + current.partitionEpoch() + " to one above it");
-        topic.putPartition(record.getPartitionId(), new PartitionRegistration(current.replicas(), record.getIsrList(),
-                record.getLeader(), record.getLeaderEpoch(), record.getPartitionEpoch(), record.getLastKnownLeader()));
+        ReplicaAssignment assignment = record.hasAssignment() ? record.getAssignment() : null;
+        PartitionRegistration registration = new PartitionRegistration(
+                assignment == null ? current.replicas() : assignment.getReplicasList(), record.getIsrList(),
+                record.getLeader(), record.getLeaderEpoch(), record.getPartitionEpoch(), record.getLastKnownLeader(),
+                assignment == null ? current.addingReplicas() : assignment.getAddingReplicasList(),
+                assignment == null ? current.removingReplicas() : assignment.getRemovingReplicasList());
+        checkAssignment(topic.name(), record.getPartitionId(), registration);
+        topic.putPartition(record.getPartitionId(), registration);
+    }
+
+    /**
+     * A partition has replicas, each once; those being added and removed are among them, none both;
+     * its ISR and its leader are replicas.
+     */
+    private static void checkAssignment(String topic, int partitionId, PartitionRegistration partition) {
+        String name = topic + "-" + partitionId;
+        List<Integer> replicas = partition.replicas();
+        check(!replicas.isEmpty() && Set.copyOf(replicas).size() == replicas.size(), "the replicas " + replicas
+                + " of " + name + " must be distinct and at least one");
+        check(replicas.containsAll(partition.addingReplicas()) && replicas.containsAll(partition.removingReplicas())
+                && Collections.disjoint(partition.addingReplicas(), partition.removingReplicas()), "the replicas "
+                + partition.addingReplicas() + " added to and " + partition.removingReplicas() + " removed from " + name
+                + " must be distinct replicas of its " + replicas);
+        check(replicas.containsAll(partition.isr()) && (!partition.hasLeader() || replicas.contains(partition.leader())),
+                "the ISR " + partition.isr() + " and leader " + partition.leader() + " of " + name
+                        + " must be among its replicas " + replicas);
     }
 
     private void removeTopic(UUID id) {

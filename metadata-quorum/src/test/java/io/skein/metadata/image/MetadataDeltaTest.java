@@ -19,6 +19,7 @@ import io.skein.proto.metadata.PartitionChangeRecord;
 import io.skein.proto.metadata.PartitionRecord;
 import io.skein.proto.metadata.ProducerIdsRecord;
 import io.skein.proto.metadata.RegisterBrokerRecord;
+import io.skein.proto.metadata.ReplicaAssignment;
 import io.skein.proto.metadata.RemoveAccessControlEntryRecord;
 import io.skein.proto.metadata.RemoveTopicRecord;
 import io.skein.proto.metadata.RemoveUserScramCredentialRecord;
@@ -224,6 +225,56 @@ class MetadataDeltaTest {
         assertFalse(copy.broker(1).fenced());
         assertEquals(9197, copy.broker(1).http().getPort());
         assertEquals(ImageRecords.of(image), ImageRecords.of(copy));
+    }
+
+    private static MetadataRecord reassigning(int partitionEpoch, List<Integer> isr, List<Integer> replicas,
+                                              List<Integer> adding, List<Integer> removing) {
+        return MetadataRecord.newBuilder().setPartitionChange(PartitionChangeRecord.newBuilder()
+                .setTopicId(Uuids.toProto(ORDERS)).setPartitionId(0).addAllIsr(isr).setLeader(1).setLeaderEpoch(0)
+                .setPartitionEpoch(partitionEpoch).setLastKnownLeader(-1).setAssignment(ReplicaAssignment.newBuilder()
+                        .addAllReplicas(replicas).addAllAddingReplicas(adding).addAllRemovingReplicas(removing)))
+                .build();
+    }
+
+    @Test
+    void aReassignmentIsInThePartitionsRecordsKeptByLaterChangesAndInSnapshots() {
+        MetadataDelta delta = new MetadataDelta(cluster());
+        delta.replay(register(3, 12));
+        delta.replay(reassigning(1, List.of(1, 2), List.of(1, 3, 2), List.of(3), List.of(2)));
+        delta.replay(MetadataRecord.newBuilder().setPartitionChange(PartitionChangeRecord.newBuilder()
+                .setTopicId(Uuids.toProto(ORDERS)).setPartitionId(0).addAllIsr(List.of(1, 2, 3)).setLeader(1)
+                .setLeaderEpoch(0).setPartitionEpoch(2).setLastKnownLeader(-1)).build());
+        MetadataImage moving = delta.apply(8);
+
+        PartitionRegistration partition = moving.topic("orders").partition(0);
+        assertEquals(new PartitionRegistration(List.of(1, 3, 2), List.of(1, 2, 3), 1, 0, 2, -1, List.of(3), List.of(2)),
+                partition, "a change without an assignment keeps the replicas and the reassignment");
+        assertTrue(partition.isReassigning());
+        assertFalse(moving.topic("orders").partition(1).isReassigning());
+        MetadataDelta rebuilt = new MetadataDelta(MetadataImage.EMPTY);
+        rebuilt.replay(ImageRecords.of(moving));
+        assertEquals(moving.topicsById(), rebuilt.apply(8).topicsById(), "a snapshot keeps the reassignment");
+
+        MetadataDelta done = new MetadataDelta(moving);
+        done.replay(reassigning(3, List.of(1, 3), List.of(1, 3), List.of(), List.of()));
+        assertFalse(done.apply(9).topic("orders").partition(0).isReassigning());
+    }
+
+    @Test
+    void anAssignmentThatContradictsItselfDoesNotApply() {
+        MetadataImage image = cluster();
+        assertThrows(IllegalStateException.class, () -> new MetadataDelta(image).replay(
+                reassigning(1, List.of(1), List.of(1, 2), List.of(3), List.of())), "adding a non-replica");
+        assertThrows(IllegalStateException.class, () -> new MetadataDelta(image).replay(
+                reassigning(1, List.of(1), List.of(1, 2), List.of(2), List.of(2))), "adding and removing one replica");
+        assertThrows(IllegalStateException.class, () -> new MetadataDelta(image).replay(
+                reassigning(1, List.of(1, 2), List.of(1), List.of(), List.of())), "an ISR member that is no replica");
+        assertThrows(IllegalStateException.class, () -> new MetadataDelta(image).replay(
+                reassigning(1, List.of(), List.of(2), List.of(), List.of())), "a leader that is no replica");
+        assertThrows(IllegalStateException.class, () -> new MetadataDelta(image).replay(
+                reassigning(1, List.of(1), List.of(1, 1), List.of(), List.of())), "a replica twice");
+        assertThrows(IllegalStateException.class, () -> new MetadataDelta(image).replay(
+                reassigning(1, List.of(), List.of(), List.of(), List.of())), "no replica");
     }
 
     @Test
