@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.IntStream;
 
 /**
  * Ports free on the loopback interface right now, for nodes that bind them a moment later. They come
@@ -39,14 +40,19 @@ public final class FreePorts {
 
     /** A port p such that p and p + 1 are both free: a controller's Raft port and its controller service. */
     public static int pair() {
+        return block(2);
+    }
+
+    /** A port p such that p to p + count - 1 are all free: for a script that lays out its ports from a base. */
+    public static int block(int count) {
         for (int attempt = 0; attempt < 1000; attempt++) {
-            int port = ThreadLocalRandom.current().nextInt(LOWEST, BELOW_EPHEMERAL - 1);
-            if (!GIVEN.contains(port) && !GIVEN.contains(port + 1) && bindable(port) && bindable(port + 1)
-                    && GIVEN.add(port) && GIVEN.add(port + 1)) {
+            int port = ThreadLocalRandom.current().nextInt(LOWEST, BELOW_EPHEMERAL - count + 1);
+            if (IntStream.range(port, port + count).allMatch(p -> !GIVEN.contains(p) && bindable(p))
+                    && IntStream.range(port, port + count).allMatch(GIVEN::add)) {
                 return port;
             }
         }
-        throw new IllegalStateException("No two consecutive free ports found in [" + LOWEST + ", "
+        throw new IllegalStateException("No " + count + " consecutive free ports found in [" + LOWEST + ", "
                 + BELOW_EPHEMERAL + ")");
     }
 
