@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.skein.cli.CliRun;
 import io.skein.cli.Skein;
 import io.skein.testing.EveryBroker;
 import io.skein.testing.Executables;
@@ -138,6 +139,17 @@ class SecureLocalClusterTest {
                 "User:alice", null, AclOperation.ANY, AclPermissionType.ANY));
         assertEquals(Set.of("TOPIC:orders:READ", "GROUP:billing:READ"), admin.describeAcls(alices).values().get()
                 .stream().map(SecureLocalClusterTest::acl).collect(Collectors.toSet()));
+        // alice's clients may reach any broker: each must have applied her user and ACLs first. Each broker's
+        // admin API answers from its own metadata.
+        String adminApiLogin = cluster.resolve("admin-api.properties").toString();
+        for (int id = 1; id <= 3; id++) {
+            String adminApi = "127.0.0.1:" + (base + 10 * id + 3);
+            await("broker " + id + " has alice and her ACLs").atMost(EveryBroker.WITHIN).until(() ->
+                    CliRun.skein("users", "list", "alice", "--admin", adminApi, "--command-config", adminApiLogin)
+                            .exitCode() == 0
+                    && CliRun.skein("acls", "list", "--principal", "User:alice", "--admin", adminApi,
+                            "--command-config", adminApiLogin).out().contains("billing"));
+        }
 
         // alice logs in with her properties, reads in her group, and is refused a write.
         Executables.Result asAlice = bash(blocks.get(3));
@@ -160,7 +172,13 @@ class SecureLocalClusterTest {
         admin.createTopics(List.of(new NewTopic("kcat-orders", 3, (short) 3))).all().get();
         List<String> asAdmin = kcat(kcat, adminPassword);
 
-        JsonNode metadata = JSON.readTree(client(asAdmin, "", "-L", "-J", "-t", "kcat-orders").output());
+        // The broker kcat asks may apply the new topic a moment after the one that created it.
+        JsonNode[] seen = new JsonNode[1];
+        await("kcat sees kcat-orders' three partitions").atMost(EveryBroker.WITHIN).until(() -> {
+            seen[0] = JSON.readTree(client(asAdmin, "", "-L", "-J", "-t", "kcat-orders").output());
+            return seen[0].path("topics").path(0).path("partitions").size() == 3;
+        });
+        JsonNode metadata = seen[0];
         List<Integer> brokers = new ArrayList<>();
         metadata.path("brokers").forEach(broker -> brokers.add(broker.path("id").asInt()));
         assertEquals(List.of(1, 2, 3), brokers.stream().sorted().toList(), metadata.toString());
