@@ -15,6 +15,7 @@ import io.skein.testing.TlsFiles;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -106,12 +107,21 @@ class TlsBrokerTest {
                     with(certificates.client("alice"), "acks", "all"))) {
                 assertEquals(0, alice.send(new ProducerRecord<>("payments", "a", "1")).get().offset());
             }
-            try (KafkaProducer<String, String> anonymous = StringClients.producer(node.bootstrap(),
-                    with(certificates.client(null), "max.block.ms", "10000"))) {
-                ExecutionException refused = assertThrows(ExecutionException.class,
-                        () -> anonymous.send(new ProducerRecord<>("payments", "b", "2")).get());
-                assertInstanceOf(SslAuthenticationException.class, refused.getCause(), refused.toString());
-            }
+            certificates.issue("expired", Instant.now().minus(Duration.ofDays(10)),
+                    Instant.now().minus(Duration.ofDays(1)));
+            Map<String, String> untrusted = with(certificates.client(null), "ssl.keystore.type", "PEM",
+                    "ssl.keystore.location", certificates.impostor("mallory", dir.resolve("mallory.pem")).toString());
+            Map<String, Map<String, String>> refusedClients = Map.of("no certificate", certificates.client(null),
+                    "an expired certificate", certificates.client("expired"),
+                    "a certificate of another CA", untrusted);
+            refusedClients.forEach((why, client) -> {
+                try (KafkaProducer<String, String> refusedProducer = StringClients.producer(node.bootstrap(),
+                        with(client, "max.block.ms", "10000"))) {
+                    ExecutionException refused = assertThrows(ExecutionException.class,
+                            () -> refusedProducer.send(new ProducerRecord<>("payments", "b", "2")).get(), why);
+                    assertInstanceOf(SslAuthenticationException.class, refused.getCause(), why + ": " + refused);
+                }
+            });
             try (KafkaConsumer<String, String> bob = StringClients.consumer(node.bootstrap(),
                     with(certificates.client("bob"), "auto.offset.reset", "earliest"))) {
                 bob.assign(List.of(new TopicPartition("payments", 0)));

@@ -44,6 +44,16 @@ public final class ChildJvm {
     /** Starts {@code mainClass} and returns at once; what it prints goes to {@code output}. */
     public static Process start(String kafkaClientsVersion, Path stdin, Path output, String mainClass, String... args)
             throws IOException {
+        List<String> command = new ArrayList<>(command(kafkaClientsVersion, mainClass));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+        builder.redirectInput(stdin == null ? ProcessBuilder.Redirect.from(new File("/dev/null"))
+                : ProcessBuilder.Redirect.from(stdin.toFile()));
+        return builder.start();
+    }
+
+    /** The command line that runs {@code mainClass} with that release of kafka-clients, before its arguments. */
+    public static List<String> command(String kafkaClientsVersion, String mainClass) {
         Path clientsJar = Path.of(System.getProperty("skein.kafka.clients.dir"),
                 "kafka-clients-" + kafkaClientsVersion + ".jar");
         if (!Files.isRegularFile(clientsJar)) {
@@ -54,13 +64,8 @@ public final class ChildJvm {
         Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(entry -> !Path.of(entry).getFileName().toString().startsWith("kafka-clients-"))
                 .forEach(classpath::add);
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", String.join(File.pathSeparator, classpath), mainClass));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
-        builder.redirectInput(stdin == null ? ProcessBuilder.Redirect.from(new File("/dev/null"))
-                : ProcessBuilder.Redirect.from(stdin.toFile()));
-        return builder.start();
+        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-cp",
+                String.join(File.pathSeparator, classpath), mainClass);
     }
 
     /** Lines of {@code text} that do not come from a logger. */

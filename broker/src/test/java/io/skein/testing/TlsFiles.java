@@ -1,5 +1,6 @@
 package io.skein.testing;
 
+import io.skein.certs.CertificateAuthority;
 import io.skein.certs.CertificateDirectory;
 import io.skein.certs.IssuedCertificate;
 import io.skein.node.NodeConfig;
@@ -62,6 +63,24 @@ public final class TlsFiles {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Writes {@code file}, a PEM keystore of {@code name}'s certificate signed by a CA of this CA's name
+     * but a key of its own: a client given it presents it (its issuer is the one the node asks for),
+     * and the node does not trust it.
+     */
+    public Path impostor(String name, Path file) {
+        String caName = files.ca().certificate().getSubjectX500Principal().getName().substring("CN=".length());
+        Instant notBefore = Instant.now().minus(Duration.ofHours(1));
+        Instant notAfter = Instant.now().plus(Duration.ofDays(1));
+        try {
+            CertificateAuthority.create(caName, notBefore, notAfter).issue(name, List.of(), notBefore, notAfter)
+                    .writePem(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file;
     }
 
     /**

@@ -15,8 +15,9 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * ApiVersions: exactly the APIs this broker serves, each at every version kafka-clients' classes
- * parse (Produce from v0, see {@link #advertisedMinVersion}), and the features clients read. A request in a version newer than those is answered at version 0 with UNSUPPORTED_VERSION and
- * the same list, so that the client retries with one it shares.
+ * parse (Produce from v0 too; two old versions refused though advertised: see {@link #advertisedMinVersion}),
+ * and the features clients read. A request in a version newer than those is answered at version 0 with
+ * UNSUPPORTED_VERSION and the same list, so that the client retries with one it shares.
  */
 final class ApiVersionsApi implements Api {
     /** Kafka's rule for client software names and versions (KIP-511). */
@@ -30,8 +31,9 @@ final class ApiVersionsApi implements Api {
     private static final short FEATURES_FROM = 3;
 
     /**
-     * SaslHandshake v0 is followed by raw SASL tokens without SaslAuthenticate's framing, which only
-     * clients before Kafka 1.0 send: it is not served, so clients that read ApiVersions use v1.
+     * The oldest SaslHandshake served. v0 is followed by raw SASL tokens without SaslAuthenticate's
+     * framing, which only clients before Kafka 1.0 send: it is advertised (see
+     * {@link #advertisedMinVersion}) but not served, and clients that read ApiVersions use v1.
      */
     static final short SASL_HANDSHAKE_MIN_VERSION = 1;
 
@@ -78,12 +80,15 @@ final class ApiVersionsApi implements Api {
     }
 
     /**
-     * The oldest version advertised. Produce is advertised from v0, as Kafka 4 does (KAFKA-18659),
-     * though v0-2 requests are refused: librdkafka before its fix (Debian's 2.0.2 among them) takes a lowest Produce version above 0
-     * to mean a broker too old for gzip, snappy and lz4, and would send those batches uncompressed.
+     * The oldest version advertised: each API's oldest, as Kafka 4 advertises them, though two are
+     * not served from there, for librdkafka's sake. Produce is advertised from v0 (KAFKA-18659) though
+     * v0-2 requests are refused: librdkafka before its fix (Debian's 2.0.2 among them) takes a lowest
+     * Produce version above 0 to mean a broker too old for gzip, snappy and lz4, and would send those
+     * batches uncompressed. SaslHandshake is advertised from v0 though only v1 is served: librdkafka
+     * logs in with SASL only on a broker whose SaslHandshake versions include 0 ("SASL Handshake not
+     * supported by broker" otherwise), and then sends v1.
      */
     private static short advertisedMinVersion(ApiKeys key) {
-        return key == ApiKeys.PRODUCE ? ApiKeys.PRODUCE_API_VERSIONS_RESPONSE_MIN_VERSION
-                : key == ApiKeys.SASL_HANDSHAKE ? SASL_HANDSHAKE_MIN_VERSION : key.oldestVersion();
+        return key == ApiKeys.PRODUCE ? ApiKeys.PRODUCE_API_VERSIONS_RESPONSE_MIN_VERSION : key.oldestVersion();
     }
 }

@@ -9,10 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
-import javax.security.auth.callback.Callback;
-import javax.security.auth.callback.CallbackHandler;
-import javax.security.auth.callback.NameCallback;
-import javax.security.auth.callback.UnsupportedCallbackException;
 import javax.security.auth.login.AppConfigurationEntry;
 import javax.security.sasl.SaslException;
 import javax.security.sasl.SaslServer;
@@ -22,13 +18,11 @@ import org.apache.kafka.common.security.JaasContext;
 import org.apache.kafka.common.security.plain.internals.PlainSaslServer;
 import org.apache.kafka.common.security.plain.internals.PlainServerCallbackHandler;
 import org.apache.kafka.common.security.scram.ScramCredential;
-import org.apache.kafka.common.security.scram.ScramCredentialCallback;
-import org.apache.kafka.common.security.scram.internals.ScramSaslServer;
 
 /**
- * The SASL servers of one listener, kafka-clients' own: SCRAM ({@code ScramSaslServer}) against the
- * credentials in the broker's current metadata image, so that a user added or removed anywhere in
- * the cluster can or cannot log in here once this broker has applied the change; PLAIN
+ * The SASL servers of one listener: SCRAM ({@link ScramServer}, on kafka-clients' SCRAM classes)
+ * against the credentials in the broker's current metadata image, so that a user added or removed
+ * anywhere in the cluster can or cannot log in here once this broker has applied the change; PLAIN
  * ({@code PlainSaslServer} with Kafka's {@code PlainServerCallbackHandler}) against the users of the
  * listener's JAAS config ({@code user_<name>="<password>"}), as Kafka's PlainLoginModule has them.
  */
@@ -81,38 +75,17 @@ public final class SaslServers {
         ScramMechanism scram = mechanism.equals("SCRAM-SHA-256") ? ScramMechanism.SCRAM_SHA_256
                 : ScramMechanism.SCRAM_SHA_512;
         try {
-            return new ScramSaslServer(org.apache.kafka.common.security.scram.internals.ScramMechanism
-                    .forMechanismName(mechanism), Map.of(), new ScramCredentials(scram));
+            return new ScramServer(org.apache.kafka.common.security.scram.internals.ScramMechanism
+                    .forMechanismName(mechanism), user -> credential(user, scram));
         } catch (NoSuchAlgorithmException e) {
             throw new SaslException("This JVM cannot compute " + mechanism, e);
         }
     }
 
-    /** Hands ScramSaslServer the user's credential from the image, or none (an unknown user fails as a wrong password). */
-    private final class ScramCredentials implements CallbackHandler {
-        private final ScramMechanism mechanism;
-        private String user;
-
-        ScramCredentials(ScramMechanism mechanism) {
-            this.mechanism = mechanism;
-        }
-
-        @Override
-        public void handle(Callback[] callbacks) throws UnsupportedCallbackException {
-            for (Callback callback : callbacks) {
-                if (callback instanceof NameCallback name) {
-                    user = name.getDefaultName();
-                } else if (callback.getClass() == ScramCredentialCallback.class) { // not a delegation token's subclass
-                    ScramCredentialCallback credential = (ScramCredentialCallback) callback;
-                    ScramCredentialData data = image.get().scramCredential(user, mechanism);
-                    if (data != null) {
-                        credential.scramCredential(new ScramCredential(data.salt().toByteArray(),
-                                data.storedKey().toByteArray(), data.serverKey().toByteArray(), data.iterations()));
-                    }
-                } else { // delegation tokens among them: Skein has none
-                    throw new UnsupportedCallbackException(callback);
-                }
-            }
-        }
+    /** {@code user}'s credential in the image as of now, or null (an unknown user fails as a wrong password). */
+    private ScramCredential credential(String user, ScramMechanism mechanism) {
+        ScramCredentialData data = image.get().scramCredential(user, mechanism);
+        return data == null ? null : new ScramCredential(data.salt().toByteArray(), data.storedKey().toByteArray(),
+                data.serverKey().toByteArray(), data.iterations());
     }
 }

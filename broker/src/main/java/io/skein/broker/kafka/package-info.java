@@ -4,7 +4,7 @@
  * the record containers ({@code org.apache.kafka.common.record.internal}), the consumer protocol's
  * subscription format ({@code org.apache.kafka.clients.consumer.internals}); the TLS engines and the SASL servers, clients
  * and JAAS parsing of {@code org.apache.kafka.common.security} (its {@code .internals} packages among them:
- * {@code ScramSaslServer}, {@code PlainSaslServer}, {@code ScramFormatter}). Those packages move
+ * {@code ScramMessages}, {@code PlainSaslServer}, {@code ScramFormatter}). Those packages move
  * between kafka-clients releases (4.3 moved the record classes, 4.1 changed the parse signatures), so
  * an upgrade touches only this package.
  *

@@ -11,7 +11,6 @@ import io.skein.broker.kafka.BrokerConnector;
 import io.skein.broker.kafka.SslEngines;
 import io.skein.broker.kafka.SslPrincipals;
 import io.skein.broker.metrics.RequestMetrics;
-import io.skein.certs.CertificateAuthority;
 import io.skein.node.NodeConfig;
 import io.skein.testing.RawKafkaClient;
 import io.skein.testing.TlsFiles;
@@ -147,12 +146,7 @@ class TlsListenerTest {
     void requiredRefusesClientsWithoutATrustedCurrentCertificate() throws Exception {
         serve(Map.of("ssl.client.auth", "required"));
         certificates.issue("expired", Instant.now().minus(Duration.ofDays(10)), Instant.now().minus(Duration.ofDays(1)));
-        // Signed by a CA of the same name as the trusted one, so that the client does send it.
-        String caName = certificates.directory().ca().certificate().getSubjectX500Principal().getName().substring(3);
-        Path mallory = dir.resolve("mallory.pem");
-        CertificateAuthority.create(caName, Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1)))
-                .issue("mallory", List.of(), Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1)))
-                .writePem(mallory);
+        Path mallory = certificates.impostor("mallory", dir.resolve("mallory.pem"));
         Map<String, String> untrusted = new HashMap<>(certificates.client(null));
         untrusted.putAll(Map.of("ssl.keystore.type", "PEM", "ssl.keystore.location", mallory.toString()));
 
