@@ -6,11 +6,8 @@ import io.skein.chaos.nemesis.Fault;
 import io.skein.chaos.workload.WorkloadMode;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -114,15 +111,15 @@ public final class ChaosMain implements Callable<Integer> {
         }
         Durability durability = unsafe ? Durability.UNSAFE : Durability.SAFE;
         long firstSeed = seed != null ? seed : System.nanoTime();
-        String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path reports = Path.of("chaos-tests", "target", "chaos");
         if (runs == 1) {
-            Path dir = Objects.requireNonNullElse(reportDir, Path.of("chaos-tests", "target", "chaos", "run-" + time));
+            Path dir = reportDir != null ? reportDir : ChaosRun.newReportDir(reports, "run");
             boolean valid = run(faults, durability, mode, timeLimit != null ? timeLimit : 120, firstSeed, dir).run()
                     .valid();
             System.out.println("report: " + dir.resolve("report.html").toAbsolutePath());
             return valid ? 0 : 1;
         }
-        Path dir = Objects.requireNonNullElse(reportDir, Path.of("chaos-tests", "target", "chaos", "soak-" + time));
+        Path dir = reportDir != null ? reportDir : ChaosRun.newReportDir(reports, "soak");
         long perRun = timeLimit != null ? timeLimit : 40;
         return Soak.run(runs, dir, i -> run(Soak.mix(faults, mix, i), durability, mode, perRun, firstSeed + i,
                 dir.resolve("run-" + (i + 1)))) ? 0 : 1;
