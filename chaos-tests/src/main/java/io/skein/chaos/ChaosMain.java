@@ -1,5 +1,6 @@
 package io.skein.chaos;
 
+import io.skein.chaos.cluster.Security;
 import io.skein.chaos.cluster.SkeinCluster;
 import io.skein.chaos.cluster.Topology;
 import io.skein.chaos.nemesis.Fault;
@@ -75,6 +76,11 @@ public final class ChaosMain implements Callable<Integer> {
     @Option(names = "--clock-skew", description = "Run node 1's wall clock 47 s behind and node 3's 83 s ahead")
     boolean clockSkew;
 
+    @Option(names = "--security", defaultValue = "PLAINTEXT", description = "PLAINTEXT, or SASL_SSL: every listener "
+            + "on TLS (certificates by skein certs), clients and brokers logging in with SCRAM-SHA-512, the "
+            + "controllers' listener on mutual TLS (default: ${DEFAULT-VALUE})")
+    Security security;
+
     @Option(names = "--unsafe", description = "acks=1, min.insync.replicas=1, unclean leader election: a negative "
             + "control, where the checks must find anomalies")
     boolean unsafe;
@@ -128,7 +134,7 @@ public final class ChaosMain implements Callable<Integer> {
     private ChaosRun run(List<String> faults, Durability durability, WorkloadMode mode, long seconds, long runSeed,
                          Path dir) {
         return new ChaosRun(topology(), faults, Duration.ofSeconds(seconds), Duration.ofSeconds(quiet),
-                Duration.ofSeconds(hold), partitions, durability, mode, clockSkew, runSeed, brokerTarget, dir);
+                Duration.ofSeconds(hold), partitions, durability, security, mode, clockSkew, runSeed, brokerTarget, dir);
     }
 
     private WorkloadMode workloadMode() {

@@ -4,6 +4,7 @@ import io.skein.chaos.checker.Anomaly;
 import io.skein.chaos.checker.CheckResult;
 import io.skein.chaos.checker.Checker;
 import io.skein.chaos.cluster.ChaosNode;
+import io.skein.chaos.cluster.Security;
 import io.skein.chaos.cluster.SkeinCluster;
 import io.skein.chaos.cluster.Topology;
 import io.skein.chaos.history.History;
@@ -31,10 +32,12 @@ import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * One Jepsen-style run: a cluster in containers, the workload, the nemesis for the time limit,
@@ -50,12 +53,14 @@ import org.apache.kafka.common.TopicPartition;
  * @param nemeses      fault names ({@link io.skein.chaos.nemesis.Fault#named})
  * @param timeLimit    how long the workload runs under faults
  * @param durability   the brokers' and producers' settings
+ * @param security     plaintext, or TLS on every listener with SASL for Kafka's clients and between brokers
  * @param workload     the workload: sends of their own, or transactions read read_committed
  * @param clockSkew    whether some nodes' wall clocks are off by a fixed amount throughout
  * @param brokerTarget Skein's built broker module ({@code broker/target})
  */
 public record ChaosRun(Topology topology, List<String> nemeses, Duration timeLimit, Duration quiet, Duration hold,
-                       int partitions, Durability durability, WorkloadMode workload, boolean clockSkew, long seed,
+                       int partitions, Durability durability, Security security, WorkloadMode workload,
+                       boolean clockSkew, long seed,
                        Path brokerTarget, Path reportDir) {
     private static final String TOPIC = "chaos";
     /** With clock skew: node 1 runs 47 s behind, node 3 83 s ahead, for the whole run. */
@@ -90,7 +95,7 @@ public record ChaosRun(Topology topology, List<String> nemeses, Duration timeLim
         overrides.putAll(durability.brokerConfig());
         overrides.putAll(workload.brokerConfig());
         try (SkeinCluster cluster = SkeinCluster.start(topology, brokerTarget, overrides, clockSkew ? SKEW : Map.of(),
-                durability.nodeJvmOptions());
+                durability.nodeJvmOptions(), security);
              History history = History.writingTo(reportDir.resolve("history.jsonl"));
              ProtocolWatch watch = new ProtocolWatch(cluster, TOPIC)) {
             boolean completed = false;
@@ -121,9 +126,9 @@ public record ChaosRun(Topology topology, List<String> nemeses, Duration timeLim
                     + "could not be read whole");
         }
         CheckResult result = live.with(divergence(cluster, watch));
-        String title = String.format("Skein chaos run: %s, workload %s, nemesis %s, %s%s, %d s, seed %d", topology,
-                workload, String.join(",", nemeses), durability, clockSkew ? ", clock skew " + SKEW : "", timeLimit.toSeconds(),
-                seed);
+        String title = String.format("Skein chaos run: %s%s, workload %s, nemesis %s, %s%s, %d s, seed %d", topology,
+                security == Security.PLAINTEXT ? "" : ", " + security, workload, String.join(",", nemeses), durability,
+                clockSkew ? ", clock skew " + SKEW : "", timeLimit.toSeconds(), seed);
         System.out.print(Report.write(reportDir, title, history.ops(), result));
         return result;
     }
@@ -133,8 +138,8 @@ public record ChaosRun(Topology topology, List<String> nemeses, Duration timeLim
      * ISRs and the final read; returns what the history and that wait show.
      */
     private CheckResult runWorkload(SkeinCluster cluster, History history, ProtocolWatch watch) throws Exception {
-        watch.admin().createTopics(List.of(new NewTopic(TOPIC, partitions, (short) 3))).all().get(60, TimeUnit.SECONDS);
-        Workload clients = new Workload(cluster.bootstrap(), TOPIC, partitions, history, durability.producerConfig(),
+        createTopic(watch);
+        Workload clients = new Workload(cluster.kafkaClient(), TOPIC, partitions, history, durability.producerConfig(),
                 workload);
         if (workload.transactional()) {
             clients.startTransactionalProducers(2, 20, seed);
@@ -146,9 +151,13 @@ public record ChaosRun(Topology topology, List<String> nemeses, Duration timeLim
         }
         clients.startAssignedConsumer();
         clients.startGroupConsumers(2, "chaos-group");
-        awaitWritesToEveryPartition(history);
-        try (Nemesis nemesis = new Nemesis(new Target(cluster, watch, history), nemeses, quiet, hold, seed)) {
-            Thread.sleep(timeLimit.toMillis());
+        // The clients stop whatever happens: left running after a failed warm-up, they wrote to a closed
+        // history and filled this JVM's heap.
+        try {
+            awaitWritesToEveryPartition(history);
+            try (Nemesis nemesis = new Nemesis(new Target(cluster, watch, history), nemeses, quiet, hold, seed)) {
+                Thread.sleep(timeLimit.toMillis());
+            }
         } finally {
             clients.close();
         }
@@ -159,6 +168,21 @@ public record ChaosRun(Topology topology, List<String> nemeses, Duration timeLim
         List<Anomaly> underReplicated = CatchUpCheck.check(watch::partitions, CATCH_UP_BOUND);
         clients.finalRead(Duration.ofSeconds(60));
         return Checker.check(history.ops()).with(underReplicated);
+    }
+
+    /**
+     * Creates the workload's topic. On busy cores the Admin client may time out a creation that
+     * succeeded and send it again: the topic is then there already, which is as good.
+     */
+    private void createTopic(ProtocolWatch watch) throws Exception {
+        try {
+            watch.admin().createTopics(List.of(new NewTopic(TOPIC, partitions, (short) 3))).all()
+                    .get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw e;
+            }
+        }
     }
 
     /**

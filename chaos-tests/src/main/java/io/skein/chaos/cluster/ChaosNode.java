@@ -6,9 +6,14 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse.ContainerState;
 import com.github.dockerjava.api.model.Frame;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.skein.broker.BrokerServer;
+import io.skein.metadata.tls.GrpcTls;
+import io.skein.metadata.tls.TlsSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -17,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.awaitility.core.ConditionTimeoutException;
@@ -46,9 +52,10 @@ public final class ChaosNode {
     private final String ready;
     private final Path logDir;
     private final GenericContainer<?> container;
+    private final Optional<TlsSettings> controllerTls;
 
     ChaosNode(int id, String ip, boolean broker, boolean voter, String ready, Path logDir,
-              GenericContainer<?> container) {
+              GenericContainer<?> container, Optional<TlsSettings> controllerTls) {
         this.id = id;
         this.ip = ip;
         this.broker = broker;
@@ -56,6 +63,7 @@ public final class ChaosNode {
         this.ready = ready;
         this.logDir = logDir;
         this.container = container;
+        this.controllerTls = controllerTls;
     }
 
     public boolean isBroker() {
@@ -81,9 +89,19 @@ public final class ChaosNode {
         return new MetadataLogFiles(logDir.resolve("__cluster_metadata"));
     }
 
-    /** The port of its controller service (gRPC: metadata streams, voter state), at {@link #ip}. */
-    public int controllerServicePort() {
-        return SkeinCluster.CONTROLLER_PORT + BrokerServer.CONTROLLER_SERVICE_PORT_OFFSET;
+    /** Its controller service (gRPC: metadata streams, voter state), reachable from this machine. */
+    public InetSocketAddress controllerService() {
+        return new InetSocketAddress(ip, SkeinCluster.CONTROLLER_PORT + BrokerServer.CONTROLLER_SERVICE_PORT_OFFSET);
+    }
+
+    /** How this machine reaches {@link #controllerService}: mutual TLS on a secured cluster, else none. */
+    public Optional<TlsSettings> controllerTls() {
+        return controllerTls;
+    }
+
+    /** A new channel to its {@link #controllerService}, for the caller to shut down. */
+    public ManagedChannel controllerChannel() {
+        return NettyChannelBuilder.forAddress(controllerService(), GrpcTls.channel(controllerTls)).build();
     }
 
     public int id() {

@@ -52,7 +52,7 @@ class SkeinClusterTest {
     void threeNodesServeAndAKilledNodeComesBack() throws Exception {
         // Node 2's wall clock runs ten minutes ahead, as its log's times show.
         try (SkeinCluster cluster = SkeinCluster.start(Topology.combined(3), Path.of("..", "broker", "target"), Map.of(), Map.of(2, "+600s"),
-                List.of())) {
+                List.of(), Security.PLAINTEXT)) {
             assertTrue(Duration.between(LocalDateTime.now(ZoneOffset.UTC), lastLogTime(cluster.node(2))).toSeconds() > 500);
             assertTrue(Duration.between(LocalDateTime.now(ZoneOffset.UTC), lastLogTime(cluster.node(1))).toSeconds() < 60);
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap()))) {
