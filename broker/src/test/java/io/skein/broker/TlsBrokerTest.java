@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.certs.IssuedCertificate;
+import io.skein.node.Listener;
+import io.skein.node.NodeConfig;
 import io.skein.testing.StringClients;
 import io.skein.testing.TestCluster;
 import io.skein.testing.TestNode;
@@ -214,11 +216,18 @@ class TlsBrokerTest {
         return certificates.servedCertificate(hostPort[0], Integer.parseInt(hostPort[1])).getSerialNumber();
     }
 
+    /**
+     * Every connection between the nodes on mutual TLS: followers fetching from leaders (the inter-broker
+     * listener), Raft between the voters and the controller service the brokers register and heartbeat
+     * through (the controller listener).
+     */
     @Test
     void threeNodesReplicateOverMutualTls() throws Exception {
         TlsFiles certificates = TlsFiles.in(dir.resolve("certs"));
         try (TestCluster cluster = TestCluster.start(dir.resolve("cluster"), 3, "SSL", id -> with(
-                certificates.sslSettings("node-" + id), "ssl.client.auth", "required"))) {
+                certificates.sslSettings("node-" + id), "ssl.client.auth", "required",
+                NodeConfig.LISTENER_SECURITY_PROTOCOL_MAP, "SSL:SSL,CONTROLLER:SSL",
+                "listener.name.controller.ssl.client.auth", "required"))) {
             Map<String, String> client = certificates.client("admin");
             try (Admin admin = admin(cluster.bootstrap(), client)) {
                 admin.createTopics(List.of(new NewTopic("replicated", 1, (short) 3)
@@ -234,6 +243,10 @@ class TlsBrokerTest {
             TopicPartition tp = new TopicPartition("replicated", 0);
             for (TestNode node : cluster.nodes()) {
                 assertEquals(count, node.replica(tp).orElseThrow().logEndOffset(), node + "'s replica");
+                // Raft's port serves the node's certificate: the voters reached each other over TLS.
+                Listener raft = node.config().controllerListener().orElseThrow();
+                assertEquals("CN=node-" + node.config().nodeId(), certificates.servedCertificate(raft.host(),
+                        raft.port()).getSubjectX500Principal().getName(), node + "'s controller listener");
             }
             try (Admin admin = admin(cluster.bootstrap(), client)) {
                 TopicDescription topic = admin.describeTopics(List.of("replicated")).allTopicNames().get()

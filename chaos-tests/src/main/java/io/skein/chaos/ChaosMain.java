@@ -1,16 +1,14 @@
 package io.skein.chaos;
 
+import io.skein.chaos.cluster.Security;
 import io.skein.chaos.cluster.SkeinCluster;
 import io.skein.chaos.cluster.Topology;
 import io.skein.chaos.nemesis.Fault;
 import io.skein.chaos.workload.WorkloadMode;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -78,6 +76,11 @@ public final class ChaosMain implements Callable<Integer> {
     @Option(names = "--clock-skew", description = "Run node 1's wall clock 47 s behind and node 3's 83 s ahead")
     boolean clockSkew;
 
+    @Option(names = "--security", defaultValue = "PLAINTEXT", description = "PLAINTEXT, or SASL_SSL: every listener "
+            + "on TLS (certificates by skein certs), clients and brokers logging in with SCRAM-SHA-512, the "
+            + "controllers' listener on mutual TLS (default: ${DEFAULT-VALUE})")
+    Security security;
+
     @Option(names = "--unsafe", description = "acks=1, min.insync.replicas=1, unclean leader election: a negative "
             + "control, where the checks must find anomalies")
     boolean unsafe;
@@ -114,15 +117,15 @@ public final class ChaosMain implements Callable<Integer> {
         }
         Durability durability = unsafe ? Durability.UNSAFE : Durability.SAFE;
         long firstSeed = seed != null ? seed : System.nanoTime();
-        String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path reports = Path.of("chaos-tests", "target", "chaos");
         if (runs == 1) {
-            Path dir = Objects.requireNonNullElse(reportDir, Path.of("chaos-tests", "target", "chaos", "run-" + time));
+            Path dir = reportDir != null ? reportDir : ChaosRun.newReportDir(reports, "run");
             boolean valid = run(faults, durability, mode, timeLimit != null ? timeLimit : 120, firstSeed, dir).run()
                     .valid();
             System.out.println("report: " + dir.resolve("report.html").toAbsolutePath());
             return valid ? 0 : 1;
         }
-        Path dir = Objects.requireNonNullElse(reportDir, Path.of("chaos-tests", "target", "chaos", "soak-" + time));
+        Path dir = reportDir != null ? reportDir : ChaosRun.newReportDir(reports, "soak");
         long perRun = timeLimit != null ? timeLimit : 40;
         return Soak.run(runs, dir, i -> run(Soak.mix(faults, mix, i), durability, mode, perRun, firstSeed + i,
                 dir.resolve("run-" + (i + 1)))) ? 0 : 1;
@@ -131,7 +134,7 @@ public final class ChaosMain implements Callable<Integer> {
     private ChaosRun run(List<String> faults, Durability durability, WorkloadMode mode, long seconds, long runSeed,
                          Path dir) {
         return new ChaosRun(topology(), faults, Duration.ofSeconds(seconds), Duration.ofSeconds(quiet),
-                Duration.ofSeconds(hold), partitions, durability, mode, clockSkew, runSeed, brokerTarget, dir);
+                Duration.ofSeconds(hold), partitions, durability, security, mode, clockSkew, runSeed, brokerTarget, dir);
     }
 
     private WorkloadMode workloadMode() {

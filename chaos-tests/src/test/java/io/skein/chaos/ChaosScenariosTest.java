@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.chaos.checker.CheckResult;
+import io.skein.chaos.cluster.Security;
 import io.skein.chaos.cluster.Topology;
 import io.skein.chaos.history.History;
 import io.skein.chaos.history.Op;
 import io.skein.chaos.history.Op.Fn;
 import io.skein.chaos.history.Op.Type;
 import io.skein.chaos.workload.WorkloadMode;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -22,7 +25,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The CI scenarios: RF 3, acks=all, min.insync.replicas=2, unclean election off, faults injected
  * while real clients work; the checks (history and replicas' logs) must find nothing. Reports go to
- * target/chaos/NAME. Longer runs: {@code scripts/chaos}.
+ * target/chaos/NAME-TIME, one directory per run, kept. Longer runs: {@code scripts/chaos}.
  */
 @Timeout(600)
 @ExtendWith(DockerScenarios.class)
@@ -40,25 +43,33 @@ class ChaosScenariosTest {
         assertTrue(result.valid());
     }
 
-    private static CheckResult run(Topology topology, List<String> faults, int seconds, boolean clockSkew, long seed,
-                                   String name) throws Exception {
-        return run(topology, faults, seconds, clockSkew, WorkloadMode.QUEUE, seed, name);
+    /** A new directory for run {@code name}'s report: target/chaos/NAME-TIME. */
+    static Path reportDir(String name) throws IOException {
+        return ChaosRun.newReportDir(Path.of("target", "chaos"), name);
     }
 
-    static CheckResult run(Topology topology, List<String> faults, int seconds, boolean clockSkew, WorkloadMode workload,
-                           long seed, String name) throws Exception {
+    static CheckResult run(Topology topology, List<String> faults, int seconds, boolean clockSkew, Security security,
+                           WorkloadMode workload, long seed, Path reportDir) throws Exception {
         return new ChaosRun(topology, faults, Duration.ofSeconds(seconds), Duration.ofSeconds(3), Duration.ofSeconds(6),
-                6, Durability.SAFE, workload, clockSkew, seed, BROKER_TARGET, Path.of("target", "chaos", name)).run();
+                6, Durability.SAFE, security, workload, clockSkew, seed, BROKER_TARGET, reportDir).run();
     }
 
     /**
      * The node- and network-level faults in turn on three combined nodes, two of them with skewed
      * clocks: crashes, freezes, partitions, an isolated leader and controller, a lossy link, a torn tail.
+     * The cluster is secured as issue 17 asks ({@link Security#SASL_SSL}): every listener on TLS with
+     * certificates made by {@code skein certs}, the workload's clients and the brokers' replication
+     * logging in with SCRAM-SHA-512 over TLS, Raft and the controller service on mutual TLS.
      */
     @Test
-    void crashesPausesPartitionsLossyLinksAndTornTailsUnderSkewedClocksLoseNothing() throws Exception {
+    void crashesPausesPartitionsLossyLinksAndTornTailsOnASecureClusterUnderSkewedClocksLoseNothing() throws Exception {
+        Path dir = reportDir("secure-node-and-network-faults");
         assertNoAnomaly(run(Topology.combined(3), List.of("kill", "isolate-leader", "pause", "torn-tail", "partition",
-                "isolate-controller", "loss"), 70, true, 11, "node-and-network-faults"));
+                "isolate-controller", "loss"), 70, true, Security.SASL_SSL, WorkloadMode.QUEUE, 11, dir));
+        for (int node = 1; node <= 3; node++) {
+            String log = Files.readString(dir.resolve("node-" + node + ".log"));
+            assertTrue(log.contains("serves Kafka clients on [SASL_SSL://"), "node " + node + " served SASL_SSL");
+        }
     }
 
     /**
@@ -70,7 +81,8 @@ class ChaosScenariosTest {
     @Test
     void faultsAtProtocolWindowsLoseNothingAndLeaveNoReplicaDivergent() throws Exception {
         assertNoAnomaly(run(Topology.split(3, 3), List.of("pause-followers", "isolate-new-leader",
-                "partition-leader-from-controller"), 60, false, 13, "protocol-windows"));
+                "partition-leader-from-controller"), 60, false, Security.PLAINTEXT, WorkloadMode.QUEUE, 13,
+                reportDir("protocol-windows")));
     }
 
     /**
@@ -84,10 +96,11 @@ class ChaosScenariosTest {
      */
     @Test
     void transactionsUnderFrozenCoordinatorsAndLeadersAreWholeAndNeverReadAborted() throws Exception {
+        Path dir = reportDir("transactions-paused");
         CheckResult result = run(Topology.combined(3), List.of("pause-txn-coordinator", "pause-txn-leader", "pause"),
-                60, false, WorkloadMode.TXN, 15, "transactions-paused");
+                60, false, Security.PLAINTEXT, WorkloadMode.TXN, 15, dir);
         assertNoAnomaly(result, 100);
-        List<Op> history = History.read(Path.of("target", "chaos", "transactions-paused", "history.jsonl"));
+        List<Op> history = History.read(dir.resolve("history.jsonl"));
         long aborted = history.stream().filter(op -> op.is(Type.FAIL, Fn.TXN)).count();
         assertTrue(aborted > 10, "too few transactions aborted for the aborted-read check to mean anything: " + aborted);
         // Only consume-transform-produce transactions poll.

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.skein.chaos.checker.Anomaly;
 import io.skein.chaos.checker.Anomaly.Kind;
 import io.skein.chaos.checker.CheckResult;
+import io.skein.chaos.cluster.Security;
 import io.skein.chaos.cluster.Topology;
 import io.skein.chaos.history.History;
 import io.skein.chaos.history.Op;
@@ -42,8 +43,9 @@ class NegativeControlTest {
     @Test
     void anUncleanElectionLosesAcknowledgedWritesAndTheCheckerSaysSo() throws Exception {
         CheckResult result = new ChaosRun(Topology.split(3, 3), List.of("unclean-election"), Duration.ofSeconds(20),
-                Duration.ofSeconds(3), Duration.ofSeconds(5), 2, Durability.UNSAFE, WorkloadMode.QUEUE, false, 21,
-                ChaosScenariosTest.BROKER_TARGET, Path.of("target", "chaos", "negative-unclean-election")).run();
+                Duration.ofSeconds(3), Duration.ofSeconds(5), 2, Durability.UNSAFE, Security.PLAINTEXT, WorkloadMode.QUEUE,
+                false, 21,
+                ChaosScenariosTest.BROKER_TARGET, ChaosScenariosTest.reportDir("negative-unclean-election")).run();
         assertTrue(result.count(Kind.LOST) > 0, result.resultLine());
         assertFalse(result.valid());
     }
@@ -62,10 +64,11 @@ class NegativeControlTest {
      */
     @Test
     void acksAllCompletedBelowMinInsyncAndARottenReplicaAreCaught() throws Exception {
-        Path dir = Path.of("target", "chaos", "negative-min-isr-bit-rot");
+        Path dir = ChaosScenariosTest.reportDir("negative-min-isr-bit-rot");
         CheckResult result = new ChaosRun(Topology.split(3, 3), List.of("bit-rot", "pause-followers"),
                 Duration.ofSeconds(20), Duration.ofSeconds(3), Duration.ofSeconds(5), 3,
-                Durability.SAFE.withNodeJvmOptions("-Dskein.unsafe.skipMinIsrCheckOnCompletion=true"), WorkloadMode.QUEUE,
+                Durability.SAFE.withNodeJvmOptions("-Dskein.unsafe.skipMinIsrCheckOnCompletion=true"), Security.PLAINTEXT,
+                WorkloadMode.QUEUE,
                 false, 22,
                 ChaosScenariosTest.BROKER_TARGET, dir).run();
         assertTrue(result.count(Kind.LOST) > 0, result.resultLine());
@@ -90,7 +93,7 @@ class NegativeControlTest {
     @Test
     void readersIgnoringTransactionsReadAbortedValuesAndTheCheckerSaysSo() throws Exception {
         CheckResult result = ChaosScenariosTest.run(Topology.combined(3), List.of("pause-txn-coordinator"), 20, false,
-                WorkloadMode.TXN.withReadUncommitted(), 23, "negative-read-uncommitted");
+                Security.PLAINTEXT, WorkloadMode.TXN.withReadUncommitted(), 23, ChaosScenariosTest.reportDir("negative-read-uncommitted"));
         assertTrue(result.count(Kind.ABORTED_READ) > 0, result.resultLine());
         assertEquals(0, result.count(Kind.LOST) + result.count(Kind.TORN), result.resultLine());
         assertFalse(result.valid());

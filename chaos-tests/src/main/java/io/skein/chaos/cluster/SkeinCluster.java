@@ -1,6 +1,7 @@
 package io.skein.chaos.cluster;
 
 import com.github.dockerjava.api.model.Network.Ipam;
+import io.skein.metadata.tls.TlsSettings;
 import io.skein.node.NodeStorage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,9 +16,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.BindMode;
@@ -41,11 +43,14 @@ public final class SkeinCluster implements AutoCloseable {
     private final Network network;
     private final Path dataRoot;
     private final List<ChaosNode> nodes;
+    /** Null for a plaintext cluster. */
+    private final SecureSettings secure;
 
-    private SkeinCluster(Network network, Path dataRoot, List<ChaosNode> nodes) {
+    private SkeinCluster(Network network, Path dataRoot, List<ChaosNode> nodes, SecureSettings secure) {
         this.network = network;
         this.dataRoot = dataRoot;
         this.nodes = nodes;
+        this.secure = secure;
     }
 
     /** Whether a Docker engine answers and the test image exists; if not, why, and how to get them. */
@@ -69,9 +74,11 @@ public final class SkeinCluster implements AutoCloseable {
      *                     steady: leaving it alone (FAKETIME_DONT_FAKE_MONOTONIC) made timed waits
      *                     disagree with System.nanoTime() and gRPC deadlines expire at once
      * @param jvmOptions   added to every node's {@code java} command (test-only switches of a negative control)
+     * @param security     plaintext, or TLS on every listener with SASL for Kafka's clients
      */
     public static SkeinCluster start(Topology topology, Path brokerTarget, Map<String, String> overrides,
-                                     Map<Integer, String> clockOffsets, List<String> jvmOptions) throws IOException {
+                                     Map<Integer, String> clockOffsets, List<String> jvmOptions, Security security)
+            throws IOException {
         if (!Files.exists(brokerTarget.resolve("skein-broker.jar"))) {
             throw new IllegalStateException("No " + brokerTarget.resolve("skein-broker.jar") + ": build Skein first");
         }
@@ -100,12 +107,22 @@ public final class SkeinCluster implements AutoCloseable {
         // Each node's disk is a directory here, so that a fault can damage its files while it is down.
         Path dataRoot = Files.createTempDirectory("skein-chaos-");
         List<ChaosNode> nodes = new ArrayList<>();
-        SkeinCluster cluster = new SkeinCluster(network, dataRoot, nodes);
+        SecureSettings secure;
+        try {
+            secure = security == Security.SASL_SSL ? SecureSettings.make(dataRoot.resolve("certs"), IntStream
+                    .rangeClosed(1, topology.size()).boxed().collect(Collectors.toMap(id -> id, id -> ip(prefix, id))))
+                    : null;
+        } catch (RuntimeException e) {
+            new SkeinCluster(network, dataRoot, nodes, null).close();
+            throw e;
+        }
+        SkeinCluster cluster = new SkeinCluster(network, dataRoot, nodes, secure);
+        Optional<TlsSettings> controllerTls = Optional.ofNullable(secure).map(SecureSettings::controllerClient);
         try {
             for (int id = 1; id <= topology.size(); id++) {
                 Path data = Files.createDirectories(dataRoot.resolve("node-" + id));
                 ChaosNode node = node(id, topology, ip(prefix, id), voters, clusterId, brokerTarget, data, overrides,
-                        jvmOptions, network);
+                        jvmOptions, network, secure, controllerTls);
                 String offset = clockOffsets.get(id);
                 if (offset != null) {
                     node.container().withEnv("LD_PRELOAD", "/opt/faketime/libfaketime.so.1").withEnv("FAKETIME", offset);
@@ -127,12 +144,12 @@ public final class SkeinCluster implements AutoCloseable {
 
     private static ChaosNode node(int id, Topology topology, String ip, String voters, String clusterId,
                                   Path brokerTarget, Path data, Map<String, String> overrides, List<String> jvmOptions,
-                                  Network network) {
+                                  Network network, SecureSettings secure, Optional<TlsSettings> controllerTls) {
         boolean broker = topology.isBroker(id);
         boolean voter = topology.isVoter(id);
         List<String> listeners = new ArrayList<>();
         if (broker) {
-            listeners.add("PLAINTEXT://" + ip + ":" + CLIENT_PORT);
+            listeners.add((secure == null ? "PLAINTEXT" : secure.kafkaListener()) + "://" + ip + ":" + CLIENT_PORT);
         }
         if (voter) {
             listeners.add("CONTROLLER://" + ip + ":" + CONTROLLER_PORT);
@@ -148,14 +165,19 @@ public final class SkeinCluster implements AutoCloseable {
                 "offsets.topic.replication.factor", "3",
                 "min.insync.replicas", "2",
                 "unclean.leader.election.enable", "false"));
+        if (secure != null) {
+            config.putAll(secure.node(id, ip));
+        }
         config.putAll(overrides);
         String properties = config.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining("\\n"));
         String java = "java -Xms256m -Xmx384m " + jvmOptions.stream().map(option -> option + " ").collect(Collectors.joining())
                 + "-cp '/skein/skein-broker.jar:/skein/lib/*' io.skein.cli.Skein";
+        String scramUsers = secure == null ? "" : secure.scramUsers().stream().map(user -> " --add-scram '" + user + "'")
+                .collect(Collectors.joining());
         String script = "printf '" + properties + "\\n' > /data/node.properties"
                 + " && " + java + " storage format --ignore-formatted --cluster-id " + clusterId
-                + " --config /data/node.properties"
+                + " --config /data/node.properties" + scramUsers
                 + " && exec " + java + " server start --config /data/node.properties";
         String ready = broker ? ChaosNode.BROKER_READY : ChaosNode.CONTROLLER_READY;
         GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse(IMAGE))
@@ -168,7 +190,10 @@ public final class SkeinCluster implements AutoCloseable {
                 .withFileSystemBind(data.toString(), "/data", BindMode.READ_WRITE)
                 .withCommand("sh", "-c", script)
                 .waitingFor(Wait.forLogMessage(".*" + ready + ".*", 1).withStartupTimeout(Duration.ofSeconds(300)));
-        return new ChaosNode(id, ip, broker, voter, ready, data.resolve("node"), container);
+        if (secure != null) {
+            container.withFileSystemBind(secure.dir().toString(), SecureSettings.MOUNT, BindMode.READ_ONLY);
+        }
+        return new ChaosNode(id, ip, broker, voter, ready, data.resolve("node"), container, controllerTls);
     }
 
     public List<ChaosNode> nodes() {
@@ -191,6 +216,19 @@ public final class SkeinCluster implements AutoCloseable {
 
     public String bootstrap() {
         return brokers().stream().map(ChaosNode::bootstrap).collect(Collectors.joining(","));
+    }
+
+    /**
+     * What a Kafka client of this cluster starts from: the bootstrap servers and, for a secured cluster,
+     * how it logs in and which CA it trusts.
+     */
+    public Map<String, Object> kafkaClient() {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put("bootstrap.servers", bootstrap());
+        if (secure != null) {
+            settings.putAll(secure.kafkaClient());
+        }
+        return settings;
     }
 
     /** The node that logged taking over as active controller at the highest term, if any has. */

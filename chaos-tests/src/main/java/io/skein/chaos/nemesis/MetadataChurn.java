@@ -1,7 +1,6 @@
 package io.skein.chaos.nemesis;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.skein.chaos.cluster.ChaosNode;
 import io.skein.chaos.cluster.SkeinCluster;
@@ -67,8 +66,7 @@ final class MetadataChurn {
                 Thread.sleep(100);
                 continue;
             }
-            ManagedChannel channel = NettyChannelBuilder.forAddress(controller.get().ip(),
-                    controller.get().controllerServicePort()).usePlaintext().build();
+            ManagedChannel channel = controller.get().controllerChannel();
             try {
                 finished = writeTo(ControllerServiceGrpc.newStub(channel), committed, done, deadline);
             } finally {

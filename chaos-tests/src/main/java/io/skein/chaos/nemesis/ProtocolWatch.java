@@ -1,7 +1,6 @@
 package io.skein.chaos.nemesis;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.skein.chaos.cluster.ChaosNode;
 import io.skein.chaos.cluster.SkeinCluster;
 import io.skein.metadata.image.MetadataImage;
@@ -10,7 +9,6 @@ import io.skein.metadata.image.TopicImage;
 import io.skein.metadata.loader.MetadataLoader;
 import io.skein.proto.controller.ControllerServiceGrpc;
 import io.skein.proto.controller.DescribeVoterRequest;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -24,7 +22,6 @@ import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -81,9 +78,9 @@ public final class ProtocolWatch implements AutoCloseable {
 
     public ProtocolWatch(SkeinCluster cluster, String topic) {
         this.topic = topic;
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap()));
+        this.admin = Admin.create(cluster.kafkaClient());
         this.streams = cluster.voters().stream().map(voter -> MetadataLoader.start(STREAM_ID_BASE + voter.id(),
-                Map.of(voter.id(), new InetSocketAddress(voter.ip(), voter.controllerServicePort())))).toList();
+                Map.of(voter.id(), voter.controllerService()), voter.controllerTls())).toList();
     }
 
     public String topic() {
@@ -168,8 +165,7 @@ public final class ProtocolWatch implements AutoCloseable {
 
     /** The last metadata log entry a voter has applied, as it says itself, if it answers. */
     public static Optional<Long> appliedIndex(ChaosNode voter) {
-        ManagedChannel channel = NettyChannelBuilder.forAddress(voter.ip(), voter.controllerServicePort())
-                .usePlaintext().build();
+        ManagedChannel channel = voter.controllerChannel();
         try {
             return Optional.of(ControllerServiceGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(ASK_TIMEOUT_MS, TimeUnit.MILLISECONDS)

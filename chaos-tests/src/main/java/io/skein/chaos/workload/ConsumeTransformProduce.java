@@ -40,9 +40,10 @@ final class ConsumeTransformProduce extends TransactionalClient {
     private Map<TopicPartition, OffsetAndMetadata> offsets = Map.of();
 
     /** @param subscribe a read_committed consumer of the group, subscribed, for a member of that name */
-    ConsumeTransformProduce(String name, String bootstrap, String topic, History history, BooleanSupplier running,
-                            Function<String, KafkaConsumer<String, String>> subscribe, long seed) {
-        super(name, bootstrap, topic, history, running, Duration.ZERO);
+    ConsumeTransformProduce(String name, Map<String, Object> client, String topic, History history,
+                            BooleanSupplier running, Function<String, KafkaConsumer<String, String>> subscribe,
+                            long seed) {
+        super(name, client, topic, history, running, Duration.ZERO);
         this.subscribe = subscribe;
         this.random = new Random(seed);
     }

@@ -9,6 +9,7 @@ import io.skein.chaos.history.Op.Write;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -58,15 +59,18 @@ abstract class TransactionalClient implements Runnable {
     record Plan(List<Write> writes, List<Read> reads, boolean abort) {
     }
 
-    /** @param pause between transactions, to keep to a rate */
-    TransactionalClient(String name, String bootstrap, String topic, History history, BooleanSupplier running,
+    /**
+     * @param client the cluster's bootstrap servers and security ({@code SkeinCluster.kafkaClient()})
+     * @param pause  between transactions, to keep to a rate
+     */
+    TransactionalClient(String name, Map<String, Object> client, String topic, History history, BooleanSupplier running,
                         Duration pause) {
         this.name = name;
         this.topic = topic;
         this.history = history;
         this.running = running;
         this.pause = pause;
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.putAll(client);
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, name);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, name);
         // A commit (and initTransactions) gives up after max.block.ms: shorter than a fault's hold, so that a

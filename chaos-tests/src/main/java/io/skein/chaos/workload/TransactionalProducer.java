@@ -5,6 +5,7 @@ import io.skein.chaos.history.Op.Write;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 
@@ -19,9 +20,9 @@ final class TransactionalProducer extends TransactionalClient {
     private final int partitions;
     private final Random random;
 
-    TransactionalProducer(String name, String bootstrap, String topic, int partitions, History history,
+    TransactionalProducer(String name, Map<String, Object> client, String topic, int partitions, History history,
                           BooleanSupplier running, Duration pause, long seed) {
-        super(name, bootstrap, topic, history, running, pause);
+        super(name, client, topic, history, running, pause);
         this.partitions = partitions;
         this.random = new Random(seed);
     }

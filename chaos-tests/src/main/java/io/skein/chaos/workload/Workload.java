@@ -36,7 +36,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class Workload implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(200);
 
-    private final String bootstrap;
+    private final Map<String, Object> client;
     private final String topic;
     private final int partitions;
     private final History history;
@@ -46,12 +46,13 @@ public final class Workload implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
 
     /**
+     * @param client            every client's bootstrap servers and security ({@code SkeinCluster.kafkaClient()})
      * @param producerOverrides on top of acks=all, idempotence and retries (the negative control uses acks=1);
      *                          not for transactional producers, which need acks=all
      */
-    public Workload(String bootstrap, String topic, int partitions, History history,
+    public Workload(Map<String, Object> client, String topic, int partitions, History history,
                     Map<String, Object> producerOverrides, WorkloadMode mode) {
-        this.bootstrap = bootstrap;
+        this.client = Map.copyOf(client);
         this.topic = topic;
         this.partitions = partitions;
         this.history = history;
@@ -73,7 +74,7 @@ public final class Workload implements AutoCloseable {
     public void startTransactionalProducers(int count, int transactionsPerSecond, long seed) {
         for (int i = 1; i <= count; i++) {
             String name = "txn-producer-" + i;
-            start(name, new TransactionalProducer(name, bootstrap, topic, partitions, history, running::get,
+            start(name, new TransactionalProducer(name, client, topic, partitions, history, running::get,
                     Duration.ofMillis(1000 / Math.max(1, transactionsPerSecond)), seed + i));
         }
     }
@@ -86,7 +87,7 @@ public final class Workload implements AutoCloseable {
     public void startConsumeTransformProduce(int count, String group, long seed) {
         for (int i = 1; i <= count; i++) {
             String name = ConsumeTransformProduce.PROCESS_PREFIX + i;
-            start(name, new ConsumeTransformProduce(name, bootstrap, topic, history, running::get,
+            start(name, new ConsumeTransformProduce(name, client, topic, history, running::get,
                     member -> subscribe(member, group, "read_committed"), seed + 100 + i));
         }
     }
@@ -113,7 +114,7 @@ public final class Workload implements AutoCloseable {
 
     private void produce(String name, int sendsPerSecond) {
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.putAll(client);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "60000");
@@ -154,8 +155,8 @@ public final class Workload implements AutoCloseable {
 
     private KafkaConsumer<String, String> consumer(String name, String group, String isolation) {
         Properties props = new Properties();
+        props.putAll(client);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, name);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

@@ -1,9 +1,11 @@
 package io.skein.chaos.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.chaos.DockerScenarios;
+import io.skein.chaos.liveness.ThreadDumps;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,8 +39,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The containers themselves: three nodes form a cluster (one with its clock skewed), and a killed one
- * comes back with its data.
+ * The containers themselves: three nodes form a cluster (one with its clock skewed), a killed one
+ * comes back with its data, and a node's JVM can be seen from outside (frozen or not, its threads).
  */
 @Timeout(300)
 @ExtendWith(DockerScenarios.class)
@@ -50,7 +52,7 @@ class SkeinClusterTest {
     void threeNodesServeAndAKilledNodeComesBack() throws Exception {
         // Node 2's wall clock runs ten minutes ahead, as its log's times show.
         try (SkeinCluster cluster = SkeinCluster.start(Topology.combined(3), Path.of("..", "broker", "target"), Map.of(), Map.of(2, "+600s"),
-                List.of())) {
+                List.of(), Security.PLAINTEXT)) {
             assertTrue(Duration.between(LocalDateTime.now(ZoneOffset.UTC), lastLogTime(cluster.node(2))).toSeconds() > 500);
             assertTrue(Duration.between(LocalDateTime.now(ZoneOffset.UTC), lastLogTime(cluster.node(1))).toSeconds() < 60);
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap()))) {
@@ -83,7 +85,27 @@ class SkeinClusterTest {
                 }
             }
             assertEquals(List.of("before", "while-down", "after"), values);
+            whatTheDiagnosticsSeeOfANode(cluster.node(3));
         }
+    }
+
+    /** A node frozen and thawed as the kernel says, and its threads dumped, as a run's liveness watch needs them. */
+    private static void whatTheDiagnosticsSeeOfANode(ChaosNode node) throws Exception {
+        assertTrue(node.running());
+        node.pause();
+        try {
+            assertTrue(node.frozen());
+        } finally {
+            node.resume();
+        }
+        assertFalse(node.frozen());
+        Path dir = Files.createTempDirectory("skein-dumps-");
+        String dump = Files.readString(dir.resolve(new ThreadDumps(dir).dump(node, "asked by the test")));
+        assertTrue(dump.startsWith("Node 3 at ") && dump.contains("asked by the test"), dump);
+        Matcher thread = Pattern.compile("(?m)^  main +nid (0x[0-9a-f]+) ").matcher(dump);
+        assertTrue(thread.find(), "the kernel's view of the main thread: " + dump);
+        assertTrue(dump.contains("Full thread dump"), dump);
+        assertTrue(dump.contains(" nid=" + thread.group(1) + " "), "the kernel's thread ids are the dump's: " + dump);
     }
 
     /**
