@@ -14,6 +14,7 @@ import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -31,6 +32,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * acknowledged number must be read back once, in order per partition, and no send may have failed.
  */
 public final class AcksAllWriter {
+    /** The key of the writer's records, which tells them from others a test wrote to the topic (such as filler). */
+    private static final String KEY = "acks-all-writer";
     private final String bootstrap;
     private final String topic;
     private final int partitions;
@@ -64,6 +67,15 @@ public final class AcksAllWriter {
 
     /** Every record of every partition of {@code topic}, by partition, once at least {@code expected} are read. */
     public static Map<Integer, List<String>> readAll(String bootstrap, String topic, int partitions, int expected) {
+        return read(bootstrap, topic, partitions, expected, record -> true);
+    }
+
+    /**
+     * The {@code wanted} records of every partition of {@code topic}, by partition, once every partition
+     * is read up to its end offset as the read began and at least {@code expected} wanted records are read.
+     */
+    private static Map<Integer, List<String>> read(String bootstrap, String topic, int partitions, int expected,
+                                                   Predicate<ConsumerRecord<String, String>> wanted) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         Map<Integer, List<String>> values = new ConcurrentHashMap<>();
@@ -73,11 +85,15 @@ public final class AcksAllWriter {
                 new StringDeserializer())) {
             consumer.assign(tps);
             consumer.seekToBeginning(tps);
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
+            Map<TopicPartition, Long> ends = consumer.endOffsets(tps, Duration.ofSeconds(60));
+            await().atMost(Duration.ofSeconds(120)).until(() -> {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    values.computeIfAbsent(record.partition(), p -> new ArrayList<>()).add(record.value());
+                    if (wanted.test(record)) {
+                        values.computeIfAbsent(record.partition(), p -> new ArrayList<>()).add(record.value());
+                    }
                 }
-                return values.values().stream().mapToInt(List::size).sum() >= expected;
+                return values.values().stream().mapToInt(List::size).sum() >= expected
+                        && tps.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp));
             });
         }
         return values;
@@ -88,7 +104,7 @@ public final class AcksAllWriter {
             for (int i = 0; producing.get(); i++) {
                 int partition = i % partitions;
                 int value = i;
-                producer.send(new ProducerRecord<>(topic, partition, null, Integer.toString(value)), (meta, e) -> {
+                producer.send(new ProducerRecord<>(topic, partition, KEY, Integer.toString(value)), (meta, e) -> {
                     if (e == null) {
                         acked.get(partition).add(value);
                     } else {
@@ -118,7 +134,8 @@ public final class AcksAllWriter {
         assertFalse(thread.isAlive(), "the writer did not finish its sends within 180 s");
         int total = acked.stream().mapToInt(List::size).sum();
         assertTrue(total > 0, "nothing was acknowledged");
-        Map<Integer, List<String>> read = readAll(bootstrap, topic, partitions, total);
+        // Read to the end rather than to the count acknowledged, so that a loss fails as a loss, not as a wait.
+        Map<Integer, List<String>> read = read(bootstrap, topic, partitions, 0, record -> KEY.equals(record.key()));
         for (int p = 0; p < partitions; p++) {
             List<Integer> consumed = read.getOrDefault(p, List.of()).stream().map(Integer::valueOf).toList();
             assertEquals(consumed.stream().distinct().count(), consumed.size(), "a duplicate in partition " + p);
