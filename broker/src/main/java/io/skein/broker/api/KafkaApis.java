@@ -1,6 +1,7 @@
 package io.skein.broker.api;
 
 import io.skein.broker.metadata.AclAdmin;
+import io.skein.broker.metadata.ClientQuotaAdmin;
 import io.skein.broker.metadata.MetadataWaiter;
 import io.skein.broker.metadata.ScramAdmin;
 import io.skein.broker.metadata.ControllerRequests;
@@ -27,7 +28,7 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * The Kafka APIs a broker serves, each at every version kafka-clients' classes know; ApiVersions
- * advertises exactly these. Topic, partition assignment, config and ACL changes and leader elections go
+ * advertises exactly these. Topic, partition assignment, config, ACL and client quota changes and leader elections go
  * to the active controller; group requests to the group coordinator; transactional ones to the
  * transaction coordinator. Each API authorizes its request as Kafka's does, in its own handler (see
  * {@link Authorization}).
@@ -39,6 +40,7 @@ public final class KafkaApis implements RequestHandler {
     private final ConfigDescriber configs;
     private final AclAdmin aclAdmin;
     private final ScramAdmin scramAdmin;
+    private final ClientQuotaAdmin clientQuotaAdmin;
 
     /**
      * @param metadataWaiter the metadata requests are answered from, which this follows (see {@link #metadata()})
@@ -55,6 +57,7 @@ public final class KafkaApis implements RequestHandler {
         this.configs = new ConfigDescriber(config);
         int requestTimeoutMs = config.getInt(NodeConfig.REQUEST_TIMEOUT_MS);
         this.scramAdmin = new ScramAdmin(controller, metadataWaiter, requestTimeoutMs);
+        this.clientQuotaAdmin = new ClientQuotaAdmin(controller, metadataWaiter, requestTimeoutMs);
         TopicAdminApis topicApis = new TopicAdminApis(cluster, topicAdmin, configs, authorization);
         apis.put(ApiKeys.PRODUCE, new ProduceApi(cluster, replicaManager, addPartitionsToTxn, authorization));
         apis.put(ApiKeys.FETCH, new FetchApi(cluster, replicaManager, authorization));
@@ -111,7 +114,9 @@ public final class KafkaApis implements RequestHandler {
         ScramApis scramApis = new ScramApis(cluster, scramAdmin, authorization);
         apis.put(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, scramApis::alterUserScramCredentials);
         apis.put(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, scramApis::describeUserScramCredentials);
-        apis.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, new DescribeClientQuotasApi(authorization));
+        ClientQuotaApis clientQuotaApis = new ClientQuotaApis(clientQuotaAdmin, authorization);
+        apis.put(ApiKeys.ALTER_CLIENT_QUOTAS, clientQuotaApis::alterClientQuotas);
+        apis.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, clientQuotaApis::describeClientQuotas);
         // Reached only outside a SASL authentication: on other listeners, or once authenticated, as in Kafka.
         apis.put(ApiKeys.SASL_HANDSHAKE, context -> CompletableFuture.completedFuture(new SaslHandshakeResponseData()
                 .setErrorCode(Errors.ILLEGAL_SASL_STATE.code())));
@@ -142,6 +147,11 @@ public final class KafkaApis implements RequestHandler {
     /** SCRAM credential changes through the controller, as this broker's Kafka API makes them (the admin API's too). */
     public ScramAdmin scramAdmin() {
         return scramAdmin;
+    }
+
+    /** Client quota changes through the controller, and quotas as this broker has them (the admin API's too). */
+    public ClientQuotaAdmin clientQuotaAdmin() {
+        return clientQuotaAdmin;
     }
 
     /** Configs as DescribeConfigs describes them (the admin API's too). */

@@ -39,9 +39,7 @@ final class ClientQuotaControlManager {
         Map<ClientQuotaEntity, List<MetadataRecord>> changes = new LinkedHashMap<>();
         Map<ClientQuotaEntity, List<ClientQuotaEntityPart>> named = new LinkedHashMap<>();
         for (ClientQuotaAlteration alteration : request.getEntriesList()) {
-            ClientQuotaEntity entity = new ClientQuotaEntity(alteration.getEntityList().stream()
-                    .map(part -> new ClientQuotaEntity.Part(part.getEntityType(),
-                            part.hasEntityName() ? part.getEntityName() : null)).toList());
+            ClientQuotaEntity entity = ClientQuotaEntity.of(alteration.getEntityList());
             if (results.containsKey(entity)) {
                 changes.remove(entity);
                 results.put(entity, error(ErrorCode.INVALID_REQUEST, "Ignoring duplicate entity " + entity));

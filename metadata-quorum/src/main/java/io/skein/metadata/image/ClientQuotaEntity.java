@@ -16,6 +16,14 @@ public record ClientQuotaEntity(List<Part> parts) {
 
     /** An entity type and a name; null: the type's default entity. */
     public record Part(String type, String name) {
+        /** The part as records and controller requests state it. */
+        public ClientQuotaEntityPart toRecord() {
+            ClientQuotaEntityPart.Builder record = ClientQuotaEntityPart.newBuilder().setEntityType(type);
+            if (name != null) {
+                record.setEntityName(name);
+            }
+            return record.build();
+        }
     }
 
     private static final Comparator<Part> PART_ORDER = Comparator.comparing(Part::type)
@@ -53,20 +61,15 @@ public record ClientQuotaEntity(List<Part> parts) {
         return new ClientQuotaEntity(List.of(new Part(CLIENT_ID, clientId), new Part(USER, user)));
     }
 
-    static ClientQuotaEntity of(List<ClientQuotaEntityPart> parts) {
+    /** The entity a record or controller request states. */
+    public static ClientQuotaEntity of(List<ClientQuotaEntityPart> parts) {
         return new ClientQuotaEntity(parts.stream().map(part -> new Part(part.getEntityType(),
                 part.hasEntityName() ? part.getEntityName() : null)).toList());
     }
 
     /** The parts as a record states them. */
     public List<ClientQuotaEntityPart> toRecord() {
-        return parts.stream().map(part -> {
-            ClientQuotaEntityPart.Builder record = ClientQuotaEntityPart.newBuilder().setEntityType(part.type());
-            if (part.name() != null) {
-                record.setEntityName(part.name());
-            }
-            return record.build();
-        }).toList();
+        return parts.stream().map(Part::toRecord).toList();
     }
 
     /** Whether the entity has a part of {@code type}, named or default. */
