@@ -11,6 +11,7 @@ import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.network.RequestContext;
 import io.skein.broker.network.RequestHandler;
 import io.skein.broker.producer.ProducerIdManager;
+import io.skein.broker.quota.ClientQuotas;
 import io.skein.broker.replica.ReplicaManager;
 import io.skein.broker.security.Authorization;
 import io.skein.broker.txn.AddPartitionsToTxnManager;
@@ -41,16 +42,20 @@ public final class KafkaApis implements RequestHandler {
     private final AclAdmin aclAdmin;
     private final ScramAdmin scramAdmin;
     private final ClientQuotaAdmin clientQuotaAdmin;
+    private final RequestThrottling throttling;
 
     /**
      * @param metadataWaiter the metadata requests are answered from, which this follows (see {@link #metadata()})
      * @param authorization  how requests are authorized: by ACLs, or (no authorizer) not at all
+     * @param clientQuotas   the client quotas requests are throttled by
      */
     public KafkaApis(NodeConfig config, String clusterId, MetadataWaiter metadataWaiter, ReplicaManager replicaManager,
                      ControllerRequests controller, ProducerIdManager producerIds, GroupCoordinator groupCoordinator,
                      TransactionCoordinator transactionCoordinator,
-                     AddPartitionsToTxnManager addPartitionsToTxn, Authorization authorization) {
+                     AddPartitionsToTxnManager addPartitionsToTxn, Authorization authorization,
+                     ClientQuotas clientQuotas) {
         this.metadataWaiter = metadataWaiter;
+        this.throttling = new RequestThrottling(clientQuotas);
         ClusterView cluster = new ClusterView(metadataWaiter::image, clusterId, config.nodeId());
         this.topicAdmin = new TopicAdmin(controller, metadataWaiter, config.deleteTopicEnable());
         this.aclAdmin = new AclAdmin(controller, metadataWaiter, authorization.enabled());
@@ -60,7 +65,7 @@ public final class KafkaApis implements RequestHandler {
         this.clientQuotaAdmin = new ClientQuotaAdmin(controller, metadataWaiter, requestTimeoutMs);
         TopicAdminApis topicApis = new TopicAdminApis(cluster, topicAdmin, configs, authorization);
         apis.put(ApiKeys.PRODUCE, new ProduceApi(cluster, replicaManager, addPartitionsToTxn, authorization));
-        apis.put(ApiKeys.FETCH, new FetchApi(cluster, replicaManager, authorization));
+        apis.put(ApiKeys.FETCH, new FetchApi(cluster, replicaManager, authorization, clientQuotas));
         apis.put(ApiKeys.LIST_OFFSETS, new ListOffsetsApi(replicaManager, authorization));
         apis.put(ApiKeys.METADATA, new MetadataApi(cluster, topicAdmin, config.autoCreateTopicsEnable(), authorization));
         apis.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetsForLeaderEpochApi(replicaManager, authorization));
@@ -167,6 +172,8 @@ public final class KafkaApis implements RequestHandler {
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context) {
-        return apis.get(context.request().apiKey()).handle(context);
+        long started = System.nanoTime();
+        CompletableFuture<ApiMessage> response = apis.get(context.request().apiKey()).handle(context);
+        return throttling.throttled(context, response, System.nanoTime() - started);
     }
 }

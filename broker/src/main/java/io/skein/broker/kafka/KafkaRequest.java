@@ -20,10 +20,12 @@ import org.apache.kafka.common.requests.ResponseHeader;
 public final class KafkaRequest {
     private final RequestHeader header;
     private final AbstractRequest body;
+    private final int sizeInBytes;
 
-    private KafkaRequest(RequestHeader header, AbstractRequest body) {
+    private KafkaRequest(RequestHeader header, AbstractRequest body, int sizeInBytes) {
         this.header = header;
         this.body = body;
+        this.sizeInBytes = sizeInBytes;
     }
 
     /**
@@ -35,6 +37,7 @@ public final class KafkaRequest {
      *                                 the connection that sent it should be closed
      */
     public static KafkaRequest parse(ByteBuffer frame) {
+        int size = frame.remaining();
         RequestHeader header;
         try {
             header = RequestHeader.parse(frame);
@@ -44,7 +47,7 @@ public final class KafkaRequest {
         ApiKeys apiKey = header.apiKey();
         short version = header.apiVersion();
         if (apiKey == ApiKeys.API_VERSIONS && !apiKey.isVersionSupported(version)) {
-            return new KafkaRequest(header, null);
+            return new KafkaRequest(header, null, size);
         }
         if (apiKey == ApiKeys.PRODUCE && version < ApiKeys.PRODUCE.oldestVersion()) {
             // Advertised for librdkafka's sake (see ApiVersionsApi) but not served, as in Kafka 4.
@@ -57,7 +60,7 @@ public final class KafkaRequest {
         }
         try {
             return new KafkaRequest(header, AbstractRequest.parseRequest(apiKey, version,
-                    new ByteBufferAccessor(frame)).request);
+                    new ByteBufferAccessor(frame)).request, size);
         } catch (RuntimeException e) {
             throw new InvalidRequestException("Malformed " + apiKey + " v" + version + " request: " + e.getMessage(), e);
         }
@@ -77,6 +80,11 @@ public final class KafkaRequest {
 
     public String clientId() {
         return header.clientId();
+    }
+
+    /** The request's size on the wire, header and body (without the size prefix), as Kafka's produce quota counts it. */
+    public int sizeInBytes() {
+        return sizeInBytes;
     }
 
     /**

@@ -713,7 +713,7 @@ class ApiAuthorizationTest {
         KafkaRequest parsed = KafkaRequest.parse(ByteBuffer.wrap(frame, 4, frame.length - 4).slice());
         assertEquals(api, parsed.apiKey());
         RequestContext context = new RequestContext(parsed, "PLAINTEXT", ALICE,
-                new InetSocketAddress("10.0.0.7", 40_000), () -> { }, new AppendOrder());
+                new InetSocketAddress("10.0.0.7", 40_000), () -> { }, new AppendOrder(), throttleMs -> { });
         return node.node().broker().orElseThrow().kafkaApis().handle(context).get(60, TimeUnit.SECONDS);
     }
 
