@@ -5,6 +5,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.EnumMap;
 import java.util.Map;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.ApiMessageType;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -26,7 +27,12 @@ final class ThrottleTimes {
         Map<ApiKeys, MethodHandle> setters = new EnumMap<>(ApiKeys.class);
         MethodHandles.Lookup lookup = MethodHandles.publicLookup();
         for (ApiKeys api : ApiKeys.values()) {
-            Class<?> response = ApiMessageType.fromApiKey(api.id).newResponse().getClass();
+            Class<?> response;
+            try {
+                response = ApiMessageType.fromApiKey(api.id).newResponse().getClass();
+            } catch (UnsupportedVersionException e) {
+                continue; // an API kafka-clients no longer answers (LeaderAndIsr), which no broker serves now
+            }
             try {
                 setters.put(api, lookup.findVirtual(response, "setThrottleTimeMs", MethodType.methodType(response,
                         int.class)).asType(MethodType.methodType(void.class, ApiMessage.class, int.class)));

@@ -79,7 +79,12 @@ public record ClientQuotaEntity(List<Part> parts) {
 
     /** The name of its part of {@code type}; null if that part is the default, or if it has none. */
     public String name(String type) {
-        return parts.stream().filter(part -> part.type().equals(type)).map(Part::name).findFirst().orElse(null);
+        for (Part part : parts) {
+            if (part.type().equals(type)) {
+                return part.name();
+            }
+        }
+        return null;
     }
 
     /** As kafka-configs and Kafka's logs write it: {@code user=alice, client-id=<default>}. */
