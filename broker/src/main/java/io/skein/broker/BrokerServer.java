@@ -225,7 +225,7 @@ public final class BrokerServer implements AutoCloseable {
         adminServer = AdminServer.start(config.adminListener(), tls.admin(), adminLogins,
                 new AdminAuthorization(authorizer), clusterId, nodeId, selfClient(),
                 self.getName(), connector, apis.metadata(), controller, apis.topicAdmin(), apis.aclAdmin(),
-                apis.scramAdmin(), apis.configs(), config.voters());
+                apis.scramAdmin(), apis.clientQuotaAdmin(), apis.configs(), config.voters());
         log.info("Broker {} serves the admin API on {}:{}", nodeId, config.adminListener().host(), adminServer.port());
         for (KafkaServer server : servers) {
             SaslServers sasl = saslServers.get(server);
