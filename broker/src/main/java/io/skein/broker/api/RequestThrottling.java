@@ -57,7 +57,9 @@ final class RequestThrottling {
         } else {
             requestMs = quotas.recordRequestTime(user, clientId, threadNanos);
             if (request.apiKey() == ApiKeys.FETCH && message != null) {
-                int bytes = message.size(new ObjectSerializationCache(), request.apiVersion());
+                // A response's size is worth computing only for a client with a fetch quota.
+                int bytes = quotas.fetchLimited(user, clientId)
+                        ? message.size(new ObjectSerializationCache(), request.apiVersion()) : 0;
                 bandwidthMs = quotas.recordFetch(user, clientId, bytes);
                 if (Math.max(bandwidthMs, requestMs) > 0) {
                     quotas.unrecordFetch(user, clientId, bytes);

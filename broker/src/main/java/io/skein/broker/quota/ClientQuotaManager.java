@@ -45,6 +45,11 @@ final class ClientQuotaManager {
         return !limits.isEmpty();
     }
 
+    /** Whether a quota of this kind applies to the client. */
+    boolean limited(String user, String clientId) {
+        return limits.limit(user, clientId) != null;
+    }
+
     /**
      * Records {@code value} for the client at {@code nowMs}.
      *

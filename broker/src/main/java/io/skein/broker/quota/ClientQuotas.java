@@ -50,6 +50,12 @@ public final class ClientQuotas implements MetadataPublisher {
         return record(ClientQuotaKey.PRODUCER_BYTE_RATE, user, clientId, bytes);
     }
 
+    /** Whether a fetch quota applies to the client: its responses' sizes are then worth computing. */
+    public boolean fetchLimited(String user, String clientId) {
+        ClientQuotaManager fetch = managers.get(ClientQuotaKey.CONSUMER_BYTE_RATE);
+        return fetch.enabled() && fetch.limited(user, clientId);
+    }
+
     /** Records a fetch response of {@code bytes}; the throttle time in ms, 0 within the quota. */
     public int recordFetch(String user, String clientId, long bytes) {
         return record(ClientQuotaKey.CONSUMER_BYTE_RATE, user, clientId, bytes);
