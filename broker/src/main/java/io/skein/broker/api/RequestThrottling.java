@@ -9,7 +9,6 @@ import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.protocol.ObjectSerializationCache;
 
 /**
  * Client quotas applied to every answer as Kafka's request handlers apply them: a produce request's
@@ -58,8 +57,7 @@ final class RequestThrottling {
             requestMs = quotas.recordRequestTime(user, clientId, threadNanos);
             if (request.apiKey() == ApiKeys.FETCH && message != null) {
                 // A response's size is worth computing only for a client with a fetch quota.
-                int bytes = quotas.fetchLimited(user, clientId)
-                        ? message.size(new ObjectSerializationCache(), request.apiVersion()) : 0;
+                int bytes = quotas.fetchLimited(user, clientId) ? request.sizeOf(message) : 0;
                 bandwidthMs = quotas.recordFetch(user, clientId, bytes);
                 if (Math.max(bandwidthMs, requestMs) > 0) {
                     quotas.unrecordFetch(user, clientId, bytes);

@@ -8,6 +8,7 @@ import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.apache.kafka.common.protocol.SendBuilder;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.RequestHeader;
@@ -107,6 +108,11 @@ public final class KafkaRequest {
     /** The request's generated message, such as {@code ProduceRequestData}. */
     public ApiMessage data() {
         return body.data();
+    }
+
+    /** The size of {@code response} in this request's version: what Kafka's fetch quota counts of a fetch. */
+    public int sizeOf(ApiMessage response) {
+        return response.size(new ObjectSerializationCache(), apiVersion());
     }
 
     /** The response kafka-clients itself would build for this request failing with {@code error}. */
