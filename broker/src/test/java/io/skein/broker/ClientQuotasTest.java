@@ -36,6 +36,7 @@ import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.quota.ClientQuotaAlteration;
 import org.apache.kafka.common.quota.ClientQuotaFilter;
@@ -285,6 +286,31 @@ class ClientQuotasTest {
             assertTrue(throttled > 0, "a thousand requests within a millisecond of request threads' time");
             assertTrue(throttled <= 1_000, "request time throttles for at most one sample: " + throttled);
         }
+    }
+
+    @Test
+    void aClientThatIgnoresItsThrottleTimeIsNotReadFromBeforeItEnds() throws Exception {
+        createTopic("ignored-throttle");
+        admin.alterClientQuotas(List.of(setting(entity("client-id", "raw-client"), "producer_byte_rate", 10_000)))
+                .all().get();
+        awaitQuotas("the raw client's quota", ClientQuotaEntity.clientId("raw-client"),
+                Map.of("producer_byte_rate", 10_000.0));
+        int leader = cluster.describe("ignored-throttle").partitions().get(0).leader().id();
+        try (RawKafkaClient client = new RawKafkaClient(cluster.node(leader).bootstrap())) {
+            long sent = System.nanoTime();
+            // 120 kB in a young window of ten seconds: 12 kB/s, 20% over, so about 2 s of throttle.
+            ProduceResponseData produced = client.call(RawKafkaClient.produce("ignored-throttle", 0, (short) 1,
+                    RawKafkaClient.batch(List.of("x".repeat(120_000)))), (short) 12);
+            assertEquals(0, RawKafkaClient.only(produced).errorCode(), "answered at once, and written");
+            assertTrue(produced.throttleTimeMs() > 0, "throttled: " + produced);
+            // Unlike Kafka's clients, this one does not wait: the broker does not read its next request until then.
+            client.call(new ApiVersionsRequestData().setClientSoftwareName("test").setClientSoftwareVersion("1"),
+                    (short) 3);
+            long answeredAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
+            assertTrue(answeredAfterMs >= produced.throttleTimeMs(), "the next request answered " + answeredAfterMs
+                    + " ms after the first was sent, within its throttle of " + produced.throttleTimeMs() + " ms");
+        }
+        admin.alterClientQuotas(List.of(removal(entity("client-id", "raw-client"), "producer_byte_rate"))).all().get();
     }
 
     @Test

@@ -269,10 +269,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
+        updateReading(); // before the answers leave: a throttled client's next request must find its connection muted
         if (wrote) {
             ctx.flush();
         }
-        updateReading();
     }
 
     /**
