@@ -12,6 +12,7 @@ import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.kafka.BrokerConnector;
 import io.skein.broker.kafka.SaslServers;
 import io.skein.broker.network.KafkaServer;
+import io.skein.broker.quota.ClientQuotas;
 import io.skein.broker.producer.ProducerIdManager;
 import io.skein.broker.txn.AddPartitionsToTxnManager;
 import io.skein.broker.txn.TransactionConfig;
@@ -188,20 +189,26 @@ public final class BrokerServer implements AutoCloseable {
         Optional<AclAuthorizer> authorizer = config.authorizerEnabled()
                 ? Optional.of(new AclAuthorizer(config.superUsers(), config.allowEveryoneIfNoAclFound()))
                 : Optional.empty();
+        ClientQuotas clientQuotas = new ClientQuotas(config.getInt(NodeConfig.QUOTA_WINDOW_NUM),
+                config.getInt(NodeConfig.QUOTA_WINDOW_SIZE_SECONDS),
+                () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
         apis = new KafkaApis(config, clusterId, metadata, replicaManager, controller, producerIds, groupCoordinator,
-                transactionCoordinator, addPartitionsToTxn, new Authorization(authorizer));
+                transactionCoordinator, addPartitionsToTxn, new Authorization(authorizer), clientQuotas);
         loader.addPublisher(replicaManager);
         loader.addPublisher(groupCoordinator); // after the replica manager, which opens the partitions it loads
         loader.addPublisher(transactionCoordinator);
         loader.addPublisher(lease); // after the coordinators: its offset counts once they gave up what it took away
         // Before the waiter, so that a client told its ACL change is done is authorized by it here.
         authorizer.ifPresent(loader::addPublisher);
+        loader.addPublisher(clientQuotas); // before the waiter too: a client told its quota is set is held to it here
         loader.addPublisher(apis.metadata()); // last: clients see only what the parts above have applied
         replicaManager.awaitFirstImage();
         scheduler.scheduleWithFixedDelay(() -> replicaManager.removeExpiredProducers(config.producerIdExpirationMs()),
                 PRODUCER_EXPIRATION_CHECK_MS, PRODUCER_EXPIRATION_CHECK_MS, TimeUnit.MILLISECONDS);
         long isrCheckMs = Math.max(1, config.replicaLagTimeMaxMs() / 2);
         scheduler.scheduleWithFixedDelay(replicaManager::shrinkIsrs, isrCheckMs, isrCheckMs, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(clientQuotas::expireIdle, ClientQuotas.EXPIRY_INTERVAL_MS,
+                ClientQuotas.EXPIRY_INTERVAL_MS, TimeUnit.MILLISECONDS);
 
         lifecycle.setReadyToUnfence();
         await(lifecycle.unfenced(), "being unfenced by the controller");
@@ -218,7 +225,7 @@ public final class BrokerServer implements AutoCloseable {
         adminServer = AdminServer.start(config.adminListener(), tls.admin(), adminLogins,
                 new AdminAuthorization(authorizer), clusterId, nodeId, selfClient(),
                 self.getName(), connector, apis.metadata(), controller, apis.topicAdmin(), apis.aclAdmin(),
-                apis.scramAdmin(), apis.configs(), config.voters());
+                apis.scramAdmin(), apis.clientQuotaAdmin(), apis.configs(), config.voters());
         log.info("Broker {} serves the admin API on {}:{}", nodeId, config.adminListener().host(), adminServer.port());
         for (KafkaServer server : servers) {
             SaslServers sasl = saslServers.get(server);

@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
         subcommands = {ServerCommand.class, StorageCommand.class, TopicsCommand.class, ProduceCommand.class,
                 ConsumeCommand.class, GroupsCommand.class, ClusterCommand.class, QuorumCommand.class,
                 LeadersCommand.class, TransactionsCommand.class, MessagesCommand.class, TopCommand.class,
-                CertsCommand.class, AclsCommand.class, UsersCommand.class, ConfigCommand.class,
+                CertsCommand.class, AclsCommand.class, UsersCommand.class, QuotasCommand.class, ConfigCommand.class,
                 ReassignCommand.class})
 public final class Skein {
     public static void main(String[] args) {

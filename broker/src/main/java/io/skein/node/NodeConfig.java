@@ -101,6 +101,8 @@ public final class NodeConfig {
      */
     static final Set<String> REPLICATION_THROTTLES = Set.of(LEADER_REPLICATION_THROTTLED_RATE,
             FOLLOWER_REPLICATION_THROTTLED_RATE, REPLICA_ALTER_LOG_DIRS_IO_MAX_BYTES_PER_SECOND);
+    public static final String QUOTA_WINDOW_NUM = "quota.window.num";
+    public static final String QUOTA_WINDOW_SIZE_SECONDS = "quota.window.size.seconds";
     public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
     public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
     public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
@@ -428,6 +430,11 @@ public final class NodeConfig {
                         "Kafka's throttle of replica moves between log directories, which Skein does not make "
                                 + "(AlterReplicaLogDirs is not served): accepted, as Kafka's reassignment tool sets "
                                 + "and clears it, and meaning nothing")
+                .define(QUOTA_WINDOW_NUM, INT, 11, atLeast(1), LOW,
+                        "The samples a client quota's rate is measured over: with quota.window.size.seconds, how far "
+                                + "back a client's use counts (set quotas with kafka-configs or skein quotas)")
+                .define(QUOTA_WINDOW_SIZE_SECONDS, INT, 1, atLeast(1), LOW,
+                        "The length of each sample of a client quota's rate")
                 .define(OFFSETS_TOPIC_REPLICATION_FACTOR, SHORT, (short) 3, atLeast(1), MEDIUM,
                         "Replication factor of __consumer_offsets")
                 .define(OFFSETS_TOPIC_NUM_PARTITIONS, INT, 50, atLeast(1), MEDIUM, "Partitions of __consumer_offsets")

@@ -15,10 +15,12 @@ import io.skein.proto.admin.Acl;
 import io.skein.proto.admin.AclFilter;
 import io.skein.proto.admin.AdminServiceGrpc.AdminServiceBlockingStub;
 import io.skein.proto.admin.AdminServiceGrpc;
+import io.skein.proto.admin.AlterClientQuotasRequest;
 import io.skein.proto.admin.AlterTopicConfigsRequest;
 import io.skein.proto.admin.AlterUserRequest;
 import io.skein.proto.admin.BrowseMessagesRequest;
 import io.skein.proto.admin.CancelReassignmentsRequest;
+import io.skein.proto.admin.ClientQuotaEntityPart;
 import io.skein.proto.admin.ClearReplicationThrottlesRequest;
 import io.skein.proto.admin.CreateAclsRequest;
 import io.skein.proto.admin.CreatePartitionsRequest;
@@ -41,6 +43,7 @@ import io.skein.proto.admin.GetHistoryRequest;
 import io.skein.proto.admin.GetOverviewRequest;
 import io.skein.proto.admin.GetTimelineRequest;
 import io.skein.proto.admin.ListAclsRequest;
+import io.skein.proto.admin.ListClientQuotasRequest;
 import io.skein.proto.admin.ListGroupsRequest;
 import io.skein.proto.admin.ListGroupsResponse;
 import io.skein.proto.admin.ListReassignmentsRequest;
@@ -236,7 +239,13 @@ class AdminApiAuthorizationTest {
                     .setMechanism("SCRAM-SHA-512").setIterations(4096).setSalt(ByteString.copyFromUtf8("salt"))
                     .setSaltedPassword(ByteString.copyFrom(new byte[64])).build()), cluster(AclOperation.ALTER)),
             refused("RemoveUser", a -> a.removeUser(RemoveUserRequest.newBuilder().setName("u-gone").build()),
-                    cluster(AclOperation.ALTER)).failingWith(Status.Code.NOT_FOUND));
+                    cluster(AclOperation.ALTER)).failingWith(Status.Code.NOT_FOUND),
+            refused("ListClientQuotas", a -> a.listClientQuotas(ListClientQuotasRequest.getDefaultInstance()),
+                    cluster(AclOperation.DESCRIBE_CONFIGS)),
+            refused("AlterClientQuotas", a -> a.alterClientQuotas(AlterClientQuotasRequest.newBuilder()
+                    .addEntity(ClientQuotaEntityPart.newBuilder().setEntityType("user").setEntityName("u-quota"))
+                    .putSet("producer_byte_rate", 1048576).setValidateOnly(true).build()),
+                    cluster(AclOperation.ALTER_CONFIGS)));
 
     @BeforeAll
     static void startNode() throws Exception {

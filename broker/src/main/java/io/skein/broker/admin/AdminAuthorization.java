@@ -259,6 +259,18 @@ public final class AdminAuthorization {
         requireCluster(caller, method, AclOperation.ALTER);
     }
 
+    // Client quotas
+
+    /** ListClientQuotas (DescribeClientQuotas): DESCRIBE_CONFIGS on the cluster. */
+    public void listClientQuotas(Caller caller) {
+        requireCluster(caller, "ListClientQuotas", AclOperation.DESCRIBE_CONFIGS);
+    }
+
+    /** AlterClientQuotas (AlterClientQuotas): ALTER_CONFIGS on the cluster. */
+    public void alterClientQuotas(Caller caller) {
+        requireCluster(caller, "AlterClientQuotas", AclOperation.ALTER_CONFIGS);
+    }
+
     // The checks
 
     private boolean allowed(Caller caller, String method, AclOperation operation, ResourceType type, String name,

@@ -1,6 +1,7 @@
 package io.skein.broker.admin;
 
 import io.skein.broker.metadata.AclAdmin;
+import io.skein.broker.metadata.ClientQuotaAdmin;
 import io.skein.broker.metadata.ConfigDescriber;
 import io.skein.broker.metadata.ControllerRequests;
 import io.skein.broker.metadata.MetadataWaiter;
@@ -16,14 +17,15 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * What the admin RPCs work with: this broker's metadata (the image clients are answered from), the
- * active controller for writes, with this broker's Kafka API's topic, ACL and SCRAM credential changes
- * and config descriptions, a Kafka admin client connected to this broker, which finds partition leaders
+ * active controller for writes, with this broker's Kafka API's topic, ACL, SCRAM credential and client
+ * quota changes and config descriptions, a Kafka admin client connected to this broker, which finds partition leaders
  * and group coordinators anywhere in the cluster, and reads of records from partition leaders.
  *
  * @param listenerName the listener whose addresses the admin API reports for brokers
  */
 record AdminContext(String clusterId, MetadataWaiter metadata, ControllerRequests controller, TopicAdmin topicAdmin,
-                    AclAdmin acls, ScramAdmin scram, ConfigDescriber configs, Admin kafka, LeaderReads reads,
+                    AclAdmin acls, ScramAdmin scram, ClientQuotaAdmin clientQuotas, ConfigDescriber configs, Admin kafka,
+                    LeaderReads reads,
                     List<Voter> voters, String listenerName) {
     /** How long a write waits until this broker's metadata shows it. */
     static final long VISIBLE_WITHIN_MS = 30_000;

@@ -5,6 +5,8 @@ import io.skein.broker.security.Caller;
 import io.skein.proto.admin.AbortTransactionRequest;
 import io.skein.proto.admin.AbortTransactionResponse;
 import io.skein.proto.admin.AdminServiceGrpc;
+import io.skein.proto.admin.AlterClientQuotasRequest;
+import io.skein.proto.admin.AlterClientQuotasResponse;
 import io.skein.proto.admin.AlterTopicConfigsRequest;
 import io.skein.proto.admin.AlterTopicConfigsResponse;
 import io.skein.proto.admin.AlterUserRequest;
@@ -55,6 +57,8 @@ import io.skein.proto.admin.GetOverviewResponse;
 import io.skein.proto.admin.GetTimelineRequest;
 import io.skein.proto.admin.GetTimelineResponse;
 import io.skein.proto.admin.ListAclsRequest;
+import io.skein.proto.admin.ListClientQuotasRequest;
+import io.skein.proto.admin.ListClientQuotasResponse;
 import io.skein.proto.admin.ListAclsResponse;
 import io.skein.proto.admin.ListGroupsRequest;
 import io.skein.proto.admin.ListGroupsResponse;
@@ -91,6 +95,7 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
     private final MessageBrowser messages;
     private final AclRpcs acls;
     private final UserRpcs users;
+    private final ClientQuotaRpcs clientQuotas;
     private final ReassignmentRpcs reassignments;
     private final GroupLag lag;
     private volatile HistoryRpcs history;
@@ -105,6 +110,7 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
         this.messages = new MessageBrowser(context);
         this.acls = new AclRpcs(context);
         this.users = new UserRpcs(context);
+        this.clientQuotas = new ClientQuotaRpcs(context);
         this.reassignments = new ReassignmentRpcs(context);
     }
 
@@ -183,6 +189,22 @@ final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase {
         reply(caller -> {
             authorization.changeUsers(caller, "RemoveUser");
             return users.removeUser(request);
+        }, observer);
+    }
+
+    @Override
+    public void listClientQuotas(ListClientQuotasRequest request, StreamObserver<ListClientQuotasResponse> observer) {
+        reply(caller -> {
+            authorization.listClientQuotas(caller);
+            return CompletableFuture.completedFuture(clientQuotas.listClientQuotas(request));
+        }, observer);
+    }
+
+    @Override
+    public void alterClientQuotas(AlterClientQuotasRequest request, StreamObserver<AlterClientQuotasResponse> observer) {
+        reply(caller -> {
+            authorization.alterClientQuotas(caller);
+            return clientQuotas.alterClientQuotas(request);
         }, observer);
     }
 

@@ -5,6 +5,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.skein.broker.kafka.BrokerConnector;
 import io.skein.broker.metadata.AclAdmin;
+import io.skein.broker.metadata.ClientQuotaAdmin;
 import io.skein.broker.metadata.ConfigDescriber;
 import io.skein.broker.metadata.ControllerRequests;
 import io.skein.broker.metadata.MetadataWaiter;
@@ -62,21 +63,23 @@ public final class AdminServer implements AutoCloseable {
      * @param topicAdmin    topic changes, as the Kafka API makes them
      * @param acls          ACL changes and reads, as the Kafka API makes them
      * @param scram         SCRAM credential changes, as the Kafka API makes them
+     * @param clientQuotas  client quota changes and reads, as the Kafka API makes them
      * @param configs       config descriptions, as the Kafka API gives them
      */
     public static AdminServer start(Listener listener, Optional<TlsSettings> tls, ListenerLogins logins,
                                     AdminAuthorization authorization, String clusterId, int nodeId,
                                     Map<String, Object> selfClient, String listenerName, BrokerConnector connector,
                                     MetadataWaiter metadata, ControllerRequests controller, TopicAdmin topicAdmin,
-                                    AclAdmin acls, ScramAdmin scram, ConfigDescriber configs, List<Voter> voters)
+                                    AclAdmin acls, ScramAdmin scram, ClientQuotaAdmin clientQuotas,
+                                    ConfigDescriber configs, List<Voter> voters)
             throws IOException {
         String clientId = FetchParams.ADMIN_CLIENT_ID_PREFIX + nodeId;
         Map<String, Object> kafkaConfig = new HashMap<>(selfClient);
         kafkaConfig.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
         Admin kafka = Admin.create(kafkaConfig);
         LeaderReads reads = new LeaderReads(listenerName, connector, clientId);
-        AdminContext context = new AdminContext(clusterId, metadata, controller, topicAdmin, acls, scram, configs,
-                kafka, reads, voters, listenerName);
+        AdminContext context = new AdminContext(clusterId, metadata, controller, topicAdmin, acls, scram, clientQuotas,
+                configs, kafka, reads, voters, listenerName);
         AdminRpcService service = new AdminRpcService(context, authorization);
         String host = listener.host().isEmpty() ? "0.0.0.0" : listener.host();
         try {

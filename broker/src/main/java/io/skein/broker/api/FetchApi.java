@@ -3,6 +3,7 @@ package io.skein.broker.api;
 import io.skein.broker.api.ClusterView.RequestedTopics;
 import io.skein.broker.kafka.LogRecords;
 import io.skein.broker.network.RequestContext;
+import io.skein.broker.quota.ClientQuotas;
 import io.skein.broker.replica.ReplicaManager.FetchParams;
 import io.skein.broker.replica.ReplicaManager.FetchPartition;
 import io.skein.broker.replica.ReplicaManager.FetchResult;
@@ -34,7 +35,9 @@ import org.apache.kafka.common.resource.ResourceType;
  * sent from the log file with {@code sendfile}; the answer waits up to {@code maxWaitMs} for
  * {@code minBytes}. No fetch sessions: every response says session 0, so clients send full fetches
  * (a legal choice for a broker). From version 13, topics are named by id. A consumer needs READ on each
- * topic, a follower CLUSTER_ACTION on the cluster (else TOPIC_AUTHORIZATION_FAILED, as in Kafka).
+ * topic, a follower CLUSTER_ACTION on the cluster (else TOPIC_AUTHORIZATION_FAILED, as in Kafka). A
+ * consumer's fetch returns at most what its fetch quota lets through at once ({@link RequestThrottling}
+ * throttles its answer).
  */
 final class FetchApi implements Api {
     private static final short TOPIC_IDS_FROM = 13;
@@ -43,11 +46,13 @@ final class FetchApi implements Api {
     private final ClusterView cluster;
     private final ReplicaManager replicaManager;
     private final Authorization authorization;
+    private final ClientQuotas quotas;
 
-    FetchApi(ClusterView cluster, ReplicaManager replicaManager, Authorization authorization) {
+    FetchApi(ClusterView cluster, ReplicaManager replicaManager, Authorization authorization, ClientQuotas quotas) {
         this.cluster = cluster;
         this.replicaManager = replicaManager;
         this.authorization = authorization;
+        this.quotas = quotas;
     }
 
     /** A partition as the client named it, with the error found before reading, if any. */
@@ -94,8 +99,12 @@ final class FetchApi implements Api {
                 ? IsolationLevel.forId(request.isolationLevel()) : IsolationLevel.READ_UNCOMMITTED;
         String clientId = context.request().clientId();
         boolean adminRead = clientId != null && clientId.startsWith(FetchParams.ADMIN_CLIENT_ID_PREFIX);
-        FetchParams params = new FetchParams(replicaId, replicaEpoch, request.maxWaitMs(), request.minBytes(),
-                request.maxBytes(), isolation, adminRead);
+        // A consumer asks for no more than its fetch quota lets through at once, as in Kafka: more would be throttled
+        // whatever it fetched before, and never reach it.
+        int maxBytes = replicaId >= 0 ? request.maxBytes() : Math.min(request.maxBytes(),
+                quotas.maxFetchBytes(context.principal().getName(), clientId == null ? "" : clientId));
+        FetchParams params = new FetchParams(replicaId, replicaEpoch, request.maxWaitMs(),
+                Math.min(request.minBytes(), maxBytes), maxBytes, isolation, adminRead);
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
         replicaManager.fetch(params, reads, results -> response.complete(response(version, asked, results)));
         return response;

@@ -1,6 +1,7 @@
 package io.skein.broker.api;
 
 import io.skein.broker.metadata.AclAdmin;
+import io.skein.broker.metadata.ClientQuotaAdmin;
 import io.skein.broker.metadata.MetadataWaiter;
 import io.skein.broker.metadata.ScramAdmin;
 import io.skein.broker.metadata.ControllerRequests;
@@ -10,6 +11,7 @@ import io.skein.broker.group.GroupCoordinator;
 import io.skein.broker.network.RequestContext;
 import io.skein.broker.network.RequestHandler;
 import io.skein.broker.producer.ProducerIdManager;
+import io.skein.broker.quota.ClientQuotas;
 import io.skein.broker.replica.ReplicaManager;
 import io.skein.broker.security.Authorization;
 import io.skein.broker.txn.AddPartitionsToTxnManager;
@@ -27,7 +29,7 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * The Kafka APIs a broker serves, each at every version kafka-clients' classes know; ApiVersions
- * advertises exactly these. Topic, partition assignment, config and ACL changes and leader elections go
+ * advertises exactly these. Topic, partition assignment, config, ACL and client quota changes and leader elections go
  * to the active controller; group requests to the group coordinator; transactional ones to the
  * transaction coordinator. Each API authorizes its request as Kafka's does, in its own handler (see
  * {@link Authorization}).
@@ -39,25 +41,31 @@ public final class KafkaApis implements RequestHandler {
     private final ConfigDescriber configs;
     private final AclAdmin aclAdmin;
     private final ScramAdmin scramAdmin;
+    private final ClientQuotaAdmin clientQuotaAdmin;
+    private final RequestThrottling throttling;
 
     /**
      * @param metadataWaiter the metadata requests are answered from, which this follows (see {@link #metadata()})
      * @param authorization  how requests are authorized: by ACLs, or (no authorizer) not at all
+     * @param clientQuotas   the client quotas requests are throttled by
      */
     public KafkaApis(NodeConfig config, String clusterId, MetadataWaiter metadataWaiter, ReplicaManager replicaManager,
                      ControllerRequests controller, ProducerIdManager producerIds, GroupCoordinator groupCoordinator,
                      TransactionCoordinator transactionCoordinator,
-                     AddPartitionsToTxnManager addPartitionsToTxn, Authorization authorization) {
+                     AddPartitionsToTxnManager addPartitionsToTxn, Authorization authorization,
+                     ClientQuotas clientQuotas) {
         this.metadataWaiter = metadataWaiter;
+        this.throttling = new RequestThrottling(clientQuotas);
         ClusterView cluster = new ClusterView(metadataWaiter::image, clusterId, config.nodeId());
         this.topicAdmin = new TopicAdmin(controller, metadataWaiter, config.deleteTopicEnable());
         this.aclAdmin = new AclAdmin(controller, metadataWaiter, authorization.enabled());
         this.configs = new ConfigDescriber(config);
         int requestTimeoutMs = config.getInt(NodeConfig.REQUEST_TIMEOUT_MS);
         this.scramAdmin = new ScramAdmin(controller, metadataWaiter, requestTimeoutMs);
+        this.clientQuotaAdmin = new ClientQuotaAdmin(controller, metadataWaiter, requestTimeoutMs);
         TopicAdminApis topicApis = new TopicAdminApis(cluster, topicAdmin, configs, authorization);
         apis.put(ApiKeys.PRODUCE, new ProduceApi(cluster, replicaManager, addPartitionsToTxn, authorization));
-        apis.put(ApiKeys.FETCH, new FetchApi(cluster, replicaManager, authorization));
+        apis.put(ApiKeys.FETCH, new FetchApi(cluster, replicaManager, authorization, clientQuotas));
         apis.put(ApiKeys.LIST_OFFSETS, new ListOffsetsApi(replicaManager, authorization));
         apis.put(ApiKeys.METADATA, new MetadataApi(cluster, topicAdmin, config.autoCreateTopicsEnable(), authorization));
         apis.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetsForLeaderEpochApi(replicaManager, authorization));
@@ -111,7 +119,9 @@ public final class KafkaApis implements RequestHandler {
         ScramApis scramApis = new ScramApis(cluster, scramAdmin, authorization);
         apis.put(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, scramApis::alterUserScramCredentials);
         apis.put(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, scramApis::describeUserScramCredentials);
-        apis.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, new DescribeClientQuotasApi(authorization));
+        ClientQuotaApis clientQuotaApis = new ClientQuotaApis(clientQuotaAdmin, authorization);
+        apis.put(ApiKeys.ALTER_CLIENT_QUOTAS, clientQuotaApis::alterClientQuotas);
+        apis.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, clientQuotaApis::describeClientQuotas);
         // Reached only outside a SASL authentication: on other listeners, or once authenticated, as in Kafka.
         apis.put(ApiKeys.SASL_HANDSHAKE, context -> CompletableFuture.completedFuture(new SaslHandshakeResponseData()
                 .setErrorCode(Errors.ILLEGAL_SASL_STATE.code())));
@@ -144,6 +154,11 @@ public final class KafkaApis implements RequestHandler {
         return scramAdmin;
     }
 
+    /** Client quota changes through the controller, and quotas as this broker has them (the admin API's too). */
+    public ClientQuotaAdmin clientQuotaAdmin() {
+        return clientQuotaAdmin;
+    }
+
     /** Configs as DescribeConfigs describes them (the admin API's too). */
     public ConfigDescriber configs() {
         return configs;
@@ -157,6 +172,8 @@ public final class KafkaApis implements RequestHandler {
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context) {
-        return apis.get(context.request().apiKey()).handle(context);
+        long started = System.nanoTime();
+        CompletableFuture<ApiMessage> response = apis.get(context.request().apiKey()).handle(context);
+        return throttling.throttled(context, response, System.nanoTime() - started);
     }
 }

@@ -8,6 +8,7 @@ import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.apache.kafka.common.protocol.SendBuilder;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.RequestHeader;
@@ -20,10 +21,12 @@ import org.apache.kafka.common.requests.ResponseHeader;
 public final class KafkaRequest {
     private final RequestHeader header;
     private final AbstractRequest body;
+    private final int sizeInBytes;
 
-    private KafkaRequest(RequestHeader header, AbstractRequest body) {
+    private KafkaRequest(RequestHeader header, AbstractRequest body, int sizeInBytes) {
         this.header = header;
         this.body = body;
+        this.sizeInBytes = sizeInBytes;
     }
 
     /**
@@ -35,6 +38,7 @@ public final class KafkaRequest {
      *                                 the connection that sent it should be closed
      */
     public static KafkaRequest parse(ByteBuffer frame) {
+        int size = frame.remaining();
         RequestHeader header;
         try {
             header = RequestHeader.parse(frame);
@@ -44,7 +48,7 @@ public final class KafkaRequest {
         ApiKeys apiKey = header.apiKey();
         short version = header.apiVersion();
         if (apiKey == ApiKeys.API_VERSIONS && !apiKey.isVersionSupported(version)) {
-            return new KafkaRequest(header, null);
+            return new KafkaRequest(header, null, size);
         }
         if (apiKey == ApiKeys.PRODUCE && version < ApiKeys.PRODUCE.oldestVersion()) {
             // Advertised for librdkafka's sake (see ApiVersionsApi) but not served, as in Kafka 4.
@@ -57,7 +61,7 @@ public final class KafkaRequest {
         }
         try {
             return new KafkaRequest(header, AbstractRequest.parseRequest(apiKey, version,
-                    new ByteBufferAccessor(frame)).request);
+                    new ByteBufferAccessor(frame)).request, size);
         } catch (RuntimeException e) {
             throw new InvalidRequestException("Malformed " + apiKey + " v" + version + " request: " + e.getMessage(), e);
         }
@@ -77,6 +81,11 @@ public final class KafkaRequest {
 
     public String clientId() {
         return header.clientId();
+    }
+
+    /** The request's size on the wire, header and body (without the size prefix), as Kafka's produce quota counts it. */
+    public int sizeInBytes() {
+        return sizeInBytes;
     }
 
     /**
@@ -99,6 +108,11 @@ public final class KafkaRequest {
     /** The request's generated message, such as {@code ProduceRequestData}. */
     public ApiMessage data() {
         return body.data();
+    }
+
+    /** The size of {@code response} in this request's version: what Kafka's fetch quota counts of a fetch. */
+    public int sizeOf(ApiMessage response) {
+        return response.size(new ObjectSerializationCache(), apiVersion());
     }
 
     /** The response kafka-clients itself would build for this request failing with {@code error}. */

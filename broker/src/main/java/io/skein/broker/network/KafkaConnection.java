@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 import org.apache.kafka.common.errors.InvalidRequestException;
@@ -39,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * One client connection. Frames arrive on the event loop and are handed, in order, to the request
  * threads; responses may complete in any order (a long-poll fetch, an acks=all produce) but leave in
  * the order their requests came, as Kafka clients require. A client that does not read its responses
- * stops being read from once too many are queued.
+ * stops being read from once too many are queued, and a client over its quota for as long as it is
+ * throttled once its throttled response is written (KIP-219: the broker answers at once, with the
+ * throttle time, then mutes the connection; frames already read are still handled).
  *
  * <p>On a SASL listener (SASL_SSL too) the client authenticates first, through its {@link
  * SaslAuthenticator}, and is who it authenticated as. On a TLS listener the connection's principal
@@ -69,9 +72,16 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private SocketAddress client;
     private boolean closed;
+    /** Until when (System.nanoTime) the client is throttled: nothing is read from it before. */
+    private long throttledUntilNanos = System.nanoTime();
+    /** Whether a task to read again when the throttle ends is scheduled. */
+    private boolean unthrottleScheduled;
 
-    /** A request's place in line, and its response once ready (null: none is due). */
-    private static final class Slot {
+    /**
+     * A request's place in line, and its response once ready (null: none is due); as an {@link IntConsumer},
+     * what its handler calls to throttle the client.
+     */
+    private static final class Slot implements IntConsumer {
         final ByteBuf frame;
         /** When the frame came off the socket: Kafka's total time of a request starts there. */
         final long receivedNanos = System.nanoTime();
@@ -81,9 +91,19 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         long delayMs;
         /** ...and the connection closes once it is written. */
         boolean thenClose;
+        /** Set by the request thread before its response completes: the client is throttled until then (nanoTime). */
+        long throttledUntilNanos;
+        boolean throttled;
 
         Slot(ByteBuf frame) {
             this.frame = frame;
+        }
+
+        /** The client is throttled for {@code throttleMs} from now. */
+        @Override
+        public void accept(int throttleMs) {
+            throttledUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(throttleMs);
+            throttled = true;
         }
     }
 
@@ -157,7 +177,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         if (response == null) {
             try {
                 response = handler.handle(new RequestContext(request, listenerName, as, client, this::close,
-                        appendOrder));
+                        appendOrder, slot));
             } catch (RuntimeException e) {
                 response = CompletableFuture.failedFuture(e);
             }
@@ -241,16 +261,39 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 head.response.forEach(ctx::write);
                 wrote = true;
             }
+            if (head.throttled && head.throttledUntilNanos - throttledUntilNanos > 0) {
+                throttledUntilNanos = head.throttledUntilNanos;
+            }
             if (head.thenClose) {
                 ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
                 return;
             }
         }
+        updateReading(); // before the answers leave: a throttled client's next request must find its connection muted
         if (wrote) {
             ctx.flush();
         }
-        if (queued.size() < MAX_QUEUED && !ctx.channel().config().isAutoRead()) {
-            ctx.channel().config().setAutoRead(true);
+    }
+
+    /**
+     * On the event loop: reads while fewer than {@link #MAX_QUEUED} requests wait and the client is not
+     * throttled; a throttle's end is a task on the event loop, which holds no thread meanwhile.
+     */
+    private void updateReading() {
+        if (closed) {
+            return;
+        }
+        long throttledForNanos = throttledUntilNanos - System.nanoTime();
+        boolean read = queued.size() < MAX_QUEUED && throttledForNanos <= 0;
+        if (read != ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(read);
+        }
+        if (throttledForNanos > 0 && !unthrottleScheduled) {
+            unthrottleScheduled = true;
+            ctx.executor().schedule(() -> {
+                unthrottleScheduled = false;
+                updateReading();
+            }, throttledForNanos, TimeUnit.NANOSECONDS);
         }
     }
 

@@ -1,6 +1,6 @@
 package io.skein.broker.replica;
 
-import java.util.Arrays;
+import io.skein.broker.util.SampledRate;
 import java.util.List;
 import java.util.function.LongSupplier;
 
@@ -8,9 +8,9 @@ import java.util.function.LongSupplier;
  * A replication throttle's byte rate, as Kafka's ReplicationQuotaManager measures it: bytes recorded
  * in 11 samples of one second each (Kafka's {@code replication.quota.window.num} and
  * {@code .window.size.seconds}), the rate being their sum over the time since the oldest sample began
- * (at least one sample's length), and the quota exceeded while that rate is above the bound. Samples
- * older than the whole window count for nothing. A partition's replicas throttled or not is the
- * partition's matter ({@link #throttles}); this only measures.
+ * (at least one sample's length, {@link SampledRate.Window#ELAPSED}), and the quota exceeded while that
+ * rate is above the bound. Samples older than the whole window count for nothing. A partition's
+ * replicas throttled or not is the partition's matter ({@link #throttles}); this only measures.
  *
  * <p>Recorded by the replica fetcher (follower side) and request threads (leader side), once per fetch
  * and partition, never per record.
@@ -20,16 +20,12 @@ public final class ReplicationQuota {
     static final long SAMPLE_MS = 1_000;
 
     private final LongSupplier clockMs;
-    private final long[] sampleStartMs = new long[SAMPLES];
-    private final long[] sampleBytes = new long[SAMPLES];
-    private int current;
+    private final SampledRate rate = new SampledRate(SAMPLES, SAMPLE_MS, SampledRate.Window.ELAPSED);
     private volatile long bytesPerSecond = Long.MAX_VALUE;
 
     /** @param clockMs monotonic milliseconds */
     public ReplicationQuota(LongSupplier clockMs) {
         this.clockMs = clockMs;
-        long now = clockMs.getAsLong();
-        Arrays.fill(sampleStartMs, now);
     }
 
     /** The bound in bytes per second; {@link Long#MAX_VALUE}: none. */
@@ -39,14 +35,7 @@ public final class ReplicationQuota {
 
     /** Counts {@code bytes} of throttled replicas replicated now, whether or not the quota is exceeded. */
     public synchronized void record(long bytes) {
-        long now = clockMs.getAsLong();
-        purgeObsolete(now);
-        if (now - sampleStartMs[current] >= SAMPLE_MS) {
-            current = (current + 1) % SAMPLES;
-            sampleStartMs[current] = now;
-            sampleBytes[current] = 0;
-        }
-        sampleBytes[current] += bytes;
+        rate.record(bytes, clockMs.getAsLong());
     }
 
     /** Whether the recorded rate is above the bound (never without one). */
@@ -57,25 +46,7 @@ public final class ReplicationQuota {
 
     /** Bytes per second over the samples kept. */
     synchronized double rate() {
-        long now = clockMs.getAsLong();
-        purgeObsolete(now);
-        long total = 0;
-        long oldest = now;
-        for (int i = 0; i < SAMPLES; i++) {
-            total += sampleBytes[i];
-            oldest = Math.min(oldest, sampleStartMs[i]);
-        }
-        return total * 1000.0 / Math.max(now - oldest, SAMPLE_MS);
-    }
-
-    /** Samples that began a whole window ago or more start over, empty, now (Kafka's purgeObsoleteSamples). */
-    private void purgeObsolete(long now) {
-        for (int i = 0; i < SAMPLES; i++) {
-            if (now - sampleStartMs[i] >= SAMPLES * SAMPLE_MS) {
-                sampleStartMs[i] = now;
-                sampleBytes[i] = 0;
-            }
-        }
+        return rate.rate(clockMs.getAsLong());
     }
 
     /**

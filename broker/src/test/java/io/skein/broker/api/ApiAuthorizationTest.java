@@ -68,6 +68,8 @@ import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DescribeAclsRequestData;
 import org.apache.kafka.common.message.DescribeAclsResponseData;
+import org.apache.kafka.common.message.AlterClientQuotasRequestData;
+import org.apache.kafka.common.message.AlterClientQuotasResponseData;
 import org.apache.kafka.common.message.DescribeClientQuotasRequestData;
 import org.apache.kafka.common.message.DescribeClientQuotasResponseData;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
@@ -680,6 +682,17 @@ class ApiAuthorizationTest {
                         new ListPartitionReassignmentsRequestData(), none, List.of(describeCluster),
                         Errors.CLUSTER_AUTHORIZATION_FAILED, error(ListPartitionReassignmentsResponseData.class,
                                 ListPartitionReassignmentsResponseData::errorCode)),
+                // Only checked: nothing changes.
+                rule("AlterClientQuotas: ALTER_CONFIGS on the cluster", ApiKeys.ALTER_CLIENT_QUOTAS, 1,
+                        new AlterClientQuotasRequestData().setValidateOnly(true).setEntries(List.of(
+                                new AlterClientQuotasRequestData.EntryData().setEntity(List.of(
+                                        new AlterClientQuotasRequestData.EntityData().setEntityType("user")
+                                                .setEntityName("nobody"))).setOps(List.of(
+                                        new AlterClientQuotasRequestData.OpData().setKey("producer_byte_rate")
+                                                .setValue(1024))))), none,
+                        List.of(allow(ResourceType.CLUSTER, CLUSTER, AclOperation.ALTER_CONFIGS)),
+                        Errors.CLUSTER_AUTHORIZATION_FAILED, error(AlterClientQuotasResponseData.class,
+                                r -> r.entries().get(0).errorCode())),
                 rule("DescribeClientQuotas: DESCRIBE_CONFIGS on the cluster", ApiKeys.DESCRIBE_CLIENT_QUOTAS, 1,
                         new DescribeClientQuotasRequestData(), none,
                         List.of(allow(ResourceType.CLUSTER, CLUSTER, AclOperation.DESCRIBE_CONFIGS)),
@@ -700,7 +713,7 @@ class ApiAuthorizationTest {
         KafkaRequest parsed = KafkaRequest.parse(ByteBuffer.wrap(frame, 4, frame.length - 4).slice());
         assertEquals(api, parsed.apiKey());
         RequestContext context = new RequestContext(parsed, "PLAINTEXT", ALICE,
-                new InetSocketAddress("10.0.0.7", 40_000), () -> { }, new AppendOrder());
+                new InetSocketAddress("10.0.0.7", 40_000), () -> { }, new AppendOrder(), throttleMs -> { });
         return node.node().broker().orElseThrow().kafkaApis().handle(context).get(60, TimeUnit.SECONDS);
     }
 

@@ -16,6 +16,8 @@ import io.skein.proto.controller.AlterPartitionRequest;
 import io.skein.proto.controller.AlterPartitionResponse;
 import io.skein.proto.controller.ReportOfflineReplicasRequest;
 import io.skein.proto.controller.ReportOfflineReplicasResponse;
+import io.skein.proto.controller.AlterClientQuotasRequest;
+import io.skein.proto.controller.AlterClientQuotasResponse;
 import io.skein.proto.controller.AlterUserScramCredentialsRequest;
 import io.skein.proto.controller.AlterUserScramCredentialsResponse;
 import io.skein.proto.controller.BrokerHeartbeatRequest;
@@ -161,6 +163,10 @@ public final class ControllerClient implements AutoCloseable {
             AlterUserScramCredentialsRequest request) {
         return call(ControllerServiceStub::alterUserScramCredentials, AlterUserScramCredentialsResponse::getError,
                 request);
+    }
+
+    public CompletableFuture<AlterClientQuotasResponse> alterClientQuotas(AlterClientQuotasRequest request) {
+        return call(ControllerServiceStub::alterClientQuotas, AlterClientQuotasResponse::getError, request);
     }
 
     public CompletableFuture<DescribeQuorumResponse> describeQuorum() {

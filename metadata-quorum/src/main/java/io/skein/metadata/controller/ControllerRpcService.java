@@ -12,6 +12,8 @@ import io.skein.proto.controller.AlterPartitionRequest;
 import io.skein.proto.controller.AlterPartitionResponse;
 import io.skein.proto.controller.ReportOfflineReplicasRequest;
 import io.skein.proto.controller.ReportOfflineReplicasResponse;
+import io.skein.proto.controller.AlterClientQuotasRequest;
+import io.skein.proto.controller.AlterClientQuotasResponse;
 import io.skein.proto.controller.AlterUserScramCredentialsRequest;
 import io.skein.proto.controller.AlterUserScramCredentialsResponse;
 import io.skein.proto.controller.BrokerHeartbeatRequest;
@@ -139,6 +141,11 @@ final class ControllerRpcService extends ControllerServiceGrpc.ControllerService
     public void alterUserScramCredentials(AlterUserScramCredentialsRequest request,
                                           StreamObserver<AlterUserScramCredentialsResponse> observer) {
         reply(controller.alterUserScramCredentials(request), observer);
+    }
+
+    @Override
+    public void alterClientQuotas(AlterClientQuotasRequest request, StreamObserver<AlterClientQuotasResponse> observer) {
+        reply(controller.alterClientQuotas(request), observer);
     }
 
     @Override

@@ -9,6 +9,8 @@ import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.quorum.ControllerQuorum;
 import io.skein.metadata.quorum.QuorumState;
 import io.skein.proto.controller.AllocateProducerIdsRequest;
+import io.skein.proto.controller.AlterClientQuotasRequest;
+import io.skein.proto.controller.AlterClientQuotasResponse;
 import io.skein.proto.controller.AllocateProducerIdsResponse;
 import io.skein.proto.controller.AlterConfigsRequest;
 import io.skein.proto.controller.AlterConfigsResponse;
@@ -65,7 +67,7 @@ import org.slf4j.LoggerFactory;
  * <p>This class only sequences: each request goes to the manager whose job it is ({@link
  * BrokerControlManager}, {@link ReplicationControlManager}, {@link ConfigControlManager}, {@link
  * ProducerIdControlManager}, {@link AclControlManager}, {@link ScramControlManager}, {@link
- * ReassignmentControlManager}), which turns the
+ * ClientQuotaControlManager}, {@link ReassignmentControlManager}), which turns the
  * view into a {@link ControllerResult} on the event-loop thread, the only thread that calls a manager.
  *
  * <p>It acts only from the moment this voter leads and has applied every entry before its term,
@@ -86,6 +88,7 @@ public final class QuorumController implements AutoCloseable {
     private final ReassignmentControlManager reassignments;
     private final AclControlManager acls = new AclControlManager();
     private final ScramControlManager scram = new ScramControlManager();
+    private final ClientQuotaControlManager clientQuotas = new ClientQuotaControlManager();
     private final MetadataRecordBatch bootstrap;
 
     // Owned by the event loop thread.
@@ -310,6 +313,12 @@ public final class QuorumController implements AutoCloseable {
             AlterUserScramCredentialsRequest request) {
         return submit(v -> scram.alterCredentials(v, request),
                 e -> AlterUserScramCredentialsResponse.newBuilder().setError(e).build(),
+                (response, offset) -> response.toBuilder().setMetadataOffset(offset).build());
+    }
+
+    public CompletableFuture<AlterClientQuotasResponse> alterClientQuotas(AlterClientQuotasRequest request) {
+        return submit(v -> clientQuotas.alterClientQuotas(v, request),
+                e -> AlterClientQuotasResponse.newBuilder().setError(e).build(),
                 (response, offset) -> response.toBuilder().setMetadataOffset(offset).build());
     }
 

@@ -1,6 +1,7 @@
 package io.skein.metadata.image;
 
 import io.skein.proto.Uuids;
+import io.skein.proto.metadata.ClientQuotaRecord;
 import io.skein.proto.metadata.ConfigRecord;
 import io.skein.proto.metadata.FenceBrokerRecord;
 import io.skein.proto.metadata.MetadataRecord;
@@ -14,11 +15,12 @@ import io.skein.proto.metadata.UnfenceBrokerRecord;
 import io.skein.proto.metadata.UserScramCredentialRecord;
 import java.util.Comparator;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * An image written as the records that rebuild it, as Kafka writes its metadata snapshots: replaying
- * them on an empty image gives the same brokers, topics, partitions, configs, producer ids, ACLs and
- * SCRAM credentials (partitions with the reassignment under way, if any).
+ * them on an empty image gives the same brokers, topics, partitions, configs, producer ids, ACLs, SCRAM
+ * credentials and client quotas (partitions with the reassignment under way, if any).
  */
 public final class ImageRecords {
     private ImageRecords() {
@@ -60,6 +62,10 @@ public final class ImageRecords {
         image.scramCredentials().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(user ->
                 user.getValue().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(credential ->
                         batch.addRecords(scramCredentialRecord(user.getKey(), credential.getKey(), credential.getValue()))));
+        image.clientQuotas().entrySet().stream().sorted(Map.Entry.comparingByKey(ClientQuotaEntity.ORDER)).forEach(entity ->
+                new TreeMap<>(entity.getValue()).forEach((key, value) -> batch.addRecords(MetadataRecord.newBuilder()
+                        .setClientQuota(ClientQuotaRecord.newBuilder().addAllEntity(entity.getKey().toRecord())
+                                .setKey(key).setValue(value)))));
         return batch.build();
     }
 

@@ -2,6 +2,7 @@ package io.skein.metadata.image;
 
 import io.skein.proto.Uuids;
 import io.skein.proto.metadata.AccessControlEntryRecord;
+import io.skein.proto.metadata.ClientQuotaRecord;
 import io.skein.proto.metadata.ConfigRecord;
 import io.skein.proto.metadata.MetadataRecord;
 import io.skein.proto.metadata.MetadataRecordBatch;
@@ -41,6 +42,8 @@ public final class MetadataDelta {
     /** Users whose SCRAM credentials changed, with all of theirs afterwards (none: the user is gone). */
     private final Map<String, Map<ScramMechanism, ScramCredentialData>> changedScramUsers = new HashMap<>();
     private final Map<UUID, Acl> changedAcls = new HashMap<>();
+    /** Entities whose client quotas changed, with all of theirs afterwards (none: the entity is gone). */
+    private final Map<ClientQuotaEntity, Map<String, Double>> changedClientQuotas = new HashMap<>();
     private final List<MetadataRecord> records = new ArrayList<>();
     private long maxBrokerEpoch;
     private long nextProducerId;
@@ -104,6 +107,7 @@ public final class MetadataDelta {
             }
             case USER_SCRAM_CREDENTIAL -> putScramCredential(record.getUserScramCredential());
             case REMOVE_USER_SCRAM_CREDENTIAL -> removeScramCredential(record.getRemoveUserScramCredential());
+            case CLIENT_QUOTA -> changeClientQuota(record.getClientQuota());
             case RECORD_NOT_SET -> throw new IllegalStateException("Empty metadata record");
         }
     }
@@ -228,6 +232,18 @@ public final class MetadataDelta {
         });
     }
 
+    private void changeClientQuota(ClientQuotaRecord record) {
+        check(record.getEntityCount() > 0 && !record.getKey().isEmpty(), "a client quota needs an entity and a key");
+        ClientQuotaEntity entity = ClientQuotaEntity.of(record.getEntityList());
+        Map<String, Double> quotas = changedClientQuotas.computeIfAbsent(entity,
+                e -> new HashMap<>(image.clientQuotas().getOrDefault(e, Map.of())));
+        if (record.hasValue()) {
+            quotas.put(record.getKey(), record.getValue());
+        } else {
+            quotas.remove(record.getKey());
+        }
+    }
+
     private TopicDelta topicDelta(UUID id) {
         TopicDelta delta = changedTopics.get(id);
         if (delta == null) {
@@ -294,6 +310,11 @@ public final class MetadataDelta {
         return changedScramUsers;
     }
 
+    /** Entities whose client quotas changed, each with all of its quotas afterwards (empty: removed). */
+    public Map<ClientQuotaEntity, Map<String, Double>> changedClientQuotas() {
+        return changedClientQuotas;
+    }
+
     /** ACLs added, or (null) removed, by id. */
     public Map<UUID, Acl> changedAcls() {
         return changedAcls;
@@ -336,7 +357,8 @@ public final class MetadataDelta {
         }
         return new MetadataImage(offset, brokers, maxBrokerEpoch, topicsById, topicIdsByName,
                 withChanges(image.configs(), changedConfigs), nextProducerId, acls,
-                withChanges(image.scramCredentials(), changedScramUsers));
+                withChanges(image.scramCredentials(), changedScramUsers),
+                withChanges(image.clientQuotas(), changedClientQuotas));
     }
 
     /** {@code current} with each of {@code changed}'s entries put in its place, or removed if it is empty. */

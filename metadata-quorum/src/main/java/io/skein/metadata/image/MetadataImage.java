@@ -8,19 +8,21 @@ import java.util.UUID;
 /**
  * Everything the metadata log says, as of {@code offset} (the index of the last log entry applied,
  * with or without metadata records):
- * brokers, topics and partitions, configs, the next producer id to hand out, the ACLs by id, and users'
- * SCRAM credentials. Immutable: readers hold a reference and never see half of a batch.
+ * brokers, topics and partitions, configs, the next producer id to hand out, the ACLs by id, users'
+ * SCRAM credentials, and client quotas. Immutable: readers hold a reference and never see half of a batch.
  *
  * @param maxBrokerEpoch   the largest broker epoch replayed since the last snapshot; new epochs are
  *                         above it and above {@code offset}, so they never repeat one given before
  * @param scramCredentials by user name, each user's credentials by mechanism (a user has at least one)
+ * @param clientQuotas     by entity, each entity's quotas by key (an entity has at least one)
  */
 public record MetadataImage(long offset, Map<Integer, BrokerRegistration> brokers, long maxBrokerEpoch,
                             Map<UUID, TopicImage> topicsById, Map<String, UUID> topicIdsByName,
                             Map<ConfigResource, Map<String, String>> configs, long nextProducerId,
-                            Map<UUID, Acl> acls, Map<String, Map<ScramMechanism, ScramCredentialData>> scramCredentials) {
+                            Map<UUID, Acl> acls, Map<String, Map<ScramMechanism, ScramCredentialData>> scramCredentials,
+                            Map<ClientQuotaEntity, Map<String, Double>> clientQuotas) {
     public static final MetadataImage EMPTY = new MetadataImage(0, Map.of(), 0, Map.of(), Map.of(), Map.of(), 0,
-            Map.of(), Map.of());
+            Map.of(), Map.of(), Map.of());
 
     public MetadataImage {
         brokers = Map.copyOf(brokers);
@@ -29,12 +31,13 @@ public record MetadataImage(long offset, Map<Integer, BrokerRegistration> broker
         configs = Map.copyOf(configs);
         acls = Map.copyOf(acls);
         scramCredentials = Map.copyOf(scramCredentials);
+        clientQuotas = Map.copyOf(clientQuotas);
     }
 
     /** The same image, as of a later log entry that carried no metadata records. */
     public MetadataImage withOffset(long newOffset) {
         return new MetadataImage(newOffset, brokers, maxBrokerEpoch, topicsById, topicIdsByName, configs, nextProducerId,
-                acls, scramCredentials);
+                acls, scramCredentials, clientQuotas);
     }
 
     /** {@code user}'s credential for {@code mechanism}, or null if it has none. */

@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.skein.proto.Uuids;
 import io.skein.proto.metadata.AccessControlEntryRecord;
+import io.skein.proto.metadata.ClientQuotaEntityPart;
+import io.skein.proto.metadata.ClientQuotaRecord;
 import io.skein.proto.metadata.ConfigRecord;
 import io.skein.proto.metadata.ConfigResourceType;
 import io.skein.proto.metadata.Endpoint;
@@ -77,6 +79,8 @@ class MetadataDeltaTest {
         delta.replay(MetadataRecord.newBuilder().setProducerIds(ProducerIdsRecord.newBuilder().setBrokerId(1)
                 .setBrokerEpoch(10).setNextProducerId(1000)).build());
         delta.replay(MetadataRecord.newBuilder().setAccessControlEntry(ALICE_READS_ORDERS.toRecord(READ_ORDERS)).build());
+        delta.replay(quota(ClientQuotaEntity.userAndClientId("alice", null), "producer_byte_rate", 1024.0));
+        delta.replay(quota(ClientQuotaEntity.clientId(null), "request_percentage", 12.5));
         return delta.apply(7);
     }
 
@@ -184,6 +188,44 @@ class MetadataDeltaTest {
         assertEquals(Set.of("alice", "bob"), both.scramCredentials().keySet(), "the image before is unchanged");
     }
 
+    /** A client quota record: {@code key} set to {@code value}, or removed if it is null. */
+    private static MetadataRecord quota(ClientQuotaEntity entity, String key, Double value) {
+        ClientQuotaRecord.Builder record = ClientQuotaRecord.newBuilder().addAllEntity(entity.toRecord()).setKey(key);
+        if (value != null) {
+            record.setValue(value);
+        }
+        return MetadataRecord.newBuilder().setClientQuota(record).build();
+    }
+
+    @Test
+    void clientQuotasAreKeptPerEntityAndKeyAndAnEntityGoesWithItsLastOne() {
+        MetadataDelta delta = new MetadataDelta(cluster());
+        ClientQuotaEntity bob = ClientQuotaEntity.user("bob");
+        delta.replay(quota(bob, "producer_byte_rate", 100.0));
+        delta.replay(quota(bob, "consumer_byte_rate", 200.0));
+        delta.replay(quota(bob, "producer_byte_rate", 300.0));
+        // The same entity with its parts in the other order.
+        delta.replay(MetadataRecord.newBuilder().setClientQuota(ClientQuotaRecord.newBuilder()
+                .addEntity(ClientQuotaEntityPart.newBuilder().setEntityType(ClientQuotaEntity.USER).setEntityName("alice"))
+                .addEntity(ClientQuotaEntityPart.newBuilder().setEntityType(ClientQuotaEntity.CLIENT_ID))
+                .setKey("consumer_byte_rate").setValue(50)).build());
+        MetadataImage set = delta.apply(20);
+        assertEquals(Map.of("producer_byte_rate", 300.0, "consumer_byte_rate", 200.0), set.clientQuotas().get(bob));
+        assertEquals(Map.of("producer_byte_rate", 1024.0, "consumer_byte_rate", 50.0),
+                set.clientQuotas().get(ClientQuotaEntity.userAndClientId("alice", null)));
+        assertFalse(set.clientQuotas().containsKey(ClientQuotaEntity.user(null)), "the default user is an entity of its own");
+
+        MetadataDelta removal = new MetadataDelta(set);
+        removal.replay(quota(bob, "producer_byte_rate", null));
+        removal.replay(quota(bob, "consumer_byte_rate", null));
+        removal.replay(quota(ClientQuotaEntity.clientId(null), "request_percentage", null));
+        MetadataImage after = removal.apply(21);
+        assertFalse(after.clientQuotas().containsKey(bob), "an entity with no quota left is gone");
+        assertFalse(after.clientQuotas().containsKey(ClientQuotaEntity.clientId(null)));
+        assertEquals(Set.of(bob, ClientQuotaEntity.clientId(null)), removal.changedClientQuotas().keySet());
+        assertEquals(2, set.clientQuotas().get(bob).size(), "the image before is unchanged");
+    }
+
     @Test
     void recordsThatDoNotHoldAreRefused() {
         MetadataImage image = cluster();
@@ -205,6 +247,8 @@ class MetadataDeltaTest {
                 credential("alice", ScramMechanism.SCRAM_MECHANISM_UNKNOWN, 4096)), "an unknown mechanism");
         assertThrows(IllegalStateException.class, () -> new MetadataDelta(image).replay(
                 credential("", ScramMechanism.SCRAM_SHA_256, 4096)), "no user name");
+        assertThrows(IllegalStateException.class, () -> new MetadataDelta(image).replay(
+                quota(new ClientQuotaEntity(List.of()), "producer_byte_rate", 1.0)), "a quota of no entity");
     }
 
     @Test
@@ -221,6 +265,8 @@ class MetadataDeltaTest {
         assertEquals(image.nextProducerId(), copy.nextProducerId());
         assertEquals(image.acls(), copy.acls());
         assertEquals(image.scramCredentials(), copy.scramCredentials());
+        assertEquals(image.clientQuotas(), copy.clientQuotas());
+        assertEquals(2, copy.clientQuotas().size());
         assertEquals(4096, copy.scramCredential("alice", ScramMechanism.SCRAM_SHA_512).iterations());
         assertFalse(copy.broker(1).fenced());
         assertEquals(9197, copy.broker(1).http().getPort());
