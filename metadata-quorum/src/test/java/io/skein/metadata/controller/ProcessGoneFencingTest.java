@@ -36,21 +36,48 @@ class ProcessGoneFencingTest {
     @TempDir
     Path dir;
 
+    /**
+     * One voter, and broker 1 registered and unfenced, following the log through a relay the test can
+     * reset, and leading the one partition of topic "led"; {@code fences} from then on.
+     */
+    private record StreamingBroker(TestControllers controllers, ResettingRelay relay, MetadataLoader loader,
+                                   TestControllers.Broker broker, List<FenceBrokerRecord> fences)
+            implements AutoCloseable {
+        static StreamingBroker start(Path dir) throws Exception {
+            TestControllers controllers = TestControllers.start(dir, 1, SETTINGS);
+            ResettingRelay relay = new ResettingRelay(controllers.rpcAddress(1));
+            MetadataLoader loader = MetadataLoader.start(1, Map.of(1, relay.address()));
+            StreamingBroker started = new StreamingBroker(controllers, relay, loader, controllers.broker(1),
+                    fences(controllers.active().quorum()));
+            try {
+                started.broker.join();
+                createNewTopic(controllers.client(), "led", 1, 1);
+                await().atMost(Duration.ofSeconds(30)).until(() -> loader.image().topic("led") != null);
+                return started;
+            } catch (RuntimeException e) {
+                started.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            loader.close();
+            relay.close();
+            controllers.close();
+        }
+    }
+
     @Test
     void aBrokerWhoseStreamsConnectionResetsAndWhoseListenerRefusesIsFencedAsGone() throws Exception {
-        try (TestControllers controllers = TestControllers.start(dir, 1, SETTINGS);
-             ResettingRelay relay = new ResettingRelay(controllers.rpcAddress(1));
-             MetadataLoader loader = MetadataLoader.start(1, Map.of(1, relay.address()))) {
-            List<FenceBrokerRecord> fences = fences(controllers.active().quorum());
-            TestControllers.Broker broker = controllers.broker(1).join();
-            createNewTopic(controllers.client(), "led", 1, 1);
-            await().atMost(Duration.ofSeconds(30)).until(() -> loader.image().topic("led") != null);
-
-            broker.crash(); // its process dies: its listener refuses, its connections reset, it streams no more
-            relay.reset();
-            loader.close();
+        try (StreamingBroker streaming = StreamingBroker.start(dir)) {
+            TestControllers controllers = streaming.controllers();
+            streaming.broker().crash(); // its process dies: its listener refuses, its connections reset, it streams no more
+            streaming.relay().reset();
+            streaming.loader().close();
             awaitAdvancingTheClock(controllers, () -> image(controllers).broker(1).fenced());
 
+            List<FenceBrokerRecord> fences = streaming.fences();
             assertEquals(1, fences.size());
             assertTrue(fences.get(0).getProcessGone(), "fenced as gone, not by its session: " + fences);
             assertFalse(image(controllers).topic("led").partition(0).hasLeader(), "its leadership went with it");
@@ -60,22 +87,16 @@ class ProcessGoneFencingTest {
 
     @Test
     void aBrokerWhoseStreamsConnectionResetsButWhoseListenerAcceptsKeepsItsSession() throws Exception {
-        try (TestControllers controllers = TestControllers.start(dir, 1, SETTINGS);
-             ResettingRelay relay = new ResettingRelay(controllers.rpcAddress(1));
-             MetadataLoader loader = MetadataLoader.start(1, Map.of(1, relay.address()))) {
-            List<FenceBrokerRecord> fences = fences(controllers.active().quorum());
-            controllers.broker(1).join();
-            createNewTopic(controllers.client(), "kept", 1, 1);
-            await().atMost(Duration.ofSeconds(30)).until(() -> loader.image().topic("kept") != null);
-
-            relay.reset(); // a middlebox's reset, say, while the broker is paused: no heartbeat comes either
+        try (StreamingBroker streaming = StreamingBroker.start(dir)) {
+            TestControllers controllers = streaming.controllers();
+            streaming.relay().reset(); // a middlebox's reset, say, while the broker is paused: no heartbeat comes either
             QuorumController controller = controllers.active().controller();
             awaitAdvancingTheClock(controllers, () -> controller.brokerProbes().accepted() == 1);
 
             assertEquals(0, controller.brokerProbes().refused());
             assertFalse(image(controllers).broker(1).fenced());
-            assertEquals(List.of(), fences);
-            assertEquals(1, image(controllers).topic("kept").partition(0).leader());
+            assertEquals(List.of(), streaming.fences());
+            assertEquals(1, image(controllers).topic("led").partition(0).leader());
         }
     }
 
