@@ -48,7 +48,7 @@ class ProcessGoneFencingTest {
             ResettingRelay relay = new ResettingRelay(controllers.rpcAddress(1));
             MetadataLoader loader = MetadataLoader.start(1, Map.of(1, relay.address()));
             StreamingBroker started = new StreamingBroker(controllers, relay, loader, controllers.broker(1),
-                    fences(controllers.active().quorum()));
+                    fencesCommittedBy(controllers.active().quorum()));
             try {
                 started.broker.join();
                 createNewTopic(controllers.client(), "led", 1, 1);
@@ -107,7 +107,7 @@ class ProcessGoneFencingTest {
             controllers.broker(2).join();
             createNewTopic(controllers.client(), "both", 1, 2);
             int killed = controllers.activeId();
-            List<FenceBrokerRecord> fences = fences(controllers.running().stream()
+            List<FenceBrokerRecord> fences = fencesCommittedBy(controllers.running().stream()
                     .filter(voter -> voter.quorum().nodeId() != killed).findFirst().orElseThrow().quorum());
 
             gone.crash(); // as a combined node's broker dies with the active controller in its process
@@ -141,7 +141,7 @@ class ProcessGoneFencingTest {
     }
 
     /** The fencing records {@code quorum} commits from now on. */
-    private static List<FenceBrokerRecord> fences(MetadataQuorum quorum) {
+    private static List<FenceBrokerRecord> fencesCommittedBy(MetadataQuorum quorum) {
         List<FenceBrokerRecord> fences = new CopyOnWriteArrayList<>();
         quorum.addPublisher((delta, image) -> delta.records().stream().filter(MetadataRecord::hasFenceBroker)
                 .forEach(record -> fences.add(record.getFenceBroker())));
