@@ -3,6 +3,7 @@
 #
 #   ./run-kafka.sh start  [single|cluster]   # format fresh storage in a temp dir, start, wait until ready
 #   ./run-kafka.sh stop   [single|cluster]   # SIGTERM the recorded PIDs (SIGKILL after STOP_TIMEOUT), delete data
+#   ./run-kafka.sh restart [single|cluster] N # stop node N if it runs (SIGTERM), start it on its data, wait until ready
 #   ./run-kafka.sh status [single|cluster]
 #   ./run-kafka.sh bootstrap [single|cluster] # print the bootstrap string
 #
@@ -121,13 +122,8 @@ start() {
   done
   local t1; t1=$(date +%s.%N)
   for n in "${NODES[@]}"; do
-    local logs="$STATE/logs/node-$n"; rm -rf "$logs"; mkdir -p "$logs"
-    # setsid: own session, so the broker outlives the calling shell; exec keeps $! == java PID
-    setsid bash -c 'exec "$@"' _ "$JAVA" $KAFKA_HEAP_OPTS $KAFKA_JVM_PERFORMANCE_OPTS \
-      "-Xlog:gc*:file=$logs/gc.log:time,tags:filecount=2,filesize=20M" \
-      "-Dkafka.logs.dir=$logs" "-Dlog4j2.configurationFile=$HERE/config/log4j2-broker.properties" \
-      -cp "$CP" kafka.Kafka "$STATE/node-$n.properties" > "$logs/stdout.log" 2>&1 < /dev/null &
-    echo $! > "$STATE/node-$n.pid"
+    rm -rf "$STATE/logs/node-$n"
+    launch "$n"
   done
   # ready = every node logged "Kafka Server started" (KRaft broker is caught up and unfenced by then)
   local deadline=$(( $(date +%s) + START_TIMEOUT )) ready
@@ -146,6 +142,41 @@ start() {
   printf 'READY mode=%s security=%s bootstrap=%s pids=%s format=%.1fs start=%.1fs data=%s\n' "$mode" "$SECURITY" "$(bootstrap)" \
     "$(for n in "${NODES[@]}"; do printf '%s ' "$(cat "$STATE/node-$n.pid")"; done | sed 's/ $//; s/ /,/g')" \
     "$(awk "BEGIN{print $t1 - $t0}")" "$(awk "BEGIN{print $t2 - $t1}")" "$data"
+}
+
+launch() {   # node-id: start it in the background on its config and data, its PID recorded
+  local n="$1" logs="$STATE/logs/node-$1"
+  mkdir -p "$logs"
+  # setsid: own session, so the broker outlives the calling shell; exec keeps $! == java PID
+  setsid bash -c 'exec "$@"' _ "$JAVA" $KAFKA_HEAP_OPTS $KAFKA_JVM_PERFORMANCE_OPTS \
+    "-Xlog:gc*:file=$logs/gc.log:time,tags:filecount=2,filesize=20M" \
+    "-Dkafka.logs.dir=$logs" "-Dlog4j2.configurationFile=$HERE/config/log4j2-broker.properties" \
+    -cp "$CP" kafka.Kafka "$STATE/node-$n.properties" >> "$logs/stdout.log" 2>&1 < /dev/null &
+  echo $! > "$STATE/node-$n.pid"
+}
+
+started_count() { grep -c "Kafka Server started" "$STATE/logs/node-$1/server.log" 2>/dev/null || true; }
+
+restart() {   # node-id
+  local n="$1" pid before
+  [[ " ${NODES[*]} " == *" $n "* ]] || die "$mode has no node $n"
+  if pid="$(live_pid "$n")"; then
+    kill -TERM "$pid"
+    local deadline=$(( $(date +%s) + STOP_TIMEOUT ))
+    while kill -0 "$pid" 2>/dev/null; do
+      (( $(date +%s) > deadline )) && kill -KILL "$pid" 2>/dev/null
+      sleep 0.2
+    done
+  fi
+  before="$(started_count "$n")"
+  launch "$n"
+  local deadline=$(( $(date +%s) + START_TIMEOUT ))
+  until (( $(started_count "$n") > ${before:-0} )); do
+    kill -0 "$(cat "$STATE/node-$n.pid")" 2>/dev/null || die "node $n died during its restart (logs: $STATE/logs/node-$n)"
+    (( $(date +%s) > deadline )) && die "node $n not ready after ${START_TIMEOUT}s (logs: $STATE/logs/node-$n)"
+    sleep 0.2
+  done
+  echo "RESTARTED mode=$mode node=$n pid=$(cat "$STATE/node-$n.pid")"
 }
 
 stop() {
@@ -183,7 +214,8 @@ status() {
 case "$cmd" in
   start) start ;;
   stop) stop ;;
+  restart) restart "${3:?usage: run-kafka.sh restart single|cluster N}" ;;
   status) status ;;
   bootstrap) bootstrap ;;
-  *) sed -n '2,12p' "$0"; exit 2 ;;
+  *) sed -n '2,13p' "$0"; exit 2 ;;
 esac

@@ -14,7 +14,9 @@ import java.util.function.LongSupplier;
  *
  * <p>An answer that this broker is not fenced grants the lease from the moment its heartbeat was
  * <em>sent</em>, for less than the controller's session timeout: the controller counts the session
- * from the heartbeat's receipt, later, so it cannot fence this broker within the lease. The lease
+ * from the heartbeat's receipt, later, so it cannot fence this broker within the lease. (It fences
+ * sooner only a broker whose every listener refuses connections, its process gone: a broker that can
+ * still answer is never one, as its listeners are bound from before it registers.) The lease
  * holds only once this broker has applied the metadata the controller had committed when it answered:
  * a broker that was fenced while it was frozen or cut off, and unfenced again since, has by then
  * applied its fencing and given up what it lost. Applied means seen by the publishers registered before

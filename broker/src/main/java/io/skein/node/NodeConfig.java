@@ -20,6 +20,7 @@ import io.skein.log.UnknownKey;
 import io.skein.metadata.controller.ControllerSettings;
 import io.skein.metadata.quorum.QuorumSettings;
 import io.skein.metadata.quorum.Voter;
+import io.skein.proto.metadata.MetadataRecordBatch;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.InetAddress;
@@ -86,6 +87,7 @@ public final class NodeConfig {
     public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
     public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
     public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
+    public static final String BROKER_SESSION_DISCONNECT_GRACE_MS = "broker.session.disconnect.grace.ms";
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
     public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
     public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
@@ -408,6 +410,12 @@ public final class NodeConfig {
                         "A broker without a heartbeat for this long is fenced")
                 .define(BROKER_HEARTBEAT_INTERVAL_MS, INT, 2000, atLeast(1), MEDIUM,
                         "How often a broker heartbeats to the controller")
+                .define(BROKER_SESSION_DISCONNECT_GRACE_MS, LONG, ControllerSettings.DEFAULT_DISCONNECT_GRACE_MS,
+                        atLeast(0), MEDIUM, "How long the active controller waits for a heartbeat from a broker "
+                                + "whose metadata stream lost its connection (from every broker, when it takes over) "
+                                + "before it probes the broker's listeners: one whose listeners all refuse connections "
+                                + "is fenced then, not at " + BROKER_SESSION_TIMEOUT_MS + ". At or above "
+                                + BROKER_SESSION_TIMEOUT_MS + ", only the session timeout fences")
                 .define(REPLICA_LAG_TIME_MAX_MS, LONG, 30_000L, atLeast(1), MEDIUM,
                         "A follower this far behind leaves the ISR")
                 .define(REPLICA_FETCH_WAIT_MAX_MS, INT, 500, atLeast(0), MEDIUM,
@@ -1263,10 +1271,12 @@ public final class NodeConfig {
     }
 
     public ControllerSettings controllerSettings(String clusterId) {
-        return new ControllerSettings(clusterId, brokerSessionTimeoutMs(), getInt(NUM_PARTITIONS),
+        return new ControllerSettings(clusterId, brokerSessionTimeoutMs(), (Long) get(BROKER_SESSION_DISCONNECT_GRACE_MS),
+                getInt(NUM_PARTITIONS),
                 (Short) get(DEFAULT_REPLICATION_FACTOR), ControllerSettings.defaults(clusterId).producerIdBlockSize(),
                 (Boolean) topicDefaults.values().get(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG),
-                (Boolean) get(AUTO_LEADER_REBALANCE_ENABLE) ? (Long) get(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS) * 1000 : 0);
+                (Boolean) get(AUTO_LEADER_REBALANCE_ENABLE) ? (Long) get(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS) * 1000 : 0,
+                MetadataRecordBatch.getDefaultInstance());
     }
 
     @Override

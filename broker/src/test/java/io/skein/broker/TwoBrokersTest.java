@@ -18,6 +18,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
 import org.apache.kafka.common.message.DescribeClusterResponseData;
@@ -25,6 +26,7 @@ import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -33,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A combined node and a broker-only node: both serve clients, the controller spreads partitions over
  * them, and a request for a partition sent to the broker that does not hold it is refused with
- * NOT_LEADER_OR_FOLLOWER, so that the client looks for the right one.
+ * NOT_LEADER_OR_FOLLOWER, naming the leader and its endpoint where the version carries them (KIP-951),
+ * so that the client goes to the right one.
  */
 @Timeout(120)
 class TwoBrokersTest {
@@ -57,15 +60,36 @@ class TwoBrokersTest {
             int ledBySecond = spread.partitions().stream().filter(p -> p.leader().id() == 2)
                     .mapToInt(TopicPartitionInfo::partition).findFirst().orElseThrow();
 
+            int leaderEpoch = second.image().topic("spread").partition(ledBySecond).leaderEpoch();
+            String secondHost = second.bootstrap().substring(0, second.bootstrap().lastIndexOf(':'));
+            int secondPort = Integer.parseInt(second.bootstrap().substring(second.bootstrap().lastIndexOf(':') + 1));
+
             try (RawKafkaClient toFirst = new RawKafkaClient(first.bootstrap());
                  RawKafkaClient toSecond = new RawKafkaClient(second.bootstrap())) {
-                assertEquals(Errors.NOT_LEADER_OR_FOLLOWER.code(), only(toFirst.call(
-                        produce("spread", ledBySecond, (short) 1, batch(List.of("x"))), (short) 12)).errorCode());
+                ProduceResponseData refused = toFirst.call(produce("spread", ledBySecond, (short) 1,
+                        batch(List.of("x"))), (short) 12);
+                assertEquals(Errors.NOT_LEADER_OR_FOLLOWER.code(), only(refused).errorCode());
+                assertEquals(2, only(refused).currentLeader().leaderId(), "names the leader (KIP-951)");
+                assertEquals(leaderEpoch, only(refused).currentLeader().leaderEpoch());
+                assertEquals(List.of(new ProduceResponseData.NodeEndpoint().setNodeId(2).setHost(secondHost)
+                        .setPort(secondPort)), List.copyOf(refused.nodeEndpoints()), "and where to reach it");
                 assertEquals(Errors.NONE.code(), only(toSecond.call(
                         produce("spread", ledBySecond, (short) 1, batch(List.of("x"))), (short) 12)).errorCode());
+
                 FetchResponseData fetched = toFirst.call(fetch("spread", ledBySecond), (short) 12);
-                assertEquals(Errors.NOT_LEADER_OR_FOLLOWER.code(),
-                        fetched.responses().get(0).partitions().get(0).errorCode());
+                FetchResponseData.PartitionData old = fetched.responses().get(0).partitions().get(0);
+                assertEquals(Errors.NOT_LEADER_OR_FOLLOWER.code(), old.errorCode());
+                assertEquals(-1, old.currentLeader().leaderId(), "Fetch names the leader from v16 only, as Kafka");
+                Uuid topicId = admin.describeTopics(List.of("spread")).allTopicNames().get().get("spread").topicId();
+                FetchRequestData byId = fetch("spread", ledBySecond);
+                byId.topics().get(0).setTopic(null).setTopicId(topicId);
+                FetchResponseData v16 = toFirst.call(byId, (short) 16);
+                FetchResponseData.PartitionData named = v16.responses().get(0).partitions().get(0);
+                assertEquals(Errors.NOT_LEADER_OR_FOLLOWER.code(), named.errorCode());
+                assertEquals(new FetchResponseData.LeaderIdAndEpoch().setLeaderId(2).setLeaderEpoch(leaderEpoch),
+                        named.currentLeader());
+                assertEquals(List.of(new FetchResponseData.NodeEndpoint().setNodeId(2).setHost(secondHost)
+                        .setPort(secondPort)), List.copyOf(v16.nodeEndpoints()));
             }
             assertTrue(second.node().broker().isPresent() && second.node().controller().isEmpty());
         }

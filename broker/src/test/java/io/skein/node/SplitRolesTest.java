@@ -6,10 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.skein.testing.AcksAllWriter;
 import io.skein.testing.ProcessCluster;
 import io.skein.testing.ProcessCluster.ControllerTerm;
 import io.skein.testing.ProcessCluster.Node;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -19,6 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.StreamSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -34,8 +42,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Split roles, every node its own process started from a config file: three controllers (the Ratis
  * quorum) and three brokers. Killing the active controller (SIGKILL) while topics are being created
- * and records produced: another controller takes over, every topic ends up created and led, and
- * no acknowledged record is lost.
+ * and records produced: another controller takes over, every topic ends up created and led, no
+ * acknowledged record is lost, and no broker is fenced: every broker's metadata stream broke with the
+ * dead controller, and the new one suspects every broker when it takes over, but a live broker
+ * heartbeats, or its listeners accept the new controller's probe.
  */
 @Timeout(300)
 class SplitRolesTest {
@@ -96,12 +106,36 @@ class SplitRolesTest {
                 }
             }
             writer.finishAndCheck();
+            // Once every broker has heartbeat the new controller, no suspicion of the takeover is left to act on.
+            try (Admin admin = admin(cluster)) {
+                await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> admin.describeMetadataQuorum()
+                        .quorumInfo().get().observers().stream().filter(o -> o.lastFetchTimestamp().isPresent())
+                        .count() == cluster.brokers().size());
+            }
+            JsonNode timeline = timeline(cluster.broker(1));
+            assertEquals(List.of(), events(timeline, "BROKER_FENCED"), "no broker was fenced");
+            assertEquals(List.of(), events(timeline, "BROKER_REGISTERED").stream()
+                    .filter(e -> e.get("reason").asText().startsWith("registered again")).toList(), "nor restarted");
+            assertTrue(timeline.get("missing").isEmpty(), "every broker's timeline is in: " + timeline.get("missing"));
 
             killed.start(); // it comes back as a follower of the quorum, and the cluster still serves
             try (Admin admin = admin(cluster)) {
                 admin.createTopics(List.of(new NewTopic("after-restart", 1, (short) 3))).all().get();
             }
         }
+    }
+
+    /** The cluster's timeline, as {@code broker} gathers it from every broker. */
+    private static JsonNode timeline(Node broker) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://" + broker.httpAddress() + "/api/timeline")).build(), BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        return new ObjectMapper().readTree(response.body());
+    }
+
+    private static List<JsonNode> events(JsonNode timeline, String type) {
+        return StreamSupport.stream(timeline.get("events").spliterator(), false)
+                .filter(event -> event.get("type").asText().equals(type)).toList();
     }
 
     private static Admin admin(ProcessCluster cluster) {

@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -40,12 +41,28 @@ public final class AcksAllWriter {
     private final List<List<Integer>> acked = new ArrayList<>();
     private final List<Throwable> failures = new CopyOnWriteArrayList<>();
     private final AtomicBoolean producing = new AtomicBoolean(true);
+    private final Supplier<KafkaProducer<String, String>> producer;
     private final Thread thread;
 
+    /** A writer whose producer rides out failovers with settings of its own ({@link #producer}). */
     public AcksAllWriter(String bootstrap, String topic, int partitions) {
+        this(bootstrap, topic, partitions, () -> producer(bootstrap, "all"));
+    }
+
+    /**
+     * A writer whose producer has kafka-clients' defaults throughout (acks=all and idempotence are the
+     * defaults since Kafka 3.0), as an application that tuned nothing has it.
+     */
+    public static AcksAllWriter withDefaultClient(String bootstrap, String topic, int partitions) {
+        return new AcksAllWriter(bootstrap, topic, partitions, () -> StringClients.producer(bootstrap, Map.of()));
+    }
+
+    private AcksAllWriter(String bootstrap, String topic, int partitions,
+                          Supplier<KafkaProducer<String, String>> producer) {
         this.bootstrap = bootstrap;
         this.topic = topic;
         this.partitions = partitions;
+        this.producer = producer;
         for (int p = 0; p < partitions; p++) {
             acked.add(new CopyOnWriteArrayList<>());
         }
@@ -100,7 +117,7 @@ public final class AcksAllWriter {
     }
 
     private void run() {
-        try (KafkaProducer<String, String> producer = producer(bootstrap, "all")) {
+        try (KafkaProducer<String, String> producer = this.producer.get()) {
             for (int i = 0; producing.get(); i++) {
                 int partition = i % partitions;
                 int value = i;

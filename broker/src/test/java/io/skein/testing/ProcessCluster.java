@@ -3,6 +3,7 @@ package io.skein.testing;
 import static org.awaitility.Awaitility.await;
 
 import io.skein.cli.Skein;
+import io.skein.metadata.controller.ControllerServer;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.node.NodeConfig;
 import io.skein.node.NodeStorage;
@@ -400,7 +401,12 @@ public final class ProcessCluster implements AutoCloseable {
 
     /** The committed metadata as the controller in this JVM ({@link #start}) has applied it. */
     public MetadataImage controllerImage() {
-        return inProcessController.node().controller().orElseThrow().quorum().image();
+        return controllerServer().quorum().image();
+    }
+
+    /** The controller in this JVM ({@link #start}): its quorum, to watch the records it commits, and its controller. */
+    public ControllerServer controllerServer() {
+        return inProcessController.node().controller().orElseThrow();
     }
 
     /** Broker {@code id} (1-based). */

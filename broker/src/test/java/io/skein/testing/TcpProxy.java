@@ -62,6 +62,22 @@ public final class TcpProxy implements AutoCloseable {
         swallowingAnswers = true;
     }
 
+    /**
+     * Resets every open connection, both ways (RST, as a kernel does for a process that died with data
+     * unread, or a middlebox that lost the connection's state); new connections are forwarded as before.
+     */
+    public void reset() {
+        for (Socket socket : open) {
+            try {
+                socket.setSoLinger(true, 0);
+            } catch (IOException ignored) {
+                // closed already
+            }
+            closeQuietly(socket);
+        }
+        open.clear();
+    }
+
     /** Forwards both ways again; connections that lost answers are closed, so their clients reconnect. */
     public void heal() {
         swallowingAnswers = false;

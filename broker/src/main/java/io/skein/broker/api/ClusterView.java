@@ -35,9 +35,14 @@ record ClusterView(Supplier<MetadataImage> images, String clusterId, int brokerI
         return image.brokers().values().stream()
                 .filter(broker -> includeFenced || !broker.fenced())
                 .sorted(Comparator.comparingInt(BrokerRegistration::id))
-                .flatMap(broker -> endpoint(broker, listenerName).map(e -> new Node(broker.id(), e.getHost(),
-                        e.getPort(), broker.rack().isEmpty() ? null : broker.rack(), broker.fenced())).stream())
+                .flatMap(broker -> node(broker, listenerName).stream())
                 .toList();
+    }
+
+    /** {@code broker}'s address on {@code listenerName}, if it has one there. */
+    static Optional<Node> node(BrokerRegistration broker, String listenerName) {
+        return endpoint(broker, listenerName).map(e -> new Node(broker.id(), e.getHost(), e.getPort(),
+                broker.rack().isEmpty() ? null : broker.rack(), broker.fenced()));
     }
 
     private static Optional<Endpoint> endpoint(BrokerRegistration broker, String listenerName) {

@@ -23,6 +23,7 @@ import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData.AbortedTransaction;
 import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
+import org.apache.kafka.common.message.FetchResponseData.NodeEndpoint;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -34,7 +35,9 @@ import org.apache.kafka.common.resource.ResourceType;
  * READ_COMMITTED, up to the last stable offset, with the aborted transactions among them),
  * sent from the log file with {@code sendfile}; the answer waits up to {@code maxWaitMs} for
  * {@code minBytes}. No fetch sessions: every response says session 0, so clients send full fetches
- * (a legal choice for a broker). From version 13, topics are named by id. A consumer needs READ on each
+ * (a legal choice for a broker). From version 13, topics are named by id. From version 16, a partition
+ * refused with NOT_LEADER_OR_FOLLOWER or FENCED_LEADER_EPOCH names its current leader and the response
+ * that leader's endpoint (KIP-951, {@link CurrentLeaders}), as Kafka's. A consumer needs READ on each
  * topic, a follower CLUSTER_ACTION on the cluster (else TOPIC_AUTHORIZATION_FAILED, as in Kafka). A
  * consumer's fetch returns at most what its fetch quota lets through at once ({@link RequestThrottling}
  * throttles its answer).
@@ -42,6 +45,8 @@ import org.apache.kafka.common.resource.ResourceType;
 final class FetchApi implements Api {
     private static final short TOPIC_IDS_FROM = 13;
     private static final short READ_COMMITTED_FROM = 4;
+    /** The first version whose responses name a refused partition's current leader (KIP-951). */
+    private static final short CURRENT_LEADER_FROM = 16;
 
     private final ClusterView cluster;
     private final ReplicaManager replicaManager;
@@ -106,7 +111,8 @@ final class FetchApi implements Api {
         FetchParams params = new FetchParams(replicaId, replicaEpoch, request.maxWaitMs(),
                 Math.min(request.minBytes(), maxBytes), maxBytes, isolation, adminRead);
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
-        replicaManager.fetch(params, reads, results -> response.complete(response(version, asked, results)));
+        replicaManager.fetch(params, reads, results -> response.complete(response(version, asked, results,
+                version >= CURRENT_LEADER_FROM ? new CurrentLeaders(cluster.image(), context.listenerName()) : null)));
         return response;
     }
 
@@ -121,7 +127,9 @@ final class FetchApi implements Api {
         return authorization.authorized(context, AclOperation.READ, ResourceType.TOPIC, names);
     }
 
-    private static FetchResponseData response(short version, List<Asked> asked, List<FetchResult> results) {
+    /** @param leaders names the current leader of a partition this broker does not lead; null below version 16 */
+    private static FetchResponseData response(short version, List<Asked> asked, List<FetchResult> results,
+                                              CurrentLeaders leaders) {
         FetchResponseData response = new FetchResponseData().setSessionId(0);
         Iterator<FetchResult> read = results.iterator();
         FetchableTopicResponse current = null;
@@ -153,8 +161,17 @@ final class FetchApi implements Api {
                         .setRecords(LogRecords.of(result.records()));
                 result.divergingEpoch().ifPresent(end -> data.divergingEpoch()
                         .setEpoch(end.epoch()).setEndOffset(end.endOffset()));
+                if (leaders != null && (result.error() == Errors.NOT_LEADER_OR_FOLLOWER
+                        || result.error() == Errors.FENCED_LEADER_EPOCH)) {
+                    CurrentLeaders.Leader leader = leaders.of(partition.resolved().topic(), partition.partition());
+                    data.currentLeader().setLeaderId(leader.id()).setLeaderEpoch(leader.epoch());
+                }
             }
             current.partitions().add(data);
+        }
+        if (leaders != null) {
+            leaders.endpoints().forEach(node -> response.nodeEndpoints().add(new NodeEndpoint().setNodeId(node.id())
+                    .setHost(node.host()).setPort(node.port()).setRack(node.rack())));
         }
         return response;
     }

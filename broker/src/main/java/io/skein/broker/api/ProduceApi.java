@@ -24,6 +24,7 @@ import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
 import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
 import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData.NodeEndpoint;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData;
@@ -36,7 +37,9 @@ import org.apache.kafka.common.resource.ResourceType;
  * topic needs WRITE (else TOPIC_AUTHORIZATION_FAILED, whether it exists or not), and transactional
  * records WRITE on their transactional id (else the whole request is refused). With acks=0 no
  * response is sent; a failed write then closes the connection instead, as Kafka does, so that the
- * producer notices and refreshes its metadata. From version 13, topics are named by id.
+ * producer notices and refreshes its metadata. From version 13, topics are named by id. From version
+ * 10, a partition refused with NOT_LEADER_OR_FOLLOWER names its current leader and the response that
+ * leader's endpoint (KIP-951, {@link CurrentLeaders}), as Kafka's.
  *
  * <p>A producer's first transactional batch of a transaction in a
  * partition is appended only once its coordinator has the partition in the transaction (KIP-890): a
@@ -56,6 +59,8 @@ final class ProduceApi implements Api {
     private static final short ADDS_PARTITIONS_FROM = 12;
     /** The first version whose producers know TRANSACTION_ABORTABLE; older ones are told INVALID_TXN_STATE. */
     private static final short TRANSACTION_ABORTABLE_FROM = 11;
+    /** The first version whose responses name a refused partition's current leader (KIP-951). */
+    private static final short CURRENT_LEADER_FROM = 10;
 
     private final ClusterView cluster;
     private final ReplicaManager replicaManager;
@@ -195,7 +200,10 @@ final class ProduceApi implements Api {
                 response.complete(null);
                 return;
             }
-            response.complete(response(version, request, failed, resolved, results, entries));
+            // The latest image, not the request's: a leader elected while this write waited is the one to name.
+            CurrentLeaders leaders = version >= CURRENT_LEADER_FROM
+                    ? new CurrentLeaders(cluster.image(), context.listenerName()) : null;
+            response.complete(response(version, request, failed, resolved, results, entries, leaders));
         });
     }
 
@@ -215,10 +223,11 @@ final class ProduceApi implements Api {
         return new ProduceResult(error, message, -1, -1);
     }
 
+    /** @param leaders names the current leader of a partition this broker does not lead; null below version 10 */
     private static ProduceResponseData response(short version, ProduceRequestData request, Map<Target, ProduceResult> failed,
                                                 Map<Target, TopicPartition> resolved,
                                                 Map<TopicPartition, ProduceResult> results,
-                                                Map<TopicPartition, ByteBuffer> entries) {
+                                                Map<TopicPartition, ByteBuffer> entries, CurrentLeaders leaders) {
         ProduceResponseData response = new ProduceResponseData();
         int topicIndex = 0;
         for (TopicProduceData topic : request.topicData()) {
@@ -233,16 +242,25 @@ final class ProduceApi implements Api {
                 Target target = new Target(topicIndex, partition.index());
                 ProduceResult result = failed.containsKey(target) ? failed.get(target) : results.get(resolved.get(target));
                 boolean appended = resolved.containsKey(target) && !failed.containsKey(target);
-                topicResponse.partitionResponses().add(new PartitionProduceResponse()
+                PartitionProduceResponse partitionResponse = new PartitionProduceResponse()
                         .setIndex(partition.index())
                         .setErrorCode(result.error().code())
                         .setErrorMessage(result.error() == Errors.NONE ? null : result.message())
                         .setBaseOffset(result.baseOffset())
                         .setLogAppendTimeMs(result.error() == Errors.NONE && appended
                                 ? logAppendTime(entries.get(resolved.get(target))) : -1)
-                        .setLogStartOffset(result.logStartOffset()));
+                        .setLogStartOffset(result.logStartOffset());
+                if (leaders != null && result.error() == Errors.NOT_LEADER_OR_FOLLOWER && resolved.containsKey(target)) {
+                    CurrentLeaders.Leader leader = leaders.of(resolved.get(target).topic(), partition.index());
+                    partitionResponse.currentLeader().setLeaderId(leader.id()).setLeaderEpoch(leader.epoch());
+                }
+                topicResponse.partitionResponses().add(partitionResponse);
             }
             response.responses().add(topicResponse);
+        }
+        if (leaders != null) {
+            leaders.endpoints().forEach(node -> response.nodeEndpoints().add(new NodeEndpoint().setNodeId(node.id())
+                    .setHost(node.host()).setPort(node.port()).setRack(node.rack())));
         }
         return response;
     }

@@ -47,7 +47,7 @@ final class Timeline implements MetadataPublisher {
         long now = clock.millis();
         long offset = newImage.offset();
         List<TimelineEvent> found = new ArrayList<>();
-        delta.changedBrokers().forEach((id, broker) -> brokerEvent(before.broker(id), broker, now, offset)
+        delta.changedBrokers().forEach((id, broker) -> brokerEvent(before.broker(id), broker, delta, now, offset)
                 .ifPresent(found::add));
         delta.changedTopics().forEach((topicId, topic) -> {
             TopicImage old = before.topic(topicId);
@@ -86,7 +86,7 @@ final class Timeline implements MetadataPublisher {
     }
 
     private static Optional<TimelineEvent> brokerEvent(BrokerRegistration was, BrokerRegistration now,
-                                                                 long time, long offset) {
+                                                       MetadataDelta delta, long time, long offset) {
         if (now == null) {
             return Optional.empty(); // unregistered: not written by the controller today
         }
@@ -100,9 +100,17 @@ final class Timeline implements MetadataPublisher {
         }
         if (!was.fenced() && now.fenced()) {
             return Optional.of(TimelineEvent.broker(time, offset, Type.BROKER_FENCED, now.id(),
-                    now.shuttingDown() ? "controlled shutdown" : "no heartbeat within broker.session.timeout.ms"));
+                    now.shuttingDown() ? "controlled shutdown" : foundGone(delta, now.id())
+                            ? "its process is gone: its connection to the controller closed and its listeners refuse "
+                            + "connections" : "no heartbeat within broker.session.timeout.ms"));
         }
         return Optional.empty();
+    }
+
+    /** Whether {@code delta} fences broker {@code id} as a process found gone, before its session timed out. */
+    private static boolean foundGone(MetadataDelta delta, int id) {
+        return delta.records().stream().anyMatch(record -> record.hasFenceBroker()
+                && record.getFenceBroker().getBrokerId() == id && record.getFenceBroker().getProcessGone());
     }
 
     private static Optional<TimelineEvent> partitionEvent(String topic, int partition,

@@ -1,11 +1,14 @@
 package io.skein.server.metrics;
 
 import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.skein.metadata.controller.ControllerServer;
+import io.skein.metadata.controller.QuorumController;
 import io.skein.metadata.image.BrokerRegistration;
 import io.skein.metadata.image.MetadataImage;
 import io.skein.metadata.image.PartitionRegistration;
@@ -22,7 +25,8 @@ import java.util.function.Predicate;
  * only, so their sum over the quorum is 1) and, as KRaft's controllers all report them from the
  * metadata they apply, the cluster's topic, partition, offline, imbalance and broker counts. And
  * Skein's own view of its Ratis quorum ({@code skein_metadata_quorum_*}): this voter's role, term,
- * commit and applied index, and on the leader how far each other voter is behind.
+ * commit and applied index, and on the leader how far each other voter is behind; and how the probes
+ * of brokers suspected of being gone came out ({@code skein_controller_broker_probes_total}).
  */
 public final class ControllerCollector implements MultiCollector {
     private static final String KAFKA = "kafka_controller_kafkacontroller_";
@@ -55,6 +59,16 @@ public final class ControllerCollector implements MultiCollector {
                             .labels(Labels.of("voter", Integer.toString(v.nodeId())))
                             .value(Math.max(0, quorum.commitIndex() - v.logEndIndex())).build()));
         }
+        QuorumController.BrokerProbes probes = controller.controller().brokerProbes();
+        CounterSnapshot probeCounts = CounterSnapshot.builder().name("skein_controller_broker_probes")
+                .help("Probes of the listeners of brokers suspected of being gone (their metadata stream lost its "
+                        + "connection, or this controller took over): accepted, the broker kept its session; refused, "
+                        + "it was fenced as gone")
+                .dataPoint(CounterDataPointSnapshot.builder().labels(Labels.of("outcome", "accepted"))
+                        .value(probes.accepted()).build())
+                .dataPoint(CounterDataPointSnapshot.builder().labels(Labels.of("outcome", "refused"))
+                        .value(probes.refused()).build())
+                .build();
         return new MetricSnapshots(
                 Gauges.single(KAFKA + "activecontrollercount", "1 on the active controller, 0 on the other controllers",
                         controller.controller().isActive() ? 1 : 0),
@@ -76,7 +90,7 @@ public final class ControllerCollector implements MultiCollector {
                         self.commitIndex()),
                 Gauges.single(QUORUM + "applied_index", "Index of the last metadata log entry this voter applied",
                         self.appliedIndex()),
-                lag.build());
+                lag.build(), probeCounts);
     }
 
     private static long count(List<PartitionRegistration> partitions, Predicate<PartitionRegistration> which) {

@@ -30,24 +30,40 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Brokers: registration, heartbeats, sessions, fencing (an expired session, a controlled shutdown)
- * and unfencing, with the partition changes that follow them ({@link PartitionChanges}).
+ * Brokers: registration, heartbeats, sessions, fencing (an expired session, a controlled shutdown, a
+ * process found gone) and unfencing, with the partition changes that follow them ({@link PartitionChanges}).
  *
  * <p>Broker sessions are not in the metadata log: each broker's last heartbeat (and how far it had
  * applied the log, which DescribeQuorum reports) and the offset its registration committed at live
  * here, in memory, owned by the controller's event-loop thread (the only caller of every method),
  * and start afresh when this node becomes the active controller.
  * Times are monotonic milliseconds passed in by the caller.
+ *
+ * <p><b>A process found gone</b> is fenced before its session times out. A broker is <em>suspected</em>
+ * when the connection of its metadata stream to this controller closes or resets under it (neither side
+ * having ended the stream), and every broker is when this controller takes over, as the streams all
+ * followed the controller before. A heartbeat from the broker's current epoch clears the suspicion. A
+ * broker still suspected {@code broker.session.disconnect.grace.ms} later has its listeners probed (the
+ * caller does it, {@link ListenerProbe}); if every one refuses connections it is fenced as gone, else it
+ * keeps its session. Only a process that is gone shows all three: a broker that is slow, paused (SIGSTOP,
+ * a GC pause) or cut off by the network keeps its connections open (its kernel holds them), may not
+ * heartbeat, but its kernel still accepts connections on its listeners, which it binds before it
+ * registers and closes only after its controlled shutdown; so it is fenced at its session timeout, as
+ * before, and never sooner. That is also why the broker's lease ({@code BrokerLease}) holds: no broker
+ * that can still answer a client is fenced before its session times out. A grace at or above the session
+ * timeout turns this off.
  */
 final class BrokerControlManager {
     private static final Logger log = LoggerFactory.getLogger(BrokerControlManager.class);
 
     private final String clusterId;
     private final long sessionTimeoutMs;
+    private final long disconnectGraceMs;
     private final ConfigControlManager configs;
     private final Map<Integer, Long> lastHeartbeatMs = new HashMap<>();
     private final Map<Integer, Long> registrationOffsets = new HashMap<>();
     private final Map<Integer, MetadataProgress> progress = new HashMap<>();
+    private final Map<Integer, Suspicion> suspicions = new HashMap<>();
     /** Where this controller started: what a broker registered before it must have applied to be unfenced. */
     private long activationOffset;
 
@@ -58,9 +74,34 @@ final class BrokerControlManager {
     private record MetadataProgress(long appliedOffset, long heartbeatMs, long caughtUpMs) {
     }
 
-    BrokerControlManager(String clusterId, long sessionTimeoutMs, ConfigControlManager configs) {
+    /** Why a broker is suspected of being gone. */
+    private enum Cause {
+        TAKEOVER("the active controller changed"), CONNECTION_LOST("its metadata stream's connection closed");
+
+        private final String description;
+
+        Cause(String description) {
+            this.description = description;
+        }
+    }
+
+    /**
+     * Why broker epoch {@code epoch} may be gone, since {@code sinceMs} with no heartbeat; {@code probing}
+     * once its listeners are being probed.
+     */
+    private record Suspicion(long epoch, long sinceMs, Cause cause, boolean probing) {
+    }
+
+    /**
+     * @param disconnectGraceMs {@code broker.session.disconnect.grace.ms}: how long a suspected broker has to
+     *                          heartbeat before its listeners are probed; at or above the session timeout,
+     *                          no broker is suspected
+     */
+    BrokerControlManager(String clusterId, long sessionTimeoutMs, long disconnectGraceMs,
+                         ConfigControlManager configs) {
         this.clusterId = clusterId;
         this.sessionTimeoutMs = sessionTimeoutMs;
+        this.disconnectGraceMs = disconnectGraceMs;
         this.configs = configs;
     }
 
@@ -75,6 +116,80 @@ final class BrokerControlManager {
         registrationOffsets.clear();
         progress.clear();
         activationOffset = metadataOffset;
+        suspicions.clear();
+        image.brokers().values().forEach(broker -> suspect(broker, nowMs, Cause.TAKEOVER));
+    }
+
+    /**
+     * Broker {@code id}'s metadata stream ended with its connection, at {@code nowMs}.
+     *
+     * @return whether it is suspected now: {@link #suspectsToProbe} will name it once its grace is over
+     */
+    boolean streamConnectionLost(MetadataImage view, int id, long nowMs) {
+        BrokerRegistration broker = view.broker(id);
+        return broker != null && suspect(broker, nowMs, Cause.CONNECTION_LOST);
+    }
+
+    private boolean suspect(BrokerRegistration broker, long nowMs, Cause cause) {
+        if (broker.fenced() || disconnectGraceMs >= sessionTimeoutMs) {
+            return false;
+        }
+        Suspicion earlier = suspicions.get(broker.id());
+        if (earlier == null || earlier.epoch() != broker.epoch()) {
+            suspicions.put(broker.id(), new Suspicion(broker.epoch(), nowMs, cause, false));
+        }
+        return true;
+    }
+
+    /**
+     * The suspected brokers whose grace is over by {@code nowMs}, with no heartbeat since they were
+     * suspected, that are not being probed yet; they are marked as being probed. Each answer goes to
+     * {@link #listenersAccept} or {@link #fenceGone}.
+     */
+    List<BrokerRegistration> suspectsToProbe(MetadataImage view, long nowMs) {
+        List<BrokerRegistration> due = new ArrayList<>();
+        suspicions.entrySet().removeIf(entry -> {
+            BrokerRegistration broker = view.broker(entry.getKey());
+            return broker == null || broker.fenced() || broker.epoch() != entry.getValue().epoch();
+        });
+        suspicions.replaceAll((id, suspicion) -> {
+            if (suspicion.probing() || nowMs - suspicion.sinceMs() < disconnectGraceMs) {
+                return suspicion;
+            }
+            due.add(view.broker(id));
+            return new Suspicion(suspicion.epoch(), suspicion.sinceMs(), suspicion.cause(), true);
+        });
+        return due;
+    }
+
+    /** A listener of {@code probed} accepted a connection (or could not be reached): a process may serve there. */
+    void listenersAccept(BrokerRegistration probed) {
+        Suspicion suspicion = suspicions.get(probed.id());
+        if (suspicion != null && suspicion.epoch() == probed.epoch()) {
+            suspicions.remove(probed.id());
+            // Usual after a takeover (brokers heartbeat every few seconds), worth a line after a lost connection.
+            if (suspicion.cause() == Cause.CONNECTION_LOST) {
+                log.info("Broker {} sent no heartbeat since {}, but its listeners accept connections: it keeps its "
+                        + "session", probed.id(), suspicion.cause().description);
+            }
+        }
+    }
+
+    /**
+     * Every listener of {@code probed} refused a connection: fences it as gone, unless it heartbeat, was
+     * fenced or registered again since it was suspected.
+     */
+    ControllerResult<Void> fenceGone(MetadataImage view, BrokerRegistration probed) {
+        Suspicion suspicion = suspicions.get(probed.id());
+        BrokerRegistration current = view.broker(probed.id());
+        if (suspicion == null || suspicion.epoch() != probed.epoch() || current == null || current.fenced()
+                || current.epoch() != probed.epoch()) {
+            return ControllerResult.of(List.of(), null);
+        }
+        suspicions.remove(probed.id());
+        log.info("Fencing broker {} (epoch {}): its process is gone: {}, no heartbeat followed, and its listeners "
+                + "refuse connections", probed.id(), probed.epoch(), suspicion.cause().description);
+        return ControllerResult.of(fence(view, current, Fencing.PROCESS_GONE), null);
     }
 
     ControllerResult<RegisterBrokerResponse> registerBroker(MetadataImage view, RegisterBrokerRequest request,
@@ -115,6 +230,7 @@ final class BrokerControlManager {
                 .addAllLogDirIds(request.getLogDirIdsList())).build());
         lastHeartbeatMs.put(id, nowMs);
         progress.remove(id); // a new incarnation: what the last one applied says nothing of this one
+        suspicions.remove(id);
         return new ControllerResult<>(records, RegisterBrokerResponse.newBuilder().setError(none())
                 .setBrokerEpoch(epoch).build(), offset -> registrationOffsets.put(id, offset));
     }
@@ -145,6 +261,7 @@ final class BrokerControlManager {
         }
         BrokerRegistration broker = view.broker(id);
         lastHeartbeatMs.put(id, nowMs);
+        suspicions.remove(id);
         long applied = request.getCurrentMetadataOffset();
         MetadataProgress previous = progress.get(id);
         progress.put(id, new MetadataProgress(applied, nowMs, applied >= committedOffset ? nowMs
@@ -154,7 +271,7 @@ final class BrokerControlManager {
         boolean fenced = broker.fenced();
         if (request.getWantShutDown()) {
             if (!fenced) { // controlled shutdown: leadership moves before the broker goes
-                records.addAll(fence(view, broker, true));
+                records.addAll(fence(view, broker, Fencing.CONTROLLED_SHUTDOWN));
                 fenced = true;
             }
         } else if (fenced && caughtUp && !request.getWantFence()) {
@@ -205,14 +322,19 @@ final class BrokerControlManager {
     ControllerResult<Void> fenceExpired(MetadataImage view, BrokerRegistration expired) {
         BrokerRegistration current = view.broker(expired.id());
         return current == null || current.fenced() || current.epoch() != expired.epoch()
-                ? ControllerResult.of(List.of(), null) : ControllerResult.of(fence(view, current, false), null);
+                ? ControllerResult.of(List.of(), null)
+                : ControllerResult.of(fence(view, current, Fencing.SESSION_EXPIRED), null);
     }
 
-    private List<MetadataRecord> fence(MetadataImage view, BrokerRegistration broker, boolean controlledShutdown) {
+    /** Why a broker is fenced, as its {@code FenceBrokerRecord} says. */
+    private enum Fencing { SESSION_EXPIRED, CONTROLLED_SHUTDOWN, PROCESS_GONE }
+
+    private List<MetadataRecord> fence(MetadataImage view, BrokerRegistration broker, Fencing why) {
         List<MetadataRecord> records = new ArrayList<>(PartitionChanges.removeBroker(view, broker.id(),
                 uncleanAllowed(view)));
         records.add(MetadataRecord.newBuilder().setFenceBroker(FenceBrokerRecord.newBuilder()
-                .setBrokerId(broker.id()).setBrokerEpoch(broker.epoch()).setControlledShutdown(controlledShutdown))
+                .setBrokerId(broker.id()).setBrokerEpoch(broker.epoch())
+                .setControlledShutdown(why == Fencing.CONTROLLED_SHUTDOWN).setProcessGone(why == Fencing.PROCESS_GONE))
                 .build());
         return records;
     }

@@ -150,7 +150,7 @@ final class ControllerRpcService extends ControllerServiceGrpc.ControllerService
 
     @Override
     public void fetchMetadata(FetchMetadataRequest request, StreamObserver<MetadataUpdate> observer) {
-        streamer.subscribe(request, (ServerCallStreamObserver<MetadataUpdate>) observer);
+        streamer.subscribe(request, (ServerCallStreamObserver<MetadataUpdate>) observer, ConnectionLossTracer.current());
     }
 
     @Override

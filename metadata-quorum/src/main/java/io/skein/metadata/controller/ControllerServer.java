@@ -19,14 +19,16 @@ import java.util.concurrent.TimeUnit;
 public final class ControllerServer implements AutoCloseable {
     private final MetadataQuorum quorum;
     private final QuorumController controller;
+    private final MetadataStreamer streamer;
     private final Server rpcServer;
     /** Sends the metadata streams' heartbeats. */
     private final ScheduledExecutorService heartbeats;
 
-    private ControllerServer(MetadataQuorum quorum, QuorumController controller, Server rpcServer,
-                             ScheduledExecutorService heartbeats) {
+    private ControllerServer(MetadataQuorum quorum, QuorumController controller, MetadataStreamer streamer,
+                             Server rpcServer, ScheduledExecutorService heartbeats) {
         this.quorum = quorum;
         this.controller = controller;
+        this.streamer = streamer;
         this.rpcServer = rpcServer;
         this.heartbeats = heartbeats;
     }
@@ -41,13 +43,14 @@ public final class ControllerServer implements AutoCloseable {
         MetadataQuorum quorum = MetadataQuorum.start(quorumSettings);
         QuorumController controller = new QuorumController(quorum, controllerSettings, validator, clock);
         MetadataStreamer streamer = new MetadataStreamer(quorum.nodeId(), controller::isActive,
-                () -> quorum.leaderId().orElse(-1));
+                () -> quorum.leaderId().orElse(-1), controller::metadataConnectionLost);
         quorum.addPublisher(streamer);
         quorum.onLeaderChanged(streamer::leaderChanged);
         Server rpcServer;
         try {
             rpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(rpcHost, rpcPort),
                             GrpcTls.server(quorumSettings.tls()))
+                    .addStreamTracerFactory(new ConnectionLossTracer())
                     .addService(new ControllerRpcService(controller, streamer, quorum))
                     .build()
                     .start();
@@ -64,7 +67,7 @@ public final class ControllerServer implements AutoCloseable {
         long every = MetadataStreamer.HEARTBEAT_INTERVAL_MS / 2;
         heartbeats.scheduleWithFixedDelay(() -> streamer.heartbeat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime())),
                 every, every, TimeUnit.MILLISECONDS);
-        return new ControllerServer(quorum, controller, rpcServer, heartbeats);
+        return new ControllerServer(quorum, controller, streamer, rpcServer, heartbeats);
     }
 
     public MetadataQuorum quorum() {
@@ -82,6 +85,7 @@ public final class ControllerServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         heartbeats.shutdownNow();
+        streamer.close(); // before the server ends the streams as if their connections had closed
         rpcServer.shutdownNow();
         try {
             rpcServer.awaitTermination(5, TimeUnit.SECONDS);

@@ -7,6 +7,11 @@ import io.skein.proto.metadata.MetadataRecordBatch;
  *
  * @param clusterId                 brokers of another cluster are refused
  * @param sessionTimeoutMs          {@code broker.session.timeout.ms}: a broker silent this long is fenced
+ * @param disconnectGraceMs         {@code broker.session.disconnect.grace.ms}: a broker whose process may be
+ *                                  gone (its metadata stream lost its connection, or the active controller
+ *                                  changed) and that has not heartbeat this long after is fenced if its
+ *                                  listeners refuse connections (see {@link BrokerControlManager}); at or
+ *                                  above {@code sessionTimeoutMs}, only the session timeout fences
  * @param defaultPartitions         {@code num.partitions}, for topics created without a count
  * @param defaultReplicationFactor  {@code default.replication.factor}
  * @param producerIdBlockSize       producer ids handed to a broker at a time
@@ -18,16 +23,20 @@ import io.skein.proto.metadata.MetadataRecordBatch;
  *                                  first active controller (SCRAM users from {@code skein storage format
  *                                  --add-scram}, as Kafka's bootstrap checkpoint holds them); none by default
  */
-public record ControllerSettings(String clusterId, long sessionTimeoutMs, int defaultPartitions,
-                                 int defaultReplicationFactor, int producerIdBlockSize,
+public record ControllerSettings(String clusterId, long sessionTimeoutMs, long disconnectGraceMs,
+                                 int defaultPartitions, int defaultReplicationFactor, int producerIdBlockSize,
                                  boolean uncleanLeaderElection, long leaderRebalanceIntervalMs,
                                  MetadataRecordBatch bootstrap) {
-    /** Settings without bootstrap records. */
+    /** The default of {@code broker.session.disconnect.grace.ms}. */
+    public static final long DEFAULT_DISCONNECT_GRACE_MS = 200;
+
+    /** Settings without bootstrap records, with the default disconnect grace. */
     public ControllerSettings(String clusterId, long sessionTimeoutMs, int defaultPartitions,
                               int defaultReplicationFactor, int producerIdBlockSize, boolean uncleanLeaderElection,
                               long leaderRebalanceIntervalMs) {
-        this(clusterId, sessionTimeoutMs, defaultPartitions, defaultReplicationFactor, producerIdBlockSize,
-                uncleanLeaderElection, leaderRebalanceIntervalMs, MetadataRecordBatch.getDefaultInstance());
+        this(clusterId, sessionTimeoutMs, DEFAULT_DISCONNECT_GRACE_MS, defaultPartitions, defaultReplicationFactor,
+                producerIdBlockSize, uncleanLeaderElection, leaderRebalanceIntervalMs,
+                MetadataRecordBatch.getDefaultInstance());
     }
 
     public static ControllerSettings defaults(String clusterId) {
@@ -36,7 +45,7 @@ public record ControllerSettings(String clusterId, long sessionTimeoutMs, int de
 
     /** These settings, with {@code records} as a new cluster's first. */
     public ControllerSettings withBootstrap(MetadataRecordBatch records) {
-        return new ControllerSettings(clusterId, sessionTimeoutMs, defaultPartitions, defaultReplicationFactor,
-                producerIdBlockSize, uncleanLeaderElection, leaderRebalanceIntervalMs, records);
+        return new ControllerSettings(clusterId, sessionTimeoutMs, disconnectGraceMs, defaultPartitions,
+                defaultReplicationFactor, producerIdBlockSize, uncleanLeaderElection, leaderRebalanceIntervalMs, records);
     }
 }

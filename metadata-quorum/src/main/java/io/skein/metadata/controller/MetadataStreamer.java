@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntConsumer;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +37,12 @@ import org.slf4j.LoggerFactory;
  * <p>Every broker has a queue, drained only while gRPC says its stream can take more, so a slow
  * broker neither blocks the state machine nor grows memory without bound: past
  * {@link #MAX_QUEUED_BYTES} its stream is ended and it comes back for an image.
+ *
+ * <p>A stream that ends because its connection closed or was reset under it, neither the broker nor
+ * this voter having ended it, is reported to the controller ({@code lostConnections}): the broker's
+ * process may have died, which a broker that is only slow, paused or cut off does not show this way
+ * (its kernel keeps its connections open). The controller finds out what it means (see
+ * {@link BrokerControlManager}); a report about a live broker costs one probe of its listeners.
  */
 public final class MetadataStreamer implements MetadataPublisher {
     static final long MAX_HISTORY_BYTES = 64L << 20;
@@ -58,16 +65,22 @@ public final class MetadataStreamer implements MetadataPublisher {
     private MetadataImage image = MetadataImage.EMPTY;
     private final BooleanSupplier active;
     private final IntSupplier leaderId;
+    private final IntConsumer lostConnections;
+    /** Set once the server shuts down, which ends every stream as if its connection had closed. */
+    private boolean closed;
 
     /**
      * @param active   whether this voter is the active controller: it leads and has applied every batch
      *                 committed before its term
      * @param leaderId the leader this voter knows of, -1 if none
+     * @param lostConnections told the broker id of a stream that ended with its connection; called on a
+     *                        gRPC thread
      */
-    MetadataStreamer(int nodeId, BooleanSupplier active, IntSupplier leaderId) {
+    MetadataStreamer(int nodeId, BooleanSupplier active, IntSupplier leaderId, IntConsumer lostConnections) {
         this.nodeId = nodeId;
         this.active = active;
         this.leaderId = leaderId;
+        this.lostConnections = lostConnections;
     }
 
     /** Sends a heartbeat on every stream that has carried nothing for a heartbeat interval. */
@@ -117,15 +130,19 @@ public final class MetadataStreamer implements MetadataPublisher {
         return MetadataUpdate.newBuilder().setOffset(image.offset()).setImage(ImageRecords.of(image)).build();
     }
 
-    /** Starts a stream for a broker that has applied the log up to {@code request.after_offset}. */
-    synchronized void subscribe(FetchMetadataRequest request, ServerCallStreamObserver<MetadataUpdate> observer) {
+    /**
+     * Starts a stream for a broker that has applied the log up to {@code request.after_offset}; {@code end}
+     * tells how the stream ends.
+     */
+    synchronized void subscribe(FetchMetadataRequest request, ServerCallStreamObserver<MetadataUpdate> observer,
+                                ConnectionLossTracer.Watch end) {
         if (!active.getAsBoolean()) {
             observer.onError(notLeader(leaderId.getAsInt()));
             return;
         }
         Subscriber subscriber = new Subscriber(request.getBrokerId(), observer, request.getAfterOffset());
         observer.setOnReadyHandler(subscriber::drain);
-        observer.setOnCancelHandler(() -> unsubscribe(subscriber));
+        observer.setOnCancelHandler(() -> cancelled(subscriber, end.connectionLost()));
         if (request.getAfterOffset() < historyStart) {
             subscriber.send(imageUpdate(image));
         } else {
@@ -134,8 +151,22 @@ public final class MetadataStreamer implements MetadataPublisher {
         subscribers.add(subscriber);
     }
 
-    private synchronized void unsubscribe(Subscriber subscriber) {
-        subscribers.remove(subscriber);
+    /** {@code subscriber}'s stream ended other than by this voter: its broker cancelled it, or its connection ended. */
+    private void cancelled(Subscriber subscriber, boolean connectionLost) {
+        boolean report;
+        synchronized (this) {
+            subscribers.remove(subscriber);
+            report = connectionLost && !closed && !subscriber.endedHere(); // a stream this voter ended does not count
+        }
+        if (report) {
+            log.info("Broker {}'s metadata stream ended with its connection", subscriber.brokerId);
+            lostConnections.accept(subscriber.brokerId);
+        }
+    }
+
+    /** The server is shutting down: the streams it ends are not brokers' lost connections. */
+    synchronized void close() {
+        closed = true;
     }
 
     /** One broker's stream, fed in offset order. */
@@ -186,6 +217,11 @@ public final class MetadataStreamer implements MetadataPublisher {
                 lastSentMs = nowMs;
             }
             return true;
+        }
+
+        /** Whether this voter ended the stream, rather than the broker or its connection. */
+        synchronized boolean endedHere() {
+            return closed;
         }
 
         /** Ends the stream with {@code error}, dropping what is queued. */

@@ -52,6 +52,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -73,7 +74,11 @@ import org.slf4j.LoggerFactory;
  * <p>It acts only from the moment this voter leads and has applied every entry before its term,
  * and stops when leadership moves or an append fails; any other voter answers NOT_CONTROLLER with
  * the leader's id. Broker liveness (heartbeats) lives only in memory, in {@link BrokerControlManager}:
- * a new controller gives every broker a fresh session.
+ * a new controller gives every broker a fresh session. A broker whose process may be gone (its metadata
+ * stream lost its connection, or this controller just took over) and that does not heartbeat within
+ * {@code broker.session.disconnect.grace.ms} has its listeners probed, off the event loop
+ * ({@link ListenerProbe}); the answer comes back to the event loop, and a fencing goes through
+ * {@link #submit} as every other write.
  */
 public final class QuorumController implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QuorumController.class);
@@ -81,6 +86,10 @@ public final class QuorumController implements AutoCloseable {
     private final ControllerQuorum quorum;
     private final Clock clock;
     private final ScheduledExecutorService eventLoop;
+    private final ListenerProbe probe;
+    private final long disconnectGraceMs;
+    private final AtomicLong probesAccepted = new AtomicLong();
+    private final AtomicLong probesRefused = new AtomicLong();
     private final BrokerControlManager brokers;
     private final ReplicationControlManager replication;
     private final ConfigControlManager configs;
@@ -101,7 +110,9 @@ public final class QuorumController implements AutoCloseable {
         this.quorum = quorum;
         this.clock = clock;
         this.configs = new ConfigControlManager(configValidator, settings.uncleanLeaderElection());
-        this.brokers = new BrokerControlManager(settings.clusterId(), settings.sessionTimeoutMs(), configs);
+        this.disconnectGraceMs = settings.disconnectGraceMs();
+        this.brokers = new BrokerControlManager(settings.clusterId(), settings.sessionTimeoutMs(), disconnectGraceMs,
+                configs);
         this.replication = new ReplicationControlManager(settings.defaultPartitions(),
                 settings.defaultReplicationFactor(), configs);
         this.producerIds = new ProducerIdControlManager(settings.producerIdBlockSize());
@@ -112,6 +123,7 @@ public final class QuorumController implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        this.probe = new ListenerProbe(quorum.nodeId());
         long checkMs = Math.max(1, Math.min(100, settings.sessionTimeoutMs() / 4)); // fence at most 0.1 s late
         eventLoop.scheduleWithFixedDelay(this::fenceExpiredBrokers, checkMs, checkMs, TimeUnit.MILLISECONDS);
         if (settings.leaderRebalanceIntervalMs() > 0) {
@@ -141,6 +153,7 @@ public final class QuorumController implements AutoCloseable {
         view = quorum.image();
         brokers.activate(view, clock.millis(), quorum.metadataOffset());
         active = true;
+        eventLoop.schedule(this::probeSuspects, disconnectGraceMs, TimeUnit.MILLISECONDS);
         log.info("Node {} is the active controller at term {} from metadata offset {}", quorum.nodeId(), term,
                 view.offset());
         if (quorum.metadataOffset() == 0 && bootstrap.getRecordsCount() > 0) {
@@ -218,7 +231,10 @@ public final class QuorumController implements AutoCloseable {
                 quorum.leaderId().orElse(-1));
     }
 
-    /** Fences brokers whose session has expired: no heartbeat for {@code broker.session.timeout.ms}. */
+    /**
+     * Fences brokers whose session has expired: no heartbeat for {@code broker.session.timeout.ms}; and probes
+     * the suspects whose grace is over (each is also checked when its grace ends, see {@link #metadataConnectionLost}).
+     */
     private void fenceExpiredBrokers() {
         if (!active) {
             return;
@@ -226,6 +242,52 @@ public final class QuorumController implements AutoCloseable {
         for (BrokerRegistration expired : brokers.expiredSessions(view, clock.millis())) {
             submit(v -> brokers.fenceExpired(v, expired), e -> null);
         }
+        probeSuspects();
+    }
+
+    /**
+     * Broker {@code brokerId}'s metadata stream to this voter ended with its connection, neither side having
+     * ended it, and the broker has no other stream here: its process may be gone.
+     */
+    public void metadataConnectionLost(int brokerId) {
+        eventLoop.execute(() -> {
+            if (active && brokers.streamConnectionLost(view, brokerId, clock.millis())) {
+                eventLoop.schedule(this::probeSuspects, disconnectGraceMs, TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    /** Probes the listeners of the suspected brokers whose grace is over; fences those that refuse on every one. */
+    private void probeSuspects() {
+        if (!active) {
+            return;
+        }
+        for (BrokerRegistration suspect : brokers.suspectsToProbe(view, clock.millis())) {
+            probe.allRefuse(suspect.endpoints()).thenAcceptAsync(refused -> {
+                if (!active) {
+                    return;
+                }
+                if (refused) {
+                    probesRefused.incrementAndGet();
+                    submit(v -> brokers.fenceGone(v, suspect), e -> null);
+                } else {
+                    brokers.listenersAccept(suspect);
+                    probesAccepted.incrementAndGet();
+                }
+            }, eventLoop);
+        }
+    }
+
+    /**
+     * How the probes of suspected brokers' listeners have come out since this node started: {@code accepted},
+     * the broker kept its session; {@code refused}, it was fenced as gone unless it heartbeat meanwhile.
+     * Counted on the event loop once the answer is acted on.
+     */
+    public record BrokerProbes(long accepted, long refused) {
+    }
+
+    public BrokerProbes brokerProbes() {
+        return new BrokerProbes(probesAccepted.get(), probesRefused.get());
     }
 
     private void rebalanceLeaders() {
@@ -354,5 +416,6 @@ public final class QuorumController implements AutoCloseable {
     @Override
     public void close() {
         eventLoop.shutdownNow();
+        probe.close();
     }
 }

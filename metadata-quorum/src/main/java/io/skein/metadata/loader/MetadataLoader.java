@@ -236,6 +236,9 @@ public final class MetadataLoader implements AutoCloseable {
 
     @Override
     public void close() {
+        if (applier.isShutdown()) {
+            return;
+        }
         applier.execute(() -> {
             closed = true;
             ClientCallStreamObserver<FetchMetadataRequest> current = stream;

@@ -35,12 +35,13 @@ import org.junit.jupiter.api.Test;
 /** Registration, sessions, fencing and unfencing, from records alone. */
 class BrokerControlManagerTest {
     private static final long SESSION_MS = 1_000;
+    private static final long GRACE_MS = 100;
     /** What the quorum says it has committed, as the controller passes it in. */
     private static final long COMMITTED_OFFSET = 77;
     private static final UUID ORDERS = new UUID(2, 1);
     private static final UUID EVENTS = new UUID(2, 2);
 
-    private final BrokerControlManager brokers = new BrokerControlManager("cluster", SESSION_MS,
+    private final BrokerControlManager brokers = new BrokerControlManager("cluster", SESSION_MS, GRACE_MS,
             new ConfigControlManager((type, name, configs) -> Optional.empty(), false));
 
     /** Brokers 1-3 unfenced; orders-0 led by 1 with a replica order unlike its ISR's; orders-1 led by 2; orders-2 by 1 alone. */
@@ -199,6 +200,77 @@ class BrokerControlManagerTest {
                 heartbeat(1, epoch(1), view.offset()).setWantShutDown(true).build(), 20, COMMITTED_OFFSET);
         assertEquals(List.of(), again.records());
         assertTrue(again.response().getShouldShutDown());
+    }
+
+    // ---------------------------------------------------------------- a process found gone
+
+    @Test
+    void aBrokerWhoseStreamLostItsConnectionIsProbedAfterTheGraceUnlessItHeartbeats() {
+        MetadataImage view = cluster();
+        brokers.activate(view, 0, view.offset());
+        heartbeat(view, 1, 10);
+        heartbeat(view, 2, 10);
+        heartbeat(view, 3, 10); // no broker is suspected any more for the controller's own takeover
+
+        assertTrue(brokers.streamConnectionLost(view, 1, 500));
+        assertTrue(brokers.streamConnectionLost(view, 2, 500));
+        assertEquals(List.of(), brokers.suspectsToProbe(view, 500 + GRACE_MS - 1), "its grace is not over");
+        heartbeat(view, 2, 520);
+        assertEquals(List.of(1), ids(brokers.suspectsToProbe(view, 500 + GRACE_MS)), "2 heartbeat since");
+        assertEquals(List.of(), brokers.suspectsToProbe(view, 500 + GRACE_MS), "1 is being probed already");
+        assertEquals(List.of(), ids(brokers.expiredSessions(view, 500 + GRACE_MS)), "its session runs on meanwhile");
+    }
+
+    @Test
+    void aSuspectWhoseListenersAllRefuseIsFencedAsGoneWithItsLeadershipsMoved() {
+        MetadataImage view = cluster();
+        brokers.activate(view, 0, view.offset());
+        brokers.streamConnectionLost(view, 1, 10);
+        BrokerRegistration probed = brokers.suspectsToProbe(view, 10 + GRACE_MS).get(0);
+
+        ControllerResult<Void> fenced = brokers.fenceGone(view, probed);
+        FenceBrokerRecord fence = fenced.records().stream().filter(MetadataRecord::hasFenceBroker).findFirst()
+                .orElseThrow().getFenceBroker();
+        assertTrue(fence.getProcessGone());
+        assertFalse(fence.getControlledShutdown());
+        MetadataImage after = apply(view, fenced);
+        assertTrue(after.broker(1).fenced());
+        assertFalse(after.broker(1).shuttingDown());
+        assertEquals(3, after.topic(ORDERS).partition(0).leader());
+        assertEquals(List.of(), brokers.fenceGone(after, probed).records(), "once only");
+    }
+
+    @Test
+    void aSuspectThatHeartbeatOrRegisteredAgainWhileItWasProbedOrWhoseListenersAcceptIsNotFenced() {
+        MetadataImage view = cluster();
+        brokers.activate(view, 0, view.offset());
+        List<BrokerRegistration> probed = brokers.suspectsToProbe(view, GRACE_MS); // every broker, at the takeover
+        assertEquals(List.of(1, 2, 3), ids(probed).stream().sorted().toList());
+
+        heartbeat(view, 1, GRACE_MS + 1);
+        assertEquals(List.of(), brokers.fenceGone(view, view.broker(1)).records(), "it heartbeat during the probe");
+        MetadataImage registeredAgain = apply(view, ControllerResult.of(List.of(registerBroker(2, 500),
+                TestImages.unfence(2, 500)), null));
+        assertEquals(List.of(), brokers.fenceGone(registeredAgain, view.broker(2)).records(), "another epoch");
+        brokers.listenersAccept(view.broker(3));
+        assertEquals(List.of(), brokers.fenceGone(view, view.broker(3)).records(), "its listeners accepted");
+        assertEquals(List.of(), brokers.suspectsToProbe(view, 5 * GRACE_MS), "and none is suspected any more");
+    }
+
+    @Test
+    void aFencedBrokerOrAGraceAsLongAsTheSessionSuspectsNoOne() {
+        MetadataImage view = cluster();
+        MetadataImage oneFenced = apply(view, brokers.fenceExpired(view, view.broker(1)));
+        brokers.activate(oneFenced, 0, oneFenced.offset());
+        assertEquals(List.of(2, 3), ids(brokers.suspectsToProbe(oneFenced, GRACE_MS)).stream().sorted().toList());
+        assertFalse(brokers.streamConnectionLost(oneFenced, 1, 200));
+        assertFalse(brokers.streamConnectionLost(oneFenced, 9, 200), "not registered");
+
+        BrokerControlManager sessionsOnly = new BrokerControlManager("cluster", SESSION_MS, SESSION_MS,
+                new ConfigControlManager((type, name, configs) -> Optional.empty(), false));
+        sessionsOnly.activate(view, 0, view.offset());
+        assertFalse(sessionsOnly.streamConnectionLost(view, 1, 10));
+        assertEquals(List.of(), sessionsOnly.suspectsToProbe(view, SESSION_MS));
     }
 
     // ---------------------------------------------------------------- registration and unfencing

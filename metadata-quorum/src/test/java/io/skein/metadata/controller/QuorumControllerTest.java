@@ -483,10 +483,10 @@ public class QuorumControllerTest {
             long firstEpoch = first.epoch;
             assertEquals(ErrorCode.NONE, createError(controllers.client(), "led", 2, 1));
 
-            TestControllers.Broker impostor = controllers.new Broker(1, List.of(UUID.randomUUID()));
+            TestControllers.Broker impostor = controllers.broker(1, List.of(UUID.randomUUID()));
             assertEquals(ErrorCode.DUPLICATE_BROKER_REGISTRATION, impostor.register().getError().getCode());
 
-            TestControllers.Broker restarted = controllers.new Broker(1, first.logDirs);
+            TestControllers.Broker restarted = controllers.broker(1, first.logDirs);
             assertEquals(ErrorCode.NONE, restarted.register().getError().getCode(), "no session timeout to wait out");
             assertTrue(restarted.epoch > firstEpoch);
             MetadataImage replaced = controllers.awaitConvergence();

@@ -175,7 +175,7 @@ class ReassignmentControlManagerTest {
         MetadataImage view = image(records);
         MetadataImage moving = apply(view, reassign(view, to(2, 3)));
         MetadataImage inSync = apply(moving, alterIsr(moving, List.of(1, 2)));
-        MetadataImage oneFenced = apply(inSync, new BrokerControlManager("cluster", 1000, configs)
+        MetadataImage oneFenced = apply(inSync, new BrokerControlManager("cluster", 1000, 100, configs)
                 .fenceExpired(inSync, inSync.broker(1)));
         assertEquals(List.of(2), orders0(oneFenced).isr());
 

@@ -15,6 +15,7 @@ import io.skein.proto.controller.RegisterBrokerResponse;
 import io.skein.proto.metadata.Endpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -42,6 +43,7 @@ public final class TestControllers implements AutoCloseable {
     private final List<Voter> voters = new ArrayList<>();
     private final Map<Integer, Integer> rpcPorts = new TreeMap<>();
     private final Map<Integer, ControllerServer> running = new TreeMap<>();
+    private final List<Broker> brokers = new ArrayList<>();
     private final ControllerClient client;
 
     private TestControllers(Path root, int count, ControllerSettings settings) throws IOException {
@@ -133,22 +135,36 @@ public final class TestControllers implements AutoCloseable {
         return running().stream().mapToLong(server -> server.quorum().image().offset()).max().orElseThrow();
     }
 
-    /** A broker played by the test: registers with fixed log dirs and heartbeats on demand. */
+    /**
+     * A broker played by the test: registers with fixed log dirs and heartbeats on demand. Its listener
+     * is a real socket that accepts connections, as a running broker's does, until {@link #crash}.
+     */
     public final class Broker {
         final int id;
         final List<UUID> logDirs;
+        private final ServerSocket listener;
         long epoch;
 
         Broker(int id, List<UUID> logDirs) {
             this.id = id;
             this.logDirs = logDirs;
+            try {
+                this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** Its process is gone: its listener refuses connections from now on. */
+        void crash() throws IOException {
+            listener.close();
         }
 
         RegisterBrokerResponse register() {
             RegisterBrokerResponse response = client.registerBroker(RegisterBrokerRequest.newBuilder()
                     .setBrokerId(id).setClusterId(CLUSTER_ID).setIncarnationId(Uuids.toProto(UUID.randomUUID()))
-                    .addEndpoints(Endpoint.newBuilder().setName("PLAINTEXT").setHost("localhost").setPort(9000 + id)
-                            .setSecurityProtocol("PLAINTEXT"))
+                    .addEndpoints(Endpoint.newBuilder().setName("PLAINTEXT").setHost("127.0.0.1")
+                            .setPort(listener.getLocalPort()).setSecurityProtocol("PLAINTEXT"))
                     .addAllLogDirIds(logDirs.stream().map(Uuids::toProto).toList()).build()).join();
             if (response.getError().getCode() == ErrorCode.NONE) {
                 epoch = response.getBrokerEpoch();
@@ -181,11 +197,20 @@ public final class TestControllers implements AutoCloseable {
     }
 
     public Broker broker(int id) {
-        return new Broker(id, List.of(UUID.randomUUID()));
+        return broker(id, List.of(UUID.randomUUID()));
+    }
+
+    Broker broker(int id, List<UUID> logDirs) {
+        Broker broker = new Broker(id, logDirs);
+        brokers.add(broker);
+        return broker;
     }
 
     @Override
     public void close() throws IOException {
+        for (Broker broker : brokers) {
+            broker.crash();
+        }
         client.close();
         for (ControllerServer server : running.values()) {
             server.close();
