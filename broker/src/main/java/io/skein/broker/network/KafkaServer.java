@@ -108,18 +108,17 @@ public final class KafkaServer implements AutoCloseable {
                             channel.pipeline().addLast(tls.engines().newServerHandler(channel.alloc(),
                                     peer.getAddress().getHostAddress(), peer.getPort(), requestThreads));
                         }
-                        SslPrincipals principals = tls == null ? null : tls.principals();
                         SaslServers servers = sasl.get();
                         if (servers == null) {
                             channel.pipeline().addLast(new FrameDecoder(settings.requestMaxBytes()));
                             channel.pipeline().addLast(new KafkaConnection(listenerName, null, handler.get(),
-                                    requestThreads, metrics, principals));
+                                    requestThreads, metrics, tls));
                         } else {
                             SaslAuthenticator authenticator = new SaslAuthenticator(servers, channel.remoteAddress());
                             channel.pipeline().addLast(new FrameDecoder(settings.requestMaxBytes(),
                                     servers.settings().maxReceiveSize(), authenticator::hasAuthenticated));
                             channel.pipeline().addLast(new KafkaConnection(listenerName, authenticator, handler.get(),
-                                    requestThreads, metrics, principals));
+                                    requestThreads, metrics, tls));
                         }
                     }
                 });
