@@ -9,8 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.skein.node.NodeConfig;
 import io.skein.testing.AcksAllWriter;
 import io.skein.testing.ChildJvm;
+import io.skein.testing.FreePorts;
 import io.skein.testing.KafkaTools;
 import io.skein.testing.ProcessCluster;
 import io.skein.testing.ProcessCluster.ControllerTerm;
@@ -26,6 +28,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -37,10 +40,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Kafka's own kafka-reassign-partitions (4.3.1, in a JVM of its own) against split roles as real
- * processes, three controllers and three brokers, under an idempotent acks=all writer throughout:
- * a fourth broker joins and takes its share of a topic from --generate's plan while a broker is
- * killed mid-move; the topic then leaves a broker while the active controller is killed mid-move; a
+ * Kafka's own kafka-reassign-partitions (4.3.1, in a JVM of its own) against real processes, three
+ * combined nodes (broker and controller) and a broker that joins, under an idempotent acks=all writer
+ * throughout: the new broker takes its share of a topic from --generate's plan and is killed while it
+ * copies; the topic then leaves broker 1 while the node of the active controller is killed mid-move; a
  * third move is cancelled. Each move is throttled (--throttle) so that it is still under way when the
  * fault lands, whatever the machine's speed; re-running --execute --additional raises the throttle, and
  * --verify, once the moves are done, clears it. Nothing acknowledged is lost, and every replica ends up
@@ -52,8 +55,14 @@ class KafkaReassignPartitionsTest {
     private static final String TOPIC = "moving";
     private static final int PARTITIONS = 4;
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Bytes per second: slow enough that the 256 KiB of each partition take many seconds to copy. */
-    private static final String SLOW = "16384";
+    /**
+     * Bytes per second: slow enough that a partition's megabytes take seconds to copy, and above what the
+     * writer's traffic to in-sync followers takes of a leader's throttle (which counts it too, as Kafka's
+     * does), so that the new replicas get some.
+     */
+    private static final String SLOW = "262144";
+    /** What each partition holds before the writer starts. */
+    private static final int FILLED_KIB = 2048;
     private static final String FAST = "1000000000";
 
     @TempDir
@@ -97,8 +106,14 @@ class KafkaReassignPartitionsTest {
         return targets;
     }
 
+    /** A Kafka admin client of the running brokers, patient enough for a busy machine. */
+    private static Admin admin(ProcessCluster cluster) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 120_000));
+    }
+
     private static Map<Integer, List<Integer>> placement(ProcessCluster cluster) throws Exception {
-        try (Admin admin = cluster.admin(null)) {
+        try (Admin admin = admin(cluster)) {
             TopicDescription topic = admin.describeTopics(List.of(TOPIC)).allTopicNames().get().get(TOPIC);
             Map<Integer, List<Integer>> replicas = new HashMap<>();
             for (TopicPartitionInfo partition : topic.partitions()) {
@@ -119,13 +134,17 @@ class KafkaReassignPartitionsTest {
         }
     }
 
-    /** Waits until some replica {@code plan} adds has copied part of its log, the move still under way. */
+    /**
+     * Waits until a replica {@code plan} adds on {@code copier} has copied part of its log, and checks that
+     * the move is still under way.
+     */
     private void awaitMidMove(ProcessCluster cluster, Map<Integer, List<Integer>> before,
-                              Map<Integer, List<Integer>> plan, String planFile) throws Exception {
+                              Map<Integer, List<Integer>> plan, String planFile, int copier) throws Exception {
         await().atMost(Duration.ofSeconds(120)).until(() -> {
             for (Map.Entry<Integer, List<Integer>> target : plan.entrySet()) {
                 for (int broker : target.getValue()) {
-                    if (!before.get(target.getKey()).contains(broker) && copied(cluster.broker(broker), target.getKey()) > 0) {
+                    if (broker == copier && !before.get(target.getKey()).contains(broker)
+                            && copied(cluster.broker(broker), target.getKey()) > 0) {
                         return true;
                     }
                 }
@@ -133,6 +152,18 @@ class KafkaReassignPartitionsTest {
             return false;
         });
         assertTrue(verify(cluster, planFile).contains("is still in progress"), "the throttle holds the move back");
+    }
+
+    /** A broker that {@code plan} adds to some partition. */
+    private static int anyAdded(Map<Integer, List<Integer>> before, Map<Integer, List<Integer>> plan) {
+        for (Map.Entry<Integer, List<Integer>> target : plan.entrySet()) {
+            for (int broker : target.getValue()) {
+                if (!before.get(target.getKey()).contains(broker)) {
+                    return broker;
+                }
+            }
+        }
+        throw new AssertionError("the plan " + plan + " adds no replica to " + before);
     }
 
     /** Raises the throttle by running --execute again with --additional, and runs --verify until all is done. */
@@ -149,24 +180,50 @@ class KafkaReassignPartitionsTest {
         assertEquals(plan, placement(cluster));
     }
 
+    /** {@code count} combined nodes (ids 1..), each with {@code overrides}. */
+    private List<Map<String, String>> combinedNodes(int count, Map<String, String> overrides) {
+        List<Integer> controllerPorts = new ArrayList<>();
+        for (int id = 1; id <= count; id++) {
+            controllerPorts.add(FreePorts.pair());
+        }
+        StringBuilder voters = new StringBuilder();
+        for (int id = 1; id <= count; id++) {
+            voters.append(id == 1 ? "" : ",").append(id).append("@127.0.0.1:").append(controllerPorts.get(id - 1));
+        }
+        List<Map<String, String>> nodes = new ArrayList<>();
+        for (int id = 1; id <= count; id++) {
+            Map<String, String> node = new HashMap<>(overrides);
+            node.put(NodeConfig.PROCESS_ROLES, "broker,controller");
+            node.put(NodeConfig.NODE_ID, Integer.toString(id));
+            node.put(NodeConfig.LISTENERS, "PLAINTEXT://127.0.0.1:" + FreePorts.one() + ",CONTROLLER://127.0.0.1:"
+                    + controllerPorts.get(id - 1));
+            node.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, voters.toString());
+            node.put(NodeConfig.ADMIN_LISTENER, "127.0.0.1:" + FreePorts.one());
+            node.put(NodeConfig.HTTP_LISTENER, "127.0.0.1:" + FreePorts.one());
+            node.put(NodeConfig.LOG_DIRS, dir.resolve("node-" + id).toString());
+            nodes.add(node);
+        }
+        return nodes;
+    }
+
     @Test
     void kafkasToolMovesATopicUnderLoadThroughABrokerKillAControllerFailoverAndACancellation() throws Exception {
         Map<String, String> settings = Map.of("replica.fetch.max.bytes", "16384", "auto.leader.rebalance.enable", "false");
-        try (ProcessCluster cluster = ProcessCluster.splitRoles(dir, 3, 3, settings)) {
-            try (Admin admin = cluster.admin(null)) {
+        try (ProcessCluster cluster = ProcessCluster.combined(dir, combinedNodes(3, settings))) {
+            try (Admin admin = admin(cluster)) {
                 admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 3)
                         .configs(Map.of("min.insync.replicas", "2")))).all().get();
             }
             try (KafkaProducer<String, String> producer = AcksAllWriter.producer(cluster.bootstrap(), "all")) {
                 String filler = "f".repeat(1024);
-                for (int i = 0; i < PARTITIONS * 256; i++) {
+                for (int i = 0; i < PARTITIONS * FILLED_KIB; i++) {
                     producer.send(new ProducerRecord<>(TOPIC, i % PARTITIONS, null, filler));
                 }
             }
             AcksAllWriter writer = new AcksAllWriter(cluster.bootstrap(), TOPIC, PARTITIONS);
 
-            // 1. A fourth broker joins; --generate spreads the topic over four; a source broker dies mid-move.
-            cluster.addBroker(dir, 4, settings);
+            // 1. A fourth broker joins; --generate spreads the topic over four; the newcomer dies mid-copy.
+            ProcessCluster.Node added = cluster.addBroker(dir, 4, settings);
             Files.writeString(dir.resolve("topics.json"), "{\"version\":1,\"topics\":[{\"topic\":\"" + TOPIC + "\"}]}");
             String generated = KafkaTools.succeeded(tool(cluster, "--generate", "--topics-to-move-json-file",
                     dir.resolve("topics.json").toString(), "--broker-list", "1,2,3,4"));
@@ -176,21 +233,20 @@ class KafkaReassignPartitionsTest {
             assertTrue(spreadTargets.values().stream().anyMatch(r -> r.contains(4)), spread.toString());
             String started = execute(cluster, "spread.json", spread.toString(), "--throttle", SLOW);
             assertTrue(started.contains("Successfully started partition reassignment"), started);
-            awaitMidMove(cluster, before, spreadTargets, "spread.json");
-            ProcessCluster.Node source = cluster.broker(before.get(0).get(0));
-            source.kill();
+            awaitMidMove(cluster, before, spreadTargets, "spread.json", 4);
+            added.kill();
             assertTrue(verify(cluster, "spread.json").contains("is still in progress"));
-            source.start();
+            added.start();
             finish(cluster, "spread.json", spreadTargets);
 
-            // 2. The topic leaves broker 1; the active controller dies mid-move.
+            // 2. The topic leaves broker 1; the node of the active controller dies mid-move.
             String leaving = KafkaTools.succeeded(tool(cluster, "--generate", "--topics-to-move-json-file",
                     dir.resolve("topics.json").toString(), "--broker-list", "2,3,4"));
             JsonNode drain = jsonAfter(leaving, "Proposed partition reassignment configuration");
             Map<Integer, List<Integer>> drainTargets = targets(drain);
             before = placement(cluster);
             execute(cluster, "drain.json", drain.toString(), "--throttle", SLOW);
-            awaitMidMove(cluster, before, drainTargets, "drain.json");
+            awaitMidMove(cluster, before, drainTargets, "drain.json", anyAdded(before, drainTargets));
             ControllerTerm active = cluster.activeController();
             ProcessCluster.Node controller = cluster.controller(active.nodeId());
             controller.kill();
@@ -198,8 +254,8 @@ class KafkaReassignPartitionsTest {
                     .until(cluster::activeController, term -> term.term() > active.term());
             assertNotEquals(active.nodeId(), next.nodeId());
             assertTrue(verify(cluster, "drain.json").contains("is still in progress"), "the move outlived its controller");
-            finish(cluster, "drain.json", drainTargets);
             controller.start();
+            finish(cluster, "drain.json", drainTargets);
             await("broker 1 deletes the logs it no longer holds").atMost(Duration.ofSeconds(60)).until(() -> {
                 for (int p = 0; p < PARTITIONS; p++) {
                     if (copied(cluster.broker(1), p) > 0) {
@@ -216,7 +272,7 @@ class KafkaReassignPartitionsTest {
             String plan = "{\"version\":1,\"partitions\":[{\"topic\":\"" + TOPIC + "\",\"partition\":0,\"replicas\":"
                     + back + "}]}";
             execute(cluster, "back.json", plan, "--throttle", SLOW);
-            awaitMidMove(cluster, before, Map.of(0, back), "back.json");
+            awaitMidMove(cluster, before, Map.of(0, back), "back.json", 1);
             String cancelled = KafkaTools.succeeded(tool(cluster, "--cancel", "--reassignment-json-file",
                     dir.resolve("back.json").toString()));
             assertTrue(cancelled.contains("Successfully cancelled partition reassignment"), cancelled);

@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 
 /**
@@ -39,15 +40,19 @@ public record CliRun(int exitCode, String out, String err) {
 
     /** Runs with {@code stdin} as standard input; the process's streams are swapped for the run. */
     public static CliRun withInput(String stdin, String... args) {
-        return run(Skein.commandLine(), stdin, args);
+        return run(Skein::commandLine, stdin, args);
     }
 
     /** A run of {@code command}, one of the command classes set up by the test, with {@code args}. */
     static CliRun of(Object command, String... args) {
-        return run(new CommandLine(command), "", args);
+        return run(() -> new CommandLine(command), "", args);
     }
 
-    private static synchronized CliRun run(CommandLine commandLine, String stdin, String... args) {
+    /**
+     * Runs the command line {@code commandLine} makes once the streams are swapped: picocli takes its
+     * output and error writers from System.out and System.err when the command line is made.
+     */
+    private static synchronized CliRun run(Supplier<CommandLine> commandLine, String stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream originalOut = System.out;
@@ -57,7 +62,7 @@ public record CliRun(int exitCode, String out, String err) {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-            int exitCode = commandLine.execute(args);
+            int exitCode = commandLine.get().execute(args);
             return new CliRun(exitCode, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(originalOut);

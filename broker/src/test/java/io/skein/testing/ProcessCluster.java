@@ -26,6 +26,7 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.message.MetadataRequestData;
@@ -50,7 +51,7 @@ public final class ProcessCluster implements AutoCloseable {
     private final List<Node> controllers;
     private final List<Node> brokers;
     private final String clusterId;
-    /** The controller quorum's voters, as brokers of {@link #splitRoles} are given them. */
+    /** The controller quorum's voters, as the brokers of {@link #splitRoles} and {@link #combined} have them. */
     private String voters;
 
     /** One node process: its config, its log output, and the signals a test sends it. */
@@ -284,6 +285,7 @@ public final class ProcessCluster implements AutoCloseable {
     public static ProcessCluster combined(Path dir, List<Map<String, String>> settings) throws Exception {
         String clusterId = NodeStorage.randomClusterId();
         ProcessCluster cluster = new ProcessCluster(null, List.of(), new ArrayList<>(), clusterId);
+        cluster.voters = settings.get(0).get(NodeConfig.CONTROLLER_QUORUM_VOTERS);
         try {
             for (Map<String, String> node : settings) {
                 NodeConfig config = NodeConfig.of(node);
@@ -344,7 +346,7 @@ public final class ProcessCluster implements AutoCloseable {
     }
 
     /**
-     * Starts one more broker process of a {@link #splitRoles} cluster, id {@code id} with
+     * Starts one more broker process of a {@link #splitRoles} or {@link #combined} cluster, id {@code id} with
      * {@code overrides}, and returns once it serves; it is among {@link #brokers()} from then on.
      */
     public Node addBroker(Path dir, int id, Map<String, String> overrides) throws IOException {
@@ -359,13 +361,14 @@ public final class ProcessCluster implements AutoCloseable {
     }
 
     /**
-     * The controller of {@link #splitRoles} that logged taking over at the highest term.
+     * The controller process ({@link #splitRoles}) or combined node ({@link #combined}) that logged taking
+     * over at the highest term.
      *
      * @throws java.util.NoSuchElementException if none has yet
      */
     public ControllerTerm activeController() throws IOException {
         List<ControllerTerm> terms = new ArrayList<>();
-        for (Node controller : controllers) {
+        for (Node controller : Stream.concat(controllers.stream(), brokers.stream()).toList()) {
             Matcher matcher = ACTIVE.matcher(controller.log());
             while (matcher.find()) {
                 terms.add(new ControllerTerm(Integer.parseInt(matcher.group(1)), Long.parseLong(matcher.group(2))));
@@ -374,9 +377,10 @@ public final class ProcessCluster implements AutoCloseable {
         return terms.stream().max(Comparator.comparingLong(ControllerTerm::term)).orElseThrow();
     }
 
-    /** Controller process {@code id} of {@link #splitRoles}. */
+    /** The controller process ({@link #splitRoles}) or combined node ({@link #combined}) {@code id}. */
     public Node controller(int id) {
-        return controllers.stream().filter(node -> node.id() == id).findFirst().orElseThrow();
+        return Stream.concat(controllers.stream(), brokers.stream()).filter(node -> node.id() == id).findFirst()
+                .orElseThrow();
     }
 
     /** Starts the nodes together: a quorum of controller processes needs a majority up to serve any. */

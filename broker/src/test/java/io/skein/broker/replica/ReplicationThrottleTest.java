@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.log.PartitionLog;
+import io.skein.proto.metadata.ConfigResourceType;
 import io.skein.testing.AcksAllWriter;
 import io.skein.testing.TestCluster;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -80,10 +82,18 @@ class ReplicationThrottleTest {
         return tp;
     }
 
+    /**
+     * Sets (or, with a null value, removes) one config and waits until every broker has it in its image:
+     * the alter answers once the broker asked has it, and a move started before the other broker does
+     * would copy unthrottled.
+     */
     private static void alter(ConfigResource.Type type, String name, String key, String value) throws Exception {
         Collection<AlterConfigOp> ops = List.of(new AlterConfigOp(new ConfigEntry(key, value),
                 value == null ? AlterConfigOp.OpType.DELETE : AlterConfigOp.OpType.SET));
         admin.incrementalAlterConfigs(Map.of(new ConfigResource(type, name), ops)).all().get();
+        io.skein.metadata.image.ConfigResource inImage = new io.skein.metadata.image.ConfigResource(
+                type == ConfigResource.Type.TOPIC ? ConfigResourceType.TOPIC : ConfigResourceType.BROKER, name);
+        cluster.awaitAll(key + "=" + value, image -> Objects.equals(value, image.configs(inImage).get(key)));
     }
 
     /**
