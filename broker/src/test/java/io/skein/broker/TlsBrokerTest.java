@@ -68,10 +68,21 @@ class TlsBrokerTest {
         return Admin.create(settings);
     }
 
+    /** Over BoringSSL's engine where Netty has its native library: fetched slices in direct buffers. */
     @Test
     void producersAndConsumersRoundTripOverTls() throws Exception {
+        roundTrip(Map.of());
+    }
+
+    /** Over the JDK's engine, where Netty has no native library: fetched slices in heap buffers. */
+    @Test
+    void producersAndConsumersRoundTripOverTheJdksTls() throws Exception {
+        roundTrip(Map.of("ssl.provider", "SunJSSE"));
+    }
+
+    private void roundTrip(Map<String, String> engine) throws Exception {
         TlsFiles certificates = TlsFiles.in(dir.resolve("certs"));
-        try (TestNode node = start(certificates, Map.of())) {
+        try (TestNode node = start(certificates, engine)) {
             Map<String, String> client = certificates.client(null);
             try (Admin admin = admin(node.bootstrap(), client)) {
                 admin.createTopics(List.of(new NewTopic("orders", 3, (short) 1))).all().get();

@@ -124,19 +124,19 @@ public final class KafkaRequest {
      * Serialises {@code response} with its size prefix and header, ready for the socket: buffers, and
      * records read from the log as file regions, which reach the socket without a copy.
      *
-     * @param sendfile false where the socket is TLS: records from the log are read into buffers here,
-     *                 so the calling thread must not be an event loop
+     * @param slices how records from the log reach the socket; where the socket is TLS they are read
+     *               into buffers here, so the calling thread must not be an event loop
      * @throws java.io.UncheckedIOException if records cannot be read from the log
      */
-    public List<Object> encode(ApiMessage response, boolean sendfile) {
+    public List<Object> encode(ApiMessage response, LogSlices slices) {
         return NettySends.toNetty(SendBuilder.buildResponseSend(header.toResponseHeader(), response, apiVersion()),
-                sendfile);
+                slices);
     }
 
     /** The version-0 answer to an ApiVersions request of an unknown version, listing {@code supported}. */
     public List<Object> unsupportedApiVersions(ApiVersionsResponseData supported) {
         return NettySends.toNetty(SendBuilder.buildResponseSend(new ResponseHeader(correlationId(), (short) 0),
-                supported, (short) 0), true); // no records in it
+                supported, (short) 0), LogSlices.SENDFILE); // no records in it
     }
 
     @Override

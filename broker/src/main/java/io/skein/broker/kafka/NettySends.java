@@ -18,19 +18,20 @@ import org.apache.kafka.common.network.TransferableChannel;
  * Turns a kafka-clients {@link Send} into what Netty writes: byte buffers wrapped without copying,
  * and for each stretch of a log file either a {@link FileSliceRegion}, which Netty hands to
  * {@code sendfile}, or, where the bytes must pass through the JVM (TLS encrypts them), one pooled
- * buffer holding the stretch, read from the file here and released by Netty once written.
+ * buffer holding the stretch, heap or direct as the TLS engine takes them best ({@link LogSlices}),
+ * read from the file here and released by Netty once written.
  */
 final class NettySends {
     private NettySends() {
     }
 
     /**
-     * @param sendfile whether log files go out as file regions; else they are read into buffers, on the
-     *                 calling thread, which must not be an event loop
+     * @param slices how log files go out: as file regions, or read into buffers on the calling thread,
+     *               which must not be an event loop then
      * @throws UncheckedIOException if a log file cannot be read (it ends before the slice: truncated)
      */
-    static List<Object> toNetty(Send send, boolean sendfile) {
-        Collector collector = new Collector(sendfile);
+    static List<Object> toNetty(Send send, LogSlices slices) {
+        Collector collector = new Collector(slices);
         try {
             while (!send.completed()) {
                 send.writeTo(collector);
@@ -45,10 +46,10 @@ final class NettySends {
     /** A channel that accepts everything at once, recording what was written. */
     private static final class Collector implements TransferableChannel {
         final List<Object> parts = new ArrayList<>();
-        private final boolean sendfile;
+        private final LogSlices slices;
 
-        Collector(boolean sendfile) {
-            this.sendfile = sendfile;
+        Collector(LogSlices slices) {
+            this.slices = slices;
         }
 
         @Override
@@ -77,14 +78,16 @@ final class NettySends {
 
         @Override
         public long transferFrom(FileChannel file, long position, long count) throws IOException {
-            parts.add(sendfile ? new FileSliceRegion(file, position, count) : read(file, position, count));
+            parts.add(slices == LogSlices.SENDFILE ? new FileSliceRegion(file, position, count)
+                    : read(file, position, count));
             return count;
         }
 
         /** One buffer for the whole stretch: a fetch response's slice of a partition, not a record. */
-        private static ByteBuf read(FileChannel file, long position, long count) throws IOException {
+        private ByteBuf read(FileChannel file, long position, long count) throws IOException {
             int size = Math.toIntExact(count);
-            ByteBuf buffer = PooledByteBufAllocator.DEFAULT.heapBuffer(size, size);
+            ByteBuf buffer = slices == LogSlices.DIRECT_BUFFERS ? PooledByteBufAllocator.DEFAULT.directBuffer(size, size)
+                    : PooledByteBufAllocator.DEFAULT.heapBuffer(size, size);
             try {
                 while (buffer.isWritable()) {
                     if (buffer.writeBytes(file, position + buffer.writerIndex(), buffer.writableBytes()) < 0) {

@@ -1,5 +1,9 @@
 package io.skein.broker.kafka;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.skein.metadata.tls.TlsSettings;
 import java.io.IOException;
 import java.net.Socket;
@@ -14,8 +18,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedKeyManager;
@@ -37,6 +42,11 @@ import org.apache.kafka.common.security.ssl.SslFactory;
  * {@code ssl.allow.san.changes} say otherwise, and an inter-broker listener's new stores must still
  * complete a handshake with each other.
  *
+ * <p>A Kafka listener's server side is served by BoringSSL, through Netty's OpenSSL engine, where it
+ * serves these settings as the JDK's engine would ({@link OpenSslContexts}): a context over the same
+ * key and trust managers, made again at each reload. Elsewhere, and on the client side (this broker's
+ * blocking connections to others), Kafka's factory makes the JDK's engines.
+ *
  * <p>The listeners that are not Kafka's (the controller's Raft and controller service, the admin API,
  * HTTP) take the same stores as {@link #tlsSettings()}: key and trust managers over this factory's
  * stores, which follow its reloads.
@@ -53,12 +63,15 @@ public final class SslEngines implements AutoCloseable {
     private final Map<String, Object> configs;
     private final SslFactory factory;
     /**
+     * Why the JDK's engine serves this listener rather than BoringSSL; null where BoringSSL does. Only
+     * a Kafka listener's server side may be BoringSSL's: the others' TLS is not Netty's own pipelines.
+     */
+    private final String jdkEngineBecause;
+    /**
      * What engines are made from: the factory's, published here by the thread that reloaded it, as
      * {@link SslFactory} itself does not publish a new one to other threads.
      */
-    private volatile SslEngineFactory current;
-    /** The managers of {@link #current}'s stores, published with it. */
-    private volatile Managers managers;
+    private volatile InUse current;
     private final TlsSettings tlsSettings;
     /** The stores' files as last looked at: a reload is tried once per change. */
     private List<Object> filesSeen;
@@ -79,7 +92,16 @@ public final class SslEngines implements AutoCloseable {
     private record Managers(X509ExtendedKeyManager keyManager, X509ExtendedTrustManager trustManager) {
     }
 
-    private SslEngines(String name, ConnectionMode mode, Map<String, ?> configs, boolean verifiable) {
+    /**
+     * One pair of stores: Kafka's factory over them, their managers, and BoringSSL's context over those
+     * (null where the JDK's engine serves the listener).
+     */
+    private record InUse(SslEngineFactory factory, Managers managers, SslContext openSsl) {
+    }
+
+    /** @param kafkaListener whether Netty serves it ({@link #newServerHandler}), which BoringSSL may then do */
+    private SslEngines(String name, ConnectionMode mode, Map<String, ?> configs, boolean verifiable,
+                       boolean kafkaListener) {
         this.name = name;
         this.mode = mode;
         this.configs = new HashMap<>(configs);
@@ -87,29 +109,53 @@ public final class SslEngines implements AutoCloseable {
         this.factory = new SslFactory(mode, null, verifiable);
         this.filesSeen = files();
         factory.configure(new HashMap<>(this.configs)); // SslFactory keeps and may add to the map it is given
-        this.current = factory.sslEngineFactory();
-        this.managers = managers(current);
+        SslEngineFactory engines = factory.sslEngineFactory();
+        Managers managers = managers(engines);
+        String jdkBecause = !kafkaListener ? "not a Kafka listener's server side" : OpenSslContexts.unsuitable(
+                this.configs, engines.createServerSslEngine(null, -1), managers.keyManager()).orElse(null);
+        SslContext openSsl = null;
+        if (jdkBecause == null) {
+            try {
+                openSsl = openSslContext(engines, managers);
+            } catch (SSLException e) {
+                jdkBecause = "BoringSSL refuses these settings: " + e.getMessage();
+            }
+        }
+        this.jdkEngineBecause = jdkBecause;
+        this.current = new InUse(engines, managers, openSsl);
         this.tlsSettings = new TlsSettings(
-                managers.keyManager() == null ? null : new CurrentKeyManager(() -> managers.keyManager()),
-                new CurrentTrustManager(() -> managers.trustManager(), endpointIdentification()),
+                managers.keyManager() == null ? null : new CurrentKeyManager(() -> current.managers().keyManager()),
+                new CurrentTrustManager(() -> current.managers().trustManager(), endpointIdentification()),
                 clientAuth(), stringList(SslConfigs.SSL_ENABLED_PROTOCOLS_CONFIG),
                 stringList(SslConfigs.SSL_CIPHER_SUITES_CONFIG));
     }
 
     /**
-     * A listener's server side.
+     * A Kafka listener's server side, which {@link #newServerHandler} serves: in BoringSSL where it
+     * serves these settings as the JDK would, else in the JDK's engine.
      *
      * @param interBroker whether other brokers connect to it: then, as in Kafka, its keystore must be
      *                    one its own truststore trusts (a handshake between the two is tried)
      * @throws KafkaException if the settings do not make a TLS context: the message says why
      */
-    public static SslEngines server(String listenerName, Map<String, ?> ssl, boolean interBroker) {
-        return new SslEngines(listenerName, ConnectionMode.SERVER, ssl, interBroker);
+    public static SslEngines kafkaServer(String listenerName, Map<String, ?> ssl, boolean interBroker) {
+        return new SslEngines(listenerName, ConnectionMode.SERVER, ssl, interBroker, true);
+    }
+
+    /**
+     * The server side of a listener that is not Kafka's, which takes only {@link #tlsSettings()}.
+     *
+     * @param verifiable whether this node's own connections to it use the same stores: then its keystore
+     *                   must be one its own truststore trusts, as an inter-broker listener's
+     * @throws KafkaException if the settings do not make a TLS context: the message says why
+     */
+    public static SslEngines server(String listenerName, Map<String, ?> ssl, boolean verifiable) {
+        return new SslEngines(listenerName, ConnectionMode.SERVER, ssl, verifiable, false);
     }
 
     /** The client side of a listener, for this broker's connections to other brokers' listeners of that name. */
     public static SslEngines client(String listenerName, Map<String, ?> ssl) {
-        return new SslEngines(listenerName, ConnectionMode.CLIENT, ssl, false);
+        return new SslEngines(listenerName, ConnectionMode.CLIENT, ssl, false, false);
     }
 
     public String name() {
@@ -117,14 +163,30 @@ public final class SslEngines implements AutoCloseable {
     }
 
     /**
-     * An engine for a connection with {@code peerHost}: an address as the socket has it, never looked
-     * up (a server needs no name; a client checks the server's certificate against the host it was
-     * given, not one DNS says).
+     * Which engine this listener's server side runs: {@code "OpenSSL (BoringSSL)"}, or the JDK's and why.
      */
-    public SSLEngine newEngine(String peerHost, int peerPort) {
-        SslEngineFactory engines = current;
-        return mode == ConnectionMode.SERVER ? engines.createServerSslEngine(peerHost, peerPort)
-                : engines.createClientSslEngine(peerHost, peerPort, endpointIdentification());
+    public String engine() {
+        return jdkEngineBecause == null ? "OpenSSL (" + OpenSsl.versionString() + ")"
+                : "JDK (" + jdkEngineBecause + ")";
+    }
+
+    /** Whether BoringSSL serves this listener's connections. */
+    public boolean openSsl() {
+        return jdkEngineBecause == null;
+    }
+
+    /**
+     * Netty's TLS handler for a new connection to this listener's server side, from {@code peerHost}
+     * (an address as the socket has it, never looked up), over the stores in use; the handshake's
+     * delegated tasks (key exchange, certificate checks) run on {@code delegatedTasks}.
+     */
+    public SslHandler newServerHandler(ByteBufAllocator alloc, String peerHost, int peerPort, Executor delegatedTasks) {
+        if (mode != ConnectionMode.SERVER) {
+            throw new IllegalStateException(this + " is a client");
+        }
+        InUse stores = current;
+        return stores.openSsl() != null ? stores.openSsl().newHandler(alloc, peerHost, peerPort, delegatedTasks)
+                : new SslHandler(stores.factory().createServerSslEngine(peerHost, peerPort), delegatedTasks);
     }
 
     private String endpointIdentification() {
@@ -137,7 +199,7 @@ public final class SslEngines implements AutoCloseable {
      * suites, endpoint identification, server name), its handshake done within the socket's timeout.
      */
     public SSLSocket connect(Socket connected, String host, int port) throws IOException {
-        SslEngineFactory engines = current;
+        SslEngineFactory engines = current.factory();
         // Skein refuses ssl.engine.factory.class: the factory is always Kafka's default one.
         SSLSocket socket = (SSLSocket) ((DefaultSslEngineFactory) engines).sslContext().getSocketFactory()
                 .createSocket(connected, host, port, true);
@@ -163,12 +225,27 @@ public final class SslEngines implements AutoCloseable {
         filesSeen = files;
         factory.reconfigure(configs);
         SslEngineFactory next = factory.sslEngineFactory();
-        if (next == current) {
+        if (next == current.factory()) {
             return false;
         }
-        managers = managers(next);
-        current = next;
+        current = inUse(next, managers(next));
         return true;
+    }
+
+    /** Kafka's factory {@code engines}, its {@code managers}, and BoringSSL's context over them if it serves. */
+    private InUse inUse(SslEngineFactory engines, Managers managers) {
+        try {
+            return new InUse(engines, managers, jdkEngineBecause == null ? openSslContext(engines, managers) : null);
+        } catch (SSLException e) {
+            throw new KafkaException("BoringSSL cannot use the keystore or truststore of listener " + name + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** BoringSSL's server context over {@code managers}, with what a server engine of {@code engines} enables. */
+    private SslContext openSslContext(SslEngineFactory engines, Managers managers) throws SSLException {
+        return OpenSslContexts.server(configs, engines.createServerSslEngine(null, -1), managers.keyManager(),
+                managers.trustManager());
     }
 
     /**

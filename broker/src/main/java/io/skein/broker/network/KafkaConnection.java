@@ -15,6 +15,7 @@ import io.skein.broker.metrics.RequestMetrics;
 import io.skein.broker.util.Futures;
 import io.skein.broker.util.SerialExecutor;
 import io.skein.broker.kafka.KafkaRequest;
+import io.skein.broker.kafka.LogSlices;
 import io.skein.broker.kafka.SslPrincipals;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -46,8 +47,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>On a SASL listener (SASL_SSL too) the client authenticates first, through its {@link
  * SaslAuthenticator}, and is who it authenticated as. On a TLS listener the connection's principal
- * otherwise comes from its handshake, which completes before any request is read; responses carrying records are encoded on the request threads, as their bytes
- * are read from the log into buffers for TLS to encrypt.
+ * otherwise comes from its handshake, which completes before any request is read; responses carrying
+ * records are encoded on the request threads, as their bytes are read from the log into buffers for
+ * TLS to encrypt: direct ones for BoringSSL's engine, heap ones for the JDK's ({@link LogSlices}).
  *
  * <p>The queue of responses is touched only on the connection's event loop.
  */
@@ -65,6 +67,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private final RequestMetrics metrics;
     /** Null on a plaintext listener. */
     private final SslPrincipals tlsPrincipals;
+    private final LogSlices slices;
     /** Set on the event loop before the first request is read, and read by the request threads it hands them to. */
     private volatile KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
     private final ArrayDeque<Slot> queued = new ArrayDeque<>();
@@ -109,17 +112,19 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
     /**
      * @param sasl          authenticates the client first, on a SASL listener; null on others
-     * @param tlsPrincipals who a TLS connection is, from its handshake; null on a plaintext listener
+     * @param tls           the listener's TLS, whose handshake says who a connection is; null on a plaintext listener
      */
     KafkaConnection(String listenerName, SaslAuthenticator sasl, RequestHandler handler, Executor requestThreads,
-                    RequestMetrics metrics, SslPrincipals tlsPrincipals) {
+                    RequestMetrics metrics, KafkaServer.Tls tls) {
         this.listenerName = listenerName;
         this.sasl = sasl;
         this.handler = handler;
         this.requestThreads = requestThreads;
         this.requests = new SerialExecutor(requestThreads);
         this.metrics = metrics;
-        this.tlsPrincipals = tlsPrincipals;
+        this.tlsPrincipals = tls == null ? null : tls.principals();
+        this.slices = tls == null ? LogSlices.SENDFILE
+                : tls.engines().openSsl() ? LogSlices.DIRECT_BUFFERS : LogSlices.HEAP_BUFFERS;
     }
 
     @Override
@@ -239,7 +244,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         }
         return request.isUnknownApiVersionsVersion()
                 ? request.unsupportedApiVersions((ApiVersionsResponseData) message)
-                : request.encode(message, tlsPrincipals == null);
+                : request.encode(message, slices);
     }
 
     /**

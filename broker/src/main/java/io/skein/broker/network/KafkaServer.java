@@ -28,9 +28,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * over TLS as well on a SASL_SSL one.
  * Netty's NIO transport writes log slices with {@code FileChannel.transferTo}, that is {@code sendfile}.
  *
- * <p>A TLS listener puts Netty's {@link SslHandler} first, over an engine from the listener's
- * {@link SslEngines} per connection; its handshake's delegated tasks (key exchange, certificate
- * checks) run on the request threads, not the event loop. Log slices cannot be sent with
+ * <p>A TLS listener puts Netty's {@link SslHandler} first, from the listener's {@link SslEngines}
+ * per connection (BoringSSL's engine, or the JDK's); its handshake's delegated tasks (key exchange,
+ * certificate checks) run on the request threads, not the event loop. Log slices cannot be sent with
  * {@code sendfile} through TLS: they are read into buffers (see {@link KafkaConnection}).
  *
  * <p>It binds at once, so that the port is known before the broker registers, but accepts
@@ -105,21 +105,20 @@ public final class KafkaServer implements AutoCloseable {
                         }
                         if (tls != null) {
                             InetSocketAddress peer = channel.remoteAddress();
-                            channel.pipeline().addLast(new SslHandler(tls.engines().newEngine(
-                                    peer.getAddress().getHostAddress(), peer.getPort()), requestThreads));
+                            channel.pipeline().addLast(tls.engines().newServerHandler(channel.alloc(),
+                                    peer.getAddress().getHostAddress(), peer.getPort(), requestThreads));
                         }
-                        SslPrincipals principals = tls == null ? null : tls.principals();
                         SaslServers servers = sasl.get();
                         if (servers == null) {
                             channel.pipeline().addLast(new FrameDecoder(settings.requestMaxBytes()));
                             channel.pipeline().addLast(new KafkaConnection(listenerName, null, handler.get(),
-                                    requestThreads, metrics, principals));
+                                    requestThreads, metrics, tls));
                         } else {
                             SaslAuthenticator authenticator = new SaslAuthenticator(servers, channel.remoteAddress());
                             channel.pipeline().addLast(new FrameDecoder(settings.requestMaxBytes(),
                                     servers.settings().maxReceiveSize(), authenticator::hasAuthenticated));
                             channel.pipeline().addLast(new KafkaConnection(listenerName, authenticator, handler.get(),
-                                    requestThreads, metrics, principals));
+                                    requestThreads, metrics, tls));
                         }
                     }
                 });

@@ -84,9 +84,10 @@ public final class NodeTls implements AutoCloseable {
                 ListenerSecurity security = config.listenerSecurity(listener.name());
                 if (security.tls()) {
                     boolean interBroker = listener.name().equals(config.interBrokerListenerName());
-                    kafkaServers.put(listener.name(), new KafkaServer.Tls(
-                            build(security, () -> SslEngines.server(listener.name(), security.ssl(), interBroker)),
-                            principals(security)));
+                    SslEngines engines = build(security, () -> SslEngines.kafkaServer(listener.name(), security.ssl(),
+                            interBroker));
+                    log.info("TLS of listener {}: {} engine", listener.name(), engines.engine());
+                    kafkaServers.put(listener.name(), new KafkaServer.Tls(engines, principals(security)));
                 }
             }
             ListenerSecurity interBroker = config.interBrokerSecurity();

@@ -32,6 +32,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.SslConfigs;
@@ -48,7 +52,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A TLS listener alone, on a real socket with real TLS, its settings read as a node reads them, and a
  * handler that records who each request came from: the principal a client certificate makes, the
- * clients refused, and connections that misbehave without disturbing the others.
+ * clients refused, and connections that misbehave without disturbing the others. Served by BoringSSL
+ * here, where Netty has its native library; {@link JdkTlsListenerTest} runs the same over the JDK's engine.
  */
 @Timeout(60)
 class TlsListenerTest {
@@ -75,11 +80,29 @@ class TlsListenerTest {
         }
     };
 
+    /** The settings that choose the listener's engine: none, so BoringSSL's where it is available. */
+    Map<String, String> engineSettings() {
+        return Map.of();
+    }
+
+    /** Whether {@link #engineSettings()} give BoringSSL's engine. */
+    boolean openSsl() {
+        return true;
+    }
+
     /** Serves an SSL listener with the node settings of {@code broker} plus {@code extra}. */
     private void serve(Map<String, String> extra) throws IOException {
+        serve("broker", extra);
+    }
+
+    /** Serves an SSL listener with {@code certificate}'s keystore, the engine's settings and {@code extra}. */
+    private void serve(String certificate, Map<String, String> extra) throws IOException {
         certificates = TlsFiles.in(dir.resolve("certs"));
-        Map<String, Object> ssl = certificates.listenerSsl("broker", extra);
-        engines = SslEngines.server("SSL", ssl, false);
+        Map<String, String> settings = new HashMap<>(engineSettings());
+        settings.putAll(extra);
+        Map<String, Object> ssl = certificates.listenerSsl(certificate, settings);
+        engines = SslEngines.kafkaServer("SSL", ssl, false);
+        assertEquals(openSsl(), engines.openSsl(), engines.engine());
         server = KafkaServer.bind("SSL", "127.0.0.1", 0, new KafkaServer.Settings(2, 1 << 20, -1, -1), requestThreads,
                 new RequestMetrics(new PrometheusRegistry()), new KafkaServer.Tls(engines,
                         new SslPrincipals("SSL", (String) ssl.get(NodeConfig.SSL_PRINCIPAL_MAPPING_RULES))));
@@ -161,6 +184,50 @@ class TlsListenerTest {
             metadata(alice);
         }
         assertEquals(List.of(new KafkaPrincipal("User", "CN=alice")), principals, "only alice's request was served");
+    }
+
+    @Test
+    void theListenersProtocolsAndCipherSuitesAreTheOnlyOnesNegotiated() throws Exception {
+        String suite = "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384";
+        serve(Map.of("ssl.enabled.protocols", "TLSv1.2", "ssl.cipher.suites", suite));
+        SSLSession session = handshake(null, null);
+        assertEquals("TLSv1.2", session.getProtocol());
+        assertEquals(suite, session.getCipherSuite());
+        assertThrows(SSLException.class, () -> handshake(new String[] {"TLSv1.3"}, null), "a TLS 1.3 client");
+        assertThrows(SSLException.class, () -> handshake(null, new String[] {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"}),
+                "a client of another suite");
+    }
+
+    /** A JDK client's handshake with the listener, offering these protocols and suites (null: the JDK's). */
+    private SSLSession handshake(String[] protocols, String[] suites) throws Exception {
+        try (SSLSocket socket = (SSLSocket) certificates.clientContext(null).getSocketFactory()
+                .createSocket("127.0.0.1", server.port())) {
+            if (protocols != null) {
+                socket.setEnabledProtocols(protocols);
+            }
+            if (suites != null) {
+                socket.setEnabledCipherSuites(suites);
+            }
+            socket.startHandshake();
+            return socket.getSession();
+        }
+    }
+
+    @Test
+    void aBrokerRefusesAListenerWhoseCertificateNamesAnotherHostUnlessIdentificationIsOff() throws Exception {
+        TlsFiles.in(dir.resolve("certs")).directory().issue("elsewhere", List.of("elsewhere.example"),
+                Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1)),
+                TlsFiles.PASSWORD.toCharArray());
+        serve("elsewhere", Map.of());
+        SSLHandshakeException refused = assertThrows(SSLHandshakeException.class,
+                () -> connect(certificates.client(null)), "ssl.endpoint.identification.algorithm=https, Kafka's default");
+        assertTrue(refused.getMessage().contains("127.0.0.1"), refused.getMessage());
+        Map<String, String> chainOnly = new HashMap<>(certificates.client(null));
+        chainOnly.put("ssl.endpoint.identification.algorithm", "");
+        try (BrokerConnection connection = connect(chainOnly)) {
+            metadata(connection);
+        }
+        assertEquals(List.of(KafkaPrincipal.ANONYMOUS), principals);
     }
 
     @Test
