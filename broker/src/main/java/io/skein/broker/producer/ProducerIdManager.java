@@ -74,16 +74,18 @@ public final class ProducerIdManager {
     }
 
     private CompletableFuture<Void> fetchNextBlock() {
-        if (fetching == null) {
-            CompletableFuture<Void> fetch = allocateBlock();
-            fetching = fetch;
-            fetch.whenComplete((ignored, error) -> {
-                synchronized (this) {
-                    fetching = null;
-                }
-            });
+        if (fetching != null) {
+            return fetching;
         }
-        return fetching;
+        CompletableFuture<Void> fetch = allocateBlock();
+        fetching = fetch;
+        // A fetch already done clears the field at once, on this thread: the local variable is the answer.
+        fetch.whenComplete((ignored, error) -> {
+            synchronized (this) {
+                fetching = null;
+            }
+        });
+        return fetch;
     }
 
     /** Fails with errors the client retries InitProducerId on. */
