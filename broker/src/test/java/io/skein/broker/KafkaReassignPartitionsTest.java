@@ -9,14 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.skein.node.NodeConfig;
 import io.skein.testing.AcksAllWriter;
 import io.skein.testing.ChildJvm;
-import io.skein.testing.FreePorts;
 import io.skein.testing.KafkaTools;
 import io.skein.testing.ProcessCluster;
 import io.skein.testing.ProcessCluster.ControllerTerm;
 import io.skein.testing.SegmentFiles;
+import io.skein.testing.TestCluster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -180,36 +179,11 @@ class KafkaReassignPartitionsTest {
         assertEquals(plan, placement(cluster));
     }
 
-    /** {@code count} combined nodes (ids 1..), each with {@code overrides}. */
-    private List<Map<String, String>> combinedNodes(int count, Map<String, String> overrides) {
-        List<Integer> controllerPorts = new ArrayList<>();
-        for (int id = 1; id <= count; id++) {
-            controllerPorts.add(FreePorts.pair());
-        }
-        StringBuilder voters = new StringBuilder();
-        for (int id = 1; id <= count; id++) {
-            voters.append(id == 1 ? "" : ",").append(id).append("@127.0.0.1:").append(controllerPorts.get(id - 1));
-        }
-        List<Map<String, String>> nodes = new ArrayList<>();
-        for (int id = 1; id <= count; id++) {
-            Map<String, String> node = new HashMap<>(overrides);
-            node.put(NodeConfig.PROCESS_ROLES, "broker,controller");
-            node.put(NodeConfig.NODE_ID, Integer.toString(id));
-            node.put(NodeConfig.LISTENERS, "PLAINTEXT://127.0.0.1:" + FreePorts.one() + ",CONTROLLER://127.0.0.1:"
-                    + controllerPorts.get(id - 1));
-            node.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, voters.toString());
-            node.put(NodeConfig.ADMIN_LISTENER, "127.0.0.1:" + FreePorts.one());
-            node.put(NodeConfig.HTTP_LISTENER, "127.0.0.1:" + FreePorts.one());
-            node.put(NodeConfig.LOG_DIRS, dir.resolve("node-" + id).toString());
-            nodes.add(node);
-        }
-        return nodes;
-    }
-
     @Test
     void kafkasToolMovesATopicUnderLoadThroughABrokerKillAControllerFailoverAndACancellation() throws Exception {
         Map<String, String> settings = Map.of("replica.fetch.max.bytes", "16384", "auto.leader.rebalance.enable", "false");
-        try (ProcessCluster cluster = ProcessCluster.combined(dir, combinedNodes(3, settings))) {
+        try (ProcessCluster cluster = ProcessCluster.combined(dir,
+                TestCluster.combinedSettings(dir, 3, "PLAINTEXT", id -> settings))) {
             try (Admin admin = admin(cluster)) {
                 admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 3)
                         .configs(Map.of("min.insync.replicas", "2")))).all().get();

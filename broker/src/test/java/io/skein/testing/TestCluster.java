@@ -53,27 +53,9 @@ public final class TestCluster implements AutoCloseable {
     public static TestCluster start(Path dir, int size, String clientListener,
                                     IntFunction<Map<String, String>> overrides, MetadataRecordBatch bootstrap)
             throws Exception {
-        List<Integer> clientPorts = new ArrayList<>();
-        List<Integer> controllerPorts = new ArrayList<>();
-        for (int i = 0; i < size; i++) {
-            clientPorts.add(FreePorts.one());
-            controllerPorts.add(FreePorts.pair());
-        }
-        String voters = IntStream.range(0, size)
-                .mapToObj(i -> (i + 1) + "@127.0.0.1:" + controllerPorts.get(i)).collect(Collectors.joining(","));
         String clusterId = NodeStorage.randomClusterId();
         List<TestNode> nodes = new ArrayList<>();
-        for (int i = 0; i < size; i++) {
-            Map<String, String> settings = new HashMap<>();
-            settings.put(NodeConfig.PROCESS_ROLES, "broker,controller");
-            settings.put(NodeConfig.NODE_ID, Integer.toString(i + 1));
-            settings.put(NodeConfig.LISTENERS, clientListener + "://127.0.0.1:" + clientPorts.get(i)
-                    + ",CONTROLLER://127.0.0.1:" + controllerPorts.get(i));
-            settings.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, voters);
-            settings.put(NodeConfig.ADMIN_LISTENER, "127.0.0.1:" + FreePorts.one());
-            settings.put(NodeConfig.HTTP_LISTENER, TestNode.ANY_HTTP_PORT);
-            settings.put(NodeConfig.LOG_DIRS, dir.resolve("node-" + (i + 1)).toString());
-            settings.putAll(overrides.apply(i + 1));
+        for (Map<String, String> settings : combinedSettings(dir, size, clientListener, overrides)) {
             TestNode node = TestNode.of(settings);
             NodeStorage.format(node.config(), clusterId, false, bootstrap);
             nodes.add(node);
@@ -91,6 +73,38 @@ public final class TestCluster implements AutoCloseable {
             throw e;
         }
         return cluster;
+    }
+
+    /**
+     * The settings of {@code size} combined nodes (ids 1..size) of one quorum, each on its own ports with
+     * its data in {@code dir}/node-ID and {@code overrides} of its id on top: for this class, and for
+     * tests that run such nodes as processes ({@link ProcessCluster#combined}).
+     */
+    public static List<Map<String, String>> combinedSettings(Path dir, int size, String clientListener,
+                                                             IntFunction<Map<String, String>> overrides) {
+        List<Integer> clientPorts = new ArrayList<>();
+        List<Integer> controllerPorts = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            clientPorts.add(FreePorts.one());
+            controllerPorts.add(FreePorts.pair());
+        }
+        String voters = IntStream.range(0, size)
+                .mapToObj(i -> (i + 1) + "@127.0.0.1:" + controllerPorts.get(i)).collect(Collectors.joining(","));
+        List<Map<String, String>> all = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            Map<String, String> settings = new HashMap<>();
+            settings.put(NodeConfig.PROCESS_ROLES, "broker,controller");
+            settings.put(NodeConfig.NODE_ID, Integer.toString(i + 1));
+            settings.put(NodeConfig.LISTENERS, clientListener + "://127.0.0.1:" + clientPorts.get(i)
+                    + ",CONTROLLER://127.0.0.1:" + controllerPorts.get(i));
+            settings.put(NodeConfig.CONTROLLER_QUORUM_VOTERS, voters);
+            settings.put(NodeConfig.ADMIN_LISTENER, "127.0.0.1:" + FreePorts.one());
+            settings.put(NodeConfig.HTTP_LISTENER, TestNode.ANY_HTTP_PORT);
+            settings.put(NodeConfig.LOG_DIRS, dir.resolve("node-" + (i + 1)).toString());
+            settings.putAll(overrides.apply(i + 1));
+            all.add(settings);
+        }
+        return all;
     }
 
     /**
